@@ -1,0 +1,36 @@
+"""omnimemory-kit: an operations kit for long migrations and the health of what they depend on.
+
+The public API is what ``__all__`` lists; everything else is internal.
+"""
+
+from omnimemory_kit.clock import Clock as Clock
+from omnimemory_kit.clock import FakeClock as FakeClock
+from omnimemory_kit.clock import SystemClock as SystemClock
+from omnimemory_kit.errors import AcquireTimeoutError as AcquireTimeoutError
+from omnimemory_kit.errors import CircuitBreakerError as CircuitBreakerError
+from omnimemory_kit.errors import ConfigError as ConfigError
+from omnimemory_kit.errors import KitError as KitError
+from omnimemory_kit.errors import RetryError as RetryError
+from omnimemory_kit.events import Event as Event
+from omnimemory_kit.events import EventKind as EventKind
+from omnimemory_kit.events import FileStatus as FileStatus
+from omnimemory_kit.events import MigrationPriority as MigrationPriority
+from omnimemory_kit.events import MigrationStatus as MigrationStatus
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AcquireTimeoutError",
+    "CircuitBreakerError",
+    "Clock",
+    "ConfigError",
+    "Event",
+    "EventKind",
+    "FakeClock",
+    "FileStatus",
+    "KitError",
+    "MigrationPriority",
+    "MigrationStatus",
+    "RetryError",
+    "SystemClock",
+]

@@ -1,0 +1,233 @@
+"""Every exception the kit raises, under one root.
+
+The hierarchy::
+
+    KitError                          root of everything the kit raises on purpose
+    ├── ConfigError (ValueError)      bad input from a user: argument, parameter, config file, URL
+    │   ├── NotebookParameterError    a notebook parameter failed validation
+    │   └── HealthConfigError         a health config file or check registration is wrong
+    ├── StoreError                    the durable store could not do what was asked
+    │   ├── StoreUnavailableError     cannot reach / open the store (path, server, credentials)
+    │   ├── StoreCorruptError         the file or database is not a kit store, or is damaged
+    │   ├── SchemaVersionError        the store was written by a newer schema version
+    │   └── RunNotFoundError          no run with that id in the store
+    ├── MigrationError                misuse of a migration or its tracker
+    │   ├── UnknownFileError          a file the tracker has never seen
+    │   ├── InvalidTransitionError    a file or run state change that is not allowed
+    │   ├── RunMismatchError          a run id reused with a different source or function
+    │   └── LeaseLostError            a worker reported on work whose lease it no longer holds
+    ├── CircuitBreakerError           the breaker is open (or half-open and full); carries name, retry_after
+    ├── RetryError                    retries exhausted; carries the last attempt's exception
+    ├── AcquireTimeoutError (TimeoutError)
+    │                                 a lock, semaphore or pool was not acquired in time
+    ├── PoolError                     connection pool misuse or state
+    │   ├── PoolClosedError           the pool is closed
+    │   └── PoolExhaustedError        too many tasks already waiting (max_waiting)
+    ├── RegistryError (KeyError)      unknown name, or a name reused with a different configuration
+    ├── HealthCheckError              a health check failed in a way worth raising (rare: checks report)
+    └── ReportError                   executing or rendering a report failed
+
+Exceptions carry the facts as attributes and build their own message, so callers never format them.
+Foreign errors are translated at the boundary with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AcquireTimeoutError",
+    "CircuitBreakerError",
+    "ConfigError",
+    "HealthCheckError",
+    "HealthConfigError",
+    "InvalidTransitionError",
+    "KitError",
+    "LeaseLostError",
+    "MigrationError",
+    "NotebookParameterError",
+    "PoolClosedError",
+    "PoolError",
+    "PoolExhaustedError",
+    "RegistryError",
+    "ReportError",
+    "RetryError",
+    "RunMismatchError",
+    "RunNotFoundError",
+    "SchemaVersionError",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreUnavailableError",
+    "UnknownFileError",
+]
+
+
+class KitError(Exception):
+    """Root of every exception the kit raises on purpose."""
+
+
+class ConfigError(KitError, ValueError):
+    """Bad input from a user: an argument, a parameter, a config file or a URL."""
+
+
+class NotebookParameterError(ConfigError):
+    """A notebook parameter failed validation."""
+
+
+class HealthConfigError(ConfigError):
+    """A health config file or a check registration is wrong."""
+
+
+class StoreError(KitError):
+    """The durable store could not do what was asked."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be reached or opened."""
+
+
+class StoreCorruptError(StoreError):
+    """The file or database is not a kit store, or it is damaged."""
+
+
+class SchemaVersionError(StoreError):
+    """The store was written by a newer schema version than this kit understands."""
+
+    def __init__(self, found: int, supported: int, where: str = "store") -> None:
+        self.found = found
+        self.supported = supported
+        self.where = where
+        super().__init__(
+            f"{where} has schema version {found}, newer than the {supported} this version of "
+            f"omnimemory-kit understands; upgrade omnimemory-kit to open it"
+        )
+
+
+class RunNotFoundError(StoreError):
+    """No run with that id exists in the store."""
+
+    def __init__(self, run_id: str, where: str = "store") -> None:
+        self.run_id = run_id
+        self.where = where
+        super().__init__(f"no run {run_id!r} in {where}")
+
+
+class MigrationError(KitError):
+    """Misuse of a migration or of its tracker."""
+
+
+class UnknownFileError(MigrationError, KeyError):
+    """A file the tracker has never seen."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(path)
+
+    def __str__(self) -> str:
+        return f"unknown file {self.path!r}: add it with add_file() first"
+
+
+class InvalidTransitionError(MigrationError):
+    """A file or run state change that is not allowed from the current state."""
+
+    def __init__(self, subject: str, current: str, action: str) -> None:
+        self.subject = subject
+        self.current = current
+        self.action = action
+        super().__init__(f"cannot {action} {subject}: it is {current}")
+
+
+class RunMismatchError(MigrationError):
+    """A run id reused with a different source or migration function."""
+
+    def __init__(self, run_id: str, field: str, recorded: str, given: str) -> None:
+        self.run_id = run_id
+        self.field = field
+        self.recorded = recorded
+        self.given = given
+        super().__init__(
+            f"run {run_id!r} was created with {field} {recorded!r}, not {given!r}; "
+            f"use a new run id or the original {field}"
+        )
+
+
+class LeaseLostError(MigrationError):
+    """A worker reported on work whose lease it no longer holds (expired and reclaimed)."""
+
+    def __init__(self, worker_id: str, lease_id: str | int) -> None:
+        self.worker_id = worker_id
+        self.lease_id = lease_id
+        super().__init__(f"worker {worker_id!r} no longer holds lease {lease_id!r}; its report was rejected")
+
+
+class CircuitBreakerError(KitError):
+    """The breaker refused a call: it is open, or half-open with all trial slots taken.
+
+    Attributes:
+        name: the breaker's name.
+        retry_after: seconds until the breaker will admit a trial call (0 when half-open and full).
+        state: the breaker state when the call was refused.
+    """
+
+    def __init__(self, name: str, retry_after: float, state: str = "open") -> None:
+        self.name = name
+        self.retry_after = max(0.0, retry_after)
+        self.state = state
+        super().__init__(
+            f"circuit breaker {name!r} is {state}; calls refused, retry in {self.retry_after:.2f}s"
+        )
+
+
+class RetryError(KitError):
+    """Every attempt failed; ``last_exception`` is the final attempt's error.
+
+    Attributes:
+        attempts: how many attempts were made.
+        last_exception: the exception raised by the last attempt.
+    """
+
+    def __init__(self, attempts: int, last_exception: BaseException) -> None:
+        self.attempts = attempts
+        self.last_exception = last_exception
+        super().__init__(
+            f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: "
+            f"{type(last_exception).__name__}: {last_exception}"
+        )
+
+
+class AcquireTimeoutError(KitError, TimeoutError):
+    """A lock, semaphore or pool could not be acquired within its timeout."""
+
+    def __init__(self, what: str, timeout: float) -> None:
+        self.what = what
+        self.timeout = timeout
+        super().__init__(f"could not acquire {what} within {timeout:g}s")
+
+
+class PoolError(KitError):
+    """Connection pool misuse or state."""
+
+
+class PoolClosedError(PoolError):
+    """The pool is closed."""
+
+
+class PoolExhaustedError(PoolError):
+    """Too many tasks are already waiting for a connection (``max_waiting``)."""
+
+
+class RegistryError(KitError, KeyError):
+    """Unknown name in a registry, or a name reused with a different configuration."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class HealthCheckError(KitError):
+    """A health check failed in a way worth raising (checks usually report instead)."""
+
+
+class ReportError(KitError):
+    """Executing or rendering a report failed."""

@@ -1,0 +1,101 @@
+"""The migration journal's vocabulary: what can happen to a run, a batch and a file.
+
+A migration is an append-only log of these events. The tracker's state is a reduction of the log
+(``MigrationProgressTracker.apply``), resume after a crash is a replay, and reports are queries over it.
+Events are small frozen slotted dataclasses rather than pydantic models: the tracker folds hundreds of
+thousands of them per second, and the store writes them as rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["Event", "EventKind", "FileStatus", "MigrationPriority", "MigrationStatus"]
+
+
+class EventKind(StrEnum):
+    """Everything the journal records. The string values are stored; never rename them."""
+
+    # run lifecycle
+    RUN_CREATED = "run_created"
+    RUN_STARTED = "run_started"
+    RUN_PAUSED = "run_paused"
+    RUN_RESUMED = "run_resumed"
+    RUN_COMPLETED = "run_completed"
+    RUN_FAILED = "run_failed"
+    RUN_CANCELLED = "run_cancelled"
+    # batches
+    BATCH_OPENED = "batch_opened"
+    BATCH_CLOSED = "batch_closed"
+    # files (work items)
+    FILE_ADDED = "file_added"  # size
+    FILE_STARTED = "file_started"  # batch_id, worker_id
+    FILE_SUCCEEDED = "file_succeeded"
+    FILE_FAILED = "file_failed"  # error_type, error_message: failed for good (until retry_file)
+    FILE_RETRIED = "file_retried"  # from IN_PROGRESS: an attempt failed and will be retried (error_*);
+    #                                 from FAILED: requeued to PENDING by retry_file()
+    FILE_SKIPPED = "file_skipped"  # reason
+    FILE_INTERRUPTED = "file_interrupted"  # in progress when its worker died: back to PENDING
+    # the circuit breaker around the migration target (time with it open is excluded from rates)
+    BREAKER_OPENED = "breaker_opened"
+    BREAKER_CLOSED = "breaker_closed"
+
+
+class MigrationStatus(StrEnum):
+    """A run's lifecycle: pending → running ⇄ paused → completed / failed / cancelled."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class MigrationPriority(StrEnum):
+    """How urgent a migration is (informational; recorded with the run)."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class FileStatus(StrEnum):
+    """Where one work item stands. Finished = SUCCEEDED + FAILED + SKIPPED."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One journal entry.
+
+    Attributes:
+        kind: what happened.
+        at: wall-clock time (epoch seconds) from the tracker's or runner's clock.
+        path: the work item's key, for FILE_* events.
+        size: bytes, for FILE_ADDED.
+        batch_id: the batch, for BATCH_* and FILE_STARTED.
+        error_type: the exception's qualified type name, for FILE_FAILED / FILE_RETRIED.
+        error_message: the exception's message (truncated by the store if huge).
+        reason: free text: skip reason, pause reason, run failure reason.
+        worker_id: who did it, for multi-worker runs (``host:pid:token``).
+        seq: position in the run's journal, assigned by the store (0 until appended).
+    """
+
+    kind: EventKind
+    at: float
+    path: str | None = None
+    size: int | None = None
+    batch_id: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    reason: str | None = None
+    worker_id: str | None = None
+    seq: int = 0

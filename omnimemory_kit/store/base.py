@@ -1,0 +1,269 @@
+"""The store contract: what every backend (SQLite by default, PostgreSQL for many workers) must do.
+
+One contract test suite (``tests/store/test_contract.py``) runs against every backend.
+
+The store keeps, per run:
+
+- the **journal**: the append-only list of ``Event``\\ s, each with a ``seq`` that is dense, starts at 1 and
+  increases in commit order, so a reader tailing with ``read_events(after_seq=...)`` never skips one;
+- the **items** table: one row per work item (key, size, status, attempts, lease). It is a *projection* of
+  the journal's FILE_* events, updated in the same transaction as the events that change it, whichever
+  method appended them (``append``, ``add_items``, ``claim``, ``report``, ``release``, ``reclaim``);
+- **leases**: a batch of items claimed by one worker until ``expires_at``. A report from a worker whose lease
+  expired or was reclaimed is rejected with ``LeaseLostError``, so no item is ever accounted twice;
+- **workers**: who joined the run, from where, and when they were last seen.
+
+It also keeps the **health history** (snapshots of health checks), independent of runs.
+
+Durability: when a writing method returns, its events are committed (durable against a process crash;
+``synchronous=FULL`` on SQLite or PostgreSQL's defaults for power loss). Nothing acknowledged is lost.
+
+Thread-safety: a store may be used from several threads (the async runner calls it through a worker thread
+so the event loop never blocks). Implementations serialize internally where the driver needs it.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from omnimemory_kit.events import Event, FileStatus
+
+__all__ = [
+    "HealthCheckRow",
+    "HealthSnapshotRow",
+    "JournalStore",
+    "Lease",
+    "RunRecord",
+    "WorkItem",
+    "WorkerRecord",
+]
+
+SCHEMA_VERSION = 1
+"""The store schema version this code writes. A store with a higher version is refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A migration run as created in the store.
+
+    ``source`` and ``function`` identify what the run migrates and with what; reopening a run id with a
+    different source or function is refused (``RunMismatchError``). ``params`` holds the rest of the
+    configuration (batch size, concurrency, retries, ...), informational.
+    """
+
+    run_id: str
+    name: str
+    priority: str = "normal"
+    source: str = ""
+    function: str = ""
+    created_at: float = 0.0
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One unit of work: a key (a file path, a manifest row id, ...) and its size in bytes."""
+
+    key: str
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A batch of items claimed by one worker until ``expires_at`` (store clock, epoch seconds)."""
+
+    lease_id: str
+    run_id: str
+    worker_id: str
+    batch_id: str
+    items: tuple[WorkItem, ...]
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRecord:
+    """A worker that joined a run (``worker_id`` is ``host:pid:token``)."""
+
+    worker_id: str
+    run_id: str
+    host: str
+    pid: int
+    started_at: float
+    last_seen: float
+    items_done: int = 0
+    leases: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheckRow:
+    """One dependency's result inside a recorded health snapshot."""
+
+    name: str
+    status: str
+    critical: bool
+    latency_ms: float | None = None
+    error: str | None = None
+    observed_value: float | None = None
+    observed_unit: str | None = None
+    breaker_state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSnapshotRow:
+    """A recorded health snapshot: the overall status, each check, and the full payload as JSON text."""
+
+    taken_at: float
+    status: str
+    checks: tuple[HealthCheckRow, ...]
+    payload_json: str = "{}"
+    snapshot_id: int = 0
+
+
+class JournalStore(abc.ABC):
+    """The durable store behind trackers, runners, workers, notebooks and the health history."""
+
+    #: The store's URL with any password redacted (safe to print and log).
+    url: str
+
+    # --- runs -------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_run(self, record: RunRecord) -> RunRecord:
+        """Create a run, or return the existing one with that id.
+
+        Appends a RUN_CREATED event when the run is new.
+
+        Raises:
+            RunMismatchError: the run exists with a different ``source`` or ``function``.
+        """
+
+    @abc.abstractmethod
+    def get_run(self, run_id: str) -> RunRecord:
+        """Return a run. Raises ``RunNotFoundError`` if there is none with that id."""
+
+    @abc.abstractmethod
+    def list_runs(self) -> list[RunRecord]:
+        """Return every run, oldest first."""
+
+    # --- journal ----------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def append(self, run_id: str, events: Sequence[Event]) -> int:
+        """Append events durably, update the items projection for FILE_* events, return the last seq.
+
+        Events for items are applied to the items table as the tracker would (FILE_ADDED inserts,
+        FILE_STARTED marks in progress without a lease, terminal events finish, FILE_RETRIED from FAILED
+        requeues, FILE_INTERRUPTED requeues). The caller (the tracker) has already validated them.
+        """
+
+    @abc.abstractmethod
+    def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
+        """Yield the run's events with ``seq > after_seq`` in seq order (at most ``limit``)."""
+
+    @abc.abstractmethod
+    def last_seq(self, run_id: str) -> int:
+        """Return the run's highest seq (0 when the journal is empty)."""
+
+    # --- items and leases ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def add_items(self, run_id: str, items: Iterable[WorkItem], *, at: float) -> int:
+        """Add work items not already in the run (by key), appending FILE_ADDED for each new one.
+
+        Idempotent, so a resumed run can re-scan its source. Returns how many were new.
+        """
+
+    @abc.abstractmethod
+    def item_counts(self, run_id: str) -> dict[FileStatus, int]:
+        """Return how many items are in each status (every status present, zero included)."""
+
+    @abc.abstractmethod
+    def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
+        """Record that a worker joined the run (or refresh it); return its record."""
+
+    @abc.abstractmethod
+    def workers(self, run_id: str) -> list[WorkerRecord]:
+        """Return the run's workers with their live lease counts and items done."""
+
+    @abc.abstractmethod
+    def leases(self, run_id: str) -> list[Lease]:
+        """Return the run's current leases (expired ones included until reclaimed)."""
+
+    @abc.abstractmethod
+    def claim(self, run_id: str, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
+        """Atomically claim up to ``limit`` pending items, oldest first, for ``lease_seconds``.
+
+        Safe with concurrent claimers (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE`` on
+        SQLite): no item is ever in two live leases. Appends BATCH_OPENED and one FILE_STARTED per item.
+        Returns None when no item is pending.
+        """
+
+    @abc.abstractmethod
+    def heartbeat(self, lease: Lease, lease_seconds: float) -> Lease:
+        """Extend a live lease; return it with the new ``expires_at``.
+
+        Raises:
+            LeaseLostError: the lease expired or was reclaimed.
+        """
+
+    @abc.abstractmethod
+    def report(self, lease: Lease, events: Sequence[Event]) -> int:
+        """Durably record outcomes for items of a live lease; return the last seq.
+
+        Accepts FILE_SUCCEEDED, FILE_FAILED, FILE_SKIPPED and FILE_RETRIED (an attempt failed and will be
+        retried: attempts + 1, still in progress) for items of this lease that are still in progress.
+
+        Raises:
+            LeaseLostError: the lease expired or was reclaimed; nothing is recorded.
+        """
+
+    @abc.abstractmethod
+    def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
+        """End a lease: append ``events`` (e.g. BATCH_CLOSED), requeue its unfinished items.
+
+        Items still in progress under the lease go back to pending with FILE_INTERRUPTED.
+        Raises ``LeaseLostError`` if the lease is gone.
+        """
+
+    @abc.abstractmethod
+    def reclaim(self, run_id: str, *, worker_id: str | None = None) -> int:
+        """Take back leases that expired (or every lease of ``worker_id``, known dead).
+
+        Their in-progress items go back to pending with FILE_INTERRUPTED events; also items in progress
+        without any lease (recorded through ``append`` by a process that crashed) when ``worker_id`` is
+        None. Returns how many items were requeued.
+        """
+
+    # --- health history -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def record_health(self, snapshot: HealthSnapshotRow) -> int:
+        """Durably record a health snapshot; return its id."""
+
+    @abc.abstractmethod
+    def health_history(
+        self, *, since: float | None = None, until: float | None = None, name: str | None = None
+    ) -> list[tuple[HealthSnapshotRow, HealthCheckRow]]:
+        """Return (snapshot, check) pairs in time order, filtered by time range and check name."""
+
+    @abc.abstractmethod
+    def prune_health(self, older_than: float) -> int:
+        """Delete snapshots taken before ``older_than`` (epoch seconds); return how many."""
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections. Idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
