@@ -9,28 +9,48 @@ from omnimemory_kit.clock import SystemClock as SystemClock
 from omnimemory_kit.errors import AcquireTimeoutError as AcquireTimeoutError
 from omnimemory_kit.errors import CircuitBreakerError as CircuitBreakerError
 from omnimemory_kit.errors import ConfigError as ConfigError
+from omnimemory_kit.errors import InvalidTransitionError as InvalidTransitionError
 from omnimemory_kit.errors import KitError as KitError
 from omnimemory_kit.errors import RetryError as RetryError
+from omnimemory_kit.errors import UnknownBatchError as UnknownBatchError
+from omnimemory_kit.errors import UnknownFileError as UnknownFileError
 from omnimemory_kit.events import Event as Event
 from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
 from omnimemory_kit.events import MigrationPriority as MigrationPriority
 from omnimemory_kit.events import MigrationStatus as MigrationStatus
+from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
+from omnimemory_kit.migration.rates import RateConfig as RateConfig
+from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
+from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
+from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
+from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AcquireTimeoutError",
+    "BatchProcessingMetrics",
     "CircuitBreakerError",
     "Clock",
     "ConfigError",
+    "EtaUnavailableReason",
     "Event",
     "EventKind",
     "FakeClock",
+    "FileProcessingInfo",
     "FileStatus",
+    "InvalidTransitionError",
     "KitError",
     "MigrationPriority",
+    "MigrationProgressSummary",
+    "MigrationProgressTracker",
     "MigrationStatus",
+    "ProcessingRates",
+    "RateConfig",
     "RetryError",
     "SystemClock",
+    "UnknownBatchError",
+    "UnknownFileError",
 ]
