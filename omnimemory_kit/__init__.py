@@ -26,6 +26,16 @@ from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessin
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
+from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
+from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
+from omnimemory_kit.store import JournalStore as JournalStore
+from omnimemory_kit.store import Lease as Lease
+from omnimemory_kit.store import RunRecord as RunRecord
+from omnimemory_kit.store import SQLiteStore as SQLiteStore
+from omnimemory_kit.store import WorkerRecord as WorkerRecord
+from omnimemory_kit.store import WorkItem as WorkItem
+from omnimemory_kit.store import open_store as open_store
+from omnimemory_kit.store import redact_url as redact_url
 
 __version__ = "0.1.0"
 
@@ -41,8 +51,12 @@ __all__ = [
     "FakeClock",
     "FileProcessingInfo",
     "FileStatus",
+    "HealthCheckRow",
+    "HealthSnapshotRow",
     "InvalidTransitionError",
+    "JournalStore",
     "KitError",
+    "Lease",
     "MigrationPriority",
     "MigrationProgressSummary",
     "MigrationProgressTracker",
@@ -50,7 +64,13 @@ __all__ = [
     "ProcessingRates",
     "RateConfig",
     "RetryError",
+    "RunRecord",
+    "SQLiteStore",
     "SystemClock",
     "UnknownBatchError",
     "UnknownFileError",
+    "WorkItem",
+    "WorkerRecord",
+    "open_store",
+    "redact_url",
 ]
