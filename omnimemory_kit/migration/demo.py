@@ -15,24 +15,35 @@ duplicate lines), merged into ``<out>/manifest.jsonl`` by ``write_manifest()``.
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import os
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omnimemory_kit.migration.runner import SkipItem
-from omnimemory_kit.migration.sources import MigrationItem
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.events import MigrationPriority
+from omnimemory_kit.migration.runner import MigrationRunner, ProgressCallback, SkipItem
+from omnimemory_kit.migration.sources import DirectorySource, MigrationItem
+from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.sync import run_sync
+from omnimemory_kit.resilience import RetryPolicy
+from omnimemory_kit.store import open_store
 
 __all__ = [
     "DEMO_FILE_COUNT",
+    "DemoResult",
     "LegacyToolMigration",
     "SampleInfo",
     "generate_sample",
     "migrate_legacy_tool",
+    "run_demo",
+    "run_demo_async",
 ]
 
 DEMO_FILE_COUNT = 274
@@ -267,11 +278,11 @@ def _new_module(tree: ast.Module, text: str, metadata: dict[str, Any]) -> str:
         "",
         f"METADATA = {json.dumps(header, ensure_ascii=False)}",
     ]
+    lines = text.split("\n")  # slice by line numbers: ast.get_source_segment rescans the text per call
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            segment = ast.get_source_segment(text, node)
-            if segment:
-                parts += ["", "", segment]
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            parts += ["", "", "\n".join(lines[first - 1 : node.end_lineno])]
     return "\n".join(parts) + "\n"
 
 
@@ -284,3 +295,89 @@ def _write_atomic(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    """What ``run_demo`` produced.
+
+    Attributes:
+        out_dir: the demo's folder.
+        sample: the generated legacy tools.
+        store_url: the journal (password-free; SQLite by default).
+        run_id: the demo run's id.
+        summary: the run's final summary.
+        manifest: the merged manifest of migrated tools.
+    """
+
+    out_dir: Path
+    sample: SampleInfo
+    store_url: str
+    run_id: str
+    summary: MigrationProgressSummary
+    manifest: Path
+
+
+async def run_demo_async(
+    out_dir: str | os.PathLike[str] = "demo-output",
+    store: str | os.PathLike[str] | None = None,
+    *,
+    run_id: str = "demo",
+    count: int = DEMO_FILE_COUNT,
+    batch_size: int = 50,
+    concurrency: int = 8,
+    clock: Clock = SYSTEM_CLOCK,
+    on_progress: ProgressCallback | None = None,
+    on_runner: Callable[[MigrationRunner], object] | None = None,
+) -> DemoResult:
+    """Generate the sample under ``out_dir/legacy_tools`` and migrate it into ``out_dir/migrated``.
+
+    Running it again resumes (or finds completed) the same run: the counts are the same every time.
+
+    Args:
+        out_dir: where the sample, the migrated tools and (by default) the store go.
+        store: the store URL or path (default ``out_dir/omnimemory-demo.db``).
+        run_id: the run's id in the store.
+        count: how many legacy tool files to generate.
+        batch_size: items per batch.
+        concurrency: items in flight at once.
+        clock: the runner's clock.
+        on_progress: called with summaries while the demo runs.
+        on_runner: called with the runner before it starts (to pause, step or cancel it).
+    """
+    out = Path(out_dir)
+    sample = await asyncio.to_thread(generate_sample, out / "legacy_tools", count)
+    migration = LegacyToolMigration(out / "migrated")
+    journal = await asyncio.to_thread(
+        open_store, store if store is not None else out / "omnimemory-demo.db", clock=clock
+    )
+    try:
+        runner = MigrationRunner(
+            journal,
+            run_id,
+            DirectorySource(sample.root),
+            migration,
+            name="Legacy Tool Migration (demo)",
+            priority=MigrationPriority.HIGH,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            retry=RetryPolicy(max_attempts=3, base_delay=0.05, max_delay=1.0, retry_on=(OSError,)),
+            clock=clock,
+            on_progress=on_progress,
+        )
+        if on_runner is not None:
+            on_runner(runner)
+        summary = await runner.run()
+        manifest = await asyncio.to_thread(migration.write_manifest)
+        return DemoResult(out, sample, journal.url, run_id, summary, manifest)
+    finally:
+        journal.close()
+
+
+def run_demo(
+    out_dir: str | os.PathLike[str] = "demo-output",
+    store: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> DemoResult:
+    """Run ``run_demo_async`` from sync code (see there for the options)."""
+    return run_sync(run_demo_async(out_dir, store, **options))
