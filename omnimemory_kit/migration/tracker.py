@@ -273,6 +273,7 @@ class MigrationProgressTracker:
         self._finished_of = array("d")
         self._batch_of = array("i")
         self._errors: dict[int, tuple[str, str]] = {}  # index → (type, message), failed files only
+        self._skip_reasons: dict[int, str] = {}  # index → reason, skipped files given one
 
         # counters
         self._count = [0, 0, 0, 0, 0]  # files per status code
@@ -773,6 +774,7 @@ class MigrationProgressTracker:
                 duration_seconds=None if math.isnan(finished - started) else max(0.0, finished - started),
                 error_type=error[0] if error else None,
                 error_message=error[1] if error else None,
+                skip_reason=self._skip_reasons.get(index),
             )
 
     def get_batch_metrics(self, batch_id: str) -> BatchProcessingMetrics:
@@ -786,7 +788,11 @@ class MigrationProgressTracker:
 
     def to_dataframe(self) -> pd.DataFrame:
         """Return one row per file: ``path, size, status, attempts, batch_id, started_at, finished_at,
-        duration_s, error_type, error_message`` (times as UTC datetimes, NaT/NaN/None when absent)."""
+        duration_s, error_type, error_message``.
+
+        Times are UTC datetimes (NaT when absent), ``duration_s`` is NaN until a file finishes, and the
+        text columns are object columns holding None when absent.
+        """
         import numpy as np
         import pandas as pd
 
@@ -810,14 +816,14 @@ class MigrationProgressTracker:
             {
                 "path": pd.Series(paths, dtype=object),
                 "size": sizes,
-                "status": status_names[codes] if n else np.array([], dtype=object),
+                "status": pd.Series(status_names[codes], dtype=object),
                 "attempts": attempts,
-                "batch_id": batch_names[batch_codes] if n else np.array([], dtype=object),
+                "batch_id": pd.Series(batch_names[batch_codes], dtype=object),
                 "started_at": pd.to_datetime(started, unit="s", utc=True),
                 "finished_at": pd.to_datetime(finished, unit="s", utc=True),
                 "duration_s": finished - started,
-                "error_type": error_types,
-                "error_message": error_messages,
+                "error_type": pd.Series(error_types, dtype=object),
+                "error_message": pd.Series(error_messages, dtype=object),
             },
             columns=list(FILES_COLUMNS),
         )
@@ -959,8 +965,7 @@ class MigrationProgressTracker:
     # --- internals: event handlers (the reduction) -----------------------------------------------
 
     def _on_run_created(self, event: Event) -> None:
-        if self._created_at is None:
-            self._created_at = event.at
+        self._created_at = event.at  # the journal's creation time wins over the tracker's construction
         self._last_at = event.at
 
     def _on_run_started(self, event: Event) -> None:
@@ -1077,6 +1082,8 @@ class MigrationProgressTracker:
                 batch.in_progress -= 1
                 if batch.in_progress == 0:
                     self._active_batches.pop(batch_index, None)
+        elif old == _SKIPPED:
+            self._skip_reasons.pop(index, None)
         elif old == _FAILED:
             error = self._errors.pop(index, None)
             if error is not None:
@@ -1153,7 +1160,9 @@ class MigrationProgressTracker:
         self._finish(event, _SUCCEEDED)
 
     def _on_file_skipped(self, event: Event) -> None:
-        self._finish(event, _SKIPPED)
+        index = self._finish(event, _SKIPPED)
+        if event.reason:
+            self._skip_reasons[index] = event.reason
 
     def _on_file_failed(self, event: Event) -> None:
         index = self._finish(event, _FAILED)
