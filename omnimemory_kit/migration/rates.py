@@ -159,7 +159,7 @@ class RateEstimator:
         if not self._started:
             self.start(t)
         dt = t - self._last_t
-        if dt <= 0:
+        if dt <= self.tau * 1e-12:  # no measurable time: same instant (and no inf/nan from count / dt)
             self._pending_count += count
             self._pending_bytes += nbytes
             return
@@ -178,7 +178,7 @@ class RateEstimator:
         files_rate = self.files_rate
         bytes_rate = self.bytes_rate
         gap = now - self._last_t
-        if not self._started or gap <= 0 or files_rate <= 0:
+        if not self._started or gap <= self.tau * 1e-12 or files_rate <= 0:
             return max(files_rate, 0.0), max(bytes_rate, 0.0)
         ceiling = 1.0 / gap
         if ceiling < files_rate:
