@@ -409,19 +409,53 @@ class MigrationProgressTracker:
     def apply(self, event: Event) -> None:
         """Fold one event into the state (no validation beyond what the reduction needs, no append).
 
+        An event carrying a store ``seq`` at or below the last one applied is skipped, so a journal
+        segment applied twice (a replay overlapping a ``refresh``) counts once.
+
         Raises:
             UnknownFileError: a FILE_* event other than FILE_ADDED names a file never added.
         """
+        seq = event.seq
+        if seq:
+            if seq <= self._seq:
+                return
+            self._seq = seq
         self._handlers[event.kind](event)
 
     def apply_many(self, events: Iterable[Event]) -> int:
-        """Fold events in order; return how many were applied."""
+        """Fold events in order, as ``apply`` does; return how many were applied (skipped ones excluded)."""
         handlers = self._handlers
         applied = 0
         for event in events:
+            seq = event.seq
+            if seq:
+                if seq <= self._seq:
+                    continue
+                self._seq = seq
             handlers[event.kind](event)
             applied += 1
         return applied
+
+    def apply_journaled(self, events: Sequence[Event], last_seq: int) -> int:
+        """Apply events the caller has just appended to the bound store itself, ending at ``last_seq``.
+
+        This is for an orchestrator that writes through the store directly (``report``, ``release``,
+        ``claim``) and wants the tracker to follow without reading its own events back: when
+        ``last_seq`` shows nothing else was appended since this tracker's last event, ``events`` are
+        applied as they are; otherwise the journal is read from the store, in its order. Events with
+        ``seq`` 0 are fine (the store assigns seqs; the caller's objects need not carry them).
+
+        Returns:
+            How many events were applied.
+        """
+        with self._lock:
+            if self._store is None or last_seq == self._seq + len(events):
+                handlers = self._handlers
+                for event in events:
+                    handlers[event.kind](event)
+                self._seq = max(self._seq, last_seq) if self._store is not None else self._seq
+                return len(events)
+            return self._catch_up(last_seq)
 
     # --- files ------------------------------------------------------------------------------------
 
@@ -903,10 +937,22 @@ class MigrationProgressTracker:
                 handlers[event.kind](event)
             self._seq = last
         else:
-            # Someone else appended in between: apply the journal in its own order, ours included.
-            for event in store.read_events(self.run_id, after_seq=self._seq, limit=last - self._seq):
-                handlers[event.kind](event)
-                self._seq = event.seq
+            self._catch_up(last)
+
+    def _catch_up(self, last_seq: int) -> int:
+        """Someone else appended in between: apply the journal up to ``last_seq`` in its own order."""
+        store = self._store
+        assert store is not None
+        assert self.run_id is not None
+        applied = 0
+        if last_seq <= self._seq:
+            return 0
+        handlers = self._handlers
+        for event in store.read_events(self.run_id, after_seq=self._seq, limit=last_seq - self._seq):
+            handlers[event.kind](event)
+            self._seq = event.seq
+            applied += 1
+        return applied
 
     def _lookup(self, key: str) -> int:
         index = self._index.get(key)

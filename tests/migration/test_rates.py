@@ -90,6 +90,14 @@ class TestRateEstimator:
         assert coarse.files_rate == pytest.approx(expected, rel=1e-3)
         assert fine.files_rate == pytest.approx(expected, rel=1e-3)
 
+    def test_young_average_is_not_dragged_to_zero(self) -> None:
+        """Ten seconds into a run at 2 files/s the recent rate reads 2 files/s, not a fraction of it."""
+        estimator = RateEstimator(tau=60.0)
+        estimator.start(0.0)
+        for step in range(1, 21):
+            estimator.observe(step * 0.5, 1)
+        assert estimator.files_rate == pytest.approx(2.0)
+
     def test_same_instant_completions_are_folded_in_later(self) -> None:
         """A burst at one instant is not lost: it counts at the next observation that moves time forward."""
         burst, spread = RateEstimator(tau=60.0), RateEstimator(tau=60.0)

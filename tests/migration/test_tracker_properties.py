@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pandas as pd
-from hypothesis import HealthCheck, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -16,6 +17,7 @@ from omnimemory_kit import (
     InvalidTransitionError,
     MigrationProgressTracker,
     MigrationStatus,
+    ProcessingRates,
     RateConfig,
     SQLiteStore,
 )
@@ -251,3 +253,46 @@ TestTrackerStateMachine = TrackerMachine.TestCase
 TestTrackerStateMachine.__doc__ = (
     "Random valid operations keep counts, percentages and ETA sane, and replay equal."
 )
+
+
+class TestExcludedTime:
+    @settings(max_examples=60, deadline=None)
+    @given(
+        durations=st.lists(st.floats(min_value=0.1, max_value=30), min_size=1, max_size=25),
+        stop_after=st.integers(min_value=0, max_value=25),
+        stop_for=st.floats(min_value=0, max_value=1e5),
+        breaker=st.booleans(),
+    )
+    def test_a_pause_or_breaker_spell_changes_nothing_but_excluded_time(
+        self, durations: list[float], stop_after: int, stop_for: float, breaker: bool
+    ) -> None:
+        """A pause or breaker-open spell of any length anywhere leaves elapsed time, rates and ETA alone."""
+        plain_clock, stopped_clock = FakeClock(), FakeClock()
+        plain = MigrationProgressTracker("p", clock=plain_clock)
+        stopped = MigrationProgressTracker("s", clock=stopped_clock)
+        for tracker in (plain, stopped):
+            tracker.add_files([f"/f{i}" for i in range(len(durations) + 5)])
+            tracker.start()
+        for i, seconds in enumerate(durations):
+            if i == stop_after:
+                stopped.breaker_opened() if breaker else stopped.pause()
+                stopped_clock.advance(stop_for)
+                stopped.breaker_closed() if breaker else stopped.resume()
+            for tracker, tracker_clock in ((plain, plain_clock), (stopped, stopped_clock)):
+                tracker.start_file_processing(f"/f{i}")
+                tracker_clock.advance(seconds)
+                tracker.complete_file_processing(f"/f{i}")
+        a, b = plain.get_progress_summary(), stopped.get_progress_summary()
+        close = {"rel": 1e-6, "abs": 1e-4}
+        assert b.elapsed_seconds == pytest.approx(a.elapsed_seconds, **close)
+        excluded = b.breaker_open_seconds if breaker else b.paused_seconds
+        assert excluded == (pytest.approx(stop_for, **close) if stop_after < len(durations) else 0.0)
+        for field in ProcessingRates.model_fields:
+            assert getattr(b.processing_rates, field) == pytest.approx(
+                getattr(a.processing_rates, field), **close
+            )
+        assert b.eta_unavailable_reason == a.eta_unavailable_reason
+        if a.eta_seconds is not None:
+            assert b.eta_seconds == pytest.approx(a.eta_seconds, **close)
+            assert b.eta_low_seconds == pytest.approx(a.eta_low_seconds, **close)
+            assert b.eta_high_seconds == pytest.approx(a.eta_high_seconds, **close)

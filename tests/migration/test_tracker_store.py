@@ -19,6 +19,7 @@ from omnimemory_kit import (
     SQLiteStore,
 )
 from omnimemory_kit.errors import RunNotFoundError
+from omnimemory_kit.events import Event
 from omnimemory_kit.store.base import JournalStore
 
 
@@ -185,6 +186,48 @@ class TestReplay:
         assert replayed.refresh() == 1
         summary = replayed.get_progress_summary()
         assert (summary.in_progress_files, summary.pending_files, summary.interrupted_count) == (0, 2, 1)
+
+
+class TestOrchestratorWrites:
+    def test_apply_journaled_follows_direct_store_writes(self, store: SQLiteStore, clock: FakeClock) -> None:
+        """Events a runner appends through the store itself are applied once, without reading them back."""
+        tracker = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
+        tracker.add_files(["/a", "/b"])
+        tracker.start()
+        lease = store.claim("r1", "host:1:t", limit=2, lease_seconds=60)
+        assert lease is not None
+        assert tracker.refresh() == 3  # BATCH_OPENED and two FILE_STARTED, journaled by claim
+        done = [Event(EventKind.FILE_SUCCEEDED, clock.time(), path="/a")]
+        last = store.report(lease, done)
+        assert tracker.apply_journaled(done, last) == 1
+        assert tracker.last_seq == last
+        assert tracker.refresh() == 0
+        assert tracker.get_progress_summary().succeeded_files == 1
+
+    def test_apply_journaled_catches_up_when_others_wrote(
+        self, store: SQLiteStore, reader_store: SQLiteStore, clock: FakeClock
+    ) -> None:
+        """If other events landed first, apply_journaled reads the journal in order instead."""
+        tracker = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
+        other = MigrationProgressTracker.from_store(reader_store, "r1", clock=clock)
+        other.add_file("/x")
+        mine = [Event(EventKind.FILE_ADDED, clock.time(), path="/y", size=1)]
+        last = store.append("r1", mine)
+        assert tracker.apply_journaled(mine, last) == 2
+        assert tracker.total_files == 2
+        assert tracker.last_seq == last
+
+    def test_apply_skips_events_already_applied(self, store: SQLiteStore, clock: FakeClock) -> None:
+        """Applying an overlapping journal segment again counts each event once."""
+        live = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
+        busy_run(live, clock)
+        events = list(store.read_events("r1"))
+        fresh = MigrationProgressTracker("m", clock=clock, run_id="r1")
+        fresh.apply_many(events[: len(events) // 2])
+        assert fresh.apply_many(events) == len(events) - len(events) // 2
+        for event in events[:5]:
+            fresh.apply(event)
+        assert fresh.get_progress_summary() == live.get_progress_summary()
 
 
 class TestFollowing:
