@@ -179,6 +179,14 @@ _TERMINAL: Final = {
     EventKind.FILE_SKIPPED: FileStatus.SKIPPED.value,
 }
 _REPORTABLE: Final = frozenset({*_TERMINAL, EventKind.FILE_RETRIED})
+# Bound once: looking a member up on the enum class costs more than the comparison itself.
+_ADDED: Final = EventKind.FILE_ADDED
+_STARTED: Final = EventKind.FILE_STARTED
+_SUCCEEDED: Final = EventKind.FILE_SUCCEEDED
+_FAILED_KIND: Final = EventKind.FILE_FAILED
+_SKIPPED: Final = EventKind.FILE_SKIPPED
+_RETRIED: Final = EventKind.FILE_RETRIED
+_INTERRUPTED: Final = EventKind.FILE_INTERRUPTED
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
 _FAILED: Final = FileStatus.FAILED.value
@@ -197,37 +205,6 @@ def _parse_worker_id(worker_id: str) -> tuple[str, int]:
     except ValueError:
         pid = 0
     return host, pid
-
-
-class _ItemState:
-    """One item's row while a batch of events is folded into the projection (see ``_project``)."""
-
-    __slots__ = (
-        "attempts",
-        "batch_id",
-        "changed",
-        "key",
-        "lease_id",
-        "new",
-        "ordinal",
-        "size",
-        "status",
-        "worker_id",
-    )
-
-    def __init__(self, row: tuple[Any, ...], *, new: bool) -> None:
-        (
-            self.key,
-            self.ordinal,
-            self.size,
-            self.status,
-            self.attempts,
-            self.lease_id,
-            self.batch_id,
-            self.worker_id,
-        ) = row
-        self.new = new
-        self.changed = new
 
 
 class SQLiteStore(JournalStore):
@@ -375,6 +352,7 @@ class SQLiteStore(JournalStore):
             conn.execute(f"PRAGMA synchronous = {self.location.synchronous.upper()}")
             conn.execute(f"PRAGMA busy_timeout = {int(self.location.timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the items b-tree stays in memory longer
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot configure store {self.url!r}: {exc}") from exc
 
@@ -449,11 +427,12 @@ class SQLiteStore(JournalStore):
         if not events:
             return int(last)
         first = last + 1
+        # str(kind) is the plain value: binding the StrEnum itself goes through sqlite3's adapter lookup.
         rows = [
             (
                 run_no,
                 seq,
-                e.kind,
+                str(e.kind),
                 e.at,
                 e.path,
                 e.size,
@@ -473,20 +452,34 @@ class SQLiteStore(JournalStore):
         self._project(conn, run_no, events, first, lease_id)
         return last
 
+    @staticmethod
     def _project(
-        self, conn: sqlite3.Connection, run_no: int, events: Sequence[Event], first: int, lease_id: str | None
+        conn: sqlite3.Connection, run_no: int, events: Sequence[Event], first: int, lease_id: str | None
     ) -> None:
         """Apply FILE_* events to the items table: fold them per item in memory, then write each item once.
 
         Reading the touched rows in one query and writing each changed row once keeps a batch of N
-        events at about N/2 row writes (start + finish of one item coalesce), which is what keeps
-        ``append`` near raw insert speed.
+        events at about N/2 row writes (start and finish of one item coalesce), which keeps ``append``
+        near raw insert speed. Events for items the run does not have are journaled but change nothing.
         """
-        keys = {e.path for e in events if e.path is not None and e.kind.startswith("file_")}
+        keys = {e.path for e in events}
+        keys.discard(None)
         if not keys:
             return
-        states: dict[str, _ItemState] = {
-            row[0]: _ItemState(row, new=False)
+        if all(e.kind is _ADDED for e in events if e.path is not None):
+            # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed.
+            conn.executemany(
+                _INSERT_ITEM,
+                [
+                    (run_no, e.path, seq, e.size or 0, _PENDING, 0, None, None, None)
+                    for seq, e in enumerate(events, first)
+                    if e.path is not None
+                ],
+            )
+            return
+        # state per key: [key, ordinal, size, status, attempts, lease_id, batch_id, worker_id, new, changed]
+        states: dict[str, list[Any]] = {
+            row[0]: [*row, False, False]
             for row in conn.execute(
                 "SELECT key, ordinal, size, status, attempts, lease_id, batch_id, worker_id FROM items "
                 "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))",
@@ -500,54 +493,41 @@ class SQLiteStore(JournalStore):
             kind = event.kind
             state = states.get(key)
             if state is None:
-                if kind is EventKind.FILE_ADDED:
-                    row = (key, seq, event.size or 0, _PENDING, 0, None, None, None)
-                    states[key] = _ItemState(row, new=True)
-                continue  # events for unknown items are journaled but change no item
-            if kind is EventKind.FILE_STARTED:
-                state.status = _IN_PROGRESS
-                state.attempts += 1
-                state.lease_id = lease_id
-                state.batch_id = event.batch_id
-                state.worker_id = event.worker_id
-            elif kind in _TERMINAL:
-                state.status = _TERMINAL[kind]
-                state.lease_id = None
-            elif kind is EventKind.FILE_RETRIED:
-                if state.status == _FAILED:
-                    state.status = _PENDING
-                    state.lease_id = None
-                elif state.status == _IN_PROGRESS:
-                    state.attempts += 1
+                if kind is _ADDED:
+                    states[key] = [key, seq, event.size or 0, _PENDING, 0, None, None, None, True, True]
+                continue
+            if kind is _STARTED:
+                state[3] = _IN_PROGRESS
+                state[4] += 1
+                state[5] = lease_id
+                state[6] = event.batch_id
+                state[7] = event.worker_id
+            elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
+                state[3] = _TERMINAL[kind]
+                state[5] = None
+            elif kind is _RETRIED:
+                if state[3] == _FAILED:
+                    state[3] = _PENDING
+                    state[5] = None
+                elif state[3] == _IN_PROGRESS:
+                    state[4] += 1
                 else:
                     continue
-            elif kind is EventKind.FILE_INTERRUPTED:
-                if state.status != _IN_PROGRESS:
+            elif kind is _INTERRUPTED:
+                if state[3] != _IN_PROGRESS:
                     continue
-                state.status = _PENDING
-                state.lease_id = None
+                state[3] = _PENDING
+                state[5] = None
             else:
                 continue
-            state.changed = True
+            state[9] = True
         inserts = []
         updates = []
         for s in states.values():
-            if s.new:
-                inserts.append(
-                    (
-                        run_no,
-                        s.key,
-                        s.ordinal,
-                        s.size,
-                        s.status,
-                        s.attempts,
-                        s.lease_id,
-                        s.batch_id,
-                        s.worker_id,
-                    )
-                )
-            elif s.changed:
-                updates.append((s.status, s.attempts, s.lease_id, s.batch_id, s.worker_id, run_no, s.key))
+            if s[8]:
+                inserts.append((run_no, *s[:8]))
+            elif s[9]:
+                updates.append((s[3], s[4], s[5], s[6], s[7], run_no, s[0]))
         if inserts:
             conn.executemany(_INSERT_ITEM, inserts)
         if updates:
