@@ -6,8 +6,9 @@ Layout (schema version ``SCHEMA_VERSION``):
 - ``runs``: one row per run with an integer ``run_no`` (compact keys for the big tables) and ``last_seq``,
   bumped in the same transaction as the events, so seqs are dense and in commit order;
 - ``events``: the journal, keyed ``(run_no, seq)`` (a WITHOUT ROWID table: one b-tree, appended in order);
-- ``items``: the projection of FILE_* events, keyed ``(run_no, key)``, with a partial index over pending items
-  in insertion order (what ``claim`` reads) and one over leased items;
+- ``items``: the projection of FILE_* events, keyed ``(run_no, key)``, with a partial index over pending
+  items in insertion order (what ``claim`` reads) and one over leased items; ``item_counts`` keeps the
+  per-status totals in the same transactions, so counting never scans the items;
 - ``leases``, ``workers``: who holds which batch until when;
 - ``health_snapshots``, ``health_checks``: the health history.
 
@@ -108,6 +109,12 @@ CREATE TABLE items (
     PRIMARY KEY (run_no, key)
 ) WITHOUT ROWID;
 CREATE INDEX items_pending ON items (run_no, ordinal) WHERE status = 'pending';
+CREATE TABLE item_counts (
+    run_no INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (run_no, status)
+) WITHOUT ROWID;
 CREATE INDEX items_leased ON items (lease_id) WHERE lease_id IS NOT NULL;
 CREATE TABLE leases (
     lease_id TEXT PRIMARY KEY,
@@ -151,7 +158,17 @@ CREATE TABLE health_checks (
 CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
 """
 _TABLES: Final = frozenset(
-    {"meta", "runs", "events", "items", "leases", "workers", "health_snapshots", "health_checks"}
+    {
+        "meta",
+        "runs",
+        "events",
+        "items",
+        "item_counts",
+        "leases",
+        "workers",
+        "health_snapshots",
+        "health_checks",
+    }
 )
 
 _INSERT_EVENT: Final = (
@@ -194,6 +211,17 @@ _FAILED: Final = FileStatus.FAILED.value
 
 def _truncate(message: str) -> str:
     return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
+
+
+def _count(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> None:
+    """Add per-status deltas to the run's item counters (kept so ``item_counts`` never scans items)."""
+    changed = [(run_no, status, delta) for status, delta in deltas.items() if delta]
+    if changed:
+        conn.executemany(
+            "INSERT INTO item_counts (run_no, status, count) VALUES (?, ?, ?) "
+            "ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
+            changed,
+        )
 
 
 def _parse_worker_id(worker_id: str) -> tuple[str, int]:
@@ -468,6 +496,7 @@ class SQLiteStore(JournalStore):
             return
         if all(e.kind is _ADDED for e in events if e.path is not None):
             # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed.
+            before = conn.total_changes
             conn.executemany(
                 _INSERT_ITEM,
                 [
@@ -476,10 +505,11 @@ class SQLiteStore(JournalStore):
                     if e.path is not None
                 ],
             )
+            _count(conn, run_no, {_PENDING: conn.total_changes - before})
             return
-        # state per key: [key, ordinal, size, status, attempts, lease_id, batch_id, worker_id, new, changed]
+        # per key: [key, ordinal, size, status, attempts, lease_id, batch_id, worker_id, new, changed, was]
         states: dict[str, list[Any]] = {
-            row[0]: [*row, False, False]
+            row[0]: [*row, False, False, row[3]]
             for row in conn.execute(
                 "SELECT key, ordinal, size, status, attempts, lease_id, batch_id, worker_id FROM items "
                 "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))",
@@ -494,7 +524,7 @@ class SQLiteStore(JournalStore):
             state = states.get(key)
             if state is None:
                 if kind is _ADDED:
-                    states[key] = [key, seq, event.size or 0, _PENDING, 0, None, None, None, True, True]
+                    states[key] = [key, seq, event.size or 0, _PENDING, 0, None, None, None, True, True, None]
                 continue
             if kind is _STARTED:
                 state[3] = _IN_PROGRESS
@@ -523,15 +553,20 @@ class SQLiteStore(JournalStore):
             state[9] = True
         inserts = []
         updates = []
+        deltas = dict.fromkeys(_STATUSES, 0)
         for s in states.values():
             if s[8]:
                 inserts.append((run_no, *s[:8]))
+                deltas[s[3]] += 1
             elif s[9]:
                 updates.append((s[3], s[4], s[5], s[6], s[7], run_no, s[0]))
+                deltas[s[10]] -= 1
+                deltas[s[3]] += 1
         if inserts:
             conn.executemany(_INSERT_ITEM, inserts)
         if updates:
             conn.executemany(_UPDATE_ITEM, updates)
+        _count(conn, run_no, deltas)
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> RunRecord:
@@ -690,7 +725,7 @@ class SQLiteStore(JournalStore):
         with self._read("count items") as conn:
             run_no = self._run_no(conn, run_id)
             for status, count in conn.execute(
-                "SELECT status, count(*) FROM items WHERE run_no = ? GROUP BY status", (run_no,)
+                "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)
             ):
                 counts[_STATUSES[status]] = int(count)
         return counts
