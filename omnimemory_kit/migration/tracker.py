@@ -303,9 +303,9 @@ class MigrationProgressTracker:
             EventKind.RUN_STARTED: self._on_run_started,
             EventKind.RUN_PAUSED: self._on_run_paused,
             EventKind.RUN_RESUMED: self._on_run_resumed,
-            EventKind.RUN_COMPLETED: self._on_run_ended,
-            EventKind.RUN_FAILED: self._on_run_ended,
-            EventKind.RUN_CANCELLED: self._on_run_ended,
+            EventKind.RUN_COMPLETED: self._on_run_completed,
+            EventKind.RUN_FAILED: self._on_run_failed,
+            EventKind.RUN_CANCELLED: self._on_run_cancelled,
             EventKind.BATCH_OPENED: self._on_batch_opened,
             EventKind.BATCH_CLOSED: self._on_batch_closed,
             EventKind.FILE_ADDED: self._on_file_added,
@@ -1041,14 +1041,17 @@ class MigrationProgressTracker:
         self._last_at = event.at
         self._sample(event.at)
 
-    def _on_run_ended(self, event: Event) -> None:
-        kind = event.kind
-        if kind is EventKind.RUN_COMPLETED:
-            self._status = MigrationStatus.COMPLETED
-        elif kind is EventKind.RUN_FAILED:
-            self._status = MigrationStatus.FAILED
-        else:
-            self._status = MigrationStatus.CANCELLED
+    def _on_run_completed(self, event: Event) -> None:
+        self._end_run(event, MigrationStatus.COMPLETED)
+
+    def _on_run_failed(self, event: Event) -> None:
+        self._end_run(event, MigrationStatus.FAILED)
+
+    def _on_run_cancelled(self, event: Event) -> None:
+        self._end_run(event, MigrationStatus.CANCELLED)
+
+    def _end_run(self, event: Event, status: MigrationStatus) -> None:
+        self._status = status
         self._status_reason = event.reason
         self._finished_at = event.at
         self._enter_phase(event.at)
