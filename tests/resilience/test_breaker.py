@@ -291,6 +291,12 @@ class TestHalfOpen:
         assert await breaker.call(ok, 7) == 7
         assert breaker.state is CircuitState.CLOSED
 
+    async def test_sync_trial_closes(self, clock: FakeClock) -> None:
+        """A sync function is a valid trial call: its plain value closes the breaker."""
+        breaker = await open_then_half_open(clock)
+        assert await breaker.call(lambda: "sync") == "sync"
+        assert breaker.state is CircuitState.CLOSED
+
     async def test_success_threshold_needs_that_many_trials(self, clock: FakeClock) -> None:
         """With success_threshold=3 it closes only after the third good trial."""
         breaker = await open_then_half_open(clock, success_threshold=3)
@@ -498,6 +504,14 @@ class TestTimeouts:
         assert breaker.stats().timeouts == 1
         assert breaker.state is CircuitState.OPEN
 
+    async def test_sync_callable_under_a_timeout_and_in_half_open(self, clock: FakeClock) -> None:
+        """A sync function runs on the guarded (timed, half-open) path and its value is a success."""
+        breaker = await open_then_half_open(clock, timeout=1.0)
+        assert await breaker.call(lambda: "sync trial") == "sync trial"
+        assert breaker.state is CircuitState.CLOSED
+        assert await breaker.call(lambda: 0) == 0
+        assert breaker.stats().failure_count == 1
+
     async def test_timed_trial_in_half_open(self, clock: FakeClock) -> None:
         """A half-open trial that times out re-opens the breaker."""
         breaker = await open_then_half_open(clock, timeout=1.0)
@@ -696,6 +710,33 @@ class TestControl:
         assert breaker.state is CircuitState.CLOSED
         assert breaker.stats().failure_count == 4
 
+    async def test_force_open_while_open_restarts_the_wait(self, clock: FakeClock) -> None:
+        """force_open on an open breaker restarts recovery_timeout from now, without a listener call."""
+        breaker = make(clock, failure_threshold=1, recovery_timeout=10.0)
+        changes: list[CircuitState] = []
+        await fail_times(breaker, 1)
+        breaker.add_listener(lambda name, old, new: changes.append(new))
+        clock.advance(6.0)
+        breaker.force_open()
+        assert breaker.retry_after == pytest.approx(10.0)
+        assert changes == [CircuitState.OPEN]
+
+    async def test_listener_may_reopen_during_the_half_open_transition(self, clock: FakeClock) -> None:
+        """A listener that force-opens the breaker as it turns half-open makes the pending call fail fast."""
+        breaker = make(clock, failure_threshold=1, recovery_timeout=1.0)
+
+        def keep_closed_off(name: str, old: CircuitState, new: CircuitState) -> None:
+            if new is CircuitState.HALF_OPEN:
+                breaker.force_open()
+
+        await fail_times(breaker, 1)
+        breaker.add_listener(keep_closed_off)
+        clock.advance(1.0)
+        with pytest.raises(CircuitBreakerError) as caught:
+            await breaker.call(ok)
+        assert caught.value.state == "open"
+        assert breaker.retry_after == pytest.approx(1.0)
+
     async def test_reset_during_a_trial_discards_the_trial_outcome(self, clock: FakeClock) -> None:
         """A trial still running when reset() closes the breaker cannot re-open it when it fails."""
         breaker = await open_then_half_open(clock)
@@ -765,6 +806,12 @@ class TestIntrospection:
             1,
         )
         assert stats.total_calls == 5
+
+    def test_default_config_is_used_when_none_is_given(self) -> None:
+        """AsyncCircuitBreaker(name) runs with CircuitBreakerConfig() on the system clock."""
+        breaker = AsyncCircuitBreaker("external_service")
+        assert breaker.config == CircuitBreakerConfig()
+        assert breaker.state is CircuitState.CLOSED
 
     def test_properties_expose_name_config_and_clock(self, clock: FakeClock) -> None:
         """name, config and clock are readable."""
