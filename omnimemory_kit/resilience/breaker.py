@@ -259,7 +259,8 @@ class AsyncCircuitBreaker:
             except BaseException as exc:
                 self._record_error(exc, generation, False, False)
                 raise
-            self._consecutive_failures = 0
+            if generation == self._generation:  # a straggler from before a transition decides nothing
+                self._consecutive_failures = 0
             self._successes += 1
             return result
         return await self._call_guarded(fn, args, kwargs)
@@ -332,7 +333,8 @@ class AsyncCircuitBreaker:
                     except BaseException as exc:
                         breaker._record_error(exc, generation, False, False)
                         raise
-                    breaker._consecutive_failures = 0
+                    if generation == breaker._generation:
+                        breaker._consecutive_failures = 0
                     breaker._successes += 1
                     return result
                 return await breaker._call_guarded(func, args, kwargs)
