@@ -649,6 +649,7 @@ class MigrationRunner:
                 or self.clock.monotonic() - self._last_flush >= self.flush_interval
             ):
                 self._schedule_flush()
+                await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
 
     async def _process(self, item: MigrationItem) -> Event:
         """Run one item to its outcome: success, skip, or final failure (retries journaled on the way)."""
