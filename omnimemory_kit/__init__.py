@@ -19,12 +19,22 @@ from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
 from omnimemory_kit.events import MigrationPriority as MigrationPriority
 from omnimemory_kit.events import MigrationStatus as MigrationStatus
+from omnimemory_kit.migration.loader import load_function as load_function
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
 from omnimemory_kit.migration.rates import RateConfig as RateConfig
+from omnimemory_kit.migration.runner import MigrationRunner as MigrationRunner
+from omnimemory_kit.migration.runner import SkipItem as SkipItem
+from omnimemory_kit.migration.sources import DirectorySource as DirectorySource
+from omnimemory_kit.migration.sources import IterableSource as IterableSource
+from omnimemory_kit.migration.sources import ManifestSource as ManifestSource
+from omnimemory_kit.migration.sources import MigrationItem as MigrationItem
+from omnimemory_kit.migration.sources import WorkSource as WorkSource
+from omnimemory_kit.migration.sources import source_from_spec as source_from_spec
 from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
 from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
 from omnimemory_kit.resilience import AsyncCircuitBreaker as AsyncCircuitBreaker
 from omnimemory_kit.resilience import CircuitBreakerConfig as CircuitBreakerConfig
@@ -55,6 +65,7 @@ __all__ = [
     "CircuitState",
     "Clock",
     "ConfigError",
+    "DirectorySource",
     "EtaUnavailableReason",
     "Event",
     "EventKind",
@@ -64,12 +75,16 @@ __all__ = [
     "HealthCheckRow",
     "HealthSnapshotRow",
     "InvalidTransitionError",
+    "IterableSource",
     "JournalStore",
     "KitError",
     "Lease",
+    "ManifestSource",
+    "MigrationItem",
     "MigrationPriority",
     "MigrationProgressSummary",
     "MigrationProgressTracker",
+    "MigrationRunner",
     "MigrationStatus",
     "ProcessingRates",
     "RateConfig",
@@ -77,12 +92,17 @@ __all__ = [
     "RetryPolicy",
     "RunRecord",
     "SQLiteStore",
+    "SkipItem",
     "SystemClock",
     "UnknownBatchError",
     "UnknownFileError",
     "WorkItem",
+    "WorkSource",
     "WorkerRecord",
+    "load_function",
     "open_store",
     "redact_url",
     "retry",
+    "run_sync",
+    "source_from_spec",
 ]
