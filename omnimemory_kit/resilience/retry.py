@@ -197,8 +197,11 @@ class RetryPolicy(FrozenConfig):
 
         Raises:
             RetryError: every allowed attempt failed with a retryable error (``from`` the last one).
+            ConfigError: ``fn`` is not callable (e.g. a coroutine object instead of the function).
             BaseException: a non-retryable error, at once and unchanged.
         """
+        if not callable(fn):  # else the TypeError would be retried like a transient failure
+            raise _not_callable(fn)
         clock = self.clock
         started = clock.monotonic()
         attempt = 0
@@ -229,6 +232,16 @@ class RetryPolicy(FrozenConfig):
     def __call__(self, func: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         """Decorate an async function so each call is retried by this policy (same as ``@retry(self)``)."""
         return retry(self)(func)
+
+
+def _not_callable(fn: object) -> ConfigError:
+    if inspect.iscoroutine(fn):
+        fn.close()  # it will never run; closing it avoids a "never awaited" warning
+        return ConfigError(
+            "RetryPolicy.call needs the function, not a coroutine object: write "
+            "policy.call(fn, *args), not policy.call(fn(*args)) (a coroutine can only run once)"
+        )
+    return ConfigError(f"RetryPolicy.call needs a callable, got {type(fn).__name__}")
 
 
 class Attempt:
