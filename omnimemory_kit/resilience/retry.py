@@ -105,8 +105,12 @@ class RetryPolicy(FrozenConfig):
 
     def model_post_init(self, context: Any, /) -> None:
         """Build the wait and stop policies once, so calls only run them."""
-        self._wait = self.wait or wait_exponential(
-            self.base_delay, self.multiplier, self.max_delay, jitter_fraction(self.jitter)
+        self._wait = (
+            self.wait
+            if self.wait is not None
+            else wait_exponential(
+                self.base_delay, self.multiplier, self.max_delay, jitter_fraction(self.jitter)
+            )
         )
         stops: list[StopFunction] = []
         if self.max_elapsed is not None:
