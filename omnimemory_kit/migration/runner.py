@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import inspect
 import logging
@@ -409,8 +410,13 @@ class MigrationRunner:
             self._step_batches = None
             self._wake_step()
 
-    def _run_context(self) -> contextlib.AbstractContextManager[None]:
-        """Return the context the whole run executes in (hook: correlation ids for logs and spans)."""
+    def _run_context(self) -> contextlib.AbstractContextManager[Any]:
+        """Return the context the whole run executes in.
+
+        The hook for correlation ids: once ``omnimemory_kit.observability.correlation_context`` is
+        available this binds ``run_id`` (and a correlation id) for every log record of the run, including
+        those from the migration function (contextvars are carried into its worker threads).
+        """
         return contextlib.nullcontext()
 
     @contextlib.asynccontextmanager
@@ -730,7 +736,9 @@ class MigrationRunner:
         if self._fn_executor is None:
             self._fn_executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="omnimemory-migrate")
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._fn_executor, self.migrate_fn, item)
+        # Carry the caller's contextvars (correlation ids for logs) into the worker thread.
+        context = contextvars.copy_context()
+        result = await loop.run_in_executor(self._fn_executor, context.run, self.migrate_fn, item)
         if inspect.isawaitable(result):  # a sync wrapper around an async function
             result = await result
         return result
