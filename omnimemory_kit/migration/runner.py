@@ -428,6 +428,9 @@ class MigrationRunner:
             yield
         finally:
             if owned:
+                # Journal writes started by pause()/resume()/the breaker listener finish before closing.
+                while self._background:
+                    await asyncio.gather(*self._background, return_exceptions=True)
                 executor, self._store_executor = self._store_executor, None
                 assert executor is not None
                 executor.shutdown(wait=False)
@@ -504,6 +507,9 @@ class MigrationRunner:
 
     async def _finish(self, kind: EventKind, status: MigrationStatus, reason: str | None) -> None:
         self._status = status
+        if status is MigrationStatus.CANCELLED:  # a later run() starts afresh, not paused
+            self._paused = self._pause_journaled = False
+            self._resumed.set()
         await self._journal(self._event(kind, reason=reason))
         summary = self.summary()
         self._log.info(
@@ -615,8 +621,10 @@ class MigrationRunner:
     async def _close_batch(self, lease: Lease) -> None:
         """Report what finished, then release the lease (unfinished items go back to pending)."""
         if self._flush_task is not None:
-            await asyncio.gather(self._flush_task, return_exceptions=True)
-            self._flush_task = None
+            task, self._flush_task = self._flush_task, None
+            (outcome,) = await asyncio.gather(task, return_exceptions=True)
+            if isinstance(outcome, Exception):
+                raise outcome  # the store failed while reporting: the run fails, the lease expires
         if self._lease_lost:
             self._outbox = []
             self._log.warning(

@@ -499,3 +499,87 @@ class TestResume:
         other = MigrationRunner(store, "run", IterableSource(["x"], name="elsewhere"), ok, clock=clock)
         with pytest.raises(RunMismatchError):
             await drive(other, clock, other.run())
+
+
+class TestFailuresAndEdges:
+    """Store failures, lost leases, a failing progress callback, and cancel while paused."""
+
+    async def test_store_failure_while_reporting_fails_the_run(
+        self, tmp_path: Path, clock: FakeClock
+    ) -> None:
+        """A store error during a report fails run() with RUN_FAILED; a new runner finishes the work."""
+        from omnimemory_kit.errors import StoreUnavailableError
+        from omnimemory_kit.store import SQLiteStore
+
+        class FlakyStore(SQLiteStore):
+            failures = 1
+
+            def report(self, lease: Any, events: Any) -> int:
+                if self.failures:
+                    self.failures -= 1
+                    raise StoreUnavailableError("disk went away")
+                return super().report(lease, events)
+
+        flaky = FlakyStore(tmp_path / "j.db", clock=clock)
+        runner = make(flaky, clock, ok, 10, batch_size=5)
+        with pytest.raises(StoreUnavailableError, match="disk went away"):
+            await drive(runner, clock, runner.run())
+        assert journal(flaky, "run")[-1].kind is EventKind.RUN_FAILED
+        again = make(flaky, clock, ok, 10, batch_size=5, lease_seconds=5)
+        clock.advance(10)  # the failed runner's lease expires; the new runner reclaims it
+        summary = await drive(again, clock, again.run())
+        assert summary.succeeded_files == 10
+        succeeded = Counter(e.path for e in journal(flaky, "run", EventKind.FILE_SUCCEEDED))
+        assert set(succeeded.values()) == {1}
+        flaky.close()
+
+    async def test_lost_lease_abandons_the_batch_without_double_counting(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """When another worker reclaims our lease mid-batch, our reports stop and each item succeeds once."""
+        runner: MigrationRunner
+        stolen = False
+
+        async def work(item: MigrationItem) -> None:
+            nonlocal stolen
+            if not stolen:
+                stolen = True
+                store.reclaim("run", worker_id=runner.worker_id)  # as a supervisor declaring us dead would
+            await clock.sleep(0.1)
+
+        runner = make(store, clock, work, 8, batch_size=8, concurrency=2)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 8
+        succeeded = Counter(e.path for e in journal(store, "run", EventKind.FILE_SUCCEEDED))
+        assert len(succeeded) == 8
+        assert set(succeeded.values()) == {1}
+        assert summary.interrupted_count >= 1
+
+    async def test_failing_progress_callback_is_ignored(self, store: JournalStore, clock: FakeClock) -> None:
+        """An on_progress callback that raises is logged and the run still completes."""
+
+        def boom(summary: Any) -> None:
+            raise RuntimeError("widget gone")
+
+        runner = make(store, clock, ok, 5, on_progress=boom)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.status is MigrationStatus.COMPLETED
+
+    async def test_cancel_while_paused_then_run_again(self, store: JournalStore, clock: FakeClock) -> None:
+        """cancel() wakes a paused run and ends it cancelled; a later run() starts unpaused and completes."""
+        runner = make(store, clock, ok, 4)
+        runner.pause()
+        task = asyncio.ensure_future(runner.run())
+        while runner.summary().status is not MigrationStatus.PAUSED:
+            await asyncio.sleep(0)
+        runner.cancel()
+        cancelled = await drive(runner, clock, task)
+        assert (cancelled.status, cancelled.succeeded_files) == (MigrationStatus.CANCELLED, 0)
+        final = await drive(runner, clock, runner.run())
+        assert (final.status, final.succeeded_files) == (MigrationStatus.COMPLETED, 4)
+
+    def test_repr_shows_live_state(self, store: JournalStore, clock: FakeClock) -> None:
+        """The repr names the run, its state and the settings."""
+        runner = make(store, clock, ok, 3, batch_size=7, concurrency=2)
+        assert repr(runner).startswith("<MigrationRunner 'run' pending 0/0 done")
+        assert "batch_size=7 concurrency=2" in repr(runner)
