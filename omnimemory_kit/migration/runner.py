@@ -95,6 +95,19 @@ class _Skipped:
         self.reason = reason
 
 
+class _Batch:
+    """One leased batch while it runs: its lease (renewed by heartbeats), unreported outcomes, flushing."""
+
+    __slots__ = ("flush_task", "last_flush", "lease", "lost", "outbox")
+
+    def __init__(self, lease: Lease, now: float) -> None:
+        self.lease = lease
+        self.outbox: list[Event] = []
+        self.flush_task: asyncio.Task[None] | None = None
+        self.last_flush = now
+        self.lost = False
+
+
 def _error_type(exc: BaseException) -> str:
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
@@ -265,12 +278,6 @@ class MigrationRunner:
         self._tail_seq = 0  # touched only by the store thread
         self._store_calls = 0  # store calls in flight
         self._inbox: deque[list[Event]] = deque()
-        # Batch state.
-        self._lease: Lease | None = None
-        self._lease_lost = False
-        self._outbox: list[Event] = []
-        self._flush_task: asyncio.Task[None] | None = None
-        self._last_flush = 0.0
         self._in_flight = 0
         self._background: set[asyncio.Future[Any]] = set()
         if self.breaker is not None:
@@ -454,8 +461,14 @@ class MigrationRunner:
         self._log.info(
             "run %r: started as worker %s (%d unfinished item(s))", self.run_id, self.worker_id, unfinished
         )
+        # The last batch is closed (outcomes reported, lease released) on the store thread while the next
+        # one is claimed and runs; at most one close is in flight and it is awaited before the next.
+        closing: asyncio.Future[None] | None = None
         try:
             while True:
+                if closing is not None and (self._cancel_requested or self._paused):
+                    await closing
+                    closing = None
                 if self._cancel_requested:
                     await self._finish(EventKind.RUN_CANCELLED, MigrationStatus.CANCELLED, "cancelled")
                     break
@@ -468,12 +481,20 @@ class MigrationRunner:
                     continue
                 lease = await self._claim()
                 if lease is None:
+                    if closing is not None:
+                        await closing
+                        closing = None
                     if await self._all_finished():
                         await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
                         break
                     continue
-                await self._run_batch(lease)
+                batch = await self._run_batch(lease)
+                if closing is not None:
+                    await closing
+                closing = asyncio.ensure_future(self._close_batch(batch))
                 if self._step_batches is not None:
+                    await closing
+                    closing = None
                     self._step_batches -= 1
                     if self._step_batches <= 0:
                         self._step_batches = None
@@ -482,13 +503,15 @@ class MigrationRunner:
                         self._wake_step()
                         if batches is not None:
                             break
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self._status = MigrationStatus.FAILED
-            with contextlib.suppress(Exception):
-                await self._journal(self._event(EventKind.RUN_FAILED, reason=f"{_error_type(exc)}: {exc}"))
-            self._log.exception("run %r: failed", self.run_id)
+        except BaseException as exc:
+            if closing is not None:  # report what the last batch finished, release its lease
+                await asyncio.gather(closing, return_exceptions=True)
+            if isinstance(exc, Exception):
+                self._status = MigrationStatus.FAILED
+                with contextlib.suppress(Exception):
+                    reason = f"{_error_type(exc)}: {exc}"
+                    await self._journal(self._event(EventKind.RUN_FAILED, reason=reason))
+                self._log.exception("run %r: failed", self.run_id)
             raise
         await self._report_progress(force=True)
         return self.summary()
@@ -596,14 +619,14 @@ class MigrationRunner:
 
     # --- one batch ------------------------------------------------------------------------------------
 
-    async def _run_batch(self, lease: Lease) -> None:
-        self._lease, self._lease_lost = lease, False
-        self._outbox = []
-        self._last_flush = self.clock.monotonic()
+    async def _run_batch(self, lease: Lease) -> _Batch:
+        """Run a leased batch's items under the concurrency limit; return it for closing."""
+        batch = _Batch(lease, self.clock.monotonic())
         pending: deque[WorkItem] = deque(lease.items)
-        heartbeat = asyncio.create_task(self._heartbeat())
+        heartbeat = asyncio.create_task(self._heartbeat(batch))
         workers = [
-            asyncio.create_task(self._worker(pending)) for _ in range(min(self.concurrency, len(pending)))
+            asyncio.create_task(self._worker(batch, pending))
+            for _ in range(min(self.concurrency, len(pending)))
         ]
         try:
             await asyncio.gather(*workers)
@@ -611,41 +634,43 @@ class MigrationRunner:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            raise
-        finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)
-            await self._close_batch(lease)
-        await self._report_progress(force=True)
+            await self._close_batch(batch)
+            raise
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
+        return batch
 
-    async def _close_batch(self, lease: Lease) -> None:
+    async def _close_batch(self, batch: _Batch) -> None:
         """Report what finished, then release the lease (unfinished items go back to pending)."""
-        if self._flush_task is not None:
-            task, self._flush_task = self._flush_task, None
+        if batch.flush_task is not None:
+            task, batch.flush_task = batch.flush_task, None
             (outcome,) = await asyncio.gather(task, return_exceptions=True)
             if isinstance(outcome, Exception):
                 raise outcome  # the store failed while reporting: the run fails, the lease expires
-        if self._lease_lost:
-            self._outbox = []
+        if batch.lost:
+            batch.outbox = []
             self._log.warning(
                 "run %r: lease on %s was lost; its unreported items will run again",
                 self.run_id,
-                lease.batch_id,
+                batch.lease.batch_id,
             )
             return
-        await self._flush_now()
-        closed = self._event(EventKind.BATCH_CLOSED, batch_id=lease.batch_id)
+        await self._flush_now(batch)
+        closed = self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id)
         try:
-            held = self._lease or lease
-            await self._write_own(functools.partial(self.store.release, held, [closed]), [closed])
+            await self._write_own(functools.partial(self.store.release, batch.lease, [closed]), [closed])
         except LeaseLostError:
-            self._log.warning("run %r: lease on %s was lost before release", self.run_id, lease.batch_id)
-        self._lease = None
+            self._log.warning(
+                "run %r: lease on %s was lost before release", self.run_id, batch.lease.batch_id
+            )
+        await self._report_progress(force=True)
 
-    async def _worker(self, pending: deque[WorkItem]) -> None:
+    async def _worker(self, batch: _Batch, pending: deque[WorkItem]) -> None:
         resolve = self.source.resolve
         outbox_limit = self.flush_size
-        while pending and not self._lease_lost:
+        while pending and not batch.lost:
             if self._paused or self._cancel_requested:
                 if self._cancel_requested:
                     return
@@ -654,18 +679,18 @@ class MigrationRunner:
             item = pending.popleft()
             self._in_flight += 1
             try:
-                event = await self._process(resolve(item))
+                event = await self._process(batch, resolve(item))
             finally:
                 self._in_flight -= 1
-            self._outbox.append(event)
+            batch.outbox.append(event)
             if (
-                len(self._outbox) >= outbox_limit
-                or self.clock.monotonic() - self._last_flush >= self.flush_interval
+                len(batch.outbox) >= outbox_limit
+                or self.clock.monotonic() - batch.last_flush >= self.flush_interval
             ):
-                self._schedule_flush()
+                self._schedule_flush(batch)
                 await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
 
-    async def _process(self, item: MigrationItem) -> Event:
+    async def _process(self, batch: _Batch, item: MigrationItem) -> Event:
         """Run one item to its outcome: success, skip, or final failure (retries journaled on the way)."""
         attempt = 0
         breaker = self.breaker
@@ -692,7 +717,7 @@ class MigrationRunner:
                 else:
                     message = _error_message(exc)
                 if self.retry.should_retry(exc, attempt):
-                    self._outbox.append(
+                    batch.outbox.append(
                         Event(
                             EventKind.FILE_RETRIED,
                             at=self.clock.time(),
@@ -751,34 +776,29 @@ class MigrationRunner:
             result = await result
         return result
 
-    async def _heartbeat(self) -> None:
+    async def _heartbeat(self, batch: _Batch) -> None:
         interval = self.lease_seconds / 3
-        while True:
+        while not batch.lost:
             await self.clock.sleep(interval)
-            lease = self._lease
-            if lease is None or self._lease_lost:
-                return
             try:
-                self._lease = await self._call(self.store.heartbeat, lease, self.lease_seconds)
+                batch.lease = await self._call(self.store.heartbeat, batch.lease, self.lease_seconds)
             except LeaseLostError:
-                self._lease_lost = True
-                return
+                batch.lost = True
 
     # --- durable reporting ----------------------------------------------------------------------------
 
-    def _schedule_flush(self) -> None:
-        if self._flush_task is None or self._flush_task.done():
-            self._flush_task = asyncio.create_task(self._flush_now())
+    def _schedule_flush(self, batch: _Batch) -> None:
+        if batch.flush_task is None or batch.flush_task.done():
+            batch.flush_task = asyncio.create_task(self._flush_now(batch))
 
-    async def _flush_now(self) -> None:
-        while self._outbox and not self._lease_lost and self._lease is not None:
-            events, self._outbox = self._outbox, []
-            self._last_flush = self.clock.monotonic()
+    async def _flush_now(self, batch: _Batch) -> None:
+        while batch.outbox and not batch.lost:
+            events, batch.outbox = batch.outbox, []
+            batch.last_flush = self.clock.monotonic()
             try:
-                lease = self._lease
-                await self._write_own(functools.partial(self.store.report, lease, events), events)
+                await self._write_own(functools.partial(self.store.report, batch.lease, events), events)
             except LeaseLostError:
-                self._lease_lost = True
+                batch.lost = True
                 return
             await self._report_progress(force=False)
 
