@@ -280,6 +280,7 @@ class MigrationRunner:
         self._inbox: deque[list[Event]] = deque()
         self._in_flight = 0
         self._background: set[asyncio.Future[Any]] = set()
+        self._invoke = self._choose_invoke()
         if self.breaker is not None:
             self.breaker.add_listener(self._on_breaker_change)
 
@@ -752,10 +753,14 @@ class MigrationRunner:
             worker_id=self.worker_id,
         )
 
-    async def _invoke(self, item: MigrationItem) -> Any:
-        if self.breaker is None:
-            return await self._call_fn(item)
-        return await self.breaker.call(self._call_fn_for_breaker, item)
+    def _choose_invoke(self) -> Callable[[MigrationItem], Awaitable[Any]]:
+        """Decide once how an attempt is made, so the per-item path has no branches or extra frames."""
+        if self.breaker is not None:
+            breaker = self.breaker
+            return lambda item: breaker.call(self._call_fn_for_breaker, item)
+        if self._is_async:
+            return self.migrate_fn  # an async function: awaited directly
+        return self._call_fn
 
     async def _call_fn_for_breaker(self, item: MigrationItem) -> Any:
         try:
