@@ -20,9 +20,12 @@ from omnimemory_kit.health import CheckResult as CheckResult
 from omnimemory_kit.health import DependencyHealth as DependencyHealth
 from omnimemory_kit.health import DependencyType as DependencyType
 from omnimemory_kit.health import HealthCheckConfig as HealthCheckConfig
+from omnimemory_kit.health import HealthHistory as HealthHistory
+from omnimemory_kit.health import HealthManager as HealthManager
 from omnimemory_kit.health import HealthResponse as HealthResponse
 from omnimemory_kit.health import HealthStatus as HealthStatus
 from omnimemory_kit.health import ResourceMetrics as ResourceMetrics
+from omnimemory_kit.health import health_manager as health_manager
 
 __version__ = "0.1.0"
 
@@ -39,6 +42,8 @@ __all__ = [
     "FakeClock",
     "FileStatus",
     "HealthCheckConfig",
+    "HealthHistory",
+    "HealthManager",
     "HealthResponse",
     "HealthStatus",
     "KitError",
@@ -47,4 +52,5 @@ __all__ = [
     "ResourceMetrics",
     "RetryError",
     "SystemClock",
+    "health_manager",
 ]
