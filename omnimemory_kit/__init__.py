@@ -26,13 +26,23 @@ from omnimemory_kit.health import HealthResponse as HealthResponse
 from omnimemory_kit.health import HealthStatus as HealthStatus
 from omnimemory_kit.health import ResourceMetrics as ResourceMetrics
 from omnimemory_kit.health import health_manager as health_manager
+from omnimemory_kit.resilience import AsyncCircuitBreaker as AsyncCircuitBreaker
+from omnimemory_kit.resilience import CircuitBreakerConfig as CircuitBreakerConfig
+from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
+from omnimemory_kit.resilience import CircuitState as CircuitState
+from omnimemory_kit.resilience import RetryPolicy as RetryPolicy
+from omnimemory_kit.resilience import retry as retry
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AcquireTimeoutError",
+    "AsyncCircuitBreaker",
     "CheckResult",
+    "CircuitBreakerConfig",
     "CircuitBreakerError",
+    "CircuitBreakerStats",
+    "CircuitState",
     "Clock",
     "ConfigError",
     "DependencyHealth",
@@ -51,6 +61,8 @@ __all__ = [
     "MigrationStatus",
     "ResourceMetrics",
     "RetryError",
+    "RetryPolicy",
     "SystemClock",
     "health_manager",
+    "retry",
 ]
