@@ -32,6 +32,16 @@ from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
 from omnimemory_kit.resilience import CircuitState as CircuitState
 from omnimemory_kit.resilience import RetryPolicy as RetryPolicy
 from omnimemory_kit.resilience import retry as retry
+from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
+from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
+from omnimemory_kit.store import JournalStore as JournalStore
+from omnimemory_kit.store import Lease as Lease
+from omnimemory_kit.store import RunRecord as RunRecord
+from omnimemory_kit.store import SQLiteStore as SQLiteStore
+from omnimemory_kit.store import WorkerRecord as WorkerRecord
+from omnimemory_kit.store import WorkItem as WorkItem
+from omnimemory_kit.store import open_store as open_store
+from omnimemory_kit.store import redact_url as redact_url
 
 __version__ = "0.1.0"
 
@@ -52,17 +62,27 @@ __all__ = [
     "FakeClock",
     "FileStatus",
     "HealthCheckConfig",
+    "HealthCheckRow",
     "HealthHistory",
     "HealthManager",
     "HealthResponse",
+    "HealthSnapshotRow",
     "HealthStatus",
+    "JournalStore",
     "KitError",
+    "Lease",
     "MigrationPriority",
     "MigrationStatus",
     "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
+    "RunRecord",
+    "SQLiteStore",
     "SystemClock",
+    "WorkItem",
+    "WorkerRecord",
     "health_manager",
+    "open_store",
+    "redact_url",
     "retry",
 ]
