@@ -113,6 +113,9 @@ class _Registration:
     breaker: AsyncCircuitBreaker | None
     last_success_at: dt.datetime | None = None
     last: DependencyHealth | None = field(default=None)
+    # a sync call still running in a worker thread (timed out earlier): never pile up another behind it
+    running: asyncio.Future[Any] | None = None
+    running_since: float = 0.0
 
 
 class HealthManager:
@@ -365,9 +368,17 @@ class HealthManager:
         if reg.is_async:
             value = reg.func()
         else:
+            if reg.running is not None and not reg.running.done():
+                stuck_for = self._clock.monotonic() - reg.running_since
+                raise TimeoutError(
+                    f"the previous call has not returned after {stuck_for:.3g}s; not starting another"
+                )
             loop = asyncio.get_running_loop()
             context = contextvars.copy_context()
-            value = await loop.run_in_executor(self._threads(), functools.partial(context.run, reg.func))
+            reg.running = loop.run_in_executor(self._threads(), functools.partial(context.run, reg.func))
+            reg.running_since = self._clock.monotonic()
+            # shield: a timeout stops our wait, but the thread runs on; keep the future to know when it ends
+            value = await asyncio.shield(reg.running)
         if inspect.isawaitable(value):
             value = await value
         return value
