@@ -39,13 +39,13 @@ import tracemalloc as _tracemalloc
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar, Token
-from types import TracebackType
+from dataclasses import dataclass, field
+from types import MappingProxyType, TracebackType
 from typing import IO, Any, Final, ParamSpec, TypeVar, cast, overload
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
-from pydantic import BaseModel, ConfigDict, Field
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError
@@ -132,15 +132,14 @@ def redact(text: str) -> str:
 # Correlation context
 
 
-class CorrelationContext(BaseModel):
+@dataclass(frozen=True, slots=True)
+class CorrelationContext:
     """A frozen snapshot of the correlation fields bound when a ``correlation_context`` block was entered."""
-
-    model_config = ConfigDict(frozen=True)
 
     correlation_id: str
     user_id: str | None = None
     operation: str | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def new_correlation_id() -> str:
@@ -260,8 +259,12 @@ class CorrelationScope:
         self._tokens = bind(**fields)
         ctx = current_context()
         ctx.pop("trace_id", None)
-        standard = {key: ctx.pop(key, None) for key in ("correlation_id", "user_id", "operation")}
-        self._snapshot = CorrelationContext(**standard, extra=ctx)
+        self._snapshot = CorrelationContext(
+            ctx.pop("correlation_id"),
+            ctx.pop("user_id", None),
+            ctx.pop("operation", None),
+            MappingProxyType(ctx),
+        )
         return self._snapshot
 
     def __exit__(
