@@ -16,21 +16,35 @@ from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
 from omnimemory_kit.events import MigrationPriority as MigrationPriority
 from omnimemory_kit.events import MigrationStatus as MigrationStatus
+from omnimemory_kit.health import CheckResult as CheckResult
+from omnimemory_kit.health import DependencyHealth as DependencyHealth
+from omnimemory_kit.health import DependencyType as DependencyType
+from omnimemory_kit.health import HealthCheckConfig as HealthCheckConfig
+from omnimemory_kit.health import HealthResponse as HealthResponse
+from omnimemory_kit.health import HealthStatus as HealthStatus
+from omnimemory_kit.health import ResourceMetrics as ResourceMetrics
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AcquireTimeoutError",
+    "CheckResult",
     "CircuitBreakerError",
     "Clock",
     "ConfigError",
+    "DependencyHealth",
+    "DependencyType",
     "Event",
     "EventKind",
     "FakeClock",
     "FileStatus",
+    "HealthCheckConfig",
+    "HealthResponse",
+    "HealthStatus",
     "KitError",
     "MigrationPriority",
     "MigrationStatus",
+    "ResourceMetrics",
     "RetryError",
     "SystemClock",
 ]
