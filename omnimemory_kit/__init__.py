@@ -23,6 +23,16 @@ from omnimemory_kit.health import HealthCheckConfig as HealthCheckConfig
 from omnimemory_kit.health import HealthResponse as HealthResponse
 from omnimemory_kit.health import HealthStatus as HealthStatus
 from omnimemory_kit.health import ResourceMetrics as ResourceMetrics
+from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
+from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
+from omnimemory_kit.store import JournalStore as JournalStore
+from omnimemory_kit.store import Lease as Lease
+from omnimemory_kit.store import RunRecord as RunRecord
+from omnimemory_kit.store import SQLiteStore as SQLiteStore
+from omnimemory_kit.store import WorkerRecord as WorkerRecord
+from omnimemory_kit.store import WorkItem as WorkItem
+from omnimemory_kit.store import open_store as open_store
+from omnimemory_kit.store import redact_url as redact_url
 
 __version__ = "0.1.0"
 
@@ -41,10 +51,20 @@ __all__ = [
     "HealthCheckConfig",
     "HealthResponse",
     "HealthStatus",
+    "HealthCheckRow",
+    "HealthSnapshotRow",
+    "JournalStore",
     "KitError",
+    "Lease",
     "MigrationPriority",
     "MigrationStatus",
     "ResourceMetrics",
     "RetryError",
+    "RunRecord",
+    "SQLiteStore",
     "SystemClock",
+    "WorkItem",
+    "WorkerRecord",
+    "open_store",
+    "redact_url",
 ]
