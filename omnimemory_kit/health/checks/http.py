@@ -158,7 +158,9 @@ class HttpCheck(BuiltinCheck):
             return CheckResult.unhealthy(
                 f"JSON field {self._json_field!r} is {value!r}, expected {self._expected!r}", details=details
             )
-        return CheckResult.healthy(f"HTTP {response.status_code}, {self._json_field}={value!r}", details=details)
+        return CheckResult.healthy(
+            f"HTTP {response.status_code}, {self._json_field}={value!r}", details=details
+        )
 
     async def aclose(self) -> None:
         """Close the client if the check created it. Idempotent."""
