@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import HealthConfigError
@@ -27,6 +28,11 @@ def validate_dsn(dsn: str, *, where: str = "dsn") -> str:
     if not isinstance(dsn, str) or not dsn.strip():
         raise HealthConfigError(f"{where}: a PostgreSQL DSN is required (postgresql://user@host/db)")
     try:
+        if "://" in dsn:
+            parts = urlsplit(dsn)
+            if parts.scheme not in ("postgresql", "postgres"):
+                raise ValueError("not a postgresql:// URL")
+            parts.port  # noqa: B018 - parsing the port validates it (libpq would only fail on connect)
         conninfo_to_dict(dsn)
     except Exception as exc:
         raise HealthConfigError(
