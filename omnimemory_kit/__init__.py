@@ -20,9 +20,18 @@ from omnimemory_kit.health import CheckResult as CheckResult
 from omnimemory_kit.health import DependencyHealth as DependencyHealth
 from omnimemory_kit.health import DependencyType as DependencyType
 from omnimemory_kit.health import HealthCheckConfig as HealthCheckConfig
+from omnimemory_kit.health import HealthHistory as HealthHistory
+from omnimemory_kit.health import HealthManager as HealthManager
 from omnimemory_kit.health import HealthResponse as HealthResponse
 from omnimemory_kit.health import HealthStatus as HealthStatus
 from omnimemory_kit.health import ResourceMetrics as ResourceMetrics
+from omnimemory_kit.health import health_manager as health_manager
+from omnimemory_kit.resilience import AsyncCircuitBreaker as AsyncCircuitBreaker
+from omnimemory_kit.resilience import CircuitBreakerConfig as CircuitBreakerConfig
+from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
+from omnimemory_kit.resilience import CircuitState as CircuitState
+from omnimemory_kit.resilience import RetryPolicy as RetryPolicy
+from omnimemory_kit.resilience import retry as retry
 from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
 from omnimemory_kit.store import JournalStore as JournalStore
@@ -38,8 +47,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AcquireTimeoutError",
+    "AsyncCircuitBreaker",
     "CheckResult",
+    "CircuitBreakerConfig",
     "CircuitBreakerError",
+    "CircuitBreakerStats",
+    "CircuitState",
     "Clock",
     "ConfigError",
     "DependencyHealth",
@@ -50,6 +63,8 @@ __all__ = [
     "FileStatus",
     "HealthCheckConfig",
     "HealthCheckRow",
+    "HealthHistory",
+    "HealthManager",
     "HealthResponse",
     "HealthSnapshotRow",
     "HealthStatus",
@@ -60,11 +75,14 @@ __all__ = [
     "MigrationStatus",
     "ResourceMetrics",
     "RetryError",
+    "RetryPolicy",
     "RunRecord",
     "SQLiteStore",
     "SystemClock",
     "WorkItem",
     "WorkerRecord",
+    "health_manager",
     "open_store",
     "redact_url",
+    "retry",
 ]
