@@ -113,6 +113,7 @@ class HttpCheck(BuiltinCheck):
         self._verify = verify
         self._client = client
         self._owns_client = client is None
+        import httpx  # noqa: F401 - import now: a first import inside a round stalls every check
 
     @property
     def target(self) -> str:
