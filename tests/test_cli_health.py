@@ -209,19 +209,10 @@ class TestRecording:
         store = f"sqlite:///{tmp_path}/h.db"
         config = config_file(tmp_path, f'[[check]]\nname = "scratch"\ntype = "path"\npath = "{tmp_path}"\n')
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [sys.executable, "-m", "omnimemory_kit", "health", "--config", config, "--watch"]
+        command += ["--interval", "60", "--store", store, "--json"]
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "omnimemory_kit",
-                "health",
-                "--config",
-                config,
-                "--watch",
-                "--interval",
-                "60",
-            ]
-            + ["--store", store, "--json"],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
