@@ -521,3 +521,20 @@ class TestRedact:
     def test_hides_passwords(self, text: str, expected: str) -> None:
         """Passwords in URLs and DSN key/value parts are replaced; everything else is kept."""
         assert redact(text) == expected
+
+
+class TestOriginCallShape:
+    async def test_origin_snippet_works_from_the_package(self) -> None:
+        """The origin document's nested correlation_context / trace_operation call works as written."""
+        from omnimemory_kit import OperationType as PublicOperationType
+        from omnimemory_kit import correlation_context as public_correlation_context
+        from omnimemory_kit import trace_operation as public_trace_operation
+
+        async with public_correlation_context(  # noqa: SIM117 - the origin document nests them
+            correlation_id="req-12345", user_id="user-456", operation="data_processing"
+        ) as ctx:
+            async with public_trace_operation(
+                "validation", PublicOperationType.INTELLIGENCE_PROCESS, trace_performance=True
+            ) as trace_id:
+                assert current_context()["correlation_id"] == ctx.correlation_id == "req-12345"
+                assert current_context()["trace_id"] == trace_id
