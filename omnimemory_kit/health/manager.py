@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import CircuitBreakerError, HealthConfigError, RegistryError
-from omnimemory_kit.health._breakers import Breaker, breaker_state_name, make_breaker
+from omnimemory_kit.health._breakers import breaker_for_check
 from omnimemory_kit.health.conditions import Condition, evaluate_conditions, parse_condition
 from omnimemory_kit.health.damping import FlapDamper
 from omnimemory_kit.health.models import (
@@ -52,6 +52,7 @@ from omnimemory_kit.health.models import (
 from omnimemory_kit.health.redaction import redact_details, redact_secrets
 from omnimemory_kit.health.resources import ResourceSampler
 from omnimemory_kit.health.rollup import roll_up
+from omnimemory_kit.resilience import AsyncCircuitBreaker
 
 if TYPE_CHECKING:
     from omnimemory_kit.health.history import HealthHistory
@@ -109,7 +110,7 @@ class _Registration:
     is_async: bool
     conditions: tuple[Condition, ...]
     damper: FlapDamper
-    breaker: Breaker | None
+    breaker: AsyncCircuitBreaker | None
     last_success_at: dt.datetime | None = None
     last: DependencyHealth | None = field(default=None)
 
@@ -183,7 +184,7 @@ class HealthManager:
             )
         breaker = None
         if config.breaker is not None:
-            breaker = make_breaker(f"health:{config.name}", config.breaker, self._clock)
+            breaker = breaker_for_check(config.name, config.breaker, self._clock)
         self._checks[config.name] = _Registration(
             config=config,
             func=func,
@@ -218,7 +219,7 @@ class HealthManager:
         """Return the most recent response, or None before the first round."""
         return self._last_response
 
-    def breaker(self, name: str) -> Breaker | None:
+    def breaker(self, name: str) -> AsyncCircuitBreaker | None:
         """Return the circuit breaker guarding a check (None when it has none).
 
         Raises:
@@ -302,7 +303,7 @@ class HealthManager:
             outcome = _Outcome(HealthStatus.UNHEALTHY, error=_error_info(exc))
         return self._finish(reg, outcome, checked_at)
 
-    async def _attempt_through_breaker(self, reg: _Registration, breaker: Breaker) -> _Outcome:
+    async def _attempt_through_breaker(self, reg: _Registration, breaker: AsyncCircuitBreaker) -> _Outcome:
         async def guarded() -> _Outcome:
             outcome = await self._attempt(reg)
             if outcome.status == HealthStatus.UNHEALTHY:
@@ -373,7 +374,7 @@ class HealthManager:
             reg.last_success_at = checked_at
         breaker_state = retry_at = None
         if reg.breaker is not None:
-            breaker_state = breaker_state_name(reg.breaker)
+            breaker_state = str(reg.breaker.state)
             retry_after = outcome.retry_after
             if retry_after is None and breaker_state == "open":
                 retry_after = reg.breaker.retry_after

@@ -308,9 +308,10 @@ class SQLiteStore(JournalStore):
                 f"cannot open store {self.url!r} in folder {str(folder)!r}: {exc}"
             ) from exc
         try:
-            self._validate(conn)  # before any pragma that writes: a foreign file is never modified
+            initialized = self._validate(conn)  # before any write: a foreign file is never modified
             self._configure(conn)
-            self._initialize(conn)
+            if not initialized:  # only a new store takes the write lock to open
+                self._initialize(conn)
         except BaseException:
             conn.close()
             raise
@@ -328,15 +329,18 @@ class SQLiteStore(JournalStore):
                 f"(left untouched; point the store URL at a new file or an existing store)"
             )
 
-    def _validate(self, conn: sqlite3.Connection) -> None:
-        """Refuse a file that is not a kit store or is newer than this code; never write to it."""
+    def _validate(self, conn: sqlite3.Connection) -> bool:
+        """Refuse a file that is not a kit store or is newer than this code; never write to it.
+
+        Returns whether the schema exists (False: a new, empty database, ours to initialize).
+        """
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
         except sqlite3.DatabaseError as exc:
             raise StoreCorruptError(f"{self.url!r} is not a readable SQLite store: {exc}") from exc
         if not tables:
-            return  # a new, empty database: ours to initialize
+            return False
         if meta.get("application") != APPLICATION or "schema_version" not in meta:
             shown = ", ".join(sorted(tables)[:5])
             raise StoreCorruptError(
@@ -351,6 +355,7 @@ class SQLiteStore(JournalStore):
                 f"{self.url!r} is a damaged omnimemory-kit store: "
                 f"tables {', '.join(sorted(missing))} are missing"
             )
+        return True
 
     def _check_version(self, value: str) -> None:
         try:
@@ -362,7 +367,8 @@ class SQLiteStore(JournalStore):
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         try:
-            if not self.location.in_memory:
+            current = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if not self.location.in_memory and str(current).lower() != "wal":
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise StoreUnavailableError(f"cannot switch {self.url!r} to WAL mode (got {mode!r})")

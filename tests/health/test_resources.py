@@ -92,9 +92,10 @@ class TestSample:
     def test_cpu_percent_is_measured_by_the_sampler_not_psutil_global_state(self, clock: FakeClock) -> None:
         """Another caller resetting psutil's own baseline does not disturb the sampler's CPU figure."""
         sampler = ResourceSampler(clock=clock, min_window=0.0)
-        deadline = psutil.cpu_times()
-        while sum(psutil.cpu_times()) - sum(deadline) < 0.05:  # let at least a few ticks pass
-            sum(i for i in range(10_000))
+        me = psutil.Process()
+        start = me.cpu_times()
+        while (me.cpu_times().user + me.cpu_times().system) - (start.user + start.system) < 0.05:
+            sum(i for i in range(10_000))  # burn at least 50 ms of this process's CPU time
         psutil.cpu_percent(None)
         clock.advance(1.0)
         metrics = sampler.sample()
