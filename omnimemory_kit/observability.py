@@ -109,7 +109,8 @@ _TRACER: Final = trace.get_tracer("omnimemory_kit")
 
 _URL_PASSWORD: Final = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<secret>[^@\s]*)@")
 _KV_PASSWORD: Final = re.compile(
-    r"(?P<key>\b(?:password|passwd|pwd)\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'|\"[^\"]*\"|[^\s&;,]+)",
+    r"""(?P<key>\b(?:password|passwd|pwd|secret|token|api[_-]?key)["']?\s*[=:]\s*)"""
+    r"""(?P<secret>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s"'&;,]+)""",
     re.IGNORECASE,
 )
 REDACTED: Final = "***"
@@ -119,11 +120,12 @@ def redact(text: str) -> str:
     """Return ``text`` with passwords hidden.
 
     Hides the password of ``scheme://user:password@host`` URLs (also ``redis://:password@host``) and the
-    value of ``password=...`` / ``passwd=`` / ``pwd=`` parts of DSNs and query strings.
+    value of ``password``, ``passwd``, ``pwd``, ``secret``, ``token`` and ``api_key`` / ``api-key`` given
+    as ``key=value`` (DSNs, query strings) or ``key: value`` (headers, JSON, YAML), quoted or not.
     """
     if "@" in text:
         text = _URL_PASSWORD.sub(rf"\g<head>:{REDACTED}@", text)
-    if "=" in text:
+    if "=" in text or ":" in text:
         text = _KV_PASSWORD.sub(rf"\g<key>{REDACTED}", text)
     return text
 

@@ -515,6 +515,10 @@ class TestRedact:
                 "https://api.example/x?user=a&PASSWORD=***&z=1",
             ),
             ("failed: connect to postgresql://app@db/x", "failed: connect to postgresql://app@db/x"),
+            ('{"api_key": "abc123", "n": 1}', '{"api_key": ***, "n": 1}'),
+            ("Api-Key: abc123 sent", "Api-Key: *** sent"),
+            ("?token=abc&x=1", "?token=***&x=1"),
+            ("at 12:30 the cwd: /tmp", "at 12:30 the cwd: /tmp"),
             ("nothing secret here", "nothing secret here"),
         ],
     )
