@@ -250,6 +250,7 @@ class PostgresStore(JournalStore):
             ``omnimemory_kit``) and ``?pool_max=`` (default 10); other query parameters go to libpq.
         clock: lease expiry uses the database server's clock unless a non-system clock (a test's FakeClock)
             is given.
+        create: create the schema when it does not exist yet; otherwise a missing store is an error.
         connect_timeout: seconds to wait for the server before failing with ``StoreUnavailableError``.
 
     Raises:
@@ -258,7 +259,9 @@ class PostgresStore(JournalStore):
         SchemaVersionError: the schema was written by a newer version of omnimemory-kit.
     """
 
-    def __init__(self, url: str, *, clock: Clock = SYSTEM_CLOCK, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self, url: str, *, clock: Clock = SYSTEM_CLOCK, create: bool = True, connect_timeout: float = 5.0
+    ) -> None:
         self.url = redact_url(url)
         conninfo, self.schema, pool_max = _parse_url(url)
         self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
@@ -266,7 +269,7 @@ class PostgresStore(JournalStore):
         self._lock = threading.Lock()
         try:
             with psycopg.connect(conninfo, connect_timeout=max(1, round(connect_timeout))) as conn:
-                self._migrate(conn)
+                self._migrate(conn, create=create)
         except psycopg.OperationalError as exc:
             raise StoreUnavailableError(f"cannot open store {self.url}: {self._reason(exc)}") from exc
         search_path = f"-c search_path={self.schema}"
@@ -297,7 +300,7 @@ class PostgresStore(JournalStore):
                 reason = line
         return redact_url(reason)
 
-    def _migrate(self, conn: psycopg.Connection[TupleRow]) -> None:
+    def _migrate(self, conn: psycopg.Connection[TupleRow], *, create: bool) -> None:
         """Create or upgrade the schema under an advisory lock; refuse a newer one."""
         schema = sql.Identifier(self.schema)
         with conn.transaction():
@@ -312,6 +315,10 @@ class PostgresStore(JournalStore):
                 )
             }
             if "meta" not in tables:
+                if not create:
+                    raise StoreUnavailableError(
+                        f"no omnimemory-kit store in schema {self.schema!r} of {self.url}"
+                    )
                 if tables:
                     raise StoreCorruptError(
                         f"schema {self.schema!r} of {self.url} holds tables that are not an omnimemory-kit "

@@ -98,6 +98,14 @@ class TestOpening:
             row = conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'schema_version'").fetchone()
         assert row == ("99",)
 
+    def test_missing_store_without_create_is_unavailable(self, pg_dsn: str, schema: str) -> None:
+        """Opening with create=False does not create a store, and says none is there."""
+        with pytest.raises(StoreUnavailableError, match="no omnimemory-kit store"):
+            PostgresStore(_with_query(pg_dsn, schema=schema), create=False)
+        with psycopg.connect(pg_dsn) as conn:
+            row = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        assert row is None
+
     def test_foreign_schema_is_refused(self, pg_dsn: str, schema: str) -> None:
         """A schema holding someone else's tables is not taken over."""
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
