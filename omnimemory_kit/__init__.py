@@ -16,6 +16,16 @@ from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
 from omnimemory_kit.events import MigrationPriority as MigrationPriority
 from omnimemory_kit.events import MigrationStatus as MigrationStatus
+from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
+from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
+from omnimemory_kit.store import JournalStore as JournalStore
+from omnimemory_kit.store import Lease as Lease
+from omnimemory_kit.store import RunRecord as RunRecord
+from omnimemory_kit.store import SQLiteStore as SQLiteStore
+from omnimemory_kit.store import WorkerRecord as WorkerRecord
+from omnimemory_kit.store import WorkItem as WorkItem
+from omnimemory_kit.store import open_store as open_store
+from omnimemory_kit.store import redact_url as redact_url
 
 __version__ = "0.1.0"
 
@@ -28,9 +38,19 @@ __all__ = [
     "EventKind",
     "FakeClock",
     "FileStatus",
+    "HealthCheckRow",
+    "HealthSnapshotRow",
+    "JournalStore",
     "KitError",
+    "Lease",
     "MigrationPriority",
     "MigrationStatus",
     "RetryError",
+    "RunRecord",
+    "SQLiteStore",
     "SystemClock",
+    "WorkItem",
+    "WorkerRecord",
+    "open_store",
+    "redact_url",
 ]
