@@ -19,6 +19,7 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import uuid
@@ -45,6 +46,7 @@ from omnimemory_kit.errors import (
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
+    EVENT_COLUMNS,
     SCHEMA_VERSION,
     HealthCheckRow,
     HealthSnapshotRow,
@@ -53,6 +55,7 @@ from omnimemory_kit.store.base import (
     RunRecord,
     WorkerRecord,
     WorkItem,
+    parse_worker_id,
 )
 from omnimemory_kit.store.url import redact_url
 
@@ -134,6 +137,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX health_snapshots_taken ON health_snapshots (taken_at);
     CREATE TABLE health_checks (
         snapshot_id    bigint NOT NULL REFERENCES health_snapshots ON DELETE CASCADE,
+        position       integer NOT NULL,
         name           text NOT NULL,
         status         text NOT NULL,
         critical       boolean NOT NULL,
@@ -143,7 +147,7 @@ MIGRATIONS: tuple[str, ...] = (
         observed_unit  text,
         breaker_state  text
     );
-    CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
+    CREATE INDEX health_checks_snapshot ON health_checks (snapshot_id, position);
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"
@@ -346,10 +350,15 @@ class PostgresStore(JournalStore):
     def _now_param(self) -> float | None:
         return None if self._clock is None else self._clock.time()
 
+    def _wall(self) -> float:
+        return (self._clock or SYSTEM_CLOCK).time()
+
     # --- runs -------------------------------------------------------------------------------------
 
     def create_run(self, record: RunRecord) -> RunRecord:
         """Create a run, or return the existing one with that id (see ``JournalStore``)."""
+        if not record.created_at:
+            record = dataclasses.replace(record, created_at=self._wall())
         with self._conn() as conn, conn.transaction():
             inserted = conn.execute(
                 "INSERT INTO runs (run_id, name, priority, source, function, created_at, params) "
@@ -485,6 +494,19 @@ class PostgresStore(JournalStore):
                 for row in cur:
                     yield _event_from_row(row)
 
+    def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
+        """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            with conn.transaction(), conn.cursor(name=f"rows_{uuid.uuid4().hex}") as cur:
+                cur.itersize = 20000
+                cur.execute(
+                    f"SELECT {', '.join(EVENT_COLUMNS)} FROM events "
+                    f"WHERE run_id = %s AND seq > %s ORDER BY seq",
+                    (run_id, after_seq),
+                )
+                yield from cur
+
     def last_seq(self, run_id: str) -> int:
         """Return the run's highest seq."""
         with self._conn() as conn:
@@ -496,31 +518,40 @@ class PostgresStore(JournalStore):
     # --- items and leases ---------------------------------------------------------------------------
 
     def add_items(self, run_id: str, items: Iterable[WorkItem], *, at: float) -> int:
-        """Add items not yet in the run, journaling FILE_ADDED for each new one; return how many."""
-        chunk: dict[str, int] = {}
-        added = 0
-        for item in items:
-            chunk[item.key] = item.size
-            if len(chunk) >= 5000:
-                added += self._add_chunk(run_id, chunk, at)
-                chunk = {}
-        if chunk:
-            added += self._add_chunk(run_id, chunk, at)
-        return added
+        """Add items not yet in the run, journaling FILE_ADDED for each new one; return how many.
 
-    def _add_chunk(self, run_id: str, chunk: dict[str, int], at: float) -> int:
+        One transaction for the whole iterable, written in chunks: a bad item adds nothing at all.
+        """
+        added = 0
         with self._conn() as conn, conn.transaction():
             self._require_run(conn, run_id)
-            rows = conn.execute(
-                "INSERT INTO items (run_id, key, size) "
-                "SELECT %s, key, size "
-                "FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY AS t(key, size, n) "
-                "ORDER BY n ON CONFLICT DO NOTHING RETURNING key, size, ord",
-                (run_id, list(chunk), list(chunk.values())),
-            ).fetchall()
-            rows.sort(key=lambda row: row[2])
-            events = [Event(EventKind.FILE_ADDED, at=at, path=key, size=size) for key, size, _ in rows]
-            self._append_locked(conn, run_id, events)
+            chunk: dict[str, int] = {}
+            for item in items:
+                if item.size < 0:
+                    raise ConfigError(
+                        f"item {item.key!r} has a negative size ({item.size}); nothing was added"
+                    )
+                chunk.setdefault(item.key, item.size)  # the first size of a repeated key wins
+                if len(chunk) >= 5000:
+                    added += self._add_chunk(conn, run_id, chunk, at)
+                    chunk = {}
+            if chunk:
+                added += self._add_chunk(conn, run_id, chunk, at)
+        return added
+
+    def _add_chunk(
+        self, conn: psycopg.Connection[TupleRow], run_id: str, chunk: dict[str, int], at: float
+    ) -> int:
+        rows = conn.execute(
+            "INSERT INTO items (run_id, key, size) "
+            "SELECT %s, key, size "
+            "FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY AS t(key, size, n) "
+            "ORDER BY n ON CONFLICT DO NOTHING RETURNING key, size, ord",
+            (run_id, list(chunk), list(chunk.values())),
+        ).fetchall()
+        rows.sort(key=lambda row: row[2])
+        events = [Event(EventKind.FILE_ADDED, at=at, path=key, size=size) for key, size, _ in rows]
+        self._append_locked(conn, run_id, events)
         return len(events)
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
@@ -548,13 +579,14 @@ class PostgresStore(JournalStore):
         return next(w for w in self.workers(run_id) if w.worker_id == worker_id)
 
     def workers(self, run_id: str) -> list[WorkerRecord]:
-        """Return the run's workers with their live lease counts and items done."""
+        """Return the run's workers with their live (unexpired) lease counts and items done."""
         with self._conn() as conn:
             rows = conn.execute(
-                "SELECT w.worker_id, w.run_id, w.host, w.pid, w.started_at, w.last_seen, w.items_done, "
-                "(SELECT count(*) FROM leases l WHERE l.run_id = w.run_id AND l.worker_id = w.worker_id) "
-                "FROM workers w WHERE w.run_id = %s ORDER BY w.started_at, w.worker_id",
-                (run_id,),
+                f"SELECT w.worker_id, w.run_id, w.host, w.pid, w.started_at, w.last_seen, w.items_done, "
+                f"(SELECT count(*) FROM leases l WHERE l.run_id = w.run_id AND l.worker_id = w.worker_id "
+                f"AND l.expires_at > {_NOW}) "
+                f"FROM workers w WHERE w.run_id = %(run)s ORDER BY w.started_at, w.worker_id",
+                {"run": run_id, "now": self._now_param()},
             ).fetchall()
         return [
             WorkerRecord(
@@ -626,9 +658,12 @@ class PostgresStore(JournalStore):
             ).fetchone()
             assert now_row is not None
             claimed_at, expires_at = float(now_row[0]), float(now_row[1])
+            host, pid = parse_worker_id(worker_id)
             conn.execute(
-                "UPDATE workers SET last_seen = %s WHERE run_id = %s AND worker_id = %s",
-                (claimed_at, run_id, worker_id),
+                "INSERT INTO workers (run_id, worker_id, host, pid, started_at, last_seen) "
+                "VALUES (%s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (run_id, worker_id) DO UPDATE SET last_seen = EXCLUDED.last_seen",
+                (run_id, worker_id, host, pid, claimed_at, claimed_at),
             )
             events = [Event(EventKind.BATCH_OPENED, at=claimed_at, batch_id=batch_id, worker_id=worker_id)]
             events += [
@@ -640,13 +675,17 @@ class PostgresStore(JournalStore):
             lease_id, run_id, worker_id, batch_id, tuple(WorkItem(k, s) for k, s, _ in rows), expires_at
         )
 
-    def _lock_live_lease(self, conn: psycopg.Connection[TupleRow], lease: Lease) -> float:
-        """Lock the lease row if it is still this worker's and unexpired; return the current time."""
+    def _lock_live_lease(
+        self, conn: psycopg.Connection[TupleRow], lease: Lease, *, expired_ok: bool = False
+    ) -> float:
+        """Lock the lease row if it is still this worker's (and unexpired); return the current time."""
         row = conn.execute(
             f"SELECT {_NOW}, expires_at, worker_id FROM leases WHERE lease_id = %(lease)s FOR UPDATE",
             {"lease": lease.lease_id, "now": self._now_param()},
         ).fetchone()
-        if row is None or row[2] != lease.worker_id or float(row[1]) <= float(row[0]):
+        if row is None or row[2] != lease.worker_id:
+            raise LeaseLostError(lease.worker_id, lease.lease_id)
+        if not expired_ok and float(row[1]) <= float(row[0]):
             raise LeaseLostError(lease.worker_id, lease.lease_id)
         return float(row[0])
 
@@ -666,9 +705,6 @@ class PostgresStore(JournalStore):
 
     def report(self, lease: Lease, events: Sequence[Event]) -> int:
         """Record outcomes for items of a live lease, atomically with the lease check."""
-        for event in events:
-            if event.kind not in _REPORTABLE or event.path is None:
-                raise ConfigError(f"report() takes item outcomes with a path, not {event.kind.value}")
         with self._conn() as conn, conn.transaction():
             self._lock_live_lease(conn, lease)
             keys = sorted({event.path for event in events if event.path is not None})
@@ -680,13 +716,24 @@ class PostgresStore(JournalStore):
                     (lease.run_id, keys, lease.lease_id),
                 )
             }
-            stray = [key for key in keys if key not in held]
-            if stray:
-                raise InvalidTransitionError(
-                    f"item {stray[0]!r}", "not in progress under this lease", "report"
-                )
+            done = 0
+            for event in events:
+                if event.kind not in _REPORTABLE:
+                    raise InvalidTransitionError(
+                        f"item {event.path!r}",
+                        "leased (report takes file_succeeded, file_failed, file_skipped, file_retried)",
+                        f"report {event.kind} for",
+                    )
+                if event.path not in held:
+                    raise InvalidTransitionError(
+                        f"item {event.path!r}",
+                        f"not in progress under lease {lease.lease_id!r}",
+                        f"report {event.kind} for",
+                    )
+                if event.kind in _TERMINAL:
+                    held.discard(event.path)
+                    done += 1
             self._project(conn, lease.run_id, events)
-            done = sum(1 for event in events if event.kind in _TERMINAL)
             if done:
                 conn.execute(
                     "UPDATE workers SET items_done = items_done + %s WHERE run_id = %s AND worker_id = %s",
@@ -697,7 +744,7 @@ class PostgresStore(JournalStore):
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         """End a live lease: append ``events`` and requeue its unfinished items with FILE_INTERRUPTED."""
         with self._conn() as conn, conn.transaction():
-            now = self._lock_live_lease(conn, lease)
+            now = self._lock_live_lease(conn, lease, expired_ok=True)
             requeued = self._requeue(
                 conn,
                 lease.run_id,
@@ -705,10 +752,10 @@ class PostgresStore(JournalStore):
                 (lease.lease_id,),
                 now,
                 lease.worker_id,
-                "released unfinished",
+                "released",
             )
             conn.execute("DELETE FROM leases WHERE lease_id = %s", (lease.lease_id,))
-            return self._append_locked(conn, lease.run_id, [*events, *requeued])
+            return self._append_locked(conn, lease.run_id, [*requeued, *events])
 
     def _requeue(
         self,
@@ -740,25 +787,32 @@ class PostgresStore(JournalStore):
             now = float(now_row[0])
             if worker_id is None:
                 gone = conn.execute(
-                    "DELETE FROM leases WHERE run_id = %s AND expires_at <= %s RETURNING lease_id, worker_id",
+                    "DELETE FROM leases WHERE run_id = %s AND expires_at <= %s "
+                    "RETURNING lease_id, worker_id, batch_id, claimed_at",
                     (run_id, now),
                 ).fetchall()
             else:
                 gone = conn.execute(
-                    "DELETE FROM leases WHERE run_id = %s AND worker_id = %s RETURNING lease_id, worker_id",
+                    "DELETE FROM leases WHERE run_id = %s AND worker_id = %s "
+                    "RETURNING lease_id, worker_id, batch_id, claimed_at",
                     (run_id, worker_id),
                 ).fetchall()
+            gone.sort(key=lambda row: (row[3], row[0]))
             events: list[Event] = []
             why = "lease expired" if worker_id is None else "worker gone"
-            for lease_id, owner in gone:
+            for lease_id, owner, _, _ in gone:
                 events += self._requeue(conn, run_id, "lease_id = %s", (lease_id,), now, owner, why)
+            events += [
+                Event(EventKind.BATCH_CLOSED, at=now, batch_id=batch_id, worker_id=owner, reason=why)
+                for _, owner, batch_id, _ in gone
+            ]
             if worker_id is None:
                 events += self._requeue(
                     conn, run_id, "lease_id IS NULL", (), now, None, "in progress at a crash"
                 )
             if events:
                 self._append_locked(conn, run_id, events)
-        return len(events)
+        return sum(1 for event in events if event.kind is EventKind.FILE_INTERRUPTED)
 
     # --- health history -----------------------------------------------------------------------------
 
@@ -774,12 +828,13 @@ class PostgresStore(JournalStore):
             snapshot_id = int(row[0])
             with conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO health_checks (snapshot_id, name, status, critical, latency_ms, error, "
-                    "observed_value, observed_unit, breaker_state) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "INSERT INTO health_checks (snapshot_id, position, name, status, critical, latency_ms, "
+                    "error, observed_value, observed_unit, breaker_state) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     [
                         (
                             snapshot_id,
+                            position,
                             c.name,
                             c.status,
                             c.critical,
@@ -789,7 +844,7 @@ class PostgresStore(JournalStore):
                             c.observed_unit,
                             c.breaker_state,
                         )
-                        for c in snapshot.checks
+                        for position, c in enumerate(snapshot.checks)
                     ],
                 )
         return snapshot_id
@@ -805,17 +860,20 @@ class PostgresStore(JournalStore):
                 "FROM health_snapshots s JOIN health_checks c USING (snapshot_id) "
                 "WHERE (%(since)s::float8 IS NULL OR s.taken_at >= %(since)s) "
                 "AND (%(until)s::float8 IS NULL OR s.taken_at <= %(until)s) "
-                "AND (%(name)s::text IS NULL OR c.name = %(name)s) "
-                "ORDER BY s.taken_at, s.snapshot_id, c.name",
+                "AND s.snapshot_id IN (SELECT snapshot_id FROM health_checks "
+                "    WHERE %(name)s::text IS NULL OR name = %(name)s) "
+                "ORDER BY s.taken_at, s.snapshot_id, c.position",
                 {"since": since, "until": until, "name": name},
             ).fetchall()
-        snapshots: dict[int, HealthSnapshotRow] = {}
-        pairs = []
+        checks: dict[int, list[HealthCheckRow]] = {}
+        heads: dict[int, tuple[float, str, str]] = {}
         for sid, taken_at, status, payload, *check in rows:
-            snap = snapshots.get(sid)
-            if snap is None:
-                snap = snapshots[sid] = HealthSnapshotRow(taken_at, status, (), payload, sid)
-            pairs.append((snap, HealthCheckRow(*check)))
+            heads[sid] = (float(taken_at), status, payload)
+            checks.setdefault(sid, []).append(HealthCheckRow(*check))
+        pairs = []
+        for sid, (taken_at, status, payload) in heads.items():
+            snapshot = HealthSnapshotRow(taken_at, status, tuple(checks[sid]), payload, sid)
+            pairs += [(snapshot, check) for check in snapshot.checks if name is None or check.name == name]
         return pairs
 
     def prune_health(self, older_than: float) -> int:
