@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import (
@@ -19,8 +21,8 @@ from omnimemory_kit.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from omnimemory_kit.events import Event, EventKind
-from omnimemory_kit.store import SCHEMA_VERSION, RunRecord, SQLiteStore, WorkItem, open_store
+from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store import SCHEMA_VERSION, Lease, RunRecord, SQLiteStore, WorkItem, open_store
 from omnimemory_kit.store.sqlite import ERROR_MESSAGE_LIMIT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +44,17 @@ def snapshot(path: Path) -> tuple[bytes, int, list[str]]:
 def pragma(store: SQLiteStore, name: str) -> object:
     """Read a pragma on the store's own connection."""
     return store._conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def recount(store: SQLiteStore, run_id: str = RUN) -> dict[FileStatus, int]:
+    """Count items by status from the items table itself (what the kept counters must equal)."""
+    counts = dict.fromkeys(FileStatus, 0)
+    (run_no,) = store._conn.execute("SELECT run_no FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    for status, n in store._conn.execute(
+        "SELECT status, count(*) FROM items WHERE run_no = ? GROUP BY status", (run_no,)
+    ):
+        counts[FileStatus(status)] = n
+    return counts
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
@@ -124,6 +137,19 @@ class TestRefusals:
         """A folder is not a store file."""
         with pytest.raises(StoreUnavailableError, match="it is a folder"):
             open_sqlite(tmp_path)
+
+    def test_unwritable_folder_is_unavailable(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A folder the process may not write to is named in the error (injected: tests run as root)."""
+        monkeypatch.setattr("omnimemory_kit.store.sqlite.os.access", lambda path, mode: False)
+        with pytest.raises(StoreUnavailableError, match="is not writable") as caught:
+            open_sqlite(tmp_path / "run.db")
+        assert str(tmp_path) in str(caught.value)
+        assert os.listdir(tmp_path) == []
+
+    def test_folder_where_files_cannot_be_created_is_unavailable(self) -> None:
+        """When SQLite cannot create the file (here: /proc), the error names the folder."""
+        with pytest.raises(StoreUnavailableError, match="in folder '/proc'"):
+            open_sqlite("/proc/omnimemory-kit-test.db")
 
     def test_create_false_does_not_create(self, tmp_path: Path) -> None:
         """With create=False a missing file is an error and no file appears."""
@@ -269,3 +295,53 @@ class TestSharing:
             assert store.item_counts(RUN)[next(iter(store.item_counts(RUN)))] == 0  # nothing pending
             assert sum(w.items_done for w in store.workers(RUN)) == 900
             assert store.leases(RUN) == []
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "claim", "report", "release", "expire", "append", "retry_failed"]),
+        st.integers(min_value=0, max_value=12),
+    ),
+    max_size=40,
+)
+OUTCOMES = [EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_RETRIED]
+
+
+class TestItemCounters:
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(operations=OPERATIONS)
+    def test_counters_always_match_a_recount(self, operations: list[tuple[str, int]]) -> None:
+        """Whatever mix of adds, claims, outcomes, releases, reclaims and appends, the kept per-status
+        counters equal a recount of the items table."""
+        clock = FakeClock()
+        with open_sqlite("sqlite://", clock) as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+            leases: list[Lease] = []
+            for op, n in operations:
+                if op == "add":
+                    store.add_items(RUN, [WorkItem(f"k{(n * 7 + i) % 30}", i) for i in range(n)], at=1.0)
+                elif op == "claim":
+                    lease = store.claim(RUN, f"h:{n % 3}:t", n + 1, 10)
+                    if lease is not None:
+                        leases.append(lease)
+                elif op == "report" and leases:
+                    lease = leases[n % len(leases)]
+                    held = [i.key for x in store.leases(RUN) if x.lease_id == lease.lease_id for i in x.items]
+                    events = [
+                        Event(OUTCOMES[(n + j) % 4], at=2.0, path=key) for j, key in enumerate(held[:2])
+                    ]
+                    if events and lease.expires_at > clock.time():
+                        store.report(lease, events)
+                elif op == "release" and leases:
+                    lease = leases.pop(n % len(leases))
+                    if any(x.lease_id == lease.lease_id for x in store.leases(RUN)):
+                        store.release(lease)
+                elif op == "expire":
+                    clock.advance(n)
+                    store.reclaim(RUN)
+                elif op == "append":
+                    key = f"k{n % 30}"
+                    store.append(RUN, [Event(EventKind.FILE_STARTED, at=3.0, path=key)])
+                elif op == "retry_failed":
+                    store.append(RUN, [Event(EventKind.FILE_RETRIED, at=3.0, path=f"k{n % 30}")])
+                assert store.item_counts(RUN) == recount(store)
