@@ -252,20 +252,25 @@ class CorrelationScope:
     def __enter__(self) -> CorrelationContext:
         if self._tokens is not None:
             raise RuntimeError("this correlation_context is already entered; create a new one")
-        fields = dict(self._fields)
-        if fields.get("correlation_id") is None:
-            fields["correlation_id"] = get_correlation_id() or new_correlation_id()
-        for key in ("user_id", "operation"):
-            if fields.get(key) is None:
-                fields.pop(key, None)  # inherit the outer value
-        self._tokens = bind(**fields)
-        ctx = current_context()
-        ctx.pop("trace_id", None)
+        # The fields were validated by correlation_context(); None (inherit) was dropped there.
+        tokens: dict[str, Token[Any]] = {}
+        if "correlation_id" not in self._fields:
+            tokens["correlation_id"] = _CORRELATION_ID.set(get_correlation_id() or new_correlation_id())
+        for key, value in self._fields.items():
+            tokens[key] = _var(key).set(value)
+        self._tokens = tokens
+        extra = {
+            key: value
+            for key, var in list(_VARS.items())
+            if key not in CORRELATION_FIELDS and (value := var.get()) is not _UNSET
+        }
+        user_id = _VARS["user_id"].get()
+        operation = _VARS["operation"].get()
         self._snapshot = CorrelationContext(
-            ctx.pop("correlation_id"),
-            ctx.pop("user_id", None),
-            ctx.pop("operation", None),
-            MappingProxyType(ctx),
+            _CORRELATION_ID.get(),
+            None if user_id is _UNSET else user_id,
+            None if operation is _UNSET else operation,
+            MappingProxyType(extra),
         )
         return self._snapshot
 
@@ -305,10 +310,10 @@ def correlation_context(
         ConfigError: the correlation id is empty, too long or has unsafe characters (checked here, before
             anything is bound), or another field is invalid.
     """
-    fields: dict[str, Any] = {"correlation_id": correlation_id, "user_id": user_id, "operation": operation}
-    for key, value in fields.items():
+    fields: dict[str, Any] = {}
+    for key, value in (("correlation_id", correlation_id), ("user_id", user_id), ("operation", operation)):
         if value is not None:
-            _validate(key, value)
+            fields[key] = _validate(key, value)
     for key in extra:
         _validate_field_name(key)
     fields.update(extra)
@@ -762,5 +767,5 @@ def configure_logging(
     handler.addFilter(CorrelationFilter())
     handler.setFormatter(JsonLinesFormatter() if json else _TextFormatter())
     target.addHandler(handler)
-    target.setLevel(level)
+    target.setLevel(level.upper() if isinstance(level, str) else level)
     return handler
