@@ -179,6 +179,13 @@ class TestCorrelationContext:
             assert get_correlation_id() == "outer"
             assert "run_id" not in current_context()
 
+    def test_repr_shows_state(self) -> None:
+        """The scope's repr says whether it is entered and which correlation id it binds."""
+        scope = correlation_context("req-7")
+        assert repr(scope) == "<CorrelationScope idle correlation_id='req-7'>"
+        with scope:
+            assert repr(scope) == "<CorrelationScope entered correlation_id='req-7'>"
+
     def test_a_scope_cannot_be_entered_twice(self) -> None:
         """Re-entering the same scope object is refused instead of corrupting the tokens."""
         scope = correlation_context("once")
@@ -366,6 +373,28 @@ class TestTraceOperation:
         assert records[3]["error_type"] == "RuntimeError"
         assert "hunter2" not in str(records[3]["message"])
         assert "Traceback" in str(records[3]["exc_info"])
+
+    async def test_cancellation_is_logged_as_interrupted_not_failed(
+        self, tracer: Tracer, exporter: InMemorySpanExporter, log_stream: io.StringIO
+    ) -> None:
+        """A cancelled operation ends its span with an error status and logs "interrupted" at INFO."""
+        started = asyncio.Event()
+
+        async def work() -> None:
+            async with trace_operation("waiting", OperationType.EXTERNAL_SERVICE, tracer=tracer):
+                started.set()
+                await asyncio.Event().wait()
+
+        task = asyncio.create_task(work())
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert by_name(exporter)["waiting"].status.status_code is StatusCode.ERROR
+        last = lines(log_stream)[-1]
+        assert (last["level"], last["error_type"]) == ("INFO", "CancelledError")
+        assert "interrupted" in str(last["message"])
+        assert "trace_id" not in current_context()
 
 
 class TestStructuredLogging:
