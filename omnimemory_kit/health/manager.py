@@ -113,6 +113,9 @@ class _Registration:
     breaker: AsyncCircuitBreaker | None
     last_success_at: dt.datetime | None = None
     last: DependencyHealth | None = field(default=None)
+    # a sync call still running in a worker thread (timed out earlier): never pile up another behind it
+    running: asyncio.Future[Any] | None = None
+    running_since: float = 0.0
 
 
 class HealthManager:
@@ -126,6 +129,9 @@ class HealthManager:
         sample_resources: whether to include host metrics in responses.
         version: the version reported in the response (the kit's version by default).
         resource_timeout: seconds a host-metrics sample may take before the response goes without it.
+        resource_max_age: reuse a host-metrics sample younger than this many seconds instead of taking a
+            new one (``sampled_at`` tells its age); 0 samples on every round. Probes polling many times a
+            second then cost almost nothing, and rates need a window of that order anyway.
         max_threads: worker threads for sync check functions and host sampling.
     """
 
@@ -138,6 +144,7 @@ class HealthManager:
         sample_resources: bool = True,
         version: str | None = None,
         resource_timeout: float = 1.0,
+        resource_max_age: float = 1.0,
         max_threads: int = 64,
     ) -> None:
         self._clock = clock
@@ -145,6 +152,8 @@ class HealthManager:
         self.history = history
         self.version = version if version is not None else _kit_version()
         self.resource_timeout = resource_timeout
+        self.resource_max_age = resource_max_age
+        self._last_resources: tuple[float, ResourceMetrics] | None = None
         self._sample_resources = sample_resources
         # made now so the first response already has a CPU baseline to measure against
         self._sampler = ResourceSampler(clock=clock, disk_path=resource_path) if sample_resources else None
@@ -359,9 +368,17 @@ class HealthManager:
         if reg.is_async:
             value = reg.func()
         else:
+            if reg.running is not None and not reg.running.done():
+                stuck_for = self._clock.monotonic() - reg.running_since
+                raise TimeoutError(
+                    f"the previous call has not returned after {stuck_for:.3g}s; not starting another"
+                )
             loop = asyncio.get_running_loop()
             context = contextvars.copy_context()
-            value = await loop.run_in_executor(self._threads(), functools.partial(context.run, reg.func))
+            reg.running = loop.run_in_executor(self._threads(), functools.partial(context.run, reg.func))
+            reg.running_since = self._clock.monotonic()
+            # shield: a timeout stops our wait, but the thread runs on; keep the future to know when it ends
+            value = await asyncio.shield(reg.running)
         if inspect.isawaitable(value):
             value = await value
         return value
@@ -397,7 +414,7 @@ class HealthManager:
             observed_unit=result.observed_unit if result is not None else None,
             measurement=result.measurement if result is not None else None,
             message=redact_secrets(message) if message else None,
-            details=redact_details(result.details) if result is not None else {},
+            details=redact_details(result.details) if result is not None and result.details else {},
             failed_condition=outcome.failed_condition,
             last_success_at=reg.last_success_at,
             breaker_state=breaker_state,
@@ -419,11 +436,19 @@ class HealthManager:
     # --- host metrics and history -------------------------------------------------------------------
 
     async def _sample(self) -> ResourceMetrics | str:
-        """Return a host-metrics sample, or a note saying why there is none."""
+        """Return a host-metrics sample (a recent one, or a new one), or a note saying why there is none."""
+        now = self._clock.monotonic()
+        sampler = self._resource_sampler()
+        if self._last_resources is not None:
+            taken, metrics = self._last_resources
+            if now - taken < self.resource_max_age:
+                return metrics
         loop = asyncio.get_running_loop()
         try:
             async with self._clock.timeout(self.resource_timeout):
-                return await loop.run_in_executor(self._threads(), self._resource_sampler().sample)
+                metrics = await loop.run_in_executor(self._threads(), sampler.sample)
+                self._last_resources = (now, metrics)
+                return metrics
         except TimeoutError:
             return f"host metrics not sampled: no answer within {self.resource_timeout:g}s"
         except Exception as exc:
@@ -433,6 +458,7 @@ class HealthManager:
     def _resource_sampler(self) -> ResourceSampler:
         if self._sampler is None or self._sampler.disk_path != self.resource_path:
             self._sampler = ResourceSampler(clock=self._clock, disk_path=self.resource_path)
+            self._last_resources = None  # a sample of another volume is no answer
         return self._sampler
 
     async def _record(self, response: HealthResponse) -> HealthResponse:
@@ -472,6 +498,11 @@ def _is_async_callable(func: Callable[..., Any]) -> bool:
     return call is not None and inspect.iscoroutinefunction(call)
 
 
+_HEALTHY = CheckResult(status=HealthStatus.HEALTHY)
+_RETURNED_FALSE = CheckResult(status=HealthStatus.UNHEALTHY, message="check returned False")
+_BY_STATUS = {status: CheckResult(status=status) for status in HealthStatus}
+
+
 def _normalise(value: object) -> CheckResult:
     """Turn what a check returned into a ``CheckResult``.
 
@@ -481,12 +512,12 @@ def _normalise(value: object) -> CheckResult:
     if isinstance(value, CheckResult):
         return value
     if value is None or value is True:
-        return CheckResult(status=HealthStatus.HEALTHY)
+        return _HEALTHY
     if value is False:
-        return CheckResult(status=HealthStatus.UNHEALTHY, message="check returned False")
+        return _RETURNED_FALSE
     if isinstance(value, str):
         try:
-            return CheckResult(status=HealthStatus(value.lower()))
+            return _BY_STATUS[HealthStatus(value.lower())]
         except ValueError:
             pass
     raise TypeError(

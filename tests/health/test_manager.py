@@ -245,6 +245,38 @@ class TestConcurrencyAndTimeouts:
         assert response.dependencies["hang"].latency_ms == pytest.approx(2000.0)
         assert response.duration_ms == pytest.approx(2000.0)
 
+    async def test_a_stuck_sync_check_is_not_called_again_until_it_returns(
+        self, clock: FakeClock, manager: HealthManager
+    ) -> None:
+        """A sync check stuck in its thread times out, then reports stuck instead of piling up threads."""
+        release = threading.Event()
+        finished = threading.Event()
+        calls: list[int] = []
+
+        def stuck() -> bool:
+            calls.append(1)
+            release.wait(10)
+            finished.set()
+            return True
+
+        manager.register_health_check(config("sync", timeout=0.1), stuck)
+        task = asyncio.create_task(manager.get_comprehensive_health())
+        await settle()
+        clock.advance(0.1)
+        first = (await task).dependencies["sync"]
+        assert first.error is not None
+        assert first.error.message == "no answer within 0.1s"
+        clock.advance(5.0)
+        second = (await manager.get_comprehensive_health()).dependencies["sync"]
+        assert second.error is not None
+        assert second.error.message == "the previous call has not returned after 5.1s; not starting another"
+        assert len(calls) == 1
+        release.set()
+        assert await asyncio.to_thread(finished.wait, 10)
+        await settle()
+        third = (await manager.get_comprehensive_health()).dependencies["sync"]
+        assert (third.status, len(calls)) == (HealthStatus.HEALTHY, 2)
+
     async def test_a_timeout_error_raised_by_the_check_itself_keeps_its_message(
         self, manager: HealthManager
     ) -> None:
