@@ -548,6 +548,7 @@ def trace_operation(
         trace_performance: also measure the thread's CPU time (``cpu_s``).
         tracemalloc: also measure the peak of traced Python allocations (``peak_bytes``); starts
             ``tracemalloc`` for the block if it is not running (slow: for investigations, not production).
+            The peak counter is process-wide: concurrent or nested measured blocks reset each other's.
         attributes: extra span attributes.
         clock: where the duration comes from (monotonic).
         tracer: the OpenTelemetry tracer; by default ``trace.get_tracer("omnimemory_kit")``, which follows
