@@ -29,8 +29,10 @@ import datetime as dt
 import enum
 import functools
 import inspect
+import itertools
 import json as _json
 import logging
+import os
 import random as _random
 import re
 import sys
@@ -100,6 +102,19 @@ _CORRELATION_ID = _VARS["correlation_id"]
 _TRACE_ID = _VARS["trace_id"]
 
 _TRACE_LOGGER: Final = logging.getLogger("omnimemory_kit.trace")
+_ID_PREFIX = ""
+_ID_COUNTER = itertools.count(1)
+
+
+def _reseed_ids() -> None:
+    """Start a new id prefix and counter (at import, and in every forked child so ids stay unique)."""
+    global _ID_PREFIX, _ID_COUNTER
+    _ID_PREFIX = f"{_random.getrandbits(64):016x}"
+    _ID_COUNTER = itertools.count(1)
+
+
+_reseed_ids()
+os.register_at_fork(after_in_child=_reseed_ids)
 _TRACER: Final = trace.get_tracer("omnimemory_kit")
 
 
@@ -418,8 +433,9 @@ class TraceOperation:
             self._otel_token = otel_context.attach(trace.set_span_in_context(span))
             self.trace_id = trace.format_trace_id(span_context.trace_id)
         else:
-            # Not secret, only unique: getrandbits is cheaper than os.urandom (the OTel SDK does the same).
-            self.trace_id = f"{_random.getrandbits(128):032x}"
+            # Only unique, not secret: a random per-process prefix and a counter (cheaper than 128
+            # random bits per operation, and still unique across processes and hosts).
+            self.trace_id = f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
         if span.is_recording():
             span.set_attribute("omnimemory.operation_type", str(self.operation_type))
             for key, value in current_context().items():

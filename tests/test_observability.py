@@ -9,9 +9,14 @@ import inspect
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+import textwrap
 import tracemalloc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -314,6 +319,43 @@ class TestTraceOperation:
         assert HEX32.fullmatch(second)
         assert first != second
         assert "trace_id" not in current_context()
+
+    def test_generated_ids_differ_in_a_forked_child(self) -> None:
+        """A forked worker generates ids with its own prefix, so ids never repeat across processes."""
+        # Forked in a fresh single-threaded interpreter: forking the test process (which has threads)
+        # is unsafe.
+        script = textwrap.dedent(
+            """
+            import os
+            from omnimemory_kit.observability import trace_operation
+            with trace_operation("parent") as parent_id:
+                pass
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                with trace_operation("child") as child_id:
+                    pass
+                os.write(write_fd, child_id.encode())
+                os._exit(0)
+            os.close(write_fd)
+            child_id = os.read(read_fd, 64).decode()
+            os.waitpid(pid, 0)
+            print(parent_id, child_id)
+            """
+        )
+        root = Path(__file__).resolve().parent.parent
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        ).stdout
+        parent_id, child_id = out.split()
+        assert HEX32.fullmatch(parent_id)
+        assert HEX32.fullmatch(child_id)
+        assert child_id[:16] != parent_id[:16]
 
     async def test_duration_comes_from_the_injected_clock(self, clock: FakeClock) -> None:
         """The duration is measured on the given monotonic clock."""
