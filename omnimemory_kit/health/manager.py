@@ -34,6 +34,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode, Tracer
+
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import CircuitBreakerError, HealthConfigError, RegistryError
 from omnimemory_kit.health._breakers import breaker_for_check
@@ -52,6 +55,7 @@ from omnimemory_kit.health.models import (
 from omnimemory_kit.health.redaction import redact_details, redact_secrets
 from omnimemory_kit.health.resources import ResourceSampler
 from omnimemory_kit.health.rollup import roll_up
+from omnimemory_kit.observability import OperationType, trace_operation
 from omnimemory_kit.resilience import AsyncCircuitBreaker
 
 if TYPE_CHECKING:
@@ -116,6 +120,7 @@ class _Registration:
     # a sync call still running in a worker thread (timed out earlier): never pile up another behind it
     running: asyncio.Future[Any] | None = None
     running_since: float = 0.0
+    span_attributes: dict[str, str | bool | int | float] = field(default_factory=dict)
 
 
 class HealthManager:
@@ -133,6 +138,7 @@ class HealthManager:
             new one (``sampled_at`` tells its age); 0 samples on every round. Probes polling many times a
             second then cost almost nothing, and rates need a window of that order anyway.
         max_threads: worker threads for sync check functions and host sampling.
+        tracer: the OpenTelemetry tracer for the round's spans (the global one by default).
     """
 
     def __init__(
@@ -146,6 +152,7 @@ class HealthManager:
         resource_timeout: float = 1.0,
         resource_max_age: float = 1.0,
         max_threads: int = 64,
+        tracer: Tracer | None = None,
     ) -> None:
         self._clock = clock
         self.resource_path = resource_path
@@ -158,6 +165,7 @@ class HealthManager:
         # made now so the first response already has a CPU baseline to measure against
         self._sampler = ResourceSampler(clock=clock, disk_path=resource_path) if sample_resources else None
         self._max_threads = max_threads
+        self._tracer = tracer
         self._executor: ThreadPoolExecutor | None = None
         self._checks: dict[str, _Registration] = {}
         self._last_response: HealthResponse | None = None
@@ -201,6 +209,11 @@ class HealthManager:
             conditions=tuple(parse_condition(text) for text in config.conditions),
             damper=FlapDamper(config.failures_to_change, config.successes_to_recover),
             breaker=breaker,
+            span_attributes={
+                "omnimemory.health.check": config.name,
+                "omnimemory.health.dependency_type": str(config.dependency_type),
+                "omnimemory.health.critical": config.critical,
+            },
         )
         logger.debug("registered health check %r (%s)", config.name, config.dependency_type)
 
@@ -239,7 +252,19 @@ class HealthManager:
     # --- running ------------------------------------------------------------------------------------
 
     async def get_comprehensive_health(self) -> HealthResponse:
-        """Run every check at once, roll up, sample host metrics, record and return the response."""
+        """Run every check at once, roll up, sample host metrics, record and return the response.
+
+        The round is traced as a ``health_aggregation`` operation with one ``health_check`` span per
+        check (``omnimemory_kit.observability``), so its logs carry the caller's correlation fields.
+        """
+        async with trace_operation(
+            "health", OperationType.HEALTH_AGGREGATION, clock=self._clock, tracer=self._tracer
+        ):
+            response = await self._aggregate()
+            _annotate_current_span(response.status, None)
+        return response
+
+    async def _aggregate(self) -> HealthResponse:
         started = self._clock.monotonic()
         checked_at = _utc(self._clock.time())
         registrations = list(self._checks.values())
@@ -302,15 +327,24 @@ class HealthManager:
 
     async def _run_check(self, reg: _Registration) -> DependencyHealth:
         checked_at = _utc(self._clock.time())
-        try:
-            if reg.breaker is None:
-                outcome = await self._attempt(reg)
-            else:
-                outcome = await self._attempt_through_breaker(reg, reg.breaker)
-        except Exception as exc:  # a bug in our own plumbing must not take the other checks down
-            logger.exception("health check %r could not be run", reg.config.name)
-            outcome = _Outcome(HealthStatus.UNHEALTHY, error=_error_info(exc))
-        return self._finish(reg, outcome, checked_at)
+        async with trace_operation(
+            f"health check {reg.config.name}",
+            OperationType.HEALTH_CHECK,
+            attributes=reg.span_attributes,
+            clock=self._clock,
+            tracer=self._tracer,
+        ):
+            try:
+                if reg.breaker is None:
+                    outcome = await self._attempt(reg)
+                else:
+                    outcome = await self._attempt_through_breaker(reg, reg.breaker)
+            except Exception as exc:  # a bug in our own plumbing must not take the other checks down
+                logger.exception("health check %r could not be run", reg.config.name)
+                outcome = _Outcome(HealthStatus.UNHEALTHY, error=_error_info(exc))
+            dependency = self._finish(reg, outcome, checked_at)
+            _annotate_current_span(dependency.status, dependency)
+        return dependency
 
     async def _attempt_through_breaker(self, reg: _Registration, breaker: AsyncCircuitBreaker) -> _Outcome:
         async def guarded() -> _Outcome:
@@ -524,6 +558,22 @@ def _normalise(value: object) -> CheckResult:
         f"check returned {type(value).__name__} {value!r:.80}; "
         f"expected bool, HealthStatus, CheckResult or None"
     )
+
+
+def _annotate_current_span(status: HealthStatus, dependency: DependencyHealth | None) -> None:
+    """Put the outcome on the current span (only when an SDK records it); unhealthy marks it an error."""
+    span = trace.get_current_span()
+    if not span.is_recording():
+        return
+    span.set_attribute("omnimemory.health.status", str(status))
+    if dependency is not None:
+        if dependency.latency_ms is not None:
+            span.set_attribute("omnimemory.health.latency_ms", dependency.latency_ms)
+        if dependency.pending:
+            span.set_attribute("omnimemory.health.observed_status", str(dependency.observed_status))
+    if status == HealthStatus.UNHEALTHY:
+        reason = str(dependency.error) if dependency is not None and dependency.error else str(status)
+        span.set_status(Status(StatusCode.ERROR, reason))
 
 
 def _error_info(exc: BaseException) -> ErrorInfo:

@@ -498,12 +498,14 @@ class TestRegistration:
         dep = await manager.check("b")
         assert (dep.name, dep.status, calls) == ("b", HealthStatus.HEALTHY, ["b"])
 
-    async def test_repr_shows_checks_and_last_status(self, manager: HealthManager) -> None:
-        """The repr tells how many checks there are and the last overall status."""
+    async def test_repr_and_last_response_show_the_latest_round(self, manager: HealthManager) -> None:
+        """The repr tells how many checks there are and the last overall status; last_response keeps it."""
         manager.register_health_check(config("a"), lambda: False)
         assert repr(manager) == "<HealthManager checks=1 last=never run>"
-        await manager.get_comprehensive_health()
+        assert manager.last_response is None
+        response = await manager.get_comprehensive_health()
         assert repr(manager) == "<HealthManager checks=1 last=unhealthy>"
+        assert manager.last_response is response
 
 
 class TestLogging:
