@@ -16,12 +16,22 @@ from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
 from omnimemory_kit.events import MigrationPriority as MigrationPriority
 from omnimemory_kit.events import MigrationStatus as MigrationStatus
+from omnimemory_kit.resilience import AsyncCircuitBreaker as AsyncCircuitBreaker
+from omnimemory_kit.resilience import CircuitBreakerConfig as CircuitBreakerConfig
+from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
+from omnimemory_kit.resilience import CircuitState as CircuitState
+from omnimemory_kit.resilience import RetryPolicy as RetryPolicy
+from omnimemory_kit.resilience import retry as retry
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AcquireTimeoutError",
+    "AsyncCircuitBreaker",
+    "CircuitBreakerConfig",
     "CircuitBreakerError",
+    "CircuitBreakerStats",
+    "CircuitState",
     "Clock",
     "ConfigError",
     "Event",
@@ -32,5 +42,7 @@ __all__ = [
     "MigrationPriority",
     "MigrationStatus",
     "RetryError",
+    "RetryPolicy",
     "SystemClock",
+    "retry",
 ]
