@@ -330,7 +330,8 @@ class AsyncConnectionPool(Generic[C]):
             slot = self._idle.pop()  # LIFO: hot connections stay hot, cold ones age out
             if self._validate is not None:
                 slot = await self._checked(slot)
-        elif self._size < self._config.max_size and not self._waiters:
+        elif self._size < self._config.max_size and not self._waiters and not self._growing:
+            # Room and nobody ahead: make it here, so a failure reaches this caller directly.
             self._size += 1
             try:
                 slot = await self._make_slot()
