@@ -589,29 +589,42 @@ class AsyncConnectionPool(Generic[C]):
         now = self._clock.monotonic()
         if validate:
             self._last_health_check = now
-        candidates = list(self._idle)
+        candidates = deque(self._idle)
         self._idle.clear()
-        keep_at_least = self._config.min_size
-        for slot in candidates:
-            if slot.closed:
-                continue
-            lifetime, idle_limit = self._config.max_lifetime, self._config.max_idle
-            if (lifetime is not None and now - slot.created_at >= lifetime) or (
-                idle_limit is not None and now - slot.returned_at >= idle_limit and self._size > keep_at_least
-            ):
-                await self._close_slot(slot)
-                continue
-            if validate and self._validate is not None:
-                try:
-                    valid = bool(await _call(self._validate, slot.connection))
-                except Exception:
-                    valid = False
-                if not valid:
-                    self._validations_failed += 1
-                    await self._close_slot(slot)
-                    continue
-            self._requeue(slot)
+        try:
+            while candidates:
+                slot = candidates[0]
+                if not slot.closed and await self._still_good(slot, now, validate):
+                    self._requeue(slot)
+                candidates.popleft()
+        except BaseException:
+            # Cancelled mid-check (e.g. by close()): nothing taken out may go missing.
+            for slot in candidates:
+                if not slot.closed:
+                    self._requeue(slot)
+            raise
         self._refill()
+
+    async def _still_good(self, slot: _Slot[C], now: float, validate: bool) -> bool:
+        """Close ``slot`` and return False if it expired or fails validation."""
+        lifetime, idle_limit = self._config.max_lifetime, self._config.max_idle
+        if (lifetime is not None and now - slot.created_at >= lifetime) or (
+            idle_limit is not None
+            and now - slot.returned_at >= idle_limit
+            and self._size > self._config.min_size
+        ):
+            await self._close_slot(slot)
+            return False
+        if validate and self._validate is not None:
+            try:
+                valid = bool(await _call(self._validate, slot.connection))
+            except Exception:
+                valid = False
+            if not valid:
+                self._validations_failed += 1
+                await self._close_slot(slot)
+                return False
+        return True
 
     def _notify_drained(self) -> None:
         drained = self._drained

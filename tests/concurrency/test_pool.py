@@ -404,6 +404,34 @@ class TestClose:
         assert clock.pending_timers == 0
         assert db.made[0].close_calls == 1
 
+    async def test_close_during_a_slow_health_check_still_closes_every_connection(
+        self, clock: FakeClock
+    ) -> None:
+        """Close cancelling a health check mid-validation loses no connection: each is closed once."""
+        db = FakeDatabase()
+        stuck = False
+
+        async def slow_validate(conn: FakeConnection) -> bool:
+            if stuck:
+                await clock.sleep(100.0)
+            return True
+
+        pool = AsyncConnectionPool(
+            db.create,
+            config=ConnectionPoolConfig(min_size=2, health_check_interval=5.0),
+            validate=slow_validate,
+            close=db.close,
+            clock=clock,
+        )
+        await pool.open()
+        stuck = True
+        clock.advance(5.0)
+        await settle()
+        assert pool.get_stats().pool_available == 0  # both taken out by the running check
+        await pool.close()
+        assert [c.close_calls for c in db.made] == [1, 1]
+        assert pool.get_stats().pool_size == 0
+
 
 class TestStatistics:
     async def test_stats_are_frozen_and_repr_shows_live_state(
