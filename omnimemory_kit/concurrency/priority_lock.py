@@ -196,7 +196,11 @@ class PriorityLock:
         self.release()
 
     async def _wait_for_lock(self, priority: LockPriority, limit: float | None) -> None:
-        priority = LockPriority(priority)
+        try:
+            priority = LockPriority(priority)
+        except ValueError:
+            names = ", ".join(p.name for p in LockPriority)
+            raise ConfigError(f"priority must be a LockPriority ({names}), got {priority!r}") from None
         started = self._clock.monotonic()
         key = -float(priority)
         if self._aging_interval is not None:

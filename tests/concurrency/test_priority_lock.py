@@ -34,6 +34,14 @@ class TestConstruction:
         with pytest.raises(ConfigError, match="aging_interval"):
             PriorityLock(aging_interval=aging)
 
+    async def test_rejects_an_unknown_priority_when_it_must_queue(self) -> None:
+        """A priority outside LockPriority is a ConfigError listing the valid names."""
+        lock = PriorityLock()
+        await lock.acquire()
+        with pytest.raises(ConfigError, match="LOW, NORMAL, HIGH, CRITICAL"):
+            await lock.acquire(7)  # type: ignore[arg-type]
+        assert lock.waiting == 0
+
 
 class TestMutualExclusion:
     async def test_uncontended_acquire_and_release(self) -> None:
