@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 
 C = TypeVar("C")
 
+# Backoff between background attempts to make a connection while the server refuses (seconds).
+_RETRY_INITIAL = 0.5
+_RETRY_MAX = 10.0
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionPoolConfig:
@@ -553,13 +557,33 @@ class AsyncConnectionPool(Generic[C]):
             self._spawn(self._grow())
 
     async def _grow(self) -> None:
+        """Make one connection for a slot already reserved; retry with backoff while someone needs it."""
+        delay = _RETRY_INITIAL
         try:
-            slot = await self._make_slot()
-        except Exception:
-            return  # counted and logged; the next return, checkout or check tries again
+            while True:
+                try:
+                    slot = await self._make_slot()
+                except Exception:
+                    # Counted and logged by _make_slot. Retry (like psycopg_pool's reconnect) only while
+                    # a queued checkout or min_size still needs it, so a dead server is not hammered.
+                    if not self._needs_growth():
+                        return
+                    await self._clock.sleep(delay)
+                    delay = min(delay * 2, _RETRY_MAX)
+                    if not self._needs_growth() or self._size >= self._config.max_size:
+                        return
+                    self._size += 1
+                    continue
+                self._give_back(slot)
+                return
         finally:
             self._growing -= 1
-        self._give_back(slot)
+
+    def _needs_growth(self) -> bool:
+        if self._closed:
+            return False
+        waiting = sum(1 for fut in self._waiters if not fut.done())
+        return waiting > 0 or self._size < self._config.min_size
 
     def _tick(self) -> float | None:
         intervals = [

@@ -302,6 +302,49 @@ class TestValidationAndDiscard:
         await pool.putconn(fresh)
         await pool.close()
 
+    async def test_background_creation_retries_with_backoff_for_a_waiter(
+        self, clock: FakeClock, db: FakeDatabase
+    ) -> None:
+        """A failed replacement for a waiter is retried after a backoff, so the waiter does not stall."""
+        pool = make_pool(clock, db, max_size=1, timeout=None)
+        held = await pool.getconn()
+        waiter = asyncio.create_task(pool.getconn())
+        await settle()
+        db.fail_next_creates = 2
+        await pool.putconn(held, discard=True)
+        await settle()
+        assert not waiter.done()
+        clock.advance(0.5)  # first retry: refused again
+        await settle()
+        assert not waiter.done()
+        clock.advance(1.0)  # second retry, after a doubled delay: succeeds
+        fresh = await waiter
+        assert fresh is db.made[1]
+        assert pool.get_stats().connections_errors == 2
+        await pool.putconn(fresh)
+        await pool.close()
+
+    async def test_no_retry_when_nobody_needs_the_connection(
+        self, clock: FakeClock, db: FakeDatabase
+    ) -> None:
+        """A failed background creation that no waiter or min_size needs is not retried."""
+        pool = make_pool(clock, db, max_size=1, timeout=0.4)
+        held = await pool.getconn()
+        waiter = asyncio.create_task(pool.getconn())
+        await settle()
+        db.fail_next_creates = 1
+        await pool.putconn(held, discard=True)
+        await settle()
+        clock.advance(0.4)  # the waiter gives up, and with it the reason to retry
+        with pytest.raises(AcquireTimeoutError):
+            await waiter
+        clock.advance(0.1)  # the retry wakes up, finds nobody waiting, and stops
+        await settle()
+        assert db.made == [held]  # no replacement was made
+        assert clock.pending_timers == 1  # only the pool's maintenance tick, no retry left sleeping
+        assert pool.get_stats().pool_size == 0
+        await pool.close()
+
 
 class TestExpiry:
     async def test_connection_past_max_lifetime_is_replaced_on_return(
