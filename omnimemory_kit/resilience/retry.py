@@ -105,8 +105,12 @@ class RetryPolicy(FrozenConfig):
 
     def model_post_init(self, context: Any, /) -> None:
         """Build the wait and stop policies once, so calls only run them."""
-        self._wait = self.wait or wait_exponential(
-            self.base_delay, self.multiplier, self.max_delay, jitter_fraction(self.jitter)
+        self._wait = (
+            self.wait
+            if self.wait is not None
+            else wait_exponential(
+                self.base_delay, self.multiplier, self.max_delay, jitter_fraction(self.jitter)
+            )
         )
         stops: list[StopFunction] = []
         if self.max_elapsed is not None:
@@ -197,8 +201,11 @@ class RetryPolicy(FrozenConfig):
 
         Raises:
             RetryError: every allowed attempt failed with a retryable error (``from`` the last one).
+            ConfigError: ``fn`` is not callable (e.g. a coroutine object instead of the function).
             BaseException: a non-retryable error, at once and unchanged.
         """
+        if not callable(fn):  # else the TypeError would be retried like a transient failure
+            raise _not_callable(fn)
         clock = self.clock
         started = clock.monotonic()
         attempt = 0
@@ -231,13 +238,24 @@ class RetryPolicy(FrozenConfig):
         return retry(self)(func)
 
 
+def _not_callable(fn: object) -> ConfigError:
+    if inspect.iscoroutine(fn):
+        fn.close()  # it will never run; closing it avoids a "never awaited" warning
+        return ConfigError(
+            "RetryPolicy.call needs the function, not a coroutine object: write "
+            "policy.call(fn, *args), not policy.call(fn(*args)) (a coroutine can only run once)"
+        )
+    return ConfigError(f"RetryPolicy.call needs a callable, got {type(fn).__name__}")
+
+
 class Attempt:
     """One attempt in ``policy.attempts()``: a context manager that records how the block ended."""
 
-    __slots__ = ("_policy", "exception", "number")
+    __slots__ = ("_finished", "_policy", "exception", "number")
 
     def __init__(self, policy: RetryPolicy, number: int) -> None:
         self._policy = policy
+        self._finished = False
         self.number = number
         self.exception: BaseException | None = None
 
@@ -247,13 +265,19 @@ class Attempt:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool:
+        self._finished = True
         if exc is None or not self._policy.is_retryable(exc):
             return False
         self.exception = exc
         return True  # swallowed: the iterator decides between sleeping and RetryError
 
     def __repr__(self) -> str:
-        outcome = "running" if self.exception is None else type(self.exception).__name__
+        if not self._finished:
+            outcome = "running"
+        elif self.exception is None:
+            outcome = "done"
+        else:
+            outcome = f"failed with {type(self.exception).__name__}"
         return f"<Attempt {self.number} {outcome}>"
 
 
