@@ -7,6 +7,8 @@ What it promises:
 - ``validate`` (sync or async) runs on every checkout of an idle connection; an invalid one is closed once
   and replaced by a fresh connection. A connection whose user block raised one of ``discard_on`` is closed
   rather than given back.
+- ``reset`` (sync or async) runs when a connection is given back (e.g. to roll back a transaction left
+  open); if it raises, the connection is closed instead.
 - Idle connections past ``max_idle`` (beyond ``min_size``) and connections past ``max_lifetime`` are closed by
   a background check (and lifetime again when a connection is given back); with ``health_check_interval`` the
   same check also validates idle connections.
@@ -161,6 +163,8 @@ class AsyncConnectionPool(Generic[C]):
         create: make a new connection (sync or async).
         config: sizes, timeouts and checks.
         validate: return whether a connection is usable (sync or async); raising counts as invalid.
+        reset: make a returned connection fit for the next user (sync or async), e.g. roll back an open
+            transaction; raising discards the connection.
         close: close a connection (sync or async); defaults to the connection's own ``close()``.
         name: a name for errors, statistics, logs and ``repr``.
         clock: the clock for timeouts, ages and wait times.
@@ -172,6 +176,7 @@ class AsyncConnectionPool(Generic[C]):
         *,
         config: ConnectionPoolConfig | None = None,
         validate: Callable[[C], Awaitable[bool] | bool] | None = None,
+        reset: Callable[[C], Awaitable[None] | None] | None = None,
         close: Callable[[C], Awaitable[None] | None] | None = None,
         name: str = "pool",
         clock: Clock = SYSTEM_CLOCK,
@@ -179,6 +184,7 @@ class AsyncConnectionPool(Generic[C]):
         self._create = create
         self._config = config or ConnectionPoolConfig()
         self._validate = validate
+        self._reset = reset
         self._close_fn: Callable[[C], Awaitable[None] | None] = close or _default_close
         self._name = name
         self._clock = clock
@@ -365,6 +371,9 @@ class AsyncConnectionPool(Generic[C]):
             await self._retire(slot)
         elif self._closed:
             await self._close_slot(slot)
+        elif self._reset is not None and not await self._reset_ok(slot):
+            self._connections_lost += 1
+            await self._retire(slot)
         else:
             lifetime = self._config.max_lifetime
             if lifetime is not None and self._clock.monotonic() - slot.created_at >= lifetime:
@@ -455,6 +464,19 @@ class AsyncConnectionPool(Generic[C]):
         # A hand-over may already have popped (and skipped) it, as it was cancelled.
         with contextlib.suppress(ValueError):
             self._waiters.remove(fut)
+
+    async def _reset_ok(self, slot: _Slot[C]) -> bool:
+        """Run the reset callback; return whether the connection may be reused."""
+        assert self._reset is not None
+        try:
+            await _call(self._reset, slot.connection)
+        except asyncio.CancelledError:
+            self._spawn_closing(slot)  # half-reset: never hand it to anyone
+            raise
+        except Exception as exc:
+            logger.info("connection pool %r: reset raised %s: %s", self._name, type(exc).__name__, exc)
+            return False
+        return True
 
     async def _checked(self, slot: _Slot[C]) -> _Slot[C]:
         """Validate an idle connection; replace it once by a fresh one if it is invalid."""
@@ -665,7 +687,7 @@ class AsyncConnectionPool(Generic[C]):
         task.add_done_callback(self._background.discard)
 
     def _spawn_closing(self, slot: _Slot[C]) -> None:
-        task = asyncio.get_running_loop().create_task(self._close_slot(slot))
+        task = asyncio.get_running_loop().create_task(self._retire(slot))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 

@@ -287,6 +287,48 @@ class TestValidationAndDiscard:
         assert pool.get_stats().pool_available == 1
         await pool.close()
 
+    async def test_reset_runs_on_return_and_a_failing_reset_discards(
+        self, clock: FakeClock, db: FakeDatabase
+    ) -> None:
+        """``reset`` runs for every returned connection; when it raises, the connection is closed."""
+        resets: list[int] = []
+
+        async def reset(conn: FakeConnection) -> None:
+            resets.append(conn.number)
+            if not conn.healthy:
+                raise OSError("cannot roll back")
+
+        pool = AsyncConnectionPool(db.create, reset=reset, close=db.close, clock=clock)
+        async with pool.connection() as conn:
+            pass
+        assert (resets, conn.close_calls) == ([0], 0)
+        async with pool.connection() as conn:
+            conn.healthy = False
+        assert (resets, conn.close_calls) == ([0, 0], 1)
+        assert pool.get_stats().connections_lost == 1
+        await pool.close()
+
+    async def test_return_cancelled_during_reset_never_reuses_the_connection(
+        self, clock: FakeClock, db: FakeDatabase
+    ) -> None:
+        """A return cancelled mid-reset closes the half-reset connection rather than lending it again."""
+
+        async def slow_reset(conn: FakeConnection) -> None:
+            if conn.number == 0:
+                await clock.sleep(10.0)
+
+        pool = AsyncConnectionPool(db.create, reset=slow_reset, close=db.close, clock=clock)
+        conn = await pool.getconn()
+        returning = asyncio.create_task(pool.putconn(conn))
+        await settle()
+        returning.cancel()
+        await settle()
+        assert returning.cancelled()
+        assert conn.close_calls == 1
+        async with pool.connection() as fresh:
+            assert fresh is not conn
+        await pool.close()
+
     async def test_discard_while_full_makes_a_replacement_for_the_waiter(
         self, clock: FakeClock, db: FakeDatabase
     ) -> None:

@@ -24,6 +24,7 @@ Connection = psycopg.AsyncConnection[tuple[object, ...]]
 async def alive(connection: Connection) -> bool:
     """Return whether the server still answers on this connection."""
     await connection.execute("SELECT 1")
+    await connection.rollback()  # leave no transaction open behind the check
     return True
 
 
@@ -45,12 +46,14 @@ def pool(pg_dsn: str, schema: str) -> AsyncConnectionPool[Connection]:
     """A pool of at most two real connections whose search_path is the test schema."""
 
     async def connect() -> Connection:
-        return await psycopg.AsyncConnection.connect(
-            pg_dsn, autocommit=True, options=f"-c search_path={schema}"
-        )
+        return await psycopg.AsyncConnection.connect(pg_dsn, options=f"-c search_path={schema}")
+
+    async def rollback(connection: Connection) -> None:
+        await connection.rollback()
 
     return AsyncConnectionPool(
         connect,
+        reset=rollback,
         config=ConnectionPoolConfig(
             min_size=1, max_size=2, timeout=10.0, discard_on=(psycopg.OperationalError,)
         ),
@@ -66,6 +69,20 @@ async def terminate(pg_dsn: str, pid: int) -> None:
 
 
 class TestRealPostgres:
+    async def test_a_transaction_left_open_is_rolled_back_before_the_next_user(
+        self, pool: AsyncConnectionPool[Connection]
+    ) -> None:
+        """The reset callback rolls back uncommitted work, so the next borrower starts clean."""
+        async with pool.connection() as connection:
+            await connection.execute("INSERT INTO items VALUES (1, pg_backend_pid())")
+            first = connection
+        async with pool.connection() as connection:
+            assert connection is first
+            assert connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            cursor = await connection.execute("SELECT count(*) FROM items")
+            assert await cursor.fetchone() == (0,)
+        await pool.close()
+
     async def test_concurrent_work_shares_at_most_max_size_connections(
         self, pool: AsyncConnectionPool[Connection], schema: str
     ) -> None:
@@ -75,6 +92,7 @@ class TestRealPostgres:
         async def insert(n: int) -> None:
             async with with_connection_pool("database") as connection:
                 await connection.execute("INSERT INTO items VALUES (%s, pg_backend_pid())", (n,))
+                await connection.commit()
 
         await asyncio.gather(*(insert(n) for n in range(20)))
         async with pool.connection() as connection:
