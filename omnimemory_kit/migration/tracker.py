@@ -1151,12 +1151,25 @@ class MigrationProgressTracker:
         index = self._index.get(key)  # type: ignore[arg-type]
         if index is None:
             raise UnknownFileError(str(key))
-        if self._status_of[index] == _IN_PROGRESS:
-            self._move(index, _PENDING)  # a start over a start: leave the old batch cleanly
-        self._move(index, _IN_PROGRESS)
-        attempts = self._attempts_of[index]
+        status_of = self._status_of
+        if status_of[index] == _PENDING:  # the common case, inlined: this is the hot path
+            status_of[index] = _IN_PROGRESS
+            count = self._count
+            count[_PENDING] -= 1
+            count[_IN_PROGRESS] += 1
+            size = self._size_of[index]
+            if size:
+                nbytes = self._bytes
+                nbytes[_PENDING] -= size
+                nbytes[_IN_PROGRESS] += size
+        else:
+            if status_of[index] == _IN_PROGRESS:
+                self._move(index, _PENDING)  # a start over a start: leave the old batch cleanly
+            self._move(index, _IN_PROGRESS)
+        attempts_of = self._attempts_of
+        attempts = attempts_of[index]
         if attempts < _MAX_ATTEMPTS:
-            self._attempts_of[index] = attempts + 1
+            attempts_of[index] = attempts + 1
         self._started_of[index] = at
         self._finished_of[index] = _NAN
         batch_id = event.batch_id
@@ -1169,7 +1182,7 @@ class MigrationProgressTracker:
             self._batch_of[index] = batch_index
             batch = self._batches[batch_index]
             batch.files += 1
-            if batch.in_progress == 0:
+            if not batch.in_progress:
                 self._active_batches[batch_index] = None
             batch.in_progress += 1
         self._last_at = at
@@ -1182,24 +1195,40 @@ class MigrationProgressTracker:
         if index is None:
             raise UnknownFileError(str(key))
         at = event.at
-        old = self._move(index, new)
-        self._finished_of[index] = at
-        if old in (_IN_PROGRESS, _PENDING):
+        status_of = self._status_of
+        old = status_of[index]
+        size = self._size_of[index]
+        if old == _IN_PROGRESS:  # the common case, inlined: this is the hot path
+            status_of[index] = new
+            count = self._count
+            count[_IN_PROGRESS] -= 1
+            count[new] += 1
+            if size:
+                nbytes = self._bytes
+                nbytes[_IN_PROGRESS] -= size
+                nbytes[new] += size
             batch_index = self._batch_of[index]
-            if batch_index != _NO_BATCH and old == _IN_PROGRESS:
+            if batch_index != _NO_BATCH:
                 batch = self._batches[batch_index]
+                batch.in_progress -= 1
+                if not batch.in_progress:
+                    self._active_batches.pop(batch_index, None)
                 if new == _SUCCEEDED:
                     batch.succeeded += 1
                 elif new == _FAILED:
                     batch.failed += 1
                 else:
                     batch.skipped += 1
+        else:
+            self._move(index, new)
+        self._finished_of[index] = at
+        if old <= _IN_PROGRESS:  # fresh work finished (not a finished file changing its outcome)
             self._completions += 1
             # completions while not active land at the frozen active time and are folded in later
             active = self._time_in[_ACTIVE]
             if self._phase == _ACTIVE and at > self._phase_since:
                 active += at - self._phase_since
-            self._rates.observe(active, 1.0, self._size_of[index])
+            self._rates.observe(active, 1.0, size)
         self._last_at = at
         if at >= self._next_sample_at:
             self._sample(at)
