@@ -359,6 +359,10 @@ class MigrationProgressTracker:
         Files in progress at the end of the journal stay in progress: replay never invents events (a
         runner that resumes asks the store to ``reclaim`` them, which journals FILE_INTERRUPTED).
 
+        A run found running is taken to be one whose process died: ``start()``/``resume()`` restart it
+        once. A reader following a live run (a notebook) must only ``refresh()`` and read, never drive
+        the lifecycle.
+
         Raises:
             RunNotFoundError: the store has no run with that id.
         """
