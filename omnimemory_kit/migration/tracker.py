@@ -1147,14 +1147,14 @@ class MigrationProgressTracker:
 
     def _on_file_started(self, event: Event) -> None:
         at = event.at
-        if self._status is MigrationStatus.PENDING:  # a journal without RUN_STARTED: start implicitly
-            self._started_at = at
-            self._status = MigrationStatus.RUNNING
-            self._enter_phase(at)
         key = event.path
         index = self._index.get(key)  # type: ignore[arg-type]
         if index is None:
             raise UnknownFileError(str(key))
+        if self._status is MigrationStatus.PENDING:  # a journal without RUN_STARTED: start implicitly
+            self._started_at = at
+            self._status = MigrationStatus.RUNNING
+            self._enter_phase(at)
         status_of = self._status_of
         if status_of[index] == _PENDING:  # the common case, inlined: this is the hot path
             status_of[index] = _IN_PROGRESS

@@ -303,6 +303,16 @@ class TestMisuse:
         with pytest.raises(ConfigError):
             MigrationProgressTracker(**arguments)  # type: ignore[arg-type]
 
+    def test_apply_refuses_events_for_unknown_files(self, clock: FakeClock) -> None:
+        """Folding a file event for a path never added raises UnknownFileError and changes nothing."""
+        tracker = make(clock)
+        tracker.add_file("/a")
+        for kind in (EventKind.FILE_STARTED, EventKind.FILE_SUCCEEDED, EventKind.FILE_RETRIED):
+            with pytest.raises(UnknownFileError):
+                tracker.apply(Event(kind, clock.time(), path="/ghost"))
+        assert tracker.counts() == {status: int(status is FileStatus.PENDING) for status in FileStatus}
+        assert tracker.status is MigrationStatus.PENDING
+
     def test_priority_accepts_its_string_value(self, clock: FakeClock) -> None:
         """A priority given as its string value is accepted."""
         assert MigrationProgressTracker("n", "critical", clock=clock).priority is MigrationPriority.CRITICAL
