@@ -998,6 +998,8 @@ class MigrationProgressTracker:
         died after it, and the dead time belongs to no phase.
         """
         until = self._last_at if restart else at
+        if restart:
+            self._breaker_open = False  # the dead process's breaker died with it; the new one starts closed
         if self._phase != _IDLE:
             self._time_in[self._phase] += max(0.0, until - self._phase_since)
         status = self._status

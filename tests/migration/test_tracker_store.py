@@ -289,3 +289,21 @@ class TestRestart:
             again = MigrationProgressTracker.from_store(second_store, "r1", clock=clock)
             assert again.get_progress_summary().elapsed_seconds == 19.0
             assert kinds(second_store, "r1")[-1] is EventKind.RUN_RESUMED
+
+    def test_restart_forgets_the_dead_process_breaker(self, db_path: Path, clock: FakeClock) -> None:
+        """A breaker left open by a dead process does not keep the restarted run's time excluded."""
+        with SQLiteStore(db_path, clock=clock) as first_store:
+            crashed = MigrationProgressTracker("m", clock=clock, store=first_store, run_id="r1")
+            crashed.start()
+            clock.advance(2)
+            crashed.breaker_opened()
+            clock.advance(3)
+        clock.advance(100)
+        with SQLiteStore(db_path, clock=clock) as second_store:
+            resumed = MigrationProgressTracker.from_store(second_store, "r1", clock=clock)
+            assert resumed.breaker_open is True
+            resumed.resume()
+            clock.advance(6)
+            summary = resumed.get_progress_summary()
+            assert summary.breaker_open is False
+            assert (summary.elapsed_seconds, summary.breaker_open_seconds) == (8.0, 0.0)
