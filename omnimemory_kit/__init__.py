@@ -26,6 +26,12 @@ from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessin
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
+from omnimemory_kit.resilience import AsyncCircuitBreaker as AsyncCircuitBreaker
+from omnimemory_kit.resilience import CircuitBreakerConfig as CircuitBreakerConfig
+from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
+from omnimemory_kit.resilience import CircuitState as CircuitState
+from omnimemory_kit.resilience import RetryPolicy as RetryPolicy
+from omnimemory_kit.resilience import retry as retry
 from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
 from omnimemory_kit.store import JournalStore as JournalStore
@@ -41,8 +47,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AcquireTimeoutError",
+    "AsyncCircuitBreaker",
     "BatchProcessingMetrics",
+    "CircuitBreakerConfig",
     "CircuitBreakerError",
+    "CircuitBreakerStats",
+    "CircuitState",
     "Clock",
     "ConfigError",
     "EtaUnavailableReason",
@@ -64,6 +74,7 @@ __all__ = [
     "ProcessingRates",
     "RateConfig",
     "RetryError",
+    "RetryPolicy",
     "RunRecord",
     "SQLiteStore",
     "SystemClock",
@@ -73,4 +84,5 @@ __all__ = [
     "WorkerRecord",
     "open_store",
     "redact_url",
+    "retry",
 ]
