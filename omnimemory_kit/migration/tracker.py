@@ -38,6 +38,7 @@ from omnimemory_kit.migration.summary import (
     MigrationProgressSummary,
     ProcessingRates,
 )
+from omnimemory_kit.resilience.breaker import CircuitState
 from omnimemory_kit.store.base import JournalStore, RunRecord
 
 if TYPE_CHECKING:
@@ -760,6 +761,17 @@ class MigrationProgressTracker:
         with self._lock:
             if self._breaker_open:
                 self._emit([Event(EventKind.BREAKER_CLOSED, self._clock.time())])
+
+    def on_breaker_state(self, name: str, old_state: object, new_state: object) -> None:
+        """Follow a circuit breaker: pass this to ``AsyncCircuitBreaker.add_listener``.
+
+        Only the open state is excluded time: in half-open the breaker admits trial calls, so work is
+        being attempted again.
+        """
+        if str(new_state) == CircuitState.OPEN:
+            self.breaker_opened()
+        else:
+            self.breaker_closed()
 
     # --- snapshots --------------------------------------------------------------------------------
 

@@ -11,7 +11,9 @@ import pydantic
 import pytest
 
 from omnimemory_kit import (
+    AsyncCircuitBreaker,
     BatchProcessingMetrics,
+    CircuitBreakerConfig,
     ConfigError,
     EtaUnavailableReason,
     FakeClock,
@@ -582,6 +584,32 @@ class TestTimeAccounting:
         assert (summary.elapsed_seconds, summary.breaker_open_seconds) == (20.0, 300.0)
         assert summary.processing_rates.files_per_second_overall == pytest.approx(0.5)
         assert summary.eta_seconds == pytest.approx(2.0, rel=0.01)
+
+    async def test_follows_a_real_circuit_breaker(self, clock: FakeClock) -> None:
+        """As a breaker listener, the tracker excludes exactly the time the breaker spends open."""
+        breaker = AsyncCircuitBreaker(
+            "target", CircuitBreakerConfig(failure_threshold=1, recovery_timeout=30.0), clock=clock
+        )
+        tracker = make(clock)
+        breaker.add_listener(tracker.on_breaker_state)
+        tracker.start()
+
+        async def broken() -> None:
+            raise ConnectionError("target down")
+
+        with pytest.raises(ConnectionError):
+            await breaker.call(broken)
+        assert tracker.breaker_open is True
+        clock.advance(31)
+
+        async def healthy() -> str:
+            return "ok"
+
+        assert await breaker.call(healthy) == "ok"
+        assert tracker.breaker_open is False
+        summary = tracker.get_progress_summary()
+        assert summary.breaker_open_seconds == 31.0
+        assert summary.elapsed_seconds == 0.0
 
     def test_time_before_start_does_not_count(self, clock: FakeClock) -> None:
         """Elapsed time starts when the run starts, not when the tracker was made."""
