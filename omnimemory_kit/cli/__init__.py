@@ -30,6 +30,15 @@ def cli() -> None:
     """Run, resume and report on migrations; check the health of their dependencies."""
 
 
+def _register() -> None:
+    from omnimemory_kit.cli.health import health
+
+    cli.add_command(health)
+
+
+_register()
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli()

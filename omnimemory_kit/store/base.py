@@ -41,6 +41,7 @@ __all__ = [
     "RunRecord",
     "WorkItem",
     "WorkerRecord",
+    "parse_worker_id",
 ]
 
 SCHEMA_VERSION = 1
@@ -59,6 +60,17 @@ EVENT_COLUMNS = (
     "seq",
 )
 """The order of the fields in a row from ``JournalStore.read_event_rows`` (``Event``'s own field order)."""
+
+
+def parse_worker_id(worker_id: str) -> tuple[str, int]:
+    """Split ``host:pid:token`` into host and pid, best effort (unknown parts become "" and 0)."""
+    parts = worker_id.split(":")
+    host = parts[0] if parts else ""
+    try:
+        pid = int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        pid = 0
+    return host, pid
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +212,11 @@ class JournalStore(abc.ABC):
     def add_items(self, run_id: str, items: Iterable[WorkItem], *, at: float) -> int:
         """Add work items not already in the run (by key), appending FILE_ADDED for each new one.
 
-        Idempotent, so a resumed run can re-scan its source. Returns how many were new.
+        Idempotent, so a resumed run can re-scan its source (a key repeated in ``items`` counts once, the
+        first size wins). Returns how many were new.
+
+        Raises:
+            ConfigError: an item has a negative size; nothing is added.
         """
 
     @abc.abstractmethod
@@ -230,6 +246,9 @@ class JournalStore(abc.ABC):
         SQLite): no item is ever in two live leases. Appends BATCH_OPENED and one FILE_STARTED per item.
         Returns None when no item is pending. A worker not registered yet is registered by its first claim
         (host and pid parsed from ``host:pid:token``). The batch id is generated, unique in the run.
+
+        Raises:
+            ConfigError: ``limit`` is below 1 or ``lease_seconds`` is not positive.
         """
 
     @abc.abstractmethod
