@@ -25,12 +25,15 @@ from omnimemory_kit.concurrency import with_priority_lock as with_priority_lock
 from omnimemory_kit.errors import AcquireTimeoutError as AcquireTimeoutError
 from omnimemory_kit.errors import CircuitBreakerError as CircuitBreakerError
 from omnimemory_kit.errors import ConfigError as ConfigError
+from omnimemory_kit.errors import InvalidTransitionError as InvalidTransitionError
 from omnimemory_kit.errors import KitError as KitError
 from omnimemory_kit.errors import PoolClosedError as PoolClosedError
 from omnimemory_kit.errors import PoolError as PoolError
 from omnimemory_kit.errors import PoolExhaustedError as PoolExhaustedError
 from omnimemory_kit.errors import RegistryError as RegistryError
 from omnimemory_kit.errors import RetryError as RetryError
+from omnimemory_kit.errors import UnknownBatchError as UnknownBatchError
+from omnimemory_kit.errors import UnknownFileError as UnknownFileError
 from omnimemory_kit.events import Event as Event
 from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
@@ -55,6 +58,13 @@ from omnimemory_kit.health.checks import TcpCheck as TcpCheck
 from omnimemory_kit.health.checks import WritablePathCheck as WritablePathCheck
 from omnimemory_kit.health.config import HealthConfigFile as HealthConfigFile
 from omnimemory_kit.health.config import load_health_config as load_health_config
+from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
+from omnimemory_kit.migration.rates import RateConfig as RateConfig
+from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
+from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
+from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
+from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
 from omnimemory_kit.observability import CorrelationContext as CorrelationContext
 from omnimemory_kit.observability import CorrelationFilter as CorrelationFilter
 from omnimemory_kit.observability import JsonLinesFormatter as JsonLinesFormatter
@@ -95,6 +105,7 @@ __all__ = [
     "AcquireTimeoutError",
     "AsyncCircuitBreaker",
     "AsyncConnectionPool",
+    "BatchProcessingMetrics",
     "CheckResult",
     "CircuitBreakerConfig",
     "CircuitBreakerError",
@@ -109,11 +120,13 @@ __all__ = [
     "DependencyHealth",
     "DependencyType",
     "DiskSpaceCheck",
+    "EtaUnavailableReason",
     "Event",
     "EventKind",
     "FairSemaphore",
     "FairSemaphoreStats",
     "FakeClock",
+    "FileProcessingInfo",
     "FileStatus",
     "HealthCheckConfig",
     "HealthCheckRow",
@@ -124,6 +137,7 @@ __all__ = [
     "HealthSnapshotRow",
     "HealthStatus",
     "HttpCheck",
+    "InvalidTransitionError",
     "JournalStore",
     "JsonLinesFormatter",
     "KitError",
@@ -131,6 +145,8 @@ __all__ = [
     "LockPriority",
     "ManagedResourceStats",
     "MigrationPriority",
+    "MigrationProgressSummary",
+    "MigrationProgressTracker",
     "MigrationStatus",
     "OperationType",
     "PoolClosedError",
@@ -139,6 +155,8 @@ __all__ = [
     "PostgresCheck",
     "PriorityLock",
     "PriorityLockStats",
+    "ProcessingRates",
+    "RateConfig",
     "RedisCheck",
     "RegistryError",
     "ResourceManager",
@@ -151,6 +169,8 @@ __all__ = [
     "StoreCheck",
     "SystemClock",
     "TcpCheck",
+    "UnknownBatchError",
+    "UnknownFileError",
     "WorkItem",
     "WorkerRecord",
     "WritablePathCheck",
