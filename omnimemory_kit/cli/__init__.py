@@ -30,10 +30,16 @@ def cli() -> None:
     """Run, resume and report on migrations; check the health of their dependencies."""
 
 
-from omnimemory_kit.cli.migrate import migration_commands  # noqa: E402 - commands need the group above
+def _register() -> None:
+    from omnimemory_kit.cli.health import health
+    from omnimemory_kit.cli.migrate import migration_commands
 
-for _command in migration_commands():
-    cli.add_command(_command)
+    cli.add_command(health)
+    for command in migration_commands():
+        cli.add_command(command)
+
+
+_register()
 
 
 def main() -> None:
