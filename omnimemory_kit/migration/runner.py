@@ -60,6 +60,7 @@ from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem, WorkSource, source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.observability import correlation_context
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
 
@@ -419,13 +420,13 @@ class MigrationRunner:
             self._wake_step()
 
     def _run_context(self) -> contextlib.AbstractContextManager[Any]:
-        """Return the context the whole run executes in.
+        """Return the context the whole run executes in: a correlation scope binding ``run_id``.
 
-        The hook for correlation ids: once ``omnimemory_kit.observability.correlation_context`` is
-        available this binds ``run_id`` (and a correlation id) for every log record of the run, including
-        those from the migration function (contextvars are carried into its worker threads).
+        Every log record of the run carries the run id and a correlation id (inherited from an outer
+        ``correlation_context`` or generated), including records from the migration function: tasks
+        inherit contextvars and they are carried into its worker threads.
         """
-        return contextlib.nullcontext()
+        return correlation_context(operation="migration", run_id=self.run_id, worker_id=self.worker_id)
 
     @contextlib.asynccontextmanager
     async def _store_session(self) -> AsyncIterator[None]:

@@ -583,3 +583,25 @@ class TestFailuresAndEdges:
         runner = make(store, clock, ok, 3, batch_size=7, concurrency=2)
         assert repr(runner).startswith("<MigrationRunner 'run' pending 0/0 done")
         assert "batch_size=7 concurrency=2" in repr(runner)
+
+
+class TestCorrelation:
+    """Everything a run logs carries its run id."""
+
+    async def test_function_sees_the_run_in_its_context(self, store: JournalStore, clock: FakeClock) -> None:
+        """Async and sync (threaded) migration functions both run inside a context binding the run id."""
+        from omnimemory_kit.observability import current_context
+
+        seen: list[dict[str, Any]] = []
+
+        async def async_fn(item: MigrationItem) -> None:
+            seen.append(current_context())
+
+        def sync_fn(item: MigrationItem) -> None:
+            seen.append(current_context())
+
+        for run_id, fn in (("async-run", async_fn), ("sync-run", sync_fn)):
+            runner = make(store, clock, fn, 2, run_id=run_id)
+            await drive(runner, clock, runner.run())
+        assert [c["run_id"] for c in seen] == ["async-run"] * 2 + ["sync-run"] * 2
+        assert all(c["operation"] == "migration" and c.get("correlation_id") for c in seen)
