@@ -17,17 +17,21 @@ from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner, SkipItem
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, RetryPolicy
-from omnimemory_kit.store import JournalStore, open_store
+from omnimemory_kit.store import JournalStore
+from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 T = TypeVar("T")
 
 
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[JournalStore]:
-    """A real SQLite journal in a temporary folder, stamped by the fake clock."""
-    journal = open_store(tmp_path / "journal.db", clock=clock)
-    yield journal
-    journal.close()
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[JournalStore]:
+    """A real journal stamped by the fake clock: a SQLite file, then a PostgreSQL schema of its own."""
+    with BACKENDS[request.param](tmp_path, clock) as factory:
+        journal = factory()
+        try:
+            yield journal
+        finally:
+            factory.close_all()
 
 
 def keys(n: int) -> list[str]:
