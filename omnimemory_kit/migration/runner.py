@@ -262,6 +262,7 @@ class MigrationRunner:
         # Run state (touched on the loop thread only).
         self._prepared = False
         self._running = False
+        self._in_loop = False  # between RUN_STARTED and the end of the batch loop
         self._paused = False
         self._pause_journaled = False
         self._cancel_requested = False
@@ -347,7 +348,7 @@ class MigrationRunner:
             return
         self._paused = True
         self._resumed.clear()
-        if self._running:
+        if self._in_loop:  # otherwise the batch loop journals it when it starts
             self._spawn(self._journal_pause())
 
     def resume(self) -> None:
@@ -356,8 +357,9 @@ class MigrationRunner:
             return
         self._paused = False
         self._resumed.set()
-        if self._running and self._pause_journaled:
+        if self._in_loop and self._pause_journaled:  # otherwise the batch loop journals it when it starts
             self._pause_journaled = False
+            self._status = MigrationStatus.RUNNING
             self._spawn(self._journal(self._event(EventKind.RUN_RESUMED)))
 
     def cancel(self) -> None:
@@ -454,12 +456,15 @@ class MigrationRunner:
             self._status = MigrationStatus.COMPLETED
             self._log.info("run %r: already completed, nothing to do", self.run_id)
             return self.summary()
-        self._status = MigrationStatus.RUNNING
-        if self._pause_journaled:  # continuing after step() or pause() in this process
+        if not self._pause_journaled:
+            self._status = MigrationStatus.RUNNING
+            await self._journal(self._event(EventKind.RUN_STARTED))
+        elif not self._paused:  # continuing after step() or pause() in this process
+            self._status = MigrationStatus.RUNNING
             self._pause_journaled = False
             await self._journal(self._event(EventKind.RUN_RESUMED))
-        else:
-            await self._journal(self._event(EventKind.RUN_STARTED))
+        # else: still paused since a step() or pause(): the loop below waits for resume()
+        self._in_loop = True
         self._log.info(
             "run %r: started as worker %s (%d unfinished item(s))", self.run_id, self.worker_id, unfinished
         )
@@ -506,6 +511,7 @@ class MigrationRunner:
                         if batches is not None:
                             break
         except BaseException as exc:
+            self._in_loop = False
             if closing is not None:  # report what the last batch finished, release its lease
                 await asyncio.gather(closing, return_exceptions=True)
             if isinstance(exc, Exception):
@@ -515,6 +521,7 @@ class MigrationRunner:
                     await self._journal(self._event(EventKind.RUN_FAILED, reason=reason))
                 self._log.exception("run %r: failed", self.run_id)
             raise
+        self._in_loop = False
         await self._report_progress(force=True)
         return self.summary()
 

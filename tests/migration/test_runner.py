@@ -609,3 +609,23 @@ class TestCorrelation:
             await drive(runner, clock, runner.run())
         assert [c["run_id"] for c in seen] == ["async-run"] * 2 + ["sync-run"] * 2
         assert all(c["operation"] == "migration" and c.get("correlation_id") for c in seen)
+
+    async def test_run_after_step_waits_for_resume(self, store: JournalStore, clock: FakeClock) -> None:
+        """run() after step() stays paused (no extra status events) until resume(), then finishes."""
+        runner = make(store, clock, ok, 6, batch_size=2)
+        await drive(runner, clock, runner.step())
+        task = asyncio.ensure_future(runner.run())
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert runner.summary().succeeded_files == 2
+        runner.resume()
+        final = await drive(runner, clock, task)
+        assert final.succeeded_files == 6
+        kinds = [e.kind for e in journal(store, "run") if e.kind.value.startswith("run_")]
+        assert kinds == [
+            EventKind.RUN_CREATED,
+            EventKind.RUN_STARTED,
+            EventKind.RUN_PAUSED,
+            EventKind.RUN_RESUMED,
+            EventKind.RUN_COMPLETED,
+        ]
