@@ -52,10 +52,9 @@ from omnimemory_kit.health.models import (
     ResourceMetrics,
     numeric_observations,
 )
-from omnimemory_kit.health.redaction import redact_details, redact_secrets
 from omnimemory_kit.health.resources import ResourceSampler
 from omnimemory_kit.health.rollup import roll_up
-from omnimemory_kit.observability import OperationType, trace_operation
+from omnimemory_kit.observability import OperationType, redact, redact_mapping, trace_operation
 from omnimemory_kit.resilience import AsyncCircuitBreaker
 
 if TYPE_CHECKING:
@@ -447,8 +446,8 @@ class HealthManager:
             observed_value=result.observed_value if result is not None else None,
             observed_unit=result.observed_unit if result is not None else None,
             measurement=result.measurement if result is not None else None,
-            message=redact_secrets(message) if message else None,
-            details=redact_details(result.details) if result is not None and result.details else {},
+            message=redact(message) if message else None,
+            details=redact_mapping(result.details) if result is not None and result.details else {},
             failed_condition=outcome.failed_condition,
             last_success_at=reg.last_success_at,
             breaker_state=breaker_state,
@@ -577,7 +576,7 @@ def _annotate_current_span(status: HealthStatus, dependency: DependencyHealth | 
 
 
 def _error_info(exc: BaseException) -> ErrorInfo:
-    return ErrorInfo(type=type(exc).__name__, message=redact_secrets(str(exc)))
+    return ErrorInfo(type=type(exc).__name__, message=redact(str(exc)))
 
 
 health_manager = HealthManager()
