@@ -13,7 +13,8 @@ Three pieces, usable apart:
   on the ``omnimemory_kit.trace`` logger with the correlation fields.
 - **Structured logs** through the standard ``logging`` module: ``CorrelationFilter`` adds the correlation
   fields to every record, ``JsonLinesFormatter`` writes one JSON object per line, ``configure_logging``
-  wires both up, and ``redact`` hides passwords in DSNs and URLs before they reach a log line.
+  wires both up. ``redact``, the kit's one redactor, hides passwords in DSNs and URLs; both formatters
+  apply it to what they write.
 
 Example::
 
@@ -754,6 +755,10 @@ class JsonLinesFormatter(logging.Formatter):
     Keys: ``time`` (RFC 3339, UTC), ``level``, ``logger``, ``message``, the correlation fields that are set,
     every extra attribute of the record, and ``exc_info`` (the formatted traceback) when there is one.
     Values JSON cannot encode are written as their ``str()``.
+
+    Secrets are hidden on the way out (``redact``): in the message, the traceback (whose last line repeats
+    the exception's message, which drivers fill with DSNs) and string extras; a secret-named extra
+    (``password``, ``token``...) is blanked.
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -762,7 +767,7 @@ class JsonLinesFormatter(logging.Formatter):
             "time": _rfc3339(record.created),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for key in CORRELATION_FIELDS:
             value = getattr(record, key, None)
@@ -770,24 +775,28 @@ class JsonLinesFormatter(logging.Formatter):
                 payload[key] = value
         for key, value in vars(record).items():
             if key not in _RECORD_ATTRS and key not in payload and key not in CORRELATION_FIELDS:
+                if is_secret_name(key):
+                    value = REDACTED
+                elif isinstance(value, str):
+                    value = redact(value)
                 payload[key] = value
         if record.exc_info:
-            payload["exc_info"] = self.formatException(record.exc_info)
+            payload["exc_info"] = redact(self.formatException(record.exc_info))
         elif record.exc_text:
-            payload["exc_info"] = record.exc_text
+            payload["exc_info"] = redact(record.exc_text)
         if record.stack_info:
             payload["stack_info"] = self.formatStack(record.stack_info)
         return _json.dumps(payload, default=str, ensure_ascii=False)
 
 
 class _TextFormatter(logging.Formatter):
-    """Human-readable lines ending with the correlation fields as ``key=value``."""
+    """Human-readable lines ending with the correlation fields as ``key=value``, secrets redacted."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-8s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        line = redact(super().format(record))
         pairs = [f"{key}={getattr(record, key)}" for key in CORRELATION_FIELDS if getattr(record, key, None)]
         if not pairs:
             return line

@@ -30,11 +30,13 @@ from omnimemory_kit.health import CheckResult, HealthCheckConfig, HealthManager,
 from omnimemory_kit.health.checks import PostgresCheck, RedisCheck
 from omnimemory_kit.observability import (
     REDACTED,
+    OperationType,
     configure_logging,
     correlation_context,
     is_secret_name,
     redact,
     redact_mapping,
+    trace_operation,
 )
 from omnimemory_kit.store import open_store, redact_url
 
@@ -165,6 +167,45 @@ class TestOneImplementation:
         """The package exports the one redactor, and redact_url is the store's thin caller of it."""
         assert public_redact is redact
         assert public_redact_url is redact_url
+
+
+class TestLogSurfaces:
+    @pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
+    def test_a_failed_operation_logs_no_password(self, as_json: bool) -> None:
+        """A traced failure quoting a DSN is logged, traceback included, with the password hidden."""
+        stream = io.StringIO()
+        logger = logging.getLogger("omnimemory_kit")
+        old_level = logger.level
+        handler = configure_logging(logging.DEBUG, json=as_json, stream=stream, logger="omnimemory_kit")
+        try:
+            with pytest.raises(ConnectionError), trace_operation("connect", OperationType.DATABASE):
+                raise ConnectionError(f"cannot reach postgresql://app:{SECRET}@db/x")
+            logging.getLogger("omnimemory_kit.test").error("retrying host=db password=%s", SECRET)
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(old_level)
+        text = stream.getvalue()
+        assert "Traceback" in text
+        assert "postgresql://app:***@db/x" in text
+        assert "password=***" in text
+        assert SECRET not in text
+
+    def test_traceback_and_extras_in_json_lines(self, log_stream: io.StringIO) -> None:
+        """The traceback keeps its shape, string extras are redacted and secret-named extras blanked."""
+        with pytest.raises(ConnectionError), trace_operation("connect", OperationType.DATABASE):
+            raise ConnectionError(f"cannot reach postgresql://app:{SECRET}@db/x")
+        logging.getLogger("omnimemory_kit.test").info(
+            "configured", extra={"api_token": "abc", "target": f"postgresql://u:{SECRET}@h/d", "n": 3}
+        )
+        failed, configured = (json.loads(line) for line in log_stream.getvalue().splitlines()[-2:])
+        assert "Traceback" in failed["exc_info"]
+        assert "postgresql://app:***@db/x" in failed["exc_info"]
+        assert (configured["api_token"], configured["target"], configured["n"]) == (
+            REDACTED,
+            "postgresql://u:***@h/d",
+            3,
+        )
+        assert SECRET not in log_stream.getvalue()
 
 
 class TestStoreSurfaces:
