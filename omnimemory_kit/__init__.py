@@ -6,11 +6,34 @@ The public API is what ``__all__`` lists; everything else is internal.
 from omnimemory_kit.clock import Clock as Clock
 from omnimemory_kit.clock import FakeClock as FakeClock
 from omnimemory_kit.clock import SystemClock as SystemClock
+from omnimemory_kit.concurrency import AsyncConnectionPool as AsyncConnectionPool
+from omnimemory_kit.concurrency import ConnectionPoolConfig as ConnectionPoolConfig
+from omnimemory_kit.concurrency import ConnectionPoolStats as ConnectionPoolStats
+from omnimemory_kit.concurrency import FairSemaphore as FairSemaphore
+from omnimemory_kit.concurrency import FairSemaphoreStats as FairSemaphoreStats
+from omnimemory_kit.concurrency import LockPriority as LockPriority
+from omnimemory_kit.concurrency import PriorityLock as PriorityLock
+from omnimemory_kit.concurrency import PriorityLockStats as PriorityLockStats
+from omnimemory_kit.concurrency import get_connection_pool as get_connection_pool
+from omnimemory_kit.concurrency import get_fair_semaphore as get_fair_semaphore
+from omnimemory_kit.concurrency import get_priority_lock as get_priority_lock
+from omnimemory_kit.concurrency import register_connection_pool as register_connection_pool
+from omnimemory_kit.concurrency import unregister_connection_pool as unregister_connection_pool
+from omnimemory_kit.concurrency import with_connection_pool as with_connection_pool
+from omnimemory_kit.concurrency import with_fair_semaphore as with_fair_semaphore
+from omnimemory_kit.concurrency import with_priority_lock as with_priority_lock
 from omnimemory_kit.errors import AcquireTimeoutError as AcquireTimeoutError
 from omnimemory_kit.errors import CircuitBreakerError as CircuitBreakerError
 from omnimemory_kit.errors import ConfigError as ConfigError
+from omnimemory_kit.errors import InvalidTransitionError as InvalidTransitionError
 from omnimemory_kit.errors import KitError as KitError
+from omnimemory_kit.errors import PoolClosedError as PoolClosedError
+from omnimemory_kit.errors import PoolError as PoolError
+from omnimemory_kit.errors import PoolExhaustedError as PoolExhaustedError
+from omnimemory_kit.errors import RegistryError as RegistryError
 from omnimemory_kit.errors import RetryError as RetryError
+from omnimemory_kit.errors import UnknownBatchError as UnknownBatchError
+from omnimemory_kit.errors import UnknownFileError as UnknownFileError
 from omnimemory_kit.events import Event as Event
 from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
@@ -35,6 +58,13 @@ from omnimemory_kit.health.checks import TcpCheck as TcpCheck
 from omnimemory_kit.health.checks import WritablePathCheck as WritablePathCheck
 from omnimemory_kit.health.config import HealthConfigFile as HealthConfigFile
 from omnimemory_kit.health.config import load_health_config as load_health_config
+from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
+from omnimemory_kit.migration.rates import RateConfig as RateConfig
+from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
+from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
+from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
+from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
 from omnimemory_kit.observability import CorrelationContext as CorrelationContext
 from omnimemory_kit.observability import CorrelationFilter as CorrelationFilter
 from omnimemory_kit.observability import JsonLinesFormatter as JsonLinesFormatter
@@ -53,6 +83,11 @@ from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
 from omnimemory_kit.resilience import CircuitState as CircuitState
 from omnimemory_kit.resilience import RetryPolicy as RetryPolicy
 from omnimemory_kit.resilience import retry as retry
+from omnimemory_kit.resources import ManagedResourceStats as ManagedResourceStats
+from omnimemory_kit.resources import ResourceManager as ResourceManager
+from omnimemory_kit.resources import ResourceManagerStats as ResourceManagerStats
+from omnimemory_kit.resources import resource_manager as resource_manager
+from omnimemory_kit.resources import with_circuit_breaker as with_circuit_breaker
 from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
 from omnimemory_kit.store import JournalStore as JournalStore
@@ -69,6 +104,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AcquireTimeoutError",
     "AsyncCircuitBreaker",
+    "AsyncConnectionPool",
+    "BatchProcessingMetrics",
     "CheckResult",
     "CircuitBreakerConfig",
     "CircuitBreakerError",
@@ -76,14 +113,20 @@ __all__ = [
     "CircuitState",
     "Clock",
     "ConfigError",
+    "ConnectionPoolConfig",
+    "ConnectionPoolStats",
     "CorrelationContext",
     "CorrelationFilter",
     "DependencyHealth",
     "DependencyType",
     "DiskSpaceCheck",
+    "EtaUnavailableReason",
     "Event",
     "EventKind",
+    "FairSemaphore",
+    "FairSemaphoreStats",
     "FakeClock",
+    "FileProcessingInfo",
     "FileStatus",
     "HealthCheckConfig",
     "HealthCheckRow",
@@ -94,15 +137,30 @@ __all__ = [
     "HealthSnapshotRow",
     "HealthStatus",
     "HttpCheck",
+    "InvalidTransitionError",
     "JournalStore",
     "JsonLinesFormatter",
     "KitError",
     "Lease",
+    "LockPriority",
+    "ManagedResourceStats",
     "MigrationPriority",
+    "MigrationProgressSummary",
+    "MigrationProgressTracker",
     "MigrationStatus",
     "OperationType",
+    "PoolClosedError",
+    "PoolError",
+    "PoolExhaustedError",
     "PostgresCheck",
+    "PriorityLock",
+    "PriorityLockStats",
+    "ProcessingRates",
+    "RateConfig",
     "RedisCheck",
+    "RegistryError",
+    "ResourceManager",
+    "ResourceManagerStats",
     "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
@@ -111,20 +169,32 @@ __all__ = [
     "StoreCheck",
     "SystemClock",
     "TcpCheck",
+    "UnknownBatchError",
+    "UnknownFileError",
     "WorkItem",
     "WorkerRecord",
     "WritablePathCheck",
     "configure_logging",
     "correlation_context",
     "current_context",
+    "get_connection_pool",
     "get_correlation_id",
+    "get_fair_semaphore",
+    "get_priority_lock",
     "health_manager",
     "load_health_config",
     "open_store",
     "redact",
     "redact_url",
+    "register_connection_pool",
+    "resource_manager",
     "retry",
     "trace_operation",
     "traced",
+    "unregister_connection_pool",
+    "with_circuit_breaker",
+    "with_connection_pool",
     "with_correlation",
+    "with_fair_semaphore",
+    "with_priority_lock",
 ]
