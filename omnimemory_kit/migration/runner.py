@@ -581,8 +581,18 @@ class MigrationRunner:
         )
         await self._write(self.store.create_run, record)
         added = 0
-        for chunk in _chunks(self.source, _ADD_CHUNK):
-            added += await self._write(self.store.add_items, self.run_id, chunk, at=self.clock.time())
+        adding: asyncio.Future[int] | None = None
+        try:
+            # The next chunk is read from the source while the store adds the previous one.
+            for chunk in _chunks(self.source, _ADD_CHUNK):
+                if adding is not None:
+                    added += await adding
+                adding = asyncio.ensure_future(
+                    self._write(self.store.add_items, self.run_id, chunk, at=self.clock.time())
+                )
+        finally:
+            if adding is not None:
+                added += await adding
         await self._write(
             self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
         )
