@@ -10,10 +10,11 @@ concurrency limit (per-item timeout, retries with backoff, the circuit breaker),
 store in small durable batches while heartbeating the lease, and release the lease with BATCH_CLOSED.
 
 The journal is the truth: every event the store commits (ours and, on a shared store, other workers')
-is read back in order and folded into ``runner.tracker``, so ``runner.summary()`` is always exactly a
-replay of what is durable. An item counts as done only once the store acknowledged its outcome; a crash
-loses at most outcomes not yet reported, and those items are in progress under a lease that the next run
-takes back (FILE_INTERRUPTED) and runs again.
+is folded into ``runner.tracker`` in journal order, only once the store acknowledged it (the runner's own
+events directly when nothing else was appended in between, otherwise read back), so ``runner.summary()``
+is always a replay of what is durable. An item counts as done only once the store acknowledged its
+outcome; a crash loses at most outcomes not yet reported, and those items are in progress under a lease
+that the next run takes back (FILE_INTERRUPTED) and runs again.
 
 Decisions:
     - The migration function receives a ``MigrationItem`` (``key``, ``size``, ``path``) and may return
@@ -22,7 +23,9 @@ Decisions:
       threads so they never block it (a sync function that times out keeps running in its thread).
     - While the breaker is open, items wait (on the clock) until it admits calls again: no attempt is
       used up. BREAKER_OPENED / BREAKER_CLOSED are journaled so that time is excluded from rates.
-    - ``pause()`` stops starting items (in-flight ones finish, the lease is kept alive); ``cancel()``
+    - ``pause()`` stops starting items (in-flight ones finish, the lease is kept alive); a pause asked
+      before ``run()`` (or left by ``step()``) holds until ``resume()``, so a notebook can step first and
+      run later. ``cancel()``
       stops starting items, lets in-flight ones finish, releases the rest of the batch back to pending
       and journals RUN_CANCELLED. Cancelling the task running ``run()`` does the same, abruptly.
     - Dry run writes nothing: it checks the run's identity, enumerates the source and returns a summary
@@ -376,6 +379,8 @@ class MigrationRunner:
 
         The requeued items run on the next ``run()`` (or the current one, if it is still claiming).
         """
+        if self.dry_run:
+            raise MigrationError("a dry run writes nothing: retry_failed() needs a real run")
         self._ensure_loop_state()
         async with self._store_session():
             if not self._prepared:
