@@ -592,9 +592,7 @@ class MigrationRunner:
             for chunk in _chunks(self.source, _ADD_CHUNK):
                 if adding is not None:
                     added += await adding
-                adding = asyncio.ensure_future(
-                    self._write(self.store.add_items, self.run_id, chunk, at=self.clock.time())
-                )
+                adding = asyncio.ensure_future(self._add(chunk))
         finally:
             if adding is not None:
                 added += await adding
@@ -871,6 +869,25 @@ class MigrationRunner:
             else:
                 self._tail()
             return last
+
+        try:
+            return await self._call(job)
+        finally:
+            self._drain()
+
+    async def _add(self, chunk: list[WorkItem]) -> int:
+        """Add a chunk of items; when all were new, fold their FILE_ADDED events without reading them back."""
+        at = self.clock.time()
+
+        def job() -> int:
+            added = self.store.add_items(self.run_id, chunk, at=at)
+            if added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
+                self._tail_seq += added
+                kind = EventKind.FILE_ADDED
+                self._inbox.append([Event(kind, at, path=item.key, size=item.size) for item in chunk])
+            else:
+                self._tail()
+            return added
 
         try:
             return await self._call(job)
