@@ -233,10 +233,10 @@ class MigrationRunner:
         self.lease_seconds = _seconds("lease_seconds", lease_seconds)
         self.progress_interval = _seconds("progress_interval", progress_interval, allow_zero=True)
         self.flush_interval = _seconds("flush_interval", flush_interval, allow_zero=True)
+        # By default a batch's outcomes go to the store with its release (plus every flush_interval, so
+        # slow items still show progress): one transaction per batch for fast items.
         self.flush_size = (
-            max(64, min(1024, self.batch_size // 2, self.concurrency * 16))
-            if flush_size is None
-            else _positive_int("flush_size", flush_size)
+            min(self.batch_size, 1024) if flush_size is None else _positive_int("flush_size", flush_size)
         )
         self.max_requeues = max_requeues
         self.retry = (
@@ -679,11 +679,16 @@ class MigrationRunner:
                 batch.lease.batch_id,
             )
             return
-        await self._flush_now(batch)
         closed = self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id)
+        events, batch.outbox = batch.outbox, []
+        steps: list[tuple[Callable[[], int], list[Event]]] = []
+        if events:  # the last outcomes and the release in one trip to the store thread
+            steps.append((functools.partial(self.store.report, batch.lease, events), events))
+        steps.append((functools.partial(self.store.release, batch.lease, [closed]), [closed]))
         try:
-            await self._write_own(functools.partial(self.store.release, batch.lease, [closed]), [closed])
+            await self._write_own(*steps)
         except LeaseLostError:
+            batch.lost = True
             self._log.warning(
                 "run %r: lease on %s was lost before release", self.run_id, batch.lease.batch_id
             )
@@ -705,9 +710,10 @@ class MigrationRunner:
             finally:
                 self._in_flight -= 1
             batch.outbox.append(event)
-            if (
-                len(batch.outbox) >= outbox_limit
-                or self.clock.monotonic() - batch.last_flush >= self.flush_interval
+            # Report when enough outcomes piled up (the batch's end reports the rest with the release),
+            # or when the last report is flush_interval old, so slow items still show progress.
+            if (len(batch.outbox) >= outbox_limit and pending) or (
+                self.clock.monotonic() - batch.last_flush >= self.flush_interval
             ):
                 self._schedule_flush(batch)
                 await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
@@ -822,7 +828,7 @@ class MigrationRunner:
             events, batch.outbox = batch.outbox, []
             batch.last_flush = self.clock.monotonic()
             try:
-                await self._write_own(functools.partial(self.store.report, batch.lease, events), events)
+                await self._write_own((functools.partial(self.store.report, batch.lease, events), events))
             except LeaseLostError:
                 batch.lost = True
                 return
@@ -854,20 +860,24 @@ class MigrationRunner:
         finally:
             self._drain()
 
-    async def _write_own(self, write: Callable[[], int], events: list[Event]) -> int:
-        """Run a write that appends exactly ``events`` and returns the last seq; skip reading them back.
+    async def _write_own(self, *steps: tuple[Callable[[], int], list[Event]]) -> int:
+        """Run writes that each append exactly their events and return the last seq; skip reading back.
 
-        When the returned seq shows nobody else appended in between, the events are folded as written
+        When a returned seq shows nobody else appended in between, the events are folded as written
         (the common case, and most of the journal's volume); otherwise the journal is read back in order.
+        The steps run in one trip to the store thread; one that raises stops the rest (already folded
+        steps stay folded: they are durable).
         """
 
         def job() -> int:
-            last = write()
-            if last == self._tail_seq + len(events):
-                self._tail_seq = last
-                self._inbox.append(events)
-            else:
-                self._tail()
+            last = 0
+            for write, events in steps:
+                last = write()
+                if last == self._tail_seq + len(events):
+                    self._tail_seq = last
+                    self._inbox.append(events)
+                else:
+                    self._tail()
             return last
 
         try:
