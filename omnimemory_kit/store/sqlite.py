@@ -176,6 +176,7 @@ _INSERT_EVENT: Final = (
     "INSERT INTO events (run_no, seq, kind, at, path, size, batch_id, error_type, error_message, reason, "
     "worker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_EVENT_ROW: Final = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _SELECT_EVENTS: Final = (
     "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq "
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
@@ -804,7 +805,7 @@ class SQLiteStore(JournalStore):
         with self._write("claim items") as conn:
             run_no = self._run_no(conn, run_id)
             picked = conn.execute(
-                "SELECT key, size FROM items WHERE run_no = ? AND status = 'pending' "
+                "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' "
                 "ORDER BY ordinal LIMIT ?",
                 (run_no, limit),
             ).fetchall()
@@ -814,12 +815,8 @@ class SQLiteStore(JournalStore):
             expires_at = now + lease_seconds
             lease_id = uuid.uuid4().hex
             (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-            batch_id = f"batch-{last + 1}"
-            events = [Event(EventKind.BATCH_OPENED, at=now, batch_id=batch_id, worker_id=worker_id)]
-            events += [
-                Event(EventKind.FILE_STARTED, at=now, path=key, batch_id=batch_id, worker_id=worker_id)
-                for key, _ in picked
-            ]
+            first = last + 1
+            batch_id = f"batch-{first}"
             host, pid = parse_worker_id(worker_id)
             conn.execute(
                 "INSERT INTO workers (run_no, worker_id, host, pid, started_at, last_seen) "
@@ -832,13 +829,33 @@ class SQLiteStore(JournalStore):
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (lease_id, run_no, worker_id, batch_id, now, expires_at),
             )
-            self._append_locked(conn, run_no, events, lease_id=lease_id)
+            # Set-based: the picked items are exactly the pending ones up to the last picked ordinal (same
+            # transaction), so one statement leases them all, and their FILE_STARTED rows are built in SQL.
+            conn.execute(
+                "UPDATE items SET status = 'in_progress', attempts = attempts + 1, lease_id = ?, "
+                "batch_id = ?, worker_id = ? WHERE run_no = ? AND status = 'pending' AND ordinal <= ?",
+                (lease_id, batch_id, worker_id, run_no, picked[-1][2]),
+            )
+            conn.execute(
+                _INSERT_EVENT_ROW,
+                (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
+                 worker_id),
+            )  # fmt: skip
+            conn.execute(
+                "INSERT INTO events (run_no, seq, kind, at, path, batch_id, worker_id) "
+                "SELECT ?1, ?2 + row_number() OVER (ORDER BY ordinal), ?3, ?4, key, ?5, ?6 FROM items "
+                "WHERE lease_id = ?7 AND run_no = ?1",
+                (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, lease_id),
+            )
+            last = first + len(picked)
+            conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
+            _count(conn, run_no, {_PENDING: -len(picked), _IN_PROGRESS: len(picked)})
         return Lease(
             lease_id=lease_id,
             run_id=run_id,
             worker_id=worker_id,
             batch_id=batch_id,
-            items=tuple(WorkItem(key, size) for key, size in picked),
+            items=tuple(WorkItem(key, size) for key, size, _ in picked),
             expires_at=expires_at,
         )
 
