@@ -215,6 +215,50 @@ def _truncate(message: str) -> str:
     return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
 
 
+_ReportPlan = dict[tuple[str | None, int], list[str]]
+_REPORT_FINISHED: Final = (
+    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = NULL "
+    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) AND lease_id = ? AND status = 'in_progress'"
+)
+_REPORT_RETRIED: Final = (
+    "UPDATE items SET attempts = attempts + ? "
+    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) AND lease_id = ? AND status = 'in_progress'"
+)
+
+
+class _NotHeld(Exception):
+    """A report named an item its lease does not hold in progress (the transaction is rolled back)."""
+
+
+def _report_plan(events: Sequence[Event]) -> _ReportPlan | None:
+    """Group a report's items by (final status or None, retries); None when it needs the checked path.
+
+    The checked path handles every malformed report (another kind, no key, an outcome after the item's
+    terminal one), so its errors stay exactly as they were.
+    """
+    per_key: dict[str, list[Any]] = {}  # key -> [terminal status or None, retries]
+    for event in events:
+        key = event.path
+        kind = event.kind
+        if key is None:
+            return None
+        state = per_key.get(key)
+        if state is None:
+            state = per_key[key] = [None, 0]
+        elif state[0] is not None:
+            return None  # an outcome after the terminal one: not in progress any more
+        if kind is _RETRIED:
+            state[1] += 1
+        elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
+            state[0] = _TERMINAL[kind]
+        else:
+            return None
+    plan: _ReportPlan = {}
+    for key, (status, retries) in per_key.items():
+        plan.setdefault((status, retries), []).append(key)
+    return plan
+
+
 def _count(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> None:
     """Add per-status deltas to the run's item counters (kept so ``item_counts`` never scans items)."""
     changed = [(run_no, status, delta) for status, delta in deltas.items() if delta]
@@ -444,10 +488,18 @@ class SQLiteStore(JournalStore):
         self, conn: sqlite3.Connection, run_no: int, events: Sequence[Event], *, lease_id: str | None = None
     ) -> int:
         """Insert events after the run's last seq and fold their FILE_* effects into the items table."""
+        first, last = self._insert_events(conn, run_no, events)
+        if events:
+            self._project(conn, run_no, events, first, lease_id)
+        return last
+
+    @staticmethod
+    def _insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> tuple[int, int]:
+        """Insert events after the run's last seq (no projection); return their first and last seq."""
         (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-        if not events:
-            return int(last)
         first = last + 1
+        if not events:
+            return first, int(last)
         # str(kind) is the plain value: binding the StrEnum itself goes through sqlite3's adapter lookup.
         rows = [
             (
@@ -470,8 +522,7 @@ class SQLiteStore(JournalStore):
         conn.executemany(_INSERT_EVENT, rows)
         last = int(first + len(events) - 1)
         conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-        self._project(conn, run_no, events, first, lease_id)
-        return last
+        return first, last
 
     @staticmethod
     def _project(
@@ -895,6 +946,12 @@ class SQLiteStore(JournalStore):
                 in progress; nothing is recorded.
         """
         now = self._clock.time()
+        plan = _report_plan(events)
+        if plan is not None:
+            try:
+                return self._report_planned(lease, events, now, plan)
+            except _NotHeld:
+                pass  # rolled back: the checked path below names the offending item
         with self._write("report outcomes") as conn:
             run_no = self._check_live(conn, lease, now)
             held = {
@@ -925,6 +982,37 @@ class SQLiteStore(JournalStore):
                 "UPDATE workers SET items_done = items_done + ?, last_seen = ? "
                 "WHERE run_no = ? AND worker_id = ?",
                 (done, now, run_no, lease.worker_id),
+            )
+        return last
+
+    def _report_planned(self, lease: Lease, events: Sequence[Event], now: float, plan: _ReportPlan) -> int:
+        """Apply a well-formed report set-based: one UPDATE per outcome shape, its row count the check.
+
+        Each UPDATE only touches items this lease holds in progress; if fewer rows match than the report
+        names, some item is not held and ``_NotHeld`` rolls the whole transaction back.
+        """
+        with self._write("report outcomes") as conn:
+            run_no = self._check_live(conn, lease, now)
+            deltas = dict.fromkeys(_STATUSES, 0)
+            for (status, retries), keys in plan.items():
+                if status is None:
+                    cursor = conn.execute(
+                        _REPORT_RETRIED, (retries, run_no, json.dumps(keys), lease.lease_id)
+                    )
+                else:
+                    cursor = conn.execute(
+                        _REPORT_FINISHED, (status, retries, run_no, json.dumps(keys), lease.lease_id)
+                    )
+                    deltas[_IN_PROGRESS] -= cursor.rowcount
+                    deltas[status] += cursor.rowcount
+                if cursor.rowcount != len(keys):
+                    raise _NotHeld
+            _, last = self._insert_events(conn, run_no, events)
+            _count(conn, run_no, deltas)
+            conn.execute(
+                "UPDATE workers SET items_done = items_done + ?, last_seen = ? "
+                "WHERE run_no = ? AND worker_id = ?",
+                (-deltas[_IN_PROGRESS], now, run_no, lease.worker_id),
             )
         return last
 

@@ -494,6 +494,44 @@ class TestReport:
         assert store.last_seq(RUN) == before
         assert counts(store) == {"in_progress": 1, "pending": 1}
 
+    def test_a_refused_report_undoes_its_valid_outcomes_too(self, store: JournalStore) -> None:
+        """When one item of a report is not held, the report's outcomes for held items are not kept."""
+        with_items(store, "a", "b", "c")
+        lease = store.claim(RUN, WORKER, 2, 30)
+        assert lease is not None
+        before = store.last_seq(RUN)
+        with pytest.raises(InvalidTransitionError, match="'c'"):
+            store.report(
+                lease,
+                [
+                    Event(K.FILE_RETRIED, at=5.0, path="a", error_type="TimeoutError"),
+                    Event(K.FILE_SUCCEEDED, at=5.0, path="a"),
+                    Event(K.FILE_FAILED, at=5.0, path="b", error_type="ValueError"),
+                    Event(K.FILE_SKIPPED, at=5.0, path="c", reason="not leased"),
+                ],
+            )
+        assert store.last_seq(RUN) == before
+        assert counts(store) == {"in_progress": 2, "pending": 1}
+        assert [i.key for i in store.leases(RUN)[0].items] == ["a", "b"]
+        assert store.workers(RUN)[0].items_done == 0
+
+    def test_retried_then_finished_in_one_report_counts_once(self, store: JournalStore) -> None:
+        """A retry and the item's outcome in one report finish the item once and count one item done."""
+        with_items(store, "a", "b")
+        lease = store.claim(RUN, WORKER, 2, 30)
+        assert lease is not None
+        store.report(
+            lease,
+            [
+                Event(K.FILE_RETRIED, at=5.0, path="a", error_type="TimeoutError"),
+                Event(K.FILE_RETRIED, at=5.0, path="b", error_type="TimeoutError"),
+                Event(K.FILE_SUCCEEDED, at=5.0, path="a"),
+            ],
+        )
+        assert counts(store) == {"succeeded": 1, "in_progress": 1}
+        assert [i.key for i in store.leases(RUN)[0].items] == ["b"]
+        assert store.workers(RUN)[0].items_done == 1
+
 
 class TestHeartbeat:
     def test_heartbeat_extends_the_lease(self, store_factory: StoreFactory) -> None:
