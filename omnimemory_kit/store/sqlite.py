@@ -215,6 +215,17 @@ def _truncate(message: str) -> str:
     return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
 
 
+_SET_BASED_PROJECTION = True
+"""Whether ``append`` applies starts and outcomes set-based (tests turn it off to compare with the fold)."""
+_FILE_KINDS: Final = frozenset(kind for kind in EventKind if kind.value.startswith("file_"))
+_PROJECT_FINISHED: Final = (
+    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = ? "
+    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))"
+)
+_PROJECT_STARTED: Final = (
+    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = ?, batch_id = ?, worker_id = ? "
+    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))"
+)
 _ReportPlan = dict[tuple[str | None, int], list[str]]
 _REPORT_FINISHED: Final = (
     "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = NULL "
@@ -551,6 +562,8 @@ class SQLiteStore(JournalStore):
             )
             _count(conn, run_no, {_PENDING: conn.total_changes - before})
             return
+        if _SET_BASED_PROJECTION and SQLiteStore._project_set_based(conn, run_no, events, lease_id):
+            return
         # per key: [key, ordinal, size, status, attempts, lease_id, batch_id, worker_id, new, changed, was]
         states: dict[str, list[Any]] = {
             row[0]: [*row, False, False, row[3]]
@@ -611,6 +624,59 @@ class SQLiteStore(JournalStore):
         if updates:
             conn.executemany(_UPDATE_ITEM, updates)
         _count(conn, run_no, deltas)
+
+    @staticmethod
+    def _project_set_based(
+        conn: sqlite3.Connection, run_no: int, events: Sequence[Event], lease_id: str | None
+    ) -> bool:
+        """Apply starts and outcomes without reading the items: one UPDATE per shape of final state.
+
+        A FILE_STARTED or terminal event sets an item's state whatever it was before, so a run of them
+        folds to a final state known up front (plus attempts added); only the per-status counters need
+        the old statuses, which one aggregate query gives. Returns False (nothing written) when an
+        event's effect depends on the item's state (retries, interruptions, additions): the caller folds
+        those row by row.
+        """
+        # per key: [status, attempts added, started (batch_id, worker_id) or None]
+        final: dict[str, list[Any]] = {}
+        for event in events:
+            key = event.path
+            if key is None:
+                continue
+            kind = event.kind
+            state = final.get(key)
+            if state is None:
+                state = final[key] = [None, 0, None]
+            if kind is _STARTED:
+                state[0] = _IN_PROGRESS
+                state[1] += 1
+                state[2] = (event.batch_id, event.worker_id)
+            elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
+                state[0] = _TERMINAL[kind]
+            elif kind in _FILE_KINDS:
+                return False
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for key, (status, attempts, started) in final.items():
+            if status is not None:  # None: only events that change no item
+                groups.setdefault((status, attempts, started), []).append(key)
+        deltas = dict.fromkeys(_STATUSES, 0)
+        for status, n in conn.execute(
+            "SELECT status, count(*) FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
+            "GROUP BY status",
+            (run_no, json.dumps([key for group in groups.values() for key in group])),
+        ):
+            deltas[status] -= n
+        for (status, attempts, started), group in groups.items():
+            lease = lease_id if status == _IN_PROGRESS else None
+            if started is None:
+                cursor = conn.execute(_PROJECT_FINISHED, (status, attempts, lease, run_no, json.dumps(group)))
+            else:
+                cursor = conn.execute(
+                    _PROJECT_STARTED, (status, attempts, lease, *started, run_no, json.dumps(group))
+                )
+            deltas[status] += cursor.rowcount
+        _count(conn, run_no, deltas)
+        return True
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> RunRecord:
