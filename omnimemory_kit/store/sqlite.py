@@ -215,6 +215,13 @@ def _truncate(message: str) -> str:
     return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
 
 
+_INSERT_ADDED_ITEMS: Final = (
+    "INSERT INTO items (run_no, key, ordinal, size, status) "
+    "SELECT run_no, path, seq, coalesce(size, 0), 'pending' FROM events "
+    "WHERE run_no = ?1 AND seq BETWEEN ?2 AND ?3 AND kind = 'file_added' AND path IS NOT NULL ORDER BY seq "
+    "ON CONFLICT (run_no, key) DO NOTHING"
+)
+"""Insert the items of the FILE_ADDED events just journaled (seqs ?2..?3); the first of a key wins."""
 _SET_BASED_PROJECTION = True
 """Whether ``append`` applies starts and outcomes set-based (tests turn it off to compare with the fold)."""
 _FILE_KINDS: Final = frozenset(kind for kind in EventKind if kind.value.startswith("file_"))
@@ -552,14 +559,7 @@ class SQLiteStore(JournalStore):
         if all(e.kind is _ADDED for e in events if e.path is not None):
             # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed.
             before = conn.total_changes
-            conn.executemany(
-                _INSERT_ITEM,
-                [
-                    (run_no, e.path, seq, e.size or 0, _PENDING, 0, None, None, None)
-                    for seq, e in enumerate(events, first)
-                    if e.path is not None
-                ],
-            )
+            conn.execute(_INSERT_ADDED_ITEMS, (run_no, first, first + len(events) - 1))
             _count(conn, run_no, {_PENDING: conn.total_changes - before})
             return
         if _SET_BASED_PROJECTION and SQLiteStore._project_set_based(conn, run_no, events, lease_id):
@@ -821,13 +821,24 @@ class SQLiteStore(JournalStore):
                     (run_no, json.dumps(list(wanted))),
                 )
             }
-            events = [
-                Event(EventKind.FILE_ADDED, at=at, path=key, size=size)
-                for key, size in wanted.items()
-                if key not in known
+            (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
+            first = last + 1
+            added = str(EventKind.FILE_ADDED)
+            # FILE_ADDED rows straight from the keys (no Event objects), the items copied from them in SQL.
+            rows = [
+                (run_no, seq, added, at, key, size, None, None, None, None, None)
+                for seq, (key, size) in enumerate(
+                    ((key, size) for key, size in wanted.items() if key not in known), first
+                )
             ]
-            self._append_locked(conn, run_no, events)
-        return len(events)
+            if not rows:
+                return 0
+            conn.executemany(_INSERT_EVENT_ROW, rows)
+            last = first + len(rows) - 1
+            conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
+            conn.execute(_INSERT_ADDED_ITEMS, (run_no, first, last))
+            _count(conn, run_no, {_PENDING: len(rows)})
+        return len(rows)
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
         """Return how many items are in each status (every status present, zero included)."""
