@@ -67,7 +67,7 @@ from omnimemory_kit.observability import correlation_context
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
 
-__all__ = ["MigrationRunner", "ProgressCallback", "SkipItem"]
+__all__ = ["MigrationRunner", "ProgressCallback", "SkipItem", "default_batch_size"]
 
 logger = logging.getLogger("omnimemory_kit.migration")
 
@@ -79,6 +79,8 @@ ProgressCallback = Callable[[MigrationProgressSummary], object]
 _ADD_CHUNK = 5_000
 _ERROR_LIMIT = 2_000
 _SKIP_REASON_LIMIT = 500
+_MIN_DEFAULT_BATCH = 100
+_MAX_DEFAULT_BATCH = 1_000
 _BREAKER_POLL = 0.05  # how long to wait when a half-open breaker has no free trial slot
 
 
@@ -110,6 +112,16 @@ class _Batch:
         self.flush_task: asyncio.Task[None] | None = None
         self.last_flush = now
         self.lost = False
+
+
+def default_batch_size(concurrency: int) -> int:
+    """Return the batch size ``MigrationRunner`` uses at ``concurrency`` when none is given.
+
+    16 items per concurrency slot, at least 100 and at most 1,000: a batch keeps every slot busy for a
+    while between the store transactions that claim, report and release it (about 1,000 is where a run
+    of tiny items stops getting faster), without one worker holding a large share of a run's tail.
+    """
+    return min(_MAX_DEFAULT_BATCH, max(_MIN_DEFAULT_BATCH, 16 * concurrency))
 
 
 def _error_type(exc: BaseException) -> str:
@@ -160,7 +172,11 @@ class MigrationRunner:
         name: the run's display name (default: the run id).
         priority: recorded with the run.
         function_id: the function's identity for ``RunMismatchError`` (default ``module:qualname``).
-        batch_size: items per lease (≥ 1).
+        batch_size: items per lease (≥ 1), or None (the default) to choose from ``concurrency``:
+            ``default_batch_size(concurrency)``, 16 items per slot within 100..1,000 (1,000 at
+            concurrency 64). Each batch costs a few store transactions, so many tiny items want big
+            batches (about 1,000); few slow items want small ones, so the tail of a run spreads over
+            workers and a crash re-runs less.
         concurrency: items in flight at once (≥ 1).
         item_timeout: seconds per attempt, or None for no limit.
         retry: when to retry a failed attempt (default: 3 attempts, exponential backoff with jitter).
@@ -189,7 +205,7 @@ class MigrationRunner:
         name: str | None = None,
         priority: MigrationPriority | str = MigrationPriority.NORMAL,
         function_id: str | None = None,
-        batch_size: int = 100,
+        batch_size: int | None = None,
         concurrency: int = 8,
         item_timeout: float | None = None,
         retry: RetryPolicy | None = None,
@@ -227,8 +243,12 @@ class MigrationRunner:
         self.migrate_fn = migrate_fn
         self.name = name or run_id
         self.function_id = function_id or function_identity(migrate_fn)
-        self.batch_size = _positive_int("batch_size", batch_size)
         self.concurrency = _positive_int("concurrency", concurrency)
+        self.batch_size = (
+            default_batch_size(self.concurrency)
+            if batch_size is None
+            else _positive_int("batch_size", batch_size)
+        )
         self.item_timeout = None if item_timeout is None else _seconds("item_timeout", item_timeout)
         self.lease_seconds = _seconds("lease_seconds", lease_seconds)
         self.progress_interval = _seconds("progress_interval", progress_interval, allow_zero=True)

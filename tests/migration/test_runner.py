@@ -14,7 +14,7 @@ import pytest
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import ConfigError, MigrationError, RunMismatchError
 from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationStatus
-from omnimemory_kit.migration.runner import MigrationRunner, SkipItem
+from omnimemory_kit.migration.runner import MigrationRunner, SkipItem, default_batch_size
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, RetryPolicy
 from omnimemory_kit.store import JournalStore
@@ -587,6 +587,28 @@ class TestFailuresAndEdges:
         runner = make(store, clock, ok, 3, batch_size=7, concurrency=2)
         assert repr(runner).startswith("<MigrationRunner 'run' pending 0/0 done")
         assert "batch_size=7 concurrency=2" in repr(runner)
+
+
+class TestDefaultBatchSize:
+    """Without a batch size, the runner chooses one from its concurrency."""
+
+    @pytest.mark.parametrize(
+        ("concurrency", "expected"), [(1, 100), (6, 100), (8, 128), (32, 512), (64, 1000), (500, 1000)]
+    )
+    def test_sixteen_per_slot_within_bounds(self, concurrency: int, expected: int) -> None:
+        """16 items per concurrency slot, never below 100 nor above 1,000."""
+        assert default_batch_size(concurrency) == expected
+
+    async def test_a_runner_without_batch_size_claims_the_default(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A runner given no batch size leases batches of default_batch_size(concurrency) items."""
+        runner = make(store, clock, ok, 300, concurrency=8)
+        assert runner.batch_size == 128
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 300
+        started = Counter(e.batch_id for e in journal(store, "run", EventKind.FILE_STARTED))
+        assert sorted(started.values(), reverse=True) == [128, 128, 44]
 
 
 class TestCorrelation:
