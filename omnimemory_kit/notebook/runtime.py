@@ -1,0 +1,148 @@
+"""Helpers for code running inside a Jupyter kernel: the Plotly renderer, displays, and a sync facade.
+
+The Plotly renderer is chosen on purpose. Under a kernel Plotly >= 6 defaults to ``plotly_mimetype``,
+whose output nbconvert drops (a report with no chart); ``notebook_connected`` needs a CDN (no chart
+offline). ``notebook`` inlines plotly.js once per notebook and renders offline, but each figure still
+carries a MathJax ``<script src>`` from a CDN; ``OfflineNotebookRenderer`` is the same without it, so
+reports use it. An interactive session uses ``plotly_mimetype`` + that renderer: JupyterLab draws the
+mimetype, and the same output still carries HTML that nbconvert keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import html
+import os
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io._base_renderers import NotebookRenderer
+
+__all__ = [
+    "OFFLINE_RENDERER",
+    "REPORT_ENV",
+    "OfflineNotebookRenderer",
+    "configure_plotly",
+    "display",
+    "in_report",
+    "run_sync",
+    "show",
+    "show_html",
+    "show_table",
+]
+
+T = TypeVar("T")
+
+#: Set to ``1`` in a kernel that executes a report (``omnimemory-kit report`` does it).
+REPORT_ENV = "OMNIMEMORY_KIT_REPORT"
+
+#: The name under which ``OfflineNotebookRenderer`` is registered with Plotly.
+OFFLINE_RENDERER = "omnimemory_notebook"
+_INTERACTIVE_RENDERER = f"plotly_mimetype+{OFFLINE_RENDERER}"
+_PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+_DEFAULT_HEIGHT = 420
+
+
+class OfflineNotebookRenderer(NotebookRenderer):  # type: ignore[misc]
+    """Plotly's ``notebook`` renderer without its per-figure MathJax ``<script src>`` from a CDN.
+
+    plotly.js is inlined once per notebook (on the first figure), each figure is a small ``text/html``
+    output, and nothing is loaded from the network, so the HTML report renders offline.
+    """
+
+    def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, str]:
+        """Return the figure as HTML that needs no network (plotly.js comes from the first output)."""
+        markup = pio.to_html(
+            fig_dict,
+            config=self.config,
+            auto_play=self.auto_play,
+            include_plotlyjs=False,
+            include_mathjax=False,
+            post_script=self.post_script,
+            full_html=False,
+            animation_opts=self.animation_opts,
+            default_width="100%",
+            default_height=_DEFAULT_HEIGHT,
+            validate=False,
+        )
+        return {"text/html": markup}
+
+
+def in_report() -> bool:
+    """Return whether this kernel executes a headless report (``OMNIMEMORY_KIT_REPORT=1``)."""
+    return os.environ.get(REPORT_ENV, "") == "1"
+
+
+def configure_plotly(renderer: str | None = None) -> str:
+    """Choose the Plotly renderer for this kernel and return its name.
+
+    Args:
+        renderer: force a renderer. By default a report uses ``OfflineNotebookRenderer``; otherwise
+            ``PLOTLY_RENDERER`` wins if set, else ``plotly_mimetype`` (drawn by JupyterLab) plus the
+            offline HTML (kept by nbconvert) in one output.
+    """
+    if OFFLINE_RENDERER not in pio.renderers:
+        pio.renderers[OFFLINE_RENDERER] = OfflineNotebookRenderer(config=_PLOT_CONFIG)
+    if renderer:
+        chosen = renderer
+    elif in_report():
+        chosen = OFFLINE_RENDERER
+    else:
+        chosen = os.environ.get("PLOTLY_RENDERER") or _INTERACTIVE_RENDERER
+    pio.renderers.default = chosen
+    return chosen
+
+
+def display(obj: Any, *, raw: bool = False) -> None:
+    """Display ``obj`` in the notebook (``IPython.display.display``, typed)."""
+    from IPython.display import display as ipython_display  # late: plain Python use never needs it
+
+    ipython_display(obj, raw=raw)  # type: ignore[no-untyped-call]
+
+
+def show_html(markup: str) -> None:
+    """Display trusted HTML markup built by the kit (escape any user text in it first)."""
+    display({"text/html": markup}, raw=True)
+
+
+def show(fig: go.Figure) -> None:
+    """Display a figure with the kit's renderer settings (no Plotly logo, responsive width)."""
+    fig.show(config=_PLOT_CONFIG)
+
+
+def show_table(frame: pd.DataFrame, *, empty: str = "Nothing to show.", max_rows: int = 200) -> None:
+    """Display a DataFrame as an escaped HTML table, or ``empty`` as a note when it has no rows."""
+    if frame.empty:
+        show_html(f"<p><em>{html.escape(empty)}</em></p>")
+        return
+    with pd.option_context("display.max_rows", max_rows, "display.max_colwidth", 120):
+        display(frame)
+
+
+def run_sync(work: Coroutine[Any, Any, T] | Callable[[], Awaitable[T]], *, timeout: float | None = None) -> T:
+    """Run a coroutine to its end from synchronous code and return its result.
+
+    With no event loop running in this thread it uses ``asyncio.run``. Inside a running loop (a Jupyter
+    cell) it runs the coroutine on a fresh loop in a worker thread and waits for it, so the kernel's loop
+    is never patched or re-entered. Prefer ``await`` in notebooks; this is for code that cannot await.
+
+    Args:
+        work: a coroutine, or a callable returning an awaitable.
+        timeout: seconds to wait in the worker-thread case (None: wait until done).
+    """
+
+    async def main() -> T:
+        if isinstance(work, Coroutine):
+            return await work
+        return await work()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="omnimemory-kit-sync") as pool:
+        return pool.submit(asyncio.run, main()).result(timeout=timeout)
