@@ -9,28 +9,80 @@ from omnimemory_kit.clock import SystemClock as SystemClock
 from omnimemory_kit.errors import AcquireTimeoutError as AcquireTimeoutError
 from omnimemory_kit.errors import CircuitBreakerError as CircuitBreakerError
 from omnimemory_kit.errors import ConfigError as ConfigError
+from omnimemory_kit.errors import InvalidTransitionError as InvalidTransitionError
 from omnimemory_kit.errors import KitError as KitError
 from omnimemory_kit.errors import RetryError as RetryError
+from omnimemory_kit.errors import UnknownBatchError as UnknownBatchError
+from omnimemory_kit.errors import UnknownFileError as UnknownFileError
 from omnimemory_kit.events import Event as Event
 from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
 from omnimemory_kit.events import MigrationPriority as MigrationPriority
 from omnimemory_kit.events import MigrationStatus as MigrationStatus
+from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
+from omnimemory_kit.migration.rates import RateConfig as RateConfig
+from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
+from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
+from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
+from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
+from omnimemory_kit.resilience import AsyncCircuitBreaker as AsyncCircuitBreaker
+from omnimemory_kit.resilience import CircuitBreakerConfig as CircuitBreakerConfig
+from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
+from omnimemory_kit.resilience import CircuitState as CircuitState
+from omnimemory_kit.resilience import RetryPolicy as RetryPolicy
+from omnimemory_kit.resilience import retry as retry
+from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
+from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
+from omnimemory_kit.store import JournalStore as JournalStore
+from omnimemory_kit.store import Lease as Lease
+from omnimemory_kit.store import RunRecord as RunRecord
+from omnimemory_kit.store import SQLiteStore as SQLiteStore
+from omnimemory_kit.store import WorkerRecord as WorkerRecord
+from omnimemory_kit.store import WorkItem as WorkItem
+from omnimemory_kit.store import open_store as open_store
+from omnimemory_kit.store import redact_url as redact_url
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AcquireTimeoutError",
+    "AsyncCircuitBreaker",
+    "BatchProcessingMetrics",
+    "CircuitBreakerConfig",
     "CircuitBreakerError",
+    "CircuitBreakerStats",
+    "CircuitState",
     "Clock",
     "ConfigError",
+    "EtaUnavailableReason",
     "Event",
     "EventKind",
     "FakeClock",
+    "FileProcessingInfo",
     "FileStatus",
+    "HealthCheckRow",
+    "HealthSnapshotRow",
+    "InvalidTransitionError",
+    "JournalStore",
     "KitError",
+    "Lease",
     "MigrationPriority",
+    "MigrationProgressSummary",
+    "MigrationProgressTracker",
     "MigrationStatus",
+    "ProcessingRates",
+    "RateConfig",
     "RetryError",
+    "RetryPolicy",
+    "RunRecord",
+    "SQLiteStore",
     "SystemClock",
+    "UnknownBatchError",
+    "UnknownFileError",
+    "WorkItem",
+    "WorkerRecord",
+    "open_store",
+    "redact_url",
+    "retry",
 ]

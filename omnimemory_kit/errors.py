@@ -13,6 +13,7 @@ The hierarchy::
     │   └── RunNotFoundError          no run with that id in the store
     ├── MigrationError                misuse of a migration or its tracker
     │   ├── UnknownFileError          a file the tracker has never seen
+    │   ├── UnknownBatchError         a batch the tracker has never seen
     │   ├── InvalidTransitionError    a file or run state change that is not allowed
     │   ├── RunMismatchError          a run id reused with a different source or function
     │   └── LeaseLostError            a worker reported on work whose lease it no longer holds
@@ -56,6 +57,7 @@ __all__ = [
     "StoreCorruptError",
     "StoreError",
     "StoreUnavailableError",
+    "UnknownBatchError",
     "UnknownFileError",
 ]
 
@@ -135,6 +137,17 @@ class UnknownFileError(MigrationError, KeyError):
 
     def __str__(self) -> str:
         return f"unknown file {self.path!r}: add it with add_file() first"
+
+
+class UnknownBatchError(MigrationError, KeyError):
+    """A batch the tracker has never seen."""
+
+    def __init__(self, batch_id: str) -> None:
+        self.batch_id = batch_id
+        super().__init__(batch_id)
+
+    def __str__(self) -> str:
+        return f"unknown batch {self.batch_id!r}: open it with open_batch() or start a file in it first"
 
 
 class InvalidTransitionError(MigrationError):

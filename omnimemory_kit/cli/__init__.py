@@ -30,6 +30,12 @@ def cli() -> None:
     """Run, resume and report on migrations; check the health of their dependencies."""
 
 
+from omnimemory_kit.cli.migrate import migration_commands  # noqa: E402 - commands need the group above
+
+for _command in migration_commands():
+    cli.add_command(_command)
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli()

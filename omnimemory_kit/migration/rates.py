@@ -1,0 +1,221 @@
+"""Processing rates and ETA: pure estimation over (active time, completions, bytes).
+
+This is the compute layer of the tracker: no clock reads, no I/O. Time is passed in as *active* seconds,
+the run's elapsed time with paused and breaker-open intervals already taken out, so a pause neither drags
+the rates down nor pushes the ETA out.
+
+Two rates are kept, because each alone misleads (tqdm's per-update smoothing jumps when items vary, a
+whole-run average reacts too slowly, a short sliding window loses long slow items):
+
+- **recent**: a time-based exponential moving average of the completion rate. Each observation weighs
+  ``alpha = 1 - exp(-dt / tau)`` where ``dt`` is the active time since the previous observation, so the
+  average forgets at the same speed whatever the update frequency (updates come from completions, never
+  from a per-call smoothing factor);
+- **overall**: finished work divided by active elapsed time.
+
+The ETA is shown as a range between the estimates the two rates give, and only once there is enough
+evidence (a minimum number of completions and of active seconds).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.events import MigrationStatus
+
+__all__ = [
+    "EtaEstimate",
+    "EtaUnavailableReason",
+    "RateConfig",
+    "RateEstimator",
+    "ema_alpha",
+    "estimate_eta",
+    "overall_rate",
+]
+
+
+class EtaUnavailableReason(StrEnum):
+    """Why a summary shows no ETA."""
+
+    NOT_STARTED = "not_started"  # the run has not started
+    NOTHING_LEFT = "nothing_left"  # every file is finished (or there are none)
+    STOPPED = "stopped"  # the run failed or was cancelled with work left
+    PAUSED = "paused"  # the run is paused: no time passes for it
+    BREAKER_OPEN = "breaker_open"  # the target's circuit breaker is open: work waits
+    WARMING_UP = "warming_up"  # not enough completions or active time yet to estimate
+    NO_PROGRESS = "no_progress"  # nothing has been completed at any measurable rate
+
+
+@dataclass(frozen=True, slots=True)
+class RateConfig:
+    """How rates are smoothed and when an ETA becomes trustworthy.
+
+    Attributes:
+        tau_seconds: time constant of the recent-rate moving average (active seconds).
+        min_finished: completions needed before an ETA is shown.
+        min_active_seconds: active seconds needed before an ETA is shown.
+    """
+
+    tau_seconds: float = 60.0
+    min_finished: int = 5
+    min_active_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not (self.tau_seconds > 0 and math.isfinite(self.tau_seconds)):
+            raise ConfigError(f"tau_seconds must be a positive number of seconds, not {self.tau_seconds!r}")
+        if self.min_finished < 0:
+            raise ConfigError(f"min_finished must be >= 0, not {self.min_finished!r}")
+        if not (self.min_active_seconds >= 0 and math.isfinite(self.min_active_seconds)):
+            raise ConfigError(f"min_active_seconds must be >= 0, not {self.min_active_seconds!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class EtaEstimate:
+    """An ETA in active seconds as a range, or the reason there is none.
+
+    ``seconds`` is the point estimate (from the recent rate, or the overall rate when the recent one is
+    zero); ``low``/``high`` bound it with the estimates from both rates. All three are None together,
+    exactly when ``reason`` is set.
+    """
+
+    seconds: float | None
+    low: float | None
+    high: float | None
+    reason: EtaUnavailableReason | None
+
+
+def ema_alpha(dt: float, tau: float) -> float:
+    """Return the weight of an observation made ``dt`` seconds after the previous one (0 ≤ alpha < 1)."""
+    if dt <= 0:
+        return 0.0
+    return -math.expm1(-dt / tau)
+
+
+def overall_rate(count: float, active_seconds: float) -> float:
+    """Return ``count / active_seconds``, or 0 when no active time has passed."""
+    if active_seconds <= 0 or count <= 0:
+        return 0.0
+    return count / active_seconds
+
+
+class RateEstimator:
+    """A time-based moving average of files/s and bytes/s, fed one completion (or a burst) at a time.
+
+    Observations with the same timestamp (a burst, or completions while paused, when active time stands
+    still) are accumulated and folded in at the next observation that moves time forward. Reading the rate
+    at a later time ``now`` accounts for the silence since the last observation: fewer than one file was
+    finished in that gap, so the rate it shows is capped at ``1 / gap`` (a stalled run's rate falls, a run
+    of slow items does not flicker between completions).
+    """
+
+    __slots__ = ("_last_t", "_pending_bytes", "_pending_count", "_started", "bytes_rate", "files_rate", "tau")
+
+    def __init__(self, tau: float = 60.0) -> None:
+        if not (tau > 0 and math.isfinite(tau)):
+            raise ConfigError(f"tau must be a positive number of seconds, not {tau!r}")
+        self.tau = tau
+        self.files_rate = 0.0
+        self.bytes_rate = 0.0
+        self._last_t = 0.0
+        self._pending_count = 0.0
+        self._pending_bytes = 0.0
+        self._started = False
+
+    def start(self, t: float) -> None:
+        """Set the time observations are measured from (the run's first active second), if not yet set."""
+        if not self._started:
+            self._started = True
+            self._last_t = t
+
+    def observe(self, t: float, count: float = 1.0, nbytes: float = 0.0) -> None:
+        """Record ``count`` completions totalling ``nbytes`` at active time ``t``."""
+        if not self._started:
+            self.start(t)
+        dt = t - self._last_t
+        if dt <= 0:
+            self._pending_count += count
+            self._pending_bytes += nbytes
+            return
+        alpha = -math.expm1(-dt / self.tau)
+        count += self._pending_count
+        nbytes += self._pending_bytes
+        self._pending_count = 0.0
+        self._pending_bytes = 0.0
+        self.files_rate += alpha * (count / dt - self.files_rate)
+        self.bytes_rate += alpha * (nbytes / dt - self.bytes_rate)
+        self._last_t = t
+
+    def rates_at(self, now: float) -> tuple[float, float]:
+        """Return the recent (files/s, bytes/s) as seen at active time ``now`` (never negative)."""
+        files_rate = self.files_rate
+        bytes_rate = self.bytes_rate
+        gap = now - self._last_t
+        if not self._started or gap <= 0:
+            return files_rate, bytes_rate
+        ceiling = 1.0 / gap
+        if ceiling < files_rate:
+            alpha = -math.expm1(-gap / self.tau)
+            scale_to = files_rate + alpha * (ceiling - files_rate)
+            if files_rate > 0:
+                bytes_rate *= scale_to / files_rate
+            files_rate = scale_to
+        return max(files_rate, 0.0), max(bytes_rate, 0.0)
+
+    def __repr__(self) -> str:
+        return (
+            f"<RateEstimator tau={self.tau:g}s files/s={self.files_rate:.3f} bytes/s={self.bytes_rate:.1f}>"
+        )
+
+
+_NO_ETA = {reason: EtaEstimate(None, None, None, reason) for reason in EtaUnavailableReason}
+
+
+def estimate_eta(
+    *,
+    remaining: int,
+    completions: int,
+    active_seconds: float,
+    recent_rate: float,
+    overall: float,
+    status: MigrationStatus,
+    breaker_open: bool,
+    config: RateConfig,
+) -> EtaEstimate:
+    """Estimate the active seconds left, or say why not.
+
+    Args:
+        remaining: files not finished yet.
+        completions: files finished during this run (the evidence; retries not included).
+        active_seconds: elapsed time with paused and breaker-open time excluded.
+        recent_rate: the moving-average files/s.
+        overall: files/s over the whole active time.
+        status: the run's status.
+        breaker_open: whether the target's breaker is open now.
+        config: evidence thresholds.
+
+    Returns:
+        A range that is never negative, or the first reason that applies, in this order: not started,
+        nothing left, stopped, paused, breaker open, warming up, no progress.
+    """
+    if status is MigrationStatus.PENDING:
+        return _NO_ETA[EtaUnavailableReason.NOT_STARTED]
+    if remaining <= 0:
+        return _NO_ETA[EtaUnavailableReason.NOTHING_LEFT]
+    if status is MigrationStatus.FAILED or status is MigrationStatus.CANCELLED:
+        return _NO_ETA[EtaUnavailableReason.STOPPED]
+    if status is MigrationStatus.PAUSED:
+        return _NO_ETA[EtaUnavailableReason.PAUSED]
+    if breaker_open:
+        return _NO_ETA[EtaUnavailableReason.BREAKER_OPEN]
+    if completions < max(config.min_finished, 1) or active_seconds < config.min_active_seconds:
+        return _NO_ETA[EtaUnavailableReason.WARMING_UP]
+    recent_eta = remaining / recent_rate if recent_rate > 0 else math.inf
+    overall_eta = remaining / overall if overall > 0 else math.inf
+    if math.isinf(recent_eta) and math.isinf(overall_eta):
+        return _NO_ETA[EtaUnavailableReason.NO_PROGRESS]
+    point = recent_eta if not math.isinf(recent_eta) else overall_eta
+    finite = [v for v in (recent_eta, overall_eta) if not math.isinf(v)]
+    return EtaEstimate(point, min(finite), max(finite), None)

@@ -1,0 +1,885 @@
+"""The migration runner: run a migration function over work items, durably, resumably, under control.
+
+    runner = MigrationRunner(open_store("sqlite:///run.db"), "tools-2026", DirectorySource("legacy"),
+                             migrate_tool, batch_size=100, concurrency=8, item_timeout=30)
+    summary = await runner.run()          # or run_sync(runner.run()) from a script
+
+Flow: create (or reopen) the run, add the source's items (idempotent, streamed in chunks), take back
+work a crashed process left in progress, then claim a batch under a lease, run its items under the
+concurrency limit (per-item timeout, retries with backoff, the circuit breaker), report outcomes to the
+store in small durable batches while heartbeating the lease, and release the lease with BATCH_CLOSED.
+
+The journal is the truth: every event the store commits (ours and, on a shared store, other workers')
+is read back in order and folded into ``runner.tracker``, so ``runner.summary()`` is always exactly a
+replay of what is durable. An item counts as done only once the store acknowledged its outcome; a crash
+loses at most outcomes not yet reported, and those items are in progress under a lease that the next run
+takes back (FILE_INTERRUPTED) and runs again.
+
+Decisions:
+    - The migration function receives a ``MigrationItem`` (``key``, ``size``, ``path``) and may return
+      anything (ignored). Raising ``SkipItem(reason)`` skips the item; any other exception fails the
+      attempt. Async functions run on the loop; sync functions run in a thread pool of ``concurrency``
+      threads so they never block it (a sync function that times out keeps running in its thread).
+    - While the breaker is open, items wait (on the clock) until it admits calls again: no attempt is
+      used up. BREAKER_OPENED / BREAKER_CLOSED are journaled so that time is excluded from rates.
+    - ``pause()`` stops starting items (in-flight ones finish, the lease is kept alive); ``cancel()``
+      stops starting items, lets in-flight ones finish, releases the rest of the batch back to pending
+      and journals RUN_CANCELLED. Cancelling the task running ``run()`` does the same, abruptly.
+    - Dry run writes nothing: it checks the run's identity, enumerates the source and returns a summary
+      of what a real run would face (items already recorded keep their state, new ones are pending).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import math
+import os
+import secrets
+import socket
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.errors import (
+    CircuitBreakerError,
+    ConfigError,
+    LeaseLostError,
+    MigrationError,
+    RunMismatchError,
+    RunNotFoundError,
+)
+from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationPriority, MigrationStatus
+from omnimemory_kit.migration.loader import function_identity
+from omnimemory_kit.migration.sources import IterableSource, MigrationItem, WorkSource, source_from_spec
+from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
+from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
+
+__all__ = ["MigrationRunner", "ProgressCallback", "SkipItem"]
+
+logger = logging.getLogger("omnimemory_kit.migration")
+
+T = TypeVar("T")
+
+ProgressCallback = Callable[[MigrationProgressSummary], object]
+"""``on_progress(summary)``; if it returns an awaitable, that is awaited. Errors are logged, not raised."""
+
+_ADD_CHUNK = 5_000
+_ERROR_LIMIT = 2_000
+_SKIP_REASON_LIMIT = 500
+_BREAKER_POLL = 0.05  # how long to wait when a half-open breaker has no free trial slot
+
+
+class SkipItem(Exception):
+    """Raise from a migration function to skip the item (journaled FILE_SKIPPED with ``reason``)."""
+
+    def __init__(self, reason: str = "skipped") -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class _Skipped:
+    """A ``SkipItem`` turned into a return value, so the breaker does not count a skip as a failure."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _error_type(exc: BaseException) -> str:
+    cls = type(exc)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _error_message(exc: BaseException) -> str:
+    message = str(exc) or type(exc).__name__
+    return message if len(message) <= _ERROR_LIMIT else message[: _ERROR_LIMIT - 1] + "…"
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _seconds(name: str, value: object, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number of seconds, not {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ConfigError(f"{name} must be {'at least 0' if allow_zero else 'positive'}, not {value!r}")
+    return float(value)
+
+
+def _coerce_source(source: object) -> WorkSource:
+    if isinstance(source, str | os.PathLike):
+        return source_from_spec(source)
+    if isinstance(source, WorkSource):
+        return source
+    if isinstance(source, Iterable):
+        return IterableSource(source)
+    raise ConfigError(
+        f"source must be a directory, a manifest path, a WorkSource or an iterable of keys, "
+        f"not {type(source).__name__}"
+    )
+
+
+class MigrationRunner:
+    """Run ``migrate_fn`` over every item of ``source``, journaled in ``store`` under ``run_id``.
+
+    Args:
+        store: the journal (SQLite or PostgreSQL); used from a worker thread, never on the loop.
+        run_id: the run to create or continue; running again with the same id resumes it.
+        source: a ``WorkSource``, a directory or manifest path, or an iterable of keys / ``WorkItem``.
+        migrate_fn: ``fn(item: MigrationItem) -> Any``, sync or async; raise ``SkipItem`` to skip.
+        name: the run's display name (default: the run id).
+        priority: recorded with the run.
+        function_id: the function's identity for ``RunMismatchError`` (default ``module:qualname``).
+        batch_size: items per lease (≥ 1).
+        concurrency: items in flight at once (≥ 1).
+        item_timeout: seconds per attempt, or None for no limit.
+        retry: when to retry a failed attempt (default: 3 attempts, exponential backoff with jitter).
+        breaker: a breaker around every call, or a config to build one, or None for none.
+        dry_run: enumerate and summarize without calling the function or writing to the store.
+        lease_seconds: how long a claimed batch is held between heartbeats.
+        max_requeues: how often ``retry_failed()`` may requeue the same failed item.
+        progress_interval: at most one ``on_progress`` call per this many seconds (plus one per batch).
+        flush_size: outcomes buffered before a durable report (default: from batch size and concurrency).
+        flush_interval: seconds after which buffered outcomes are reported even if few.
+        clock: time source for timeouts, backoff, heartbeats and event timestamps.
+        on_progress: called with a fresh summary while the run progresses.
+        worker_id: this runner's id in the store (default ``host:pid:token``).
+
+    Raises:
+        ConfigError: an argument is invalid (the message names it).
+    """
+
+    def __init__(
+        self,
+        store: JournalStore,
+        run_id: str,
+        source: WorkSource | str | os.PathLike[str] | Iterable[str | WorkItem | MigrationItem],
+        migrate_fn: Callable[[MigrationItem], Any],
+        *,
+        name: str | None = None,
+        priority: MigrationPriority | str = MigrationPriority.NORMAL,
+        function_id: str | None = None,
+        batch_size: int = 100,
+        concurrency: int = 8,
+        item_timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreakerConfig | AsyncCircuitBreaker | None = None,
+        dry_run: bool = False,
+        lease_seconds: float = 60.0,
+        max_requeues: int = 3,
+        progress_interval: float = 0.5,
+        flush_size: int | None = None,
+        flush_interval: float = 0.2,
+        clock: Clock = SYSTEM_CLOCK,
+        on_progress: ProgressCallback | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        if not isinstance(store, JournalStore):
+            raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
+        if not isinstance(run_id, str) or not run_id.strip() or len(run_id) > 200:
+            raise ConfigError(f"run_id must be a non-empty string of at most 200 characters, not {run_id!r}")
+        if not callable(migrate_fn):
+            raise ConfigError(f"migrate_fn must be callable, not {type(migrate_fn).__name__}")
+        if on_progress is not None and not callable(on_progress):
+            raise ConfigError(f"on_progress must be callable, not {type(on_progress).__name__}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
+        if isinstance(max_requeues, bool) or not isinstance(max_requeues, int) or max_requeues < 0:
+            raise ConfigError(f"max_requeues must be a whole number of at least 0, not {max_requeues!r}")
+        try:
+            self.priority = MigrationPriority(priority)
+        except ValueError:
+            choices = ", ".join(p.value for p in MigrationPriority)
+            raise ConfigError(f"priority must be one of {choices}, not {priority!r}") from None
+        self.store = store
+        self.run_id = run_id
+        self.source = _coerce_source(source)
+        self.migrate_fn = migrate_fn
+        self.name = name or run_id
+        self.function_id = function_id or function_identity(migrate_fn)
+        self.batch_size = _positive_int("batch_size", batch_size)
+        self.concurrency = _positive_int("concurrency", concurrency)
+        self.item_timeout = None if item_timeout is None else _seconds("item_timeout", item_timeout)
+        self.lease_seconds = _seconds("lease_seconds", lease_seconds)
+        self.progress_interval = _seconds("progress_interval", progress_interval, allow_zero=True)
+        self.flush_interval = _seconds("flush_interval", flush_interval, allow_zero=True)
+        self.flush_size = (
+            max(64, min(1024, self.batch_size // 2, self.concurrency * 16))
+            if flush_size is None
+            else _positive_int("flush_size", flush_size)
+        )
+        self.max_requeues = max_requeues
+        self.retry = (
+            retry if retry is not None else RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=30.0)
+        )
+        if breaker is None or isinstance(breaker, AsyncCircuitBreaker):
+            self.breaker = breaker
+        elif isinstance(breaker, CircuitBreakerConfig):
+            self.breaker = AsyncCircuitBreaker(f"migration:{run_id}", breaker, clock=clock)
+        else:
+            raise ConfigError(
+                "breaker must be a CircuitBreakerConfig, an AsyncCircuitBreaker or None, "
+                f"not {type(breaker).__name__}"
+            )
+        self.dry_run = bool(dry_run)
+        self.clock = clock
+        self.on_progress = on_progress
+        self.host = socket.gethostname()
+        self.worker_id = worker_id or f"{self.host}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._is_async = inspect.iscoroutinefunction(migrate_fn) or inspect.iscoroutinefunction(
+            getattr(migrate_fn, "__call__", None)  # noqa: B004 - async callable objects
+        )
+        self.tracker = self._new_tracker()
+        self._log = logging.LoggerAdapter(logger, {"run_id": run_id})
+
+        # Run state (touched on the loop thread only).
+        self._prepared = False
+        self._running = False
+        self._paused = False
+        self._pause_journaled = False
+        self._cancel_requested = False
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+        self._step_batches: int | None = None
+        self._step_done: asyncio.Future[None] | None = None
+        self._status: MigrationStatus = MigrationStatus.PENDING
+        self._breaker_open = False
+        self._last_progress = -math.inf
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Store access: one thread, so calls stay ordered; events read back land in _inbox in seq order.
+        self._store_executor: ThreadPoolExecutor | None = None
+        self._fn_executor: ThreadPoolExecutor | None = None
+        self._tail_seq = 0  # touched only by the store thread
+        self._inbox: deque[list[Event]] = deque()
+        # Batch state.
+        self._lease: Lease | None = None
+        self._lease_lost = False
+        self._outbox: list[Event] = []
+        self._flush_task: asyncio.Task[None] | None = None
+        self._last_flush = 0.0
+        self._in_flight = 0
+        self._background: set[asyncio.Future[Any]] = set()
+        if self.breaker is not None:
+            self.breaker.add_listener(self._on_breaker_change)
+
+    # --- public controls ------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> MigrationStatus:
+        """Return the run's status as this runner sees it (pending before the first ``run()``)."""
+        return self._status
+
+    @property
+    def paused(self) -> bool:
+        """Return whether the runner is paused (no new items start)."""
+        return self._paused
+
+    @property
+    def running(self) -> bool:
+        """Return whether ``run()`` or ``step()`` is executing."""
+        return self._running
+
+    def summary(self) -> MigrationProgressSummary:
+        """Return the tracker's current summary (a frozen snapshot of what is durable)."""
+        return self.tracker.get_progress_summary()
+
+    async def run(self) -> MigrationProgressSummary:
+        """Run (or resume) the migration until every item is finished, it is cancelled, or it fails.
+
+        Returns:
+            The final summary.
+
+        Raises:
+            MigrationError: the runner is already running.
+            RunMismatchError: the run id exists with a different source or function.
+            StoreError: the store failed (the run is journaled RUN_FAILED when the store still works).
+        """
+        return await self._drive(None)
+
+    async def step(self) -> MigrationProgressSummary:
+        """Run exactly one batch, then pause; return the summary after it.
+
+        Works whether or not ``run()`` is executing: while it is (paused or not), the next batch it runs
+        is the step and it pauses afterwards; otherwise the step runs here.
+        """
+        if self._running:
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[None] = loop.create_future()
+            self._step_batches, self._step_done = 1, done
+            self.resume()
+            await done
+            return self.summary()
+        self._step_batches = 1
+        self._paused = False
+        return await self._drive(1)
+
+    def pause(self) -> None:
+        """Stop starting new items (in-flight ones finish); journaled RUN_PAUSED. Call on the loop thread."""
+        if self._paused or self._status in _FINISHED:
+            return
+        self._paused = True
+        self._resumed.clear()
+        if self._running:
+            self._spawn(self._journal_pause())
+
+    def resume(self) -> None:
+        """Start items again after ``pause()``; journaled as RUN_RESUMED. Call on the loop thread."""
+        if not self._paused:
+            return
+        self._paused = False
+        self._resumed.set()
+        if self._running and self._pause_journaled:
+            self._pause_journaled = False
+            self._spawn(self._journal(self._event(EventKind.RUN_RESUMED)))
+
+    def cancel(self) -> None:
+        """Stop: start no new items, let in-flight ones finish, requeue the rest, journal RUN_CANCELLED.
+
+        ``run()`` then returns the summary. Nothing acknowledged is lost; unstarted items stay pending
+        for a later run with the same id. Safe to call from a signal handler on the loop thread.
+        """
+        self._cancel_requested = True
+        self._resumed.set()
+
+    async def retry_failed(self) -> int:
+        """Requeue failed items (each at most ``max_requeues`` times); return how many were requeued.
+
+        The requeued items run on the next ``run()`` (or the current one, if it is still claiming).
+        """
+        self._ensure_loop_state()
+        async with self._store_session():
+            if not self._prepared:
+                await self._prepare()
+            keys = [
+                key
+                for key in self._failed_keys()
+                if self.tracker.get_file_info(key).requeues < self.max_requeues
+            ]
+            if not keys:
+                return 0
+            at = self.clock.time()
+            events = [
+                Event(
+                    EventKind.FILE_RETRIED, at=at, path=key, reason="retry_failed", worker_id=self.worker_id
+                )
+                for key in keys
+            ]
+            await self._write(self.store.append, self.run_id, events)
+            if self._status in _FINISHED:
+                self._status = MigrationStatus.PENDING
+            self._log.info("run %r: requeued %d failed item(s)", self.run_id, len(keys))
+            return len(keys)
+
+    # --- driving --------------------------------------------------------------------------------------
+
+    async def _drive(self, batches: int | None) -> MigrationProgressSummary:
+        if self._running:
+            raise MigrationError(f"runner for run {self.run_id!r} is already running")
+        self._ensure_loop_state()
+        self._running = True
+        self._cancel_requested = False
+        try:
+            with self._run_context():
+                async with self._store_session():
+                    if self.dry_run:
+                        return await self._dry_run()
+                    if not self._prepared:
+                        await self._prepare()
+                    return await self._loop_batches(batches)
+        finally:
+            self._running = False
+            self._step_batches = None
+            self._wake_step()
+
+    def _run_context(self) -> contextlib.AbstractContextManager[None]:
+        """Return the context the whole run executes in (hook: correlation ids for logs and spans)."""
+        return contextlib.nullcontext()
+
+    @contextlib.asynccontextmanager
+    async def _store_session(self) -> AsyncIterator[None]:
+        owned = self._store_executor is None
+        if owned:
+            self._store_executor = ThreadPoolExecutor(1, thread_name_prefix="omnimemory-store")
+        try:
+            yield
+        finally:
+            if owned:
+                executor, self._store_executor = self._store_executor, None
+                assert executor is not None
+                executor.shutdown(wait=False)
+                if self._fn_executor is not None:
+                    self._fn_executor.shutdown(wait=False)
+                    self._fn_executor = None
+
+    async def _loop_batches(self, batches: int | None) -> MigrationProgressSummary:
+        counts = await self._call(self.store.item_counts, self.run_id)
+        unfinished = counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS]
+        if unfinished == 0 and self.tracker.status is MigrationStatus.COMPLETED and not self._paused:
+            self._status = MigrationStatus.COMPLETED
+            self._log.info("run %r: already completed, nothing to do", self.run_id)
+            return self.summary()
+        self._status = MigrationStatus.RUNNING
+        if self._pause_journaled:  # continuing after step() or pause() in this process
+            self._pause_journaled = False
+            await self._journal(self._event(EventKind.RUN_RESUMED))
+        else:
+            await self._journal(self._event(EventKind.RUN_STARTED))
+        self._log.info(
+            "run %r: started as worker %s (%d unfinished item(s))", self.run_id, self.worker_id, unfinished
+        )
+        try:
+            while True:
+                if self._cancel_requested:
+                    await self._finish(EventKind.RUN_CANCELLED, MigrationStatus.CANCELLED, "cancelled")
+                    break
+                if self._paused:
+                    if batches is not None:
+                        break
+                    if not self._pause_journaled:
+                        await self._journal_pause()
+                    await self._resumed.wait()
+                    continue
+                lease = await self._call(
+                    self.store.claim, self.run_id, self.worker_id, self.batch_size, self.lease_seconds
+                )
+                if lease is None:
+                    if await self._all_finished():
+                        await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
+                        break
+                    continue
+                await self._run_batch(lease)
+                if self._step_batches is not None:
+                    self._step_batches -= 1
+                    if self._step_batches <= 0:
+                        self._step_batches = None
+                        self.pause()
+                        await self._journal_pause()
+                        self._wake_step()
+                        if batches is not None:
+                            break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._status = MigrationStatus.FAILED
+            with contextlib.suppress(Exception):
+                await self._journal(self._event(EventKind.RUN_FAILED, reason=f"{_error_type(exc)}: {exc}"))
+            self._log.exception("run %r: failed", self.run_id)
+            raise
+        await self._report_progress(force=True)
+        return self.summary()
+
+    async def _all_finished(self) -> bool:
+        """Return True when nothing is pending or in progress; otherwise wait for other workers' leases."""
+        counts = await self._call(self.store.item_counts, self.run_id)
+        if counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS] == 0:
+            return True
+        if counts[FileStatus.PENDING] == 0:
+            # Someone else holds the rest: take back what expired, then wait a little before looking again.
+            await self._write(self.store.reclaim, self.run_id)
+            await self.clock.sleep(min(1.0, self.lease_seconds / 4))
+        return False
+
+    async def _finish(self, kind: EventKind, status: MigrationStatus, reason: str | None) -> None:
+        self._status = status
+        await self._journal(self._event(kind, reason=reason))
+        summary = self.summary()
+        self._log.info(
+            "run %r: %s (%d succeeded, %d failed, %d skipped of %d)",
+            self.run_id,
+            status.value,
+            summary.succeeded_files,
+            summary.failed_files,
+            summary.skipped_files,
+            summary.total_files,
+        )
+
+    async def _journal_pause(self) -> None:
+        if self._pause_journaled or not self._paused:
+            return
+        self._pause_journaled = True
+        self._status = MigrationStatus.PAUSED
+        await self._journal(self._event(EventKind.RUN_PAUSED))
+        await self._report_progress(force=True)
+
+    # --- preparing ------------------------------------------------------------------------------------
+
+    async def _prepare(self) -> None:
+        record = RunRecord(
+            run_id=self.run_id,
+            name=self.name,
+            priority=self.priority.value,
+            source=self.source.identity,
+            function=self.function_id,
+            created_at=self.clock.time(),
+            params={
+                "batch_size": self.batch_size,
+                "concurrency": self.concurrency,
+                "item_timeout": self.item_timeout,
+                "max_attempts": self.retry.max_attempts,
+            },
+        )
+        await self._write(self.store.create_run, record)
+        added = 0
+        for chunk in _chunks(self.source, _ADD_CHUNK):
+            added += await self._write(self.store.add_items, self.run_id, chunk, at=self.clock.time())
+        await self._write(
+            self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
+        )
+        requeued = await self._reclaim_dead_workers()
+        self._prepared = True
+        self._log.info(
+            "run %r: %d new item(s) added, %d reclaimed from dead workers", self.run_id, added, requeued
+        )
+
+    async def _reclaim_dead_workers(self) -> int:
+        requeued = 0
+        for worker in await self._call(self.store.workers, self.run_id):
+            if worker.worker_id == self.worker_id or worker.host != self.host or worker.pid == os.getpid():
+                continue
+            if not _pid_alive(worker.pid):
+                requeued += await self._write(self.store.reclaim, self.run_id, worker_id=worker.worker_id)
+        requeued += await self._write(self.store.reclaim, self.run_id)
+        return requeued
+
+    async def _dry_run(self) -> MigrationProgressSummary:
+        """Summarize what a real run would do, writing nothing."""
+        tracker = self._new_tracker()
+        try:
+            record = await self._call(self.store.get_run, self.run_id)
+        except RunNotFoundError:
+            record = None
+        if record is not None:
+            for field, given in (("source", self.source.identity), ("function", self.function_id)):
+                if getattr(record, field) != given:
+                    raise RunMismatchError(self.run_id, field, getattr(record, field), given)
+            events = await self._call(lambda: list(self.store.read_events(self.run_id)))
+            tracker.apply_many(events)
+        at = self.clock.time()
+        new = 0
+        for item in self.source:
+            if item.key not in tracker:
+                tracker.apply(Event(EventKind.FILE_ADDED, at=at, path=item.key, size=item.size))
+                new += 1
+                self._log.debug("run %r: dry run: would add %r (%d bytes)", self.run_id, item.key, item.size)
+        self.tracker = tracker
+        self._log.info("run %r: dry run: %d new item(s), nothing written", self.run_id, new)
+        return tracker.get_progress_summary()
+
+    # --- one batch ------------------------------------------------------------------------------------
+
+    async def _run_batch(self, lease: Lease) -> None:
+        self._lease, self._lease_lost = lease, False
+        self._outbox = []
+        self._last_flush = self.clock.monotonic()
+        pending: deque[WorkItem] = deque(lease.items)
+        heartbeat = asyncio.create_task(self._heartbeat())
+        workers = [
+            asyncio.create_task(self._worker(pending)) for _ in range(min(self.concurrency, len(pending)))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+            await self._close_batch(lease)
+        await self._report_progress(force=True)
+
+    async def _close_batch(self, lease: Lease) -> None:
+        """Report what finished, then release the lease (unfinished items go back to pending)."""
+        if self._flush_task is not None:
+            await asyncio.gather(self._flush_task, return_exceptions=True)
+            self._flush_task = None
+        if self._lease_lost:
+            self._outbox = []
+            self._log.warning(
+                "run %r: lease on %s was lost; its unreported items will run again",
+                self.run_id,
+                lease.batch_id,
+            )
+            return
+        await self._flush_now()
+        closed = self._event(EventKind.BATCH_CLOSED, batch_id=lease.batch_id)
+        try:
+            await self._write(self.store.release, self._lease or lease, [closed])
+        except LeaseLostError:
+            self._log.warning("run %r: lease on %s was lost before release", self.run_id, lease.batch_id)
+        self._lease = None
+
+    async def _worker(self, pending: deque[WorkItem]) -> None:
+        resolve = self.source.resolve
+        outbox_limit = self.flush_size
+        while pending and not self._lease_lost:
+            if self._paused or self._cancel_requested:
+                if self._cancel_requested:
+                    return
+                await self._resumed.wait()
+                continue
+            item = pending.popleft()
+            self._in_flight += 1
+            try:
+                event = await self._process(resolve(item))
+            finally:
+                self._in_flight -= 1
+            self._outbox.append(event)
+            if (
+                len(self._outbox) >= outbox_limit
+                or self.clock.monotonic() - self._last_flush >= self.flush_interval
+            ):
+                self._schedule_flush()
+
+    async def _process(self, item: MigrationItem) -> Event:
+        """Run one item to its outcome: success, skip, or final failure (retries journaled on the way)."""
+        attempt = 0
+        breaker = self.breaker
+        while True:
+            if breaker is not None and breaker.state is CircuitState.OPEN:
+                await self.clock.sleep(max(breaker.retry_after, _BREAKER_POLL))
+                continue
+            attempt += 1
+            try:
+                if self.item_timeout is None:
+                    result = await self._invoke(item)
+                else:
+                    async with self.clock.timeout(self.item_timeout):
+                        result = await self._invoke(item)
+            except SkipItem as skip:
+                return self._skipped(item, skip.reason)
+            except CircuitBreakerError as refused:
+                attempt -= 1  # refused before the call: not an attempt
+                await self.clock.sleep(max(refused.retry_after, _BREAKER_POLL))
+                continue
+            except Exception as exc:
+                if isinstance(exc, TimeoutError) and self.item_timeout is not None:
+                    message = f"timed out after {self.item_timeout:g}s"
+                else:
+                    message = _error_message(exc)
+                if self.retry.should_retry(exc, attempt):
+                    self._outbox.append(
+                        Event(
+                            EventKind.FILE_RETRIED,
+                            at=self.clock.time(),
+                            path=item.key,
+                            error_type=_error_type(exc),
+                            error_message=message,
+                            worker_id=self.worker_id,
+                        )
+                    )
+                    await self.clock.sleep(self.retry.delay_for(attempt))
+                    continue
+                return Event(
+                    EventKind.FILE_FAILED,
+                    at=self.clock.time(),
+                    path=item.key,
+                    error_type=_error_type(exc),
+                    error_message=message,
+                    worker_id=self.worker_id,
+                )
+            if type(result) is _Skipped:
+                return self._skipped(item, result.reason)
+            return Event(
+                EventKind.FILE_SUCCEEDED, at=self.clock.time(), path=item.key, worker_id=self.worker_id
+            )
+
+    def _skipped(self, item: MigrationItem, reason: str) -> Event:
+        return Event(
+            EventKind.FILE_SKIPPED,
+            at=self.clock.time(),
+            path=item.key,
+            reason=str(reason)[:_SKIP_REASON_LIMIT],
+            worker_id=self.worker_id,
+        )
+
+    async def _invoke(self, item: MigrationItem) -> Any:
+        if self.breaker is None:
+            return await self._call_fn(item)
+        return await self.breaker.call(self._call_fn_for_breaker, item)
+
+    async def _call_fn_for_breaker(self, item: MigrationItem) -> Any:
+        try:
+            return await self._call_fn(item)
+        except SkipItem as skip:
+            return _Skipped(skip.reason)
+
+    async def _call_fn(self, item: MigrationItem) -> Any:
+        if self._is_async:
+            return await self.migrate_fn(item)
+        if self._fn_executor is None:
+            self._fn_executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="omnimemory-migrate")
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self._fn_executor, self.migrate_fn, item)
+        if inspect.isawaitable(result):  # a sync wrapper around an async function
+            result = await result
+        return result
+
+    async def _heartbeat(self) -> None:
+        interval = self.lease_seconds / 3
+        while True:
+            await self.clock.sleep(interval)
+            lease = self._lease
+            if lease is None or self._lease_lost:
+                return
+            try:
+                self._lease = await self._call(self.store.heartbeat, lease, self.lease_seconds)
+            except LeaseLostError:
+                self._lease_lost = True
+                return
+
+    # --- durable reporting ----------------------------------------------------------------------------
+
+    def _schedule_flush(self) -> None:
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.create_task(self._flush_now())
+
+    async def _flush_now(self) -> None:
+        while self._outbox and not self._lease_lost and self._lease is not None:
+            events, self._outbox = self._outbox, []
+            self._last_flush = self.clock.monotonic()
+            try:
+                await self._write(self.store.report, self._lease, events)
+            except LeaseLostError:
+                self._lease_lost = True
+                return
+            await self._report_progress(force=False)
+
+    # --- the store, off the loop ----------------------------------------------------------------------
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store call on the store thread (reads: nothing to fold into the tracker)."""
+        executor = self._store_executor
+        assert executor is not None, "store calls happen inside a store session"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, lambda: fn(*args, **kwargs))
+
+    async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store write on the store thread, then fold every newly committed event into the tracker."""
+
+        def job() -> T:
+            result = fn(*args, **kwargs)
+            self._tail()
+            return result
+
+        try:
+            return await self._call(job)
+        finally:
+            self._drain()
+
+    def _tail(self) -> None:
+        """On the store thread: read the journal past what was read so far, in seq order."""
+        events = list(self.store.read_events(self.run_id, after_seq=self._tail_seq))
+        if events:
+            self._tail_seq = events[-1].seq
+            self._inbox.append(events)
+
+    def _drain(self) -> None:
+        while self._inbox:
+            self.tracker.apply_many(self._inbox.popleft())
+
+    async def _journal(self, event: Event) -> None:
+        await self._write(self.store.append, self.run_id, [event])
+
+    def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
+        return Event(kind, at=self.clock.time(), reason=reason, batch_id=batch_id, worker_id=self.worker_id)
+
+    def _new_tracker(self) -> MigrationProgressTracker:
+        return MigrationProgressTracker(self.name, self.priority, clock=self.clock, run_id=self.run_id)
+
+    def _failed_keys(self) -> list[str]:
+        frame = self.tracker.to_dataframe()
+        return [str(key) for key in frame.loc[frame["status"] == FileStatus.FAILED.value, "path"]]
+
+    # --- breaker and progress -------------------------------------------------------------------------
+
+    def _on_breaker_change(self, name: str, old: CircuitState, new: CircuitState) -> None:
+        opened = new is CircuitState.OPEN
+        if opened == self._breaker_open or not (opened or new is CircuitState.CLOSED):
+            return  # half-open keeps counting as open until a trial call closes it
+        self._breaker_open = opened
+        if self._running and self._store_executor is not None:
+            kind = EventKind.BREAKER_OPENED if opened else EventKind.BREAKER_CLOSED
+            self._spawn(self._journal(self._event(kind, reason=f"breaker {name!r}")))
+
+    async def _report_progress(self, *, force: bool) -> None:
+        if self.on_progress is None:
+            return
+        now = self.clock.monotonic()
+        if not force and now - self._last_progress < self.progress_interval:
+            return
+        self._last_progress = now
+        try:
+            outcome = self.on_progress(self.summary())
+            if inspect.isawaitable(outcome):
+                await outcome
+        except Exception:
+            self._log.exception("run %r: on_progress callback raised; ignored", self.run_id)
+
+    # --- plumbing -------------------------------------------------------------------------------------
+
+    def _ensure_loop_state(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # asyncio primitives bind to the first loop that waits on them: renew them for a new loop.
+            self._loop = loop
+            was_set = self._resumed.is_set()
+            self._resumed = asyncio.Event()
+            if was_set:
+                self._resumed.set()
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _wake_step(self) -> None:
+        done, self._step_done = self._step_done, None
+        if done is not None and not done.done():
+            done.set_result(None)
+
+    def __repr__(self) -> str:
+        summary = self.tracker.get_progress_summary()
+        return (
+            f"<MigrationRunner {self.run_id!r} {self._status.value}{' paused' if self._paused else ''} "
+            f"{summary.finished_files}/{summary.total_files} done in_flight={self._in_flight} "
+            f"batch_size={self.batch_size} concurrency={self.concurrency}>"
+        )
+
+
+_FINISHED = frozenset({MigrationStatus.COMPLETED, MigrationStatus.CANCELLED, MigrationStatus.FAILED})
+
+
+def _chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:
+    chunk: list[WorkItem] = []
+    for item in items:
+        chunk.append(WorkItem(item.key, item.size))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return True  # unknown: assume alive, let the lease expire
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

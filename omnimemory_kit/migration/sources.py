@@ -1,0 +1,315 @@
+"""Where a migration's work items come from: a directory glob, a manifest (CSV or JSONL), any iterable.
+
+A source streams ``MigrationItem``\\ s (key, size, path) in a deterministic order and has an ``identity``
+string recorded with the run, so a run id reused with a different source is refused. The journal stores
+only keys and sizes; a source turns a key back into the item the migration function receives
+(``resolve``), which is how a resumed run finds the file behind a key.
+
+Keys:
+    - ``DirectorySource``: the path relative to the root, with ``/`` separators (stable when the tree is
+      moved, and across resumes); sorted.
+    - ``ManifestSource``: the ``key`` field, or the ``path`` field when there is no key; manifest order.
+    - ``IterableSource``: the string itself, or the ``WorkItem``'s key; iteration order.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.store.base import WorkItem
+
+__all__ = [
+    "DirectorySource",
+    "IterableSource",
+    "ManifestSource",
+    "MigrationItem",
+    "WorkSource",
+    "source_from_spec",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationItem:
+    """What the migration function receives: the item's key, its size in bytes, and its file if any.
+
+    Attributes:
+        key: the journal key (unique within a run).
+        size: bytes (0 when unknown).
+        path: the file to migrate, for directory and manifest sources; None for plain iterables.
+    """
+
+    key: str
+    size: int = 0
+    path: Path | None = None
+
+
+@runtime_checkable
+class WorkSource(Protocol):
+    """A stream of work items with a stable identity."""
+
+    @property
+    def identity(self) -> str:
+        """Return a string naming this source, recorded with the run (``RunMismatchError`` on change)."""
+        ...
+
+    def __iter__(self) -> Iterator[MigrationItem]:
+        """Yield every item, in a deterministic order."""
+        ...
+
+    def resolve(self, item: WorkItem) -> MigrationItem:
+        """Turn a journaled item back into what the migration function receives."""
+        ...
+
+
+class DirectorySource:
+    """Every file under ``root`` matching a glob ``pattern``, sorted by relative path.
+
+    Args:
+        root: the directory to scan.
+        pattern: a ``pathlib`` glob relative to ``root`` (``**`` recurses).
+
+    Raises:
+        ConfigError: ``root`` does not exist, is not a directory, or cannot be read.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], pattern: str = "**/*.py") -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.pattern = pattern
+        if not self.root.exists():
+            raise ConfigError(f"source directory {str(root)!r} does not exist")
+        if not self.root.is_dir():
+            raise ConfigError(f"source {str(root)!r} is not a directory")
+        if not os.access(self.root, os.R_OK | os.X_OK):
+            raise ConfigError(f"source directory {str(root)!r} cannot be read (permission denied)")
+        if not pattern or Path(pattern).is_absolute():
+            raise ConfigError(f"glob pattern {pattern!r} must be a non-empty relative pattern")
+
+    @property
+    def identity(self) -> str:
+        """Return ``directory:<absolute root>:<pattern>``."""
+        return f"directory:{self.root}:{self.pattern}"
+
+    def __iter__(self) -> Iterator[MigrationItem]:
+        """Yield the matching files, sorted by key, with sizes from ``stat``."""
+        found = sorted(
+            (path.relative_to(self.root).as_posix(), path)
+            for path in self.root.glob(self.pattern)
+            if path.is_file()
+        )
+        for key, path in found:
+            try:
+                size = path.stat().st_size
+            except OSError:  # vanished between glob and stat: the migration will report it
+                size = 0
+            yield MigrationItem(key, size, path)
+
+    def resolve(self, item: WorkItem) -> MigrationItem:
+        """Return the item with its file under the root."""
+        return MigrationItem(item.key, item.size, self.root / item.key)
+
+    def __repr__(self) -> str:
+        return f"<DirectorySource {str(self.root)!r} pattern={self.pattern!r}>"
+
+
+class ManifestSource:
+    """Items listed in a manifest file: CSV with a header, or JSON Lines.
+
+    CSV needs a ``key`` or ``path`` column and may have ``size``; JSONL lines are objects with ``key``
+    and/or ``path`` and optionally ``size``. Relative paths are relative to the manifest's folder. Without
+    a ``size``, an existing file's size is read from ``stat``. A key listed twice is migrated once.
+
+    Args:
+        manifest: the ``.csv`` or ``.jsonl`` file.
+        format: ``"csv"`` or ``"jsonl"``; by default taken from the file's suffix.
+
+    Raises:
+        ConfigError: the file does not exist or cannot be read, has an unknown format, or (while
+            iterating) a row is malformed; the message names the file and line.
+    """
+
+    def __init__(self, manifest: str | os.PathLike[str], *, format: str | None = None) -> None:
+        self.manifest = Path(manifest).expanduser().resolve()
+        given = str(manifest)
+        fmt = format or self.manifest.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "jsonl"):
+            raise ConfigError(f"manifest {given!r}: unknown format {fmt!r} (use .csv or .jsonl)")
+        self.format = fmt
+        if not self.manifest.exists():
+            raise ConfigError(f"manifest {given!r} does not exist")
+        if not self.manifest.is_file():
+            raise ConfigError(f"manifest {given!r} is not a file")
+        try:
+            with self.manifest.open("rb") as handle:
+                handle.read(1)
+        except OSError as exc:
+            raise ConfigError(f"manifest {given!r} cannot be read: {exc.strerror or exc}") from exc
+        self._paths: dict[str, Path] = {}
+        if fmt == "csv":
+            with self._open() as handle:
+                header = next(csv.reader(handle), [])
+            if "key" not in header and "path" not in header:
+                raise ConfigError(f"manifest {given!r} line 1: the header needs a 'key' or 'path' column")
+
+    @property
+    def identity(self) -> str:
+        """Return ``manifest:<absolute path>``."""
+        return f"manifest:{self.manifest}"
+
+    def _open(self) -> Any:
+        try:
+            return self.manifest.open(encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise ConfigError(
+                f"manifest {str(self.manifest)!r} cannot be read: {exc.strerror or exc}"
+            ) from exc
+
+    def __iter__(self) -> Iterator[MigrationItem]:
+        """Yield the manifest's items in file order."""
+        rows = self._csv_rows() if self.format == "csv" else self._jsonl_rows()
+        for line, row in rows:
+            item = self._item(line, row)
+            if item.path is not None:
+                self._paths[item.key] = item.path
+            yield item
+
+    def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        with self._open() as handle:
+            reader = csv.DictReader(handle)
+            try:
+                for row in reader:
+                    yield reader.line_num, row
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise self._bad(reader.line_num, str(exc)) from exc
+
+    def _jsonl_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        with self._open() as handle:
+            line = 0
+            try:
+                for line, text in enumerate(handle, start=1):
+                    if not text.strip():
+                        continue
+                    try:
+                        row = json.loads(text)
+                    except json.JSONDecodeError as exc:
+                        raise self._bad(line, f"not valid JSON ({exc.msg})") from exc
+                    if not isinstance(row, dict):
+                        raise self._bad(line, "expected a JSON object with 'key' or 'path'")
+                    yield line, row
+            except UnicodeDecodeError as exc:
+                raise self._bad(line + 1, "not UTF-8 text") from exc
+
+    def _item(self, line: int, row: dict[str, Any]) -> MigrationItem:
+        raw_key, raw_path = row.get("key"), row.get("path")
+        path: Path | None = None
+        if raw_path not in (None, ""):
+            if not isinstance(raw_path, str):
+                raise self._bad(line, f"'path' must be a string, not {raw_path!r}")
+            path = Path(raw_path)
+            if not path.is_absolute():
+                path = self.manifest.parent / path
+        if raw_key in (None, ""):
+            if raw_path in (None, ""):
+                raise self._bad(line, "needs a non-empty 'key' or 'path'")
+            raw_key = raw_path
+        if not isinstance(raw_key, str):
+            raise self._bad(line, f"'key' must be a string, not {raw_key!r}")
+        raw_size = row.get("size")
+        if raw_size in (None, ""):
+            size = _stat_size(path)
+        else:
+            try:
+                size = int(raw_size)
+                if isinstance(raw_size, bool | float):
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise self._bad(line, f"size {raw_size!r} is not a whole number of bytes") from None
+            if size < 0:
+                raise self._bad(line, f"size {size} is negative")
+        return MigrationItem(raw_key, size, path)
+
+    def _bad(self, line: int, what: str) -> ConfigError:
+        return ConfigError(f"manifest {str(self.manifest)!r} line {line}: {what}")
+
+    def resolve(self, item: WorkItem) -> MigrationItem:
+        """Return the item with the file the manifest named for its key (None if it named none)."""
+        return MigrationItem(item.key, item.size, self._paths.get(item.key))
+
+    def __repr__(self) -> str:
+        return f"<ManifestSource {str(self.manifest)!r} format={self.format}>"
+
+
+class IterableSource:
+    """Items from any iterable of keys (``str``) or ``WorkItem``/``MigrationItem`` values.
+
+    Args:
+        items: the items; iterated once per run (a generator works for a single run).
+        name: identifies the source in the run record (pick a name that says what the items are).
+    """
+
+    def __init__(self, items: Iterable[str | WorkItem | MigrationItem], *, name: str = "iterable") -> None:
+        if isinstance(items, str | bytes):
+            raise ConfigError("IterableSource needs an iterable of keys, not a single string")
+        self._items = items
+        self.name = name
+        self._paths: dict[str, Path] = {}
+
+    @property
+    def identity(self) -> str:
+        """Return ``iterable:<name>``."""
+        return f"iterable:{self.name}"
+
+    def __iter__(self) -> Iterator[MigrationItem]:
+        """Yield the items in iteration order."""
+        for position, value in enumerate(self._items):
+            if isinstance(value, str):
+                yield MigrationItem(value)
+            elif isinstance(value, MigrationItem):
+                if value.path is not None:
+                    self._paths[value.key] = value.path
+                yield value
+            elif isinstance(value, WorkItem):
+                yield MigrationItem(value.key, value.size)
+            else:
+                raise ConfigError(
+                    f"source {self.name!r} item {position}: expected a str or WorkItem, "
+                    f"not {type(value).__name__}"
+                )
+
+    def resolve(self, item: WorkItem) -> MigrationItem:
+        """Return the item (with the path it came with, if it was a ``MigrationItem``)."""
+        return MigrationItem(item.key, item.size, self._paths.get(item.key))
+
+    def __repr__(self) -> str:
+        return f"<IterableSource {self.name!r}>"
+
+
+def source_from_spec(spec: str | os.PathLike[str], *, pattern: str = "**/*.py") -> WorkSource:
+    """Build a source from a command-line argument: a directory, a ``.csv`` or a ``.jsonl`` manifest.
+
+    Raises:
+        ConfigError: the path does not exist, cannot be read, or is a file of another kind.
+    """
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise ConfigError(f"source {str(spec)!r} does not exist")
+    if path.is_dir():
+        return DirectorySource(path, pattern)
+    if path.suffix.lower() in (".csv", ".jsonl"):
+        return ManifestSource(path)
+    raise ConfigError(f"source {str(spec)!r} is neither a directory nor a .csv/.jsonl manifest")
+
+
+def _stat_size(path: Path | None) -> int:
+    if path is None:
+        return 0
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,150 @@
+"""Snapshots of a migration's progress: frozen pydantic models handed out by the tracker.
+
+They are values: built from the tracker's counters at one instant and never updated afterwards. Times are
+timezone-aware UTC datetimes; durations and rates are plain floats (seconds, per second).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from omnimemory_kit.events import FileStatus, MigrationPriority, MigrationStatus
+from omnimemory_kit.migration.rates import EtaUnavailableReason
+
+__all__ = [
+    "BatchProcessingMetrics",
+    "EtaUnavailableReason",
+    "FileProcessingInfo",
+    "MigrationProgressSummary",
+    "ProcessingRates",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProcessingRates(BaseModel):
+    """Throughput, counting finished files only (retries are not fresh work), over active time.
+
+    ``recent`` rates are a time-based moving average (see ``omnimemory_kit.migration.rates``); ``overall``
+    rates are finished work over the whole active elapsed time.
+    """
+
+    model_config = _FROZEN
+
+    files_per_second_recent: float = Field(ge=0)
+    files_per_second_overall: float = Field(ge=0)
+    bytes_per_second_recent: float = Field(ge=0)
+    bytes_per_second_overall: float = Field(ge=0)
+
+
+class FileProcessingInfo(BaseModel):
+    """One tracked file as it stands.
+
+    ``attempts`` counts every attempt started (a start, and each in-place retry after a failed attempt);
+    ``requeues`` counts how often ``retry_file`` put it back to pending after it failed for good.
+    """
+
+    model_config = _FROZEN
+
+    path: str
+    size: int = Field(ge=0)
+    status: FileStatus
+    attempts: int = Field(ge=0)
+    requeues: int = Field(ge=0)
+    batch_id: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_seconds: float | None
+    error_type: str | None
+    error_message: str | None
+
+
+class BatchProcessingMetrics(BaseModel):
+    """One batch: what was started in it and how it ended.
+
+    ``files`` counts starts in this batch; a file interrupted and restarted elsewhere counts in both.
+    ``success_rate`` is succeeded over finished, in percent (0 while nothing is finished).
+    ``duration_seconds`` runs to ``closed_at``, or to the snapshot time while the batch is open.
+    """
+
+    model_config = _FROZEN
+
+    batch_id: str
+    files: int = Field(ge=0)
+    succeeded: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    skipped: int = Field(ge=0)
+    in_progress: int = Field(ge=0)
+    interrupted: int = Field(ge=0)
+    success_rate: float = Field(ge=0, le=100)
+    opened_at: datetime
+    closed_at: datetime | None
+    duration_seconds: float = Field(ge=0)
+
+
+class MigrationProgressSummary(BaseModel):
+    """Where a migration stands, at ``as_of``.
+
+    Counts: ``finished = succeeded + failed + skipped`` (failed means failed for good, until requeued);
+    ``remaining = total - finished``; ``pending + in_progress + finished = total``.
+
+    Percentages: ``completion_percentage = finished / total * 100`` and ``success_rate = succeeded /
+    finished * 100``, both 0.0 while their denominator is 0 (an empty run is not "100 % done").
+
+    ETA: ``eta_seconds`` (with the range ``eta_low_seconds``..``eta_high_seconds``) is in active seconds;
+    ``estimated_completion_at`` assumes the run keeps running. All four are None exactly when
+    ``eta_unavailable_reason`` says why.
+
+    Time: ``elapsed_seconds`` is active time (paused and breaker-open time excluded); ``paused_seconds`` and
+    ``breaker_open_seconds`` are what was excluded.
+    """
+
+    model_config = _FROZEN
+
+    name: str
+    run_id: str | None
+    priority: MigrationPriority
+    status: MigrationStatus
+    breaker_open: bool
+
+    total_files: int = Field(ge=0)
+    succeeded_files: int = Field(ge=0)
+    failed_files: int = Field(ge=0)
+    skipped_files: int = Field(ge=0)
+    in_progress_files: int = Field(ge=0)
+    pending_files: int = Field(ge=0)
+    finished_files: int = Field(ge=0)
+    remaining_files: int = Field(ge=0)
+
+    total_bytes: int = Field(ge=0)
+    processed_bytes: int = Field(ge=0)
+    succeeded_bytes: int = Field(ge=0)
+    remaining_bytes: int = Field(ge=0)
+
+    completion_percentage: float = Field(ge=0, le=100)
+    success_rate: float = Field(ge=0, le=100)
+    processing_rates: ProcessingRates
+
+    eta_seconds: float | None = Field(ge=0)
+    eta_low_seconds: float | None = Field(ge=0)
+    eta_high_seconds: float | None = Field(ge=0)
+    estimated_completion_at: datetime | None
+    eta_unavailable_reason: EtaUnavailableReason | None
+
+    elapsed_seconds: float = Field(ge=0)
+    paused_seconds: float = Field(ge=0)
+    breaker_open_seconds: float = Field(ge=0)
+    created_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    as_of: datetime
+
+    errors_by_type: dict[str, int]
+    active_batches: dict[str, BatchProcessingMetrics]
+    open_batches: int = Field(ge=0)
+    retry_count: int = Field(ge=0)
+    attempt_failures: int = Field(ge=0)
+    requeued_count: int = Field(ge=0)
+    interrupted_count: int = Field(ge=0)
