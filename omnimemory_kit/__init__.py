@@ -19,6 +19,16 @@ from omnimemory_kit.events import EventKind as EventKind
 from omnimemory_kit.events import FileStatus as FileStatus
 from omnimemory_kit.events import MigrationPriority as MigrationPriority
 from omnimemory_kit.events import MigrationStatus as MigrationStatus
+from omnimemory_kit.health import CheckResult as CheckResult
+from omnimemory_kit.health import DependencyHealth as DependencyHealth
+from omnimemory_kit.health import DependencyType as DependencyType
+from omnimemory_kit.health import HealthCheckConfig as HealthCheckConfig
+from omnimemory_kit.health import HealthHistory as HealthHistory
+from omnimemory_kit.health import HealthManager as HealthManager
+from omnimemory_kit.health import HealthResponse as HealthResponse
+from omnimemory_kit.health import HealthStatus as HealthStatus
+from omnimemory_kit.health import ResourceMetrics as ResourceMetrics
+from omnimemory_kit.health import health_manager as health_manager
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
 from omnimemory_kit.migration.rates import RateConfig as RateConfig
 from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
@@ -49,20 +59,28 @@ __all__ = [
     "AcquireTimeoutError",
     "AsyncCircuitBreaker",
     "BatchProcessingMetrics",
+    "CheckResult",
     "CircuitBreakerConfig",
     "CircuitBreakerError",
     "CircuitBreakerStats",
     "CircuitState",
     "Clock",
     "ConfigError",
+    "DependencyHealth",
+    "DependencyType",
     "EtaUnavailableReason",
     "Event",
     "EventKind",
     "FakeClock",
     "FileProcessingInfo",
     "FileStatus",
+    "HealthCheckConfig",
     "HealthCheckRow",
+    "HealthHistory",
+    "HealthManager",
+    "HealthResponse",
     "HealthSnapshotRow",
+    "HealthStatus",
     "InvalidTransitionError",
     "JournalStore",
     "KitError",
@@ -73,6 +91,7 @@ __all__ = [
     "MigrationStatus",
     "ProcessingRates",
     "RateConfig",
+    "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
     "RunRecord",
@@ -82,6 +101,7 @@ __all__ = [
     "UnknownFileError",
     "WorkItem",
     "WorkerRecord",
+    "health_manager",
     "open_store",
     "redact_url",
     "retry",

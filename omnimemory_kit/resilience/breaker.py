@@ -245,7 +245,13 @@ class AsyncCircuitBreaker:
             # Closed and untimed: no clock read, no allocation beyond the call itself.
             generation = self._generation
             try:
-                result = fn(*args, **kwargs)
+                # Skipping empty */** unpacking saves a few percent of the whole overhead.
+                if kwargs:
+                    result = fn(*args, **kwargs)
+                elif args:
+                    result = fn(*args)  # type: ignore[call-arg]
+                else:
+                    result = fn()  # type: ignore[call-arg]
                 # Checking the result's type is cheaper than inspect.iscoroutinefunction(fn) and also
                 # right for sync callables and for callables returning other awaitables.
                 if type(result) is CoroutineType or inspect.isawaitable(result):
@@ -314,10 +320,22 @@ class AsyncCircuitBreaker:
         if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
             getattr(func, "__call__", None)  # noqa: B004 - an object with an async __call__
         ):
+            breaker = self
 
             @functools.wraps(func)
             async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-                return await self.call(func, *args, **kwargs)
+                # call()'s fast path inlined: func is known to be async, and one coroutine is saved.
+                if breaker._fast:
+                    generation = breaker._generation
+                    try:
+                        result = await func(*args, **kwargs)
+                    except BaseException as exc:
+                        breaker._record_error(exc, generation, False, False)
+                        raise
+                    breaker._consecutive_failures = 0
+                    breaker._successes += 1
+                    return result
+                return await breaker._call_guarded(func, args, kwargs)
 
             return async_wrapper
 
@@ -462,7 +480,10 @@ class AsyncCircuitBreaker:
         Raises:
             ValueError: if it was not added.
         """
-        self._listeners.remove(listener)
+        try:
+            self._listeners.remove(listener)
+        except ValueError:
+            raise ValueError(f"{listener!r} is not a listener of circuit breaker {self._name!r}") from None
 
     def reset(self) -> None:
         """Close the breaker now and forget consecutive failures (lifetime totals are kept)."""

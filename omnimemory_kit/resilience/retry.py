@@ -234,10 +234,11 @@ class RetryPolicy(FrozenConfig):
 class Attempt:
     """One attempt in ``policy.attempts()``: a context manager that records how the block ended."""
 
-    __slots__ = ("_policy", "exception", "number")
+    __slots__ = ("_finished", "_policy", "exception", "number")
 
     def __init__(self, policy: RetryPolicy, number: int) -> None:
         self._policy = policy
+        self._finished = False
         self.number = number
         self.exception: BaseException | None = None
 
@@ -247,13 +248,19 @@ class Attempt:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool:
+        self._finished = True
         if exc is None or not self._policy.is_retryable(exc):
             return False
         self.exception = exc
         return True  # swallowed: the iterator decides between sleeping and RetryError
 
     def __repr__(self) -> str:
-        outcome = "running" if self.exception is None else type(self.exception).__name__
+        if not self._finished:
+            outcome = "running"
+        elif self.exception is None:
+            outcome = "done"
+        else:
+            outcome = f"failed with {type(self.exception).__name__}"
         return f"<Attempt {self.number} {outcome}>"
 
 

@@ -33,6 +33,7 @@ from typing import Any, Self
 from omnimemory_kit.events import Event, FileStatus
 
 __all__ = [
+    "EVENT_COLUMNS",
     "HealthCheckRow",
     "HealthSnapshotRow",
     "JournalStore",
@@ -44,6 +45,20 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 """The store schema version this code writes. A store with a higher version is refused."""
+
+EVENT_COLUMNS = (
+    "kind",
+    "at",
+    "path",
+    "size",
+    "batch_id",
+    "error_type",
+    "error_message",
+    "reason",
+    "worker_id",
+    "seq",
+)
+"""The order of the fields in a row from ``JournalStore.read_event_rows`` (``Event``'s own field order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +179,17 @@ class JournalStore(abc.ABC):
     def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
         """Yield the run's events with ``seq > after_seq`` in seq order (at most ``limit``)."""
 
+    def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
+        """Yield the run's events after ``after_seq`` as plain tuples in ``EVENT_COLUMNS`` order.
+
+        The fast path for reports over millions of events (``pandas.DataFrame.from_records(rows,
+        columns=EVENT_COLUMNS)``): no ``Event`` objects are built. ``kind`` is the stored string value.
+        Backends override this with a direct query; this default derives it from ``read_events``.
+        """
+        for e in self.read_events(run_id, after_seq):
+            yield (str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, e.error_message, e.reason,
+                   e.worker_id, e.seq)  # fmt: skip
+
     @abc.abstractmethod
     def last_seq(self, run_id: str) -> int:
         """Return the run's highest seq (0 when the journal is empty)."""
@@ -191,7 +217,10 @@ class JournalStore(abc.ABC):
 
     @abc.abstractmethod
     def leases(self, run_id: str) -> list[Lease]:
-        """Return the run's current leases (expired ones included until reclaimed)."""
+        """Return the run's current leases (expired ones included until reclaimed), oldest first.
+
+        Each lease's ``items`` are those it still holds in progress (finished ones drop out).
+        """
 
     @abc.abstractmethod
     def claim(self, run_id: str, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
@@ -199,7 +228,8 @@ class JournalStore(abc.ABC):
 
         Safe with concurrent claimers (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE`` on
         SQLite): no item is ever in two live leases. Appends BATCH_OPENED and one FILE_STARTED per item.
-        Returns None when no item is pending.
+        Returns None when no item is pending. A worker not registered yet is registered by its first claim
+        (host and pid parsed from ``host:pid:token``). The batch id is generated, unique in the run.
         """
 
     @abc.abstractmethod
@@ -217,16 +247,21 @@ class JournalStore(abc.ABC):
         Accepts FILE_SUCCEEDED, FILE_FAILED, FILE_SKIPPED and FILE_RETRIED (an attempt failed and will be
         retried: attempts + 1, still in progress) for items of this lease that are still in progress.
 
+        Terminal outcomes count towards the worker's ``items_done``.
+
         Raises:
             LeaseLostError: the lease expired or was reclaimed; nothing is recorded.
+            InvalidTransitionError: an event is of another kind, or names an item this lease does not hold
+                in progress; nothing is recorded.
         """
 
     @abc.abstractmethod
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         """End a lease: append ``events`` (e.g. BATCH_CLOSED), requeue its unfinished items.
 
-        Items still in progress under the lease go back to pending with FILE_INTERRUPTED.
-        Raises ``LeaseLostError`` if the lease is gone.
+        Items still in progress under the lease go back to pending with FILE_INTERRUPTED (appended before
+        ``events``). A lease that expired but was not reclaimed yet may still be released (nobody else can
+        hold its items). Raises ``LeaseLostError`` if the lease is gone (released or reclaimed).
         """
 
     @abc.abstractmethod
@@ -235,7 +270,8 @@ class JournalStore(abc.ABC):
 
         Their in-progress items go back to pending with FILE_INTERRUPTED events; also items in progress
         without any lease (recorded through ``append`` by a process that crashed) when ``worker_id`` is
-        None. Returns how many items were requeued.
+        None (so call that form only when no lease-less writer of the run is alive). Each reclaimed lease's
+        batch gets a BATCH_CLOSED event whose ``reason`` says why. Returns how many items were requeued.
         """
 
     # --- health history -----------------------------------------------------------------------------
@@ -248,7 +284,11 @@ class JournalStore(abc.ABC):
     def health_history(
         self, *, since: float | None = None, until: float | None = None, name: str | None = None
     ) -> list[tuple[HealthSnapshotRow, HealthCheckRow]]:
-        """Return (snapshot, check) pairs in time order, filtered by time range and check name."""
+        """Return (snapshot, check) pairs in time order, filtered by time range and check name.
+
+        ``since <= taken_at <= until`` (either bound optional). Each snapshot carries all its checks; the
+        pair's check is the one that matched ``name`` (every check when ``name`` is None).
+        """
 
     @abc.abstractmethod
     def prune_health(self, older_than: float) -> int:
