@@ -35,6 +35,10 @@ from omnimemory_kit.cli.migrate import migration_commands  # noqa: E402 - comman
 for _command in migration_commands():
     cli.add_command(_command)
 
+from omnimemory_kit.cli.report import report_command  # noqa: E402 - commands need the group above
+
+cli.add_command(report_command)
+
 
 def main() -> None:
     """Entry point of the console script."""

@@ -1,5 +1,8 @@
 """Helpers for code running inside a Jupyter kernel: the Plotly renderer, displays, and a sync facade.
 
+``run_sync`` (from ``omnimemory_kit.migration.sync``) is the sync facade: inside a running loop it runs
+the coroutine on a fresh loop in a worker thread, never patching the kernel's loop.
+
 The Plotly renderer is chosen on purpose. Under a kernel Plotly >= 6 defaults to ``plotly_mimetype``,
 whose output nbconvert drops (a report with no chart); ``notebook_connected`` needs a CDN (no chart
 offline). ``notebook`` inlines plotly.js once per notebook and renders offline, but each figure still
@@ -10,17 +13,16 @@ mimetype, and the same output still carries HTML that nbconvert keeps.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import html
 import os
-from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io._base_renderers import NotebookRenderer
+
+from omnimemory_kit.migration.sync import run_sync as run_sync
 
 __all__ = [
     "OFFLINE_RENDERER",
@@ -121,28 +123,3 @@ def show_table(frame: pd.DataFrame, *, empty: str = "Nothing to show.", max_rows
         return
     with pd.option_context("display.max_rows", max_rows, "display.max_colwidth", 120):
         display(frame)
-
-
-def run_sync(work: Coroutine[Any, Any, T] | Callable[[], Awaitable[T]], *, timeout: float | None = None) -> T:
-    """Run a coroutine to its end from synchronous code and return its result.
-
-    With no event loop running in this thread it uses ``asyncio.run``. Inside a running loop (a Jupyter
-    cell) it runs the coroutine on a fresh loop in a worker thread and waits for it, so the kernel's loop
-    is never patched or re-entered. Prefer ``await`` in notebooks; this is for code that cannot await.
-
-    Args:
-        work: a coroutine, or a callable returning an awaitable.
-        timeout: seconds to wait in the worker-thread case (None: wait until done).
-    """
-
-    async def main() -> T:
-        if isinstance(work, Coroutine):
-            return await work
-        return await work()
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="omnimemory-kit-sync") as pool:
-        return pool.submit(asyncio.run, main()).result(timeout=timeout)
