@@ -323,8 +323,6 @@ def _bucket_batches(batches: pd.DataFrame, max_points: int) -> pd.DataFrame:
             "last": grouped["batch_id"].last(),
         }
     )
-    finished = out["succeeded"] + out["failed"]
-    out["success_rate"] = (out["succeeded"] / finished.where(finished > 0)).astype("float64")
     out["label"] = [f"{_esc(a)} … {_esc(b)}" for a, b in zip(out["first"], out["last"], strict=True)]
     return out
 
@@ -346,9 +344,9 @@ def batches_figure(batches: pd.DataFrame | None, *, max_points: int = 300) -> go
         return empty_figure(title, "No batches yet: the run has not opened any batch.")
     data = _bucket_batches(batches.sort_values("opened_at"), max_points)
     x = _times(data["opened_at"])
-    rate = data["success_rate"].astype("float64")
-    # a rate stored as a fraction is shown as a percentage
-    rate_pct = rate * 100.0 if rate.dropna().le(1.0).all() else rate
+    # from the counts, so a batch with nothing finished yet shows no rate rather than 0%
+    finished = (data["succeeded"] + data["failed"] + data["skipped"]).astype("float64")
+    rate_pct = data["succeeded"] / finished.where(finished > 0) * 100.0
     custom = list(zip(data["label"], data["files"], data["failed"], data["skipped"], strict=True))
     fig = go.Figure()
     fig.add_trace(

@@ -64,8 +64,8 @@ class NotebookParams(BaseModel):
     def _check_store_url(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
-        if not value.lower().startswith(_STORE_SCHEMES):
-            raise ValueError("must be a sqlite:///path or postgresql://... URL")
+        if "://" in value and not value.lower().startswith(_STORE_SCHEMES):
+            raise ValueError("must be a file path, a sqlite:///path or a postgresql://... URL")
         return value
 
 
