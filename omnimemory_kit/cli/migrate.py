@@ -34,7 +34,7 @@ from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.runner import MigrationRunner
-from omnimemory_kit.migration.sources import source_from_spec
+from omnimemory_kit.migration.sources import ManifestSource, source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.resilience import RetryPolicy
@@ -142,6 +142,7 @@ class _ProgressBar:
             TimeElapsedColumn(),
             console=console,
             transient=False,
+            disable=not console.is_terminal,  # a bar in a log file is noise: the summary follows anyway
         )
         self.task: TaskID = self.progress.add_task(description, total=None, rate="", eta="")
 
@@ -245,6 +246,9 @@ def migrate_command(
     with _errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
         work = source_from_spec(source, pattern=pattern)
+        if isinstance(work, ManifestSource):
+            for _ in work:  # read it all once, so a bad row is reported before anything is written
+                pass
         fn = load_function(function_spec)
         store = _open(store_url)
     console = Console(stderr=True)
@@ -261,6 +265,7 @@ def migrate_command(
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
             )
+            _check_identity(store, runner)
             bar = _ProgressBar(console, runner.run_id)
             runner.on_progress = bar.update
             with bar.progress:
@@ -279,6 +284,18 @@ def migrate_command(
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
     sys.exit(_outcome_code(summary))
+
+
+def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
+    """Refuse a reused run id with another source or function before anything is shown or written."""
+    try:
+        record = store.get_run(runner.run_id)
+    except RunNotFoundError:
+        return
+    for field, given in (("source", runner.source.identity), ("function", runner.function_id)):
+        recorded = getattr(record, field)
+        if recorded and recorded != given:
+            raise RunMismatchError(runner.run_id, field, recorded, given)
 
 
 # --- status -------------------------------------------------------------------------------------------

@@ -261,6 +261,7 @@ class MigrationRunner:
         self._store_executor: ThreadPoolExecutor | None = None
         self._fn_executor: ThreadPoolExecutor | None = None
         self._tail_seq = 0  # touched only by the store thread
+        self._store_calls = 0  # store calls in flight
         self._inbox: deque[list[Event]] = deque()
         # Batch state.
         self._lease: Lease | None = None
@@ -284,6 +285,11 @@ class MigrationRunner:
     def paused(self) -> bool:
         """Return whether the runner is paused (no new items start)."""
         return self._paused
+
+    @property
+    def store_calls_in_flight(self) -> int:
+        """Return how many store calls are running on the store thread right now."""
+        return self._store_calls
 
     @property
     def running(self) -> bool:
@@ -485,8 +491,9 @@ class MigrationRunner:
         if counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS] == 0:
             return True
         if counts[FileStatus.PENDING] == 0:
-            # Someone else holds the rest: take back what expired, then wait a little before looking again.
-            await self._write(self.store.reclaim, self.run_id)
+            # Someone else holds the rest: take back what expired or whose worker died, then look again soon.
+            if await self._reclaim_dead_workers():
+                return False
             await self.clock.sleep(min(1.0, self.lease_seconds / 4))
         return False
 
@@ -764,7 +771,11 @@ class MigrationRunner:
         executor = self._store_executor
         assert executor is not None, "store calls happen inside a store session"
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(executor, lambda: fn(*args, **kwargs))
+        self._store_calls += 1
+        try:
+            return await loop.run_in_executor(executor, lambda: fn(*args, **kwargs))
+        finally:
+            self._store_calls -= 1
 
     async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store write on the store thread, then fold every newly committed event into the tracker."""
@@ -852,8 +863,9 @@ class MigrationRunner:
 
     def __repr__(self) -> str:
         summary = self.tracker.get_progress_summary()
+        state = "paused" if self._paused else self._status.value
         return (
-            f"<MigrationRunner {self.run_id!r} {self._status.value}{' paused' if self._paused else ''} "
+            f"<MigrationRunner {self.run_id!r} {state} "
             f"{summary.finished_files}/{summary.total_files} done in_flight={self._in_flight} "
             f"batch_size={self.batch_size} concurrency={self.concurrency}>"
         )

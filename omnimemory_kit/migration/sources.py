@@ -189,21 +189,28 @@ class ManifestSource:
                 raise self._bad(reader.line_num, str(exc)) from exc
 
     def _jsonl_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        with self._open() as handle:
-            line = 0
-            try:
-                for line, text in enumerate(handle, start=1):
-                    if not text.strip():
-                        continue
-                    try:
-                        row = json.loads(text)
-                    except json.JSONDecodeError as exc:
-                        raise self._bad(line, f"not valid JSON ({exc.msg})") from exc
-                    if not isinstance(row, dict):
-                        raise self._bad(line, "expected a JSON object with 'key' or 'path'")
-                    yield line, row
-            except UnicodeDecodeError as exc:
-                raise self._bad(line + 1, "not UTF-8 text") from exc
+        # Binary lines decoded one by one, so an encoding error names the right line.
+        try:
+            handle = self.manifest.open("rb")
+        except OSError as exc:
+            raise ConfigError(
+                f"manifest {str(self.manifest)!r} cannot be read: {exc.strerror or exc}"
+            ) from exc
+        with handle:
+            for line, raw in enumerate(handle, start=1):
+                try:
+                    text = raw.decode("utf-8-sig" if line == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    raise self._bad(line, "not UTF-8 text") from None
+                if not text.strip():
+                    continue
+                try:
+                    row = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise self._bad(line, f"not valid JSON ({exc.msg})") from exc
+                if not isinstance(row, dict):
+                    raise self._bad(line, "expected a JSON object with 'key' or 'path'")
+                yield line, row
 
     def _item(self, line: int, row: dict[str, Any]) -> MigrationItem:
         raw_key, raw_path = row.get("key"), row.get("path")

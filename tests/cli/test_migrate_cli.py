@@ -1,0 +1,288 @@
+"""``omnimemory-kit migrate``, ``status`` and ``demo``: outcomes, exit codes, one line per bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from omnimemory_kit.cli import cli
+from omnimemory_kit.events import EventKind, FileStatus
+from omnimemory_kit.store import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FUNCTIONS = """
+import time
+
+def ok(item):
+    return item.key
+
+def fail_bad(item):
+    if "bad" in item.key:
+        raise ValueError("bad input " + item.key)
+
+def slow(item):
+    time.sleep(0.02)
+"""
+
+
+@pytest.fixture
+def fns(tmp_path: Path) -> Path:
+    """A file of migration functions the commands load by path."""
+    path = tmp_path / "fns.py"
+    path.write_text(FUNCTIONS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A folder of 12 files, two of them named 'bad'."""
+    root = tmp_path / "tree"
+    for i in range(12):
+        name = f"bad_{i}.py" if i in (3, 7) else f"tool_{i}.py"
+        (root / f"pkg{i % 3}").mkdir(parents=True, exist_ok=True)
+        (root / f"pkg{i % 3}" / name).write_text(f"# tool {i}\n", encoding="utf-8")
+    return root
+
+
+def invoke(*args: str) -> Result:
+    """Run the CLI in-process."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def migrate(source: Path, function: str, store: Path, *extra: str) -> Result:
+    """Run ``migrate`` with a store and run id."""
+    return invoke(
+        "migrate", str(source), "--function", function, "--store", str(store), "--run-id", "r1", *extra
+    )
+
+
+def error_line(result: Result) -> str:
+    """Return stderr, asserting it is one line."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+class TestMigrate:
+    """A migration from the command line: summary, exit code, resume."""
+
+    def test_all_succeed_exit_0(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """Every item succeeds: the summary says so and the exit code is 0."""
+        result = migrate(tree, f"{fns}:ok", tmp_path / "j.db", "--batch-size", "5", "--concurrency", "3")
+        assert result.exit_code == 0, result.output
+        assert "12 total: 12 succeeded, 0 failed" in result.stdout
+        with open_store(tmp_path / "j.db") as store:
+            assert store.item_counts("r1")[FileStatus.SUCCEEDED] == 12
+
+    def test_failed_items_exit_1_and_resume_does_not_redo_work(
+        self, tree: Path, fns: Path, tmp_path: Path
+    ) -> None:
+        """Failed items give exit 1 with the error type; running again redoes nothing and still exits 1."""
+        first = migrate(tree, f"{fns}:fail_bad", tmp_path / "j.db", "--retries", "0")
+        assert first.exit_code == 1
+        assert "10 succeeded, 2 failed" in first.stdout
+        assert "ValueError x2" in first.stdout
+        again = migrate(tree, f"{fns}:fail_bad", tmp_path / "j.db", "--retries", "0")
+        assert again.exit_code == 1
+        with open_store(tmp_path / "j.db") as store:
+            succeeded = [e.path for e in store.read_events("r1") if e.kind is EventKind.FILE_SUCCEEDED]
+        assert len(succeeded) == len(set(succeeded)) == 10
+
+    def test_json_summary(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """--json prints the summary as JSON."""
+        result = migrate(tree, f"{fns}:ok", tmp_path / "j.db", "--json")
+        assert json.loads(result.stdout)["succeeded_files"] == 12
+
+    def test_manifest_source_with_module_function(self, tmp_path: Path) -> None:
+        """A JSONL manifest migrated by a module:function succeeds."""
+        manifest = tmp_path / "m.jsonl"
+        manifest.write_text("".join(json.dumps({"key": f"k{i}", "size": i}) + "\n" for i in range(5)))
+        result = migrate(manifest, "builtins:repr", tmp_path / "j.db")
+        assert result.exit_code == 0, result.output
+        assert "5 total: 5 succeeded" in result.stdout
+
+    def test_dry_run_writes_nothing(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """--dry-run exits 0, reports the pending items and records no run."""
+        result = migrate(tree, f"{fns}:fail_bad", tmp_path / "j.db", "--dry-run")
+        assert result.exit_code == 0
+        assert "12 item(s) would run" in result.stdout
+        with open_store(tmp_path / "j.db") as store:
+            assert store.list_runs() == []
+
+    def test_default_run_id_is_stable(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """Without --run-id the same command twice uses the same run (the second has nothing to do)."""
+        args = ("migrate", str(tree), "--function", f"{fns}:ok", "--store", str(tmp_path / "j.db"))
+        assert invoke(*args).exit_code == 0
+        assert invoke(*args).exit_code == 0
+        with open_store(tmp_path / "j.db") as store:
+            (run,) = store.list_runs()
+            assert run.run_id.startswith("tree-")
+
+
+class TestBadInput:
+    """Each bad input: one line on stderr, a non-zero exit, nothing recorded lost."""
+
+    def test_nonexistent_source(self, fns: Path, tmp_path: Path) -> None:
+        """A missing source exits 2 naming it."""
+        result = migrate(tmp_path / "missing", f"{fns}:ok", tmp_path / "j.db")
+        assert result.exit_code == 2
+        assert "missing" in error_line(result)
+        assert not (tmp_path / "j.db").exists()
+
+    def test_unreadable_manifest(self, fns: Path, tmp_path: Path) -> None:
+        """A manifest that is not UTF-8 exits 2 naming the file and line, before a run is recorded."""
+        manifest = tmp_path / "m.jsonl"
+        manifest.write_bytes(b'{"key": "a"}\n\xff\n')
+        result = migrate(manifest, f"{fns}:ok", tmp_path / "j.db")
+        assert result.exit_code == 2
+        assert "line 2: not UTF-8" in error_line(result)
+
+    @pytest.mark.parametrize(
+        ("function", "message"),
+        [
+            ("nocolon", "is not of the form"),
+            ("no_such_mod_q:f", "no module named"),
+            ("os:sep", "not callable"),
+        ],
+    )
+    def test_bad_function(self, tree: Path, tmp_path: Path, function: str, message: str) -> None:
+        """A bad module:function exits 2 saying what is wrong."""
+        result = migrate(tree, function, tmp_path / "j.db")
+        assert result.exit_code == 2
+        assert message in error_line(result)
+
+    @pytest.mark.parametrize(
+        ("option", "value"),
+        [("--batch-size", "0"), ("--batch-size", "-5"), ("--concurrency", "0"), ("--concurrency", "-1")],
+    )
+    def test_zero_or_negative_numbers(
+        self, tree: Path, fns: Path, tmp_path: Path, option: str, value: str
+    ) -> None:
+        """Zero or negative batch size or concurrency exits 2 naming the option."""
+        result = migrate(tree, f"{fns}:ok", tmp_path / "j.db", option, value)
+        assert result.exit_code == 2
+        assert option in error_line(result)
+
+    @pytest.mark.parametrize("folder", ["missing-folder", "/proc"])
+    def test_store_in_missing_or_unwritable_folder(
+        self, tree: Path, fns: Path, tmp_path: Path, folder: str
+    ) -> None:
+        """A store path whose folder is missing or unwritable exits 3 (store unavailable) naming it."""
+        store = tmp_path / folder / "j.db" if not folder.startswith("/") else Path(folder) / "j.db"
+        result = migrate(tree, f"{fns}:ok", store)
+        assert result.exit_code == 3
+        assert str(store.parent) in error_line(result)
+
+    def test_file_that_is_not_a_store(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """A store path naming a file that is not SQLite exits 2 and leaves the file untouched."""
+        junk = tmp_path / "notes.db"
+        junk.write_bytes(b"these are my notes, not a database\n" * 10)
+        before = junk.read_bytes()
+        result = migrate(tree, f"{fns}:ok", junk)
+        assert result.exit_code == 2
+        assert "notes.db" in error_line(result)
+        assert junk.read_bytes() == before
+
+    def test_run_id_reused_with_another_source(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """Reusing a run id with another source exits 2; the recorded run is intact."""
+        assert migrate(tree, f"{fns}:ok", tmp_path / "j.db").exit_code == 0
+        other = tmp_path / "other"
+        other.mkdir()
+        result = migrate(other, f"{fns}:ok", tmp_path / "j.db")
+        assert result.exit_code == 2
+        assert "r1" in error_line(result)
+        with open_store(tmp_path / "j.db") as store:
+            assert store.item_counts("r1")[FileStatus.SUCCEEDED] == 12
+
+
+class TestStatus:
+    """``status`` replays a run without writing."""
+
+    def test_status_text_and_json(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """status prints the summary and workers; --json gives the same counts as JSON."""
+        migrate(tree, f"{fns}:fail_bad", tmp_path / "j.db", "--retries", "0")
+        text = invoke("status", "r1", "--store", str(tmp_path / "j.db"))
+        assert text.exit_code == 0
+        assert "10 succeeded, 2 failed" in text.stdout
+        assert "worker" in text.stdout
+        data = json.loads(invoke("status", "r1", "--store", str(tmp_path / "j.db"), "--json").stdout)
+        assert (data["succeeded_files"], data["failed_files"]) == (10, 2)
+
+    def test_unknown_run_and_missing_store(self, tmp_path: Path) -> None:
+        """An unknown run exits 2; a store that does not exist exits 3 and is not created."""
+        with open_store(tmp_path / "j.db"):
+            pass
+        assert invoke("status", "nope", "--store", str(tmp_path / "j.db")).exit_code == 2
+        missing = invoke("status", "nope", "--store", str(tmp_path / "none.db"))
+        assert missing.exit_code == 3
+        assert not (tmp_path / "none.db").exists()
+
+
+class TestDemo:
+    """``demo`` generates and migrates the sample."""
+
+    def test_demo_migrates_the_sample(self, tmp_path: Path) -> None:
+        """The demo exits 0 with 272 succeeded, 1 failed (SyntaxError), 1 skipped."""
+        result = invoke("demo", "--out", str(tmp_path / "demo"))
+        assert result.exit_code == 0, result.output
+        assert "274 total: 272 succeeded, 1 failed, 1 skipped" in result.stdout
+        assert "SyntaxError x1" in result.stdout
+        assert (tmp_path / "demo" / "migrated" / "manifest.jsonl").exists()
+
+
+class TestInterrupt:
+    """Ctrl-C stops cleanly with exit 130 and the same command resumes."""
+
+    @pytest.mark.slow
+    def test_sigint_then_resume(self, tmp_path: Path, fns: Path) -> None:
+        """SIGINT mid-run exits 130 with nothing acknowledged lost; re-running finishes each item once."""
+        root = tmp_path / "many"
+        root.mkdir()
+        for i in range(150):
+            (root / f"f{i:03d}.py").write_text("x")
+        store_path = tmp_path / "j.db"
+        cmd = [sys.executable, "-m", "omnimemory_kit", "migrate", str(root), "--function", f"{fns}:slow"]
+        cmd += ["--store", str(store_path), "--run-id", "int", "--batch-size", "10", "--concurrency", "2"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(600):  # bounded: at most ~30 s of polling
+                try:
+                    proc.wait(timeout=0.05)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if store_path.exists() and _succeeded(store_path) >= 10:
+                    break
+            assert proc.poll() is None, proc.communicate()
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+        assert proc.returncode == 130, stderr
+        assert "interrupted" in stderr
+        with open_store(store_path) as store:
+            counts = store.item_counts("int")
+            assert counts[FileStatus.IN_PROGRESS] == 0
+            assert 10 <= counts[FileStatus.SUCCEEDED] < 150
+        finish = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert finish.returncode == 0, finish.stderr
+        with open_store(store_path) as store:
+            succeeded = [e.path for e in store.read_events("int") if e.kind is EventKind.FILE_SUCCEEDED]
+        assert len(succeeded) == len(set(succeeded)) == 150
+
+
+def _succeeded(store_path: Path) -> int:
+    try:
+        with open_store(store_path, create=False) as store:
+            return store.item_counts("int")[FileStatus.SUCCEEDED]
+    except Exception:
+        return 0

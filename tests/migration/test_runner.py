@@ -1,0 +1,501 @@
+"""MigrationRunner against the real SQLite journal, with a fake clock: nothing here sleeps for real."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.errors import ConfigError, MigrationError, RunMismatchError
+from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationStatus
+from omnimemory_kit.migration.runner import MigrationRunner, SkipItem
+from omnimemory_kit.migration.sources import IterableSource, MigrationItem
+from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, RetryPolicy
+from omnimemory_kit.store import JournalStore, open_store
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FakeClock) -> Iterator[JournalStore]:
+    """A real SQLite journal in a temporary folder, stamped by the fake clock."""
+    journal = open_store(tmp_path / "journal.db", clock=clock)
+    yield journal
+    journal.close()
+
+
+def keys(n: int) -> list[str]:
+    """Return n item keys."""
+    return [f"item-{i:04d}" for i in range(n)]
+
+
+async def ok(item: MigrationItem) -> None:
+    """Succeed at once."""
+
+
+async def drive(runner: MigrationRunner, clock: FakeClock, work: Awaitable[T], *, step: float = 0.25) -> T:
+    """Await ``work`` while moving the fake clock forward whenever the runner waits only on the clock."""
+    task = asyncio.ensure_future(work)
+    for _ in range(200_000):
+        for _ in range(3):
+            await asyncio.sleep(0)
+        if task.done():
+            return task.result()
+        if runner.store_calls_in_flight == 0 and clock.pending_timers:
+            clock.advance(step)
+    task.cancel()
+    raise AssertionError("the run did not finish")
+
+
+def journal(store: JournalStore, run_id: str, kind: EventKind | None = None) -> list[Event]:
+    """Return the run's events (of one kind); none while the run does not exist yet."""
+    if run_id not in {run.run_id for run in store.list_runs()}:
+        return []
+    return [e for e in store.read_events(run_id) if kind is None or e.kind is kind]
+
+
+def make(
+    store: JournalStore, clock: FakeClock, fn: Callable[[MigrationItem], Any], n: int = 10, **kw: Any
+) -> MigrationRunner:
+    """Build a runner over n keys with test-friendly defaults."""
+    kw.setdefault("retry", RetryPolicy(max_attempts=1))
+    return MigrationRunner(store, kw.pop("run_id", "run"), IterableSource(keys(n)), fn, clock=clock, **kw)
+
+
+class TestConfiguration:
+    """Every argument is validated up front with a message naming it."""
+
+    @pytest.mark.parametrize(
+        ("option", "value"),
+        [
+            ("batch_size", 0),
+            ("batch_size", -3),
+            ("concurrency", 0),
+            ("concurrency", 1.5),
+            ("item_timeout", 0),
+            ("item_timeout", float("nan")),
+            ("lease_seconds", -1),
+            ("max_requeues", -1),
+            ("flush_size", 0),
+            ("retry", 3),
+            ("breaker", "open"),
+            ("priority", "urgent"),
+        ],
+    )
+    def test_bad_option_is_a_config_error_naming_it(
+        self, store: JournalStore, clock: FakeClock, option: str, value: object
+    ) -> None:
+        """A bad option raises ConfigError whose message names the option."""
+        with pytest.raises(ConfigError, match=option):
+            MigrationRunner(store, "r", ["a"], ok, clock=clock, **{option: value})
+
+    def test_bad_run_id_store_and_function_are_refused(self, store: JournalStore, clock: FakeClock) -> None:
+        """An empty run id, a non-store and a non-callable function are each a ConfigError."""
+        with pytest.raises(ConfigError, match="run_id"):
+            MigrationRunner(store, "", ["a"], ok)
+        with pytest.raises(ConfigError, match="store"):
+            MigrationRunner("sqlite:///x.db", "r", ["a"], ok)  # type: ignore[arg-type]
+        with pytest.raises(ConfigError, match="migrate_fn"):
+            MigrationRunner(store, "r", ["a"], "not a function")  # type: ignore[arg-type]
+
+    def test_source_path_that_does_not_exist_is_refused(self, store: JournalStore, tmp_path: Path) -> None:
+        """A source given as a missing path is a ConfigError naming it."""
+        with pytest.raises(ConfigError, match="nowhere"):
+            MigrationRunner(store, "r", tmp_path / "nowhere", ok)
+
+
+class TestRunToCompletion:
+    """A run migrates every item once, in leased batches, and the tracker mirrors the journal."""
+
+    async def test_every_item_succeeds_in_batches(self, store: JournalStore, clock: FakeClock) -> None:
+        """25 items with batch size 10 run in 3 batches and all succeed exactly once."""
+        seen: list[str] = []
+
+        async def record(item: MigrationItem) -> None:
+            seen.append(item.key)
+
+        runner = make(store, clock, record, 25, batch_size=10)
+        summary = await drive(runner, clock, runner.run())
+        assert sorted(seen) == keys(25)
+        assert summary.status is MigrationStatus.COMPLETED
+        assert (summary.total_files, summary.succeeded_files, summary.pending_files) == (25, 25, 0)
+        assert len(journal(store, "run", EventKind.BATCH_OPENED)) == 3
+        assert len(journal(store, "run", EventKind.BATCH_CLOSED)) == 3
+        assert store.item_counts("run")[FileStatus.SUCCEEDED] == 25
+        assert [e.kind for e in journal(store, "run")][-1] is EventKind.RUN_COMPLETED
+
+    async def test_sync_function_runs_off_the_loop_thread(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A sync migration function runs in a worker thread, never on the event loop's thread."""
+        threads: set[int] = set()
+
+        def record(item: MigrationItem) -> str:
+            threads.add(threading.get_ident())
+            return item.key
+
+        runner = make(store, clock, record, 6, concurrency=2)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 6
+        assert threading.get_ident() not in threads
+
+    async def test_concurrency_limit_is_respected(self, store: JournalStore, clock: FakeClock) -> None:
+        """With concurrency 3 no more than 3 items are ever in flight, and 3 are at some point."""
+        in_flight = 0
+        peak = 0
+
+        async def slow(item: MigrationItem) -> None:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await clock.sleep(1)
+            in_flight -= 1
+
+        runner = make(store, clock, slow, 12, batch_size=12, concurrency=3)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 12
+        assert peak == 3
+
+    async def test_skip_item_is_journaled_with_its_reason(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A function raising SkipItem ends the item skipped with the reason, not failed."""
+
+        async def skip_odd(item: MigrationItem) -> None:
+            if int(item.key[-1]) % 2:
+                raise SkipItem("odd one out")
+
+        runner = make(store, clock, skip_odd, 10)
+        summary = await drive(runner, clock, runner.run())
+        assert (summary.succeeded_files, summary.skipped_files, summary.failed_files) == (5, 5, 0)
+        assert {e.reason for e in journal(store, "run", EventKind.FILE_SKIPPED)} == {"odd one out"}
+
+    async def test_progress_callback_gets_summaries(self, store: JournalStore, clock: FakeClock) -> None:
+        """on_progress (async here) receives summaries, at least one per batch, ending at 100 %."""
+        seen: list[float] = []
+
+        async def progress(summary: Any) -> None:
+            seen.append(summary.completion_percentage)
+
+        runner = make(store, clock, ok, 30, batch_size=10, on_progress=progress)
+        await drive(runner, clock, runner.run())
+        assert len(seen) >= 3
+        assert seen[-1] == 100.0
+        assert seen == sorted(seen)
+
+    async def test_running_twice_at_once_is_refused(self, store: JournalStore, clock: FakeClock) -> None:
+        """A second run() while the first is running raises MigrationError."""
+        gate = asyncio.Event()
+
+        async def wait(item: MigrationItem) -> None:
+            await gate.wait()
+
+        runner = make(store, clock, wait, 2)
+        first = asyncio.ensure_future(runner.run())
+        while not runner.running:
+            await asyncio.sleep(0)
+        with pytest.raises(MigrationError, match="already running"):
+            await runner.run()
+        gate.set()
+        await drive(runner, clock, first)
+
+
+class TestTimeoutsAndRetries:
+    """Per-item timeouts and retries with backoff, each failed attempt journaled."""
+
+    async def test_item_timeout_fails_the_attempt(self, store: JournalStore, clock: FakeClock) -> None:
+        """An attempt longer than item_timeout fails with TimeoutError and says after how long."""
+
+        async def stuck(item: MigrationItem) -> None:
+            await clock.sleep(60)
+
+        runner = make(store, clock, stuck, 2, item_timeout=1.5)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.failed_files == 2
+        assert summary.errors_by_type == {"TimeoutError": 2}
+        failed = journal(store, "run", EventKind.FILE_FAILED)
+        assert {e.error_message for e in failed} == {"timed out after 1.5s"}
+        assert clock.monotonic() < 60
+
+    async def test_retry_then_success(self, store: JournalStore, clock: FakeClock) -> None:
+        """Two failed attempts are journaled FILE_RETRIED after backoff sleeps, then the item succeeds."""
+        calls: Counter[str] = Counter()
+
+        async def flaky(item: MigrationItem) -> None:
+            calls[item.key] += 1
+            if calls[item.key] < 3:
+                raise ConnectionError("target busy")
+
+        policy = RetryPolicy(max_attempts=3, base_delay=2.0, max_delay=10.0, jitter="none")
+        runner = make(store, clock, flaky, 1, retry=policy)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 1
+        retried = journal(store, "run", EventKind.FILE_RETRIED)
+        assert [(e.error_type, e.error_message) for e in retried] == [("ConnectionError", "target busy")] * 2
+        assert [s for s in clock.sleeps if s in (2.0, 4.0)] == [2.0, 4.0]
+        assert summary.retry_count == 2
+
+    async def test_final_failure_after_attempts_run_out(self, store: JournalStore, clock: FakeClock) -> None:
+        """An item failing every attempt ends FILE_FAILED with its real exception type."""
+
+        async def broken(item: MigrationItem) -> None:
+            raise ValueError(f"cannot parse {item.key}")
+
+        runner = make(
+            store, clock, broken, 3, retry=RetryPolicy(max_attempts=2, base_delay=0.1, jitter="none")
+        )
+        summary = await drive(runner, clock, runner.run())
+        assert (summary.failed_files, summary.success_rate, summary.completion_percentage) == (3, 0.0, 100.0)
+        assert summary.errors_by_type == {"ValueError": 3}
+        assert len(journal(store, "run", EventKind.FILE_RETRIED)) == 3
+
+    async def test_errors_the_policy_does_not_retry_fail_at_once(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """An exception outside retry_on fails the item on its first attempt."""
+        calls = 0
+
+        async def bad(item: MigrationItem) -> None:
+            nonlocal calls
+            calls += 1
+            raise KeyError("missing")
+
+        policy = RetryPolicy(max_attempts=5, retry_on=(ConnectionError,))
+        runner = make(store, clock, bad, 1, retry=policy)
+        summary = await drive(runner, clock, runner.run())
+        assert (calls, summary.failed_files) == (1, 1)
+        assert journal(store, "run", EventKind.FILE_RETRIED) == []
+
+
+class TestBreaker:
+    """While the breaker is open items wait instead of burning attempts, and that time is journaled."""
+
+    async def test_open_breaker_makes_items_wait(self, store: JournalStore, clock: FakeClock) -> None:
+        """After the target fails twice the breaker opens; the next item waits out recovery, then succeeds."""
+        calls: list[tuple[str, float]] = []
+
+        async def target(item: MigrationItem) -> None:
+            calls.append((item.key, clock.monotonic()))
+            if len(calls) <= 2:
+                raise ConnectionError("down")
+
+        config = CircuitBreakerConfig(failure_threshold=2, recovery_timeout=10.0)
+        policy = RetryPolicy(max_attempts=2, base_delay=0.1, jitter="none")
+        runner = make(store, clock, target, 4, concurrency=1, retry=policy, breaker=config)
+        summary = await drive(runner, clock, runner.run())
+        assert (summary.failed_files, summary.succeeded_files) == (1, 3)
+        # item-0000 used its 2 attempts; item-0001's first call came only after the recovery timeout.
+        assert [key for key, _ in calls] == ["item-0000", "item-0000", "item-0001", "item-0002", "item-0003"]
+        assert calls[2][1] - calls[1][1] >= 10.0
+        assert [e.path for e in journal(store, "run", EventKind.FILE_RETRIED)] == ["item-0000"]
+        kinds = [e.kind for e in journal(store, "run") if e.kind.value.startswith("breaker")]
+        assert kinds == [EventKind.BREAKER_OPENED, EventKind.BREAKER_CLOSED]
+        assert summary.breaker_open_seconds >= 9.5
+
+    async def test_breaker_instance_is_used_as_given(self, store: JournalStore, clock: FakeClock) -> None:
+        """A ready AsyncCircuitBreaker is called for every attempt and a skip does not count as a failure."""
+        breaker = AsyncCircuitBreaker("target", CircuitBreakerConfig(failure_threshold=1), clock=clock)
+
+        async def skip(item: MigrationItem) -> None:
+            raise SkipItem("nothing to do")
+
+        runner = make(store, clock, skip, 3, breaker=breaker)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.skipped_files == 3
+        assert breaker.stats().success_count == 3
+        assert breaker.state == "closed"
+
+
+class TestControls:
+    """pause, resume, step, cancel and retry_failed, each journaled."""
+
+    async def test_pause_before_run_then_resume(self, store: JournalStore, clock: FakeClock) -> None:
+        """A runner paused before run() prepares, journals RUN_PAUSED and starts nothing until resumed."""
+        calls = 0
+
+        async def count(item: MigrationItem) -> None:
+            nonlocal calls
+            calls += 1
+
+        runner = make(store, clock, count, 5)
+        runner.pause()
+        task = asyncio.ensure_future(runner.run())
+        while runner.summary().status is not MigrationStatus.PAUSED:
+            await asyncio.sleep(0)
+        assert calls == 0
+        assert len(journal(store, "run", EventKind.RUN_PAUSED)) == 1
+        runner.resume()
+        summary = await drive(runner, clock, task)
+        assert (calls, summary.status) == (5, MigrationStatus.COMPLETED)
+        assert len(journal(store, "run", EventKind.RUN_RESUMED)) == 1
+
+    async def test_step_runs_exactly_one_batch(self, store: JournalStore, clock: FakeClock) -> None:
+        """step() runs one batch and pauses; repeated steps advance batch by batch; run() finishes."""
+        runner = make(store, clock, ok, 10, batch_size=4)
+        first = await drive(runner, clock, runner.step())
+        assert (first.succeeded_files, first.status) == (4, MigrationStatus.PAUSED)
+        second = await drive(runner, clock, runner.step())
+        assert second.succeeded_files == 8
+        runner.resume()
+        final = await drive(runner, clock, runner.run())
+        assert (final.succeeded_files, final.status) == (10, MigrationStatus.COMPLETED)
+
+    async def test_step_while_run_is_paused(self, store: JournalStore, clock: FakeClock) -> None:
+        """With run() paused in the background, step() lets exactly one more batch through."""
+        runner = make(store, clock, ok, 9, batch_size=3)
+        runner.pause()
+        task = asyncio.ensure_future(runner.run())
+        while runner.summary().status is not MigrationStatus.PAUSED:
+            await asyncio.sleep(0)
+        stepped = await drive(runner, clock, runner.step())
+        assert stepped.succeeded_files == 3
+        assert runner.paused
+        runner.resume()
+        final = await drive(runner, clock, task)
+        assert final.succeeded_files == 9
+
+    async def test_cancel_keeps_done_work_and_requeues_the_rest(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """cancel() finishes in-flight items, journals RUN_CANCELLED; a later run does only the rest."""
+        done: Counter[str] = Counter()
+        runner: MigrationRunner
+
+        async def work(item: MigrationItem) -> None:
+            await clock.sleep(1)
+            done[item.key] += 1
+            if sum(done.values()) == 3:
+                runner.cancel()
+
+        runner = make(store, clock, work, 20, batch_size=10, concurrency=2)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.status is MigrationStatus.CANCELLED
+        assert 3 <= summary.succeeded_files < 20
+        assert summary.in_progress_files == 0
+        assert journal(store, "run")[-1].kind is EventKind.RUN_CANCELLED
+        again = make(store, clock, work, 20, batch_size=10, concurrency=2)
+        final = await drive(again, clock, again.run())
+        assert final.succeeded_files == 20
+        assert set(done.values()) == {1}
+
+    async def test_retry_failed_requeues_failed_items(self, store: JournalStore, clock: FakeClock) -> None:
+        """retry_failed() requeues the failed items, and the next run() migrates them."""
+        healthy = False
+
+        async def target(item: MigrationItem) -> None:
+            if not healthy and item.key.endswith(("1", "2")):
+                raise OSError("disk full")
+
+        runner = make(store, clock, target, 10, max_requeues=1)
+        first = await drive(runner, clock, runner.run())
+        assert first.failed_files == 2
+        healthy = True
+        assert await drive(runner, clock, runner.retry_failed()) == 2
+        final = await drive(runner, clock, runner.run())
+        assert (final.succeeded_files, final.failed_files, final.status) == (10, 0, MigrationStatus.COMPLETED)
+        assert final.requeued_count == 2
+
+    async def test_retry_failed_is_bounded(self, store: JournalStore, clock: FakeClock) -> None:
+        """An item requeued max_requeues times is left failed by retry_failed()."""
+
+        async def broken(item: MigrationItem) -> None:
+            raise OSError("still broken")
+
+        runner = make(store, clock, broken, 1, max_requeues=1)
+        await drive(runner, clock, runner.run())
+        assert await drive(runner, clock, runner.retry_failed()) == 1
+        await drive(runner, clock, runner.run())
+        assert await drive(runner, clock, runner.retry_failed()) == 0
+
+
+class TestDryRun:
+    """A dry run writes nothing and calls nothing, yet reports what a real run would face."""
+
+    async def test_dry_run_writes_nothing(self, store: JournalStore, clock: FakeClock) -> None:
+        """The function is never called, no run is created, and every item shows as pending."""
+        calls = 0
+
+        async def count(item: MigrationItem) -> None:
+            nonlocal calls
+            calls += 1
+
+        runner = make(store, clock, count, 7, dry_run=True)
+        summary = await drive(runner, clock, runner.run())
+        assert (calls, summary.total_files, summary.pending_files) == (0, 7, 7)
+        assert store.list_runs() == []
+
+    async def test_dry_run_of_a_started_run_counts_only_new_work(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """Against an existing run, items already done keep their state and only new ones are pending."""
+        runner = MigrationRunner(store, "run", IterableSource(keys(4)), ok, clock=clock, function_id="f")
+        await drive(runner, clock, runner.run())
+        before = store.last_seq("run")
+        dry = MigrationRunner(
+            store, "run", IterableSource(keys(6)), ok, clock=clock, function_id="f", dry_run=True
+        )
+        summary = await drive(dry, clock, dry.run())
+        assert (summary.succeeded_files, summary.pending_files) == (4, 2)
+        assert store.last_seq("run") == before
+
+    async def test_dry_run_checks_the_run_identity(self, store: JournalStore, clock: FakeClock) -> None:
+        """A dry run with a different source than the recorded run raises RunMismatchError."""
+        runner = make(store, clock, ok, 2)
+        await drive(runner, clock, runner.run())
+        dry = MigrationRunner(
+            store, "run", IterableSource(keys(2), name="other"), ok, clock=clock, dry_run=True
+        )
+        with pytest.raises(RunMismatchError, match="source"):
+            await drive(dry, clock, dry.run())
+
+
+class TestResume:
+    """Running again with the same run id continues where the last run stopped."""
+
+    async def test_resume_after_partial_run(self, store: JournalStore, clock: FakeClock) -> None:
+        """A new runner on a half-done run migrates only the rest; each item succeeds exactly once."""
+        done: Counter[str] = Counter()
+
+        async def work(item: MigrationItem) -> None:
+            done[item.key] += 1
+
+        first = make(store, clock, work, 12, batch_size=5)
+        await drive(first, clock, first.step())
+        second = make(store, clock, work, 12, batch_size=5)
+        summary = await drive(second, clock, second.run())
+        assert summary.succeeded_files == 12
+        assert sorted(done) == keys(12)
+        assert set(done.values()) == {1}
+        assert len(journal(store, "run", EventKind.FILE_ADDED)) == 12
+
+    async def test_items_of_a_dead_worker_are_reclaimed(self, store: JournalStore, clock: FakeClock) -> None:
+        """Items leased by a worker whose process is gone go back to pending (interrupted) and run."""
+        runner = make(store, clock, ok, 6, batch_size=6)
+        await drive(runner, clock, runner.step())  # creates the run and adds the items
+        # A worker on this host whose process no longer exists claims the remaining items ... and dies.
+        more = make(store, clock, ok, 9, batch_size=6)
+        await drive(more, clock, more.retry_failed())  # adds the 3 new items, runs nothing
+        dead = f"{runner.host}:999999999:dead"
+        store.register_worker("run", dead, host=runner.host, pid=999999999)
+        lease = store.claim("run", dead, 10, 3600)
+        assert lease is not None
+        assert len(lease.items) == 3
+        final = await drive(more, clock, more.run())
+        assert (final.succeeded_files, final.in_progress_files) == (9, 0)
+        assert final.interrupted_count == 3
+
+    async def test_reusing_a_run_id_with_another_source_is_refused(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A run id created with one source cannot be run with another: RunMismatchError."""
+        first = make(store, clock, ok, 2)
+        await drive(first, clock, first.run())
+        other = MigrationRunner(store, "run", IterableSource(["x"], name="elsewhere"), ok, clock=clock)
+        with pytest.raises(RunMismatchError):
+            await drive(other, clock, other.run())

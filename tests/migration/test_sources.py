@@ -1,0 +1,196 @@
+"""Work-item sources (directory, manifest, iterable) and the migration function loader."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.migration.loader import function_identity, load_function
+from omnimemory_kit.migration.sources import (
+    DirectorySource,
+    IterableSource,
+    ManifestSource,
+    MigrationItem,
+    WorkSource,
+    source_from_spec,
+)
+from omnimemory_kit.store import WorkItem
+
+
+def write(path: Path, text: str = "x") -> Path:
+    """Write a file, creating its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestDirectorySource:
+    """A directory glob: relative posix keys, sorted, sizes from stat."""
+
+    def test_keys_are_relative_sorted_and_sized(self, tmp_path: Path) -> None:
+        """Nested matching files come back sorted by relative key with their sizes; others are ignored."""
+        write(tmp_path / "b" / "two.py", "22")
+        write(tmp_path / "a" / "deep" / "one.py", "1")
+        write(tmp_path / "outil_données.py", "ééé")
+        write(tmp_path / "notes.txt", "ignored")
+        (tmp_path / "folder.py").mkdir()
+        items = list(DirectorySource(tmp_path))
+        assert [i.key for i in items] == ["a/deep/one.py", "b/two.py", "outil_données.py"]
+        assert [i.size for i in items] == [1, 2, 6]
+        assert items[0].path == tmp_path / "a" / "deep" / "one.py"
+
+    def test_resolve_finds_the_file_behind_a_key(self, tmp_path: Path) -> None:
+        """A journaled key resolves back to the file under the root (as a resumed run needs)."""
+        source = DirectorySource(tmp_path, "*.csv")
+        item = source.resolve(WorkItem("x/y.csv", 5))
+        assert item == MigrationItem("x/y.csv", 5, tmp_path.resolve() / "x" / "y.csv")
+
+    def test_identity_names_root_and_pattern(self, tmp_path: Path) -> None:
+        """The identity changes with the pattern, so a run cannot silently switch what it migrates."""
+        assert DirectorySource(tmp_path).identity != DirectorySource(tmp_path, "*.txt").identity
+        assert str(tmp_path.resolve()) in DirectorySource(tmp_path).identity
+
+    def test_missing_or_wrong_root_is_refused(self, tmp_path: Path) -> None:
+        """A missing root, a file as root and an absolute pattern are ConfigErrors naming the problem."""
+        with pytest.raises(ConfigError, match="does not exist"):
+            DirectorySource(tmp_path / "missing")
+        with pytest.raises(ConfigError, match="not a directory"):
+            DirectorySource(write(tmp_path / "f.py"))
+        with pytest.raises(ConfigError, match="relative pattern"):
+            DirectorySource(tmp_path, "/abs/*.py")
+
+
+class TestManifestSource:
+    """CSV and JSONL manifests: keys, paths relative to the manifest, sizes, and errors with line numbers."""
+
+    def test_csv_with_key_path_and_size(self, tmp_path: Path) -> None:
+        """CSV rows become items in file order; relative paths resolve against the manifest folder."""
+        manifest = write(tmp_path / "m.csv", "key,path,size\nk1,data/a.py,10\nk2,,\n")
+        items = list(ManifestSource(manifest))
+        assert items == [MigrationItem("k1", 10, tmp_path / "data" / "a.py"), MigrationItem("k2", 0, None)]
+
+    def test_csv_without_size_reads_it_from_the_file(self, tmp_path: Path) -> None:
+        """A path-only CSV uses the path as key and the file's size."""
+        write(tmp_path / "a.py", "12345")
+        manifest = write(tmp_path / "m.csv", "path\na.py\n")
+        (item,) = ManifestSource(manifest)
+        assert (item.key, item.size) == ("a.py", 5)
+
+    def test_jsonl_rows_and_blank_lines(self, tmp_path: Path) -> None:
+        """JSONL objects with key/path/size become items; blank lines are ignored."""
+        rows = [{"key": "a", "size": 3}, {"path": str(tmp_path / "b.py"), "size": 4}]
+        manifest = write(tmp_path / "m.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n\n")
+        source = ManifestSource(manifest)
+        assert [(i.key, i.size) for i in source] == [("a", 3), (str(tmp_path / "b.py"), 4)]
+        assert source.resolve(WorkItem(str(tmp_path / "b.py"), 4)).path == tmp_path / "b.py"
+
+    @pytest.mark.parametrize(
+        ("name", "text", "message"),
+        [
+            ("m.csv", "key,size\na,1\nb,lots\n", "line 3: size 'lots'"),
+            ("m.csv", "key,size\na,-1\n", "line 2: size -1 is negative"),
+            ("m.csv", "name,size\na,1\n", "line 1: the header needs a 'key' or 'path'"),
+            ("m.csv", "key,path\n,\n", "line 2: needs a non-empty 'key' or 'path'"),
+            ("m.jsonl", '{"key": "a"}\n{"key": \n', "line 2: not valid JSON"),
+            ("m.jsonl", '["a"]\n', "line 1: expected a JSON object"),
+            ("m.jsonl", '{"key": 5}\n', "line 1: 'key' must be a string"),
+            ("m.jsonl", '{"key": "a", "size": 1.5}\n', "line 1: size 1.5"),
+        ],
+    )
+    def test_bad_rows_name_file_and_line(self, tmp_path: Path, name: str, text: str, message: str) -> None:
+        """A malformed row is a ConfigError naming the manifest and the line."""
+        manifest = write(tmp_path / name, text)
+        with pytest.raises(ConfigError, match=message) as caught:
+            list(ManifestSource(manifest))
+        assert name in str(caught.value)
+
+    def test_missing_unknown_and_undecodable_manifests(self, tmp_path: Path) -> None:
+        """A missing file, an unknown format and bytes that are not UTF-8 are ConfigErrors."""
+        with pytest.raises(ConfigError, match="does not exist"):
+            ManifestSource(tmp_path / "none.csv")
+        with pytest.raises(ConfigError, match="unknown format"):
+            ManifestSource(write(tmp_path / "m.xml"))
+        bad = tmp_path / "bad.jsonl"
+        bad.write_bytes(b'{"key": "a"}\n\xff\xfe\n')
+        with pytest.raises(ConfigError, match="line 2: not UTF-8"):
+            list(ManifestSource(bad))
+
+
+class TestIterableSource:
+    """Any iterable of keys or items."""
+
+    def test_strings_and_items_mix(self) -> None:
+        """Strings, WorkItems and MigrationItems all become MigrationItems in order."""
+        source = IterableSource(["a", WorkItem("b", 2), MigrationItem("c", 3, Path("/c"))], name="mixed")
+        assert list(source) == [MigrationItem("a"), MigrationItem("b", 2), MigrationItem("c", 3, Path("/c"))]
+        assert source.resolve(WorkItem("c", 3)).path == Path("/c")
+        assert source.identity == "iterable:mixed"
+        assert isinstance(source, WorkSource)
+
+    def test_bad_values_are_refused(self) -> None:
+        """A bare string as the iterable, or an item of another type, is a ConfigError."""
+        with pytest.raises(ConfigError, match="not a single string"):
+            IterableSource("abc")
+        with pytest.raises(ConfigError, match="item 1"):
+            list(IterableSource(["a", 3]))  # type: ignore[list-item]
+
+
+class TestSourceFromSpec:
+    """The CLI's SOURCE argument."""
+
+    def test_directory_and_manifests(self, tmp_path: Path) -> None:
+        """A directory gives a DirectorySource, .csv and .jsonl give ManifestSources."""
+        assert isinstance(source_from_spec(tmp_path), DirectorySource)
+        assert isinstance(source_from_spec(write(tmp_path / "m.csv", "key\na\n")), ManifestSource)
+        assert isinstance(source_from_spec(write(tmp_path / "m.jsonl", "")), ManifestSource)
+
+    def test_missing_and_other_files_are_refused(self, tmp_path: Path) -> None:
+        """A missing path and a file that is no manifest are ConfigErrors naming the path."""
+        with pytest.raises(ConfigError, match=r"nope.*does not exist"):
+            source_from_spec(tmp_path / "nope")
+        with pytest.raises(ConfigError, match="neither a directory"):
+            source_from_spec(write(tmp_path / "notes.txt"))
+
+
+class TestLoadFunction:
+    """module:function and file.py:function specs, with one clear error for each way they go wrong."""
+
+    def test_module_function(self) -> None:
+        """A module path resolves to the function object."""
+        assert load_function("os.path:join") is os.path.join
+
+    def test_file_function_and_its_identity(self, tmp_path: Path) -> None:
+        """A file path loads the module from that file; the identity names the file."""
+        path = write(tmp_path / "migrate.py", "def go(item):\n    return item\n")
+        fn = load_function(f"{path}:go")
+        assert fn(3) == 3
+        assert function_identity(fn) == f"{path}:go"
+
+    @pytest.mark.parametrize(
+        ("spec", "message"),
+        [
+            ("nocolon", "is not of the form"),
+            ("mod:", "is not of the form"),
+            ("os.path:not valid", "is not of the form"),
+            ("no_such_module_xyz:f", "no module named 'no_such_module_xyz'"),
+            ("os.path:nothing_here", "has no attribute 'nothing_here'"),
+            ("os:sep", "is not callable"),
+            ("missing_file.py:f", "does not exist"),
+        ],
+    )
+    def test_bad_specs(self, spec: str, message: str) -> None:
+        """Each malformed or unresolvable spec is a ConfigError saying what is wrong."""
+        with pytest.raises(ConfigError, match=message):
+            load_function(spec)
+
+    def test_file_that_fails_to_import(self, tmp_path: Path) -> None:
+        """A file raising on import is a ConfigError carrying the original error, and is not cached."""
+        path = write(tmp_path / "broken.py", "raise RuntimeError('boom')\n")
+        with pytest.raises(ConfigError, match="RuntimeError: boom"):
+            load_function(f"{path}:f")
+        assert not any("broken" in name for name in sys.modules if name.startswith("_omnimemory_migration_"))
