@@ -104,6 +104,10 @@ def overall_rate(count: float, active_seconds: float) -> float:
 class RateEstimator:
     """A time-based moving average of files/s and bytes/s, fed one completion (or a burst) at a time.
 
+    The average is bias-corrected: it weighs only the history actually observed (like Adam's moment
+    estimates), so the first minute of a run reports the rate seen so far instead of one dragged
+    towards zero by the empty time before the run began.
+
     Observations with the same timestamp (a burst, or completions while paused, when active time stands
     still) are accumulated and folded in at the next observation that moves time forward. Reading the rate
     at a later time ``now`` accounts for the silence since the last observation: fewer than one file was
@@ -111,18 +115,38 @@ class RateEstimator:
     of slow items does not flicker between completions).
     """
 
-    __slots__ = ("_last_t", "_pending_bytes", "_pending_count", "_started", "bytes_rate", "files_rate", "tau")
+    __slots__ = (
+        "_bytes_ema",
+        "_files_ema",
+        "_last_t",
+        "_pending_bytes",
+        "_pending_count",
+        "_started",
+        "_weight",
+        "tau",
+    )
 
     def __init__(self, tau: float = 60.0) -> None:
         if not (tau > 0 and math.isfinite(tau)):
             raise ConfigError(f"tau must be a positive number of seconds, not {tau!r}")
         self.tau = tau
-        self.files_rate = 0.0
-        self.bytes_rate = 0.0
+        self._files_ema = 0.0
+        self._bytes_ema = 0.0
+        self._weight = 0.0  # 1 - exp(-observed time / tau): how much of the average is real history
         self._last_t = 0.0
         self._pending_count = 0.0
         self._pending_bytes = 0.0
         self._started = False
+
+    @property
+    def files_rate(self) -> float:
+        """The average files/s as of the last observation."""
+        return self._files_ema / self._weight if self._weight > 0 else 0.0
+
+    @property
+    def bytes_rate(self) -> float:
+        """The average bytes/s as of the last observation."""
+        return self._bytes_ema / self._weight if self._weight > 0 else 0.0
 
     def start(self, t: float) -> None:
         """Set the time observations are measured from (the run's first active second), if not yet set."""
@@ -135,7 +159,7 @@ class RateEstimator:
         if not self._started:
             self.start(t)
         dt = t - self._last_t
-        if dt <= 0:
+        if dt <= self.tau * 1e-12:  # no measurable time: same instant (and no inf/nan from count / dt)
             self._pending_count += count
             self._pending_bytes += nbytes
             return
@@ -144,8 +168,9 @@ class RateEstimator:
         nbytes += self._pending_bytes
         self._pending_count = 0.0
         self._pending_bytes = 0.0
-        self.files_rate += alpha * (count / dt - self.files_rate)
-        self.bytes_rate += alpha * (nbytes / dt - self.bytes_rate)
+        self._files_ema += alpha * (count / dt - self._files_ema)
+        self._bytes_ema += alpha * (nbytes / dt - self._bytes_ema)
+        self._weight += alpha * (1.0 - self._weight)
         self._last_t = t
 
     def rates_at(self, now: float) -> tuple[float, float]:
@@ -153,15 +178,14 @@ class RateEstimator:
         files_rate = self.files_rate
         bytes_rate = self.bytes_rate
         gap = now - self._last_t
-        if not self._started or gap <= 0:
-            return files_rate, bytes_rate
+        if not self._started or gap <= self.tau * 1e-12 or files_rate <= 0:
+            return max(files_rate, 0.0), max(bytes_rate, 0.0)
         ceiling = 1.0 / gap
         if ceiling < files_rate:
             alpha = -math.expm1(-gap / self.tau)
-            scale_to = files_rate + alpha * (ceiling - files_rate)
-            if files_rate > 0:
-                bytes_rate *= scale_to / files_rate
-            files_rate = scale_to
+            slowed = files_rate + alpha * (ceiling - files_rate)
+            bytes_rate *= slowed / files_rate
+            files_rate = slowed
         return max(files_rate, 0.0), max(bytes_rate, 0.0)
 
     def __repr__(self) -> str:

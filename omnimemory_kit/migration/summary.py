@@ -59,6 +59,7 @@ class FileProcessingInfo(BaseModel):
     duration_seconds: float | None
     error_type: str | None
     error_message: str | None
+    skip_reason: str | None = None
 
 
 class BatchProcessingMetrics(BaseModel):

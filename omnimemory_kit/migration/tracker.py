@@ -273,6 +273,7 @@ class MigrationProgressTracker:
         self._finished_of = array("d")
         self._batch_of = array("i")
         self._errors: dict[int, tuple[str, str]] = {}  # index → (type, message), failed files only
+        self._skip_reasons: dict[int, str] = {}  # index → reason, skipped files given one
 
         # counters
         self._count = [0, 0, 0, 0, 0]  # files per status code
@@ -302,9 +303,9 @@ class MigrationProgressTracker:
             EventKind.RUN_STARTED: self._on_run_started,
             EventKind.RUN_PAUSED: self._on_run_paused,
             EventKind.RUN_RESUMED: self._on_run_resumed,
-            EventKind.RUN_COMPLETED: self._on_run_ended,
-            EventKind.RUN_FAILED: self._on_run_ended,
-            EventKind.RUN_CANCELLED: self._on_run_ended,
+            EventKind.RUN_COMPLETED: self._on_run_completed,
+            EventKind.RUN_FAILED: self._on_run_failed,
+            EventKind.RUN_CANCELLED: self._on_run_cancelled,
             EventKind.BATCH_OPENED: self._on_batch_opened,
             EventKind.BATCH_CLOSED: self._on_batch_closed,
             EventKind.FILE_ADDED: self._on_file_added,
@@ -408,19 +409,53 @@ class MigrationProgressTracker:
     def apply(self, event: Event) -> None:
         """Fold one event into the state (no validation beyond what the reduction needs, no append).
 
+        An event carrying a store ``seq`` at or below the last one applied is skipped, so a journal
+        segment applied twice (a replay overlapping a ``refresh``) counts once.
+
         Raises:
             UnknownFileError: a FILE_* event other than FILE_ADDED names a file never added.
         """
+        seq = event.seq
+        if seq:
+            if seq <= self._seq:
+                return
+            self._seq = seq
         self._handlers[event.kind](event)
 
     def apply_many(self, events: Iterable[Event]) -> int:
-        """Fold events in order; return how many were applied."""
+        """Fold events in order, as ``apply`` does; return how many were applied (skipped ones excluded)."""
         handlers = self._handlers
         applied = 0
         for event in events:
+            seq = event.seq
+            if seq:
+                if seq <= self._seq:
+                    continue
+                self._seq = seq
             handlers[event.kind](event)
             applied += 1
         return applied
+
+    def apply_journaled(self, events: Sequence[Event], last_seq: int) -> int:
+        """Apply events the caller has just appended to the bound store itself, ending at ``last_seq``.
+
+        This is for an orchestrator that writes through the store directly (``report``, ``release``,
+        ``claim``) and wants the tracker to follow without reading its own events back: when
+        ``last_seq`` shows nothing else was appended since this tracker's last event, ``events`` are
+        applied as they are; otherwise the journal is read from the store, in its order. Events with
+        ``seq`` 0 are fine (the store assigns seqs; the caller's objects need not carry them).
+
+        Returns:
+            How many events were applied.
+        """
+        with self._lock:
+            if self._store is None or last_seq == self._seq + len(events):
+                handlers = self._handlers
+                for event in events:
+                    handlers[event.kind](event)
+                self._seq = max(self._seq, last_seq) if self._store is not None else self._seq
+                return len(events)
+            return self._catch_up(last_seq)
 
     # --- files ------------------------------------------------------------------------------------
 
@@ -773,6 +808,7 @@ class MigrationProgressTracker:
                 duration_seconds=None if math.isnan(finished - started) else max(0.0, finished - started),
                 error_type=error[0] if error else None,
                 error_message=error[1] if error else None,
+                skip_reason=self._skip_reasons.get(index),
             )
 
     def get_batch_metrics(self, batch_id: str) -> BatchProcessingMetrics:
@@ -786,7 +822,11 @@ class MigrationProgressTracker:
 
     def to_dataframe(self) -> pd.DataFrame:
         """Return one row per file: ``path, size, status, attempts, batch_id, started_at, finished_at,
-        duration_s, error_type, error_message`` (times as UTC datetimes, NaT/NaN/None when absent)."""
+        duration_s, error_type, error_message``.
+
+        Times are UTC datetimes (NaT when absent), ``duration_s`` is NaN until a file finishes, and the
+        text columns are object columns holding None when absent.
+        """
         import numpy as np
         import pandas as pd
 
@@ -810,14 +850,14 @@ class MigrationProgressTracker:
             {
                 "path": pd.Series(paths, dtype=object),
                 "size": sizes,
-                "status": status_names[codes] if n else np.array([], dtype=object),
+                "status": pd.Series(status_names[codes], dtype=object),
                 "attempts": attempts,
-                "batch_id": batch_names[batch_codes] if n else np.array([], dtype=object),
+                "batch_id": pd.Series(batch_names[batch_codes], dtype=object),
                 "started_at": pd.to_datetime(started, unit="s", utc=True),
                 "finished_at": pd.to_datetime(finished, unit="s", utc=True),
                 "duration_s": finished - started,
-                "error_type": error_types,
-                "error_message": error_messages,
+                "error_type": pd.Series(error_types, dtype=object),
+                "error_message": pd.Series(error_messages, dtype=object),
             },
             columns=list(FILES_COLUMNS),
         )
@@ -897,10 +937,22 @@ class MigrationProgressTracker:
                 handlers[event.kind](event)
             self._seq = last
         else:
-            # Someone else appended in between: apply the journal in its own order, ours included.
-            for event in store.read_events(self.run_id, after_seq=self._seq, limit=last - self._seq):
-                handlers[event.kind](event)
-                self._seq = event.seq
+            self._catch_up(last)
+
+    def _catch_up(self, last_seq: int) -> int:
+        """Someone else appended in between: apply the journal up to ``last_seq`` in its own order."""
+        store = self._store
+        assert store is not None
+        assert self.run_id is not None
+        applied = 0
+        if last_seq <= self._seq:
+            return 0
+        handlers = self._handlers
+        for event in store.read_events(self.run_id, after_seq=self._seq, limit=last_seq - self._seq):
+            handlers[event.kind](event)
+            self._seq = event.seq
+            applied += 1
+        return applied
 
     def _lookup(self, key: str) -> int:
         index = self._index.get(key)
@@ -959,8 +1011,7 @@ class MigrationProgressTracker:
     # --- internals: event handlers (the reduction) -----------------------------------------------
 
     def _on_run_created(self, event: Event) -> None:
-        if self._created_at is None:
-            self._created_at = event.at
+        self._created_at = event.at  # the journal's creation time wins over the tracker's construction
         self._last_at = event.at
 
     def _on_run_started(self, event: Event) -> None:
@@ -990,14 +1041,17 @@ class MigrationProgressTracker:
         self._last_at = event.at
         self._sample(event.at)
 
-    def _on_run_ended(self, event: Event) -> None:
-        kind = event.kind
-        if kind is EventKind.RUN_COMPLETED:
-            self._status = MigrationStatus.COMPLETED
-        elif kind is EventKind.RUN_FAILED:
-            self._status = MigrationStatus.FAILED
-        else:
-            self._status = MigrationStatus.CANCELLED
+    def _on_run_completed(self, event: Event) -> None:
+        self._end_run(event, MigrationStatus.COMPLETED)
+
+    def _on_run_failed(self, event: Event) -> None:
+        self._end_run(event, MigrationStatus.FAILED)
+
+    def _on_run_cancelled(self, event: Event) -> None:
+        self._end_run(event, MigrationStatus.CANCELLED)
+
+    def _end_run(self, event: Event, status: MigrationStatus) -> None:
+        self._status = status
         self._status_reason = event.reason
         self._finished_at = event.at
         self._enter_phase(event.at)
@@ -1077,6 +1131,8 @@ class MigrationProgressTracker:
                 batch.in_progress -= 1
                 if batch.in_progress == 0:
                     self._active_batches.pop(batch_index, None)
+        elif old == _SKIPPED:
+            self._skip_reasons.pop(index, None)
         elif old == _FAILED:
             error = self._errors.pop(index, None)
             if error is not None:
@@ -1153,7 +1209,9 @@ class MigrationProgressTracker:
         self._finish(event, _SUCCEEDED)
 
     def _on_file_skipped(self, event: Event) -> None:
-        self._finish(event, _SKIPPED)
+        index = self._finish(event, _SKIPPED)
+        if event.reason:
+            self._skip_reasons[index] = event.reason
 
     def _on_file_failed(self, event: Event) -> None:
         index = self._finish(event, _FAILED)

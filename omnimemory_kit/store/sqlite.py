@@ -6,8 +6,9 @@ Layout (schema version ``SCHEMA_VERSION``):
 - ``runs``: one row per run with an integer ``run_no`` (compact keys for the big tables) and ``last_seq``,
   bumped in the same transaction as the events, so seqs are dense and in commit order;
 - ``events``: the journal, keyed ``(run_no, seq)`` (a WITHOUT ROWID table: one b-tree, appended in order);
-- ``items``: the projection of FILE_* events, keyed ``(run_no, key)``, with a partial index over pending items
-  in insertion order (what ``claim`` reads) and one over leased items;
+- ``items``: the projection of FILE_* events, keyed ``(run_no, key)``, with a partial index over pending
+  items in insertion order (what ``claim`` reads) and one over leased items; ``item_counts`` keeps the
+  per-status totals in the same transactions, so counting never scans the items;
 - ``leases``, ``workers``: who holds which batch until when;
 - ``health_snapshots``, ``health_checks``: the health history.
 
@@ -108,6 +109,12 @@ CREATE TABLE items (
     PRIMARY KEY (run_no, key)
 ) WITHOUT ROWID;
 CREATE INDEX items_pending ON items (run_no, ordinal) WHERE status = 'pending';
+CREATE TABLE item_counts (
+    run_no INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (run_no, status)
+) WITHOUT ROWID;
 CREATE INDEX items_leased ON items (lease_id) WHERE lease_id IS NOT NULL;
 CREATE TABLE leases (
     lease_id TEXT PRIMARY KEY,
@@ -151,7 +158,17 @@ CREATE TABLE health_checks (
 CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
 """
 _TABLES: Final = frozenset(
-    {"meta", "runs", "events", "items", "leases", "workers", "health_snapshots", "health_checks"}
+    {
+        "meta",
+        "runs",
+        "events",
+        "items",
+        "item_counts",
+        "leases",
+        "workers",
+        "health_snapshots",
+        "health_checks",
+    }
 )
 
 _INSERT_EVENT: Final = (
@@ -179,6 +196,14 @@ _TERMINAL: Final = {
     EventKind.FILE_SKIPPED: FileStatus.SKIPPED.value,
 }
 _REPORTABLE: Final = frozenset({*_TERMINAL, EventKind.FILE_RETRIED})
+# Bound once: looking a member up on the enum class costs more than the comparison itself.
+_ADDED: Final = EventKind.FILE_ADDED
+_STARTED: Final = EventKind.FILE_STARTED
+_SUCCEEDED: Final = EventKind.FILE_SUCCEEDED
+_FAILED_KIND: Final = EventKind.FILE_FAILED
+_SKIPPED: Final = EventKind.FILE_SKIPPED
+_RETRIED: Final = EventKind.FILE_RETRIED
+_INTERRUPTED: Final = EventKind.FILE_INTERRUPTED
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
 _FAILED: Final = FileStatus.FAILED.value
@@ -186,6 +211,17 @@ _FAILED: Final = FileStatus.FAILED.value
 
 def _truncate(message: str) -> str:
     return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
+
+
+def _count(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> None:
+    """Add per-status deltas to the run's item counters (kept so ``item_counts`` never scans items)."""
+    changed = [(run_no, status, delta) for status, delta in deltas.items() if delta]
+    if changed:
+        conn.executemany(
+            "INSERT INTO item_counts (run_no, status, count) VALUES (?, ?, ?) "
+            "ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
+            changed,
+        )
 
 
 def _parse_worker_id(worker_id: str) -> tuple[str, int]:
@@ -197,37 +233,6 @@ def _parse_worker_id(worker_id: str) -> tuple[str, int]:
     except ValueError:
         pid = 0
     return host, pid
-
-
-class _ItemState:
-    """One item's row while a batch of events is folded into the projection (see ``_project``)."""
-
-    __slots__ = (
-        "attempts",
-        "batch_id",
-        "changed",
-        "key",
-        "lease_id",
-        "new",
-        "ordinal",
-        "size",
-        "status",
-        "worker_id",
-    )
-
-    def __init__(self, row: tuple[Any, ...], *, new: bool) -> None:
-        (
-            self.key,
-            self.ordinal,
-            self.size,
-            self.status,
-            self.attempts,
-            self.lease_id,
-            self.batch_id,
-            self.worker_id,
-        ) = row
-        self.new = new
-        self.changed = new
 
 
 class SQLiteStore(JournalStore):
@@ -308,9 +313,10 @@ class SQLiteStore(JournalStore):
                 f"cannot open store {self.url!r} in folder {str(folder)!r}: {exc}"
             ) from exc
         try:
-            self._validate(conn)  # before any pragma that writes: a foreign file is never modified
+            initialized = self._validate(conn)  # before any write: a foreign file is never modified
             self._configure(conn)
-            self._initialize(conn)
+            if not initialized:  # only a new store takes the write lock to open
+                self._initialize(conn)
         except BaseException:
             conn.close()
             raise
@@ -328,15 +334,18 @@ class SQLiteStore(JournalStore):
                 f"(left untouched; point the store URL at a new file or an existing store)"
             )
 
-    def _validate(self, conn: sqlite3.Connection) -> None:
-        """Refuse a file that is not a kit store or is newer than this code; never write to it."""
+    def _validate(self, conn: sqlite3.Connection) -> bool:
+        """Refuse a file that is not a kit store or is newer than this code; never write to it.
+
+        Returns whether the schema exists (False: a new, empty database, ours to initialize).
+        """
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
         except sqlite3.DatabaseError as exc:
             raise StoreCorruptError(f"{self.url!r} is not a readable SQLite store: {exc}") from exc
         if not tables:
-            return  # a new, empty database: ours to initialize
+            return False
         if meta.get("application") != APPLICATION or "schema_version" not in meta:
             shown = ", ".join(sorted(tables)[:5])
             raise StoreCorruptError(
@@ -351,6 +360,7 @@ class SQLiteStore(JournalStore):
                 f"{self.url!r} is a damaged omnimemory-kit store: "
                 f"tables {', '.join(sorted(missing))} are missing"
             )
+        return True
 
     def _check_version(self, value: str) -> None:
         try:
@@ -362,13 +372,15 @@ class SQLiteStore(JournalStore):
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         try:
-            if not self.location.in_memory:
+            current = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if not self.location.in_memory and str(current).lower() != "wal":
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise StoreUnavailableError(f"cannot switch {self.url!r} to WAL mode (got {mode!r})")
             conn.execute(f"PRAGMA synchronous = {self.location.synchronous.upper()}")
             conn.execute(f"PRAGMA busy_timeout = {int(self.location.timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the items b-tree stays in memory longer
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot configure store {self.url!r}: {exc}") from exc
 
@@ -443,11 +455,12 @@ class SQLiteStore(JournalStore):
         if not events:
             return int(last)
         first = last + 1
+        # str(kind) is the plain value: binding the StrEnum itself goes through sqlite3's adapter lookup.
         rows = [
             (
                 run_no,
                 seq,
-                e.kind,
+                str(e.kind),
                 e.at,
                 e.path,
                 e.size,
@@ -467,20 +480,36 @@ class SQLiteStore(JournalStore):
         self._project(conn, run_no, events, first, lease_id)
         return last
 
+    @staticmethod
     def _project(
-        self, conn: sqlite3.Connection, run_no: int, events: Sequence[Event], first: int, lease_id: str | None
+        conn: sqlite3.Connection, run_no: int, events: Sequence[Event], first: int, lease_id: str | None
     ) -> None:
         """Apply FILE_* events to the items table: fold them per item in memory, then write each item once.
 
         Reading the touched rows in one query and writing each changed row once keeps a batch of N
-        events at about N/2 row writes (start + finish of one item coalesce), which is what keeps
-        ``append`` near raw insert speed.
+        events at about N/2 row writes (start and finish of one item coalesce), which keeps ``append``
+        near raw insert speed. Events for items the run does not have are journaled but change nothing.
         """
-        keys = {e.path for e in events if e.path is not None and e.kind.startswith("file_")}
+        keys = {e.path for e in events}
+        keys.discard(None)
         if not keys:
             return
-        states: dict[str, _ItemState] = {
-            row[0]: _ItemState(row, new=False)
+        if all(e.kind is _ADDED for e in events if e.path is not None):
+            # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed.
+            before = conn.total_changes
+            conn.executemany(
+                _INSERT_ITEM,
+                [
+                    (run_no, e.path, seq, e.size or 0, _PENDING, 0, None, None, None)
+                    for seq, e in enumerate(events, first)
+                    if e.path is not None
+                ],
+            )
+            _count(conn, run_no, {_PENDING: conn.total_changes - before})
+            return
+        # per key: [key, ordinal, size, status, attempts, lease_id, batch_id, worker_id, new, changed, was]
+        states: dict[str, list[Any]] = {
+            row[0]: [*row, False, False, row[3]]
             for row in conn.execute(
                 "SELECT key, ordinal, size, status, attempts, lease_id, batch_id, worker_id FROM items "
                 "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))",
@@ -494,58 +523,50 @@ class SQLiteStore(JournalStore):
             kind = event.kind
             state = states.get(key)
             if state is None:
-                if kind is EventKind.FILE_ADDED:
-                    row = (key, seq, event.size or 0, _PENDING, 0, None, None, None)
-                    states[key] = _ItemState(row, new=True)
-                continue  # events for unknown items are journaled but change no item
-            if kind is EventKind.FILE_STARTED:
-                state.status = _IN_PROGRESS
-                state.attempts += 1
-                state.lease_id = lease_id
-                state.batch_id = event.batch_id
-                state.worker_id = event.worker_id
-            elif kind in _TERMINAL:
-                state.status = _TERMINAL[kind]
-                state.lease_id = None
-            elif kind is EventKind.FILE_RETRIED:
-                if state.status == _FAILED:
-                    state.status = _PENDING
-                    state.lease_id = None
-                elif state.status == _IN_PROGRESS:
-                    state.attempts += 1
+                if kind is _ADDED:
+                    states[key] = [key, seq, event.size or 0, _PENDING, 0, None, None, None, True, True, None]
+                continue
+            if kind is _STARTED:
+                state[3] = _IN_PROGRESS
+                state[4] += 1
+                state[5] = lease_id
+                state[6] = event.batch_id
+                state[7] = event.worker_id
+            elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
+                state[3] = _TERMINAL[kind]
+                state[5] = None
+            elif kind is _RETRIED:
+                if state[3] == _FAILED:
+                    state[3] = _PENDING
+                    state[5] = None
+                elif state[3] == _IN_PROGRESS:
+                    state[4] += 1
                 else:
                     continue
-            elif kind is EventKind.FILE_INTERRUPTED:
-                if state.status != _IN_PROGRESS:
+            elif kind is _INTERRUPTED:
+                if state[3] != _IN_PROGRESS:
                     continue
-                state.status = _PENDING
-                state.lease_id = None
+                state[3] = _PENDING
+                state[5] = None
             else:
                 continue
-            state.changed = True
+            state[9] = True
         inserts = []
         updates = []
+        deltas = dict.fromkeys(_STATUSES, 0)
         for s in states.values():
-            if s.new:
-                inserts.append(
-                    (
-                        run_no,
-                        s.key,
-                        s.ordinal,
-                        s.size,
-                        s.status,
-                        s.attempts,
-                        s.lease_id,
-                        s.batch_id,
-                        s.worker_id,
-                    )
-                )
-            elif s.changed:
-                updates.append((s.status, s.attempts, s.lease_id, s.batch_id, s.worker_id, run_no, s.key))
+            if s[8]:
+                inserts.append((run_no, *s[:8]))
+                deltas[s[3]] += 1
+            elif s[9]:
+                updates.append((s[3], s[4], s[5], s[6], s[7], run_no, s[0]))
+                deltas[s[10]] -= 1
+                deltas[s[3]] += 1
         if inserts:
             conn.executemany(_INSERT_ITEM, inserts)
         if updates:
             conn.executemany(_UPDATE_ITEM, updates)
+        _count(conn, run_no, deltas)
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> RunRecord:
@@ -704,7 +725,7 @@ class SQLiteStore(JournalStore):
         with self._read("count items") as conn:
             run_no = self._run_no(conn, run_id)
             for status, count in conn.execute(
-                "SELECT status, count(*) FROM items WHERE run_no = ? GROUP BY status", (run_no,)
+                "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)
             ):
                 counts[_STATUSES[status]] = int(count)
         return counts

@@ -143,7 +143,7 @@ def open_store(
             return _open_postgres(url, clock=clock, create=create)
     from omnimemory_kit.store.sqlite import SQLiteStore
 
-    return SQLiteStore(parse_sqlite_url(url), clock=clock, create=create)
+    return SQLiteStore(url, clock=clock, create=create)
 
 
 def _open_postgres(url: str, *, clock: Clock, create: bool) -> JournalStore:

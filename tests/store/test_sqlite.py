@@ -1,0 +1,334 @@
+"""What only the SQLite backend does: the file, its pragmas, refusing foreign files, sharing it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.errors import (
+    SchemaVersionError,
+    StoreCorruptError,
+    StoreError,
+    StoreUnavailableError,
+)
+from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store import SCHEMA_VERSION, Lease, RunRecord, SQLiteStore, WorkItem, open_store
+from omnimemory_kit.store.sqlite import ERROR_MESSAGE_LIMIT
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = "run-1"
+
+
+def open_sqlite(url: str | Path, clock: FakeClock | None = None, **kwargs: bool) -> SQLiteStore:
+    """Open a SQLite store (typed as such)."""
+    store = open_store(url, clock=clock or FakeClock(), **kwargs)
+    assert isinstance(store, SQLiteStore)
+    return store
+
+
+def snapshot(path: Path) -> tuple[bytes, int, list[str]]:
+    """Return a file's bytes, mtime and the folder's listing, to prove nothing was touched."""
+    return path.read_bytes(), path.stat().st_mtime_ns, sorted(os.listdir(path.parent))
+
+
+def pragma(store: SQLiteStore, name: str) -> object:
+    """Read a pragma on the store's own connection."""
+    return store._conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def recount(store: SQLiteStore, run_id: str = RUN) -> dict[FileStatus, int]:
+    """Count items by status from the items table itself (what the kept counters must equal)."""
+    counts = dict.fromkeys(FileStatus, 0)
+    (run_no,) = store._conn.execute("SELECT run_no FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    for status, n in store._conn.execute(
+        "SELECT status, count(*) FROM items WHERE run_no = ? GROUP BY status", (run_no,)
+    ):
+        counts[FileStatus(status)] = n
+    return counts
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter importing the code under test."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, check=False
+    )
+
+
+class TestFile:
+    def test_new_store_is_wal_with_normal_sync_and_foreign_keys(self, tmp_path: Path) -> None:
+        """A new file is in WAL mode, synchronous NORMAL, foreign keys on, a busy timeout set."""
+        with open_sqlite(tmp_path / "run.db") as store:
+            assert pragma(store, "journal_mode") == "wal"
+            assert pragma(store, "synchronous") == 1  # NORMAL
+            assert pragma(store, "foreign_keys") == 1
+            assert pragma(store, "busy_timeout") == 30_000
+
+    def test_url_options_set_full_sync_and_timeout(self, tmp_path: Path) -> None:
+        """?synchronous=full&timeout=5 reach the connection."""
+        with open_sqlite(f"sqlite:///{tmp_path}/run.db?synchronous=full&timeout=5") as store:
+            assert pragma(store, "synchronous") == 2  # FULL
+            assert pragma(store, "busy_timeout") == 5000
+            assert "synchronous=full" in repr(store)
+
+    def test_schema_version_is_recorded(self, tmp_path: Path) -> None:
+        """The meta table names the application and the schema version."""
+        open_sqlite(tmp_path / "run.db").close()
+        with sqlite3.connect(tmp_path / "run.db") as raw:
+            meta = dict(raw.execute("SELECT key, value FROM meta"))
+        raw.close()
+        assert meta == {"application": "omnimemory-kit", "schema_version": str(SCHEMA_VERSION)}
+
+    def test_in_memory_stores_are_private(self) -> None:
+        """Each in-memory store is its own database."""
+        with open_sqlite("sqlite://") as one, open_sqlite("sqlite:///:memory:") as two:
+            one.create_run(RunRecord(run_id=RUN, name="x"))
+            assert [r.run_id for r in one.list_runs()] == [RUN]
+            assert two.list_runs() == []
+
+    def test_closed_store_refuses_work(self, tmp_path: Path) -> None:
+        """Using a closed store raises StoreError saying it is closed; repr says closed."""
+        store = open_sqlite(tmp_path / "run.db")
+        store.close()
+        with pytest.raises(StoreError, match="closed"):
+            store.list_runs()
+        assert "closed" in repr(store)
+
+    def test_error_message_is_cut_at_the_limit_and_marked(self) -> None:
+        """A long message is stored at exactly ERROR_MESSAGE_LIMIT characters, marked as truncated."""
+        with open_sqlite("sqlite://") as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+            fits = "y" * ERROR_MESSAGE_LIMIT
+            store.append(RUN, [Event(EventKind.FILE_FAILED, at=1.0, path="a", error_message="z" * 10_000)])
+            store.append(RUN, [Event(EventKind.FILE_FAILED, at=1.0, path="b", error_message=fits)])
+            cut, whole = (e.error_message for e in store.read_events(RUN, after_seq=1))
+        assert cut is not None
+        assert len(cut) == ERROR_MESSAGE_LIMIT
+        assert cut.endswith("[truncated]")
+        assert whole == fits
+
+
+class TestRefusals:
+    def test_missing_folder_is_unavailable_and_not_created(self, tmp_path: Path) -> None:
+        """A path in a missing folder names the folder and says folders are not created."""
+        with pytest.raises(StoreUnavailableError) as caught:
+            open_sqlite(tmp_path / "nope" / "run.db")
+        assert str(tmp_path / "nope") in str(caught.value)
+        assert "create the folder first" in str(caught.value)
+        assert not (tmp_path / "nope").exists()
+
+    def test_folder_that_is_a_file_is_unavailable(self, tmp_path: Path) -> None:
+        """A path under a regular file is refused naming it."""
+        (tmp_path / "plain").write_text("x")
+        with pytest.raises(StoreUnavailableError, match="not a folder"):
+            open_sqlite(tmp_path / "plain" / "run.db")
+
+    def test_path_that_is_a_folder_is_unavailable(self, tmp_path: Path) -> None:
+        """A folder is not a store file."""
+        with pytest.raises(StoreUnavailableError, match="it is a folder"):
+            open_sqlite(tmp_path)
+
+    def test_create_false_does_not_create(self, tmp_path: Path) -> None:
+        """With create=False a missing file is an error and no file appears."""
+        with pytest.raises(StoreUnavailableError, match="does not exist"):
+            open_sqlite(tmp_path / "run.db", create=False)
+        assert os.listdir(tmp_path) == []
+
+    def test_text_file_is_corrupt_and_untouched(self, tmp_path: Path) -> None:
+        """A text file is not a store: StoreCorruptError, and the file and folder are unchanged."""
+        path = tmp_path / "notes.db"
+        path.write_text("these are my notes, not a database\n" * 10)
+        before = snapshot(path)
+        with pytest.raises(StoreCorruptError, match="not a SQLite database"):
+            open_sqlite(path)
+        assert snapshot(path) == before
+
+    def test_foreign_sqlite_file_is_corrupt_and_untouched(self, tmp_path: Path) -> None:
+        """A SQLite file of another application is refused, names its tables, and is not modified."""
+        path = tmp_path / "other.db"
+        with sqlite3.connect(path) as raw:
+            raw.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+            raw.execute("INSERT INTO customers VALUES (1, 'Ada')")
+        raw.close()
+        before = snapshot(path)
+        with pytest.raises(StoreCorruptError, match=r"not an omnimemory-kit store.*customers"):
+            open_sqlite(path)
+        assert snapshot(path) == before
+
+    def test_newer_schema_is_refused_and_untouched(self, tmp_path: Path) -> None:
+        """A store written by a newer schema raises SchemaVersionError with both versions."""
+        path = tmp_path / "run.db"
+        open_sqlite(path).close()
+        with sqlite3.connect(path) as raw:
+            raw.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+        raw.close()
+        before = snapshot(path)
+        with pytest.raises(SchemaVersionError) as caught:
+            open_sqlite(path)
+        assert (caught.value.found, caught.value.supported) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
+        assert str(path) in str(caught.value)
+        assert snapshot(path) == before
+
+    def test_store_missing_tables_is_damaged(self, tmp_path: Path) -> None:
+        """A kit store that lost a table is reported as damaged, naming the table."""
+        path = tmp_path / "run.db"
+        open_sqlite(path).close()
+        with sqlite3.connect(path) as raw:
+            raw.execute("DROP TABLE leases")
+        raw.close()
+        with pytest.raises(StoreCorruptError, match=r"damaged.*leases"):
+            open_sqlite(path)
+
+    def test_empty_file_becomes_a_store(self, tmp_path: Path) -> None:
+        """A zero-byte file (e.g. from touch) is initialized like a new store."""
+        path = tmp_path / "run.db"
+        path.touch()
+        with open_sqlite(path) as store:
+            assert store.list_runs() == []
+
+
+class TestSharing:
+    def test_one_store_object_shared_by_threads(self) -> None:
+        """Threads appending through one store object get dense seqs and lose nothing."""
+        with open_sqlite("sqlite://") as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+
+            def write() -> None:
+                for _ in range(50):
+                    store.append(RUN, [Event(EventKind.RUN_RESUMED, at=1.0)] * 3)
+
+            threads = [threading.Thread(target=write) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert [e.seq for e in store.read_events(RUN)] == list(range(1, 602))
+
+    def test_readers_are_not_blocked_by_an_open_write(self, tmp_path: Path) -> None:
+        """While another connection holds the write lock, a reader in another process reads committed data,
+        and a writer with timeout=0 fails fast as unavailable."""
+        path = tmp_path / "run.db"
+        with open_sqlite(path) as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+            store.add_items(RUN, [WorkItem("a"), WorkItem("b")], at=1.0)
+        holder = sqlite3.connect(path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            holder.execute("UPDATE runs SET name = 'uncommitted'")
+            result = run_python(
+                f"""
+                from omnimemory_kit.store import open_store
+                store = open_store({str(path)!r})
+                print(store.last_seq({RUN!r}), store.get_run({RUN!r}).name)
+                """
+            )
+            assert result.returncode == 0, result.stderr
+            assert result.stdout.split() == ["3", "x"]
+            with open_sqlite(f"sqlite:///{path}?timeout=0") as impatient:
+                with pytest.raises(StoreUnavailableError, match="locked"):
+                    impatient.append(RUN, [Event(EventKind.RUN_STARTED, at=2.0)])
+                assert impatient.last_seq(RUN) == 3
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+    def test_processes_claiming_at_once_never_overlap(self, tmp_path: Path) -> None:
+        """Three processes claiming from one file each get distinct items, and together all of them."""
+        path = tmp_path / "run.db"
+        keys = [f"k{i:04d}" for i in range(900)]
+        with open_sqlite(path) as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+            store.add_items(RUN, [WorkItem(k) for k in keys], at=1.0)
+        code = f"""
+            import sys
+            from omnimemory_kit.events import Event, EventKind
+            from omnimemory_kit.store import open_store
+            store = open_store({str(path)!r})
+            worker = "host:" + sys.argv[1] + ":t"
+            while (lease := store.claim({RUN!r}, worker, 9, 300)) is not None:
+                done = [Event(EventKind.FILE_SUCCEEDED, at=2.0, path=i.key) for i in lease.items]
+                store.report(lease, done)
+                store.release(lease)
+                print(*[i.key for i in lease.items], flush=True)
+            """
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-c", textwrap.dedent(code), str(n)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for n in range(3)
+        ]
+        claimed: list[str] = []
+        for child in children:
+            out, err = child.communicate()
+            assert child.returncode == 0, err
+            claimed += out.split()
+        assert sorted(claimed) == keys
+        with open_sqlite(path) as store:
+            assert store.item_counts(RUN)[next(iter(store.item_counts(RUN)))] == 0  # nothing pending
+            assert sum(w.items_done for w in store.workers(RUN)) == 900
+            assert store.leases(RUN) == []
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "claim", "report", "release", "expire", "append", "retry_failed"]),
+        st.integers(min_value=0, max_value=12),
+    ),
+    max_size=40,
+)
+OUTCOMES = [EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_RETRIED]
+
+
+class TestItemCounters:
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(operations=OPERATIONS)
+    def test_counters_always_match_a_recount(self, operations: list[tuple[str, int]]) -> None:
+        """Whatever mix of adds, claims, outcomes, releases, reclaims and appends, the kept per-status
+        counters equal a recount of the items table."""
+        clock = FakeClock()
+        with open_sqlite("sqlite://", clock) as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+            leases: list[Lease] = []
+            for op, n in operations:
+                if op == "add":
+                    store.add_items(RUN, [WorkItem(f"k{(n * 7 + i) % 30}", i) for i in range(n)], at=1.0)
+                elif op == "claim":
+                    lease = store.claim(RUN, f"h:{n % 3}:t", n + 1, 10)
+                    if lease is not None:
+                        leases.append(lease)
+                elif op == "report" and leases:
+                    lease = leases[n % len(leases)]
+                    held = [i.key for x in store.leases(RUN) if x.lease_id == lease.lease_id for i in x.items]
+                    events = [
+                        Event(OUTCOMES[(n + j) % 4], at=2.0, path=key) for j, key in enumerate(held[:2])
+                    ]
+                    if events and lease.expires_at > clock.time():
+                        store.report(lease, events)
+                elif op == "release" and leases:
+                    lease = leases.pop(n % len(leases))
+                    if any(x.lease_id == lease.lease_id for x in store.leases(RUN)):
+                        store.release(lease)
+                elif op == "expire":
+                    clock.advance(n)
+                    store.reclaim(RUN)
+                elif op == "append":
+                    key = f"k{n % 30}"
+                    store.append(RUN, [Event(EventKind.FILE_STARTED, at=3.0, path=key)])
+                elif op == "retry_failed":
+                    store.append(RUN, [Event(EventKind.FILE_RETRIED, at=3.0, path=f"k{n % 30}")])
+                assert store.item_counts(RUN) == recount(store)
