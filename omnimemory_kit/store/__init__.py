@@ -1,5 +1,6 @@
 """The durable store: the contract, the SQLite backend, and opening a store by URL."""
 
+from omnimemory_kit.store.base import EVENT_COLUMNS as EVENT_COLUMNS
 from omnimemory_kit.store.base import SCHEMA_VERSION as SCHEMA_VERSION
 from omnimemory_kit.store.base import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store.base import HealthSnapshotRow as HealthSnapshotRow
@@ -13,6 +14,7 @@ from omnimemory_kit.store.url import open_store as open_store
 from omnimemory_kit.store.url import redact_url as redact_url
 
 __all__ = [
+    "EVENT_COLUMNS",
     "SCHEMA_VERSION",
     "HealthCheckRow",
     "HealthSnapshotRow",

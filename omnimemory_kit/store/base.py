@@ -200,7 +200,11 @@ class JournalStore(abc.ABC):
     def add_items(self, run_id: str, items: Iterable[WorkItem], *, at: float) -> int:
         """Add work items not already in the run (by key), appending FILE_ADDED for each new one.
 
-        Idempotent, so a resumed run can re-scan its source. Returns how many were new.
+        Idempotent, so a resumed run can re-scan its source (a key repeated in ``items`` counts once, the
+        first size wins). Returns how many were new.
+
+        Raises:
+            ConfigError: an item has a negative size; nothing is added.
         """
 
     @abc.abstractmethod
@@ -230,6 +234,9 @@ class JournalStore(abc.ABC):
         SQLite): no item is ever in two live leases. Appends BATCH_OPENED and one FILE_STARTED per item.
         Returns None when no item is pending. A worker not registered yet is registered by its first claim
         (host and pid parsed from ``host:pid:token``). The batch id is generated, unique in the run.
+
+        Raises:
+            ConfigError: ``limit`` is below 1 or ``lease_seconds`` is not positive.
         """
 
     @abc.abstractmethod

@@ -898,7 +898,9 @@ class SQLiteStore(JournalStore):
             for event in events:
                 if event.kind not in _REPORTABLE:
                     raise InvalidTransitionError(
-                        f"lease {lease.lease_id!r}", "held", f"report {event.kind} on"
+                        f"item {event.path!r}",
+                        "leased (report takes file_succeeded, file_failed, file_skipped, file_retried)",
+                        f"report {event.kind} for",
                     )
                 if event.path not in held:
                     raise InvalidTransitionError(
@@ -1046,14 +1048,26 @@ class SQLiteStore(JournalStore):
 
         Each snapshot carries all its checks; the pair's check is the one that matched.
         """
+        # Only the bounds given become conditions, so SQLite can use the taken_at and name indexes.
+        conditions: list[str] = []
+        params: list[float | str] = []
+        if since is not None:
+            conditions.append("s.taken_at >= ?")
+            params.append(since)
+        if until is not None:
+            conditions.append("s.taken_at <= ?")
+            params.append(until)
+        if name is not None:
+            conditions.append("s.snapshot_id IN (SELECT snapshot_id FROM health_checks WHERE name = ?)")
+            params.append(name)
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         with self._read("read health history") as conn:
             rows = conn.execute(
                 "SELECT s.snapshot_id, s.taken_at, s.status, s.payload_json, c.position, c.name, c.status, "
                 "c.critical, c.latency_ms, c.error, c.observed_value, c.observed_unit, c.breaker_state "
                 "FROM health_snapshots s JOIN health_checks c ON c.snapshot_id = s.snapshot_id "
-                "WHERE (? IS NULL OR s.taken_at >= ?) AND (? IS NULL OR s.taken_at <= ?) "
-                "ORDER BY s.taken_at, s.snapshot_id, c.position",
-                (since, since, until, until),
+                f"{where}ORDER BY s.taken_at, s.snapshot_id, c.position",
+                params,
             ).fetchall()
         by_snapshot: dict[int, list[tuple[Any, ...]]] = {}
         for row in rows:

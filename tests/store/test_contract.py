@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from omnimemory_kit.errors import (
+    ConfigError,
     InvalidTransitionError,
     LeaseLostError,
     RunMismatchError,
@@ -271,6 +272,14 @@ class TestItemsProjection:
         assert added == [("a", 1), ("b", 2), ("c", 3)]
         assert counts(store) == {"pending": 3}
 
+    def test_negative_size_is_refused_and_nothing_added(self, store: JournalStore) -> None:
+        """An item with a negative size is a ConfigError naming it, and none of the batch is added."""
+        make_run(store)
+        with pytest.raises(ConfigError, match="'bad'"):
+            store.add_items(RUN, [WorkItem("good", 1), WorkItem("bad", -1)], at=1.0)
+        assert store.last_seq(RUN) == 1
+        assert counts(store) == {}
+
     def test_item_counts_lists_every_status(self, store: JournalStore) -> None:
         """item_counts has a key for every FileStatus, zeros included."""
         make_run(store)
@@ -341,6 +350,16 @@ class TestClaim:
         ]
         assert store.claim(RUN, WORKER, 2, 30) is None
         assert counts(store) == {"in_progress": 5}
+
+    @pytest.mark.parametrize(("limit", "lease_seconds"), [(0, 30.0), (-1, 30.0), (5, 0.0), (5, -3.0)])
+    def test_bad_claim_arguments_are_refused(
+        self, store: JournalStore, limit: int, lease_seconds: float
+    ) -> None:
+        """A limit below 1 or a non-positive lease is a ConfigError and claims nothing."""
+        with_items(store, "a")
+        with pytest.raises(ConfigError):
+            store.claim(RUN, WORKER, limit, lease_seconds)
+        assert counts(store) == {"pending": 1}
 
     def test_claim_returns_a_lease_on_the_store_clock(self, store_factory: StoreFactory) -> None:
         """The lease names the run, worker, a batch, and expires lease_seconds after the clock's now."""
@@ -675,6 +694,8 @@ class TestHealthHistory:
         ]
         assert [s.taken_at for s, _ in store.health_history(since=20.0, name="cache")] == [20.0, 30.0]
         assert [s.taken_at for s, _ in store.health_history(until=20.0, name="db")] == [10.0, 20.0]
+        assert store.health_history(name="queue") == []
+        assert store.health_history(since=31.0) == []
         pairs = store.health_history(since=15.0, until=25.0, name="db")
         assert [(s.taken_at, c.name) for s, c in pairs] == [(20.0, "db")]
         assert len(pairs[0][0].checks) == 2  # the snapshot keeps all its checks
