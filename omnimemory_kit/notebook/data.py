@@ -1,7 +1,7 @@
 """What the notebooks read from a store: one run's frames, every run's counts, health history and host use.
 
 Reading is the effect; everything downstream (``figures``, ``tables``) is pure. A run is rebuilt by
-replaying its journal once (``MigrationProgressTracker.from_store``), which yields the files, progress and
+replaying its journal once into an unbound ``MigrationProgressTracker``, which yields the files, progress and
 batch frames together; the progress series is already sampled by the tracker, and the figures downsample
 what they draw.
 """
@@ -52,7 +52,9 @@ def load_migration(store: JournalStore, run_id: str, *, sample_interval: float =
         RunNotFoundError: the store has no run with that id.
     """
     run = store.get_run(run_id)
-    tracker = MigrationProgressTracker.from_store(store, run_id, sample_interval=sample_interval)
+    # an unbound tracker fed the journal: a report only reads, it never registers or appends to the run
+    tracker = MigrationProgressTracker(run.name, run.priority, run_id=run_id, sample_interval=sample_interval)
+    tracker.apply_many(store.read_events(run_id))
     return MigrationData(
         run=run,
         summary=tracker.get_progress_summary(),
