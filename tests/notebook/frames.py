@@ -89,8 +89,20 @@ def health_frame() -> pd.DataFrame:
     for i, status in enumerate(pg):
         at = T0 + i * 60.0
         overall = "unhealthy" if status == "unhealthy" else "healthy"
-        rows.append((at, "postgresql", status, True, 2.0 + i, None if status == "healthy" else EVIL,
-                     None, None, "closed", overall))
+        rows.append(
+            (
+                at,
+                "postgresql",
+                status,
+                True,
+                2.0 + i,
+                None if status == "healthy" else EVIL,
+                None,
+                None,
+                "closed",
+                overall,
+            )
+        )
         rows.append((at, "redis", "healthy", False, 1.0, None, None, None, None, overall))
         rows.append((at, "cpu", "healthy", False, 0.1, None, 20.0 + i, "percent", None, overall))
     columns = [

@@ -10,7 +10,7 @@ import plotly.io as pio
 import pytest
 
 from omnimemory_kit.notebook import figures as F
-from tests.notebook.frames import EVIL, T0, batches_frame, files_frame, health_frame, progress_frame
+from tests.notebook.frames import T0, batches_frame, files_frame, health_frame, progress_frame
 
 
 def _title(fig: go.Figure) -> str:
@@ -42,7 +42,9 @@ ALL_FIGURES: list[tuple[Callable[[pd.DataFrame], go.Figure], Callable[[], pd.Dat
 
 class TestEveryFigure:
     @pytest.mark.parametrize(("build", "data"), ALL_FIGURES)
-    def test_has_title_axis_titles_and_data(self, build: Callable[..., go.Figure], data: Callable[[], pd.DataFrame]) -> None:
+    def test_has_title_axis_titles_and_data(
+        self, build: Callable[..., go.Figure], data: Callable[[], pd.DataFrame]
+    ) -> None:
         """Each figure on real-shaped data has a title, labelled axes and at least one trace."""
         fig = build(data())
         assert _title(fig)
@@ -59,7 +61,8 @@ class TestEveryFigure:
         fig = build(data().iloc[0:0])
         assert _title(fig)
         assert len(fig.data) == 0
-        assert _annotations(fig) and _annotations(fig)[0].startswith("No ")
+        assert _annotations(fig)
+        assert _annotations(fig)[0].startswith("No ")
 
     @pytest.mark.parametrize(("build", "data"), ALL_FIGURES)
     def test_none_or_wrong_columns_gives_empty_figure(
