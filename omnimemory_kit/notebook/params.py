@@ -87,8 +87,8 @@ class MigrationParams(NotebookParams):
 
     notebook: ClassVar[str] = "migration"
 
-    store_url: str = Field("sqlite:///demo-output/journal.db", description="where the journal lives")
-    run_id: str = Field("demo", min_length=1, max_length=200, description="the run to start or resume")
+    store_url: str = Field("demo-output/omnimemory-demo.db", description="where the journal lives")
+    run_id: str = Field("notebook", min_length=1, max_length=200, description="the run to start or resume")
     source: str = Field("demo-output/legacy_tools", min_length=1, description="what to migrate (source spec)")
     migration_function: str = Field(
         "omnimemory_kit.migration.demo:migrate_legacy_tool",
@@ -116,7 +116,7 @@ class MigrationReportParams(NotebookParams):
 
     notebook: ClassVar[str] = "migration_report"
 
-    store_url: str = Field("sqlite:///demo-output/journal.db", description="where the journal lives")
+    store_url: str = Field("demo-output/omnimemory-demo.db", description="where the journal lives")
     run_id: str | None = Field(None, description="the run to report on (None: every run in the store)")
     slowest: int = Field(20, ge=1, le=1000, description="how many of the slowest items to show")
     failures: int = Field(50, ge=0, le=10_000, description="how many failed items to list")
@@ -128,8 +128,9 @@ class HealthParams(NotebookParams):
 
     notebook: ClassVar[str] = "health"
 
-    store_url: str = Field("sqlite:///demo-output/journal.db", description="where the health history lives")
-    config: str | None = Field(None, description="health checks TOML file (None: host checks only)")
+    store_url: str = Field("demo-output/omnimemory-demo.db", description="where the health history lives")
+    postgres_dsn: str | None = Field(None, description="also check this PostgreSQL (None: skip)")
+    redis_url: str | None = Field(None, description="also check this Redis (None: skip)")
     run_checks: bool = Field(True, description="run the checks now and record a snapshot")
     since_hours: float = Field(24.0, gt=0, le=24 * 366, description="how far back to explore the history")
     flapping_threshold: int = Field(3, ge=1, le=1000, description="status changes that count as flapping")
