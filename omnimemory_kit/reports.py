@@ -406,7 +406,7 @@ def collect_reports(out_dir: str | os.PathLike[str] = "reports") -> pd.DataFrame
         parameters = facts.get("parameters") or {}
         records = read_records(nb)
         row = {
-            "started_at": pd.Timestamp(str(facts.get("started_at") or "NaT")),
+            "started_at": pd.to_datetime(str(facts.get("started_at") or ""), utc=True, errors="coerce"),
             "notebook": facts.get("notebook", path.parent.name),
             "status": facts.get("status", "unknown"),
             "duration_s": facts.get("duration_s"),
