@@ -77,7 +77,7 @@ def default_health_session(
         ),
         (
             HealthCheckConfig(
-                name="store", dependency_type=DependencyType.DATABASE, critical=True, timeout=3.0
+                name="store", dependency_type=DependencyType.STORE, critical=True, timeout=3.0
             ),
             StoreCheck(store_url, clock=clock),
         ),
