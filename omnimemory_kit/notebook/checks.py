@@ -76,9 +76,7 @@ def default_health_session(
             DiskSpaceCheck(folder, clock=clock),
         ),
         (
-            HealthCheckConfig(
-                name="store", dependency_type=DependencyType.STORE, critical=True, timeout=3.0
-            ),
+            HealthCheckConfig(name="store", dependency_type=DependencyType.STORE, critical=True, timeout=3.0),
             StoreCheck(store_url, clock=clock),
         ),
     ]

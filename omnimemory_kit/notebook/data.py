@@ -45,13 +45,34 @@ class MigrationData:
     batches: pd.DataFrame
 
 
-def load_migration(store: JournalStore, run_id: str, *, sample_interval: float = 5.0) -> MigrationData:
+def _span(store: JournalStore, run_id: str) -> float:
+    """Return the seconds between a run's first and last journal events (two cheap reads)."""
+    last = store.last_seq(run_id)
+    first_event = next(iter(store.read_events(run_id, limit=1)), None)
+    last_event = next(iter(store.read_events(run_id, after_seq=max(0, last - 1), limit=1)), None)
+    if first_event is None or last_event is None:
+        return 0.0
+    return max(0.0, last_event.at - first_event.at)
+
+
+def load_migration(
+    store: JournalStore, run_id: str, *, sample_interval: float | None = None, samples: int = 2000
+) -> MigrationData:
     """Replay one run's journal and return its summary and frames.
+
+    Args:
+        store: the journal.
+        run_id: the run.
+        sample_interval: seconds of event time between progress samples (default: the run's span
+            divided by ``samples``, so a 3-second demo and a 3-day migration both get a useful curve).
+        samples: the number of progress samples aimed at by default.
 
     Raises:
         RunNotFoundError: the store has no run with that id.
     """
     run = store.get_run(run_id)
+    if sample_interval is None:
+        sample_interval = max(_span(store, run_id) / samples, 0.01)
     # an unbound tracker fed the journal: a report only reads, it never registers or appends to the run
     tracker = MigrationProgressTracker(run.name, run.priority, run_id=run_id, sample_interval=sample_interval)
     tracker.apply_many(store.read_events(run_id))
