@@ -11,6 +11,8 @@ from omnimemory_kit.errors import CircuitBreakerError as CircuitBreakerError
 from omnimemory_kit.errors import ConfigError as ConfigError
 from omnimemory_kit.errors import InvalidTransitionError as InvalidTransitionError
 from omnimemory_kit.errors import KitError as KitError
+from omnimemory_kit.errors import NotebookParameterError as NotebookParameterError
+from omnimemory_kit.errors import ReportError as ReportError
 from omnimemory_kit.errors import RetryError as RetryError
 from omnimemory_kit.errors import UnknownBatchError as UnknownBatchError
 from omnimemory_kit.errors import UnknownFileError as UnknownFileError
@@ -89,8 +91,10 @@ __all__ = [
     "MigrationProgressSummary",
     "MigrationProgressTracker",
     "MigrationStatus",
+    "NotebookParameterError",
     "ProcessingRates",
     "RateConfig",
+    "ReportError",
     "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
