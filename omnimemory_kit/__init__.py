@@ -31,6 +31,15 @@ from omnimemory_kit.health import HealthResponse as HealthResponse
 from omnimemory_kit.health import HealthStatus as HealthStatus
 from omnimemory_kit.health import ResourceMetrics as ResourceMetrics
 from omnimemory_kit.health import health_manager as health_manager
+from omnimemory_kit.health.checks import DiskSpaceCheck as DiskSpaceCheck
+from omnimemory_kit.health.checks import HttpCheck as HttpCheck
+from omnimemory_kit.health.checks import PostgresCheck as PostgresCheck
+from omnimemory_kit.health.checks import RedisCheck as RedisCheck
+from omnimemory_kit.health.checks import StoreCheck as StoreCheck
+from omnimemory_kit.health.checks import TcpCheck as TcpCheck
+from omnimemory_kit.health.checks import WritablePathCheck as WritablePathCheck
+from omnimemory_kit.health.config import HealthConfigFile as HealthConfigFile
+from omnimemory_kit.health.config import load_health_config as load_health_config
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
 from omnimemory_kit.migration.rates import RateConfig as RateConfig
 from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
@@ -38,6 +47,18 @@ from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessin
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
+from omnimemory_kit.observability import CorrelationContext as CorrelationContext
+from omnimemory_kit.observability import CorrelationFilter as CorrelationFilter
+from omnimemory_kit.observability import JsonLinesFormatter as JsonLinesFormatter
+from omnimemory_kit.observability import OperationType as OperationType
+from omnimemory_kit.observability import configure_logging as configure_logging
+from omnimemory_kit.observability import correlation_context as correlation_context
+from omnimemory_kit.observability import current_context as current_context
+from omnimemory_kit.observability import get_correlation_id as get_correlation_id
+from omnimemory_kit.observability import redact as redact
+from omnimemory_kit.observability import trace_operation as trace_operation
+from omnimemory_kit.observability import traced as traced
+from omnimemory_kit.observability import with_correlation as with_correlation
 from omnimemory_kit.resilience import AsyncCircuitBreaker as AsyncCircuitBreaker
 from omnimemory_kit.resilience import CircuitBreakerConfig as CircuitBreakerConfig
 from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
@@ -68,8 +89,11 @@ __all__ = [
     "CircuitState",
     "Clock",
     "ConfigError",
+    "CorrelationContext",
+    "CorrelationFilter",
     "DependencyHealth",
     "DependencyType",
+    "DiskSpaceCheck",
     "EtaUnavailableReason",
     "Event",
     "EventKind",
@@ -78,13 +102,16 @@ __all__ = [
     "FileStatus",
     "HealthCheckConfig",
     "HealthCheckRow",
+    "HealthConfigFile",
     "HealthHistory",
     "HealthManager",
     "HealthResponse",
     "HealthSnapshotRow",
     "HealthStatus",
+    "HttpCheck",
     "InvalidTransitionError",
     "JournalStore",
+    "JsonLinesFormatter",
     "KitError",
     "Lease",
     "MigrationPriority",
@@ -92,21 +119,36 @@ __all__ = [
     "MigrationProgressTracker",
     "MigrationStatus",
     "NotebookParameterError",
+    "OperationType",
+    "PostgresCheck",
     "ProcessingRates",
     "RateConfig",
+    "RedisCheck",
     "ReportError",
     "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
     "RunRecord",
     "SQLiteStore",
+    "StoreCheck",
     "SystemClock",
+    "TcpCheck",
     "UnknownBatchError",
     "UnknownFileError",
     "WorkItem",
     "WorkerRecord",
+    "WritablePathCheck",
+    "configure_logging",
+    "correlation_context",
+    "current_context",
+    "get_correlation_id",
     "health_manager",
+    "load_health_config",
     "open_store",
+    "redact",
     "redact_url",
     "retry",
+    "trace_operation",
+    "traced",
+    "with_correlation",
 ]

@@ -29,8 +29,10 @@ import datetime as dt
 import enum
 import functools
 import inspect
+import itertools
 import json as _json
 import logging
+import os
 import random as _random
 import re
 import sys
@@ -100,6 +102,19 @@ _CORRELATION_ID = _VARS["correlation_id"]
 _TRACE_ID = _VARS["trace_id"]
 
 _TRACE_LOGGER: Final = logging.getLogger("omnimemory_kit.trace")
+_ID_PREFIX = ""
+_ID_COUNTER = itertools.count(1)
+
+
+def _reseed_ids() -> None:
+    """Start a new id prefix and counter (at import, and in every forked child so ids stay unique)."""
+    global _ID_PREFIX, _ID_COUNTER
+    _ID_PREFIX = f"{_random.getrandbits(64):016x}"
+    _ID_COUNTER = itertools.count(1)
+
+
+_reseed_ids()
+os.register_at_fork(after_in_child=_reseed_ids)
 _TRACER: Final = trace.get_tracer("omnimemory_kit")
 
 
@@ -109,7 +124,8 @@ _TRACER: Final = trace.get_tracer("omnimemory_kit")
 
 _URL_PASSWORD: Final = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<secret>[^@\s]*)@")
 _KV_PASSWORD: Final = re.compile(
-    r"(?P<key>\b(?:password|passwd|pwd)\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'|\"[^\"]*\"|[^\s&;,]+)",
+    r"""(?P<key>\b(?:password|passwd|pwd|secret|token|api[_-]?key)["']?\s*[=:]\s*)"""
+    r"""(?P<secret>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s"'&;,]+)""",
     re.IGNORECASE,
 )
 REDACTED: Final = "***"
@@ -119,11 +135,12 @@ def redact(text: str) -> str:
     """Return ``text`` with passwords hidden.
 
     Hides the password of ``scheme://user:password@host`` URLs (also ``redis://:password@host``) and the
-    value of ``password=...`` / ``passwd=`` / ``pwd=`` parts of DSNs and query strings.
+    value of ``password``, ``passwd``, ``pwd``, ``secret``, ``token`` and ``api_key`` / ``api-key`` given
+    as ``key=value`` (DSNs, query strings) or ``key: value`` (headers, JSON, YAML), quoted or not.
     """
     if "@" in text:
         text = _URL_PASSWORD.sub(rf"\g<head>:{REDACTED}@", text)
-    if "=" in text:
+    if "=" in text or ":" in text:
         text = _KV_PASSWORD.sub(rf"\g<key>{REDACTED}", text)
     return text
 
@@ -250,20 +267,25 @@ class CorrelationScope:
     def __enter__(self) -> CorrelationContext:
         if self._tokens is not None:
             raise RuntimeError("this correlation_context is already entered; create a new one")
-        fields = dict(self._fields)
-        if fields.get("correlation_id") is None:
-            fields["correlation_id"] = get_correlation_id() or new_correlation_id()
-        for key in ("user_id", "operation"):
-            if fields.get(key) is None:
-                fields.pop(key, None)  # inherit the outer value
-        self._tokens = bind(**fields)
-        ctx = current_context()
-        ctx.pop("trace_id", None)
+        # The fields were validated by correlation_context(); None (inherit) was dropped there.
+        tokens: dict[str, Token[Any]] = {}
+        if "correlation_id" not in self._fields:
+            tokens["correlation_id"] = _CORRELATION_ID.set(get_correlation_id() or new_correlation_id())
+        for key, value in self._fields.items():
+            tokens[key] = _var(key).set(value)
+        self._tokens = tokens
+        extra = {
+            key: value
+            for key, var in list(_VARS.items())
+            if key not in CORRELATION_FIELDS and (value := var.get()) is not _UNSET
+        }
+        user_id = _VARS["user_id"].get()
+        operation = _VARS["operation"].get()
         self._snapshot = CorrelationContext(
-            ctx.pop("correlation_id"),
-            ctx.pop("user_id", None),
-            ctx.pop("operation", None),
-            MappingProxyType(ctx),
+            _CORRELATION_ID.get(),
+            None if user_id is _UNSET else user_id,
+            None if operation is _UNSET else operation,
+            MappingProxyType(extra),
         )
         return self._snapshot
 
@@ -303,10 +325,10 @@ def correlation_context(
         ConfigError: the correlation id is empty, too long or has unsafe characters (checked here, before
             anything is bound), or another field is invalid.
     """
-    fields: dict[str, Any] = {"correlation_id": correlation_id, "user_id": user_id, "operation": operation}
-    for key, value in fields.items():
+    fields: dict[str, Any] = {}
+    for key, value in (("correlation_id", correlation_id), ("user_id", user_id), ("operation", operation)):
         if value is not None:
-            _validate(key, value)
+            fields[key] = _validate(key, value)
     for key in extra:
         _validate_field_name(key)
     fields.update(extra)
@@ -411,8 +433,9 @@ class TraceOperation:
             self._otel_token = otel_context.attach(trace.set_span_in_context(span))
             self.trace_id = trace.format_trace_id(span_context.trace_id)
         else:
-            # Not secret, only unique: getrandbits is cheaper than os.urandom (the OTel SDK does the same).
-            self.trace_id = f"{_random.getrandbits(128):032x}"
+            # Only unique, not secret: a random per-process prefix and a counter (cheaper than 128
+            # random bits per operation, and still unique across processes and hosts).
+            self.trace_id = f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
         if span.is_recording():
             span.set_attribute("omnimemory.operation_type", str(self.operation_type))
             for key, value in current_context().items():
@@ -541,6 +564,7 @@ def trace_operation(
         trace_performance: also measure the thread's CPU time (``cpu_s``).
         tracemalloc: also measure the peak of traced Python allocations (``peak_bytes``); starts
             ``tracemalloc`` for the block if it is not running (slow: for investigations, not production).
+            The peak counter is process-wide: concurrent or nested measured blocks reset each other's.
         attributes: extra span attributes.
         clock: where the duration comes from (monotonic).
         tracer: the OpenTelemetry tracer; by default ``trace.get_tracer("omnimemory_kit")``, which follows
@@ -760,5 +784,5 @@ def configure_logging(
     handler.addFilter(CorrelationFilter())
     handler.setFormatter(JsonLinesFormatter() if json else _TextFormatter())
     target.addHandler(handler)
-    target.setLevel(level)
+    target.setLevel(level.upper() if isinstance(level, str) else level)
     return handler

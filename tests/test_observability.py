@@ -9,9 +9,14 @@ import inspect
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+import textwrap
 import tracemalloc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -179,6 +184,13 @@ class TestCorrelationContext:
             assert get_correlation_id() == "outer"
             assert "run_id" not in current_context()
 
+    def test_repr_shows_state(self) -> None:
+        """The scope's repr says whether it is entered and which correlation id it binds."""
+        scope = correlation_context("req-7")
+        assert repr(scope) == "<CorrelationScope idle correlation_id='req-7'>"
+        with scope:
+            assert repr(scope) == "<CorrelationScope entered correlation_id='req-7'>"
+
     def test_a_scope_cannot_be_entered_twice(self) -> None:
         """Re-entering the same scope object is refused instead of corrupting the tokens."""
         scope = correlation_context("once")
@@ -308,6 +320,43 @@ class TestTraceOperation:
         assert first != second
         assert "trace_id" not in current_context()
 
+    def test_generated_ids_differ_in_a_forked_child(self) -> None:
+        """A forked worker generates ids with its own prefix, so ids never repeat across processes."""
+        # Forked in a fresh single-threaded interpreter: forking the test process (which has threads)
+        # is unsafe.
+        script = textwrap.dedent(
+            """
+            import os
+            from omnimemory_kit.observability import trace_operation
+            with trace_operation("parent") as parent_id:
+                pass
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                with trace_operation("child") as child_id:
+                    pass
+                os.write(write_fd, child_id.encode())
+                os._exit(0)
+            os.close(write_fd)
+            child_id = os.read(read_fd, 64).decode()
+            os.waitpid(pid, 0)
+            print(parent_id, child_id)
+            """
+        )
+        root = Path(__file__).resolve().parent.parent
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        ).stdout
+        parent_id, child_id = out.split()
+        assert HEX32.fullmatch(parent_id)
+        assert HEX32.fullmatch(child_id)
+        assert child_id[:16] != parent_id[:16]
+
     async def test_duration_comes_from_the_injected_clock(self, clock: FakeClock) -> None:
         """The duration is measured on the given monotonic clock."""
         op = trace_operation("slow", OperationType.EXTERNAL_SERVICE, clock=clock)
@@ -366,6 +415,28 @@ class TestTraceOperation:
         assert records[3]["error_type"] == "RuntimeError"
         assert "hunter2" not in str(records[3]["message"])
         assert "Traceback" in str(records[3]["exc_info"])
+
+    async def test_cancellation_is_logged_as_interrupted_not_failed(
+        self, tracer: Tracer, exporter: InMemorySpanExporter, log_stream: io.StringIO
+    ) -> None:
+        """A cancelled operation ends its span with an error status and logs "interrupted" at INFO."""
+        started = asyncio.Event()
+
+        async def work() -> None:
+            async with trace_operation("waiting", OperationType.EXTERNAL_SERVICE, tracer=tracer):
+                started.set()
+                await asyncio.Event().wait()
+
+        task = asyncio.create_task(work())
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert by_name(exporter)["waiting"].status.status_code is StatusCode.ERROR
+        last = lines(log_stream)[-1]
+        assert (last["level"], last["error_type"]) == ("INFO", "CancelledError")
+        assert "interrupted" in str(last["message"])
+        assert "trace_id" not in current_context()
 
 
 class TestStructuredLogging:
@@ -515,9 +586,30 @@ class TestRedact:
                 "https://api.example/x?user=a&PASSWORD=***&z=1",
             ),
             ("failed: connect to postgresql://app@db/x", "failed: connect to postgresql://app@db/x"),
+            ('{"api_key": "abc123", "n": 1}', '{"api_key": ***, "n": 1}'),
+            ("Api-Key: abc123 sent", "Api-Key: *** sent"),
+            ("?token=abc&x=1", "?token=***&x=1"),
+            ("at 12:30 the cwd: /tmp", "at 12:30 the cwd: /tmp"),
             ("nothing secret here", "nothing secret here"),
         ],
     )
     def test_hides_passwords(self, text: str, expected: str) -> None:
         """Passwords in URLs and DSN key/value parts are replaced; everything else is kept."""
         assert redact(text) == expected
+
+
+class TestOriginCallShape:
+    async def test_origin_snippet_works_from_the_package(self) -> None:
+        """The origin document's nested correlation_context / trace_operation call works as written."""
+        from omnimemory_kit import OperationType as PublicOperationType
+        from omnimemory_kit import correlation_context as public_correlation_context
+        from omnimemory_kit import trace_operation as public_trace_operation
+
+        async with public_correlation_context(  # noqa: SIM117 - the origin document nests them
+            correlation_id="req-12345", user_id="user-456", operation="data_processing"
+        ) as ctx:
+            async with public_trace_operation(
+                "validation", PublicOperationType.INTELLIGENCE_PROCESS, trace_performance=True
+            ) as trace_id:
+                assert current_context()["correlation_id"] == ctx.correlation_id == "req-12345"
+                assert current_context()["trace_id"] == trace_id

@@ -40,6 +40,15 @@ from omnimemory_kit.cli.report import report_command  # noqa: E402 - commands ne
 cli.add_command(report_command)
 
 
+def _register() -> None:
+    from omnimemory_kit.cli.health import health
+
+    cli.add_command(health)
+
+
+_register()
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli()

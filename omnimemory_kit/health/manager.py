@@ -34,9 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode, Tracer
+
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import CircuitBreakerError, HealthConfigError, RegistryError
-from omnimemory_kit.health._breakers import Breaker, breaker_state_name, make_breaker
+from omnimemory_kit.health._breakers import breaker_for_check
 from omnimemory_kit.health.conditions import Condition, evaluate_conditions, parse_condition
 from omnimemory_kit.health.damping import FlapDamper
 from omnimemory_kit.health.models import (
@@ -52,6 +55,8 @@ from omnimemory_kit.health.models import (
 from omnimemory_kit.health.redaction import redact_details, redact_secrets
 from omnimemory_kit.health.resources import ResourceSampler
 from omnimemory_kit.health.rollup import roll_up
+from omnimemory_kit.observability import OperationType, trace_operation
+from omnimemory_kit.resilience import AsyncCircuitBreaker
 
 if TYPE_CHECKING:
     from omnimemory_kit.health.history import HealthHistory
@@ -109,9 +114,13 @@ class _Registration:
     is_async: bool
     conditions: tuple[Condition, ...]
     damper: FlapDamper
-    breaker: Breaker | None
+    breaker: AsyncCircuitBreaker | None
     last_success_at: dt.datetime | None = None
     last: DependencyHealth | None = field(default=None)
+    # a sync call still running in a worker thread (timed out earlier): never pile up another behind it
+    running: asyncio.Future[Any] | None = None
+    running_since: float = 0.0
+    span_attributes: dict[str, str | bool | int | float] = field(default_factory=dict)
 
 
 class HealthManager:
@@ -125,7 +134,11 @@ class HealthManager:
         sample_resources: whether to include host metrics in responses.
         version: the version reported in the response (the kit's version by default).
         resource_timeout: seconds a host-metrics sample may take before the response goes without it.
+        resource_max_age: reuse a host-metrics sample younger than this many seconds instead of taking a
+            new one (``sampled_at`` tells its age); 0 samples on every round. Probes polling many times a
+            second then cost almost nothing, and rates need a window of that order anyway.
         max_threads: worker threads for sync check functions and host sampling.
+        tracer: the OpenTelemetry tracer for the round's spans (the global one by default).
     """
 
     def __init__(
@@ -137,17 +150,22 @@ class HealthManager:
         sample_resources: bool = True,
         version: str | None = None,
         resource_timeout: float = 1.0,
+        resource_max_age: float = 1.0,
         max_threads: int = 64,
+        tracer: Tracer | None = None,
     ) -> None:
         self._clock = clock
         self.resource_path = resource_path
         self.history = history
         self.version = version if version is not None else _kit_version()
         self.resource_timeout = resource_timeout
+        self.resource_max_age = resource_max_age
+        self._last_resources: tuple[float, ResourceMetrics] | None = None
         self._sample_resources = sample_resources
         # made now so the first response already has a CPU baseline to measure against
         self._sampler = ResourceSampler(clock=clock, disk_path=resource_path) if sample_resources else None
         self._max_threads = max_threads
+        self._tracer = tracer
         self._executor: ThreadPoolExecutor | None = None
         self._checks: dict[str, _Registration] = {}
         self._last_response: HealthResponse | None = None
@@ -183,7 +201,7 @@ class HealthManager:
             )
         breaker = None
         if config.breaker is not None:
-            breaker = make_breaker(f"health:{config.name}", config.breaker, self._clock)
+            breaker = breaker_for_check(config.name, config.breaker, self._clock)
         self._checks[config.name] = _Registration(
             config=config,
             func=func,
@@ -191,6 +209,11 @@ class HealthManager:
             conditions=tuple(parse_condition(text) for text in config.conditions),
             damper=FlapDamper(config.failures_to_change, config.successes_to_recover),
             breaker=breaker,
+            span_attributes={
+                "omnimemory.health.check": config.name,
+                "omnimemory.health.dependency_type": str(config.dependency_type),
+                "omnimemory.health.critical": config.critical,
+            },
         )
         logger.debug("registered health check %r (%s)", config.name, config.dependency_type)
 
@@ -218,7 +241,7 @@ class HealthManager:
         """Return the most recent response, or None before the first round."""
         return self._last_response
 
-    def breaker(self, name: str) -> Breaker | None:
+    def breaker(self, name: str) -> AsyncCircuitBreaker | None:
         """Return the circuit breaker guarding a check (None when it has none).
 
         Raises:
@@ -229,7 +252,19 @@ class HealthManager:
     # --- running ------------------------------------------------------------------------------------
 
     async def get_comprehensive_health(self) -> HealthResponse:
-        """Run every check at once, roll up, sample host metrics, record and return the response."""
+        """Run every check at once, roll up, sample host metrics, record and return the response.
+
+        The round is traced as a ``health_aggregation`` operation with one ``health_check`` span per
+        check (``omnimemory_kit.observability``), so its logs carry the caller's correlation fields.
+        """
+        async with trace_operation(
+            "health", OperationType.HEALTH_AGGREGATION, clock=self._clock, tracer=self._tracer
+        ):
+            response = await self._aggregate()
+            _annotate_current_span(response.status, None)
+        return response
+
+    async def _aggregate(self) -> HealthResponse:
         started = self._clock.monotonic()
         checked_at = _utc(self._clock.time())
         registrations = list(self._checks.values())
@@ -292,17 +327,26 @@ class HealthManager:
 
     async def _run_check(self, reg: _Registration) -> DependencyHealth:
         checked_at = _utc(self._clock.time())
-        try:
-            if reg.breaker is None:
-                outcome = await self._attempt(reg)
-            else:
-                outcome = await self._attempt_through_breaker(reg, reg.breaker)
-        except Exception as exc:  # a bug in our own plumbing must not take the other checks down
-            logger.exception("health check %r could not be run", reg.config.name)
-            outcome = _Outcome(HealthStatus.UNHEALTHY, error=_error_info(exc))
-        return self._finish(reg, outcome, checked_at)
+        async with trace_operation(
+            f"health check {reg.config.name}",
+            OperationType.HEALTH_CHECK,
+            attributes=reg.span_attributes,
+            clock=self._clock,
+            tracer=self._tracer,
+        ):
+            try:
+                if reg.breaker is None:
+                    outcome = await self._attempt(reg)
+                else:
+                    outcome = await self._attempt_through_breaker(reg, reg.breaker)
+            except Exception as exc:  # a bug in our own plumbing must not take the other checks down
+                logger.exception("health check %r could not be run", reg.config.name)
+                outcome = _Outcome(HealthStatus.UNHEALTHY, error=_error_info(exc))
+            dependency = self._finish(reg, outcome, checked_at)
+            _annotate_current_span(dependency.status, dependency)
+        return dependency
 
-    async def _attempt_through_breaker(self, reg: _Registration, breaker: Breaker) -> _Outcome:
+    async def _attempt_through_breaker(self, reg: _Registration, breaker: AsyncCircuitBreaker) -> _Outcome:
         async def guarded() -> _Outcome:
             outcome = await self._attempt(reg)
             if outcome.status == HealthStatus.UNHEALTHY:
@@ -358,9 +402,17 @@ class HealthManager:
         if reg.is_async:
             value = reg.func()
         else:
+            if reg.running is not None and not reg.running.done():
+                stuck_for = self._clock.monotonic() - reg.running_since
+                raise TimeoutError(
+                    f"the previous call has not returned after {stuck_for:.3g}s; not starting another"
+                )
             loop = asyncio.get_running_loop()
             context = contextvars.copy_context()
-            value = await loop.run_in_executor(self._threads(), functools.partial(context.run, reg.func))
+            reg.running = loop.run_in_executor(self._threads(), functools.partial(context.run, reg.func))
+            reg.running_since = self._clock.monotonic()
+            # shield: a timeout stops our wait, but the thread runs on; keep the future to know when it ends
+            value = await asyncio.shield(reg.running)
         if inspect.isawaitable(value):
             value = await value
         return value
@@ -373,7 +425,7 @@ class HealthManager:
             reg.last_success_at = checked_at
         breaker_state = retry_at = None
         if reg.breaker is not None:
-            breaker_state = breaker_state_name(reg.breaker)
+            breaker_state = str(reg.breaker.state)
             retry_after = outcome.retry_after
             if retry_after is None and breaker_state == "open":
                 retry_after = reg.breaker.retry_after
@@ -396,7 +448,7 @@ class HealthManager:
             observed_unit=result.observed_unit if result is not None else None,
             measurement=result.measurement if result is not None else None,
             message=redact_secrets(message) if message else None,
-            details=redact_details(result.details) if result is not None else {},
+            details=redact_details(result.details) if result is not None and result.details else {},
             failed_condition=outcome.failed_condition,
             last_success_at=reg.last_success_at,
             breaker_state=breaker_state,
@@ -418,11 +470,19 @@ class HealthManager:
     # --- host metrics and history -------------------------------------------------------------------
 
     async def _sample(self) -> ResourceMetrics | str:
-        """Return a host-metrics sample, or a note saying why there is none."""
+        """Return a host-metrics sample (a recent one, or a new one), or a note saying why there is none."""
+        now = self._clock.monotonic()
+        sampler = self._resource_sampler()
+        if self._last_resources is not None:
+            taken, metrics = self._last_resources
+            if now - taken < self.resource_max_age:
+                return metrics
         loop = asyncio.get_running_loop()
         try:
             async with self._clock.timeout(self.resource_timeout):
-                return await loop.run_in_executor(self._threads(), self._resource_sampler().sample)
+                metrics = await loop.run_in_executor(self._threads(), sampler.sample)
+                self._last_resources = (now, metrics)
+                return metrics
         except TimeoutError:
             return f"host metrics not sampled: no answer within {self.resource_timeout:g}s"
         except Exception as exc:
@@ -432,6 +492,7 @@ class HealthManager:
     def _resource_sampler(self) -> ResourceSampler:
         if self._sampler is None or self._sampler.disk_path != self.resource_path:
             self._sampler = ResourceSampler(clock=self._clock, disk_path=self.resource_path)
+            self._last_resources = None  # a sample of another volume is no answer
         return self._sampler
 
     async def _record(self, response: HealthResponse) -> HealthResponse:
@@ -471,6 +532,11 @@ def _is_async_callable(func: Callable[..., Any]) -> bool:
     return call is not None and inspect.iscoroutinefunction(call)
 
 
+_HEALTHY = CheckResult(status=HealthStatus.HEALTHY)
+_RETURNED_FALSE = CheckResult(status=HealthStatus.UNHEALTHY, message="check returned False")
+_BY_STATUS = {status: CheckResult(status=status) for status in HealthStatus}
+
+
 def _normalise(value: object) -> CheckResult:
     """Turn what a check returned into a ``CheckResult``.
 
@@ -480,18 +546,34 @@ def _normalise(value: object) -> CheckResult:
     if isinstance(value, CheckResult):
         return value
     if value is None or value is True:
-        return CheckResult(status=HealthStatus.HEALTHY)
+        return _HEALTHY
     if value is False:
-        return CheckResult(status=HealthStatus.UNHEALTHY, message="check returned False")
+        return _RETURNED_FALSE
     if isinstance(value, str):
         try:
-            return CheckResult(status=HealthStatus(value.lower()))
+            return _BY_STATUS[HealthStatus(value.lower())]
         except ValueError:
             pass
     raise TypeError(
         f"check returned {type(value).__name__} {value!r:.80}; "
         f"expected bool, HealthStatus, CheckResult or None"
     )
+
+
+def _annotate_current_span(status: HealthStatus, dependency: DependencyHealth | None) -> None:
+    """Put the outcome on the current span (only when an SDK records it); unhealthy marks it an error."""
+    span = trace.get_current_span()
+    if not span.is_recording():
+        return
+    span.set_attribute("omnimemory.health.status", str(status))
+    if dependency is not None:
+        if dependency.latency_ms is not None:
+            span.set_attribute("omnimemory.health.latency_ms", dependency.latency_ms)
+        if dependency.pending:
+            span.set_attribute("omnimemory.health.observed_status", str(dependency.observed_status))
+    if status == HealthStatus.UNHEALTHY:
+        reason = str(dependency.error) if dependency is not None and dependency.error else str(status)
+        span.set_status(Status(StatusCode.ERROR, reason))
 
 
 def _error_info(exc: BaseException) -> ErrorInfo:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.resilience import CircuitBreakerConfig
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,7 +118,7 @@ class HealthCheckConfig(_Frozen):
     critical: bool = True
     timeout: float = Field(default=5.0, gt=0, allow_inf_nan=False)
     conditions: tuple[str, ...] = ()
-    breaker: Any = None
+    breaker: CircuitBreakerConfig | None = None
     failures_to_change: int = Field(default=1, ge=1)
     successes_to_recover: int = Field(default=1, ge=1)
     component_type: ComponentType | None = None
@@ -146,17 +147,6 @@ class HealthCheckConfig(_Frozen):
 
         for text in value:
             parse_condition(text)  # raises HealthConfigError (a ValueError) naming the bad condition
-        return value
-
-    @field_validator("breaker")
-    @classmethod
-    def _breaker_is_a_breaker_config(cls, value: object) -> object:
-        if value is None:
-            return None
-        from omnimemory_kit.health._breakers import is_breaker_config
-
-        if not is_breaker_config(value):
-            raise ValueError("breaker must be a CircuitBreakerConfig or None")
         return value
 
     @property

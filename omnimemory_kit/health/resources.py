@@ -82,9 +82,15 @@ class ResourceSampler:
     def sample(self) -> ResourceMetrics:
         """Read every metric now (non-blocking: no interval sleeps) and return them as a snapshot."""
         problems: list[str] = []
-        counters = self._read_counters()
         with self._lock:
-            rates = self._rates_since_baseline(counters)
+            short = (
+                self._last_rates is not None and self._clock.monotonic() - self._baseline.at < self.min_window
+            )
+            rates = self._last_rates if short and self._last_rates is not None else None
+        if rates is None:  # the window is long enough (or first): read the counters and measure
+            counters = self._read_counters()
+            with self._lock:
+                rates = self._rates_since_baseline(counters)
         memory_percent = memory_available = None
         try:
             memory = psutil.virtual_memory()

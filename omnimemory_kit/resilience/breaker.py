@@ -234,7 +234,11 @@ class AsyncCircuitBreaker:
     async def call(self, fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
         """Call ``fn(*args, **kwargs)`` through the breaker and return its result.
 
-        ``fn`` may be async, sync, or return any awaitable (which is awaited).
+        ``fn`` may be async, sync, or return any awaitable (which is awaited). A sync ``fn`` runs on the
+        event loop thread, so keep it short (or pass ``asyncio.to_thread`` work as an async function).
+
+        A timeout placed *around* this call (``asyncio.timeout``) cancels it, and cancellation never
+        counts: to make slow calls trip the breaker, set ``CircuitBreakerConfig.timeout`` instead.
 
         Raises:
             CircuitBreakerError: the breaker is open, or half-open with every trial slot taken.
@@ -259,7 +263,8 @@ class AsyncCircuitBreaker:
             except BaseException as exc:
                 self._record_error(exc, generation, False, False)
                 raise
-            self._consecutive_failures = 0
+            if generation == self._generation:  # a straggler from before a transition decides nothing
+                self._consecutive_failures = 0
             self._successes += 1
             return result
         return await self._call_guarded(fn, args, kwargs)
@@ -315,7 +320,8 @@ class AsyncCircuitBreaker:
         """Return ``func`` wrapped so every call goes through this breaker (same signature).
 
         An ``async def`` stays async (``call``); a sync function stays sync (``call_sync``). Which one is
-        decided here, once, not on every call.
+        decided here, once, not on every call. For a plain function that *returns* an awaitable, use
+        ``await breaker.call(fn)`` instead: a sync wrapper cannot await it.
         """
         if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
             getattr(func, "__call__", None)  # noqa: B004 - an object with an async __call__
@@ -332,7 +338,8 @@ class AsyncCircuitBreaker:
                     except BaseException as exc:
                         breaker._record_error(exc, generation, False, False)
                         raise
-                    breaker._consecutive_failures = 0
+                    if generation == breaker._generation:
+                        breaker._consecutive_failures = 0
                     breaker._successes += 1
                     return result
                 return await breaker._call_guarded(func, args, kwargs)

@@ -105,8 +105,12 @@ class RetryPolicy(FrozenConfig):
 
     def model_post_init(self, context: Any, /) -> None:
         """Build the wait and stop policies once, so calls only run them."""
-        self._wait = self.wait or wait_exponential(
-            self.base_delay, self.multiplier, self.max_delay, jitter_fraction(self.jitter)
+        self._wait = (
+            self.wait
+            if self.wait is not None
+            else wait_exponential(
+                self.base_delay, self.multiplier, self.max_delay, jitter_fraction(self.jitter)
+            )
         )
         stops: list[StopFunction] = []
         if self.max_elapsed is not None:
@@ -197,8 +201,11 @@ class RetryPolicy(FrozenConfig):
 
         Raises:
             RetryError: every allowed attempt failed with a retryable error (``from`` the last one).
+            ConfigError: ``fn`` is not callable (e.g. a coroutine object instead of the function).
             BaseException: a non-retryable error, at once and unchanged.
         """
+        if not callable(fn):  # else the TypeError would be retried like a transient failure
+            raise _not_callable(fn)
         clock = self.clock
         started = clock.monotonic()
         attempt = 0
@@ -229,6 +236,16 @@ class RetryPolicy(FrozenConfig):
     def __call__(self, func: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         """Decorate an async function so each call is retried by this policy (same as ``@retry(self)``)."""
         return retry(self)(func)
+
+
+def _not_callable(fn: object) -> ConfigError:
+    if inspect.iscoroutine(fn):
+        fn.close()  # it will never run; closing it avoids a "never awaited" warning
+        return ConfigError(
+            "RetryPolicy.call needs the function, not a coroutine object: write "
+            "policy.call(fn, *args), not policy.call(fn(*args)) (a coroutine can only run once)"
+        )
+    return ConfigError(f"RetryPolicy.call needs a callable, got {type(fn).__name__}")
 
 
 class Attempt:

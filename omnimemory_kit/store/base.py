@@ -41,6 +41,7 @@ __all__ = [
     "RunRecord",
     "WorkItem",
     "WorkerRecord",
+    "parse_worker_id",
 ]
 
 SCHEMA_VERSION = 1
@@ -59,6 +60,17 @@ EVENT_COLUMNS = (
     "seq",
 )
 """The order of the fields in a row from ``JournalStore.read_event_rows`` (``Event``'s own field order)."""
+
+
+def parse_worker_id(worker_id: str) -> tuple[str, int]:
+    """Split ``host:pid:token`` into host and pid, best effort (unknown parts become "" and 0)."""
+    parts = worker_id.split(":")
+    host = parts[0] if parts else ""
+    try:
+        pid = int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        pid = 0
+    return host, pid
 
 
 @dataclass(frozen=True, slots=True)

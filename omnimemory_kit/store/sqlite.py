@@ -54,6 +54,7 @@ from omnimemory_kit.store.base import (
     RunRecord,
     WorkerRecord,
     WorkItem,
+    parse_worker_id,
 )
 from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
 
@@ -222,17 +223,6 @@ def _count(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> Non
             "ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
             changed,
         )
-
-
-def _parse_worker_id(worker_id: str) -> tuple[str, int]:
-    """Split ``host:pid:token`` into host and pid, best effort (unknown parts become "" and 0)."""
-    parts = worker_id.split(":")
-    host = parts[0] if parts else ""
-    try:
-        pid = int(parts[1]) if len(parts) > 1 else 0
-    except ValueError:
-        pid = 0
-    return host, pid
 
 
 class SQLiteStore(JournalStore):
@@ -828,7 +818,7 @@ class SQLiteStore(JournalStore):
                 Event(EventKind.FILE_STARTED, at=now, path=key, batch_id=batch_id, worker_id=worker_id)
                 for key, _ in picked
             ]
-            host, pid = _parse_worker_id(worker_id)
+            host, pid = parse_worker_id(worker_id)
             conn.execute(
                 "INSERT INTO workers (run_no, worker_id, host, pid, started_at, last_seen) "
                 "VALUES (?, ?, ?, ?, ?, ?) "

@@ -19,6 +19,7 @@ from omnimemory_kit import (
 )
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import HealthConfigError, RegistryError
+from omnimemory_kit.resilience import CircuitBreakerConfig
 
 
 async def settle(rounds: int = 10) -> None:
@@ -244,6 +245,38 @@ class TestConcurrencyAndTimeouts:
         assert response.dependencies["hang"].latency_ms == pytest.approx(2000.0)
         assert response.duration_ms == pytest.approx(2000.0)
 
+    async def test_a_stuck_sync_check_is_not_called_again_until_it_returns(
+        self, clock: FakeClock, manager: HealthManager
+    ) -> None:
+        """A sync check stuck in its thread times out, then reports stuck instead of piling up threads."""
+        release = threading.Event()
+        finished = threading.Event()
+        calls: list[int] = []
+
+        def stuck() -> bool:
+            calls.append(1)
+            release.wait(10)
+            finished.set()
+            return True
+
+        manager.register_health_check(config("sync", timeout=0.1), stuck)
+        task = asyncio.create_task(manager.get_comprehensive_health())
+        await settle()
+        clock.advance(0.1)
+        first = (await task).dependencies["sync"]
+        assert first.error is not None
+        assert first.error.message == "no answer within 0.1s"
+        clock.advance(5.0)
+        second = (await manager.get_comprehensive_health()).dependencies["sync"]
+        assert second.error is not None
+        assert second.error.message == "the previous call has not returned after 5.1s; not starting another"
+        assert len(calls) == 1
+        release.set()
+        assert await asyncio.to_thread(finished.wait, 10)
+        await settle()
+        third = (await manager.get_comprehensive_health()).dependencies["sync"]
+        assert (third.status, len(calls)) == (HealthStatus.HEALTHY, 2)
+
     async def test_a_timeout_error_raised_by_the_check_itself_keeps_its_message(
         self, manager: HealthManager
     ) -> None:
@@ -465,12 +498,14 @@ class TestRegistration:
         dep = await manager.check("b")
         assert (dep.name, dep.status, calls) == ("b", HealthStatus.HEALTHY, ["b"])
 
-    async def test_repr_shows_checks_and_last_status(self, manager: HealthManager) -> None:
-        """The repr tells how many checks there are and the last overall status."""
+    async def test_repr_and_last_response_show_the_latest_round(self, manager: HealthManager) -> None:
+        """The repr tells how many checks there are and the last overall status; last_response keeps it."""
         manager.register_health_check(config("a"), lambda: False)
         assert repr(manager) == "<HealthManager checks=1 last=never run>"
-        await manager.get_comprehensive_health()
+        assert manager.last_response is None
+        response = await manager.get_comprehensive_health()
         assert repr(manager) == "<HealthManager checks=1 last=unhealthy>"
+        assert manager.last_response is response
 
 
 class TestLogging:
@@ -485,3 +520,119 @@ class TestLogging:
             await manager.get_comprehensive_health()
         messages = [r.getMessage() for r in caplog.records if r.name == "omnimemory_kit.health"]
         assert any(m.startswith("health of 'db' changed from healthy to unhealthy") for m in messages)
+
+
+class TestBreakers:
+    def breaker_config(self, **fields: object) -> CircuitBreakerConfig:
+        values: dict[str, object] = {"failure_threshold": 2, "recovery_timeout": 30.0}
+        values.update(fields)
+        return CircuitBreakerConfig(**values)  # type: ignore[arg-type]
+
+    async def test_an_open_breaker_skips_the_check_and_says_when_it_retries(
+        self, clock: FakeClock, manager: HealthManager
+    ) -> None:
+        """After enough failures the check is not called; it reports 'circuit open' and the retry time."""
+        calls: list[int] = []
+
+        async def down() -> bool:
+            calls.append(1)
+            raise ConnectionRefusedError("refused")
+
+        manager.register_health_check(config("db", breaker=self.breaker_config()), down)
+        for _ in range(2):
+            dep = (await manager.get_comprehensive_health()).dependencies["db"]
+            assert dep.error is not None
+            assert dep.error.type == "ConnectionRefusedError"
+        assert dep.breaker_state == "open"
+        clock.advance(10.0)
+        dep = (await manager.get_comprehensive_health()).dependencies["db"]
+        assert len(calls) == 2  # not called while open
+        assert dep.status == HealthStatus.UNHEALTHY
+        assert dep.error is not None
+        assert (dep.error.type, dep.error.message) == ("CircuitBreakerError", "circuit open")
+        assert dep.breaker_state == "open"
+        assert dep.latency_ms is None
+        assert dep.retry_at is not None
+        assert (dep.retry_at - dep.checked_at).total_seconds() == pytest.approx(20.0)
+        assert "circuit open" in (await manager.get_comprehensive_health()).to_json()
+
+    async def test_the_breaker_probes_again_after_recovery_and_closes(
+        self, clock: FakeClock, manager: HealthManager
+    ) -> None:
+        """Once the recovery timeout passed, one trial call runs; a success closes the breaker."""
+        results = iter([False, False, True])
+        manager.register_health_check(config("db", breaker=self.breaker_config()), lambda: next(results))
+        await manager.get_comprehensive_health()
+        await manager.get_comprehensive_health()
+        breaker = manager.breaker("db")
+        assert breaker is not None
+        assert breaker.state == "open"
+        clock.advance(30.0)
+        dep = (await manager.get_comprehensive_health()).dependencies["db"]
+        assert (dep.status, dep.breaker_state, dep.retry_at) == (HealthStatus.HEALTHY, "closed", None)
+
+    async def test_the_check_timeout_applies_inside_the_breaker(
+        self, clock: FakeClock, manager: HealthManager
+    ) -> None:
+        """A hanging check at 0.1 s answers at 0.1 s with a breaker attached, and counts as a failure."""
+        never = asyncio.Event()
+
+        async def hangs() -> bool:
+            await never.wait()
+            return True
+
+        manager.register_health_check(
+            config("db", timeout=0.1, breaker=self.breaker_config(failure_threshold=5, timeout=60.0)), hangs
+        )
+        task = asyncio.create_task(manager.get_comprehensive_health())
+        await settle()
+        clock.advance(0.1)
+        dep = (await task).dependencies["db"]
+        assert dep.error is not None
+        assert dep.error.type == "TimeoutError"
+        assert dep.latency_ms == pytest.approx(100.0)
+        breaker = manager.breaker("db")
+        assert breaker is not None
+        assert breaker.stats().failure_count == 1
+        assert dep.breaker_state == "closed"
+
+    async def test_unhealthy_results_and_failed_conditions_count_degraded_does_not(
+        self, manager: HealthManager
+    ) -> None:
+        """False and an unhealthy condition are breaker failures; a degraded result is not."""
+        manager.register_health_check(config("f", breaker=self.breaker_config()), lambda: False)
+        manager.register_health_check(
+            config("c", breaker=self.breaker_config(), conditions=["depth < 5 else unhealthy"]),
+            lambda: CheckResult(details={"depth": 9}),
+        )
+        manager.register_health_check(
+            config("d", breaker=self.breaker_config()), lambda: HealthStatus.DEGRADED
+        )
+        for _ in range(2):
+            response = await manager.get_comprehensive_health()
+        states = {name: dep.breaker_state for name, dep in response.dependencies.items()}
+        assert states == {"f": "open", "c": "open", "d": "closed"}
+
+    async def test_user_exception_filters_do_not_hide_health_failures(self, manager: HealthManager) -> None:
+        """A breaker config excluding an exception type still counts that failure for a health check."""
+
+        async def down() -> bool:
+            raise KeyError("gone")
+
+        manager.register_health_check(
+            config("db", breaker=self.breaker_config(excluded_exceptions=(KeyError,))), down
+        )
+        await manager.get_comprehensive_health()
+        dep = (await manager.get_comprehensive_health()).dependencies["db"]
+        assert dep.breaker_state == "open"
+
+    def test_breaker_lookup(self, manager: HealthManager) -> None:
+        """breaker(name) gives the check's breaker, None without one, RegistryError for unknown names."""
+        manager.register_health_check(config("a", breaker=self.breaker_config()), lambda: True)
+        manager.register_health_check(config("b"), lambda: True)
+        breaker = manager.breaker("a")
+        assert breaker is not None
+        assert breaker.name == "health:a"
+        assert manager.breaker("b") is None
+        with pytest.raises(RegistryError):
+            manager.breaker("c")

@@ -17,6 +17,7 @@ from omnimemory_kit.health.models import (
     HealthResponse,
     HealthStatus,
 )
+from omnimemory_kit.resilience import CircuitBreakerConfig
 
 
 class TestHealthCheckConfig:
@@ -40,9 +41,10 @@ class TestHealthCheckConfig:
             ({"name": "x", "successes_to_recover": -1}, "successes_to_recover"),
             ({"name": "x", "dependency_type": "mainframe"}, "dependency_type"),
             ({"name": "x", "timeoutt": 3}, "timeoutt: Extra inputs are not permitted"),
+            ({"name": "x", "breaker": 3}, "breaker: Input should be a valid dictionary or instance of Circ"),
             (
-                {"name": "x", "breaker": {"failure_threshold": 3}},
-                "breaker: breaker must be a CircuitBreakerConfig",
+                {"name": "x", "breaker": {"failure_threshold": 0}},
+                "breaker: invalid CircuitBreakerConfig: failure_threshold",
             ),
         ],
     )
@@ -87,6 +89,12 @@ class TestHealthCheckConfig:
             name="x", dependency_type=DependencyType.HTTP, component_type=ComponentType.DATASTORE
         )
         assert config.effective_component_type == ComponentType.DATASTORE
+
+    def test_breaker_settings_may_be_given_as_a_mapping(self) -> None:
+        """A plain mapping (as a TOML table gives it) becomes a CircuitBreakerConfig."""
+        config = HealthCheckConfig(name="x", breaker={"failure_threshold": 3, "recovery_timeout": 10})
+        assert isinstance(config.breaker, CircuitBreakerConfig)
+        assert (config.breaker.failure_threshold, config.breaker.recovery_timeout) == (3, 10.0)
 
     def test_lists_become_tuples(self) -> None:
         """Conditions and tags given as lists (as TOML gives them) are stored as tuples."""

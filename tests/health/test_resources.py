@@ -92,9 +92,10 @@ class TestSample:
     def test_cpu_percent_is_measured_by_the_sampler_not_psutil_global_state(self, clock: FakeClock) -> None:
         """Another caller resetting psutil's own baseline does not disturb the sampler's CPU figure."""
         sampler = ResourceSampler(clock=clock, min_window=0.0)
-        deadline = psutil.cpu_times()
-        while sum(psutil.cpu_times()) - sum(deadline) < 0.05:  # let at least a few ticks pass
-            sum(i for i in range(10_000))
+        me = psutil.Process()
+        start = me.cpu_times()
+        while (me.cpu_times().user + me.cpu_times().system) - (start.user + start.system) < 0.05:
+            sum(i for i in range(10_000))  # burn at least 50 ms of this process's CPU time
         psutil.cpu_percent(None)
         clock.advance(1.0)
         metrics = sampler.sample()
@@ -129,6 +130,37 @@ class TestInTheManager:
         checks = response.to_ietf()["checks"]
         assert checks["disk:utilization"][0]["componentId"] == str(tmp_path)
         assert checks["memory:utilization"][0]["componentType"] == "system"
+
+    async def test_a_recent_sample_is_reused_until_it_is_too_old(self, clock: FakeClock) -> None:
+        """Rounds within resource_max_age share one sample; a later round takes a new one."""
+        manager = HealthManager(clock=clock, resource_max_age=1.0)
+        try:
+            first = (await manager.get_comprehensive_health()).resources
+            clock.advance(0.5)
+            second = (await manager.get_comprehensive_health()).resources
+            clock.advance(0.5)
+            third = (await manager.get_comprehensive_health()).resources
+        finally:
+            manager.close()
+        assert first is not None
+        assert second is not None
+        assert third is not None
+        assert second is first
+        assert (third.sampled_at - first.sampled_at).total_seconds() == pytest.approx(1.0)
+
+    async def test_changing_the_resource_path_takes_a_new_sample(
+        self, clock: FakeClock, tmp_path: object
+    ) -> None:
+        """A new resource_path is sampled at once, not answered from the old volume's sample."""
+        manager = HealthManager(clock=clock)
+        try:
+            await manager.get_comprehensive_health()
+            manager.resource_path = str(tmp_path)
+            resources = (await manager.get_comprehensive_health()).resources
+        finally:
+            manager.close()
+        assert resources is not None
+        assert resources.disk_path == str(tmp_path)
 
     async def test_without_resource_sampling_there_are_no_metrics(self, manager: HealthManager) -> None:
         """sample_resources=False leaves resources out."""

@@ -395,6 +395,22 @@ class TestHalfOpen:
         assert await straggler == "done"
         assert breaker.state is CircuitState.HALF_OPEN
 
+    async def test_stale_success_does_not_reset_a_new_failure_streak(self, clock: FakeClock) -> None:
+        """A straggler from before the breaker opened cannot wipe a later closed period's failure streak."""
+        breaker = make(clock, failure_threshold=2, recovery_timeout=5.0)
+        slow = Gate()
+        straggler = asyncio.create_task(breaker.call(slow))
+        await settle()
+        await fail_times(breaker, 2)
+        clock.advance(5.0)
+        await breaker.call(ok)  # the trial closes it again
+        await fail_times(breaker, 1)
+        slow.release.set()
+        assert await straggler == "done"
+        assert breaker.stats().consecutive_failures == 1
+        await fail_times(breaker, 1)
+        assert breaker.state is CircuitState.OPEN
+
 
 class TestExcludedExceptions:
     async def test_excluded_errors_pass_through_without_counting(self, clock: FakeClock) -> None:

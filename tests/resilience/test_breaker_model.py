@@ -181,3 +181,117 @@ class BreakerMachine(RuleBasedStateMachine):
 BreakerMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
 TestBreakerMatchesModel = BreakerMachine.TestCase
 TestBreakerMatchesModel.__doc__ = "Random call sequences keep the breaker and the reference model in step."
+
+
+class ConcurrentBreakerMachine(RuleBasedStateMachine):
+    """Overlapping calls that start, finish, fail or are cancelled in any order, with time passing.
+
+    No reference model here: the invariants are the ones concurrency must never break, above all that a
+    half-open slot is never leaked (no calls running means no slots taken).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.clock = FakeClock()
+        self.pending: list[tuple[asyncio.Task[str], asyncio.Event, list[str]]] = []
+        self.finished = 0
+        self.breaker: AsyncCircuitBreaker
+        self.max_trials = 1
+        self.threshold = 1
+
+    @initialize(threshold=st.integers(1, 3), max_trials=st.integers(1, 3), successes=st.integers(1, 3))
+    def build(self, threshold: int, max_trials: int, successes: int) -> None:
+        config = CircuitBreakerConfig(
+            failure_threshold=threshold,
+            recovery_timeout=1.0,
+            success_threshold=successes,
+            half_open_max_calls=max_trials,
+            excluded_exceptions=(Ignorable,),
+        )
+        self.breaker = AsyncCircuitBreaker("concurrent", config, clock=self.clock)
+        self.max_trials = max_trials
+        self.threshold = threshold
+
+    def _settle(self) -> None:
+        async def settle() -> None:
+            for _ in range(3):
+                await asyncio.sleep(0)
+
+        self.loop.run_until_complete(settle())
+        still_pending = []
+        for entry in self.pending:
+            task = entry[0]
+            if task.done():
+                self.finished += 1
+                if not task.cancelled():
+                    task.exception()  # retrieve it, so no "never retrieved" warning
+            else:
+                still_pending.append(entry)
+        self.pending = still_pending
+
+    @rule(use_context_manager=st.booleans())
+    def start_call(self, use_context_manager: bool) -> None:
+        release = asyncio.Event()
+        verdict: list[str] = []
+
+        async def work() -> str:
+            await release.wait()
+            if verdict == ["failure"]:
+                raise Boom
+            if verdict == ["ignored"]:
+                raise Ignorable
+            return "ok"
+
+        async def through_block() -> str:
+            async with self.breaker:
+                return await work()
+
+        call = through_block() if use_context_manager else self.breaker.call(work)
+        self.pending.append((self.loop.create_task(call), release, verdict))
+        self._settle()
+
+    @precondition(lambda self: bool(self.pending))
+    @rule(data=st.data(), outcome=st.sampled_from(["success", "failure", "ignored", "cancel"]))
+    def finish_call(self, data: st.DataObject, outcome: str) -> None:
+        index = data.draw(st.integers(0, len(self.pending) - 1))
+        task, release, verdict = self.pending[index]
+        if outcome == "cancel":
+            task.cancel()
+        else:
+            verdict.append(outcome)
+            release.set()
+        self._settle()
+
+    @rule(seconds=st.sampled_from([0.5, 1.0]))
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        self._settle()
+
+    @invariant()
+    def trial_slots_are_bounded_and_never_leak(self) -> None:
+        stats = self.breaker.stats()
+        assert 0 <= stats.half_open_in_flight <= self.max_trials
+        if stats.state is not CircuitState.HALF_OPEN or not self.pending:
+            assert stats.half_open_in_flight == 0
+
+    @invariant()
+    def every_finished_call_is_counted_once(self) -> None:
+        assert self.breaker.stats().total_calls == self.finished
+
+    @invariant()
+    def closed_means_below_threshold(self) -> None:
+        stats = self.breaker.stats()
+        if stats.state is CircuitState.CLOSED:
+            assert stats.consecutive_failures < self.threshold
+
+    def teardown(self) -> None:
+        for task, _, _ in self.pending:
+            task.cancel()
+        self._settle()
+        self.loop.close()
+
+
+ConcurrentBreakerMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=40, deadline=None)
+TestConcurrentBreakerInvariants = ConcurrentBreakerMachine.TestCase
+TestConcurrentBreakerInvariants.__doc__ = "Overlapping calls never leak half-open slots or miscount."

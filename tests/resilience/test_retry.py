@@ -321,6 +321,15 @@ class TestCall:
             await p.call(fn)
         assert fn.calls == 2
 
+    async def test_coroutine_object_instead_of_function_is_refused(self, auto_clock: FakeClock) -> None:
+        """Passing fn() instead of fn is a ConfigError at once, not a retried TypeError."""
+        fn = FailTimes(0)
+        with pytest.raises(ConfigError, match="not a coroutine object"):
+            await policy(auto_clock).call(fn())  # type: ignore[call-overload]
+        with pytest.raises(ConfigError, match="callable"):
+            await policy(auto_clock).call(42)  # type: ignore[call-overload]
+        assert auto_clock.sleeps == []
+
 
 class TestDecorator:
     async def test_decorated_function_keeps_signature_and_retries(self, auto_clock: FakeClock) -> None:

@@ -8,15 +8,18 @@ function and add one line to ``BACKENDS``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.store import JournalStore, open_store
+from tests.conftest import PG_DSN
 
 
 @dataclass
@@ -48,8 +51,21 @@ def sqlite_backend(tmp_path: Path, clock: FakeClock) -> Iterator[StoreFactory]:
     yield StoreFactory(url=url, clock=clock, opener=lambda: open_store(url, clock=clock))
 
 
+@contextmanager
+def postgres_backend(tmp_path: Path, clock: FakeClock) -> Iterator[StoreFactory]:
+    """A schema of its own on the real PostgreSQL server, dropped afterwards."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    url = f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
+    try:
+        yield StoreFactory(url=url, clock=clock, opener=lambda: open_store(url, clock=clock))
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
 BACKENDS: dict[str, Backend] = {
     "sqlite": sqlite_backend,
+    "postgres": postgres_backend,
 }
 
 

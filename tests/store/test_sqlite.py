@@ -138,6 +138,19 @@ class TestRefusals:
         with pytest.raises(StoreUnavailableError, match="it is a folder"):
             open_sqlite(tmp_path)
 
+    def test_unwritable_folder_is_unavailable(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A folder the process may not write to is named in the error (injected: tests run as root)."""
+        monkeypatch.setattr("omnimemory_kit.store.sqlite.os.access", lambda path, mode: False)
+        with pytest.raises(StoreUnavailableError, match="is not writable") as caught:
+            open_sqlite(tmp_path / "run.db")
+        assert str(tmp_path) in str(caught.value)
+        assert os.listdir(tmp_path) == []
+
+    def test_folder_where_files_cannot_be_created_is_unavailable(self) -> None:
+        """When SQLite cannot create the file (here: /proc), the error names the folder."""
+        with pytest.raises(StoreUnavailableError, match="in folder '/proc'"):
+            open_sqlite("/proc/omnimemory-kit-test.db")
+
     def test_create_false_does_not_create(self, tmp_path: Path) -> None:
         """With create=False a missing file is an error and no file appears."""
         with pytest.raises(StoreUnavailableError, match="does not exist"):

@@ -6,6 +6,7 @@ A vector database or any other service with an HTTP endpoint (Pinecone's ``/desc
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -71,6 +72,9 @@ class HttpCheck(BuiltinCheck):
         verify: verify TLS certificates (a CA bundle path is also accepted).
         client: an ``httpx.AsyncClient`` to use instead of creating one (then ``aclose()`` leaves it open).
 
+    Redirects are not followed: a health endpoint that redirects is usually misconfigured, and a 3xx is
+    reported as such unless listed in ``expect_status``.
+
     Observed value: the latency in ms. Details: ``status_code`` and, with ``json_field``, ``json_value``.
 
     Raises:
@@ -113,6 +117,7 @@ class HttpCheck(BuiltinCheck):
         self._verify = verify
         self._client = client
         self._owns_client = client is None
+        import httpx  # noqa: F401 - import now: a first import inside a round stalls every check
 
     @property
     def target(self) -> str:
@@ -123,7 +128,12 @@ class HttpCheck(BuiltinCheck):
         if self._client is None:
             import httpx
 
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), verify=self._verify)
+            verify: bool | ssl.SSLContext = (
+                self._verify
+                if isinstance(self._verify, bool)
+                else (ssl.create_default_context(cafile=self._verify))
+            )
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), verify=verify)
         return self._client
 
     def _expected_text(self) -> str:

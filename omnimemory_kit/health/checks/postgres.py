@@ -81,6 +81,7 @@ class PostgresCheck(BuiltinCheck):
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._connect_lock = asyncio.Lock()
         self.connects = 0
+        import psycopg  # noqa: F401 - import now: a first import inside a round stalls every check
 
     @property
     def target(self) -> str:

@@ -63,6 +63,7 @@ class RedisCheck(BuiltinCheck):
         self._url = url
         self._timeout = timeout
         self._client: redis.asyncio.Redis | None = None
+        import redis.asyncio  # noqa: F401 - import now: a first import inside a round stalls every check
 
     @property
     def target(self) -> str:

@@ -1,0 +1,488 @@
+"""Health checks declared in a TOML file, validated, and turned into a ready ``HealthManager``.
+
+A file looks like this (``examples/health.toml`` is a complete one)::
+
+    store = "sqlite:///health.db"     # where snapshots are recorded (optional)
+    retention_days = 30               # how long snapshots are kept
+    resource_path = "."               # whose volume the host disk metrics describe
+
+    [[check]]
+    name = "postgresql"
+    type = "postgres"                 # postgres | redis | http | tcp | disk | path | store
+    dsn = "postgresql://app@127.0.0.1:5432/app"
+    critical = true
+    timeout = 2.0
+    conditions = ["latency_ms < 300 else degraded"]
+
+Fields every check takes: ``name`` (unique), ``type``, ``critical`` (default true), ``timeout`` (seconds,
+default 5), ``conditions``, ``dependency_type`` (derived from ``type`` when absent), ``failures_to_change``,
+``successes_to_recover``, ``tags`` and ``breaker`` (``{ failure_threshold = 3, recovery_timeout = 30 }``).
+Fields per type:
+
+==========  ============================================================================================
+postgres    ``dsn`` (required), ``query`` (``SELECT 1``)
+redis       ``url`` (required)
+http        ``url`` (required), ``expect_status`` (int or list; 2xx), ``json_field``, ``expected``,
+            ``method`` (GET), ``headers`` (table), ``verify`` (true)
+tcp         ``host``, ``port`` (required)
+disk        ``path`` ("/"), ``warn_free_pct`` (20), ``fail_free_pct`` (10)
+path        ``path`` (required), ``fsync`` (false)
+store       ``url`` (required; the kit's store, opened without creating it)
+==========  ============================================================================================
+
+``${NAME}`` in ``dsn``, ``url`` and ``headers`` values is replaced by the environment variable ``NAME``,
+so passwords and API keys need not be written in the file. Relative paths are relative to the current
+directory, as everywhere else in the kit.
+
+Any mistake (unknown type, missing or unknown field, malformed DSN or URL, negative timeout, duplicate
+name, bad TOML) raises one ``HealthConfigError`` naming the file, the check and the field; no message
+repeats a DSN, URL or header value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.health.checks import (
+    BuiltinCheck,
+    DiskSpaceCheck,
+    HttpCheck,
+    PostgresCheck,
+    RedisCheck,
+    StoreCheck,
+    TcpCheck,
+    WritablePathCheck,
+)
+from omnimemory_kit.health.checks.http import validate_http_url
+from omnimemory_kit.health.checks.postgres import validate_dsn
+from omnimemory_kit.health.checks.redis import validate_redis_url
+from omnimemory_kit.health.history import HealthHistory
+from omnimemory_kit.health.manager import HealthManager
+from omnimemory_kit.health.models import DependencyType, HealthCheckConfig
+from omnimemory_kit.store.url import parse_sqlite_url
+
+__all__ = [
+    "CHECK_TYPES",
+    "BreakerSpec",
+    "CheckSpec",
+    "HealthConfigFile",
+    "load_health_config",
+    "parse_health_config",
+]
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _validated(validate: Any, value: str) -> str:
+    """Run a check module's validator inside a pydantic validator, keeping only its reason."""
+    try:
+        return str(validate(_expand_env(value), where="value"))
+    except HealthConfigError as exc:
+        raise ValueError(str(exc).removeprefix("value: ")) from None
+
+
+def _expand_env(value: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ValueError(f"environment variable {name} (referenced as ${{{name}}}) is not set")
+        return os.environ[name]
+
+    return _ENV_REF.sub(replace, value)
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BreakerSpec(_Spec):
+    """A circuit breaker for one check, as written in the file."""
+
+    failure_threshold: int = Field(default=3, gt=0)
+    recovery_timeout: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    success_threshold: int = Field(default=1, gt=0)
+    half_open_max_calls: int = Field(default=1, gt=0)
+
+    def to_config(self) -> Any:
+        """Return the ``CircuitBreakerConfig`` for the health manager."""
+        from omnimemory_kit.resilience import CircuitBreakerConfig
+
+        return CircuitBreakerConfig(**self.model_dump())
+
+
+class _CheckBase(_Spec):
+    """Fields every check takes."""
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.OTHER
+
+    name: str = Field(min_length=1, max_length=200)
+    critical: bool = True
+    timeout: float = Field(default=5.0, gt=0, allow_inf_nan=False)
+    conditions: tuple[str, ...] = ()
+    dependency_type: DependencyType | None = None
+    failures_to_change: int = Field(default=1, ge=1)
+    successes_to_recover: int = Field(default=1, ge=1)
+    tags: tuple[str, ...] = ()
+    breaker: BreakerSpec | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @field_validator("conditions")
+    @classmethod
+    def _conditions_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from omnimemory_kit.health.conditions import parse_condition
+
+        for text in value:
+            parse_condition(text)
+        return value
+
+    def health_check_config(self) -> HealthCheckConfig:
+        """Return the registration this spec describes."""
+        return HealthCheckConfig(
+            name=self.name,
+            dependency_type=self.dependency_type or self.default_dependency_type,
+            critical=self.critical,
+            timeout=self.timeout,
+            conditions=self.conditions,
+            breaker=self.breaker.to_config() if self.breaker is not None else None,
+            failures_to_change=self.failures_to_change,
+            successes_to_recover=self.successes_to_recover,
+            tags=self.tags,
+        )
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a new check object (it holds connections: ``aclose()`` it when done)."""
+        raise NotImplementedError
+
+
+class PostgresSpec(_CheckBase):
+    """``type = "postgres"``: ``SELECT 1`` over a reused connection."""
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.DATABASE
+    type: Literal["postgres"]
+    dsn: str
+    query: str = "SELECT 1"
+
+    @field_validator("dsn")
+    @classmethod
+    def _dsn_parses(cls, value: str) -> str:
+        return _validated(validate_dsn, value)
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a ``PostgresCheck``."""
+        return PostgresCheck(self.dsn, query=self.query, connect_timeout=self.timeout, clock=clock)
+
+
+class RedisSpec(_CheckBase):
+    """``type = "redis"``: PING over a reused client."""
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.CACHE
+    type: Literal["redis"]
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, value: str) -> str:
+        return _validated(validate_redis_url, value)
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a ``RedisCheck``."""
+        return RedisCheck(self.url, timeout=self.timeout, clock=clock)
+
+
+class HttpSpec(_CheckBase):
+    """``type = "http"``: status code and optional JSON field over a reused client."""
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.HTTP
+    type: Literal["http"]
+    url: str
+    expect_status: tuple[Annotated[int, Field(ge=100, le=599)], ...] | None = None
+    json_field: str | None = None
+    expected: str | int | float | bool | None = None
+    method: Literal["GET", "HEAD", "POST"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    verify: bool | str = True
+
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, value: str) -> str:
+        return _validated(validate_http_url, value)
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("expect_status", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, int) else value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers_expand(cls, value: dict[str, str]) -> dict[str, str]:
+        return {key: _expand_env(text) for key, text in value.items()}
+
+    @field_validator("expected")
+    @classmethod
+    def _expected_needs_field(cls, value: object, info: Any) -> object:
+        if value is not None and info.data.get("json_field") is None:
+            raise ValueError("needs json_field (which field of the JSON body to compare)")
+        return value
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return an ``HttpCheck``."""
+        return HttpCheck(
+            self.url,
+            expect_status=self.expect_status,
+            json_field=self.json_field,
+            expected=self.expected,
+            method=self.method,
+            headers=self.headers,
+            timeout=self.timeout,
+            verify=self.verify,
+            clock=clock,
+        )
+
+
+class TcpSpec(_CheckBase):
+    """``type = "tcp"``: TCP connect to host:port."""
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.TCP
+    type: Literal["tcp"]
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a ``TcpCheck``."""
+        return TcpCheck(self.host, self.port, timeout=self.timeout, clock=clock)
+
+
+class DiskSpec(_CheckBase):
+    """``type = "disk"``: free space with warn and fail thresholds."""
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.SYSTEM
+    type: Literal["disk"]
+    path: str = "/"
+    warn_free_pct: float = Field(default=20.0, ge=0, le=100)
+    fail_free_pct: float = Field(default=10.0, ge=0, le=100)
+
+    @field_validator("fail_free_pct")
+    @classmethod
+    def _fail_below_warn(cls, value: float, info: Any) -> float:
+        warn = info.data.get("warn_free_pct")
+        if warn is not None and value > warn:
+            raise ValueError(f"must not be above warn_free_pct ({warn:g})")
+        return value
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a ``DiskSpaceCheck``."""
+        return DiskSpaceCheck(
+            self.path, warn_free_pct=self.warn_free_pct, fail_free_pct=self.fail_free_pct, clock=clock
+        )
+
+
+class PathSpec(_CheckBase):
+    """``type = "path"``: the directory is writable."""
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.FILESYSTEM
+    type: Literal["path"]
+    path: str = Field(min_length=1)
+    fsync: bool = False
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a ``WritablePathCheck``."""
+        return WritablePathCheck(self.path, fsync=self.fsync, clock=clock)
+
+
+class StoreSpec(_CheckBase):
+    """``type = "store"``: the kit's own store opens and reads."""
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.STORE
+    type: Literal["store"]
+    url: str = Field(min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, value: str) -> str:
+        value = _expand_env(value)
+        if not value.lower().startswith(("postgresql://", "postgres://")):
+            try:
+                parse_sqlite_url(value)
+            except ValueError:
+                raise ValueError(
+                    "not a store URL (sqlite:///path, a file path or postgresql://...)"
+                ) from None
+        return value
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a ``StoreCheck``."""
+        return StoreCheck(self.url, clock=clock)
+
+
+CheckSpec = Annotated[
+    PostgresSpec | RedisSpec | HttpSpec | TcpSpec | DiskSpec | PathSpec | StoreSpec,
+    Field(discriminator="type"),
+]
+"""One ``[[check]]`` table, chosen by its ``type``."""
+
+CHECK_TYPES = ("postgres", "redis", "http", "tcp", "disk", "path", "store")
+
+
+class HealthConfigFile(_Spec):
+    """A loaded health config file: top-level settings and the checks, in file order.
+
+    Attributes:
+        source: where it was read from (for messages).
+        store: the store URL snapshots are recorded in, or None.
+        retention_days: how long recorded snapshots are kept.
+        resource_path: whose volume the host disk metrics describe (the store's directory by default).
+        checks: the checks, names unique.
+    """
+
+    source: str = "<config>"
+    store: str | None = None
+    retention_days: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    resource_path: str | None = None
+    checks: tuple[CheckSpec, ...] = ()
+
+    def registrations(self, clock: Clock = SYSTEM_CLOCK) -> list[tuple[HealthCheckConfig, BuiltinCheck]]:
+        """Return a registration and a new check object per check (``aclose()`` the checks when done)."""
+        return [(spec.health_check_config(), spec.build(clock)) for spec in self.checks]
+
+    @contextlib.asynccontextmanager
+    async def open_manager(
+        self,
+        *,
+        history: HealthHistory | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        sample_resources: bool = True,
+    ) -> AsyncIterator[HealthManager]:
+        """Yield a ``HealthManager`` with every check registered; close the checks and the manager after.
+
+        Args:
+            history: where to record each response (see ``history_for``), or None.
+            clock: the manager's and checks' clock.
+            sample_resources: include host metrics in responses.
+        """
+        manager = HealthManager(
+            clock=clock,
+            resource_path=self.resource_path,
+            history=history,
+            sample_resources=sample_resources,
+        )
+        checks: list[BuiltinCheck] = []
+        try:
+            for config, check in self.registrations(clock):
+                checks.append(check)
+                manager.register_health_check(config, check)
+            yield manager
+        finally:
+            for check in checks:
+                with contextlib.suppress(Exception):
+                    await check.aclose()
+            manager.close()
+
+    def history_for(self, store: Any, clock: Clock = SYSTEM_CLOCK) -> HealthHistory:
+        """Return a ``HealthHistory`` over an open store with this file's retention."""
+        return HealthHistory(store, retention=dt.timedelta(days=self.retention_days), clock=clock)
+
+
+_FILE_ADAPTER: TypeAdapter[HealthConfigFile] = TypeAdapter(HealthConfigFile)
+
+
+def _describe(source: str, document: Mapping[str, Any], exc: ValidationError) -> str:
+    checks = document.get("check")
+    problems: list[str] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = list(error["loc"])
+        where = source
+        if loc and loc[0] == "checks" and len(loc) >= 2 and isinstance(loc[1], int):
+            index = loc[1]
+            name = None
+            if isinstance(checks, list) and index < len(checks) and isinstance(checks[index], Mapping):
+                name = checks[index].get("name")
+            label = f"check {name!r}" if isinstance(name, str) else f"check #{index + 1}"
+            where = f"{source}: {label}"
+            loc = loc[2:]
+            if loc and loc[0] in CHECK_TYPES:
+                loc = loc[1:]  # the union member pydantic tried, not a field
+        field = ".".join(str(part) for part in loc)
+        kind = error["type"]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if kind == "union_tag_invalid":
+            tag = error.get("ctx", {}).get("tag")
+            message = f"unknown check type {tag!r}; expected one of {', '.join(CHECK_TYPES)}"
+            field = "type"
+        elif kind == "union_tag_not_found":
+            message = f"missing; expected one of {', '.join(CHECK_TYPES)}"
+            field = "type"
+        elif kind == "missing":
+            message = "required field is missing"
+        elif kind == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        problems.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+    return "; ".join(problems)
+
+
+def parse_health_config(document: Mapping[str, Any], source: str = "<config>") -> HealthConfigFile:
+    """Validate a parsed TOML document (a dict) into a ``HealthConfigFile``.
+
+    Raises:
+        HealthConfigError: naming the source, the check and the field of every problem found.
+    """
+    data = dict(document)
+    if "checks" in data or "source" in data:
+        wrong = "checks" if "checks" in data else "source"
+        raise HealthConfigError(f"{source}: {wrong}: unknown setting (write each check as a [[check]] table)")
+    checks = data.pop("check", [])
+    if not isinstance(checks, list):
+        raise HealthConfigError(f"{source}: check: write each check as a [[check]] table")
+    try:
+        config = _FILE_ADAPTER.validate_python({**data, "checks": checks, "source": source})
+    except ValidationError as exc:
+        raise HealthConfigError(_describe(source, {"check": checks}, exc)) from None
+    seen: set[str] = set()
+    for spec in config.checks:
+        if spec.name in seen:
+            raise HealthConfigError(
+                f"{source}: check {spec.name!r}: name: duplicate check name; each check needs its own"
+            )
+        seen.add(spec.name)
+    return config
+
+
+def load_health_config(path: str | os.PathLike[str]) -> HealthConfigFile:
+    """Read and validate a health config file (TOML).
+
+    Raises:
+        HealthConfigError: the file cannot be read, is not valid TOML, or has a wrong check or setting.
+    """
+    source = os.fspath(path)
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HealthConfigError(f"{source}: cannot read the health config ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise HealthConfigError(f"{source}: the health config is not UTF-8 text") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise HealthConfigError(f"{source}: not valid TOML: {exc}") from None
+    return parse_health_config(document, source)

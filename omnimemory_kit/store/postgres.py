@@ -1,0 +1,902 @@
+"""The PostgreSQL backend: one migration shared by many worker processes on many machines.
+
+Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory_kit&pool_max=10``.
+
+- **Schema**: every table lives in one PostgreSQL schema (``?schema=``, default ``omnimemory_kit``),
+  created and upgraded by versioned migrations (``MIGRATIONS``) under an advisory lock, so workers starting
+  together don't race. A store written by a newer schema version is refused with ``SchemaVersionError``.
+- **Claims**: ``SELECT … FOR UPDATE SKIP LOCKED`` picks pending items, so concurrent workers never block on
+  or double-claim the same rows. Each claim is a lease with an expiry; reports check the lease under a row
+  lock, so a late report from a worker whose lease expired and was reclaimed is rejected
+  (``LeaseLostError``) and no item is ever accounted twice.
+- **Journal order**: each run's ``last_seq`` is bumped in the same transaction as its events, as the last
+  statement before commit. The row lock serializes appends per run, so seqs are dense and increase in
+  commit order, and a reader tailing with ``read_events(after_seq=…)`` never skips one.
+- **Time**: lease expiry uses the database server's clock, shared by every worker whatever their machines'
+  clocks say; a test injects a ``FakeClock`` instead.
+- **Lock order** (to stay deadlock-free): lease row → item rows → run row (always last).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock, SystemClock
+from omnimemory_kit.errors import (
+    ConfigError,
+    InvalidTransitionError,
+    LeaseLostError,
+    RunMismatchError,
+    RunNotFoundError,
+    SchemaVersionError,
+    StoreCorruptError,
+    StoreError,
+    StoreUnavailableError,
+)
+from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.base import (
+    EVENT_COLUMNS,
+    SCHEMA_VERSION,
+    HealthCheckRow,
+    HealthSnapshotRow,
+    JournalStore,
+    Lease,
+    RunRecord,
+    WorkerRecord,
+    WorkItem,
+    parse_worker_id,
+)
+from omnimemory_kit.store.url import redact_url
+
+__all__ = ["PostgresStore"]
+
+MAX_ERROR_MESSAGE = 4096
+_IDENTIFIER_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+_TERMINAL = {
+    EventKind.FILE_SUCCEEDED: FileStatus.SUCCEEDED,
+    EventKind.FILE_FAILED: FileStatus.FAILED,
+    EventKind.FILE_SKIPPED: FileStatus.SKIPPED,
+}
+_REPORTABLE = {*_TERMINAL, EventKind.FILE_RETRIED}
+
+# Each entry upgrades the schema from version i to i + 1. Never edit a released entry: add a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        run_id      text PRIMARY KEY,
+        name        text NOT NULL,
+        priority    text NOT NULL,
+        source      text NOT NULL,
+        function    text NOT NULL,
+        created_at  double precision NOT NULL,
+        params      jsonb NOT NULL DEFAULT '{}',
+        last_seq    bigint NOT NULL DEFAULT 0
+    );
+    CREATE TABLE events (
+        run_id        text NOT NULL REFERENCES runs ON DELETE CASCADE,
+        seq           bigint NOT NULL,
+        kind          text NOT NULL,
+        at            double precision NOT NULL,
+        path          text,
+        size          bigint,
+        batch_id      text,
+        error_type    text,
+        error_message text,
+        reason        text,
+        worker_id     text,
+        PRIMARY KEY (run_id, seq)
+    );
+    CREATE TABLE items (
+        run_id    text NOT NULL REFERENCES runs ON DELETE CASCADE,
+        key       text NOT NULL,
+        ord       bigint GENERATED ALWAYS AS IDENTITY,
+        size      bigint NOT NULL DEFAULT 0,
+        status    text NOT NULL DEFAULT 'pending',
+        attempts  integer NOT NULL DEFAULT 0,
+        lease_id  text,
+        PRIMARY KEY (run_id, key)
+    );
+    CREATE INDEX items_pending ON items (run_id, ord) WHERE status = 'pending';
+    CREATE INDEX items_lease ON items (lease_id) WHERE lease_id IS NOT NULL;
+    CREATE TABLE leases (
+        lease_id    text PRIMARY KEY,
+        run_id      text NOT NULL REFERENCES runs ON DELETE CASCADE,
+        worker_id   text NOT NULL,
+        batch_id    text NOT NULL,
+        claimed_at  double precision NOT NULL,
+        expires_at  double precision NOT NULL
+    );
+    CREATE INDEX leases_run ON leases (run_id, expires_at);
+    CREATE TABLE workers (
+        run_id      text NOT NULL REFERENCES runs ON DELETE CASCADE,
+        worker_id   text NOT NULL,
+        host        text NOT NULL,
+        pid         integer NOT NULL,
+        started_at  double precision NOT NULL,
+        last_seen   double precision NOT NULL,
+        items_done  bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, worker_id)
+    );
+    CREATE TABLE health_snapshots (
+        snapshot_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        taken_at     double precision NOT NULL,
+        status       text NOT NULL,
+        payload      text NOT NULL
+    );
+    CREATE INDEX health_snapshots_taken ON health_snapshots (taken_at);
+    CREATE TABLE health_checks (
+        snapshot_id    bigint NOT NULL REFERENCES health_snapshots ON DELETE CASCADE,
+        position       integer NOT NULL,
+        name           text NOT NULL,
+        status         text NOT NULL,
+        critical       boolean NOT NULL,
+        latency_ms     double precision,
+        error          text,
+        observed_value double precision,
+        observed_unit  text,
+        breaker_state  text
+    );
+    CREATE INDEX health_checks_snapshot ON health_checks (snapshot_id, position);
+    """,
+)
+assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"
+
+_NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
+_EVENT_COLUMNS = (
+    "run_id",
+    "seq",
+    "kind",
+    "at",
+    "path",
+    "size",
+    "batch_id",
+    "error_type",
+    "error_message",
+    "reason",
+    "worker_id",
+)
+
+
+def _parse_url(url: str) -> tuple[str, str, int]:
+    """Split our URL into a libpq conninfo, the schema name and the pool size."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgresql", "postgres"}:
+        raise ConfigError(f"not a PostgreSQL URL: {redact_url(url)!r}")
+    if not parts.path.strip("/"):
+        raise ConfigError(f"PostgreSQL URL {redact_url(url)!r} names no database (postgresql://host/dbname)")
+    schema = "omnimemory_kit"
+    pool_max = 10
+    passthrough: list[tuple[str, str]] = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key == "schema":
+            schema = value
+        elif key == "pool_max":
+            if not value.isdigit() or int(value) < 1:
+                raise ConfigError(
+                    f"pool_max in {redact_url(url)!r} must be a whole number >= 1, not {value!r}"
+                )
+            pool_max = int(value)
+        else:
+            passthrough.append((key, value))
+    if not schema or not set(schema) <= _IDENTIFIER_CHARS or schema[0].isdigit():
+        raise ConfigError(
+            f"schema {schema!r} in {redact_url(url)!r} must be lower-case letters, digits and underscores"
+        )
+    conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
+    return conninfo, schema, pool_max
+
+
+def _clip(message: str | None) -> str | None:
+    if message is None or len(message) <= MAX_ERROR_MESSAGE:
+        return message
+    return message[: MAX_ERROR_MESSAGE - 1] + "…"
+
+
+def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
+    return (
+        run_id,
+        seq,
+        event.kind.value,
+        event.at,
+        event.path,
+        event.size,
+        event.batch_id,
+        event.error_type,
+        _clip(event.error_message),
+        event.reason,
+        event.worker_id,
+    )
+
+
+def _event_from_row(row: TupleRow) -> Event:
+    return Event(
+        kind=EventKind(row[1]),
+        at=row[2],
+        path=row[3],
+        size=row[4],
+        batch_id=row[5],
+        error_type=row[6],
+        error_message=row[7],
+        reason=row[8],
+        worker_id=row[9],
+        seq=row[0],
+    )
+
+
+def _run_from_row(row: TupleRow) -> RunRecord:
+    return RunRecord(
+        run_id=row[0],
+        name=row[1],
+        priority=row[2],
+        source=row[3],
+        function=row[4],
+        created_at=float(row[5]),
+        params=row[6],
+    )
+
+
+class PostgresStore(JournalStore):
+    """The journal, items, leases, workers and health history in PostgreSQL.
+
+    Args:
+        url: ``postgresql://user:password@host:port/dbname`` with optional ``?schema=`` (default
+            ``omnimemory_kit``) and ``?pool_max=`` (default 10); other query parameters go to libpq.
+        clock: lease expiry uses the database server's clock unless a non-system clock (a test's FakeClock)
+            is given.
+        create: create the schema when it does not exist yet; otherwise a missing store is an error.
+        connect_timeout: seconds to wait for the server before failing with ``StoreUnavailableError``.
+
+    Raises:
+        ConfigError: the URL is malformed.
+        StoreUnavailableError: the server cannot be reached, the password is wrong, the database is missing.
+        SchemaVersionError: the schema was written by a newer version of omnimemory-kit.
+    """
+
+    def __init__(
+        self, url: str, *, clock: Clock = SYSTEM_CLOCK, create: bool = True, connect_timeout: float = 5.0
+    ) -> None:
+        self.url = redact_url(url)
+        conninfo, self.schema, pool_max = _parse_url(url)
+        self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
+        self._closed = False
+        self._lock = threading.Lock()
+        try:
+            with psycopg.connect(conninfo, connect_timeout=max(1, round(connect_timeout))) as conn:
+                self._migrate(conn, create=create)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailableError(f"cannot open store {self.url}: {self._reason(exc)}") from exc
+        search_path = f"-c search_path={self.schema}"
+        self._pool = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=pool_max,
+            kwargs={"options": search_path, "autocommit": False},
+            timeout=connect_timeout,
+            open=False,
+            name=f"omnimemory-kit {self.url}",
+        )
+        try:
+            self._pool.open(wait=True, timeout=connect_timeout)
+        except PoolTimeout as exc:
+            raise StoreUnavailableError(
+                f"cannot open store {self.url}: no connection within timeout"
+            ) from exc
+
+    # --- setup ------------------------------------------------------------------------------------
+
+    def _reason(self, exc: BaseException) -> str:
+        """Return the server's reason, one line, with anything secret removed."""
+        text = str(exc).strip().splitlines()
+        reason = text[-1] if text else type(exc).__name__
+        for line in text:
+            if "FATAL" in line or "failed" in line:
+                reason = line
+        return redact_url(reason)
+
+    def _migrate(self, conn: psycopg.Connection[TupleRow], *, create: bool) -> None:
+        """Create or upgrade the schema under an advisory lock; refuse a newer one."""
+        schema = sql.Identifier(self.schema)
+        with conn.transaction():
+            # Serialize concurrent openers: the lock key is derived from the schema name.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"omnimemory_kit:{self.schema}",))
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+            conn.execute(sql.SQL("SET LOCAL search_path = {}").format(schema))
+            tables = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (self.schema,)
+                )
+            }
+            if "meta" not in tables:
+                if not create:
+                    raise StoreUnavailableError(
+                        f"no omnimemory-kit store in schema {self.schema!r} of {self.url}"
+                    )
+                if tables:
+                    raise StoreCorruptError(
+                        f"schema {self.schema!r} of {self.url} holds tables that are not an omnimemory-kit "
+                        f"store ({', '.join(sorted(tables)[:5])}); choose another ?schema="
+                    )
+                conn.execute("CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)")
+                conn.execute("INSERT INTO meta VALUES ('schema_version', '0')")
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None or not str(row[0]).isdigit():
+                raise StoreCorruptError(
+                    f"schema {self.schema!r} of {self.url} has no readable schema version"
+                )
+            version = int(row[0])
+            if version > SCHEMA_VERSION:
+                raise SchemaVersionError(version, SCHEMA_VERSION, where=f"store {self.url}")
+            for number in range(version, SCHEMA_VERSION):
+                conn.execute(MIGRATIONS[number].encode())
+            conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+    def _conn(self) -> Any:
+        if self._closed:
+            raise StoreError(f"store {self.url} is closed")
+        return self._pool.connection()
+
+    def _now_param(self) -> float | None:
+        return None if self._clock is None else self._clock.time()
+
+    def _wall(self) -> float:
+        return (self._clock or SYSTEM_CLOCK).time()
+
+    # --- runs -------------------------------------------------------------------------------------
+
+    def create_run(self, record: RunRecord) -> RunRecord:
+        """Create a run, or return the existing one with that id (see ``JournalStore``)."""
+        if not record.created_at:
+            record = dataclasses.replace(record, created_at=self._wall())
+        with self._conn() as conn, conn.transaction():
+            inserted = conn.execute(
+                "INSERT INTO runs (run_id, name, priority, source, function, created_at, params) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (run_id) DO NOTHING RETURNING run_id",
+                (
+                    record.run_id,
+                    record.name,
+                    record.priority,
+                    record.source,
+                    record.function,
+                    record.created_at,
+                    json.dumps(dict(record.params), default=str),
+                ),
+            ).fetchone()
+            if inserted:
+                event = Event(EventKind.RUN_CREATED, at=record.created_at, reason=record.name)
+                self._append_locked(conn, record.run_id, [event])
+                return record
+            existing = self._get_run(conn, record.run_id)
+        for field in ("source", "function"):
+            recorded, given = getattr(existing, field), getattr(record, field)
+            if recorded != given:
+                raise RunMismatchError(record.run_id, field, recorded, given)
+        return existing
+
+    def _get_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> RunRecord:
+        row = conn.execute(
+            "SELECT run_id, name, priority, source, function, created_at, params FROM runs WHERE run_id = %s",
+            (run_id,),
+        ).fetchone()
+        if row is None:
+            raise RunNotFoundError(run_id, where=f"store {self.url}")
+        return _run_from_row(row)
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """Return a run (``RunNotFoundError`` if none)."""
+        with self._conn() as conn:
+            return self._get_run(conn, run_id)
+
+    def list_runs(self) -> list[RunRecord]:
+        """Return every run, oldest first."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT run_id, name, priority, source, function, created_at, params FROM runs "
+                "ORDER BY created_at, run_id"
+            ).fetchall()
+        return [_run_from_row(row) for row in rows]
+
+    def _require_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> None:
+        if conn.execute("SELECT 1 FROM runs WHERE run_id = %s", (run_id,)).fetchone() is None:
+            raise RunNotFoundError(run_id, where=f"store {self.url}")
+
+    # --- journal ----------------------------------------------------------------------------------
+
+    def _append_locked(self, conn: psycopg.Connection[TupleRow], run_id: str, events: Sequence[Event]) -> int:
+        """Allocate seqs (locking the run row: the last lock a transaction takes) and COPY the events in."""
+        row = conn.execute(
+            "UPDATE runs SET last_seq = last_seq + %s WHERE run_id = %s RETURNING last_seq",
+            (len(events), run_id),
+        ).fetchone()
+        if row is None:
+            raise RunNotFoundError(run_id, where=f"store {self.url}")
+        last = int(row[0])
+        if not events:
+            return last
+        first = last - len(events) + 1
+        with conn.cursor().copy(f"COPY events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
+            for offset, event in enumerate(events):
+                copy.write_row(_event_row(run_id, first + offset, event))
+        return last
+
+    def _project(self, conn: psycopg.Connection[TupleRow], run_id: str, events: Sequence[Event]) -> None:
+        """Apply FILE_* events to the items table, grouped so a large append costs few statements."""
+        added: dict[str, int] = {}
+        by_status: dict[str, list[str]] = {}
+        retried: list[str] = []
+        for event in events:
+            kind, path = event.kind, event.path
+            if path is None:
+                continue
+            if kind is EventKind.FILE_ADDED:
+                added[path] = event.size or 0
+            elif kind is EventKind.FILE_STARTED:
+                by_status.setdefault(FileStatus.IN_PROGRESS, []).append(path)
+            elif kind in _TERMINAL:
+                by_status.setdefault(_TERMINAL[kind], []).append(path)
+            elif kind is EventKind.FILE_INTERRUPTED:
+                by_status.setdefault(FileStatus.PENDING, []).append(path)
+            elif kind is EventKind.FILE_RETRIED:
+                retried.append(path)
+        if added:
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO items (run_id, key, size) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(run_id, key, size) for key, size in added.items()],
+                )
+        for path in retried:
+            conn.execute(
+                "UPDATE items SET attempts = attempts + 1, "
+                "status = CASE WHEN status = 'failed' THEN 'pending' ELSE status END "
+                "WHERE run_id = %s AND key = %s",
+                (run_id, path),
+            )
+        for status, paths in by_status.items():
+            conn.execute(
+                "UPDATE items SET status = %s, "
+                "lease_id = CASE WHEN %s IN ('in_progress') THEN lease_id ELSE NULL END "
+                "WHERE run_id = %s AND key = ANY(%s)",
+                (str(status), str(status), run_id, paths),
+            )
+
+    def append(self, run_id: str, events: Sequence[Event]) -> int:
+        """Append events durably and update the items projection; return the last seq."""
+        with self._conn() as conn, conn.transaction():
+            self._project(conn, run_id, events)
+            return self._append_locked(conn, run_id, events)
+
+    def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
+        """Yield the run's events after ``after_seq`` in seq order, streamed in chunks."""
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            query = (
+                "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
+                "FROM events WHERE run_id = %s AND seq > %s ORDER BY seq"
+            )
+            params: tuple[Any, ...] = (run_id, after_seq)
+            if limit is not None:
+                query += " LIMIT %s"
+                params += (limit,)
+            with conn.transaction(), conn.cursor(name=f"events_{uuid.uuid4().hex}") as cur:
+                cur.itersize = 5000
+                cur.execute(query, params)
+                for row in cur:
+                    yield _event_from_row(row)
+
+    def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
+        """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            with conn.transaction(), conn.cursor(name=f"rows_{uuid.uuid4().hex}") as cur:
+                cur.itersize = 20000
+                cur.execute(
+                    f"SELECT {', '.join(EVENT_COLUMNS)} FROM events "
+                    f"WHERE run_id = %s AND seq > %s ORDER BY seq",
+                    (run_id, after_seq),
+                )
+                yield from cur
+
+    def last_seq(self, run_id: str) -> int:
+        """Return the run's highest seq."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT last_seq FROM runs WHERE run_id = %s", (run_id,)).fetchone()
+        if row is None:
+            raise RunNotFoundError(run_id, where=f"store {self.url}")
+        return int(row[0])
+
+    # --- items and leases ---------------------------------------------------------------------------
+
+    def add_items(self, run_id: str, items: Iterable[WorkItem], *, at: float) -> int:
+        """Add items not yet in the run, journaling FILE_ADDED for each new one; return how many.
+
+        One transaction for the whole iterable, written in chunks: a bad item adds nothing at all.
+        """
+        added = 0
+        with self._conn() as conn, conn.transaction():
+            self._require_run(conn, run_id)
+            chunk: dict[str, int] = {}
+            for item in items:
+                if item.size < 0:
+                    raise ConfigError(
+                        f"item {item.key!r} has a negative size ({item.size}); nothing was added"
+                    )
+                chunk.setdefault(item.key, item.size)  # the first size of a repeated key wins
+                if len(chunk) >= 5000:
+                    added += self._add_chunk(conn, run_id, chunk, at)
+                    chunk = {}
+            if chunk:
+                added += self._add_chunk(conn, run_id, chunk, at)
+        return added
+
+    def _add_chunk(
+        self, conn: psycopg.Connection[TupleRow], run_id: str, chunk: dict[str, int], at: float
+    ) -> int:
+        rows = conn.execute(
+            "INSERT INTO items (run_id, key, size) "
+            "SELECT %s, key, size "
+            "FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY AS t(key, size, n) "
+            "ORDER BY n ON CONFLICT DO NOTHING RETURNING key, size, ord",
+            (run_id, list(chunk), list(chunk.values())),
+        ).fetchall()
+        rows.sort(key=lambda row: row[2])
+        events = [Event(EventKind.FILE_ADDED, at=at, path=key, size=size) for key, size, _ in rows]
+        self._append_locked(conn, run_id, events)
+        return len(events)
+
+    def item_counts(self, run_id: str) -> dict[FileStatus, int]:
+        """Return how many items are in each status."""
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            rows = conn.execute(
+                "SELECT status, count(*) FROM items WHERE run_id = %s GROUP BY status", (run_id,)
+            ).fetchall()
+        counts = dict.fromkeys(FileStatus, 0)
+        for status, count in rows:
+            counts[FileStatus(status)] = int(count)
+        return counts
+
+    def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
+        """Record that a worker joined the run (or refresh its last_seen)."""
+        with self._conn() as conn, conn.transaction():
+            self._require_run(conn, run_id)
+            conn.execute(
+                f"INSERT INTO workers (run_id, worker_id, host, pid, started_at, last_seen) "
+                f"VALUES (%(run)s, %(worker)s, %(host)s, %(pid)s, {_NOW}, {_NOW}) "
+                f"ON CONFLICT (run_id, worker_id) DO UPDATE SET last_seen = EXCLUDED.last_seen",
+                {"run": run_id, "worker": worker_id, "host": host, "pid": pid, "now": self._now_param()},
+            )
+        return next(w for w in self.workers(run_id) if w.worker_id == worker_id)
+
+    def workers(self, run_id: str) -> list[WorkerRecord]:
+        """Return the run's workers with their live (unexpired) lease counts and items done."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT w.worker_id, w.run_id, w.host, w.pid, w.started_at, w.last_seen, w.items_done, "
+                f"(SELECT count(*) FROM leases l WHERE l.run_id = w.run_id AND l.worker_id = w.worker_id "
+                f"AND l.expires_at > {_NOW}) "
+                f"FROM workers w WHERE w.run_id = %(run)s ORDER BY w.started_at, w.worker_id",
+                {"run": run_id, "now": self._now_param()},
+            ).fetchall()
+        return [
+            WorkerRecord(
+                worker_id=row[0],
+                run_id=row[1],
+                host=row[2],
+                pid=int(row[3]),
+                started_at=float(row[4]),
+                last_seen=float(row[5]),
+                items_done=int(row[6]),
+                leases=int(row[7]),
+            )
+            for row in rows
+        ]
+
+    def leases(self, run_id: str) -> list[Lease]:
+        """Return the run's current leases with their items."""
+        with self._conn() as conn:
+            leases = conn.execute(
+                "SELECT lease_id, run_id, worker_id, batch_id, expires_at FROM leases "
+                "WHERE run_id = %s ORDER BY claimed_at, lease_id",
+                (run_id,),
+            ).fetchall()
+            items: dict[str, list[WorkItem]] = {}
+            for lease_id, key, size in conn.execute(
+                "SELECT lease_id, key, size FROM items "
+                "WHERE run_id = %s AND lease_id IS NOT NULL ORDER BY ord",
+                (run_id,),
+            ):
+                items.setdefault(lease_id, []).append(WorkItem(key, size))
+        return [
+            Lease(lease_id, run, worker, batch, tuple(items.get(lease_id, ())), expires)
+            for lease_id, run, worker, batch, expires in leases
+        ]
+
+    def claim(self, run_id: str, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
+        """Claim up to ``limit`` pending items, oldest first, with ``FOR UPDATE SKIP LOCKED``."""
+        if limit < 1:
+            raise ConfigError(f"claim limit must be >= 1, not {limit}")
+        if lease_seconds <= 0:
+            raise ConfigError(f"lease_seconds must be > 0, not {lease_seconds}")
+        lease_id = uuid.uuid4().hex
+        batch_id = f"batch-{lease_id[:12]}"
+        with self._conn() as conn, conn.transaction():
+            self._require_run(conn, run_id)
+            rows = conn.execute(
+                "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
+                "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
+                "UPDATE items SET status = 'in_progress', lease_id = %(lease)s FROM picked "
+                "WHERE items.run_id = %(run)s AND items.key = picked.key "
+                "RETURNING items.key, items.size, items.ord",
+                {"run": run_id, "limit": limit, "lease": lease_id},
+            ).fetchall()
+            if not rows:
+                return None
+            rows.sort(key=lambda row: row[2])
+            now_row = conn.execute(
+                f"INSERT INTO leases (lease_id, run_id, worker_id, batch_id, claimed_at, expires_at) "
+                f"VALUES (%(lease)s, %(run)s, %(worker)s, %(batch)s, {_NOW}, {_NOW} + %(ttl)s) "
+                f"RETURNING claimed_at, expires_at",
+                {
+                    "lease": lease_id,
+                    "run": run_id,
+                    "worker": worker_id,
+                    "batch": batch_id,
+                    "ttl": lease_seconds,
+                    "now": self._now_param(),
+                },
+            ).fetchone()
+            assert now_row is not None
+            claimed_at, expires_at = float(now_row[0]), float(now_row[1])
+            host, pid = parse_worker_id(worker_id)
+            conn.execute(
+                "INSERT INTO workers (run_id, worker_id, host, pid, started_at, last_seen) "
+                "VALUES (%s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (run_id, worker_id) DO UPDATE SET last_seen = EXCLUDED.last_seen",
+                (run_id, worker_id, host, pid, claimed_at, claimed_at),
+            )
+            events = [Event(EventKind.BATCH_OPENED, at=claimed_at, batch_id=batch_id, worker_id=worker_id)]
+            events += [
+                Event(EventKind.FILE_STARTED, at=claimed_at, path=key, batch_id=batch_id, worker_id=worker_id)
+                for key, _, _ in rows
+            ]
+            self._append_locked(conn, run_id, events)
+        return Lease(
+            lease_id, run_id, worker_id, batch_id, tuple(WorkItem(k, s) for k, s, _ in rows), expires_at
+        )
+
+    def _lock_live_lease(
+        self, conn: psycopg.Connection[TupleRow], lease: Lease, *, expired_ok: bool = False
+    ) -> float:
+        """Lock the lease row if it is still this worker's (and unexpired); return the current time."""
+        row = conn.execute(
+            f"SELECT {_NOW}, expires_at, worker_id FROM leases WHERE lease_id = %(lease)s FOR UPDATE",
+            {"lease": lease.lease_id, "now": self._now_param()},
+        ).fetchone()
+        if row is None or row[2] != lease.worker_id:
+            raise LeaseLostError(lease.worker_id, lease.lease_id)
+        if not expired_ok and float(row[1]) <= float(row[0]):
+            raise LeaseLostError(lease.worker_id, lease.lease_id)
+        return float(row[0])
+
+    def heartbeat(self, lease: Lease, lease_seconds: float) -> Lease:
+        """Extend a live lease (``LeaseLostError`` if it expired or was reclaimed)."""
+        with self._conn() as conn, conn.transaction():
+            now = self._lock_live_lease(conn, lease)
+            expires_at = now + lease_seconds
+            conn.execute(
+                "UPDATE leases SET expires_at = %s WHERE lease_id = %s", (expires_at, lease.lease_id)
+            )
+            conn.execute(
+                "UPDATE workers SET last_seen = %s WHERE run_id = %s AND worker_id = %s",
+                (now, lease.run_id, lease.worker_id),
+            )
+        return Lease(lease.lease_id, lease.run_id, lease.worker_id, lease.batch_id, lease.items, expires_at)
+
+    def report(self, lease: Lease, events: Sequence[Event]) -> int:
+        """Record outcomes for items of a live lease, atomically with the lease check."""
+        with self._conn() as conn, conn.transaction():
+            self._lock_live_lease(conn, lease)
+            keys = sorted({event.path for event in events if event.path is not None})
+            held = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT key FROM items WHERE run_id = %s AND key = ANY(%s) AND lease_id = %s "
+                    "AND status = 'in_progress' FOR UPDATE",
+                    (lease.run_id, keys, lease.lease_id),
+                )
+            }
+            done = 0
+            for event in events:
+                if event.kind not in _REPORTABLE:
+                    raise InvalidTransitionError(
+                        f"item {event.path!r}",
+                        "leased (report takes file_succeeded, file_failed, file_skipped, file_retried)",
+                        f"report {event.kind} for",
+                    )
+                if event.path not in held:
+                    raise InvalidTransitionError(
+                        f"item {event.path!r}",
+                        f"not in progress under lease {lease.lease_id!r}",
+                        f"report {event.kind} for",
+                    )
+                if event.kind in _TERMINAL:
+                    held.discard(event.path)
+                    done += 1
+            self._project(conn, lease.run_id, events)
+            if done:
+                conn.execute(
+                    "UPDATE workers SET items_done = items_done + %s WHERE run_id = %s AND worker_id = %s",
+                    (done, lease.run_id, lease.worker_id),
+                )
+            return self._append_locked(conn, lease.run_id, events)
+
+    def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
+        """End a live lease: append ``events`` and requeue its unfinished items with FILE_INTERRUPTED."""
+        with self._conn() as conn, conn.transaction():
+            now = self._lock_live_lease(conn, lease, expired_ok=True)
+            requeued = self._requeue(
+                conn,
+                lease.run_id,
+                "lease_id = %s",
+                (lease.lease_id,),
+                now,
+                lease.worker_id,
+                "released",
+            )
+            conn.execute("DELETE FROM leases WHERE lease_id = %s", (lease.lease_id,))
+            return self._append_locked(conn, lease.run_id, [*requeued, *events])
+
+    def _requeue(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        run_id: str,
+        where: str,
+        params: tuple[Any, ...],
+        now: float,
+        worker_id: str | None,
+        reason: str,
+    ) -> list[Event]:
+        rows = conn.execute(
+            f"UPDATE items SET status = 'pending', lease_id = NULL "
+            f"WHERE run_id = %s AND status = 'in_progress' AND {where} RETURNING key, ord",
+            (run_id, *params),
+        ).fetchall()
+        rows.sort(key=lambda row: row[1])
+        return [
+            Event(EventKind.FILE_INTERRUPTED, at=now, path=key, worker_id=worker_id, reason=reason)
+            for key, _ in rows
+        ]
+
+    def reclaim(self, run_id: str, *, worker_id: str | None = None) -> int:
+        """Take back expired leases (or every lease of a dead worker) and requeue their items."""
+        with self._conn() as conn, conn.transaction():
+            self._require_run(conn, run_id)
+            now_row = conn.execute(f"SELECT {_NOW}", {"now": self._now_param()}).fetchone()
+            assert now_row is not None
+            now = float(now_row[0])
+            if worker_id is None:
+                gone = conn.execute(
+                    "DELETE FROM leases WHERE run_id = %s AND expires_at <= %s "
+                    "RETURNING lease_id, worker_id, batch_id, claimed_at",
+                    (run_id, now),
+                ).fetchall()
+            else:
+                gone = conn.execute(
+                    "DELETE FROM leases WHERE run_id = %s AND worker_id = %s "
+                    "RETURNING lease_id, worker_id, batch_id, claimed_at",
+                    (run_id, worker_id),
+                ).fetchall()
+            gone.sort(key=lambda row: (row[3], row[0]))
+            events: list[Event] = []
+            why = "lease expired" if worker_id is None else "worker gone"
+            for lease_id, owner, _, _ in gone:
+                events += self._requeue(conn, run_id, "lease_id = %s", (lease_id,), now, owner, why)
+            events += [
+                Event(EventKind.BATCH_CLOSED, at=now, batch_id=batch_id, worker_id=owner, reason=why)
+                for _, owner, batch_id, _ in gone
+            ]
+            if worker_id is None:
+                events += self._requeue(
+                    conn, run_id, "lease_id IS NULL", (), now, None, "in progress at a crash"
+                )
+            if events:
+                self._append_locked(conn, run_id, events)
+        return sum(1 for event in events if event.kind is EventKind.FILE_INTERRUPTED)
+
+    # --- health history -----------------------------------------------------------------------------
+
+    def record_health(self, snapshot: HealthSnapshotRow) -> int:
+        """Record a health snapshot and its checks; return its id."""
+        with self._conn() as conn, conn.transaction():
+            row = conn.execute(
+                "INSERT INTO health_snapshots (taken_at, status, payload) VALUES (%s, %s, %s) "
+                "RETURNING snapshot_id",
+                (snapshot.taken_at, snapshot.status, snapshot.payload_json),
+            ).fetchone()
+            assert row is not None
+            snapshot_id = int(row[0])
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO health_checks (snapshot_id, position, name, status, critical, latency_ms, "
+                    "error, observed_value, observed_unit, breaker_state) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    [
+                        (
+                            snapshot_id,
+                            position,
+                            c.name,
+                            c.status,
+                            c.critical,
+                            c.latency_ms,
+                            _clip(c.error),
+                            c.observed_value,
+                            c.observed_unit,
+                            c.breaker_state,
+                        )
+                        for position, c in enumerate(snapshot.checks)
+                    ],
+                )
+        return snapshot_id
+
+    def health_history(
+        self, *, since: float | None = None, until: float | None = None, name: str | None = None
+    ) -> list[tuple[HealthSnapshotRow, HealthCheckRow]]:
+        """Return (snapshot, check) pairs in time order, filtered by time and check name."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT s.snapshot_id, s.taken_at, s.status, s.payload, c.name, c.status, c.critical, "
+                "c.latency_ms, c.error, c.observed_value, c.observed_unit, c.breaker_state "
+                "FROM health_snapshots s JOIN health_checks c USING (snapshot_id) "
+                "WHERE (%(since)s::float8 IS NULL OR s.taken_at >= %(since)s) "
+                "AND (%(until)s::float8 IS NULL OR s.taken_at <= %(until)s) "
+                "AND s.snapshot_id IN (SELECT snapshot_id FROM health_checks "
+                "    WHERE %(name)s::text IS NULL OR name = %(name)s) "
+                "ORDER BY s.taken_at, s.snapshot_id, c.position",
+                {"since": since, "until": until, "name": name},
+            ).fetchall()
+        checks: dict[int, list[HealthCheckRow]] = {}
+        heads: dict[int, tuple[float, str, str]] = {}
+        for sid, taken_at, status, payload, *check in rows:
+            heads[sid] = (float(taken_at), status, payload)
+            checks.setdefault(sid, []).append(HealthCheckRow(*check))
+        pairs = []
+        for sid, (taken_at, status, payload) in heads.items():
+            snapshot = HealthSnapshotRow(taken_at, status, tuple(checks[sid]), payload, sid)
+            pairs += [(snapshot, check) for check in snapshot.checks if name is None or check.name == name]
+        return pairs
+
+    def prune_health(self, older_than: float) -> int:
+        """Delete snapshots taken before ``older_than``; return how many."""
+        with self._conn() as conn, conn.transaction():
+            cur = conn.execute("DELETE FROM health_snapshots WHERE taken_at < %s", (older_than,))
+            return int(cur.rowcount)
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._pool.close()
+
+    def drop_schema(self) -> None:
+        """Drop this store's schema and everything in it (tests and teardown; irreversible)."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema)))
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<PostgresStore {self.url} schema={self.schema} {state}>"

@@ -1,0 +1,193 @@
+"""PostgreSQL-only behaviour: opening, schema versions, clear errors, and claims under real concurrency."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.errors import (
+    ConfigError,
+    LeaseLostError,
+    SchemaVersionError,
+    StoreCorruptError,
+    StoreUnavailableError,
+)
+from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.base import RunRecord, WorkItem
+from omnimemory_kit.store.postgres import PostgresStore
+
+pytestmark = pytest.mark.postgres
+
+
+def _with_query(dsn: str, **params: str) -> str:
+    joiner = "&" if "?" in dsn else "?"
+    return dsn + joiner + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+@pytest.fixture
+def schema(pg_dsn: str) -> Iterator[str]:
+    """A fresh schema name, dropped after the test."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield name
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+@pytest.fixture
+def store(pg_dsn: str, schema: str, clock: FakeClock) -> Iterator[PostgresStore]:
+    """A PostgreSQL store in its own schema, on the fake clock."""
+    opened = PostgresStore(_with_query(pg_dsn, schema=schema), clock=clock)
+    yield opened
+    opened.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class TestOpening:
+    def test_missing_database_is_unavailable_and_redacted(self) -> None:
+        """A database that does not exist is named in the error, and the password never appears."""
+        with pytest.raises(StoreUnavailableError) as caught:
+            PostgresStore("postgresql://postgres:s3cret-pw@127.0.0.1:5432/no_such_db_omk")
+        message = str(caught.value)
+        assert "no_such_db_omk" in message
+        assert "s3cret-pw" not in message
+
+    def test_unknown_role_is_unavailable(self) -> None:
+        """A role the server does not know ends in a clear StoreUnavailableError."""
+        with pytest.raises(StoreUnavailableError, match="nobody_omk"):
+            PostgresStore("postgresql://nobody_omk:pw@127.0.0.1:5432/test")
+
+    def test_unreachable_server_is_unavailable(self) -> None:
+        """A closed port fails fast with StoreUnavailableError naming the store."""
+        port = _closed_port()
+        with pytest.raises(StoreUnavailableError, match=f"127.0.0.1:{port}"):
+            PostgresStore(f"postgresql://postgres:pw@127.0.0.1:{port}/test", connect_timeout=2)
+
+    @pytest.mark.parametrize(
+        ("url", "needle"),
+        [
+            ("postgresql://127.0.0.1:5432", "names no database"),
+            ("postgresql://127.0.0.1/test?schema=Bad-Name", "lower-case"),
+            ("postgresql://127.0.0.1/test?pool_max=0", "pool_max"),
+        ],
+    )
+    def test_malformed_urls_are_config_errors(self, url: str, needle: str) -> None:
+        """Malformed URLs are refused before any connection, naming what is wrong."""
+        with pytest.raises(ConfigError, match=needle):
+            PostgresStore(url)
+
+    def test_newer_schema_version_is_refused(self, pg_dsn: str, schema: str) -> None:
+        """A store written by a newer schema version is refused, and left untouched."""
+        PostgresStore(_with_query(pg_dsn, schema=schema)).close()
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f"UPDATE {schema}.meta SET value = '99' WHERE key = 'schema_version'")
+        with pytest.raises(SchemaVersionError) as caught:
+            PostgresStore(_with_query(pg_dsn, schema=schema))
+        assert caught.value.found == 99
+        with psycopg.connect(pg_dsn) as conn:
+            row = conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'schema_version'").fetchone()
+        assert row == ("99",)
+
+    def test_missing_store_without_create_is_unavailable(self, pg_dsn: str, schema: str) -> None:
+        """Opening with create=False does not create a store, and says none is there."""
+        with pytest.raises(StoreUnavailableError, match="no omnimemory-kit store"):
+            PostgresStore(_with_query(pg_dsn, schema=schema), create=False)
+        with psycopg.connect(pg_dsn) as conn:
+            row = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        assert row is None
+
+    def test_foreign_schema_is_refused(self, pg_dsn: str, schema: str) -> None:
+        """A schema holding someone else's tables is not taken over."""
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+            conn.execute(f"CREATE TABLE {schema}.customers (id int)")
+        with pytest.raises(StoreCorruptError, match="customers"):
+            PostgresStore(_with_query(pg_dsn, schema=schema))
+
+    def test_concurrent_openers_migrate_once(self, pg_dsn: str, schema: str) -> None:
+        """Workers opening a fresh store together all succeed (the migration runs under a lock)."""
+        errors: list[BaseException] = []
+
+        def open_one() -> None:
+            try:
+                PostgresStore(_with_query(pg_dsn, schema=schema)).close()
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_one) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+
+    def test_repr_and_url_hide_the_password(self, pg_dsn: str, schema: str) -> None:
+        """The store's url and repr are safe to log."""
+        url = _with_query(pg_dsn.replace("postgres@", "postgres:topsecret@"), schema=schema)
+        with PostgresStore(url) as opened:
+            assert "topsecret" not in opened.url
+            assert "topsecret" not in repr(opened)
+
+
+class TestClaims:
+    def test_concurrent_claimers_never_share_an_item(self, pg_dsn: str, schema: str) -> None:
+        """Threads claiming through separate stores (separate connections) never get the same item twice."""
+        url = _with_query(pg_dsn, schema=schema)
+        with PostgresStore(url) as setup:
+            setup.create_run(RunRecord("r", "shared", source="s", function="f"))
+            setup.add_items("r", (WorkItem(f"k{i:04d}") for i in range(600)), at=0.0)
+        claimed: list[list[str]] = [[] for _ in range(4)]
+
+        def worker(index: int) -> None:
+            with PostgresStore(url) as mine:
+                while lease := mine.claim("r", f"w{index}", 7, 60):
+                    claimed[index].extend(item.key for item in lease.items)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        everything = [key for keys in claimed for key in keys]
+        assert len(everything) == 600
+        assert len(set(everything)) == 600
+
+    def test_report_after_reclaim_is_rejected(self, store: PostgresStore, clock: FakeClock) -> None:
+        """A worker whose lease expired and was reclaimed cannot account its items a second time."""
+        store.create_run(RunRecord("r", "late", source="s", function="f"))
+        store.add_items("r", [WorkItem("a"), WorkItem("b")], at=clock.time())
+        lease = store.claim("r", "w1", 10, lease_seconds=30)
+        assert lease is not None
+        clock.advance(31)
+        assert store.reclaim("r") == 2
+        again = store.claim("r", "w2", 10, lease_seconds=30)
+        assert again is not None
+        done = [Event(EventKind.FILE_SUCCEEDED, at=clock.time(), path="a")]
+        with pytest.raises(LeaseLostError):
+            store.report(lease, done)
+        store.report(again, done)
+        succeeded = [e.path for e in store.read_events("r") if e.kind is EventKind.FILE_SUCCEEDED]
+        assert succeeded == ["a"]
+        assert store.item_counts("r")[FileStatus.SUCCEEDED] == 1
+
+    def test_server_clock_is_used_without_an_injected_clock(self, pg_dsn: str, schema: str) -> None:
+        """With the system clock, lease expiry comes from the database server's clock."""
+        with PostgresStore(_with_query(pg_dsn, schema=schema)) as real:
+            real.create_run(RunRecord("r", "clock", source="s", function="f"))
+            real.add_items("r", [WorkItem("a")], at=0.0)
+            lease = real.claim("r", "w", 1, lease_seconds=3600)
+            assert lease is not None
+            with psycopg.connect(pg_dsn) as conn:
+                row = conn.execute("SELECT extract(epoch from clock_timestamp())").fetchone()
+            assert row is not None
+            assert 3590 < lease.expires_at - float(row[0]) <= 3600
