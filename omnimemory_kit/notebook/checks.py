@@ -1,5 +1,6 @@
-"""The health checks a notebook runs when it is given no config: this machine's disk and the kit's store,
-plus PostgreSQL and Redis when their URLs are given. Works on a fresh machine with neither installed.
+"""The health checks a notebook runs: those of a health TOML file, or by default this machine's disk and
+the kit's store, plus PostgreSQL and Redis when their URLs are given. The default works on a fresh machine
+with neither installed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.health.checks import BuiltinCheck, DiskSpaceCheck, PostgresCheck, RedisCheck, StoreCheck
+from omnimemory_kit.health.config import load_health_config
 from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.health.manager import HealthManager
 from omnimemory_kit.health.models import DependencyType, HealthCheckConfig
@@ -53,18 +55,32 @@ def default_health_session(
     store: JournalStore,
     store_url: str,
     *,
+    config: str | os.PathLike[str] | None = None,
     postgres_dsn: str | None = None,
     redis_url: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> HealthSession:
-    """Return a manager that records into ``store``'s health history, with the default checks registered.
+    """Return a manager that records into ``store``'s health history, with its checks registered.
 
-    Checks: ``disk`` (free space where the store lives: degraded under 20%, unhealthy under 10%),
-    ``store`` (the journal opens and answers), and ``postgresql`` / ``redis`` when a URL is given.
+    With ``config`` (a health TOML file, see ``omnimemory_kit.health.config``) its checks are used, and
+    ``postgres_dsn``/``redis_url`` add to them. Without it the checks are ``disk`` (free space where the
+    store lives: degraded under 20%, unhealthy under 10%), ``store`` (the journal opens and answers), and
+    ``postgresql`` / ``redis`` when a URL is given.
 
     Raises:
-        HealthConfigError: a given DSN or URL is malformed (naming it).
+        HealthConfigError: the config file or a given DSN or URL is wrong (naming it).
     """
+    if config is not None:
+        loaded = load_health_config(config)
+        manager = HealthManager(
+            clock=clock, resource_path=loaded.resource_path, history=loaded.history_for(store, clock)
+        )
+        session = HealthSession(manager)
+        for registration, built in loaded.registrations(clock):
+            manager.register_health_check(registration, built, replace=True)
+            session.checks.append(built)
+        _add_services(session, postgres_dsn, redis_url, clock)
+        return session
     folder = _store_directory(store_url)
     manager = HealthManager(clock=clock, resource_path=folder, history=HealthHistory(store, clock=clock))
     session = HealthSession(manager)
@@ -80,6 +96,18 @@ def default_health_session(
             StoreCheck(store_url, clock=clock),
         ),
     ]
+    for registration, built in wanted:
+        manager.register_health_check(registration, built, replace=True)
+        session.checks.append(built)
+    _add_services(session, postgres_dsn, redis_url, clock)
+    return session
+
+
+def _add_services(
+    session: HealthSession, postgres_dsn: str | None, redis_url: str | None, clock: Clock
+) -> None:
+    """Register PostgreSQL and Redis checks for the URLs given."""
+    wanted: list[tuple[HealthCheckConfig, BuiltinCheck]] = []
     if postgres_dsn:
         wanted.append(
             (
@@ -96,7 +124,6 @@ def default_health_session(
                 RedisCheck(redis_url, timeout=2.0, clock=clock),
             )
         )
-    for config, check in wanted:
-        manager.register_health_check(config, check, replace=True)
-        session.checks.append(check)
-    return session
+    for registration, built in wanted:
+        session.manager.register_health_check(registration, built, replace=True)
+        session.checks.append(built)

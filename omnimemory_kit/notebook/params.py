@@ -16,6 +16,7 @@ import re
 import types
 import typing
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -77,7 +78,7 @@ def _parameter_error(model: type[NotebookParams], exc: ValidationError) -> Noteb
         known = ", ".join(model.model_fields)
         return NotebookParameterError(model.notebook, name, f"unknown parameter; the parameters are {known}")
     problem = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    if name not in _SECRET_FIELDS and "input" in error:
+    if name not in _SECRET_FIELDS and "input" in error and repr(error["input"]) not in problem:
         problem += f" (got {error['input']!r})"
     return NotebookParameterError(model.notebook, name, problem)
 
@@ -129,12 +130,20 @@ class HealthParams(NotebookParams):
     notebook: ClassVar[str] = "health"
 
     store_url: str = Field("demo-output/omnimemory-demo.db", description="where the health history lives")
+    config: str | None = Field(None, description="health checks TOML file (None: disk and store checks)")
     postgres_dsn: str | None = Field(None, description="also check this PostgreSQL (None: skip)")
     redis_url: str | None = Field(None, description="also check this Redis (None: skip)")
     run_checks: bool = Field(True, description="run the checks now and record a snapshot")
     since_hours: float = Field(24.0, gt=0, le=24 * 366, description="how far back to explore the history")
     flapping_threshold: int = Field(3, ge=1, le=1000, description="status changes that count as flapping")
     max_points: int = Field(500, ge=2, le=100_000, description="most points per time-series chart")
+
+    @field_validator("config")
+    @classmethod
+    def _config_exists(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).expanduser().is_file():
+            raise ValueError(f"no health config file at {value!r}")
+        return value
 
 
 #: The parameter model of each bundled notebook, by notebook name.
