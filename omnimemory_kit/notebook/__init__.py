@@ -19,6 +19,7 @@ from omnimemory_kit.notebook.runtime import configure_plotly as configure_plotly
 from omnimemory_kit.notebook.runtime import in_report as in_report
 from omnimemory_kit.notebook.runtime import run_sync as run_sync
 from omnimemory_kit.notebook.runtime import show as show
+from omnimemory_kit.notebook.runtime import show_html as show_html
 from omnimemory_kit.notebook.runtime import show_table as show_table
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "record",
     "run_sync",
     "show",
+    "show_html",
     "show_table",
     "tables",
 ]

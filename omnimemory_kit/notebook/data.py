@@ -94,7 +94,9 @@ def runs_frame(store: JournalStore) -> pd.DataFrame:
             {
                 "run_id": run.run_id,
                 "name": run.name,
-                "created_at": pd.Timestamp(run.created_at, unit="s", tz="UTC") if run.created_at else pd.NaT,
+                "created_at": (
+                    pd.Timestamp(run.created_at, unit="s", tz="UTC").floor("s") if run.created_at else pd.NaT
+                ),
                 "items": sum(counts.values()),
                 **{status.value: counts.get(status, 0) for status in FileStatus},
                 "source": run.source,

@@ -133,6 +133,17 @@ def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any
     return fig
 
 
+def _count_axis(fig: go.Figure, axis: str, largest: float) -> None:
+    """Make a count axis show whole numbers only (no 0.2 items), starting at zero."""
+    settings: dict[str, Any] = {"rangemode": "tozero", "tickformat": ",d"}
+    if largest <= 10:
+        settings["dtick"] = 1
+    if axis == "x":
+        fig.update_xaxes(**settings)
+    else:
+        fig.update_yaxes(**settings)
+
+
 def empty_figure(title: str, message: str) -> go.Figure:
     """Return a titled figure with no data and ``message`` in its middle, explaining why it is empty."""
     fig = go.Figure()
@@ -264,7 +275,9 @@ def eta_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Fi
         return empty_figure(title, "No estimate yet: the run has not processed any item.")
     data = downsample(progress.sort_values("at"), max_points)
     if data["eta_s"].isna().all():
-        return empty_figure(title, "No estimate yet: not enough items finished to estimate a rate.")
+        return empty_figure(
+            title, "No estimate yet: not enough items had finished to estimate a rate (or the run was short)."
+        )
     divisor, unit = _duration_unit(float(data[["eta_s", "eta_high_s"]].max().max()))
     x = _times(data["at"])
     low = data["eta_low_s"] / divisor
@@ -425,8 +438,9 @@ def errors_by_type_figure(files: pd.DataFrame | None, *, top: int = 15) -> go.Fi
                 hovertemplate=(f"%{{y}}<br>{name}: %{{x}} items<br>e.g. %{{customdata}}<extra></extra>"),
             )
         )
-    _style(fig, title, "Items (count)", "Error type", barmode="stack")
-    fig.update_layout(height=max(_HEIGHT, 120 + 28 * len(counts)))
+    _style(fig, title, "Items (count)", "Error type", barmode="stack", bargap=0.35)
+    fig.update_layout(height=max(_HEIGHT, 120 + 28 * len(counts)), legend={"traceorder": "normal"})
+    _count_axis(fig, "x", float(counts["all"].max()))
     return fig
 
 
@@ -498,7 +512,9 @@ def retry_histogram_figure(files: pd.DataFrame | None) -> go.Figure:
                 hovertemplate=f"%{{x}} attempt(s)<br>{outcome}: %{{y:,}} items<extra></extra>",
             )
         )
-    return _style(fig, title, "Attempts (count)", "Items (count)", barmode="stack")
+    _style(fig, title, "Attempts (count)", "Items (count)", barmode="stack", bargap=0.35)
+    _count_axis(fig, "y", float(table.sum(axis=1).max()))
+    return fig
 
 
 # --- health figures ---------------------------------------------------------------------------------
@@ -507,26 +523,32 @@ _HEALTH_COLUMNS = ("taken_at", "name", "status")
 
 
 def _status_segments(history: pd.DataFrame) -> pd.DataFrame:
-    """Run-length encode each dependency's status: one row per stretch of equal status."""
+    """Run-length encode each dependency's status: one row per stretch of equal status.
+
+    A result holds from its snapshot until the next snapshot of *any* check (so a check that stopped
+    being run does not stretch to the end); the last snapshot is drawn one typical interval wide
+    (the median gap between snapshots, at most a minute).
+    """
+    moments = sorted(set(_times(history["taken_at"]).tolist()))
+    gaps = [b - a for a, b in itertools.pairwise(moments)]
+    tail = min(pd.Series(gaps).median(), pd.Timedelta(seconds=60)) if gaps else pd.Timedelta(seconds=60)
+    following = dict(itertools.pairwise([*moments, moments[-1] + tail]))
     rows: list[dict[str, Any]] = []
     data = history.sort_values(["name", "taken_at"])
     for name, group in data.groupby("name", sort=True):
         times = _times(group["taken_at"]).tolist()
         statuses = group["status"].map(_status_value).tolist()
         errors = group["error"].tolist() if "error" in group.columns else [None] * len(group)
-        # a snapshot's status holds until the next snapshot; the last one gets the median interval
-        gaps = [b - a for a, b in itertools.pairwise(times)]
-        tail = pd.Series(gaps).median() if gaps else pd.Timedelta(seconds=60)
         start = 0
         for i in range(1, len(times) + 1):
-            if i == len(times) or statuses[i] != statuses[start]:
-                end = times[i] if i < len(times) else times[-1] + tail
+            # a new stretch when the status changes or the check skipped a snapshot (a gap)
+            if i == len(times) or statuses[i] != statuses[start] or following[times[i - 1]] != times[i]:
                 rows.append(
                     {
                         "name": str(name),
                         "status": statuses[start],
                         "start": times[start],
-                        "end": end,
+                        "end": following[times[i - 1]],
                         "snapshots": i - start,
                         "error": errors[i - 1],
                     }
@@ -641,7 +663,9 @@ def flapping_figure(history: pd.DataFrame | None, *, threshold: int = 3) -> go.F
         annotation_text=f"flapping at {threshold}+ changes",
         annotation_position="top left",
     )
-    return _style(fig, title, "Dependency", "Status changes (count)")
+    _style(fig, title, "Dependency", "Status changes (count)", bargap=0.35)
+    _count_axis(fig, "y", float(max(int(changes.max()), threshold)))
+    return fig
 
 
 _PERCENT_UNITS = frozenset({"percent", "%", "pct"})

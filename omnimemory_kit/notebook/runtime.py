@@ -121,5 +121,9 @@ def show_table(frame: pd.DataFrame, *, empty: str = "Nothing to show.", max_rows
     if frame.empty:
         show_html(f"<p><em>{html.escape(empty)}</em></p>")
         return
-    with pd.option_context("display.max_rows", max_rows, "display.max_colwidth", 120):
-        display(frame)
+    # escaped by pandas; no index column (row numbers mean nothing to a reader)
+    shown = frame.head(max_rows)
+    markup = shown.to_html(index=False, escape=True, border=0, classes="dataframe", na_rep="")
+    if len(frame) > max_rows:
+        markup += f"<p><em>{len(frame) - max_rows:,} more rows not shown.</em></p>"
+    show_html(markup)

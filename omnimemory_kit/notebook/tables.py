@@ -5,6 +5,7 @@ pandas escapes cell text when it renders HTML, so file names and error messages 
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pandas as pd
 from omnimemory_kit.health.models import HealthResponse
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 
-__all__ = ["failures_table", "health_snapshot_table", "summary_table"]
+__all__ = ["failures_table", "health_snapshot_table", "health_status_html", "summary_table"]
 
 _MAX_MESSAGE = 160
 
@@ -113,3 +114,20 @@ def health_snapshot_table(response: HealthResponse) -> pd.DataFrame:
         )
     columns = ["dependency", "type", "critical", "status", "latency_ms", "observed", "breaker", "reason"]
     return pd.DataFrame(rows, columns=columns)
+
+
+_STATUS_COLORS = {"healthy": "#2ca02c", "degraded": "#ff7f0e", "unhealthy": "#d62728"}
+
+
+def health_status_html(response: HealthResponse) -> str:
+    """Return a one-line coloured HTML headline of a response: overall status, counts, when."""
+    status = str(response.status)
+    color = _STATUS_COLORS.get(status, "#7f7f7f")
+    counts: dict[str, int] = {}
+    for dep in response.dependencies.values():
+        counts[str(dep.status)] = counts.get(str(dep.status), 0) + 1
+    detail = ", ".join(f"{n} {html.escape(s)}" for s, n in sorted(counts.items())) or "no checks registered"
+    when = response.checked_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    headline = f'<b>Overall: <span style="color:{color}">{html.escape(status)}</span></b>'
+    facts = f"{detail} &middot; checked {when} in {response.duration_ms:.0f} ms"
+    return f'<p style="font-size:1.15em">{headline} &middot; {facts}</p>'
