@@ -55,6 +55,7 @@ _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _METADATA_KEY = "omnimemory_kit"
 _WIDGET_MIMETYPES = ("application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json")
 _ENV_LOCK = threading.Lock()
+_WIDGET_NOTE = "<p><em>(An interactive widget was here: open the notebook in JupyterLab to use it.)</em></p>"
 
 _TEMPLATE_NAME = "omnimemory_report.html.j2"
 # The lab template minus every script it would load from a CDN, plus a banner with the report's facts.
@@ -221,10 +222,10 @@ def _strip_for_html(nb: Notebook) -> Notebook:
             if data is not None:
                 if RECORD_MIMETYPE in data:
                     continue
-                for mimetype in _WIDGET_MIMETYPES:
-                    data.pop(mimetype, None)
-                if not data:
-                    continue
+                if any(mimetype in data for mimetype in _WIDGET_MIMETYPES):
+                    # a widget's view needs a live kernel and a CDN: say so instead of its repr
+                    output["data"] = {"text/html": _WIDGET_NOTE}
+                    output["metadata"] = {}
             kept.append(output)
         cell["outputs"] = kept
     return clean

@@ -72,6 +72,8 @@ class TestRenderHtml:
         assert "require.js" not in text
         assert "widget-state+json" not in text
         assert "widget-view+json" not in text
+        assert "An interactive widget was here" in text
+        assert "VBox()" not in text
 
     def test_user_text_is_escaped_in_banner_and_outputs(self, tmp_path: Path) -> None:
         """A hostile parameter, user, error and output line are shown escaped, never as a script."""
