@@ -122,6 +122,7 @@ class MigrationPanel:
         self.runner = runner
         self.task: asyncio.Task[Any] | None = None
         self.error: BaseException | None = None
+        self._side_tasks: set[asyncio.Task[Any]] = set()
         self._points: deque[tuple[float, float, float, float | None, float | None, float | None]] = deque(
             maxlen=max(2, max_points)
         )
@@ -188,7 +189,9 @@ class MigrationPanel:
     def step(self) -> asyncio.Task[Any] | None:
         """Run one batch, then pause (through the running task if there is one)."""
         if self.busy:
-            asyncio.get_running_loop().create_task(self.runner.step())
+            side = asyncio.get_running_loop().create_task(self.runner.step())
+            self._side_tasks.add(side)  # keep a reference until it is done
+            side.add_done_callback(self._side_tasks.discard)
             return self.task
         return self._launch(self.runner.step())
 

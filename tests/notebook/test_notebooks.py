@@ -158,7 +158,9 @@ class TestHealthReport:
 
 
 class TestMigrationHeadless:
-    def test_awaits_the_migration_and_shows_static_figures(self, workdir: Path) -> None:
+    def test_awaits_the_migration_and_shows_static_figures(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """interactive=False migrates every item before the notebook ends; no widget reaches the HTML."""
         source = workdir / "legacy"
         source.mkdir()
@@ -166,21 +168,18 @@ class TestMigrationHeadless:
             (source / name).write_text(
                 '"""A tool."""\nTOOL = {"name": "t"}\n\ndef run(query):\n    return query\n'
             )
-        os.environ["OMNIMEMORY_DEMO_OUT"] = str(workdir / "migrated")
-        try:
-            result = run_report(
-                "migration",
-                {
-                    "store_url": str(workdir / "migration.db"),
-                    "run_id": "headless",
-                    "source": str(source),
-                    "interactive": False,
-                    "batch_size": 2,
-                },
-                out_dir=workdir / "reports",
-            )
-        finally:
-            del os.environ["OMNIMEMORY_DEMO_OUT"]
+        monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(workdir / "migrated"))  # the kernel inherits it
+        result = run_report(
+            "migration",
+            {
+                "store_url": str(workdir / "migration.db"),
+                "run_id": "headless",
+                "source": str(source),
+                "interactive": False,
+                "batch_size": 2,
+            },
+            out_dir=workdir / "reports",
+        )
         assert result.status == "succeeded", result.error
         assert result.records["total_files"] == 3
         assert result.records["succeeded_files"] == 3
@@ -242,3 +241,24 @@ class TestStoredNotebooks:
         for line in "".join(nb["cells"][tagged[0]]["source"]).splitlines():
             if "=" in line:
                 assert re.match(r"^\w+: [\w\[\]]+ = .+  # \S", line), line
+
+
+class TestMigrationInteractive:
+    def test_interactive_builds_the_panel_and_returns_at_once(self, workdir: Path) -> None:
+        """interactive=True shows the panel (a live FigureWidget in the kernel) without starting the run."""
+        source = workdir / "interactive-src"
+        source.mkdir()
+        (source / "one.py").write_text('"""A tool."""\n')
+        result = run_report(
+            "migration",
+            {"store_url": str(workdir / "interactive.db"), "run_id": "lab", "source": str(source)},
+            out_dir=workdir / "reports",
+        )
+        assert result.status == "succeeded", result.error
+        nb = json.loads(result.ipynb.read_text(encoding="utf-8"))
+        mimetypes = {
+            key for cell in nb["cells"] for out in cell.get("outputs", []) for key in out.get("data", {})
+        }
+        assert "application/vnd.jupyter.widget-view+json" in mimetypes
+        assert "An interactive widget was here" in html_of(result)
+        assert "total_files" not in result.records  # nothing ran: the cell returned at once
