@@ -6,12 +6,32 @@ The public API is what ``__all__`` lists; everything else is internal.
 from omnimemory_kit.clock import Clock as Clock
 from omnimemory_kit.clock import FakeClock as FakeClock
 from omnimemory_kit.clock import SystemClock as SystemClock
+from omnimemory_kit.concurrency import AsyncConnectionPool as AsyncConnectionPool
+from omnimemory_kit.concurrency import ConnectionPoolConfig as ConnectionPoolConfig
+from omnimemory_kit.concurrency import ConnectionPoolStats as ConnectionPoolStats
+from omnimemory_kit.concurrency import FairSemaphore as FairSemaphore
+from omnimemory_kit.concurrency import FairSemaphoreStats as FairSemaphoreStats
+from omnimemory_kit.concurrency import LockPriority as LockPriority
+from omnimemory_kit.concurrency import PriorityLock as PriorityLock
+from omnimemory_kit.concurrency import PriorityLockStats as PriorityLockStats
+from omnimemory_kit.concurrency import get_connection_pool as get_connection_pool
+from omnimemory_kit.concurrency import get_fair_semaphore as get_fair_semaphore
+from omnimemory_kit.concurrency import get_priority_lock as get_priority_lock
+from omnimemory_kit.concurrency import register_connection_pool as register_connection_pool
+from omnimemory_kit.concurrency import unregister_connection_pool as unregister_connection_pool
+from omnimemory_kit.concurrency import with_connection_pool as with_connection_pool
+from omnimemory_kit.concurrency import with_fair_semaphore as with_fair_semaphore
+from omnimemory_kit.concurrency import with_priority_lock as with_priority_lock
 from omnimemory_kit.errors import AcquireTimeoutError as AcquireTimeoutError
 from omnimemory_kit.errors import CircuitBreakerError as CircuitBreakerError
 from omnimemory_kit.errors import ConfigError as ConfigError
 from omnimemory_kit.errors import InvalidTransitionError as InvalidTransitionError
 from omnimemory_kit.errors import KitError as KitError
 from omnimemory_kit.errors import NotebookParameterError as NotebookParameterError
+from omnimemory_kit.errors import PoolClosedError as PoolClosedError
+from omnimemory_kit.errors import PoolError as PoolError
+from omnimemory_kit.errors import PoolExhaustedError as PoolExhaustedError
+from omnimemory_kit.errors import RegistryError as RegistryError
 from omnimemory_kit.errors import ReportError as ReportError
 from omnimemory_kit.errors import RetryError as RetryError
 from omnimemory_kit.errors import UnknownBatchError as UnknownBatchError
@@ -65,6 +85,11 @@ from omnimemory_kit.resilience import CircuitBreakerStats as CircuitBreakerStats
 from omnimemory_kit.resilience import CircuitState as CircuitState
 from omnimemory_kit.resilience import RetryPolicy as RetryPolicy
 from omnimemory_kit.resilience import retry as retry
+from omnimemory_kit.resources import ManagedResourceStats as ManagedResourceStats
+from omnimemory_kit.resources import ResourceManager as ResourceManager
+from omnimemory_kit.resources import ResourceManagerStats as ResourceManagerStats
+from omnimemory_kit.resources import resource_manager as resource_manager
+from omnimemory_kit.resources import with_circuit_breaker as with_circuit_breaker
 from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
 from omnimemory_kit.store import JournalStore as JournalStore
@@ -81,6 +106,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AcquireTimeoutError",
     "AsyncCircuitBreaker",
+    "AsyncConnectionPool",
     "BatchProcessingMetrics",
     "CheckResult",
     "CircuitBreakerConfig",
@@ -89,6 +115,8 @@ __all__ = [
     "CircuitState",
     "Clock",
     "ConfigError",
+    "ConnectionPoolConfig",
+    "ConnectionPoolStats",
     "CorrelationContext",
     "CorrelationFilter",
     "DependencyHealth",
@@ -97,6 +125,8 @@ __all__ = [
     "EtaUnavailableReason",
     "Event",
     "EventKind",
+    "FairSemaphore",
+    "FairSemaphoreStats",
     "FakeClock",
     "FileProcessingInfo",
     "FileStatus",
@@ -114,17 +144,27 @@ __all__ = [
     "JsonLinesFormatter",
     "KitError",
     "Lease",
+    "LockPriority",
+    "ManagedResourceStats",
     "MigrationPriority",
     "MigrationProgressSummary",
     "MigrationProgressTracker",
     "MigrationStatus",
     "NotebookParameterError",
     "OperationType",
+    "PoolClosedError",
+    "PoolError",
+    "PoolExhaustedError",
     "PostgresCheck",
+    "PriorityLock",
+    "PriorityLockStats",
     "ProcessingRates",
     "RateConfig",
     "RedisCheck",
+    "RegistryError",
     "ReportError",
+    "ResourceManager",
+    "ResourceManagerStats",
     "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
@@ -141,14 +181,24 @@ __all__ = [
     "configure_logging",
     "correlation_context",
     "current_context",
+    "get_connection_pool",
     "get_correlation_id",
+    "get_fair_semaphore",
+    "get_priority_lock",
     "health_manager",
     "load_health_config",
     "open_store",
     "redact",
     "redact_url",
+    "register_connection_pool",
+    "resource_manager",
     "retry",
     "trace_operation",
     "traced",
+    "unregister_connection_pool",
+    "with_circuit_breaker",
+    "with_connection_pool",
     "with_correlation",
+    "with_fair_semaphore",
+    "with_priority_lock",
 ]

@@ -13,7 +13,8 @@ Three pieces, usable apart:
   on the ``omnimemory_kit.trace`` logger with the correlation fields.
 - **Structured logs** through the standard ``logging`` module: ``CorrelationFilter`` adds the correlation
   fields to every record, ``JsonLinesFormatter`` writes one JSON object per line, ``configure_logging``
-  wires both up, and ``redact`` hides passwords in DSNs and URLs before they reach a log line.
+  wires both up. ``redact``, the kit's one redactor, hides passwords in DSNs and URLs; both formatters
+  apply it to what they write.
 
 Example::
 
@@ -54,6 +55,7 @@ from omnimemory_kit.errors import ConfigError
 
 __all__ = [
     "CORRELATION_FIELDS",
+    "REDACTED",
     "CorrelationContext",
     "CorrelationFilter",
     "CorrelationScope",
@@ -65,8 +67,10 @@ __all__ = [
     "correlation_context",
     "current_context",
     "get_correlation_id",
+    "is_secret_name",
     "new_correlation_id",
     "redact",
+    "redact_mapping",
     "reset",
     "trace_operation",
     "traced",
@@ -122,27 +126,63 @@ _TRACER: Final = trace.get_tracer("omnimemory_kit")
 # Redaction
 
 
-_URL_PASSWORD: Final = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<secret>[^@\s]*)@")
+REDACTED: Final = "***"
+
+# Every rule of the kit's redaction lives here; the store's ``redact_url`` and the health package call it.
+_SECRET_KEYWORD: Final = r"(?:password|passwd|pwd|secret|token|api[_-]?key)"
+# A name ending in a secret keyword: password, PGPASSWORD, sslpassword, client_secret, access_token.
+_SECRET_NAME: Final = re.compile(rf"[\w-]*?{_SECRET_KEYWORD}", re.IGNORECASE)
+# scheme://user:password@host. The user may hold an unescaped "@" (user@server, as some hosted databases
+# want) and so may the password: the secret runs to the last "@" before the host. The lookbehind starts a
+# scheme only at a token boundary, which keeps the search linear on long runs of letters.
+_URL_PASSWORD: Final = re.compile(
+    r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^:/\s]*):(?P<secret>[^@\s]*(?:@[^@\s/]*)*)@"
+)
+# key=value (libpq conninfo, query strings) and key: value (headers, JSON, YAML), value quoted or bare.
 _KV_PASSWORD: Final = re.compile(
-    r"""(?P<key>\b(?:password|passwd|pwd|secret|token|api[_-]?key)["']?\s*[=:]\s*)"""
+    rf"""(?P<key>\b\w*?{_SECRET_KEYWORD}["']?\s*[=:]\s*)"""
     r"""(?P<secret>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s"'&;,]+)""",
     re.IGNORECASE,
 )
-REDACTED: Final = "***"
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with passwords hidden.
+    """Return ``text`` with passwords and other secrets replaced by ``***``.
 
-    Hides the password of ``scheme://user:password@host`` URLs (also ``redis://:password@host``) and the
-    value of ``password``, ``passwd``, ``pwd``, ``secret``, ``token`` and ``api_key`` / ``api-key`` given
-    as ``key=value`` (DSNs, query strings) or ``key: value`` (headers, JSON, YAML), quoted or not.
+    The one set of rules for the whole kit (``redact_url`` and the health package call this). Hides:
+
+    - the password of ``scheme://user:password@host`` URLs (also ``redis://:password@host``, a user or
+      password holding an unescaped ``@``, and ``driver+scheme://`` forms);
+    - the value of a key ending in ``password``, ``passwd``, ``pwd``, ``secret``, ``token`` or ``api_key`` /
+      ``api-key`` (so also ``sslpassword``, ``PGPASSWORD``, ``client_secret``, ``access_token``), given as
+      ``key=value`` (libpq connection strings, query strings) or ``key: value`` (headers, JSON, YAML),
+      quoted or not.
+
+    Ports, times, e-mail addresses and URLs without a password are left as they are.
     """
     if "@" in text:
         text = _URL_PASSWORD.sub(rf"\g<head>:{REDACTED}@", text)
     if "=" in text or ":" in text:
         text = _KV_PASSWORD.sub(rf"\g<key>{REDACTED}", text)
     return text
+
+
+def is_secret_name(name: str) -> bool:
+    """Return whether a field or key named ``name`` holds a secret (it ends in ``password``, ``token``...)."""
+    return _SECRET_NAME.fullmatch(name) is not None
+
+
+def redact_mapping(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``fields`` with secret-named keys blanked and string values ``redact``-ed."""
+    clean: dict[str, Any] = {}
+    for key, value in fields.items():
+        if is_secret_name(key):
+            clean[key] = REDACTED
+        elif isinstance(value, str):
+            clean[key] = redact(value)
+        else:
+            clean[key] = value
+    return clean
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -715,6 +755,10 @@ class JsonLinesFormatter(logging.Formatter):
     Keys: ``time`` (RFC 3339, UTC), ``level``, ``logger``, ``message``, the correlation fields that are set,
     every extra attribute of the record, and ``exc_info`` (the formatted traceback) when there is one.
     Values JSON cannot encode are written as their ``str()``.
+
+    Secrets are hidden on the way out (``redact``): in the message, the traceback (whose last line repeats
+    the exception's message, which drivers fill with DSNs) and string extras; a secret-named extra
+    (``password``, ``token``...) is blanked.
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -723,7 +767,7 @@ class JsonLinesFormatter(logging.Formatter):
             "time": _rfc3339(record.created),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for key in CORRELATION_FIELDS:
             value = getattr(record, key, None)
@@ -731,24 +775,28 @@ class JsonLinesFormatter(logging.Formatter):
                 payload[key] = value
         for key, value in vars(record).items():
             if key not in _RECORD_ATTRS and key not in payload and key not in CORRELATION_FIELDS:
+                if is_secret_name(key):
+                    value = REDACTED
+                elif isinstance(value, str):
+                    value = redact(value)
                 payload[key] = value
         if record.exc_info:
-            payload["exc_info"] = self.formatException(record.exc_info)
+            payload["exc_info"] = redact(self.formatException(record.exc_info))
         elif record.exc_text:
-            payload["exc_info"] = record.exc_text
+            payload["exc_info"] = redact(record.exc_text)
         if record.stack_info:
             payload["stack_info"] = self.formatStack(record.stack_info)
         return _json.dumps(payload, default=str, ensure_ascii=False)
 
 
 class _TextFormatter(logging.Formatter):
-    """Human-readable lines ending with the correlation fields as ``key=value``."""
+    """Human-readable lines ending with the correlation fields as ``key=value``, secrets redacted."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-8s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        line = redact(super().format(record))
         pairs = [f"{key}={getattr(record, key)}" for key in CORRELATION_FIELDS if getattr(record, key, None)]
         if not pairs:
             return line

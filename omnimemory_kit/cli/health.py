@@ -217,8 +217,16 @@ def health(
     console = Console(file=sys.stdout, soft_wrap=as_json, width=None if sys.stdout.isatty() else 140)
     # The table already tells the statuses: by default only errors are logged.
     level = (logging.ERROR, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    kit_logger = logging.getLogger("omnimemory_kit")
+    previous_level = kit_logger.level
     handler = configure_logging(level, json=log_json, stream=sys.stderr, logger="omnimemory_kit")
-    ctx.call_on_close(lambda: logging.getLogger("omnimemory_kit").removeHandler(handler))
+
+    def restore_logging() -> None:
+        # In-process callers (tests, notebooks) keep their own logging once the command is done.
+        kit_logger.removeHandler(handler)
+        kit_logger.setLevel(previous_level)
+
+    ctx.call_on_close(restore_logging)
     try:
         code = asyncio.run(
             _run(

@@ -21,7 +21,6 @@ from omnimemory_kit.health.models import HealthCheckConfig as HealthCheckConfig
 from omnimemory_kit.health.models import HealthResponse as HealthResponse
 from omnimemory_kit.health.models import HealthStatus as HealthStatus
 from omnimemory_kit.health.models import ResourceMetrics as ResourceMetrics
-from omnimemory_kit.health.redaction import redact_secrets as redact_secrets
 from omnimemory_kit.health.resources import ResourceSampler as ResourceSampler
 from omnimemory_kit.health.rollup import roll_up as roll_up
 
@@ -44,6 +43,5 @@ __all__ = [
     "ResourceSampler",
     "health_manager",
     "parse_condition",
-    "redact_secrets",
     "roll_up",
 ]

@@ -32,7 +32,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode, Tracer
@@ -52,10 +52,15 @@ from omnimemory_kit.health.models import (
     ResourceMetrics,
     numeric_observations,
 )
-from omnimemory_kit.health.redaction import redact_details, redact_secrets
 from omnimemory_kit.health.resources import ResourceSampler
 from omnimemory_kit.health.rollup import roll_up
-from omnimemory_kit.observability import OperationType, trace_operation
+from omnimemory_kit.observability import (
+    OperationType,
+    correlation_context,
+    redact,
+    redact_mapping,
+    trace_operation,
+)
 from omnimemory_kit.resilience import AsyncCircuitBreaker
 
 if TYPE_CHECKING:
@@ -64,6 +69,8 @@ if TYPE_CHECKING:
 __all__ = ["CheckFunction", "CheckOutcome", "HealthManager", "health_manager"]
 
 logger = logging.getLogger("omnimemory_kit.health")
+
+T = TypeVar("T")
 
 CheckOutcome: TypeAlias = bool | HealthStatus | CheckResult | None
 """What a check function may return (or an awaitable of it)."""
@@ -97,8 +104,12 @@ class _Outcome:
     retry_after: float | None = None
 
 
-class _ReportedUnhealthy(Exception):
-    """Carry an unhealthy outcome out through the breaker so that it counts as a failure."""
+class CheckReportedUnhealthy(Exception):
+    """Carry an unhealthy outcome out through the breaker so that it counts as a failure.
+
+    Internal (not exported); named without an underscore because breaker logs and stats show it as the
+    last failure type.
+    """
 
     def __init__(self, outcome: _Outcome) -> None:
         super().__init__(outcome.error or "unhealthy")
@@ -254,14 +265,18 @@ class HealthManager:
     async def get_comprehensive_health(self) -> HealthResponse:
         """Run every check at once, roll up, sample host metrics, record and return the response.
 
-        The round is traced as a ``health_aggregation`` operation with one ``health_check`` span per
-        check (``omnimemory_kit.observability``), so its logs carry the caller's correlation fields.
+        The round is traced as a ``health_aggregation`` operation (a span parented on the caller's
+        current span) with one ``health_check`` child span per check (``omnimemory_kit.observability``).
+        Every log line of the round, including those of sync checks in worker threads and of breakers,
+        carries the caller's correlation fields; a round called outside any correlation context gets a
+        correlation id of its own.
         """
-        async with trace_operation(
-            "health", OperationType.HEALTH_AGGREGATION, clock=self._clock, tracer=self._tracer
-        ):
-            response = await self._aggregate()
-            _annotate_current_span(response.status, None)
+        with correlation_context():  # inherits the caller's id, or makes one for this round
+            async with trace_operation(
+                "health", OperationType.HEALTH_AGGREGATION, clock=self._clock, tracer=self._tracer
+            ):
+                response = await self._aggregate()
+                _annotate_current_span(response.status, None)
         return response
 
     async def _aggregate(self) -> HealthResponse:
@@ -300,11 +315,13 @@ class HealthManager:
         )
         if self.history is not None:
             response = await self._record(response)
-        if self._last_response is None or self._last_response.status != response.status:
+        previous = self._last_response.status if self._last_response is not None else None
+        if previous != response.status:
             logger.log(
                 logging.INFO if response.status == HealthStatus.HEALTHY else logging.WARNING,
                 "overall health is %s",
                 response.status,
+                extra={"old_status": previous, "new_status": str(response.status)},
             )
         self._last_response = response
         return response
@@ -350,12 +367,12 @@ class HealthManager:
         async def guarded() -> _Outcome:
             outcome = await self._attempt(reg)
             if outcome.status == HealthStatus.UNHEALTHY:
-                raise _ReportedUnhealthy(outcome)
+                raise CheckReportedUnhealthy(outcome)
             return outcome
 
         try:
             return await breaker.call(guarded)
-        except _ReportedUnhealthy as signal:
+        except CheckReportedUnhealthy as signal:
             return signal.outcome
         except CircuitBreakerError as exc:
             return _Outcome(
@@ -408,8 +425,7 @@ class HealthManager:
                     f"the previous call has not returned after {stuck_for:.3g}s; not starting another"
                 )
             loop = asyncio.get_running_loop()
-            context = contextvars.copy_context()
-            reg.running = loop.run_in_executor(self._threads(), functools.partial(context.run, reg.func))
+            reg.running = loop.run_in_executor(self._threads(), _in_context(reg.func))
             reg.running_since = self._clock.monotonic()
             # shield: a timeout stops our wait, but the thread runs on; keep the future to know when it ends
             value = await asyncio.shield(reg.running)
@@ -447,8 +463,8 @@ class HealthManager:
             observed_value=result.observed_value if result is not None else None,
             observed_unit=result.observed_unit if result is not None else None,
             measurement=result.measurement if result is not None else None,
-            message=redact_secrets(message) if message else None,
-            details=redact_details(result.details) if result is not None and result.details else {},
+            message=redact(message) if message else None,
+            details=redact_mapping(result.details) if result is not None and result.details else {},
             failed_condition=outcome.failed_condition,
             last_success_at=reg.last_success_at,
             breaker_state=breaker_state,
@@ -463,6 +479,13 @@ class HealthManager:
                 previous,
                 dependency.status,
                 f" ({dependency.error})" if dependency.error else "",
+                extra={
+                    "check": config.name,
+                    "critical": config.critical,
+                    "old_status": str(previous),
+                    "new_status": str(dependency.status),
+                    "error_type": dependency.error.type if dependency.error else None,
+                },
             )
         reg.last = dependency
         return dependency
@@ -480,7 +503,7 @@ class HealthManager:
         loop = asyncio.get_running_loop()
         try:
             async with self._clock.timeout(self.resource_timeout):
-                metrics = await loop.run_in_executor(self._threads(), sampler.sample)
+                metrics = await loop.run_in_executor(self._threads(), _in_context(sampler.sample))
                 self._last_resources = (now, metrics)
                 return metrics
         except TimeoutError:
@@ -501,7 +524,7 @@ class HealthManager:
         assert history is not None
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._threads(), history.record, response)
+            await loop.run_in_executor(self._threads(), _in_context(history.record, response))
         except Exception as exc:
             logger.exception("health snapshot could not be recorded")
             note = f"snapshot not recorded: {_error_info(exc)}"
@@ -522,6 +545,15 @@ class HealthManager:
     def __repr__(self) -> str:
         last = self._last_response.status if self._last_response is not None else "never run"
         return f"<HealthManager checks={len(self._checks)} last={last}>"
+
+
+def _in_context(func: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """Return ``func(*args)`` bound to a copy of the current context, for a worker thread.
+
+    ``run_in_executor`` does not carry context variables; this keeps the correlation fields on the log
+    lines of sync checks, host sampling and history recording.
+    """
+    return functools.partial(contextvars.copy_context().run, func, *args)
 
 
 def _is_async_callable(func: Callable[..., Any]) -> bool:
@@ -577,7 +609,7 @@ def _annotate_current_span(status: HealthStatus, dependency: DependencyHealth | 
 
 
 def _error_info(exc: BaseException) -> ErrorInfo:
-    return ErrorInfo(type=type(exc).__name__, message=redact_secrets(str(exc)))
+    return ErrorInfo(type=type(exc).__name__, message=redact(str(exc)))
 
 
 health_manager = HealthManager()

@@ -119,6 +119,7 @@ class RateEstimator:
         "_bytes_ema",
         "_files_ema",
         "_last_t",
+        "_min_step",
         "_pending_bytes",
         "_pending_count",
         "_started",
@@ -137,6 +138,7 @@ class RateEstimator:
         self._pending_count = 0.0
         self._pending_bytes = 0.0
         self._started = False
+        self._min_step = tau / 100
 
     @property
     def files_rate(self) -> float:
@@ -155,38 +157,48 @@ class RateEstimator:
             self._last_t = t
 
     def observe(self, t: float, count: float = 1.0, nbytes: float = 0.0) -> None:
-        """Record ``count`` completions totalling ``nbytes`` at active time ``t``."""
+        """Record ``count`` completions totalling ``nbytes`` at active time ``t``.
+
+        Completions are folded into the average in steps of at least ``tau / 100`` active seconds
+        (a burst, or completions while paused, accumulate until then): the average is the same to
+        within a percent of tau, and the common case costs two additions instead of an ``exp``.
+        """
         if not self._started:
             self.start(t)
+        self._pending_count += count
+        self._pending_bytes += nbytes
         dt = t - self._last_t
-        if dt <= self.tau * 1e-12:  # no measurable time: same instant (and no inf/nan from count / dt)
-            self._pending_count += count
-            self._pending_bytes += nbytes
+        if dt < self._min_step:
             return
         alpha = -math.expm1(-dt / self.tau)
-        count += self._pending_count
-        nbytes += self._pending_bytes
+        self._files_ema += alpha * (self._pending_count / dt - self._files_ema)
+        self._bytes_ema += alpha * (self._pending_bytes / dt - self._bytes_ema)
+        self._weight += alpha * (1.0 - self._weight)
         self._pending_count = 0.0
         self._pending_bytes = 0.0
-        self._files_ema += alpha * (count / dt - self._files_ema)
-        self._bytes_ema += alpha * (nbytes / dt - self._bytes_ema)
-        self._weight += alpha * (1.0 - self._weight)
         self._last_t = t
 
     def rates_at(self, now: float) -> tuple[float, float]:
-        """Return the recent (files/s, bytes/s) as seen at active time ``now`` (never negative)."""
-        files_rate = self.files_rate
-        bytes_rate = self.bytes_rate
+        """Return the recent (files/s, bytes/s) as seen at active time ``now`` (never negative).
+
+        Completions not yet folded in are counted over the time since the last fold; with none, the
+        silence since then caps the rate at ``1 / gap``.
+        """
+        files_ema, bytes_ema, weight = self._files_ema, self._bytes_ema, self._weight
         gap = now - self._last_t
-        if not self._started or gap <= self.tau * 1e-12 or files_rate <= 0:
-            return max(files_rate, 0.0), max(bytes_rate, 0.0)
-        ceiling = 1.0 / gap
-        if ceiling < files_rate:
+        if self._started and gap > self.tau * 1e-12:
             alpha = -math.expm1(-gap / self.tau)
-            slowed = files_rate + alpha * (ceiling - files_rate)
-            bytes_rate *= slowed / files_rate
-            files_rate = slowed
-        return max(files_rate, 0.0), max(bytes_rate, 0.0)
+            if self._pending_count > 0:
+                files_ema += alpha * (self._pending_count / gap - files_ema)
+                bytes_ema += alpha * (self._pending_bytes / gap - bytes_ema)
+                weight += alpha * (1.0 - weight)
+            elif weight > 0 and 1.0 / gap < files_ema / weight:
+                slowed = files_ema + alpha * (weight / gap - files_ema)  # debiased: ceiling * weight
+                bytes_ema *= slowed / files_ema
+                files_ema = slowed
+        if weight <= 0:
+            return 0.0, 0.0
+        return max(files_ema / weight, 0.0), max(bytes_ema / weight, 0.0)
 
     def __repr__(self) -> str:
         return (

@@ -100,6 +100,15 @@ class MigrationProgressSummary(BaseModel):
 
     Time: ``elapsed_seconds`` is active time (paused and breaker-open time excluded); ``paused_seconds`` and
     ``breaker_open_seconds`` are what was excluded.
+
+    Errors and retries: ``errors_by_type`` counts the files failed for good now, by the qualified type of
+    their error (it sums to ``failed_files``; a requeued file leaves it). ``retry_count`` is
+    ``attempt_failures`` (attempts that failed and were retried in place) plus ``requeued_count``
+    (failed files put back by ``retry_file``); neither counts as finished work in the rates.
+    ``interrupted_count`` counts files put back to pending because their worker died.
+
+    Batches: ``active_batches`` holds the batches with files in progress (bounded by the work in
+    flight, so the summary stays O(1) in files); ``open_batches`` counts batches not yet closed.
     """
 
     model_config = _FROZEN

@@ -38,6 +38,7 @@ from omnimemory_kit.migration.summary import (
     MigrationProgressSummary,
     ProcessingRates,
 )
+from omnimemory_kit.resilience.breaker import CircuitState
 from omnimemory_kit.store.base import JournalStore, RunRecord
 
 if TYPE_CHECKING:
@@ -358,6 +359,10 @@ class MigrationProgressTracker:
 
         Files in progress at the end of the journal stay in progress: replay never invents events (a
         runner that resumes asks the store to ``reclaim`` them, which journals FILE_INTERRUPTED).
+
+        A run found running is taken to be one whose process died: ``start()``/``resume()`` restart it
+        once. A reader following a live run (a notebook) must only ``refresh()`` and read, never drive
+        the lifecycle.
 
         Raises:
             RunNotFoundError: the store has no run with that id.
@@ -757,6 +762,17 @@ class MigrationProgressTracker:
             if self._breaker_open:
                 self._emit([Event(EventKind.BREAKER_CLOSED, self._clock.time())])
 
+    def on_breaker_state(self, name: str, old_state: object, new_state: object) -> None:
+        """Follow a circuit breaker: pass this to ``AsyncCircuitBreaker.add_listener``.
+
+        Only the open state is excluded time: in half-open the breaker admits trial calls, so work is
+        being attempted again.
+        """
+        if str(new_state) == CircuitState.OPEN:
+            self.breaker_opened()
+        else:
+            self.breaker_closed()
+
     # --- snapshots --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -994,6 +1010,8 @@ class MigrationProgressTracker:
         died after it, and the dead time belongs to no phase.
         """
         until = self._last_at if restart else at
+        if restart:
+            self._breaker_open = False  # the dead process's breaker died with it; the new one starts closed
         if self._phase != _IDLE:
             self._time_in[self._phase] += max(0.0, until - self._phase_since)
         status = self._status
@@ -1143,20 +1161,33 @@ class MigrationProgressTracker:
 
     def _on_file_started(self, event: Event) -> None:
         at = event.at
-        if self._status is MigrationStatus.PENDING:  # a journal without RUN_STARTED: start implicitly
-            self._started_at = at
-            self._status = MigrationStatus.RUNNING
-            self._enter_phase(at)
         key = event.path
         index = self._index.get(key)  # type: ignore[arg-type]
         if index is None:
             raise UnknownFileError(str(key))
-        if self._status_of[index] == _IN_PROGRESS:
-            self._move(index, _PENDING)  # a start over a start: leave the old batch cleanly
-        self._move(index, _IN_PROGRESS)
-        attempts = self._attempts_of[index]
+        if self._status is MigrationStatus.PENDING:  # a journal without RUN_STARTED: start implicitly
+            self._started_at = at
+            self._status = MigrationStatus.RUNNING
+            self._enter_phase(at)
+        status_of = self._status_of
+        if status_of[index] == _PENDING:  # the common case, inlined: this is the hot path
+            status_of[index] = _IN_PROGRESS
+            count = self._count
+            count[_PENDING] -= 1
+            count[_IN_PROGRESS] += 1
+            size = self._size_of[index]
+            if size:
+                nbytes = self._bytes
+                nbytes[_PENDING] -= size
+                nbytes[_IN_PROGRESS] += size
+        else:
+            if status_of[index] == _IN_PROGRESS:
+                self._move(index, _PENDING)  # a start over a start: leave the old batch cleanly
+            self._move(index, _IN_PROGRESS)
+        attempts_of = self._attempts_of
+        attempts = attempts_of[index]
         if attempts < _MAX_ATTEMPTS:
-            self._attempts_of[index] = attempts + 1
+            attempts_of[index] = attempts + 1
         self._started_of[index] = at
         self._finished_of[index] = _NAN
         batch_id = event.batch_id
@@ -1169,7 +1200,7 @@ class MigrationProgressTracker:
             self._batch_of[index] = batch_index
             batch = self._batches[batch_index]
             batch.files += 1
-            if batch.in_progress == 0:
+            if not batch.in_progress:
                 self._active_batches[batch_index] = None
             batch.in_progress += 1
         self._last_at = at
@@ -1182,24 +1213,40 @@ class MigrationProgressTracker:
         if index is None:
             raise UnknownFileError(str(key))
         at = event.at
-        old = self._move(index, new)
-        self._finished_of[index] = at
-        if old in (_IN_PROGRESS, _PENDING):
+        status_of = self._status_of
+        old = status_of[index]
+        size = self._size_of[index]
+        if old == _IN_PROGRESS:  # the common case, inlined: this is the hot path
+            status_of[index] = new
+            count = self._count
+            count[_IN_PROGRESS] -= 1
+            count[new] += 1
+            if size:
+                nbytes = self._bytes
+                nbytes[_IN_PROGRESS] -= size
+                nbytes[new] += size
             batch_index = self._batch_of[index]
-            if batch_index != _NO_BATCH and old == _IN_PROGRESS:
+            if batch_index != _NO_BATCH:
                 batch = self._batches[batch_index]
+                batch.in_progress -= 1
+                if not batch.in_progress:
+                    self._active_batches.pop(batch_index, None)
                 if new == _SUCCEEDED:
                     batch.succeeded += 1
                 elif new == _FAILED:
                     batch.failed += 1
                 else:
                     batch.skipped += 1
+        else:
+            self._move(index, new)
+        self._finished_of[index] = at
+        if old <= _IN_PROGRESS:  # fresh work finished (not a finished file changing its outcome)
             self._completions += 1
             # completions while not active land at the frozen active time and are folded in later
             active = self._time_in[_ACTIVE]
             if self._phase == _ACTIVE and at > self._phase_since:
                 active += at - self._phase_since
-            self._rates.observe(active, 1.0, self._size_of[index])
+            self._rates.observe(active, 1.0, size)
         self._last_at = at
         if at >= self._next_sample_at:
             self._sample(at)

@@ -29,6 +29,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
 from enum import StrEnum
 from types import CoroutineType, TracebackType
 from typing import Annotated, Any, ParamSpec, TypeVar, overload
@@ -451,6 +452,7 @@ class AsyncCircuitBreaker:
 
     def _transition(self, new: CircuitState) -> None:
         old = self._state
+        failures = self._consecutive_failures
         self._state = new
         self._generation += 1
         self._half_open_in_flight = 0
@@ -462,7 +464,7 @@ class AsyncCircuitBreaker:
             self._consecutive_failures = 0
         self._fast = new is _CLOSED and self._timeout is None
         if old is not new:
-            logger.info("circuit breaker %r: %s -> %s", self._name, old.value, new.value)
+            self._log_transition(old, new, failures)
         for listener in tuple(self._listeners):
             try:
                 listener(self._name, old, new)
@@ -470,6 +472,44 @@ class AsyncCircuitBreaker:
                 logger.exception(
                     "circuit breaker %r: state listener %r raised; ignored", self._name, listener
                 )
+
+    def _log_transition(self, old: CircuitState, new: CircuitState, failures: int) -> None:
+        """Log a state change on ``omnimemory_kit.resilience`` with its facts as structured fields.
+
+        Opening is a WARNING, half-opening and closing INFO. The fields (``breaker``, ``old_state``,
+        ``new_state``, ``consecutive_failures``, ``last_failure_type``, and when opening ``retry_after_s``
+        and ``retry_at``, RFC 3339 UTC from the breaker's clock) land next to the caller's correlation
+        fields in JSON lines (``configure_logging``). Only transitions log: the call path never does.
+        """
+        level = logging.WARNING if new is _OPEN else logging.INFO
+        if not logger.isEnabledFor(level):
+            return
+        fields: dict[str, Any] = {
+            "breaker": self._name,
+            "old_state": old.value,
+            "new_state": new.value,
+            "consecutive_failures": failures,
+            "last_failure_type": self._last_failure_type,
+        }
+        if new is _OPEN:
+            fields["retry_after_s"] = self._recovery_timeout
+            retry_at = self._clock.time() + self._recovery_timeout
+            fields["retry_at"] = (
+                datetime.fromtimestamp(retry_at, UTC)
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z")
+            )
+            logger.warning(
+                "circuit breaker %r: %s -> open after %d consecutive failures (last %s); retry in %gs",
+                self._name,
+                old.value,
+                failures,
+                self._last_failure_type,
+                self._recovery_timeout,
+                extra=fields,
+            )
+        else:
+            logger.info("circuit breaker %r: %s -> %s", self._name, old.value, new.value, extra=fields)
 
     # -- control and inspection --------------------------------------------------------------------
 

@@ -20,10 +20,11 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError, StoreUnavailableError
+from omnimemory_kit.observability import redact
 from omnimemory_kit.store.base import JournalStore
 
 __all__ = ["SQLiteLocation", "open_store", "parse_sqlite_url", "redact_url"]
@@ -35,7 +36,6 @@ ACCEPTED = (
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 _SYNCHRONOUS = ("normal", "full", "extra")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
-_REDACTED = "***"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +55,11 @@ class SQLiteLocation:
 def redact_url(url: str | os.PathLike[str]) -> str:
     """Return ``url`` with any password replaced by ``***``, safe to print and log.
 
-    Handles ``scheme://user:password@host`` URLs, ``password=`` query parameters and libpq
-    ``key=value`` connection strings. Never raises: a string it cannot parse is redacted by pattern.
+    Handles ``scheme://user:password@host`` URLs, ``password=`` query parameters and libpq ``key=value``
+    connection strings, with the kit's one set of rules (``omnimemory_kit.observability.redact``); a path
+    comes back as its string. Never raises.
     """
-    text = os.fspath(url)
-    text = re.sub(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&;]+)", rf"\g<1>{_REDACTED}", text)
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return re.sub(r"(//[^/@:]*):[^@/]*@", rf"\1:{_REDACTED}@", text)
-    if parts.password is None or "@" not in parts.netloc:
-        return re.sub(r"(//[^/@:]*):[^@/]*@", rf"\1:{_REDACTED}@", text)
-    userinfo, _, hostinfo = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{_REDACTED}@{hostinfo}"))
+    return redact(os.fspath(url))
 
 
 def _bad(url: str, why: str) -> ConfigError:
@@ -98,7 +89,9 @@ def parse_sqlite_url(url: str | os.PathLike[str]) -> SQLiteLocation:
     rest = url[match.end() :]
     authority, slash, tail = rest.partition("/")
     if authority:
-        raise _bad(url, f"a SQLite URL has no host (found {authority!r}); write sqlite:///path")
+        # only the host part: the authority may carry user:password@
+        host = authority.rpartition("@")[2]
+        raise _bad(url, f"a SQLite URL has no host (found {host!r}); write sqlite:///path")
     path, _, query = tail.partition("?")
     if not slash or path in ("", ":memory:"):
         path = ":memory:"

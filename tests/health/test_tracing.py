@@ -1,7 +1,9 @@
-"""A health round is traced: one aggregation span, one child span per check, logs with correlation fields."""
+"""A health round: a span under the caller's, a child span per check, log lines with the caller's fields."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from collections.abc import Iterator
 
@@ -13,7 +15,8 @@ from opentelemetry.trace import StatusCode, Tracer
 
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.health import HealthCheckConfig, HealthManager
-from omnimemory_kit.observability import CorrelationFilter, correlation_context
+from omnimemory_kit.observability import configure_logging, correlation_context, get_correlation_id
+from omnimemory_kit.resilience import CircuitBreakerConfig
 
 
 @pytest.fixture
@@ -63,16 +66,85 @@ class TestSpans:
         assert root.attributes["omnimemory.health.status"] == "unhealthy"
 
 
-class TestCorrelation:
-    async def test_logs_carry_the_callers_correlation_id(
-        self, manager: HealthManager, caplog: pytest.LogCaptureFixture
+class TestCallerSpan:
+    async def test_the_round_is_parented_under_the_callers_span(
+        self, clock: FakeClock, tracer: Tracer, exporter: InMemorySpanExporter
     ) -> None:
-        """A status change logged during a round inside a correlation context carries its id."""
-        manager.register_health_check(HealthCheckConfig(name="db"), lambda: False)
-        caplog.handler.addFilter(CorrelationFilter())
-        with caplog.at_level(logging.INFO, logger="omnimemory_kit.health"):
-            async with correlation_context(correlation_id="req-12345"):
-                await manager.get_comprehensive_health()
-        records = [r for r in caplog.records if r.name == "omnimemory_kit.health"]
-        assert records
-        assert {getattr(r, "correlation_id", None) for r in records} == {"req-12345"}
+        """A round inside the caller's span is its child, in the caller's trace."""
+        manager = HealthManager(clock=clock, sample_resources=False, tracer=tracer)
+        manager.register_health_check(HealthCheckConfig(name="db"), lambda: True)
+        with tracer.start_as_current_span("request") as request:
+            await manager.get_comprehensive_health()
+        spans = {span.name: span for span in exporter.get_finished_spans()}
+        round_span = spans["health"]
+        assert round_span.parent is not None
+        assert round_span.parent.span_id == request.get_span_context().span_id
+        assert round_span.context.trace_id == request.get_span_context().trace_id
+        assert spans["health check db"].context.trace_id == request.get_span_context().trace_id
+
+
+class TestCorrelation:
+    @pytest.fixture
+    def log_stream(self) -> Iterator[io.StringIO]:
+        """JSON log lines of every ``omnimemory_kit`` logger at DEBUG, captured in a buffer."""
+        stream = io.StringIO()
+        logger = logging.getLogger("omnimemory_kit")
+        old_level = logger.level
+        handler = configure_logging(logging.DEBUG, stream=stream, logger="omnimemory_kit")
+        yield stream
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+    async def test_every_line_of_a_round_carries_the_callers_correlation_id(
+        self, manager: HealthManager, log_stream: io.StringIO
+    ) -> None:
+        """Manager, span, breaker and sync-check (worker thread) lines all carry the caller's fields."""
+        healthy = True
+
+        def sync_check() -> bool:
+            logging.getLogger("omnimemory_kit.test.check").info("probing from a worker thread")
+            return healthy
+
+        manager.register_health_check(
+            HealthCheckConfig(name="db", breaker=CircuitBreakerConfig(failure_threshold=1)), sync_check
+        )
+        registered = len(log_stream.getvalue().splitlines())
+        async with correlation_context(correlation_id="req-12345", user_id="ops"):
+            await manager.get_comprehensive_health()
+            healthy = False
+            await manager.get_comprehensive_health()
+        records = [json.loads(line) for line in log_stream.getvalue().splitlines()[registered:]]
+        assert {r["logger"] for r in records} >= {
+            "omnimemory_kit.health",
+            "omnimemory_kit.trace",
+            "omnimemory_kit.resilience",
+            "omnimemory_kit.test.check",
+        }
+        assert {(r["correlation_id"], r["user_id"]) for r in records} == {("req-12345", "ops")}
+        (changed,) = [r for r in records if r["message"].startswith("health of 'db' changed")]
+        assert (changed["check"], changed["old_status"], changed["new_status"]) == (
+            "db",
+            "healthy",
+            "unhealthy",
+        )
+        (opened,) = [r for r in records if r["logger"] == "omnimemory_kit.resilience"]
+        assert (opened["breaker"], opened["new_state"]) == ("health:db", "open")
+        assert opened["last_failure_type"] == "CheckReportedUnhealthy"
+
+    async def test_a_round_without_a_caller_id_gets_its_own(
+        self, manager: HealthManager, log_stream: io.StringIO
+    ) -> None:
+        """Outside any correlation context, each round's lines share one fresh id, different per round."""
+        manager.register_health_check(HealthCheckConfig(name="db"), lambda: True)
+        ids = []
+        for _ in range(2):
+            start = len(log_stream.getvalue().splitlines())
+            await manager.get_comprehensive_health()
+            lines = log_stream.getvalue().splitlines()[start:]
+            assert lines
+            round_ids = {json.loads(line).get("correlation_id") for line in lines}
+            assert len(round_ids) == 1
+            ids.append(round_ids.pop())
+        assert None not in ids
+        assert ids[0] != ids[1]
+        assert get_correlation_id() is None

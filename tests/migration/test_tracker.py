@@ -11,7 +11,9 @@ import pydantic
 import pytest
 
 from omnimemory_kit import (
+    AsyncCircuitBreaker,
     BatchProcessingMetrics,
+    CircuitBreakerConfig,
     ConfigError,
     EtaUnavailableReason,
     FakeClock,
@@ -303,6 +305,16 @@ class TestMisuse:
         with pytest.raises(ConfigError):
             MigrationProgressTracker(**arguments)  # type: ignore[arg-type]
 
+    def test_apply_refuses_events_for_unknown_files(self, clock: FakeClock) -> None:
+        """Folding a file event for a path never added raises UnknownFileError and changes nothing."""
+        tracker = make(clock)
+        tracker.add_file("/a")
+        for kind in (EventKind.FILE_STARTED, EventKind.FILE_SUCCEEDED, EventKind.FILE_RETRIED):
+            with pytest.raises(UnknownFileError):
+                tracker.apply(Event(kind, clock.time(), path="/ghost"))
+        assert tracker.counts() == {status: int(status is FileStatus.PENDING) for status in FileStatus}
+        assert tracker.status is MigrationStatus.PENDING
+
     def test_priority_accepts_its_string_value(self, clock: FakeClock) -> None:
         """A priority given as its string value is accepted."""
         assert MigrationProgressTracker("n", "critical", clock=clock).priority is MigrationPriority.CRITICAL
@@ -572,6 +584,32 @@ class TestTimeAccounting:
         assert (summary.elapsed_seconds, summary.breaker_open_seconds) == (20.0, 300.0)
         assert summary.processing_rates.files_per_second_overall == pytest.approx(0.5)
         assert summary.eta_seconds == pytest.approx(2.0, rel=0.01)
+
+    async def test_follows_a_real_circuit_breaker(self, clock: FakeClock) -> None:
+        """As a breaker listener, the tracker excludes exactly the time the breaker spends open."""
+        breaker = AsyncCircuitBreaker(
+            "target", CircuitBreakerConfig(failure_threshold=1, recovery_timeout=30.0), clock=clock
+        )
+        tracker = make(clock)
+        breaker.add_listener(tracker.on_breaker_state)
+        tracker.start()
+
+        async def broken() -> None:
+            raise ConnectionError("target down")
+
+        with pytest.raises(ConnectionError):
+            await breaker.call(broken)
+        assert tracker.breaker_open is True
+        clock.advance(31)
+
+        async def healthy() -> str:
+            return "ok"
+
+        assert await breaker.call(healthy) == "ok"
+        assert tracker.breaker_open is False
+        summary = tracker.get_progress_summary()
+        assert summary.breaker_open_seconds == 31.0
+        assert summary.elapsed_seconds == 0.0
 
     def test_time_before_start_does_not_count(self, clock: FakeClock) -> None:
         """Elapsed time starts when the run starts, not when the tracker was made."""

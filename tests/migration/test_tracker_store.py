@@ -1,4 +1,4 @@
-"""The tracker bound to the real SQLite journal: durable appends, replay, tailing and restarts."""
+"""The tracker bound to real journals (SQLite and PostgreSQL): durable appends, replay, tailing, restarts."""
 
 from __future__ import annotations
 
@@ -16,31 +16,33 @@ from omnimemory_kit import (
     MigrationPriority,
     MigrationProgressTracker,
     MigrationStatus,
-    SQLiteStore,
 )
 from omnimemory_kit.errors import RunNotFoundError
 from omnimemory_kit.events import Event
 from omnimemory_kit.store.base import JournalStore
+from tests.store.conftest import BACKENDS, StoreFactory
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[StoreFactory]:
+    """Open stores on one backing database of one backend (each test runs once per backend)."""
+    with BACKENDS[request.param](tmp_path, clock) as factory:
+        try:
+            yield factory
+        finally:
+            factory.close_all()
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """Where this test's SQLite journal lives."""
-    return tmp_path / "run.db"
+def store(store_factory: StoreFactory) -> JournalStore:
+    """The writer's connection to the journal."""
+    return store_factory()
 
 
 @pytest.fixture
-def store(db_path: Path, clock: FakeClock) -> Iterator[SQLiteStore]:
-    """A real SQLite store in a fresh file, closed after the test."""
-    with SQLiteStore(db_path, clock=clock) as opened:
-        yield opened
-
-
-@pytest.fixture
-def reader_store(db_path: Path, clock: FakeClock, store: SQLiteStore) -> Iterator[SQLiteStore]:
-    """A second connection to the same file, as a notebook process would open it."""
-    with SQLiteStore(db_path, clock=clock, create=False) as opened:
-        yield opened
+def reader_store(store_factory: StoreFactory, store: JournalStore) -> JournalStore:
+    """A second connection to the same journal, as a notebook process would open it."""
+    return store_factory()
 
 
 def kinds(store: JournalStore, run_id: str) -> list[EventKind]:
@@ -85,7 +87,7 @@ def busy_run(tracker: MigrationProgressTracker, clock: FakeClock) -> None:
 
 class TestDurableBinding:
     def test_each_call_is_journaled_before_it_is_applied(
-        self, store: SQLiteStore, reader_store: SQLiteStore, clock: FakeClock
+        self, store: JournalStore, reader_store: JournalStore, clock: FakeClock
     ) -> None:
         """The origin example appends its events to the journal, where another connection reads them."""
         tracker = MigrationProgressTracker(
@@ -110,7 +112,9 @@ class TestDurableBinding:
         assert reader_store.get_run("r1").priority == "high"
         assert reader_store.item_counts("r1")[FileStatus.SUCCEEDED] == 1
 
-    def test_refused_and_idempotent_calls_journal_nothing(self, store: SQLiteStore, clock: FakeClock) -> None:
+    def test_refused_and_idempotent_calls_journal_nothing(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
         """A duplicate add or an invalid transition leaves the journal untouched."""
         tracker = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
         tracker.add_file("/a", file_size=1)
@@ -121,19 +125,19 @@ class TestDurableBinding:
         tracker.breaker_closed()  # not open: a no-op
         assert store.last_seq("r1") == before
 
-    def test_store_projection_agrees_with_the_tracker(self, store: SQLiteStore, clock: FakeClock) -> None:
+    def test_store_projection_agrees_with_the_tracker(self, store: JournalStore, clock: FakeClock) -> None:
         """The store's items table and the tracker's counters tell the same story."""
         tracker = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
         busy_run(tracker, clock)
         assert store.item_counts("r1") == tracker.counts()
 
-    def test_generates_a_run_id(self, store: SQLiteStore, clock: FakeClock) -> None:
+    def test_generates_a_run_id(self, store: JournalStore, clock: FakeClock) -> None:
         """A bound tracker without a run id gets a fresh one, and the run exists in the store."""
         tracker = MigrationProgressTracker("m", clock=clock, store=store)
         assert tracker.run_id
         assert store.get_run(tracker.run_id).name == "m"
 
-    def test_binding_to_an_existing_run_catches_up(self, store: SQLiteStore, clock: FakeClock) -> None:
+    def test_binding_to_an_existing_run_catches_up(self, store: JournalStore, clock: FakeClock) -> None:
         """Constructing a tracker on a run that has events replays them, and the stored name wins."""
         first = MigrationProgressTracker("original", clock=clock, store=store, run_id="r1")
         first.add_file("/a", file_size=3)
@@ -144,7 +148,7 @@ class TestDurableBinding:
 
 class TestReplay:
     def test_replayed_tracker_equals_the_live_one(
-        self, store: SQLiteStore, reader_store: SQLiteStore, clock: FakeClock
+        self, store: JournalStore, reader_store: JournalStore, clock: FakeClock
     ) -> None:
         """Rebuilding from the journal gives the same summary and the same DataFrames as the live tracker."""
         live = MigrationProgressTracker("m", MigrationPriority.LOW, clock=clock, store=store, run_id="r1")
@@ -160,7 +164,7 @@ class TestReplay:
         assert summary.paused_seconds == 120.0
         assert summary.breaker_open_seconds == 30.0
 
-    def test_apply_many_reproduces_the_state(self, store: SQLiteStore, clock: FakeClock) -> None:
+    def test_apply_many_reproduces_the_state(self, store: JournalStore, clock: FakeClock) -> None:
         """Folding the journal's events into a fresh in-memory tracker reproduces the live summary."""
         live = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
         busy_run(live, clock)
@@ -168,13 +172,13 @@ class TestReplay:
         assert fresh.apply_many(store.read_events("r1")) == store.last_seq("r1")
         assert fresh.get_progress_summary() == live.get_progress_summary()
 
-    def test_unknown_run(self, store: SQLiteStore, clock: FakeClock) -> None:
+    def test_unknown_run(self, store: JournalStore, clock: FakeClock) -> None:
         """Rebuilding a run the store does not have raises RunNotFoundError."""
         with pytest.raises(RunNotFoundError, match="no run 'missing'"):
             MigrationProgressTracker.from_store(store, "missing", clock=clock)
 
     def test_in_progress_files_stay_in_progress_until_reclaimed(
-        self, store: SQLiteStore, reader_store: SQLiteStore, clock: FakeClock
+        self, store: JournalStore, reader_store: JournalStore, clock: FakeClock
     ) -> None:
         """Replay leaves files in progress as they were; the store's reclaim journals them back to pending."""
         live = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
@@ -189,7 +193,7 @@ class TestReplay:
 
 
 class TestOrchestratorWrites:
-    def test_apply_journaled_follows_direct_store_writes(self, store: SQLiteStore, clock: FakeClock) -> None:
+    def test_apply_journaled_follows_direct_store_writes(self, store: JournalStore, clock: FakeClock) -> None:
         """Events a runner appends through the store itself are applied once, without reading them back."""
         tracker = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
         tracker.add_files(["/a", "/b"])
@@ -205,7 +209,7 @@ class TestOrchestratorWrites:
         assert tracker.get_progress_summary().succeeded_files == 1
 
     def test_apply_journaled_catches_up_when_others_wrote(
-        self, store: SQLiteStore, reader_store: SQLiteStore, clock: FakeClock
+        self, store: JournalStore, reader_store: JournalStore, clock: FakeClock
     ) -> None:
         """If other events landed first, apply_journaled reads the journal in order instead."""
         tracker = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
@@ -217,7 +221,7 @@ class TestOrchestratorWrites:
         assert tracker.total_files == 2
         assert tracker.last_seq == last
 
-    def test_apply_skips_events_already_applied(self, store: SQLiteStore, clock: FakeClock) -> None:
+    def test_apply_skips_events_already_applied(self, store: JournalStore, clock: FakeClock) -> None:
         """Applying an overlapping journal segment again counts each event once."""
         live = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
         busy_run(live, clock)
@@ -232,7 +236,7 @@ class TestOrchestratorWrites:
 
 class TestFollowing:
     def test_refresh_tails_a_run_another_connection_writes(
-        self, store: SQLiteStore, reader_store: SQLiteStore, clock: FakeClock
+        self, store: JournalStore, reader_store: JournalStore, clock: FakeClock
     ) -> None:
         """A follower applies exactly the events appended since its last refresh."""
         writer = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
@@ -247,7 +251,7 @@ class TestFollowing:
         assert follower.get_progress_summary() == writer.get_progress_summary()
 
     def test_interleaved_writers_apply_the_journal_order(
-        self, store: SQLiteStore, reader_store: SQLiteStore, clock: FakeClock
+        self, store: JournalStore, reader_store: JournalStore, clock: FakeClock
     ) -> None:
         """When another writer appended first, a tracker's own append also brings in the events it missed."""
         one = MigrationProgressTracker("m", clock=clock, store=store, run_id="r1")
@@ -267,9 +271,11 @@ class TestFollowing:
 
 
 class TestRestart:
-    def test_dead_time_after_a_crash_is_not_counted(self, db_path: Path, clock: FakeClock) -> None:
+    def test_dead_time_after_a_crash_is_not_counted(
+        self, store_factory: StoreFactory, clock: FakeClock
+    ) -> None:
         """A run left running by a dead process restarts with start(); the time it was dead is excluded."""
-        with SQLiteStore(db_path, clock=clock) as first_store:
+        with store_factory() as first_store:
             crashed = MigrationProgressTracker("m", clock=clock, store=first_store, run_id="r1")
             crashed.add_files(["/a", "/b"])
             crashed.start()
@@ -278,7 +284,7 @@ class TestRestart:
             clock.advance(5)
             crashed.complete_file_processing("/a")
         clock.advance(3600)  # the process is dead for an hour
-        with SQLiteStore(db_path, clock=clock) as second_store:
+        with store_factory() as second_store:
             resumed = MigrationProgressTracker.from_store(second_store, "r1", clock=clock)
             assert resumed.status is MigrationStatus.RUNNING
             resumed.start()
@@ -289,3 +295,23 @@ class TestRestart:
             again = MigrationProgressTracker.from_store(second_store, "r1", clock=clock)
             assert again.get_progress_summary().elapsed_seconds == 19.0
             assert kinds(second_store, "r1")[-1] is EventKind.RUN_RESUMED
+
+    def test_restart_forgets_the_dead_process_breaker(
+        self, store_factory: StoreFactory, clock: FakeClock
+    ) -> None:
+        """A breaker left open by a dead process does not keep the restarted run's time excluded."""
+        with store_factory() as first_store:
+            crashed = MigrationProgressTracker("m", clock=clock, store=first_store, run_id="r1")
+            crashed.start()
+            clock.advance(2)
+            crashed.breaker_opened()
+            clock.advance(3)
+        clock.advance(100)
+        with store_factory() as second_store:
+            resumed = MigrationProgressTracker.from_store(second_store, "r1", clock=clock)
+            assert resumed.breaker_open is True
+            resumed.resume()
+            clock.advance(6)
+            summary = resumed.get_progress_summary()
+            assert summary.breaker_open is False
+            assert (summary.elapsed_seconds, summary.breaker_open_seconds) == (8.0, 0.0)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
+import io
+import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +22,8 @@ from omnimemory_kit import (
     CircuitState,
     ConfigError,
     FakeClock,
+    configure_logging,
+    correlation_context,
 )
 
 
@@ -593,6 +599,74 @@ class TestListeners:
         assert seen == []
         with pytest.raises(ValueError, match="listener"):
             breaker.remove_listener(listener)
+
+
+class TestLogging:
+    @pytest.fixture
+    def log_stream(self) -> Iterator[io.StringIO]:
+        """JSON log lines of every ``omnimemory_kit`` logger at DEBUG, captured in a buffer."""
+        stream = io.StringIO()
+        logger = logging.getLogger("omnimemory_kit")
+        old_level = logger.level
+        handler = configure_logging(logging.DEBUG, stream=stream, logger="omnimemory_kit")
+        yield stream
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+    async def test_transitions_are_json_lines_with_the_callers_context(
+        self, clock: FakeClock, log_stream: io.StringIO
+    ) -> None:
+        """Each state change is one line: breaker, states and retry time next to the correlation fields."""
+        breaker = make(clock, failure_threshold=2, recovery_timeout=5.0)
+        async with correlation_context("run-42", operation="migration"):
+            await fail_times(breaker, 2)
+            opened_wall = clock.time()
+            clock.advance(5.0)
+            assert await breaker.call(ok) == 1
+        opened, half_open, closed = (json.loads(line) for line in log_stream.getvalue().splitlines())
+        for line in (opened, half_open, closed):
+            assert line["logger"] == "omnimemory_kit.resilience"
+            assert (line["breaker"], line["correlation_id"], line["operation"]) == (
+                "db",
+                "run-42",
+                "migration",
+            )
+        assert (opened["level"], opened["old_state"], opened["new_state"]) == ("WARNING", "closed", "open")
+        assert opened["retry_after_s"] == 5.0
+        expected_retry = dt.datetime.fromtimestamp(opened_wall + 5.0, dt.UTC)
+        assert dt.datetime.fromisoformat(opened["retry_at"]) == expected_retry
+        assert (opened["consecutive_failures"], opened["last_failure_type"]) == (2, "Boom")
+        assert "open after 2 consecutive failures" in opened["message"]
+        assert (half_open["level"], half_open["old_state"], half_open["new_state"]) == (
+            "INFO",
+            "open",
+            "half_open",
+        )
+        assert "retry_at" not in half_open
+        assert (closed["old_state"], closed["new_state"]) == ("half_open", "closed")
+
+    async def test_calls_without_a_transition_log_nothing(
+        self, clock: FakeClock, log_stream: io.StringIO
+    ) -> None:
+        """Successes and failures below the threshold write no log line, even at DEBUG."""
+        breaker = make(clock, failure_threshold=3)
+        for _ in range(10):
+            await breaker.call(ok)
+        await fail_times(breaker, 2)
+        await breaker.call(ok)
+        assert log_stream.getvalue() == ""
+
+    async def test_forced_changes_are_logged_too(self, clock: FakeClock, log_stream: io.StringIO) -> None:
+        """force_open and reset log their transitions; reset of a closed breaker logs nothing."""
+        breaker = make(clock)
+        breaker.reset()
+        breaker.force_open()
+        breaker.reset()
+        states = [
+            (line["old_state"], line["new_state"])
+            for line in map(json.loads, log_stream.getvalue().splitlines())
+        ]
+        assert states == [("closed", "open"), ("open", "closed")]
 
 
 class TestDecorator:

@@ -67,9 +67,11 @@ BACKENDS: dict[str, Backend] = {
     "sqlite": sqlite_backend,
     "postgres": postgres_backend,
 }
+# Marks carried by each backend's test ids (so ``-m "not postgres"`` deselects them).
+BACKEND_MARKS: dict[str, tuple[pytest.MarkDecorator, ...]] = {"postgres": (pytest.mark.postgres,)}
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
 def store_factory(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[StoreFactory]:
     """Open stores of one backend (the test runs once per backend), all on the same backing database."""
     with BACKENDS[request.param](tmp_path, clock) as factory:
