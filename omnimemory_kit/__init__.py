@@ -60,12 +60,22 @@ from omnimemory_kit.health.checks import TcpCheck as TcpCheck
 from omnimemory_kit.health.checks import WritablePathCheck as WritablePathCheck
 from omnimemory_kit.health.config import HealthConfigFile as HealthConfigFile
 from omnimemory_kit.health.config import load_health_config as load_health_config
+from omnimemory_kit.migration.loader import load_function as load_function
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
 from omnimemory_kit.migration.rates import RateConfig as RateConfig
+from omnimemory_kit.migration.runner import MigrationRunner as MigrationRunner
+from omnimemory_kit.migration.runner import SkipItem as SkipItem
+from omnimemory_kit.migration.sources import DirectorySource as DirectorySource
+from omnimemory_kit.migration.sources import IterableSource as IterableSource
+from omnimemory_kit.migration.sources import ManifestSource as ManifestSource
+from omnimemory_kit.migration.sources import MigrationItem as MigrationItem
+from omnimemory_kit.migration.sources import WorkSource as WorkSource
+from omnimemory_kit.migration.sources import source_from_spec as source_from_spec
 from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
 from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
 from omnimemory_kit.observability import CorrelationContext as CorrelationContext
 from omnimemory_kit.observability import CorrelationFilter as CorrelationFilter
@@ -121,6 +131,7 @@ __all__ = [
     "CorrelationFilter",
     "DependencyHealth",
     "DependencyType",
+    "DirectorySource",
     "DiskSpaceCheck",
     "EtaUnavailableReason",
     "Event",
@@ -140,15 +151,19 @@ __all__ = [
     "HealthStatus",
     "HttpCheck",
     "InvalidTransitionError",
+    "IterableSource",
     "JournalStore",
     "JsonLinesFormatter",
     "KitError",
     "Lease",
     "LockPriority",
     "ManagedResourceStats",
+    "ManifestSource",
+    "MigrationItem",
     "MigrationPriority",
     "MigrationProgressSummary",
     "MigrationProgressTracker",
+    "MigrationRunner",
     "MigrationStatus",
     "NotebookParameterError",
     "OperationType",
@@ -170,12 +185,14 @@ __all__ = [
     "RetryPolicy",
     "RunRecord",
     "SQLiteStore",
+    "SkipItem",
     "StoreCheck",
     "SystemClock",
     "TcpCheck",
     "UnknownBatchError",
     "UnknownFileError",
     "WorkItem",
+    "WorkSource",
     "WorkerRecord",
     "WritablePathCheck",
     "configure_logging",
@@ -186,6 +203,7 @@ __all__ = [
     "get_fair_semaphore",
     "get_priority_lock",
     "health_manager",
+    "load_function",
     "load_health_config",
     "open_store",
     "redact",
@@ -193,6 +211,8 @@ __all__ = [
     "register_connection_pool",
     "resource_manager",
     "retry",
+    "run_sync",
+    "source_from_spec",
     "trace_operation",
     "traced",
     "unregister_connection_pool",

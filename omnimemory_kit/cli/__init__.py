@@ -30,20 +30,15 @@ def cli() -> None:
     """Run, resume and report on migrations; check the health of their dependencies."""
 
 
-from omnimemory_kit.cli.migrate import migration_commands  # noqa: E402 - commands need the group above
-
-for _command in migration_commands():
-    cli.add_command(_command)
-
-from omnimemory_kit.cli.report import report_command  # noqa: E402 - commands need the group above
-
-cli.add_command(report_command)
-
-
 def _register() -> None:
     from omnimemory_kit.cli.health import health
+    from omnimemory_kit.cli.migrate import migration_commands
+    from omnimemory_kit.cli.report import report_command
 
     cli.add_command(health)
+    for command in migration_commands():
+        cli.add_command(command)
+    cli.add_command(report_command)
 
 
 _register()

@@ -1,23 +1,43 @@
 """The migration engine: the progress tracker (a reducer over the journal), rates and ETA, snapshots."""
 
+from omnimemory_kit.migration.loader import load_function as load_function
 from omnimemory_kit.migration.rates import EtaEstimate as EtaEstimate
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
 from omnimemory_kit.migration.rates import RateConfig as RateConfig
 from omnimemory_kit.migration.rates import RateEstimator as RateEstimator
+from omnimemory_kit.migration.runner import MigrationRunner as MigrationRunner
+from omnimemory_kit.migration.runner import SkipItem as SkipItem
+from omnimemory_kit.migration.sources import DirectorySource as DirectorySource
+from omnimemory_kit.migration.sources import IterableSource as IterableSource
+from omnimemory_kit.migration.sources import ManifestSource as ManifestSource
+from omnimemory_kit.migration.sources import MigrationItem as MigrationItem
+from omnimemory_kit.migration.sources import WorkSource as WorkSource
+from omnimemory_kit.migration.sources import source_from_spec as source_from_spec
 from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProcessingMetrics
 from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
 
 __all__ = [
     "BatchProcessingMetrics",
+    "DirectorySource",
     "EtaEstimate",
     "EtaUnavailableReason",
     "FileProcessingInfo",
+    "IterableSource",
+    "ManifestSource",
+    "MigrationItem",
     "MigrationProgressSummary",
     "MigrationProgressTracker",
+    "MigrationRunner",
     "ProcessingRates",
     "RateConfig",
     "RateEstimator",
+    "SkipItem",
+    "WorkSource",
+    "load_function",
+    "run_sync",
+    "source_from_spec",
 ]

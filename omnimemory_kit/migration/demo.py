@@ -47,6 +47,11 @@ __all__ = [
 ]
 
 DEMO_FILE_COUNT = 274
+
+# CPython 3.11 builds AST objects with interpreter-wide recursion bookkeeping that threads parsing at once can
+# corrupt, raising a spurious "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905).
+# Parsing is fast; the file I/O around it still runs concurrently.
+_AST_LOCK = threading.Lock()
 DEFAULT_SEED = 274
 
 _CATEGORIES = {
@@ -199,8 +204,9 @@ class LegacyToolMigration:
         if not raw.strip():
             raise SkipItem("empty file")
         text = raw.decode("utf-8").replace("\r\n", "\n")
-        tree = ast.parse(text, filename=item.key)
-        metadata = _metadata(tree, text, item.key)
+        with _AST_LOCK:
+            tree = ast.parse(text, filename=item.key)
+            metadata = _metadata(tree, text, item.key)
         slug = _slug(item.key)
         target = self.out_dir / "tools" / slug
         target.mkdir(parents=True, exist_ok=True)

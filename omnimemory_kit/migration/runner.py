@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import inspect
 import logging
 import math
@@ -58,6 +60,7 @@ from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem, WorkSource, source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.observability import correlation_context
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
 
@@ -91,6 +94,19 @@ class _Skipped:
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+
+class _Batch:
+    """One leased batch while it runs: its lease (renewed by heartbeats), unreported outcomes, flushing."""
+
+    __slots__ = ("flush_task", "last_flush", "lease", "lost", "outbox")
+
+    def __init__(self, lease: Lease, now: float) -> None:
+        self.lease = lease
+        self.outbox: list[Event] = []
+        self.flush_task: asyncio.Task[None] | None = None
+        self.last_flush = now
+        self.lost = False
 
 
 def _error_type(exc: BaseException) -> str:
@@ -246,6 +262,7 @@ class MigrationRunner:
         # Run state (touched on the loop thread only).
         self._prepared = False
         self._running = False
+        self._in_loop = False  # between RUN_STARTED and the end of the batch loop
         self._paused = False
         self._pause_journaled = False
         self._cancel_requested = False
@@ -263,14 +280,9 @@ class MigrationRunner:
         self._tail_seq = 0  # touched only by the store thread
         self._store_calls = 0  # store calls in flight
         self._inbox: deque[list[Event]] = deque()
-        # Batch state.
-        self._lease: Lease | None = None
-        self._lease_lost = False
-        self._outbox: list[Event] = []
-        self._flush_task: asyncio.Task[None] | None = None
-        self._last_flush = 0.0
         self._in_flight = 0
         self._background: set[asyncio.Future[Any]] = set()
+        self._invoke = self._choose_invoke()
         if self.breaker is not None:
             self.breaker.add_listener(self._on_breaker_change)
 
@@ -336,7 +348,7 @@ class MigrationRunner:
             return
         self._paused = True
         self._resumed.clear()
-        if self._running:
+        if self._in_loop:  # otherwise the batch loop journals it when it starts
             self._spawn(self._journal_pause())
 
     def resume(self) -> None:
@@ -345,8 +357,9 @@ class MigrationRunner:
             return
         self._paused = False
         self._resumed.set()
-        if self._running and self._pause_journaled:
+        if self._in_loop and self._pause_journaled:  # otherwise the batch loop journals it when it starts
             self._pause_journaled = False
+            self._status = MigrationStatus.RUNNING
             self._spawn(self._journal(self._event(EventKind.RUN_RESUMED)))
 
     def cancel(self) -> None:
@@ -408,9 +421,14 @@ class MigrationRunner:
             self._step_batches = None
             self._wake_step()
 
-    def _run_context(self) -> contextlib.AbstractContextManager[None]:
-        """Return the context the whole run executes in (hook: correlation ids for logs and spans)."""
-        return contextlib.nullcontext()
+    def _run_context(self) -> contextlib.AbstractContextManager[Any]:
+        """Return the context the whole run executes in: a correlation scope binding ``run_id``.
+
+        Every log record of the run carries the run id and a correlation id (inherited from an outer
+        ``correlation_context`` or generated), including records from the migration function: tasks
+        inherit contextvars and they are carried into its worker threads.
+        """
+        return correlation_context(operation="migration", run_id=self.run_id, worker_id=self.worker_id)
 
     @contextlib.asynccontextmanager
     async def _store_session(self) -> AsyncIterator[None]:
@@ -421,6 +439,9 @@ class MigrationRunner:
             yield
         finally:
             if owned:
+                # Journal writes started by pause()/resume()/the breaker listener finish before closing.
+                while self._background:
+                    await asyncio.gather(*self._background, return_exceptions=True)
                 executor, self._store_executor = self._store_executor, None
                 assert executor is not None
                 executor.shutdown(wait=False)
@@ -435,17 +456,26 @@ class MigrationRunner:
             self._status = MigrationStatus.COMPLETED
             self._log.info("run %r: already completed, nothing to do", self.run_id)
             return self.summary()
-        self._status = MigrationStatus.RUNNING
-        if self._pause_journaled:  # continuing after step() or pause() in this process
+        if not self._pause_journaled:
+            self._status = MigrationStatus.RUNNING
+            await self._journal(self._event(EventKind.RUN_STARTED))
+        elif not self._paused:  # continuing after step() or pause() in this process
+            self._status = MigrationStatus.RUNNING
             self._pause_journaled = False
             await self._journal(self._event(EventKind.RUN_RESUMED))
-        else:
-            await self._journal(self._event(EventKind.RUN_STARTED))
+        # else: still paused since a step() or pause(): the loop below waits for resume()
+        self._in_loop = True
         self._log.info(
             "run %r: started as worker %s (%d unfinished item(s))", self.run_id, self.worker_id, unfinished
         )
+        # The last batch is closed (outcomes reported, lease released) on the store thread while the next
+        # one is claimed and runs; at most one close is in flight and it is awaited before the next.
+        closing: asyncio.Future[None] | None = None
         try:
             while True:
+                if closing is not None and (self._cancel_requested or self._paused):
+                    await closing
+                    closing = None
                 if self._cancel_requested:
                     await self._finish(EventKind.RUN_CANCELLED, MigrationStatus.CANCELLED, "cancelled")
                     break
@@ -456,16 +486,22 @@ class MigrationRunner:
                         await self._journal_pause()
                     await self._resumed.wait()
                     continue
-                lease = await self._call(
-                    self.store.claim, self.run_id, self.worker_id, self.batch_size, self.lease_seconds
-                )
+                lease = await self._claim()
                 if lease is None:
+                    if closing is not None:
+                        await closing
+                        closing = None
                     if await self._all_finished():
                         await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
                         break
                     continue
-                await self._run_batch(lease)
+                batch = await self._run_batch(lease)
+                if closing is not None:
+                    await closing
+                closing = asyncio.ensure_future(self._close_batch(batch))
                 if self._step_batches is not None:
+                    await closing
+                    closing = None
                     self._step_batches -= 1
                     if self._step_batches <= 0:
                         self._step_batches = None
@@ -474,14 +510,18 @@ class MigrationRunner:
                         self._wake_step()
                         if batches is not None:
                             break
-        except asyncio.CancelledError:
+        except BaseException as exc:
+            self._in_loop = False
+            if closing is not None:  # report what the last batch finished, release its lease
+                await asyncio.gather(closing, return_exceptions=True)
+            if isinstance(exc, Exception):
+                self._status = MigrationStatus.FAILED
+                with contextlib.suppress(Exception):
+                    reason = f"{_error_type(exc)}: {exc}"
+                    await self._journal(self._event(EventKind.RUN_FAILED, reason=reason))
+                self._log.exception("run %r: failed", self.run_id)
             raise
-        except Exception as exc:
-            self._status = MigrationStatus.FAILED
-            with contextlib.suppress(Exception):
-                await self._journal(self._event(EventKind.RUN_FAILED, reason=f"{_error_type(exc)}: {exc}"))
-            self._log.exception("run %r: failed", self.run_id)
-            raise
+        self._in_loop = False
         await self._report_progress(force=True)
         return self.summary()
 
@@ -499,6 +539,9 @@ class MigrationRunner:
 
     async def _finish(self, kind: EventKind, status: MigrationStatus, reason: str | None) -> None:
         self._status = status
+        if status is MigrationStatus.CANCELLED:  # a later run() starts afresh, not paused
+            self._paused = self._pause_journaled = False
+            self._resumed.set()
         await self._journal(self._event(kind, reason=reason))
         summary = self.summary()
         self._log.info(
@@ -585,14 +628,14 @@ class MigrationRunner:
 
     # --- one batch ------------------------------------------------------------------------------------
 
-    async def _run_batch(self, lease: Lease) -> None:
-        self._lease, self._lease_lost = lease, False
-        self._outbox = []
-        self._last_flush = self.clock.monotonic()
+    async def _run_batch(self, lease: Lease) -> _Batch:
+        """Run a leased batch's items under the concurrency limit; return it for closing."""
+        batch = _Batch(lease, self.clock.monotonic())
         pending: deque[WorkItem] = deque(lease.items)
-        heartbeat = asyncio.create_task(self._heartbeat())
+        heartbeat = asyncio.create_task(self._heartbeat(batch))
         workers = [
-            asyncio.create_task(self._worker(pending)) for _ in range(min(self.concurrency, len(pending)))
+            asyncio.create_task(self._worker(batch, pending))
+            for _ in range(min(self.concurrency, len(pending)))
         ]
         try:
             await asyncio.gather(*workers)
@@ -600,38 +643,43 @@ class MigrationRunner:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            raise
-        finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)
-            await self._close_batch(lease)
-        await self._report_progress(force=True)
+            await self._close_batch(batch)
+            raise
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
+        return batch
 
-    async def _close_batch(self, lease: Lease) -> None:
+    async def _close_batch(self, batch: _Batch) -> None:
         """Report what finished, then release the lease (unfinished items go back to pending)."""
-        if self._flush_task is not None:
-            await asyncio.gather(self._flush_task, return_exceptions=True)
-            self._flush_task = None
-        if self._lease_lost:
-            self._outbox = []
+        if batch.flush_task is not None:
+            task, batch.flush_task = batch.flush_task, None
+            (outcome,) = await asyncio.gather(task, return_exceptions=True)
+            if isinstance(outcome, Exception):
+                raise outcome  # the store failed while reporting: the run fails, the lease expires
+        if batch.lost:
+            batch.outbox = []
             self._log.warning(
                 "run %r: lease on %s was lost; its unreported items will run again",
                 self.run_id,
-                lease.batch_id,
+                batch.lease.batch_id,
             )
             return
-        await self._flush_now()
-        closed = self._event(EventKind.BATCH_CLOSED, batch_id=lease.batch_id)
+        await self._flush_now(batch)
+        closed = self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id)
         try:
-            await self._write(self.store.release, self._lease or lease, [closed])
+            await self._write_own(functools.partial(self.store.release, batch.lease, [closed]), [closed])
         except LeaseLostError:
-            self._log.warning("run %r: lease on %s was lost before release", self.run_id, lease.batch_id)
-        self._lease = None
+            self._log.warning(
+                "run %r: lease on %s was lost before release", self.run_id, batch.lease.batch_id
+            )
+        await self._report_progress(force=True)
 
-    async def _worker(self, pending: deque[WorkItem]) -> None:
+    async def _worker(self, batch: _Batch, pending: deque[WorkItem]) -> None:
         resolve = self.source.resolve
         outbox_limit = self.flush_size
-        while pending and not self._lease_lost:
+        while pending and not batch.lost:
             if self._paused or self._cancel_requested:
                 if self._cancel_requested:
                     return
@@ -640,17 +688,18 @@ class MigrationRunner:
             item = pending.popleft()
             self._in_flight += 1
             try:
-                event = await self._process(resolve(item))
+                event = await self._process(batch, resolve(item))
             finally:
                 self._in_flight -= 1
-            self._outbox.append(event)
+            batch.outbox.append(event)
             if (
-                len(self._outbox) >= outbox_limit
-                or self.clock.monotonic() - self._last_flush >= self.flush_interval
+                len(batch.outbox) >= outbox_limit
+                or self.clock.monotonic() - batch.last_flush >= self.flush_interval
             ):
-                self._schedule_flush()
+                self._schedule_flush(batch)
+                await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
 
-    async def _process(self, item: MigrationItem) -> Event:
+    async def _process(self, batch: _Batch, item: MigrationItem) -> Event:
         """Run one item to its outcome: success, skip, or final failure (retries journaled on the way)."""
         attempt = 0
         breaker = self.breaker
@@ -677,7 +726,7 @@ class MigrationRunner:
                 else:
                     message = _error_message(exc)
                 if self.retry.should_retry(exc, attempt):
-                    self._outbox.append(
+                    batch.outbox.append(
                         Event(
                             EventKind.FILE_RETRIED,
                             at=self.clock.time(),
@@ -712,10 +761,14 @@ class MigrationRunner:
             worker_id=self.worker_id,
         )
 
-    async def _invoke(self, item: MigrationItem) -> Any:
-        if self.breaker is None:
-            return await self._call_fn(item)
-        return await self.breaker.call(self._call_fn_for_breaker, item)
+    def _choose_invoke(self) -> Callable[[MigrationItem], Awaitable[Any]]:
+        """Decide once how an attempt is made, so the per-item path has no branches or extra frames."""
+        if self.breaker is not None:
+            breaker = self.breaker
+            return lambda item: breaker.call(self._call_fn_for_breaker, item)
+        if self._is_async:
+            return self.migrate_fn  # an async function: awaited directly
+        return self._call_fn
 
     async def _call_fn_for_breaker(self, item: MigrationItem) -> Any:
         try:
@@ -729,38 +782,36 @@ class MigrationRunner:
         if self._fn_executor is None:
             self._fn_executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="omnimemory-migrate")
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._fn_executor, self.migrate_fn, item)
+        # Carry the caller's contextvars (correlation ids for logs) into the worker thread.
+        context = contextvars.copy_context()
+        result = await loop.run_in_executor(self._fn_executor, context.run, self.migrate_fn, item)
         if inspect.isawaitable(result):  # a sync wrapper around an async function
             result = await result
         return result
 
-    async def _heartbeat(self) -> None:
+    async def _heartbeat(self, batch: _Batch) -> None:
         interval = self.lease_seconds / 3
-        while True:
+        while not batch.lost:
             await self.clock.sleep(interval)
-            lease = self._lease
-            if lease is None or self._lease_lost:
-                return
             try:
-                self._lease = await self._call(self.store.heartbeat, lease, self.lease_seconds)
+                batch.lease = await self._call(self.store.heartbeat, batch.lease, self.lease_seconds)
             except LeaseLostError:
-                self._lease_lost = True
-                return
+                batch.lost = True
 
     # --- durable reporting ----------------------------------------------------------------------------
 
-    def _schedule_flush(self) -> None:
-        if self._flush_task is None or self._flush_task.done():
-            self._flush_task = asyncio.create_task(self._flush_now())
+    def _schedule_flush(self, batch: _Batch) -> None:
+        if batch.flush_task is None or batch.flush_task.done():
+            batch.flush_task = asyncio.create_task(self._flush_now(batch))
 
-    async def _flush_now(self) -> None:
-        while self._outbox and not self._lease_lost and self._lease is not None:
-            events, self._outbox = self._outbox, []
-            self._last_flush = self.clock.monotonic()
+    async def _flush_now(self, batch: _Batch) -> None:
+        while batch.outbox and not batch.lost:
+            events, batch.outbox = batch.outbox, []
+            batch.last_flush = self.clock.monotonic()
             try:
-                await self._write(self.store.report, self._lease, events)
+                await self._write_own(functools.partial(self.store.report, batch.lease, events), events)
             except LeaseLostError:
-                self._lease_lost = True
+                batch.lost = True
                 return
             await self._report_progress(force=False)
 
@@ -784,6 +835,56 @@ class MigrationRunner:
             result = fn(*args, **kwargs)
             self._tail()
             return result
+
+        try:
+            return await self._call(job)
+        finally:
+            self._drain()
+
+    async def _write_own(self, write: Callable[[], int], events: list[Event]) -> int:
+        """Run a write that appends exactly ``events`` and returns the last seq; skip reading them back.
+
+        When the returned seq shows nobody else appended in between, the events are folded as written
+        (the common case, and most of the journal's volume); otherwise the journal is read back in order.
+        """
+
+        def job() -> int:
+            last = write()
+            if last == self._tail_seq + len(events):
+                self._tail_seq = last
+                self._inbox.append(events)
+            else:
+                self._tail()
+            return last
+
+        try:
+            return await self._call(job)
+        finally:
+            self._drain()
+
+    async def _claim(self) -> Lease | None:
+        """Claim a batch; fold its BATCH_OPENED and FILE_STARTED events without reading them back."""
+
+        def job() -> Lease | None:
+            lease = self.store.claim(self.run_id, self.worker_id, self.batch_size, self.lease_seconds)
+            if lease is None:
+                return None
+            expected = self._tail_seq + 1 + len(lease.items)
+            if self.store.last_seq(self.run_id) == expected:
+                # Exactly the events claim() appends: stamped with the store's clock at claim time.
+                at = lease.expires_at - self.lease_seconds
+                batch, worker = lease.batch_id, lease.worker_id
+                started = EventKind.FILE_STARTED
+                events = [Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker)]
+                events += [
+                    Event(started, at, path=item.key, batch_id=batch, worker_id=worker)
+                    for item in lease.items
+                ]
+                self._tail_seq = expected
+                self._inbox.append(events)
+            else:
+                self._tail()
+            return lease
 
         try:
             return await self._call(job)

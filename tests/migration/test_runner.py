@@ -17,17 +17,21 @@ from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner, SkipItem
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, RetryPolicy
-from omnimemory_kit.store import JournalStore, open_store
+from omnimemory_kit.store import JournalStore
+from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 T = TypeVar("T")
 
 
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[JournalStore]:
-    """A real SQLite journal in a temporary folder, stamped by the fake clock."""
-    journal = open_store(tmp_path / "journal.db", clock=clock)
-    yield journal
-    journal.close()
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[JournalStore]:
+    """A real journal stamped by the fake clock: a SQLite file, then a PostgreSQL schema of its own."""
+    with BACKENDS[request.param](tmp_path, clock) as factory:
+        journal = factory()
+        try:
+            yield journal
+        finally:
+            factory.close_all()
 
 
 def keys(n: int) -> list[str]:
@@ -499,3 +503,129 @@ class TestResume:
         other = MigrationRunner(store, "run", IterableSource(["x"], name="elsewhere"), ok, clock=clock)
         with pytest.raises(RunMismatchError):
             await drive(other, clock, other.run())
+
+
+class TestFailuresAndEdges:
+    """Store failures, lost leases, a failing progress callback, and cancel while paused."""
+
+    async def test_store_failure_while_reporting_fails_the_run(
+        self, tmp_path: Path, clock: FakeClock
+    ) -> None:
+        """A store error during a report fails run() with RUN_FAILED; a new runner finishes the work."""
+        from omnimemory_kit.errors import StoreUnavailableError
+        from omnimemory_kit.store import SQLiteStore
+
+        class FlakyStore(SQLiteStore):
+            failures = 1
+
+            def report(self, lease: Any, events: Any) -> int:
+                if self.failures:
+                    self.failures -= 1
+                    raise StoreUnavailableError("disk went away")
+                return super().report(lease, events)
+
+        flaky = FlakyStore(tmp_path / "j.db", clock=clock)
+        runner = make(flaky, clock, ok, 10, batch_size=5)
+        with pytest.raises(StoreUnavailableError, match="disk went away"):
+            await drive(runner, clock, runner.run())
+        assert journal(flaky, "run")[-1].kind is EventKind.RUN_FAILED
+        again = make(flaky, clock, ok, 10, batch_size=5, lease_seconds=5)
+        clock.advance(10)  # the failed runner's lease expires; the new runner reclaims it
+        summary = await drive(again, clock, again.run())
+        assert summary.succeeded_files == 10
+        succeeded = Counter(e.path for e in journal(flaky, "run", EventKind.FILE_SUCCEEDED))
+        assert set(succeeded.values()) == {1}
+        flaky.close()
+
+    async def test_lost_lease_abandons_the_batch_without_double_counting(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """When another worker reclaims our lease mid-batch, our reports stop and each item succeeds once."""
+        runner: MigrationRunner
+        stolen = False
+
+        async def work(item: MigrationItem) -> None:
+            nonlocal stolen
+            if not stolen:
+                stolen = True
+                store.reclaim("run", worker_id=runner.worker_id)  # as a supervisor declaring us dead would
+            await clock.sleep(0.1)
+
+        runner = make(store, clock, work, 8, batch_size=8, concurrency=2)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 8
+        succeeded = Counter(e.path for e in journal(store, "run", EventKind.FILE_SUCCEEDED))
+        assert len(succeeded) == 8
+        assert set(succeeded.values()) == {1}
+        assert summary.interrupted_count >= 1
+
+    async def test_failing_progress_callback_is_ignored(self, store: JournalStore, clock: FakeClock) -> None:
+        """An on_progress callback that raises is logged and the run still completes."""
+
+        def boom(summary: Any) -> None:
+            raise RuntimeError("widget gone")
+
+        runner = make(store, clock, ok, 5, on_progress=boom)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.status is MigrationStatus.COMPLETED
+
+    async def test_cancel_while_paused_then_run_again(self, store: JournalStore, clock: FakeClock) -> None:
+        """cancel() wakes a paused run and ends it cancelled; a later run() starts unpaused and completes."""
+        runner = make(store, clock, ok, 4)
+        runner.pause()
+        task = asyncio.ensure_future(runner.run())
+        while runner.summary().status is not MigrationStatus.PAUSED:
+            await asyncio.sleep(0)
+        runner.cancel()
+        cancelled = await drive(runner, clock, task)
+        assert (cancelled.status, cancelled.succeeded_files) == (MigrationStatus.CANCELLED, 0)
+        final = await drive(runner, clock, runner.run())
+        assert (final.status, final.succeeded_files) == (MigrationStatus.COMPLETED, 4)
+
+    def test_repr_shows_live_state(self, store: JournalStore, clock: FakeClock) -> None:
+        """The repr names the run, its state and the settings."""
+        runner = make(store, clock, ok, 3, batch_size=7, concurrency=2)
+        assert repr(runner).startswith("<MigrationRunner 'run' pending 0/0 done")
+        assert "batch_size=7 concurrency=2" in repr(runner)
+
+
+class TestCorrelation:
+    """Everything a run logs carries its run id."""
+
+    async def test_function_sees_the_run_in_its_context(self, store: JournalStore, clock: FakeClock) -> None:
+        """Async and sync (threaded) migration functions both run inside a context binding the run id."""
+        from omnimemory_kit.observability import current_context
+
+        seen: list[dict[str, Any]] = []
+
+        async def async_fn(item: MigrationItem) -> None:
+            seen.append(current_context())
+
+        def sync_fn(item: MigrationItem) -> None:
+            seen.append(current_context())
+
+        for run_id, fn in (("async-run", async_fn), ("sync-run", sync_fn)):
+            runner = make(store, clock, fn, 2, run_id=run_id)
+            await drive(runner, clock, runner.run())
+        assert [c["run_id"] for c in seen] == ["async-run"] * 2 + ["sync-run"] * 2
+        assert all(c["operation"] == "migration" and c.get("correlation_id") for c in seen)
+
+    async def test_run_after_step_waits_for_resume(self, store: JournalStore, clock: FakeClock) -> None:
+        """run() after step() stays paused (no extra status events) until resume(), then finishes."""
+        runner = make(store, clock, ok, 6, batch_size=2)
+        await drive(runner, clock, runner.step())
+        task = asyncio.ensure_future(runner.run())
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert runner.summary().succeeded_files == 2
+        runner.resume()
+        final = await drive(runner, clock, task)
+        assert final.succeeded_files == 6
+        kinds = [e.kind for e in journal(store, "run") if e.kind.value.startswith("run_")]
+        assert kinds == [
+            EventKind.RUN_CREATED,
+            EventKind.RUN_STARTED,
+            EventKind.RUN_PAUSED,
+            EventKind.RUN_RESUMED,
+            EventKind.RUN_COMPLETED,
+        ]
