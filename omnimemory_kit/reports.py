@@ -8,7 +8,8 @@ The HTML renders with no network: the kernel uses Plotly's ``notebook`` renderer
 the template loads no script from a CDN (no require.js, MathJax, Mermaid or widget manager), widgets are
 dropped (their views need a CDN; reports show static figures and tables). User-controlled text is escaped:
 the notebooks display tables through pandas (escaped) and figures escape their labels; the index and the
-banner of each report escape everything they show.
+banner of each report escape everything they show. Passwords in parameters (store URLs, DSNs) are
+redacted in the executed notebook, the banner and the index.
 
 A notebook that raises still produces its ``.ipynb`` and ``.html`` (showing the error) and a result with
 status ``failed``; the CLI exits non-zero for it. Each executed notebook carries its own facts in
@@ -39,6 +40,7 @@ from omnimemory_kit.errors import ConfigError, ReportError
 from omnimemory_kit.notebook.params import parameter_model
 from omnimemory_kit.notebook.record import RECORD_MIMETYPE, read_records
 from omnimemory_kit.notebook.runtime import REPORT_ENV
+from omnimemory_kit.observability import redact, redact_mapping
 
 __all__ = [
     "ReportResult",
@@ -231,6 +233,18 @@ def _strip_for_html(nb: Notebook) -> Notebook:
     return clean
 
 
+def _redact_parameters(nb: Notebook) -> None:
+    """Hide passwords in the parameters papermill wrote into the notebook (the injected cell, metadata)."""
+    for cell in nb.get("cells", []):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell.get("source", "")
+            text = "".join(source) if isinstance(source, list) else str(source)
+            cell["source"] = redact(text)
+    papermill_meta = nb.get("metadata", {}).get("papermill", {})
+    if isinstance(papermill_meta.get("parameters"), dict):
+        papermill_meta["parameters"] = redact_mapping(papermill_meta["parameters"])
+
+
 def _banner(facts: Mapping[str, Any]) -> str:
     """Return the escaped HTML banner that opens a report: what ran, with what, how it went."""
     status = str(facts.get("status", ""))
@@ -335,11 +349,12 @@ def run_report(
         nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": note})
         _write_notebook(nb, ipynb)
     nb = _read_notebook(ipynb)
+    _redact_parameters(nb)
     records = read_records(nb)
     facts: dict[str, Any] = {
         "notebook": name,
         "source": str(source),
-        "parameters": json.loads(json.dumps(given, default=str)),
+        "parameters": redact_mapping(json.loads(json.dumps(given, default=str))),
         "status": "failed" if error else "succeeded",
         "error": error,
         "started_at": started.isoformat(),
@@ -457,7 +472,10 @@ def _index_row(report: Mapping[str, Any]) -> str:
     parameters = report["parameters"]
     params = json.dumps(parameters, sort_keys=True, default=str) if parameters else "(defaults)"
     status = html.escape(str(report["status"]))
-    error = f"<br><small>{html.escape(str(report['error']))}</small>" if report["error"] else ""
+    error_text = report["error"]
+    error = (
+        f"<br><small>{html.escape(error_text)}</small>" if isinstance(error_text, str) and error_text else ""
+    )
     seconds = report["duration_s"]
     duration = f"{float(seconds):.1f} s" if isinstance(seconds, int | float) else ""
     return (

@@ -104,6 +104,7 @@ class TestIndexAndCollect:
         assert EVIL not in text
         assert "host-1" in text
         assert 'class="failed"' in text
+        assert "nan" not in text  # a report without an error shows none
 
     def test_empty_index_says_how_to_make_a_report(self, tmp_path: Path) -> None:
         """With no reports the index explains how to produce one."""
@@ -157,6 +158,15 @@ class TestParameters:
         assert caught.value.notebook == model.notebook
         assert problem in str(caught.value)
         assert "secret" not in str(caught.value)
+
+    def test_repr_hides_passwords(self) -> None:
+        """A notebook shows its validated parameters; passwords in URLs and DSNs never appear."""
+        params = HealthParams(
+            postgres_dsn="postgresql://app:s3cret@db:5432/app", redis_url="redis://:pw9@r:6379/0"
+        )
+        assert "s3cret" not in repr(params)
+        assert "pw9" not in repr(params)
+        assert "db:5432/app" in repr(params)
 
     def test_notebook_namespace_validation_ignores_other_names(self) -> None:
         """from_namespace reads only the model's fields out of a notebook's globals."""

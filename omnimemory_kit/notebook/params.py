@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from omnimemory_kit.errors import NotebookParameterError
+from omnimemory_kit.observability import redact
 
 __all__ = [
     "PARAMETER_MODELS",
@@ -36,7 +37,7 @@ __all__ = [
 _FUNCTION_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _STORE_SCHEMES = ("sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")
 _NONE_WORDS = frozenset({"none", "null", "~"})
-_SECRET_FIELDS = frozenset({"store_url"})
+_SECRET_FIELDS = frozenset({"store_url", "postgres_dsn", "redis_url"})
 
 
 class NotebookParams(BaseModel):
@@ -46,6 +47,11 @@ class NotebookParams(BaseModel):
 
     #: The notebook these parameters belong to (its file name without ``.ipynb``).
     notebook: ClassVar[str] = ""
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        # a notebook displays its parameters: never a password in a URL or DSN
+        for name, value in super().__repr_args__():
+            yield name, redact(value) if isinstance(value, str) else value
 
     @classmethod
     def validate_parameters(cls, values: Mapping[str, Any]) -> Self:

@@ -79,8 +79,8 @@ def in_report() -> bool:
     return os.environ.get(REPORT_ENV, "") == "1"
 
 
-def configure_plotly(renderer: str | None = None) -> str:
-    """Choose the Plotly renderer for this kernel and return its name.
+def configure_plotly(renderer: str | None = None) -> None:
+    """Choose the Plotly renderer for this kernel (``plotly.io.renderers.default`` tells which).
 
     Args:
         renderer: force a renderer. By default a report uses ``OfflineNotebookRenderer``; otherwise
@@ -96,7 +96,6 @@ def configure_plotly(renderer: str | None = None) -> str:
     else:
         chosen = os.environ.get("PLOTLY_RENDERER") or _INTERACTIVE_RENDERER
     pio.renderers.default = chosen
-    return chosen
 
 
 def display(obj: Any, *, raw: bool = False) -> None:

@@ -100,12 +100,26 @@ def migration_report(workdir: Path, journal: Path) -> ReportResult:
     )
 
 
+SECRET = "s3cret-pw"
+
+
+def with_password(dsn: str) -> str:
+    """Return the DSN with a password (the test server trusts local connections, so any one works)."""
+    scheme, rest = dsn.split("://", 1)
+    userinfo, host = rest.split("@", 1) if "@" in rest else ("postgres", rest)
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:{SECRET}@{host}"
+
+
 @pytest.fixture(scope="module")
 def health_report(workdir: Path) -> ReportResult:
-    """The health report against the real PostgreSQL and Redis, recording into a fresh store."""
+    """The health report against the real PostgreSQL (DSN with a password) and Redis, into a fresh store."""
     return run_report(
         "health",
-        {"store_url": str(workdir / "health.db"), "postgres_dsn": PG_DSN, "redis_url": REDIS_URL},
+        {
+            "store_url": str(workdir / "health.db"),
+            "postgres_dsn": with_password(PG_DSN),
+            "redis_url": REDIS_URL,
+        },
         out_dir=workdir / "reports",
     )
 
@@ -155,6 +169,13 @@ class TestHealthReport:
         for dependency in ("disk", "store", "postgresql", "redis"):
             assert f"<td>{dependency}</td>" in page
         assert_offline(page)
+
+    def test_password_in_a_parameter_is_never_written(self, health_report: ReportResult) -> None:
+        """The DSN's password appears nowhere: not in the HTML, the executed notebook or the index."""
+        assert SECRET not in html_of(health_report)
+        assert SECRET not in health_report.ipynb.read_text(encoding="utf-8")
+        assert SECRET not in (health_report.html.parent.parent / "index.html").read_text(encoding="utf-8")
+        assert health_report.parameters["postgres_dsn"].startswith("postgresql://postgres:")
 
 
 class TestMigrationHeadless:
