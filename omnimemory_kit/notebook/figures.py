@@ -395,6 +395,8 @@ def batches_figure(batches: pd.DataFrame | None, *, max_points: int = 300) -> go
             "overlaying": "y",
             "side": "right",
             "range": [0, 105],
+            "tickvals": [0, 25, 50, 75, 100],
+            "ticksuffix": "%",
             "showgrid": False,
         },
         bargap=0.1,
