@@ -36,7 +36,7 @@ from typing import Any, Literal
 import nbformat
 import pandas as pd
 
-from omnimemory_kit.errors import ConfigError, ReportError
+from omnimemory_kit.errors import ConfigError, NotebookParameterError, ReportError
 from omnimemory_kit.notebook.params import parameter_model
 from omnimemory_kit.notebook.record import RECORD_MIMETYPE, read_records
 from omnimemory_kit.notebook.runtime import REPORT_ENV
@@ -297,6 +297,20 @@ def render_html(
     return out
 
 
+def _check_declared(source: Path, given: Mapping[str, Any]) -> None:
+    """Refuse a parameter the notebook's ``parameters`` cell does not declare (papermill only warns)."""
+    import papermill
+
+    try:
+        declared = papermill.inspect_notebook(str(source))
+    except Exception:  # no kernelspec or an unparsable cell: papermill will still run it; skip the check
+        return
+    for name in given:
+        if name not in declared:
+            known = ", ".join(declared) or "none"
+            raise NotebookParameterError(source.stem, name, f"unknown parameter; the parameters are {known}")
+
+
 def run_report(
     notebook: str | os.PathLike[str],
     parameters: Mapping[str, Any] | None = None,
@@ -333,6 +347,8 @@ def run_report(
     if validate and model is not None:
         validated = model.validate_parameters(given)
         given = {key: getattr(validated, key) for key in given}
+    elif validate and given:
+        _check_declared(source, given)
     started = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     folder = Path(out_dir) / name
     try:

@@ -210,6 +210,22 @@ class TestRecord:
         assert read_records(nb) == {"a": 3, "b": 2}
 
 
+class TestOwnNotebooks:
+    def test_unknown_parameter_of_a_notebook_without_a_model_is_refused(self, tmp_path: Path) -> None:
+        """For a user's notebook the names in its parameters cell are the ones accepted."""
+        from omnimemory_kit.reports import run_report
+
+        kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": kernel, "cells": [
+            {"cell_type": "code", "id": "p", "metadata": {"tags": ["parameters"]}, "execution_count": None,
+             "outputs": [], "source": "limit: int = 3  # how many"}]}  # fmt: skip
+        path = tmp_path / "mine.ipynb"
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        with pytest.raises(NotebookParameterError, match="'limt'"):
+            run_report(path, {"limt": 4}, out_dir=tmp_path / "out")
+        assert not (tmp_path / "out").exists()
+
+
 class TestFindNotebook:
     def test_bundled_name_resolves(self) -> None:
         """A bundled notebook is found by its bare name."""
