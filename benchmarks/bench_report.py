@@ -113,7 +113,7 @@ def _phases(result: ReportResult) -> dict[str, float]:
         "kernel start": (first - started).total_seconds(),
         "queries": 0.0,
         "figures": 0.0,
-        "other cells": 0.0,
+        "imports and setup": 0.0,
     }
     for cell in cells:
         source = "".join(cell["source"])
@@ -123,7 +123,7 @@ def _phases(result: ReportResult) -> dict[str, float]:
         elif any(marker in source for marker in _FIGURE_MARKERS):
             phases["figures"] += seconds
         else:
-            phases["other cells"] += seconds
+            phases["imports and setup"] += seconds
     return phases
 
 
@@ -154,7 +154,7 @@ def run() -> str:
         big, big_total, big_render = _report(root / "big.db", root / "reports", "big")
         rows: list[list[Any]] = []
         empty_phases, big_phases = _phases(empty), _phases(big)
-        for phase in ("kernel start", "queries", "figures", "other cells"):
+        for phase in ("kernel start", "queries", "figures", "imports and setup"):
             rows.append([phase, f"{empty_phases[phase]:.2f} s", f"{big_phases[phase]:.2f} s", ""])
         rows.append(["HTML rendering", f"{empty_render:.2f} s", f"{big_render:.2f} s", ""])
         rows.append(
