@@ -283,3 +283,35 @@ class TestMigrationInteractive:
         assert "application/vnd.jupyter.widget-view+json" in mimetypes
         assert "An interactive widget was here" in html_of(result)
         assert "total_files" not in result.records  # nothing ran: the cell returned at once
+
+    def test_start_runs_in_the_background_while_cells_keep_executing(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """In a live kernel, Start returns at once, later cells run, and the chart fills as the run goes."""
+        import nbformat
+        from nbclient import NotebookClient
+
+        source = workdir / "live-src"
+        source.mkdir()
+        for i in range(6):
+            (source / f"t{i}.py").write_text(f'"""Tool {i}."""\n')
+        monkeypatch.setenv("PYTHONPATH", str(ROOT))
+        monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(workdir / "live-migrated"))
+        nb = nbformat.read(str(NOTEBOOKS / "migration.ipynb"), as_version=4)
+        at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+        given = f'store_url = "{workdir / "live.db"}"\nsource = "{source}"\nbatch_size = 2\nrun_id = "live"'
+        panel_cell = next(i for i, c in enumerate(nb.cells) if "MigrationPanel(runner" in c.source)
+        nb.cells = [
+            *nb.cells[: at + 1],
+            nbformat.v4.new_code_cell(given),
+            *nb.cells[at + 1 : panel_cell + 1],
+            nbformat.v4.new_code_cell("task = panel.start()\nprint(type(task).__name__, panel.busy)"),
+            nbformat.v4.new_code_cell(
+                "summary = await task\n"
+                "print(summary.succeeded_files, panel.progress.value, len(panel.chart.data[0].x) >= 3)"
+            ),
+        ]
+        NotebookClient(nb, kernel_name="python3", timeout=100).execute()
+        started, finished = ("".join(o.get("text", "") for o in c.outputs) for c in nb.cells[-2:])
+        assert started.split() == ["Task", "True"]
+        assert finished.split() == ["6", "6", "True"]
