@@ -17,18 +17,19 @@ import click
 
 from omnimemory_kit.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from omnimemory_kit.errors import ConfigError, KitError
-from omnimemory_kit.notebook.params import parameter_model
-from omnimemory_kit.reports import collect_reports, find_notebook, run_report, write_index
+
+# omnimemory_kit.reports (Jupyter, Plotly, pandas) is imported inside the commands that need it, so the
+# other commands of the CLI start fast.
 
 __all__ = ["report_command"]
 
 
 def _parse_pairs(notebook: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, object]:
     """Validate ``-p`` pairs with the notebook's model; other notebooks get literal-looking values."""
+    from omnimemory_kit.notebook.params import parameter_model, parse_cli_parameters
+
     model = parameter_model(notebook)
     if model is not None:
-        from omnimemory_kit.notebook.params import parse_cli_parameters
-
         return parse_cli_parameters(model, pairs)
     values: dict[str, object] = {}
     for name, text in pairs:
@@ -40,6 +41,8 @@ def _parse_pairs(notebook: str, pairs: tuple[tuple[str, str], ...]) -> dict[str,
 
 
 def _collect(out_dir: Path, as_json: bool, as_csv: bool) -> None:
+    from omnimemory_kit.reports import collect_reports, write_index
+
     frame = collect_reports(out_dir)
     if as_json:
         click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
@@ -111,6 +114,8 @@ def report_command(
     if timeout is not None and not timeout > 0:
         click.echo(f"error: --timeout must be a positive number of seconds, not {timeout}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    from omnimemory_kit.reports import find_notebook, run_report
+
     try:
         source = find_notebook(notebook)
         parameters = _parse_pairs(source.stem, pairs)
@@ -161,6 +166,8 @@ def machine_services() -> dict[str, str | None]:
 
 def run_demo_reports(store_url: str, run_id: str, out_dir: Path = Path("reports")) -> tuple[Path, bool]:
     """Write the demo's migration report and a health report; return the index path and whether both ran."""
+    from omnimemory_kit.reports import run_report
+
     results = [
         run_report(
             "migration_report", {"store_url": store_url, "run_id": run_id}, out_dir=out_dir, no_input=True

@@ -63,12 +63,18 @@ def to_record_value(name: str, value: Any) -> Any:
 def record(name: str, value: Any) -> None:
     """Store ``value`` under ``name`` in the notebook being executed (shown nowhere, saved in the .ipynb).
 
+    Outside a kernel (plain Python) the value is checked and nothing else happens.
+
     Raises:
         ConfigError: ``name`` is empty or ``value`` cannot be represented as JSON.
     """
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"a recorded value needs a non-empty name, not {name!r}")
     payload = {"name": name, "value": to_record_value(name, value)}
+    from IPython import get_ipython
+
+    if get_ipython() is None:  # plain Python: there is no notebook to record into
+        return
     display({RECORD_MIMETYPE: payload}, raw=True)
 
 
