@@ -10,10 +10,11 @@ concurrency limit (per-item timeout, retries with backoff, the circuit breaker),
 store in small durable batches while heartbeating the lease, and release the lease with BATCH_CLOSED.
 
 The journal is the truth: every event the store commits (ours and, on a shared store, other workers')
-is read back in order and folded into ``runner.tracker``, so ``runner.summary()`` is always exactly a
-replay of what is durable. An item counts as done only once the store acknowledged its outcome; a crash
-loses at most outcomes not yet reported, and those items are in progress under a lease that the next run
-takes back (FILE_INTERRUPTED) and runs again.
+is folded into ``runner.tracker`` in journal order, only once the store acknowledged it (the runner's own
+events directly when nothing else was appended in between, otherwise read back), so ``runner.summary()``
+is always a replay of what is durable. An item counts as done only once the store acknowledged its
+outcome; a crash loses at most outcomes not yet reported, and those items are in progress under a lease
+that the next run takes back (FILE_INTERRUPTED) and runs again.
 
 Decisions:
     - The migration function receives a ``MigrationItem`` (``key``, ``size``, ``path``) and may return
@@ -22,7 +23,9 @@ Decisions:
       threads so they never block it (a sync function that times out keeps running in its thread).
     - While the breaker is open, items wait (on the clock) until it admits calls again: no attempt is
       used up. BREAKER_OPENED / BREAKER_CLOSED are journaled so that time is excluded from rates.
-    - ``pause()`` stops starting items (in-flight ones finish, the lease is kept alive); ``cancel()``
+    - ``pause()`` stops starting items (in-flight ones finish, the lease is kept alive); a pause asked
+      before ``run()`` (or left by ``step()``) holds until ``resume()``, so a notebook can step first and
+      run later. ``cancel()``
       stops starting items, lets in-flight ones finish, releases the rest of the batch back to pending
       and journals RUN_CANCELLED. Cancelling the task running ``run()`` does the same, abruptly.
     - Dry run writes nothing: it checks the run's identity, enumerates the source and returns a summary
@@ -230,10 +233,10 @@ class MigrationRunner:
         self.lease_seconds = _seconds("lease_seconds", lease_seconds)
         self.progress_interval = _seconds("progress_interval", progress_interval, allow_zero=True)
         self.flush_interval = _seconds("flush_interval", flush_interval, allow_zero=True)
+        # By default a batch's outcomes go to the store with its release (plus every flush_interval, so
+        # slow items still show progress): one transaction per batch for fast items.
         self.flush_size = (
-            max(64, min(1024, self.batch_size // 2, self.concurrency * 16))
-            if flush_size is None
-            else _positive_int("flush_size", flush_size)
+            min(self.batch_size, 1024) if flush_size is None else _positive_int("flush_size", flush_size)
         )
         self.max_requeues = max_requeues
         self.retry = (
@@ -376,6 +379,8 @@ class MigrationRunner:
 
         The requeued items run on the next ``run()`` (or the current one, if it is still claiming).
         """
+        if self.dry_run:
+            raise MigrationError("a dry run writes nothing: retry_failed() needs a real run")
         self._ensure_loop_state()
         async with self._store_session():
             if not self._prepared:
@@ -581,8 +586,16 @@ class MigrationRunner:
         )
         await self._write(self.store.create_run, record)
         added = 0
-        for chunk in _chunks(self.source, _ADD_CHUNK):
-            added += await self._write(self.store.add_items, self.run_id, chunk, at=self.clock.time())
+        adding: asyncio.Future[int] | None = None
+        try:
+            # The next chunk is read from the source while the store adds the previous one.
+            for chunk in _chunks(self.source, _ADD_CHUNK):
+                if adding is not None:
+                    added += await adding
+                adding = asyncio.ensure_future(self._add(chunk))
+        finally:
+            if adding is not None:
+                added += await adding
         await self._write(
             self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
         )
@@ -666,11 +679,16 @@ class MigrationRunner:
                 batch.lease.batch_id,
             )
             return
-        await self._flush_now(batch)
         closed = self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id)
+        events, batch.outbox = batch.outbox, []
+        steps: list[tuple[Callable[[], int], list[Event]]] = []
+        if events:  # the last outcomes and the release in one trip to the store thread
+            steps.append((functools.partial(self.store.report, batch.lease, events), events))
+        steps.append((functools.partial(self.store.release, batch.lease, [closed]), [closed]))
         try:
-            await self._write_own(functools.partial(self.store.release, batch.lease, [closed]), [closed])
+            await self._write_own(*steps)
         except LeaseLostError:
+            batch.lost = True
             self._log.warning(
                 "run %r: lease on %s was lost before release", self.run_id, batch.lease.batch_id
             )
@@ -692,9 +710,10 @@ class MigrationRunner:
             finally:
                 self._in_flight -= 1
             batch.outbox.append(event)
-            if (
-                len(batch.outbox) >= outbox_limit
-                or self.clock.monotonic() - batch.last_flush >= self.flush_interval
+            # Report when enough outcomes piled up (the batch's end reports the rest with the release),
+            # or when the last report is flush_interval old, so slow items still show progress.
+            if (len(batch.outbox) >= outbox_limit and pending) or (
+                self.clock.monotonic() - batch.last_flush >= self.flush_interval
             ):
                 self._schedule_flush(batch)
                 await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
@@ -809,7 +828,7 @@ class MigrationRunner:
             events, batch.outbox = batch.outbox, []
             batch.last_flush = self.clock.monotonic()
             try:
-                await self._write_own(functools.partial(self.store.report, batch.lease, events), events)
+                await self._write_own((functools.partial(self.store.report, batch.lease, events), events))
             except LeaseLostError:
                 batch.lost = True
                 return
@@ -841,21 +860,44 @@ class MigrationRunner:
         finally:
             self._drain()
 
-    async def _write_own(self, write: Callable[[], int], events: list[Event]) -> int:
-        """Run a write that appends exactly ``events`` and returns the last seq; skip reading them back.
+    async def _write_own(self, *steps: tuple[Callable[[], int], list[Event]]) -> int:
+        """Run writes that each append exactly their events and return the last seq; skip reading back.
 
-        When the returned seq shows nobody else appended in between, the events are folded as written
+        When a returned seq shows nobody else appended in between, the events are folded as written
         (the common case, and most of the journal's volume); otherwise the journal is read back in order.
+        The steps run in one trip to the store thread; one that raises stops the rest (already folded
+        steps stay folded: they are durable).
         """
 
         def job() -> int:
-            last = write()
-            if last == self._tail_seq + len(events):
-                self._tail_seq = last
-                self._inbox.append(events)
+            last = 0
+            for write, events in steps:
+                last = write()
+                if last == self._tail_seq + len(events):
+                    self._tail_seq = last
+                    self._inbox.append(events)
+                else:
+                    self._tail()
+            return last
+
+        try:
+            return await self._call(job)
+        finally:
+            self._drain()
+
+    async def _add(self, chunk: list[WorkItem]) -> int:
+        """Add a chunk of items; when all were new, fold their FILE_ADDED events without reading them back."""
+        at = self.clock.time()
+
+        def job() -> int:
+            added = self.store.add_items(self.run_id, chunk, at=at)
+            if added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
+                self._tail_seq += added
+                kind = EventKind.FILE_ADDED
+                self._inbox.append([Event(kind, at, path=item.key, size=item.size) for item in chunk])
             else:
                 self._tail()
-            return last
+            return added
 
         try:
             return await self._call(job)

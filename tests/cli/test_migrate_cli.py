@@ -161,12 +161,19 @@ class TestBadInput:
 
     @pytest.mark.parametrize(
         ("option", "value"),
-        [("--batch-size", "0"), ("--batch-size", "-5"), ("--concurrency", "0"), ("--concurrency", "-1")],
+        [
+            ("--batch-size", "0"),
+            ("--batch-size", "-5"),
+            ("--concurrency", "0"),
+            ("--concurrency", "-1"),
+            ("--retries", "-1"),
+            ("--timeout", "0"),
+        ],
     )
     def test_zero_or_negative_numbers(
         self, tree: Path, fns: Path, tmp_path: Path, option: str, value: str
     ) -> None:
-        """Zero or negative batch size or concurrency exits 2 naming the option."""
+        """Zero or negative batch size, concurrency, retries or timeout exits 2 naming the option."""
         result = migrate(tree, f"{fns}:ok", tmp_path / "j.db", option, value)
         assert result.exit_code == 2
         assert option in error_line(result)
