@@ -28,6 +28,7 @@ import os
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import Any, Literal
 
 import nbformat
 import pandas as pd
+from nbformat.warnings import MissingIDFieldWarning
 
 from omnimemory_kit.errors import ConfigError, NotebookParameterError, ReportError
 from omnimemory_kit.notebook.params import parameter_model
@@ -290,7 +292,10 @@ def render_html(
         "omnimemory_banner": _banner(facts) if facts else "",
         "metadata": {"name": f"{facts.get('notebook', Path(ipynb).stem)} report"},
     }
-    node = nbformat.reads(json.dumps(_strip_for_html(nb)), as_version=4)  # type: ignore[no-untyped-call]
+    with warnings.catch_warnings():
+        # an older notebook without cell ids renders fine; the warning would only be noise here
+        warnings.simplefilter("ignore", MissingIDFieldWarning)
+        node = nbformat.reads(json.dumps(_strip_for_html(nb)), as_version=4)  # type: ignore[no-untyped-call]
     body, _ = exporter.from_notebook_node(node, resources=resources)
     out = Path(target)
     out.write_text(body, encoding="utf-8")
