@@ -91,6 +91,16 @@ def _shorten(text: str, limit: int = _MAX_LABEL) -> str:
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 
+def _unique(labels: list[str]) -> list[str]:
+    """Number repeated labels (two long paths can shorten alike; a category axis would merge them)."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
 def _status_value(value: object) -> str:
     """Return an enum's value or the text itself, lower-cased."""
     return str(getattr(value, "value", value)).lower()
@@ -459,7 +469,7 @@ def slowest_items_figure(files: pd.DataFrame | None, *, top: int = 20) -> go.Fig
     fig = go.Figure()
     # one trace per outcome keeps the legend and the colours consistent with the other figures
     statuses = slowest["status"].map(_status_value)
-    labels = [f"{_esc(_shorten(str(p)))}" for p in slowest["path"]]
+    labels = _unique([_esc(_shorten(str(p))) for p in slowest["path"]])
     for outcome in dict.fromkeys(statuses):
         mask = (statuses == outcome).to_numpy()
         part = slowest[mask]

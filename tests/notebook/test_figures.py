@@ -164,6 +164,15 @@ class TestMigrationFigures:
         failed = next(t for t in fig.data if t.name == "failed")
         assert failed.marker.color == F.OUTCOME_COLORS["failed"]
 
+    def test_slowest_items_with_alike_long_paths_keep_separate_bars(self) -> None:
+        """Two long paths that shorten to the same label still get a bar each."""
+        files = files_frame()
+        files.loc[0, "path"] = "a/" + "x" * 80 + "/tool.py"
+        files.loc[1, "path"] = "b/" + "x" * 80 + "/tool.py"
+        fig = F.slowest_items_figure(files, top=6)
+        labels = list(fig.layout.yaxis.categoryarray)
+        assert len(set(labels)) == len(labels) == 6
+
     def test_retry_histogram_counts_items_per_attempt_count(self) -> None:
         """Items are counted by attempts, stacked by outcome; never-attempted items are left out."""
         fig = F.retry_histogram_figure(files_frame())
