@@ -236,12 +236,17 @@ def _strip_for_html(nb: Notebook) -> Notebook:
 
 
 def _redact_parameters(nb: Notebook) -> None:
-    """Hide passwords in the parameters papermill wrote into the notebook (the injected cell, metadata)."""
+    """Hide passwords papermill wrote into the notebook (the injected cell, metadata) and in errors."""
     for cell in nb.get("cells", []):
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             source = cell.get("source", "")
             text = "".join(source) if isinstance(source, list) else str(source)
             cell["source"] = redact(text)
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            # an exception's message may quote a URL with its password
+            if output.get("output_type") == "error":
+                output["evalue"] = redact(str(output.get("evalue", "")))
+                output["traceback"] = [redact(str(line)) for line in output.get("traceback", [])]
     papermill_meta = nb.get("metadata", {}).get("papermill", {})
     if isinstance(papermill_meta.get("parameters"), dict):
         papermill_meta["parameters"] = redact_mapping(papermill_meta["parameters"])
@@ -364,6 +369,7 @@ def run_report(
     ipynb, page = folder / f"{stem}.ipynb", folder / f"{stem}.html"
     clock_start = time.perf_counter()
     error = _execute(source, ipynb, given, timeout)
+    error = redact(error) if error is not None else None
     if not ipynb.exists():  # papermill died before writing anything: keep the source with the error
         nb = _read_notebook(source)
         note = f"**This report failed before it ran:** {html.escape(str(error))}"

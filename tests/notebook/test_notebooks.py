@@ -315,3 +315,26 @@ class TestMigrationInteractive:
         started, finished = ("".join(o.get("text", "") for o in c.outputs) for c in nb.cells[-2:])
         assert started.split() == ["Task", "True"]
         assert finished.split() == ["6", "6", "True"]
+
+
+class TestSecretsInErrors:
+    def test_password_in_an_exception_is_redacted_everywhere(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An exception quoting a DSN with its password fails the report without writing the password."""
+        import nbformat
+
+        monkeypatch.setenv("LEAKY_DSN", "postgresql://app:hunter2@db:5432/app")  # the kernel inherits it
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        code = 'import os\n\nraise ConnectionError("cannot reach " + os.environ["LEAKY_DSN"])'
+        nb.cells = [nbformat.v4.new_code_cell(code)]
+        path = workdir / "leaky.ipynb"
+        nbformat.write(nb, str(path))
+        result = run_report(path, out_dir=workdir / "leaky-reports")
+        assert result.status == "failed"
+        assert result.error is not None
+        assert "hunter2" not in result.error
+        assert "db:5432/app" in result.error
+        assert "hunter2" not in result.ipynb.read_text(encoding="utf-8")
+        assert "hunter2" not in html_of(result)
