@@ -75,10 +75,13 @@ def summary_table(summary: MigrationProgressSummary) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Measure", "Value"])
 
 
-def failures_table(files: pd.DataFrame, *, limit: int = 50) -> pd.DataFrame:
-    """Return the failed items (most attempts first): path, attempts, batch, error type and message."""
+def failures_table(files: pd.DataFrame | None, *, limit: int = 50) -> pd.DataFrame:
+    """Return the failed items (most attempts first): path, attempts, batch, error type and message.
+
+    No files (None or an empty frame) gives an empty table with those columns.
+    """
     columns = ["path", "attempts", "batch_id", "error_type", "error_message"]
-    if files.empty or "status" not in files.columns:
+    if files is None or files.empty or "status" not in files.columns:
         return pd.DataFrame(columns=columns)
     failed = files[files["status"].astype(str) == "failed"]
     failed = failed.sort_values(["attempts", "path"], ascending=[False, True], kind="stable").head(limit)

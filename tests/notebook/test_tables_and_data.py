@@ -60,8 +60,9 @@ class TestMigrationTables:
         assert "&lt;script&gt;" in table.to_html(escape=True)
 
     def test_failures_table_of_nothing_is_empty_with_columns(self) -> None:
-        """No files gives an empty table that still has its columns."""
+        """No files (empty or None) gives an empty table that still has its columns."""
         assert tables.failures_table(files_frame().iloc[0:0]).empty
+        assert "path" in tables.failures_table(None).columns
 
 
 class TestData:
