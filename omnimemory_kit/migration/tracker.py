@@ -1325,6 +1325,12 @@ class MigrationProgressTracker:
         )
 
     def _sample(self, at: float) -> None:
+        samples = self._samples
+        if samples and at < samples[-1][0]:
+            # Outcomes are journaled when reported, stamped with when they happened: a batch's results can
+            # follow the next batch's start. The series shows what the journal knew by each time, so its
+            # time never goes backwards.
+            at = samples[-1][0]
         active, recent_files, overall_files, recent_bytes, _, finished = self._measure(at)
         count = self._count
         total = len(self._index)
