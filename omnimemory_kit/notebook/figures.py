@@ -216,13 +216,23 @@ def _format_duration(seconds: float) -> str:
 # --- migration figures ------------------------------------------------------------------------------
 
 
+def _by_time(progress: pd.DataFrame) -> pd.DataFrame:
+    """Return the samples in time order, one per moment: the last (most up to date) of equal times.
+
+    Plotly stacks areas by x value, so two samples at one moment would draw a cumulative count
+    falling back; the journal order (stable sort, keep the last) says which one is current.
+    """
+    ordered = progress.sort_values("at", kind="stable")
+    return ordered.drop_duplicates(subset="at", keep="last")
+
+
 def progress_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Figure:
     """Return cumulative items finished over time, stacked by outcome, with the total as a dashed line."""
     title = "Cumulative progress by outcome"
     needed = ("at", "total", *_OUTCOMES)
     if _missing(progress, needed) or progress is None or progress.empty:
         return empty_figure(title, "No progress recorded yet: the run has not processed any item.")
-    data = downsample(progress.sort_values("at"), max_points)
+    data = downsample(_by_time(progress), max_points)
     x = _times(data["at"])
     fig = go.Figure()
     for outcome in _OUTCOMES:
@@ -256,7 +266,7 @@ def rate_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.F
     needed = ("at", "files_per_s_recent", "files_per_s_overall")
     if _missing(progress, needed) or progress is None or progress.empty:
         return empty_figure(title, "No rate yet: the run has not finished enough items to measure one.")
-    data = downsample(progress.sort_values("at"), max_points)
+    data = downsample(_by_time(progress), max_points)
     x = _times(data["at"])
     fig = go.Figure()
     for column, name, color, dash in (
@@ -283,7 +293,7 @@ def eta_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Fi
     needed = ("at", "eta_s", "eta_low_s", "eta_high_s")
     if _missing(progress, needed) or progress is None or progress.empty:
         return empty_figure(title, "No estimate yet: the run has not processed any item.")
-    data = downsample(progress.sort_values("at"), max_points)
+    data = downsample(_by_time(progress), max_points)
     if data["eta_s"].isna().all():
         return empty_figure(
             title, "No estimate yet: not enough items had finished to estimate a rate (or the run was short)."
@@ -365,7 +375,7 @@ def batches_figure(batches: pd.DataFrame | None, *, max_points: int = 300) -> go
     )
     if _missing(batches, needed) or batches is None or batches.empty:
         return empty_figure(title, "No batches yet: the run has not opened any batch.")
-    data = _bucket_batches(batches.sort_values("opened_at"), max_points)
+    data = _bucket_batches(batches.sort_values("opened_at", kind="stable"), max_points)
     x = _times(data["opened_at"])
     # from the counts, so a batch with nothing finished yet shows no rate rather than 0%
     finished = (data["succeeded"] + data["failed"] + data["skipped"]).astype("float64")
@@ -546,7 +556,7 @@ def _status_segments(history: pd.DataFrame) -> pd.DataFrame:
     tail = min(pd.Series(gaps).median(), pd.Timedelta(seconds=60)) if gaps else pd.Timedelta(seconds=60)
     following = dict(itertools.pairwise([*moments, moments[-1] + tail]))
     rows: list[dict[str, Any]] = []
-    data = history.sort_values(["name", "taken_at"])
+    data = history.sort_values(["name", "taken_at"], kind="stable")
     for name, group in data.groupby("name", sort=True):
         times = _times(group["taken_at"]).tolist()
         statuses = group["status"].map(_status_value).tolist()
@@ -645,7 +655,7 @@ def flapping_figure(history: pd.DataFrame | None, *, threshold: int = 3) -> go.F
     title = "Flapping: status changes per dependency"
     if _missing(history, _HEALTH_COLUMNS) or history is None or history.empty:
         return empty_figure(title, "No health history recorded yet: run the checks to record a snapshot.")
-    data = history.sort_values(["name", "taken_at"])
+    data = history.sort_values(["name", "taken_at"], kind="stable")
     status = data["status"].map(_status_value)
     changed = status.ne(status.groupby(data["name"]).shift()) & data["name"].eq(data["name"].shift())
     changes = changed.groupby(data["name"]).sum().astype(int)
@@ -698,7 +708,8 @@ def host_resources_figure(history: pd.DataFrame | None, *, max_points: int = 500
         return empty_figure(title, "No resource measurements recorded (no check reports a percentage).")
     palette = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
     fig = go.Figure()
-    for i, (name, group) in enumerate(usage.sort_values("taken_at").groupby("name", sort=True)):
+    ordered = usage.sort_values("taken_at", kind="stable")
+    for i, (name, group) in enumerate(ordered.groupby("name", sort=True)):
         part = downsample(group, max_points)
         label = _esc(name)
         fig.add_trace(

@@ -90,6 +90,16 @@ class TestMigrationFigures:
         assert fig.data[1].line.color == F.OUTCOME_COLORS["failed"]
         assert list(fig.data[3].y) == [100] * 20
 
+    def test_progress_keeps_journal_order_for_equal_times(self) -> None:
+        """Samples sharing a time collapse to the latest, so a stacked cumulative count never drops."""
+        frame = progress_frame(400)
+        frame["at"] = frame["at"].iloc[0] + (frame.index // 2) * 10.0  # samples share times in pairs
+        fig = F.progress_figure(frame, max_points=1000)
+        succeeded = list(fig.data[0].y)
+        assert succeeded == sorted(succeeded)
+        assert succeeded == list(frame["succeeded"].iloc[1::2])  # the later sample of each moment
+        assert len(set(fig.data[0].x)) == len(fig.data[0].x) == 200
+
     def test_progress_times_are_utc_datetimes(self) -> None:
         """Epoch seconds become UTC datetimes on the x axis."""
         fig = F.progress_figure(progress_frame())
