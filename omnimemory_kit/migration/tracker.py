@@ -27,6 +27,7 @@ from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
     ConfigError,
     InvalidTransitionError,
+    RunNotFoundError,
     UnknownBatchError,
     UnknownFileError,
 )
@@ -325,15 +326,20 @@ class MigrationProgressTracker:
             self._created_at = clock.time()
         else:
             self.run_id = run_id if run_id is not None else uuid.uuid4().hex
-            record = store.create_run(
-                RunRecord(
-                    run_id=self.run_id,
-                    name=name,
-                    priority=self.priority.value,
-                    created_at=clock.time(),
-                    params={"max_retries": self.max_retries},
+            try:
+                # An existing run (made by a runner or the CLI) is joined as recorded: creating it again
+                # with this tracker's empty source and function would be refused as a mismatch.
+                record = store.get_run(self.run_id)
+            except RunNotFoundError:
+                record = store.create_run(
+                    RunRecord(
+                        run_id=self.run_id,
+                        name=name,
+                        priority=self.priority.value,
+                        created_at=clock.time(),
+                        params={"max_retries": self.max_retries},
+                    )
                 )
-            )
             self.name = record.name
             self.priority = MigrationPriority(record.priority)
             if self._created_at is None:
@@ -1319,6 +1325,12 @@ class MigrationProgressTracker:
         )
 
     def _sample(self, at: float) -> None:
+        samples = self._samples
+        if samples and at < samples[-1][0]:
+            # Outcomes are journaled when reported, stamped with when they happened: a batch's results can
+            # follow the next batch's start. The series shows what the journal knew by each time, so its
+            # time never goes backwards.
+            at = samples[-1][0]
         active, recent_files, overall_files, recent_bytes, _, finished = self._measure(at)
         count = self._count
         total = len(self._index)

@@ -746,6 +746,25 @@ class TestDataFrames:
         assert frame["eta_s"].isna().any()
         assert frame["eta_s"].dropna().ge(0).all()
 
+    def test_progress_frame_time_never_goes_back_when_outcomes_arrive_late(self) -> None:
+        """Outcomes journaled after the next batch started (stamped earlier) keep the series monotonic."""
+        from omnimemory_kit import MigrationProgressTracker
+
+        tracker = MigrationProgressTracker("late", sample_interval=0.001)
+        E, K = Event, EventKind
+        events = [E(K.FILE_ADDED, at=0.0, path=f"f{i}", size=1) for i in range(4)]
+        events += [E(K.RUN_STARTED, at=1.0)]
+        events += [E(K.FILE_STARTED, at=1.0, path=p, batch_id="b1") for p in ("f0", "f1")]
+        events += [E(K.FILE_STARTED, at=5.0, path=p, batch_id="b2") for p in ("f2", "f3")]
+        events += [E(K.FILE_SUCCEEDED, at=t, path=p) for t, p in ((2.0, "f0"), (3.0, "f1"))]  # reported late
+        events += [E(K.BATCH_CLOSED, at=4.0, batch_id="b1")]  # closed while b2 was already claimed
+        events += [E(K.FILE_SUCCEEDED, at=t, path=p) for t, p in ((6.0, "f2"), (7.0, "f3"))]
+        tracker.apply_many(events)
+        frame = tracker.progress_dataframe()
+        assert frame["at"].is_monotonic_increasing
+        assert frame["succeeded"].is_monotonic_increasing
+        assert frame["succeeded"].iloc[-1] == 4
+
     def test_progress_frame_is_capped(self, clock: FakeClock) -> None:
         """Past max_samples the series is thinned, so its memory stays bounded however long the run."""
         tracker = make(clock, sample_interval=1.0, max_samples=50)
