@@ -8,7 +8,10 @@ Layout (schema version ``SCHEMA_VERSION``):
 - ``events``: the journal, keyed ``(run_no, seq)`` (a WITHOUT ROWID table: one b-tree, appended in order);
 - ``items``: the projection of FILE_* events, keyed ``(run_no, key)``, with a partial index over pending
   items in insertion order (what ``claim`` reads) and one over leased items; ``item_counts`` keeps the
-  per-status totals in the same transactions, so counting never scans the items;
+  per-status totals in the same transactions, so counting never scans the items. Writes are set-based
+  where the outcome does not depend on an item's state (claim leases its batch with one UPDATE, a report
+  applies one UPDATE per outcome shape, new items are copied from their FILE_ADDED rows): few statements
+  per batch, nothing read back that was just written;
 - ``leases``, ``workers``: who holds which batch until when;
 - ``health_snapshots``, ``health_checks``: the health history.
 
