@@ -965,12 +965,8 @@ class SQLiteStore(JournalStore):
                 (lease_id, run_no, worker_id, batch_id, now, expires_at),
             )
             # Set-based: the picked items are exactly the pending ones up to the last picked ordinal (same
-            # transaction), so one statement leases them all, and their FILE_STARTED rows are built in SQL.
-            conn.execute(
-                "UPDATE items SET status = 'in_progress', attempts = attempts + 1, lease_id = ?, "
-                "batch_id = ?, worker_id = ? WHERE run_no = ? AND status = 'pending' AND ordinal <= ?",
-                (lease_id, batch_id, worker_id, run_no, picked[-1][2]),
-            )
+            # transaction): their FILE_STARTED rows are built in SQL from the pending index (in ordinal
+            # order, no table lookups), then one statement leases them all.
             conn.execute(
                 _INSERT_EVENT_ROW,
                 (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
@@ -979,8 +975,13 @@ class SQLiteStore(JournalStore):
             conn.execute(
                 "INSERT INTO events (run_no, seq, kind, at, path, batch_id, worker_id) "
                 "SELECT ?1, ?2 + row_number() OVER (ORDER BY ordinal), ?3, ?4, key, ?5, ?6 FROM items "
-                "WHERE lease_id = ?7 AND run_no = ?1",
-                (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, lease_id),
+                "WHERE run_no = ?1 AND status = 'pending' AND ordinal <= ?7",
+                (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, picked[-1][2]),
+            )
+            conn.execute(
+                "UPDATE items SET status = 'in_progress', attempts = attempts + 1, lease_id = ?, "
+                "batch_id = ?, worker_id = ? WHERE run_no = ? AND status = 'pending' AND ordinal <= ?",
+                (lease_id, batch_id, worker_id, run_no, picked[-1][2]),
             )
             last = first + len(picked)
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
