@@ -11,8 +11,9 @@ store in small durable batches while heartbeating the lease, and release the lea
 
 The journal is the truth: every event the store commits (ours and, on a shared store, other workers')
 is folded into ``runner.tracker`` in journal order, only once the store acknowledged it (the runner's own
-events directly when nothing else was appended in between, otherwise read back), so ``runner.summary()``
-is always a replay of what is durable. An item counts as done only once the store acknowledged its
+events directly when nothing else was appended in between, otherwise read back; a claim's events while
+its batch runs, so neither the store thread nor the batch waits on them), so ``runner.summary()`` is
+always a replay of what is durable. An item counts as done only once the store acknowledged its
 outcome; a crash loses at most outcomes not yet reported, and those items are in progress under a lease
 that the next run takes back (FILE_INTERRUPTED) and runs again.
 
@@ -297,12 +298,13 @@ class MigrationRunner:
         self._breaker_open = False
         self._last_progress = -math.inf
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Store access: one thread, so calls stay ordered; events read back land in _inbox in seq order.
+        # Store access: one thread, so calls stay ordered; events read back land in _inbox in seq order
+        # (a claim's as a function that builds them, called when drained).
         self._store_executor: ThreadPoolExecutor | None = None
         self._fn_executor: ThreadPoolExecutor | None = None
         self._tail_seq = 0  # touched only by the store thread
         self._store_calls = 0  # store calls in flight
-        self._inbox: deque[list[Event]] = deque()
+        self._inbox: deque[list[Event] | Callable[[], list[Event]]] = deque()
         self._in_flight = 0
         self._background: set[asyncio.Future[Any]] = set()
         self._invoke = self._choose_invoke()
@@ -925,7 +927,11 @@ class MigrationRunner:
             self._drain()
 
     async def _claim(self) -> Lease | None:
-        """Claim a batch; fold its BATCH_OPENED and FILE_STARTED events without reading them back."""
+        """Claim a batch; fold its BATCH_OPENED and FILE_STARTED events without reading them back.
+
+        The events are built and folded on the loop by the next write's drain (the batch's close, which
+        runs while the next batch does), not here: the store thread and the batch both wait on a claim.
+        """
 
         def job() -> Lease | None:
             lease = self.store.claim(self.run_id, self.worker_id, self.batch_size, self.lease_seconds)
@@ -933,25 +939,20 @@ class MigrationRunner:
                 return None
             expected = self._tail_seq + 1 + len(lease.items)
             if self.store.last_seq(self.run_id) == expected:
-                # Exactly the events claim() appends: stamped with the store's clock at claim time.
-                at = lease.expires_at - self.lease_seconds
-                batch, worker = lease.batch_id, lease.worker_id
-                started = EventKind.FILE_STARTED
-                events = [Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker)]
-                events += [
-                    Event(started, at, path=item.key, batch_id=batch, worker_id=worker)
-                    for item in lease.items
-                ]
                 self._tail_seq = expected
-                self._inbox.append(events)
+                self._inbox.append(functools.partial(_claimed_events, lease, self.lease_seconds))
             else:
                 self._tail()
             return lease
 
         try:
-            return await self._call(job)
-        finally:
+            lease = await self._call(job)
+        except BaseException:
             self._drain()
+            raise
+        if lease is None:
+            self._drain()
+        return lease
 
     def _tail(self) -> None:
         """On the store thread: read the journal past what was read so far, in seq order."""
@@ -962,7 +963,8 @@ class MigrationRunner:
 
     def _drain(self) -> None:
         while self._inbox:
-            self.tracker.apply_many(self._inbox.popleft())
+            events = self._inbox.popleft()
+            self.tracker.apply_many(events() if callable(events) else events)
 
     async def _journal(self, event: Event) -> None:
         await self._write(self.store.append, self.run_id, [event])
@@ -1032,6 +1034,16 @@ class MigrationRunner:
             f"{summary.finished_files}/{summary.total_files} done in_flight={self._in_flight} "
             f"batch_size={self.batch_size} concurrency={self.concurrency}>"
         )
+
+
+def _claimed_events(lease: Lease, lease_seconds: float) -> list[Event]:
+    """Return exactly the events ``claim()`` appended: stamped with the store's clock at claim time."""
+    at = lease.expires_at - lease_seconds
+    batch, worker = lease.batch_id, lease.worker_id
+    started = EventKind.FILE_STARTED
+    events = [Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker)]
+    events += [Event(started, at, path=item.key, batch_id=batch, worker_id=worker) for item in lease.items]
+    return events
 
 
 _FINISHED = frozenset({MigrationStatus.COMPLETED, MigrationStatus.CANCELLED, MigrationStatus.FAILED})

@@ -16,6 +16,8 @@ from omnimemory_kit.errors import ConfigError, MigrationError, RunMismatchError
 from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner, SkipItem, default_batch_size
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
+from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, RetryPolicy
 from omnimemory_kit.store import JournalStore
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
@@ -208,6 +210,24 @@ class TestRunToCompletion:
             await runner.run()
         gate.set()
         await drive(runner, clock, first)
+
+    async def test_tracker_is_the_journal_replayed_whenever_progress_is_reported(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """At every progress report the live tracker has folded exactly the journal so far, in order."""
+        seen: list[tuple[dict[FileStatus, int], dict[FileStatus, int]]] = []
+
+        def progress(summary: MigrationProgressSummary) -> None:
+            replayed = MigrationProgressTracker("run", clock=clock, run_id="run")
+            replayed.apply_many(store.read_events("run"))
+            seen.append((runner.tracker.counts(), replayed.counts()))
+
+        runner = make(store, clock, ok, 35, batch_size=10, on_progress=progress)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 35
+        assert len(seen) >= 4  # one per batch at least
+        for live, replayed in seen:
+            assert live == replayed
 
 
 class TestTimeoutsAndRetries:
