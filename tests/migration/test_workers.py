@@ -1,4 +1,4 @@
-"""Joining a run: the resolve-only source, the recorded function, and many worker processes with one killed."""
+"""Joining a run: the resolve-only source, the recorded function, many worker processes with one killed."""
 
 from __future__ import annotations
 
