@@ -86,9 +86,11 @@ class RecordedSource:
         return f"<RecordedSource {self._identity!r}>"
 
 
-def _function_for(record: RunRecord, migrate_fn: Callable[[MigrationItem], Any] | None) -> Callable[..., Any]:
+def _function_for(
+    record: RunRecord, migrate_fn: Callable[[MigrationItem], Any] | None, function_id: str | None
+) -> Callable[..., Any]:
     if migrate_fn is not None:
-        given = function_identity(migrate_fn)
+        given = function_id or function_identity(migrate_fn)
         if record.function and given != record.function:
             raise RunMismatchError(record.run_id, "function", record.function, given)
         return migrate_fn
@@ -113,6 +115,7 @@ def join_run(
     run_id: str,
     migrate_fn: Callable[[MigrationItem], Any] | None = None,
     *,
+    function_id: str | None = None,
     concurrency: int = 8,
     batch_size: int | None = None,
     lease_seconds: float = 60.0,
@@ -126,6 +129,8 @@ def join_run(
         store: the run's store (PostgreSQL for many machines, a SQLite file for processes on one).
         run_id: the run to join; it must exist.
         migrate_fn: the migration function; by default loaded from the identity recorded with the run.
+        function_id: ``migrate_fn``'s identity when it is not its ``module:qualname`` (as given to the
+            runner that created the run).
         concurrency: items in flight at once in this worker.
         batch_size: items per claimed batch (default: the batch size recorded with the run, else 100).
         lease_seconds: how long a claimed batch is held between heartbeats; a dead worker's items go back
@@ -138,10 +143,10 @@ def join_run(
         RunNotFoundError: the store has no run ``run_id``.
         ConfigError: the recorded function cannot be loaded here (pass ``migrate_fn``), or the recorded
             directory or manifest is missing on this machine.
-        RunMismatchError: ``migrate_fn`` is not the function the run was created with.
+        RunMismatchError: ``migrate_fn`` (or ``function_id``) is not the function the run was created with.
     """
     record = store.get_run(run_id)
-    fn = _function_for(record, migrate_fn)
+    fn = _function_for(record, migrate_fn, function_id)
     params = record.params
     if batch_size is None:
         recorded = params.get("batch_size")

@@ -16,8 +16,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
-from omnimemory_kit.events import EventKind, FileStatus
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
+from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.sources import DirectorySource, IterableSource, ManifestSource, MigrationItem
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
@@ -157,6 +158,41 @@ class TestJoinRun:
         assert sum(store.item_counts("r").values()) == 2
         with pytest.raises(RunMismatchError, match="source"):
             prepare_run(store, "r", IterableSource(["a"], name="other"), "m:f")
+
+
+class TestForeignWorkerLeases:
+    """A worker on another machine that stops answering loses its items when its lease expires."""
+
+    async def test_expired_lease_of_another_host_is_reclaimed_and_its_late_report_rejected(
+        self, store_url: str
+    ) -> None:
+        """The worker waits for the foreign lease to expire, then redoes its items; a late report fails."""
+        clock = FakeClock(auto_advance=True)
+        with open_store(store_url, clock=clock) as store:
+            prepare_run(store, "r", IterableSource([f"k{i:02d}" for i in range(20)]), "m:f", clock=clock)
+            foreign = store.claim("r", "elsewhere:999:gone", 5, 30.0)
+            assert foreign is not None
+            done: list[str] = []
+
+            def migrate(item: MigrationItem) -> None:
+                done.append(item.key)
+
+            runner = join_run(store, "r", migrate, function_id="m:f", concurrency=2, lease_seconds=6.0,
+                              clock=clock)  # fmt: skip
+            summary = await runner.run()
+            assert summary.succeeded_files == 20
+            assert clock.time() >= foreign.expires_at  # it waited for the expiry, on the store's clock
+            foreign_keys = {item.key for item in foreign.items}
+            assert foreign_keys <= set(done)
+            events = list(store.read_events("r"))
+            interrupted = {e.path for e in events if e.kind is EventKind.FILE_INTERRUPTED}
+            assert foreign_keys <= interrupted
+            assert store.leases("r") == []
+            late = [Event(EventKind.FILE_SUCCEEDED, clock.time(), path=next(iter(foreign_keys)))]
+            with pytest.raises(LeaseLostError):
+                store.report(foreign, late)
+            succeeded = Counter(e.path for e in store.read_events("r") if e.kind is EventKind.FILE_SUCCEEDED)
+            assert set(succeeded.values()) == {1}
 
 
 # --- many worker processes, one killed ------------------------------------------------------------------
