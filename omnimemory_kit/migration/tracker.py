@@ -27,6 +27,7 @@ from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
     ConfigError,
     InvalidTransitionError,
+    RunNotFoundError,
     UnknownBatchError,
     UnknownFileError,
 )
@@ -325,15 +326,19 @@ class MigrationProgressTracker:
             self._created_at = clock.time()
         else:
             self.run_id = run_id if run_id is not None else uuid.uuid4().hex
-            record = store.create_run(
-                RunRecord(
-                    run_id=self.run_id,
-                    name=name,
-                    priority=self.priority.value,
-                    created_at=clock.time(),
-                    params={"max_retries": self.max_retries},
+            try:
+                # An existing run (made by a runner, with its source and function) is followed as it is.
+                record = store.get_run(self.run_id)
+            except RunNotFoundError:
+                record = store.create_run(
+                    RunRecord(
+                        run_id=self.run_id,
+                        name=name,
+                        priority=self.priority.value,
+                        created_at=clock.time(),
+                        params={"max_retries": self.max_retries},
+                    )
                 )
-            )
             self.name = record.name
             self.priority = MigrationPriority(record.priority)
             if self._created_at is None:

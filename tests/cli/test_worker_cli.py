@@ -23,6 +23,10 @@ def ok(item):
 
 def other(item):
     return None
+
+def needs_file(item):
+    if item.path is None or not item.path.read_text().startswith("# tool"):
+        raise ValueError("no file behind " + item.key)
 """
 
 PASSWORD = "s3cret-pw"
@@ -115,6 +119,21 @@ class TestCreateThenWork:
             assert store.leases("r1") == []
             opened = [e for e in store.read_events("r1") if e.kind is EventKind.BATCH_OPENED]
         assert len(opened) == 5  # the recorded batch size (7) was used: ceil(30 / 7)
+
+    def test_worker_finds_the_files_of_a_directory_run(
+        self, fns: Path, store_url: str, tmp_path: Path
+    ) -> None:
+        """A joined worker resolves a directory run's keys to the files under the recorded root."""
+        root = tmp_path / "tree"
+        for i in range(6):
+            (root / f"pkg{i % 2}").mkdir(parents=True, exist_ok=True)
+            (root / f"pkg{i % 2}" / f"tool_{i}.py").write_text(f"# tool {i}\n", encoding="utf-8")
+        created = invoke("migrate", str(root), "--function", f"{fns}:needs_file", "--store", store_url,
+                         "--run-id", "d1", "--no-work", "--retries", "0")  # fmt: skip
+        assert created.exit_code == 0, created.stderr
+        result = invoke("worker", "--store", store_url, "--run-id", "d1")
+        assert result.exit_code == 0, result.stdout
+        assert "6 succeeded, 0 failed" in result.stdout
 
     def test_worker_on_a_finished_run_exits_0_at_once(
         self, manifest: Path, fns: Path, store_url: str

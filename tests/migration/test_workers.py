@@ -160,6 +160,23 @@ class TestJoinRun:
             prepare_run(store, "r", IterableSource(["a"], name="other"), "m:f")
 
 
+class TestReadingASharedRun:
+    """Readers (status, notebooks) follow a run that workers create and work, on either backend."""
+
+    async def test_from_store_follows_a_run_with_a_source_and_function(self, store_url: str) -> None:
+        """A tracker bound to the store reads a prepared run as recorded, then follows a worker's progress."""
+        with open_store(store_url) as store:
+            prepare_run(store, "r", IterableSource(["a", "b", "c"], name="abc"), "m:f", name="Shared run")
+            tracker = MigrationProgressTracker.from_store(store, "r")
+            assert tracker.name == "Shared run"
+            assert store.get_run("r").source == "iterable:abc"
+            assert tracker.get_progress_summary().pending_files == 3
+            runner = join_run(store, "r", lambda item: None, function_id="m:f", concurrency=1)
+            await runner.run()
+            assert tracker.refresh() > 0
+            assert tracker.get_progress_summary().succeeded_files == 3
+
+
 class TestForeignWorkerLeases:
     """A worker on another machine that stops answering loses its items when its lease expires."""
 
@@ -280,3 +297,6 @@ class TestManyWorkerProcesses:
         assert (summary.total_files, summary.succeeded_files) == (ITEMS, ITEMS)
         assert (summary.in_progress_files, summary.pending_files, summary.failed_files) == (0, 0, 0)
         assert summary.interrupted_count >= len(unfinished)
+        with open_store(store_url, create=False) as store:
+            bound = MigrationProgressTracker.from_store(store, RUN_ID).get_progress_summary()
+        assert (bound.succeeded_files, bound.pending_files, bound.in_progress_files) == (ITEMS, 0, 0)
