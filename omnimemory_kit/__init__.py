@@ -27,10 +27,12 @@ from omnimemory_kit.errors import CircuitBreakerError as CircuitBreakerError
 from omnimemory_kit.errors import ConfigError as ConfigError
 from omnimemory_kit.errors import InvalidTransitionError as InvalidTransitionError
 from omnimemory_kit.errors import KitError as KitError
+from omnimemory_kit.errors import NotebookParameterError as NotebookParameterError
 from omnimemory_kit.errors import PoolClosedError as PoolClosedError
 from omnimemory_kit.errors import PoolError as PoolError
 from omnimemory_kit.errors import PoolExhaustedError as PoolExhaustedError
 from omnimemory_kit.errors import RegistryError as RegistryError
+from omnimemory_kit.errors import ReportError as ReportError
 from omnimemory_kit.errors import RetryError as RetryError
 from omnimemory_kit.errors import UnknownBatchError as UnknownBatchError
 from omnimemory_kit.errors import UnknownFileError as UnknownFileError
@@ -166,6 +168,7 @@ __all__ = [
     "MigrationProgressTracker",
     "MigrationRunner",
     "MigrationStatus",
+    "NotebookParameterError",
     "OperationType",
     "PoolClosedError",
     "PoolError",
@@ -178,6 +181,7 @@ __all__ = [
     "RecordedSource",
     "RedisCheck",
     "RegistryError",
+    "ReportError",
     "ResourceManager",
     "ResourceManagerStats",
     "ResourceMetrics",

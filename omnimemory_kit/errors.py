@@ -71,7 +71,19 @@ class ConfigError(KitError, ValueError):
 
 
 class NotebookParameterError(ConfigError):
-    """A notebook parameter failed validation."""
+    """A notebook parameter failed validation.
+
+    Attributes:
+        notebook: the notebook whose parameter is wrong.
+        parameter: the parameter's name.
+        problem: what is wrong with it.
+    """
+
+    def __init__(self, notebook: str, parameter: str, problem: str) -> None:
+        self.notebook = notebook
+        self.parameter = parameter
+        self.problem = problem
+        super().__init__(f"notebook {notebook!r}: parameter {parameter!r}: {problem}")
 
 
 class HealthConfigError(ConfigError):

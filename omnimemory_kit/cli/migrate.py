@@ -415,8 +415,20 @@ def run_demo_command(out_dir: Path, store_url: str | None, console: Console) -> 
 @click.option(
     "--store", "store_url", default=None, help="Journal store URL or path (default: OUT/omnimemory-demo.db)."
 )
-def demo_command(out_dir: Path, store_url: str | None) -> None:
-    """Generate 274 legacy tool files and migrate them with the bundled example migration."""
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where the migration and health reports (and index.html) go.",
+)
+def demo_command(out_dir: Path, store_url: str | None, reports_dir: Path) -> None:
+    """Generate 274 legacy tool files, migrate them with the bundled example migration, and report.
+
+    Ends with the migration report and a health report (this machine's disk and store, plus PostgreSQL
+    and Redis when they run locally) in REPORTS, and prints the path of REPORTS/index.html.
+    """
     console = Console(stderr=True)
     try:
         with _errors_to_exit():
@@ -429,7 +441,14 @@ def demo_command(out_dir: Path, store_url: str | None) -> None:
     click.echo(f"  output   {result.out_dir / 'migrated'} (manifest: {result.manifest})")
     click.echo(f"  journal  {result.store_url} (run id {result.run_id!r})")
     status = result.summary.status
-    sys.exit(EXIT_INTERRUPTED if status is MigrationStatus.CANCELLED else EXIT_OK)
+    if status is MigrationStatus.CANCELLED:
+        sys.exit(EXIT_INTERRUPTED)
+    from omnimemory_kit.cli.report import run_demo_reports  # late: the reports pull in Jupyter
+
+    with _errors_to_exit():
+        index, reports_ok = run_demo_reports(result.store_url, result.run_id, reports_dir)
+    click.echo(f"reports index: {index.resolve()}")
+    sys.exit(EXIT_OK if reports_ok else EXIT_FAILED)
 
 
 def migration_commands() -> list[click.Command]:

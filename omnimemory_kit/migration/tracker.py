@@ -327,7 +327,8 @@ class MigrationProgressTracker:
         else:
             self.run_id = run_id if run_id is not None else uuid.uuid4().hex
             try:
-                # An existing run (made by a runner, with its source and function) is followed as it is.
+                # An existing run (made by a runner or the CLI) is joined as recorded: creating it again
+                # with this tracker's empty source and function would be refused as a mismatch.
                 record = store.get_run(self.run_id)
             except RunNotFoundError:
                 record = store.create_run(

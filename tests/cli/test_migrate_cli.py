@@ -237,12 +237,16 @@ class TestDemo:
     """``demo`` generates and migrates the sample."""
 
     def test_demo_migrates_the_sample(self, tmp_path: Path) -> None:
-        """The demo exits 0 with 272 succeeded, 1 failed (SyntaxError), 1 skipped."""
-        result = invoke("demo", "--out", str(tmp_path / "demo"))
+        """The demo exits 0 (272 succeeded, 1 SyntaxError, 1 skipped) and ends with its reports."""
+        result = invoke("demo", "--out", str(tmp_path / "demo"), "--reports", str(tmp_path / "reports"))
         assert result.exit_code == 0, result.output
         assert "274 total: 272 succeeded, 1 failed, 1 skipped" in result.stdout
         assert "SyntaxError x1" in result.stdout
         assert (tmp_path / "demo" / "migrated" / "manifest.jsonl").exists()
+        index = tmp_path / "reports" / "index.html"
+        assert result.stdout.rstrip().endswith(f"reports index: {index.resolve()}")
+        assert len(list((tmp_path / "reports" / "migration_report").glob("*.html"))) == 1
+        assert len(list((tmp_path / "reports" / "health").glob("*.html"))) == 1
 
 
 class TestInterrupt:

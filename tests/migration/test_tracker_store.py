@@ -19,7 +19,7 @@ from omnimemory_kit import (
 )
 from omnimemory_kit.errors import RunNotFoundError
 from omnimemory_kit.events import Event
-from omnimemory_kit.store.base import JournalStore
+from omnimemory_kit.store.base import JournalStore, RunRecord, WorkItem
 from tests.store.conftest import BACKENDS, StoreFactory
 
 
@@ -147,6 +147,19 @@ class TestDurableBinding:
 
 
 class TestReplay:
+    def test_from_store_follows_a_run_created_with_a_source_and_function(
+        self, store: JournalStore, reader_store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A tracker joins a run a runner created (with its source and function) instead of refusing it."""
+        store.create_run(
+            RunRecord(run_id="cli-run", name="from the CLI", source="directory:/src:*", function="m:f")
+        )
+        store.add_items("cli-run", [WorkItem("a.py", 3), WorkItem("b.py", 4)], at=clock.time())
+        follower = MigrationProgressTracker.from_store(reader_store, "cli-run", clock=clock)
+        summary = follower.get_progress_summary()
+        assert (summary.name, summary.total_files, summary.total_bytes) == ("from the CLI", 2, 7)
+        assert store.get_run("cli-run").source == "directory:/src:*"
+
     def test_replayed_tracker_equals_the_live_one(
         self, store: JournalStore, reader_store: JournalStore, clock: FakeClock
     ) -> None:

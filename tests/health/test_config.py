@@ -13,7 +13,7 @@ from omnimemory_kit.health.config import HttpSpec, load_health_config, parse_hea
 from omnimemory_kit.health.models import DependencyType, HealthStatus
 from omnimemory_kit.resilience import CircuitBreakerConfig
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "health.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "health.toml"
 SECRET = "hunter2-s3cret"
 
 

@@ -18,7 +18,7 @@ from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.store.url import open_store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "health.toml"
 SECRET = "hunter2-s3cret"
 

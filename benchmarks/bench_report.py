@@ -1,0 +1,188 @@
+"""The migration report over a run of 1,000,000 journal events: end-to-end time, its phases, HTML size.
+
+A SQLite journal is filled with one run of about ``EVENTS`` events (files added, started, retried,
+succeeded / failed / skipped, in batches, over two simulated hours), then ``run_report("migration_report",
+...)`` executes the bundled notebook in a fresh kernel and renders the HTML, exactly as
+``omnimemory-kit report`` does. The phases come from papermill's per-cell timings in the executed notebook:
+
+- kernel start: from the start of execution to the first cell starting (papermill + kernel boot);
+- queries: the cells that read the store (run list, journal replay into frames);
+- figures: the cells that build and display figures and tables;
+- HTML rendering: ``render_html`` of the executed notebook.
+
+Baseline, same run and pipeline: the report of an empty store (a notebook with nothing to read), i.e. the
+fixed cost of a kernel, papermill and nbconvert. Targets: at most 20 s end to end, at most 8 MB of HTML.
+
+``OMNIMEMORY_BENCH_QUICK=1`` uses 100,000 events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._util import table, verdict
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.reports import ReportResult, render_html, run_report
+from omnimemory_kit.store import RunRecord, open_store
+
+QUICK = os.environ.get("OMNIMEMORY_BENCH_QUICK") == "1"
+EVENTS = 100_000 if QUICK else 1_000_000
+BATCH_FILES = 500
+TARGET_SECONDS = 20.0
+TARGET_BYTES = 8 * 2**20
+_QUERY_MARKERS = ("runs_frame", "load_migration")
+_FIGURE_MARKERS = ("show(", "show_table(")
+
+
+def _events(target: int, start: float) -> list[Event]:
+    """Return about ``target`` events of one run: batches of files, some retried, some failing."""
+    files = target * 10 // 31  # ~3.1 events per file, plus batch and run events
+    events: list[Event] = [Event(EventKind.RUN_STARTED, at=start)]
+    span = 2 * 3600.0
+    events += [
+        Event(
+            EventKind.FILE_ADDED,
+            at=start,
+            path=f"/legacy/tools/pkg_{i % 97:02d}/tool_{i:07d}.py",
+            size=800 + i % 5000,
+        )
+        for i in range(files)
+    ]
+    for first in range(0, files, BATCH_FILES):
+        batch = f"batch-{first // BATCH_FILES:05d}"
+        at = start + span * first / files
+        events.append(Event(EventKind.BATCH_OPENED, at=at, batch_id=batch))
+        for i in range(first, min(first + BATCH_FILES, files)):
+            path = f"/legacy/tools/pkg_{i % 97:02d}/tool_{i:07d}.py"
+            at += span / files
+            events.append(Event(EventKind.FILE_STARTED, at=at, path=path, batch_id=batch, worker_id="bench"))
+            if i % 10 == 3:
+                events.append(
+                    Event(
+                        EventKind.FILE_RETRIED,
+                        at=at + 0.1,
+                        path=path,
+                        error_type="TimeoutError",
+                        error_message="slow",
+                    )
+                )
+            if i % 50 == 7:
+                events.append(
+                    Event(
+                        EventKind.FILE_FAILED,
+                        at=at + 0.2,
+                        path=path,
+                        error_type="SyntaxError",
+                        error_message=f"line {i % 300}",
+                    )
+                )
+            elif i % 200 == 11:
+                events.append(Event(EventKind.FILE_SKIPPED, at=at + 0.1, path=path, reason="empty"))
+            else:
+                events.append(Event(EventKind.FILE_SUCCEEDED, at=at + 0.05 + (i % 13) * 0.01, path=path))
+        events.append(Event(EventKind.BATCH_CLOSED, at=at + 0.3, batch_id=batch))
+    events.append(Event(EventKind.RUN_COMPLETED, at=start + span + 1.0))
+    return events
+
+
+def _build_store(path: Path, target: int) -> int:
+    """Write one run of about ``target`` events into a new journal; return the journal's length."""
+    clock = FakeClock(wall_start=1_800_000_000.0)
+    with open_store(path, clock=clock) as store:
+        store.create_run(RunRecord(run_id="big", name="Benchmark migration", created_at=clock.time()))
+        events = _events(target - 1, clock.time())
+        for start in range(0, len(events), 50_000):
+            store.append("big", events[start : start + 50_000])
+        return store.last_seq("big")
+
+
+def _phases(result: ReportResult) -> dict[str, float]:
+    """Split the execution into kernel start, queries and figures from papermill's cell timings."""
+    nb = json.loads(result.ipynb.read_text(encoding="utf-8"))
+    started = dt.datetime.fromisoformat(nb["metadata"]["papermill"]["start_time"])
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    first = dt.datetime.fromisoformat(cells[0]["metadata"]["papermill"]["start_time"])
+    phases = {
+        "kernel start": (first - started).total_seconds(),
+        "queries": 0.0,
+        "figures": 0.0,
+        "imports and setup": 0.0,
+    }
+    for cell in cells:
+        source = "".join(cell["source"])
+        seconds = float(cell["metadata"]["papermill"].get("duration") or 0.0)
+        if any(marker in source for marker in _QUERY_MARKERS):
+            phases["queries"] += seconds
+        elif any(marker in source for marker in _FIGURE_MARKERS):
+            phases["figures"] += seconds
+        else:
+            phases["imports and setup"] += seconds
+    return phases
+
+
+def _report(store: Path, out: Path, run_id: str | None) -> tuple[ReportResult, float, float]:
+    """Run the report; return it, the end-to-end seconds and a fresh timing of the HTML rendering."""
+    started = time.perf_counter()
+    result = run_report(
+        "migration_report", {"store_url": str(store), "run_id": run_id}, out_dir=out, no_input=True
+    )
+    total = time.perf_counter() - started
+    if not result.ok:
+        raise RuntimeError(f"the benchmark report failed: {result.error}")
+    render_started = time.perf_counter()
+    render_html(result.ipynb, out / "render-again.html", no_input=True)
+    return result, total, time.perf_counter() - render_started
+
+
+def run() -> str:
+    """Measure the report of a big run against the report of an empty store."""
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
+        root = Path(folder)
+        build_started = time.perf_counter()
+        length = _build_store(root / "big.db", EVENTS)
+        build_seconds = time.perf_counter() - build_started
+        with open_store(root / "empty.db"):
+            pass
+        empty, empty_total, empty_render = _report(root / "empty.db", root / "empty-reports", None)
+        big, big_total, big_render = _report(root / "big.db", root / "reports", "big")
+        rows: list[list[Any]] = []
+        empty_phases, big_phases = _phases(empty), _phases(big)
+        for phase in ("kernel start", "queries", "figures", "imports and setup"):
+            rows.append([phase, f"{empty_phases[phase]:.2f} s", f"{big_phases[phase]:.2f} s", ""])
+        rows.append(["HTML rendering", f"{empty_render:.2f} s", f"{big_render:.2f} s", ""])
+        rows.append(
+            [
+                "**end to end**",
+                f"{empty_total:.2f} s",
+                f"**{big_total:.2f} s**",
+                f"≤ {TARGET_SECONDS:.0f} s: {verdict(big_total <= TARGET_SECONDS)}",
+            ]
+        )
+        size = big.html.stat().st_size
+        rows.append(
+            [
+                "HTML size",
+                f"{empty.html.stat().st_size / 2**20:.2f} MB",
+                f"{size / 2**20:.2f} MB",
+                f"≤ 8 MB: {verdict(size <= TARGET_BYTES)}",
+            ]
+        )
+    return (
+        f"## Migration report over {length:,} journal events\n\n"
+        '`run_report("migration_report")` end to end (papermill, a fresh kernel, the bundled notebook, HTML '
+        "with plotly.js inlined), against the same report of an empty store (the fixed cost). Phases from "
+        f"papermill's cell timings; building the journal took {build_seconds:.1f} s and is not counted.\n\n"
+        + table(["phase", "empty store (baseline)", f"{length:,} events", "target"], rows)
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    print(run())

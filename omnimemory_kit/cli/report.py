@@ -1,0 +1,180 @@
+"""``omnimemory-kit report``: execute a notebook into an HTML report, or collect every report run so far.
+
+    omnimemory-kit report migration_report -p run_id demo -p slowest 10 [--out reports/] [--no-input]
+    omnimemory-kit report --collect [--out reports/] [--json | --csv]
+
+Exit codes: 0 the notebook ran to its end; 1 it raised (its HTML still shows the error); 2 bad input
+(an unknown notebook, an unknown or invalid parameter: nothing is executed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from omnimemory_kit.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from omnimemory_kit.errors import ConfigError, KitError
+
+# omnimemory_kit.reports (Jupyter, Plotly, pandas) is imported inside the commands that need it, so the
+# other commands of the CLI start fast.
+
+__all__ = ["report_command"]
+
+
+def _parse_pairs(notebook: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, object]:
+    """Validate ``-p`` pairs with the notebook's model; other notebooks get literal-looking values."""
+    from omnimemory_kit.notebook.params import parameter_model, parse_cli_parameters
+
+    model = parameter_model(notebook)
+    if model is not None:
+        return parse_cli_parameters(model, pairs)
+    values: dict[str, object] = {}
+    for name, text in pairs:
+        try:
+            values[name] = json.loads(text)
+        except ValueError:
+            values[name] = text
+    return values
+
+
+def _collect(out_dir: Path, as_json: bool, as_csv: bool) -> None:
+    from omnimemory_kit.reports import collect_reports, write_index
+
+    frame = collect_reports(out_dir)
+    if as_json:
+        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+    elif as_csv:
+        flat = frame.drop(columns=["parameters", "records"], errors="ignore")
+        click.echo(flat.to_csv(index=False), nl=False)
+    elif frame.empty:
+        click.echo(f"no reports in {out_dir}")
+    else:
+        shown = frame[["started_at", "notebook", "status", "duration_s", "user", "host", "html"]]
+        click.echo(shown.to_string(index=False))
+    index = write_index(out_dir)
+    click.echo(f"index: {index}", err=True)
+
+
+@click.command("report")
+@click.argument("notebook", required=False)
+@click.option(
+    "-p",
+    "--parameter",
+    "pairs",
+    type=(str, str),
+    multiple=True,
+    metavar="NAME VALUE",
+    help="A notebook parameter (repeatable); 'none' means None where allowed.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Reports directory (reports go to OUT/<notebook>/<UTC time>.html).",
+)
+@click.option("--no-input", is_flag=True, help="Hide code cells in the HTML (outputs only).")
+@click.option("--timeout", type=float, default=None, help="Seconds any one cell may run (default: no limit).")
+@click.option("--collect", is_flag=True, help="List every report in OUT instead of running one.")
+@click.option("--json", "as_json", is_flag=True, help="With --collect: print JSON records.")
+@click.option("--csv", "as_csv", is_flag=True, help="With --collect: print CSV.")
+def report_command(
+    notebook: str | None,
+    pairs: tuple[tuple[str, str], ...],
+    out_dir: Path,
+    no_input: bool,
+    timeout: float | None,
+    collect: bool,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Execute NOTEBOOK (migration, migration_report, health, or a path) into a self-contained HTML report.
+
+    Parameters are validated before a kernel starts. The page renders offline, and reports/index.html
+    lists every report with its parameters, status, duration, user and host.
+    """
+    if collect:
+        if notebook or pairs:
+            click.echo("error: --collect takes no NOTEBOOK and no -p", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        if as_json and as_csv:
+            click.echo("error: choose one of --json and --csv", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        _collect(out_dir, as_json, as_csv)
+        sys.exit(EXIT_OK)
+    if not notebook:
+        click.echo(
+            "error: name a NOTEBOOK to run (migration, migration_report, health) or use --collect", err=True
+        )
+        sys.exit(EXIT_BAD_INPUT)
+    if timeout is not None and not timeout > 0:
+        click.echo(f"error: --timeout must be a positive number of seconds, not {timeout}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    from omnimemory_kit.reports import find_notebook, run_report
+
+    try:
+        source = find_notebook(notebook)
+        parameters = _parse_pairs(source.stem, pairs)
+        result = run_report(source, parameters, out_dir=out_dir, no_input=no_input, timeout=timeout)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except KitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    if result.ok:
+        click.echo(f"report: {result.html}")
+        click.echo(f"index:  {Path(out_dir) / 'index.html'}")
+        sys.exit(EXIT_OK)
+    click.echo(f"error: notebook {result.notebook!r} failed: {result.error}", err=True)
+    click.echo(f"report (showing the error): {result.html}")
+    sys.exit(EXIT_FAILED)
+
+
+def _listening(host: str, port: int, timeout: float = 0.3) -> bool:
+    """Return whether something accepts TCP connections at host:port (a quick local probe)."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def machine_services() -> dict[str, str | None]:
+    """Return the PostgreSQL DSN and Redis URL the demo's health report checks on this machine.
+
+    ``OMNIMEMORY_PG_DSN`` / ``OMNIMEMORY_REDIS_URL`` win; otherwise a server listening on the default
+    local port is checked with the default URL, and one that is not running is left out (a fresh
+    machine gets host and store checks only).
+    """
+    import os
+
+    dsn = os.environ.get("OMNIMEMORY_PG_DSN") or (
+        "postgresql://postgres@127.0.0.1:5432/postgres" if _listening("127.0.0.1", 5432) else None
+    )
+    redis_url = os.environ.get("OMNIMEMORY_REDIS_URL") or (
+        "redis://127.0.0.1:6379/0" if _listening("127.0.0.1", 6379) else None
+    )
+    return {"postgres_dsn": dsn, "redis_url": redis_url}
+
+
+def run_demo_reports(store_url: str, run_id: str, out_dir: Path = Path("reports")) -> tuple[Path, bool]:
+    """Write the demo's migration report and a health report; return the index path and whether both ran."""
+    from omnimemory_kit.reports import run_report
+
+    results = [
+        run_report(
+            "migration_report", {"store_url": store_url, "run_id": run_id}, out_dir=out_dir, no_input=True
+        ),
+        run_report("health", {"store_url": store_url, **machine_services()}, out_dir=out_dir, no_input=True),
+    ]
+    for result in results:
+        note = "" if result.ok else f" (failed: {result.error})"
+        click.echo(f"  report   {result.html}{note}")
+    return Path(out_dir) / "index.html", all(r.ok for r in results)

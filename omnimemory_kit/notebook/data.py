@@ -1,0 +1,164 @@
+"""What the notebooks read from a store: one run's frames, every run's counts, health history and host use.
+
+Reading is the effect; everything downstream (``figures``, ``tables``) is pure. A run is rebuilt by
+replaying its journal once into an unbound ``MigrationProgressTracker``, which yields the files, progress and
+batch frames together; the progress series is already sampled by the tracker, and the figures downsample
+what they draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from omnimemory_kit.events import FileStatus
+from omnimemory_kit.health.history import HealthHistory
+from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.store.base import JournalStore, RunRecord
+
+__all__ = [
+    "RESOURCE_COLUMNS",
+    "MigrationData",
+    "health_history_frame",
+    "host_resources_frame",
+    "load_migration",
+    "runs_frame",
+]
+
+#: Columns of ``host_resources_frame`` (shaped like the history so the same figures read it).
+RESOURCE_COLUMNS = ("taken_at", "name", "observed_value", "observed_unit")
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationData:
+    """One run, read from its journal: the record, the final summary and the three frames."""
+
+    run: RunRecord
+    summary: MigrationProgressSummary
+    files: pd.DataFrame
+    progress: pd.DataFrame
+    batches: pd.DataFrame
+
+
+def _span(store: JournalStore, run_id: str) -> float:
+    """Return the seconds between a run's first and last journal events (two cheap reads)."""
+    last = store.last_seq(run_id)
+    first_event = next(iter(store.read_events(run_id, limit=1)), None)
+    last_event = next(iter(store.read_events(run_id, after_seq=max(0, last - 1), limit=1)), None)
+    if first_event is None or last_event is None:
+        return 0.0
+    return max(0.0, last_event.at - first_event.at)
+
+
+def load_migration(
+    store: JournalStore, run_id: str, *, sample_interval: float | None = None, samples: int = 2000
+) -> MigrationData:
+    """Replay one run's journal and return its summary and frames.
+
+    Args:
+        store: the journal.
+        run_id: the run.
+        sample_interval: seconds of event time between progress samples (default: the run's span
+            divided by ``samples``, so a 3-second demo and a 3-day migration both get a useful curve).
+        samples: the number of progress samples aimed at by default.
+
+    Raises:
+        RunNotFoundError: the store has no run with that id.
+    """
+    run = store.get_run(run_id)
+    if sample_interval is None:
+        sample_interval = max(_span(store, run_id) / samples, 0.01)
+    # an unbound tracker fed the journal: a report only reads, it never registers or appends to the run
+    tracker = MigrationProgressTracker(run.name, run.priority, run_id=run_id, sample_interval=sample_interval)
+    tracker.apply_many(store.read_events(run_id))
+    return MigrationData(
+        run=run,
+        summary=tracker.get_progress_summary(),
+        files=tracker.to_dataframe(),
+        progress=tracker.progress_dataframe(),
+        batches=tracker.batches_dataframe(),
+    )
+
+
+def runs_frame(store: JournalStore) -> pd.DataFrame:
+    """Return one row per run in the store, newest first, with its item counts (no journal replay)."""
+    rows: list[dict[str, Any]] = []
+    for run in store.list_runs():
+        counts = store.item_counts(run.run_id)
+        rows.append(
+            {
+                "run_id": run.run_id,
+                "name": run.name,
+                "created_at": (
+                    pd.Timestamp(run.created_at, unit="s", tz="UTC").floor("s") if run.created_at else pd.NaT
+                ),
+                "items": sum(counts.values()),
+                **{status.value: counts.get(status, 0) for status in FileStatus},
+                "source": run.source,
+                "function": run.function,
+            }
+        )
+    columns = ["run_id", "name", "created_at", "items", *(s.value for s in FileStatus), "source", "function"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values("created_at", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _since(hours: float | None, now: dt.datetime | None) -> dt.datetime | None:
+    if hours is None:
+        return None
+    return (now or dt.datetime.now(dt.UTC)) - dt.timedelta(hours=hours)
+
+
+def health_history_frame(
+    store: JournalStore, *, since_hours: float | None = None, now: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Return the recorded health history (one row per check per snapshot) of the last ``since_hours``."""
+    return HealthHistory(store, retention=None).frame(since=_since(since_hours, now))
+
+
+def host_resources_frame(
+    store: JournalStore, *, since_hours: float | None = None, now: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Return host and process utilisation (percent) per recorded snapshot, from the snapshots' payloads.
+
+    Rows look like the history's (``taken_at, name, observed_value, observed_unit``) with names such as
+    ``cpu (host)``, ``memory (host)`` or ``disk (/)``, so ``host_resources_figure`` draws either.
+    """
+    since = _since(since_hours, now)
+    pairs = store.health_history(since=since.timestamp() if since else None)
+    rows: list[tuple[Any, ...]] = []
+    seen: set[int] = set()
+    for snapshot, _check in pairs:
+        if snapshot.snapshot_id in seen:
+            continue
+        seen.add(snapshot.snapshot_id)
+        try:
+            document = json.loads(snapshot.payload_json or "{}")
+        except ValueError:
+            continue
+        for key, entries in (document.get("checks") or {}).items():
+            if not isinstance(entries, list):
+                continue
+            for entry in entries:
+                if not isinstance(entry, dict) or entry.get("componentType") != "system":
+                    continue
+                if entry.get("observedUnit") != "percent" or entry.get("observedValue") is None:
+                    continue
+                measure = str(key).split(":", 1)[0]
+                rows.append(
+                    (
+                        snapshot.taken_at,
+                        f"{measure} ({entry.get('componentId', '')})",
+                        entry["observedValue"],
+                        "percent",
+                    )
+                )
+    frame = pd.DataFrame(rows, columns=list(RESOURCE_COLUMNS))
+    frame["taken_at"] = pd.to_datetime(frame["taken_at"].astype("float64"), unit="s", utc=True)
+    frame["observed_value"] = frame["observed_value"].astype("float64")
+    return frame

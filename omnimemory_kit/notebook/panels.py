@@ -1,0 +1,322 @@
+"""The interactive migration panel: controls, a progress bar, a live rate/ETA chart and a failures table.
+
+A widget callback cannot run while a cell is executing, so ``Start`` launches ``runner.run()`` as a task
+on the kernel's loop and returns at once: the kernel stays free, the buttons keep working, and the
+runner's ``on_progress`` feeds the bar and the live ``FigureWidget``. (Headless runs must ``await
+runner.run()`` instead: a task left running is killed when papermill shuts the kernel down.)
+
+Everything here is plain Python over ipywidgets objects, so it is tested without Jupyter by pressing the
+buttons (``button.click()``) and awaiting ``panel.task``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import math
+from collections import deque
+from typing import Any
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.runner import MigrationRunner
+from omnimemory_kit.migration.sources import source_from_spec
+from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.notebook.figures import OUTCOME_COLORS
+from omnimemory_kit.notebook.params import MigrationParams
+from omnimemory_kit.notebook.tables import failures_table
+from omnimemory_kit.resilience import RetryPolicy
+from omnimemory_kit.store.base import JournalStore
+
+__all__ = ["MigrationPanel", "build_runner"]
+
+_FINISHED = frozenset({MigrationStatus.COMPLETED, MigrationStatus.FAILED, MigrationStatus.CANCELLED})
+
+
+def build_runner(store: JournalStore, params: MigrationParams, **options: Any) -> MigrationRunner:
+    """Return a runner for the migration notebook's validated parameters (``options`` go to the runner).
+
+    Raises:
+        ConfigError: the source or the function cannot be found (naming it).
+    """
+    return MigrationRunner(
+        store,
+        params.run_id,
+        source_from_spec(params.source),
+        load_function(params.migration_function),
+        function_id=params.migration_function,
+        batch_size=params.batch_size,
+        concurrency=params.concurrency,
+        retry=RetryPolicy(max_attempts=params.retries + 1, base_delay=0.5, max_delay=30.0),
+        dry_run=params.dry_run,
+        **options,
+    )
+
+
+def _live_figure() -> go.FigureWidget:
+    """Return the live chart: rates on top, ETA with its range below, sharing the time axis."""
+    base = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12,
+        subplot_titles=("Processing rate", "Estimated time remaining"),
+    )
+    base.add_trace(go.Scatter(name="recent", mode="lines", line={"color": "#1f77b4"}), row=1, col=1)
+    base.add_trace(
+        go.Scatter(name="overall average", mode="lines", line={"color": "#9467bd", "dash": "dash"}),
+        row=1,
+        col=1,
+    )
+    base.add_trace(
+        go.Scatter(name="ETA high", mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"),
+        row=2,
+        col=1,
+    )
+    base.add_trace(
+        go.Scatter(
+            name="ETA range",
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(31,119,180,0.18)",
+            hoverinfo="skip",
+        ),
+        row=2,
+        col=1,
+    )
+    base.add_trace(go.Scatter(name="ETA", mode="lines", line={"color": "#1f77b4"}), row=2, col=1)
+    base.update_layout(
+        template="plotly_white",
+        height=460,
+        margin={"l": 70, "r": 20, "t": 50, "b": 50},
+        legend={"orientation": "h", "y": 1.12, "x": 1.0, "xanchor": "right"},
+    )
+    base.update_yaxes(title_text="items per second", row=1, col=1, rangemode="tozero")
+    base.update_yaxes(title_text="minutes", row=2, col=1, rangemode="tozero")
+    base.update_xaxes(title_text="active time (seconds)", row=2, col=1)
+    return go.FigureWidget(base)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60.0
+
+
+class MigrationPanel:
+    """Buttons, a progress bar, a live Plotly chart and a failures table around one ``MigrationRunner``.
+
+    ``panel.widget`` is what a notebook displays. Pressing Start runs the migration as a task (``.task``)
+    and returns; Pause, Step, Resume, Retry failed and Cancel drive the same runner. The runner's
+    ``on_progress`` is chained (an existing callback still gets every summary).
+
+    Args:
+        runner: the runner to drive (not yet running).
+        max_points: how many progress points the live chart keeps.
+    """
+
+    def __init__(self, runner: MigrationRunner, *, max_points: int = 500) -> None:
+        self.runner = runner
+        self.task: asyncio.Task[Any] | None = None
+        self.error: BaseException | None = None
+        self._side_tasks: set[asyncio.Task[Any]] = set()
+        self._points: deque[tuple[float, float, float, float | None, float | None, float | None]] = deque(
+            maxlen=max(2, max_points)
+        )
+        self._chained = runner.on_progress
+        runner.on_progress = self._on_progress
+
+        def button(label: str, icon: str, tip: str, style: str = "") -> widgets.Button:
+            return widgets.Button(description=label, icon=icon, tooltip=tip, button_style=style)
+
+        self.start_button = button("Start", "play", "Run (or resume) the migration to its end", "success")
+        self.pause_button = button("Pause", "pause", "Stop starting new items; in-flight ones finish")
+        self.step_button = button("Step", "step-forward", "Run one batch, then pause")
+        self.resume_button = button("Resume", "play-circle", "Start items again after a pause")
+        self.retry_button = button("Retry failed", "redo", "Requeue failed items and run them", "warning")
+        self.cancel_button = button(
+            "Cancel", "stop", "Stop; unstarted items stay pending for later", "danger"
+        )
+        self.start_button.on_click(lambda _: self.start())
+        self.pause_button.on_click(lambda _: self.pause())
+        self.step_button.on_click(lambda _: self.step())
+        self.resume_button.on_click(lambda _: self.resume())
+        self.retry_button.on_click(lambda _: self.retry_failed())
+        self.cancel_button.on_click(lambda _: self.cancel())
+        self.progress = widgets.IntProgress(
+            value=0, min=0, max=1, description="0%", bar_style="info", layout={"width": "100%"}
+        )
+        self.status = widgets.HTML()
+        self.chart = _live_figure()
+        self.failures = widgets.HTML()
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox(
+                    [
+                        self.start_button,
+                        self.pause_button,
+                        self.step_button,
+                        self.resume_button,
+                        self.retry_button,
+                        self.cancel_button,
+                    ]
+                ),
+                self.progress,
+                self.status,
+                self.chart,
+                widgets.HTML("<b>Failed items</b>"),
+                self.failures,
+            ]
+        )
+        self.refresh()
+
+    # --- controls -------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Return whether a run, step or retry task is executing."""
+        return self.task is not None and not self.task.done()
+
+    def start(self) -> asyncio.Task[Any] | None:
+        """Run the migration as a task on the running loop and return it (None if already running)."""
+        if self.busy:
+            return None
+        return self._launch(self.runner.run())
+
+    def step(self) -> asyncio.Task[Any] | None:
+        """Run one batch, then pause (through the running task if there is one)."""
+        if self.busy:
+            side = asyncio.get_running_loop().create_task(self.runner.step())
+            self._side_tasks.add(side)  # keep a reference until it is done
+            side.add_done_callback(self._side_tasks.discard)
+            return self.task
+        return self._launch(self.runner.step())
+
+    def pause(self) -> None:
+        """Pause the run: no new items start."""
+        self.runner.pause()
+        self.refresh()
+
+    def resume(self) -> None:
+        """Resume a paused run."""
+        self.runner.resume()
+        self.refresh()
+
+    def cancel(self) -> None:
+        """Cancel the run: in-flight items finish, the rest stay pending."""
+        self.runner.cancel()
+        self.refresh()
+
+    def retry_failed(self) -> asyncio.Task[Any] | None:
+        """Requeue the failed items and run them (as a task); None while a run is executing."""
+        if self.busy:
+            return None
+
+        async def retry_then_run() -> MigrationProgressSummary:
+            await self.runner.retry_failed()
+            return await self.runner.run()
+
+        return self._launch(retry_then_run())
+
+    def _launch(self, work: Any) -> asyncio.Task[Any]:
+        self.error = None
+        self.task = asyncio.get_running_loop().create_task(work)
+        self.task.add_done_callback(self._on_done)
+        self.refresh()
+        return self.task
+
+    def _on_done(self, task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.error = task.exception()
+        self.refresh()
+
+    # --- display --------------------------------------------------------------------------------------
+
+    def _on_progress(self, summary: MigrationProgressSummary) -> object:
+        self._record(summary)
+        self.refresh(summary)
+        return self._chained(summary) if self._chained is not None else None
+
+    def _record(self, summary: MigrationProgressSummary) -> None:
+        rates = summary.processing_rates
+        self._points.append(
+            (
+                summary.elapsed_seconds,
+                rates.files_per_second_recent,
+                rates.files_per_second_overall,
+                _minutes(summary.eta_seconds),
+                _minutes(summary.eta_low_seconds),
+                _minutes(summary.eta_high_seconds),
+            )
+        )
+        columns = list(zip(*self._points, strict=True))
+        with self.chart.batch_update():
+            for index, values in (
+                (0, columns[1]),
+                (1, columns[2]),
+                (2, columns[5]),
+                (3, columns[4]),
+                (4, columns[3]),
+            ):
+                self.chart.data[index].x = columns[0]
+                self.chart.data[index].y = values
+
+    def refresh(self, summary: MigrationProgressSummary | None = None) -> None:
+        """Bring the bar, the status line, the buttons and the failures table up to date."""
+        summary = summary or self.runner.summary()
+        total = max(summary.total_files, 1)
+        self.progress.max = total
+        self.progress.value = summary.finished_files
+        self.progress.description = f"{summary.completion_percentage:.0f}%"
+        failed = summary.failed_files > 0
+        self.progress.bar_style = (
+            "warning" if failed else ("success" if summary.remaining_files == 0 else "info")
+        )
+        status = self.runner.status
+        state = "paused" if self.runner.paused and status not in _FINISHED else str(status.value)
+        eta = (
+            f"ETA {summary.eta_seconds / 60:.1f} min (range {(summary.eta_low_seconds or 0) / 60:.1f}"
+            f" to {(summary.eta_high_seconds or 0) / 60:.1f} min)"
+            if summary.eta_seconds is not None and math.isfinite(summary.eta_seconds)
+            else "ETA: not yet"
+        )
+        colors = OUTCOME_COLORS
+        line = (
+            f"<b>{html.escape(summary.name)}</b> — {html.escape(state)} · "
+            f"<span style='color:{colors['succeeded']}'>{summary.succeeded_files:,} succeeded</span> · "
+            f"<span style='color:{colors['failed']}'>{summary.failed_files:,} failed</span> · "
+            f"<span style='color:{colors['skipped']}'>{summary.skipped_files:,} skipped</span> · "
+            f"{summary.pending_files:,} pending · "
+            f"{summary.processing_rates.files_per_second_recent:.1f} items/s · {html.escape(eta)}"
+        )
+        if self.error is not None:
+            line += (
+                f"<br><span style='color:{colors['failed']}'>error: {html.escape(repr(self.error))}</span>"
+            )
+        self.status.value = line
+        busy = self.busy
+        self.start_button.disabled = busy
+        self.retry_button.disabled = busy or summary.failed_files == 0
+        self.pause_button.disabled = not busy or self.runner.paused
+        self.resume_button.disabled = not self.runner.paused
+        self.step_button.disabled = status in _FINISHED and summary.pending_files == 0
+        self.cancel_button.disabled = not busy
+        if not busy or summary.failed_files != getattr(self, "_failures_shown", -1):
+            self._failures_shown = summary.failed_files
+            table = failures_table(self.runner.tracker.to_dataframe(), limit=20)
+            self.failures.value = (
+                "<i>No failed items.</i>"
+                if table.empty
+                else table.to_html(index=False, escape=True, border=0)
+            )
+
+    def __repr__(self) -> str:
+        summary = self.runner.summary()
+        return (
+            f"<MigrationPanel run={self.runner.run_id!r} {self.runner.status.value}"
+            f"{' paused' if self.runner.paused else ''} busy={self.busy} "
+            f"{summary.finished_files}/{summary.total_files} finished>"
+        )

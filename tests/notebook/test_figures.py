@@ -1,0 +1,237 @@
+"""Figure functions: data in, a titled and labelled Plotly figure out; empty data explained, never raised."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from omnimemory_kit.notebook import figures as F
+from tests.notebook.frames import T0, batches_frame, files_frame, health_frame, progress_frame
+
+
+def _title(fig: go.Figure) -> str:
+    return str(fig.layout.title.text)
+
+
+def _annotations(fig: go.Figure) -> list[str]:
+    return [str(a.text) for a in fig.layout.annotations]
+
+
+def _trace_names(fig: go.Figure) -> list[str]:
+    return [str(t.name) for t in fig.data]
+
+
+ALL_FIGURES: list[tuple[Callable[[pd.DataFrame], go.Figure], Callable[[], pd.DataFrame]]] = [
+    (F.progress_figure, progress_frame),
+    (F.rate_figure, progress_frame),
+    (F.eta_figure, progress_frame),
+    (F.batches_figure, batches_frame),
+    (F.errors_by_type_figure, files_frame),
+    (F.slowest_items_figure, files_frame),
+    (F.retry_histogram_figure, files_frame),
+    (F.health_timeline_figure, health_frame),
+    (F.latency_percentiles_figure, health_frame),
+    (F.flapping_figure, health_frame),
+    (F.host_resources_figure, health_frame),
+]
+
+
+class TestEveryFigure:
+    @pytest.mark.parametrize(("build", "data"), ALL_FIGURES)
+    def test_has_title_axis_titles_and_data(
+        self, build: Callable[..., go.Figure], data: Callable[[], pd.DataFrame]
+    ) -> None:
+        """Each figure on real-shaped data has a title, labelled axes and at least one trace."""
+        fig = build(data())
+        assert _title(fig)
+        assert fig.layout.xaxis.title.text
+        assert fig.layout.yaxis.title.text
+        assert len(fig.data) >= 1
+        assert not _annotations(fig) or build is F.flapping_figure
+
+    @pytest.mark.parametrize(("build", "data"), ALL_FIGURES)
+    def test_empty_frame_gives_explained_empty_figure(
+        self, build: Callable[..., go.Figure], data: Callable[[], pd.DataFrame]
+    ) -> None:
+        """An empty frame (right columns, no rows) yields a titled figure whose annotation says why."""
+        fig = build(data().iloc[0:0])
+        assert _title(fig)
+        assert len(fig.data) == 0
+        assert _annotations(fig)
+        assert _annotations(fig)[0].startswith("No ")
+
+    @pytest.mark.parametrize(("build", "data"), ALL_FIGURES)
+    def test_none_or_wrong_columns_gives_empty_figure(
+        self, build: Callable[..., go.Figure], data: Callable[[], pd.DataFrame]
+    ) -> None:
+        """None or a frame without the needed columns is explained like empty data, not raised."""
+        assert len(build(None).data) == 0
+        assert len(build(pd.DataFrame({"x": [1]})).data) == 0
+
+    @pytest.mark.parametrize(("build", "data"), ALL_FIGURES)
+    def test_user_text_is_escaped_in_the_figure_json(
+        self, build: Callable[..., go.Figure], data: Callable[[], pd.DataFrame]
+    ) -> None:
+        """A file name or error message like ``<script>`` never reaches the figure unescaped."""
+        assert "<script>" not in pio.to_json(build(data()))
+
+
+class TestMigrationFigures:
+    def test_progress_stacks_the_three_outcomes_and_draws_the_total(self) -> None:
+        """Cumulative progress has succeeded/failed/skipped stacked plus a total line, coloured by outcome."""
+        fig = F.progress_figure(progress_frame())
+        assert _trace_names(fig) == ["succeeded", "failed", "skipped", "total"]
+        assert [t.stackgroup for t in fig.data[:3]] == ["outcomes"] * 3
+        assert fig.data[0].line.color == F.OUTCOME_COLORS["succeeded"]
+        assert fig.data[1].line.color == F.OUTCOME_COLORS["failed"]
+        assert list(fig.data[3].y) == [100] * 20
+
+    def test_progress_times_are_utc_datetimes(self) -> None:
+        """Epoch seconds become UTC datetimes on the x axis."""
+        fig = F.progress_figure(progress_frame())
+        assert pd.Timestamp(fig.data[0].x[0]) == pd.Timestamp(T0, unit="s")
+
+    def test_rate_shows_recent_and_overall(self) -> None:
+        """The rate figure compares the recent rate with the whole-run average, in items per second."""
+        fig = F.rate_figure(progress_frame())
+        assert _trace_names(fig) == ["recent", "overall average"]
+        assert "items per second" in fig.layout.yaxis.title.text
+
+    def test_eta_band_spans_low_to_high_in_readable_units(self) -> None:
+        """The ETA band runs from the low to the high estimate; the unit follows the magnitude."""
+        fig = F.eta_figure(progress_frame())
+        high, low, estimate = fig.data
+        assert low.fill == "tonexty"
+        assert fig.layout.yaxis.title.text == "Time remaining (minutes)"
+        assert estimate.y[2] == pytest.approx(180.0 / 60)
+        assert low.y[2] == pytest.approx(180.0 * 0.8 / 60)
+        assert high.y[2] == pytest.approx(180.0 * 1.3 / 60)
+
+    def test_eta_without_any_estimate_is_explained(self) -> None:
+        """A run too young for an estimate says so instead of drawing nothing."""
+        fig = F.eta_figure(progress_frame().iloc[:2])
+        assert "not enough items" in _annotations(fig)[0]
+
+    def test_long_progress_is_downsampled(self) -> None:
+        """A long series is cut to ``max_points`` samples, keeping the first and the last."""
+        fig = F.progress_figure(progress_frame(5000), max_points=100)
+        assert len(fig.data[0].x) == 100
+        assert fig.data[3].y[-1] == 100
+
+    def test_batches_show_duration_and_success_rate_percent(self) -> None:
+        """Batches are bars of seconds with the success rate as a percentage on a right axis."""
+        fig = F.batches_figure(batches_frame())
+        bars, rate = fig.data
+        assert list(bars.y) == [4.0, 5.0, 6.0, 7.0]
+        assert list(rate.y) == [100.0, 90.0, 80.0, 100.0]
+        assert rate.yaxis == "y2"
+        assert fig.layout.yaxis2.title.text == "Success rate (%)"
+
+    def test_many_batches_are_bucketed_keeping_the_worst_duration(self) -> None:
+        """Thousands of batches merge into groups that keep the slowest duration and pool success."""
+        batches = batches_frame(1000)
+        batches["duration_s"] = 1.0
+        batches.loc[500, "duration_s"] = 999.0
+        fig = F.batches_figure(batches, max_points=100)
+        assert len(fig.data[0].y) == 100
+        assert sorted(fig.data[0].y)[-2:] == [1.0, 999.0]
+        assert min(fig.data[1].y) > 80.0
+
+    def test_errors_split_failed_for_good_from_recovered(self) -> None:
+        """ValueError failed twice for good; TimeoutError was recovered by a retry."""
+        fig = F.errors_by_type_figure(files_frame())
+        failed, recovered = fig.data
+        assert dict(zip(failed.y, failed.x, strict=True)) == {"TimeoutError": 0, "ValueError": 2}
+        assert dict(zip(recovered.y, recovered.x, strict=True)) == {"TimeoutError": 1, "ValueError": 0}
+        assert fig.layout.barmode == "stack"
+
+    def test_errors_without_errors_is_explained(self) -> None:
+        """A clean run gets an empty errors figure that says no attempt failed."""
+        files = files_frame()
+        files["error_type"] = None
+        assert "No errors" in _annotations(F.errors_by_type_figure(files))[0]
+
+    def test_slowest_items_are_the_longest_first_coloured_by_outcome(self) -> None:
+        """The slowest item tops the chart, and its bar has the colour of its outcome."""
+        fig = F.slowest_items_figure(files_frame(), top=3)
+        order = list(fig.layout.yaxis.categoryarray)
+        assert order[-1] == "dir/&lt;script&gt;alert(1)&lt;/script&gt;.py"
+        assert len(order) == 3
+        failed = next(t for t in fig.data if t.name == "failed")
+        assert failed.marker.color == F.OUTCOME_COLORS["failed"]
+
+    def test_slowest_items_with_alike_long_paths_keep_separate_bars(self) -> None:
+        """Two long paths that shorten to the same label still get a bar each."""
+        files = files_frame()
+        files.loc[0, "path"] = "a/" + "x" * 80 + "/tool.py"
+        files.loc[1, "path"] = "b/" + "x" * 80 + "/tool.py"
+        fig = F.slowest_items_figure(files, top=6)
+        labels = list(fig.layout.yaxis.categoryarray)
+        assert len(set(labels)) == len(labels) == 6
+
+    def test_retry_histogram_counts_items_per_attempt_count(self) -> None:
+        """Items are counted by attempts, stacked by outcome; never-attempted items are left out."""
+        fig = F.retry_histogram_figure(files_frame())
+        counts = {t.name: dict(zip(t.x, t.y, strict=True)) for t in fig.data}
+        assert counts["succeeded"] == {"1": 2, "2": 1, "3": 0}
+        assert counts["failed"] == {"1": 0, "2": 0, "3": 2}
+        assert sum(sum(c.values()) for c in counts.values()) == 6
+
+
+class TestHealthFigures:
+    def test_timeline_run_length_encodes_status_stretches(self) -> None:
+        """Postgres flaps into five stretches; redis is one healthy stretch spanning every snapshot."""
+        fig = F.health_timeline_figure(health_frame())
+        by_status = {t.name: list(t.y) for t in fig.data}
+        assert by_status["unhealthy"] == ["postgresql", "postgresql"]
+        assert by_status["healthy"].count("postgresql") == 3
+        assert by_status["healthy"].count("redis") == 1
+        unhealthy = next(t for t in fig.data if t.name == "unhealthy")
+        assert unhealthy.marker.color == F.HEALTH_COLORS["unhealthy"]
+        assert list(unhealthy.x) == [60_000.0, 60_000.0]
+
+    def test_latency_percentiles_per_dependency(self) -> None:
+        """p50/p90/p99 are computed per dependency in milliseconds."""
+        fig = F.latency_percentiles_figure(health_frame())
+        assert _trace_names(fig) == ["p50", "p90", "p99"]
+        p50 = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
+        assert p50["postgresql"] == pytest.approx(4.5)
+        assert p50["redis"] == pytest.approx(1.0)
+
+    def test_flapping_counts_status_changes(self) -> None:
+        """Postgres changed status four times (flapping); redis and cpu never changed."""
+        fig = F.flapping_figure(health_frame(), threshold=3)
+        changes = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
+        assert changes == {"cpu": 0, "postgresql": 4, "redis": 0}
+        colors = dict(zip(fig.data[0].x, fig.data[0].marker.color, strict=True))
+        assert colors["postgresql"] == F.OUTCOME_COLORS["failed"]
+
+    def test_host_resources_plot_only_percentages(self) -> None:
+        """Only checks observed in percent are drawn, on a 0-100 axis."""
+        fig = F.host_resources_figure(health_frame())
+        assert _trace_names(fig) == ["cpu"]
+        assert list(fig.data[0].y) == [20.0, 21.0, 22.0, 23.0, 24.0, 25.0]
+        assert tuple(fig.layout.yaxis.range) == (0, 100)
+
+
+class TestDownsample:
+    def test_keeps_short_frames_whole(self) -> None:
+        """A frame within the limit is returned unchanged."""
+        frame = pd.DataFrame({"x": range(10)})
+        assert F.downsample(frame, 10) is frame
+
+    def test_keeps_first_and_last_and_limit(self) -> None:
+        """A long frame is cut to the limit with its first and last rows kept."""
+        out = F.downsample(pd.DataFrame({"x": range(1_000_001)}), 500)
+        assert len(out) == 500
+        assert out["x"].iloc[0] == 0
+        assert out["x"].iloc[-1] == 1_000_000
+
+    def test_refuses_fewer_than_two_points(self) -> None:
+        """A limit below two cannot keep both ends and is refused."""
+        with pytest.raises(ValueError, match="at least 2"):
+            F.downsample(pd.DataFrame({"x": [1, 2, 3]}), 1)

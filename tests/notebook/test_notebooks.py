@@ -1,0 +1,340 @@
+"""The bundled notebooks, executed through papermill with small parameters and rendered to HTML.
+
+Each kernel start costs seconds, so each notebook runs once per module (fixtures) and several tests read
+the result. The kernel imports this worktree's code: ``run_report`` puts the package root on the
+kernel's PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.reports import ReportResult, collect_reports, run_report
+from omnimemory_kit.store import open_store
+from tests.conftest import PG_DSN, REDIS_URL
+from tests.notebook.frames import EVIL
+
+pytestmark = pytest.mark.notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+HOSTILE_FILE = "<img src=x onerror=alert(1)>.py"
+MIGRATION_REPORT_TITLES = (
+    "Cumulative progress by outcome",
+    "Processing rate over time",
+    "Estimated time remaining",
+    "Batch durations and success rates",
+    "Errors by type",
+    "Slowest 5 items",
+    "Attempts per item",
+)
+HEALTH_TITLES = (
+    "Health status timeline per dependency",
+    "Check latency percentiles per dependency",
+    "Flapping: status changes per dependency",
+    "Host resources over time",
+)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the journal and the reports of this module."""
+    return tmp_path_factory.mktemp("notebooks")
+
+
+@pytest.fixture(scope="module")
+def journal(workdir: Path) -> Path:
+    """A SQLite journal with one small run: successes, a retry, a skip and a failure with hostile text."""
+    path = workdir / "journal.db"
+    clock = FakeClock()
+    with open_store(path, clock=clock) as store:
+        tracker = MigrationProgressTracker("small run", store=store, run_id="small", clock=clock)
+        tracker.add_files([("a.py", 100), ("b.py", 200), (f"dir/{EVIL}.py", 300), ("d.py", 0), ("e.py", 50)])
+        tracker.start()
+        for batch, paths in (("b1", ["a.py", "b.py", f"dir/{EVIL}.py"]), ("b2", ["d.py", "e.py"])):
+            for p in paths:
+                tracker.start_file_processing(p, batch)
+            clock.advance(1.5)
+            for p in paths:
+                if p == "d.py":
+                    tracker.skip_file(p, "empty file")
+                elif p == f"dir/{EVIL}.py":
+                    tracker.record_attempt_failure(p, TimeoutError("slow"))
+                    clock.advance(2.0)
+                    tracker.complete_file_processing(p, success=False, error=ValueError(EVIL))
+                else:
+                    tracker.complete_file_processing(p)
+                clock.advance(0.5)
+            tracker.close_batch(batch)
+        tracker.complete()
+    return path
+
+
+def html_of(result: ReportResult) -> str:
+    return result.html.read_text(encoding="utf-8")
+
+
+def assert_offline(page: str) -> None:
+    """The page carries plotly.js once, inline, and loads nothing from the network."""
+    assert not re.search(r"<script[^>]+src=[\"']?https?:", page)
+    assert page.count("plotly.js v") <= 2  # the bundle's banner comment, once per inlined copy
+    assert "Plotly.newPlot" in page
+
+
+@pytest.fixture(scope="module")
+def migration_report(workdir: Path, journal: Path) -> ReportResult:
+    """The migration report of the small run."""
+    return run_report(
+        "migration_report",
+        {"store_url": str(journal), "run_id": "small", "slowest": 5},
+        out_dir=workdir / "reports",
+    )
+
+
+SECRET = "s3cret-pw"
+
+
+def with_password(dsn: str) -> str:
+    """Return the DSN with a password (the test server trusts local connections, so any one works)."""
+    scheme, rest = dsn.split("://", 1)
+    userinfo, host = rest.split("@", 1) if "@" in rest else ("postgres", rest)
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:{SECRET}@{host}"
+
+
+@pytest.fixture(scope="module")
+def health_report(workdir: Path) -> ReportResult:
+    """The health report against the real PostgreSQL (DSN with a password) and Redis, into a fresh store."""
+    return run_report(
+        "health",
+        {
+            "store_url": str(workdir / "health.db"),
+            "postgres_dsn": with_password(PG_DSN),
+            "redis_url": REDIS_URL,
+        },
+        out_dir=workdir / "reports",
+    )
+
+
+class TestMigrationReport:
+    def test_runs_to_the_end_and_records_the_counts(self, migration_report: ReportResult) -> None:
+        """The notebook succeeds and records the run's counts for --collect."""
+        assert migration_report.status == "succeeded", migration_report.error
+        assert migration_report.records["run_id"] == "small"
+        assert migration_report.records["total_files"] == 5
+        assert migration_report.records["succeeded_files"] == 3
+        assert migration_report.records["failed_files"] == 1
+        assert migration_report.records["skipped_files"] == 1
+
+    def test_html_has_every_figure_and_renders_offline(self, migration_report: ReportResult) -> None:
+        """Each figure is a plotly div with its title, plotly.js is inlined, nothing comes from a CDN."""
+        page = html_of(migration_report)
+        assert page.count('class="plotly-graph-div"') == len(MIGRATION_REPORT_TITLES)
+        for title in MIGRATION_REPORT_TITLES:
+            assert f'"text":"{title}"' in page, title
+        assert_offline(page)
+        assert migration_report.html.stat().st_size < 8 * 2**20
+
+    def test_hostile_file_name_and_error_are_escaped(self, migration_report: ReportResult) -> None:
+        """The failed item's name and message appear in tables and figures, escaped, never as a script."""
+        page = html_of(migration_report)
+        assert EVIL not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+    def test_parameters_are_recorded_in_the_notebook(self, migration_report: ReportResult) -> None:
+        """The executed notebook carries the injected parameters and the kit's report facts."""
+        nb = json.loads(migration_report.ipynb.read_text(encoding="utf-8"))
+        assert nb["metadata"]["papermill"]["parameters"]["run_id"] == "small"
+        facts = nb["metadata"]["omnimemory_kit"]
+        assert facts["parameters"]["slowest"] == 5
+        assert facts["status"] == "succeeded"
+
+
+class TestHealthReport:
+    def test_runs_checks_and_draws_the_history(self, health_report: ReportResult) -> None:
+        """The checks run against the real services, the snapshot is recorded and every figure drawn."""
+        assert health_report.status == "succeeded", health_report.error
+        assert health_report.records["snapshots"] == 1
+        page = html_of(health_report)
+        for title in HEALTH_TITLES:
+            assert f'"text":"{title}"' in page, title
+        for dependency in ("disk", "store", "postgresql", "redis"):
+            assert f"<td>{dependency}</td>" in page
+        assert_offline(page)
+
+    def test_password_in_a_parameter_is_never_written(self, health_report: ReportResult) -> None:
+        """The DSN's password appears nowhere: not in the HTML, the executed notebook or the index."""
+        assert SECRET not in html_of(health_report)
+        assert SECRET not in health_report.ipynb.read_text(encoding="utf-8")
+        assert SECRET not in (health_report.html.parent.parent / "index.html").read_text(encoding="utf-8")
+        assert health_report.parameters["postgres_dsn"].startswith("postgresql://postgres:")
+
+
+class TestMigrationHeadless:
+    def test_awaits_the_migration_and_shows_static_figures(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """interactive=False migrates every item before the notebook ends; no widget reaches the HTML."""
+        source = workdir / "legacy"
+        source.mkdir()
+        for name in ("one.py", "two.py", HOSTILE_FILE):
+            (source / name).write_text(
+                '"""A tool."""\nTOOL = {"name": "t"}\n\ndef run(query):\n    return query\n'
+            )
+        monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(workdir / "migrated"))  # the kernel inherits it
+        result = run_report(
+            "migration",
+            {
+                "store_url": str(workdir / "migration.db"),
+                "run_id": "headless",
+                "source": str(source),
+                "interactive": False,
+                "batch_size": 2,
+            },
+            out_dir=workdir / "reports",
+        )
+        assert result.status == "succeeded", result.error
+        assert result.records["total_files"] == 3
+        assert result.records["succeeded_files"] == 3
+        page = html_of(result)
+        assert "widget-view+json" not in page
+        assert "onerror=alert(1)" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+        assert '"text":"Cumulative progress by outcome"' in page
+        assert_offline(page)
+
+
+class TestFailures:
+    def test_bad_parameter_fails_in_the_validation_cell_with_html(self, workdir: Path, journal: Path) -> None:
+        """Run directly (no pre-validation), a bad value stops at the validation cell; the HTML shows it."""
+        result = run_report(
+            "migration_report",
+            {"store_url": str(journal), "slowest": 0},
+            out_dir=workdir / "bad",
+            validate=False,
+        )
+        assert result.status == "failed"
+        assert result.error is not None
+        assert "NotebookParameterError" in result.error
+        assert "'slowest'" in result.error
+        assert "parameter &#x27;slowest&#x27;" in html_of(result) or "parameter 'slowest'" in html_of(result)
+        assert (workdir / "bad" / "index.html").read_text(encoding="utf-8").count('class="failed"') == 1
+
+    def test_failing_notebook_exits_1_and_still_renders(self, workdir: Path, journal: Path) -> None:
+        """A notebook that raises (unknown run) exits 1, writes its HTML with the error, and is indexed."""
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        completed = subprocess.run(
+            [sys.executable, "-m", "omnimemory_kit", "report", "migration_report",
+             "-p", "store_url", str(journal), "-p", "run_id", "nope", "--out", "cli", "--no-input"],
+            capture_output=True, text=True, env=env, cwd=workdir, timeout=110,
+        )  # fmt: skip
+        assert completed.returncode == 1, completed.stderr
+        assert "RunNotFoundError" in completed.stderr
+        pages = list((workdir / "cli" / "migration_report").glob("*.html"))
+        assert len(pages) == 1
+        assert "RunNotFoundError" in pages[0].read_text(encoding="utf-8")
+        frame = collect_reports(workdir / "cli")
+        assert list(frame["status"]) == ["failed"]
+        assert frame["param.run_id"].iloc[0] == "nope"
+
+
+class TestStoredNotebooks:
+    @pytest.mark.parametrize("name", ["migration", "migration_report", "health"])
+    def test_stored_without_outputs_and_with_a_tagged_parameters_cell(self, name: str) -> None:
+        """Notebooks are stored clean: no outputs or counts; one 'parameters' cell, validated next."""
+        nb = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(c.get("outputs") == [] for c in code)
+        assert all(c.get("execution_count") is None for c in code)
+        tagged = [
+            i for i, c in enumerate(nb["cells"]) if "parameters" in c.get("metadata", {}).get("tags", [])
+        ]
+        assert len(tagged) == 1
+        following = "".join(nb["cells"][tagged[0] + 1]["source"])
+        assert ".from_namespace(globals())" in following
+        for line in "".join(nb["cells"][tagged[0]]["source"]).splitlines():
+            if "=" in line:
+                assert re.match(r"^\w+: [\w\[\]]+ = .+  # \S", line), line
+
+
+class TestMigrationInteractive:
+    def test_interactive_builds_the_panel_and_returns_at_once(self, workdir: Path) -> None:
+        """interactive=True shows the panel (a live FigureWidget in the kernel) without starting the run."""
+        source = workdir / "interactive-src"
+        source.mkdir()
+        (source / "one.py").write_text('"""A tool."""\n')
+        result = run_report(
+            "migration",
+            {"store_url": str(workdir / "interactive.db"), "run_id": "lab", "source": str(source)},
+            out_dir=workdir / "reports",
+        )
+        assert result.status == "succeeded", result.error
+        nb = json.loads(result.ipynb.read_text(encoding="utf-8"))
+        mimetypes = {
+            key for cell in nb["cells"] for out in cell.get("outputs", []) for key in out.get("data", {})
+        }
+        assert "application/vnd.jupyter.widget-view+json" in mimetypes
+        assert "An interactive widget was here" in html_of(result)
+        assert "total_files" not in result.records  # nothing ran: the cell returned at once
+
+    def test_start_runs_in_the_background_while_cells_keep_executing(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """In a live kernel, Start returns at once, later cells run, and the chart fills as the run goes."""
+        import nbformat
+        from nbclient import NotebookClient
+
+        source = workdir / "live-src"
+        source.mkdir()
+        for i in range(6):
+            (source / f"t{i}.py").write_text(f'"""Tool {i}."""\n')
+        monkeypatch.setenv("PYTHONPATH", str(ROOT))
+        monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(workdir / "live-migrated"))
+        nb = nbformat.read(str(NOTEBOOKS / "migration.ipynb"), as_version=4)
+        at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+        given = f'store_url = "{workdir / "live.db"}"\nsource = "{source}"\nbatch_size = 2\nrun_id = "live"'
+        panel_cell = next(i for i, c in enumerate(nb.cells) if "MigrationPanel(runner" in c.source)
+        nb.cells = [
+            *nb.cells[: at + 1],
+            nbformat.v4.new_code_cell(given),
+            *nb.cells[at + 1 : panel_cell + 1],
+            nbformat.v4.new_code_cell("task = panel.start()\nprint(type(task).__name__, panel.busy)"),
+            nbformat.v4.new_code_cell(
+                "summary = await task\n"
+                "print(summary.succeeded_files, panel.progress.value, len(panel.chart.data[0].x) >= 3)"
+            ),
+        ]
+        NotebookClient(nb, kernel_name="python3", timeout=100).execute()
+        started, finished = ("".join(o.get("text", "") for o in c.outputs) for c in nb.cells[-2:])
+        assert started.split() == ["Task", "True"]
+        assert finished.split() == ["6", "6", "True"]
+
+
+class TestSecretsInErrors:
+    def test_password_in_an_exception_is_redacted_everywhere(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An exception quoting a DSN with its password fails the report without writing the password."""
+        import nbformat
+
+        monkeypatch.setenv("LEAKY_DSN", "postgresql://app:hunter2@db:5432/app")  # the kernel inherits it
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        code = 'import os\n\nraise ConnectionError("cannot reach " + os.environ["LEAKY_DSN"])'
+        nb.cells = [nbformat.v4.new_code_cell(code)]
+        path = workdir / "leaky.ipynb"
+        nbformat.write(nb, str(path))
+        result = run_report(path, out_dir=workdir / "leaky-reports")
+        assert result.status == "failed"
+        assert result.error is not None
+        assert "hunter2" not in result.error
+        assert "db:5432/app" in result.error
+        assert "hunter2" not in result.ipynb.read_text(encoding="utf-8")
+        assert "hunter2" not in html_of(result)

@@ -1,0 +1,133 @@
+"""Tables (snapshot in, readable frame out) and the notebook data loaders over a real SQLite journal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.health.history import HealthHistory
+from omnimemory_kit.health.manager import HealthManager
+from omnimemory_kit.health.models import CheckResult, DependencyType, HealthCheckConfig, HealthStatus
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.notebook import data, tables
+from omnimemory_kit.notebook.checks import default_health_session
+from omnimemory_kit.store import JournalStore, open_store
+from tests.notebook.frames import EVIL, files_frame
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FakeClock) -> Iterator[JournalStore]:
+    """A fresh SQLite journal on the fake clock."""
+    journal = open_store(tmp_path / "journal.db", clock=clock)
+    yield journal
+    journal.close()
+
+
+def small_run(store: JournalStore, clock: FakeClock) -> None:
+    """Journal a run of three files: one succeeds, one fails with a hostile message, one stays pending."""
+    tracker = MigrationProgressTracker("small", store=store, run_id="small", clock=clock)
+    tracker.add_files([("a.py", 10), ("b.py", 20), ("c.py", 30)])
+    tracker.start_file_processing("a.py", "b1")
+    tracker.start_file_processing("b.py", "b1")
+    clock.advance(2.0)
+    tracker.complete_file_processing("a.py")
+    tracker.complete_file_processing("b.py", success=False, error=ValueError(EVIL))
+    tracker.close_batch("b1")
+
+
+class TestMigrationTables:
+    def test_summary_table_reads_like_a_report(self, store: JournalStore, clock: FakeClock) -> None:
+        """The summary becomes Measure/Value rows with counts, percentages and a readable ETA state."""
+        small_run(store, clock)
+        summary = data.load_migration(store, "small").summary
+        table = dict(tables.summary_table(summary).itertuples(index=False))
+        assert table["Items"] == "3"
+        assert table["Failed"] == "1"
+        assert table["Completion"] == "66.7%"
+        assert table["In progress / pending"] == "0 / 1"
+        assert table["Time remaining"].startswith(
+            ("not yet", "0.", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+        )
+
+    def test_failures_table_lists_failed_items_most_attempts_first(self) -> None:
+        """Only failed items are listed, most attempts first (ties by path), with their error."""
+        table = tables.failures_table(files_frame())
+        assert list(table.columns) == ["path", "attempts", "batch_id", "error_type", "error_message"]
+        assert list(table["path"]) == ["d.py", f"dir/{EVIL}.py"]
+        assert "&lt;script&gt;" in table.to_html(escape=True)
+
+    def test_failures_table_of_nothing_is_empty_with_columns(self) -> None:
+        """No files (empty or None) gives an empty table that still has its columns."""
+        assert tables.failures_table(files_frame().iloc[0:0]).empty
+        assert "path" in tables.failures_table(None).columns
+
+
+class TestData:
+    def test_load_migration_replays_without_touching_the_run(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """Loading a run gives its frames and summary and appends nothing to its journal."""
+        small_run(store, clock)
+        before = store.last_seq("small")
+        loaded = data.load_migration(store, "small")
+        assert store.last_seq("small") == before
+        assert len(loaded.files) == 3
+        assert loaded.summary.failed_files == 1
+        assert list(loaded.batches["batch_id"]) == ["b1"]
+        assert not loaded.progress.empty
+
+    def test_runs_frame_counts_items_per_status(self, store: JournalStore, clock: FakeClock) -> None:
+        """Each run is one row with its item counts per status."""
+        small_run(store, clock)
+        row = data.runs_frame(store).iloc[0]
+        assert (row["run_id"], row["items"], row["succeeded"], row["failed"], row["pending"]) == (
+            "small",
+            3,
+            1,
+            1,
+            1,
+        )
+
+
+class TestHealth:
+    async def test_snapshot_table_gives_reasons_and_history_keeps_resources(
+        self, store: JournalStore, clock: FakeClock, tmp_path: Path
+    ) -> None:
+        """A failing check's reason is in the table; the recorded snapshot yields history and host use."""
+        manager = HealthManager(
+            clock=clock, resource_path=str(tmp_path), history=HealthHistory(store, clock=clock)
+        )
+        manager.register_health_check(
+            HealthCheckConfig(name="api", dependency_type=DependencyType.HTTP),
+            lambda: CheckResult(status=HealthStatus.UNHEALTHY, message="HTTP 503"),
+        )
+        manager.register_health_check(HealthCheckConfig(name="cache", critical=False), lambda: True)
+        try:
+            response = await manager.get_comprehensive_health()
+        finally:
+            manager.close()
+        table = tables.health_snapshot_table(response).set_index("dependency")
+        assert table.loc["api", "status"] == "unhealthy"
+        assert "503" in table.loc["api", "reason"]
+        headline = tables.health_status_html(response)
+        assert "unhealthy" in headline
+        assert "1 healthy, 1 unhealthy" in headline
+        history = data.health_history_frame(store)
+        assert sorted(history["name"]) == ["api", "cache"]
+        resources = data.host_resources_frame(store)
+        assert set(resources["observed_unit"]) <= {"percent"}
+        assert any(name.startswith("memory") for name in resources["name"])
+
+    async def test_default_session_checks_disk_and_store(self, store: JournalStore, tmp_path: Path) -> None:
+        """Without a config the default checks are the disk and the store, and they pass here."""
+        url = str(tmp_path / "journal.db")
+        session = default_health_session(store, url)
+        try:
+            response = await session.manager.get_comprehensive_health()
+        finally:
+            await session.aclose()
+        assert list(response.dependencies) == ["disk", "store"]
+        assert response.dependencies["store"].status is HealthStatus.HEALTHY
