@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -300,3 +301,44 @@ class TestManyWorkerProcesses:
         with open_store(store_url, create=False) as store:
             bound = MigrationProgressTracker.from_store(store, RUN_ID).get_progress_summary()
         assert (bound.succeeded_files, bound.pending_files, bound.in_progress_files) == (ITEMS, 0, 0)
+
+    def test_sigint_hands_a_workers_items_back(self, store_url: str, fns: Path) -> None:
+        """A worker stopped with Ctrl-C exits 130 after releasing its batch; the other finishes the run."""
+        items = 1_500
+        with open_store(store_url) as store:
+            keys = [f"item-{i:05d}" for i in range(items)]
+            prepare_run(store, RUN_ID, IterableSource(keys, name="numbers"), load_function(f"{fns}:tiny"),
+                        batch_size=50)  # fmt: skip
+        cmd = [sys.executable, "-m", "omnimemory_kit", "worker", "--store", store_url, "--run-id", RUN_ID]
+        cmd += ["--concurrency", "2", "--lease-seconds", "60"]  # long leases: nothing may wait for expiry
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        procs = [
+            subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        leaver, stayer = procs
+        try:
+            deadline = time.monotonic() + 30
+            while _victim_state(store_url, leaver.pid)[1] == 0:
+                assert time.monotonic() < deadline, "the worker never held a lease"
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    leaver.wait(timeout=0.01)
+                assert leaver.returncode is None, leaver.stderr
+            leaver.send_signal(signal.SIGINT)
+            assert leaver.wait(timeout=30) == 130
+            assert _victim_state(store_url, leaver.pid)[1] == 0  # its lease was released, not left to expire
+            _, stderr = stayer.communicate(timeout=60)
+            assert stayer.returncode == 0, stderr
+        finally:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
+                if proc.stderr is not None:
+                    proc.stderr.close()
+        with open_store(store_url, create=False) as store:
+            events = list(store.read_events(RUN_ID))
+            assert store.leases(RUN_ID) == []
+            assert store.item_counts(RUN_ID)[FileStatus.SUCCEEDED] == items
+        succeeded = Counter(e.path for e in events if e.kind is EventKind.FILE_SUCCEEDED)
+        assert len(succeeded) == items
+        assert set(succeeded.values()) == {1}
