@@ -77,6 +77,9 @@ from omnimemory_kit.migration.summary import MigrationProgressSummary as Migrati
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
 from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
+from omnimemory_kit.migration.worker import RecordedSource as RecordedSource
+from omnimemory_kit.migration.worker import join_run as join_run
+from omnimemory_kit.migration.worker import prepare_run as prepare_run
 from omnimemory_kit.observability import CorrelationContext as CorrelationContext
 from omnimemory_kit.observability import CorrelationFilter as CorrelationFilter
 from omnimemory_kit.observability import JsonLinesFormatter as JsonLinesFormatter
@@ -175,6 +178,7 @@ __all__ = [
     "PriorityLockStats",
     "ProcessingRates",
     "RateConfig",
+    "RecordedSource",
     "RedisCheck",
     "RegistryError",
     "ReportError",
@@ -203,9 +207,11 @@ __all__ = [
     "get_fair_semaphore",
     "get_priority_lock",
     "health_manager",
+    "join_run",
     "load_function",
     "load_health_config",
     "open_store",
+    "prepare_run",
     "redact",
     "redact_url",
     "register_connection_pool",

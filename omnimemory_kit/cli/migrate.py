@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
@@ -21,6 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from omnimemory_kit.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNAVAILABLE
+from omnimemory_kit.cli.worker import (
+    format_leases,
+    format_workers,
+    lease_rows,
+    worker_rows,
+    workers_and_leases,
+)
 from omnimemory_kit.errors import (
     ConfigError,
     KitError,
@@ -34,9 +42,10 @@ from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.runner import MigrationRunner
-from omnimemory_kit.migration.sources import ManifestSource, source_from_spec
+from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
 
@@ -225,6 +234,13 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
 @click.option("--timeout", type=float, default=None, help="Seconds per attempt (default: no limit).")
 @click.option("--pattern", default="**/*.py", show_default=True, help="Glob for directory sources.")
 @click.option("--dry-run", is_flag=True, help="List what would run; write nothing, call nothing.")
+@click.option(
+    "--create-only",
+    "--no-work",
+    "create_only",
+    is_flag=True,
+    help="Create the run and add its items, work none: `omnimemory-kit worker` processes do the work.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def migrate_command(
     source: str,
@@ -237,26 +253,34 @@ def migrate_command(
     timeout: float | None,
     pattern: str,
     dry_run: bool,
+    create_only: bool,
     as_json: bool,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
 
     Resumable: running the same command again (same --run-id and --store) continues where it stopped.
+    With --create-only the run is only created, for `omnimemory-kit worker` processes (on this machine or,
+    against PostgreSQL, on many) to work.
     """
     with _errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
+        if create_only and dry_run:
+            raise ConfigError("--create-only and --dry-run exclude each other")
         work = source_from_spec(source, pattern=pattern)
         if isinstance(work, ManifestSource):
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
         fn = load_function(function_spec)
         store = _open(store_url)
+    run_id = run_id or _default_run_id(source, work.identity, function_spec)
+    if create_only:
+        _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
     console = Console(stderr=True)
     try:
         with _errors_to_exit():
             runner = MigrationRunner(
                 store,
-                run_id or _default_run_id(source, work.identity, function_spec),
+                run_id,
                 work,
                 fn,
                 batch_size=batch_size,
@@ -284,6 +308,35 @@ def migrate_command(
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
     sys.exit(_outcome_code(summary))
+
+
+def _create_only(
+    store: JournalStore,
+    run_id: str,
+    work: WorkSource,
+    fn: Callable[..., Any],
+    batch_size: int,
+    concurrency: int,
+    retries: int,
+    timeout: float | None,
+) -> NoReturn:
+    """Create the run and add its items, print how to start workers, and exit."""
+    try:
+        with _errors_to_exit():
+            record = prepare_run(
+                store,
+                run_id,
+                work,
+                fn,
+                batch_size=batch_size,
+                params={"concurrency": concurrency, "item_timeout": timeout, "max_attempts": retries + 1},
+            )
+            total = sum(store.item_counts(run_id).values())
+    finally:
+        store.close()
+    click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
+    click.echo(f"start workers with: omnimemory-kit worker --store {store.url} --run-id {record.run_id}")
+    sys.exit(EXIT_OK)
 
 
 def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
@@ -317,20 +370,18 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
             tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
             tracker.apply_many(store.read_events(run_id))
             summary = tracker.get_progress_summary()
-            workers = store.workers(run_id)
-            leases = store.leases(run_id)
+            workers, leases, now = workers_and_leases(store, run_id)
         finally:
             store.close()
     if as_json:
-        click.echo(summary.model_dump_json(indent=2))
+        data = summary.model_dump(mode="json")
+        data["workers"] = worker_rows(workers)
+        data["leases"] = lease_rows(leases, now)
+        click.echo(json.dumps(data, indent=2))
         return
     click.echo(format_summary(summary))
-    for worker in workers:
-        click.echo(
-            f"  worker   {worker.worker_id}: {worker.items_done} item(s) done, {worker.leases} lease(s)"
-        )
-    for lease in leases:
-        click.echo(f"  lease    {lease.batch_id} held by {lease.worker_id}: {len(lease.items)} item(s)")
+    click.echo(format_workers(workers, now))
+    click.echo(format_leases(leases, now))
 
 
 # --- demo ---------------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ from omnimemory_kit.migration.summary import MigrationProgressSummary as Migrati
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
 from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
+from omnimemory_kit.migration.worker import RecordedSource as RecordedSource
+from omnimemory_kit.migration.worker import join_run as join_run
+from omnimemory_kit.migration.worker import prepare_run as prepare_run
 
 __all__ = [
     "BatchProcessingMetrics",
@@ -35,9 +38,12 @@ __all__ = [
     "ProcessingRates",
     "RateConfig",
     "RateEstimator",
+    "RecordedSource",
     "SkipItem",
     "WorkSource",
+    "join_run",
     "load_function",
+    "prepare_run",
     "run_sync",
     "source_from_spec",
 ]

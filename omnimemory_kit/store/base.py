@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from omnimemory_kit.events import Event, FileStatus
+from omnimemory_kit.errors import InvalidTransitionError
+from omnimemory_kit.events import Event, EventKind, FileStatus
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -41,6 +42,7 @@ __all__ = [
     "RunRecord",
     "WorkItem",
     "WorkerRecord",
+    "check_outcomes",
     "parse_worker_id",
 ]
 
@@ -71,6 +73,42 @@ def parse_worker_id(worker_id: str) -> tuple[str, int]:
     except ValueError:
         pid = 0
     return host, pid
+
+
+_OUTCOMES = frozenset({EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED})
+_REPORTABLE = _OUTCOMES | {EventKind.FILE_RETRIED}
+
+
+def check_outcomes(lease: Lease, events: Sequence[Event], held: set[str]) -> int:
+    """Validate a ``report``: every event an outcome for an item ``held`` in progress by ``lease``.
+
+    ``held`` (the keys the lease holds in progress, as the backend read them) is consumed: an item reported
+    finished leaves it, so a second outcome for it is refused too.
+
+    Returns:
+        how many items the report finishes (for the worker's ``items_done``).
+
+    Raises:
+        InvalidTransitionError: an event is of another kind or names an item the lease does not hold.
+    """
+    done = 0
+    for event in events:
+        if event.kind not in _REPORTABLE:
+            raise InvalidTransitionError(
+                f"item {event.path!r}",
+                "leased (report takes file_succeeded, file_failed, file_skipped, file_retried)",
+                f"report {event.kind} for",
+            )
+        if event.path not in held:
+            raise InvalidTransitionError(
+                f"item {event.path!r}",
+                f"not in progress under lease {lease.lease_id!r}",
+                f"report {event.kind} for",
+            )
+        if event.kind in _OUTCOMES:
+            held.discard(event.path)
+            done += 1
+    return done
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,6 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock, SystemClock
 from omnimemory_kit.errors import (
     ConfigError,
-    InvalidTransitionError,
     LeaseLostError,
     RunMismatchError,
     RunNotFoundError,
@@ -55,6 +54,7 @@ from omnimemory_kit.store.base import (
     RunRecord,
     WorkerRecord,
     WorkItem,
+    check_outcomes,
     parse_worker_id,
 )
 from omnimemory_kit.store.url import redact_url
@@ -68,7 +68,6 @@ _TERMINAL = {
     EventKind.FILE_FAILED: FileStatus.FAILED,
     EventKind.FILE_SKIPPED: FileStatus.SKIPPED,
 }
-_REPORTABLE = {*_TERMINAL, EventKind.FILE_RETRIED}
 
 # Each entry upgrades the schema from version i to i + 1. Never edit a released entry: add a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -716,23 +715,7 @@ class PostgresStore(JournalStore):
                     (lease.run_id, keys, lease.lease_id),
                 )
             }
-            done = 0
-            for event in events:
-                if event.kind not in _REPORTABLE:
-                    raise InvalidTransitionError(
-                        f"item {event.path!r}",
-                        "leased (report takes file_succeeded, file_failed, file_skipped, file_retried)",
-                        f"report {event.kind} for",
-                    )
-                if event.path not in held:
-                    raise InvalidTransitionError(
-                        f"item {event.path!r}",
-                        f"not in progress under lease {lease.lease_id!r}",
-                        f"report {event.kind} for",
-                    )
-                if event.kind in _TERMINAL:
-                    held.discard(event.path)
-                    done += 1
+            done = check_outcomes(lease, events, held)
             self._project(conn, lease.run_id, events)
             if done:
                 conn.execute(

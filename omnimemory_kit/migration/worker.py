@@ -1,0 +1,241 @@
+"""Join an existing run as one more worker: no re-enumeration, the source and function come from the record.
+
+A coordinator creates a run once (``prepare_run``, or ``omnimemory-kit migrate --create-only``); any number
+of workers on any number of machines then ``join_run`` it against the same store and claim batches under
+leases until nothing is left. A joining worker never lists the source again: it rebuilds a *resolve-only*
+source from the identity recorded with the run (``RecordedSource``), which turns each claimed key back into
+the item the migration function receives.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.errors import ConfigError, RunMismatchError
+from omnimemory_kit.events import MigrationPriority
+from omnimemory_kit.migration.loader import function_identity, load_function
+from omnimemory_kit.migration.runner import MigrationRunner
+from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, MigrationItem, WorkSource
+from omnimemory_kit.resilience import RetryPolicy
+from omnimemory_kit.store.base import JournalStore, RunRecord, WorkItem
+
+__all__ = ["RecordedSource", "join_run", "prepare_run"]
+
+logger = logging.getLogger(__name__)
+
+_ADD_CHUNK = 5_000
+
+
+class RecordedSource:
+    """A source rebuilt from a run's recorded identity: it resolves keys and never enumerates.
+
+    ``identity`` equals the recorded one (so the runner accepts it for the run), iterating yields nothing
+    (the items are in the store already), and ``resolve`` turns a claimed key into a ``MigrationItem``:
+
+    - ``directory:<root>:<pattern>``: the file under ``root`` (the directory must exist on this machine,
+      at the same absolute path);
+    - ``manifest:<path>``: the file the manifest names for the key (the manifest is read once, on the
+      first ``resolve``);
+    - anything else (``iterable:<name>``, a custom source): ``MigrationItem(key, size)`` without a path.
+
+    Raises:
+        ConfigError: the recorded directory or manifest cannot be found or read on this machine.
+    """
+
+    def __init__(self, identity: str) -> None:
+        self._identity = identity
+        self._delegate: DirectorySource | ManifestSource | None = None
+        self._manifest_read = False
+        kind, _, rest = identity.partition(":")
+        try:
+            if kind == "directory":
+                root, _, pattern = rest.rpartition(":")
+                self._delegate = DirectorySource(root, pattern)
+            elif kind == "manifest":
+                self._delegate = ManifestSource(rest)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"the run's source {identity!r} is not available on this machine ({exc}); "
+                f"workers need the same files at the same absolute path"
+            ) from exc
+
+    @property
+    def identity(self) -> str:
+        """Return the recorded identity, unchanged."""
+        return self._identity
+
+    def __iter__(self) -> Iterator[MigrationItem]:
+        """Yield nothing: a joining worker works only what the store already holds."""
+        return iter(())
+
+    def resolve(self, item: WorkItem) -> MigrationItem:
+        """Return what the migration function receives for a claimed item."""
+        delegate = self._delegate
+        if delegate is None:
+            return MigrationItem(item.key, item.size)
+        if isinstance(delegate, ManifestSource) and not self._manifest_read:
+            for _ in delegate:  # fills the manifest's key -> path map
+                pass
+            self._manifest_read = True
+        return delegate.resolve(item)
+
+    def __repr__(self) -> str:
+        return f"<RecordedSource {self._identity!r}>"
+
+
+def _function_for(
+    record: RunRecord, migrate_fn: Callable[[MigrationItem], Any] | None, function_id: str | None
+) -> Callable[..., Any]:
+    if migrate_fn is not None:
+        given = function_id or function_identity(migrate_fn)
+        if record.function and given != record.function:
+            raise RunMismatchError(record.run_id, "function", record.function, given)
+        return migrate_fn
+    recorded = record.function
+    module, _, qualname = recorded.rpartition(":")
+    if not module or not qualname or module == "__main__" or "<" in qualname:
+        raise ConfigError(
+            f"run {record.run_id!r} was created with function {recorded!r}, which cannot be imported by "
+            f"name; pass the function with --function (module:function or path/to/file.py:function)"
+        )
+    try:
+        return load_function(recorded)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"run {record.run_id!r}: its function {recorded!r} cannot be loaded on this machine ({exc}); "
+            f"install it here or pass it with --function"
+        ) from exc
+
+
+def join_run(
+    store: JournalStore,
+    run_id: str,
+    migrate_fn: Callable[[MigrationItem], Any] | None = None,
+    *,
+    function_id: str | None = None,
+    concurrency: int = 8,
+    batch_size: int | None = None,
+    lease_seconds: float = 60.0,
+    worker_id: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    **runner_options: Any,
+) -> MigrationRunner:
+    """Return a runner that works an existing run as one more worker, without enumerating its source.
+
+    Args:
+        store: the run's store (PostgreSQL for many machines, a SQLite file for processes on one).
+        run_id: the run to join; it must exist.
+        migrate_fn: the migration function; by default loaded from the identity recorded with the run.
+        function_id: ``migrate_fn``'s identity when it is not its ``module:qualname`` (as given to the
+            runner that created the run).
+        concurrency: items in flight at once in this worker.
+        batch_size: items per claimed batch (default: the batch size recorded with the run, else 100).
+        lease_seconds: how long a claimed batch is held between heartbeats; a dead worker's items go back
+            to the others at most this long after it died.
+        worker_id: this worker's id in the store (default ``host:pid:token``).
+        clock: the clock for timeouts, backoff and heartbeats.
+        runner_options: passed on to ``MigrationRunner`` (``item_timeout``, ``retry``, ``breaker``, ...).
+
+    Raises:
+        RunNotFoundError: the store has no run ``run_id``.
+        ConfigError: the recorded function cannot be loaded here (pass ``migrate_fn``), or the recorded
+            directory or manifest is missing on this machine.
+        RunMismatchError: ``migrate_fn`` (or ``function_id``) is not the function the run was created with.
+    """
+    record = store.get_run(run_id)
+    fn = _function_for(record, migrate_fn, function_id)
+    params = record.params
+    if batch_size is None:
+        recorded = params.get("batch_size")
+        batch_size = recorded if isinstance(recorded, int) and recorded >= 1 else 100
+    # Unless told otherwise, a worker retries and times out items as the run was set up to.
+    timeout = params.get("item_timeout")
+    if "item_timeout" not in runner_options and isinstance(timeout, int | float) and timeout > 0:
+        runner_options["item_timeout"] = float(timeout)
+    attempts = params.get("max_attempts")
+    if "retry" not in runner_options and isinstance(attempts, int) and attempts >= 1:
+        runner_options["retry"] = RetryPolicy(max_attempts=attempts, base_delay=0.5, max_delay=30.0)
+    return MigrationRunner(
+        store,
+        run_id,
+        RecordedSource(record.source),
+        fn,
+        name=record.name,
+        priority=record.priority,
+        function_id=record.function or None,
+        batch_size=batch_size,
+        concurrency=concurrency,
+        lease_seconds=lease_seconds,
+        worker_id=worker_id,
+        clock=clock,
+        **runner_options,
+    )
+
+
+def prepare_run(
+    store: JournalStore,
+    run_id: str,
+    source: WorkSource,
+    migrate_fn: Callable[[MigrationItem], Any] | str,
+    *,
+    name: str | None = None,
+    priority: MigrationPriority | str = MigrationPriority.NORMAL,
+    batch_size: int = 100,
+    clock: Clock = SYSTEM_CLOCK,
+    params: dict[str, Any] | None = None,
+) -> RunRecord:
+    """Create a run and add every item of ``source`` to it, without working any: workers join it later.
+
+    Idempotent like a resumed run: preparing an existing run adds only the items it does not have yet.
+
+    Args:
+        store: where the run lives.
+        run_id: the run to create (or top up).
+        source: the items to migrate.
+        migrate_fn: the function (or its identity, ``module:function``) the workers will run.
+        name: the run's display name (default: the run id).
+        priority: recorded with the run.
+        batch_size: recorded as the batch size workers use unless they pick their own.
+        clock: stamps the run's creation and the FILE_ADDED events.
+        params: more informational settings to record with the run.
+
+    Raises:
+        RunMismatchError: the run exists with another source or function.
+        ConfigError: an argument is invalid.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
+    try:
+        priority_value = MigrationPriority(priority).value
+    except ValueError:
+        choices = ", ".join(p.value for p in MigrationPriority)
+        raise ConfigError(f"priority must be one of {choices}, not {priority!r}") from None
+    function = migrate_fn if isinstance(migrate_fn, str) else function_identity(migrate_fn)
+    record = store.create_run(
+        RunRecord(
+            run_id=run_id,
+            name=name or run_id,
+            priority=priority_value,
+            source=source.identity,
+            function=function,
+            created_at=clock.time(),
+            params={"batch_size": batch_size, **(params or {})},
+        )
+    )
+    added = sum(store.add_items(run_id, chunk, at=clock.time()) for chunk in _chunks(source))
+    logger.info("run %r: prepared with %d new item(s) for workers to join", run_id, added)
+    return record
+
+
+def _chunks(items: Iterable[MigrationItem]) -> Iterator[list[WorkItem]]:
+    chunk: list[WorkItem] = []
+    for item in items:
+        chunk.append(WorkItem(item.key, item.size))
+        if len(chunk) >= _ADD_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,344 @@
+"""Joining a run: the resolve-only source, the recorded function, many worker processes with one killed."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
+from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.sources import DirectorySource, IterableSource, ManifestSource, MigrationItem
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.worker import RecordedSource, join_run, prepare_run
+from omnimemory_kit.store import JournalStore, WorkItem, open_store
+from tests.conftest import PG_DSN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FUNCTIONS = """
+import asyncio
+
+SEEN = []
+
+def record(item):
+    SEEN.append(item)
+
+def other(item):
+    return None
+
+async def tiny(item):
+    await asyncio.sleep(0.002)
+"""
+
+
+@pytest.fixture
+def fns(tmp_path: Path) -> Path:
+    """A module of migration functions, loaded by file path."""
+    path = tmp_path / "worker_fns.py"
+    path.write_text(FUNCTIONS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[JournalStore]:
+    """A SQLite store in the test's folder."""
+    with open_store(tmp_path / "journal.db") as opened:
+        yield opened
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL per backend: a SQLite file, or an own PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    yield f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+class TestRecordedSource:
+    """A source rebuilt from a recorded identity resolves keys and enumerates nothing."""
+
+    def test_directory_identity_resolves_files_under_the_root(self, tmp_path: Path) -> None:
+        """A directory run's key comes back as the file under the recorded root."""
+        (tmp_path / "tree" / "pkg").mkdir(parents=True)
+        (tmp_path / "tree" / "pkg" / "a.py").write_text("x = 1\n")
+        original = DirectorySource(tmp_path / "tree", "**/*.py")
+        rebuilt = RecordedSource(original.identity)
+        assert rebuilt.identity == original.identity
+        assert list(rebuilt) == []
+        assert rebuilt.resolve(WorkItem("pkg/a.py", 6)) == MigrationItem(
+            "pkg/a.py", 6, tmp_path / "tree" / "pkg" / "a.py"
+        )
+
+    def test_manifest_identity_resolves_the_named_paths(self, tmp_path: Path) -> None:
+        """A manifest run's key comes back with the file the manifest names for it."""
+        manifest = tmp_path / "m.jsonl"
+        manifest.write_text(json.dumps({"key": "k1", "path": "data/one.txt", "size": 3}) + "\n")
+        rebuilt = RecordedSource(ManifestSource(manifest).identity)
+        assert list(rebuilt) == []
+        assert rebuilt.resolve(WorkItem("k1", 3)).path == tmp_path / "data" / "one.txt"
+
+    def test_iterable_identity_resolves_to_key_and_size(self) -> None:
+        """An iterable run's key comes back as a plain item without a path."""
+        rebuilt = RecordedSource(IterableSource(["a"], name="ids").identity)
+        assert rebuilt.identity == "iterable:ids"
+        assert rebuilt.resolve(WorkItem("a", 5)) == MigrationItem("a", 5, None)
+
+    def test_missing_directory_is_a_clear_config_error(self, tmp_path: Path) -> None:
+        """A recorded directory absent on this machine is refused, saying workers need the same path."""
+        with pytest.raises(ConfigError, match="same absolute path"):
+            RecordedSource(f"directory:{tmp_path / 'gone'}:**/*.py")
+
+
+class TestJoinRun:
+    """``join_run`` rebuilds a runner from the run record alone."""
+
+    def test_unknown_run_is_not_found(self, store: JournalStore) -> None:
+        """Joining a run id the store does not have raises RunNotFoundError naming it."""
+        with pytest.raises(RunNotFoundError, match="'ghost'"):
+            join_run(store, "ghost")
+
+    async def test_joined_runner_works_the_prepared_items_with_the_recorded_function(
+        self, store: JournalStore, fns: Path
+    ) -> None:
+        """The recorded function is loaded and every prepared item is worked, without re-listing."""
+        fn = load_function(f"{fns}:record")
+        prepare_run(store, "r", IterableSource([WorkItem(f"k{i}", i) for i in range(25)], name="ks"), fn,
+                    batch_size=4)  # fmt: skip
+        runner = join_run(store, "r", concurrency=2)
+        assert runner.batch_size == 4
+        assert runner.source.identity == "iterable:ks"
+        summary = await runner.run()
+        assert summary.succeeded_files == 25
+        seen = load_function(f"{fns}:record").__globals__["SEEN"]
+        assert sorted(item.key for item in seen) == sorted(f"k{i}" for i in range(25))
+        assert {item.size for item in seen} == set(range(25))
+        assert store.leases("r") == []
+
+    def test_given_function_other_than_recorded_is_a_mismatch(self, store: JournalStore, fns: Path) -> None:
+        """A function whose identity differs from the recorded one raises RunMismatchError."""
+        prepare_run(store, "r", IterableSource(["a"]), load_function(f"{fns}:record"))
+        with pytest.raises(RunMismatchError, match="function"):
+            join_run(store, "r", load_function(f"{fns}:other"))
+
+    def test_unimportable_recorded_function_suggests_function_option(self, store: JournalStore) -> None:
+        """A recorded function that cannot be imported here raises ConfigError mentioning --function."""
+        prepare_run(store, "r", IterableSource(["a"]), "no_such_module_omk:fn")
+        with pytest.raises(ConfigError, match="--function"):
+            join_run(store, "r")
+
+    def test_function_defined_in_a_script_cannot_be_loaded_by_name(self, store: JournalStore) -> None:
+        """A function recorded from ``__main__`` or a closure is refused before any import is tried."""
+        for run_id, identity in (("m", "__main__:fn"), ("c", "mod:outer.<locals>.fn")):
+            prepare_run(store, run_id, IterableSource(["a"]), identity)
+            with pytest.raises(ConfigError, match="cannot be imported by name"):
+                join_run(store, run_id)
+
+    def test_prepare_is_idempotent_and_refuses_another_source(self, store: JournalStore) -> None:
+        """Preparing twice adds nothing new; preparing with another source is a mismatch."""
+        source = IterableSource(["a", "b"], name="ab")
+        prepare_run(store, "r", source, "m:f")
+        prepare_run(store, "r", source, "m:f")
+        assert sum(store.item_counts("r").values()) == 2
+        with pytest.raises(RunMismatchError, match="source"):
+            prepare_run(store, "r", IterableSource(["a"], name="other"), "m:f")
+
+
+class TestReadingASharedRun:
+    """Readers (status, notebooks) follow a run that workers create and work, on either backend."""
+
+    async def test_from_store_follows_a_run_with_a_source_and_function(self, store_url: str) -> None:
+        """A tracker bound to the store reads a prepared run as recorded, then follows a worker's progress."""
+        with open_store(store_url) as store:
+            prepare_run(store, "r", IterableSource(["a", "b", "c"], name="abc"), "m:f", name="Shared run")
+            tracker = MigrationProgressTracker.from_store(store, "r")
+            assert tracker.name == "Shared run"
+            assert store.get_run("r").source == "iterable:abc"
+            assert tracker.get_progress_summary().pending_files == 3
+            runner = join_run(store, "r", lambda item: None, function_id="m:f", concurrency=1)
+            await runner.run()
+            assert tracker.refresh() > 0
+            assert tracker.get_progress_summary().succeeded_files == 3
+
+
+class TestForeignWorkerLeases:
+    """A worker on another machine that stops answering loses its items when its lease expires."""
+
+    async def test_expired_lease_of_another_host_is_reclaimed_and_its_late_report_rejected(
+        self, store_url: str
+    ) -> None:
+        """The worker waits for the foreign lease to expire, then redoes its items; a late report fails."""
+        clock = FakeClock(auto_advance=True)
+        with open_store(store_url, clock=clock) as store:
+            prepare_run(store, "r", IterableSource([f"k{i:02d}" for i in range(20)]), "m:f", clock=clock)
+            foreign = store.claim("r", "elsewhere:999:gone", 5, 30.0)
+            assert foreign is not None
+            done: list[str] = []
+
+            def migrate(item: MigrationItem) -> None:
+                done.append(item.key)
+
+            runner = join_run(store, "r", migrate, function_id="m:f", concurrency=2, lease_seconds=6.0,
+                              clock=clock)  # fmt: skip
+            summary = await runner.run()
+            assert summary.succeeded_files == 20
+            assert clock.time() >= foreign.expires_at  # it waited for the expiry, on the store's clock
+            foreign_keys = {item.key for item in foreign.items}
+            assert foreign_keys <= set(done)
+            events = list(store.read_events("r"))
+            interrupted = {e.path for e in events if e.kind is EventKind.FILE_INTERRUPTED}
+            assert foreign_keys <= interrupted
+            assert store.leases("r") == []
+            late = [Event(EventKind.FILE_SUCCEEDED, clock.time(), path=next(iter(foreign_keys)))]
+            with pytest.raises(LeaseLostError):
+                store.report(foreign, late)
+            succeeded = Counter(e.path for e in store.read_events("r") if e.kind is EventKind.FILE_SUCCEEDED)
+            assert set(succeeded.values()) == {1}
+
+
+# --- many worker processes, one killed ------------------------------------------------------------------
+
+ITEMS = 5_000
+RUN_ID = "shared"
+
+
+def _victim_state(url: str, pid: int) -> tuple[int, int]:
+    """Return (items done, live leases) of the worker process ``pid``, (0, 0) before it registered."""
+    with open_store(url, create=False) as store:
+        for worker in store.workers(RUN_ID):
+            if worker.pid == pid:
+                return worker.items_done, worker.leases
+    return 0, 0
+
+
+@pytest.mark.slow
+class TestManyWorkerProcesses:
+    """Three worker processes share a run; one is SIGKILLed mid-run; the journal stays exact."""
+
+    def test_sigkill_one_of_three_workers(self, store_url: str, fns: Path, tmp_path: Path) -> None:
+        """Every item succeeds exactly once; the dead worker's unfinished items are interrupted and redone."""
+        with open_store(store_url) as store:
+            keys = [f"item-{i:05d}" for i in range(ITEMS)]
+            prepare_run(store, RUN_ID, IterableSource(keys, name="numbers"), load_function(f"{fns}:tiny"),
+                        batch_size=50)  # fmt: skip
+        cmd = [sys.executable, "-m", "omnimemory_kit", "worker", "--store", store_url, "--run-id", RUN_ID]
+        cmd += ["--concurrency", "4", "--lease-seconds", "2"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        procs = [
+            subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for _ in range(3)
+        ]
+        victim, survivors = procs[0], procs[1:]
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # bounded: poll the store until the victim is mid-batch
+                done, leases = _victim_state(store_url, victim.pid)
+                if done > 0 and leases > 0:
+                    break
+                try:
+                    victim.wait(timeout=0.01)
+                except subprocess.TimeoutExpired:
+                    continue
+                pytest.fail(f"the victim exited before it could be killed: {victim.stderr}")
+            else:
+                pytest.fail("the victim never held a lease after finishing items")
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(timeout=10)  # reaped, so the others see its pid gone
+            outputs = [proc.communicate(timeout=60)[1] for proc in survivors]
+            for proc, stderr in zip(survivors, outputs, strict=True):
+                assert proc.returncode == 0, stderr
+        finally:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
+                if proc.stderr is not None:
+                    proc.stderr.close()
+
+        with open_store(store_url, create=False) as store:
+            events = list(store.read_events(RUN_ID))
+            counts = store.item_counts(RUN_ID)
+            leases = store.leases(RUN_ID)
+            workers = store.workers(RUN_ID)
+            record = store.get_run(RUN_ID)
+        (dead,) = (w.worker_id for w in workers if w.pid == victim.pid)
+        succeeded = Counter(e.path for e in events if e.kind is EventKind.FILE_SUCCEEDED)
+        assert len(succeeded) == ITEMS
+        assert set(succeeded.values()) == {1}
+        finisher = {e.path: e.worker_id for e in events if e.kind is EventKind.FILE_SUCCEEDED}
+        started_by_dead = {e.path for e in events if e.kind is EventKind.FILE_STARTED and e.worker_id == dead}
+        unfinished = started_by_dead - {key for key, worker in finisher.items() if worker == dead}
+        assert unfinished, "the dead worker held no unfinished item"
+        interrupted = {e.path for e in events if e.kind is EventKind.FILE_INTERRUPTED}
+        assert unfinished <= interrupted
+        assert all(finisher[key] != dead for key in unfinished)
+        assert leases == []
+        assert counts[FileStatus.SUCCEEDED] == ITEMS
+        assert sum(counts.values()) == ITEMS
+        assert sum(w.items_done for w in workers) == ITEMS
+        tracker = MigrationProgressTracker(record.name, record.priority, run_id=RUN_ID)
+        tracker.apply_many(events)
+        summary = tracker.get_progress_summary()
+        assert (summary.total_files, summary.succeeded_files) == (ITEMS, ITEMS)
+        assert (summary.in_progress_files, summary.pending_files, summary.failed_files) == (0, 0, 0)
+        assert summary.interrupted_count >= len(unfinished)
+        with open_store(store_url, create=False) as store:
+            bound = MigrationProgressTracker.from_store(store, RUN_ID).get_progress_summary()
+        assert (bound.succeeded_files, bound.pending_files, bound.in_progress_files) == (ITEMS, 0, 0)
+
+    def test_sigint_hands_a_workers_items_back(self, store_url: str, fns: Path) -> None:
+        """A worker stopped with Ctrl-C exits 130 after releasing its batch; the other finishes the run."""
+        items = 1_500
+        with open_store(store_url) as store:
+            keys = [f"item-{i:05d}" for i in range(items)]
+            prepare_run(store, RUN_ID, IterableSource(keys, name="numbers"), load_function(f"{fns}:tiny"),
+                        batch_size=50)  # fmt: skip
+        cmd = [sys.executable, "-m", "omnimemory_kit", "worker", "--store", store_url, "--run-id", RUN_ID]
+        cmd += ["--concurrency", "2", "--lease-seconds", "60"]  # long leases: nothing may wait for expiry
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        procs = [
+            subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        leaver, stayer = procs
+        try:
+            deadline = time.monotonic() + 30
+            while _victim_state(store_url, leaver.pid)[1] == 0:
+                assert time.monotonic() < deadline, "the worker never held a lease"
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    leaver.wait(timeout=0.01)
+                assert leaver.returncode is None, leaver.stderr
+            leaver.send_signal(signal.SIGINT)
+            assert leaver.wait(timeout=30) == 130
+            assert _victim_state(store_url, leaver.pid)[1] == 0  # its lease was released, not left to expire
+            _, stderr = stayer.communicate(timeout=60)
+            assert stayer.returncode == 0, stderr
+        finally:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
+                if proc.stderr is not None:
+                    proc.stderr.close()
+        with open_store(store_url, create=False) as store:
+            events = list(store.read_events(RUN_ID))
+            assert store.leases(RUN_ID) == []
+            assert store.item_counts(RUN_ID)[FileStatus.SUCCEEDED] == items
+        succeeded = Counter(e.path for e in events if e.kind is EventKind.FILE_SUCCEEDED)
+        assert len(succeeded) == items
+        assert set(succeeded.values()) == {1}
