@@ -38,7 +38,6 @@ from typing import Any, Final
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
     ConfigError,
-    InvalidTransitionError,
     LeaseLostError,
     RunMismatchError,
     RunNotFoundError,
@@ -57,6 +56,7 @@ from omnimemory_kit.store.base import (
     RunRecord,
     WorkerRecord,
     WorkItem,
+    check_outcomes,
     parse_worker_id,
 )
 from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
@@ -200,7 +200,6 @@ _TERMINAL: Final = {
     EventKind.FILE_FAILED: FileStatus.FAILED.value,
     EventKind.FILE_SKIPPED: FileStatus.SKIPPED.value,
 }
-_REPORTABLE: Final = frozenset({*_TERMINAL, EventKind.FILE_RETRIED})
 # Bound once: looking a member up on the enum class costs more than the comparison itself.
 _ADDED: Final = EventKind.FILE_ADDED
 _STARTED: Final = EventKind.FILE_STARTED
@@ -1045,23 +1044,7 @@ class SQLiteStore(JournalStore):
                     "SELECT key FROM items WHERE lease_id = ? AND status = 'in_progress'", (lease.lease_id,)
                 )
             }
-            done = 0
-            for event in events:
-                if event.kind not in _REPORTABLE:
-                    raise InvalidTransitionError(
-                        f"item {event.path!r}",
-                        "leased (report takes file_succeeded, file_failed, file_skipped, file_retried)",
-                        f"report {event.kind} for",
-                    )
-                if event.path not in held:
-                    raise InvalidTransitionError(
-                        f"item {event.path!r}",
-                        f"not in progress under lease {lease.lease_id!r}",
-                        f"report {event.kind} for",
-                    )
-                if event.kind in _TERMINAL:
-                    held.discard(event.path)
-                    done += 1
+            done = check_outcomes(lease, events, held)
             last = self._append_locked(conn, run_no, events, lease_id=lease.lease_id)
             conn.execute(
                 "UPDATE workers SET items_done = items_done + ?, last_seen = ? "
