@@ -129,8 +129,9 @@ def format_summary(summary: MigrationProgressSummary) -> str:
     return "\n".join(lines)
 
 
-def _outcome_code(summary: MigrationProgressSummary) -> int:
-    if summary.status is MigrationStatus.CANCELLED:
+def _outcome_code(summary: MigrationProgressSummary, runner: MigrationRunner) -> int:
+    # The runner's own status: on a shared run, one worker stopping leaves the run itself running.
+    if runner.status is MigrationStatus.CANCELLED or summary.status is MigrationStatus.CANCELLED:
         return EXIT_INTERRUPTED
     if summary.failed_files or summary.status is MigrationStatus.FAILED:
         return EXIT_FAILED
@@ -307,7 +308,7 @@ def migrate_command(
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
-    sys.exit(_outcome_code(summary))
+    sys.exit(_outcome_code(summary, runner))
 
 
 def _create_only(

@@ -207,4 +207,4 @@ def worker_command(
     finally:
         store.close()
     click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
-    sys.exit(_outcome_code(summary))
+    sys.exit(_outcome_code(summary, runner))

@@ -390,6 +390,8 @@ class MigrationRunner:
     def cancel(self) -> None:
         """Stop: start no new items, let in-flight ones finish, requeue the rest, journal RUN_CANCELLED.
 
+        On a run shared with other live workers only this worker stops: the run is not journaled cancelled.
+
         ``run()`` then returns the summary. Nothing acknowledged is lost; unstarted items stay pending
         for a later run with the same id. Safe to call from a signal handler on the loop thread.
         """
@@ -569,6 +571,17 @@ class MigrationRunner:
         if status is MigrationStatus.CANCELLED:  # a later run() starts afresh, not paused
             self._paused = self._pause_journaled = False
             self._resumed.set()
+            others = await self._other_live_workers()
+            if others:
+                # One worker stopping is not the shared run stopping: the others carry on, so the journal
+                # (and every status and report) keeps the run running.
+                self._log.info(
+                    "run %r: worker %s stopped; %d other worker(s) carry on",
+                    self.run_id,
+                    self.worker_id,
+                    others,
+                )
+                return
         await self._journal(self._event(kind, reason=reason))
         summary = self.summary()
         self._log.info(
@@ -579,6 +592,25 @@ class MigrationRunner:
             summary.failed_files,
             summary.skipped_files,
             summary.total_files,
+        )
+
+    async def _other_live_workers(self) -> int:
+        """Return how many other workers of this run look alive.
+
+        Alive: a live lease, or seen by the store within one lease period of this worker (both times on the
+        store's clock), and not a process on this host that has died.
+        """
+        workers = await self._call(self.store.workers, self.run_id)
+        mine = next((w for w in workers if w.worker_id == self.worker_id), None)
+        if mine is None:
+            return 0
+        horizon = mine.last_seen - self.lease_seconds
+        return sum(
+            1
+            for w in workers
+            if w.worker_id != self.worker_id
+            and (w.leases > 0 or w.last_seen >= horizon)
+            and not (w.host == self.host and not _pid_alive(w.pid))
         )
 
     async def _journal_pause(self) -> None:

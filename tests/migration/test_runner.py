@@ -408,6 +408,29 @@ class TestControls:
         assert final.succeeded_files == 20
         assert set(done.values()) == {1}
 
+    async def test_cancel_on_a_shared_run_stops_only_this_worker(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """With another live worker holding a lease, cancel() stops this worker without cancelling the run."""
+        runner: MigrationRunner
+        stopping = False
+
+        async def work(item: MigrationItem) -> None:
+            await clock.sleep(1)
+            if stopping:
+                runner.cancel()
+
+        runner = make(store, clock, work, 20, batch_size=5, concurrency=1)
+        await drive(runner, clock, runner.step())  # creates the run, does one batch, then pauses
+        other = store.claim("run", "elsewhere:4242:beef", 5, lease_seconds=600)  # a worker on another host
+        assert other is not None
+        stopping = True
+        runner.resume()
+        summary = await drive(runner, clock, runner.run())
+        assert runner.status is MigrationStatus.CANCELLED
+        assert summary.in_progress_files == 5  # the other worker's batch, still leased
+        assert EventKind.RUN_CANCELLED not in {e.kind for e in journal(store, "run")}
+
     async def test_retry_failed_requeues_failed_items(self, store: JournalStore, clock: FakeClock) -> None:
         """retry_failed() requeues the failed items, and the next run() migrates them."""
         healthy = False
