@@ -16,6 +16,7 @@ from types import TracebackType
 from pydantic import BaseModel, ConfigDict, Field
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.concurrency.grant import await_grant
 from omnimemory_kit.errors import AcquireTimeoutError, ConfigError
 
 __all__ = ["FairSemaphore", "FairSemaphoreStats"]
@@ -192,24 +193,18 @@ class FairSemaphore:
             self._peak_waiting = len(self._waiters)
         started = self._clock.monotonic()
         try:
-            if limit is None:
-                await fut
-            else:
-                async with self._clock.timeout(limit):
-                    await fut
-        except TimeoutError:
-            # Only ``await fut`` runs inside the timeout, so this is our deadline, never the caller's.
-            if not fut.done() or fut.cancelled():
-                assert limit is not None
-                self._forget(fut)
-                self._timeouts += 1
-                raise AcquireTimeoutError(f"semaphore {self._name!r}", limit) from None
-            # Granted in the same instant the deadline fired: the permit is ours, keep it.
+            await await_grant(
+                fut,
+                limit,
+                self._clock,
+                what=f"semaphore {self._name!r}",
+                leave_queue=lambda: self._forget(fut),
+                pass_on=self.release,
+            )
+        except AcquireTimeoutError:
+            self._timeouts += 1
+            raise
         except BaseException:
-            if fut.done() and not fut.cancelled():
-                self.release()  # granted, then cancelled before resuming: pass the permit on
-            else:
-                self._forget(fut)
             self._cancellations += 1
             raise
         waited = self._clock.monotonic() - started

@@ -19,6 +19,7 @@ from types import TracebackType
 from pydantic import BaseModel, ConfigDict, Field
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.concurrency.grant import await_grant
 from omnimemory_kit.errors import AcquireTimeoutError, ConfigError
 
 __all__ = ["LockPriority", "PriorityLock", "PriorityLockStats"]
@@ -210,24 +211,18 @@ class PriorityLock:
         self._waiting += 1
         self._waiting_by_priority[priority] += 1
         try:
-            if limit is None:
-                await fut
-            else:
-                async with self._clock.timeout(limit):
-                    await fut
-        except TimeoutError:
-            # Only ``await fut`` runs inside the timeout, so this is our deadline, never the caller's.
-            if not fut.done() or fut.cancelled():
-                assert limit is not None
-                self._leave_queue(priority)
-                self._timeouts += 1
-                raise AcquireTimeoutError(f"priority lock {self._name!r}", limit) from None
-            # Granted in the same instant the deadline fired: the lock is ours, keep it.
+            await await_grant(
+                fut,
+                limit,
+                self._clock,
+                what=f"priority lock {self._name!r}",
+                leave_queue=lambda: self._leave_queue(priority),
+                pass_on=self.release,
+            )
+        except AcquireTimeoutError:
+            self._timeouts += 1
+            raise
         except BaseException:
-            if fut.done() and not fut.cancelled():
-                self.release()  # granted, then cancelled before resuming: pass the lock on
-            else:
-                self._leave_queue(priority)
             self._cancellations += 1
             raise
         waited = self._clock.monotonic() - started
