@@ -17,6 +17,7 @@ import pandas as pd
 
 from omnimemory_kit.events import FileStatus
 from omnimemory_kit.health.history import HealthHistory
+from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.store.base import JournalStore, RunRecord
@@ -27,6 +28,7 @@ __all__ = [
     "health_history_frame",
     "host_resources_frame",
     "load_migration",
+    "report_rate_config",
     "runs_frame",
 ]
 
@@ -55,8 +57,36 @@ def _span(store: JournalStore, run_id: str) -> float:
     return max(0.0, last_event.at - first_event.at)
 
 
+#: Runs at least this long are reported with the live rate settings (``RateConfig()``).
+FULL_SCALE_SECONDS = 600.0
+
+
+def report_rate_config(span_seconds: float) -> RateConfig:
+    """Return rate settings scaled to a run's length, for reports.
+
+    Live defaults (a 60 s moving average, an ETA after 10 s of evidence) suit runs of minutes to days;
+    replayed with them, a run of a few seconds would show one flat rate and never an ETA. A report of a
+    shorter run scales both by its span over ``FULL_SCALE_SECONDS`` so its rate and ETA curves still tell
+    how it went; the minimum number of finished items is kept.
+    """
+    live = RateConfig()
+    scale = min(1.0, max(span_seconds, 0.0) / FULL_SCALE_SECONDS)
+    if scale >= 1.0:
+        return live
+    return RateConfig(
+        tau_seconds=max(live.tau_seconds * scale, 0.01),
+        min_finished=live.min_finished,
+        min_active_seconds=live.min_active_seconds * scale,
+    )
+
+
 def load_migration(
-    store: JournalStore, run_id: str, *, sample_interval: float | None = None, samples: int = 2000
+    store: JournalStore,
+    run_id: str,
+    *,
+    sample_interval: float | None = None,
+    samples: int = 2000,
+    rate_config: RateConfig | None = None,
 ) -> MigrationData:
     """Replay one run's journal and return its summary and frames.
 
@@ -66,15 +96,23 @@ def load_migration(
         sample_interval: seconds of event time between progress samples (default: the run's span
             divided by ``samples``, so a 3-second demo and a 3-day migration both get a useful curve).
         samples: the number of progress samples aimed at by default.
+        rate_config: rate smoothing and ETA evidence (default: ``report_rate_config`` of the run's span).
 
     Raises:
         RunNotFoundError: the store has no run with that id.
     """
     run = store.get_run(run_id)
+    span = _span(store, run_id)
     if sample_interval is None:
-        sample_interval = max(_span(store, run_id) / samples, 0.01)
+        sample_interval = max(span / samples, 0.01)
     # an unbound tracker fed the journal: a report only reads, it never registers or appends to the run
-    tracker = MigrationProgressTracker(run.name, run.priority, run_id=run_id, sample_interval=sample_interval)
+    tracker = MigrationProgressTracker(
+        run.name,
+        run.priority,
+        run_id=run_id,
+        sample_interval=sample_interval,
+        rate_config=rate_config if rate_config is not None else report_rate_config(span),
+    )
     tracker.apply_many(store.read_events(run_id))
     return MigrationData(
         run=run,

@@ -11,6 +11,7 @@ from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.health.manager import HealthManager
 from omnimemory_kit.health.models import CheckResult, DependencyType, HealthCheckConfig, HealthStatus
+from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.notebook import data, tables
 from omnimemory_kit.notebook.checks import default_health_session
@@ -78,6 +79,28 @@ class TestData:
         assert loaded.summary.failed_files == 1
         assert list(loaded.batches["batch_id"]) == ["b1"]
         assert not loaded.progress.empty
+
+    def test_a_short_run_still_gets_an_eta_curve(self, store: JournalStore, clock: FakeClock) -> None:
+        """A run of a few seconds is replayed with scaled rate settings, so its report shows an ETA."""
+        tracker = MigrationProgressTracker("short", store=store, run_id="short", clock=clock)
+        tracker.add_files([(f"f{i}.py", 10) for i in range(40)])
+        for i in range(30):
+            tracker.start_file_processing(f"f{i}.py", "b1")
+            clock.advance(0.1)
+            tracker.complete_file_processing(f"f{i}.py")
+        live = MigrationProgressTracker.from_store(store, "short", clock=clock)
+        assert live.progress_dataframe()["eta_s"].isna().all()  # live settings: 3 s is too little evidence
+        progress = data.load_migration(store, "short").progress
+        assert progress["eta_s"].notna().any()
+        assert (progress["eta_s"].dropna() >= 0).all()
+
+    def test_long_runs_are_reported_with_the_live_rate_settings(self) -> None:
+        """From FULL_SCALE_SECONDS on, reports use the same smoothing and ETA evidence as the live view."""
+        assert data.report_rate_config(data.FULL_SCALE_SECONDS) == RateConfig()
+        short = data.report_rate_config(6.0)
+        assert short.tau_seconds == pytest.approx(0.6)
+        assert short.min_active_seconds == pytest.approx(0.1)
+        assert short.min_finished == RateConfig().min_finished
 
     def test_runs_frame_counts_items_per_status(self, store: JournalStore, clock: FakeClock) -> None:
         """Each run is one row with its item counts per status."""
