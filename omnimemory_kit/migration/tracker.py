@@ -302,9 +302,9 @@ class MigrationProgressTracker:
         self._recovered_running = False
         self._handlers: dict[EventKind, Callable[[Event], None]] = {
             EventKind.RUN_CREATED: self._on_run_created,
-            EventKind.RUN_STARTED: self._on_run_started,
+            EventKind.RUN_STARTED: self._on_run_running,
             EventKind.RUN_PAUSED: self._on_run_paused,
-            EventKind.RUN_RESUMED: self._on_run_resumed,
+            EventKind.RUN_RESUMED: self._on_run_running,
             EventKind.RUN_COMPLETED: self._on_run_completed,
             EventKind.RUN_FAILED: self._on_run_failed,
             EventKind.RUN_CANCELLED: self._on_run_cancelled,
@@ -1038,7 +1038,8 @@ class MigrationProgressTracker:
         self._created_at = event.at  # the journal's creation time wins over the tracker's construction
         self._last_at = event.at
 
-    def _on_run_started(self, event: Event) -> None:
+    def _on_run_running(self, event: Event) -> None:
+        """Apply RUN_STARTED or RUN_RESUMED: both enter the running phase (again, after a crash)."""
         restart = self._status is MigrationStatus.RUNNING
         if self._started_at is None:
             self._started_at = event.at
@@ -1052,16 +1053,6 @@ class MigrationProgressTracker:
         self._status = MigrationStatus.PAUSED
         self._status_reason = event.reason
         self._enter_phase(event.at)
-        self._last_at = event.at
-        self._sample(event.at)
-
-    def _on_run_resumed(self, event: Event) -> None:
-        restart = self._status is MigrationStatus.RUNNING
-        if self._started_at is None:
-            self._started_at = event.at
-        self._status = MigrationStatus.RUNNING
-        self._status_reason = event.reason
-        self._enter_phase(event.at, restart=restart)
         self._last_at = event.at
         self._sample(event.at)
 
