@@ -5,8 +5,16 @@ on the kernel's loop and returns at once: the kernel stays free, the buttons kee
 runner's ``on_progress`` feeds the bar and the live ``FigureWidget``. (Headless runs must ``await
 runner.run()`` instead: a task left running is killed when papermill shuts the kernel down.)
 
+Button presses may arrive on another thread. JupyterLab (4.4 and later) sends widget comm messages on a
+kernel subshell when the kernel supports them (ipykernel 7 does), and a subshell is a thread with its own
+event loop: a callback that set the runner's asyncio event from there scheduled its waiters on the
+kernel's loop without waking it, so Resume took effect only when the next timer (the lease heartbeat,
+up to 20 s later) woke the loop. Every control therefore runs on the loop the panel was built on,
+handed over with ``call_soon_threadsafe`` when pressed from anywhere else.
+
 Everything here is plain Python over ipywidgets objects, so it is tested without Jupyter by pressing the
-buttons (``button.click()``) and awaiting ``panel.task``.
+buttons (``button.click()``) and awaiting ``panel.task``; ``tests/notebook/test_live_kernel.py`` presses
+them through the widget comm of a real kernel, on a subshell as JupyterLab does.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import asyncio
 import html
 import math
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -23,6 +32,7 @@ from plotly.subplots import make_subplots
 
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -35,6 +45,15 @@ from omnimemory_kit.store.base import JournalStore
 __all__ = ["MigrationPanel", "build_runner"]
 
 _FINISHED = frozenset({MigrationStatus.COMPLETED, MigrationStatus.FAILED, MigrationStatus.CANCELLED})
+_ETA_REASONS = {
+    EtaUnavailableReason.NOT_STARTED: "ETA: not started",
+    EtaUnavailableReason.NOTHING_LEFT: "nothing to migrate",
+    EtaUnavailableReason.STOPPED: "ETA: none, the run stopped with work left",
+    EtaUnavailableReason.PAUSED: "ETA: paused",
+    EtaUnavailableReason.BREAKER_OPEN: "ETA: waiting for the circuit breaker",
+    EtaUnavailableReason.WARMING_UP: "ETA: not yet (gathering evidence)",
+    EtaUnavailableReason.NO_PROGRESS: "ETA: no progress yet",
+}
 
 
 def build_runner(store: JournalStore, params: MigrationParams, **options: Any) -> MigrationRunner:
@@ -106,6 +125,26 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / 60.0
 
 
+def _eta_text(summary: MigrationProgressSummary) -> str:
+    """Return the status line's ETA: a range while one is known, otherwise why there is none."""
+    if summary.eta_seconds is not None and math.isfinite(summary.eta_seconds):
+        return (
+            f"ETA {summary.eta_seconds / 60:.1f} min (range {(summary.eta_low_seconds or 0) / 60:.1f}"
+            f" to {(summary.eta_high_seconds or 0) / 60:.1f} min)"
+        )
+    reason = summary.eta_unavailable_reason
+    if reason is EtaUnavailableReason.NOTHING_LEFT and summary.total_files:
+        return f"finished in {summary.elapsed_seconds:.1f} s of active time"
+    return _ETA_REASONS.get(reason, "ETA: not yet") if reason is not None else "ETA: not yet"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class MigrationPanel:
     """Buttons, a progress bar, a live Plotly chart and a failures table around one ``MigrationRunner``.
 
@@ -120,6 +159,8 @@ class MigrationPanel:
 
     def __init__(self, runner: MigrationRunner, *, max_points: int = 500) -> None:
         self.runner = runner
+        # the loop that owns the runner: every control runs there, whichever thread a press arrives on
+        self._loop = _running_loop()
         self.task: asyncio.Task[Any] | None = None
         self.error: BaseException | None = None
         self._side_tasks: set[asyncio.Task[Any]] = set()
@@ -140,12 +181,15 @@ class MigrationPanel:
         self.cancel_button = button(
             "Cancel", "stop", "Stop; unstarted items stay pending for later", "danger"
         )
-        self.start_button.on_click(lambda _: self.start())
-        self.pause_button.on_click(lambda _: self.pause())
-        self.step_button.on_click(lambda _: self.step())
-        self.resume_button.on_click(lambda _: self.resume())
-        self.retry_button.on_click(lambda _: self.retry_failed())
-        self.cancel_button.on_click(lambda _: self.cancel())
+        for pressed, control in (
+            (self.start_button, self.start),
+            (self.pause_button, self.pause),
+            (self.step_button, self.step),
+            (self.resume_button, self.resume),
+            (self.retry_button, self.retry_failed),
+            (self.cancel_button, self.cancel),
+        ):
+            pressed.on_click(self._on_owner_loop(control))
         self.progress = widgets.IntProgress(
             value=0, min=0, max=1, description="0%", bar_style="info", layout={"width": "100%"}
         )
@@ -175,15 +219,32 @@ class MigrationPanel:
 
     # --- controls -------------------------------------------------------------------------------------
 
+    def _on_owner_loop(self, control: Callable[[], object]) -> Callable[[widgets.Button], None]:
+        """Return a click handler running ``control`` on the panel's loop, whichever thread calls it."""
+
+        def handler(_: widgets.Button) -> None:
+            loop = self._loop
+            if loop is None or loop.is_closed() or _running_loop() is loop:
+                control()
+            else:  # a subshell's thread (JupyterLab's comms): hand over, waking the owner loop
+                loop.call_soon_threadsafe(control)
+
+        return handler
+
     @property
     def busy(self) -> bool:
         """Return whether a run, step or retry task is executing."""
         return self.task is not None and not self.task.done()
 
     def start(self) -> asyncio.Task[Any] | None:
-        """Run the migration as a task on the running loop and return it (None if already running)."""
+        """Run the migration to its end as a task on the running loop; None if it is already running.
+
+        Start means "to the end", also after Step left the run paused: the pause is lifted first.
+        """
         if self.busy:
             return None
+        if self.runner.paused:
+            self.runner.resume()
         return self._launch(self.runner.run())
 
     def step(self) -> asyncio.Task[Any] | None:
@@ -200,10 +261,13 @@ class MigrationPanel:
         self.runner.pause()
         self.refresh()
 
-    def resume(self) -> None:
-        """Resume a paused run."""
+    def resume(self) -> asyncio.Task[Any] | None:
+        """Resume a paused run; when nothing is running (a Step finished), run it to its end like Start."""
+        if not self.busy:
+            return self.start()
         self.runner.resume()
         self.refresh()
+        return self.task
 
     def cancel(self) -> None:
         """Cancel the run: in-flight items finish, the rest stay pending."""
@@ -276,13 +340,11 @@ class MigrationPanel:
             "warning" if failed else ("success" if summary.remaining_files == 0 else "info")
         )
         status = self.runner.status
-        state = "paused" if self.runner.paused and status not in _FINISHED else str(status.value)
-        eta = (
-            f"ETA {summary.eta_seconds / 60:.1f} min (range {(summary.eta_low_seconds or 0) / 60:.1f}"
-            f" to {(summary.eta_high_seconds or 0) / 60:.1f} min)"
-            if summary.eta_seconds is not None and math.isfinite(summary.eta_seconds)
-            else "ETA: not yet"
-        )
+        busy = self.busy
+        paused = self.runner.paused and status not in _FINISHED
+        state = str(status.value)
+        if paused:  # always say how to go on: Resume continues a paused task, Start/Resume after a Step
+            state = "paused: press Resume to continue" if busy else "paused: press Start or Resume to run on"
         colors = OUTCOME_COLORS
         line = (
             f"<b>{html.escape(summary.name)}</b> — {html.escape(state)} · "
@@ -290,14 +352,14 @@ class MigrationPanel:
             f"<span style='color:{colors['failed']}'>{summary.failed_files:,} failed</span> · "
             f"<span style='color:{colors['skipped']}'>{summary.skipped_files:,} skipped</span> · "
             f"{summary.pending_files:,} pending · "
-            f"{summary.processing_rates.files_per_second_recent:.1f} items/s · {html.escape(eta)}"
+            f"{summary.processing_rates.files_per_second_recent:.1f} items/s · "
+            f"{html.escape(_eta_text(summary))}"
         )
         if self.error is not None:
             line += (
                 f"<br><span style='color:{colors['failed']}'>error: {html.escape(repr(self.error))}</span>"
             )
         self.status.value = line
-        busy = self.busy
         self.start_button.disabled = busy
         self.retry_button.disabled = busy or summary.failed_files == 0
         self.pause_button.disabled = not busy or self.runner.paused
