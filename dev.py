@@ -4,6 +4,7 @@
 python3 dev.py demo    run the demo migration and write its HTML reports
 python3 dev.py test    lint, type-check, check import layers, run the whole test suite
 python3 dev.py bench   run the benchmark suite and rewrite BENCHMARKS.md
+python3 dev.py lab     open the notebooks in JupyterLab (relative paths in them mean the project root)
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ def ensure_env(extras: str) -> None:
     stamp.write_text("\n".join([*known, digest]) + "\n")
 
 
-def run(*args: str) -> None:
+def run(*args: str, extra_env: dict[str, str] | None = None) -> None:
     """Run a command from the project root inside .venv; exit with its status if it fails."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **(extra_env or {})}
     code = subprocess.run(list(args), cwd=ROOT, env=env).returncode
     if code != 0:
         sys.exit(code)
@@ -65,7 +66,9 @@ def main(argv: list[str]) -> None:
     elif task == "bench":
         run(py, "-m", "benchmarks", *rest)
     elif task == "lab":
-        run(py, "-m", "jupyter", "lab", "notebooks", *rest)
+        # Lab starts kernels in notebooks/; the notebooks' relative defaults (demo-output/...) mean the
+        # project root, where `dev.py demo` writes them (omnimemory_kit.notebook.params.notebook_base_dir)
+        run(py, "-m", "jupyter", "lab", "notebooks", *rest, extra_env={"OMNIMEMORY_KIT_BASE": str(ROOT)})
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ The hierarchy::
     │   ├── UnknownBatchError         a batch the tracker has never seen
     │   ├── InvalidTransitionError    a file or run state change that is not allowed
     │   ├── RunMismatchError          a run id reused with a different source or function
+    │   ├── RunIncompleteError        a run driven to its end left items unfinished or failed
     │   └── LeaseLostError            a worker reported on work whose lease it no longer holds
     ├── CircuitBreakerError           the breaker is open (or half-open and full); carries name, retry_after
     ├── RetryError                    retries exhausted; carries the last attempt's exception
@@ -51,6 +52,7 @@ __all__ = [
     "RegistryError",
     "ReportError",
     "RetryError",
+    "RunIncompleteError",
     "RunMismatchError",
     "RunNotFoundError",
     "SchemaVersionError",
@@ -126,6 +128,28 @@ class RunNotFoundError(StoreError):
 
 class MigrationError(KitError):
     """Misuse of a migration or of its tracker."""
+
+
+class RunIncompleteError(MigrationError):
+    """A run driven to its end (a headless notebook, a scheduled report) left work undone or failed.
+
+    Attributes:
+        run_id: the run.
+        processed: items this execution finished.
+        unfinished: items still pending or in progress.
+        failed: items that ended failed (in this execution or before).
+    """
+
+    def __init__(self, run_id: str, *, processed: int, unfinished: int, failed: int) -> None:
+        self.run_id = run_id
+        self.processed = processed
+        self.unfinished = unfinished
+        self.failed = failed
+        problems = [f"{n:,} {what}" for n, what in ((unfinished, "unfinished"), (failed, "failed")) if n]
+        super().__init__(
+            f"run {run_id!r} is not done: {' and '.join(problems) or 'nothing wrong'} item(s) "
+            f"({processed:,} processed by this execution)"
+        )
 
 
 class UnknownFileError(MigrationError, KeyError):

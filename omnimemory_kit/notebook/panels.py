@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import math
 from collections import deque
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.notebook import figures
 from omnimemory_kit.notebook.figures import OUTCOME_COLORS
 from omnimemory_kit.notebook.params import MigrationParams
 from omnimemory_kit.notebook.tables import failures_table
@@ -159,6 +161,10 @@ class MigrationPanel:
 
     def __init__(self, runner: MigrationRunner, *, max_points: int = 500) -> None:
         self.runner = runner
+        self.max_points = max_points
+        self._figures: widgets.Output | None = None
+        self._figures_every = 5.0
+        self._figures_drawn_at = -math.inf
         # the loop that owns the runner: every control runs there, whichever thread a press arrives on
         self._loop = _running_loop()
         self.task: asyncio.Task[Any] | None = None
@@ -296,12 +302,54 @@ class MigrationPanel:
         if not task.cancelled() and task.exception() is not None:
             self.error = task.exception()
         self.refresh()
+        self.draw_figures()
 
     # --- display --------------------------------------------------------------------------------------
+
+    def figures_view(self, *, every: float = 5.0) -> widgets.Output:
+        """Return the figures section (progress, rate, ETA, errors) as a widget that redraws itself.
+
+        It redraws on progress at most every ``every`` seconds while a run goes on, and once more when
+        the run ends, so the section never needs re-running by hand.
+        """
+        if self._figures is None:
+            self._figures = widgets.Output(layout={"width": "100%"})
+        self._figures_every = max(0.0, float(every))
+        self.draw_figures()
+        return self._figures
+
+    def draw_figures(self) -> None:
+        """Redraw the figures section from the tracker (nothing to do until ``figures_view()`` is shown)."""
+        if self._figures is None:
+            return
+        self._figures_drawn_at = self.runner.clock.monotonic()
+        progress = self.runner.tracker.progress_dataframe()
+        files = self.runner.tracker.to_dataframe()
+        drawn = (
+            figures.progress_figure(progress, max_points=self.max_points),
+            figures.rate_figure(progress, max_points=self.max_points),
+            figures.eta_figure(progress, max_points=self.max_points),
+            figures.errors_by_type_figure(files),
+        )
+        # Plotly's own mimetype, drawn by JupyterLab; set as outputs, so it works from any task
+        self._figures.outputs = tuple(
+            {
+                "output_type": "display_data",
+                "data": {
+                    "application/vnd.plotly.v1+json": json.loads(figure.to_json()),
+                    "text/plain": f"<{figure.layout.title.text or 'figure'}>",
+                },
+                "metadata": {},
+            }
+            for figure in drawn
+        )
 
     def _on_progress(self, summary: MigrationProgressSummary) -> object:
         self._record(summary)
         self.refresh(summary)
+        due = self.runner.clock.monotonic() - self._figures_drawn_at >= self._figures_every
+        if self._figures is not None and due:
+            self.draw_figures()
         return self._chained(summary) if self._chained is not None else None
 
     def _record(self, summary: MigrationProgressSummary) -> None:

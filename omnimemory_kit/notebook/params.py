@@ -8,10 +8,23 @@ notebook validates its parameters in the cell after the ``parameters`` cell::
 and ``omnimemory-kit report`` validates the ``-p NAME VALUE`` pairs with the same model before it starts a
 kernel (``parse_cli_parameters``). Either way a bad value ends in one ``NotebookParameterError`` that names
 the notebook, the parameter and what is wrong with it.
+
+Plain papermill only warns about a misspelt name (``-p runid demo``) and injects it anyway, so
+``from_namespace`` also reads the cell papermill injected (it opens with ``# Parameters``; IPython keeps
+every executed cell in ``In``) and refuses a name the notebook does not have, listing the valid ones.
+
+Relative paths (store files, sources, config files) resolve against ``notebook_base_dir()``: the
+directory in ``$OMNIMEMORY_KIT_BASE`` when set (``python3 dev.py lab`` sets it to the project root),
+the project root when the kernel runs in the kit's own ``notebooks/`` folder (JupyterLab starts kernels
+in the notebook's folder), and the current directory otherwise (papermill, ``omnimemory-kit report``).
+A validated model holds absolute paths, and a path that must exist and does not is refused naming the
+directory it was resolved against.
 """
 
 from __future__ import annotations
 
+import ast
+import os
 import re
 import types
 import typing
@@ -25,11 +38,14 @@ from omnimemory_kit.errors import NotebookParameterError
 from omnimemory_kit.observability import redact
 
 __all__ = [
+    "BASE_DIR_ENV",
     "PARAMETER_MODELS",
     "HealthParams",
     "MigrationParams",
     "MigrationReportParams",
     "NotebookParams",
+    "injected_names",
+    "notebook_base_dir",
     "parameter_model",
     "parse_cli_parameters",
 ]
@@ -38,6 +54,80 @@ _FUNCTION_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _STORE_SCHEMES = ("sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")
 _NONE_WORDS = frozenset({"none", "null", "~"})
 _SECRET_FIELDS = frozenset({"store_url", "postgres_dsn", "redis_url"})
+
+#: Relative paths in notebook parameters resolve against this directory when it is set.
+BASE_DIR_ENV = "OMNIMEMORY_KIT_BASE"
+# papermill's injected cell opens with this comment (papermill.translators: codify(comment="Parameters"))
+_INJECTED_MARKER = "# Parameters"
+_BUNDLED_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def notebook_base_dir() -> Path:
+    """Return the directory relative paths in notebook parameters resolve against (see the module doc)."""
+    configured = os.environ.get(BASE_DIR_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    here = Path.cwd().resolve()
+    if here == _BUNDLED_NOTEBOOKS.resolve():  # a kernel JupyterLab started beside the kit's notebooks
+        return here.parent
+    return here
+
+
+def injected_names(namespace: Mapping[str, Any]) -> list[str]:
+    """Return the names papermill injected in this kernel (its ``# Parameters`` cell), in order."""
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return []
+    for source in reversed(history):
+        if isinstance(source, str) and source.lstrip().startswith(_INJECTED_MARKER):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                return []
+            names: list[str] = []
+            for node in tree.body:
+                targets = node.targets if isinstance(node, ast.Assign) else []
+                if isinstance(node, ast.AnnAssign):
+                    targets = [node.target]
+                names += [t.id for t in targets if isinstance(t, ast.Name)]
+            return names
+    return []
+
+
+def _resolve(path: str) -> Path:
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else notebook_base_dir() / candidate
+
+
+def _where(given: str) -> str:
+    """Say where a relative path was looked for (nothing to add for an absolute one)."""
+    if Path(given).expanduser().is_absolute():
+        return ""
+    return f" (relative paths resolve against {notebook_base_dir()})"
+
+
+def _resolve_store_url(value: str) -> tuple[str, Path | None]:
+    """Return the URL with a relative SQLite path made absolute, and that file (None: no file)."""
+    lowered = value.lower()
+    if "://" in value and not lowered.startswith("sqlite:"):
+        return value, None  # PostgreSQL: nothing on this machine's disk
+    if lowered.startswith("sqlite:"):
+        if not lowered.startswith("sqlite:///"):
+            return value, None  # sqlite:// (in memory) or malformed: open_store says which
+        path, mark, query = value[len("sqlite:///") :].partition("?")
+        if path in ("", ":memory:"):
+            return value, None
+        absolute = _resolve(path)
+        return f"sqlite:///{absolute}{mark}{query}", absolute
+    if value == ":memory:":
+        return value, None
+    absolute = _resolve(value)
+    return str(absolute), absolute
+
+
+def _store_path_of(value: str) -> str:
+    """Return the path part of a SQLite URL or plain path, as the user wrote it."""
+    return value[len("sqlite:///") :].partition("?")[0] if value.lower().startswith("sqlite:///") else value
 
 
 class NotebookParams(BaseModel):
@@ -63,8 +153,18 @@ class NotebookParams(BaseModel):
 
     @classmethod
     def from_namespace(cls, namespace: Mapping[str, Any]) -> Self:
-        """Validate the parameters found in a notebook's namespace (``globals()``), ignoring other names."""
+        """Validate the parameters in a notebook's namespace (``globals()``).
+
+        Other names in the namespace are ignored, except those papermill injected: a name the notebook
+        does not declare (a misspelling) is refused, listing the valid names.
+        """
+        for name in injected_names(namespace):
+            if name not in cls.model_fields:
+                raise NotebookParameterError(cls.notebook, name, _unknown(cls))
         return cls.validate_parameters({k: namespace[k] for k in cls.model_fields if k in namespace})
+
+    #: Whether the SQLite store file must exist already (a report reads it; a run or a check creates it).
+    store_must_exist: ClassVar[bool] = False
 
     @field_validator("store_url", check_fields=False)
     @classmethod
@@ -73,7 +173,18 @@ class NotebookParams(BaseModel):
             raise ValueError("must not be empty")
         if "://" in value and not value.lower().startswith(_STORE_SCHEMES):
             raise ValueError("must be a file path, a sqlite:///path or a postgresql://... URL")
-        return value
+        resolved, path = _resolve_store_url(value)
+        if path is not None:
+            given = _store_path_of(value)
+            if cls.store_must_exist and not path.is_file():
+                raise ValueError(f"no store at {given!r}{_where(given)}: run the migration first")
+            if not path.parent.is_dir():
+                raise ValueError(f"no folder {str(path.parent)!r} for the store {given!r}{_where(given)}")
+        return resolved
+
+
+def _unknown(model: type[NotebookParams]) -> str:
+    return f"unknown parameter; the parameters are {', '.join(model.model_fields)}"
 
 
 def _parameter_error(model: type[NotebookParams], exc: ValidationError) -> NotebookParameterError:
@@ -81,8 +192,7 @@ def _parameter_error(model: type[NotebookParams], exc: ValidationError) -> Noteb
     location = [str(part) for part in error.get("loc", ())]
     name = location[0] if location else "?"
     if error.get("type") == "extra_forbidden":
-        known = ", ".join(model.model_fields)
-        return NotebookParameterError(model.notebook, name, f"unknown parameter; the parameters are {known}")
+        return NotebookParameterError(model.notebook, name, _unknown(model))
     problem = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     if name not in _SECRET_FIELDS and "input" in error and repr(error["input"]) not in problem:
         problem += f" (got {error['input']!r})"
@@ -105,10 +215,20 @@ class MigrationParams(NotebookParams):
     concurrency: int = Field(4, ge=1, le=1024, description="items migrated at once")
     retries: int = Field(2, ge=0, le=100, description="extra attempts for a failing item")
     dry_run: bool = Field(False, description="call nothing, only show what would be migrated")
-    interactive: bool = Field(
-        True, description="widgets and a live chart (False: run to the end, for papermill)"
+    interactive: bool | None = Field(
+        None,
+        description="widgets and a live chart (None: when a notebook frontend is connected; False: run to "
+        "the end, as papermill does)",
     )
     max_points: int = Field(500, ge=2, le=100_000, description="most points per time-series chart")
+
+    @field_validator("source")
+    @classmethod
+    def _resolve_source(cls, value: str) -> str:
+        path = _resolve(value)
+        if not path.exists():
+            raise ValueError(f"no source at {value!r}{_where(value)}")
+        return str(path)
 
     @field_validator("migration_function")
     @classmethod
@@ -122,6 +242,7 @@ class MigrationReportParams(NotebookParams):
     """Parameters of ``notebooks/migration_report.ipynb``: report on one run, or every run, in a store."""
 
     notebook: ClassVar[str] = "migration_report"
+    store_must_exist: ClassVar[bool] = True
 
     store_url: str = Field("demo-output/omnimemory-demo.db", description="where the journal lives")
     run_id: str | None = Field(None, description="the run to report on (None: every run in the store)")
@@ -147,9 +268,12 @@ class HealthParams(NotebookParams):
     @field_validator("config")
     @classmethod
     def _config_exists(cls, value: str | None) -> str | None:
-        if value is not None and not Path(value).expanduser().is_file():
-            raise ValueError(f"no health config file at {value!r}")
-        return value
+        if value is None:
+            return None
+        path = _resolve(value)
+        if not path.is_file():
+            raise ValueError(f"no health config file at {value!r}{_where(value)}")
+        return str(path)
 
 
 #: The parameter model of each bundled notebook, by notebook name.
@@ -183,10 +307,7 @@ def parse_cli_parameters(model: type[NotebookParams], pairs: Iterable[tuple[str,
     for name, text in pairs:
         field = model.model_fields.get(name)
         if field is None:
-            known = ", ".join(model.model_fields)
-            raise NotebookParameterError(
-                model.notebook, name, f"unknown parameter; the parameters are {known}"
-            )
+            raise NotebookParameterError(model.notebook, name, _unknown(model))
         raw[name] = None if _accepts_none(field.annotation) and text.strip().lower() in _NONE_WORDS else text
     validated = model.validate_parameters(raw)
     return {name: getattr(validated, name) for name in raw}

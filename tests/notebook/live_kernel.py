@@ -27,8 +27,9 @@ class KernelError(AssertionError):
 class LiveKernel:
     """One kernel process, its client, and the state of every widget it has shown."""
 
-    def __init__(self, cwd: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    def __init__(self, cwd: Path, env: dict[str, str] | None = None) -> None:
+        pythonpath = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+        env = {**os.environ, "PYTHONPATH": pythonpath, **(env or {})}
         self.manager: KernelManager
         self.client: BlockingKernelClient
         self.manager, self.client = start_new_kernel(
@@ -89,6 +90,21 @@ class LiveKernel:
         if subshell_id is not None:
             message["header"]["subshell_id"] = subshell_id
         self.client.shell_channel.send(message)
+
+    def run_notebook_cells(self, notebook: Path, *, until: str | None = None) -> list[str]:
+        """Execute a notebook's code cells in order, as they are stored; return what each printed.
+
+        Stops after the first cell containing ``until`` when given.
+        """
+        import nbformat
+
+        printed = []
+        for cell in nbformat.read(str(notebook), as_version=4).cells:
+            if cell.cell_type == "code":
+                printed.append(self.execute(cell.source))
+                if until is not None and until in cell.source:
+                    break
+        return printed
 
     def wait_for(self, condition: Callable[[], bool], timeout: float) -> bool:
         """Read IOPub until ``condition()`` holds (True) or ``timeout`` seconds pass (False)."""

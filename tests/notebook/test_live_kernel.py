@@ -1,18 +1,21 @@
 """The migration panel in a real kernel, its buttons pressed through the widget comm as JupyterLab does.
 
 JupyterLab 4.4+ sends widget comm messages on a kernel subshell (another thread, another event loop), so
-every press here goes through one. One kernel serves the module (a start costs about a second); each test
-uses its own run id in the kernel's journal.
+every press here goes through one. One kernel serves the module (a start costs about a second), started
+as ``python3 dev.py lab`` has JupyterLab start it: in a project's ``notebooks/`` folder, with
+``OMNIMEMORY_KIT_BASE`` naming the project; each test uses its own run id.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.notebook.live_kernel import LiveKernel
+from omnimemory_kit.notebook.params import BASE_DIR_ENV
+from tests.notebook.live_kernel import ROOT, LiveKernel
 
 pytestmark = pytest.mark.notebook
 
@@ -44,9 +47,24 @@ def model_ids(panel):
 
 
 @pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKernel]:
-    """A live kernel with the panel helpers defined, and a subshell to press buttons from."""
-    live = LiveKernel(tmp_path_factory.mktemp("live-kernel"))
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project folder as ``python3 dev.py demo`` leaves it: ``demo-output/`` with tools to migrate."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "notebooks").mkdir()
+    tools = root / "demo-output" / "legacy_tools"
+    tools.mkdir(parents=True)
+    for i in range(6):
+        (tools / f"tool_{i}.py").write_text(
+            f'"""Tool {i}."""\nTOOL = {{"name": "t{i}"}}\n\ndef run(query):\n    return query\n'
+        )
+    return root
+
+
+@pytest.fixture(scope="module")
+def kernel(project: Path) -> Iterator[LiveKernel]:
+    """A live kernel started as JupyterLab starts it from ``dev.py lab``, with the panel helpers defined."""
+    env = {BASE_DIR_ENV: str(project), "OMNIMEMORY_DEMO_OUT": str(project / "demo-output" / "migrated")}
+    live = LiveKernel(project / "notebooks", env)
     try:
         live.execute(PANEL_CODE)
         yield live
@@ -119,3 +137,47 @@ class TestStepThenStart:
         assert kernel.wait_for(offered, timeout=20), status()
         kernel.click(ids["resume_button"], subshell_id=subshell)
         assert kernel.wait_for(lambda: value() == 20 and "completed" in status(), timeout=20), status()
+
+
+class TestLabDefaults:
+    def test_notebooks_with_their_defaults_work_from_lab(
+        self, kernel: LiveKernel, subshell: str, project: Path
+    ) -> None:
+        """In Lab's kernel (cwd notebooks/) the defaults find the project's demo-output/ and Start runs."""
+        kernel.run_notebook_cells(ROOT / "notebooks" / "migration.ipynb", until="MigrationPanel(runner")
+        printed = kernel.execute(
+            "print(interactive, params.store_url)\n"
+            "print(panel.start_button.model_id, panel.progress.model_id, panel.status.model_id)"
+        )
+        mode, store_url, *_ = printed.split()
+        start, progress, status = printed.split()[-3:]
+        assert mode == "True"  # a frontend that allows stdin: the widget panel
+        assert store_url == str(project / "demo-output" / "omnimemory-demo.db")
+        kernel.click(start, subshell_id=subshell)
+        done = lambda: "completed" in str(kernel.widgets[status].get("value", ""))  # noqa: E731
+        assert kernel.wait_for(done, timeout=30), kernel.widgets[status].get("value")
+        assert kernel.widgets[progress]["value"] == 6
+        assert len(list((project / "demo-output" / "migrated").rglob("*"))) > 0
+        report = ROOT / "notebooks" / "migration_report.ipynb"
+        kernel.run_notebook_cells(report)  # defaults: the demo store at the project root, newest run
+        assert kernel.execute("print(run_id, report.summary.succeeded_files)").split() == ["notebook", "6"]
+
+    def test_figures_section_redraws_itself_while_the_run_goes_on(
+        self, kernel: LiveKernel, subshell: str
+    ) -> None:
+        """The panel's figures view holds the four figures and redraws them by itself as the run ends."""
+        ids = show_panel(kernel, "figures_panel", "figures", items=12, seconds=0.01)
+        count_points = (
+            "def points(view):\n"
+            "    first = view.outputs[0]['data']['application/vnd.plotly.v1+json']\n"
+            "    return sum(len(trace.get('x', ())) for trace in first['data'])\n"
+        )
+        before = kernel.execute(
+            f"{count_points}view = figures_panel.figures_view()\nprint(len(view.outputs), points(view))"
+        )
+        assert before.split() == ["4", "0"]
+        kernel.click(ids["start_button"], subshell_id=subshell)
+        status = lambda: str(kernel.widgets[ids["status"]].get("value", ""))  # noqa: E731
+        assert kernel.wait_for(lambda: "completed" in status(), timeout=20), status()
+        after = kernel.execute("print(len(view.outputs), points(view) > 0)")
+        assert after.split() == ["4", "True"]

@@ -18,6 +18,7 @@ import pytest
 
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.notebook.record import read_records
 from omnimemory_kit.reports import ReportResult, collect_reports, run_report
 from omnimemory_kit.store import open_store
 from tests.conftest import PG_DSN, REDIS_URL
@@ -179,10 +180,10 @@ class TestHealthReport:
 
 
 class TestMigrationHeadless:
-    def test_awaits_the_migration_and_shows_static_figures(
+    def test_default_runs_to_the_end_and_says_what_this_execution_did(
         self, workdir: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """interactive=False migrates every item before the notebook ends; no widget reaches the HTML."""
+        """Under a report, the default (interactive unset) migrates every item; a rerun processes none."""
         source = workdir / "legacy"
         source.mkdir()
         for name in ("one.py", "two.py", HOSTILE_FILE):
@@ -190,25 +191,76 @@ class TestMigrationHeadless:
                 '"""A tool."""\nTOOL = {"name": "t"}\n\ndef run(query):\n    return query\n'
             )
         monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(workdir / "migrated"))  # the kernel inherits it
-        result = run_report(
-            "migration",
-            {
-                "store_url": str(workdir / "migration.db"),
-                "run_id": "headless",
-                "source": str(source),
-                "interactive": False,
-                "batch_size": 2,
-            },
-            out_dir=workdir / "reports",
-        )
+        given = {
+            "store_url": str(workdir / "migration.db"),
+            "run_id": "headless",
+            "source": str(source),
+            "batch_size": 2,
+        }
+        result = run_report("migration", given, out_dir=workdir / "reports")
         assert result.status == "succeeded", result.error
         assert result.records["total_files"] == 3
         assert result.records["succeeded_files"] == 3
+        assert (result.records["processed"], result.records["already_done"]) == (3, 0)
         page = html_of(result)
         assert "widget-view+json" not in page
         assert "onerror=alert(1)" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
         assert '"text":"Cumulative progress by outcome"' in page
+        assert "by this execution" in page
         assert_offline(page)
+        again = run_report("migration", given, out_dir=workdir / "reports")
+        assert again.status == "succeeded", again.error
+        assert (again.records["processed"], again.records["already_done"]) == (0, 3)
+
+    def test_interactive_true_in_a_headless_kernel_fails_clearly(self, workdir: Path) -> None:
+        """interactive=True under a report fails naming the parameter; the index lists the report failed."""
+        source = workdir / "interactive-src"
+        source.mkdir()
+        (source / "one.py").write_text('"""A tool."""\n')
+        result = run_report(
+            "migration",
+            {
+                "store_url": str(workdir / "interactive.db"),
+                "run_id": "lab",
+                "source": str(source),
+                "interactive": True,
+            },
+            out_dir=workdir / "interactive-reports",
+        )
+        assert result.status == "failed"
+        assert result.error is not None
+        assert "NotebookParameterError" in result.error
+        assert "'interactive'" in result.error
+        assert "headless" in result.error
+        assert "total_files" not in result.records
+        index = (workdir / "interactive-reports" / "index.html").read_text(encoding="utf-8")
+        assert index.count('class="failed"') == 1
+        assert 'class="succeeded"' not in index
+
+    def test_items_left_failed_fail_the_notebook_after_the_figures(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A headless run whose items fail ends in RunIncompleteError, after the figures were drawn."""
+        monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(workdir / "failing-migrated"))
+        source = workdir / "failing-src"
+        source.mkdir()
+        (source / "broken.py").write_text("def broken(:\n")  # the demo migration cannot parse it
+        result = run_report(
+            "migration",
+            {
+                "store_url": str(workdir / "failing.db"),
+                "run_id": "failing",
+                "source": str(source),
+                "retries": 0,
+            },
+            out_dir=workdir / "failing-reports",
+        )
+        assert result.status == "failed"
+        assert result.error is not None
+        assert "RunIncompleteError" in result.error
+        assert "1 failed" in result.error
+        assert result.records["failed_files"] == 1
+        assert '"text":"Errors by type"' in html_of(result)
 
 
 class TestFailures:
@@ -264,57 +316,96 @@ class TestStoredNotebooks:
                 assert re.match(r"^\w+: [\w\[\]]+ = .+  # \S", line), line
 
 
-class TestMigrationInteractive:
-    def test_interactive_builds_the_panel_and_returns_at_once(self, workdir: Path) -> None:
-        """interactive=True shows the panel (a live FigureWidget in the kernel) without starting the run."""
-        source = workdir / "interactive-src"
-        source.mkdir()
-        (source / "one.py").write_text('"""A tool."""\n')
-        result = run_report(
-            "migration",
-            {"store_url": str(workdir / "interactive.db"), "run_id": "lab", "source": str(source)},
-            out_dir=workdir / "reports",
+def plain_papermill(notebook: str, out: Path, cwd: Path, **parameters: object) -> tuple[str | None, Path]:
+    """Execute a bundled notebook with plain papermill, as a scheduler calls it; return (error, output)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    target = out / f"{notebook}-{len(list(out.glob('*.ipynb')))}.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS / f"{notebook}.ipynb"),
+            str(target),
+            parameters=parameters,
+            cwd=str(cwd),
+            kernel_name="python3",
+            progress_bar=False,
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
-        assert result.status == "succeeded", result.error
-        nb = json.loads(result.ipynb.read_text(encoding="utf-8"))
-        mimetypes = {
-            key for cell in nb["cells"] for out in cell.get("outputs", []) for key in out.get("data", {})
-        }
-        assert "application/vnd.jupyter.widget-view+json" in mimetypes
-        assert "An interactive widget was here" in html_of(result)
-        assert "total_files" not in result.records  # nothing ran: the cell returned at once
+    except PapermillExecutionError as exc:
+        return f"{exc.ename}: {exc.evalue}", target
+    return None, target
 
-    def test_start_runs_in_the_background_while_cells_keep_executing(
-        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+
+@pytest.fixture
+def plain_kernel_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The environment a scheduler's kernel has: this kit importable, no report mode, no base directory."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.delenv("OMNIMEMORY_KIT_REPORT", raising=False)
+    monkeypatch.delenv("OMNIMEMORY_KIT_BASE", raising=False)
+    monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(tmp_path / "migrated"))
+    out = tmp_path / "executed"
+    out.mkdir()
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_project(tmp_path_factory: pytest.TempPathFactory, journal: Path) -> Path:
+    """A folder as ``omnimemory-kit demo`` leaves it: the demo store (one run) and tools to migrate."""
+    root = tmp_path_factory.mktemp("demo-project")
+    tools = root / "demo-output" / "legacy_tools"
+    tools.mkdir(parents=True)
+    for name in ("a.py", "b.py", "c.py"):
+        (tools / name).write_text(
+            '"""A tool."""\nTOOL = {"name": "t"}\n\ndef run(query):\n    return query\n'
+        )
+    (root / "demo-output" / "omnimemory-demo.db").write_bytes(journal.read_bytes())
+    return root
+
+
+class TestPlainPapermillDefaults:
+    @pytest.mark.parametrize(
+        ("notebook", "recorded"),
+        [
+            ("migration", ("processed", 3)),
+            ("migration_report", ("total_files", 3)),
+            ("health", ("snapshots", 1)),
+        ],
+    )
+    def test_defaults_do_the_work(
+        self, notebook: str, recorded: tuple[str, int], demo_project: Path, plain_kernel_env: Path
     ) -> None:
-        """In a live kernel, Start returns at once, later cells run, and the chart fills as the run goes."""
-        import nbformat
-        from nbclient import NotebookClient
+        """Plain papermill with no parameters, beside demo-output/, does the notebook's work to its end."""
+        error, executed = plain_papermill(notebook, plain_kernel_env, demo_project)
+        assert error is None
+        records = read_records(json.loads(executed.read_text(encoding="utf-8")))
+        name, at_least = recorded
+        assert records[name] >= at_least, records
 
-        source = workdir / "live-src"
-        source.mkdir()
-        for i in range(6):
-            (source / f"t{i}.py").write_text(f'"""Tool {i}."""\n')
-        monkeypatch.setenv("PYTHONPATH", str(ROOT))
-        monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(workdir / "live-migrated"))
-        nb = nbformat.read(str(NOTEBOOKS / "migration.ipynb"), as_version=4)
-        at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-        given = f'store_url = "{workdir / "live.db"}"\nsource = "{source}"\nbatch_size = 2\nrun_id = "live"'
-        panel_cell = next(i for i, c in enumerate(nb.cells) if "MigrationPanel(runner" in c.source)
-        nb.cells = [
-            *nb.cells[: at + 1],
-            nbformat.v4.new_code_cell(given),
-            *nb.cells[at + 1 : panel_cell + 1],
-            nbformat.v4.new_code_cell("task = panel.start()\nprint(type(task).__name__, panel.busy)"),
-            nbformat.v4.new_code_cell(
-                "summary = await task\n"
-                "print(summary.succeeded_files, panel.progress.value, len(panel.chart.data[0].x) >= 3)"
-            ),
-        ]
-        NotebookClient(nb, kernel_name="python3", timeout=100).execute()
-        started, finished = ("".join(o.get("text", "") for o in c.outputs) for c in nb.cells[-2:])
-        assert started.split() == ["Task", "True"]
-        assert finished.split() == ["6", "6", "True"]
+    def test_defaults_without_the_demo_fail_naming_the_directory(
+        self, tmp_path: Path, plain_kernel_env: Path
+    ) -> None:
+        """Where no demo-output/ exists, the migration fails at validation, naming where it looked.
+
+        (The other notebooks validate with the same code: tests/notebook/test_params.py covers them.)
+        """
+        empty = tmp_path / "elsewhere"
+        empty.mkdir()
+        error, executed = plain_papermill("migration", plain_kernel_env, empty)
+        assert error is not None
+        assert error.startswith("NotebookParameterError")
+        assert "demo-output" in error
+        assert f"relative paths resolve against {empty.resolve()}" in error
+        assert "processed" not in read_records(json.loads(executed.read_text(encoding="utf-8")))
+
+    def test_misspelt_parameter_fails_listing_the_valid_names(
+        self, demo_project: Path, plain_kernel_env: Path
+    ) -> None:
+        """-p runid demo (for run_id) fails the validation cell instead of reporting on the newest run."""
+        error, executed = plain_papermill("migration_report", plain_kernel_env, demo_project, runid="demo")
+        assert error is not None
+        assert "parameter 'runid': unknown parameter; the parameters are store_url, run_id," in error
+        assert "run_id" not in read_records(json.loads(executed.read_text(encoding="utf-8")))
 
 
 class TestSecretsInErrors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -143,6 +144,31 @@ class TestPauseStepCancel:
         assert summary.finished_files == 5
         assert summary.pending_files == 7
 
+    async def test_start_after_step_runs_to_the_end(self, store: JournalStore, clock: FakeClock) -> None:
+        """After an idle Step, Start is offered and runs every remaining item; the status says so."""
+        runner = make_runner(store, clock, [f"k{i}" for i in range(12)])
+        panel = MigrationPanel(runner)
+        panel.step_button.click()
+        await drive(runner, clock, panel.task)
+        assert "press Start or Resume" in panel.status.value
+        assert not panel.start_button.disabled
+        assert not panel.resume_button.disabled
+        panel.start_button.click()
+        summary = await drive(runner, clock, panel.task)
+        assert summary.finished_files == 12
+        assert summary.status is MigrationStatus.COMPLETED
+
+    async def test_resume_after_step_runs_to_the_end(self, store: JournalStore, clock: FakeClock) -> None:
+        """Resume on an idle panel after a Step starts the run instead of only lifting the pause."""
+        runner = make_runner(store, clock, [f"k{i}" for i in range(12)])
+        panel = MigrationPanel(runner)
+        panel.step_button.click()
+        await drive(runner, clock, panel.task)
+        panel.resume_button.click()
+        assert panel.busy
+        summary = await drive(runner, clock, panel.task)
+        assert summary.finished_files == 12
+
     async def test_pause_then_resume_finishes(self, store: JournalStore, clock: FakeClock) -> None:
         """Pause stops new items and enables Resume; Resume lets the run finish."""
         runner = make_runner(store, clock, [f"k{i}" for i in range(20)])
@@ -172,6 +198,40 @@ class TestPauseStepCancel:
         assert "cancelled" in repr(panel)
 
 
+class TestStatusLineAndFigures:
+    async def test_eta_after_completion_says_finished(self, store: JournalStore, clock: FakeClock) -> None:
+        """Once every item finished, the status line says so instead of 'ETA: not yet'."""
+        runner = make_runner(store, clock, [f"k{i}" for i in range(5)])
+        panel = MigrationPanel(runner)
+        assert "ETA: not started" in panel.status.value
+        await drive(runner, clock, panel.start())
+        assert "finished in" in panel.status.value
+        assert "not yet" not in panel.status.value
+
+    async def test_figures_view_redraws_while_the_run_goes_on(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """The figures view holds four figures, redrawn every `every` seconds of progress and at the end."""
+        runner = make_runner(store, clock, [f"k{i}" for i in range(40)])
+        runner.progress_interval = 0.0
+        panel = MigrationPanel(runner)
+        drawn: list[float] = []
+        draw = panel.draw_figures
+
+        def counting_draw() -> None:
+            drawn.append(clock.monotonic())
+            draw()
+
+        panel.draw_figures = counting_draw  # type: ignore[method-assign]
+        view = panel.figures_view(every=0.5)
+        assert len(view.outputs) == 4
+        await drive(runner, clock, panel.start())
+        assert len(drawn) >= 3  # the first draw, at least one while running, the last at the end
+        assert all(b - a >= 0.5 for a, b in itertools.pairwise(drawn[:-1]))  # the last: at the end
+        first = view.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+        assert sum(len(trace.get("x", ())) for trace in first["data"]) > 0
+
+
 class TestBuildRunner:
     def test_builds_from_validated_parameters(self, store: JournalStore, tmp_path: Path) -> None:
         """The notebook's parameters become the runner's batch size, concurrency and retry attempts."""
@@ -182,6 +242,9 @@ class TestBuildRunner:
         assert (runner.batch_size, runner.concurrency, runner.retry.max_attempts) == (7, 3, 5)
 
     def test_missing_source_is_a_config_error(self, store: JournalStore, tmp_path: Path) -> None:
-        """A source that does not exist is refused, naming it."""
+        """A source that does not exist is refused, naming it (by the parameters, or by the runner)."""
         with pytest.raises(ConfigError, match="nowhere"):
-            build_runner(store, MigrationParams(source=str(tmp_path / "nowhere")))
+            MigrationParams.validate_parameters({"source": str(tmp_path / "nowhere")})
+        unchecked = MigrationParams.model_construct(source=str(tmp_path / "nowhere"))
+        with pytest.raises(ConfigError, match="nowhere"):
+            build_runner(store, unchecked)
