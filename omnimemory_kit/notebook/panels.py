@@ -287,6 +287,8 @@ class MigrationPanel:
 
         async def retry_then_run() -> MigrationProgressSummary:
             await self.runner.retry_failed()
+            if self.runner.paused:  # left paused by a Step: retrying means running them now
+                self.runner.resume()
             return await self.runner.run()
 
         return self._launch(retry_then_run())

@@ -169,6 +169,17 @@ class TestPauseStepCancel:
         summary = await drive(runner, clock, panel.task)
         assert summary.finished_files == 12
 
+    async def test_retry_after_step_runs_to_the_end(self, store: JournalStore, clock: FakeClock) -> None:
+        """Retry failed after a Step that left a failure requeues it and runs everything to the end."""
+        runner = make_runner(store, clock, [f"k{i}" for i in range(8)], fail={"k0"})
+        panel = MigrationPanel(runner)
+        panel.step_button.click()
+        stepped = await drive(runner, clock, panel.task)
+        assert stepped.failed_files == 1
+        panel.retry_button.click()
+        summary = await drive(runner, clock, panel.task)
+        assert (summary.succeeded_files, summary.failed_files, summary.pending_files) == (8, 0, 0)
+
     async def test_pause_then_resume_finishes(self, store: JournalStore, clock: FakeClock) -> None:
         """Pause stops new items and enables Resume; Resume lets the run finish."""
         runner = make_runner(store, clock, [f"k{i}" for i in range(20)])
