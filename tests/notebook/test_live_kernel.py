@@ -106,7 +106,7 @@ class TestPauseResume:
         finished_while_paused = value()
         assert finished_while_paused < 80
         kernel.click(ids["resume_button"], subshell_id=subshell)
-        assert kernel.wait_for(lambda: value() > finished_while_paused, timeout=5), status()
+        assert kernel.wait_for(lambda: value() > finished_while_paused, timeout=10), status()
         assert kernel.wait_for(lambda: value() == 80, timeout=20), status()
         assert kernel.wait_for(lambda: "completed" in status(), timeout=10), status()
         assert "finished in" in status()
