@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from omnimemory_kit.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from omnimemory_kit.errors import ConfigError, KitError
 
 # omnimemory_kit.reports (Jupyter, Plotly, pandas) is imported inside the commands that need it, so the
