@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omnimemory_kit.health.models import HealthStatus
-from omnimemory_kit.health.rollup import SEVERITY
+from omnimemory_kit.health.status import SEVERITY, HealthStatus
 
 __all__ = ["DampedStatus", "FlapDamper"]
 

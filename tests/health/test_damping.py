@@ -7,8 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omnimemory_kit.health.damping import FlapDamper
-from omnimemory_kit.health.models import HealthStatus
-from omnimemory_kit.health.rollup import SEVERITY
+from omnimemory_kit.health.status import SEVERITY, HealthStatus
 
 H, D, U = HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.UNHEALTHY
 rounds = st.lists(st.sampled_from(list(HealthStatus)), max_size=40)
