@@ -254,7 +254,7 @@ class ConnectionPoolMachine(LoopMachine):
 
     @invariant()
     def sizes_stay_within_bounds(self) -> None:
-        stats = self.pool.get_stats()
+        stats = self.pool.stats()
         assert stats.in_use == len(self.held)
         assert stats.pool_available + stats.in_use <= stats.pool_size <= self.MAX
         assert stats.requests_waiting == len(self.pending)
@@ -267,7 +267,7 @@ class ConnectionPoolMachine(LoopMachine):
 
     @invariant()
     def counters_never_go_negative(self) -> None:
-        stats = self.pool.get_stats()
+        stats = self.pool.stats()
         assert min(v for v in stats.model_dump().values() if isinstance(v, int | float)) >= 0
 
     def teardown(self) -> None:

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health.damping import FlapDamper
 from omnimemory_kit.health.status import SEVERITY, HealthStatus
 
@@ -38,9 +39,11 @@ class TestDamping:
         assert seen == [(U, True), (U, False), (U, True), (H, False)]
 
     def test_bad_thresholds_are_refused(self) -> None:
-        """Thresholds below one make no sense."""
-        with pytest.raises(ValueError, match="at least 1"):
+        """A threshold below one is a configuration error naming the threshold and the value given."""
+        with pytest.raises(HealthConfigError, match=r"^failures_to_change must be at least 1, not 0$"):
             FlapDamper(failures_to_change=0)
+        with pytest.raises(HealthConfigError, match=r"^successes_to_recover must be at least 1, not -2$"):
+            FlapDamper(successes_to_recover=-2)
 
     @given(rounds)
     def test_no_damping_reports_every_observation(self, observed: list[HealthStatus]) -> None:
