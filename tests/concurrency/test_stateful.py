@@ -14,15 +14,23 @@ from typing import Any, TypeVar
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from omnimemory_kit import AcquireTimeoutError, AsyncConnectionPool, ConnectionPoolConfig, FairSemaphore
+from omnimemory_kit import (
+    AcquireTimeoutError,
+    AsyncConnectionPool,
+    ConnectionPoolConfig,
+    FairSemaphore,
+    LockPriority,
+    PriorityLock,
+)
 from omnimemory_kit.clock import FakeClock
 from tests.concurrency.helpers import FakeConnection, FakeDatabase, settle
 
 T = TypeVar("T")
 
 TIMEOUTS = st.sampled_from([None, 1.0, 2.5])
+Rank = tuple[float, int]  # a priority lock waiter's place in line: (key, arrival number), lower first
 MACHINE_SETTINGS = settings(
     max_examples=60, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -194,6 +202,154 @@ class FairSemaphoreMachine(LoopMachine):
         assert stats.timeouts == self.timeouts_seen
         assert min(stats.acquisitions, stats.waited, stats.timeouts, stats.cancellations) >= 0
         assert stats.acquisitions == len(self.granted_order)
+
+    def teardown(self) -> None:
+        self.close_loop([task for _, task in self.pending])
+
+
+class PriorityLockMachine(LoopMachine):
+    """Random acquire / release / cancel / timeout / grant-then-cancel steps on a priority lock.
+
+    The model ranks waiters as the lock promises: by priority, then arrival; with aging, by
+    ``arrival_time / aging_interval - priority``, then arrival. Each waiter notes, the moment its acquire
+    returns, its rank and the ranks of the waiters still queued; every grant must have gone to the best.
+    """
+
+    lock_type: type[PriorityLock] = PriorityLock
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = self.lock_type(name="machine", clock=self.clock)
+        self.held = False
+        self.pending: list[tuple[Rank, asyncio.Task[None]]] = []
+        self.cancelled: set[Rank] = set()
+        self.arrival = 0
+        self.grants: list[tuple[Rank, list[Rank]]] = []
+        self.timeouts_seen = 0
+
+    @initialize(aging=st.sampled_from([None, 0.5, 4.0]))
+    def build(self, aging: float | None) -> None:
+        """Build the lock without aging, or with a short or a long aging interval."""
+        self.lock = self.lock_type(name="machine", aging_interval=aging, clock=self.clock)
+
+    def _rank(self, priority: LockPriority) -> Rank:
+        key = -float(priority)  # the lock's own formula, so equal floats compare equal
+        if self.lock.aging_interval is not None:
+            key += self.clock.monotonic() / self.lock.aging_interval
+        return (key, self.arrival)
+
+    def _queued_ranks(self, granted: Rank) -> list[Rank]:
+        return [
+            rank
+            for rank, task in self.pending
+            if rank != granted and rank not in self.cancelled and not task.done()
+        ]
+
+    async def _acquire_and_note(self, rank: Rank, priority: LockPriority, timeout: float | None) -> None:
+        await self.lock.acquire(priority, timeout)
+        self.grants.append((rank, self._queued_ranks(rank)))  # who else was still waiting at the grant
+
+    def _collect(self) -> None:
+        still = []
+        for rank, task in self.pending:
+            if not task.done():
+                still.append((rank, task))
+            elif task.cancelled():
+                pass
+            elif isinstance(task.exception(), AcquireTimeoutError):
+                self.timeouts_seen += 1
+            else:
+                assert task.exception() is None
+                assert not self.held, "two tasks hold the lock"
+                self.held = True
+        self.pending = still
+
+    @rule(priority=st.sampled_from(list(LockPriority)), timeout=TIMEOUTS)
+    def acquire(self, priority: LockPriority, timeout: float | None) -> None:
+        """A new task asks for the lock at some priority (with or without a timeout); it may queue."""
+
+        async def start() -> None:
+            rank = self._rank(priority)
+            task = asyncio.get_running_loop().create_task(self._acquire_and_note(rank, priority, timeout))
+            self.pending.append((rank, task))
+            self.arrival += 1
+
+        self.run(start())
+        self._collect()
+
+    @precondition(lambda self: self.held)
+    @rule()
+    def release(self) -> None:
+        """The holder releases: the lock goes to the best-ranked waiter if any, else it is free."""
+
+        async def give_back() -> None:
+            self.lock.release()
+
+        self.held = False
+        self.run(give_back())
+        self._collect()
+
+    @precondition(lambda self: self.held and self.pending)
+    @rule()
+    def release_then_cancel_the_grantee(self) -> None:
+        """The lock is handed to the best waiter, which is cancelled before it resumes (it passes it on)."""
+        best = min(self.pending, key=lambda entry: entry[0])
+
+        async def hand_over_and_cancel() -> None:
+            self.lock.release()  # grants the best-ranked waiter...
+            best[1].cancel()  # ...which is cancelled before it resumes
+            self.cancelled.add(best[0])
+
+        self.held = False
+        self.run(hand_over_and_cancel())
+        self._collect()
+
+    @precondition(lambda self: self.pending)
+    @rule(data=st.data())
+    def cancel_a_waiter(self, data: st.DataObject) -> None:
+        """Any queued task is cancelled while it waits."""
+        rank, task = data.draw(st.sampled_from(self.pending))
+
+        async def cancel() -> None:
+            task.cancel()
+            self.cancelled.add(rank)
+
+        self.run(cancel())
+        self._collect()
+
+    @rule(seconds=st.sampled_from([0.5, 1.0, 2.0]))
+    def advance_time(self, seconds: float) -> None:
+        """The fake clock moves on: waiters past their timeout give up, later arrivals rank lower."""
+
+        async def advance() -> None:
+            self.clock.advance(seconds)
+
+        self.run(advance())
+        self._collect()
+
+    @invariant()
+    def one_holder_at_most(self) -> None:
+        """The lock is held exactly when one task holds it."""
+        assert self.lock.locked() == self.held
+
+    @invariant()
+    def waiting_matches_pending_tasks(self) -> None:
+        """The queue holds exactly the tasks still waiting, and nobody waits for a free lock."""
+        assert self.lock.waiting == len(self.pending)
+        if self.pending:
+            assert self.lock.locked()
+
+    @invariant()
+    def grants_go_to_the_best_ranked_waiter(self) -> None:
+        """Every grant went to a waiter ranked above all those still queued, within a step as across."""
+        assert [(rank, queued) for rank, queued in self.grants if any(r < rank for r in queued)] == []
+
+    @invariant()
+    def counters_are_consistent(self) -> None:
+        """The statistics count every grant and every timeout once."""
+        stats = self.lock.stats()
+        assert stats.timeouts == self.timeouts_seen
+        assert stats.acquisitions == len(self.grants)
 
     def teardown(self) -> None:
         self.close_loop([task for _, task in self.pending])
@@ -379,5 +535,8 @@ class TestTheArrivalOrderCheck:
 
 TestFairSemaphoreMachine = FairSemaphoreMachine.TestCase
 TestFairSemaphoreMachine.settings = MACHINE_SETTINGS
+TestPriorityLockMachine = PriorityLockMachine.TestCase
+# more examples: an aging bug needs a hold, a low waiter, time passing, a higher waiter and a release
+TestPriorityLockMachine.settings = settings(MACHINE_SETTINGS, max_examples=150)
 TestConnectionPoolMachine = ConnectionPoolMachine.TestCase
 TestConnectionPoolMachine.settings = MACHINE_SETTINGS
