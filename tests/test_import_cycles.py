@@ -240,6 +240,17 @@ class TestTheKit:
         assert "omnimemory_kit.health.status" in graph["omnimemory_kit.health.conditions"]
         assert "omnimemory_kit.store.postgres" in graph["omnimemory_kit.store.url"]  # import_module
 
+    def test_no_cli_command_module_imports_another(self) -> None:
+        """The command modules the CLI group registers share code through helper modules, never directly."""
+        graph = import_graph(PACKAGE_ROOT, PACKAGE)
+        commands = {
+            module for module in graph["omnimemory_kit.cli"] if module.startswith("omnimemory_kit.cli.")
+        }
+        assert {"omnimemory_kit.cli.migrate", "omnimemory_kit.cli.worker"} <= commands
+        assert {command: sorted(graph[command] & commands) for command in sorted(commands)} == {
+            command: [] for command in sorted(commands)
+        }
+
     def test_no_module_imports_one_that_imports_it_back(self) -> None:
         """No import circle in the kit, directly or around a loop (save the known store/url one)."""
         graph = import_graph(PACKAGE_ROOT, PACKAGE)

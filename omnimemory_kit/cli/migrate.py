@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
     ProgressBar,
@@ -299,8 +300,6 @@ def demo_command(out_dir: Path, store_url: str | None, reports_dir: Path) -> Non
     status = result.summary.status
     if status is MigrationStatus.CANCELLED:
         sys.exit(EXIT_INTERRUPTED)
-    from omnimemory_kit.cli.report import run_demo_reports  # late: the reports pull in Jupyter
-
     with errors_to_exit():
         index, reports_ok = run_demo_reports(result.store_url, result.run_id, reports_dir)
     click.echo(f"reports index: {index.resolve()}")
