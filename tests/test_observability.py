@@ -393,11 +393,13 @@ class TestTraceOperation:
         assert "<TraceOperation 'job' report done" in repr(op)
         assert "duration=250.000ms" in repr(op)
 
-    async def test_logs_start_end_and_failure_with_correlation(self, log_stream: io.StringIO) -> None:
-        """Start (DEBUG), end (INFO) and failure (ERROR, traceback) lines carry the correlation fields."""
+    async def test_logs_start_end_and_failure_with_correlation(
+        self, log_stream: io.StringIO, clock: FakeClock
+    ) -> None:
+        """Start (DEBUG), end (INFO, with its duration) and failure (ERROR) lines carry the correlation."""
         async with correlation_context("req-9", user_id="u9"):
-            async with trace_operation("ok", OperationType.STORE) as trace_id:
-                pass
+            async with trace_operation("ok", OperationType.STORE, clock=clock) as trace_id:
+                clock.advance(0.25)
             with pytest.raises(RuntimeError):
                 async with trace_operation("broken", OperationType.STORE):
                     raise RuntimeError("postgresql://app:hunter2@db/x refused")
@@ -410,7 +412,7 @@ class TestTraceOperation:
         ]
         assert all(r["correlation_id"] == "req-9" and r["user_id"] == "u9" for r in records)
         assert records[1]["trace_id"] == trace_id
-        assert isinstance(records[1]["duration_ms"], float)
+        assert records[1]["duration_ms"] == pytest.approx(250.0)
         assert records[3]["error_type"] == "RuntimeError"
         assert "hunter2" not in str(records[3]["message"])
         assert "Traceback" in str(records[3]["exc_info"])

@@ -8,6 +8,8 @@ what the document says, not only that it ran.
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -204,8 +206,7 @@ class TestObservability:
         assert ctx.correlation_id == "req-12345"
         assert ctx.user_id == "user-456"
         assert inner == "req-12345"
-        assert isinstance(trace_id, str)
-        assert trace_id
+        assert re.fullmatch(r"[0-9a-f]{32}", trace_id)  # an OpenTelemetry-shaped trace id
         assert get_correlation_id() != "req-12345"
 
 
@@ -237,7 +238,9 @@ class TestHealthChecks:
             await connection.close()
         assert health_response.status is HealthStatus.HEALTHY
         assert health_response.dependencies["postgresql"].status is HealthStatus.HEALTHY
-        assert health_response.resources is not None
+        resources = health_response.resources
+        assert resources is not None
+        assert (resources.disk_path, resources.problems) == (os.getcwd(), ())  # this volume, read in full
 
     async def test_critical_failure_makes_the_whole_response_unhealthy(self) -> None:
         """A failing critical dependency is isolated yet turns the overall status unhealthy."""

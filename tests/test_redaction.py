@@ -297,7 +297,8 @@ class TestHealthSurfaces:
             assert SECRET not in repr(check), name
         for text in (response.model_dump_json(), response.to_json(), repr(response), log_stream.getvalue()):
             assert SECRET not in text
-        assert log_stream.getvalue()  # the round did log (status changes, spans)
+        # the round logged the refused connection, with the password masked where it stood
+        assert f":***@127.0.0.1:{port}/" in log_stream.getvalue()
 
 
 class TestCliSurfaces:
@@ -350,7 +351,9 @@ class TestCliSurfaces:
         else:
             assert "overall: unhealthy" in result.stdout
         assert "does not exist" in result.stdout
-        assert result.stderr  # -vv logged the round
+        # -vv logged each failed check with the password masked where it stood
+        assert "redis check of redis://:***@127.0.0.1:" in result.stderr
+        assert "http check of GET http://app:***@127.0.0.1:" in result.stderr
         assert SECRET not in result.stdout
         assert SECRET not in result.stderr
 

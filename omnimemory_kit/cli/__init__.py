@@ -1,13 +1,8 @@
 """The ``omnimemory-kit`` command line: one module per command group, registered here.
 
-Exit codes (every command):
-    0  success (``health``: healthy)
-    1  the work itself failed (a migration finished with failed items, a report notebook raised,
-       ``health``: unhealthy)
-    2  bad input: a wrong argument, parameter, config file or store URL (one clear message on stderr)
-    3  the store or a service could not be reached or opened
-    4  ``health`` only: degraded
-    130 interrupted (Ctrl-C); everything acknowledged so far is kept
+Every command exits with the codes in ``omnimemory_kit.cli.exit_codes`` (0 success, 1 the work failed,
+2 bad input, 3 store or service unavailable, 4 degraded health, 130 interrupted). What two commands share
+lives in ``omnimemory_kit.cli.running``; no command module imports another.
 """
 
 from __future__ import annotations
@@ -15,13 +10,6 @@ from __future__ import annotations
 import click
 
 __all__ = ["cli", "main"]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_UNAVAILABLE = 3
-EXIT_DEGRADED = 4
-EXIT_INTERRUPTED = 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

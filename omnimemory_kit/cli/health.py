@@ -19,6 +19,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from omnimemory_kit.cli.exit_codes import (
+    EXIT_BAD_INPUT,
+    EXIT_DEGRADED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+)
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError, StoreError
 from omnimemory_kit.health.config import HealthConfigFile, load_health_config
@@ -26,13 +34,6 @@ from omnimemory_kit.health.models import DependencyHealth, HealthResponse, Healt
 from omnimemory_kit.observability import configure_logging, redact
 
 __all__ = ["exit_code_for", "health", "render_table"]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_UNAVAILABLE = 3
-EXIT_DEGRADED = 4
-EXIT_INTERRUPTED = 130
 
 _STYLES = {
     HealthStatus.HEALTHY: "green",

@@ -1,197 +1,53 @@
 """``omnimemory-kit migrate``, ``status`` and ``demo``: run, resume and inspect migrations from a terminal.
 
-Exit codes follow ``omnimemory_kit.cli``: 0 every item done, 1 finished with failed items, 2 bad input,
-3 store unavailable, 130 interrupted (Ctrl-C stops cleanly: in-flight items finish, everything
+Exit codes follow ``omnimemory_kit.cli.exit_codes``: 0 every item done, 1 finished with failed items,
+2 bad input, 3 store unavailable, 130 interrupted (Ctrl-C stops cleanly: in-flight items finish, everything
 acknowledged is kept, and the same command resumes).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
-import signal
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from omnimemory_kit.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNAVAILABLE
-from omnimemory_kit.cli.worker import (
+from omnimemory_kit.cli.demo_reports import run_demo_reports
+from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from omnimemory_kit.cli.running import (
+    ProgressBar,
+    errors_to_exit,
+    format_summary,
+    outcome_code,
+    run_interruptibly,
+)
+from omnimemory_kit.cli.workers_view import (
     format_leases,
     format_workers,
     lease_rows,
     worker_rows,
     workers_and_leases,
 )
-from omnimemory_kit.errors import (
-    ConfigError,
-    KitError,
-    RunMismatchError,
-    RunNotFoundError,
-    SchemaVersionError,
-    StoreCorruptError,
-    StoreError,
-)
+from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
-from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
 
-__all__ = ["exit_code_for", "format_summary", "migration_commands"]
+__all__ = ["migration_commands"]
 
 DEFAULT_STORE = "sqlite:///omnimemory.db"
-
-T = TypeVar("T")
-
-
-def _fail(exc: BaseException) -> NoReturn:
-    """Print one line naming what was wrong and exit with the code its kind maps to."""
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(exit_code_for(exc))
-
-
-def exit_code_for(exc: BaseException) -> int:
-    """Return the CLI exit code for an error: 2 for bad input, 3 for an unavailable store, 1 otherwise."""
-    if isinstance(
-        exc, ConfigError | RunMismatchError | RunNotFoundError | StoreCorruptError | SchemaVersionError
-    ):
-        return EXIT_BAD_INPUT
-    if isinstance(exc, StoreError):
-        return EXIT_UNAVAILABLE
-    return EXIT_FAILED
-
-
-@contextlib.contextmanager
-def _errors_to_exit() -> Iterator[None]:
-    try:
-        yield
-    except (KitError, OSError) as exc:
-        _fail(exc)
-
-
-def _open(url: str, *, create: bool = True) -> JournalStore:
-    return open_store(url, create=create)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def _eta_text(summary: MigrationProgressSummary) -> str:
-    if summary.eta_seconds is None:
-        reason = summary.eta_unavailable_reason
-        return f"ETA - ({reason.value if reason is not None else 'unknown'})"
-    low, high = summary.eta_low_seconds, summary.eta_high_seconds
-    if low is not None and high is not None and _duration(low) != _duration(high):
-        return f"ETA {_duration(summary.eta_seconds)} ({_duration(low)} to {_duration(high)})"
-    return f"ETA {_duration(summary.eta_seconds)}"
-
-
-def format_summary(summary: MigrationProgressSummary) -> str:
-    """Return a few plain lines describing a run's state (for terminals and logs)."""
-    rates = summary.processing_rates
-    lines = [
-        f"run {summary.run_id or summary.name!r} ({summary.name}): {summary.status.value}",
-        f"  items    {summary.total_files} total: {summary.succeeded_files} succeeded, "
-        f"{summary.failed_files} failed, {summary.skipped_files} skipped, "
-        f"{summary.in_progress_files} in progress, {summary.pending_files} pending",
-        f"  progress {summary.completion_percentage:.1f}% complete, {summary.success_rate:.1f}% successful",
-        f"  time     {_duration(summary.elapsed_seconds)} active, "
-        f"{_duration(summary.paused_seconds)} paused, "
-        f"{rates.files_per_second_overall:.1f} items/s overall, {_eta_text(summary)}",
-        f"  retries  {summary.retry_count} attempt(s) retried, {summary.requeued_count} requeued, "
-        f"{summary.interrupted_count} interrupted",
-    ]
-    if summary.errors_by_type:
-        errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
-        lines.append(f"  errors   {errors}")
-    return "\n".join(lines)
-
-
-def _outcome_code(summary: MigrationProgressSummary, runner: MigrationRunner) -> int:
-    # The runner's own status: on a shared run, one worker stopping leaves the run itself running.
-    if runner.status is MigrationStatus.CANCELLED or summary.status is MigrationStatus.CANCELLED:
-        return EXIT_INTERRUPTED
-    if summary.failed_files or summary.status is MigrationStatus.FAILED:
-        return EXIT_FAILED
-    return EXIT_OK
-
-
-class _ProgressBar:
-    """A rich progress bar fed by the runner's ``on_progress`` summaries (rate, ETA with its range)."""
-
-    def __init__(self, console: Console, description: str) -> None:
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.percentage:>5.1f}%"),
-            TextColumn("{task.fields[rate]}"),
-            TextColumn("{task.fields[eta]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-            disable=not console.is_terminal,  # a bar in a log file is noise: the summary follows anyway
-        )
-        self.task: TaskID = self.progress.add_task(description, total=None, rate="", eta="")
-
-    def update(self, summary: MigrationProgressSummary) -> None:
-        rates = summary.processing_rates
-        self.progress.update(
-            self.task,
-            total=summary.total_files,
-            completed=summary.finished_files,
-            rate=f"{rates.files_per_second_recent:.1f} items/s",
-            eta=_eta_text(summary),
-        )
-
-
-def _run_interruptibly(make: Callable[[], Coroutine[Any, Any, T]], on_interrupt: Callable[[], None]) -> T:
-    """Run a coroutine; the first Ctrl-C (or SIGTERM) calls ``on_interrupt``, the second cancels it."""
-
-    async def main() -> T:
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
-        interrupts = 0
-
-        def handle() -> None:
-            nonlocal interrupts
-            interrupts += 1
-            if interrupts == 1:
-                click.echo("interrupted: finishing in-flight items (Ctrl-C again to stop now)", err=True)
-                on_interrupt()
-            else:
-                task.cancel()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, handle)
-        return await make()
-
-    return asyncio.run(main())
-
 
 # --- migrate ------------------------------------------------------------------------------------------
 
@@ -263,7 +119,7 @@ def migrate_command(
     With --create-only the run is only created, for `omnimemory-kit worker` processes (on this machine or,
     against PostgreSQL, on many) to work.
     """
-    with _errors_to_exit():
+    with errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
@@ -272,13 +128,13 @@ def migrate_command(
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
         fn = load_function(function_spec)
-        store = _open(store_url)
+        store = open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
         _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
     console = Console(stderr=True)
     try:
-        with _errors_to_exit():
+        with errors_to_exit():
             runner = MigrationRunner(
                 store,
                 run_id,
@@ -291,10 +147,10 @@ def migrate_command(
                 dry_run=dry_run,
             )
             _check_identity(store, runner)
-            bar = _ProgressBar(console, runner.run_id)
+            bar = ProgressBar(console, runner.run_id)
             runner.on_progress = bar.update
             with bar.progress:
-                summary = _run_interruptibly(runner.run, runner.cancel)
+                summary = run_interruptibly(runner.run, runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo(
@@ -308,7 +164,7 @@ def migrate_command(
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
-    sys.exit(_outcome_code(summary, runner))
+    sys.exit(outcome_code(summary, runner))
 
 
 def _create_only(
@@ -323,7 +179,7 @@ def _create_only(
 ) -> NoReturn:
     """Create the run and add its items, print how to start workers, and exit."""
     try:
-        with _errors_to_exit():
+        with errors_to_exit():
             record = prepare_run(
                 store,
                 run_id,
@@ -363,8 +219,8 @@ def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def status_command(run_id: str, store_url: str, as_json: bool) -> None:
     """Replay RUN_ID's journal and print where it stands (with its workers and leases)."""
-    with _errors_to_exit():
-        store = _open(store_url, create=False)
+    with errors_to_exit():
+        store = open_store(store_url, create=False)
         try:
             record = store.get_run(run_id)
             # Replay read-only into an in-memory tracker: status never writes to the store.
@@ -390,7 +246,7 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
 
 def run_demo_command(out_dir: Path, store_url: str | None, console: Console) -> DemoResult:
     """Run the demo with a progress bar; the body of ``omnimemory-kit demo`` (extend it here)."""
-    bar = _ProgressBar(console, "demo")
+    bar = ProgressBar(console, "demo")
     holder: dict[str, MigrationRunner] = {}
 
     async def go() -> DemoResult:
@@ -399,7 +255,7 @@ def run_demo_command(out_dir: Path, store_url: str | None, console: Console) -> 
         )
 
     with bar.progress:
-        result = _run_interruptibly(go, lambda: holder["runner"].cancel() if "runner" in holder else None)
+        result = run_interruptibly(go, lambda: holder["runner"].cancel() if "runner" in holder else None)
         bar.update(result.summary)
     return result
 
@@ -432,7 +288,7 @@ def demo_command(out_dir: Path, store_url: str | None, reports_dir: Path) -> Non
     """
     console = Console(stderr=True)
     try:
-        with _errors_to_exit():
+        with errors_to_exit():
             result = run_demo_command(out_dir, store_url, console)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("interrupted: run the demo again to resume", err=True)
@@ -444,9 +300,7 @@ def demo_command(out_dir: Path, store_url: str | None, reports_dir: Path) -> Non
     status = result.summary.status
     if status is MigrationStatus.CANCELLED:
         sys.exit(EXIT_INTERRUPTED)
-    from omnimemory_kit.cli.report import run_demo_reports  # late: the reports pull in Jupyter
-
-    with _errors_to_exit():
+    with errors_to_exit():
         index, reports_ok = run_demo_reports(result.store_url, result.run_id, reports_dir)
     click.echo(f"reports index: {index.resolve()}")
     sys.exit(EXIT_OK if reports_ok else EXIT_FAILED)

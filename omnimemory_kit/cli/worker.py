@@ -1,137 +1,32 @@
-"""``omnimemory-kit worker``: join an existing run and work it until nothing is left; the workers view.
+"""``omnimemory-kit worker``: join an existing run and work it until nothing is left.
 
 Many workers (on many machines against one PostgreSQL database, or processes on one machine sharing a SQLite
 file) work the same run: each claims batches under leases, heartbeats them, and takes back the leases of
-workers that died. Exit codes follow ``omnimemory_kit.cli``.
+workers that died. Exit codes follow ``omnimemory_kit.cli.exit_codes``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-import time
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
 
 import click
 from rich.console import Console
 
-from omnimemory_kit.cli import EXIT_INTERRUPTED
+from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
+from omnimemory_kit.cli.running import (
+    ProgressBar,
+    errors_to_exit,
+    format_summary,
+    outcome_code,
+    run_interruptibly,
+)
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.worker import join_run
-from omnimemory_kit.store import JournalStore, Lease, WorkerRecord
+from omnimemory_kit.store import open_store
 
-__all__ = ["format_leases", "format_workers", "lease_rows", "worker_command", "worker_rows"]
-
-
-# --- the workers view (also used by ``status``) ---------------------------------------------------------
-
-
-def worker_rows(workers: Sequence[WorkerRecord]) -> list[dict[str, Any]]:
-    """Return one JSON-ready dict per worker, with its throughput over its active time.
-
-    A worker's active time runs from when it joined to when the store last heard from it (a claim or a
-    heartbeat); its throughput is the items it finished over that time (None before it has any).
-    """
-    rows = []
-    for worker in workers:
-        active = max(0.0, worker.last_seen - worker.started_at)
-        rate = worker.items_done / active if active > 0 else None
-        rows.append(
-            {
-                "worker_id": worker.worker_id,
-                "host": worker.host,
-                "pid": worker.pid,
-                "started_at": worker.started_at,
-                "last_seen": worker.last_seen,
-                "items_done": worker.items_done,
-                "leases": worker.leases,
-                "active_seconds": active,
-                "items_per_second": rate,
-            }
-        )
-    return rows
-
-
-def lease_rows(leases: Sequence[Lease], now: float) -> list[dict[str, Any]]:
-    """Return one JSON-ready dict per lease; ``expires_in_seconds`` is negative once it expired.
-
-    ``now`` is this machine's clock; lease expiry is decided by the store's clock (the database server's
-    for PostgreSQL), so the remaining time shown is off by any skew between the two.
-    """
-    return [
-        {
-            "lease_id": lease.lease_id,
-            "batch_id": lease.batch_id,
-            "worker_id": lease.worker_id,
-            "items": len(lease.items),
-            "expires_at": lease.expires_at,
-            "expires_in_seconds": lease.expires_at - now,
-        }
-        for lease in leases
-    ]
-
-
-def _stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def _ago(seconds: float) -> str:
-    return f"{max(0.0, seconds):.0f}s ago" if seconds < 120 else f"{seconds / 60:.0f}m ago"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    return [
-        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (header, *rows)
-    ]
-
-
-def format_workers(workers: Sequence[WorkerRecord], now: float) -> str:
-    """Return the workers as an aligned plain-text table (one line per worker, under a header)."""
-    if not workers:
-        return "workers: none has joined yet"
-    rows = []
-    for row in worker_rows(workers):
-        rate = row["items_per_second"]
-        rows.append(
-            [
-                row["host"],
-                str(row["pid"]),
-                _stamp(row["started_at"]),
-                _ago(now - row["last_seen"]),
-                str(row["items_done"]),
-                str(row["leases"]),
-                "-" if rate is None else f"{rate:.1f}/s",
-                row["worker_id"],
-            ]
-        )
-    header = ["host", "pid", "started", "last seen", "done", "leases", "throughput", "worker"]
-    return "\n".join([f"workers: {len(workers)}", *("  " + line for line in _table(header, rows))])
-
-
-def format_leases(leases: Sequence[Lease], now: float) -> str:
-    """Return the current leases as an aligned plain-text table (expired ones say so)."""
-    if not leases:
-        return "leases: none"
-    rows = []
-    for row in lease_rows(leases, now):
-        left = row["expires_in_seconds"]
-        expires = f"{left:.1f}s" if left >= 0 else f"expired {-left:.1f}s ago"
-        rows.append([row["batch_id"], row["worker_id"], str(row["items"]), expires])
-    header = ["batch", "worker", "items", "expires in"]
-    return "\n".join([f"leases: {len(leases)}", *("  " + line for line in _table(header, rows))])
-
-
-def workers_and_leases(store: JournalStore, run_id: str) -> tuple[list[WorkerRecord], list[Lease], float]:
-    """Read a run's workers and leases, and the local time they were read at."""
-    return store.workers(run_id), store.leases(run_id), time.time()
-
-
-# --- worker ----------------------------------------------------------------------------------------------
+__all__ = ["worker_command"]
 
 
 @click.command("worker")
@@ -167,16 +62,7 @@ def worker_command(
     The run's items are not listed again: they are in the store. The migration function is the one
     recorded with the run unless --function names another place to load it from.
     """
-    from omnimemory_kit.cli.migrate import (
-        _errors_to_exit,
-        _open,
-        _outcome_code,
-        _ProgressBar,
-        _run_interruptibly,
-        format_summary,
-    )
-
-    with _errors_to_exit():
+    with errors_to_exit():
         if concurrency < 1:
             raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
         if batch_size is not None and batch_size < 1:
@@ -184,10 +70,10 @@ def worker_command(
         if not lease_seconds > 0:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
         fn = load_function(function_spec) if function_spec is not None else None
-        store = _open(store_url, create=False)
+        store = open_store(store_url, create=False)
     console = Console(stderr=True)
     try:
-        with _errors_to_exit():
+        with errors_to_exit():
             runner = join_run(
                 store,
                 run_id,
@@ -196,10 +82,10 @@ def worker_command(
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
             )
-            bar = _ProgressBar(console, f"{run_id} ({runner.worker_id})")
+            bar = ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update
             with bar.progress:
-                summary = _run_interruptibly(runner.run, runner.cancel)
+                summary = run_interruptibly(runner.run, runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("interrupted: stopped; this worker's unfinished items go back to the others", err=True)
@@ -207,4 +93,4 @@ def worker_command(
     finally:
         store.close()
     click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
-    sys.exit(_outcome_code(summary, runner))
+    sys.exit(outcome_code(summary, runner))

@@ -101,7 +101,7 @@ class ConnectionPoolConfig:
 
 
 class ConnectionPoolStats(BaseModel):
-    """A frozen snapshot of a pool, with psycopg_pool's ``get_stats()`` names where they exist."""
+    """A frozen snapshot of a pool (from ``stats()``), with psycopg_pool's names where they exist."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -388,8 +388,8 @@ class AsyncConnectionPool(Generic[C]):
 
     # -- statistics --------------------------------------------------------------------------------
 
-    def get_stats(self) -> ConnectionPoolStats:
-        """Return a frozen snapshot of the pool's state and counters."""
+    def stats(self) -> ConnectionPoolStats:
+        """Return a frozen snapshot of the pool's state and counters (``stats()``, as on every primitive)."""
         return ConnectionPoolStats(
             name=self._name,
             closed=self._closed,
@@ -411,6 +411,9 @@ class AsyncConnectionPool(Generic[C]):
             connections_closed=self._connections_closed,
             validations_failed=self._validations_failed,
         )
+
+    get_stats = stats
+    """The same snapshot under psycopg_pool's name, kept for code written against that pool."""
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("open" if self._opened else "not opened")

@@ -13,16 +13,16 @@ from omnimemory_kit.health.manager import CheckOutcome as CheckOutcome
 from omnimemory_kit.health.manager import HealthManager as HealthManager
 from omnimemory_kit.health.manager import health_manager as health_manager
 from omnimemory_kit.health.models import CheckResult as CheckResult
-from omnimemory_kit.health.models import ComponentType as ComponentType
 from omnimemory_kit.health.models import DependencyHealth as DependencyHealth
-from omnimemory_kit.health.models import DependencyType as DependencyType
 from omnimemory_kit.health.models import ErrorInfo as ErrorInfo
 from omnimemory_kit.health.models import HealthCheckConfig as HealthCheckConfig
 from omnimemory_kit.health.models import HealthResponse as HealthResponse
-from omnimemory_kit.health.models import HealthStatus as HealthStatus
 from omnimemory_kit.health.models import ResourceMetrics as ResourceMetrics
 from omnimemory_kit.health.resources import ResourceSampler as ResourceSampler
 from omnimemory_kit.health.rollup import roll_up as roll_up
+from omnimemory_kit.health.status import ComponentType as ComponentType
+from omnimemory_kit.health.status import DependencyType as DependencyType
+from omnimemory_kit.health.status import HealthStatus as HealthStatus
 
 __all__ = [
     "CheckFunction",

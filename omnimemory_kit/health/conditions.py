@@ -23,8 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from omnimemory_kit.errors import HealthConfigError
-from omnimemory_kit.health.models import HealthStatus
-from omnimemory_kit.health.rollup import worst
+from omnimemory_kit.health.status import HealthStatus, worst
 
 __all__ = ["Condition", "ConditionOutcome", "evaluate_conditions", "parse_condition"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omnimemory_kit.health.models import HealthStatus
-from omnimemory_kit.health.rollup import SEVERITY
+from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.health.status import SEVERITY, HealthStatus
 
 __all__ = ["DampedStatus", "FlapDamper"]
 
@@ -33,8 +33,12 @@ class FlapDamper:
     __slots__ = ("_better", "_reported", "_worse", "failures_to_change", "successes_to_recover")
 
     def __init__(self, failures_to_change: int = 1, successes_to_recover: int = 1) -> None:
-        if failures_to_change < 1 or successes_to_recover < 1:
-            raise ValueError("failures_to_change and successes_to_recover must be at least 1")
+        for name, value in (
+            ("failures_to_change", failures_to_change),
+            ("successes_to_recover", successes_to_recover),
+        ):
+            if value < 1:
+                raise HealthConfigError(f"{name} must be at least 1, not {value}")
         self.failures_to_change = failures_to_change
         self.successes_to_recover = successes_to_recover
         self._reported: HealthStatus | None = None

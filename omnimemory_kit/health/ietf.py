@@ -26,11 +26,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from omnimemory_kit.health.models import ComponentType, DependencyHealth, HealthStatus, finite_or_none
-from omnimemory_kit.health.rollup import ietf_status
+from omnimemory_kit.health.status import ComponentType, HealthStatus, finite_or_none, ietf_status
 
-if TYPE_CHECKING:
-    from omnimemory_kit.health.models import HealthResponse, ResourceMetrics
+if TYPE_CHECKING:  # annotations only: the models import this module to render themselves
+    from omnimemory_kit.health.models import DependencyHealth, HealthResponse, ResourceMetrics
 
 __all__ = ["MEDIA_TYPE", "render_ietf", "rfc3339"]
 

@@ -2,21 +2,26 @@
 
 Everything here is a frozen pydantic model (a value), so a response can be kept, compared, serialised and
 charted without anything changing under the reader. Bad configuration raises one ``HealthConfigError``
-naming every field that is wrong.
+naming every field that is wrong. The statuses and kinds (``HealthStatus``, ``DependencyType``,
+``ComponentType``) live in the leaf ``omnimemory_kit.health.status`` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.health.conditions import parse_condition
+from omnimemory_kit.health.ietf import render_ietf
+from omnimemory_kit.health.status import ComponentType as ComponentType
+from omnimemory_kit.health.status import DependencyType as DependencyType
+from omnimemory_kit.health.status import HealthStatus as HealthStatus
+from omnimemory_kit.health.status import finite_or_none
 from omnimemory_kit.resilience import CircuitBreakerConfig
 
 if TYPE_CHECKING:
@@ -33,43 +38,6 @@ __all__ = [
     "HealthStatus",
     "ResourceMetrics",
 ]
-
-
-class HealthStatus(StrEnum):
-    """How well a dependency (or the whole service) is doing, best first.
-
-    ``UNKNOWN`` means nothing could be said (a check returned it explicitly); the roll-up treats it like
-    ``DEGRADED`` because nobody can vouch for the dependency.
-    """
-
-    HEALTHY = "healthy"
-    DEGRADED = "degraded"
-    UNHEALTHY = "unhealthy"
-    UNKNOWN = "unknown"
-
-
-class DependencyType(StrEnum):
-    """What kind of thing a check looks at (decides the IETF ``componentType`` unless given)."""
-
-    DATABASE = "database"
-    CACHE = "cache"
-    HTTP = "http"
-    EXTERNAL_SERVICE = "external_service"
-    VECTOR_DB = "vector_db"
-    QUEUE = "queue"
-    FILESYSTEM = "filesystem"
-    TCP = "tcp"
-    STORE = "store"
-    SYSTEM = "system"
-    OTHER = "other"
-
-
-class ComponentType(StrEnum):
-    """The IETF health+json ``componentType`` values."""
-
-    COMPONENT = "component"
-    DATASTORE = "datastore"
-    SYSTEM = "system"
 
 
 _DATASTORES = frozenset(
@@ -143,8 +111,6 @@ class HealthCheckConfig(_Frozen):
     @field_validator("conditions")
     @classmethod
     def _conditions_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from omnimemory_kit.health.conditions import parse_condition
-
         for text in value:
             parse_condition(text)  # raises HealthConfigError (a ValueError) naming the bad condition
         return value
@@ -286,8 +252,6 @@ class HealthResponse(_Frozen):
 
     def to_ietf(self) -> dict[str, Any]:
         """Return the ``application/health+json`` document (IETF health check response draft) as a dict."""
-        from omnimemory_kit.health.ietf import render_ietf
-
         return render_ietf(self)
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -341,17 +305,6 @@ class HealthResponse(_Frozen):
         frame["latency_ms"] = frame["latency_ms"].astype("float64")
         frame["observed_value"] = frame["observed_value"].astype("float64")
         return frame
-
-
-def finite_or_none(value: float | None) -> float | None:
-    """Return ``value`` when it is a finite number, else None (JSON has no NaN or infinity)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def numeric_observations(

@@ -17,24 +17,10 @@ So the roll-up only ever produces ``healthy``, ``degraded`` or ``unhealthy``, al
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
 
-from omnimemory_kit.health.models import HealthStatus
+from omnimemory_kit.health.status import HealthStatus
 
-__all__ = ["SEVERITY", "ietf_status", "roll_up", "worst"]
-
-SEVERITY: dict[HealthStatus, int] = {
-    HealthStatus.HEALTHY: 0,
-    HealthStatus.UNKNOWN: 1,
-    HealthStatus.DEGRADED: 2,
-    HealthStatus.UNHEALTHY: 3,
-}
-"""How bad each status is (higher is worse), for ``worst`` and flap damping."""
-
-
-def worst(first: HealthStatus, second: HealthStatus) -> HealthStatus:
-    """Return the worse of two statuses (the first one on a tie)."""
-    return second if SEVERITY[second] > SEVERITY[first] else first
+__all__ = ["roll_up"]
 
 
 def roll_up(dependencies: Iterable[tuple[HealthStatus, bool]]) -> HealthStatus:
@@ -47,12 +33,3 @@ def roll_up(dependencies: Iterable[tuple[HealthStatus, bool]]) -> HealthStatus:
             return HealthStatus.UNHEALTHY
         overall = HealthStatus.DEGRADED
     return overall
-
-
-def ietf_status(status: HealthStatus) -> Literal["pass", "warn", "fail"]:
-    """Map a status to the IETF health+json ``status``: healthy → pass, unhealthy → fail, else warn."""
-    if status == HealthStatus.HEALTHY:
-        return "pass"
-    if status == HealthStatus.UNHEALTHY:
-        return "fail"
-    return "warn"

@@ -73,7 +73,7 @@ class TestLifecycle:
         """``open()`` makes ``min_size`` connections before returning."""
         pool = make_pool(clock, db, min_size=2, max_size=3)
         await pool.open()
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.pool_size, stats.pool_available, stats.connections_num) == (2, 2, 2)
         await pool.close()
 
@@ -82,7 +82,7 @@ class TestLifecycle:
         pool = make_pool(clock, db, min_size=1, max_size=1)
         async with pool.connection() as conn:
             assert conn is db.made[0]
-        assert pool.get_stats().pool_size == 1
+        assert pool.stats().pool_size == 1
         await pool.close()
 
     async def test_prewarm_failure_is_reported_and_pool_stays_usable(
@@ -95,7 +95,7 @@ class TestLifecycle:
             await pool.open()
         async with pool.connection():
             pass
-        assert pool.get_stats().connections_errors == 1
+        assert pool.stats().connections_errors == 1
         await pool.close()
 
 
@@ -108,7 +108,7 @@ class TestCheckout:
         async with pool.connection() as second:
             pass
         assert first is second
-        assert pool.get_stats().connections_num == 1
+        assert pool.stats().connections_num == 1
         await pool.close()
 
     async def test_grows_to_max_size_then_queues(self, clock: FakeClock, db: FakeDatabase) -> None:
@@ -119,7 +119,7 @@ class TestCheckout:
         third = asyncio.create_task(pool.getconn())
         await settle()
         assert not third.done()
-        assert pool.get_stats().requests_waiting == 1
+        assert pool.stats().requests_waiting == 1
         await pool.putconn(a)
         assert await third is a
         await pool.putconn(a)
@@ -145,7 +145,7 @@ class TestCheckout:
         await pool.putconn(held)
         await asyncio.gather(*waiters)
         assert order == ["w0", "w1", "w2"]
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.requests_queued, stats.connections_num, stats.in_use) == (3, 1, 0)
         assert stats.requests_wait_ms == pytest.approx(1500.0)
         await pool.close()
@@ -159,10 +159,10 @@ class TestCheckout:
         clock.advance(1.0)
         with pytest.raises(AcquireTimeoutError, match="a connection from pool 'db' within 1s"):
             await task
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.requests_timeouts, stats.requests_waiting) == (1, 0)
         await pool.putconn(held)
-        assert pool.get_stats().pool_available == 1
+        assert pool.stats().pool_available == 1
         await pool.close()
 
     async def test_max_waiting_refuses_one_more(self, clock: FakeClock, db: FakeDatabase) -> None:
@@ -192,7 +192,7 @@ class TestCheckout:
         assert first.cancelled()
         assert await second is held
         await pool.putconn(held)
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.in_use, stats.pool_available, stats.pool_size) == (0, 1, 1)
         await pool.close()
 
@@ -212,7 +212,7 @@ class TestCheckout:
         db.fail_next_creates = 1
         with pytest.raises(ConnectionRefusedError):
             await pool.getconn()
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.connections_errors, stats.pool_size) == (1, 0)
         async with pool.connection():
             pass
@@ -244,7 +244,7 @@ class TestValidationAndDiscard:
         async with pool.connection() as second:
             assert second is not first
         assert first.close_calls == 1
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.validations_failed, stats.connections_num, stats.pool_size) == (1, 2, 1)
         await pool.close()
 
@@ -271,7 +271,7 @@ class TestValidationAndDiscard:
             async with pool.connection() as conn:
                 raise ConnectionResetError("server closed the connection")
         assert conn.close_calls == 1
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.connections_lost, stats.pool_size, stats.pool_available) == (1, 0, 0)
         await pool.close()
 
@@ -284,7 +284,7 @@ class TestValidationAndDiscard:
             async with pool.connection() as conn:
                 raise KeyError("row")
         assert conn.close_calls == 0
-        assert pool.get_stats().pool_available == 1
+        assert pool.stats().pool_available == 1
         await pool.close()
 
     async def test_reset_runs_on_return_and_a_failing_reset_discards(
@@ -305,7 +305,7 @@ class TestValidationAndDiscard:
         async with pool.connection() as conn:
             conn.healthy = False
         assert (resets, conn.close_calls) == ([0, 0], 1)
-        assert pool.get_stats().connections_lost == 1
+        assert pool.stats().connections_lost == 1
         await pool.close()
 
     async def test_return_cancelled_during_reset_never_reuses_the_connection(
@@ -362,7 +362,7 @@ class TestValidationAndDiscard:
         clock.advance(1.0)  # second retry, after a doubled delay: succeeds
         fresh = await waiter
         assert fresh is db.made[1]
-        assert pool.get_stats().connections_errors == 2
+        assert pool.stats().connections_errors == 2
         await pool.putconn(fresh)
         await pool.close()
 
@@ -384,7 +384,7 @@ class TestValidationAndDiscard:
         await settle()
         assert db.made == [held]  # no replacement was made
         assert clock.pending_timers == 1  # only the pool's maintenance tick, no retry left sleeping
-        assert pool.get_stats().pool_size == 0
+        assert pool.stats().pool_size == 0
         await pool.close()
 
 
@@ -413,7 +413,7 @@ class TestExpiry:
             await pool.putconn(conn)
         clock.advance(11.0)
         await pool.check()
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.pool_size, stats.pool_available, stats.connections_closed) == (1, 1, 2)
         await pool.close()
 
@@ -427,7 +427,7 @@ class TestExpiry:
         clock.advance(30.0)
         await settle()
         assert db.made[0].close_calls == 1
-        assert pool.get_stats().validations_failed == 1
+        assert pool.stats().validations_failed == 1
         assert [c.number for c in db.open_connections] == [1]
         await pool.close()
 
@@ -458,7 +458,7 @@ class TestClose:
         assert [c.close_calls for c in db.made] == [1, 1]
         with pytest.raises(PoolClosedError):
             await pool.getconn()
-        assert pool.get_stats().requests_errors == 2
+        assert pool.stats().requests_errors == 2
 
     async def test_close_timeout_closes_connections_still_in_use_once(
         self, clock: FakeClock, db: FakeDatabase, caplog: pytest.LogCaptureFixture
@@ -475,7 +475,7 @@ class TestClose:
         assert busy.close_calls == 1
         await pool.putconn(busy)
         assert busy.close_calls == 1
-        assert pool.get_stats().pool_size == 0
+        assert pool.stats().pool_size == 0
 
     async def test_close_stops_background_tasks_and_is_idempotent(
         self, clock: FakeClock, db: FakeDatabase
@@ -512,10 +512,10 @@ class TestClose:
         stuck = True
         clock.advance(5.0)
         await settle()
-        assert pool.get_stats().pool_available == 0  # both taken out by the running check
+        assert pool.stats().pool_available == 0  # both taken out by the running check
         await pool.close()
         assert [c.close_calls for c in db.made] == [1, 1]
-        assert pool.get_stats().pool_size == 0
+        assert pool.stats().pool_size == 0
 
 
 class TestStatistics:
@@ -526,8 +526,19 @@ class TestStatistics:
         pool = make_pool(clock, db)
         conn = await pool.getconn()
         with pytest.raises(ValidationError):
-            pool.get_stats().in_use = 5  # type: ignore[misc]
+            pool.stats().in_use = 5  # type: ignore[misc]
         assert repr(pool) == "<AsyncConnectionPool 'db' open size=1/2 idle=0 in_use=1 waiting=0>"
         await pool.putconn(conn)
         await pool.close()
         assert repr(pool) == "<AsyncConnectionPool 'db' closed size=0/2 idle=0 in_use=0 waiting=0>"
+
+    async def test_get_stats_is_stats_under_psycopg_pools_name(
+        self, clock: FakeClock, db: FakeDatabase
+    ) -> None:
+        """``get_stats()`` (psycopg_pool's name) returns the same snapshot as ``stats()``."""
+        pool = make_pool(clock, db)
+        conn = await pool.getconn()
+        assert pool.get_stats() == pool.stats()
+        assert (pool.get_stats().in_use, pool.get_stats().requests_num) == (1, 1)
+        await pool.putconn(conn)
+        await pool.close()

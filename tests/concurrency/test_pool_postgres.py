@@ -98,7 +98,7 @@ class TestRealPostgres:
         async with pool.connection() as connection:
             cursor = await connection.execute("SELECT count(*), count(DISTINCT pid) FROM items")
             assert await cursor.fetchone() == (20, 2)
-        stats = pool.get_stats()
+        stats = pool.stats()
         assert (stats.connections_num, stats.pool_size, stats.in_use) == (2, 2, 0)
         assert stats.requests_queued > 0
         await pool.close()
@@ -117,7 +117,7 @@ class TestRealPostgres:
             assert row is not None
             assert row[0] != dead_pid
         assert first.closed
-        assert pool.get_stats().validations_failed == 1
+        assert pool.stats().validations_failed == 1
         await pool.close()
 
     async def test_a_connection_broken_inside_the_block_is_discarded(
@@ -136,9 +136,9 @@ class TestRealPostgres:
             await use_while_the_server_drops_it()
         broken = lent[0]
         assert broken.closed
-        assert pool.get_stats().connections_lost == 1
+        assert pool.stats().connections_lost == 1
         async with pool.connection() as connection:
             assert connection is not broken
             assert await alive(connection)
         await pool.close()
-        assert pool.get_stats().pool_size == 0
+        assert pool.stats().pool_size == 0

@@ -52,7 +52,7 @@ class TestOriginCallShapes:
         pool = register_connection_pool("database", AsyncConnectionPool(db.create, close=db.close))
         async with with_connection_pool("database") as connection:
             assert isinstance(connection, FakeConnection)
-            assert pool.get_stats().in_use == 1
+            assert pool.stats().in_use == 1
         await pool.close()
 
 

@@ -86,7 +86,9 @@ class TestLoading:
         assert spec.expect_status == (200,)
         assert spec.method == "POST"
         assert spec.health_check_config().dependency_type is DependencyType.VECTOR_DB
-        assert isinstance(spec.build(), HttpCheck)
+        check = spec.build()
+        assert isinstance(check, HttpCheck)
+        assert repr(check) == "<HttpCheck POST https://idx.example/describe_index_stats calls=0 failures=0>"
 
     def test_environment_references_are_expanded(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

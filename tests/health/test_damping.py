@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health.damping import FlapDamper
-from omnimemory_kit.health.models import HealthStatus
-from omnimemory_kit.health.rollup import SEVERITY
+from omnimemory_kit.health.status import SEVERITY, HealthStatus
 
 H, D, U = HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.UNHEALTHY
 rounds = st.lists(st.sampled_from(list(HealthStatus)), max_size=40)
@@ -39,9 +39,11 @@ class TestDamping:
         assert seen == [(U, True), (U, False), (U, True), (H, False)]
 
     def test_bad_thresholds_are_refused(self) -> None:
-        """Thresholds below one make no sense."""
-        with pytest.raises(ValueError, match="at least 1"):
+        """A threshold below one is a configuration error naming the threshold and the value given."""
+        with pytest.raises(HealthConfigError, match=r"^failures_to_change must be at least 1, not 0$"):
             FlapDamper(failures_to_change=0)
+        with pytest.raises(HealthConfigError, match=r"^successes_to_recover must be at least 1, not -2$"):
+            FlapDamper(successes_to_recover=-2)
 
     @given(rounds)
     def test_no_damping_reports_every_observation(self, observed: list[HealthStatus]) -> None:

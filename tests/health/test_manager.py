@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 
 import pytest
@@ -54,7 +55,9 @@ class TestOriginCallShape:
             True,
             DependencyType.DATABASE,
         )
-        assert health_response.resources is not None
+        resources = health_response.resources
+        assert resources is not None
+        assert (resources.disk_path, resources.problems) == (os.getcwd(), ())  # this volume, read in full
 
 
 class TestWhatAChecksReturnMeans:
@@ -149,7 +152,7 @@ class TestWhatAChecksReturnMeans:
 
         manager.register_health_check(config("sync"), check)
         await manager.get_comprehensive_health()
-        assert seen
+        assert len(seen) == 1
         assert seen[0] != threading.get_ident()
 
     async def test_async_callable_objects_and_lambdas_returning_coroutines_work(

@@ -110,9 +110,11 @@ class TestSample:
         """A disk path that does not exist leaves disk figures empty and says why."""
         missing = os.path.join(str(tmp_path), "gone")
         metrics = ResourceSampler(clock=clock, disk_path=missing).sample()
-        assert metrics.disk_percent is None
-        assert any("gone" in problem for problem in metrics.problems)
+        assert (metrics.disk_percent, metrics.disk_free_bytes, metrics.disk_total_bytes) == (None, None, None)
+        assert len(metrics.problems) == 1
+        assert metrics.problems[0].startswith(f"disk {missing!r}: ")
         assert metrics.memory_percent is not None
+        assert 0.0 < metrics.memory_percent <= 100.0  # the other figures are still read
 
 
 class TestInTheManager:

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omnimemory_kit.health.models import HealthResponse, HealthStatus
-from omnimemory_kit.health.rollup import SEVERITY, ietf_status, roll_up, worst
+from omnimemory_kit.health.rollup import roll_up
+from omnimemory_kit.health.status import SEVERITY, ietf_status, worst
 
 H, D, U, K = HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.UNHEALTHY, HealthStatus.UNKNOWN
 PAIRS = [(status, critical) for status in HealthStatus for critical in (True, False)]

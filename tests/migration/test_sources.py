@@ -144,10 +144,16 @@ class TestSourceFromSpec:
     """The CLI's SOURCE argument."""
 
     def test_directory_and_manifests(self, tmp_path: Path) -> None:
-        """A directory gives a DirectorySource, .csv and .jsonl give ManifestSources."""
-        assert isinstance(source_from_spec(tmp_path), DirectorySource)
-        assert isinstance(source_from_spec(write(tmp_path / "m.csv", "key\na\n")), ManifestSource)
-        assert isinstance(source_from_spec(write(tmp_path / "m.jsonl", "")), ManifestSource)
+        """A directory gives a DirectorySource, .csv and .jsonl give ManifestSources reading that file."""
+        directory = source_from_spec(tmp_path, pattern="*.txt")
+        csv = source_from_spec(write(tmp_path / "m.csv", "key\na\n"))
+        jsonl = source_from_spec(write(tmp_path / "m.jsonl", ""))
+        assert isinstance(directory, DirectorySource)
+        assert isinstance(csv, ManifestSource)
+        assert isinstance(jsonl, ManifestSource)
+        assert directory.identity == f"directory:{tmp_path}:*.txt"
+        assert (csv.identity, list(csv)) == (f"manifest:{tmp_path / 'm.csv'}", [MigrationItem("a")])
+        assert (jsonl.identity, list(jsonl)) == (f"manifest:{tmp_path / 'm.jsonl'}", [])
 
     def test_missing_and_other_files_are_refused(self, tmp_path: Path) -> None:
         """A missing path and a file that is no manifest are ConfigErrors naming the path."""

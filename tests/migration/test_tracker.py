@@ -82,10 +82,14 @@ class TestOriginCallShapes:
 
     def test_default_clock_and_priority(self) -> None:
         """The tracker works with the system clock and a default priority when none is given."""
+        before = datetime.now(UTC)
         tracker = MigrationProgressTracker(name="Defaults")
         tracker.add_file("a.py", file_size=1)
+        after = datetime.now(UTC)
         assert tracker.priority is MigrationPriority.NORMAL
-        assert tracker.get_progress_summary().created_at is not None
+        created_at = tracker.get_progress_summary().created_at
+        assert created_at is not None
+        assert before - timedelta(seconds=1) <= created_at <= after + timedelta(seconds=1)
 
     def test_summary_is_a_frozen_value(self, clock: FakeClock) -> None:
         """The summary dumps to a dict and cannot be changed afterwards."""
@@ -123,9 +127,10 @@ class TestRunLifecycle:
         assert tracker.status is MigrationStatus.PAUSED
         tracker.resume()
         assert tracker.status is MigrationStatus.RUNNING
+        clock.advance(7)
         tracker.complete()
         assert tracker.status is MigrationStatus.COMPLETED
-        assert tracker.get_progress_summary().finished_at is not None
+        assert tracker.get_progress_summary().finished_at == datetime.fromtimestamp(clock.time(), UTC)
 
     @pytest.mark.parametrize("end", ["fail", "cancel"])
     @pytest.mark.parametrize("from_state", ["pending", "running", "paused"])
@@ -516,13 +521,14 @@ class TestBatches:
         tracker.complete_file_processing("/c")
         clock.advance(1)
         tracker.close_batch("b1")
+        closed_at = datetime.fromtimestamp(clock.time(), UTC)
         clock.advance(100)
         metrics = tracker.get_batch_metrics("b1")
         assert isinstance(metrics, BatchProcessingMetrics)
         assert (metrics.files, metrics.succeeded, metrics.failed) == (3, 2, 1)
         assert metrics.success_rate == pytest.approx(200 / 3)
         assert metrics.duration_seconds == 5.0
-        assert metrics.closed_at is not None
+        assert metrics.closed_at == closed_at
         assert tracker.get_progress_summary().open_batches == 0
 
     def test_unknown_batch_opens_implicitly(self, clock: FakeClock) -> None:

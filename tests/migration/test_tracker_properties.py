@@ -71,11 +71,13 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @rule(seconds=st.sampled_from([0.0, 0.25, 1.0, 7.5, 60.0]))
     def advance(self, seconds: float) -> None:
+        """The fake clock moves on (rates, ETA and samples see the time pass)."""
         self.clock.advance(seconds)
 
     @precondition(lambda self: self.run_open)
     @rule(path=st.sampled_from(PATHS), size=st.integers(min_value=0, max_value=10_000))
     def add_file(self, path: str, size: int) -> None:
+        """A file is added while the run is open; adding a known path again changes nothing."""
         added = self.tracker.add_file(path, file_size=size)
         assert added == (path not in self.status)
         self.status.setdefault(path, FileStatus.PENDING)
@@ -83,6 +85,7 @@ class TrackerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.run_open)
     @rule(data=st.data(), batch=st.sampled_from([None, *BATCHES]))
     def start_file(self, data: st.DataObject, batch: str | None) -> None:
+        """A pending file starts, in no batch or an open one; a closed batch refuses it."""
         pending = self.paths_in(FileStatus.PENDING)
         if not pending:
             return
@@ -98,6 +101,7 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), outcome=st.sampled_from(["success", "failure", "skip", "attempt"]))
     def finish_file(self, data: st.DataObject, outcome: str) -> None:
+        """A running file succeeds, fails, is skipped, or has one failed attempt and keeps running."""
         running = self.paths_in(FileStatus.IN_PROGRESS)
         if not running:
             return
@@ -117,6 +121,7 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def skip_pending(self, data: st.DataObject) -> None:
+        """A pending file is skipped without being started."""
         pending = self.paths_in(FileStatus.PENDING)
         if pending:
             path = data.draw(st.sampled_from(pending))
@@ -126,6 +131,7 @@ class TrackerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.run_open)
     @rule(data=st.data())
     def retry_failed(self, data: st.DataObject) -> None:
+        """A failed file is requeued, until it has used its max_retries requeues."""
         failed = self.paths_in(FileStatus.FAILED)
         if not failed:
             return
@@ -142,6 +148,7 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def worker_died(self, data: st.DataObject) -> None:
+        """The store journals a running file as interrupted; the tracker folds it in on refresh."""
         running = self.paths_in(FileStatus.IN_PROGRESS)
         if running:
             path = data.draw(st.sampled_from(running))
@@ -153,6 +160,7 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @rule(batch=st.sampled_from(BATCHES), close=st.booleans())
     def batch_lifecycle(self, batch: str, close: bool) -> None:
+        """A batch is opened, or an opened one is closed for good."""
         if batch in self.closed:
             return
         if close:
@@ -166,6 +174,7 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @rule(action=st.sampled_from(["start", "pause", "resume", "complete", "fail", "cancel"]))
     def run_lifecycle(self, action: str) -> None:
+        """The run is started, paused, resumed, completed, failed or cancelled; a refused change leaves it."""
         method = getattr(self.tracker, action)
         before = self.tracker.status
         try:
@@ -185,6 +194,7 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @rule(open_=st.booleans())
     def breaker(self, open_: bool) -> None:
+        """The run's circuit breaker opens or closes (its open time is excluded from rates)."""
         if open_:
             self.tracker.breaker_opened()
         else:
@@ -195,6 +205,7 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @invariant()
     def counts_match_the_model_and_sum_to_total(self) -> None:
+        """Per-status counts equal the model and add up to the total, files and bytes alike."""
         summary = self.tracker.get_progress_summary()
         expected = Counter(self.status.values())
         assert summary.total_files == len(self.status)
@@ -212,6 +223,7 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @invariant()
     def percentages_and_eta_are_sane(self) -> None:
+        """Percentages stay within 0-100, rates are never negative, the ETA range is ordered."""
         summary = self.tracker.get_progress_summary()
         assert 0.0 <= summary.completion_percentage <= 100.0
         assert 0.0 <= summary.success_rate <= 100.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,7 +135,9 @@ class TestDurableBinding:
     def test_generates_a_run_id(self, store: JournalStore, clock: FakeClock) -> None:
         """A bound tracker without a run id gets a fresh one, and the run exists in the store."""
         tracker = MigrationProgressTracker("m", clock=clock, store=store)
-        assert tracker.run_id
+        other = MigrationProgressTracker("m", clock=clock, store=store)
+        assert re.fullmatch(r"[0-9a-f]{32}", tracker.run_id)  # a uuid4, hex
+        assert other.run_id != tracker.run_id
         assert store.get_run(tracker.run_id).name == "m"
 
     def test_binding_to_an_existing_run_catches_up(self, store: JournalStore, clock: FakeClock) -> None:

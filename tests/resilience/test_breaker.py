@@ -581,9 +581,10 @@ class TestListeners:
         assert later == [CircuitState.OPEN]
         assert breaker.state is CircuitState.OPEN
         records = [r for r in caplog.records if r.name == "omnimemory_kit.resilience"]
-        assert records
+        assert len(records) == 1
         assert "listener" in records[0].getMessage()
         assert records[0].exc_info is not None
+        assert (records[0].exc_info[0], str(records[0].exc_info[1])) == (RuntimeError, "listener bug")
 
     async def test_removed_listener_is_not_called(self, clock: FakeClock) -> None:
         """remove_listener stops notifications; removing an unknown listener raises ValueError."""

@@ -80,6 +80,7 @@ class BreakerMachine(RuleBasedStateMachine):
         successes_needed=st.integers(1, 3),
     )
     def build(self, threshold: int, recovery: float, successes_needed: int) -> None:
+        """Build a breaker and its model with a random threshold, recovery time and success count."""
         config = CircuitBreakerConfig(
             failure_threshold=threshold,
             recovery_timeout=recovery,
@@ -132,33 +133,40 @@ class BreakerMachine(RuleBasedStateMachine):
 
     @rule(use_sync=st.booleans())
     def succeed(self, use_sync: bool) -> None:
+        """A call succeeds (sync or async), unless the breaker refuses it as the model does."""
         self._call("success", use_sync)
 
     @rule(use_sync=st.booleans())
     def fail(self, use_sync: bool) -> None:
+        """A call fails (sync or async), unless the breaker refuses it as the model does."""
         self._call("failure", use_sync)
 
     @rule()
     def ignored_error(self) -> None:
+        """A call raises an excluded exception, which passes through without counting as a failure."""
         self._call("ignored", use_sync=False)
 
     @rule(seconds=st.sampled_from([0.0, 0.1, 0.5, 1.0, 2.5, 5.0]))
     def advance(self, seconds: float) -> None:
+        """The fake clock moves on, possibly past the recovery time."""
         self.clock.advance(seconds)
 
     @precondition(lambda self: self.model.state is not CircuitState.CLOSED)
     @rule()
     def reset(self) -> None:
+        """The breaker is reset by hand to closed with clean counters."""
         self.breaker.reset()
         self.model.state = CircuitState.CLOSED
         self.model.streak = 0
 
     @invariant()
     def state_matches_the_model(self) -> None:
+        """The breaker is in the state the model says."""
         assert self.breaker.state is self.model.observe(self.clock.monotonic())
 
     @invariant()
     def counters_match_the_model(self) -> None:
+        """Success, failure, ignored and rejected counts equal the model."""
         stats = self.breaker.stats()
         counts = self.model.counts
         assert (stats.success_count, stats.failure_count) == (counts["success"], counts["failure"])
@@ -168,6 +176,7 @@ class BreakerMachine(RuleBasedStateMachine):
 
     @invariant()
     def closed_streak_stays_below_threshold(self) -> None:
+        """A closed breaker has fewer consecutive failures than its threshold."""
         stats = self.breaker.stats()
         if stats.state is CircuitState.CLOSED:
             assert stats.consecutive_failures == self.model.streak < self.model.threshold
@@ -202,6 +211,7 @@ class ConcurrentBreakerMachine(RuleBasedStateMachine):
 
     @initialize(threshold=st.integers(1, 3), max_trials=st.integers(1, 3), successes=st.integers(1, 3))
     def build(self, threshold: int, max_trials: int, successes: int) -> None:
+        """Build a breaker with a random threshold, half-open trial limit and success count."""
         config = CircuitBreakerConfig(
             failure_threshold=threshold,
             recovery_timeout=1.0,
@@ -232,6 +242,7 @@ class ConcurrentBreakerMachine(RuleBasedStateMachine):
 
     @rule(use_context_manager=st.booleans())
     def start_call(self, use_context_manager: bool) -> None:
+        """A call starts (through call() or async with) and waits for its outcome."""
         release = asyncio.Event()
         verdict: list[str] = []
 
@@ -254,6 +265,7 @@ class ConcurrentBreakerMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.pending))
     @rule(data=st.data(), outcome=st.sampled_from(["success", "failure", "ignored", "cancel"]))
     def finish_call(self, data: st.DataObject, outcome: str) -> None:
+        """A running call succeeds, fails, raises an excluded error, or is cancelled."""
         index = data.draw(st.integers(0, len(self.pending) - 1))
         task, release, verdict = self.pending[index]
         if outcome == "cancel":
@@ -265,11 +277,13 @@ class ConcurrentBreakerMachine(RuleBasedStateMachine):
 
     @rule(seconds=st.sampled_from([0.5, 1.0]))
     def advance(self, seconds: float) -> None:
+        """The fake clock moves on, possibly past the recovery time."""
         self.clock.advance(seconds)
         self._settle()
 
     @invariant()
     def trial_slots_are_bounded_and_never_leak(self) -> None:
+        """Half-open trial slots stay within the limit and are all free when no call runs."""
         stats = self.breaker.stats()
         assert 0 <= stats.half_open_in_flight <= self.max_trials
         if stats.state is not CircuitState.HALF_OPEN or not self.pending:
@@ -277,10 +291,12 @@ class ConcurrentBreakerMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_finished_call_is_counted_once(self) -> None:
+        """Every finished call is counted once in the total."""
         assert self.breaker.stats().total_calls == self.finished
 
     @invariant()
     def closed_means_below_threshold(self) -> None:
+        """A closed breaker has fewer consecutive failures than its threshold."""
         stats = self.breaker.stats()
         if stats.state is CircuitState.CLOSED:
             assert stats.consecutive_failures < self.threshold

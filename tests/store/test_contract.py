@@ -370,7 +370,9 @@ class TestClaim:
         assert lease is not None
         assert (lease.run_id, lease.worker_id) == (RUN, WORKER)
         assert lease.expires_at == store_factory.clock.time() + 30
-        assert lease.batch_id
+        opened = [e.batch_id for e in store.read_events(RUN) if e.kind is K.BATCH_OPENED]
+        assert opened == [lease.batch_id]  # the batch the claim journaled
+        assert lease.batch_id.startswith("batch-")
         assert store.leases(RUN) == [lease]
 
     def test_claim_journals_batch_opened_and_file_started(self, store: JournalStore) -> None:
