@@ -28,12 +28,13 @@ import abc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from omnimemory_kit.errors import InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 
 __all__ = [
+    "ERROR_MESSAGE_LIMIT",
     "EVENT_COLUMNS",
     "HealthCheckRow",
     "HealthSnapshotRow",
@@ -43,6 +44,7 @@ __all__ = [
     "WorkItem",
     "WorkerRecord",
     "check_outcomes",
+    "clip_error_message",
     "parse_worker_id",
 ]
 
@@ -62,6 +64,17 @@ EVENT_COLUMNS = (
     "seq",
 )
 """The order of the fields in a row from ``JournalStore.read_event_rows`` (``Event``'s own field order)."""
+
+ERROR_MESSAGE_LIMIT: Final = 4096
+"""Longest error message a store keeps, in characters; a longer one is cut and marked."""
+_TRUNCATED: Final = "… [truncated]"
+
+
+def clip_error_message(message: str | None) -> str | None:
+    """Return ``message`` cut to ``ERROR_MESSAGE_LIMIT`` characters, marked as truncated if it was longer."""
+    if message is None or len(message) <= ERROR_MESSAGE_LIMIT:
+        return message
+    return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
 
 
 def parse_worker_id(worker_id: str) -> tuple[str, int]:

@@ -55,13 +55,13 @@ from omnimemory_kit.store.base import (
     WorkerRecord,
     WorkItem,
     check_outcomes,
+    clip_error_message,
     parse_worker_id,
 )
 from omnimemory_kit.store.url import redact_url
 
 __all__ = ["PostgresStore"]
 
-MAX_ERROR_MESSAGE = 4096
 _IDENTIFIER_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 _TERMINAL = {
     EventKind.FILE_SUCCEEDED: FileStatus.SUCCEEDED,
@@ -196,12 +196,6 @@ def _parse_url(url: str) -> tuple[str, str, int]:
     return conninfo, schema, pool_max
 
 
-def _clip(message: str | None) -> str | None:
-    if message is None or len(message) <= MAX_ERROR_MESSAGE:
-        return message
-    return message[: MAX_ERROR_MESSAGE - 1] + "…"
-
-
 def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
     return (
         run_id,
@@ -212,7 +206,7 @@ def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
         event.size,
         event.batch_id,
         event.error_type,
-        _clip(event.error_message),
+        clip_error_message(event.error_message),
         event.reason,
         event.worker_id,
     )
@@ -822,7 +816,7 @@ class PostgresStore(JournalStore):
                             c.status,
                             c.critical,
                             c.latency_ms,
-                            _clip(c.error),
+                            clip_error_message(c.error),
                             c.observed_value,
                             c.observed_unit,
                             c.breaker_state,

@@ -48,6 +48,7 @@ from omnimemory_kit.errors import (
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
+    ERROR_MESSAGE_LIMIT,
     SCHEMA_VERSION,
     HealthCheckRow,
     HealthSnapshotRow,
@@ -57,6 +58,7 @@ from omnimemory_kit.store.base import (
     WorkerRecord,
     WorkItem,
     check_outcomes,
+    clip_error_message,
     parse_worker_id,
 )
 from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
@@ -64,9 +66,6 @@ from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_ur
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
 
 APPLICATION: Final = "omnimemory-kit"
-ERROR_MESSAGE_LIMIT: Final = 4096
-"""Longest ``error_message`` stored, in characters; longer ones are cut and marked."""
-_TRUNCATED: Final = "… [truncated]"
 _SQLITE_HEADER: Final = b"SQLite format 3\x00"
 _READ_CHUNK: Final = 5000
 
@@ -211,10 +210,6 @@ _INTERRUPTED: Final = EventKind.FILE_INTERRUPTED
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
 _FAILED: Final = FileStatus.FAILED.value
-
-
-def _truncate(message: str) -> str:
-    return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
 
 
 _INSERT_ADDED_ITEMS: Final = (
@@ -537,7 +532,7 @@ class SQLiteStore(JournalStore):
                 e.error_type,
                 msg
                 if (msg := e.error_message) is None or len(msg) <= ERROR_MESSAGE_LIMIT
-                else _truncate(msg),
+                else clip_error_message(msg),
                 e.reason,
                 e.worker_id,
             )

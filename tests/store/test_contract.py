@@ -31,7 +31,7 @@ from omnimemory_kit.store import (
     RunRecord,
     WorkItem,
 )
-from omnimemory_kit.store.base import EVENT_COLUMNS
+from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, EVENT_COLUMNS
 
 from .conftest import StoreFactory
 
@@ -201,15 +201,16 @@ class TestJournal:
         assert rows[0][EVENT_COLUMNS.index("seq")] == 3
 
     def test_huge_error_message_is_truncated(self, store: JournalStore) -> None:
-        """An enormous error message is stored cut to a bounded length, keeping its start."""
+        """An enormous error message is stored cut to the one limit, keeping its start, marked as cut."""
         make_run(store)
         store.append(
             RUN, [Event(K.FILE_FAILED, at=1.0, path="a", error_type="E", error_message="x" * 1_000_000)]
         )
         (event,) = store.read_events(RUN, after_seq=1)
         assert event.error_message is not None
-        assert 100 <= len(event.error_message) <= 16_384
+        assert len(event.error_message) == ERROR_MESSAGE_LIMIT
         assert event.error_message.startswith("x" * 100)
+        assert event.error_message.endswith("… [truncated]")
 
     def test_events_survive_close_and_reopen(self, store_factory: StoreFactory) -> None:
         """What was appended before close reads back identically from a new store object."""

@@ -27,7 +27,7 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import SCHEMA_VERSION, Lease, RunRecord, SQLiteStore, WorkItem, open_store
 from omnimemory_kit.store import sqlite as sqlite_store
-from omnimemory_kit.store.sqlite import ERROR_MESSAGE_LIMIT
+from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "run-1"
