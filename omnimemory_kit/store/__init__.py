@@ -9,8 +9,8 @@ from omnimemory_kit.store.base import Lease as Lease
 from omnimemory_kit.store.base import RunRecord as RunRecord
 from omnimemory_kit.store.base import WorkerRecord as WorkerRecord
 from omnimemory_kit.store.base import WorkItem as WorkItem
+from omnimemory_kit.store.opening import open_store as open_store
 from omnimemory_kit.store.sqlite import SQLiteStore as SQLiteStore
-from omnimemory_kit.store.url import open_store as open_store
 from omnimemory_kit.store.url import redact_url as redact_url
 
 __all__ = [

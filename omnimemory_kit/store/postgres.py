@@ -25,7 +25,6 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -58,11 +57,10 @@ from omnimemory_kit.store.base import (
     clip_error_message,
     parse_worker_id,
 )
-from omnimemory_kit.store.url import redact_url
+from omnimemory_kit.store.url import parse_postgres_url, redact_url
 
 __all__ = ["PostgresStore"]
 
-_IDENTIFIER_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 _TERMINAL = {
     EventKind.FILE_SUCCEEDED: FileStatus.SUCCEEDED,
     EventKind.FILE_FAILED: FileStatus.FAILED,
@@ -167,35 +165,6 @@ _EVENT_COLUMNS = (
 )
 
 
-def _parse_url(url: str) -> tuple[str, str, int]:
-    """Split our URL into a libpq conninfo, the schema name and the pool size."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgresql", "postgres"}:
-        raise ConfigError(f"not a PostgreSQL URL: {redact_url(url)!r}")
-    if not parts.path.strip("/"):
-        raise ConfigError(f"PostgreSQL URL {redact_url(url)!r} names no database (postgresql://host/dbname)")
-    schema = "omnimemory_kit"
-    pool_max = 10
-    passthrough: list[tuple[str, str]] = []
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key == "schema":
-            schema = value
-        elif key == "pool_max":
-            if not value.isdigit() or int(value) < 1:
-                raise ConfigError(
-                    f"pool_max in {redact_url(url)!r} must be a whole number >= 1, not {value!r}"
-                )
-            pool_max = int(value)
-        else:
-            passthrough.append((key, value))
-    if not schema or not set(schema) <= _IDENTIFIER_CHARS or schema[0].isdigit():
-        raise ConfigError(
-            f"schema {schema!r} in {redact_url(url)!r} must be lower-case letters, digits and underscores"
-        )
-    conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
-    return conninfo, schema, pool_max
-
-
 def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
     return (
         run_id,
@@ -260,7 +229,8 @@ class PostgresStore(JournalStore):
         self, url: str, *, clock: Clock = SYSTEM_CLOCK, create: bool = True, connect_timeout: float = 5.0
     ) -> None:
         self.url = redact_url(url)
-        conninfo, self.schema, pool_max = _parse_url(url)
+        location = parse_postgres_url(url)
+        conninfo, self.schema, pool_max = location.conninfo, location.schema, location.pool_max
         self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
         self._closed = False
         self._lock = threading.Lock()

@@ -11,7 +11,8 @@ from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.health.checks._base import BuiltinCheck
 from omnimemory_kit.health.models import CheckResult
 from omnimemory_kit.store.base import JournalStore
-from omnimemory_kit.store.url import open_store, parse_sqlite_url, redact_url
+from omnimemory_kit.store.opening import open_store
+from omnimemory_kit.store.url import parse_sqlite_url, redact_url
 
 __all__ = ["StoreCheck"]
 
