@@ -15,6 +15,8 @@ The store keeps, per run:
 
 It also keeps the **health history** (snapshots of health checks), independent of runs.
 
+How FILE_* events change the items table is written once, in ``omnimemory_kit.store.projection``.
+
 Durability: when a writing method returns, its events are committed (durable against a process crash;
 ``synchronous=FULL`` on SQLite or PostgreSQL's defaults for power loss). Nothing acknowledged is lost.
 
@@ -233,9 +235,9 @@ class JournalStore(abc.ABC):
     def append(self, run_id: str, events: Sequence[Event]) -> int:
         """Append events durably, update the items projection for FILE_* events, return the last seq.
 
-        Events for items are applied to the items table as the tracker would (FILE_ADDED inserts,
-        FILE_STARTED marks in progress without a lease, terminal events finish, FILE_RETRIED from FAILED
-        requeues, FILE_INTERRUPTED requeues). The caller (the tracker) has already validated them.
+        Events for items change the items table by the one rule of ``omnimemory_kit.store.projection``
+        (the tracker's own reduction), in event order, however the events are split into calls; a start
+        appended here holds no lease. The caller (the tracker) has already validated them.
         """
 
     @abc.abstractmethod

@@ -57,15 +57,15 @@ from omnimemory_kit.store.base import (
     clip_error_message,
     parse_worker_id,
 )
+from omnimemory_kit.store.projection import TRANSITIONS, Item, fold
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
 
 __all__ = ["PostgresStore"]
 
-_TERMINAL = {
-    EventKind.FILE_SUCCEEDED: FileStatus.SUCCEEDED,
-    EventKind.FILE_FAILED: FileStatus.FAILED,
-    EventKind.FILE_SKIPPED: FileStatus.SKIPPED,
-}
+_STATUSES = {status.value: status for status in FileStatus}
+# A claim is FILE_STARTED on pending items; a release or reclaim is FILE_INTERRUPTED on items in progress.
+_CLAIMED = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]
+_INTERRUPTED = TRANSITIONS[EventKind.FILE_INTERRUPTED][FileStatus.IN_PROGRESS]
 
 # Each entry upgrades the schema from version i to i + 1. Never edit a released entry: add a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -393,44 +393,52 @@ class PostgresStore(JournalStore):
                 copy.write_row(_event_row(run_id, first + offset, event))
         return last
 
-    def _project(self, conn: psycopg.Connection[TupleRow], run_id: str, events: Sequence[Event]) -> None:
-        """Apply FILE_* events to the items table, grouped so a large append costs few statements."""
-        added: dict[str, int] = {}
-        by_status: dict[str, list[str]] = {}
-        retried: list[str] = []
-        for event in events:
-            kind, path = event.kind, event.path
-            if path is None:
-                continue
-            if kind is EventKind.FILE_ADDED:
-                added[path] = event.size or 0
-            elif kind is EventKind.FILE_STARTED:
-                by_status.setdefault(FileStatus.IN_PROGRESS, []).append(path)
-            elif kind in _TERMINAL:
-                by_status.setdefault(_TERMINAL[kind], []).append(path)
-            elif kind is EventKind.FILE_INTERRUPTED:
-                by_status.setdefault(FileStatus.PENDING, []).append(path)
-            elif kind is EventKind.FILE_RETRIED:
-                retried.append(path)
-        if added:
+    def _project(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        run_id: str,
+        events: Sequence[Event],
+        lease_id: str | None = None,
+    ) -> None:
+        """Apply FILE_* events to the items table by the shared rule (``store.projection``).
+
+        The touched rows are read and locked in one query (in key order, so two appends never deadlock),
+        folded in event order, and written back with one statement for the changed rows.
+        """
+        keys = sorted({event.path for event in events if event.path is not None})
+        if not keys:
+            return
+        statuses = _STATUSES
+        items = {
+            key: Item(key, int(size), statuses[status], int(attempts), lease)
+            for key, size, status, attempts, lease in conn.execute(
+                "SELECT key, size, status, attempts, lease_id FROM items "
+                "WHERE run_id = %s AND key = ANY(%s) ORDER BY key FOR UPDATE",
+                (run_id, keys),
+            )
+        }
+        changed = fold(items, events, lease_id=lease_id)
+        new = [item for key, item in changed.items() if key not in items]
+        if new:
             with conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO items (run_id, key, size) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                    [(run_id, key, size) for key, size in added.items()],
+                    "INSERT INTO items (run_id, key, size, status, attempts, lease_id) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(run_id, i.key, i.size, i.status.value, i.attempts, i.lease_id) for i in new],
                 )
-        for path in retried:
+        updated = [item for key, item in changed.items() if key in items]
+        if updated:
             conn.execute(
-                "UPDATE items SET attempts = attempts + 1, "
-                "status = CASE WHEN status = 'failed' THEN 'pending' ELSE status END "
-                "WHERE run_id = %s AND key = %s",
-                (run_id, path),
-            )
-        for status, paths in by_status.items():
-            conn.execute(
-                "UPDATE items SET status = %s, "
-                "lease_id = CASE WHEN %s IN ('in_progress') THEN lease_id ELSE NULL END "
-                "WHERE run_id = %s AND key = ANY(%s)",
-                (str(status), str(status), run_id, paths),
+                "UPDATE items SET status = v.status, attempts = v.attempts, lease_id = v.lease_id "
+                "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::text[]) AS v(key, status, attempts, "
+                "lease_id) WHERE items.run_id = %s AND items.key = v.key",
+                (
+                    [i.key for i in updated],
+                    [i.status.value for i in updated],
+                    [i.attempts for i in updated],
+                    [i.lease_id for i in updated],
+                    run_id,
+                ),
             )
 
     def append(self, run_id: str, events: Sequence[Event]) -> int:
@@ -598,10 +606,17 @@ class PostgresStore(JournalStore):
             rows = conn.execute(
                 "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
                 "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
-                "UPDATE items SET status = 'in_progress', lease_id = %(lease)s FROM picked "
+                "UPDATE items SET status = %(status)s, attempts = attempts + %(attempts)s, "
+                "lease_id = %(lease)s FROM picked "
                 "WHERE items.run_id = %(run)s AND items.key = picked.key "
                 "RETURNING items.key, items.size, items.ord",
-                {"run": run_id, "limit": limit, "lease": lease_id},
+                {
+                    "run": run_id,
+                    "limit": limit,
+                    "lease": lease_id,
+                    "status": _CLAIMED.status.value,
+                    "attempts": _CLAIMED.attempts,
+                },
             ).fetchall()
             if not rows:
                 return None
@@ -680,7 +695,7 @@ class PostgresStore(JournalStore):
                 )
             }
             done = check_outcomes(lease, events, held)
-            self._project(conn, lease.run_id, events)
+            self._project(conn, lease.run_id, events, lease.lease_id)
             if done:
                 conn.execute(
                     "UPDATE workers SET items_done = items_done + %s WHERE run_id = %s AND worker_id = %s",
@@ -715,9 +730,9 @@ class PostgresStore(JournalStore):
         reason: str,
     ) -> list[Event]:
         rows = conn.execute(
-            f"UPDATE items SET status = 'pending', lease_id = NULL "
+            f"UPDATE items SET status = %s, attempts = attempts + %s, lease_id = NULL "
             f"WHERE run_id = %s AND status = 'in_progress' AND {where} RETURNING key, ord",
-            (run_id, *params),
+            (_INTERRUPTED.status.value, _INTERRUPTED.attempts, run_id, *params),
         ).fetchall()
         rows.sort(key=lambda row: row[1])
         return [

@@ -6,7 +6,8 @@ Layout (schema version ``SCHEMA_VERSION``):
 - ``runs``: one row per run with an integer ``run_no`` (compact keys for the big tables) and ``last_seq``,
   bumped in the same transaction as the events, so seqs are dense and in commit order;
 - ``events``: the journal, keyed ``(run_no, seq)`` (a WITHOUT ROWID table: one b-tree, appended in order);
-- ``items``: the projection of FILE_* events, keyed ``(run_no, key)``, with a partial index over pending
+- ``items``: the projection of FILE_* events by the shared rule (``projection``, written in SQL by
+  ``sqlite_items``), keyed ``(run_no, key)``, with a partial index over pending
   items in insertion order (what ``claim`` reads) and one over leased items; ``item_counts`` keeps the
   per-status totals in the same transactions, so counting never scans the items. Writes are set-based
   where the outcome does not depend on an item's state (claim leases its batch with one UPDATE, a report
@@ -60,6 +61,15 @@ from omnimemory_kit.store.base import (
     check_outcomes,
     clip_error_message,
     parse_worker_id,
+)
+from omnimemory_kit.store.sqlite_items import (
+    CLAIM_ITEMS,
+    INSERT_ADDED_ITEMS,
+    ReportPlan,
+    add_counts,
+    project,
+    report_items,
+    report_plan,
 )
 from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
 
@@ -183,110 +193,15 @@ _SELECT_EVENTS: Final = (
     "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq "
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
-_INSERT_ITEM: Final = (
-    "INSERT INTO items (run_no, key, ordinal, size, status, attempts, lease_id, batch_id, worker_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_no, key) DO NOTHING"
-)
-_UPDATE_ITEM: Final = (
-    "UPDATE items SET status = ?, attempts = ?, lease_id = ?, batch_id = ?, worker_id = ? "
-    "WHERE run_no = ? AND key = ?"
-)
 _SELECT_RUN: Final = "SELECT run_id, name, priority, source, function, created_at, params FROM runs"
 _KINDS: Final = {kind.value: kind for kind in EventKind}
 _STATUSES: Final = {status.value: status for status in FileStatus}
-_TERMINAL: Final = {
-    EventKind.FILE_SUCCEEDED: FileStatus.SUCCEEDED.value,
-    EventKind.FILE_FAILED: FileStatus.FAILED.value,
-    EventKind.FILE_SKIPPED: FileStatus.SKIPPED.value,
-}
-# Bound once: looking a member up on the enum class costs more than the comparison itself.
-_ADDED: Final = EventKind.FILE_ADDED
-_STARTED: Final = EventKind.FILE_STARTED
-_SUCCEEDED: Final = EventKind.FILE_SUCCEEDED
-_FAILED_KIND: Final = EventKind.FILE_FAILED
-_SKIPPED: Final = EventKind.FILE_SKIPPED
-_RETRIED: Final = EventKind.FILE_RETRIED
-_INTERRUPTED: Final = EventKind.FILE_INTERRUPTED
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
-_FAILED: Final = FileStatus.FAILED.value
-
-
-_INSERT_ADDED_ITEMS: Final = (
-    "INSERT INTO items (run_no, key, ordinal, size, status) "
-    "SELECT run_no, path, seq, coalesce(size, 0), 'pending' FROM events "
-    "WHERE run_no = ?1 AND seq BETWEEN ?2 AND ?3 AND kind = 'file_added' AND path IS NOT NULL ORDER BY seq "
-    "ON CONFLICT (run_no, key) DO NOTHING"
-)
-"""Insert the items of the FILE_ADDED events just journaled (seqs ?2..?3); the first of a key wins."""
-_SET_BASED_PROJECTION = True
-"""Whether ``append`` applies starts and outcomes set-based (tests turn it off to compare with the fold)."""
-_FILE_KINDS: Final = frozenset(kind for kind in EventKind if kind.value.startswith("file_"))
-_PROJECT_FINISHED: Final = (
-    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = ? "
-    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))"
-)
-_PROJECT_STARTED: Final = (
-    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = ?, batch_id = ?, worker_id = ? "
-    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))"
-)
-_ReportPlan = dict[tuple[str | None, int], list[str]]
-# "+lease_id": look items up by primary key (run_no, key), then check the lease on the row; seeking the
-# lease index first costs one more b-tree descent per item.
-_REPORT_FINISHED: Final = (
-    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = NULL "
-    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
-    "AND +lease_id = ? AND status = 'in_progress'"
-)
-_REPORT_RETRIED: Final = (
-    "UPDATE items SET attempts = attempts + ? "
-    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
-    "AND +lease_id = ? AND status = 'in_progress'"
-)
 
 
 class _NotHeld(Exception):
     """A report named an item its lease does not hold in progress (the transaction is rolled back)."""
-
-
-def _report_plan(events: Sequence[Event]) -> _ReportPlan | None:
-    """Group a report's items by (final status or None, retries); None when it needs the checked path.
-
-    The checked path handles every malformed report (another kind, no key, an outcome after the item's
-    terminal one), so its errors stay exactly as they were.
-    """
-    per_key: dict[str, list[Any]] = {}  # key -> [terminal status or None, retries]
-    for event in events:
-        key = event.path
-        kind = event.kind
-        if key is None:
-            return None
-        state = per_key.get(key)
-        if state is None:
-            state = per_key[key] = [None, 0]
-        elif state[0] is not None:
-            return None  # an outcome after the terminal one: not in progress any more
-        if kind is _RETRIED:
-            state[1] += 1
-        elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
-            state[0] = _TERMINAL[kind]
-        else:
-            return None
-    plan: _ReportPlan = {}
-    for key, (status, retries) in per_key.items():
-        plan.setdefault((status, retries), []).append(key)
-    return plan
-
-
-def _count(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> None:
-    """Add per-status deltas to the run's item counters (kept so ``item_counts`` never scans items)."""
-    changed = [(run_no, status, delta) for status, delta in deltas.items() if delta]
-    if changed:
-        conn.executemany(
-            "INSERT INTO item_counts (run_no, status, count) VALUES (?, ?, ?) "
-            "ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
-            changed,
-        )
 
 
 class SQLiteStore(JournalStore):
@@ -509,7 +424,7 @@ class SQLiteStore(JournalStore):
         """Insert events after the run's last seq and fold their FILE_* effects into the items table."""
         first, last = self._insert_events(conn, run_no, events)
         if events:
-            self._project(conn, run_no, events, first, lease_id)
+            project(conn, run_no, events, first, lease_id)
         return last
 
     @staticmethod
@@ -542,142 +457,6 @@ class SQLiteStore(JournalStore):
         last = int(first + len(events) - 1)
         conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
         return first, last
-
-    @staticmethod
-    def _project(
-        conn: sqlite3.Connection, run_no: int, events: Sequence[Event], first: int, lease_id: str | None
-    ) -> None:
-        """Apply FILE_* events to the items table: fold them per item in memory, then write each item once.
-
-        Reading the touched rows in one query and writing each changed row once keeps a batch of N
-        events at about N/2 row writes (start and finish of one item coalesce), which keeps ``append``
-        near raw insert speed. Events for items the run does not have are journaled but change nothing.
-        """
-        keys = {e.path for e in events}
-        keys.discard(None)
-        if not keys:
-            return
-        if all(e.kind is _ADDED for e in events if e.path is not None):
-            # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed.
-            before = conn.total_changes
-            conn.execute(_INSERT_ADDED_ITEMS, (run_no, first, first + len(events) - 1))
-            _count(conn, run_no, {_PENDING: conn.total_changes - before})
-            return
-        if _SET_BASED_PROJECTION and SQLiteStore._project_set_based(conn, run_no, events, lease_id):
-            return
-        # per key: [key, ordinal, size, status, attempts, lease_id, batch_id, worker_id, new, changed, was]
-        states: dict[str, list[Any]] = {
-            row[0]: [*row, False, False, row[3]]
-            for row in conn.execute(
-                "SELECT key, ordinal, size, status, attempts, lease_id, batch_id, worker_id FROM items "
-                "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))",
-                (run_no, json.dumps(list(keys))),
-            )
-        }
-        for seq, event in enumerate(events, first):
-            key = event.path
-            if key is None:
-                continue
-            kind = event.kind
-            state = states.get(key)
-            if state is None:
-                if kind is _ADDED:
-                    states[key] = [key, seq, event.size or 0, _PENDING, 0, None, None, None, True, True, None]
-                continue
-            if kind is _STARTED:
-                state[3] = _IN_PROGRESS
-                state[4] += 1
-                state[5] = lease_id
-                state[6] = event.batch_id
-                state[7] = event.worker_id
-            elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
-                state[3] = _TERMINAL[kind]
-                state[5] = None
-            elif kind is _RETRIED:
-                if state[3] == _FAILED:
-                    state[3] = _PENDING
-                    state[5] = None
-                elif state[3] == _IN_PROGRESS:
-                    state[4] += 1
-                else:
-                    continue
-            elif kind is _INTERRUPTED:
-                if state[3] != _IN_PROGRESS:
-                    continue
-                state[3] = _PENDING
-                state[5] = None
-            else:
-                continue
-            state[9] = True
-        inserts = []
-        updates = []
-        deltas = dict.fromkeys(_STATUSES, 0)
-        for s in states.values():
-            if s[8]:
-                inserts.append((run_no, *s[:8]))
-                deltas[s[3]] += 1
-            elif s[9]:
-                updates.append((s[3], s[4], s[5], s[6], s[7], run_no, s[0]))
-                deltas[s[10]] -= 1
-                deltas[s[3]] += 1
-        if inserts:
-            conn.executemany(_INSERT_ITEM, inserts)
-        if updates:
-            conn.executemany(_UPDATE_ITEM, updates)
-        _count(conn, run_no, deltas)
-
-    @staticmethod
-    def _project_set_based(
-        conn: sqlite3.Connection, run_no: int, events: Sequence[Event], lease_id: str | None
-    ) -> bool:
-        """Apply starts and outcomes without reading the items: one UPDATE per shape of final state.
-
-        A FILE_STARTED or terminal event sets an item's state whatever it was before, so a run of them
-        folds to a final state known up front (plus attempts added); only the per-status counters need
-        the old statuses, which one aggregate query gives. Returns False (nothing written) when an
-        event's effect depends on the item's state (retries, interruptions, additions): the caller folds
-        those row by row.
-        """
-        # per key: [status, attempts added, started (batch_id, worker_id) or None]
-        final: dict[str, list[Any]] = {}
-        for event in events:
-            key = event.path
-            if key is None:
-                continue
-            kind = event.kind
-            state = final.get(key)
-            if state is None:
-                state = final[key] = [None, 0, None]
-            if kind is _STARTED:
-                state[0] = _IN_PROGRESS
-                state[1] += 1
-                state[2] = (event.batch_id, event.worker_id)
-            elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
-                state[0] = _TERMINAL[kind]
-            elif kind in _FILE_KINDS:
-                return False
-        groups: dict[tuple[Any, ...], list[str]] = {}
-        for key, (status, attempts, started) in final.items():
-            if status is not None:  # None: only events that change no item
-                groups.setdefault((status, attempts, started), []).append(key)
-        deltas = dict.fromkeys(_STATUSES, 0)
-        for status, n in conn.execute(
-            "SELECT status, count(*) FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
-            "GROUP BY status",
-            (run_no, json.dumps([key for group in groups.values() for key in group])),
-        ):
-            deltas[status] -= n
-        for (status, attempts, started), group in groups.items():
-            lease = lease_id if status == _IN_PROGRESS else None
-            if started is None:
-                cursor = conn.execute(_PROJECT_FINISHED, (status, attempts, lease, run_no, json.dumps(group)))
-            else:
-                cursor = conn.execute(
-                    _PROJECT_STARTED, (status, attempts, lease, *started, run_no, json.dumps(group))
-                )
-            deltas[status] += cursor.rowcount
-        _count(conn, run_no, deltas)
-        return True
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> RunRecord:
@@ -837,8 +616,8 @@ class SQLiteStore(JournalStore):
             conn.executemany(_INSERT_EVENT_ROW, rows)
             last = first + len(rows) - 1
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-            conn.execute(_INSERT_ADDED_ITEMS, (run_no, first, last))
-            _count(conn, run_no, {_PENDING: len(rows)})
+            conn.execute(INSERT_ADDED_ITEMS, (run_no, first, last))
+            add_counts(conn, run_no, {_PENDING: len(rows)})
         return len(rows)
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
@@ -972,14 +751,10 @@ class SQLiteStore(JournalStore):
                 "WHERE run_no = ?1 AND status = 'pending' AND ordinal <= ?7",
                 (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, picked[-1][2]),
             )
-            conn.execute(
-                "UPDATE items SET status = 'in_progress', attempts = attempts + 1, lease_id = ?, "
-                "batch_id = ?, worker_id = ? WHERE run_no = ? AND status = 'pending' AND ordinal <= ?",
-                (lease_id, batch_id, worker_id, run_no, picked[-1][2]),
-            )
+            conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, picked[-1][2]))
             last = first + len(picked)
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-            _count(conn, run_no, {_PENDING: -len(picked), _IN_PROGRESS: len(picked)})
+            add_counts(conn, run_no, {_PENDING: -len(picked), _IN_PROGRESS: len(picked)})
         return Lease(
             lease_id=lease_id,
             run_id=run_id,
@@ -1025,7 +800,7 @@ class SQLiteStore(JournalStore):
                 in progress; nothing is recorded.
         """
         now = self._clock.time()
-        plan = _report_plan(events)
+        plan = report_plan(events)
         if plan is not None:
             try:
                 return self._report_planned(lease, events, now, plan)
@@ -1048,7 +823,7 @@ class SQLiteStore(JournalStore):
             )
         return last
 
-    def _report_planned(self, lease: Lease, events: Sequence[Event], now: float, plan: _ReportPlan) -> int:
+    def _report_planned(self, lease: Lease, events: Sequence[Event], now: float, plan: ReportPlan) -> int:
         """Apply a well-formed report set-based: one UPDATE per outcome shape, its row count the check.
 
         Each UPDATE only touches items this lease holds in progress; if fewer rows match than the report
@@ -1056,26 +831,14 @@ class SQLiteStore(JournalStore):
         """
         with self._write("report outcomes") as conn:
             run_no = self._check_live(conn, lease, now)
-            deltas = dict.fromkeys(_STATUSES, 0)
-            for (status, retries), keys in plan.items():
-                if status is None:
-                    cursor = conn.execute(
-                        _REPORT_RETRIED, (retries, run_no, json.dumps(keys), lease.lease_id)
-                    )
-                else:
-                    cursor = conn.execute(
-                        _REPORT_FINISHED, (status, retries, run_no, json.dumps(keys), lease.lease_id)
-                    )
-                    deltas[_IN_PROGRESS] -= cursor.rowcount
-                    deltas[status] += cursor.rowcount
-                if cursor.rowcount != len(keys):
-                    raise _NotHeld
+            done = report_items(conn, run_no, lease.lease_id, plan)
+            if done is None:
+                raise _NotHeld
             _, last = self._insert_events(conn, run_no, events)
-            _count(conn, run_no, deltas)
             conn.execute(
                 "UPDATE workers SET items_done = items_done + ?, last_seen = ? "
                 "WHERE run_no = ? AND worker_id = ?",
-                (-deltas[_IN_PROGRESS], now, run_no, lease.worker_id),
+                (done, now, run_no, lease.worker_id),
             )
         return last
 

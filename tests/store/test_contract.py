@@ -328,6 +328,33 @@ class TestItemsProjection:
         )
         assert counts(store) == {"succeeded": 1, "in_progress": 1}
 
+    def test_one_append_applies_its_events_in_event_order(self, store: JournalStore) -> None:
+        """An interruption followed by a new start of the same item, in one append, leaves it in progress."""
+        make_run(store)
+        store.append(RUN, [Event(K.FILE_ADDED, at=1.0, path=p, size=1) for p in "ab"])
+        store.append(RUN, [Event(K.FILE_STARTED, at=2.0, path="a")])
+        store.append(
+            RUN,
+            [
+                Event(K.FILE_STARTED, at=3.0, path="b"),
+                Event(K.FILE_INTERRUPTED, at=3.0, path="a"),
+                Event(K.FILE_STARTED, at=3.0, path="a"),
+            ],
+        )
+        assert counts(store) == {"in_progress": 2}
+
+    def test_interrupting_an_item_not_in_progress_changes_nothing(self, store: JournalStore) -> None:
+        """FILE_INTERRUPTED requeues only an item in progress: a finished or pending one stays as it is."""
+        make_run(store)
+        store.append(RUN, [Event(K.FILE_ADDED, at=1.0, path=p, size=1) for p in "ab"])
+        store.append(
+            RUN, [Event(K.FILE_STARTED, at=2.0, path="a"), Event(K.FILE_SUCCEEDED, at=2.0, path="a")]
+        )
+        store.append(RUN, [Event(K.FILE_INTERRUPTED, at=3.0, path=p) for p in "ab"])
+        assert counts(store) == {"succeeded": 1, "pending": 1}
+        assert store.claim(RUN, WORKER, 10, 30) is not None
+        assert counts(store) == {"succeeded": 1, "in_progress": 1}
+
     def test_items_added_by_append_are_claimable_in_order(self, store: JournalStore) -> None:
         """Items journaled with FILE_ADDED through append are claimed like add_items ones, oldest first."""
         make_run(store)

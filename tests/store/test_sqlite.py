@@ -25,8 +25,15 @@ from omnimemory_kit.errors import (
     StoreUnavailableError,
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
-from omnimemory_kit.store import SCHEMA_VERSION, Lease, RunRecord, SQLiteStore, WorkItem, open_store
-from omnimemory_kit.store import sqlite as sqlite_store
+from omnimemory_kit.store import (
+    SCHEMA_VERSION,
+    Lease,
+    RunRecord,
+    SQLiteStore,
+    WorkItem,
+    open_store,
+    sqlite_items,
+)
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -427,7 +434,7 @@ class TestProjection:
                 start += size
         stores = []
         for set_based in (True, False):
-            with patch.object(sqlite_store, "_SET_BASED_PROJECTION", set_based):
+            with patch.object(sqlite_items, "_SET_BASED_PROJECTION", set_based):
                 store = open_sqlite("sqlite://", FakeClock())
                 store.create_run(RunRecord(run_id=RUN, name="x"))
                 store.add_items(RUN, [WorkItem(f"k{i}", i) for i in range(4)], at=0.5)  # k4, k5 unknown
