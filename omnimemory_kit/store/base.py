@@ -13,7 +13,9 @@ The store keeps, per run:
   expired or was reclaimed is rejected with ``LeaseLostError``, so no item is ever accounted twice;
 - **workers**: who joined the run, from where, and when they were last seen.
 
-It also keeps the **health history** (snapshots of health checks), independent of runs.
+It also keeps the **health history** (snapshots of health checks), independent of runs. The two are separate
+contracts: ``JournalStore`` (runs, journal, items, leases, workers) and ``HealthHistoryStore``; a backend may
+implement both (``Store``, what ``open_store`` returns), and callers are typed against the one they need.
 
 How FILE_* events change the items table is written once, in ``omnimemory_kit.store.projection``.
 
@@ -39,10 +41,12 @@ __all__ = [
     "ERROR_MESSAGE_LIMIT",
     "EVENT_COLUMNS",
     "HealthCheckRow",
+    "HealthHistoryStore",
     "HealthSnapshotRow",
     "JournalStore",
     "Lease",
     "RunRecord",
+    "Store",
     "WorkItem",
     "WorkerRecord",
     "check_outcomes",
@@ -203,11 +207,30 @@ class HealthSnapshotRow:
     snapshot_id: int = 0
 
 
-class JournalStore(abc.ABC):
-    """The durable store behind trackers, runners, workers, notebooks and the health history."""
+class _Closing(abc.ABC):
+    """What every store has: a printable URL, ``close``, and use as a context manager."""
 
     #: The store's URL with any password redacted (safe to print and log).
     url: str
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections. Idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class JournalStore(_Closing):
+    """The journal contract: runs, their journals, the items projection, leases and workers.
+
+    What trackers, runners, workers and the run notebooks need.
+    """
 
     # --- runs -------------------------------------------------------------------------------------
 
@@ -346,7 +369,9 @@ class JournalStore(abc.ABC):
         batch gets a BATCH_CLOSED event whose ``reason`` says why. Returns how many items were requeued.
         """
 
-    # --- health history -----------------------------------------------------------------------------
+
+class HealthHistoryStore(_Closing):
+    """The health-history contract: snapshots of health checks, kept independent of runs."""
 
     @abc.abstractmethod
     def record_health(self, snapshot: HealthSnapshotRow) -> int:
@@ -366,16 +391,6 @@ class JournalStore(abc.ABC):
     def prune_health(self, older_than: float) -> int:
         """Delete snapshots taken before ``older_than`` (epoch seconds); return how many."""
 
-    # --- lifecycle ----------------------------------------------------------------------------------
 
-    @abc.abstractmethod
-    def close(self) -> None:
-        """Release connections. Idempotent."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+class Store(JournalStore, HealthHistoryStore):
+    """A store keeping both the journal and the health history (every backend, what ``open_store`` gives)."""

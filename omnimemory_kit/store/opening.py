@@ -7,16 +7,14 @@ import os
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import StoreUnavailableError
-from omnimemory_kit.store.base import JournalStore
+from omnimemory_kit.store.base import Store
 from omnimemory_kit.store.sqlite import SQLiteStore
 from omnimemory_kit.store.url import is_postgres_url, redact_url
 
 __all__ = ["open_store"]
 
 
-def open_store(
-    url: str | os.PathLike[str], *, clock: Clock = SYSTEM_CLOCK, create: bool = True
-) -> JournalStore:
+def open_store(url: str | os.PathLike[str], *, clock: Clock = SYSTEM_CLOCK, create: bool = True) -> Store:
     """Open the store a URL or path names (see ``omnimemory_kit.store.url`` for the accepted forms).
 
     Args:
@@ -35,7 +33,7 @@ def open_store(
     return SQLiteStore(url, clock=clock, create=create)
 
 
-def _open_postgres(url: str, *, clock: Clock, create: bool) -> JournalStore:
+def _open_postgres(url: str, *, clock: Clock, create: bool) -> Store:
     # Imported on demand: the PostgreSQL driver is only needed (and only loaded) for a PostgreSQL URL.
     try:
         module = importlib.import_module("omnimemory_kit.store.postgres")
@@ -46,5 +44,5 @@ def _open_postgres(url: str, *, clock: Clock, create: bool) -> JournalStore:
             f"cannot open {redact_url(url)!r}: the PostgreSQL backend is not available in this "
             f"installation ({exc.name} is missing); use a sqlite:/// URL or install the PostgreSQL backend"
         ) from exc
-    store: JournalStore = module.PostgresStore(url, clock=clock, create=create)
+    store: Store = module.PostgresStore(url, clock=clock, create=create)
     return store

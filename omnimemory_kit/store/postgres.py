@@ -48,9 +48,9 @@ from omnimemory_kit.store.base import (
     SCHEMA_VERSION,
     HealthCheckRow,
     HealthSnapshotRow,
-    JournalStore,
     Lease,
     RunRecord,
+    Store,
     WorkerRecord,
     WorkItem,
     check_outcomes,
@@ -208,7 +208,7 @@ def _run_from_row(row: TupleRow) -> RunRecord:
     )
 
 
-class PostgresStore(JournalStore):
+class PostgresStore(Store):
     """The journal, items, leases, workers and health history in PostgreSQL.
 
     Args:

@@ -1,4 +1,8 @@
-"""The SQLite journal store: one file in WAL mode, the default backend.
+"""The SQLite journal store: one file in WAL mode, the default backend (runs, journal, claims, reports).
+
+Three seams keep this module to the journal contract: opening the file and holding the connection
+(``sqlite_connection``, with the schema), the items projection and its counters (``sqlite_items``, the
+shared rule of ``projection`` written in SQL), and the health history (``sqlite_health``).
 
 Layout (schema version ``SCHEMA_VERSION``):
 
@@ -25,43 +29,29 @@ default) a commit survives a crash of the process, with ``synchronous=FULL`` (UR
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Final
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.errors import (
-    ConfigError,
-    LeaseLostError,
-    RunMismatchError,
-    RunNotFoundError,
-    SchemaVersionError,
-    StoreCorruptError,
-    StoreError,
-    StoreUnavailableError,
-)
+from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
-    SCHEMA_VERSION,
-    HealthCheckRow,
-    HealthSnapshotRow,
-    JournalStore,
     Lease,
     RunRecord,
+    Store,
     WorkerRecord,
     WorkItem,
     check_outcomes,
     clip_error_message,
     parse_worker_id,
 )
+from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
     INSERT_ADDED_ITEMS,
@@ -71,118 +61,9 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
-from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
+from omnimemory_kit.store.url import SQLiteLocation
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
-
-APPLICATION: Final = "omnimemory-kit"
-_SQLITE_HEADER: Final = b"SQLite format 3\x00"
-_READ_CHUNK: Final = 5000
-
-_SCHEMA: Final = """
-CREATE TABLE meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE runs (
-    run_no INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    priority TEXT NOT NULL,
-    source TEXT NOT NULL,
-    function TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    params TEXT NOT NULL,
-    last_seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE events (
-    run_no INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    at REAL NOT NULL,
-    path TEXT,
-    size INTEGER,
-    batch_id TEXT,
-    error_type TEXT,
-    error_message TEXT,
-    reason TEXT,
-    worker_id TEXT,
-    PRIMARY KEY (run_no, seq)
-) WITHOUT ROWID;
-CREATE TABLE items (
-    run_no INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    lease_id TEXT,
-    batch_id TEXT,
-    worker_id TEXT,
-    PRIMARY KEY (run_no, key)
-) WITHOUT ROWID;
-CREATE INDEX items_pending ON items (run_no, ordinal) WHERE status = 'pending';
-CREATE TABLE item_counts (
-    run_no INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (run_no, status)
-) WITHOUT ROWID;
-CREATE INDEX items_leased ON items (lease_id) WHERE lease_id IS NOT NULL;
-CREATE TABLE leases (
-    lease_id TEXT PRIMARY KEY,
-    run_no INTEGER NOT NULL REFERENCES runs (run_no),
-    worker_id TEXT NOT NULL,
-    batch_id TEXT NOT NULL,
-    claimed_at REAL NOT NULL,
-    expires_at REAL NOT NULL
-);
-CREATE INDEX leases_run ON leases (run_no, expires_at);
-CREATE TABLE workers (
-    run_no INTEGER NOT NULL REFERENCES runs (run_no),
-    worker_id TEXT NOT NULL,
-    host TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    started_at REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    items_done INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (run_no, worker_id)
-);
-CREATE TABLE health_snapshots (
-    snapshot_id INTEGER PRIMARY KEY,
-    taken_at REAL NOT NULL,
-    status TEXT NOT NULL,
-    payload_json TEXT NOT NULL
-);
-CREATE INDEX health_snapshots_taken_at ON health_snapshots (taken_at);
-CREATE TABLE health_checks (
-    snapshot_id INTEGER NOT NULL REFERENCES health_snapshots (snapshot_id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    critical INTEGER NOT NULL,
-    latency_ms REAL,
-    error TEXT,
-    observed_value REAL,
-    observed_unit TEXT,
-    breaker_state TEXT,
-    PRIMARY KEY (snapshot_id, position)
-);
-CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
-"""
-_TABLES: Final = frozenset(
-    {
-        "meta",
-        "runs",
-        "events",
-        "items",
-        "item_counts",
-        "leases",
-        "workers",
-        "health_snapshots",
-        "health_checks",
-    }
-)
 
 _INSERT_EVENT: Final = (
     "INSERT INTO events (run_no, seq, kind, at, path, size, batch_id, error_type, error_message, reason, "
@@ -196,6 +77,7 @@ _SELECT_EVENTS: Final = (
 _SELECT_RUN: Final = "SELECT run_id, name, priority, source, function, created_at, params FROM runs"
 _KINDS: Final = {kind.value: kind for kind in EventKind}
 _STATUSES: Final = {status.value: status for status in FileStatus}
+_READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
 
@@ -204,7 +86,7 @@ class _NotHeld(Exception):
     """A report named an item its lease does not hold in progress (the transaction is rolled back)."""
 
 
-class SQLiteStore(JournalStore):
+class SQLiteStore(SQLiteHealthHistory, Store):
     """The journal and health history in one SQLite file (or in memory, for tests).
 
     Prefer ``open_store(url)``; construct directly with a ``SQLiteLocation``, a ``sqlite:`` URL or a path.
@@ -222,192 +104,8 @@ class SQLiteStore(JournalStore):
         clock: Clock = SYSTEM_CLOCK,
         create: bool = True,
     ) -> None:
-        if not isinstance(location, SQLiteLocation):
-            display = os.fspath(location)
-            location = parse_sqlite_url(location)
-        else:
-            display = location.path
-        self.location = location
-        self.url = redact_url(display)
-        self._clock = clock
-        self._lock = threading.RLock()
+        super().__init__(location, clock=clock, create=create)
         self._run_nos: dict[str, int] = {}
-        self._closed = False
-        self._conn = self._connect(create)
-
-    # --- opening --------------------------------------------------------------------------------------
-
-    def _connect(self, create: bool) -> sqlite3.Connection:
-        location = self.location
-        if location.in_memory:
-            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-            self._configure(conn)
-            self._initialize(conn)
-            return conn
-        path = Path(location.path)
-        folder = path.parent.resolve() if str(path.parent) else Path.cwd()
-        exists = path.exists()
-        if not exists:
-            if not create:
-                raise StoreUnavailableError(f"no store at {self.url!r} (the file does not exist)")
-            if not folder.exists():
-                raise StoreUnavailableError(
-                    f"cannot create store {self.url!r}: folder {str(folder)!r} does not exist "
-                    f"(the store creates its file, not missing folders; create the folder first)"
-                )
-            if not folder.is_dir():
-                raise StoreUnavailableError(
-                    f"cannot create store {self.url!r}: {str(folder)!r} is not a folder"
-                )
-        elif path.is_dir():
-            raise StoreUnavailableError(f"cannot open store {self.url!r}: it is a folder, not a file")
-        else:
-            self._check_header(path)
-        if not os.access(folder, os.W_OK):
-            raise StoreUnavailableError(
-                f"cannot open store {self.url!r}: folder {str(folder)!r} is not writable "
-                f"(SQLite needs to create its -wal and -shm files beside the store)"
-            )
-        mode = "rwc" if create else "rw"
-        try:
-            conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode={mode}",
-                uri=True,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=location.timeout,
-            )
-        except sqlite3.Error as exc:
-            raise StoreUnavailableError(
-                f"cannot open store {self.url!r} in folder {str(folder)!r}: {exc}"
-            ) from exc
-        try:
-            initialized = self._validate(conn)  # before any write: a foreign file is never modified
-            self._configure(conn)
-            if not initialized:  # only a new store takes the write lock to open
-                self._initialize(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _check_header(self, path: Path) -> None:
-        try:
-            with path.open("rb") as file:
-                header = file.read(len(_SQLITE_HEADER))
-        except OSError as exc:
-            raise StoreUnavailableError(f"cannot read store {self.url!r}: {exc.strerror}") from exc
-        if header and header != _SQLITE_HEADER:
-            raise StoreCorruptError(
-                f"{self.url!r} is not an omnimemory-kit store: it is not a SQLite database "
-                f"(left untouched; point the store URL at a new file or an existing store)"
-            )
-
-    def _validate(self, conn: sqlite3.Connection) -> bool:
-        """Refuse a file that is not a kit store or is newer than this code; never write to it.
-
-        Returns whether the schema exists (False: a new, empty database, ours to initialize).
-        """
-        try:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
-        except sqlite3.DatabaseError as exc:
-            raise StoreCorruptError(f"{self.url!r} is not a readable SQLite store: {exc}") from exc
-        if not tables:
-            return False
-        if meta.get("application") != APPLICATION or "schema_version" not in meta:
-            shown = ", ".join(sorted(tables)[:5])
-            raise StoreCorruptError(
-                f"{self.url!r} is a SQLite database but not an omnimemory-kit store "
-                f"(it has tables: {shown}); "
-                f"left untouched; point the store URL at a new file or an existing store"
-            )
-        self._check_version(meta["schema_version"])
-        missing = _TABLES - tables
-        if missing:
-            raise StoreCorruptError(
-                f"{self.url!r} is a damaged omnimemory-kit store: "
-                f"tables {', '.join(sorted(missing))} are missing"
-            )
-        return True
-
-    def _check_version(self, value: str) -> None:
-        try:
-            version = int(value)
-        except ValueError as exc:
-            raise StoreCorruptError(f"{self.url!r} has an unreadable schema_version {value!r}") from exc
-        if version > SCHEMA_VERSION:
-            raise SchemaVersionError(version, SCHEMA_VERSION, where=self.url)
-
-    def _configure(self, conn: sqlite3.Connection) -> None:
-        try:
-            current = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if not self.location.in_memory and str(current).lower() != "wal":
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    raise StoreUnavailableError(f"cannot switch {self.url!r} to WAL mode (got {mode!r})")
-            conn.execute(f"PRAGMA synchronous = {self.location.synchronous.upper()}")
-            conn.execute(f"PRAGMA busy_timeout = {int(self.location.timeout * 1000)}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the items b-tree stays in memory longer
-        except sqlite3.Error as exc:
-            raise StoreUnavailableError(f"cannot configure store {self.url!r}: {exc}") from exc
-
-    def _initialize(self, conn: sqlite3.Connection) -> None:
-        with self._translate("create the schema"):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                # Checked again under the write lock: another process may have created it meanwhile.
-                if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.executemany(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)",
-                        [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION))],
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    # --- plumbing -------------------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _translate(self, action: str) -> Iterator[None]:
-        """Turn driver errors into the kit's store errors, naming the store and what was being done."""
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailableError(f"cannot {action} in store {self.url!r}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            raise StoreCorruptError(f"cannot {action} in store {self.url!r}: {exc}") from exc
-
-    @contextlib.contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """Run a write transaction under ``BEGIN IMMEDIATE``; commit on success, roll back on error."""
-        with self._lock, self._translate(action):
-            conn = self._open_conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                # SQLite may have rolled back already (e.g. on a full disk); never leave one half open.
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    @contextlib.contextmanager
-    def _read(self, action: str) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._translate(action):
-            yield self._open_conn()
-
-    def _open_conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise StoreError(f"store {self.url!r} is closed")
-        return self._conn
 
     def _run_no(self, conn: sqlite3.Connection, run_id: str) -> int:
         run_no = self._run_nos.get(run_id)
@@ -932,110 +630,6 @@ class SQLiteStore(JournalStore):
                 ]
             self._append_locked(conn, run_no, events)
         return sum(1 for e in events if e.kind is EventKind.FILE_INTERRUPTED)
-
-    # --- health history -------------------------------------------------------------------------------
-
-    def record_health(self, snapshot: HealthSnapshotRow) -> int:
-        """Durably record a health snapshot and its checks; return the snapshot id."""
-        with self._write("record health") as conn:
-            cursor = conn.execute(
-                "INSERT INTO health_snapshots (taken_at, status, payload_json) VALUES (?, ?, ?)",
-                (snapshot.taken_at, str(snapshot.status), snapshot.payload_json),
-            )
-            snapshot_id = int(cursor.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO health_checks (snapshot_id, position, name, status, critical, latency_ms, "
-                "error, observed_value, observed_unit, breaker_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        snapshot_id,
-                        position,
-                        c.name,
-                        str(c.status),
-                        int(c.critical),
-                        c.latency_ms,
-                        c.error,
-                        c.observed_value,
-                        c.observed_unit,
-                        c.breaker_state,
-                    )
-                    for position, c in enumerate(snapshot.checks)
-                ],
-            )
-        return snapshot_id
-
-    def health_history(
-        self, *, since: float | None = None, until: float | None = None, name: str | None = None
-    ) -> list[tuple[HealthSnapshotRow, HealthCheckRow]]:
-        """Return (snapshot, check) pairs in time order, ``since <= taken_at <= until``, for check ``name``.
-
-        Each snapshot carries all its checks; the pair's check is the one that matched.
-        """
-        # Only the bounds given become conditions, so SQLite can use the taken_at and name indexes.
-        conditions: list[str] = []
-        params: list[float | str] = []
-        if since is not None:
-            conditions.append("s.taken_at >= ?")
-            params.append(since)
-        if until is not None:
-            conditions.append("s.taken_at <= ?")
-            params.append(until)
-        if name is not None:
-            conditions.append("s.snapshot_id IN (SELECT snapshot_id FROM health_checks WHERE name = ?)")
-            params.append(name)
-        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
-        with self._read("read health history") as conn:
-            rows = conn.execute(
-                "SELECT s.snapshot_id, s.taken_at, s.status, s.payload_json, c.position, c.name, c.status, "
-                "c.critical, c.latency_ms, c.error, c.observed_value, c.observed_unit, c.breaker_state "
-                "FROM health_snapshots s JOIN health_checks c ON c.snapshot_id = s.snapshot_id "
-                f"{where}ORDER BY s.taken_at, s.snapshot_id, c.position",
-                params,
-            ).fetchall()
-        by_snapshot: dict[int, list[tuple[Any, ...]]] = {}
-        for row in rows:
-            by_snapshot.setdefault(row[0], []).append(row)
-        result = []
-        for snapshot_rows in by_snapshot.values():
-            checks = tuple(
-                HealthCheckRow(
-                    name=r[5],
-                    status=r[6],
-                    critical=bool(r[7]),
-                    latency_ms=r[8],
-                    error=r[9],
-                    observed_value=r[10],
-                    observed_unit=r[11],
-                    breaker_state=r[12],
-                )
-                for r in snapshot_rows
-            )
-            first = snapshot_rows[0]
-            snapshot = HealthSnapshotRow(
-                taken_at=first[1], status=first[2], checks=checks, payload_json=first[3], snapshot_id=first[0]
-            )
-            result += [(snapshot, check) for check in checks if name is None or check.name == name]
-        return result
-
-    def prune_health(self, older_than: float) -> int:
-        """Delete snapshots taken before ``older_than`` (and their checks); return how many."""
-        with self._write("prune health history") as conn:
-            conn.execute(
-                "DELETE FROM health_checks WHERE snapshot_id IN "
-                "(SELECT snapshot_id FROM health_snapshots WHERE taken_at < ?)",
-                (older_than,),
-            )
-            cursor = conn.execute("DELETE FROM health_snapshots WHERE taken_at < ?", (older_than,))
-        return int(cursor.rowcount)
-
-    # --- lifecycle ------------------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connection. Idempotent."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

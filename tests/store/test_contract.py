@@ -25,10 +25,12 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import (
     HealthCheckRow,
+    HealthHistoryStore,
     HealthSnapshotRow,
     JournalStore,
     Lease,
     RunRecord,
+    Store,
     WorkItem,
 )
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, EVENT_COLUMNS
@@ -721,7 +723,13 @@ def snapshot(at: float, *checks: tuple[str, str], payload: str = "{}") -> Health
 
 
 class TestHealthHistory:
-    def test_record_and_read_back_every_field(self, store: JournalStore) -> None:
+    def test_every_backend_keeps_both_contracts(self, store: HealthHistoryStore) -> None:
+        """A backend is a journal store and a health-history store at once (what open_store returns)."""
+        assert isinstance(store, JournalStore)
+        assert isinstance(store, HealthHistoryStore)
+        assert isinstance(store, Store)
+
+    def test_record_and_read_back_every_field(self, store: HealthHistoryStore) -> None:
         """A recorded snapshot reads back with its id, payload and every check field."""
         check = HealthCheckRow(
             name="db",
@@ -745,7 +753,7 @@ class TestHealthHistory:
             snapshot_id=snapshot_id,
         )
 
-    def test_history_filters_by_time_and_name(self, store: JournalStore) -> None:
+    def test_history_filters_by_time_and_name(self, store: HealthHistoryStore) -> None:
         """History is in time order, bounded by since/until inclusive, and narrowed to one check name."""
         for at in (30.0, 10.0, 20.0):
             store.record_health(snapshot(at, ("db", "healthy"), ("cache", "unhealthy")))
@@ -766,7 +774,7 @@ class TestHealthHistory:
         assert [(s.taken_at, c.name) for s, c in pairs] == [(20.0, "db")]
         assert len(pairs[0][0].checks) == 2  # the snapshot keeps all its checks
 
-    def test_prune_deletes_older_snapshots(self, store: JournalStore) -> None:
+    def test_prune_deletes_older_snapshots(self, store: HealthHistoryStore) -> None:
         """Pruning removes snapshots taken before the cutoff with their checks, and says how many."""
         ids = [store.record_health(snapshot(at, ("db", "healthy"))) for at in (1.0, 2.0, 3.0)]
         assert len(set(ids)) == 3

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
-from omnimemory_kit.store import JournalStore, RunRecord, open_store, sqlite_items
+from omnimemory_kit.store import RunRecord, Store, open_store, sqlite_items
 from omnimemory_kit.store.projection import TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold, step
 from tests.store.conftest import postgres_backend
 
@@ -155,9 +155,9 @@ def chunked(events: list[Event], sizes: list[int]) -> Iterator[list[Event]]:
 class Backends:
     """One real SQLite file and one real PostgreSQL schema, each holding one run per example."""
 
-    sqlite: JournalStore
+    sqlite: Store
     sqlite_path: Path
-    postgres: JournalStore
+    postgres: Store
     postgres_url: str
     postgres_schema: str
 

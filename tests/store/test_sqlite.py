@@ -27,6 +27,9 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import (
     SCHEMA_VERSION,
+    HealthCheckRow,
+    HealthSnapshotRow,
+    JournalStore,
     Lease,
     RunRecord,
     SQLiteStore,
@@ -35,6 +38,7 @@ from omnimemory_kit.store import (
     sqlite_items,
 )
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT
+from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "run-1"
@@ -127,6 +131,22 @@ class TestFile:
         assert len(cut) == ERROR_MESSAGE_LIMIT
         assert cut.endswith("[truncated]")
         assert whole == fits
+
+
+class TestHealthOnly:
+    def test_a_health_history_store_reads_what_the_full_store_recorded(self, tmp_path: Path) -> None:
+        """SQLiteHealthHistory opens a kit store for the health history alone: it reads what SQLiteStore
+        recorded, records its own, and offers none of the journal contract."""
+        path = tmp_path / "kit.db"
+        check = HealthCheckRow(name="db", status="healthy", critical=True, latency_ms=1.5)
+        with SQLiteStore(path) as full:
+            full.record_health(HealthSnapshotRow(taken_at=10.0, status="healthy", checks=(check,)))
+        with SQLiteHealthHistory(path, create=False) as health:
+            assert not isinstance(health, JournalStore)
+            assert not hasattr(health, "append")
+            health.record_health(HealthSnapshotRow(taken_at=20.0, status="healthy", checks=(check,)))
+            assert [snapshot.taken_at for snapshot, _ in health.health_history(name="db")] == [10.0, 20.0]
+            assert repr(health).startswith("<SQLiteHealthHistory ")
 
 
 class TestRefusals:
