@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
-from omnimemory_kit.store import RunRecord, Store, open_store, sqlite_items
+from omnimemory_kit.store import RunRecord, Store, WorkItem, open_store, sqlite_items
 from omnimemory_kit.store.projection import TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold, step
-from tests.store.conftest import postgres_backend
+from tests.store.conftest import StoreFactory, postgres_backend
 
 K = EventKind
 S = FileStatus
@@ -235,3 +235,70 @@ class TestEveryBackendAgreesWithTheTracker:
         for name in ("set-based", "fold"):
             assert backends.sqlite.item_counts(runs[name]) == tracker.counts()
         assert backends.postgres.item_counts(runs["postgres"]) == tracker.counts()
+
+
+# --- the lease paths (claim, report, release, reclaim) keep what their own journal says -----------------
+
+
+def items_of(factory: StoreFactory, run_id: str) -> list[tuple[object, ...]]:
+    """Read a run's items (key, size, status, attempts, leased) from the backing database, in added order."""
+    if factory.url.startswith("sqlite:"):
+        with sqlite3.connect(factory.url.removeprefix("sqlite:///")) as conn:
+            rows = conn.execute(
+                "SELECT i.key, i.size, i.status, i.attempts, i.lease_id IS NOT NULL FROM items i "
+                "JOIN runs r ON r.run_no = i.run_no WHERE r.run_id = ? ORDER BY i.ordinal",
+                (run_id,),
+            ).fetchall()
+        return [(*row[:4], bool(row[4])) for row in rows]
+    base, _, schema = factory.url.partition("?schema=")
+    with psycopg.connect(base) as conn:
+        return conn.execute(
+            f"SELECT key, size, status, attempts, lease_id IS NOT NULL FROM {schema}.items "
+            "WHERE run_id = %s ORDER BY ord",
+            (run_id,),
+        ).fetchall()
+
+
+class TestLeasePathsAgreeWithTheTracker:
+    def test_claims_reports_releases_and_reclaims_keep_what_the_journal_says(
+        self, store_factory: StoreFactory, clock: FakeClock
+    ) -> None:
+        """After claims, a report with a retry, a release, a reclaim and a requeue, the items table is the
+        tracker's reduction of the store's own journal: statuses, attempts, and a lease only in progress."""
+        store = store_factory()
+        run = "leases"
+        store.create_run(RunRecord(run_id=run, name="leases"))
+        store.add_items(run, [WorkItem(key, 1) for key in "abcdef"], at=0.0)
+        first = store.claim(run, "host:1:aaaa", 3, 30.0)
+        assert first is not None
+        store.report(
+            first,
+            [
+                Event(K.FILE_RETRIED, at=1.0, path="a", error_type="E"),
+                Event(K.FILE_SUCCEEDED, at=1.0, path="a"),
+                Event(K.FILE_FAILED, at=1.0, path="b", error_type="E"),
+            ],
+        )
+        store.release(first)  # c back to pending
+        second = store.claim(run, "host:2:bbbb", 10, 30.0)  # c again, then d, e, f
+        assert second is not None
+        store.report(second, [Event(K.FILE_SKIPPED, at=2.0, path="c", reason="empty")])
+        clock.advance(60.0)
+        assert store.reclaim(run) == 3  # d, e, f
+        store.append(run, [Event(K.FILE_RETRIED, at=3.0, path="b")])  # failed b requeued
+        third = store.claim(run, "host:3:cccc", 1, 30.0)
+        assert third is not None
+        assert [item.key for item in third.items] == ["b"]
+
+        tracker = tracker_of(list(store.read_events(run)))
+        expected = [
+            (info.path, info.size, info.status.value, info.attempts, info.status is S.IN_PROGRESS)
+            for info in (tracker.get_file_info(key) for key in "abcdef")
+        ]
+        assert items_of(store_factory, run) == expected
+        assert expected[:3] == [
+            ("a", 1, "succeeded", 2, False),
+            ("b", 1, "in_progress", 2, True),
+            ("c", 1, "skipped", 2, False),
+        ]
+        assert store.item_counts(run) == tracker.counts()
