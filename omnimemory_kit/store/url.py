@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -66,7 +66,7 @@ class SQLiteLocation:
 class PostgresLocation:
     """Where a PostgreSQL store lives, parsed from a URL: the libpq conninfo, the schema and the pool size."""
 
-    conninfo: str  # holds the password: never print it (``redact_url`` the original URL instead)
+    conninfo: str = field(repr=False)  # holds the password: kept out of repr, never print it
     schema: str = "omnimemory_kit"
     pool_max: int = 10
 
@@ -75,7 +75,7 @@ def redact_url(url: str | os.PathLike[str]) -> str:
     """Return ``url`` with any password replaced by ``***``, safe to print and log.
 
     Handles ``scheme://user:password@host`` URLs, ``password=`` query parameters and libpq ``key=value``
-    connection strings, with the kit's one set of rules (``omnimemory_kit.observability.redact``); a path
+    connection strings, with the kit's one set of rules (``omnimemory_kit.redaction.redact``); a path
     comes back as its string. Never raises.
     """
     return redact(os.fspath(url))

@@ -141,6 +141,12 @@ class TestParsePostgresURL:
             conninfo="postgresql://kit:pw@db.example:5433/runs?sslmode=require", schema="team_a", pool_max=3
         )
 
+    def test_the_password_stays_out_of_the_repr(self) -> None:
+        """A parsed location can be logged: its repr shows schema and pool size, never the conninfo."""
+        location = parse_postgres_url("postgresql://kit:s3cret@db/runs?schema=team_a")
+        assert "s3cret" not in repr(location)
+        assert "team_a" in repr(location)
+
     def test_defaults(self) -> None:
         """Without options the schema is omnimemory_kit and the pool holds up to 10 connections."""
         location = parse_postgres_url("postgres://db/runs")
