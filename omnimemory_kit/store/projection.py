@@ -1,4 +1,4 @@
-"""The items projection: one state machine for a work item, shared by every backend and the tracker's rule.
+"""The items projection: one state machine for a work item, written once for every store backend.
 
 A store keeps one row per work item (status, attempts, lease, the batch and worker that last started it)
 as a projection of the journal's FILE_* events. The rule is written once, here, as a table:
