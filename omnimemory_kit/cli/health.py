@@ -137,7 +137,7 @@ async def _run(
     store: Any = None
     history = None
     if store_url is not None:
-        from omnimemory_kit.store.url import open_store
+        from omnimemory_kit.store.opening import open_store
 
         store = await asyncio.to_thread(open_store, store_url)
         history = config.history_for(store)

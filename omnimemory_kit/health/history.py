@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import HealthConfigError
-from omnimemory_kit.store.base import HealthCheckRow, HealthSnapshotRow, JournalStore
+from omnimemory_kit.store.base import HealthCheckRow, HealthHistoryStore, HealthSnapshotRow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +68,7 @@ def _check_retention(retention: dt.timedelta | None, what: str = "retention") ->
 
 
 class HealthHistory:
-    """Record health responses in a ``JournalStore`` and read them back.
+    """Record health responses in a ``HealthHistoryStore`` and read them back.
 
     Args:
         store: where snapshots go (SQLite by default, PostgreSQL for teams).
@@ -82,7 +82,7 @@ class HealthHistory:
 
     def __init__(
         self,
-        store: JournalStore,
+        store: HealthHistoryStore,
         *,
         retention: dt.timedelta | None = DEFAULT_RETENTION,
         prune_interval: dt.timedelta = dt.timedelta(hours=1),

@@ -15,7 +15,7 @@ from omnimemory_kit.health.config import load_health_config
 from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.health.manager import HealthManager
 from omnimemory_kit.health.models import DependencyType, HealthCheckConfig
-from omnimemory_kit.store.base import JournalStore
+from omnimemory_kit.store.base import HealthHistoryStore
 from omnimemory_kit.store.url import parse_sqlite_url
 
 __all__ = ["HealthSession", "default_health_session"]
@@ -52,7 +52,7 @@ def _store_directory(store_url: str) -> str:
 
 
 def default_health_session(
-    store: JournalStore,
+    store: HealthHistoryStore,
     store_url: str,
     *,
     config: str | os.PathLike[str] | None = None,

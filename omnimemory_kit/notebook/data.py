@@ -20,7 +20,7 @@ from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
-from omnimemory_kit.store.base import JournalStore, RunRecord
+from omnimemory_kit.store.base import HealthHistoryStore, JournalStore, RunRecord
 
 __all__ = [
     "RESOURCE_COLUMNS",
@@ -153,14 +153,14 @@ def _since(hours: float | None, now: dt.datetime | None) -> dt.datetime | None:
 
 
 def health_history_frame(
-    store: JournalStore, *, since_hours: float | None = None, now: dt.datetime | None = None
+    store: HealthHistoryStore, *, since_hours: float | None = None, now: dt.datetime | None = None
 ) -> pd.DataFrame:
     """Return the recorded health history (one row per check per snapshot) of the last ``since_hours``."""
     return HealthHistory(store, retention=None).frame(since=_since(since_hours, now))
 
 
 def host_resources_frame(
-    store: JournalStore, *, since_hours: float | None = None, now: dt.datetime | None = None
+    store: HealthHistoryStore, *, since_hours: float | None = None, now: dt.datetime | None = None
 ) -> pd.DataFrame:
     """Return host and process utilisation (percent) per recorded snapshot, from the snapshots' payloads.
 

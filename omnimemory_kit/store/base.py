@@ -13,7 +13,11 @@ The store keeps, per run:
   expired or was reclaimed is rejected with ``LeaseLostError``, so no item is ever accounted twice;
 - **workers**: who joined the run, from where, and when they were last seen.
 
-It also keeps the **health history** (snapshots of health checks), independent of runs.
+It also keeps the **health history** (snapshots of health checks), independent of runs. The two are separate
+contracts: ``JournalStore`` (runs, journal, items, leases, workers) and ``HealthHistoryStore``; a backend may
+implement both (``Store``, what ``open_store`` returns), and callers are typed against the one they need.
+
+How FILE_* events change the items table is written once, in ``omnimemory_kit.store.projection``.
 
 Durability: when a writing method returns, its events are committed (durable against a process crash;
 ``synchronous=FULL`` on SQLite or PostgreSQL's defaults for power loss). Nothing acknowledged is lost.
@@ -28,21 +32,25 @@ import abc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from omnimemory_kit.errors import InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 
 __all__ = [
+    "ERROR_MESSAGE_LIMIT",
     "EVENT_COLUMNS",
     "HealthCheckRow",
+    "HealthHistoryStore",
     "HealthSnapshotRow",
     "JournalStore",
     "Lease",
     "RunRecord",
+    "Store",
     "WorkItem",
     "WorkerRecord",
     "check_outcomes",
+    "clip_error_message",
     "parse_worker_id",
 ]
 
@@ -62,6 +70,17 @@ EVENT_COLUMNS = (
     "seq",
 )
 """The order of the fields in a row from ``JournalStore.read_event_rows`` (``Event``'s own field order)."""
+
+ERROR_MESSAGE_LIMIT: Final = 4096
+"""Longest error message a store keeps, in characters; a longer one is cut and marked."""
+_TRUNCATED: Final = "… [truncated]"
+
+
+def clip_error_message(message: str | None) -> str | None:
+    """Return ``message`` cut to ``ERROR_MESSAGE_LIMIT`` characters, marked as truncated if it was longer."""
+    if message is None or len(message) <= ERROR_MESSAGE_LIMIT:
+        return message
+    return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
 
 
 def parse_worker_id(worker_id: str) -> tuple[str, int]:
@@ -188,11 +207,30 @@ class HealthSnapshotRow:
     snapshot_id: int = 0
 
 
-class JournalStore(abc.ABC):
-    """The durable store behind trackers, runners, workers, notebooks and the health history."""
+class _Closing(abc.ABC):
+    """What every store has: a printable URL, ``close``, and use as a context manager."""
 
     #: The store's URL with any password redacted (safe to print and log).
     url: str
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections. Idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class JournalStore(_Closing):
+    """The journal contract: runs, their journals, the items projection, leases and workers.
+
+    What trackers, runners, workers and the run notebooks need.
+    """
 
     # --- runs -------------------------------------------------------------------------------------
 
@@ -220,9 +258,9 @@ class JournalStore(abc.ABC):
     def append(self, run_id: str, events: Sequence[Event]) -> int:
         """Append events durably, update the items projection for FILE_* events, return the last seq.
 
-        Events for items are applied to the items table as the tracker would (FILE_ADDED inserts,
-        FILE_STARTED marks in progress without a lease, terminal events finish, FILE_RETRIED from FAILED
-        requeues, FILE_INTERRUPTED requeues). The caller (the tracker) has already validated them.
+        Events for items change the items table by the one rule of ``omnimemory_kit.store.projection``
+        (the tracker's own reduction), in event order, however the events are split into calls; a start
+        appended here holds no lease. The caller (the tracker) has already validated them.
         """
 
     @abc.abstractmethod
@@ -331,7 +369,9 @@ class JournalStore(abc.ABC):
         batch gets a BATCH_CLOSED event whose ``reason`` says why. Returns how many items were requeued.
         """
 
-    # --- health history -----------------------------------------------------------------------------
+
+class HealthHistoryStore(_Closing):
+    """The health-history contract: snapshots of health checks, kept independent of runs."""
 
     @abc.abstractmethod
     def record_health(self, snapshot: HealthSnapshotRow) -> int:
@@ -351,16 +391,6 @@ class JournalStore(abc.ABC):
     def prune_health(self, older_than: float) -> int:
         """Delete snapshots taken before ``older_than`` (epoch seconds); return how many."""
 
-    # --- lifecycle ----------------------------------------------------------------------------------
 
-    @abc.abstractmethod
-    def close(self) -> None:
-        """Release connections. Idempotent."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+class Store(JournalStore, HealthHistoryStore):
+    """A store keeping both the journal and the health history (every backend, what ``open_store`` gives)."""

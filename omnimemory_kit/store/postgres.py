@@ -3,8 +3,9 @@
 Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory_kit&pool_max=10``.
 
 - **Schema**: every table lives in one PostgreSQL schema (``?schema=``, default ``omnimemory_kit``),
-  created and upgraded by versioned migrations (``MIGRATIONS``) under an advisory lock, so workers starting
-  together don't race. A store written by a newer schema version is refused with ``SchemaVersionError``.
+  created and upgraded by versioned migrations (``postgres_schema.MIGRATIONS``) under an advisory
+  lock, so workers starting together don't race. A store written by a newer schema version is refused
+  with ``SchemaVersionError``.
 - **Claims**: ``SELECT … FOR UPDATE SKIP LOCKED`` picks pending items, so concurrent workers never block on
   or double-claim the same rows. Each claim is a lease with an expiry; reports check the lease under a row
   lock, so a late report from a worker whose lease expired and was reclaimed is rejected
@@ -25,7 +26,6 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -49,107 +49,25 @@ from omnimemory_kit.store.base import (
     SCHEMA_VERSION,
     HealthCheckRow,
     HealthSnapshotRow,
-    JournalStore,
     Lease,
     RunRecord,
+    Store,
     WorkerRecord,
     WorkItem,
     check_outcomes,
+    clip_error_message,
     parse_worker_id,
 )
-from omnimemory_kit.store.url import redact_url
+from omnimemory_kit.store.postgres_schema import MIGRATIONS
+from omnimemory_kit.store.projection import TRANSITIONS, Item, fold
+from omnimemory_kit.store.url import parse_postgres_url, redact_url
 
 __all__ = ["PostgresStore"]
 
-MAX_ERROR_MESSAGE = 4096
-_IDENTIFIER_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
-_TERMINAL = {
-    EventKind.FILE_SUCCEEDED: FileStatus.SUCCEEDED,
-    EventKind.FILE_FAILED: FileStatus.FAILED,
-    EventKind.FILE_SKIPPED: FileStatus.SKIPPED,
-}
-
-# Each entry upgrades the schema from version i to i + 1. Never edit a released entry: add a new one.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE runs (
-        run_id      text PRIMARY KEY,
-        name        text NOT NULL,
-        priority    text NOT NULL,
-        source      text NOT NULL,
-        function    text NOT NULL,
-        created_at  double precision NOT NULL,
-        params      jsonb NOT NULL DEFAULT '{}',
-        last_seq    bigint NOT NULL DEFAULT 0
-    );
-    CREATE TABLE events (
-        run_id        text NOT NULL REFERENCES runs ON DELETE CASCADE,
-        seq           bigint NOT NULL,
-        kind          text NOT NULL,
-        at            double precision NOT NULL,
-        path          text,
-        size          bigint,
-        batch_id      text,
-        error_type    text,
-        error_message text,
-        reason        text,
-        worker_id     text,
-        PRIMARY KEY (run_id, seq)
-    );
-    CREATE TABLE items (
-        run_id    text NOT NULL REFERENCES runs ON DELETE CASCADE,
-        key       text NOT NULL,
-        ord       bigint GENERATED ALWAYS AS IDENTITY,
-        size      bigint NOT NULL DEFAULT 0,
-        status    text NOT NULL DEFAULT 'pending',
-        attempts  integer NOT NULL DEFAULT 0,
-        lease_id  text,
-        PRIMARY KEY (run_id, key)
-    );
-    CREATE INDEX items_pending ON items (run_id, ord) WHERE status = 'pending';
-    CREATE INDEX items_lease ON items (lease_id) WHERE lease_id IS NOT NULL;
-    CREATE TABLE leases (
-        lease_id    text PRIMARY KEY,
-        run_id      text NOT NULL REFERENCES runs ON DELETE CASCADE,
-        worker_id   text NOT NULL,
-        batch_id    text NOT NULL,
-        claimed_at  double precision NOT NULL,
-        expires_at  double precision NOT NULL
-    );
-    CREATE INDEX leases_run ON leases (run_id, expires_at);
-    CREATE TABLE workers (
-        run_id      text NOT NULL REFERENCES runs ON DELETE CASCADE,
-        worker_id   text NOT NULL,
-        host        text NOT NULL,
-        pid         integer NOT NULL,
-        started_at  double precision NOT NULL,
-        last_seen   double precision NOT NULL,
-        items_done  bigint NOT NULL DEFAULT 0,
-        PRIMARY KEY (run_id, worker_id)
-    );
-    CREATE TABLE health_snapshots (
-        snapshot_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        taken_at     double precision NOT NULL,
-        status       text NOT NULL,
-        payload      text NOT NULL
-    );
-    CREATE INDEX health_snapshots_taken ON health_snapshots (taken_at);
-    CREATE TABLE health_checks (
-        snapshot_id    bigint NOT NULL REFERENCES health_snapshots ON DELETE CASCADE,
-        position       integer NOT NULL,
-        name           text NOT NULL,
-        status         text NOT NULL,
-        critical       boolean NOT NULL,
-        latency_ms     double precision,
-        error          text,
-        observed_value double precision,
-        observed_unit  text,
-        breaker_state  text
-    );
-    CREATE INDEX health_checks_snapshot ON health_checks (snapshot_id, position);
-    """,
-)
-assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"
+_STATUSES = {status.value: status for status in FileStatus}
+# A claim is FILE_STARTED on pending items; a release or reclaim is FILE_INTERRUPTED on items in progress.
+_CLAIMED = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]
+_INTERRUPTED = TRANSITIONS[EventKind.FILE_INTERRUPTED][FileStatus.IN_PROGRESS]
 
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 _EVENT_COLUMNS = (
@@ -167,41 +85,6 @@ _EVENT_COLUMNS = (
 )
 
 
-def _parse_url(url: str) -> tuple[str, str, int]:
-    """Split our URL into a libpq conninfo, the schema name and the pool size."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgresql", "postgres"}:
-        raise ConfigError(f"not a PostgreSQL URL: {redact_url(url)!r}")
-    if not parts.path.strip("/"):
-        raise ConfigError(f"PostgreSQL URL {redact_url(url)!r} names no database (postgresql://host/dbname)")
-    schema = "omnimemory_kit"
-    pool_max = 10
-    passthrough: list[tuple[str, str]] = []
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key == "schema":
-            schema = value
-        elif key == "pool_max":
-            if not value.isdigit() or int(value) < 1:
-                raise ConfigError(
-                    f"pool_max in {redact_url(url)!r} must be a whole number >= 1, not {value!r}"
-                )
-            pool_max = int(value)
-        else:
-            passthrough.append((key, value))
-    if not schema or not set(schema) <= _IDENTIFIER_CHARS or schema[0].isdigit():
-        raise ConfigError(
-            f"schema {schema!r} in {redact_url(url)!r} must be lower-case letters, digits and underscores"
-        )
-    conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
-    return conninfo, schema, pool_max
-
-
-def _clip(message: str | None) -> str | None:
-    if message is None or len(message) <= MAX_ERROR_MESSAGE:
-        return message
-    return message[: MAX_ERROR_MESSAGE - 1] + "…"
-
-
 def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
     return (
         run_id,
@@ -212,7 +95,7 @@ def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
         event.size,
         event.batch_id,
         event.error_type,
-        _clip(event.error_message),
+        clip_error_message(event.error_message),
         event.reason,
         event.worker_id,
     )
@@ -245,7 +128,7 @@ def _run_from_row(row: TupleRow) -> RunRecord:
     )
 
 
-class PostgresStore(JournalStore):
+class PostgresStore(Store):
     """The journal, items, leases, workers and health history in PostgreSQL.
 
     Args:
@@ -266,7 +149,8 @@ class PostgresStore(JournalStore):
         self, url: str, *, clock: Clock = SYSTEM_CLOCK, create: bool = True, connect_timeout: float = 5.0
     ) -> None:
         self.url = redact_url(url)
-        conninfo, self.schema, pool_max = _parse_url(url)
+        location = parse_postgres_url(url)
+        conninfo, self.schema, pool_max = location.conninfo, location.schema, location.pool_max
         self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
         self._closed = False
         self._lock = threading.Lock()
@@ -429,44 +313,52 @@ class PostgresStore(JournalStore):
                 copy.write_row(_event_row(run_id, first + offset, event))
         return last
 
-    def _project(self, conn: psycopg.Connection[TupleRow], run_id: str, events: Sequence[Event]) -> None:
-        """Apply FILE_* events to the items table, grouped so a large append costs few statements."""
-        added: dict[str, int] = {}
-        by_status: dict[str, list[str]] = {}
-        retried: list[str] = []
-        for event in events:
-            kind, path = event.kind, event.path
-            if path is None:
-                continue
-            if kind is EventKind.FILE_ADDED:
-                added[path] = event.size or 0
-            elif kind is EventKind.FILE_STARTED:
-                by_status.setdefault(FileStatus.IN_PROGRESS, []).append(path)
-            elif kind in _TERMINAL:
-                by_status.setdefault(_TERMINAL[kind], []).append(path)
-            elif kind is EventKind.FILE_INTERRUPTED:
-                by_status.setdefault(FileStatus.PENDING, []).append(path)
-            elif kind is EventKind.FILE_RETRIED:
-                retried.append(path)
-        if added:
+    def _project(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        run_id: str,
+        events: Sequence[Event],
+        lease_id: str | None = None,
+    ) -> None:
+        """Apply FILE_* events to the items table by the shared rule (``store.projection``).
+
+        The touched rows are read and locked in one query (in key order, so two appends never deadlock),
+        folded in event order, and written back with one statement for the changed rows.
+        """
+        keys = sorted({event.path for event in events if event.path is not None})
+        if not keys:
+            return
+        statuses = _STATUSES
+        items = {
+            key: Item(key, int(size), statuses[status], int(attempts), lease)
+            for key, size, status, attempts, lease in conn.execute(
+                "SELECT key, size, status, attempts, lease_id FROM items "
+                "WHERE run_id = %s AND key = ANY(%s) ORDER BY key FOR UPDATE",
+                (run_id, keys),
+            )
+        }
+        changed = fold(items, events, lease_id=lease_id)
+        new = [item for key, item in changed.items() if key not in items]
+        if new:
             with conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO items (run_id, key, size) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                    [(run_id, key, size) for key, size in added.items()],
+                    "INSERT INTO items (run_id, key, size, status, attempts, lease_id) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(run_id, i.key, i.size, i.status.value, i.attempts, i.lease_id) for i in new],
                 )
-        for path in retried:
+        updated = [item for key, item in changed.items() if key in items]
+        if updated:
             conn.execute(
-                "UPDATE items SET attempts = attempts + 1, "
-                "status = CASE WHEN status = 'failed' THEN 'pending' ELSE status END "
-                "WHERE run_id = %s AND key = %s",
-                (run_id, path),
-            )
-        for status, paths in by_status.items():
-            conn.execute(
-                "UPDATE items SET status = %s, "
-                "lease_id = CASE WHEN %s IN ('in_progress') THEN lease_id ELSE NULL END "
-                "WHERE run_id = %s AND key = ANY(%s)",
-                (str(status), str(status), run_id, paths),
+                "UPDATE items SET status = v.status, attempts = v.attempts, lease_id = v.lease_id "
+                "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::text[]) AS v(key, status, attempts, "
+                "lease_id) WHERE items.run_id = %s AND items.key = v.key",
+                (
+                    [i.key for i in updated],
+                    [i.status.value for i in updated],
+                    [i.attempts for i in updated],
+                    [i.lease_id for i in updated],
+                    run_id,
+                ),
             )
 
     def append(self, run_id: str, events: Sequence[Event]) -> int:
@@ -634,10 +526,17 @@ class PostgresStore(JournalStore):
             rows = conn.execute(
                 "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
                 "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
-                "UPDATE items SET status = 'in_progress', lease_id = %(lease)s FROM picked "
+                "UPDATE items SET status = %(status)s, attempts = attempts + %(attempts)s, "
+                "lease_id = %(lease)s FROM picked "
                 "WHERE items.run_id = %(run)s AND items.key = picked.key "
                 "RETURNING items.key, items.size, items.ord",
-                {"run": run_id, "limit": limit, "lease": lease_id},
+                {
+                    "run": run_id,
+                    "limit": limit,
+                    "lease": lease_id,
+                    "status": _CLAIMED.status.value,
+                    "attempts": _CLAIMED.attempts,
+                },
             ).fetchall()
             if not rows:
                 return None
@@ -716,7 +615,7 @@ class PostgresStore(JournalStore):
                 )
             }
             done = check_outcomes(lease, events, held)
-            self._project(conn, lease.run_id, events)
+            self._project(conn, lease.run_id, events, lease.lease_id)
             if done:
                 conn.execute(
                     "UPDATE workers SET items_done = items_done + %s WHERE run_id = %s AND worker_id = %s",
@@ -751,9 +650,9 @@ class PostgresStore(JournalStore):
         reason: str,
     ) -> list[Event]:
         rows = conn.execute(
-            f"UPDATE items SET status = 'pending', lease_id = NULL "
+            f"UPDATE items SET status = %s, attempts = attempts + %s, lease_id = NULL "
             f"WHERE run_id = %s AND status = 'in_progress' AND {where} RETURNING key, ord",
-            (run_id, *params),
+            (_INTERRUPTED.status.value, _INTERRUPTED.attempts, run_id, *params),
         ).fetchall()
         rows.sort(key=lambda row: row[1])
         return [
@@ -822,7 +721,7 @@ class PostgresStore(JournalStore):
                             c.status,
                             c.critical,
                             c.latency_ms,
-                            _clip(c.error),
+                            clip_error_message(c.error),
                             c.observed_value,
                             c.observed_unit,
                             c.breaker_state,

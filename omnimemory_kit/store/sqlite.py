@@ -1,4 +1,8 @@
-"""The SQLite journal store: one file in WAL mode, the default backend.
+"""The SQLite journal store: one file in WAL mode, the default backend (runs, journal, claims, reports).
+
+Three seams keep this module to the journal contract: opening the file and holding the connection
+(``sqlite_connection``, with the schema), the items projection and its counters (``sqlite_items``, the
+shared rule of ``projection`` written in SQL), and the health history (``sqlite_health``).
 
 Layout (schema version ``SCHEMA_VERSION``):
 
@@ -6,7 +10,8 @@ Layout (schema version ``SCHEMA_VERSION``):
 - ``runs``: one row per run with an integer ``run_no`` (compact keys for the big tables) and ``last_seq``,
   bumped in the same transaction as the events, so seqs are dense and in commit order;
 - ``events``: the journal, keyed ``(run_no, seq)`` (a WITHOUT ROWID table: one b-tree, appended in order);
-- ``items``: the projection of FILE_* events, keyed ``(run_no, key)``, with a partial index over pending
+- ``items``: the projection of FILE_* events by the shared rule (``projection``, written in SQL by
+  ``sqlite_items``), keyed ``(run_no, key)``, with a partial index over pending
   items in insertion order (what ``claim`` reads) and one over leased items; ``item_counts`` keeps the
   per-status totals in the same transactions, so counting never scans the items. Writes are set-based
   where the outcome does not depend on an item's state (claim leases its batch with one UPDATE, a report
@@ -24,156 +29,41 @@ default) a commit survives a crash of the process, with ``synchronous=FULL`` (UR
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Final
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.errors import (
-    ConfigError,
-    LeaseLostError,
-    RunMismatchError,
-    RunNotFoundError,
-    SchemaVersionError,
-    StoreCorruptError,
-    StoreError,
-    StoreUnavailableError,
-)
+from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
-    SCHEMA_VERSION,
-    HealthCheckRow,
-    HealthSnapshotRow,
-    JournalStore,
+    ERROR_MESSAGE_LIMIT,
     Lease,
     RunRecord,
+    Store,
     WorkerRecord,
     WorkItem,
     check_outcomes,
+    clip_error_message,
     parse_worker_id,
 )
-from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
+from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
+from omnimemory_kit.store.sqlite_items import (
+    CLAIM_ITEMS,
+    INSERT_ADDED_ITEMS,
+    ReportPlan,
+    add_counts,
+    project,
+    report_items,
+    report_plan,
+)
+from omnimemory_kit.store.url import SQLiteLocation
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
-
-APPLICATION: Final = "omnimemory-kit"
-ERROR_MESSAGE_LIMIT: Final = 4096
-"""Longest ``error_message`` stored, in characters; longer ones are cut and marked."""
-_TRUNCATED: Final = "… [truncated]"
-_SQLITE_HEADER: Final = b"SQLite format 3\x00"
-_READ_CHUNK: Final = 5000
-
-_SCHEMA: Final = """
-CREATE TABLE meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE runs (
-    run_no INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    priority TEXT NOT NULL,
-    source TEXT NOT NULL,
-    function TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    params TEXT NOT NULL,
-    last_seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE events (
-    run_no INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    at REAL NOT NULL,
-    path TEXT,
-    size INTEGER,
-    batch_id TEXT,
-    error_type TEXT,
-    error_message TEXT,
-    reason TEXT,
-    worker_id TEXT,
-    PRIMARY KEY (run_no, seq)
-) WITHOUT ROWID;
-CREATE TABLE items (
-    run_no INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    lease_id TEXT,
-    batch_id TEXT,
-    worker_id TEXT,
-    PRIMARY KEY (run_no, key)
-) WITHOUT ROWID;
-CREATE INDEX items_pending ON items (run_no, ordinal) WHERE status = 'pending';
-CREATE TABLE item_counts (
-    run_no INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (run_no, status)
-) WITHOUT ROWID;
-CREATE INDEX items_leased ON items (lease_id) WHERE lease_id IS NOT NULL;
-CREATE TABLE leases (
-    lease_id TEXT PRIMARY KEY,
-    run_no INTEGER NOT NULL REFERENCES runs (run_no),
-    worker_id TEXT NOT NULL,
-    batch_id TEXT NOT NULL,
-    claimed_at REAL NOT NULL,
-    expires_at REAL NOT NULL
-);
-CREATE INDEX leases_run ON leases (run_no, expires_at);
-CREATE TABLE workers (
-    run_no INTEGER NOT NULL REFERENCES runs (run_no),
-    worker_id TEXT NOT NULL,
-    host TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    started_at REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    items_done INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (run_no, worker_id)
-);
-CREATE TABLE health_snapshots (
-    snapshot_id INTEGER PRIMARY KEY,
-    taken_at REAL NOT NULL,
-    status TEXT NOT NULL,
-    payload_json TEXT NOT NULL
-);
-CREATE INDEX health_snapshots_taken_at ON health_snapshots (taken_at);
-CREATE TABLE health_checks (
-    snapshot_id INTEGER NOT NULL REFERENCES health_snapshots (snapshot_id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    critical INTEGER NOT NULL,
-    latency_ms REAL,
-    error TEXT,
-    observed_value REAL,
-    observed_unit TEXT,
-    breaker_state TEXT,
-    PRIMARY KEY (snapshot_id, position)
-);
-CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
-"""
-_TABLES: Final = frozenset(
-    {
-        "meta",
-        "runs",
-        "events",
-        "items",
-        "item_counts",
-        "leases",
-        "workers",
-        "health_snapshots",
-        "health_checks",
-    }
-)
 
 _INSERT_EVENT: Final = (
     "INSERT INTO events (run_no, seq, kind, at, path, size, batch_id, error_type, error_message, reason, "
@@ -184,117 +74,19 @@ _SELECT_EVENTS: Final = (
     "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq "
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
-_INSERT_ITEM: Final = (
-    "INSERT INTO items (run_no, key, ordinal, size, status, attempts, lease_id, batch_id, worker_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_no, key) DO NOTHING"
-)
-_UPDATE_ITEM: Final = (
-    "UPDATE items SET status = ?, attempts = ?, lease_id = ?, batch_id = ?, worker_id = ? "
-    "WHERE run_no = ? AND key = ?"
-)
 _SELECT_RUN: Final = "SELECT run_id, name, priority, source, function, created_at, params FROM runs"
 _KINDS: Final = {kind.value: kind for kind in EventKind}
 _STATUSES: Final = {status.value: status for status in FileStatus}
-_TERMINAL: Final = {
-    EventKind.FILE_SUCCEEDED: FileStatus.SUCCEEDED.value,
-    EventKind.FILE_FAILED: FileStatus.FAILED.value,
-    EventKind.FILE_SKIPPED: FileStatus.SKIPPED.value,
-}
-# Bound once: looking a member up on the enum class costs more than the comparison itself.
-_ADDED: Final = EventKind.FILE_ADDED
-_STARTED: Final = EventKind.FILE_STARTED
-_SUCCEEDED: Final = EventKind.FILE_SUCCEEDED
-_FAILED_KIND: Final = EventKind.FILE_FAILED
-_SKIPPED: Final = EventKind.FILE_SKIPPED
-_RETRIED: Final = EventKind.FILE_RETRIED
-_INTERRUPTED: Final = EventKind.FILE_INTERRUPTED
+_READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
-_FAILED: Final = FileStatus.FAILED.value
-
-
-def _truncate(message: str) -> str:
-    return message[: ERROR_MESSAGE_LIMIT - len(_TRUNCATED)] + _TRUNCATED
-
-
-_INSERT_ADDED_ITEMS: Final = (
-    "INSERT INTO items (run_no, key, ordinal, size, status) "
-    "SELECT run_no, path, seq, coalesce(size, 0), 'pending' FROM events "
-    "WHERE run_no = ?1 AND seq BETWEEN ?2 AND ?3 AND kind = 'file_added' AND path IS NOT NULL ORDER BY seq "
-    "ON CONFLICT (run_no, key) DO NOTHING"
-)
-"""Insert the items of the FILE_ADDED events just journaled (seqs ?2..?3); the first of a key wins."""
-_SET_BASED_PROJECTION = True
-"""Whether ``append`` applies starts and outcomes set-based (tests turn it off to compare with the fold)."""
-_FILE_KINDS: Final = frozenset(kind for kind in EventKind if kind.value.startswith("file_"))
-_PROJECT_FINISHED: Final = (
-    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = ? "
-    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))"
-)
-_PROJECT_STARTED: Final = (
-    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = ?, batch_id = ?, worker_id = ? "
-    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))"
-)
-_ReportPlan = dict[tuple[str | None, int], list[str]]
-# "+lease_id": look items up by primary key (run_no, key), then check the lease on the row; seeking the
-# lease index first costs one more b-tree descent per item.
-_REPORT_FINISHED: Final = (
-    "UPDATE items SET status = ?, attempts = attempts + ?, lease_id = NULL "
-    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
-    "AND +lease_id = ? AND status = 'in_progress'"
-)
-_REPORT_RETRIED: Final = (
-    "UPDATE items SET attempts = attempts + ? "
-    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
-    "AND +lease_id = ? AND status = 'in_progress'"
-)
 
 
 class _NotHeld(Exception):
     """A report named an item its lease does not hold in progress (the transaction is rolled back)."""
 
 
-def _report_plan(events: Sequence[Event]) -> _ReportPlan | None:
-    """Group a report's items by (final status or None, retries); None when it needs the checked path.
-
-    The checked path handles every malformed report (another kind, no key, an outcome after the item's
-    terminal one), so its errors stay exactly as they were.
-    """
-    per_key: dict[str, list[Any]] = {}  # key -> [terminal status or None, retries]
-    for event in events:
-        key = event.path
-        kind = event.kind
-        if key is None:
-            return None
-        state = per_key.get(key)
-        if state is None:
-            state = per_key[key] = [None, 0]
-        elif state[0] is not None:
-            return None  # an outcome after the terminal one: not in progress any more
-        if kind is _RETRIED:
-            state[1] += 1
-        elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
-            state[0] = _TERMINAL[kind]
-        else:
-            return None
-    plan: _ReportPlan = {}
-    for key, (status, retries) in per_key.items():
-        plan.setdefault((status, retries), []).append(key)
-    return plan
-
-
-def _count(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> None:
-    """Add per-status deltas to the run's item counters (kept so ``item_counts`` never scans items)."""
-    changed = [(run_no, status, delta) for status, delta in deltas.items() if delta]
-    if changed:
-        conn.executemany(
-            "INSERT INTO item_counts (run_no, status, count) VALUES (?, ?, ?) "
-            "ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
-            changed,
-        )
-
-
-class SQLiteStore(JournalStore):
+class SQLiteStore(SQLiteHealthHistory, Store):
     """The journal and health history in one SQLite file (or in memory, for tests).
 
     Prefer ``open_store(url)``; construct directly with a ``SQLiteLocation``, a ``sqlite:`` URL or a path.
@@ -312,192 +104,8 @@ class SQLiteStore(JournalStore):
         clock: Clock = SYSTEM_CLOCK,
         create: bool = True,
     ) -> None:
-        if not isinstance(location, SQLiteLocation):
-            display = os.fspath(location)
-            location = parse_sqlite_url(location)
-        else:
-            display = location.path
-        self.location = location
-        self.url = redact_url(display)
-        self._clock = clock
-        self._lock = threading.RLock()
+        super().__init__(location, clock=clock, create=create)
         self._run_nos: dict[str, int] = {}
-        self._closed = False
-        self._conn = self._connect(create)
-
-    # --- opening --------------------------------------------------------------------------------------
-
-    def _connect(self, create: bool) -> sqlite3.Connection:
-        location = self.location
-        if location.in_memory:
-            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-            self._configure(conn)
-            self._initialize(conn)
-            return conn
-        path = Path(location.path)
-        folder = path.parent.resolve() if str(path.parent) else Path.cwd()
-        exists = path.exists()
-        if not exists:
-            if not create:
-                raise StoreUnavailableError(f"no store at {self.url!r} (the file does not exist)")
-            if not folder.exists():
-                raise StoreUnavailableError(
-                    f"cannot create store {self.url!r}: folder {str(folder)!r} does not exist "
-                    f"(the store creates its file, not missing folders; create the folder first)"
-                )
-            if not folder.is_dir():
-                raise StoreUnavailableError(
-                    f"cannot create store {self.url!r}: {str(folder)!r} is not a folder"
-                )
-        elif path.is_dir():
-            raise StoreUnavailableError(f"cannot open store {self.url!r}: it is a folder, not a file")
-        else:
-            self._check_header(path)
-        if not os.access(folder, os.W_OK):
-            raise StoreUnavailableError(
-                f"cannot open store {self.url!r}: folder {str(folder)!r} is not writable "
-                f"(SQLite needs to create its -wal and -shm files beside the store)"
-            )
-        mode = "rwc" if create else "rw"
-        try:
-            conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode={mode}",
-                uri=True,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=location.timeout,
-            )
-        except sqlite3.Error as exc:
-            raise StoreUnavailableError(
-                f"cannot open store {self.url!r} in folder {str(folder)!r}: {exc}"
-            ) from exc
-        try:
-            initialized = self._validate(conn)  # before any write: a foreign file is never modified
-            self._configure(conn)
-            if not initialized:  # only a new store takes the write lock to open
-                self._initialize(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _check_header(self, path: Path) -> None:
-        try:
-            with path.open("rb") as file:
-                header = file.read(len(_SQLITE_HEADER))
-        except OSError as exc:
-            raise StoreUnavailableError(f"cannot read store {self.url!r}: {exc.strerror}") from exc
-        if header and header != _SQLITE_HEADER:
-            raise StoreCorruptError(
-                f"{self.url!r} is not an omnimemory-kit store: it is not a SQLite database "
-                f"(left untouched; point the store URL at a new file or an existing store)"
-            )
-
-    def _validate(self, conn: sqlite3.Connection) -> bool:
-        """Refuse a file that is not a kit store or is newer than this code; never write to it.
-
-        Returns whether the schema exists (False: a new, empty database, ours to initialize).
-        """
-        try:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
-        except sqlite3.DatabaseError as exc:
-            raise StoreCorruptError(f"{self.url!r} is not a readable SQLite store: {exc}") from exc
-        if not tables:
-            return False
-        if meta.get("application") != APPLICATION or "schema_version" not in meta:
-            shown = ", ".join(sorted(tables)[:5])
-            raise StoreCorruptError(
-                f"{self.url!r} is a SQLite database but not an omnimemory-kit store "
-                f"(it has tables: {shown}); "
-                f"left untouched; point the store URL at a new file or an existing store"
-            )
-        self._check_version(meta["schema_version"])
-        missing = _TABLES - tables
-        if missing:
-            raise StoreCorruptError(
-                f"{self.url!r} is a damaged omnimemory-kit store: "
-                f"tables {', '.join(sorted(missing))} are missing"
-            )
-        return True
-
-    def _check_version(self, value: str) -> None:
-        try:
-            version = int(value)
-        except ValueError as exc:
-            raise StoreCorruptError(f"{self.url!r} has an unreadable schema_version {value!r}") from exc
-        if version > SCHEMA_VERSION:
-            raise SchemaVersionError(version, SCHEMA_VERSION, where=self.url)
-
-    def _configure(self, conn: sqlite3.Connection) -> None:
-        try:
-            current = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if not self.location.in_memory and str(current).lower() != "wal":
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    raise StoreUnavailableError(f"cannot switch {self.url!r} to WAL mode (got {mode!r})")
-            conn.execute(f"PRAGMA synchronous = {self.location.synchronous.upper()}")
-            conn.execute(f"PRAGMA busy_timeout = {int(self.location.timeout * 1000)}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the items b-tree stays in memory longer
-        except sqlite3.Error as exc:
-            raise StoreUnavailableError(f"cannot configure store {self.url!r}: {exc}") from exc
-
-    def _initialize(self, conn: sqlite3.Connection) -> None:
-        with self._translate("create the schema"):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                # Checked again under the write lock: another process may have created it meanwhile.
-                if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.executemany(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)",
-                        [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION))],
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    # --- plumbing -------------------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _translate(self, action: str) -> Iterator[None]:
-        """Turn driver errors into the kit's store errors, naming the store and what was being done."""
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailableError(f"cannot {action} in store {self.url!r}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            raise StoreCorruptError(f"cannot {action} in store {self.url!r}: {exc}") from exc
-
-    @contextlib.contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """Run a write transaction under ``BEGIN IMMEDIATE``; commit on success, roll back on error."""
-        with self._lock, self._translate(action):
-            conn = self._open_conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                # SQLite may have rolled back already (e.g. on a full disk); never leave one half open.
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    @contextlib.contextmanager
-    def _read(self, action: str) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._translate(action):
-            yield self._open_conn()
-
-    def _open_conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise StoreError(f"store {self.url!r} is closed")
-        return self._conn
 
     def _run_no(self, conn: sqlite3.Connection, run_id: str) -> int:
         run_no = self._run_nos.get(run_id)
@@ -514,7 +122,7 @@ class SQLiteStore(JournalStore):
         """Insert events after the run's last seq and fold their FILE_* effects into the items table."""
         first, last = self._insert_events(conn, run_no, events)
         if events:
-            self._project(conn, run_no, events, first, lease_id)
+            project(conn, run_no, events, first, lease_id)
         return last
 
     @staticmethod
@@ -537,7 +145,7 @@ class SQLiteStore(JournalStore):
                 e.error_type,
                 msg
                 if (msg := e.error_message) is None or len(msg) <= ERROR_MESSAGE_LIMIT
-                else _truncate(msg),
+                else clip_error_message(msg),
                 e.reason,
                 e.worker_id,
             )
@@ -547,142 +155,6 @@ class SQLiteStore(JournalStore):
         last = int(first + len(events) - 1)
         conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
         return first, last
-
-    @staticmethod
-    def _project(
-        conn: sqlite3.Connection, run_no: int, events: Sequence[Event], first: int, lease_id: str | None
-    ) -> None:
-        """Apply FILE_* events to the items table: fold them per item in memory, then write each item once.
-
-        Reading the touched rows in one query and writing each changed row once keeps a batch of N
-        events at about N/2 row writes (start and finish of one item coalesce), which keeps ``append``
-        near raw insert speed. Events for items the run does not have are journaled but change nothing.
-        """
-        keys = {e.path for e in events}
-        keys.discard(None)
-        if not keys:
-            return
-        if all(e.kind is _ADDED for e in events if e.path is not None):
-            # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed.
-            before = conn.total_changes
-            conn.execute(_INSERT_ADDED_ITEMS, (run_no, first, first + len(events) - 1))
-            _count(conn, run_no, {_PENDING: conn.total_changes - before})
-            return
-        if _SET_BASED_PROJECTION and SQLiteStore._project_set_based(conn, run_no, events, lease_id):
-            return
-        # per key: [key, ordinal, size, status, attempts, lease_id, batch_id, worker_id, new, changed, was]
-        states: dict[str, list[Any]] = {
-            row[0]: [*row, False, False, row[3]]
-            for row in conn.execute(
-                "SELECT key, ordinal, size, status, attempts, lease_id, batch_id, worker_id FROM items "
-                "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))",
-                (run_no, json.dumps(list(keys))),
-            )
-        }
-        for seq, event in enumerate(events, first):
-            key = event.path
-            if key is None:
-                continue
-            kind = event.kind
-            state = states.get(key)
-            if state is None:
-                if kind is _ADDED:
-                    states[key] = [key, seq, event.size or 0, _PENDING, 0, None, None, None, True, True, None]
-                continue
-            if kind is _STARTED:
-                state[3] = _IN_PROGRESS
-                state[4] += 1
-                state[5] = lease_id
-                state[6] = event.batch_id
-                state[7] = event.worker_id
-            elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
-                state[3] = _TERMINAL[kind]
-                state[5] = None
-            elif kind is _RETRIED:
-                if state[3] == _FAILED:
-                    state[3] = _PENDING
-                    state[5] = None
-                elif state[3] == _IN_PROGRESS:
-                    state[4] += 1
-                else:
-                    continue
-            elif kind is _INTERRUPTED:
-                if state[3] != _IN_PROGRESS:
-                    continue
-                state[3] = _PENDING
-                state[5] = None
-            else:
-                continue
-            state[9] = True
-        inserts = []
-        updates = []
-        deltas = dict.fromkeys(_STATUSES, 0)
-        for s in states.values():
-            if s[8]:
-                inserts.append((run_no, *s[:8]))
-                deltas[s[3]] += 1
-            elif s[9]:
-                updates.append((s[3], s[4], s[5], s[6], s[7], run_no, s[0]))
-                deltas[s[10]] -= 1
-                deltas[s[3]] += 1
-        if inserts:
-            conn.executemany(_INSERT_ITEM, inserts)
-        if updates:
-            conn.executemany(_UPDATE_ITEM, updates)
-        _count(conn, run_no, deltas)
-
-    @staticmethod
-    def _project_set_based(
-        conn: sqlite3.Connection, run_no: int, events: Sequence[Event], lease_id: str | None
-    ) -> bool:
-        """Apply starts and outcomes without reading the items: one UPDATE per shape of final state.
-
-        A FILE_STARTED or terminal event sets an item's state whatever it was before, so a run of them
-        folds to a final state known up front (plus attempts added); only the per-status counters need
-        the old statuses, which one aggregate query gives. Returns False (nothing written) when an
-        event's effect depends on the item's state (retries, interruptions, additions): the caller folds
-        those row by row.
-        """
-        # per key: [status, attempts added, started (batch_id, worker_id) or None]
-        final: dict[str, list[Any]] = {}
-        for event in events:
-            key = event.path
-            if key is None:
-                continue
-            kind = event.kind
-            state = final.get(key)
-            if state is None:
-                state = final[key] = [None, 0, None]
-            if kind is _STARTED:
-                state[0] = _IN_PROGRESS
-                state[1] += 1
-                state[2] = (event.batch_id, event.worker_id)
-            elif kind is _SUCCEEDED or kind is _FAILED_KIND or kind is _SKIPPED:
-                state[0] = _TERMINAL[kind]
-            elif kind in _FILE_KINDS:
-                return False
-        groups: dict[tuple[Any, ...], list[str]] = {}
-        for key, (status, attempts, started) in final.items():
-            if status is not None:  # None: only events that change no item
-                groups.setdefault((status, attempts, started), []).append(key)
-        deltas = dict.fromkeys(_STATUSES, 0)
-        for status, n in conn.execute(
-            "SELECT status, count(*) FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
-            "GROUP BY status",
-            (run_no, json.dumps([key for group in groups.values() for key in group])),
-        ):
-            deltas[status] -= n
-        for (status, attempts, started), group in groups.items():
-            lease = lease_id if status == _IN_PROGRESS else None
-            if started is None:
-                cursor = conn.execute(_PROJECT_FINISHED, (status, attempts, lease, run_no, json.dumps(group)))
-            else:
-                cursor = conn.execute(
-                    _PROJECT_STARTED, (status, attempts, lease, *started, run_no, json.dumps(group))
-                )
-            deltas[status] += cursor.rowcount
-        _count(conn, run_no, deltas)
-        return True
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> RunRecord:
@@ -842,8 +314,8 @@ class SQLiteStore(JournalStore):
             conn.executemany(_INSERT_EVENT_ROW, rows)
             last = first + len(rows) - 1
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-            conn.execute(_INSERT_ADDED_ITEMS, (run_no, first, last))
-            _count(conn, run_no, {_PENDING: len(rows)})
+            conn.execute(INSERT_ADDED_ITEMS, (run_no, first, last))
+            add_counts(conn, run_no, {_PENDING: len(rows)})
         return len(rows)
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
@@ -977,14 +449,10 @@ class SQLiteStore(JournalStore):
                 "WHERE run_no = ?1 AND status = 'pending' AND ordinal <= ?7",
                 (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, picked[-1][2]),
             )
-            conn.execute(
-                "UPDATE items SET status = 'in_progress', attempts = attempts + 1, lease_id = ?, "
-                "batch_id = ?, worker_id = ? WHERE run_no = ? AND status = 'pending' AND ordinal <= ?",
-                (lease_id, batch_id, worker_id, run_no, picked[-1][2]),
-            )
+            conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, picked[-1][2]))
             last = first + len(picked)
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-            _count(conn, run_no, {_PENDING: -len(picked), _IN_PROGRESS: len(picked)})
+            add_counts(conn, run_no, {_PENDING: -len(picked), _IN_PROGRESS: len(picked)})
         return Lease(
             lease_id=lease_id,
             run_id=run_id,
@@ -1030,7 +498,7 @@ class SQLiteStore(JournalStore):
                 in progress; nothing is recorded.
         """
         now = self._clock.time()
-        plan = _report_plan(events)
+        plan = report_plan(events)
         if plan is not None:
             try:
                 return self._report_planned(lease, events, now, plan)
@@ -1053,7 +521,7 @@ class SQLiteStore(JournalStore):
             )
         return last
 
-    def _report_planned(self, lease: Lease, events: Sequence[Event], now: float, plan: _ReportPlan) -> int:
+    def _report_planned(self, lease: Lease, events: Sequence[Event], now: float, plan: ReportPlan) -> int:
         """Apply a well-formed report set-based: one UPDATE per outcome shape, its row count the check.
 
         Each UPDATE only touches items this lease holds in progress; if fewer rows match than the report
@@ -1061,26 +529,14 @@ class SQLiteStore(JournalStore):
         """
         with self._write("report outcomes") as conn:
             run_no = self._check_live(conn, lease, now)
-            deltas = dict.fromkeys(_STATUSES, 0)
-            for (status, retries), keys in plan.items():
-                if status is None:
-                    cursor = conn.execute(
-                        _REPORT_RETRIED, (retries, run_no, json.dumps(keys), lease.lease_id)
-                    )
-                else:
-                    cursor = conn.execute(
-                        _REPORT_FINISHED, (status, retries, run_no, json.dumps(keys), lease.lease_id)
-                    )
-                    deltas[_IN_PROGRESS] -= cursor.rowcount
-                    deltas[status] += cursor.rowcount
-                if cursor.rowcount != len(keys):
-                    raise _NotHeld
+            done = report_items(conn, run_no, lease.lease_id, plan)
+            if done is None:
+                raise _NotHeld
             _, last = self._insert_events(conn, run_no, events)
-            _count(conn, run_no, deltas)
             conn.execute(
                 "UPDATE workers SET items_done = items_done + ?, last_seen = ? "
                 "WHERE run_no = ? AND worker_id = ?",
-                (-deltas[_IN_PROGRESS], now, run_no, lease.worker_id),
+                (done, now, run_no, lease.worker_id),
             )
         return last
 
@@ -1174,110 +630,6 @@ class SQLiteStore(JournalStore):
                 ]
             self._append_locked(conn, run_no, events)
         return sum(1 for e in events if e.kind is EventKind.FILE_INTERRUPTED)
-
-    # --- health history -------------------------------------------------------------------------------
-
-    def record_health(self, snapshot: HealthSnapshotRow) -> int:
-        """Durably record a health snapshot and its checks; return the snapshot id."""
-        with self._write("record health") as conn:
-            cursor = conn.execute(
-                "INSERT INTO health_snapshots (taken_at, status, payload_json) VALUES (?, ?, ?)",
-                (snapshot.taken_at, str(snapshot.status), snapshot.payload_json),
-            )
-            snapshot_id = int(cursor.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO health_checks (snapshot_id, position, name, status, critical, latency_ms, "
-                "error, observed_value, observed_unit, breaker_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        snapshot_id,
-                        position,
-                        c.name,
-                        str(c.status),
-                        int(c.critical),
-                        c.latency_ms,
-                        c.error,
-                        c.observed_value,
-                        c.observed_unit,
-                        c.breaker_state,
-                    )
-                    for position, c in enumerate(snapshot.checks)
-                ],
-            )
-        return snapshot_id
-
-    def health_history(
-        self, *, since: float | None = None, until: float | None = None, name: str | None = None
-    ) -> list[tuple[HealthSnapshotRow, HealthCheckRow]]:
-        """Return (snapshot, check) pairs in time order, ``since <= taken_at <= until``, for check ``name``.
-
-        Each snapshot carries all its checks; the pair's check is the one that matched.
-        """
-        # Only the bounds given become conditions, so SQLite can use the taken_at and name indexes.
-        conditions: list[str] = []
-        params: list[float | str] = []
-        if since is not None:
-            conditions.append("s.taken_at >= ?")
-            params.append(since)
-        if until is not None:
-            conditions.append("s.taken_at <= ?")
-            params.append(until)
-        if name is not None:
-            conditions.append("s.snapshot_id IN (SELECT snapshot_id FROM health_checks WHERE name = ?)")
-            params.append(name)
-        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
-        with self._read("read health history") as conn:
-            rows = conn.execute(
-                "SELECT s.snapshot_id, s.taken_at, s.status, s.payload_json, c.position, c.name, c.status, "
-                "c.critical, c.latency_ms, c.error, c.observed_value, c.observed_unit, c.breaker_state "
-                "FROM health_snapshots s JOIN health_checks c ON c.snapshot_id = s.snapshot_id "
-                f"{where}ORDER BY s.taken_at, s.snapshot_id, c.position",
-                params,
-            ).fetchall()
-        by_snapshot: dict[int, list[tuple[Any, ...]]] = {}
-        for row in rows:
-            by_snapshot.setdefault(row[0], []).append(row)
-        result = []
-        for snapshot_rows in by_snapshot.values():
-            checks = tuple(
-                HealthCheckRow(
-                    name=r[5],
-                    status=r[6],
-                    critical=bool(r[7]),
-                    latency_ms=r[8],
-                    error=r[9],
-                    observed_value=r[10],
-                    observed_unit=r[11],
-                    breaker_state=r[12],
-                )
-                for r in snapshot_rows
-            )
-            first = snapshot_rows[0]
-            snapshot = HealthSnapshotRow(
-                taken_at=first[1], status=first[2], checks=checks, payload_json=first[3], snapshot_id=first[0]
-            )
-            result += [(snapshot, check) for check in checks if name is None or check.name == name]
-        return result
-
-    def prune_health(self, older_than: float) -> int:
-        """Delete snapshots taken before ``older_than`` (and their checks); return how many."""
-        with self._write("prune health history") as conn:
-            conn.execute(
-                "DELETE FROM health_checks WHERE snapshot_id IN "
-                "(SELECT snapshot_id FROM health_snapshots WHERE taken_at < ?)",
-                (older_than,),
-            )
-            cursor = conn.execute("DELETE FROM health_snapshots WHERE taken_at < ?", (older_than,))
-        return int(cursor.rowcount)
-
-    # --- lifecycle ------------------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connection. Idempotent."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

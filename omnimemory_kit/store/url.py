@@ -1,4 +1,5 @@
-"""Store URLs: parse them, open the store they name, and print them without passwords.
+"""Store URLs: parse them and print them without passwords (opening the store they name is
+``omnimemory_kit.store.opening``, above both backends; this module imports neither).
 
 Accepted forms::
 
@@ -11,6 +12,9 @@ Accepted forms::
 SQLite URLs take query options: ``?synchronous=normal|full|extra`` (``normal`` by default: committed events
 survive a crash of the process; ``full`` also survives power loss, at some cost per commit) and
 ``?timeout=SECONDS`` (how long a writer waits for another process's lock, 30 by default).
+
+PostgreSQL URLs take ``?schema=`` (default ``omnimemory_kit``) and ``?pool_max=`` (default 10); every other
+query parameter goes to libpq.
 """
 
 from __future__ import annotations
@@ -18,16 +22,21 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.errors import ConfigError, StoreUnavailableError
-from omnimemory_kit.observability import redact
-from omnimemory_kit.store.base import JournalStore
+from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.redaction import redact
 
-__all__ = ["SQLiteLocation", "open_store", "parse_sqlite_url", "redact_url"]
+__all__ = [
+    "PostgresLocation",
+    "SQLiteLocation",
+    "is_postgres_url",
+    "parse_postgres_url",
+    "parse_sqlite_url",
+    "redact_url",
+]
 
 ACCEPTED = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, a plain file path, sqlite:// (in memory), "
@@ -36,6 +45,7 @@ ACCEPTED = (
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 _SYNCHRONOUS = ("normal", "full", "extra")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
+_IDENTIFIER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +62,20 @@ class SQLiteLocation:
         return self.path == ":memory:"
 
 
+@dataclass(frozen=True, slots=True)
+class PostgresLocation:
+    """Where a PostgreSQL store lives, parsed from a URL: the libpq conninfo, the schema and the pool size."""
+
+    conninfo: str = field(repr=False)  # holds the password: kept out of repr, never print it
+    schema: str = "omnimemory_kit"
+    pool_max: int = 10
+
+
 def redact_url(url: str | os.PathLike[str]) -> str:
     """Return ``url`` with any password replaced by ``***``, safe to print and log.
 
     Handles ``scheme://user:password@host`` URLs, ``password=`` query parameters and libpq ``key=value``
-    connection strings, with the kit's one set of rules (``omnimemory_kit.observability.redact``); a path
+    connection strings, with the kit's one set of rules (``omnimemory_kit.redaction.redact``); a path
     comes back as its string. Never raises.
     """
     return redact(os.fspath(url))
@@ -114,40 +133,50 @@ def parse_sqlite_url(url: str | os.PathLike[str]) -> SQLiteLocation:
     return SQLiteLocation(path=path, **options)
 
 
-def open_store(
-    url: str | os.PathLike[str], *, clock: Clock = SYSTEM_CLOCK, create: bool = True
-) -> JournalStore:
-    """Open the store a URL or path names (see the module docstring for the accepted forms).
+def is_postgres_url(url: str | os.PathLike[str]) -> bool:
+    """Return whether ``url`` names a PostgreSQL store (``postgresql://`` or ``postgres://``)."""
+    if not isinstance(url, str):
+        return False
+    match = _SCHEME.match(url)
+    return match is not None and match.group(1).lower() in _POSTGRES_SCHEMES
 
-    Args:
-        url: a store URL or a filesystem path (which means SQLite).
-        clock: the clock whose ``time()`` stamps runs and lease expiries.
-        create: create the store (the file or the schema) when it does not exist yet.
+
+def parse_postgres_url(url: str) -> PostgresLocation:
+    """Parse a ``postgresql://`` URL into a ``PostgresLocation``.
 
     Raises:
-        ConfigError: the URL is malformed or its scheme unknown (the message shows it, password redacted).
-        StoreUnavailableError: the store cannot be reached or created.
-        StoreCorruptError: the target exists but is not a kit store.
-        SchemaVersionError: the store was written by a newer version of the kit.
+        ConfigError: not a PostgreSQL URL, no database named, a bad ``pool_max`` or ``schema``.
     """
-    if isinstance(url, str):
-        match = _SCHEME.match(url)
-        if match is not None and match.group(1).lower() in _POSTGRES_SCHEMES:
-            return _open_postgres(url, clock=clock, create=create)
-    from omnimemory_kit.store.sqlite import SQLiteStore
+    parts = urlsplit(url)
+    if parts.scheme not in _POSTGRES_SCHEMES:
+        raise ConfigError(f"not a PostgreSQL URL: {redact_url(url)!r}")
+    if not parts.path.strip("/"):
+        raise ConfigError(f"PostgreSQL URL {redact_url(url)!r} names no database (postgresql://host/dbname)")
+    schema = "omnimemory_kit"
+    pool_max = 10
+    passthrough: list[tuple[str, str]] = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key == "schema":
+            schema = value
+        elif key == "pool_max":
+            if not value.isdigit() or int(value) < 1:
+                raise ConfigError(
+                    f"pool_max in {redact_url(url)!r} must be a whole number >= 1, not {value!r}"
+                )
+            pool_max = int(value)
+        else:
+            passthrough.append((key, value))
+    if not schema or not set(schema) <= _IDENTIFIER_CHARS or schema[0].isdigit():
+        raise ConfigError(
+            f"schema {schema!r} in {redact_url(url)!r} must be lower-case letters, digits and underscores"
+        )
+    conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
+    return PostgresLocation(conninfo=conninfo, schema=schema, pool_max=pool_max)
 
-    return SQLiteStore(url, clock=clock, create=create)
 
-
-def _open_postgres(url: str, *, clock: Clock, create: bool) -> JournalStore:
-    try:
-        module = importlib.import_module("omnimemory_kit.store.postgres")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("omnimemory_kit.store.postgres", "psycopg", "psycopg_pool"):
-            raise
-        raise StoreUnavailableError(
-            f"cannot open {redact_url(url)!r}: the PostgreSQL backend is not available in this "
-            f"installation ({exc.name} is missing); use a sqlite:/// URL or install the PostgreSQL backend"
-        ) from exc
-    store: JournalStore = module.PostgresStore(url, clock=clock, create=create)
-    return store
+def __getattr__(name: str) -> Any:
+    # ``from omnimemory_kit.store.url import open_store`` kept working: it moved to ``store.opening`` (which
+    # imports the backends, which import this module), so it is looked up on first use, never at import.
+    if name == "open_store":
+        return importlib.import_module("omnimemory_kit.store.opening").open_store
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

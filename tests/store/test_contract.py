@@ -25,13 +25,15 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import (
     HealthCheckRow,
+    HealthHistoryStore,
     HealthSnapshotRow,
     JournalStore,
     Lease,
     RunRecord,
+    Store,
     WorkItem,
 )
-from omnimemory_kit.store.base import EVENT_COLUMNS
+from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, EVENT_COLUMNS
 
 from .conftest import StoreFactory
 
@@ -201,15 +203,16 @@ class TestJournal:
         assert rows[0][EVENT_COLUMNS.index("seq")] == 3
 
     def test_huge_error_message_is_truncated(self, store: JournalStore) -> None:
-        """An enormous error message is stored cut to a bounded length, keeping its start."""
+        """An enormous error message is stored cut to the one limit, keeping its start, marked as cut."""
         make_run(store)
         store.append(
             RUN, [Event(K.FILE_FAILED, at=1.0, path="a", error_type="E", error_message="x" * 1_000_000)]
         )
         (event,) = store.read_events(RUN, after_seq=1)
         assert event.error_message is not None
-        assert 100 <= len(event.error_message) <= 16_384
+        assert len(event.error_message) == ERROR_MESSAGE_LIMIT
         assert event.error_message.startswith("x" * 100)
+        assert event.error_message.endswith("… [truncated]")
 
     def test_events_survive_close_and_reopen(self, store_factory: StoreFactory) -> None:
         """What was appended before close reads back identically from a new store object."""
@@ -325,6 +328,33 @@ class TestItemsProjection:
                 Event(K.FILE_STARTED, at=1.0, path="b"),
             ],
         )
+        assert counts(store) == {"succeeded": 1, "in_progress": 1}
+
+    def test_one_append_applies_its_events_in_event_order(self, store: JournalStore) -> None:
+        """An interruption followed by a new start of the same item, in one append, leaves it in progress."""
+        make_run(store)
+        store.append(RUN, [Event(K.FILE_ADDED, at=1.0, path=p, size=1) for p in "ab"])
+        store.append(RUN, [Event(K.FILE_STARTED, at=2.0, path="a")])
+        store.append(
+            RUN,
+            [
+                Event(K.FILE_STARTED, at=3.0, path="b"),
+                Event(K.FILE_INTERRUPTED, at=3.0, path="a"),
+                Event(K.FILE_STARTED, at=3.0, path="a"),
+            ],
+        )
+        assert counts(store) == {"in_progress": 2}
+
+    def test_interrupting_an_item_not_in_progress_changes_nothing(self, store: JournalStore) -> None:
+        """FILE_INTERRUPTED requeues only an item in progress: a finished or pending one stays as it is."""
+        make_run(store)
+        store.append(RUN, [Event(K.FILE_ADDED, at=1.0, path=p, size=1) for p in "ab"])
+        store.append(
+            RUN, [Event(K.FILE_STARTED, at=2.0, path="a"), Event(K.FILE_SUCCEEDED, at=2.0, path="a")]
+        )
+        store.append(RUN, [Event(K.FILE_INTERRUPTED, at=3.0, path=p) for p in "ab"])
+        assert counts(store) == {"succeeded": 1, "pending": 1}
+        assert store.claim(RUN, WORKER, 10, 30) is not None
         assert counts(store) == {"succeeded": 1, "in_progress": 1}
 
     def test_items_added_by_append_are_claimable_in_order(self, store: JournalStore) -> None:
@@ -695,7 +725,13 @@ def snapshot(at: float, *checks: tuple[str, str], payload: str = "{}") -> Health
 
 
 class TestHealthHistory:
-    def test_record_and_read_back_every_field(self, store: JournalStore) -> None:
+    def test_every_backend_keeps_both_contracts(self, store: HealthHistoryStore) -> None:
+        """A backend is a journal store and a health-history store at once (what open_store returns)."""
+        assert isinstance(store, JournalStore)
+        assert isinstance(store, HealthHistoryStore)
+        assert isinstance(store, Store)
+
+    def test_record_and_read_back_every_field(self, store: HealthHistoryStore) -> None:
         """A recorded snapshot reads back with its id, payload and every check field."""
         check = HealthCheckRow(
             name="db",
@@ -719,7 +755,7 @@ class TestHealthHistory:
             snapshot_id=snapshot_id,
         )
 
-    def test_history_filters_by_time_and_name(self, store: JournalStore) -> None:
+    def test_history_filters_by_time_and_name(self, store: HealthHistoryStore) -> None:
         """History is in time order, bounded by since/until inclusive, and narrowed to one check name."""
         for at in (30.0, 10.0, 20.0):
             store.record_health(snapshot(at, ("db", "healthy"), ("cache", "unhealthy")))
@@ -740,7 +776,7 @@ class TestHealthHistory:
         assert [(s.taken_at, c.name) for s, c in pairs] == [(20.0, "db")]
         assert len(pairs[0][0].checks) == 2  # the snapshot keeps all its checks
 
-    def test_prune_deletes_older_snapshots(self, store: JournalStore) -> None:
+    def test_prune_deletes_older_snapshots(self, store: HealthHistoryStore) -> None:
         """Pruning removes snapshots taken before the cutoff with their checks, and says how many."""
         ids = [store.record_health(snapshot(at, ("db", "healthy"))) for at in (1.0, 2.0, 3.0)]
         assert len(set(ids)) == 3

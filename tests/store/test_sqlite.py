@@ -25,9 +25,20 @@ from omnimemory_kit.errors import (
     StoreUnavailableError,
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
-from omnimemory_kit.store import SCHEMA_VERSION, Lease, RunRecord, SQLiteStore, WorkItem, open_store
-from omnimemory_kit.store import sqlite as sqlite_store
-from omnimemory_kit.store.sqlite import ERROR_MESSAGE_LIMIT
+from omnimemory_kit.store import (
+    SCHEMA_VERSION,
+    HealthCheckRow,
+    HealthSnapshotRow,
+    JournalStore,
+    Lease,
+    RunRecord,
+    SQLiteStore,
+    WorkItem,
+    open_store,
+    sqlite_items,
+)
+from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT
+from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "run-1"
@@ -120,6 +131,22 @@ class TestFile:
         assert len(cut) == ERROR_MESSAGE_LIMIT
         assert cut.endswith("[truncated]")
         assert whole == fits
+
+
+class TestHealthOnly:
+    def test_a_health_history_store_reads_what_the_full_store_recorded(self, tmp_path: Path) -> None:
+        """SQLiteHealthHistory opens a kit store for the health history alone: it reads what SQLiteStore
+        recorded, records its own, and offers none of the journal contract."""
+        path = tmp_path / "kit.db"
+        check = HealthCheckRow(name="db", status="healthy", critical=True, latency_ms=1.5)
+        with SQLiteStore(path) as full:
+            full.record_health(HealthSnapshotRow(taken_at=10.0, status="healthy", checks=(check,)))
+        with SQLiteHealthHistory(path, create=False) as health:
+            assert not isinstance(health, JournalStore)
+            assert not hasattr(health, "append")
+            health.record_health(HealthSnapshotRow(taken_at=20.0, status="healthy", checks=(check,)))
+            assert [snapshot.taken_at for snapshot, _ in health.health_history(name="db")] == [10.0, 20.0]
+            assert repr(health).startswith("<SQLiteHealthHistory ")
 
 
 class TestRefusals:
@@ -427,7 +454,7 @@ class TestProjection:
                 start += size
         stores = []
         for set_based in (True, False):
-            with patch.object(sqlite_store, "_SET_BASED_PROJECTION", set_based):
+            with patch.object(sqlite_items, "_SET_BASED_PROJECTION", set_based):
                 store = open_sqlite("sqlite://", FakeClock())
                 store.create_run(RunRecord(run_id=RUN, name="x"))
                 store.add_items(RUN, [WorkItem(f"k{i}", i) for i in range(4)], at=0.5)  # k4, k5 unknown

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from omnimemory_kit.errors import ConfigError, StoreUnavailableError
 from omnimemory_kit.store import SQLiteStore, open_store, redact_url
-from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url
+from omnimemory_kit.store.url import PostgresLocation, SQLiteLocation, parse_postgres_url, parse_sqlite_url
+
+PACKAGE = Path(__file__).resolve().parents[2] / "omnimemory_kit"
 
 
 class TestParseSQLiteURL:
@@ -124,3 +129,79 @@ class TestRedactURL:
     def test_paths_are_returned_unchanged(self, tmp_path: Path) -> None:
         """A filesystem path has no password and comes back as its string."""
         assert redact_url(tmp_path / "run.db") == str(tmp_path / "run.db")
+
+
+class TestParsePostgresURL:
+    def test_schema_and_pool_size_are_ours_and_the_rest_goes_to_libpq(self) -> None:
+        """``schema`` and ``pool_max`` are read off the URL; other query parameters stay in the conninfo."""
+        location = parse_postgres_url(
+            "postgresql://kit:pw@db.example:5433/runs?schema=team_a&pool_max=3&sslmode=require"
+        )
+        assert location == PostgresLocation(
+            conninfo="postgresql://kit:pw@db.example:5433/runs?sslmode=require", schema="team_a", pool_max=3
+        )
+
+    def test_the_password_stays_out_of_the_repr(self) -> None:
+        """A parsed location can be logged: its repr shows schema and pool size, never the conninfo."""
+        location = parse_postgres_url("postgresql://kit:s3cret@db/runs?schema=team_a")
+        assert "s3cret" not in repr(location)
+        assert "team_a" in repr(location)
+
+    def test_defaults(self) -> None:
+        """Without options the schema is omnimemory_kit and the pool holds up to 10 connections."""
+        location = parse_postgres_url("postgres://db/runs")
+        assert (location.schema, location.pool_max) == ("omnimemory_kit", 10)
+
+    @pytest.mark.parametrize(
+        ("url", "complaint"),
+        [
+            ("postgresql://kit:s3cret@db/", "names no database"),
+            ("postgresql://kit:s3cret@db/runs?pool_max=0", "pool_max"),
+            ("postgresql://kit:s3cret@db/runs?schema=Team-A", "lower-case letters"),
+            ("mysql://kit:s3cret@db/runs", "not a PostgreSQL URL"),
+        ],
+    )
+    def test_malformed_urls_are_config_errors_without_the_password(self, url: str, complaint: str) -> None:
+        """A bad URL is one ConfigError naming what is wrong, with the password hidden."""
+        with pytest.raises(ConfigError, match=complaint) as caught:
+            parse_postgres_url(url)
+        assert "s3cret" not in str(caught.value)
+        assert "kit:***@" in str(caught.value)
+
+
+class TestImports:
+    def test_parsing_a_url_imports_neither_backend_nor_tracing(self) -> None:
+        """``store.url`` on its own (its packages' ``__init__`` bypassed) loads no backend, opener,
+        observability module or OpenTelemetry."""
+        code = textwrap.dedent(
+            f"""
+            import sys, types
+            packages = {{"omnimemory_kit": {str(PACKAGE)!r}}}
+            packages["omnimemory_kit.store"] = packages["omnimemory_kit"] + "/store"
+            for name, folder in packages.items():
+                module = types.ModuleType(name)
+                module.__path__ = [folder]
+                sys.modules[name] = module
+            from omnimemory_kit.store.url import parse_postgres_url, parse_sqlite_url
+            parse_sqlite_url("sqlite:///run.db")
+            parse_postgres_url("postgresql://kit:pw@db/runs")
+            print(sorted(m for m in sys.modules if m.startswith(("omnimemory_kit", "opentelemetry"))))
+            """
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        loaded = ast.literal_eval(done.stdout.strip())
+        assert loaded == [
+            "omnimemory_kit",
+            "omnimemory_kit.errors",
+            "omnimemory_kit.redaction",
+            "omnimemory_kit.store",
+            "omnimemory_kit.store.url",
+        ]
+
+    def test_open_store_is_still_importable_from_the_url_module(self) -> None:
+        """The old import path of ``open_store`` gives the opener that now lives above both backends."""
+        from omnimemory_kit.store import url
+
+        assert url.open_store is open_store
+        with pytest.raises(AttributeError, match="no_such_name"):
+            _ = url.no_such_name  # type: ignore[attr-defined]

@@ -10,8 +10,9 @@ from typing import ClassVar
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.health.checks._base import BuiltinCheck
 from omnimemory_kit.health.models import CheckResult
-from omnimemory_kit.store.base import JournalStore
-from omnimemory_kit.store.url import open_store, parse_sqlite_url, redact_url
+from omnimemory_kit.store.base import HealthHistoryStore
+from omnimemory_kit.store.opening import open_store
+from omnimemory_kit.store.url import parse_sqlite_url, redact_url
 
 __all__ = ["StoreCheck"]
 
@@ -39,7 +40,7 @@ class StoreCheck(BuiltinCheck):
             parse_sqlite_url(url)  # raises ConfigError for a malformed URL now, not at the first check
         self._url = url
         self._create = create
-        self._store: JournalStore | None = None
+        self._store: HealthHistoryStore | None = None
         self._lock = threading.Lock()
 
     @property

@@ -1,0 +1,358 @@
+"""Opening a SQLite store and holding its connection: the seam between *getting* a usable file and *using* it.
+
+- the schema (``SCHEMA_VERSION``) and ``meta`` rows that mark a file as a kit store;
+- the checks that refuse, without writing to it, a file that is not a kit store, is damaged, or was written
+  by a newer version;
+- the connection settings (WAL, ``synchronous``, busy timeout) and creating the schema under the write lock;
+- the locked read and write transactions (``BEGIN IMMEDIATE``) every store method runs in, with driver errors
+  turned into the kit's store errors.
+
+``SQLiteConnection`` is the base of the SQLite stores (``sqlite_health.SQLiteHealthHistory``,
+``sqlite.SQLiteStore``); the claim, report and projection paths never reach below it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.errors import (
+    SchemaVersionError,
+    StoreCorruptError,
+    StoreError,
+    StoreUnavailableError,
+)
+from omnimemory_kit.store.base import SCHEMA_VERSION
+from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
+
+__all__ = ["APPLICATION", "SQLiteConnection"]
+
+APPLICATION: Final = "omnimemory-kit"
+_SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+_SCHEMA: Final = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE runs (
+    run_no INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    source TEXT NOT NULL,
+    function TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    params TEXT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE events (
+    run_no INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    at REAL NOT NULL,
+    path TEXT,
+    size INTEGER,
+    batch_id TEXT,
+    error_type TEXT,
+    error_message TEXT,
+    reason TEXT,
+    worker_id TEXT,
+    PRIMARY KEY (run_no, seq)
+) WITHOUT ROWID;
+CREATE TABLE items (
+    run_no INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_id TEXT,
+    batch_id TEXT,
+    worker_id TEXT,
+    PRIMARY KEY (run_no, key)
+) WITHOUT ROWID;
+CREATE INDEX items_pending ON items (run_no, ordinal) WHERE status = 'pending';
+CREATE TABLE item_counts (
+    run_no INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (run_no, status)
+) WITHOUT ROWID;
+CREATE INDEX items_leased ON items (lease_id) WHERE lease_id IS NOT NULL;
+CREATE TABLE leases (
+    lease_id TEXT PRIMARY KEY,
+    run_no INTEGER NOT NULL REFERENCES runs (run_no),
+    worker_id TEXT NOT NULL,
+    batch_id TEXT NOT NULL,
+    claimed_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX leases_run ON leases (run_no, expires_at);
+CREATE TABLE workers (
+    run_no INTEGER NOT NULL REFERENCES runs (run_no),
+    worker_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    items_done INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_no, worker_id)
+);
+CREATE TABLE health_snapshots (
+    snapshot_id INTEGER PRIMARY KEY,
+    taken_at REAL NOT NULL,
+    status TEXT NOT NULL,
+    payload_json TEXT NOT NULL
+);
+CREATE INDEX health_snapshots_taken_at ON health_snapshots (taken_at);
+CREATE TABLE health_checks (
+    snapshot_id INTEGER NOT NULL REFERENCES health_snapshots (snapshot_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    critical INTEGER NOT NULL,
+    latency_ms REAL,
+    error TEXT,
+    observed_value REAL,
+    observed_unit TEXT,
+    breaker_state TEXT,
+    PRIMARY KEY (snapshot_id, position)
+);
+CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
+"""
+_TABLES: Final = frozenset(
+    {
+        "meta",
+        "runs",
+        "events",
+        "items",
+        "item_counts",
+        "leases",
+        "workers",
+        "health_snapshots",
+        "health_checks",
+    }
+)
+
+
+class SQLiteConnection:
+    """One SQLite connection to a kit store, serialized by a lock so threads may share it.
+
+    Args:
+        location: where the store lives (a ``SQLiteLocation``, a ``sqlite:`` URL or a path).
+        clock: its ``time()`` stamps what the store records.
+        create: create the file and schema when missing (the folder must exist).
+
+    Raises:
+        ConfigError: the URL is malformed.
+        StoreUnavailableError: the file cannot be opened or created.
+        StoreCorruptError: the file is not a kit store, or is damaged.
+        SchemaVersionError: the store was written by a newer version of the kit.
+    """
+
+    def __init__(
+        self,
+        location: SQLiteLocation | str | os.PathLike[str],
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        create: bool = True,
+    ) -> None:
+        if not isinstance(location, SQLiteLocation):
+            display = os.fspath(location)
+            location = parse_sqlite_url(location)
+        else:
+            display = location.path
+        self.location = location
+        self.url = redact_url(display)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._closed = False
+        self._conn = self._connect(create)
+
+    # --- opening --------------------------------------------------------------------------------------
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        location = self.location
+        if location.in_memory:
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            self._configure(conn)
+            self._initialize(conn)
+            return conn
+        path = Path(location.path)
+        folder = path.parent.resolve() if str(path.parent) else Path.cwd()
+        exists = path.exists()
+        if not exists:
+            if not create:
+                raise StoreUnavailableError(f"no store at {self.url!r} (the file does not exist)")
+            if not folder.exists():
+                raise StoreUnavailableError(
+                    f"cannot create store {self.url!r}: folder {str(folder)!r} does not exist "
+                    f"(the store creates its file, not missing folders; create the folder first)"
+                )
+            if not folder.is_dir():
+                raise StoreUnavailableError(
+                    f"cannot create store {self.url!r}: {str(folder)!r} is not a folder"
+                )
+        elif path.is_dir():
+            raise StoreUnavailableError(f"cannot open store {self.url!r}: it is a folder, not a file")
+        else:
+            self._check_header(path)
+        if not os.access(folder, os.W_OK):
+            raise StoreUnavailableError(
+                f"cannot open store {self.url!r}: folder {str(folder)!r} is not writable "
+                f"(SQLite needs to create its -wal and -shm files beside the store)"
+            )
+        mode = "rwc" if create else "rw"
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode={mode}",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=location.timeout,
+            )
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(
+                f"cannot open store {self.url!r} in folder {str(folder)!r}: {exc}"
+            ) from exc
+        try:
+            initialized = self._validate(conn)  # before any write: a foreign file is never modified
+            self._configure(conn)
+            if not initialized:  # only a new store takes the write lock to open
+                self._initialize(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _check_header(self, path: Path) -> None:
+        try:
+            with path.open("rb") as file:
+                header = file.read(len(_SQLITE_HEADER))
+        except OSError as exc:
+            raise StoreUnavailableError(f"cannot read store {self.url!r}: {exc.strerror}") from exc
+        if header and header != _SQLITE_HEADER:
+            raise StoreCorruptError(
+                f"{self.url!r} is not an omnimemory-kit store: it is not a SQLite database "
+                f"(left untouched; point the store URL at a new file or an existing store)"
+            )
+
+    def _validate(self, conn: sqlite3.Connection) -> bool:
+        """Refuse a file that is not a kit store or is newer than this code; never write to it.
+
+        Returns whether the schema exists (False: a new, empty database, ours to initialize).
+        """
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorruptError(f"{self.url!r} is not a readable SQLite store: {exc}") from exc
+        if not tables:
+            return False
+        if meta.get("application") != APPLICATION or "schema_version" not in meta:
+            shown = ", ".join(sorted(tables)[:5])
+            raise StoreCorruptError(
+                f"{self.url!r} is a SQLite database but not an omnimemory-kit store "
+                f"(it has tables: {shown}); "
+                f"left untouched; point the store URL at a new file or an existing store"
+            )
+        self._check_version(meta["schema_version"])
+        missing = _TABLES - tables
+        if missing:
+            raise StoreCorruptError(
+                f"{self.url!r} is a damaged omnimemory-kit store: "
+                f"tables {', '.join(sorted(missing))} are missing"
+            )
+        return True
+
+    def _check_version(self, value: str) -> None:
+        try:
+            version = int(value)
+        except ValueError as exc:
+            raise StoreCorruptError(f"{self.url!r} has an unreadable schema_version {value!r}") from exc
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(version, SCHEMA_VERSION, where=self.url)
+
+    def _configure(self, conn: sqlite3.Connection) -> None:
+        try:
+            current = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if not self.location.in_memory and str(current).lower() != "wal":
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreUnavailableError(f"cannot switch {self.url!r} to WAL mode (got {mode!r})")
+            conn.execute(f"PRAGMA synchronous = {self.location.synchronous.upper()}")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.location.timeout * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the items b-tree stays in memory longer
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(f"cannot configure store {self.url!r}: {exc}") from exc
+
+    def _initialize(self, conn: sqlite3.Connection) -> None:
+        with self._translate("create the schema"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Checked again under the write lock: another process may have created it meanwhile.
+                if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)",
+                        [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION))],
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    # --- plumbing -------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _translate(self, action: str) -> Iterator[None]:
+        """Turn driver errors into the kit's store errors, naming the store and what was being done."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailableError(f"cannot {action} in store {self.url!r}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorruptError(f"cannot {action} in store {self.url!r}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
+        """Run a write transaction under ``BEGIN IMMEDIATE``; commit on success, roll back on error."""
+        with self._lock, self._translate(action):
+            conn = self._open_conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may have rolled back already (e.g. on a full disk); never leave one half open.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def _read(self, action: str) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._translate(action):
+            yield self._open_conn()
+
+    def _open_conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"store {self.url!r} is closed")
+        return self._conn
+
+    def close(self) -> None:
+        """Close the connection. Idempotent."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()

@@ -1,0 +1,271 @@
+"""The SQLite items table: the shared item rule (``store.projection``) written with few statements.
+
+Every write here leaves the rows ``projection.fold`` would leave, and keeps the per-status counters
+(``item_counts``) in step in the same transaction, so counting never scans the items:
+
+- **additions only** (a scan, ``add_items``): the items are copied from their FILE_ADDED rows in SQL;
+- **set-based**: when every item event of an append is of a ``projection.UNIFORM`` kind (its effect does
+  not depend on the item's status: starts and outcomes), each item's final state is known without reading
+  it: one UPDATE per shape of final state; the old statuses, needed only for the counters, come from one
+  aggregate query;
+- **the fold**: otherwise the touched rows are read in one query, folded with ``projection.fold``, and each
+  changed row is written once (a start and the outcome of one item coalesce);
+- **claims and reports** use statements derived from the same table (a claim is FILE_STARTED on pending
+  items; a report applies outcomes and retries to items its lease holds in progress).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Final
+
+from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold
+
+__all__ = [
+    "CLAIM_ITEMS",
+    "INSERT_ADDED_ITEMS",
+    "ReportPlan",
+    "add_counts",
+    "project",
+    "report_items",
+    "report_plan",
+]
+
+_STATUSES: Final = {status.value: status for status in FileStatus}
+_PENDING: Final = FileStatus.PENDING.value
+_IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
+_ADDED: Final = EventKind.FILE_ADDED
+_KEEP: Final = Hold.KEEP
+_TAKE: Final = Hold.TAKE
+
+_SET_BASED_PROJECTION = True
+"""Whether ``project`` applies uniform events set-based (tests turn it off to compare with the fold)."""
+
+INSERT_ADDED_ITEMS: Final = (
+    "INSERT INTO items (run_no, key, ordinal, size, status) "
+    f"SELECT run_no, path, seq, coalesce(size, 0), '{_PENDING}' FROM events "
+    "WHERE run_no = ?1 AND seq BETWEEN ?2 AND ?3 AND kind = 'file_added' AND path IS NOT NULL ORDER BY seq "
+    "ON CONFLICT (run_no, key) DO NOTHING"
+)
+"""Insert the items of the FILE_ADDED events just journaled (seqs ?2..?3); the first of a key wins."""
+_INSERT_ITEM: Final = (
+    "INSERT INTO items (run_no, key, ordinal, size, status, attempts, lease_id, batch_id, worker_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_no, key) DO NOTHING"
+)
+_UPDATE_ITEM: Final = (
+    "UPDATE items SET status = ?, attempts = ?, lease_id = ?, batch_id = ?, worker_id = ? "
+    "WHERE run_no = ? AND key = ?"
+)
+_SELECT_ITEMS: Final = (
+    "SELECT key, size, status, attempts, lease_id, batch_id, worker_id, ordinal FROM items "
+    "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))"
+)
+# One statement for every shape of uniform final state: ?3 keeps the lease (else it becomes ?4), ?5 takes
+# the batch and worker of the last start (?6, ?7).
+_PROJECT_UNIFORM: Final = (
+    "UPDATE items SET status = ?1, attempts = attempts + ?2, lease_id = iif(?3, lease_id, ?4), "
+    "batch_id = iif(?5, ?6, batch_id), worker_id = iif(?5, ?7, worker_id) "
+    "WHERE run_no = ?8 AND key IN (SELECT value FROM json_each(?9))"
+)
+
+_CLAIMED: Final = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]
+assert _CLAIMED.hold is Hold.TAKE, "a claim holds its items under its lease"
+CLAIM_ITEMS: Final = (
+    f"UPDATE items SET status = '{_CLAIMED.status.value}', attempts = attempts + {_CLAIMED.attempts}, "
+    f"lease_id = ?, batch_id = ?, worker_id = ? "
+    f"WHERE run_no = ? AND status = '{_PENDING}' AND ordinal <= ?"
+)
+"""Lease the pending items up to an ordinal, as FILE_STARTED on each does.
+
+Parameters: lease, batch, worker, run_no, ordinal."""
+
+_REPORTABLE: Final = frozenset(
+    {EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_RETRIED}
+)
+# "+lease_id": look items up by primary key (run_no, key), then check the lease on the row; seeking the
+# lease index first costs one more b-tree descent per item. ?3 keeps the lease (else it is cleared).
+_REPORT_ITEMS: Final = (
+    "UPDATE items SET status = ?1, attempts = attempts + ?2, lease_id = iif(?3, lease_id, NULL) "
+    "WHERE run_no = ?4 AND key IN (SELECT value FROM json_each(?5)) "
+    f"AND +lease_id = ?6 AND status = '{_IN_PROGRESS}'"
+)
+
+ReportPlan = dict[tuple[str, int, Hold], list[str]]
+"""A report's items grouped by (final status, attempts added, lease rule)."""
+
+
+def add_counts(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> None:
+    """Add per-status deltas to the run's item counters (kept so ``item_counts`` never scans items)."""
+    changed = [(run_no, status, delta) for status, delta in deltas.items() if delta]
+    if changed:
+        conn.executemany(
+            "INSERT INTO item_counts (run_no, status, count) VALUES (?, ?, ?) "
+            "ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
+            changed,
+        )
+
+
+def project(
+    conn: sqlite3.Connection, run_no: int, events: Sequence[Event], first: int, lease_id: str | None
+) -> None:
+    """Apply journaled events (seqs from ``first``) to the items table and its counters.
+
+    Events for items the run does not have are journaled but change nothing.
+    """
+    keys = {e.path for e in events}
+    keys.discard(None)
+    if not keys:
+        return
+    if all(e.kind is _ADDED for e in events if e.path is not None):
+        # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed.
+        before = conn.total_changes
+        conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(events) - 1))
+        add_counts(conn, run_no, {_PENDING: conn.total_changes - before})
+        return
+    if _SET_BASED_PROJECTION and _project_uniform(conn, run_no, events, lease_id):
+        return
+    _project_fold(conn, run_no, events, keys, first, lease_id)
+
+
+def _project_fold(
+    conn: sqlite3.Connection,
+    run_no: int,
+    events: Sequence[Event],
+    keys: set[str | None],
+    first: int,
+    lease_id: str | None,
+) -> None:
+    """Read the touched rows once, fold the events over them, write each changed row once."""
+    statuses = _STATUSES
+    items = {
+        key: Item(key, size, statuses[status], attempts, lease, batch, worker, ordinal)
+        for key, size, status, attempts, lease, batch, worker, ordinal in conn.execute(
+            _SELECT_ITEMS, (run_no, json.dumps(list(keys)))
+        )
+    }
+    inserts = []
+    updates = []
+    deltas = dict.fromkeys(statuses, 0)
+    for key, item in fold(items, events, first_seq=first, lease_id=lease_id).items():
+        status = item.status.value
+        deltas[status] += 1
+        was = items.get(key)
+        if was is None:
+            inserts.append(
+                (run_no, key, item.ordinal, item.size, status, item.attempts, item.lease_id, item.batch_id,
+                 item.worker_id)
+            )  # fmt: skip
+        else:
+            deltas[was.status.value] -= 1
+            updates.append((status, item.attempts, item.lease_id, item.batch_id, item.worker_id, run_no, key))
+    if inserts:
+        conn.executemany(_INSERT_ITEM, inserts)
+    if updates:
+        conn.executemany(_UPDATE_ITEM, updates)
+    add_counts(conn, run_no, deltas)
+
+
+def _project_uniform(
+    conn: sqlite3.Connection, run_no: int, events: Sequence[Event], lease_id: str | None
+) -> bool:
+    """Apply events of ``UNIFORM`` kinds without reading the items: one UPDATE per shape of final state.
+
+    Returns False (nothing written) when an event's effect depends on the item's status: the caller folds.
+    """
+    uniform = UNIFORM
+    # per key: [status, attempts added, lease rule, (batch_id, worker_id) of the last start or None]
+    final: dict[str, list[Any]] = {}
+    for event in events:
+        key = event.path
+        if key is None:
+            continue
+        kind = event.kind
+        effect = uniform.get(kind)
+        if effect is None:
+            if kind in ITEM_KINDS:
+                return False
+            continue  # a kind that changes no item
+        state = final.get(key)
+        if state is None:
+            state = final[key] = [None, 0, _KEEP, None]
+        status, attempts, hold = effect
+        state[0] = status.value
+        state[1] += attempts
+        if hold is not _KEEP:
+            state[2] = hold
+        if hold is _TAKE:
+            state[3] = (event.batch_id, event.worker_id)
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for key, (status, attempts, hold, started) in final.items():
+        groups.setdefault((status, attempts, hold, started), []).append(key)
+    deltas = dict.fromkeys(_STATUSES, 0)
+    for status, n in conn.execute(
+        "SELECT status, count(*) FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
+        "GROUP BY status",
+        (run_no, json.dumps(list(final))),
+    ):
+        deltas[status] -= n
+    for (status, attempts, hold, started), group in groups.items():
+        batch_id, worker_id = started or (None, None)
+        cursor = conn.execute(
+            _PROJECT_UNIFORM,
+            (status, attempts, hold is _KEEP, lease_id if hold is _TAKE else None, started is not None,
+             batch_id, worker_id, run_no, json.dumps(group)),
+        )  # fmt: skip
+        deltas[status] += cursor.rowcount
+    add_counts(conn, run_no, deltas)
+    return True
+
+
+def report_plan(events: Sequence[Event]) -> ReportPlan | None:
+    """Group a report's items by the combined effect of their events; None when it needs the checked path.
+
+    Each item is taken to be in progress under the lease (``report_items`` checks that); the checked path
+    handles every malformed report (another kind, no key, an outcome after the item's terminal one), so its
+    errors stay exactly as they were.
+    """
+    per_key: dict[str, list[Any]] = {}  # key -> [status, attempts added, lease rule]
+    for event in events:
+        key = event.path
+        kind = event.kind
+        if key is None or kind not in _REPORTABLE:
+            return None
+        state = per_key.get(key)
+        if state is None:
+            state = per_key[key] = [_IN_PROGRESS, 0, _KEEP]
+        elif state[0] != _IN_PROGRESS:
+            return None  # an outcome after the terminal one: not in progress any more
+        effect = effect_of(kind, FileStatus.IN_PROGRESS)
+        assert effect is not None, f"{kind} changes an item in progress"
+        assert effect.hold is not _TAKE, f"{kind} is an outcome, not a start"
+        state[0] = effect.status.value
+        state[1] += effect.attempts
+        if effect.hold is not _KEEP:
+            state[2] = effect.hold
+    plan: ReportPlan = {}
+    for key, (status, attempts, hold) in per_key.items():
+        plan.setdefault((status, attempts, hold), []).append(key)
+    return plan
+
+
+def report_items(conn: sqlite3.Connection, run_no: int, lease_id: str, plan: ReportPlan) -> int | None:
+    """Apply a report plan to the items ``lease_id`` holds in progress; return how many items it finished.
+
+    Returns None (the caller rolls back) when fewer items matched than the plan names: some item is not
+    held in progress by the lease.
+    """
+    deltas = dict.fromkeys(_STATUSES, 0)
+    for (status, attempts, hold), keys in plan.items():
+        cursor = conn.execute(
+            _REPORT_ITEMS, (status, attempts, hold is _KEEP, run_no, json.dumps(keys), lease_id)
+        )
+        if cursor.rowcount != len(keys):
+            return None
+        if status != _IN_PROGRESS:
+            deltas[_IN_PROGRESS] -= cursor.rowcount
+            deltas[status] += cursor.rowcount
+    add_counts(conn, run_no, deltas)
+    return -deltas[_IN_PROGRESS]
