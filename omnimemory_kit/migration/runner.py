@@ -44,7 +44,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import functools
 import inspect
 import logging
 import math
@@ -52,16 +51,13 @@ import os
 import secrets
 import socket
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Literal
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
     ConfigError,
-    LeaseLostError,
     MigrationError,
-    RunMismatchError,
-    RunNotFoundError,
 )
 from omnimemory_kit.events import (
     FINISHED_RUN_STATUSES,
@@ -73,10 +69,13 @@ from omnimemory_kit.events import (
     error_type_name,
 )
 from omnimemory_kit.migration.attempt import Attempts, SkipItem, SyncCalls, is_async_function
+from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.calls import ThreadCalls
+from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
-from omnimemory_kit.migration.sources import IterableSource, MigrationItem, WorkSource, source_from_spec
-from omnimemory_kit.migration.store_link import StoreLink, WriteStep
+from omnimemory_kit.migration.options import coerce_source, default_batch_size, positive_int, seconds
+from omnimemory_kit.migration.sources import MigrationItem, WorkSource
+from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
@@ -95,9 +94,6 @@ Isolation = Literal["thread", "process"]
 """Where a sync migration function runs: threads of the runner's own, or killable worker processes."""
 
 _ISOLATIONS: tuple[str, ...] = ("thread", "process")
-_ADD_CHUNK = 5_000
-_MIN_DEFAULT_BATCH = 100
-_MAX_DEFAULT_BATCH = 1_000
 
 
 class _Phase(enum.Enum):
@@ -111,56 +107,6 @@ class _Phase(enum.Enum):
 
 
 _HOLDING = frozenset({_Phase.HELD, _Phase.PAUSED})
-
-
-class _Batch:
-    """One leased batch while it runs: its lease (renewed by heartbeats), unreported outcomes, flushing."""
-
-    __slots__ = ("flush_task", "last_flush", "lease", "lost", "outbox")
-
-    def __init__(self, lease: Lease, now: float) -> None:
-        self.lease = lease
-        self.outbox: list[Event] = []
-        self.flush_task: asyncio.Task[None] | None = None
-        self.last_flush = now
-        self.lost = False
-
-
-def default_batch_size(concurrency: int) -> int:
-    """Return the batch size ``MigrationRunner`` uses at ``concurrency`` when none is given.
-
-    16 items per concurrency slot, at least 100 and at most 1,000: a batch keeps every slot busy for a
-    while between the store transactions that claim, report and release it (about 1,000 is where a run
-    of tiny items stops getting faster), without one worker holding a large share of a run's tail.
-    """
-    return min(_MAX_DEFAULT_BATCH, max(_MIN_DEFAULT_BATCH, 16 * concurrency))
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
-    return value
-
-
-def _seconds(name: str, value: object, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number of seconds, not {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ConfigError(f"{name} must be {'at least 0' if allow_zero else 'positive'}, not {value!r}")
-    return float(value)
-
-
-def _coerce_source(source: object) -> WorkSource:
-    if isinstance(source, str | os.PathLike):
-        return source_from_spec(source)
-    if isinstance(source, WorkSource):
-        return source
-    if isinstance(source, Iterable):
-        return IterableSource(source)
-    raise ConfigError(
-        f"source must be a directory, a manifest path, a WorkSource or an iterable of keys, "
-        f"not {type(source).__name__}"
-    )
 
 
 class MigrationRunner:
@@ -249,24 +195,24 @@ class MigrationRunner:
             raise ConfigError(f"priority must be one of {choices}, not {priority!r}") from None
         self.store = store
         self.run_id = run_id
-        self.source = _coerce_source(source)
+        self.source = coerce_source(source)
         self.migrate_fn = migrate_fn
         self.name = name or run_id
         self.function_id = function_id or function_identity(migrate_fn)
-        self.concurrency = _positive_int("concurrency", concurrency)
+        self.concurrency = positive_int("concurrency", concurrency)
         self.batch_size = (
             default_batch_size(self.concurrency)
             if batch_size is None
-            else _positive_int("batch_size", batch_size)
+            else positive_int("batch_size", batch_size)
         )
-        self.item_timeout = None if item_timeout is None else _seconds("item_timeout", item_timeout)
-        self.lease_seconds = _seconds("lease_seconds", lease_seconds)
-        self.progress_interval = _seconds("progress_interval", progress_interval, allow_zero=True)
-        self.flush_interval = _seconds("flush_interval", flush_interval, allow_zero=True)
+        self.item_timeout = None if item_timeout is None else seconds("item_timeout", item_timeout)
+        self.lease_seconds = seconds("lease_seconds", lease_seconds)
+        self.progress_interval = seconds("progress_interval", progress_interval, allow_zero=True)
+        self.flush_interval = seconds("flush_interval", flush_interval, allow_zero=True)
         # By default a batch's outcomes go to the store with its release (plus every flush_interval, so
         # slow items still show progress): one transaction per batch for fast items.
         self.flush_size = (
-            min(self.batch_size, 1024) if flush_size is None else _positive_int("flush_size", flush_size)
+            min(self.batch_size, 1024) if flush_size is None else positive_int("flush_size", flush_size)
         )
         self.max_requeues = max_requeues
         self.retry = (
@@ -688,17 +634,7 @@ class MigrationRunner:
             },
         )
         await self._link.write(self.store.create_run, record)
-        added = 0
-        adding: asyncio.Future[int] | None = None
-        try:
-            # The next chunk is read from the source while the store adds the previous one.
-            for chunk in _chunks(self.source, _ADD_CHUNK):
-                if adding is not None:
-                    added += await adding
-                adding = asyncio.ensure_future(self._link.add(chunk, self.clock.time()))
-        finally:
-            if adding is not None:
-                added += await adding
+        added = await self._link.add_all(self.source, self.clock)
         await self._link.write(
             self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
         )
@@ -718,35 +654,19 @@ class MigrationRunner:
 
     async def _dry_run(self) -> MigrationProgressSummary:
         """Summarize what a real run would do, writing nothing."""
-        tracker = self._new_tracker()
-        try:
-            record = await self._link.call(self.store.get_run, self.run_id)
-        except RunNotFoundError:
-            record = None
-        if record is not None:
-            for field, given in (("source", self.source.identity), ("function", self.function_id)):
-                if getattr(record, field) != given:
-                    raise RunMismatchError(self.run_id, field, getattr(record, field), given)
-            events = await self._link.call(lambda: list(self.store.read_events(self.run_id)))
-            tracker.apply_many(events)
         at = self.clock.time()
-        new = 0
-        for item in self.source:
-            if item.key not in tracker:
-                tracker.apply(Event(EventKind.FILE_ADDED, at=at, path=item.key, size=item.size))
-                new += 1
-                self._log.debug("run %r: dry run: would add %r (%d bytes)", self.run_id, item.key, item.size)
-        self.tracker = tracker
-        self._log.info("run %r: dry run: %d new item(s), nothing written", self.run_id, new)
-        return tracker.get_progress_summary()
+        self.tracker = await dry_run(
+            self._link, self.source, self.function_id, self._new_tracker(), at, self._log
+        )
+        return self.tracker.get_progress_summary()
 
     # --- one batch ------------------------------------------------------------------------------------
 
-    async def _run_batch(self, lease: Lease) -> _Batch:
+    async def _run_batch(self, lease: Lease) -> LeasedBatch:
         """Run a leased batch's items under the concurrency limit; return it for closing."""
-        batch = _Batch(lease, self.clock.monotonic())
+        batch = LeasedBatch(lease, self._link, self.clock, self._progress, self._log)
         pending: deque[WorkItem] = deque(lease.items)
-        heartbeat = asyncio.create_task(self._heartbeat(batch))
+        heartbeat = asyncio.create_task(batch.heartbeat(self.lease_seconds))
         workers = [
             asyncio.create_task(self._worker(batch, pending))
             for _ in range(min(self.concurrency, len(pending)))
@@ -765,37 +685,10 @@ class MigrationRunner:
         await asyncio.gather(heartbeat, return_exceptions=True)
         return batch
 
-    async def _close_batch(self, batch: _Batch) -> None:
-        """Report what finished, then release the lease (unfinished items go back to pending)."""
-        if batch.flush_task is not None:
-            task, batch.flush_task = batch.flush_task, None
-            (outcome,) = await asyncio.gather(task, return_exceptions=True)
-            if isinstance(outcome, Exception):
-                raise outcome  # the store failed while reporting: the run fails, the lease expires
-        if batch.lost:
-            batch.outbox = []
-            self._log.warning(
-                "run %r: lease on %s was lost; its unreported items will run again",
-                self.run_id,
-                batch.lease.batch_id,
-            )
-            return
-        closed = self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id)
-        events, batch.outbox = batch.outbox, []
-        steps: list[WriteStep] = []
-        if events:  # the last outcomes and the release in one trip to the store thread
-            steps.append((functools.partial(self.store.report, batch.lease, events), events))
-        steps.append((functools.partial(self.store.release, batch.lease, [closed]), [closed]))
-        try:
-            await self._link.write_own(*steps)
-        except LeaseLostError:
-            batch.lost = True
-            self._log.warning(
-                "run %r: lease on %s was lost before release", self.run_id, batch.lease.batch_id
-            )
-        await self._report_progress(force=True)
+    async def _close_batch(self, batch: LeasedBatch) -> None:
+        await batch.close(self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id))
 
-    async def _worker(self, batch: _Batch, pending: deque[WorkItem]) -> None:
+    async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem]) -> None:
         resolve = self.source.resolve
         outbox_limit = self.flush_size
         attempts = self._attempts
@@ -820,34 +713,8 @@ class MigrationRunner:
             if (len(batch.outbox) >= outbox_limit and pending) or (
                 self.clock.monotonic() - batch.last_flush >= self.flush_interval
             ):
-                self._schedule_flush(batch)
+                batch.schedule_flush()
                 await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
-
-    async def _heartbeat(self, batch: _Batch) -> None:
-        interval = self.lease_seconds / 3
-        while not batch.lost:
-            await self.clock.sleep(interval)
-            try:
-                batch.lease = await self._link.call(self.store.heartbeat, batch.lease, self.lease_seconds)
-            except LeaseLostError:
-                batch.lost = True
-
-    def _schedule_flush(self, batch: _Batch) -> None:
-        if batch.flush_task is None or batch.flush_task.done():
-            batch.flush_task = asyncio.create_task(self._flush_now(batch))
-
-    async def _flush_now(self, batch: _Batch) -> None:
-        while batch.outbox and not batch.lost:
-            events, batch.outbox = batch.outbox, []
-            batch.last_flush = self.clock.monotonic()
-            try:
-                await self._link.write_own(
-                    (functools.partial(self.store.report, batch.lease, events), events)
-                )
-            except LeaseLostError:
-                batch.lost = True
-                return
-            await self._report_progress(force=False)
 
     # --- events, breaker, stuck calls and progress ----------------------------------------------------
 
@@ -885,6 +752,9 @@ class MigrationRunner:
         self._log.info(
             "run %r: the stuck call for %r returned; its thread is free again", self.run_id, item.key
         )
+
+    async def _progress(self, force: bool) -> None:
+        await self._report_progress(force=force)
 
     async def _report_progress(self, *, force: bool) -> None:
         if self.on_progress is None:
@@ -930,14 +800,3 @@ class MigrationRunner:
             f"{summary.finished_files}/{summary.total_files} done in_flight={self._in_flight} "
             f"batch_size={self.batch_size} concurrency={self.concurrency}>"
         )
-
-
-def _chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:
-    chunk: list[WorkItem] = []
-    for item in items:
-        chunk.append(WorkItem(item.key, item.size))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

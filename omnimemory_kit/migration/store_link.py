@@ -19,14 +19,19 @@ import asyncio
 import contextlib
 import functools
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from omnimemory_kit.clock import Clock
 from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, WorkItem
 
-__all__ = ["StoreLink", "WriteStep"]
+__all__ = ["ADD_CHUNK", "StoreLink", "WriteStep", "chunks"]
+
+ADD_CHUNK = 5_000
+"""Items added to the store per transaction while a run is prepared."""
 
 T = TypeVar("T")
 
@@ -171,6 +176,20 @@ class StoreLink:
         finally:
             self.drain()
 
+    async def add_all(self, items: Iterable[MigrationItem], clock: Clock) -> int:
+        """Add every item a chunk at a time, reading the next while one is added; return how many were new."""
+        added = 0
+        adding: asyncio.Future[int] | None = None
+        try:
+            for chunk in chunks(items, ADD_CHUNK):
+                if adding is not None:
+                    added += await adding
+                adding = asyncio.ensure_future(self.add(chunk, clock.time()))
+        finally:
+            if adding is not None:
+                added += await adding
+        return added
+
     async def claim(self, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
         """Claim a batch; fold its BATCH_OPENED and FILE_STARTED events without reading them back.
 
@@ -229,3 +248,15 @@ def claimed_events(lease: Lease, lease_seconds: float) -> list[Event]:
     events = [Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker)]
     events += [Event(started, at, path=item.key, batch_id=batch, worker_id=worker) for item in lease.items]
     return events
+
+
+def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:
+    """Yield the items as lists of at most ``size`` ``WorkItem``s."""
+    chunk: list[WorkItem] = []
+    for item in items:
+        chunk.append(WorkItem(item.key, item.size))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
