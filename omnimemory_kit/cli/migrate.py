@@ -123,6 +123,8 @@ def format_summary(summary: MigrationProgressSummary) -> str:
         f"  retries  {summary.retry_count} attempt(s) retried, {summary.requeued_count} requeued, "
         f"{summary.interrupted_count} interrupted",
     ]
+    if summary.stuck_calls:
+        lines[-1] += f", {summary.stuck_calls} call(s) stuck after timing out"
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")
@@ -207,6 +209,12 @@ def _check_numbers(batch_size: int, concurrency: int, retries: int, timeout: flo
         raise ConfigError(f"--timeout must be a positive number of seconds, not {timeout}")
 
 
+def check_isolate(isolate: str) -> None:
+    """Refuse an ``--isolate`` value other than thread or process."""
+    if isolate not in ("thread", "process"):
+        raise ConfigError(f"--isolate must be thread or process, not {isolate!r}")
+
+
 def _default_run_id(source: str, identity: str, function: str) -> str:
     digest = hashlib.sha256(f"{identity}\n{function}".encode()).hexdigest()[:10]
     stem = Path(source.rstrip("/\\")).stem or "run"
@@ -233,6 +241,12 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "--retries", type=int, default=2, show_default=True, help="Retries per item after a failed attempt."
 )
 @click.option("--timeout", type=float, default=None, help="Seconds per attempt (default: no limit).")
+@click.option(
+    "--isolate",
+    default="thread",
+    show_default=True,
+    help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
+)
 @click.option("--pattern", default="**/*.py", show_default=True, help="Glob for directory sources.")
 @click.option("--dry-run", is_flag=True, help="List what would run; write nothing, call nothing.")
 @click.option(
@@ -252,6 +266,7 @@ def migrate_command(
     concurrency: int,
     retries: int,
     timeout: float | None,
+    isolate: str,
     pattern: str,
     dry_run: bool,
     create_only: bool,
@@ -265,6 +280,7 @@ def migrate_command(
     """
     with _errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
+        check_isolate(isolate)
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
         work = source_from_spec(source, pattern=pattern)
@@ -289,6 +305,7 @@ def migrate_command(
                 item_timeout=timeout,
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
+                isolate=isolate,  # type: ignore[arg-type]  # checked by check_isolate
             )
             _check_identity(store, runner)
             bar = _ProgressBar(console, runner.run_id)

@@ -152,6 +152,12 @@ def workers_and_leases(store: JournalStore, run_id: str) -> tuple[list[WorkerRec
     show_default=True,
     help="How long a claimed batch is held between heartbeats; a dead worker's items return after it.",
 )
+@click.option(
+    "--isolate",
+    default="thread",
+    show_default=True,
+    help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def worker_command(
     store_url: str,
@@ -160,6 +166,7 @@ def worker_command(
     batch_size: int | None,
     function_spec: str | None,
     lease_seconds: float,
+    isolate: str,
     as_json: bool,
 ) -> None:
     """Join an existing run and work it until no item is left (other workers may share it).
@@ -173,6 +180,7 @@ def worker_command(
         _outcome_code,
         _ProgressBar,
         _run_interruptibly,
+        check_isolate,
         format_summary,
     )
 
@@ -183,6 +191,7 @@ def worker_command(
             raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
         if not lease_seconds > 0:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
+        check_isolate(isolate)
         fn = load_function(function_spec) if function_spec is not None else None
         store = _open(store_url, create=False)
     console = Console(stderr=True)
@@ -195,6 +204,7 @@ def worker_command(
                 concurrency=concurrency,
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
+                isolate=isolate,
             )
             bar = _ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update

@@ -742,16 +742,20 @@ class MigrationRunner:
 
     def _on_stuck(self, item: MigrationItem) -> None:
         self._log.warning(
-            "run %r: the call for %r timed out and still holds its thread (%d stuck)",
-            self.run_id,
-            item.key,
-            self.stuck_calls,
+            "run %r: the call for %r timed out and still holds its thread", self.run_id, item.key
         )
+        self._journal_call(EventKind.CALL_STUCK, item)
 
     def _on_freed(self, item: MigrationItem) -> None:
         self._log.info(
             "run %r: the stuck call for %r returned; its thread is free again", self.run_id, item.key
         )
+        self._journal_call(EventKind.CALL_FREED, item)
+
+    def _journal_call(self, kind: EventKind, item: MigrationItem) -> None:
+        if self._running and self._link.open:  # after the run, its end clears stuck calls anyway
+            event = Event(kind, at=self.clock.time(), path=item.key, worker_id=self.worker_id)
+            self._spawn(self._link.journal(event))
 
     async def _progress(self, force: bool) -> None:
         await self._report_progress(force=force)
