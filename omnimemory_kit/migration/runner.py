@@ -33,8 +33,8 @@ Decisions:
       a later ``run()`` resumes it and runs to the end. ``cancel()`` stops starting items, lets in-flight
       ones finish, releases the rest of the batch back to pending and journals RUN_CANCELLED. Cancelling
       the task running ``run()`` does the same, abruptly.
-    - A run shared by several workers is journaled completed once: a worker that finds RUN_COMPLETED
-      already journaled after the run's last start does not add another.
+    - A run shared by several workers is journaled completed once, by the worker that closed its last
+      batch (``StoreLink.should_complete``); the others finish quietly.
     - Dry run writes nothing: it checks the run's identity, enumerates the source and returns a summary
       of what a real run would face (items already recorded keep their state, new ones are pending).
 """
@@ -596,9 +596,8 @@ class MigrationRunner:
         )
 
     def _complete_once(self, event: Event) -> bool:
-        """On the store thread: journal RUN_COMPLETED unless the journal has it since the run last started."""
-        self._link.tail()
-        if self._link.completed_since_start():
+        """On the store thread: journal RUN_COMPLETED if this worker is the one to (``should_complete``)."""
+        if not self._link.should_complete(self.worker_id):
             return False
         self.store.append(self.run_id, [event])
         self._link.tail()

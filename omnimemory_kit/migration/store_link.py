@@ -69,6 +69,7 @@ class StoreLink:
         self._calls = 0  # store calls in flight
         self._idle: asyncio.Event | None = None
         self._last_lifecycle: EventKind | None = None  # touched only by the store thread
+        self._last_closer: str | None = None  # worker of the last BATCH_CLOSED read (store thread)
 
     @property
     def calls_in_flight(self) -> int:
@@ -145,6 +146,8 @@ class StoreLink:
                 if last == self._tail_seq + len(events):
                     self._tail_seq = last
                     self._inbox.append(events)
+                    if events and events[-1].kind is EventKind.BATCH_CLOSED:  # a release
+                        self._last_closer = events[-1].worker_id
                 else:
                     self.tail()
             return last
@@ -232,12 +235,29 @@ class StoreLink:
             self._inbox.append(events)
             # Run lifecycle events reach the link only through here (reports and claims carry none).
             for event in events:
-                if event.kind in _RUN_LIFECYCLE:
-                    self._last_lifecycle = event.kind
+                kind = event.kind
+                if kind in _RUN_LIFECYCLE:
+                    self._last_lifecycle = kind
+                elif kind is EventKind.BATCH_CLOSED:
+                    self._last_closer = event.worker_id
 
-    def completed_since_start(self) -> bool:
-        """On the store thread: return whether the journal read so far ends its run's lifecycle completed."""
-        return self._last_lifecycle is EventKind.RUN_COMPLETED
+    def should_complete(self, worker_id: str) -> bool:
+        """On the store thread, once no item is left: return whether ``worker_id`` journals RUN_COMPLETED.
+
+        Every worker of a shared run sees the run finish; one journals it, chosen by the journal itself so
+        no two can both decide yes: nobody while a lease is still open (its holder is still closing the
+        last batch, and decides after), nobody once RUN_COMPLETED follows the run's last start, and
+        otherwise only the worker that closed the last batch. With every lease released all workers read
+        the same last BATCH_CLOSED. Expired leases are reclaimed first, so a holder that died after its
+        last report but before its release does not keep the run from being completed.
+        """
+        self.store.reclaim(self.run_id)
+        if self.store.leases(self.run_id):
+            return False
+        self.tail()
+        if self._last_lifecycle is EventKind.RUN_COMPLETED:
+            return False
+        return self._last_closer in (None, worker_id)
 
 
 def claimed_events(lease: Lease, lease_seconds: float) -> list[Event]:
