@@ -416,7 +416,7 @@ class MigrationRunner:
                     return await self._loop_batches(batches)
         finally:
             self._running = False
-            if self._phase is _Phase.CANCELLING:
+            if self._phase in (_Phase.RUNNING, _Phase.CANCELLING):  # ended abruptly (task cancelled)
                 self._set_phase(_Phase.IDLE)
             self._step_batches = None
             self._wake_step()
@@ -604,7 +604,8 @@ class MigrationRunner:
         return True
 
     async def _journal_pause(self) -> None:
-        self._status = MigrationStatus.PAUSED
+        if self._phase is _Phase.PAUSED:  # not when resume() came first
+            self._status = MigrationStatus.PAUSED
         await self._link.journal(self._event(EventKind.RUN_PAUSED))
         await self._report_progress(force=True)
 
