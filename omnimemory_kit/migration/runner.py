@@ -17,9 +17,10 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
     - ``attempt``: one item to its outcome (skip, retry with backoff, timeout, breaker, sync or async
       call), with no store; ``calls`` and ``isolation``: where a sync function runs (owned threads with
       stuck-slot accounting, or killable processes).
-    - ``worker_liveness``: which of a shared run's workers are alive.
-    - here: the run's ``_Phase`` (idle, held, running, paused, cancelling), preparing, the batch loop,
-      one batch (workers, heartbeat, flushes, close), progress callbacks and the breaker listener.
+    - ``batch``: a leased batch's heartbeat, background reports and close; ``worker_liveness``: which
+      of a shared run's workers are alive; ``dry_run``; ``options``: the checked arguments.
+    - here: the run's ``_Phase`` (idle, held, running, paused, cancelling) and the controls that move
+      it, preparing, the batch loop, a batch's item workers, progress callbacks, the breaker listener.
 
 Decisions:
     - The migration function receives a ``MigrationItem`` (``key``, ``size``, ``path``) and may return
