@@ -41,6 +41,7 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -209,12 +210,6 @@ def _check_numbers(batch_size: int, concurrency: int, retries: int, timeout: flo
         raise ConfigError(f"--timeout must be a positive number of seconds, not {timeout}")
 
 
-def check_isolate(isolate: str) -> None:
-    """Refuse an ``--isolate`` value other than thread or process."""
-    if isolate not in ("thread", "process"):
-        raise ConfigError(f"--isolate must be thread or process, not {isolate!r}")
-
-
 def _default_run_id(source: str, identity: str, function: str) -> str:
     digest = hashlib.sha256(f"{identity}\n{function}".encode()).hexdigest()[:10]
     stem = Path(source.rstrip("/\\")).stem or "run"
@@ -280,7 +275,7 @@ def migrate_command(
     """
     with _errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
-        check_isolate(isolate)
+        isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
         work = source_from_spec(source, pattern=pattern)
@@ -305,7 +300,7 @@ def migrate_command(
                 item_timeout=timeout,
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
-                isolate=isolate,  # type: ignore[arg-type]  # checked by check_isolate
+                isolate=isolation(isolate),
             )
             _check_identity(store, runner)
             bar = _ProgressBar(console, runner.run_id)

@@ -20,6 +20,7 @@ from rich.console import Console
 from omnimemory_kit.cli import EXIT_INTERRUPTED
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import JournalStore, Lease, WorkerRecord
 
@@ -180,7 +181,6 @@ def worker_command(
         _outcome_code,
         _ProgressBar,
         _run_interruptibly,
-        check_isolate,
         format_summary,
     )
 
@@ -191,7 +191,7 @@ def worker_command(
             raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
         if not lease_seconds > 0:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
-        check_isolate(isolate)
+        isolation(isolate, "--isolate")
         fn = load_function(function_spec) if function_spec is not None else None
         store = _open(store_url, create=False)
     console = Console(stderr=True)
@@ -204,7 +204,7 @@ def worker_command(
                 concurrency=concurrency,
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
-                isolate=isolate,
+                isolate=isolation(isolate),
             )
             bar = _ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update

@@ -53,7 +53,7 @@ import secrets
 import socket
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, Literal
+from typing import Any
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
@@ -74,7 +74,14 @@ from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.calls import ThreadCalls
 from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
-from omnimemory_kit.migration.options import coerce_source, default_batch_size, positive_int, seconds
+from omnimemory_kit.migration.options import (
+    Isolation,
+    coerce_source,
+    default_batch_size,
+    isolation,
+    positive_int,
+    seconds,
+)
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -90,11 +97,6 @@ logger = logging.getLogger("omnimemory_kit.migration")
 
 ProgressCallback = Callable[[MigrationProgressSummary], object]
 """``on_progress(summary)``; if it returns an awaitable, that is awaited. Errors are logged, not raised."""
-
-Isolation = Literal["thread", "process"]
-"""Where a sync migration function runs: threads of the runner's own, or killable worker processes."""
-
-_ISOLATIONS: tuple[str, ...] = ("thread", "process")
 
 
 class _Phase(enum.Enum):
@@ -185,8 +187,7 @@ class MigrationRunner:
             raise ConfigError(f"on_progress must be callable, not {type(on_progress).__name__}")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
-        if isolate not in _ISOLATIONS:
-            raise ConfigError(f"isolate must be one of {', '.join(_ISOLATIONS)}, not {isolate!r}")
+        isolate = isolation(isolate)
         if isinstance(max_requeues, bool) or not isinstance(max_requeues, int) or max_requeues < 0:
             raise ConfigError(f"max_requeues must be a whole number of at least 0, not {max_requeues!r}")
         try:

@@ -229,7 +229,7 @@ class TestProcessIsolationNeedsAName:
         try:
             with pytest.raises(ConfigError, match="importable by name"):
                 MigrationRunner(store, "r", ["a"], local, isolate="process")
-            with pytest.raises(ConfigError, match="isolate must be one of thread, process"):
+            with pytest.raises(ConfigError, match="isolate must be thread or process"):
                 MigrationRunner(store, "r", ["a"], local, isolate="fork")  # type: ignore[arg-type]
         finally:
             store.close()
