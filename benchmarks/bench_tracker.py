@@ -117,6 +117,28 @@ def measure_apply() -> tuple[float, float, int]:
     return len(events) / tracker_s, len(events) / baseline_s, len(events)
 
 
+def public_calls(n_files: int) -> None:
+    """Drive a run through the public methods: add files, then start and finish each in batches of 100."""
+    tracker = MigrationProgressTracker("bench", clock=FakeClock(wall_start=1_800_000_000.0))
+    tracker.add_files((path_of(i), 1000 + i % 5000) for i in range(n_files))
+    start, complete = tracker.start_file_processing, tracker.complete_file_processing
+    for i in range(n_files):
+        path = path_of(i)
+        start(path, f"batch_{i // 100:06}")
+        if i % 20 == 7:
+            complete(path, success=False, error="bad")
+        else:
+            complete(path)
+
+
+def measure_public_calls() -> tuple[float, int]:
+    """Return (events/s, events) of a run driven through the public methods (validate, emit, apply)."""
+    # per file: FILE_ADDED, FILE_STARTED, an outcome; per batch: BATCH_OPENED; once: RUN_STARTED
+    n_events = 3 * APPLY_FILES + APPLY_FILES // 100 + 1
+    (seconds,) = interleaved_best([lambda: public_calls(APPLY_FILES)])
+    return n_events / seconds, n_events
+
+
 def filled_tracker(n_files: int) -> tuple[MigrationProgressTracker, FakeClock]:
     """Return a tracker holding ``n_files`` files, mostly finished, some in progress in open batches."""
     events = run_events(n_files)
