@@ -642,8 +642,8 @@ class RunState:
             breaker_open=self.breaker_open,
             config=self.rate_config,
         )
-        if interrupted and eta.reason is None:
-            eta = _INTERRUPTED_ETA
+        if interrupted and eta.reason is not EtaUnavailableReason.NOTHING_LEFT:
+            eta = _INTERRUPTED_ETA  # nobody works it: no rate, however recent, says when it ends
         as_of = utc(now)
         assert as_of is not None
         return MigrationProgressSummary(
