@@ -112,8 +112,9 @@ class MigrationProgressTracker:
     - ``retry_file`` requeues a failed file at most ``max_retries`` times per file; in-place retries
       reported by ``record_attempt_failure`` are bounded by the runner's retry policy, not here.
     - ``complete()`` needs every file finished (none pending or in progress).
-    - Every public method that reads or changes the state holds an internal lock (``apply_many`` holds it
-      for the whole sequence), so threads may share a tracker; still, one process writes a run and
+    - Every public method that changes the state or reads more than one value of it holds an internal
+      lock (``apply_many`` for the whole sequence), so a reader never sees an event half folded; single
+      values (``status``, ``total_files``, ``last_seq``) are read without it. One process writes a run;
       others follow it with ``refresh()``.
 
     Args:
@@ -631,11 +632,13 @@ class MigrationProgressTracker:
 
     def counts(self) -> dict[FileStatus, int]:
         """Return how many files are in each status (every status present)."""
-        return dict(zip(FILE_STATUSES, self._state.count, strict=True))
+        with self._lock:
+            return dict(zip(FILE_STATUSES, self._state.count, strict=True))
 
     def elapsed_seconds(self, now: float | None = None) -> float:
         """Return the run's active time (paused and breaker-open time excluded) at wall time ``now``."""
-        return self._state.time_at(ACTIVE, self._clock.time() if now is None else now)
+        with self._lock:
+            return self._state.time_at(ACTIVE, self._clock.time() if now is None else now)
 
     def get_progress_summary(self, activity: RunActivity | None = None) -> MigrationProgressSummary:
         """Return where the run stands now, in O(1) of the number of files.
@@ -707,12 +710,13 @@ class MigrationProgressTracker:
 
     def __repr__(self) -> str:
         state = self._state
-        breaker = " breaker=open" if state.breaker_open else ""
-        return (
-            f"<MigrationProgressTracker {self.name!r} {state.status.value}{breaker} "
-            f"{state.finished()}/{len(state.index)} finished (failed={state.count[FAILED]} "
-            f"in_progress={state.count[IN_PROGRESS]}) {state.rates.files_rate:.2f} files/s>"
-        )
+        with self._lock:
+            breaker = " breaker=open" if state.breaker_open else ""
+            return (
+                f"<MigrationProgressTracker {self.name!r} {state.status.value}{breaker} "
+                f"{state.finished()}/{len(state.index)} finished (failed={state.count[FAILED]} "
+                f"in_progress={state.count[IN_PROGRESS]}) {state.rates.files_rate:.2f} files/s>"
+            )
 
     # --- internals: validation and emission ------------------------------------------------------
 
