@@ -53,6 +53,10 @@ _NAN: Final = math.nan
 # What the run is doing with its time: only ACTIVE time counts for rates and elapsed.
 IDLE, ACTIVE, PAUSED_PHASE, BREAKER_PHASE = range(4)
 
+# Bound once: looking a member up on its enum class costs more than the comparison it is used in.
+_PENDING_RUN: Final = MigrationStatus.PENDING
+_RUNNING: Final = MigrationStatus.RUNNING
+
 _INTERRUPTED_ETA: Final = EtaEstimate(None, None, None, EtaUnavailableReason.INTERRUPTED)
 
 
@@ -414,9 +418,9 @@ class RunState:
         index = self.index.get(key)  # type: ignore[arg-type]
         if index is None:
             raise UnknownFileError(str(key))
-        if self.status is MigrationStatus.PENDING:  # a journal without RUN_STARTED: start implicitly
+        if self.status is _PENDING_RUN:  # a journal without RUN_STARTED: start implicitly
             self.started_at = at
-            self.status = MigrationStatus.RUNNING
+            self.status = _RUNNING
             self._enter_phase(at)
         status_of = self.status_of
         if status_of[index] == PENDING:  # the common case, inlined: this is the hot path

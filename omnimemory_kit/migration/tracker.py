@@ -68,6 +68,14 @@ __all__ = [
 MAX_ERROR_MESSAGE: Final = 2000
 """Longer error messages are truncated (with an ellipsis) so a pathological error cannot eat memory."""
 
+# Bound once: looking a member up on its enum class costs more than the check it is used in.
+_PENDING_RUN: Final = MigrationStatus.PENDING
+_FILE_ADDED: Final = EventKind.FILE_ADDED
+_FILE_STARTED: Final = EventKind.FILE_STARTED
+_FILE_SUCCEEDED: Final = EventKind.FILE_SUCCEEDED
+_FILE_FAILED: Final = EventKind.FILE_FAILED
+_BATCH_OPENED: Final = EventKind.BATCH_OPENED
+
 _TERMINAL_RUN: Final = frozenset(
     {MigrationStatus.COMPLETED, MigrationStatus.FAILED, MigrationStatus.CANCELLED}
 )
@@ -332,6 +340,7 @@ class MigrationProgressTracker:
         with self._lock:
             self._check_run_open("add files to")
             at = self._clock.time()
+            known = self._state.index
             seen: set[str] = set()
             events: list[Event] = []
             for item in files:
@@ -340,11 +349,12 @@ class MigrationProgressTracker:
                 else:
                     raw_path, size = item, 0
                 key = os.fspath(raw_path)
-                _check_size(key, size)
-                if key in self._state.index or key in seen:
+                if type(size) is not int or size < 0:  # the common case passes without a call
+                    _check_size(key, size)
+                if key in known or key in seen:
                     continue
                 seen.add(key)
-                events.append(Event(EventKind.FILE_ADDED, at, path=key, size=int(size)))
+                events.append(Event(_FILE_ADDED, at, path=key, size=int(size)))
             if events:
                 self._emit(events)
             return len(events)
@@ -360,22 +370,27 @@ class MigrationProgressTracker:
         """
         key = os.fspath(path)
         with self._lock:
-            self._check_run_open("start files in")
-            index = self._lookup(key)
-            current = self._state.status_of[index]
+            # The hot path: the checks of _check_run_open and _lookup, inlined.
+            state = self._state
+            if state.status in _TERMINAL_RUN:
+                self._check_run_open("start files in")
+            index = state.index.get(key)
+            if index is None:
+                raise UnknownFileError(key)
+            current = state.status_of[index]
             if current != PENDING:
                 raise InvalidTransitionError(f"file {key!r}", FILE_STATUSES[current].value, "start")
             at = self._clock.time()
             events: list[Event] = []
-            if self._state.status is MigrationStatus.PENDING:
+            if state.status is _PENDING_RUN:
                 events.append(Event(EventKind.RUN_STARTED, at))
             if batch_id is not None:
-                batch_index = self._state.batch_index.get(batch_id)
+                batch_index = state.batch_index.get(batch_id)
                 if batch_index is None:
-                    events.append(Event(EventKind.BATCH_OPENED, at, batch_id=batch_id))
-                elif self._state.batches[batch_index].closed_at is not None:
+                    events.append(Event(_BATCH_OPENED, at, batch_id=batch_id))
+                elif state.batches[batch_index].closed_at is not None:
                     raise InvalidTransitionError(f"batch {batch_id!r}", "closed", "start a file in")
-            events.append(Event(EventKind.FILE_STARTED, at, path=key, batch_id=batch_id, worker_id=worker_id))
+            events.append(Event(_FILE_STARTED, at, path=key, batch_id=batch_id, worker_id=worker_id))
             self._emit(events)
 
     def complete_file_processing(
@@ -395,14 +410,17 @@ class MigrationProgressTracker:
         """
         key = os.fspath(path)
         with self._lock:
-            index = self._lookup(key)
-            self._check_file(key, index, IN_PROGRESS, "complete")
+            index = self._state.index.get(key)
+            if index is None:
+                raise UnknownFileError(key)
+            if self._state.status_of[index] != IN_PROGRESS:
+                self._check_file(key, index, IN_PROGRESS, "complete")
             at = self._clock.time()
             if success:
-                event = Event(EventKind.FILE_SUCCEEDED, at, path=key)
+                event = Event(_FILE_SUCCEEDED, at, path=key)
             else:
                 event = Event(
-                    EventKind.FILE_FAILED,
+                    _FILE_FAILED,
                     at,
                     path=key,
                     error_type=error_type_name(error),
