@@ -262,7 +262,8 @@ def run() -> str:
         (
             f"events/s through the public calls ({n_public:,} events: add, start, complete)",
             f"{public_rate:,.0f}",
-            f"{PUBLIC_CALLS_BEFORE:,} (before the split into state, commands and views)",
+            f"{PUBLIC_CALLS_BEFORE:,} (issue 17's figure before the split; "
+            "side by side: `tracker_versus_commit`)",
             f">= {PUBLIC_CALLS_BEFORE:,}",
             verdict(public_rate >= PUBLIC_CALLS_BEFORE),
         ),

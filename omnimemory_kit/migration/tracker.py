@@ -5,7 +5,7 @@ follows one path: validate against the current ``RunState`` → build an ``Event
 wall time → append it durably to the store when the tracker is bound to one → fold it with
 ``RunState.apply`` (``migration/run_state.py``, the pure reduction, also used to replay a journal in
 ``from_store``/``refresh`` and by the runner for events the store journaled itself). The DataFrame views
-live in ``migration/tracker_views.py``. One lock serializes every public method.
+live in ``migration/tracker_views.py``. One lock serializes the public methods (see the class docstring).
 """
 
 from __future__ import annotations
@@ -227,7 +227,8 @@ class MigrationProgressTracker:
 
         A run found running is taken to be one whose process died: ``start()``/``resume()`` restart it
         once. A reader following a live run (a notebook) must only ``refresh()`` and read, never drive
-        the lifecycle.
+        the lifecycle; its ``get_progress_summary()`` asks the store who works the run and says
+        ``interrupted`` when nobody does.
 
         Raises:
             RunNotFoundError: the store has no run with that id.
