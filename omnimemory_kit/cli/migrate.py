@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ from omnimemory_kit.cli.workers_view import (
 from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
+from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.runner import MigrationRunner
@@ -236,8 +238,10 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
             # Replay read-only into an in-memory tracker: status never writes to the store.
             tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
             tracker.apply_many(store.read_events(run_id))
-            summary = tracker.get_progress_summary()
             workers, leases, now = workers_and_leases(store, run_id)
+            # A run the journal shows running may have nobody left working it (its process was killed).
+            activity = assess_activity(workers, leases, now, host=socket.gethostname())
+            summary = tracker.get_progress_summary(activity)
         finally:
             store.close()
     if as_json:

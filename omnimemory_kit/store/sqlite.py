@@ -38,8 +38,14 @@ from dataclasses import replace
 from typing import Any, Final
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.errors import (
+    ConfigError,
+    LeaseLostError,
+    RunMismatchError,
+    RunNotFoundError,
+    UnknownEventKindError,
+)
+from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
     Lease,
@@ -75,7 +81,6 @@ _SELECT_EVENTS: Final = (
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
 _SELECT_RUN: Final = "SELECT run_id, name, priority, source, function, created_at, params FROM runs"
-_KINDS: Final = {kind.value: kind for kind in EventKind}
 _STATUSES: Final = {status.value: status for status in FileStatus}
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
@@ -242,11 +247,15 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         Each chunk is its own short query (keyset pagination on seq), so a slow consumer never holds a read
         transaction open against writers, and a reader tailing a live run never skips an event.
         """
-        kinds = _KINDS
+        kinds = EVENT_KINDS
         for rows in self._chunks(run_id, after_seq, limit):
             for kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq in rows:
+                try:
+                    event_kind = kinds[kind]
+                except KeyError:
+                    raise UnknownEventKindError(kind, run_id, seq, where=f"store {self.url!r}") from None
                 yield Event(
-                    kinds[kind], at, path, size, batch_id, error_type, error_message, reason, worker_id, seq
+                    event_kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq
                 )
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
