@@ -48,6 +48,7 @@ from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
+from omnimemory_kit.text import printable
 
 __all__ = ["exit_code_for", "format_summary", "migration_commands"]
 
@@ -208,8 +209,9 @@ def _check_numbers(batch_size: int, concurrency: int, retries: int, timeout: flo
 
 
 def _default_run_id(source: str, identity: str, function: str) -> str:
-    digest = hashlib.sha256(f"{identity}\n{function}".encode()).hexdigest()[:10]
-    stem = Path(source.rstrip("/\\")).stem or "run"
+    # surrogatepass: a source path that is not valid UTF-8 still hashes (and its stem prints escaped)
+    digest = hashlib.sha256(f"{identity}\n{function}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    stem = printable(Path(source.rstrip("/\\")).stem) or "run"
     return f"{stem}-{digest}"
 
 

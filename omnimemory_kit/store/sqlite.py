@@ -57,9 +57,13 @@ from omnimemory_kit.store.base import (
     WorkerRecord,
     WorkItem,
     check_outcomes,
+    loaded_event,
+    loaded_rows,
     parse_worker_id,
+    stored_event,
 )
 from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
+from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
 
@@ -689,10 +693,10 @@ class SQLiteStore(JournalStore):
         run_id, name, priority, source, function, created_at, params = row
         return RunRecord(
             run_id=run_id,
-            name=name,
+            name=from_stored(name),
             priority=priority,
-            source=source,
-            function=function,
+            source=from_stored(source),
+            function=from_stored(function),
             created_at=created_at,
             params=json.loads(params),
         )
@@ -723,17 +727,17 @@ class SQLiteStore(JournalStore):
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.run_id,
-                    record.name,
+                    to_stored(record.name),
                     str(record.priority),
-                    record.source,
-                    record.function,
+                    to_stored(record.source),
+                    to_stored(record.function),
                     created_at,
                     params,
                 ),
             )
             run_no = int(cursor.lastrowid or 0)
             self._append_locked(
-                conn, run_no, [Event(EventKind.RUN_CREATED, at=created_at, reason=record.name)]
+                conn, run_no, [stored_event(Event(EventKind.RUN_CREATED, at=created_at, reason=record.name))]
             )
         self._run_nos[record.run_id] = run_no
         return replace(
@@ -761,6 +765,7 @@ class SQLiteStore(JournalStore):
 
     def append(self, run_id: str, events: Sequence[Event]) -> int:
         """Append events durably in one transaction, update the items projection, return the last seq."""
+        events = [stored_event(e) for e in events]
         with self._write("append events") as conn:
             return self._append_locked(conn, self._run_no(conn, run_id), events)
 
@@ -773,14 +778,25 @@ class SQLiteStore(JournalStore):
         kinds = _KINDS
         for rows in self._chunks(run_id, after_seq, limit):
             for kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq in rows:
-                yield Event(
-                    kinds[kind], at, path, size, batch_id, error_type, error_message, reason, worker_id, seq
+                yield loaded_event(
+                    Event(
+                        kinds[kind],
+                        at,
+                        path,
+                        size,
+                        batch_id,
+                        error_type,
+                        error_message,
+                        reason,
+                        worker_id,
+                        seq,
+                    )
                 )
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
         """Yield the run's events as plain tuples in ``EVENT_COLUMNS`` order (fast path for reports)."""
         for rows in self._chunks(run_id, after_seq, None):
-            yield from rows
+            yield from loaded_rows(rows)
 
     def _chunks(self, run_id: str, after_seq: int, limit: int | None) -> Iterator[list[tuple[Any, ...]]]:
         with self._read("read events") as conn:
@@ -815,7 +831,7 @@ class SQLiteStore(JournalStore):
         for item in items:
             if item.size < 0:
                 raise ConfigError(f"item {item.key!r} has a negative size ({item.size})")
-            wanted.setdefault(item.key, item.size)
+            wanted.setdefault(to_stored(item.key), item.size)
         if not wanted:
             return 0
         with self._write("add items") as conn:
@@ -920,7 +936,7 @@ class SQLiteStore(JournalStore):
     @staticmethod
     def _lease_items(conn: sqlite3.Connection, lease_id: str) -> tuple[WorkItem, ...]:
         return tuple(
-            WorkItem(key, size)
+            WorkItem(from_stored(key), size)
             for key, size in conn.execute(
                 "SELECT key, size FROM items WHERE lease_id = ? ORDER BY ordinal", (lease_id,)
             )
@@ -990,7 +1006,7 @@ class SQLiteStore(JournalStore):
             run_id=run_id,
             worker_id=worker_id,
             batch_id=batch_id,
-            items=tuple(WorkItem(key, size) for key, size, _ in picked),
+            items=tuple(WorkItem(from_stored(key), size) for key, size, _ in picked),
             expires_at=expires_at,
         )
 
@@ -1030,6 +1046,7 @@ class SQLiteStore(JournalStore):
                 in progress; nothing is recorded.
         """
         now = self._clock.time()
+        events = [stored_event(e) for e in events]
         plan = _report_plan(events)
         if plan is not None:
             try:
@@ -1093,6 +1110,7 @@ class SQLiteStore(JournalStore):
             LeaseLostError: the lease was reclaimed or released already.
         """
         now = self._clock.time()
+        events = [stored_event(e) for e in events]
         with self._write("release a lease") as conn:
             run_no = self._check_live(conn, lease, now, expired_ok=True)
             interrupted = self._interrupt_leases(conn, run_no, [lease.lease_id], now, reason="released")
