@@ -42,7 +42,7 @@ from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.runner import MigrationRunner
-from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
+from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker import prepare_run
@@ -236,6 +236,11 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
 )
 @click.option("--timeout", type=float, default=None, help="Seconds per attempt (default: no limit).")
 @click.option("--pattern", default="**/*.py", show_default=True, help="Glob for directory sources.")
+@click.option(
+    "--follow-symlinks-outside",
+    is_flag=True,
+    help="Also migrate files whose symbolic links lead outside SOURCE (skipped by default).",
+)
 @click.option("--dry-run", is_flag=True, help="List what would run; write nothing, call nothing.")
 @click.option(
     "--create-only",
@@ -255,6 +260,7 @@ def migrate_command(
     retries: int,
     timeout: float | None,
     pattern: str,
+    follow_symlinks_outside: bool,
     dry_run: bool,
     create_only: bool,
     as_json: bool,
@@ -269,7 +275,7 @@ def migrate_command(
         _check_numbers(batch_size, concurrency, retries, timeout)
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
-        work = source_from_spec(source, pattern=pattern)
+        work = source_from_spec(source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside)
         if isinstance(work, ManifestSource):
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
@@ -307,10 +313,21 @@ def migrate_command(
     finally:
         store.close()
     click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
+    _report_outside(work)
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
     sys.exit(_outcome_code(summary, runner))
+
+
+def _report_outside(work: WorkSource) -> None:
+    """Say on stderr how many matches were skipped because their symbolic links lead outside SOURCE."""
+    if isinstance(work, DirectorySource) and work.outside:
+        click.echo(
+            f"skipped {len(work.outside)} file(s) whose symbolic links lead outside SOURCE "
+            f"(first: {printable(work.outside[0])}); --follow-symlinks-outside migrates them",
+            err=True,
+        )
 
 
 def _create_only(
@@ -337,6 +354,7 @@ def _create_only(
             total = sum(store.item_counts(run_id).values())
     finally:
         store.close()
+    _report_outside(work)
     click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
     click.echo(f"start workers with: omnimemory-kit worker --store {store.url} --run-id {record.run_id}")
     sys.exit(EXIT_OK)
