@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import re
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
@@ -48,11 +49,14 @@ from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
+from omnimemory_kit.store.base import check_run_id
+from omnimemory_kit.store.url import parse_sqlite_url
 from omnimemory_kit.text import printable
 
 __all__ = ["exit_code_for", "format_summary", "migration_commands"]
 
 DEFAULT_STORE = "sqlite:///omnimemory.db"
+_POSTGRES_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 
 T = TypeVar("T")
 
@@ -84,6 +88,15 @@ def _errors_to_exit() -> Iterator[None]:
 
 def _open(url: str, *, create: bool = True) -> JournalStore:
     return open_store(url, create=create)
+
+
+def _open_for_dry_run(url: str) -> JournalStore:
+    """Open the store read-only when it exists; else an empty in-memory one (a dry run creates nothing)."""
+    if not _POSTGRES_URL.match(url):
+        location = parse_sqlite_url(url)
+        if location.in_memory or not Path(location.path).exists():
+            return open_store("sqlite://")
+    return open_store(url, read_only=True)
 
 
 def _duration(seconds: float | None) -> str:
@@ -275,12 +288,16 @@ def migrate_command(
         _check_numbers(batch_size, concurrency, retries, timeout)
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
+        if not source.strip():
+            raise ConfigError("SOURCE must not be empty (name a directory, a .csv or a .jsonl manifest)")
+        if run_id is not None:
+            check_run_id(run_id)
         work = source_from_spec(source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside)
         if isinstance(work, ManifestSource):
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
         fn = load_function(function_spec)
-        store = _open(store_url)
+        store = _open_for_dry_run(store_url) if dry_run else _open(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
         _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
@@ -384,7 +401,8 @@ def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
 def status_command(run_id: str, store_url: str, as_json: bool) -> None:
     """Replay RUN_ID's journal and print where it stands (with its workers and leases)."""
     with _errors_to_exit():
-        store = _open(store_url, create=False)
+        check_run_id(run_id)
+        store = open_store(store_url, read_only=True)  # also on read-only media; never writes
         try:
             record = store.get_run(run_id)
             # Replay read-only into an in-memory tracker: status never writes to the store.
@@ -451,6 +469,9 @@ def demo_command(out_dir: Path, store_url: str | None, reports_dir: Path) -> Non
     and Redis when they run locally) in REPORTS, and prints the path of REPORTS/index.html.
     """
     console = Console(stderr=True)
+    for option, folder in (("--out", out_dir), ("--reports", reports_dir)):
+        if folder.exists() and not folder.is_dir():
+            _fail(ConfigError(f"{option} '{printable(str(folder))}' is not a folder"))
     try:
         with _errors_to_exit():
             result = run_demo_command(out_dir, store_url, console)

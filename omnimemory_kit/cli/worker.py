@@ -8,6 +8,7 @@ workers that died. Exit codes follow ``omnimemory_kit.cli``.
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import JournalStore, Lease, WorkerRecord
+from omnimemory_kit.store.base import check_run_id
 
 __all__ = ["format_leases", "format_workers", "lease_rows", "worker_command", "worker_rows"]
 
@@ -181,8 +183,9 @@ def worker_command(
             raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
-        if not lease_seconds > 0:
+        if not 0 < lease_seconds < math.inf:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
+        check_run_id(run_id)
         fn = load_function(function_spec) if function_spec is not None else None
         store = _open(store_url, create=False)
     console = Console(stderr=True)

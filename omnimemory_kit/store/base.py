@@ -37,9 +37,9 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
-from omnimemory_kit.errors import InvalidTransitionError
+from omnimemory_kit.errors import ConfigError, InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
-from omnimemory_kit.text import STORED_MARKER, from_stored, to_stored
+from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -51,6 +51,7 @@ __all__ = [
     "WorkItem",
     "WorkerRecord",
     "check_outcomes",
+    "check_run_id",
     "loaded_event",
     "loaded_rows",
     "parse_worker_id",
@@ -84,6 +85,23 @@ def parse_worker_id(worker_id: str) -> tuple[str, int]:
     except ValueError:
         pid = 0
     return host, pid
+
+
+def check_run_id(run_id: str) -> str:
+    """Return ``run_id`` if every store keeps it as it is: non-blank, valid UTF-8, no NUL.
+
+    Run ids are names people type and look up, so unlike keys they are refused rather than escaped.
+
+    Raises:
+        ConfigError: the run id is blank or not storable text (the message shows it escaped).
+    """
+    if not run_id.strip():
+        raise ConfigError("a run id must not be empty")
+    if to_stored(run_id) != run_id:
+        raise ConfigError(
+            f"run id '{printable(run_id)}' is not valid UTF-8 text (or holds NUL); choose another"
+        )
+    return run_id
 
 
 def stored_event(event: Event) -> Event:

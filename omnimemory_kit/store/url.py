@@ -115,7 +115,7 @@ def parse_sqlite_url(url: str | os.PathLike[str]) -> SQLiteLocation:
 
 
 def open_store(
-    url: str | os.PathLike[str], *, clock: Clock = SYSTEM_CLOCK, create: bool = True
+    url: str | os.PathLike[str], *, clock: Clock = SYSTEM_CLOCK, create: bool = True, read_only: bool = False
 ) -> JournalStore:
     """Open the store a URL or path names (see the module docstring for the accepted forms).
 
@@ -123,6 +123,9 @@ def open_store(
         url: a store URL or a filesystem path (which means SQLite).
         clock: the clock whose ``time()`` stamps runs and lease expiries.
         create: create the store (the file or the schema) when it does not exist yet.
+        read_only: only read it (status, reports, follower trackers): never create or write anything, and
+            open a SQLite file on read-only media too. PostgreSQL stores ignore it (use a role that may only
+            read to enforce it there).
 
     Raises:
         ConfigError: the URL is malformed or its scheme unknown (the message shows it, password redacted).
@@ -133,10 +136,10 @@ def open_store(
     if isinstance(url, str):
         match = _SCHEME.match(url)
         if match is not None and match.group(1).lower() in _POSTGRES_SCHEMES:
-            return _open_postgres(url, clock=clock, create=create)
+            return _open_postgres(url, clock=clock, create=create and not read_only)
     from omnimemory_kit.store.sqlite import SQLiteStore
 
-    return SQLiteStore(url, clock=clock, create=create)
+    return SQLiteStore(url, clock=clock, create=create, read_only=read_only)
 
 
 def _open_postgres(url: str, *, clock: Clock, create: bool) -> JournalStore:
