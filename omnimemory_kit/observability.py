@@ -52,6 +52,7 @@ from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.text import printable
 
 __all__ = [
     "CORRELATION_FIELDS",
@@ -786,7 +787,12 @@ class JsonLinesFormatter(logging.Formatter):
             payload["exc_info"] = redact(record.exc_text)
         if record.stack_info:
             payload["stack_info"] = self.formatStack(record.stack_info)
-        return _json.dumps(payload, default=str, ensure_ascii=False)
+        line = _json.dumps(payload, default=str, ensure_ascii=False)
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a file name that is not valid UTF-8: \udcXX escapes keep it exact
+            line = _json.dumps(payload, default=str)
+        return line
 
 
 class _TextFormatter(logging.Formatter):
@@ -794,6 +800,11 @@ class _TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-8s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # One line per record, writable as UTF-8: a key with a newline or undecodable bytes is escaped.
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         line = redact(super().format(record))
