@@ -159,6 +159,11 @@ def loaded_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         yield tuple(fixed)
 
 
+def _shown(key: str | None) -> str:
+    """Return a stored key as a person reads it in a message (quoted, odd characters escaped)."""
+    return "None" if key is None else f"'{printable(from_stored(key))}'"
+
+
 _OUTCOMES = frozenset({EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED})
 _REPORTABLE = _OUTCOMES | {EventKind.FILE_RETRIED}
 
@@ -179,13 +184,13 @@ def check_outcomes(lease: Lease, events: Sequence[Event], held: set[str]) -> int
     for event in events:
         if event.kind not in _REPORTABLE:
             raise InvalidTransitionError(
-                f"item {event.path!r}",
+                f"item {_shown(event.path)}",
                 "leased (report takes file_succeeded, file_failed, file_skipped, file_retried)",
                 f"report {event.kind} for",
             )
         if event.path not in held:
             raise InvalidTransitionError(
-                f"item {event.path!r}",
+                f"item {_shown(event.path)}",
                 f"not in progress under lease {lease.lease_id!r}",
                 f"report {event.kind} for",
             )
