@@ -72,6 +72,18 @@ class TestReportTargets:
         assert "does not exist" in one_line(result)
         assert not missing.exists()
 
+    def test_store_path_that_is_not_utf8_exits_2(self, store_path: Path, tmp_path: Path) -> None:
+        """A store in a Latin-1 folder cannot be a notebook parameter: exit 2 naming it, nothing executed."""
+        folder = os.path.join(os.fsencode(tmp_path), b"d\xe9p\xf4t")
+        os.mkdir(folder)
+        moved = os.fsdecode(os.path.join(folder, b"j.db"))
+        os.rename(store_path, moved)
+        result = invoke("report", "migration_report", "-p", "run_id", "r", "-p", "store_url", moved,
+                        "--out", str(tmp_path / "reports"))  # fmt: skip
+        assert result.exit_code == 2
+        assert "d\\xe9p\\xf4t/j.db' is not valid UTF-8 text" in one_line(result)
+        assert not (tmp_path / "reports").exists()
+
     def test_out_that_is_a_file_exits_2(self, tmp_path: Path) -> None:
         """--out naming a file (here /dev/null) exits 2, for a report and for --collect."""
         for args in (("migration_report",), ("--collect",)):
