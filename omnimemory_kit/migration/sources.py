@@ -28,6 +28,7 @@ from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.store.base import WorkItem
 
 _log = logging.getLogger("omnimemory_kit.migration")
+_MAX_SIZE = 2**63 - 1  # the stores keep sizes as 64-bit integers
 
 __all__ = [
     "DirectorySource",
@@ -273,10 +274,12 @@ class ManifestSource:
                 size = int(raw_size)
                 if isinstance(raw_size, bool | float):
                     raise ValueError
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON 1e400 is infinite
                 raise self._bad(line, f"size {raw_size!r} is not a whole number of bytes") from None
             if size < 0:
                 raise self._bad(line, f"size {size} is negative")
+            if size > _MAX_SIZE:
+                raise self._bad(line, f"size {size} is larger than any file (at most {_MAX_SIZE} bytes)")
         return MigrationItem(raw_key, size, path)
 
     def _bad(self, line: int, what: str) -> ConfigError:

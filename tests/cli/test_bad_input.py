@@ -172,3 +172,29 @@ class TestOddArguments:
         result = invoke("demo", "--out", os.devnull)
         assert result.exit_code == 2
         assert "is not a folder" in one_line(result)
+
+
+class TestManifestSizes:
+    """Sizes no store column holds are refused with the manifest line, before anything is written."""
+
+    @pytest.mark.parametrize(
+        ("name", "text", "message"),
+        [
+            (
+                "huge.csv",
+                "key,size\na,99999999999999999999999999\n",
+                "line 2: size 99999999999999999999999999 is larger",
+            ),
+            ("inf.jsonl", '{"key": "a", "size": 1e400}\n', "line 1: size inf is not a whole number"),
+        ],
+    )
+    def test_size_out_of_range(self, name: str, text: str, message: str, fns: Path, tmp_path: Path) -> None:
+        """A size past 64 bits, or a JSON number that overflows to infinity, exits 2 naming the line."""
+        manifest = tmp_path / name
+        manifest.write_text(text, encoding="utf-8")
+        result = invoke(
+            "migrate", str(manifest), "--function", f"{fns}:ok", "--store", str(tmp_path / "m.db")
+        )
+        assert result.exit_code == 2
+        assert message in one_line(result)
+        assert not (tmp_path / "m.db").exists()
