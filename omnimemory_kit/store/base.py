@@ -111,6 +111,8 @@ def stored_event(event: Event) -> Event:
     key from the file system that is not valid UTF-8 (or holds NUL) round-trips exactly.
     """
     path, message, reason = event.path, event.error_message, event.reason
+    if message is None and reason is None and (path is None or (path.isascii() and "\x00" not in path)):
+        return event  # the common case (a success with a plain key), checked inline: it runs per event
     stored_path = path if path is None else to_stored(path)
     stored_message = message if message is None else to_stored(message)
     stored_reason = reason if reason is None else to_stored(reason)
