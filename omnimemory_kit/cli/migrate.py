@@ -51,7 +51,7 @@ from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
 from omnimemory_kit.store.base import check_run_id
 from omnimemory_kit.store.url import parse_sqlite_url
-from omnimemory_kit.text import printable
+from omnimemory_kit.text import printable, to_stored
 
 __all__ = ["exit_code_for", "format_summary", "migration_commands"]
 
@@ -222,9 +222,13 @@ def _check_numbers(batch_size: int, concurrency: int, retries: int, timeout: flo
 
 
 def _default_run_id(source: str, identity: str, function: str) -> str:
-    # surrogatepass: a source path that is not valid UTF-8 still hashes (and its stem prints escaped)
+    # surrogatepass: a source path that is not valid UTF-8 still hashes, and only such a stem is escaped
+    # (every other derived run id stays what it was, so existing runs resume)
     digest = hashlib.sha256(f"{identity}\n{function}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
-    stem = printable(Path(source.rstrip("/\\")).stem) or "run"
+    stem = Path(source.rstrip("/\\")).stem
+    if to_stored(stem) != stem:
+        stem = printable(stem)
+    stem = stem or "run"
     return f"{stem}-{digest}"
 
 
