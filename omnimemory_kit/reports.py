@@ -43,6 +43,7 @@ from omnimemory_kit.notebook.params import parameter_model
 from omnimemory_kit.notebook.record import RECORD_MIMETYPE, read_records
 from omnimemory_kit.notebook.runtime import REPORT_ENV
 from omnimemory_kit.observability import redact, redact_mapping
+from omnimemory_kit.text import printable
 
 __all__ = [
     "ReportResult",
@@ -198,6 +199,21 @@ def _execute(source: Path, target: Path, parameters: Mapping[str, Any], timeout:
 
 
 Notebook = dict[str, Any]
+
+
+def _check_utf8(notebook: str, parameters: dict[str, Any]) -> None:
+    """Refuse a text parameter a notebook file cannot hold (a path that is not valid UTF-8)."""
+    for key, value in parameters.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise NotebookParameterError(
+                    notebook,
+                    key,
+                    f"'{printable(value)}' is not valid UTF-8 text, which a notebook cannot hold "
+                    f"(rename the folder, or point to it through a link with a plain name)",
+                ) from None
 
 
 def _read_notebook(path: str | os.PathLike[str]) -> Notebook:
@@ -359,6 +375,7 @@ def run_report(
         given = {key: getattr(validated, key) for key in given}
     elif validate and given:
         _check_declared(source, given)
+    _check_utf8(name, given)
     started = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     folder = Path(out_dir) / name
     try:
@@ -370,7 +387,8 @@ def run_report(
     clock_start = time.perf_counter()
     error = _execute(source, ipynb, given, timeout)
     error = redact(error) if error is not None else None
-    if not ipynb.exists():  # papermill died before writing anything: keep the source with the error
+    if not ipynb.exists() or ipynb.stat().st_size == 0:
+        # papermill died before writing anything (or while writing): keep the source with the error
         nb = _read_notebook(source)
         note = f"**This report failed before it ran:** {html.escape(str(error))}"
         nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": note})

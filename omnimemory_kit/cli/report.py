@@ -4,7 +4,8 @@
     omnimemory-kit report --collect [--out reports/] [--json | --csv]
 
 Exit codes: 0 the notebook ran to its end; 1 it raised (its HTML still shows the error); 2 bad input
-(an unknown notebook, an unknown or invalid parameter: nothing is executed).
+(an unknown notebook, an unknown or invalid parameter, a store file or a run that does not exist: nothing
+is executed); 3 the store cannot be reached.
 """
 
 from __future__ import annotations
@@ -15,8 +16,16 @@ from pathlib import Path
 
 import click
 
-from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from omnimemory_kit.errors import ConfigError, KitError
+from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
+from omnimemory_kit.errors import (
+    ConfigError,
+    KitError,
+    RunNotFoundError,
+    SchemaVersionError,
+    StoreCorruptError,
+    StoreError,
+)
+from omnimemory_kit.text import printable
 
 # omnimemory_kit.reports (Jupyter, Plotly, pandas) is imported inside the commands that need it, so the
 # other commands of the CLI start fast.
@@ -38,6 +47,43 @@ def _parse_pairs(notebook: str, pairs: tuple[tuple[str, str], ...]) -> dict[str,
         except ValueError:
             values[name] = text
     return values
+
+
+def _check_report_target(notebook: str, parameters: dict[str, object]) -> None:
+    """Refuse a migration report on a store file or a run that does not exist, before a kernel starts.
+
+    Raises:
+        ConfigError: the store file does not exist.
+        RunNotFoundError: the run is not in the store.
+    """
+    from omnimemory_kit.notebook.params import MigrationReportParams
+    from omnimemory_kit.store import open_store
+    from omnimemory_kit.store.base import check_run_id
+    from omnimemory_kit.store.url import parse_sqlite_url
+
+    if notebook != MigrationReportParams.notebook:
+        return
+    params = MigrationReportParams.validate_parameters(parameters)
+    if params.run_id is not None:
+        check_run_id(params.run_id)
+    url = params.store_url
+    if not url.lower().startswith(("postgresql://", "postgres://")):
+        location = parse_sqlite_url(url)
+        if location.in_memory:
+            raise ConfigError(f"store_url {url!r}: an in-memory store holds no run to report on")
+        if not Path(location.path).exists():
+            raise ConfigError(f"store_url {url!r}: no store at {location.path!r} (the file does not exist)")
+    with open_store(url, read_only=True) as store:
+        if params.run_id is not None:
+            store.get_run(params.run_id)
+
+
+def _exit_for(exc: KitError) -> int:
+    if isinstance(exc, ConfigError | RunNotFoundError | StoreCorruptError | SchemaVersionError):
+        return EXIT_BAD_INPUT
+    if isinstance(exc, StoreError):
+        return EXIT_UNAVAILABLE
+    return EXIT_FAILED
 
 
 def _collect(out_dir: Path, as_json: bool, as_csv: bool) -> None:
@@ -97,6 +143,9 @@ def report_command(
     Parameters are validated before a kernel starts. The page renders offline, and reports/index.html
     lists every report with its parameters, status, duration, user and host.
     """
+    if out_dir.exists() and not out_dir.is_dir():
+        click.echo(f"error: --out '{printable(str(out_dir))}' is not a folder", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     if collect:
         if notebook or pairs:
             click.echo("error: --collect takes no NOTEBOOK and no -p", err=True)
@@ -119,13 +168,11 @@ def report_command(
     try:
         source = find_notebook(notebook)
         parameters = _parse_pairs(source.stem, pairs)
+        _check_report_target(source.stem, parameters)
         result = run_report(source, parameters, out_dir=out_dir, no_input=no_input, timeout=timeout)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
     except KitError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
+        sys.exit(_exit_for(exc))
     if result.ok:
         click.echo(f"report: {result.html}")
         click.echo(f"index:  {Path(out_dir) / 'index.html'}")

@@ -28,6 +28,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from omnimemory_kit.text import printable
+
 __all__ = [
     "HEALTH_COLORS",
     "OUTCOME_COLORS",
@@ -83,7 +85,7 @@ def _esc(value: object) -> str:
     """Escape user-controlled text for Plotly's pseudo-HTML labels (shown literally, never interpreted)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(printable(str(value)), quote=True)
 
 
 def _shorten(text: str, limit: int = _MAX_LABEL) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from omnimemory_kit.health.models import HealthResponse
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.text import printable
 
 __all__ = ["failures_table", "health_snapshot_table", "health_status_html", "summary_table"]
 
@@ -75,6 +76,10 @@ def summary_table(summary: MigrationProgressSummary) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Measure", "Value"])
 
 
+def _clip(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
 def failures_table(files: pd.DataFrame | None, *, limit: int = 50) -> pd.DataFrame:
     """Return the failed items (most attempts first): path, attempts, batch, error type and message.
 
@@ -86,9 +91,10 @@ def failures_table(files: pd.DataFrame | None, *, limit: int = 50) -> pd.DataFra
     failed = files[files["status"].astype(str) == "failed"]
     failed = failed.sort_values(["attempts", "path"], ascending=[False, True], kind="stable").head(limit)
     out = failed.reindex(columns=columns).reset_index(drop=True)
+    # keys from the file system may hold undecodable bytes or newlines: shown escaped, never lost in output
+    out["path"] = [printable(p) if isinstance(p, str) else p for p in out["path"]]
     out["error_message"] = [
-        m if not isinstance(m, str) or len(m) <= _MAX_MESSAGE else m[: _MAX_MESSAGE - 1] + "…"
-        for m in out["error_message"]
+        m if not isinstance(m, str) else _clip(printable(m)) for m in out["error_message"]
     ]
     return out
 

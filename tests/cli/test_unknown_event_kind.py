@@ -60,7 +60,9 @@ def _sqlite_journal(path: Path) -> Journal:
         digest = hashlib.sha256()
         for name in (path.name, f"{path.name}-wal"):
             file = path.parent / name
-            digest.update(file.read_bytes() if file.exists() else b"<absent>")
+            # A read-only reader may leave an empty -wal beside the file: no commit, the same store.
+            content = file.read_bytes() if file.exists() else b""
+            digest.update(content or b"<absent or empty>")
         return digest.hexdigest()
 
     return Journal(url, insert_event, fingerprint)

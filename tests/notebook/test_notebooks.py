@@ -279,19 +279,38 @@ class TestFailures:
         assert "parameter &#x27;slowest&#x27;" in html_of(result) or "parameter 'slowest'" in html_of(result)
         assert (workdir / "bad" / "index.html").read_text(encoding="utf-8").count('class="failed"') == 1
 
-    def test_failing_notebook_exits_1_and_still_renders(self, workdir: Path, journal: Path) -> None:
-        """A notebook that raises (unknown run) exits 1, writes its HTML with the error, and is indexed."""
+    def test_failing_notebook_exits_1_and_still_renders(self, workdir: Path) -> None:
+        """A notebook that raises exits 1, writes its HTML with the error, and is indexed.
+
+        (A migration report on an unknown run no longer gets that far: it is bad input, exit 2, refused
+        before a kernel starts; tests/cli/test_bad_input.py.)
+        """
+        import nbformat
+
+        failing = nbformat.v4.new_notebook(
+            metadata={
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                "language_info": {"name": "python"},
+            }
+        )
+        parameters = nbformat.v4.new_code_cell('run_id = "demo"')
+        parameters.metadata["tags"] = ["parameters"]
+        failing.cells = [
+            parameters,
+            nbformat.v4.new_code_cell('raise RuntimeError(f"no usable run {run_id}")'),
+        ]
+        nbformat.write(failing, str(workdir / "failing.ipynb"))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         completed = subprocess.run(
-            [sys.executable, "-m", "omnimemory_kit", "report", "migration_report",
-             "-p", "store_url", str(journal), "-p", "run_id", "nope", "--out", "cli", "--no-input"],
+            [sys.executable, "-m", "omnimemory_kit", "report", str(workdir / "failing.ipynb"),
+             "-p", "run_id", "nope", "--out", "cli", "--no-input"],
             capture_output=True, text=True, env=env, cwd=workdir, timeout=110,
         )  # fmt: skip
         assert completed.returncode == 1, completed.stderr
-        assert "RunNotFoundError" in completed.stderr
-        pages = list((workdir / "cli" / "migration_report").glob("*.html"))
+        assert "RuntimeError" in completed.stderr
+        pages = list((workdir / "cli" / "failing").glob("*.html"))
         assert len(pages) == 1
-        assert "RunNotFoundError" in pages[0].read_text(encoding="utf-8")
+        assert "no usable run nope" in pages[0].read_text(encoding="utf-8")
         frame = collect_reports(workdir / "cli")
         assert list(frame["status"]) == ["failed"]
         assert frame["param.run_id"].iloc[0] == "nope"
