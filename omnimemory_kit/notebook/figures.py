@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 
 __all__ = [
     "HEALTH_COLORS",
+    "LEGEND",
     "OUTCOME_COLORS",
     "batches_figure",
     "downsample",
@@ -128,13 +129,19 @@ def _missing(frame: pd.DataFrame | None, columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c not in frame.columns]
 
 
+#: Where every figure's legend goes: a column right of the plot, from its top down. A legend in the top
+#: margin shared that band with the title and covered it on a narrow page (the report or a Lab column);
+#: beside the plot it only takes width, which Plotly's automatic margins make room for.
+LEGEND: dict[str, Any] = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top"}
+
+
 def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
         template="plotly_white",
         height=_HEIGHT,
         margin={"l": 70, "r": 30, "t": 60, "b": 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        legend=LEGEND,
         hoverlabel={"namelength": -1},
         **layout,
     )
