@@ -78,7 +78,8 @@ _FIGURES_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')
                       return r.width && r.height ? [r.left, r.top, r.right, r.bottom] : null; };
   return {drawn: !!div._fullLayout, svgs: div.querySelectorAll('.main-svg').length,
           title: div._fullLayout && div._fullLayout.title ? String(div._fullLayout.title.text) : '',
-          titleBoxes: [div.querySelector('.gtitle'), ...div.querySelectorAll('g.annotation')].map(box),
+          titleBoxes: [div.querySelector('.gtitle'), ...div.querySelectorAll('g.annotation'),
+                       ...div.querySelectorAll('.g-ytitle, .g-y2title')].map(box),
           legendBox: box(div.querySelector('g.legend'))};
 })"""
 
@@ -121,6 +122,19 @@ def visit(browser: Any, page_path: Path, *, width: int = 1000) -> Visit:
     finally:
         context.close()
     return seen
+
+
+@pytest.fixture(scope="module")
+def visits(browser: Any) -> Any:
+    """``visits(page, width)``: open a page once per width for the whole module (page loads are slow)."""
+    seen: dict[tuple[Path, int], Visit] = {}
+
+    def opened(page_path: Path, width: int = 1000) -> Visit:
+        if (page_path, width) not in seen:
+            seen[page_path, width] = visit(browser, page_path, width=width)
+        return seen[page_path, width]
+
+    return opened
 
 
 def overlap(a: list[float] | None, b: list[float] | None) -> bool:
@@ -199,33 +213,31 @@ def assert_drew_everything(seen: Visit, count: int) -> None:
 
 class TestEveryReportDraws:
     def test_migration_report_draws_every_figure_offline(
-        self, browser: Any, migration_report: ReportResult
+        self, visits: Any, migration_report: ReportResult
     ) -> None:
         """The migration report, plotly.js shared beside it, draws its seven figures with no network."""
         assert migration_report.ok, migration_report.error
-        assert_drew_everything(visit(browser, migration_report.html), MIGRATION_FIGURES)
+        assert_drew_everything(visits(migration_report.html), MIGRATION_FIGURES)
 
-    def test_health_report_draws_every_figure_offline(
-        self, browser: Any, health_report: ReportResult
-    ) -> None:
+    def test_health_report_draws_every_figure_offline(self, visits: Any, health_report: ReportResult) -> None:
         """The health report, plotly.js shared beside it, draws its four figures with no network."""
         assert health_report.ok, health_report.error
-        assert_drew_everything(visit(browser, health_report.html), HEALTH_FIGURES)
+        assert_drew_everything(visits(health_report.html), HEALTH_FIGURES)
 
-    def test_self_contained_report_draws_alone(self, browser: Any, mailed_report: Path) -> None:
+    def test_self_contained_report_draws_alone(self, visits: Any, mailed_report: Path) -> None:
         """A self-contained report, alone in a folder without the shared plotly.js, still draws."""
-        assert not (mailed_report.parent.parent / "mailbox" / "_static").exists()
-        assert_drew_everything(visit(browser, mailed_report), MIGRATION_FIGURES)
+        assert not (mailed_report.parent / "_static").exists()
+        assert_drew_everything(visits(mailed_report), MIGRATION_FIGURES)
 
 
 class TestLayout:
     @pytest.mark.parametrize("width", [480, 1000])
     def test_titles_and_legends_never_overlap(
-        self, browser: Any, migration_report: ReportResult, health_report: ReportResult, width: int
+        self, visits: Any, migration_report: ReportResult, health_report: ReportResult, width: int
     ) -> None:
-        """At narrow and wide widths no report figure's legend covers its title."""
+        """At narrow and wide widths no report figure's legend covers its title or an axis title."""
         for report in (migration_report, health_report):
-            for figure in visit(browser, report.html, width=width).figures:
+            for figure in visits(report.html, width).figures:
                 assert figure["legendBox"] is None or figure["titleBoxes"][0] is not None, figure["title"]
                 for title in figure["titleBoxes"]:
                     assert not overlap(title, figure["legendBox"]), (width, figure["title"])
@@ -249,13 +261,13 @@ class TestLayout:
         assert_drew_everything(seen, 1)
         (chart,) = seen.figures
         assert chart["legendBox"] is not None
-        assert len([b for b in chart["titleBoxes"] if b is not None]) == 2  # the two subplot titles
+        assert len([b for b in chart["titleBoxes"] if b is not None]) >= 2  # subplot and axis titles
         for title in chart["titleBoxes"]:
             assert not overlap(title, chart["legendBox"]), width
 
-    def test_table_headers_sit_over_their_columns(self, browser: Any, migration_report: ReportResult) -> None:
+    def test_table_headers_sit_over_their_columns(self, visits: Any, migration_report: ReportResult) -> None:
         """In every table each header is aligned as its column; text left, numbers right."""
-        columns = [c for table in visit(browser, migration_report.html).tables for c in table]
+        columns = [c for table in visits(migration_report.html).tables for c in table]
         assert any(c["name"] == "error_message" for c in columns)  # the failed-items table is there
         for column in columns:
             assert column["head"] == column["cell"], column

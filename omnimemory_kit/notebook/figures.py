@@ -25,6 +25,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -118,6 +119,18 @@ def _times(series: pd.Series[Any]) -> pd.Series[Any]:
     if pd.api.types.is_numeric_dtype(series):
         return pd.to_datetime(series.astype("float64"), unit="s", utc=True)
     return pd.to_datetime(series, utc=True)
+
+
+_EPOCH = pd.Timestamp(0, tz="UTC")
+
+
+def _time_axis(series: pd.Series[Any]) -> np.ndarray[Any, Any]:
+    """Return times as UTC epoch milliseconds, what a Plotly date axis reads as dates.
+
+    A number array travels as base64 in the page (11 characters a point) where datetimes travel as ISO
+    strings (32): a million-event report stays under 300 KB. The figure sets ``xaxis.type="date"``.
+    """
+    return ((_times(series) - _EPOCH) / pd.Timedelta(milliseconds=1)).to_numpy(dtype="float64")
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[Any]:
@@ -242,7 +255,7 @@ def progress_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> 
     if _missing(progress, needed) or progress is None or progress.empty:
         return empty_figure(title, "No progress recorded yet: the run has not processed any item.")
     data = downsample(_by_time(progress), max_points)
-    x = _times(data["at"])
+    x = _time_axis(data["at"])
     fig = go.Figure()
     for outcome in _OUTCOMES:
         fig.add_trace(
@@ -266,7 +279,8 @@ def progress_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> 
             hovertemplate="%{x|%Y-%m-%d %H:%M:%S} UTC<br>total: %{y:,} items<extra></extra>",
         )
     )
-    return _style(fig, title, "Time (UTC)", "Items (count)", hovermode="x unified")
+    _style(fig, title, "Time (UTC)", "Items (count)", hovermode="x unified")
+    return fig.update_xaxes(type="date")
 
 
 def rate_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Figure:
@@ -276,7 +290,7 @@ def rate_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.F
     if _missing(progress, needed) or progress is None or progress.empty:
         return empty_figure(title, "No rate yet: the run has not finished enough items to measure one.")
     data = downsample(_by_time(progress), max_points)
-    x = _times(data["at"])
+    x = _time_axis(data["at"])
     fig = go.Figure()
     for column, name, color, dash in (
         ("files_per_s_recent", "recent", _RECENT_COLOR, "solid"),
@@ -293,7 +307,8 @@ def rate_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.F
                 hovertemplate=f"%{{x|%H:%M:%S}} UTC<br>{name}: %{{y:.2f}} items/s<extra></extra>",
             )
         )
-    return _style(fig, title, "Time (UTC)", "Rate (items per second)", hovermode="x unified")
+    _style(fig, title, "Time (UTC)", "Rate (items per second)", hovermode="x unified")
+    return fig.update_xaxes(type="date")
 
 
 def eta_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Figure:
@@ -308,7 +323,7 @@ def eta_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Fi
             title, "No estimate yet: not enough items had finished to estimate a rate (or the run was short)."
         )
     divisor, unit = _duration_unit(float(data[["eta_s", "eta_high_s"]].max().max()))
-    x = _times(data["at"])
+    x = _time_axis(data["at"])
     low = data["eta_low_s"] / divisor
     high = data["eta_high_s"] / divisor
     fig = go.Figure()
@@ -334,14 +349,15 @@ def eta_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Fi
             name="estimate",
             mode="lines",
             line={"color": _RECENT_COLOR},
-            customdata=list(zip(low, high, strict=True)),
+            customdata=np.column_stack([low.to_numpy(dtype="float64"), high.to_numpy(dtype="float64")]),
             hovertemplate=(
                 f"%{{x|%H:%M:%S}} UTC<br>ETA %{{y:.1f}} {unit} "
                 f"(range %{{customdata[0]:.1f}} to %{{customdata[1]:.1f}} {unit})<extra></extra>"
             ),
         )
     )
-    return _style(fig, title, "Time (UTC)", f"Time remaining ({unit})")
+    _style(fig, title, "Time (UTC)", f"Time remaining ({unit})")
+    return fig.update_xaxes(type="date")
 
 
 def _bucket_batches(batches: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -385,7 +401,7 @@ def batches_figure(batches: pd.DataFrame | None, *, max_points: int = 300) -> go
     if _missing(batches, needed) or batches is None or batches.empty:
         return empty_figure(title, "No batches yet: the run has not opened any batch.")
     data = _bucket_batches(batches.sort_values("opened_at", kind="stable"), max_points)
-    x = _times(data["opened_at"])
+    x = _time_axis(data["opened_at"])
     # from the counts, so a batch with nothing finished yet shows no rate rather than 0%
     finished = (data["succeeded"] + data["failed"] + data["skipped"]).astype("float64")
     rate_pct = data["succeeded"] / finished.where(finished > 0) * 100.0
@@ -418,9 +434,14 @@ def batches_figure(batches: pd.DataFrame | None, *, max_points: int = 300) -> go
         )
     )
     _style(fig, title, "Batch opened at (UTC)", "Duration (seconds)")
+    fig.update_xaxes(type="date")
+    # two axes, each titled in its series' colour, say what the legend would; a legend beside the plot
+    # would sit on the right-hand axis's title
+    fig.update_yaxes(title_font={"color": _RECENT_COLOR})
     fig.update_layout(
+        showlegend=False,
         yaxis2={
-            "title": {"text": "Success rate (%)"},
+            "title": {"text": "Success rate (%)", "font": {"color": OUTCOME_COLORS["succeeded"]}},
             "overlaying": "y",
             "side": "right",
             "range": [0, 105],
@@ -815,7 +836,7 @@ def host_resources_figure(history: pd.DataFrame | None, *, max_points: int = 500
         label = _esc(name)
         fig.add_trace(
             go.Scatter(
-                x=_times(part["taken_at"]),
+                x=_time_axis(part["taken_at"]),
                 y=part["observed_value"],
                 name=label,
                 mode="lines+markers",
@@ -825,6 +846,7 @@ def host_resources_figure(history: pd.DataFrame | None, *, max_points: int = 500
             )
         )
     _style(fig, title, "Time (UTC)", "Utilisation (%)", hovermode="x unified")
+    fig.update_xaxes(type="date")
     # a process on several cores goes past 100 % (200 % = two cores busy): never cut it off
     top = float(usage["observed_value"].max())
     fig.update_yaxes(range=[0, 100 if top <= 100 else top * 1.05])

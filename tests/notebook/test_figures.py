@@ -100,10 +100,11 @@ class TestMigrationFigures:
         assert succeeded == list(frame["succeeded"].iloc[1::2])  # the later sample of each moment
         assert len(set(fig.data[0].x)) == len(fig.data[0].x) == 200
 
-    def test_progress_times_are_utc_datetimes(self) -> None:
-        """Epoch seconds become UTC datetimes on the x axis."""
+    def test_progress_times_are_utc_moments_on_a_date_axis(self) -> None:
+        """Epoch seconds become UTC epoch milliseconds on a date axis (compact in the page)."""
         fig = F.progress_figure(progress_frame())
-        assert pd.Timestamp(fig.data[0].x[0]) == pd.Timestamp(T0, unit="s")
+        assert fig.layout.xaxis.type == "date"
+        assert pd.Timestamp(fig.data[0].x[0], unit="ms", tz="UTC") == pd.Timestamp(T0, unit="s", tz="UTC")
 
     def test_rate_shows_recent_and_overall(self) -> None:
         """The rate figure compares the recent rate with the whole-run average, in items per second."""
