@@ -32,7 +32,6 @@ __all__ = [
     "duration_unit",
     "empty_figure",
     "esc",
-    "format_duration",
     "missing",
     "shorten",
     "status_value",
@@ -215,13 +214,3 @@ def duration_unit(seconds: float) -> tuple[float, str]:
     if seconds >= 2 * 60:
         return 60.0, "minutes"
     return 1.0, "seconds"
-
-
-def format_duration(seconds: float) -> str:
-    if seconds != seconds:  # NaN
-        return "n/a"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 60:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds:.2f} s"
