@@ -314,18 +314,25 @@ def plotly_js_name() -> str:
     return f"plotly-{get_plotlyjs_version()}.min.js"
 
 
+@functools.cache
+def _plotly_js_size() -> int:
+    """Return the size in bytes of the installed plotly.js (read once: it is 4.8 MB)."""
+    from plotly.offline import get_plotlyjs
+
+    return len(get_plotlyjs().encode("utf-8"))
+
+
 def _shared_plotly_js(static_dir: Path) -> Path:
     """Return ``static_dir/plotly-<version>.min.js``, written first when missing or incomplete."""
     from plotly.offline import get_plotlyjs
 
     path = static_dir / plotly_js_name()
-    script = get_plotlyjs().encode("utf-8")
-    if path.is_file() and path.stat().st_size == len(script):
+    if path.is_file() and path.stat().st_size == _plotly_js_size():
         return path
     static_dir.mkdir(parents=True, exist_ok=True)
     # written aside and renamed: a report opened meanwhile never loads half a library
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    partial.write_bytes(script)
+    partial.write_bytes(get_plotlyjs().encode("utf-8"))
     partial.replace(path)
     return path
 
