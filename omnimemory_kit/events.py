@@ -8,10 +8,13 @@ thousands of them per second, and the store writes them as rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
 
-__all__ = ["Event", "EventKind", "FileStatus", "MigrationPriority", "MigrationStatus"]
+__all__ = ["EVENT_KINDS", "Event", "EventKind", "FileStatus", "MigrationPriority", "MigrationStatus"]
 
 
 class EventKind(StrEnum):
@@ -40,6 +43,12 @@ class EventKind(StrEnum):
     # the circuit breaker around the migration target (time with it open is excluded from rates)
     BREAKER_OPENED = "breaker_opened"
     BREAKER_CLOSED = "breaker_closed"
+
+
+EVENT_KINDS: Final[Mapping[str, EventKind]] = MappingProxyType({kind.value: kind for kind in EventKind})
+"""The stored value of every kind this version knows. A store decodes a row's kind through it and refuses a
+value it lacks (``UnknownEventKindError``): a journal written by a newer version, or damaged, is never
+half-read."""
 
 
 class MigrationStatus(StrEnum):

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import signal
+import socket
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -40,6 +41,7 @@ from omnimemory_kit.errors import (
 )
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
+from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
@@ -111,8 +113,14 @@ def _eta_text(summary: MigrationProgressSummary) -> str:
 def format_summary(summary: MigrationProgressSummary) -> str:
     """Return a few plain lines describing a run's state (for terminals and logs)."""
     rates = summary.processing_rates
+    state = summary.status.value
+    if summary.interrupted:
+        last = summary.last_activity_at
+        state = (
+            f"interrupted, last activity at {last:%Y-%m-%d %H:%M:%SZ}" if last else "interrupted"
+        ) + " (the journal says running, but no live worker or lease is left; resume it to go on)"
     lines = [
-        f"run {summary.run_id or summary.name!r} ({summary.name}): {summary.status.value}",
+        f"run {summary.run_id or summary.name!r} ({summary.name}): {state}",
         f"  items    {summary.total_files} total: {summary.succeeded_files} succeeded, "
         f"{summary.failed_files} failed, {summary.skipped_files} skipped, "
         f"{summary.in_progress_files} in progress, {summary.pending_files} pending",
@@ -370,8 +378,10 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
             # Replay read-only into an in-memory tracker: status never writes to the store.
             tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
             tracker.apply_many(store.read_events(run_id))
-            summary = tracker.get_progress_summary()
             workers, leases, now = workers_and_leases(store, run_id)
+            # A run the journal shows running may have nobody left working it (its process was killed).
+            activity = assess_activity(workers, leases, now, host=socket.gethostname())
+            summary = tracker.get_progress_summary(activity)
         finally:
             store.close()
     if as_json:

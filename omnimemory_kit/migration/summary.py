@@ -107,6 +107,12 @@ class MigrationProgressSummary(BaseModel):
     (failed files put back by ``retry_file``); neither counts as finished work in the rates.
     ``interrupted_count`` counts files put back to pending because their worker died.
 
+    Activity: ``interrupted`` is True when the journal says running but nobody is working the run (its
+    only process died): its clocks then stop at ``last_activity_at`` (the time of the last journal event),
+    so ``elapsed_seconds`` and the rates stay where the run left them. It is decided by whoever builds the
+    summary from live processes and leases (see ``migration/liveness.py``); a tracker that drives the run
+    itself never reports it.
+
     Batches: ``active_batches`` holds the batches with files in progress (bounded by the work in
     flight, so the summary stays O(1) in files); ``open_batches`` counts batches not yet closed.
     """
@@ -158,3 +164,6 @@ class MigrationProgressSummary(BaseModel):
     attempt_failures: int = Field(ge=0)
     requeued_count: int = Field(ge=0)
     interrupted_count: int = Field(ge=0)
+
+    interrupted: bool = False
+    last_activity_at: datetime | None = None

@@ -42,8 +42,9 @@ from omnimemory_kit.errors import (
     StoreCorruptError,
     StoreError,
     StoreUnavailableError,
+    UnknownEventKindError,
 )
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     EVENT_COLUMNS,
     SCHEMA_VERSION,
@@ -218,9 +219,12 @@ def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
     )
 
 
-def _event_from_row(row: TupleRow) -> Event:
+def _event_from_row(row: TupleRow, run_id: str, where: str) -> Event:
+    kind = EVENT_KINDS.get(row[1])
+    if kind is None:
+        raise UnknownEventKindError(row[1], run_id, row[0], where=where)
     return Event(
-        kind=EventKind(row[1]),
+        kind=kind,
         at=row[2],
         path=row[3],
         size=row[4],
@@ -491,7 +495,7 @@ class PostgresStore(JournalStore):
                 cur.itersize = 5000
                 cur.execute(query, params)
                 for row in cur:
-                    yield _event_from_row(row)
+                    yield _event_from_row(row, run_id, f"store {self.url}")
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
         """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""

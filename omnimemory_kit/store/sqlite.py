@@ -45,8 +45,9 @@ from omnimemory_kit.errors import (
     StoreCorruptError,
     StoreError,
     StoreUnavailableError,
+    UnknownEventKindError,
 )
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     SCHEMA_VERSION,
     HealthCheckRow,
@@ -193,7 +194,6 @@ _UPDATE_ITEM: Final = (
     "WHERE run_no = ? AND key = ?"
 )
 _SELECT_RUN: Final = "SELECT run_id, name, priority, source, function, created_at, params FROM runs"
-_KINDS: Final = {kind.value: kind for kind in EventKind}
 _STATUSES: Final = {status.value: status for status in FileStatus}
 _TERMINAL: Final = {
     EventKind.FILE_SUCCEEDED: FileStatus.SUCCEEDED.value,
@@ -770,11 +770,15 @@ class SQLiteStore(JournalStore):
         Each chunk is its own short query (keyset pagination on seq), so a slow consumer never holds a read
         transaction open against writers, and a reader tailing a live run never skips an event.
         """
-        kinds = _KINDS
+        kinds = EVENT_KINDS
         for rows in self._chunks(run_id, after_seq, limit):
             for kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq in rows:
+                try:
+                    event_kind = kinds[kind]
+                except KeyError:
+                    raise UnknownEventKindError(kind, run_id, seq, where=f"store {self.url!r}") from None
                 yield Event(
-                    kinds[kind], at, path, size, batch_id, error_type, error_message, reason, worker_id, seq
+                    event_kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq
                 )
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
