@@ -106,7 +106,7 @@ def _eta_text(summary: MigrationProgressSummary) -> str:
         return f"ETA - ({reason.value if reason is not None else 'unknown'})"
     low, high = summary.eta_low_seconds, summary.eta_high_seconds
     if low is not None and high is not None and _duration(low) != _duration(high):
-        return f"ETA {_duration(summary.eta_seconds)} ({_duration(low)} to {_duration(high)})"
+        return f"ETA {_duration(summary.eta_seconds)} (80 %: {_duration(low)} to {_duration(high)})"
     return f"ETA {_duration(summary.eta_seconds)}"
 
 
@@ -147,7 +147,7 @@ def _outcome_code(summary: MigrationProgressSummary, runner: MigrationRunner) ->
 
 
 class _ProgressBar:
-    """A rich progress bar fed by the runner's ``on_progress`` summaries (rate, ETA with its range)."""
+    """A rich progress bar fed by the runner's ``on_progress`` summaries (rate, ETA with its 80 % interval)."""
 
     def __init__(self, console: Console, description: str) -> None:
         self.progress = Progress(

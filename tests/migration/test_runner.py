@@ -229,7 +229,6 @@ class TestRunToCompletion:
         for live, replayed in seen:
             assert live == replayed
 
-
     async def test_live_and_replayed_eta_agree(self, store: JournalStore, clock: FakeClock) -> None:
         """At every progress report the live ETA interval equals the one a replay of the journal gives."""
         seen: list[tuple[tuple[float | None, ...], tuple[float | None, ...]]] = []
