@@ -147,7 +147,7 @@ def _outcome_code(summary: MigrationProgressSummary, runner: MigrationRunner) ->
 
 
 class _ProgressBar:
-    """A rich progress bar fed by the runner's ``on_progress`` summaries (rate, ETA with its 80 % interval)."""
+    """A rich progress bar fed by ``on_progress`` summaries (rate, ETA and its 80 % interval)."""
 
     def __init__(self, console: Console, description: str) -> None:
         self.progress = Progress(

@@ -340,8 +340,8 @@ def eta_honesty_figure(progress: pd.DataFrame | None, *, max_points: int = 500) 
     """Return, for a finished run, the ETA shown at each moment beside the time that actually remained.
 
     The actual remaining time at a sample is the run's final active time minus the active time then
-    (``elapsed_s``), the same clock the ETA counts in; the title gives the share of samples whose
-    interval contained it. A run not finished yet gives a figure that says so.
+    (``elapsed_s``), the same clock the ETA counts in; the interval's legend gives the share of samples
+    whose interval contained it. A run not finished yet gives a figure that says so.
     """
     title = "How honest was the ETA"
     needed = ("at", "elapsed_s", "pending", "in_progress", "eta_s", "eta_low_s", "eta_high_s")
@@ -381,7 +381,7 @@ def eta_honesty_figure(progress: pd.DataFrame | None, *, max_points: int = 500) 
             line={"width": 0},
             fill="tonexty",
             fillcolor="rgba(31,119,180,0.18)",
-            name="80 % interval shown",
+            name=f"80 % interval shown (held it at {coverage:.0f} % of moments)",
             hoverinfo="skip",
         )
     )
@@ -405,12 +405,7 @@ def eta_honesty_figure(progress: pd.DataFrame | None, *, max_points: int = 500) 
             hovertemplate=f"%{{x|%H:%M:%S}} UTC<br>actually remained %{{y:.1f}} {unit}<extra></extra>",
         )
     )
-    return _style(
-        fig,
-        f"{title}: the interval contained the actual time at {coverage:.0f} % of moments",
-        "Time (UTC)",
-        f"Time remaining ({unit})",
-    )
+    return _style(fig, title, "Time (UTC)", f"Time remaining ({unit})")
 
 
 def _bucket_batches(batches: pd.DataFrame, max_points: int) -> pd.DataFrame:

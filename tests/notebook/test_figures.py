@@ -128,14 +128,14 @@ class TestMigrationFigures:
         assert "not enough items" in _annotations(fig)[0]
 
     def test_eta_honesty_sets_the_shown_eta_against_what_remained(self) -> None:
-        """For a finished run the ETA shown is drawn beside the time that remained; the title scores it."""
+        """For a finished run the ETA shown is drawn beside the time that remained; the legend scores it."""
         fig = F.eta_honesty_figure(progress_frame())
-        assert _trace_names(fig)[1:] == ["80 % interval shown", "ETA shown", "actually remained"]
+        assert _trace_names(fig)[2:] == ["ETA shown", "actually remained"]
         actual = fig.data[3]
         assert actual.y[0] == pytest.approx(170.0 / 60)  # sample 2: 190 s of active time in all, 20 s gone
         assert actual.y[-1] == 0.0
         # low = 0.8 * (20 - i) * 10 <= (19 - i) * 10 holds for samples 2..15: 14 of the 18 with an ETA
-        assert "contained the actual time at 78 % of moments" in _title(fig)
+        assert _trace_names(fig)[1] == "80 % interval shown (held it at 78 % of moments)"
 
     def test_eta_honesty_waits_for_the_end(self) -> None:
         """A run not finished yet cannot be judged: the figure says so."""
