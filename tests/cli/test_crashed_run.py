@@ -138,8 +138,11 @@ class TestCrashedRun:
         assert first["processing_rates"] == second["processing_rates"]
         assert first["last_activity_at"] == second["last_activity_at"] is not None
         assert first["eta_unavailable_reason"] == "interrupted"
-        assert first["succeeded_files"] >= 4  # what was durable when it died (a4's outcome may be)
-        assert first["succeeded_files"] + first["in_progress_files"] == 6
+        # Outcomes are reported in the background: how many were durable when it died varies; the last
+        # item's start was (claims are journaled before the function runs), and nothing failed.
+        assert first["total_files"] == 6
+        assert first["in_progress_files"] >= 1
+        assert first["failed_files"] == 0
         headline = text.stdout.splitlines()[0]
         assert f"interrupted, last activity at {first['last_activity_at'][:10]}" in headline
         assert text.returncode == 0
