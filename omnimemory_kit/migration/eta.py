@@ -122,8 +122,10 @@ class EtaEstimator:
 
     __slots__ = (
         "_bytes",
+        "_bytes_known",
         "_config",
         "_durations",
+        "_fits",
         "_items",
         "_open_bytes",
         "_open_items",
@@ -131,6 +133,7 @@ class EtaEstimator:
         "_quantile",
         "_started",
         "_target",
+        "_version",
     )
 
     def __init__(self, config: EtaConfig | None = None) -> None:
@@ -144,6 +147,10 @@ class EtaEstimator:
         self._started = False
         self._target = 1.0
         self._quantile: dict[int, float] = {}
+        # the regime and its fit change only when a chunk closes: cached per basis until then
+        self._version = 0
+        self._bytes_known = (-1, False)
+        self._fits: dict[str, tuple[int, tuple[int, float, float, float] | None]] = {}
 
     @property
     def config(self) -> EtaConfig:
@@ -176,6 +183,7 @@ class EtaEstimator:
         self._open_since = t
         self._open_items = 0.0
         self._open_bytes = 0.0
+        self._version += 1
         if len(self._durations) > self._config.max_chunks:
             self._merge_pairs()
 
@@ -205,7 +213,7 @@ class EtaEstimator:
             return None
         gap = max(0.0, now - self._open_since) if self._started else 0.0
         best = self._fit(self._items, self._open_items, gap, remaining_items, "items")
-        if remaining_bytes > 0 and sum(self._bytes) > 0 and min(self._bytes) > 0:
+        if remaining_bytes > 0 and self._every_chunk_has_bytes():
             by_bytes = self._fit(self._bytes, self._open_bytes, gap, remaining_bytes, "bytes")
             if by_bytes is not None and (
                 best is None
@@ -218,6 +226,33 @@ class EtaEstimator:
         self, units: list[float], open_units: float, gap: float, remaining: float, basis: str
     ) -> EtaForecast | None:
         """Fit pace and scatter over the current regime of ``units`` and forecast ``remaining`` units."""
+        cached = self._fits.get(basis)
+        if cached is not None and cached[0] == self._version:
+            fit = cached[1]
+        else:
+            fit = self._fit_regime(units)
+            self._fits[basis] = (self._version, fit)
+        if fit is None:
+            return None
+        n, spent, done, sigma2 = fit
+        # the open chunk: its time counts towards the pace (a stall shows), its items too
+        pace = (spent + gap) / (done + open_units)
+        seconds = pace * remaining
+        spread = math.sqrt(sigma2 * (remaining + remaining * remaining / done))
+        half = max(self._t(n - 1) * spread, seconds * self._config.min_relative_width, 1e-9)
+        low = max(0.0, seconds - half)
+        return EtaForecast(seconds, low, seconds + half, basis, n)
+
+    def _every_chunk_has_bytes(self) -> bool:
+        """Return whether every closed chunk carries bytes (every size known); cached per chunk close."""
+        version, known = self._bytes_known
+        if version != self._version:
+            known = min(self._bytes) > 0
+            self._bytes_known = (self._version, known)
+        return known
+
+    def _fit_regime(self, units: list[float]) -> tuple[int, float, float, float] | None:
+        """Return the regime's chunk count, time, units and noise variance per unit (None: no pace)."""
         durations = self._durations
         start = self._regime_start(units)
         n = len(durations) - start
@@ -229,14 +264,7 @@ class EtaEstimator:
         scatter = math.fsum(
             (d - pace * u) ** 2 / u for d, u in zip(durations[start:], units[start:], strict=True) if u > 0
         )
-        sigma2 = scatter / (n - 1)
-        # the open chunk: its time counts towards the pace (a stall shows), its items too
-        pace = (spent + gap) / (done + open_units)
-        seconds = pace * remaining
-        spread = math.sqrt(sigma2 * (remaining + remaining * remaining / done))
-        half = max(self._t(n - 1) * spread, seconds * self._config.min_relative_width, 1e-9)
-        low = max(0.0, seconds - half)
-        return EtaForecast(seconds, low, seconds + half, basis, n)
+        return n, spent, done, scatter / (n - 1)
 
     def _t(self, df: int) -> float:
         """Return the two-sided quantile for the configured coverage (cached per degrees of freedom)."""
