@@ -3,8 +3,8 @@
 The run's active time is cut into *chunks* of completions. A chunk closes once it holds ``target``
 completions and some active time has passed; at most ``max_chunks`` are kept, and when they overflow,
 neighbours merge in pairs and ``target`` doubles. So, past the first 64 completions, the chunks cover
-the whole run in 32..64 pieces: the smoothing scales with the run's length by itself (a 30-second run and a 10-hour run look
-alike to the estimator), and feeding a completion is O(1) amortized.
+the whole run in 32..64 pieces: the smoothing scales with the run's length by itself (a 30-second run
+and a 10-hour run look alike to the estimator), and feeding a completion is O(1) amortized.
 
 Each estimate:
 
