@@ -60,6 +60,7 @@ from omnimemory_kit.health.checks import TcpCheck as TcpCheck
 from omnimemory_kit.health.checks import WritablePathCheck as WritablePathCheck
 from omnimemory_kit.health.config import HealthConfigFile as HealthConfigFile
 from omnimemory_kit.health.config import load_health_config as load_health_config
+from omnimemory_kit.migration.eta import EtaConfig as EtaConfig
 from omnimemory_kit.migration.loader import load_function as load_function
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
 from omnimemory_kit.migration.rates import RateConfig as RateConfig
@@ -136,6 +137,7 @@ __all__ = [
     "DependencyType",
     "DirectorySource",
     "DiskSpaceCheck",
+    "EtaConfig",
     "EtaUnavailableReason",
     "Event",
     "EventKind",

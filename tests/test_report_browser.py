@@ -36,7 +36,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-MIGRATION_FIGURES = 7
+MIGRATION_FIGURES = 8
 HEALTH_FIGURES = 4
 
 

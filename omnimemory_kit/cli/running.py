@@ -95,15 +95,14 @@ def format_duration(seconds: float | None) -> str:
 
 
 def eta_text(summary: MigrationProgressSummary) -> str:
-    """Return the ETA with its range, or why there is none yet."""
+    """Return the ETA with its 80 % interval, or why there is none yet."""
     if summary.eta_seconds is None:
         reason = summary.eta_unavailable_reason
         return f"ETA - ({reason.value if reason is not None else 'unknown'})"
     low, high = summary.eta_low_seconds, summary.eta_high_seconds
     if low is not None and high is not None and format_duration(low) != format_duration(high):
-        return (
-            f"ETA {format_duration(summary.eta_seconds)} ({format_duration(low)} to {format_duration(high)})"
-        )
+        shown, low_text, high_text = (format_duration(v) for v in (summary.eta_seconds, low, high))
+        return f"ETA {shown} (80 %: {low_text} to {high_text})"
     return f"ETA {format_duration(summary.eta_seconds)}"
 
 
@@ -147,7 +146,7 @@ def outcome_code(summary: MigrationProgressSummary, runner: MigrationRunner) -> 
 
 
 class ProgressBar:
-    """A rich progress bar fed by the runner's ``on_progress`` summaries (rate, ETA with its range)."""
+    """A rich progress bar fed by the runner's ``on_progress`` summaries (rate, ETA and its 80 % interval)."""
 
     def __init__(self, console: Console, description: str) -> None:
         self.progress = Progress(

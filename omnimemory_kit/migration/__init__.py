@@ -1,5 +1,8 @@
 """The migration engine: the progress tracker (a reducer over the journal), rates and ETA, snapshots."""
 
+from omnimemory_kit.migration.eta import EtaConfig as EtaConfig
+from omnimemory_kit.migration.eta import EtaEstimator as EtaEstimator
+from omnimemory_kit.migration.eta import EtaForecast as EtaForecast
 from omnimemory_kit.migration.loader import load_function as load_function
 from omnimemory_kit.migration.rates import EtaEstimate as EtaEstimate
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
@@ -26,7 +29,10 @@ from omnimemory_kit.migration.worker import prepare_run as prepare_run
 __all__ = [
     "BatchProcessingMetrics",
     "DirectorySource",
+    "EtaConfig",
     "EtaEstimate",
+    "EtaEstimator",
+    "EtaForecast",
     "EtaUnavailableReason",
     "FileProcessingInfo",
     "IterableSource",

@@ -13,18 +13,19 @@ whole-run average reacts too slowly, a short sliding window loses long slow item
   from a per-call smoothing factor);
 - **overall**: finished work divided by active elapsed time.
 
-The ETA is shown as a range between the estimates the two rates give, and only once there is enough
-evidence (a minimum number of completions and of active seconds).
+The ETA itself is an interval from ``migration/eta.py``; ``estimate_eta`` here decides whether one is shown
+at all (and says why not), from the run's status and the evidence so far.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.migration.eta import EtaConfig, EtaForecast
 
 __all__ = [
     "EtaEstimate",
@@ -45,8 +46,8 @@ class EtaUnavailableReason(StrEnum):
     STOPPED = "stopped"  # the run failed or was cancelled with work left
     PAUSED = "paused"  # the run is paused: no time passes for it
     BREAKER_OPEN = "breaker_open"  # the target's circuit breaker is open: work waits
-    WARMING_UP = "warming_up"  # not enough completions or active time yet to estimate
-    NO_PROGRESS = "no_progress"  # nothing has been completed at any measurable rate
+    WARMING_UP = "warming_up"  # not enough completions (a few chunks of them) yet to estimate
+    NO_PROGRESS = "no_progress"  # items finished, but no active time has passed to measure a pace
     INTERRUPTED = "interrupted"  # the journal says running but nobody is working the run (it crashed)
 
 
@@ -57,12 +58,16 @@ class RateConfig:
     Attributes:
         tau_seconds: time constant of the recent-rate moving average (active seconds).
         min_finished: completions needed before an ETA is shown.
-        min_active_seconds: active seconds needed before an ETA is shown.
+        min_active_seconds: active seconds needed before an ETA is shown (0 by default: the ETA
+            interval's own evidence rule, a few chunks of completions, decides, and its width shows how
+            little is known at first).
+        eta: how the ETA interval is built (``migration/eta.py``).
     """
 
     tau_seconds: float = 60.0
     min_finished: int = 5
-    min_active_seconds: float = 10.0
+    min_active_seconds: float = 0.0
+    eta: EtaConfig = field(default_factory=EtaConfig)
 
     def __post_init__(self) -> None:
         if not (self.tau_seconds > 0 and math.isfinite(self.tau_seconds)):
@@ -75,11 +80,10 @@ class RateConfig:
 
 @dataclass(frozen=True, slots=True)
 class EtaEstimate:
-    """An ETA in active seconds as a range, or the reason there is none.
+    """An ETA in active seconds with its interval, or the reason there is none.
 
-    ``seconds`` is the point estimate (from the recent rate, or the overall rate when the recent one is
-    zero); ``low``/``high`` bound it with the estimates from both rates. All three are None together,
-    exactly when ``reason`` is set.
+    ``seconds`` is the point estimate; ``low``/``high`` bound the interval (see ``migration/eta.py``
+    for what it promises). All three are None together, exactly when ``reason`` is set.
     """
 
     seconds: float | None
@@ -215,27 +219,25 @@ def estimate_eta(
     remaining: int,
     completions: int,
     active_seconds: float,
-    recent_rate: float,
-    overall: float,
+    forecast: EtaForecast | None,
     status: MigrationStatus,
     breaker_open: bool,
     config: RateConfig,
 ) -> EtaEstimate:
-    """Estimate the active seconds left, or say why not.
+    """Return the ETA interval to show, or say why there is none.
 
     Args:
         remaining: files not finished yet.
         completions: files finished during this run (the evidence; retries not included).
         active_seconds: elapsed time with paused and breaker-open time excluded.
-        recent_rate: the moving-average files/s.
-        overall: files/s over the whole active time.
+        forecast: the interval estimator's forecast for the remaining work (None without evidence).
         status: the run's status.
         breaker_open: whether the target's breaker is open now.
         config: evidence thresholds.
 
     Returns:
-        A range that is never negative, or the first reason that applies, in this order: not started,
-        nothing left, stopped, paused, breaker open, warming up, no progress.
+        An interval that is never negative, or the first reason that applies, in this order: not
+        started, nothing left, stopped, paused, breaker open, warming up, no progress.
     """
     if status is MigrationStatus.PENDING:
         return _NO_ETA[EtaUnavailableReason.NOT_STARTED]
@@ -249,10 +251,8 @@ def estimate_eta(
         return _NO_ETA[EtaUnavailableReason.BREAKER_OPEN]
     if completions < max(config.min_finished, 1) or active_seconds < config.min_active_seconds:
         return _NO_ETA[EtaUnavailableReason.WARMING_UP]
-    recent_eta = remaining / recent_rate if recent_rate > 0 else math.inf
-    overall_eta = remaining / overall if overall > 0 else math.inf
-    if math.isinf(recent_eta) and math.isinf(overall_eta):
+    if active_seconds <= 0:
         return _NO_ETA[EtaUnavailableReason.NO_PROGRESS]
-    point = recent_eta if not math.isinf(recent_eta) else overall_eta
-    finite = [v for v in (recent_eta, overall_eta) if not math.isinf(v)]
-    return EtaEstimate(point, min(finite), max(finite), None)
+    if forecast is None:
+        return _NO_ETA[EtaUnavailableReason.WARMING_UP]
+    return EtaEstimate(forecast.seconds, forecast.low, forecast.high, None)

@@ -29,6 +29,7 @@ from omnimemory_kit.events import (
     MigrationPriority,
     MigrationStatus,
 )
+from omnimemory_kit.migration.eta import EtaEstimator, EtaForecast
 from omnimemory_kit.migration.rates import (
     EtaEstimate,
     EtaUnavailableReason,
@@ -144,6 +145,7 @@ class RunState:
         self.phase_since = 0.0
         self.time_in = [0.0, 0.0, 0.0, 0.0]  # indexed by phase
         self.rates = RateEstimator(rate_config.tau_seconds)
+        self.eta = EtaEstimator(rate_config.eta)
 
         # files: parallel arrays indexed by insertion order (the dict keeps that order too)
         self.index: dict[str, int] = {}
@@ -162,6 +164,7 @@ class RunState:
         self.bytes_in = [0, 0, 0, 0, 0]  # bytes per status code
         self.errors_by_type: Counter[str] = Counter()
         self.completions = 0
+        self.unsized = 0  # files added without a size: while any exist, bytes cannot weigh what is left
         self.attempt_failures = 0
         self.requeued = 0
         self.interrupted_count = 0
@@ -294,6 +297,7 @@ class RunState:
         self.phase_since = at
         if phase == ACTIVE:
             self.rates.start(self.time_in[ACTIVE])
+            self.eta.start(self.time_in[ACTIVE])
 
     # --- event handlers (the reduction) ------------------------------------------------------------
 
@@ -393,6 +397,8 @@ class RunState:
         index[key] = len(index)
         self.status_of.append(PENDING)
         self.size_of.append(size)
+        if not size:
+            self.unsized += 1
         self.attempts_of.append(0)
         self.requeues_of.append(0)
         self.started_of.append(_NAN)
@@ -520,6 +526,7 @@ class RunState:
             if self.phase == ACTIVE and at > self.phase_since:
                 active += at - self.phase_since
             self.rates.observe(active, 1.0, size)
+            self.eta.observe(active, 1.0, size)
         self.last_at = at
         if at >= self.next_sample_at:
             self._sample(at)
@@ -591,6 +598,17 @@ class RunState:
             float(finished),
         )
 
+    def forecast(self, active: float, remaining: int) -> EtaForecast | None:
+        """Return the ETA interval for the ``remaining`` files at ``active`` seconds (None without evidence).
+
+        Bytes may weigh what is left only while every file has a known size.
+        """
+        if remaining <= 0:
+            return None
+        nbytes = self.bytes_in
+        remaining_bytes = 0 if self.unsized else nbytes[PENDING] + nbytes[IN_PROGRESS]
+        return self.eta.forecast(active, remaining, remaining_bytes)
+
     def _sample(self, at: float) -> None:
         samples = self.samples
         if samples and at < samples[-1][0]:
@@ -605,8 +623,7 @@ class RunState:
             remaining=total - int(finished),
             completions=self.completions,
             active_seconds=active,
-            recent_rate=recent_files,
-            overall=overall_files,
+            forecast=self.forecast(active, total - int(finished)),
             status=self.status,
             breaker_open=self.breaker_open,
             config=self.rate_config,
@@ -660,8 +677,7 @@ class RunState:
             remaining=total - finished,
             completions=self.completions,
             active_seconds=active,
-            recent_rate=recent_files,
-            overall=overall_files,
+            forecast=self.forecast(active, total - finished),
             status=self.status,
             breaker_open=self.breaker_open,
             config=self.rate_config,

@@ -66,6 +66,7 @@ __all__ = [
     "empty_figure",
     "errors_by_type_figure",
     "eta_figure",
+    "eta_honesty_figure",
     "flapping_figure",
     "health_timeline_figure",
     "host_resources_figure",
@@ -151,7 +152,7 @@ def rate_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.F
 
 
 def eta_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Figure:
-    """Return the estimated time remaining over time, with its range (recent vs overall rate) as a band."""
+    """Return the estimated time remaining over time, with its 80 % interval as a band."""
     title = "Estimated time remaining"
     needed = ("at", "eta_s", "eta_low_s", "eta_high_s")
     if missing(progress, needed) or progress is None or progress.empty:
@@ -177,7 +178,7 @@ def eta_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Fi
             line={"width": 0},
             fill="tonexty",
             fillcolor="rgba(31,119,180,0.18)",
-            name="range",
+            name="80 % interval",
             hoverinfo="skip",
         )
     )
@@ -193,6 +194,79 @@ def eta_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Fi
                 f"%{{x|%H:%M:%S}} UTC<br>ETA %{{y:.1f}} {unit} "
                 f"(range %{{customdata[0]:.1f}} to %{{customdata[1]:.1f}} {unit})<extra></extra>"
             ),
+        )
+    )
+    style(fig, title, "Time (UTC)", f"Time remaining ({unit})")
+    return fig.update_xaxes(type="date")
+
+
+def eta_honesty_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Figure:
+    """Return, for a finished run, the ETA shown at each moment beside the time that actually remained.
+
+    The actual remaining time at a sample is the run's final active time minus the active time then
+    (``elapsed_s``), the same clock the ETA counts in; the interval's legend gives the share of samples
+    whose interval contained it. A run not finished yet gives a figure that says so.
+    """
+    title = "How honest was the ETA"
+    needed = ("at", "elapsed_s", "pending", "in_progress", "eta_s", "eta_low_s", "eta_high_s")
+    if missing(progress, needed) or progress is None or progress.empty:
+        return empty_figure(title, "No estimate to judge: the run has not processed any item.")
+    data = _by_time(progress)
+    last = data.iloc[-1]
+    if int(last["pending"]) + int(last["in_progress"]) > 0:
+        return empty_figure(
+            title, "The run has not finished: the time that actually remained is not known yet."
+        )
+    data = data.assign(actual_s=float(last["elapsed_s"]) - data["elapsed_s"])
+    shown = data[data["eta_s"].notna()]
+    if shown.empty:
+        return empty_figure(title, "No estimate to judge: the run never showed an ETA.")
+    inside = (shown["eta_low_s"] <= shown["actual_s"]) & (shown["actual_s"] <= shown["eta_high_s"])
+    coverage = float(inside.mean()) * 100.0
+    shown = downsample(shown, max_points)
+    divisor, unit = duration_unit(float(shown[["actual_s", "eta_s", "eta_high_s"]].max().max()))
+    x = time_axis(shown["at"])
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=shown["eta_high_s"] / divisor,
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=shown["eta_low_s"] / divisor,
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(31,119,180,0.18)",
+            name=f"80 % interval ({coverage:.0f} % held)",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=shown["eta_s"] / divisor,
+            name="ETA shown",
+            mode="lines",
+            line={"color": RECENT_COLOR},
+            hovertemplate=f"%{{x|%H:%M:%S}} UTC<br>ETA shown %{{y:.1f}} {unit}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=shown["actual_s"] / divisor,
+            name="actual",
+            mode="lines",
+            line={"color": "#2b2b2b", "dash": "dash"},
+            hovertemplate=f"%{{x|%H:%M:%S}} UTC<br>actually remained %{{y:.1f}} {unit}<extra></extra>",
         )
     )
     style(fig, title, "Time (UTC)", f"Time remaining ({unit})")

@@ -78,7 +78,7 @@ def build_runner(store: JournalStore, params: MigrationParams, **options: Any) -
 
 
 def _live_figure() -> go.FigureWidget:
-    """Return the live chart: rates on top, ETA with its range below, sharing the time axis."""
+    """Return the live chart: rates on top, ETA with its 80 % interval below, sharing the time axis."""
     base = make_subplots(
         rows=2,
         cols=1,
@@ -99,7 +99,7 @@ def _live_figure() -> go.FigureWidget:
     )
     base.add_trace(
         go.Scatter(
-            name="ETA range",
+            name="ETA 80 % interval",
             mode="lines",
             line={"width": 0},
             fill="tonexty",
@@ -127,10 +127,10 @@ def _minutes(seconds: float | None) -> float | None:
 
 
 def _eta_text(summary: MigrationProgressSummary) -> str:
-    """Return the status line's ETA: a range while one is known, otherwise why there is none."""
+    """Return the status line's ETA: its 80 % interval while one is known, otherwise why there is none."""
     if summary.eta_seconds is not None and math.isfinite(summary.eta_seconds):
         return (
-            f"ETA {summary.eta_seconds / 60:.1f} min (range {(summary.eta_low_seconds or 0) / 60:.1f}"
+            f"ETA {summary.eta_seconds / 60:.1f} min (80 %: {(summary.eta_low_seconds or 0) / 60:.1f}"
             f" to {(summary.eta_high_seconds or 0) / 60:.1f} min)"
         )
     reason = summary.eta_unavailable_reason

@@ -74,7 +74,7 @@ def summary_table(summary: MigrationProgressSummary) -> pd.DataFrame:
     eta = (
         "finished"
         if summary.remaining_files == 0
-        else f"{_duration(summary.eta_seconds)} (range {_duration(summary.eta_low_seconds)} to "
+        else f"{_duration(summary.eta_seconds)} (80 % interval {_duration(summary.eta_low_seconds)} to "
         f"{_duration(summary.eta_high_seconds)})"
         if summary.eta_seconds is not None
         else f"not yet ({summary.eta_unavailable_reason or 'no estimate'})"

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.migration.eta import EtaForecast
 from omnimemory_kit.migration.rates import (
     EtaUnavailableReason,
     RateConfig,
@@ -20,6 +21,7 @@ from omnimemory_kit.migration.rates import (
 )
 
 CONFIG = RateConfig(tau_seconds=60.0, min_finished=5, min_active_seconds=10.0)
+FORECAST = EtaForecast(50.0, 40.0, 60.0, "items", 10)
 
 
 def eta(**overrides: object) -> object:
@@ -28,8 +30,7 @@ def eta(**overrides: object) -> object:
         "remaining": 100,
         "completions": 50,
         "active_seconds": 100.0,
-        "recent_rate": 2.0,
-        "overall": 0.5,
+        "forecast": FORECAST,
         "status": MigrationStatus.RUNNING,
         "breaker_open": False,
         "config": CONFIG,
@@ -182,7 +183,11 @@ class TestEtaReasons:
             ({"breaker_open": True}, EtaUnavailableReason.BREAKER_OPEN),
             ({"completions": 4}, EtaUnavailableReason.WARMING_UP),
             ({"active_seconds": 9.9}, EtaUnavailableReason.WARMING_UP),
-            ({"recent_rate": 0.0, "overall": 0.0}, EtaUnavailableReason.NO_PROGRESS),
+            ({"forecast": None}, EtaUnavailableReason.WARMING_UP),
+            (
+                {"active_seconds": 0.0, "config": RateConfig(min_active_seconds=0.0)},
+                EtaUnavailableReason.NO_PROGRESS,
+            ),
         ],
     )
     def test_each_reason(self, overrides: dict[str, object], reason: EtaUnavailableReason) -> None:
@@ -202,45 +207,41 @@ class TestEtaReasons:
         assert result.reason is EtaUnavailableReason.WARMING_UP  # type: ignore[attr-defined]
 
 
-class TestEtaRange:
-    def test_range_spans_recent_and_overall(self) -> None:
-        """The ETA is the recent-rate estimate, bounded by the estimates of both rates."""
-        result = eta(remaining=100, recent_rate=2.0, overall=0.5)
-        assert result.seconds == 50.0  # type: ignore[attr-defined]
-        assert (result.low, result.high) == (50.0, 200.0)  # type: ignore[attr-defined]
+class TestEtaInterval:
+    def test_the_forecast_is_shown_as_it_is(self) -> None:
+        """With evidence and a running run, the ETA is the interval estimator's forecast."""
+        result = eta()
+        assert (result.seconds, result.low, result.high) == (50.0, 40.0, 60.0)  # type: ignore[attr-defined]
         assert result.reason is None  # type: ignore[attr-defined]
 
-    def test_falls_back_to_overall_when_recent_is_zero(self) -> None:
-        """With no recent rate, the overall rate gives the ETA."""
-        result = eta(remaining=10, recent_rate=0.0, overall=2.0)
-        assert (result.seconds, result.low, result.high) == (5.0, 5.0, 5.0)  # type: ignore[attr-defined]
+    def test_live_defaults_need_no_fixed_time(self) -> None:
+        """The default settings show an ETA after a few completions, however little time has passed."""
+        result = eta(completions=5, active_seconds=0.5, config=RateConfig())
+        assert result.reason is None  # type: ignore[attr-defined]
 
     @given(
         remaining=st.integers(min_value=-5, max_value=10**7),
         completions=st.integers(min_value=0, max_value=10**7),
         active=st.floats(min_value=0, max_value=1e7, allow_nan=False),
-        recent=st.floats(min_value=0, max_value=1e6, allow_nan=False),
-        overall=st.floats(min_value=0, max_value=1e6, allow_nan=False),
+        given_forecast=st.none() | st.just(FORECAST),
         status=st.sampled_from(list(MigrationStatus)),
         breaker=st.booleans(),
     )
-    def test_never_negative_and_ordered(
+    def test_all_or_nothing(
         self,
         remaining: int,
         completions: int,
         active: float,
-        recent: float,
-        overall: float,
+        given_forecast: EtaForecast | None,
         status: MigrationStatus,
         breaker: bool,
     ) -> None:
-        """An ETA, when given, is non-negative with low <= point <= high; otherwise a reason is given."""
+        """An ETA, when given, has all three values in order; otherwise a reason and no values."""
         result = estimate_eta(
             remaining=remaining,
             completions=completions,
             active_seconds=active,
-            recent_rate=recent,
-            overall=overall,
+            forecast=given_forecast,
             status=status,
             breaker_open=breaker,
             config=CONFIG,

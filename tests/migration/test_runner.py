@@ -273,6 +273,30 @@ class TestRunToCompletion:
         for live, replayed in seen:
             assert live == replayed
 
+    async def test_live_and_replayed_eta_agree(self, store: JournalStore, clock: FakeClock) -> None:
+        """At every progress report the live ETA interval equals the one a replay of the journal gives."""
+        seen: list[tuple[tuple[float | None, ...], tuple[float | None, ...]]] = []
+
+        def window(summary: MigrationProgressSummary) -> tuple[float | None, ...]:
+            return summary.eta_seconds, summary.eta_low_seconds, summary.eta_high_seconds
+
+        def progress(summary: MigrationProgressSummary) -> None:
+            replayed = MigrationProgressTracker("run", clock=clock, run_id="run")
+            replayed.apply_many(store.read_events("run"))
+            seen.append((window(runner.summary()), window(replayed.get_progress_summary())))
+
+        async def paced(item: MigrationItem) -> None:
+            index = int(item.key.rsplit("-", 1)[1])
+            await clock.sleep(0.5 if index < 30 else 1.0 + 0.25 * (index % 3))
+
+        runner = make(store, clock, paced, 60, batch_size=5, concurrency=2, on_progress=progress)
+        await drive(runner, clock, runner.run())
+        shown = [live for live, _ in seen if live[0] is not None]
+        assert len(shown) >= 5  # the ETA was shown, and changed as the pace did
+        assert len(set(shown)) >= 5
+        for live, replayed in seen:
+            assert live == replayed
+
 
 class TestTimeoutsAndRetries:
     """Per-item timeouts and retries with backoff, each failed attempt journaled."""

@@ -25,7 +25,6 @@ from omnimemory_kit import (
     MigrationProgressSummary,
     MigrationProgressTracker,
     MigrationStatus,
-    RateConfig,
     UnknownBatchError,
     UnknownFileError,
 )
@@ -655,37 +654,37 @@ class TestTimeAccounting:
 
 
 class TestEta:
-    def test_warming_up_until_enough_evidence(self, clock: FakeClock) -> None:
-        """No ETA until 5 files are finished and 10 active seconds have passed."""
+    def test_warming_up_until_a_few_completions(self, clock: FakeClock) -> None:
+        """No ETA until 5 files are finished; then one at once, without waiting for a fixed time."""
         tracker = make(clock)
         tracker.add_files([f"/f{i}" for i in range(20)])
         tracker.start()
         assert tracker.get_progress_summary().eta_unavailable_reason is EtaUnavailableReason.WARMING_UP
-        for i in range(5):  # 5 files in 5 s: enough files, not enough time
+        for i in range(5):
             tracker.start_file_processing(f"/f{i}")
-            clock.advance(1)
+            clock.advance(0.2 if i % 2 else 0.3)
+            assert tracker.get_progress_summary().eta_unavailable_reason is EtaUnavailableReason.WARMING_UP
             tracker.complete_file_processing(f"/f{i}")
-        assert tracker.get_progress_summary().eta_unavailable_reason is EtaUnavailableReason.WARMING_UP
-        clock.advance(5)
         summary = tracker.get_progress_summary()
         assert summary.eta_unavailable_reason is None
         assert summary.eta_low_seconds is not None
         assert summary.eta_high_seconds is not None
         assert summary.eta_seconds is not None
-        assert 0 <= summary.eta_low_seconds <= summary.eta_seconds <= summary.eta_high_seconds
+        assert 0 <= summary.eta_low_seconds <= summary.eta_seconds < summary.eta_high_seconds
         assert summary.estimated_completion_at == summary.as_of + timedelta(seconds=summary.eta_seconds)
 
-    def test_range_brackets_the_truth_after_a_slowdown(self, clock: FakeClock) -> None:
-        """After the pace halves, the recent-rate ETA follows it while the overall one lags, bracketing it."""
-        tracker = make(clock, rate_config=RateConfig(tau_seconds=30))
+    def test_follows_a_slowdown_with_the_truth_inside(self, clock: FakeClock) -> None:
+        """After the pace halves, the ETA follows the new pace and its interval contains the truth."""
+        tracker = make(clock)
         tracker.start()
         run_files(tracker, clock, 100, seconds_each=1.0, prefix="/fast")
         run_files(tracker, clock, 100, seconds_each=2.0, prefix="/slow")
         tracker.add_files([f"/left{i}" for i in range(100)])
         summary = tracker.get_progress_summary()
         assert summary.eta_seconds == pytest.approx(200, rel=0.05)  # 100 left at 0.5 files/s
-        assert summary.eta_low_seconds == pytest.approx(150, rel=0.05)  # at the overall 200/300 files/s
-        assert summary.eta_high_seconds == pytest.approx(200, rel=0.05)
+        assert summary.eta_low_seconds is not None
+        assert summary.eta_high_seconds is not None
+        assert summary.eta_low_seconds <= 200 <= summary.eta_high_seconds
 
     def test_reasons_through_a_run(self, clock: FakeClock) -> None:
         """The ETA's absence is explained: not started, nothing left, stopped when cancelled."""

@@ -29,6 +29,7 @@ ALL_FIGURES: list[tuple[Callable[[pd.DataFrame], go.Figure], Callable[[], pd.Dat
     (F.progress_figure, progress_frame),
     (F.rate_figure, progress_frame),
     (F.eta_figure, progress_frame),
+    (F.eta_honesty_figure, progress_frame),
     (F.batches_figure, batches_frame),
     (F.errors_by_type_figure, files_frame),
     (F.slowest_items_figure, files_frame),
@@ -126,6 +127,21 @@ class TestMigrationFigures:
         """A run too young for an estimate says so instead of drawing nothing."""
         fig = F.eta_figure(progress_frame().iloc[:2])
         assert "not enough items" in _annotations(fig)[0]
+
+    def test_eta_honesty_sets_the_shown_eta_against_what_remained(self) -> None:
+        """For a finished run the ETA shown is drawn beside the time that remained; the legend scores it."""
+        fig = F.eta_honesty_figure(progress_frame())
+        assert _trace_names(fig)[2:] == ["ETA shown", "actual"]
+        actual = fig.data[3]
+        assert actual.y[0] == pytest.approx(170.0 / 60)  # sample 2: 190 s of active time in all, 20 s gone
+        assert actual.y[-1] == 0.0
+        # low = 0.8 * (20 - i) * 10 <= (19 - i) * 10 holds for samples 2..15: 14 of the 18 with an ETA
+        assert _trace_names(fig)[1] == "80 % interval (78 % held)"
+
+    def test_eta_honesty_waits_for_the_end(self) -> None:
+        """A run not finished yet cannot be judged: the figure says so."""
+        fig = F.eta_honesty_figure(progress_frame().iloc[:10])
+        assert "has not finished" in _annotations(fig)[0]
 
     def test_long_progress_is_downsampled(self) -> None:
         """A long series is cut to ``max_points`` samples, keeping the first and the last."""

@@ -33,6 +33,7 @@ MIGRATION_REPORT_TITLES = (
     "Cumulative progress by outcome",
     "Processing rate over time",
     "Estimated time remaining",
+    "How honest was the ETA",
     "Batch durations and success rates",
     "Errors by type",
     "Slowest 5 items",

@@ -121,7 +121,7 @@ class TestData:
         assert data.report_rate_config(data.FULL_SCALE_SECONDS) == RateConfig()
         short = data.report_rate_config(6.0)
         assert short.tau_seconds == pytest.approx(0.6)
-        assert short.min_active_seconds == pytest.approx(0.1)
+        assert short.min_active_seconds == pytest.approx(RateConfig().min_active_seconds * 0.01)
         assert short.min_finished == RateConfig().min_finished
 
     def test_runs_frame_counts_items_per_status(self, store: JournalStore, clock: FakeClock) -> None:
