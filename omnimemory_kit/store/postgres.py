@@ -1,6 +1,11 @@
 """The PostgreSQL backend: one migration shared by many worker processes on many machines.
 
-Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory_kit&pool_max=10``.
+Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory_kit&pool_max=10``
+(``&pool_timeout=SECONDS``: how long a call waits for a pooled connection, 5 by default).
+
+- **Outages**: losing the server (down, restarting, no connection within the pool timeout) surfaces as
+  ``StoreUnavailableError`` from every method, damage to the schema as ``StoreCorruptError``; the pool keeps
+  reconnecting, so a call made once the server is back succeeds.
 
 - **Schema**: every table lives in one PostgreSQL schema (``?schema=``, default ``omnimemory_kit``),
   created and upgraded by versioned migrations (``MIGRATIONS``) under an advisory lock, so workers starting
@@ -19,6 +24,7 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import threading
@@ -30,7 +36,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock, SystemClock
 from omnimemory_kit.errors import (
@@ -151,6 +157,15 @@ MIGRATIONS: tuple[str, ...] = (
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"
 
+# Errors that mean the schema or its data is gone or broken: no amount of waiting brings them back.
+_DAMAGE = (
+    psycopg.errors.DataCorrupted,
+    psycopg.errors.IndexCorrupted,
+    psycopg.errors.InvalidSchemaName,
+    psycopg.errors.UndefinedTable,
+    psycopg.errors.UndefinedColumn,
+)
+
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 _EVENT_COLUMNS = (
     "run_id",
@@ -167,8 +182,8 @@ _EVENT_COLUMNS = (
 )
 
 
-def _parse_url(url: str) -> tuple[str, str, int]:
-    """Split our URL into a libpq conninfo, the schema name and the pool size."""
+def _parse_url(url: str) -> tuple[str, str, int, float | None]:
+    """Split our URL into a libpq conninfo, the schema name, the pool size and the pool timeout."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgresql", "postgres"}:
         raise ConfigError(f"not a PostgreSQL URL: {redact_url(url)!r}")
@@ -176,6 +191,7 @@ def _parse_url(url: str) -> tuple[str, str, int]:
         raise ConfigError(f"PostgreSQL URL {redact_url(url)!r} names no database (postgresql://host/dbname)")
     schema = "omnimemory_kit"
     pool_max = 10
+    pool_timeout: float | None = None
     passthrough: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key == "schema":
@@ -186,6 +202,15 @@ def _parse_url(url: str) -> tuple[str, str, int]:
                     f"pool_max in {redact_url(url)!r} must be a whole number >= 1, not {value!r}"
                 )
             pool_max = int(value)
+        elif key == "pool_timeout":
+            try:
+                pool_timeout = float(value)
+            except ValueError:
+                pool_timeout = -1.0
+            if not 0 < pool_timeout < 86_400:
+                raise ConfigError(
+                    f"pool_timeout in {redact_url(url)!r} must be a positive number of seconds, not {value!r}"
+                )
         else:
             passthrough.append((key, value))
     if not schema or not set(schema) <= _IDENTIFIER_CHARS or schema[0].isdigit():
@@ -193,7 +218,7 @@ def _parse_url(url: str) -> tuple[str, str, int]:
             f"schema {schema!r} in {redact_url(url)!r} must be lower-case letters, digits and underscores"
         )
     conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
-    return conninfo, schema, pool_max
+    return conninfo, schema, pool_max, pool_timeout
 
 
 def _clip(message: str | None) -> str | None:
@@ -266,7 +291,7 @@ class PostgresStore(JournalStore):
         self, url: str, *, clock: Clock = SYSTEM_CLOCK, create: bool = True, connect_timeout: float = 5.0
     ) -> None:
         self.url = redact_url(url)
-        conninfo, self.schema, pool_max = _parse_url(url)
+        conninfo, self.schema, pool_max, pool_timeout = _parse_url(url)
         self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
         self._closed = False
         self._lock = threading.Lock()
@@ -281,7 +306,7 @@ class PostgresStore(JournalStore):
             min_size=1,
             max_size=pool_max,
             kwargs={"options": search_path, "autocommit": False},
-            timeout=connect_timeout,
+            timeout=connect_timeout if pool_timeout is None else pool_timeout,
             open=False,
             name=f"omnimemory-kit {self.url}",
         )
@@ -341,10 +366,29 @@ class PostgresStore(JournalStore):
                 conn.execute(MIGRATIONS[number].encode())
             conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
-    def _conn(self) -> Any:
+    @contextlib.contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection[TupleRow]]:
+        """Lend a pooled connection; translate driver errors at this boundary into the kit's store errors.
+
+        Losing the server (down, restarting, unreachable, no connection within the pool timeout) is
+        ``StoreUnavailableError``, which a running migration rides out; a schema or data that is gone or
+        broken is ``StoreCorruptError``. Errors raised while committing pass through here too.
+        """
         if self._closed:
             raise StoreError(f"store {self.url} is closed")
-        return self._pool.connection()
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise StoreUnavailableError(
+                f"store {self.url} unavailable: no connection within {self._pool.timeout:g}s"
+            ) from exc
+        except PoolClosed as exc:
+            raise StoreError(f"store {self.url} is closed") from exc
+        except _DAMAGE as exc:
+            raise StoreCorruptError(f"store {self.url} is damaged: {self._reason(exc)}") from exc
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise StoreUnavailableError(f"store {self.url} unavailable: {self._reason(exc)}") from exc
 
     def _now_param(self) -> float | None:
         return None if self._clock is None else self._clock.time()
