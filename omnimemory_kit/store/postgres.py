@@ -299,25 +299,50 @@ class PostgresStore(JournalStore):
             with psycopg.connect(conninfo, connect_timeout=max(1, round(connect_timeout))) as conn:
                 self._migrate(conn, create=create)
         except psycopg.OperationalError as exc:
-            raise StoreUnavailableError(f"cannot open store {self.url}: {self._reason(exc)}") from exc
-        search_path = f"-c search_path={self.schema}"
-        self._pool = ConnectionPool(
-            conninfo,
-            min_size=1,
-            max_size=pool_max,
-            kwargs={"options": search_path, "autocommit": False},
-            timeout=connect_timeout if pool_timeout is None else pool_timeout,
-            open=False,
-            name=f"omnimemory-kit {self.url}",
-        )
+            raise StoreUnavailableError(f"cannot reach store {self.url}: {self._reason(exc)}") from exc
+        self._conninfo = conninfo
+        self._pool_max = pool_max
+        self._pool_timeout = connect_timeout if pool_timeout is None else pool_timeout
+        self._pool = self._new_pool()
         try:
             self._pool.open(wait=True, timeout=connect_timeout)
         except PoolTimeout as exc:
             raise StoreUnavailableError(
-                f"cannot open store {self.url}: no connection within timeout"
+                f"cannot reach store {self.url}: no connection within timeout"
             ) from exc
 
     # --- setup ------------------------------------------------------------------------------------
+
+    def _new_pool(self) -> ConnectionPool[psycopg.Connection[TupleRow]]:
+        return ConnectionPool(
+            self._conninfo,
+            min_size=1,
+            max_size=self._pool_max,
+            kwargs={"options": f"-c search_path={self.schema}", "autocommit": False},
+            timeout=self._pool_timeout,
+            open=False,
+            name=f"omnimemory-kit {self.url}",
+        )
+
+    def _revive_pool(self) -> None:
+        """After a pool timeout: if the server answers again, swap in a fresh pool.
+
+        The pool reconnects on its own, but with a backoff that doubles up to minutes, so after a long
+        outage the first connection could come long after the server is back. One direct connection
+        tells whether it is; a fresh pool then serves the next call at once. Connections still lent from
+        the old pool are closed when they are given back.
+        """
+        try:
+            with psycopg.connect(self._conninfo, connect_timeout=max(1, round(self._pool_timeout))):
+                pass
+        except psycopg.Error:
+            return  # still down: the caller rides it out and tries again later
+        with self._lock:
+            if self._closed:
+                return
+            stale, self._pool = self._pool, self._new_pool()
+            self._pool.open(wait=False)
+        stale.close(timeout=0)
 
     def _reason(self, exc: BaseException) -> str:
         """Return the server's reason, one line, with anything secret removed."""
@@ -380,8 +405,9 @@ class PostgresStore(JournalStore):
             with self._pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
+            self._revive_pool()
             raise StoreUnavailableError(
-                f"store {self.url} unavailable: no connection within {self._pool.timeout:g}s"
+                f"store {self.url} unavailable: no connection within {self._pool_timeout:g}s"
             ) from exc
         except PoolClosed as exc:
             raise StoreError(f"store {self.url} is closed") from exc
