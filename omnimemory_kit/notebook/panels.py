@@ -21,7 +21,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.events import FINISHED_RUN_STATUSES
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import source_from_spec
@@ -33,8 +33,6 @@ from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store.base import JournalStore
 
 __all__ = ["MigrationPanel", "build_runner"]
-
-_FINISHED = frozenset({MigrationStatus.COMPLETED, MigrationStatus.FAILED, MigrationStatus.CANCELLED})
 
 
 def build_runner(store: JournalStore, params: MigrationParams, **options: Any) -> MigrationRunner:
@@ -276,7 +274,7 @@ class MigrationPanel:
             "warning" if failed else ("success" if summary.remaining_files == 0 else "info")
         )
         status = self.runner.status
-        state = "paused" if self.runner.paused and status not in _FINISHED else str(status.value)
+        state = "paused" if self.runner.paused and status not in FINISHED_RUN_STATUSES else str(status.value)
         eta = (
             f"ETA {summary.eta_seconds / 60:.1f} min (range {(summary.eta_low_seconds or 0) / 60:.1f}"
             f" to {(summary.eta_high_seconds or 0) / 60:.1f} min)"
@@ -302,7 +300,7 @@ class MigrationPanel:
         self.retry_button.disabled = busy or summary.failed_files == 0
         self.pause_button.disabled = not busy or self.runner.paused
         self.resume_button.disabled = not self.runner.paused
-        self.step_button.disabled = status in _FINISHED and summary.pending_files == 0
+        self.step_button.disabled = status in FINISHED_RUN_STATUSES and summary.pending_files == 0
         self.cancel_button.disabled = not busy
         if not busy or summary.failed_files != getattr(self, "_failures_shown", -1):
             self._failures_shown = summary.failed_files
