@@ -60,6 +60,7 @@ class OutageGate:
         timeout: seconds of outage to ride out before giving up (0: give up at the first failure).
         clock: where waits, deadlines and the "since" stamp come from.
         retry: each caller's backoff between its attempts (default: 0.05 s doubling, capped at 1 s).
+        on_change: called with the since stamp when an outage begins and with None when it ends.
     """
 
     __slots__ = (
@@ -68,6 +69,7 @@ class OutageGate:
         "_clock",
         "_gave_up",
         "_name",
+        "_on_change",
         "_reason",
         "_retry",
         "_since",
@@ -82,6 +84,7 @@ class OutageGate:
         timeout: float = DEFAULT_OUTAGE_TIMEOUT,
         clock: Clock = SYSTEM_CLOCK,
         retry: RetryPolicy | None = None,
+        on_change: Callable[[float | None], object] | None = None,
     ) -> None:
         number = isinstance(timeout, int | float) and not isinstance(timeout, bool)
         if not number or not 0 <= timeout < float("inf"):
@@ -92,7 +95,9 @@ class OutageGate:
         self._retry = retry or RetryPolicy(base_delay=0.05, max_delay=1.0, jitter="equal", clock=clock)
         self._breaker = AsyncCircuitBreaker(
             f"store:{name}",
-            CircuitBreakerConfig(failure_threshold=1, recovery_timeout=_PROBE_INTERVAL),
+            CircuitBreakerConfig(
+                failure_threshold=1, recovery_timeout=_PROBE_INTERVAL, log_transitions=False
+            ),
             clock=clock,
         )
         self._since: float | None = None  # wall clock, for people
@@ -100,6 +105,7 @@ class OutageGate:
         self._reason = ""
         self._back: asyncio.Event | None = None
         self._gave_up = False
+        self._on_change = on_change
 
     @property
     def timeout(self) -> float:
@@ -167,12 +173,14 @@ class OutageGate:
             self._back = asyncio.Event()
             self._reason = reason
             logger.warning(
-                "store unavailable since %s (%s); no new work is claimed, finished outcomes are kept "
+                "store unavailable since %s: %s; no new work is claimed, finished outcomes are kept "
                 "and reported when it is back (giving up after %gs)",
                 format_since(self._since),
                 reason,
                 self._timeout,
             )
+            if self._on_change is not None:
+                self._on_change(self._since)
         elif reason != self._reason:
             self._reason = reason
             logger.warning("store still unavailable: %s", reason)
@@ -189,6 +197,8 @@ class OutageGate:
             "store available again after %.1fs of outage; reporting what finished meanwhile",
             self._clock.monotonic() - self._started,
         )
+        if self._on_change is not None:
+            self._on_change(None)
 
     def _remaining(self) -> float:
         """Return the seconds left to ride out; give up (raise) when none are left."""
@@ -198,22 +208,26 @@ class OutageGate:
         if self._gave_up or elapsed >= self._timeout:
             self._gave_up = True
             raise StoreUnavailableError(
-                f"store {self._name} unavailable since {format_since(self._since)} "
-                f"({elapsed:.0f}s, the outage timeout is {self._timeout:g}s): {self._reason}; "
+                f"store unavailable since {format_since(self._since)}, for {elapsed:.1f}s "
+                f"(the outage timeout is {self._timeout:g}s): {self._reason}; "
                 f"nothing acknowledged is lost, run again once the store is back"
             )
         return self._timeout - elapsed
 
     async def _wait(self, seconds: float) -> None:
-        """Wait ``seconds``, or less if the store comes back meanwhile."""
+        """Wait ``seconds`` on the clock, or less if the store comes back meanwhile."""
         back = self._back
         if back is None or back.is_set():
             return
+        # A race of two tasks rather than a timeout around the wait: a clock's sleep is what test clocks
+        # drive (and what an auto-advancing one jumps over), and the race cancels whichever loses.
+        sleeper = asyncio.ensure_future(self._clock.sleep(max(seconds, _MIN_WAIT)))
+        woken = asyncio.ensure_future(back.wait())
         try:
-            async with self._clock.timeout(max(seconds, _MIN_WAIT)):
-                await back.wait()
-        except TimeoutError:
-            pass
+            await asyncio.wait((sleeper, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            woken.cancel()
 
     def __repr__(self) -> str:
         if self._since is None:

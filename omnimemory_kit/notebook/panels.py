@@ -275,6 +275,8 @@ class MigrationPanel:
         )
         status = self.runner.status
         state = "paused" if self.runner.paused and status not in FINISHED_RUN_STATUSES else str(status.value)
+        if summary.store_unavailable_since is not None:  # the runner is riding out a store outage
+            state += f", store unavailable since {summary.store_unavailable_since:%Y-%m-%d %H:%M:%SZ}"
         eta = (
             f"ETA {summary.eta_seconds / 60:.1f} min (range {(summary.eta_low_seconds or 0) / 60:.1f}"
             f" to {(summary.eta_high_seconds or 0) / 60:.1f} min)"

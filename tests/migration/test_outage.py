@@ -131,7 +131,7 @@ class TestRidingOut:
             store.down = True
 
             async def heal() -> None:
-                await clock.sleep(4)
+                await clock.sleep(3)  # well within the timeout, backoff included
                 store.down = False
 
             healer = asyncio.ensure_future(heal())
