@@ -140,6 +140,40 @@ class TestRidingOut:
         assert not gate.gave_up
 
 
+class TestListening:
+    async def test_on_change_hears_the_start_and_the_end(self, clock: FakeClock) -> None:
+        """on_change gets the since stamp when an outage begins and None when it ends, once each."""
+        store = FlakyStore(clock)
+        store.down = True
+        changes: list[float | None] = []
+        gate = OutageGate("test", timeout=60, clock=clock, on_change=changes.append)
+
+        async def heal() -> None:
+            await clock.sleep(2)
+            store.down = False
+
+        healer = asyncio.ensure_future(heal())
+        await drive(clock, gate.call(store.call))
+        await healer
+        assert changes == [clock.time() - clock.monotonic(), None]
+
+    async def test_a_self_advancing_clock_rides_out_without_being_driven(self) -> None:
+        """With an auto-advancing clock the waits jump ahead by themselves (how the fault suite runs)."""
+        clock = FakeClock(auto_advance=True)
+        gate = OutageGate("test", timeout=60, clock=clock)
+        failures = 0
+
+        async def call() -> str:
+            nonlocal failures
+            if failures < 5:
+                failures += 1
+                raise StoreUnavailableError("down")
+            return "ok"
+
+        assert await gate.call(call) == "ok"
+        assert 0 < clock.monotonic() < 60
+
+
 class TestGivingUp:
     async def test_outage_longer_than_the_timeout_ends_in_one_line(self, clock: FakeClock) -> None:
         """Past the timeout the call raises one line naming since when, the timeout and the reason."""
