@@ -1,8 +1,9 @@
 """``omnimemory-kit migrate``, ``status`` and ``demo``: run, resume and inspect migrations from a terminal.
 
 Exit codes follow ``omnimemory_kit.cli``: 0 every item done, 1 finished with failed items, 2 bad input,
-3 store unavailable, 130 interrupted (Ctrl-C stops cleanly: in-flight items finish, everything
-acknowledged is kept, and the same command resumes).
+3 store unavailable (at the start, or during the run for longer than ``--outage-timeout``), 130
+interrupted (Ctrl-C stops cleanly: in-flight items finish, everything acknowledged is kept, and the same
+command resumes).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -123,6 +125,9 @@ def format_summary(summary: MigrationProgressSummary) -> str:
         f"  retries  {summary.retry_count} attempt(s) retried, {summary.requeued_count} requeued, "
         f"{summary.interrupted_count} interrupted",
     ]
+    if summary.store_unavailable_since is not None:
+        since = f"{summary.store_unavailable_since:%Y-%m-%d %H:%M:%SZ}"
+        lines.append(f"  store    unavailable since {since}: no new work claimed until it is back")
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")
@@ -207,6 +212,12 @@ def _check_numbers(batch_size: int, concurrency: int, retries: int, timeout: flo
         raise ConfigError(f"--timeout must be a positive number of seconds, not {timeout}")
 
 
+def check_outage_timeout(seconds: float) -> None:
+    """Refuse an ``--outage-timeout`` that is negative or not a finite number of seconds."""
+    if not 0 <= seconds < float("inf"):
+        raise ConfigError(f"--outage-timeout must be a number of seconds of at least 0, not {seconds}")
+
+
 def _default_run_id(source: str, identity: str, function: str) -> str:
     digest = hashlib.sha256(f"{identity}\n{function}".encode()).hexdigest()[:10]
     stem = Path(source.rstrip("/\\")).stem or "run"
@@ -242,6 +253,13 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     is_flag=True,
     help="Create the run and add its items, work none: `omnimemory-kit worker` processes do the work.",
 )
+@click.option(
+    "--outage-timeout",
+    type=float,
+    default=DEFAULT_OUTAGE_TIMEOUT,
+    show_default=True,
+    help="Seconds to ride out a store outage (no new claims, outcomes kept) before giving up with exit 3.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def migrate_command(
     source: str,
@@ -255,6 +273,7 @@ def migrate_command(
     pattern: str,
     dry_run: bool,
     create_only: bool,
+    outage_timeout: float,
     as_json: bool,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
@@ -265,6 +284,7 @@ def migrate_command(
     """
     with _errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
+        check_outage_timeout(outage_timeout)
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
         work = source_from_spec(source, pattern=pattern)
@@ -289,6 +309,7 @@ def migrate_command(
                 item_timeout=timeout,
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
+                outage_timeout=outage_timeout,
             )
             _check_identity(store, runner)
             bar = _ProgressBar(console, runner.run_id)

@@ -20,6 +20,7 @@ from rich.console import Console
 from omnimemory_kit.cli import EXIT_INTERRUPTED
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import JournalStore, Lease, WorkerRecord
 
@@ -152,6 +153,13 @@ def workers_and_leases(store: JournalStore, run_id: str) -> tuple[list[WorkerRec
     show_default=True,
     help="How long a claimed batch is held between heartbeats; a dead worker's items return after it.",
 )
+@click.option(
+    "--outage-timeout",
+    type=float,
+    default=DEFAULT_OUTAGE_TIMEOUT,
+    show_default=True,
+    help="Seconds to ride out a store outage (no new claims, outcomes kept) before giving up with exit 3.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def worker_command(
     store_url: str,
@@ -160,6 +168,7 @@ def worker_command(
     batch_size: int | None,
     function_spec: str | None,
     lease_seconds: float,
+    outage_timeout: float,
     as_json: bool,
 ) -> None:
     """Join an existing run and work it until no item is left (other workers may share it).
@@ -173,6 +182,7 @@ def worker_command(
         _outcome_code,
         _ProgressBar,
         _run_interruptibly,
+        check_outage_timeout,
         format_summary,
     )
 
@@ -183,6 +193,7 @@ def worker_command(
             raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
         if not lease_seconds > 0:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
+        check_outage_timeout(outage_timeout)
         fn = load_function(function_spec) if function_spec is not None else None
         store = _open(store_url, create=False)
     console = Console(stderr=True)
@@ -195,6 +206,7 @@ def worker_command(
                 concurrency=concurrency,
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
+                outage_timeout=outage_timeout,
             )
             bar = _ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update
