@@ -58,6 +58,9 @@ class EventKind(StrEnum):
     # the circuit breaker around the migration target (time with it open is excluded from rates)
     BREAKER_OPENED = "breaker_opened"
     BREAKER_CLOSED = "breaker_closed"
+    # a sync call that outlived its timeout and still holds its thread (path, worker_id), and its return
+    CALL_STUCK = "call_stuck"
+    CALL_FREED = "call_freed"
 
 
 class MigrationStatus(StrEnum):

@@ -128,6 +128,8 @@ def format_summary(summary: MigrationProgressSummary) -> str:
     if summary.store_unavailable_since is not None:
         since = f"{summary.store_unavailable_since:%Y-%m-%d %H:%M:%SZ}"
         lines.append(f"  store    unavailable since {since}: no new work claimed until it is back")
+    if summary.stuck_calls:
+        lines[-1] += f", {summary.stuck_calls} call(s) stuck after timing out"
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")
@@ -218,6 +220,12 @@ def check_outage_timeout(seconds: float) -> None:
         raise ConfigError(f"--outage-timeout must be a number of seconds of at least 0, not {seconds}")
 
 
+def check_isolate(isolate: str) -> None:
+    """Refuse an ``--isolate`` value other than thread or process."""
+    if isolate not in ("thread", "process"):
+        raise ConfigError(f"--isolate must be thread or process, not {isolate!r}")
+
+
 def _default_run_id(source: str, identity: str, function: str) -> str:
     digest = hashlib.sha256(f"{identity}\n{function}".encode()).hexdigest()[:10]
     stem = Path(source.rstrip("/\\")).stem or "run"
@@ -244,6 +252,12 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "--retries", type=int, default=2, show_default=True, help="Retries per item after a failed attempt."
 )
 @click.option("--timeout", type=float, default=None, help="Seconds per attempt (default: no limit).")
+@click.option(
+    "--isolate",
+    default="thread",
+    show_default=True,
+    help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
+)
 @click.option("--pattern", default="**/*.py", show_default=True, help="Glob for directory sources.")
 @click.option("--dry-run", is_flag=True, help="List what would run; write nothing, call nothing.")
 @click.option(
@@ -270,6 +284,7 @@ def migrate_command(
     concurrency: int,
     retries: int,
     timeout: float | None,
+    isolate: str,
     pattern: str,
     dry_run: bool,
     create_only: bool,
@@ -285,6 +300,7 @@ def migrate_command(
     with _errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
         check_outage_timeout(outage_timeout)
+        check_isolate(isolate)
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
         work = source_from_spec(source, pattern=pattern)
@@ -310,6 +326,7 @@ def migrate_command(
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
                 outage_timeout=outage_timeout,
+                isolate=isolate,  # type: ignore[arg-type]  # checked by check_isolate
             )
             _check_identity(store, runner)
             bar = _ProgressBar(console, runner.run_id)

@@ -160,6 +160,12 @@ def workers_and_leases(store: JournalStore, run_id: str) -> tuple[list[WorkerRec
     show_default=True,
     help="Seconds to ride out a store outage (no new claims, outcomes kept) before giving up with exit 3.",
 )
+@click.option(
+    "--isolate",
+    default="thread",
+    show_default=True,
+    help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def worker_command(
     store_url: str,
@@ -169,6 +175,7 @@ def worker_command(
     function_spec: str | None,
     lease_seconds: float,
     outage_timeout: float,
+    isolate: str,
     as_json: bool,
 ) -> None:
     """Join an existing run and work it until no item is left (other workers may share it).
@@ -182,6 +189,7 @@ def worker_command(
         _outcome_code,
         _ProgressBar,
         _run_interruptibly,
+        check_isolate,
         check_outage_timeout,
         format_summary,
     )
@@ -194,6 +202,7 @@ def worker_command(
         if not lease_seconds > 0:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
         check_outage_timeout(outage_timeout)
+        check_isolate(isolate)
         fn = load_function(function_spec) if function_spec is not None else None
         store = _open(store_url, create=False)
     console = Console(stderr=True)
@@ -207,6 +216,7 @@ def worker_command(
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
                 outage_timeout=outage_timeout,
+                isolate=isolate,
             )
             bar = _ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update

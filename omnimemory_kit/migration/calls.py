@@ -83,7 +83,8 @@ class ThreadCalls:
         fn: the sync migration function.
         size: threads running calls at once (the runner's concurrency).
         clock: times each call from its real start.
-        spare: replacement threads allowed for stuck ones over the whole run (default: ``size``).
+        spare: threads allowed beyond ``size`` to replace stuck ones (default: twice ``size``, at least 8,
+            enough for a few hung items retried a few times).
         on_stuck: called on the loop thread with the item whose call timed out and is still running.
         on_freed: called on the loop thread with the item whose stuck call finally returned.
     """
@@ -100,7 +101,7 @@ class ThreadCalls:
     ) -> None:
         self._fn = fn
         self.size = size
-        self.spare = size if spare is None else spare
+        self.spare = max(8, 2 * size) if spare is None else spare
         self._clock = clock
         self._on_stuck = on_stuck
         self._on_freed = on_freed

@@ -35,8 +35,8 @@ Decisions:
       the task running ``run()`` does the same, abruptly.
     - A store outage (server down, no pooled connection, file locked, disk full) is ridden out for
       ``outage_timeout`` (``store_link`` and ``outage``): no claims meanwhile, outcomes wait in memory.
-    - A run shared by several workers is journaled completed once: a worker that finds RUN_COMPLETED
-      already journaled after the run's last start does not add another.
+    - A run shared by several workers is journaled completed once, by the worker that closed its last
+      batch (``StoreLink.should_complete``); the others finish quietly.
     - Dry run writes nothing: it checks the run's identity, enumerates the source and returns a summary
       of what a real run would face (items already recorded keep their state, new ones are pending).
 """
@@ -449,7 +449,7 @@ class MigrationRunner:
                     return await self._loop_batches(batches)
         finally:
             self._running = False
-            if self._phase is _Phase.CANCELLING:
+            if self._phase in (_Phase.RUNNING, _Phase.CANCELLING):  # ended abruptly (task cancelled)
                 self._set_phase(_Phase.IDLE)
             self._step_batches = None
             self._wake_step()
@@ -632,16 +632,16 @@ class MigrationRunner:
         )
 
     def _complete_once(self, event: Event) -> bool:
-        """On the store thread: journal RUN_COMPLETED unless the journal has it since the run last started."""
-        self._link.tail()
-        if self._link.completed_since_start():
+        """On the store thread: journal RUN_COMPLETED if this worker is the one to (``should_complete``)."""
+        if not self._link.should_complete(self.worker_id):
             return False
         self.store.append(self.run_id, [event])
         self._link.tail()
         return True
 
     async def _journal_pause(self) -> None:
-        self._status = MigrationStatus.PAUSED
+        if self._phase is _Phase.PAUSED:  # not when resume() came first
+            self._status = MigrationStatus.PAUSED
         await self._link.journal(self._event(EventKind.RUN_PAUSED))
         await self._report_progress(force=True)
 
@@ -778,16 +778,20 @@ class MigrationRunner:
 
     def _on_stuck(self, item: MigrationItem) -> None:
         self._log.warning(
-            "run %r: the call for %r timed out and still holds its thread (%d stuck)",
-            self.run_id,
-            item.key,
-            self.stuck_calls,
+            "run %r: the call for %r timed out and still holds its thread", self.run_id, item.key
         )
+        self._journal_call(EventKind.CALL_STUCK, item)
 
     def _on_freed(self, item: MigrationItem) -> None:
         self._log.info(
             "run %r: the stuck call for %r returned; its thread is free again", self.run_id, item.key
         )
+        self._journal_call(EventKind.CALL_FREED, item)
+
+    def _journal_call(self, kind: EventKind, item: MigrationItem) -> None:
+        if self._running and self._link.open:  # after the run, its end clears stuck calls anyway
+            event = Event(kind, at=self.clock.time(), path=item.key, worker_id=self.worker_id)
+            self._spawn(self._link.journal(event))
 
     def _on_outage(self, since: float | None) -> None:
         """Show an outage (and its end) to ``on_progress`` at once: no outcome arrives meanwhile."""

@@ -90,6 +90,7 @@ class StoreLink:
         self._calls = 0  # store calls in flight
         self._idle: asyncio.Event | None = None
         self._last_lifecycle: EventKind | None = None  # touched only by the store thread
+        self._last_closer: str | None = None  # worker of the last BATCH_CLOSED read (store thread)
 
     @property
     def calls_in_flight(self) -> int:
@@ -185,6 +186,8 @@ class StoreLink:
                     if last == self._tail_seq + len(events):
                         self._tail_seq = last
                         self._inbox.append(events)
+                        if events and events[-1].kind is EventKind.BATCH_CLOSED:  # a release
+                            self._last_closer = events[-1].worker_id
                     else:
                         self.tail()
                 next_step += 1
@@ -316,8 +319,11 @@ class StoreLink:
         # Run lifecycle events reach the link only through the tail and append() (reports and claims
         # carry none).
         for event in events:
-            if event.kind in _RUN_LIFECYCLE:
-                self._last_lifecycle = event.kind
+            kind = event.kind
+            if kind in _RUN_LIFECYCLE:
+                self._last_lifecycle = kind
+            elif kind is EventKind.BATCH_CLOSED:
+                self._last_closer = event.worker_id
 
     def _landed(self, events: list[Event], after_seq: int) -> bool:
         """On the store thread, after a write failed: return whether it committed all the same.
@@ -345,9 +351,23 @@ class StoreLink:
             return None
         return next((lease for lease in self.store.leases(self.run_id) if lease.batch_id in batches), None)
 
-    def completed_since_start(self) -> bool:
-        """On the store thread: return whether the journal read so far ends its run's lifecycle completed."""
-        return self._last_lifecycle is EventKind.RUN_COMPLETED
+    def should_complete(self, worker_id: str) -> bool:
+        """On the store thread, once no item is left: return whether ``worker_id`` journals RUN_COMPLETED.
+
+        Every worker of a shared run sees the run finish; one journals it, chosen by the journal itself so
+        no two can both decide yes: nobody while a lease is still open (its holder is still closing the
+        last batch, and decides after), nobody once RUN_COMPLETED follows the run's last start, and
+        otherwise only the worker that closed the last batch. With every lease released all workers read
+        the same last BATCH_CLOSED. Expired leases are reclaimed first, so a holder that died after its
+        last report but before its release does not keep the run from being completed.
+        """
+        self.store.reclaim(self.run_id)
+        if self.store.leases(self.run_id):
+            return False
+        self.tail()
+        if self._last_lifecycle is EventKind.RUN_COMPLETED:
+            return False
+        return self._last_closer in (None, worker_id)
 
 
 def _identity(event: Event) -> tuple[object, ...]:

@@ -278,6 +278,7 @@ class MigrationProgressTracker:
 
         self._seq = 0
         self._recovered_running = False
+        self._stuck_calls: dict[str, int] = {}  # worker id -> sync calls stuck after a timeout
         self._handlers: dict[EventKind, Callable[[Event], None]] = {
             EventKind.RUN_CREATED: self._on_run_created,
             EventKind.RUN_STARTED: self._on_run_running,
@@ -297,6 +298,8 @@ class MigrationProgressTracker:
             EventKind.FILE_INTERRUPTED: self._on_file_interrupted,
             EventKind.BREAKER_OPENED: self._on_breaker_opened,
             EventKind.BREAKER_CLOSED: self._on_breaker_closed,
+            EventKind.CALL_STUCK: self._on_call_stuck,
+            EventKind.CALL_FREED: self._on_call_freed,
         }
 
         if store is None:
@@ -1044,6 +1047,7 @@ class MigrationProgressTracker:
         self._end_run(event, MigrationStatus.CANCELLED)
 
     def _end_run(self, event: Event, status: MigrationStatus) -> None:
+        self._stuck_calls.clear()  # stuck threads end with the processes that held them
         self._status = status
         self._status_reason = event.reason
         self._finished_at = event.at
@@ -1060,6 +1064,18 @@ class MigrationProgressTracker:
         self._breaker_open = False
         self._enter_phase(event.at)
         self._last_at = event.at
+
+    def _on_call_stuck(self, event: Event) -> None:
+        worker = event.worker_id or ""
+        self._stuck_calls[worker] = self._stuck_calls.get(worker, 0) + 1
+
+    def _on_call_freed(self, event: Event) -> None:
+        worker = event.worker_id or ""
+        left = self._stuck_calls.get(worker, 0) - 1
+        if left > 0:
+            self._stuck_calls[worker] = left
+        else:
+            self._stuck_calls.pop(worker, None)
 
     def _open_batch(self, batch_id: str, at: float) -> int:
         batch_index = len(self._batches)
@@ -1403,6 +1419,7 @@ class MigrationProgressTracker:
             attempt_failures=self._attempt_failures,
             requeued_count=self._requeued,
             interrupted_count=self._interrupted,
+            stuck_calls=sum(self._stuck_calls.values()),
         )
 
 

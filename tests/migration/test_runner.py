@@ -651,6 +651,32 @@ class TestFailuresAndEdges:
         final = await drive(runner, clock, runner.run())
         assert (final.status, final.succeeded_files) == (MigrationStatus.COMPLETED, 4)
 
+    async def test_pause_after_an_abrupt_cancel_holds_the_next_run(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """After the task running run() is cancelled, pause() holds the next run() until resume()."""
+        entered, gate = asyncio.Event(), asyncio.Event()
+
+        async def wait(item: MigrationItem) -> None:
+            entered.set()
+            await gate.wait()
+
+        seen = StatusSeen()
+        runner = make(store, clock, wait, 2, on_progress=seen)
+        task = asyncio.ensure_future(runner.run())
+        await entered.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        runner.pause()
+        assert runner.paused
+        gate.set()
+        again = asyncio.ensure_future(runner.run())
+        await seen.wait(MigrationStatus.PAUSED)
+        runner.resume()
+        final = await drive(runner, clock, again)
+        assert (final.status, final.succeeded_files) == (MigrationStatus.COMPLETED, 2)
+
     def test_repr_shows_live_state(self, store: JournalStore, clock: FakeClock) -> None:
         """The repr names the run, its state and the settings."""
         runner = make(store, clock, ok, 3, batch_size=7, concurrency=2)
