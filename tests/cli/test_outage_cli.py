@@ -46,21 +46,30 @@ def migrate(item):
 """
 
 
-class Migration:
-    """One ``omnimemory-kit migrate`` process, its stderr read line by line as events arrive."""
+def write_run_files(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Write the manifest, the function and the hold file; return them."""
+    manifest = tmp_path / "items.jsonl"
+    manifest.write_text("".join(json.dumps({"key": f"item-{i:03d}"}) + "\n" for i in range(ITEMS)))
+    function = tmp_path / "outage_fn.py"
+    function.write_text(FUNCTION, encoding="utf-8")
+    hold = tmp_path / "hold"
+    hold.touch()
+    return manifest, function, hold
 
-    def __init__(self, tmp_path: Path, store_url: str, *extra: str) -> None:
-        manifest = tmp_path / "items.jsonl"
-        manifest.write_text("".join(json.dumps({"key": f"item-{i:03d}"}) + "\n" for i in range(ITEMS)))
-        (tmp_path / "outage_fn.py").write_text(FUNCTION, encoding="utf-8")
-        self.hold = tmp_path / "hold"
-        self.hold.touch()
-        cmd = [sys.executable, "-m", "omnimemory_kit", "migrate", str(manifest), "--function"]
-        cmd += [f"{tmp_path / 'outage_fn.py'}:migrate", "--store", store_url, "--run-id", RUN_ID]
-        cmd += ["--batch-size", "4", "--concurrency", "2", *extra]
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "OUTAGE_HOLD": str(self.hold)}
+
+class Process:
+    """One ``omnimemory-kit`` process, its stderr read line by line as events arrive."""
+
+    def __init__(self, hold: Path, *args: str) -> None:
+        self.hold = hold
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "OUTAGE_HOLD": str(hold)}
         self.proc = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+            [sys.executable, "-m", "omnimemory_kit", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
         )
         self.lines: list[str] = []
 
@@ -88,6 +97,17 @@ class Migration:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
+
+
+class Migration(Process):
+    """``omnimemory-kit migrate`` over ITEMS held items in batches of 4, two at a time."""
+
+    def __init__(self, tmp_path: Path, store_url: str, *extra: str) -> None:
+        manifest, function, hold = write_run_files(tmp_path)
+        super().__init__(
+            hold, "migrate", str(manifest), "--function", f"{function}:migrate", "--store", store_url,
+            "--run-id", RUN_ID, "--batch-size", "4", "--concurrency", "2", *extra,
+        )  # fmt: skip
 
 
 def assert_clean(lines: list[str]) -> None:
@@ -171,6 +191,38 @@ class TestPostgresOutage:
         finally:
             run.kill()
         assert_gave_up(code, lines)
+
+    def test_two_workers_ride_out_a_quick_restart(self, tmp_path: Path, cluster: ThrowawayPostgres) -> None:
+        """Two worker processes across a server restart: both exit 0, every item once, one completion."""
+        url = f"{cluster.dsn}?pool_timeout=0.5"
+        manifest, function, hold = write_run_files(tmp_path)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "OUTAGE_HOLD": str(hold)}
+        created = subprocess.run(
+            [sys.executable, "-m", "omnimemory_kit", "migrate", str(manifest), "--function",
+             f"{function}:migrate", "--store", url, "--run-id", RUN_ID, "--batch-size", "4", "--create-only"],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        workers = [
+            Process(hold, "worker", "--store", url, "--run-id", RUN_ID, "--concurrency", "2")
+            for _ in range(2)
+        ]
+        try:
+            for worker in workers:
+                worker.wait_for("started item-")
+            cluster.stop()
+            cluster.start()  # a restart: every pooled connection is broken, the server answers again
+            workers[0].release()
+            results = [worker.finish() for worker in workers]
+        finally:
+            for worker in workers:
+                worker.kill()
+        for code, _, lines in results:
+            assert code == 0, "\n".join(lines)
+            assert_clean(lines)
+        assert any("store unavailable since" in "\n".join(lines) for _, _, lines in results)
+        with open_store(url) as store:
+            assert_accounted_once(store)
 
 
 class TestSQLiteLocked:
