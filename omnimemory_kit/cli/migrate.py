@@ -42,6 +42,7 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
@@ -220,12 +221,6 @@ def check_outage_timeout(seconds: float) -> None:
         raise ConfigError(f"--outage-timeout must be a number of seconds of at least 0, not {seconds}")
 
 
-def check_isolate(isolate: str) -> None:
-    """Refuse an ``--isolate`` value other than thread or process."""
-    if isolate not in ("thread", "process"):
-        raise ConfigError(f"--isolate must be thread or process, not {isolate!r}")
-
-
 def _default_run_id(source: str, identity: str, function: str) -> str:
     digest = hashlib.sha256(f"{identity}\n{function}".encode()).hexdigest()[:10]
     stem = Path(source.rstrip("/\\")).stem or "run"
@@ -300,7 +295,7 @@ def migrate_command(
     with _errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
         check_outage_timeout(outage_timeout)
-        check_isolate(isolate)
+        isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
         work = source_from_spec(source, pattern=pattern)
@@ -326,7 +321,7 @@ def migrate_command(
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
                 outage_timeout=outage_timeout,
-                isolate=isolate,  # type: ignore[arg-type]  # checked by check_isolate
+                isolate=isolation(isolate),
             )
             _check_identity(store, runner)
             bar = _ProgressBar(console, runner.run_id)

@@ -20,6 +20,7 @@ from rich.console import Console
 from omnimemory_kit.cli import EXIT_INTERRUPTED
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import JournalStore, Lease, WorkerRecord
@@ -189,7 +190,6 @@ def worker_command(
         _outcome_code,
         _ProgressBar,
         _run_interruptibly,
-        check_isolate,
         check_outage_timeout,
         format_summary,
     )
@@ -202,7 +202,7 @@ def worker_command(
         if not lease_seconds > 0:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
         check_outage_timeout(outage_timeout)
-        check_isolate(isolate)
+        isolation(isolate, "--isolate")
         fn = load_function(function_spec) if function_spec is not None else None
         store = _open(store_url, create=False)
     console = Console(stderr=True)
@@ -216,7 +216,7 @@ def worker_command(
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
                 outage_timeout=outage_timeout,
-                isolate=isolate,
+                isolate=isolation(isolate),
             )
             bar = _ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update

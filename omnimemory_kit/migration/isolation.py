@@ -186,10 +186,12 @@ class ProcessCalls:
                 async with self._clock.timeout(time_limit):
                     kind, payload = await worker.receive()
         except EOFError:
+            worker.process.join(0.5)  # its pipe closed: it has exited or is exiting, so this is short
             code = worker.process.exitcode
             self._discard(worker)
+            how = "" if code is None else f" (exit code {code})"
             raise IsolatedCallError(
-                "ProcessDied", f"the worker process running the migration function died (exit code {code})"
+                "ProcessDied", f"the worker process running the migration function died{how}"
             ) from None
         except BaseException:  # timed out or cancelled: the call cannot be left running
             self._discard(worker)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
+from typing import Literal
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.sources import IterableSource, WorkSource, source_from_spec
 
-__all__ = ["coerce_source", "default_batch_size", "positive_int", "seconds"]
+__all__ = ["Isolation", "coerce_source", "default_batch_size", "isolation", "positive_int", "seconds"]
+
+Isolation = Literal["thread", "process"]
+"""Where a sync migration function runs: threads of the runner's own, or killable worker processes."""
 
 _MIN_DEFAULT_BATCH = 100
 _MAX_DEFAULT_BATCH = 1_000
@@ -53,3 +57,12 @@ def coerce_source(source: object) -> WorkSource:
         f"source must be a directory, a manifest path, a WorkSource or an iterable of keys, "
         f"not {type(source).__name__}"
     )
+
+
+def isolation(value: object, name: str = "isolate") -> Isolation:
+    """Return ``value`` if it is ``"thread"`` or ``"process"``; ``name`` is the option named in the error."""
+    if value == "thread":
+        return "thread"
+    if value == "process":
+        return "process"
+    raise ConfigError(f"{name} must be thread or process, not {value!r}")

@@ -17,9 +17,10 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
     - ``attempt``: one item to its outcome (skip, retry with backoff, timeout, breaker, sync or async
       call), with no store; ``calls`` and ``isolation``: where a sync function runs (owned threads with
       stuck-slot accounting, or killable processes).
-    - ``worker_liveness``: which of a shared run's workers are alive.
-    - here: the run's ``_Phase`` (idle, held, running, paused, cancelling), preparing, the batch loop,
-      one batch (workers, heartbeat, flushes, close), progress callbacks and the breaker listener.
+    - ``batch``: a leased batch's heartbeat, background reports and close; ``worker_liveness``: which
+      of a shared run's workers are alive; ``dry_run``; ``options``: the checked arguments.
+    - here: the run's ``_Phase`` (idle, held, running, paused, cancelling) and the controls that move
+      it, preparing, the batch loop, a batch's item workers, progress callbacks, the breaker listener.
 
 Decisions:
     - The migration function receives a ``MigrationItem`` (``key``, ``size``, ``path``) and may return
@@ -55,7 +56,7 @@ import socket
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
@@ -77,7 +78,14 @@ from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.calls import ThreadCalls
 from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
-from omnimemory_kit.migration.options import coerce_source, default_batch_size, positive_int, seconds
+from omnimemory_kit.migration.options import (
+    Isolation,
+    coerce_source,
+    default_batch_size,
+    isolation,
+    positive_int,
+    seconds,
+)
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
@@ -94,11 +102,6 @@ logger = logging.getLogger("omnimemory_kit.migration")
 
 ProgressCallback = Callable[[MigrationProgressSummary], object]
 """``on_progress(summary)``; if it returns an awaitable, that is awaited. Errors are logged, not raised."""
-
-Isolation = Literal["thread", "process"]
-"""Where a sync migration function runs: threads of the runner's own, or killable worker processes."""
-
-_ISOLATIONS: tuple[str, ...] = ("thread", "process")
 
 
 class _Phase(enum.Enum):
@@ -194,8 +197,7 @@ class MigrationRunner:
             raise ConfigError(f"on_progress must be callable, not {type(on_progress).__name__}")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
-        if isolate not in _ISOLATIONS:
-            raise ConfigError(f"isolate must be one of {', '.join(_ISOLATIONS)}, not {isolate!r}")
+        isolate = isolation(isolate)
         if isinstance(max_requeues, bool) or not isinstance(max_requeues, int) or max_requeues < 0:
             raise ConfigError(f"max_requeues must be a whole number of at least 0, not {max_requeues!r}")
         try:

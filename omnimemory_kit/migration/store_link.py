@@ -322,6 +322,8 @@ class StoreLink:
             kind = event.kind
             if kind in _RUN_LIFECYCLE:
                 self._last_lifecycle = kind
+                if kind is EventKind.RUN_STARTED or kind is EventKind.RUN_RESUMED:
+                    self._last_closer = None  # a closer from before this start does not decide
             elif kind is EventKind.BATCH_CLOSED:
                 self._last_closer = event.worker_id
 
@@ -359,7 +361,8 @@ class StoreLink:
         last batch, and decides after), nobody once RUN_COMPLETED follows the run's last start, and
         otherwise only the worker that closed the last batch. With every lease released all workers read
         the same last BATCH_CLOSED. Expired leases are reclaimed first, so a holder that died after its
-        last report but before its release does not keep the run from being completed.
+        last report but before its release does not keep the run from being completed. When no batch was
+        closed since the run's last start (it was left finished but not journaled so), any worker may.
         """
         self.store.reclaim(self.run_id)
         if self.store.leases(self.run_id):

@@ -136,6 +136,26 @@ class TestProcessIsolation:
         assert all(final[key] == "file_succeeded" for key in final.keys() - hung)
         assert kinds[EventKind.CALL_STUCK] == 0  # killed, not stuck
 
+    def test_worker_with_isolate_process_kills_hung_calls(self, tmp_path: Path, fns: Path) -> None:
+        """A worker joining a run with --isolate process times out the hung items and works the rest."""
+        source = tree(tmp_path / "src", [*(f"ok_{i}.py" for i in range(8)), "hang_x.py"])
+        db = tmp_path / "j.db"
+        created = cli(
+            "migrate", str(source), "--function", f"{fns}:hang_some", "--store", str(db), "--run-id", "r",
+            "--timeout", "0.3", "--retries", "0", "--create-only",
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        result = cli(
+            "worker", "--store", str(db), "--run-id", "r", "--function", f"{fns}:hang_some",
+            "--concurrency", "2", "--isolate", "process",
+        )  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        final, kinds = outcomes(db, "r")
+        assert final.pop("hang_x.py") == "failed: timed out after 0.3s"
+        assert set(final.values()) == {"file_succeeded"}
+        assert len(final) == 8
+        assert kinds[EventKind.RUN_COMPLETED] == 1
+
     def test_system_exit_in_a_process_fails_only_its_item(self, tmp_path: Path, fns: Path) -> None:
         """SystemExit raised in a worker process fails that item; the run completes with exit 1."""
         source = tree(tmp_path / "src", ["exit_1.py", "ok_1.py", "ok_2.py"])
@@ -209,7 +229,7 @@ class TestProcessIsolationNeedsAName:
         try:
             with pytest.raises(ConfigError, match="importable by name"):
                 MigrationRunner(store, "r", ["a"], local, isolate="process")
-            with pytest.raises(ConfigError, match="isolate must be one of thread, process"):
+            with pytest.raises(ConfigError, match="isolate must be thread or process"):
                 MigrationRunner(store, "r", ["a"], local, isolate="fork")  # type: ignore[arg-type]
         finally:
             store.close()

@@ -219,6 +219,24 @@ class TestRunToCompletion:
         assert seen[-1] == 100.0
         assert seen == sorted(seen)
 
+    async def test_run_left_finished_but_not_completed_is_completed_by_the_next_run(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """Items all finished by a worker that died before journaling completion: the next run completes."""
+        from omnimemory_kit.migration.worker import prepare_run
+
+        prepare_run(store, "run", IterableSource(keys(2)), ok, clock=clock)
+        lease = store.claim("run", "gone:1:x", 10, 60.0)
+        assert lease is not None
+        done = [Event(EventKind.FILE_SUCCEEDED, clock.time(), path=key) for key in keys(2)]
+        store.report(lease, done)
+        closed = Event(EventKind.BATCH_CLOSED, clock.time(), batch_id=lease.batch_id, worker_id="gone:1:x")
+        store.release(lease, [closed])
+        runner = make(store, clock, ok, 2)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.status is MigrationStatus.COMPLETED
+        assert len(journal(store, "run", EventKind.RUN_COMPLETED)) == 1
+
     async def test_running_twice_at_once_is_refused(self, store: JournalStore, clock: FakeClock) -> None:
         """A second run() while the first is running raises MigrationError."""
         gate = asyncio.Event()

@@ -35,3 +35,18 @@ class TestStuckCallsInTheSummary:
         assert tracker.get_progress_summary().stuck_calls == 1
         tracker.apply(Event(EventKind.RUN_COMPLETED, 3.0))
         assert tracker.get_progress_summary().stuck_calls == 0
+
+
+class TestStuckCallsInTheStatusText:
+    """The status text names stuck calls only while there are some."""
+
+    def test_summary_line_mentions_stuck_calls(self, clock: FakeClock) -> None:
+        """Two stuck calls show as '2 call(s) stuck after timing out'; none shows nothing."""
+        from omnimemory_kit.cli.migrate import format_summary
+
+        tracker = MigrationProgressTracker("t", clock=clock)
+        assert "stuck" not in format_summary(tracker.get_progress_summary())
+        tracker.apply_many([stuck("a", "x"), stuck("b", "y")])
+        assert "0 interrupted, 2 call(s) stuck after timing out" in format_summary(
+            tracker.get_progress_summary()
+        )
