@@ -214,10 +214,12 @@ _FAILED: Final = FileStatus.FAILED.value
 
 
 # SQLite's primary result codes that pass: another writer holds the lock, the disk or memory is full,
-# the file is briefly unreadable. Anything else from the driver (corrupt, not a database, a missing
-# table) is damage.
+# the file is briefly unreadable or unwritable (a volume remounted read-only). Anything else from the
+# driver (corrupt, not a database, a missing table) is damage.
 _TRANSIENT_CODES = frozenset(
     {
+        sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_READONLY,
         sqlite3.SQLITE_BUSY,
         sqlite3.SQLITE_LOCKED,
         sqlite3.SQLITE_NOMEM,

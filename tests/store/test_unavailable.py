@@ -123,3 +123,20 @@ class TestSQLiteDiskFull:
                 assert sum(store.item_counts("r").values()) == added + 1
             finally:
                 store.close()
+
+
+class TestSQLiteReadOnly:
+    def test_store_that_cannot_be_written_is_unavailable_not_damage(self, tmp_path: Path) -> None:
+        """A write SQLite refuses as read-only is unavailable (the file is fine), and works once allowed."""
+        store = open_store(f"sqlite:///{tmp_path / 'j.db'}")
+        try:
+            store.create_run(RunRecord("r", "r"))
+            # Failure injection: SQLite itself refuses writes on this connection (SQLITE_READONLY), as it
+            # does for a volume that went read-only under an open store.
+            store._conn.execute("PRAGMA query_only = ON")  # type: ignore[attr-defined]
+            with pytest.raises(StoreUnavailableError, match="readonly"):
+                store.add_items("r", [WorkItem("a")], at=1.0)
+            store._conn.execute("PRAGMA query_only = OFF")  # type: ignore[attr-defined]
+            assert store.add_items("r", [WorkItem("a")], at=1.0) == 1
+        finally:
+            store.close()
