@@ -106,7 +106,7 @@ def make_runner(store: JournalStore, clock: FakeClock) -> MigrationRunner:
 
 
 class TestRandomFaults:
-    @pytest.mark.parametrize("seed", range(10))
+    @pytest.mark.parametrize("seed", range(6))
     async def test_failures_before_the_store_lose_and_double_nothing(
         self, seed: int, real_store: JournalStore, clock: FakeClock
     ) -> None:
@@ -117,7 +117,7 @@ class TestRandomFaults:
         assert faulty.failures > 0
         check_accounted_once(real_store, runner)
 
-    @pytest.mark.parametrize("seed", range(10))
+    @pytest.mark.parametrize("seed", range(6))
     async def test_lost_acknowledgements_lose_and_double_nothing(
         self, seed: int, real_store: JournalStore, clock: FakeClock
     ) -> None:
