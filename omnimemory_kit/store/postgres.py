@@ -4,8 +4,9 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
 (``&pool_timeout=SECONDS``: how long a call waits for a pooled connection, 5 by default).
 
 - **Outages**: losing the server (down, restarting, no connection within the pool timeout) surfaces as
-  ``StoreUnavailableError`` from every method, damage to the schema as ``StoreCorruptError``; the pool keeps
-  reconnecting, so a call made once the server is back succeeds.
+  ``StoreUnavailableError`` from every method, damage to the schema as ``StoreCorruptError``. While the
+  server is away a call waits only briefly for a connection, and once it answers again a fresh pool
+  replaces the stale one, so a call made after its return succeeds.
 
 - **Schema**: every table lives in one PostgreSQL schema (``?schema=``, default ``omnimemory_kit``),
   created and upgraded by versioned migrations (``MIGRATIONS``) under an advisory lock, so workers starting
@@ -166,6 +167,8 @@ _DAMAGE = (
     psycopg.errors.UndefinedColumn,
 )
 
+_PROBE_TIMEOUT = 0.5  # seconds a call waits for a pooled connection while the server is away
+
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 _EVENT_COLUMNS = (
     "run_id",
@@ -303,6 +306,7 @@ class PostgresStore(JournalStore):
         self._conninfo = conninfo
         self._pool_max = pool_max
         self._pool_timeout = connect_timeout if pool_timeout is None else pool_timeout
+        self._away = False  # the last call lost the server: the next ones wait briefly for a connection
         self._pool = self._new_pool()
         try:
             self._pool.open(wait=True, timeout=connect_timeout)
@@ -401,19 +405,26 @@ class PostgresStore(JournalStore):
         """
         if self._closed:
             raise StoreError(f"store {self.url} is closed")
+        # While the server is known to be away, a call waits for a connection only briefly: callers ride
+        # the outage out by calling again, and a call stuck in the full pool timeout would only delay
+        # noticing that the server is back.
+        timeout = min(self._pool_timeout, _PROBE_TIMEOUT) if self._away else self._pool_timeout
         try:
-            with self._pool.connection() as conn:
+            with self._pool.connection(timeout=timeout) as conn:
                 yield conn
+            self._away = False
         except PoolTimeout as exc:
+            self._away = True
             self._revive_pool()
             raise StoreUnavailableError(
-                f"store {self.url} unavailable: no connection within {self._pool_timeout:g}s"
+                f"store {self.url} unavailable: no connection within {timeout:g}s"
             ) from exc
         except PoolClosed as exc:
             raise StoreError(f"store {self.url} is closed") from exc
         except _DAMAGE as exc:
             raise StoreCorruptError(f"store {self.url} is damaged: {self._reason(exc)}") from exc
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self._away = True
             raise StoreUnavailableError(f"store {self.url} unavailable: {self._reason(exc)}") from exc
 
     def _now_param(self) -> float | None:
