@@ -7,8 +7,9 @@ The hierarchy::
     │   ├── NotebookParameterError    a notebook parameter failed validation
     │   └── HealthConfigError         a health config file or check registration is wrong
     ├── StoreError                    the durable store could not do what was asked
-    │   ├── StoreUnavailableError     cannot reach / open the store (path, server, credentials)
-    │   ├── StoreCorruptError         the file or database is not a kit store, or is damaged
+    │   ├── StoreUnavailableError     cannot reach / open / write the store now (transient: the runner
+    │   │                             rides it out): server down, pool timeout, locked, disk full
+    │   ├── StoreCorruptError         the file or database is not a kit store, or is damaged (permanent)
     │   │   └── UnknownEventKindError a journal event of a kind this version does not know
     │   ├── SchemaVersionError        the store was written by a newer schema version
     │   └── RunNotFoundError          no run with that id in the store
@@ -99,7 +100,13 @@ class StoreError(KitError):
 
 
 class StoreUnavailableError(StoreError):
-    """The store cannot be reached or opened."""
+    """The store cannot be reached, opened or written right now; it may come back.
+
+    Transient by nature: a server that is down or restarting, a connection pool with no connection to
+    give, a SQLite file locked by another writer, a full disk. Backends translate such driver errors into
+    this class at their boundary; a running migration rides it out (``MigrationRunner(outage_timeout=)``)
+    instead of failing. Damage (a store that is not one, or is broken) is ``StoreCorruptError`` instead.
+    """
 
 
 class StoreCorruptError(StoreError):

@@ -1,8 +1,9 @@
 """``omnimemory-kit migrate``, ``status`` and ``demo``: run, resume and inspect migrations from a terminal.
 
 Exit codes follow ``omnimemory_kit.cli.exit_codes``: 0 every item done, 1 finished with failed items,
-2 bad input, 3 store unavailable, 130 interrupted (Ctrl-C stops cleanly: in-flight items finish, everything
-acknowledged is kept, and the same command resumes).
+2 bad input, 3 store unavailable (at the start, or during the run for longer than ``--outage-timeout``),
+130 interrupted (Ctrl-C stops cleanly: in-flight items finish, everything acknowledged is kept, and the
+same command resumes).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
     ProgressBar,
+    check_outage_timeout,
     errors_to_exit,
     fail,
     format_summary,
@@ -42,6 +44,7 @@ from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
+from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
@@ -131,6 +134,13 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     is_flag=True,
     help="Create the run and add its items, work none: `omnimemory-kit worker` processes do the work.",
 )
+@click.option(
+    "--outage-timeout",
+    type=float,
+    default=DEFAULT_OUTAGE_TIMEOUT,
+    show_default=True,
+    help="Seconds to ride out a store outage (no new claims, outcomes kept) before giving up with exit 3.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def migrate_command(
     source: str,
@@ -146,6 +156,7 @@ def migrate_command(
     follow_symlinks_outside: bool,
     dry_run: bool,
     create_only: bool,
+    outage_timeout: float,
     as_json: bool,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
@@ -156,6 +167,7 @@ def migrate_command(
     """
     with errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
+        check_outage_timeout(outage_timeout)
         isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
@@ -185,6 +197,7 @@ def migrate_command(
                 item_timeout=timeout,
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
+                outage_timeout=outage_timeout,
                 isolate=isolation(isolate),
             )
             _check_identity(store, runner)

@@ -129,10 +129,19 @@ def format_summary(summary: MigrationProgressSummary) -> str:
     ]
     if summary.stuck_calls:
         lines[-1] += f", {summary.stuck_calls} call(s) stuck after timing out"
+    if summary.store_unavailable_since is not None:
+        since = f"{summary.store_unavailable_since:%Y-%m-%d %H:%M:%SZ}"
+        lines.append(f"  store    unavailable since {since}: no new work claimed until it is back")
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")
     return "\n".join(lines)
+
+
+def check_outage_timeout(seconds: float) -> None:
+    """Refuse an ``--outage-timeout`` that is negative or not a finite number of seconds."""
+    if not 0 <= seconds < float("inf"):
+        raise ConfigError(f"--outage-timeout must be a number of seconds of at least 0, not {seconds}")
 
 
 def outcome_code(summary: MigrationProgressSummary, runner: MigrationRunner) -> int:

@@ -17,6 +17,7 @@ from rich.console import Console
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.running import (
     ProgressBar,
+    check_outage_timeout,
     errors_to_exit,
     format_summary,
     outcome_code,
@@ -25,6 +26,7 @@ from omnimemory_kit.cli.running import (
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
+from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.base import check_run_id
@@ -51,6 +53,13 @@ __all__ = ["worker_command"]
     help="How long a claimed batch is held between heartbeats; a dead worker's items return after it.",
 )
 @click.option(
+    "--outage-timeout",
+    type=float,
+    default=DEFAULT_OUTAGE_TIMEOUT,
+    show_default=True,
+    help="Seconds to ride out a store outage (no new claims, outcomes kept) before giving up with exit 3.",
+)
+@click.option(
     "--isolate",
     default="thread",
     show_default=True,
@@ -64,6 +73,7 @@ def worker_command(
     batch_size: int | None,
     function_spec: str | None,
     lease_seconds: float,
+    outage_timeout: float,
     isolate: str,
     as_json: bool,
 ) -> None:
@@ -79,6 +89,7 @@ def worker_command(
             raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
         if not 0 < lease_seconds < math.inf:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
+        check_outage_timeout(outage_timeout)
         isolation(isolate, "--isolate")
         check_run_id(run_id)
         fn = load_function(function_spec) if function_spec is not None else None
@@ -93,6 +104,7 @@ def worker_command(
                 concurrency=concurrency,
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
+                outage_timeout=outage_timeout,
                 isolate=isolation(isolate),
             )
             bar = ProgressBar(console, f"{run_id} ({runner.worker_id})")

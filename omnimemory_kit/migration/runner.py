@@ -34,6 +34,8 @@ Decisions:
       a later ``run()`` resumes it and runs to the end. ``cancel()`` stops starting items, lets in-flight
       ones finish, releases the rest of the batch back to pending and journals RUN_CANCELLED. Cancelling
       the task running ``run()`` does the same, abruptly.
+    - A store outage (server down, no pooled connection, file locked, disk full) is ridden out for
+      ``outage_timeout`` (``store_link`` and ``outage``): no claims meanwhile, outcomes wait in memory.
     - A run shared by several workers is journaled completed once, by the worker that closed its last
       batch (``StoreLink.should_complete``); the others finish quietly.
     - Dry run writes nothing: it checks the run's identity, enumerates the source and returns a summary
@@ -53,12 +55,14 @@ import secrets
 import socket
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
     ConfigError,
     MigrationError,
+    StoreUnavailableError,
 )
 from omnimemory_kit.events import (
     FINISHED_RUN_STATUSES,
@@ -82,6 +86,7 @@ from omnimemory_kit.migration.options import (
     positive_int,
     seconds,
 )
+from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -146,6 +151,10 @@ class MigrationRunner:
             pool of worker processes; a call that times out is killed with its process, which is
             replaced). ``"process"`` needs a function importable by name (``module:function`` or
             ``file.py:function``); the item crosses the process boundary pickled.
+        outage_timeout: seconds to ride out a store outage before failing with ``StoreUnavailableError``
+            (default 10 minutes; 0 fails at once). Meanwhile no batch is claimed, items already claimed
+            run on, their outcomes wait in memory and are reported once the store is back (rejected, and
+            the items run again, if the lease expired meanwhile).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -176,6 +185,7 @@ class MigrationRunner:
         on_progress: ProgressCallback | None = None,
         worker_id: str | None = None,
         isolate: Isolation = "thread",
+        outage_timeout: float = DEFAULT_OUTAGE_TIMEOUT,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -243,7 +253,14 @@ class MigrationRunner:
             check_importable(migrate_fn)
         self.tracker = self._new_tracker()
         self._log = logging.LoggerAdapter(logger, {"run_id": run_id})
-        self._link = StoreLink(store, run_id, self._fold)
+        self._link = StoreLink(
+            store,
+            run_id,
+            self._fold,
+            outage_timeout=outage_timeout,
+            clock=clock,
+            on_outage=self._on_outage,
+        )
 
         # Run state (touched on the loop thread only).
         self._prepared = False
@@ -297,9 +314,24 @@ class MigrationRunner:
         """Return whether ``run()`` or ``step()`` is executing."""
         return self._running
 
+    @property
+    def store_unavailable_since(self) -> float | None:
+        """Return since when (epoch seconds) the store has been unreachable, or None while it answers."""
+        return self._link.outage.unavailable_since
+
     def summary(self) -> MigrationProgressSummary:
-        """Return the tracker's current summary (a frozen snapshot of what is durable)."""
-        return self.tracker.get_progress_summary()
+        """Return the tracker's current summary (a frozen snapshot of what is durable).
+
+        While the store is unreachable (the runner rides the outage out), ``store_unavailable_since``
+        says since when.
+        """
+        summary = self.tracker.get_progress_summary()
+        since = self._link.outage.unavailable_since
+        if since is not None:
+            summary = summary.model_copy(
+                update={"store_unavailable_since": datetime.fromtimestamp(since, UTC)}
+            )
+        return summary
 
     async def run(self) -> MigrationProgressSummary:
         """Run (or resume) the migration until every item is finished, it is cancelled, or it fails.
@@ -396,7 +428,7 @@ class MigrationRunner:
                 )
                 for key in keys
             ]
-            await self._link.write(self.store.append, self.run_id, events)
+            await self._link.append(events)
             if self._status in FINISHED_RUN_STATUSES:
                 self._status = MigrationStatus.PENDING
             self._log.info("run %r: requeued %d failed item(s)", self.run_id, len(keys))
@@ -409,6 +441,7 @@ class MigrationRunner:
             raise MigrationError(f"runner for run {self.run_id!r} is already running")
         self._ensure_loop_state()
         self._running = True
+        self._link.outage.reset()  # a run after one that gave up tries the store again
         try:
             with self._run_context():
                 async with self._session():
@@ -542,8 +575,11 @@ class MigrationRunner:
                 self._set_phase(_Phase.IDLE)
                 with contextlib.suppress(Exception):
                     reason = f"{error_type_name(exc)}: {exc}"
-                    await self._link.journal(self._event(EventKind.RUN_FAILED, reason=reason))
-                self._log.exception("run %r: failed", self.run_id)
+                    await self._link.journal_last_word(self._event(EventKind.RUN_FAILED, reason=reason))
+                if isinstance(exc, StoreUnavailableError):  # its one line says it all: no traceback
+                    self._log.info("run %r: stopped: %s", self.run_id, exc)
+                else:
+                    self._log.exception("run %r: failed", self.run_id)
             raise
         await self._report_progress(force=True)
         return self.summary()
@@ -759,6 +795,11 @@ class MigrationRunner:
         if self._running and self._link.open:  # after the run, its end clears stuck calls anyway
             event = Event(kind, at=self.clock.time(), path=item.key, worker_id=self.worker_id)
             self._spawn(self._link.journal(event))
+
+    def _on_outage(self, since: float | None) -> None:
+        """Show an outage (and its end) to ``on_progress`` at once: no outcome arrives meanwhile."""
+        if self._running:
+            self._spawn(self._report_progress(force=True))
 
     async def _progress(self, force: bool) -> None:
         await self._report_progress(force=force)

@@ -11,6 +11,13 @@ appended (the returned seq is ``_tail_seq`` plus their count: nobody else wrote 
 them as written, or it reads the journal back past ``_tail_seq``. Queued events land in ``_inbox`` in seq
 order and are folded on the loop thread by ``drain()`` after each write returns. A claim's events are
 queued as a function that builds them, so neither the store thread nor the batch waits to build them.
+
+Outages: every call passes through an ``OutageGate``, which attempts it again while the store is
+unavailable (and gives up after the outage timeout). So every job here is safe to repeat: it remembers how
+far it got (a write whose tail failed is not written again), and a write that failed may have committed all
+the same (its acknowledgement lost with the connection), so before writing again it looks in the journal
+for its own events (``_landed``) and a failed claim looks for the lease it may have taken. No outcome is
+ever reported twice, and a claim is never left behind unseen.
 """
 
 from __future__ import annotations
@@ -23,8 +30,9 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from omnimemory_kit.clock import Clock
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, WorkItem
 
@@ -57,12 +65,25 @@ class StoreLink:
         store: the journal.
         run_id: the run whose journal is tailed.
         fold: called on the loop thread with each list of newly durable events, in journal order.
+        outage_timeout: seconds to ride out a store outage before calls fail (see ``OutageGate``).
+        clock: where the outage's waits and deadline come from.
+        on_outage: called with the "unavailable since" stamp when an outage begins, None when it ends.
     """
 
-    def __init__(self, store: JournalStore, run_id: str, fold: Callable[[list[Event]], None]) -> None:
+    def __init__(
+        self,
+        store: JournalStore,
+        run_id: str,
+        fold: Callable[[list[Event]], None],
+        *,
+        outage_timeout: float = DEFAULT_OUTAGE_TIMEOUT,
+        clock: Clock = SYSTEM_CLOCK,
+        on_outage: Callable[[float | None], object] | None = None,
+    ) -> None:
         self.store = store
         self.run_id = run_id
         self._fold = fold
+        self.outage = OutageGate(store.url, timeout=outage_timeout, clock=clock, on_change=on_outage)
         self._executor: ThreadPoolExecutor | None = None
         self._tail_seq = 0  # touched only by the store thread
         self._inbox: deque[list[Event] | Callable[[], list[Event]]] = deque()
@@ -104,13 +125,22 @@ class StoreLink:
                 executor.shutdown(wait=False)
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a store call on the store thread (reads: nothing to fold into the tracker)."""
+        """Run a store call on the store thread (reads: nothing to fold into the tracker).
+
+        During a store outage the call is made again until it gets through (``fn`` must be safe to
+        repeat) or the outage timeout passes (``StoreUnavailableError``).
+        """
+        return await self._run(lambda: fn(*args, **kwargs), ride_out=True)
+
+    async def _run(self, job: Callable[[], T], *, ride_out: bool) -> T:
         executor = self._executor
         assert executor is not None, "store calls happen inside a store session"
         loop = asyncio.get_running_loop()
         self._calls += 1
         try:
-            return await loop.run_in_executor(executor, lambda: fn(*args, **kwargs))
+            if not ride_out:
+                return await loop.run_in_executor(executor, job)
+            return await self.outage.call(lambda: loop.run_in_executor(executor, job))
         finally:
             self._calls -= 1
             if not self._calls and self._idle is not None:
@@ -120,10 +150,13 @@ class StoreLink:
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store write on the store thread, then fold every newly committed event into the tracker."""
 
+        done: list[T] = []
+
         def job() -> T:
-            result = fn(*args, **kwargs)
+            if not done:  # repeated because the tail failed: written already
+                done.append(fn(*args, **kwargs))
             self.tail()
-            return result
+            return done[0]
 
         try:
             return await self.call(job)
@@ -136,20 +169,29 @@ class StoreLink:
         When a returned seq shows nobody else appended in between, the events are folded as written
         (the common case, and most of the journal's volume); otherwise the journal is read back in order.
         The steps run in one trip to the store thread; one that raises stops the rest (already folded
-        steps stay folded: they are durable).
+        steps stay folded: they are durable). Repeated after an outage, the job goes on from the step
+        that failed, and skips it if its events are in the journal all the same.
         """
+        next_step = 0
+        tried: int | None = None  # where the journal stood when the next step was tried and failed
+        last = 0
 
         def job() -> int:
-            last = 0
-            for write, events in steps:
-                last = write()
-                if last == self._tail_seq + len(events):
-                    self._tail_seq = last
-                    self._inbox.append(events)
-                    if events and events[-1].kind is EventKind.BATCH_CLOSED:  # a release
-                        self._last_closer = events[-1].worker_id
-                else:
-                    self.tail()
+            nonlocal next_step, tried, last
+            while next_step < len(steps):
+                write, events = steps[next_step]
+                if tried is None or not self._landed(events, tried):
+                    tried = self._tail_seq
+                    last = write()
+                    if last == self._tail_seq + len(events):
+                        self._tail_seq = last
+                        self._inbox.append(events)
+                        if events and events[-1].kind is EventKind.BATCH_CLOSED:  # a release
+                            self._last_closer = events[-1].worker_id
+                    else:
+                        self.tail()
+                next_step += 1
+                tried = None
             return last
 
         try:
@@ -159,7 +201,32 @@ class StoreLink:
 
     async def journal(self, event: Event) -> None:
         """Append one event and fold it (with anything else committed meanwhile)."""
-        await self.write(self.store.append, self.run_id, [event])
+        await self.append([event])
+
+    async def journal_last_word(self, event: Event) -> None:
+        """Try once to journal ``event`` (a run's failure), even after the outage gate gave up.
+
+        Raises whatever the store raises: the caller decides whether a last word that failed matters.
+        """
+
+        def job() -> None:
+            self.store.append(self.run_id, [event])
+            self.tail()
+
+        try:
+            await self._run(job, ride_out=False)
+        finally:
+            self.drain()
+
+    async def append(self, events: list[Event]) -> None:
+        """Append events (exactly once, outages included) and fold them."""
+
+        def write() -> int:
+            last = self.store.append(self.run_id, events)
+            self._note_lifecycle(events)
+            return last
+
+        await self.write_own((write, events))
 
     async def add(self, chunk: list[WorkItem], at: float) -> int:
         """Add a chunk of items; when all were new, fold their FILE_ADDED events without reading them back."""
@@ -200,10 +267,23 @@ class StoreLink:
         runs while the next batch does), not here: the store thread and the batch both wait on a claim.
         """
 
+        claimed: list[Lease] = []
+        tried: int | None = None
+
         def job() -> Lease | None:
+            nonlocal tried
+            if claimed:  # claimed, then the check below failed: read back instead
+                self.tail()
+                return claimed[0]
+            if tried is not None:  # a failed claim may have committed: take its lease up, not leave it
+                taken = self._claimed_meanwhile(worker_id, tried)
+                if taken is not None:
+                    return taken
+            tried = self._tail_seq
             lease = self.store.claim(self.run_id, worker_id, limit, lease_seconds)
             if lease is None:
                 return None
+            claimed.append(lease)
             expected = self._tail_seq + 1 + len(lease.items)
             if self.store.last_seq(self.run_id) == expected:
                 self._tail_seq = expected
@@ -233,15 +313,45 @@ class StoreLink:
         if events:
             self._tail_seq = events[-1].seq
             self._inbox.append(events)
-            # Run lifecycle events reach the link only through here (reports and claims carry none).
-            for event in events:
-                kind = event.kind
-                if kind in _RUN_LIFECYCLE:
-                    self._last_lifecycle = kind
-                    if kind is EventKind.RUN_STARTED or kind is EventKind.RUN_RESUMED:
-                        self._last_closer = None  # a closer from before this start does not decide
-                elif kind is EventKind.BATCH_CLOSED:
-                    self._last_closer = event.worker_id
+            self._note_lifecycle(events)
+
+    def _note_lifecycle(self, events: list[Event]) -> None:
+        # Run lifecycle events reach the link only through the tail and append() (reports and claims
+        # carry none).
+        for event in events:
+            kind = event.kind
+            if kind in _RUN_LIFECYCLE:
+                self._last_lifecycle = kind
+                if kind is EventKind.RUN_STARTED or kind is EventKind.RUN_RESUMED:
+                    self._last_closer = None  # a closer from before this start does not decide
+            elif kind is EventKind.BATCH_CLOSED:
+                self._last_closer = event.worker_id
+
+    def _landed(self, events: list[Event], after_seq: int) -> bool:
+        """On the store thread, after a write failed: return whether it committed all the same.
+
+        A write whose acknowledgement was lost (the connection died during commit) may be in the journal,
+        past ``after_seq`` (where it stood when the write was tried). It landed if its last event is there:
+        the runner stamps its events with its worker id and clock, so no other writer's match. Whatever
+        was committed meanwhile is folded either way.
+        """
+        self.tail()
+        if not events:
+            return False
+        mark = _identity(events[-1])
+        return any(_identity(e) == mark for e in self.store.read_events(self.run_id, after_seq=after_seq))
+
+    def _claimed_meanwhile(self, worker_id: str, after_seq: int) -> Lease | None:
+        """On the store thread, after a claim failed: return the lease it took if it committed after all."""
+        self.tail()
+        batches = {
+            event.batch_id
+            for event in self.store.read_events(self.run_id, after_seq=after_seq)
+            if event.kind is EventKind.BATCH_OPENED and event.worker_id == worker_id
+        }
+        if not batches:
+            return None
+        return next((lease for lease in self.store.leases(self.run_id) if lease.batch_id in batches), None)
 
     def should_complete(self, worker_id: str) -> bool:
         """On the store thread, once no item is left: return whether ``worker_id`` journals RUN_COMPLETED.
@@ -261,6 +371,11 @@ class StoreLink:
         if self._last_lifecycle is EventKind.RUN_COMPLETED:
             return False
         return self._last_closer in (None, worker_id)
+
+
+def _identity(event: Event) -> tuple[object, ...]:
+    """Return what tells one of a runner's events from any other (its seq aside)."""
+    return (event.kind, event.at, event.path, event.batch_id, event.worker_id, event.reason)
 
 
 def claimed_events(lease: Lease, lease_seconds: float) -> list[Event]:

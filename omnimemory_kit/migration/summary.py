@@ -117,6 +117,10 @@ class MigrationProgressSummary(BaseModel):
 
     Batches: ``active_batches`` holds the batches with files in progress (bounded by the work in
     flight, so the summary stays O(1) in files); ``open_batches`` counts batches not yet closed.
+
+    Store: ``store_unavailable_since`` is set by a live runner while its store is unreachable (it rides
+    the outage out: no new claims, finished outcomes kept in memory); None otherwise, and always None in a
+    summary replayed from the journal (a journal cannot record that it could not be written).
     """
 
     model_config = _FROZEN
@@ -166,6 +170,7 @@ class MigrationProgressSummary(BaseModel):
     attempt_failures: int = Field(ge=0)
     requeued_count: int = Field(ge=0)
     interrupted_count: int = Field(ge=0)
+    store_unavailable_since: datetime | None = None
     stuck_calls: int = Field(default=0, ge=0)
 
     interrupted: bool = False

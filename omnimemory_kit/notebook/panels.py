@@ -394,6 +394,8 @@ class MigrationPanel:
         state = str(status.value)
         if paused:  # always say how to go on: Resume continues a paused task, Start/Resume after a Step
             state = "paused: press Resume to continue" if busy else "paused: press Start or Resume to run on"
+        if summary.store_unavailable_since is not None:  # the runner is riding out a store outage
+            state += f", store unavailable since {summary.store_unavailable_since:%Y-%m-%d %H:%M:%SZ}"
         colors = OUTCOME_COLORS
         line = (
             f"<b>{html.escape(summary.name)}</b> — {html.escape(state)} · "

@@ -93,6 +93,8 @@ class CircuitBreakerConfig(FrozenConfig):
             through to the caller unchanged. They win over ``failure_exceptions``.
         failure_exceptions: exception types that count as failures (default ``Exception``). Anything else
             (e.g. ``KeyboardInterrupt``) passes through without counting.
+        log_transitions: log each state change (default). Off for a breaker whose owner reports the
+            state in its own words (the runner's store outage), so a long outage is not one line per probe.
     """
 
     failure_threshold: int = Field(default=5, gt=0)
@@ -102,6 +104,7 @@ class CircuitBreakerConfig(FrozenConfig):
     timeout: PositiveSeconds | None = None
     excluded_exceptions: tuple[type[BaseException], ...] = ()
     failure_exceptions: tuple[type[BaseException], ...] = Field(default=(Exception,), min_length=1)
+    log_transitions: bool = True
 
     _normalize_types = field_validator("excluded_exceptions", "failure_exceptions", mode="before")(
         _exception_types
@@ -463,7 +466,7 @@ class AsyncCircuitBreaker:
         else:
             self._consecutive_failures = 0
         self._fast = new is _CLOSED and self._timeout is None
-        if old is not new:
+        if old is not new and self._config.log_transitions:
             self._log_transition(old, new, failures)
         for listener in tuple(self._listeners):
             try:

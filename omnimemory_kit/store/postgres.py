@@ -1,6 +1,12 @@
 """The PostgreSQL backend: one migration shared by many worker processes on many machines.
 
-Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory_kit&pool_max=10``.
+Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory_kit&pool_max=10``
+(``&pool_timeout=SECONDS``: how long a call waits for a pooled connection, 5 by default).
+
+- **Outages**: losing the server (down, restarting, no connection within the pool timeout) surfaces as
+  ``StoreUnavailableError`` from every method, damage to the schema as ``StoreCorruptError``. While the
+  server is away a call waits only briefly for a connection, and once it answers again a fresh pool
+  replaces the stale one, so a call made after its return succeeds.
 
 - **Schema**: every table lives in one PostgreSQL schema (``?schema=``, default ``omnimemory_kit``),
   created and upgraded by versioned migrations (``postgres_schema.MIGRATIONS``) under an advisory
@@ -20,6 +26,7 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import threading
@@ -30,7 +37,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock, SystemClock
 from omnimemory_kit.errors import (
@@ -73,6 +80,17 @@ _STATUSES = {status.value: status for status in FileStatus}
 # A claim is FILE_STARTED on pending items; a release or reclaim is FILE_INTERRUPTED on items in progress.
 _CLAIMED = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]
 _INTERRUPTED = TRANSITIONS[EventKind.FILE_INTERRUPTED][FileStatus.IN_PROGRESS]
+
+# Errors that mean the schema or its data is gone or broken: no amount of waiting brings them back.
+_DAMAGE = (
+    psycopg.errors.DataCorrupted,
+    psycopg.errors.IndexCorrupted,
+    psycopg.errors.InvalidSchemaName,
+    psycopg.errors.UndefinedTable,
+    psycopg.errors.UndefinedColumn,
+)
+
+_PROBE_TIMEOUT = 0.5  # seconds a call waits for a pooled connection while the server is away
 
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 _EVENT_COLUMNS = (
@@ -161,6 +179,7 @@ class PostgresStore(Store):
         self.url = redact_url(url)
         location = parse_postgres_url(url)
         conninfo, self.schema, pool_max = location.conninfo, location.schema, location.pool_max
+        pool_timeout = location.pool_timeout
         self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
         self._closed = False
         self._lock = threading.Lock()
@@ -168,25 +187,51 @@ class PostgresStore(Store):
             with psycopg.connect(conninfo, connect_timeout=max(1, round(connect_timeout))) as conn:
                 self._migrate(conn, create=create)
         except psycopg.OperationalError as exc:
-            raise StoreUnavailableError(f"cannot open store {self.url}: {self._reason(exc)}") from exc
-        search_path = f"-c search_path={self.schema}"
-        self._pool = ConnectionPool(
-            conninfo,
-            min_size=1,
-            max_size=pool_max,
-            kwargs={"options": search_path, "autocommit": False},
-            timeout=connect_timeout,
-            open=False,
-            name=f"omnimemory-kit {self.url}",
-        )
+            raise StoreUnavailableError(f"cannot reach store {self.url}: {self._reason(exc)}") from exc
+        self._conninfo = conninfo
+        self._pool_max = pool_max
+        self._pool_timeout = connect_timeout if pool_timeout is None else pool_timeout
+        self._away = False  # the last call lost the server: the next ones wait briefly for a connection
+        self._pool = self._new_pool()
         try:
             self._pool.open(wait=True, timeout=connect_timeout)
         except PoolTimeout as exc:
             raise StoreUnavailableError(
-                f"cannot open store {self.url}: no connection within timeout"
+                f"cannot reach store {self.url}: no connection within timeout"
             ) from exc
 
     # --- setup ------------------------------------------------------------------------------------
+
+    def _new_pool(self) -> ConnectionPool[psycopg.Connection[TupleRow]]:
+        return ConnectionPool(
+            self._conninfo,
+            min_size=1,
+            max_size=self._pool_max,
+            kwargs={"options": f"-c search_path={self.schema}", "autocommit": False},
+            timeout=self._pool_timeout,
+            open=False,
+            name=f"omnimemory-kit {self.url}",
+        )
+
+    def _revive_pool(self) -> None:
+        """After a pool timeout: if the server answers again, swap in a fresh pool.
+
+        The pool reconnects on its own, but with a backoff that doubles up to minutes, so after a long
+        outage the first connection could come long after the server is back. One direct connection
+        tells whether it is; a fresh pool then serves the next call at once. Connections still lent from
+        the old pool are closed when they are given back.
+        """
+        try:
+            with psycopg.connect(self._conninfo, connect_timeout=max(1, round(self._pool_timeout))):
+                pass
+        except psycopg.Error:
+            return  # still down: the caller rides it out and tries again later
+        with self._lock:
+            if self._closed:
+                return
+            stale, self._pool = self._pool, self._new_pool()
+            self._pool.open(wait=False)
+        stale.close(timeout=0)
 
     def _reason(self, exc: BaseException) -> str:
         """Return the server's reason, one line, with anything secret removed."""
@@ -235,10 +280,37 @@ class PostgresStore(Store):
                 conn.execute(MIGRATIONS[number].encode())
             conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
-    def _conn(self) -> Any:
+    @contextlib.contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection[TupleRow]]:
+        """Lend a pooled connection; translate driver errors at this boundary into the kit's store errors.
+
+        Losing the server (down, restarting, unreachable, no connection within the pool timeout) is
+        ``StoreUnavailableError``, which a running migration rides out; a schema or data that is gone or
+        broken is ``StoreCorruptError``. Errors raised while committing pass through here too.
+        """
         if self._closed:
             raise StoreError(f"store {self.url} is closed")
-        return self._pool.connection()
+        # While the server is known to be away, a call waits for a connection only briefly: callers ride
+        # the outage out by calling again, and a call stuck in the full pool timeout would only delay
+        # noticing that the server is back.
+        timeout = min(self._pool_timeout, _PROBE_TIMEOUT) if self._away else self._pool_timeout
+        try:
+            with self._pool.connection(timeout=timeout) as conn:
+                yield conn
+            self._away = False
+        except PoolTimeout as exc:
+            self._away = True
+            self._revive_pool()
+            raise StoreUnavailableError(
+                f"store {self.url} unavailable: no connection within {timeout:g}s"
+            ) from exc
+        except PoolClosed as exc:
+            raise StoreError(f"store {self.url} is closed") from exc
+        except _DAMAGE as exc:
+            raise StoreCorruptError(f"store {self.url} is damaged: {self._reason(exc)}") from exc
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self._away = True
+            raise StoreUnavailableError(f"store {self.url} unavailable: {self._reason(exc)}") from exc
 
     def _now_param(self) -> float | None:
         return None if self._clock is None else self._clock.time()

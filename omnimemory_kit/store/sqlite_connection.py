@@ -143,6 +143,32 @@ _TABLES: Final = frozenset(
 )
 
 
+# SQLite's primary result codes that pass: another writer holds the lock, the disk or memory is full,
+# the file is briefly unreadable or unwritable (a volume remounted read-only). Anything else from the
+# driver (corrupt, not a database, a missing table) is damage.
+_TRANSIENT_CODES = frozenset(
+    {
+        sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PROTOCOL,
+    }
+)
+
+
+def _is_transient(exc: sqlite3.DatabaseError) -> bool:
+    """Return whether a driver error means "unavailable for now" (locked, disk full) rather than damage."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # raised by the module itself, not by the library: judge by its class
+        return isinstance(exc, sqlite3.OperationalError)
+    return code & 0xFF in _TRANSIENT_CODES
+
+
 class SQLiteConnection:
     """One SQLite connection to a kit store, serialized by a lock so threads may share it.
 
@@ -367,9 +393,11 @@ class SQLiteConnection:
         """Turn driver errors into the kit's store errors, naming the store and what was being done."""
         try:
             yield
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailableError(f"cannot {action} in store {self.url!r}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
+            if _is_transient(exc):
+                raise StoreUnavailableError(
+                    f"store {self.url!r} unavailable: cannot {action}: {exc}"
+                ) from exc
             raise StoreCorruptError(f"cannot {action} in store {self.url!r}: {exc}") from exc
 
     @contextlib.contextmanager

@@ -63,11 +63,15 @@ class SQLiteLocation:
 
 @dataclass(frozen=True, slots=True)
 class PostgresLocation:
-    """Where a PostgreSQL store lives, parsed from a URL: the libpq conninfo, the schema and the pool size."""
+    """Where a PostgreSQL store lives, parsed from a URL: the libpq conninfo, the schema, the pool settings.
+
+    ``pool_timeout`` is how long a call waits for a pooled connection (None: the store's default).
+    """
 
     conninfo: str = field(repr=False)  # holds the password: kept out of repr, never print it
     schema: str = "omnimemory_kit"
     pool_max: int = 10
+    pool_timeout: float | None = None
 
 
 def redact_url(url: str | os.PathLike[str]) -> str:
@@ -153,6 +157,7 @@ def parse_postgres_url(url: str) -> PostgresLocation:
         raise ConfigError(f"PostgreSQL URL {redact_url(url)!r} names no database (postgresql://host/dbname)")
     schema = "omnimemory_kit"
     pool_max = 10
+    pool_timeout: float | None = None
     passthrough: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key == "schema":
@@ -163,6 +168,15 @@ def parse_postgres_url(url: str) -> PostgresLocation:
                     f"pool_max in {redact_url(url)!r} must be a whole number >= 1, not {value!r}"
                 )
             pool_max = int(value)
+        elif key == "pool_timeout":
+            try:
+                pool_timeout = float(value)
+            except ValueError:
+                pool_timeout = -1.0
+            if pool_timeout is None or not 0 < pool_timeout < 86_400:
+                raise ConfigError(
+                    f"pool_timeout in {redact_url(url)!r} must be a positive number of seconds, not {value!r}"
+                )
         else:
             passthrough.append((key, value))
     if not schema or not set(schema) <= _IDENTIFIER_CHARS or schema[0].isdigit():
@@ -170,4 +184,4 @@ def parse_postgres_url(url: str) -> PostgresLocation:
             f"schema {schema!r} in {redact_url(url)!r} must be lower-case letters, digits and underscores"
         )
     conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
-    return PostgresLocation(conninfo=conninfo, schema=schema, pool_max=pool_max)
+    return PostgresLocation(conninfo=conninfo, schema=schema, pool_max=pool_max, pool_timeout=pool_timeout)

@@ -619,10 +619,10 @@ class TestResume:
 class TestFailuresAndEdges:
     """Store failures, lost leases, a failing progress callback, and cancel while paused."""
 
-    async def test_store_failure_while_reporting_fails_the_run(
+    async def test_store_failure_while_reporting_fails_the_run_when_not_riding_out(
         self, tmp_path: Path, clock: FakeClock
     ) -> None:
-        """A store error during a report fails run() with RUN_FAILED; a new runner finishes the work."""
+        """With outage_timeout=0 a store error during a report fails run(); a new runner finishes the work."""
         from omnimemory_kit.errors import StoreUnavailableError
         from omnimemory_kit.store import SQLiteStore
 
@@ -636,7 +636,7 @@ class TestFailuresAndEdges:
                 return super().report(lease, events)
 
         flaky = FlakyStore(tmp_path / "j.db", clock=clock)
-        runner = make(flaky, clock, ok, 10, batch_size=5)
+        runner = make(flaky, clock, ok, 10, batch_size=5, outage_timeout=0)
         with pytest.raises(StoreUnavailableError, match="disk went away"):
             await drive(runner, clock, runner.run())
         assert journal(flaky, "run")[-1].kind is EventKind.RUN_FAILED

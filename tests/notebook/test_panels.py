@@ -264,3 +264,19 @@ class TestBuildRunner:
         unchecked = MigrationParams.model_construct(source=str(tmp_path / "nowhere"))
         with pytest.raises(ConfigError, match="nowhere"):
             build_runner(store, unchecked)
+
+
+class TestStoreOutage:
+    async def test_status_line_says_since_when_the_store_is_unavailable(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """While the runner rides out an outage, the status line says since when; afterwards it does not."""
+        from datetime import UTC, datetime
+
+        runner = make_runner(store, clock, ["a", "b"])
+        panel = MigrationPanel(runner)
+        since = datetime(2026, 12, 4, 15, 0, 5, tzinfo=UTC)
+        panel.refresh(runner.summary().model_copy(update={"store_unavailable_since": since}))
+        assert "store unavailable since 2026-12-04 15:00:05Z" in panel.status.value
+        panel.refresh(runner.summary())
+        assert "store unavailable" not in panel.status.value

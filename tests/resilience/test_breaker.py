@@ -669,6 +669,22 @@ class TestLogging:
         ]
         assert states == [("closed", "open"), ("open", "closed")]
 
+    async def test_transitions_unlogged_when_told_but_listeners_still_hear(
+        self, clock: FakeClock, log_stream: io.StringIO
+    ) -> None:
+        """log_transitions=False writes no line for any change; listeners still get every one."""
+        breaker = make(clock, failure_threshold=1, recovery_timeout=1.0, log_transitions=False)
+        seen: list[CircuitState] = []
+        breaker.add_listener(lambda name, old, new: seen.append(new))
+        await fail_times(breaker, 1)
+        clock.advance(1.0)
+        await fail_times(breaker, 1)  # the trial fails: half-open, then open again
+        clock.advance(1.0)
+        await breaker.call(ok)
+        assert seen == [CircuitState.OPEN, CircuitState.HALF_OPEN, CircuitState.OPEN,
+                        CircuitState.HALF_OPEN, CircuitState.CLOSED]  # fmt: skip
+        assert log_stream.getvalue() == ""
+
 
 class TestDecorator:
     async def test_async_function_stays_async_and_keeps_its_signature(self, clock: FakeClock) -> None:
