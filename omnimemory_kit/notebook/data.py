@@ -15,8 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from omnimemory_kit.events import FileStatus
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.events import FileStatus, MigrationStatus
 from omnimemory_kit.health.history import HealthHistory
+from omnimemory_kit.migration.liveness import read_activity
 from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
@@ -87,6 +89,7 @@ def load_migration(
     sample_interval: float | None = None,
     samples: int = 2000,
     rate_config: RateConfig | None = None,
+    clock: Clock | None = None,
 ) -> MigrationData:
     """Replay one run's journal and return its summary and frames.
 
@@ -97,6 +100,7 @@ def load_migration(
             divided by ``samples``, so a 3-second demo and a 3-day migration both get a useful curve).
         samples: the number of progress samples aimed at by default.
         rate_config: rate smoothing and ETA evidence (default: ``report_rate_config`` of the run's span).
+        clock: whose ``time()`` judges whether a running run's workers are still alive (the system's).
 
     Raises:
         RunNotFoundError: the store has no run with that id.
@@ -112,11 +116,17 @@ def load_migration(
         run_id=run_id,
         sample_interval=sample_interval,
         rate_config=rate_config if rate_config is not None else report_rate_config(span),
+        clock=clock or SYSTEM_CLOCK,
     )
     tracker.apply_many(store.read_events(run_id))
+    # A run the journal shows running may have nobody left working it (its process was killed): the
+    # report says so, as ``status`` does, instead of "running" with clocks that grow with the wall clock.
+    activity = None
+    if tracker.get_progress_summary().status is MigrationStatus.RUNNING:
+        activity = read_activity(store, run_id, (clock or SYSTEM_CLOCK).time())
     return MigrationData(
         run=run,
-        summary=tracker.get_progress_summary(),
+        summary=tracker.get_progress_summary(activity),
         files=tracker.to_dataframe(),
         progress=tracker.progress_dataframe(),
         batches=tracker.batches_dataframe(),

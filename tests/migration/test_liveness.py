@@ -189,3 +189,29 @@ class TestInterruptedSummary:
             store.close()
         assert summary.interrupted is False
         assert summary.elapsed_seconds == 50.0
+
+
+class TestReportOfACrashedRun:
+    """The migration report replays the journal and asks the store who works the run, as ``status`` does."""
+
+    def test_report_data_says_interrupted_with_frozen_clocks(self, tmp_path: Path) -> None:
+        """A report of a run whose only worker died shows it interrupted, its active time stopped."""
+        from omnimemory_kit.notebook.data import load_migration
+
+        url, clock = crashed_run(tmp_path, dead_pid())
+        clock.advance(3600)
+        with open_store(url, clock=clock, read_only=True) as store:
+            data = load_migration(store, "r1", clock=clock)
+        assert data.summary.status is MigrationStatus.RUNNING
+        assert data.summary.interrupted is True
+        assert data.summary.elapsed_seconds == 20.0
+        assert data.summary.eta_unavailable_reason is EtaUnavailableReason.INTERRUPTED
+
+    def test_report_data_of_a_live_run_is_not_interrupted(self, tmp_path: Path) -> None:
+        """A report of a run whose worker is this (live) process shows it running, not interrupted."""
+        from omnimemory_kit.notebook.data import load_migration
+
+        url, clock = crashed_run(tmp_path, os.getpid())
+        with open_store(url, clock=clock, read_only=True) as store:
+            data = load_migration(store, "r1", clock=clock)
+        assert data.summary.interrupted is False
