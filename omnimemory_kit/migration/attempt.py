@@ -109,6 +109,7 @@ class Attempts:
         timeout: seconds per attempt, or None; for a sync function it counts from the call's real start.
         clock: for timeouts, backoff, breaker waits and event timestamps.
         worker_id: stamped on every event.
+        observe: called with each attempt's duration in seconds (for metrics), or None.
     """
 
     def __init__(
@@ -121,6 +122,7 @@ class Attempts:
         timeout: float | None,
         clock: Clock,
         worker_id: str,
+        observe: Callable[[float], object] | None = None,
     ) -> None:
         self.fn = fn
         self.is_async = is_async_function(fn)
@@ -133,6 +135,8 @@ class Attempts:
         self.clock = clock
         self.worker_id = worker_id
         self._invoke = self._choose_invoke()
+        if observe is not None:
+            self._invoke = _timed(self._invoke, observe, clock)
 
     async def outcome(self, item: MigrationItem, retried: Callable[[Event], object]) -> Event:
         """Run ``item`` to its outcome: success, skip, or final failure (each retry handed to ``retried``)."""
@@ -223,3 +227,19 @@ class Attempts:
             return await self.fn(item)
         assert self.sync_calls is not None
         return await self.sync_calls.call(item, self.timeout)
+
+
+def _timed(
+    invoke: Callable[[MigrationItem], Awaitable[Any]], observe: Callable[[float], object], clock: Clock
+) -> Callable[[MigrationItem], Awaitable[Any]]:
+    """Wrap ``invoke`` so each attempt's duration (on ``clock``) is handed to ``observe``."""
+    monotonic = clock.monotonic
+
+    async def timed(item: MigrationItem) -> Any:
+        started = monotonic()
+        try:
+            return await invoke(item)
+        finally:
+            observe(monotonic() - started)
+
+    return timed

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import enum
 import inspect
 import logging
@@ -52,8 +53,11 @@ import os
 import secrets
 import socket
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry.trace import Tracer
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
@@ -74,6 +78,7 @@ from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.calls import ThreadCalls
 from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
+from omnimemory_kit.migration.metrics import RunMetrics
 from omnimemory_kit.migration.options import (
     Isolation,
     coerce_source,
@@ -85,6 +90,12 @@ from omnimemory_kit.migration.options import (
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.telemetry import (
+    TRACE_CONTEXT_PARAM,
+    BatchTrace,
+    RunTelemetry,
+    current_trace_context,
+)
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
 from omnimemory_kit.observability import correlation_context
@@ -146,6 +157,12 @@ class MigrationRunner:
             pool of worker processes; a call that times out is killed with its process, which is
             replaced). ``"process"`` needs a function importable by name (``module:function`` or
             ``file.py:function``); the item crosses the process boundary pickled.
+        tracer: where the run's spans go (default: the global OpenTelemetry provider, a no-op without
+            an SDK); see ``migration.telemetry``.
+        trace_items: a span per item (True), for a share of items (a ratio from 0 to 1), or none.
+        trace_context: the W3C trace context the run was created in (``join_run`` passes the recorded
+            one); the run span links to it. A run this runner creates records its own.
+        metrics: Prometheus metrics to feed (``RunMetrics``; serve them with ``MetricsServer``).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -176,6 +193,10 @@ class MigrationRunner:
         on_progress: ProgressCallback | None = None,
         worker_id: str | None = None,
         isolate: Isolation = "thread",
+        tracer: Tracer | None = None,
+        trace_items: bool | float = False,
+        trace_context: Mapping[str, str] | None = None,
+        metrics: RunMetrics | None = None,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -242,7 +263,12 @@ class MigrationRunner:
             check_importable(migrate_fn)
         self.tracker = self._new_tracker()
         self._log = logging.LoggerAdapter(logger, {"run_id": run_id})
-        self._link = StoreLink(store, run_id, self._fold)
+        self.telemetry = RunTelemetry(run_id, self.worker_id, tracer=tracer, trace_items=trace_items)
+        self._trace_context = dict(trace_context) if trace_context else None
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.attach(run_id, self.worker_id, lambda: self._in_flight)
+        self._link = StoreLink(store, run_id, self._fold if metrics is None else self._fold_counted)
 
         # Run state (touched on the loop thread only).
         self._prepared = False
@@ -261,6 +287,7 @@ class MigrationRunner:
         self._attempts: Attempts | None = None
         self._in_flight = 0
         self._background: set[asyncio.Future[Any]] = set()
+        self._batch_traces: dict[str, BatchTrace] = {}
         if self.breaker is not None:
             self.breaker.add_listener(self._on_breaker_change)
 
@@ -341,6 +368,7 @@ class MigrationRunner:
             return
         if self._phase is _Phase.RUNNING:
             self._set_phase(_Phase.PAUSED)
+            self.telemetry.run_event("control.pause")
             self._spawn(self._journal_pause())
         elif self._phase is _Phase.IDLE:  # the batch loop journals it when it starts
             self._set_phase(_Phase.HELD)
@@ -353,6 +381,7 @@ class MigrationRunner:
             self._stepped = False
             if self._running:
                 self._set_phase(_Phase.RUNNING)
+                self.telemetry.run_event("control.resume")
                 self._status = MigrationStatus.RUNNING
                 self._spawn(self._link.journal(self._event(EventKind.RUN_RESUMED)))
             else:  # paused by a finished step(): the next run() journals RUN_RESUMED
@@ -369,6 +398,7 @@ class MigrationRunner:
         """
         if self._running:
             self._set_phase(_Phase.CANCELLING)
+            self.telemetry.run_event("control.cancel")
 
     async def retry_failed(self) -> int:
         """Requeue failed items (each at most ``max_requeues`` times); return how many were requeued.
@@ -423,14 +453,20 @@ class MigrationRunner:
             self._step_batches = None
             self._wake_step()
 
-    def _run_context(self) -> contextlib.AbstractContextManager[Any]:
-        """Return the context the whole run executes in: a correlation scope binding ``run_id``.
+    @contextlib.contextmanager
+    def _run_context(self) -> Iterator[None]:
+        """Enter the context the whole run executes in: a correlation scope binding ``run_id``, and the
+        run execution's span.
 
         Every log record of the run carries the run id and a correlation id (inherited from an outer
-        ``correlation_context`` or generated), including records from the migration function: tasks
-        inherit contextvars and they are carried into its worker threads.
+        ``correlation_context`` or generated), and with an SDK the trace and span ids, including records
+        from the migration function: tasks inherit contextvars and they are carried into its worker threads.
         """
-        return correlation_context(operation="migration", run_id=self.run_id, worker_id=self.worker_id)
+        with (
+            correlation_context(operation="migration", run_id=self.run_id, worker_id=self.worker_id),
+            self.telemetry.run_span(self._trace_context),
+        ):
+            yield
 
     @contextlib.asynccontextmanager
     async def _session(self) -> AsyncIterator[None]:
@@ -447,6 +483,7 @@ class MigrationRunner:
                     timeout=self.item_timeout,
                     clock=self.clock,
                     worker_id=self.worker_id,
+                    observe=None if self.metrics is None else self.metrics.attempt,
                 )
             try:
                 yield
@@ -621,6 +658,15 @@ class MigrationRunner:
     # --- preparing ------------------------------------------------------------------------------------
 
     async def _prepare(self) -> None:
+        params: dict[str, Any] = {
+            "batch_size": self.batch_size,
+            "concurrency": self.concurrency,
+            "item_timeout": self.item_timeout,
+            "max_attempts": self.retry.max_attempts,
+        }
+        created_in = current_trace_context()
+        if created_in:  # workers elsewhere link their run spans to the trace that created the run
+            params[TRACE_CONTEXT_PARAM] = created_in
         record = RunRecord(
             run_id=self.run_id,
             name=self.name,
@@ -628,12 +674,7 @@ class MigrationRunner:
             source=self.source.identity,
             function=self.function_id,
             created_at=self.clock.time(),
-            params={
-                "batch_size": self.batch_size,
-                "concurrency": self.concurrency,
-                "item_timeout": self.item_timeout,
-                "max_attempts": self.retry.max_attempts,
-            },
+            params=params,
         )
         await self._link.write(self.store.create_run, record)
         added = await self._link.add_all(self.source, self.clock)
@@ -666,11 +707,21 @@ class MigrationRunner:
 
     async def _run_batch(self, lease: Lease) -> LeasedBatch:
         """Run a leased batch's items under the concurrency limit; return it for closing."""
-        batch = LeasedBatch(lease, self._link, self.clock, self._progress, self._log)
+        batch = LeasedBatch(
+            lease,
+            self._link,
+            self.clock,
+            self._progress,
+            self._log,
+            on_lease=None if self.metrics is None else self.metrics.lease,
+        )
         pending: deque[WorkItem] = deque(lease.items)
         heartbeat = asyncio.create_task(batch.heartbeat(self.lease_seconds))
+        traced = self.telemetry.batch_opened(lease)
+        if traced is not None:
+            self._batch_traces[lease.batch_id] = traced
         workers = [
-            asyncio.create_task(self._worker(batch, pending))
+            asyncio.create_task(self._worker(batch, pending, traced), context=self._task_context(traced))
             for _ in range(min(self.concurrency, len(pending)))
         ]
         try:
@@ -688,9 +739,23 @@ class MigrationRunner:
         return batch
 
     async def _close_batch(self, batch: LeasedBatch) -> None:
-        await batch.close(self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id))
+        try:
+            await batch.close(self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id))
+        finally:
+            traced = self._batch_traces.pop(batch.lease.batch_id, None)
+            self.telemetry.batch_closed(traced, lost=batch.lost)
 
-    async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem]) -> None:
+    def _task_context(self, traced: BatchTrace | None) -> contextvars.Context | None:
+        """Return the context item tasks run in: the batch span current, so their log lines carry it."""
+        if traced is None:
+            return None
+        token = otel_context.attach(traced.context)
+        try:
+            return contextvars.copy_context()
+        finally:
+            otel_context.detach(token)
+
+    async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem], traced: BatchTrace | None) -> None:
         resolve = self.source.resolve
         outbox_limit = self.flush_size
         attempts = self._attempts
@@ -706,7 +771,12 @@ class MigrationRunner:
             item = pending.popleft()
             self._in_flight += 1
             try:
-                event = await attempts.outcome(resolve(item), retried)
+                if traced is None:
+                    event = await attempts.outcome(resolve(item), retried)
+                else:
+                    event = await self.telemetry.traced_outcome(
+                        traced, resolve(item), attempts.outcome, retried
+                    )
             finally:
                 self._in_flight -= 1
             batch.outbox.append(event)
@@ -723,6 +793,11 @@ class MigrationRunner:
     def _fold(self, events: list[Event]) -> None:
         self.tracker.apply_many(events)
 
+    def _fold_counted(self, events: list[Event]) -> None:
+        self.tracker.apply_many(events)
+        assert self.metrics is not None
+        self.metrics.count(events)  # only durable events reach here: counters match the journal
+
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         return Event(kind, at=self.clock.time(), reason=reason, batch_id=batch_id, worker_id=self.worker_id)
 
@@ -734,6 +809,9 @@ class MigrationRunner:
         return [str(key) for key in frame.loc[frame["status"] == FileStatus.FAILED.value, "path"]]
 
     def _on_breaker_change(self, name: str, old: CircuitState, new: CircuitState) -> None:
+        self.telemetry.run_event("breaker.state_change", breaker=name, **{"from": old.value, "to": new.value})
+        if self.metrics is not None:
+            self.metrics.breaker(new.value)
         opened = new is CircuitState.OPEN
         if opened == self._breaker_open or not (opened or new is CircuitState.CLOSED):
             return  # half-open keeps counting as open until a trial call closes it
@@ -763,12 +841,17 @@ class MigrationRunner:
         await self._report_progress(force=force)
 
     async def _report_progress(self, *, force: bool) -> None:
-        if self.on_progress is None:
+        if self.on_progress is None and self.metrics is None:
             return
         now = self.clock.monotonic()
         if not force and now - self._last_progress < self.progress_interval:
             return
         self._last_progress = now
+        if self.metrics is not None:
+            self.metrics.progress(self.summary())
+            self.metrics.paused(None if self._phase not in _HOLDING else self._phase.value)
+        if self.on_progress is None:
+            return
         try:
             outcome = self.on_progress(self.summary())
             if inspect.isawaitable(outcome):

@@ -20,6 +20,7 @@ from omnimemory_kit.migration.loader import function_identity, load_function
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import ADD_CHUNK, chunks
+from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, current_trace_context
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store.base import JournalStore, RunRecord, WorkItem
 
@@ -157,6 +158,9 @@ def join_run(
     attempts = params.get("max_attempts")
     if "retry" not in runner_options and isinstance(attempts, int) and attempts >= 1:
         runner_options["retry"] = RetryPolicy(max_attempts=attempts, base_delay=0.5, max_delay=30.0)
+    recorded_trace = params.get(TRACE_CONTEXT_PARAM)
+    if "trace_context" not in runner_options and isinstance(recorded_trace, dict):
+        runner_options["trace_context"] = recorded_trace  # this worker's run span links to the creator's
     return MigrationRunner(
         store,
         run_id,
@@ -221,9 +225,15 @@ def prepare_run(
             source=source.identity,
             function=function,
             created_at=clock.time(),
-            params={"batch_size": batch_size, **(params or {})},
+            params={"batch_size": batch_size, **_trace_param(), **(params or {})},
         )
     )
     added = sum(store.add_items(run_id, chunk, at=clock.time()) for chunk in chunks(source, ADD_CHUNK))
     logger.info("run %r: prepared with %d new item(s) for workers to join", run_id, added)
     return record
+
+
+def _trace_param() -> dict[str, Any]:
+    """Return the current trace context as a run param, so the workers' run spans link to it."""
+    created_in = current_trace_context()
+    return {TRACE_CONTEXT_PARAM: created_in} if created_in else {}
