@@ -54,7 +54,7 @@ import secrets
 import socket
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.trace import Tracer
@@ -78,7 +78,6 @@ from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.calls import ThreadCalls
 from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
-from omnimemory_kit.migration.metrics import RunMetrics
 from omnimemory_kit.migration.options import (
     Isolation,
     coerce_source,
@@ -101,6 +100,9 @@ from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other
 from omnimemory_kit.observability import correlation_context
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
+
+if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
+    from omnimemory_kit.migration.metrics import RunMetrics
 
 __all__ = ["Isolation", "MigrationRunner", "ProgressCallback", "SkipItem", "default_batch_size"]
 

@@ -13,6 +13,9 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from opentelemetry import trace
+from opentelemetry.trace import Tracer
+
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError, RunMismatchError
 from omnimemory_kit.events import MigrationPriority
@@ -189,6 +192,7 @@ def prepare_run(
     batch_size: int = 100,
     clock: Clock = SYSTEM_CLOCK,
     params: dict[str, Any] | None = None,
+    tracer: Tracer | None = None,
 ) -> RunRecord:
     """Create a run and add every item of ``source`` to it, without working any: workers join it later.
 
@@ -204,6 +208,8 @@ def prepare_run(
         batch_size: recorded as the batch size workers use unless they pick their own.
         clock: stamps the run's creation and the FILE_ADDED events.
         params: more informational settings to record with the run.
+        tracer: where the ``migration.prepare`` span goes (default: the global provider's tracer); its
+            trace context is recorded with the run, and workers' run spans link to it.
 
     Raises:
         RunMismatchError: the run exists with another source or function.
@@ -217,6 +223,23 @@ def prepare_run(
         choices = ", ".join(p.value for p in MigrationPriority)
         raise ConfigError(f"priority must be one of {choices}, not {priority!r}") from None
     function = migrate_fn if isinstance(migrate_fn, str) else function_identity(migrate_fn)
+    # The creation is a span of its own (under the caller's, if any) so workers always have one to link to.
+    tracer = tracer if tracer is not None else trace.get_tracer("omnimemory_kit.migration")
+    with tracer.start_as_current_span("migration.prepare", attributes={"omnimemory.run_id": run_id}):
+        return _prepare(store, run_id, source, function, name, priority_value, batch_size, clock, params)
+
+
+def _prepare(
+    store: JournalStore,
+    run_id: str,
+    source: WorkSource,
+    function: str,
+    name: str | None,
+    priority_value: str,
+    batch_size: int,
+    clock: Clock,
+    params: dict[str, Any] | None,
+) -> RunRecord:
     record = store.create_run(
         RunRecord(
             run_id=run_id,
