@@ -21,9 +21,11 @@ from rich.console import Console
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
+    Observability,
     ProgressBar,
     errors_to_exit,
     format_summary,
+    observability_options,
     outcome_code,
     run_interruptibly,
 )
@@ -106,6 +108,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     help="Create the run and add its items, work none: `omnimemory-kit worker` processes do the work.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
+@observability_options
 def migrate_command(
     source: str,
     function_spec: str,
@@ -120,6 +123,10 @@ def migrate_command(
     dry_run: bool,
     create_only: bool,
     as_json: bool,
+    metrics_port: int | None,
+    metrics_host: str,
+    trace_items: bool,
+    trace_sample: float | None,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
 
@@ -129,6 +136,7 @@ def migrate_command(
     """
     with errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
+        Observability.check(trace_sample)
         isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
@@ -142,8 +150,10 @@ def migrate_command(
     if create_only:
         _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
     console = Console(stderr=True)
+    watch: Observability | None = None
     try:
         with errors_to_exit():
+            watch = Observability(metrics_port, metrics_host, trace_items, trace_sample)
             runner = MigrationRunner(
                 store,
                 run_id,
@@ -155,6 +165,7 @@ def migrate_command(
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
                 isolate=isolation(isolate),
+                **watch.runner_options(),
             )
             _check_identity(store, runner)
             bar = ProgressBar(console, runner.run_id)
@@ -169,6 +180,8 @@ def migrate_command(
         )
         sys.exit(EXIT_INTERRUPTED)
     finally:
+        if watch is not None:
+            watch.close()
         store.close()
     click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
     if dry_run:
