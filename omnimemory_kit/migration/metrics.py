@@ -14,8 +14,8 @@ Every series is labelled ``run_id`` and ``worker``; the names are listed in ``ME
 
 from __future__ import annotations
 
-import bisect
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Final
 
@@ -58,6 +58,7 @@ _OUTCOMES: Final = {
     EventKind.FILE_FAILED: "failed",
     EventKind.FILE_SKIPPED: "skipped",
 }
+_COUNTED: Final = {**_OUTCOMES, EventKind.FILE_RETRIED: "retried"}
 _BREAKER_STATES: Final = ("closed", "half_open", "open")
 _LABELS: Final = ["run_id", "worker"]
 
@@ -98,18 +99,19 @@ class RunMetrics(Collector):
         """Count this worker's durable outcomes and retries among folded journal events."""
         worker = self.worker_id
         outcomes = self.outcomes
+        counted = _COUNTED
         for event in events:
-            if event.worker_id != worker:
-                continue
-            name = _OUTCOMES.get(event.kind)
-            if name is not None:
-                outcomes[name] += 1
-            elif event.kind is EventKind.FILE_RETRIED:
+            name = counted.get(event.kind)
+            if name is None or event.worker_id != worker:
+                continue  # most events (added, started, batch and run events) end here
+            if name == "retried":
                 self.retries += 1
+            else:
+                outcomes[name] += 1
 
     def attempt(self, seconds: float) -> None:
         """Observe one attempt's duration."""
-        self._buckets[bisect.bisect_left(self._bounds, seconds)] += 1
+        self._buckets[bisect_left(self._bounds, seconds)] += 1
         self._duration_sum += seconds
 
     def lease(self, renewed: bool) -> None:

@@ -762,7 +762,11 @@ class MigrationRunner:
         outbox_limit = self.flush_size
         attempts = self._attempts
         assert attempts is not None
-        retried = batch.outbox.append
+        retried: Callable[[Event], object] = batch.outbox.append
+        telemetry = self.telemetry
+        if traced is not None:  # retries recorded on the batch span too
+            retried = telemetry.retry_recorder(traced, retried)
+        sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
         while pending and not batch.lost:
             phase = self._phase
             if phase is not _Phase.RUNNING:
@@ -773,12 +777,13 @@ class MigrationRunner:
             item = pending.popleft()
             self._in_flight += 1
             try:
-                if traced is None:
-                    event = await attempts.outcome(resolve(item), retried)
+                if sampled is not None and sampled(item.key):
+                    assert traced is not None
+                    event = await telemetry.traced_outcome(traced, resolve(item), attempts.outcome, retried)
                 else:
-                    event = await self.telemetry.traced_outcome(
-                        traced, resolve(item), attempts.outcome, retried
-                    )
+                    event = await attempts.outcome(resolve(item), retried)
+                    if traced is not None:
+                        telemetry.outcome(traced, event)
             finally:
                 self._in_flight -= 1
             batch.outbox.append(event)

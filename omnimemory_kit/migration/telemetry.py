@@ -237,6 +237,8 @@ class RunTelemetry:
         name = _OUTCOMES.get(event.kind)
         if name is not None:
             batch.counts[name] += 1
+        if span is None and event.kind is EventKind.FILE_SUCCEEDED:
+            return  # the common case, kept short
         if span is not None and name is not None:
             span.set_attribute("omnimemory.item.outcome", name)
             if event.kind is EventKind.FILE_FAILED:
@@ -246,27 +248,33 @@ class RunTelemetry:
         if event.kind is EventKind.FILE_FAILED and event.error_type == "TimeoutError":
             batch.span.add_event("timeout", {"omnimemory.item.key": event.path or ""})
 
-    async def traced_outcome(
-        self,
-        batch: BatchTrace,
-        item: MigrationItem,
-        outcome: Callable[[MigrationItem, Callable[[Event], object]], Awaitable[Event]],
-        retried: Callable[[Event], object],
-    ) -> Event:
-        """Run ``outcome(item, retried)`` with its retries recorded, in an item span when it is sampled."""
+    def retry_recorder(
+        self, batch: BatchTrace, retried: Callable[[Event], object]
+    ) -> Callable[[Event], None]:
+        """Return a ``retried`` callback that also records the retry on the batch (built once per batch)."""
 
         def on_retry(event: Event) -> None:
             self.retried(batch, event)
             retried(event)
 
-        if self.traces_item(item.key):
-            with self.item_span(batch, item.key) as span:
-                event = await outcome(item, on_retry)
-                self.outcome(batch, event, span)
-                return event
-        event = await outcome(item, on_retry)
-        self.outcome(batch, event)
-        return event
+        return on_retry
+
+    async def traced_outcome(
+        self,
+        batch: BatchTrace,
+        item: MigrationItem,
+        outcome: Callable[[MigrationItem, Callable[[Event], object]], Awaitable[Event]],
+        on_retry: Callable[[Event], object],
+    ) -> Event:
+        """Run ``outcome(item, on_retry)`` in an item span and count its outcome on the batch.
+
+        For the items ``traces_item`` picks; ``on_retry`` comes from ``retry_recorder``. The others need
+        only ``outcome(batch, event)`` after their attempts.
+        """
+        with self.item_span(batch, item.key) as span:
+            event = await outcome(item, on_retry)
+            self.outcome(batch, event, span)
+            return event
 
     def __repr__(self) -> str:
         state = "recording" if self.recording else "idle"
