@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -157,6 +158,27 @@ class TestSpanTree:
         changes = [(e["from"], e["to"]) for e in events(run, "breaker.state_change")]
         assert changes[0] == ("closed", "open")
         assert changes[-1][1] == "closed"
+
+    async def test_control_decisions_are_events_on_the_run_span(
+        self, store: JournalStore, clock: FakeClock, tracer: Tracer, exporter: InMemorySpanExporter
+    ) -> None:
+        """Pausing and resuming a running run leaves control.pause and control.resume on its span."""
+        started, release = asyncio.Event(), asyncio.Event()
+
+        async def fn(item: MigrationItem) -> None:
+            started.set()
+            await release.wait()
+
+        runner = make(store, clock, fn, 1, tracer=tracer)
+        task = asyncio.ensure_future(runner.run())
+        await started.wait()
+        runner.pause()
+        runner.resume()
+        release.set()
+        await drive(runner, clock, task)
+        (run,) = named(exporter, "migration.run")
+        names = [event.name for event in run.events]
+        assert names == ["control.pause", "control.resume"]
 
     async def test_a_failed_run_ends_its_span_with_an_error(
         self, store: JournalStore, clock: FakeClock, tracer: Tracer, exporter: InMemorySpanExporter
