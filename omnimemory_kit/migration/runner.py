@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import enum
 import inspect
 import logging
@@ -56,7 +55,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry import context as otel_context
 from opentelemetry.trace import Tracer
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
@@ -723,7 +721,10 @@ class MigrationRunner:
         if traced is not None:
             self._batch_traces[lease.batch_id] = traced
         workers = [
-            asyncio.create_task(self._worker(batch, pending, traced), context=self._task_context(traced))
+            asyncio.create_task(
+                self._worker(batch, pending, traced),
+                context=None if traced is None else traced.task_context(),
+            )
             for _ in range(min(self.concurrency, len(pending)))
         ]
         try:
@@ -746,16 +747,6 @@ class MigrationRunner:
         finally:
             traced = self._batch_traces.pop(batch.lease.batch_id, None)
             self.telemetry.batch_closed(traced, lost=batch.lost)
-
-    def _task_context(self, traced: BatchTrace | None) -> contextvars.Context | None:
-        """Return the context item tasks run in: the batch span current, so their log lines carry it."""
-        if traced is None:
-            return None
-        token = otel_context.attach(traced.context)
-        try:
-            return contextvars.copy_context()
-        finally:
-            otel_context.detach(token)
 
     async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem], traced: BatchTrace | None) -> None:
         resolve = self.source.resolve

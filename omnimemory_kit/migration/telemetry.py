@@ -19,6 +19,7 @@ runner checks ``recording`` once and skips the per-item path entirely.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import zlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -102,6 +103,17 @@ class BatchTrace:
         self.span = span
         self.context = trace.set_span_in_context(span)
         self.counts = dict.fromkeys(_OUTCOMES.values(), 0)
+
+    def task_context(self) -> contextvars.Context:
+        """Return a copy of the current context with this batch's span current, for its item tasks.
+
+        Their log lines then carry the batch's span id (tasks run in the context they are given).
+        """
+        token = otel_context.attach(self.context)
+        try:
+            return contextvars.copy_context()
+        finally:
+            otel_context.detach(token)
 
 
 class RunTelemetry:
