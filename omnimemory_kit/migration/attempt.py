@@ -155,8 +155,12 @@ class Attempts:
                     started = monotonic()
                     try:
                         result = await self._invoke(item)
-                    finally:  # a breaker refusal is observed as a zero-length attempt
+                    except CircuitBreakerError:
+                        raise  # refused before the call: not an attempt, not observed
+                    except BaseException:
                         observe(monotonic() - started)
+                        raise
+                    observe(monotonic() - started)
             except SkipItem as skip:
                 return self._skipped(item, skip.reason)
             except CircuitBreakerError as refused:

@@ -108,6 +108,28 @@ class TestCountersMatchTheJournal:
         assert attempts == sum(tries.values())
         assert value(samples, "omnimemory_migration_items_in_flight", **labels) == 0
 
+    async def test_calls_refused_by_a_half_open_breaker_are_not_attempts(
+        self, store: JournalStore, clock: FakeClock, metrics: tuple[RunMetrics, MetricsServer]
+    ) -> None:
+        """While a trial call runs in a half-open breaker, a refused call is not observed as an attempt."""
+        run_metrics, server = metrics
+        calls = 0
+
+        async def fn(item: MigrationItem) -> None:
+            nonlocal calls
+            calls += 1
+            if calls <= 2:
+                raise ConnectionError("down")
+            if calls == 3:  # the trial call: slow, so the other item is refused meanwhile
+                await clock.sleep(1.0)
+
+        config = CircuitBreakerConfig(failure_threshold=2, recovery_timeout=10.0, half_open_max_calls=1)
+        runner = make(store, clock, fn, 4, metrics=run_metrics, breaker=config, concurrency=2, batch_size=4)
+        summary = await drive(runner, clock, runner.run(), step=0.01)
+        assert (summary.failed_files, summary.succeeded_files) == (2, 2)
+        observed = value(scrape(server), "omnimemory_migration_attempt_duration_seconds_count")
+        assert observed == calls == 4
+
     def test_every_documented_metric_is_exposed(self, metrics: tuple[RunMetrics, MetricsServer]) -> None:
         """Each name in METRIC_NAMES appears in a scrape, even before a run."""
         _, server = metrics
@@ -172,7 +194,10 @@ class TestLiveState:
         runner = make(store, clock, fn, 3, metrics=run_metrics, breaker=config, concurrency=1)
         await drive(runner, clock, runner.run())
         assert seen == [1.0]
-        assert value(scrape(server), "omnimemory_migration_breaker_state", state="closed") == 1
+        samples = scrape(server)
+        assert value(samples, "omnimemory_migration_breaker_state", state="closed") == 1
+        # calls refused while the breaker was open are not attempts
+        assert value(samples, "omnimemory_migration_attempt_duration_seconds_count") == calls
 
 
 class TestServer:
