@@ -174,6 +174,28 @@ class TestLiveState:
         await drive(runner, clock, task)
         assert value(scrape(server), "omnimemory_migration_paused", reason="", **labels) == 0
 
+    async def test_a_lost_lease_is_counted_once(
+        self, store: JournalStore, clock: FakeClock, metrics: tuple[RunMetrics, MetricsServer]
+    ) -> None:
+        """A lease taken back mid-batch counts one loss, and the items still count once each."""
+        run_metrics, server = metrics
+        runner: MigrationRunner
+        stolen = False
+
+        async def work(item: MigrationItem) -> None:
+            nonlocal stolen
+            if not stolen:
+                stolen = True
+                store.reclaim("run", worker_id=runner.worker_id)  # as a supervisor declaring us dead would
+            await clock.sleep(0.1)
+
+        runner = make(store, clock, work, 8, metrics=run_metrics, batch_size=8)
+        summary = await drive(runner, clock, runner.run())
+        samples = scrape(server)
+        assert value(samples, "omnimemory_migration_lease_losses_total") == 1
+        succeeded = value(samples, "omnimemory_migration_items_total", outcome="succeeded")
+        assert succeeded == summary.succeeded_files == 8
+
     async def test_breaker_state_follows_the_breaker(
         self, store: JournalStore, clock: FakeClock, metrics: tuple[RunMetrics, MetricsServer]
     ) -> None:

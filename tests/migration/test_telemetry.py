@@ -180,6 +180,28 @@ class TestSpanTree:
         names = [event.name for event in run.events]
         assert names == ["control.pause", "control.resume"]
 
+    async def test_a_lost_lease_ends_its_batch_span_with_an_error(
+        self, store: JournalStore, clock: FakeClock, tracer: Tracer, exporter: InMemorySpanExporter
+    ) -> None:
+        """A batch whose lease is taken back mid-way ends with a lease.lost event and an error status."""
+        runner: MigrationRunner
+        stolen = False
+
+        async def work(item: MigrationItem) -> None:
+            nonlocal stolen
+            if not stolen:
+                stolen = True
+                store.reclaim("run", worker_id=runner.worker_id)
+            await clock.sleep(0.1)
+
+        runner = make(store, clock, work, 4, tracer=tracer, batch_size=4)
+        await drive(runner, clock, runner.run())
+        first, *rest = sorted(named(exporter, "migration.batch"), key=lambda span: span.start_time or 0)
+        assert first.status.status_code is StatusCode.ERROR
+        assert [event.name for event in first.events] == ["lease.lost"]
+        assert rest
+        assert all(span.status.status_code is not StatusCode.ERROR for span in rest)
+
     async def test_a_failed_run_ends_its_span_with_an_error(
         self, store: JournalStore, clock: FakeClock, tracer: Tracer, exporter: InMemorySpanExporter
     ) -> None:
