@@ -104,6 +104,28 @@ class TestBadInput:
         assert "10 succeeded" in result.stdout
 
 
+class TestWorker:
+    """``worker`` takes the same options as ``migrate``."""
+
+    def test_worker_serves_metrics_and_frees_the_port(
+        self, manifest: Path, fns: Path, tmp_path: Path
+    ) -> None:
+        """A worker with --metrics-port announces the endpoint, works the run, and releases the port."""
+        store = str(tmp_path / "j.db")
+        created = invoke(
+            "migrate", str(manifest), "--function", f"{fns}:ok", "--store", store, "--run-id", "w",
+            "--create-only",
+        )  # fmt: skip
+        assert created.exit_code == 0, created.output
+        port = free_port()
+        result = invoke("worker", "--store", store, "--run-id", "w", "--metrics-port", str(port))
+        assert result.exit_code == 0, result.output
+        assert f"metrics: http://127.0.0.1:{port}/metrics" in result.stderr
+        assert "10 succeeded" in result.stdout
+        with socket.socket() as again:  # the endpoint is closed: the port can be bound again
+            again.bind(("127.0.0.1", port))
+
+
 class TestScrapeDuringARun:
     """A real ``migrate`` process serves its metrics while it works."""
 
