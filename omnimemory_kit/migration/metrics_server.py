@@ -7,10 +7,12 @@ server only renders what ``RunMetrics`` cached; a scrape never reaches the store
 from __future__ import annotations
 
 from types import TracebackType
-
-from prometheus_client import CollectorRegistry, start_http_server
+from typing import TYPE_CHECKING
 
 from omnimemory_kit.errors import ConfigError
+
+if TYPE_CHECKING:  # prometheus_client is imported when a server starts, not by every command's import
+    from prometheus_client import CollectorRegistry
 
 __all__ = ["DEFAULT_METRICS_HOST", "MetricsServer"]
 
@@ -35,6 +37,8 @@ class MetricsServer:
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigError(f"{field} must be a port number from 0 to 65535, not {port!r}")
+        from prometheus_client import start_http_server
+
         try:
             self._server, self._thread = start_http_server(port, addr=host, registry=registry)
         except OSError as exc:

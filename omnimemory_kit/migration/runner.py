@@ -19,6 +19,8 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
       stuck-slot accounting, or killable processes).
     - ``batch``: a leased batch's heartbeat, background reports and close; ``worker_liveness``: which
       of a shared run's workers are alive; ``dry_run``; ``options``: the checked arguments.
+    - ``telemetry`` and ``metrics``: OpenTelemetry spans and Prometheus numbers, fed here at the seams
+      (the run, a batch's claim and close, each attempt, each durable fold); no-ops unless asked for.
     - here: the run's ``_Phase`` (idle, held, running, paused, cancelling) and the controls that move
       it, preparing, the batch loop, a batch's item workers, progress callbacks, the breaker listener.
 
