@@ -676,12 +676,21 @@ class CorrelationFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Set the context fields as record attributes and let the record through."""
+        """Set the context fields as record attributes and let the record through.
+
+        Inside a recording OpenTelemetry span the record also carries its ``span_id``, and its
+        ``trace_id`` when none is bound, so log lines and the tracing backend correlate.
+        """
         for key in CORRELATION_FIELDS:
             if not hasattr(record, key):
                 setattr(record, key, None)
         for key, value in current_context().items():
             setattr(record, key, value)
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            if record.trace_id is None:  # type: ignore[attr-defined]
+                record.trace_id = trace.format_trace_id(span_context.trace_id)
+            record.span_id = trace.format_span_id(span_context.span_id)
         return True
 
 

@@ -23,11 +23,13 @@ from rich.console import Console
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
+    Observability,
     ProgressBar,
     check_outage_timeout,
     errors_to_exit,
     fail,
     format_summary,
+    observability_options,
     outcome_code,
     run_interruptibly,
 )
@@ -142,6 +144,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     help="Seconds to ride out a store outage (no new claims, outcomes kept) before giving up with exit 3.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
+@observability_options
 def migrate_command(
     source: str,
     function_spec: str,
@@ -158,6 +161,10 @@ def migrate_command(
     create_only: bool,
     outage_timeout: float,
     as_json: bool,
+    metrics_port: int | None,
+    metrics_host: str,
+    trace_items: bool,
+    trace_sample: float | None,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
 
@@ -168,6 +175,7 @@ def migrate_command(
     with errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
         check_outage_timeout(outage_timeout)
+        Observability.check(trace_sample)
         isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
@@ -185,8 +193,10 @@ def migrate_command(
     if create_only:
         _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
     console = Console(stderr=True)
+    watch: Observability | None = None
     try:
         with errors_to_exit():
+            watch = Observability(metrics_port, metrics_host, trace_items, trace_sample)
             runner = MigrationRunner(
                 store,
                 run_id,
@@ -199,6 +209,7 @@ def migrate_command(
                 dry_run=dry_run,
                 outage_timeout=outage_timeout,
                 isolate=isolation(isolate),
+                **watch.runner_options(),
             )
             _check_identity(store, runner)
             bar = ProgressBar(console, runner.run_id)
@@ -213,6 +224,8 @@ def migrate_command(
         )
         sys.exit(EXIT_INTERRUPTED)
     finally:
+        if watch is not None:
+            watch.close()
         store.close()
     click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
     _report_outside(work)

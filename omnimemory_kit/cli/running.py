@@ -1,4 +1,5 @@
-"""What ``migrate`` and ``worker`` share: errors to exit codes, the progress bar, Ctrl-C, the summary.
+"""What ``migrate`` and ``worker`` share: errors to exit codes, the progress bar, Ctrl-C, the summary,
+and the observability options (``--metrics-port``, ``--metrics-host``, ``--trace-items``, ``--trace-sample``).
 
 Both commands run a ``MigrationRunner`` in a terminal the same way: bad input ends in one line on stderr and
 the exit code its kind maps to (``omnimemory_kit.cli.exit_codes``), a rich progress bar follows the runner's
@@ -13,7 +14,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -36,10 +37,12 @@ from omnimemory_kit.errors import (
     StoreError,
 )
 from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.migration.metrics_server import DEFAULT_METRICS_HOST, MetricsServer
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 
 __all__ = [
+    "Observability",
     "ProgressBar",
     "errors_to_exit",
     "eta_text",
@@ -47,11 +50,16 @@ __all__ = [
     "fail",
     "format_duration",
     "format_summary",
+    "observability_options",
     "outcome_code",
     "run_interruptibly",
 ]
 
+if TYPE_CHECKING:
+    from omnimemory_kit.migration.metrics import RunMetrics
+
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(exc: BaseException) -> NoReturn:
@@ -207,3 +215,85 @@ def run_interruptibly(make: Callable[[], Coroutine[Any, Any, T]], on_interrupt: 
         return await make()
 
     return asyncio.run(main())
+
+
+def observability_options(command: F) -> F:
+    """Add the metrics endpoint and item tracing options to a command (``Observability.from_options``)."""
+    options = [
+        click.option(
+            "--metrics-port",
+            type=int,
+            default=None,
+            help="Serve Prometheus metrics at http://HOST:PORT/metrics while the run goes on.",
+        ),
+        click.option(
+            "--metrics-host",
+            default=DEFAULT_METRICS_HOST,
+            show_default=True,
+            help="Address the metrics endpoint listens on (wider than 127.0.0.1 only when you mean it).",
+        ),
+        click.option(
+            "--trace-items",
+            is_flag=True,
+            help="A span per item (needs an OpenTelemetry SDK, e.g. under opentelemetry-instrument).",
+        ),
+        click.option(
+            "--trace-sample",
+            type=float,
+            default=None,
+            help="A span for this share of items (0 to 1), e.g. 0.01; implies --trace-items.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+class Observability:
+    """The observability a command asked for: item tracing, and a metrics endpoint while it is open.
+
+    Raises:
+        ConfigError: the sampling ratio is invalid, or the metrics port cannot be listened on.
+    """
+
+    def __init__(
+        self, metrics_port: int | None, metrics_host: str, trace_items: bool, trace_sample: float | None
+    ) -> None:
+        from omnimemory_kit.migration.telemetry import item_ratio, sdk_configured
+
+        ratio = item_ratio(trace_sample, "--trace-sample") if trace_sample is not None else float(trace_items)
+        if ratio and not sdk_configured():
+            click.echo(
+                "warning: --trace-items/--trace-sample: no OpenTelemetry SDK is configured (run under "
+                "opentelemetry-instrument); no item spans are recorded",
+                err=True,
+            )
+            ratio = 0.0
+        self.trace_items: float = ratio
+        self.metrics: RunMetrics | None = None
+        self.server: MetricsServer | None = None
+        if metrics_port is not None:
+            from omnimemory_kit.migration.metrics import RunMetrics
+
+            self.metrics = RunMetrics()
+            self.server = MetricsServer(
+                self.metrics.registry, metrics_port, metrics_host, field="--metrics-port"
+            )
+            click.echo(f"metrics: {self.server.url}", err=True)
+
+    @staticmethod
+    def check(trace_sample: float | None) -> None:
+        """Refuse an invalid sampling ratio before anything is opened (``ConfigError``)."""
+        from omnimemory_kit.migration.telemetry import item_ratio
+
+        if trace_sample is not None:
+            item_ratio(trace_sample, "--trace-sample")
+
+    def runner_options(self) -> dict[str, Any]:
+        """Return the runner keyword arguments these options stand for."""
+        return {"trace_items": self.trace_items, "metrics": self.metrics}
+
+    def close(self) -> None:
+        """Stop the metrics endpoint, if one was started."""
+        if self.server is not None:
+            self.server.close()

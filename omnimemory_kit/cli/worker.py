@@ -16,10 +16,12 @@ from rich.console import Console
 
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.running import (
+    Observability,
     ProgressBar,
     check_outage_timeout,
     errors_to_exit,
     format_summary,
+    observability_options,
     outcome_code,
     run_interruptibly,
 )
@@ -66,6 +68,7 @@ __all__ = ["worker_command"]
     help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
+@observability_options
 def worker_command(
     store_url: str,
     run_id: str,
@@ -76,6 +79,10 @@ def worker_command(
     outage_timeout: float,
     isolate: str,
     as_json: bool,
+    metrics_port: int | None,
+    metrics_host: str,
+    trace_items: bool,
+    trace_sample: float | None,
 ) -> None:
     """Join an existing run and work it until no item is left (other workers may share it).
 
@@ -92,11 +99,14 @@ def worker_command(
         check_outage_timeout(outage_timeout)
         isolation(isolate, "--isolate")
         check_run_id(run_id)
+        Observability.check(trace_sample)
         fn = load_function(function_spec) if function_spec is not None else None
         store = open_store(store_url, create=False)
     console = Console(stderr=True)
+    watch: Observability | None = None
     try:
         with errors_to_exit():
+            watch = Observability(metrics_port, metrics_host, trace_items, trace_sample)
             runner = join_run(
                 store,
                 run_id,
@@ -106,6 +116,7 @@ def worker_command(
                 lease_seconds=lease_seconds,
                 outage_timeout=outage_timeout,
                 isolate=isolation(isolate),
+                **watch.runner_options(),
             )
             bar = ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update
@@ -116,6 +127,8 @@ def worker_command(
         click.echo("interrupted: stopped; this worker's unfinished items go back to the others", err=True)
         sys.exit(EXIT_INTERRUPTED)
     finally:
+        if watch is not None:
+            watch.close()
         store.close()
     click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
     sys.exit(outcome_code(summary, runner))

@@ -33,12 +33,14 @@ class LeasedBatch:
         clock: for heartbeats and flush times.
         progress: awaited after each report (``force=True`` after the close).
         log: where lost leases are reported.
+        on_lease: told of each heartbeat: True when it renewed the lease, False when the lease was lost.
     """
 
     __slots__ = (
         "_clock",
         "_link",
         "_log",
+        "_on_lease",
         "_progress",
         "flush_task",
         "last_flush",
@@ -54,6 +56,7 @@ class LeasedBatch:
         clock: Clock,
         progress: Callable[[bool], Awaitable[None]],
         log: logging.LoggerAdapter[logging.Logger],
+        on_lease: Callable[[bool], object] | None = None,
     ) -> None:
         self.lease = lease
         self.outbox: list[Event] = []
@@ -64,6 +67,7 @@ class LeasedBatch:
         self._clock = clock
         self._progress = progress
         self._log = log
+        self._on_lease = on_lease
 
     async def heartbeat(self, lease_seconds: float) -> None:
         """Renew the lease every third of ``lease_seconds`` until it is lost (cancel to stop)."""
@@ -73,7 +77,15 @@ class LeasedBatch:
             try:
                 self.lease = await self._link.call(store.heartbeat, self.lease, lease_seconds)
             except LeaseLostError:
-                self.lost = True
+                self._mark_lost()
+            else:
+                if self._on_lease is not None:
+                    self._on_lease(True)
+
+    def _mark_lost(self) -> None:
+        if not self.lost and self._on_lease is not None:
+            self._on_lease(False)
+        self.lost = True
 
     def schedule_flush(self) -> None:
         """Report the outbox in the background, unless a flush is already running (it takes the rest)."""
@@ -88,7 +100,7 @@ class LeasedBatch:
             try:
                 await self._link.write_own((functools.partial(report, self.lease, events), events))
             except LeaseLostError:
-                self.lost = True
+                self._mark_lost()
                 return
             await self._progress(False)
 
@@ -121,6 +133,6 @@ class LeasedBatch:
         try:
             await self._link.write_own(*steps)
         except LeaseLostError:
-            self.lost = True
+            self._mark_lost()
             self._log.warning("run %r: lease on %s was lost before release", self.lease.run_id, batch_id)
         await self._progress(True)

@@ -19,6 +19,8 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
       stuck-slot accounting, or killable processes).
     - ``batch``: a leased batch's heartbeat, background reports and close; ``worker_liveness``: which
       of a shared run's workers are alive; ``dry_run``; ``options``: the checked arguments.
+    - ``telemetry`` and ``metrics``: OpenTelemetry spans and Prometheus numbers, fed here at the seams
+      (the run, a batch's claim and close, each attempt, each durable fold); no-ops unless asked for.
     - here: the run's ``_Phase`` (idle, held, running, paused, cancelling) and the controls that move
       it, preparing, the batch loop, a batch's item workers, progress callbacks, the breaker listener.
 
@@ -54,9 +56,11 @@ import os
 import secrets
 import socket
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.trace import Tracer
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
@@ -90,11 +94,20 @@ from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.telemetry import (
+    TRACE_CONTEXT_PARAM,
+    BatchTrace,
+    RunTelemetry,
+    current_trace_context,
+)
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
 from omnimemory_kit.observability import correlation_context
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem, check_run_id
+
+if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
+    from omnimemory_kit.migration.metrics import RunMetrics
 
 __all__ = ["Isolation", "MigrationRunner", "ProgressCallback", "SkipItem", "default_batch_size"]
 
@@ -155,6 +168,12 @@ class MigrationRunner:
             (default 10 minutes; 0 fails at once). Meanwhile no batch is claimed, items already claimed
             run on, their outcomes wait in memory and are reported once the store is back (rejected, and
             the items run again, if the lease expired meanwhile).
+        tracer: where the run's spans go (default: the global OpenTelemetry provider, a no-op without
+            an SDK); see ``migration.telemetry``.
+        trace_items: a span per item (True), for a share of items (a ratio from 0 to 1), or none.
+        trace_context: the W3C trace context the run was created in (``join_run`` passes the recorded
+            one); the run span links to it. A run this runner creates records its own.
+        metrics: Prometheus metrics to feed (``RunMetrics``; serve them with ``MetricsServer``).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -186,6 +205,10 @@ class MigrationRunner:
         worker_id: str | None = None,
         isolate: Isolation = "thread",
         outage_timeout: float = DEFAULT_OUTAGE_TIMEOUT,
+        tracer: Tracer | None = None,
+        trace_items: bool | float = False,
+        trace_context: Mapping[str, str] | None = None,
+        metrics: RunMetrics | None = None,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -253,10 +276,15 @@ class MigrationRunner:
             check_importable(migrate_fn)
         self.tracker = self._new_tracker()
         self._log = logging.LoggerAdapter(logger, {"run_id": run_id})
+        self.telemetry = RunTelemetry(run_id, self.worker_id, tracer=tracer, trace_items=trace_items)
+        self._trace_context = dict(trace_context) if trace_context else None
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.attach(run_id, self.worker_id, lambda: self._in_flight)
         self._link = StoreLink(
             store,
             run_id,
-            self._fold,
+            self._fold if metrics is None else self._fold_counted,
             outage_timeout=outage_timeout,
             clock=clock,
             on_outage=self._on_outage,
@@ -279,6 +307,7 @@ class MigrationRunner:
         self._attempts: Attempts | None = None
         self._in_flight = 0
         self._background: set[asyncio.Future[Any]] = set()
+        self._batch_traces: dict[str, BatchTrace] = {}
         if self.breaker is not None:
             self.breaker.add_listener(self._on_breaker_change)
 
@@ -374,6 +403,7 @@ class MigrationRunner:
             return
         if self._phase is _Phase.RUNNING:
             self._set_phase(_Phase.PAUSED)
+            self.telemetry.run_event("control.pause")
             self._spawn(self._journal_pause())
         elif self._phase is _Phase.IDLE:  # the batch loop journals it when it starts
             self._set_phase(_Phase.HELD)
@@ -386,6 +416,7 @@ class MigrationRunner:
             self._stepped = False
             if self._running:
                 self._set_phase(_Phase.RUNNING)
+                self.telemetry.run_event("control.resume")
                 self._status = MigrationStatus.RUNNING
                 self._spawn(self._link.journal(self._event(EventKind.RUN_RESUMED)))
             else:  # paused by a finished step(): the next run() journals RUN_RESUMED
@@ -402,6 +433,7 @@ class MigrationRunner:
         """
         if self._running:
             self._set_phase(_Phase.CANCELLING)
+            self.telemetry.run_event("control.cancel")
 
     async def retry_failed(self) -> int:
         """Requeue failed items (each at most ``max_requeues`` times); return how many were requeued.
@@ -457,14 +489,20 @@ class MigrationRunner:
             self._step_batches = None
             self._wake_step()
 
-    def _run_context(self) -> contextlib.AbstractContextManager[Any]:
-        """Return the context the whole run executes in: a correlation scope binding ``run_id``.
+    @contextlib.contextmanager
+    def _run_context(self) -> Iterator[None]:
+        """Enter the context the whole run executes in: a correlation scope binding ``run_id``, and the
+        run execution's span.
 
         Every log record of the run carries the run id and a correlation id (inherited from an outer
-        ``correlation_context`` or generated), including records from the migration function: tasks
-        inherit contextvars and they are carried into its worker threads.
+        ``correlation_context`` or generated), and with an SDK the trace and span ids, including records
+        from the migration function: tasks inherit contextvars and they are carried into its worker threads.
         """
-        return correlation_context(operation="migration", run_id=self.run_id, worker_id=self.worker_id)
+        with (
+            correlation_context(operation="migration", run_id=self.run_id, worker_id=self.worker_id),
+            self.telemetry.run_span(self._trace_context),
+        ):
+            yield
 
     @contextlib.asynccontextmanager
     async def _session(self) -> AsyncIterator[None]:
@@ -481,6 +519,7 @@ class MigrationRunner:
                     timeout=self.item_timeout,
                     clock=self.clock,
                     worker_id=self.worker_id,
+                    observe=None if self.metrics is None else self.metrics.attempt,
                 )
             try:
                 yield
@@ -658,6 +697,15 @@ class MigrationRunner:
     # --- preparing ------------------------------------------------------------------------------------
 
     async def _prepare(self) -> None:
+        params: dict[str, Any] = {
+            "batch_size": self.batch_size,
+            "concurrency": self.concurrency,
+            "item_timeout": self.item_timeout,
+            "max_attempts": self.retry.max_attempts,
+        }
+        created_in = current_trace_context()
+        if created_in:  # workers elsewhere link their run spans to the trace that created the run
+            params[TRACE_CONTEXT_PARAM] = created_in
         record = RunRecord(
             run_id=self.run_id,
             name=self.name,
@@ -665,12 +713,7 @@ class MigrationRunner:
             source=self.source.identity,
             function=self.function_id,
             created_at=self.clock.time(),
-            params={
-                "batch_size": self.batch_size,
-                "concurrency": self.concurrency,
-                "item_timeout": self.item_timeout,
-                "max_attempts": self.retry.max_attempts,
-            },
+            params=params,
         )
         await self._link.write(self.store.create_run, record)
         added = await self._link.add_all(self.source, self.clock)
@@ -703,11 +746,24 @@ class MigrationRunner:
 
     async def _run_batch(self, lease: Lease) -> LeasedBatch:
         """Run a leased batch's items under the concurrency limit; return it for closing."""
-        batch = LeasedBatch(lease, self._link, self.clock, self._progress, self._log)
+        batch = LeasedBatch(
+            lease,
+            self._link,
+            self.clock,
+            self._progress,
+            self._log,
+            on_lease=None if self.metrics is None else self.metrics.lease,
+        )
         pending: deque[WorkItem] = deque(lease.items)
         heartbeat = asyncio.create_task(batch.heartbeat(self.lease_seconds))
+        traced = self.telemetry.batch_opened(lease)
+        if traced is not None:
+            self._batch_traces[lease.batch_id] = traced
         workers = [
-            asyncio.create_task(self._worker(batch, pending))
+            asyncio.create_task(
+                self._worker(batch, pending, traced),
+                context=None if traced is None else traced.task_context(),
+            )
             for _ in range(min(self.concurrency, len(pending)))
         ]
         try:
@@ -725,14 +781,22 @@ class MigrationRunner:
         return batch
 
     async def _close_batch(self, batch: LeasedBatch) -> None:
-        await batch.close(self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id))
+        try:
+            await batch.close(self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id))
+        finally:
+            traced = self._batch_traces.pop(batch.lease.batch_id, None)
+            self.telemetry.batch_closed(traced, lost=batch.lost)
 
-    async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem]) -> None:
+    async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem], traced: BatchTrace | None) -> None:
         resolve = self.source.resolve
         outbox_limit = self.flush_size
         attempts = self._attempts
         assert attempts is not None
-        retried = batch.outbox.append
+        retried: Callable[[Event], object] = batch.outbox.append
+        telemetry = self.telemetry
+        if traced is not None:  # retries recorded on the batch span too
+            retried = telemetry.retry_recorder(traced, retried)
+        sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
         while pending and not batch.lost:
             phase = self._phase
             if phase is not _Phase.RUNNING:
@@ -743,7 +807,13 @@ class MigrationRunner:
             item = pending.popleft()
             self._in_flight += 1
             try:
-                event = await attempts.outcome(resolve(item), retried)
+                if sampled is not None and sampled(item.key):
+                    assert traced is not None
+                    event = await telemetry.traced_outcome(traced, resolve(item), attempts.outcome, retried)
+                else:
+                    event = await attempts.outcome(resolve(item), retried)
+                    if traced is not None:
+                        telemetry.outcome(traced, event)
             finally:
                 self._in_flight -= 1
             batch.outbox.append(event)
@@ -760,6 +830,11 @@ class MigrationRunner:
     def _fold(self, events: list[Event]) -> None:
         self.tracker.apply_many(events)
 
+    def _fold_counted(self, events: list[Event]) -> None:
+        self.tracker.apply_many(events)
+        assert self.metrics is not None
+        self.metrics.count(events)  # only durable events reach here: counters match the journal
+
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         return Event(kind, at=self.clock.time(), reason=reason, batch_id=batch_id, worker_id=self.worker_id)
 
@@ -771,6 +846,9 @@ class MigrationRunner:
         return [str(key) for key in frame.loc[frame["status"] == FileStatus.FAILED.value, "path"]]
 
     def _on_breaker_change(self, name: str, old: CircuitState, new: CircuitState) -> None:
+        self.telemetry.run_event("breaker.state_change", breaker=name, **{"from": old.value, "to": new.value})
+        if self.metrics is not None:
+            self.metrics.breaker(new.value)
         opened = new is CircuitState.OPEN
         if opened == self._breaker_open or not (opened or new is CircuitState.CLOSED):
             return  # half-open keeps counting as open until a trial call closes it
@@ -805,12 +883,17 @@ class MigrationRunner:
         await self._report_progress(force=force)
 
     async def _report_progress(self, *, force: bool) -> None:
-        if self.on_progress is None:
+        if self.on_progress is None and self.metrics is None:
             return
         now = self.clock.monotonic()
         if not force and now - self._last_progress < self.progress_interval:
             return
         self._last_progress = now
+        if self.metrics is not None:
+            self.metrics.progress(self.summary())
+            self.metrics.paused(None if self._phase not in _HOLDING else self._phase.value)
+        if self.on_progress is None:
+            return
         try:
             outcome = self.on_progress(self.summary())
             if inspect.isawaitable(outcome):

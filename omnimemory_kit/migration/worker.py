@@ -13,6 +13,9 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from opentelemetry import trace
+from opentelemetry.trace import Tracer
+
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError, RunMismatchError
 from omnimemory_kit.events import MigrationPriority
@@ -20,6 +23,7 @@ from omnimemory_kit.migration.loader import function_identity, load_function
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import ADD_CHUNK, chunks
+from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, current_trace_context
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store.base import JournalStore, RunRecord, WorkItem
 
@@ -157,6 +161,9 @@ def join_run(
     attempts = params.get("max_attempts")
     if "retry" not in runner_options and isinstance(attempts, int) and attempts >= 1:
         runner_options["retry"] = RetryPolicy(max_attempts=attempts, base_delay=0.5, max_delay=30.0)
+    recorded_trace = params.get(TRACE_CONTEXT_PARAM)
+    if "trace_context" not in runner_options and isinstance(recorded_trace, dict):
+        runner_options["trace_context"] = recorded_trace  # this worker's run span links to the creator's
     return MigrationRunner(
         store,
         run_id,
@@ -185,6 +192,7 @@ def prepare_run(
     batch_size: int = 100,
     clock: Clock = SYSTEM_CLOCK,
     params: dict[str, Any] | None = None,
+    tracer: Tracer | None = None,
 ) -> RunRecord:
     """Create a run and add every item of ``source`` to it, without working any: workers join it later.
 
@@ -200,6 +208,8 @@ def prepare_run(
         batch_size: recorded as the batch size workers use unless they pick their own.
         clock: stamps the run's creation and the FILE_ADDED events.
         params: more informational settings to record with the run.
+        tracer: where the ``migration.prepare`` span goes (default: the global provider's tracer); its
+            trace context is recorded with the run, and workers' run spans link to it.
 
     Raises:
         RunMismatchError: the run exists with another source or function.
@@ -213,6 +223,23 @@ def prepare_run(
         choices = ", ".join(p.value for p in MigrationPriority)
         raise ConfigError(f"priority must be one of {choices}, not {priority!r}") from None
     function = migrate_fn if isinstance(migrate_fn, str) else function_identity(migrate_fn)
+    # The creation is a span of its own (under the caller's, if any) so workers always have one to link to.
+    tracer = tracer if tracer is not None else trace.get_tracer("omnimemory_kit.migration")
+    with tracer.start_as_current_span("migration.prepare", attributes={"omnimemory.run_id": run_id}):
+        return _prepare(store, run_id, source, function, name, priority_value, batch_size, clock, params)
+
+
+def _prepare(
+    store: JournalStore,
+    run_id: str,
+    source: WorkSource,
+    function: str,
+    name: str | None,
+    priority_value: str,
+    batch_size: int,
+    clock: Clock,
+    params: dict[str, Any] | None,
+) -> RunRecord:
     record = store.create_run(
         RunRecord(
             run_id=run_id,
@@ -221,9 +248,15 @@ def prepare_run(
             source=source.identity,
             function=function,
             created_at=clock.time(),
-            params={"batch_size": batch_size, **(params or {})},
+            params={"batch_size": batch_size, **_trace_param(), **(params or {})},
         )
     )
     added = sum(store.add_items(run_id, chunk, at=clock.time()) for chunk in chunks(source, ADD_CHUNK))
     logger.info("run %r: prepared with %d new item(s) for workers to join", run_id, added)
     return record
+
+
+def _trace_param() -> dict[str, Any]:
+    """Return the current trace context as a run param, so the workers' run spans link to it."""
+    created_in = current_trace_context()
+    return {TRACE_CONTEXT_PARAM: created_in} if created_in else {}
