@@ -73,7 +73,7 @@ def parse_duration(text: str) -> float:
     """
     units = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
     raw = text.strip().lower()
-    scale = units.get(raw[-1:], None)
+    scale = units.get(raw[-1:])
     number = raw[:-1] if scale is not None else raw
     try:
         seconds = float(number) * (scale or 1.0)

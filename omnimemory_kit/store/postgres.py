@@ -151,6 +151,7 @@ class PostgresStore(Store):
         self.url = redact_url(url)
         location = parse_postgres_url(url)
         conninfo, self.schema, pool_max = location.conninfo, location.schema, location.pool_max
+        self._conninfo = conninfo
         self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
         self._closed = False
         self._lock = threading.Lock()
@@ -235,6 +236,31 @@ class PostgresStore(Store):
 
     def _wall(self) -> float:
         return (self._clock or SYSTEM_CLOCK).time()
+
+    # --- change notification (control channel) -------------------------------------------------------
+
+    @property
+    def notify_channel(self) -> str:
+        """The LISTEN/NOTIFY channel on which this store's writers announce control-stream appends."""
+        return f"omk_{self.schema}"[:63]
+
+    def notify(self, payload: str) -> None:
+        """Send ``payload`` (a run id) on ``notify_channel``; listeners wake and re-read that run."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SELECT pg_notify(%s, %s)", (self.notify_channel, payload))
+
+    def open_listener(self) -> psycopg.Connection[TupleRow]:
+        """Open a dedicated autocommit connection listening on ``notify_channel`` (outside the pool).
+
+        Raises:
+            StoreUnavailableError: the server cannot be reached.
+        """
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.notify_channel)))
+        except psycopg.Error as exc:
+            raise StoreUnavailableError(f"cannot listen on store {self.url}: {self._reason(exc)}") from exc
+        return conn
 
     # --- runs -------------------------------------------------------------------------------------
 
