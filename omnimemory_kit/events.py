@@ -10,8 +10,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
-__all__ = ["CONTROL_KINDS", "Event", "EventKind", "FileStatus", "MigrationPriority", "MigrationStatus"]
+__all__ = [
+    "CONTROL_KINDS",
+    "FINISHED_RUN_STATUSES",
+    "MAX_ERROR_MESSAGE",
+    "STRING_ERROR_TYPE",
+    "Event",
+    "EventKind",
+    "FileStatus",
+    "MigrationPriority",
+    "MigrationStatus",
+    "error_message",
+    "error_type_name",
+]
+
+MAX_ERROR_MESSAGE: Final = 2000
+"""Characters of an error message an event keeps (longer ones end in an ellipsis)."""
+
+STRING_ERROR_TYPE: Final = "Error"
+"""The error type recorded when a failure is given as a message rather than an exception."""
 
 
 class EventKind(StrEnum):
@@ -54,6 +73,9 @@ class EventKind(StrEnum):
     CONTROL_APPROVE = "control_approve"  # {"gate": "cut-over"}; worker_id is the approver
     CONTROL_PANIC = "control_panic"
     GATE_WAITING = "gate_waiting"  # {"gate": "cut-over"}: every item is done, finalize waits for approval
+    # a sync call that outlived its timeout and still holds its thread (path, worker_id), and its return
+    CALL_STUCK = "call_stuck"
+    CALL_FREED = "call_freed"
 
 
 class MigrationStatus(StrEnum):
@@ -65,6 +87,41 @@ class MigrationStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+FINISHED_RUN_STATUSES: Final = frozenset(
+    {MigrationStatus.COMPLETED, MigrationStatus.FAILED, MigrationStatus.CANCELLED}
+)
+"""The statuses a run ends in: nothing runs until it is started (or requeued) again."""
+
+
+def error_type_name(error: BaseException | str | None) -> str:
+    """Return the qualified type name recorded for an error.
+
+    Builtins keep their bare name (``ValueError``); others are qualified by module
+    (``json.decoder.JSONDecodeError``). A message given as a string (or no error at all) is recorded as
+    ``STRING_ERROR_TYPE`` (``"Error"``).
+    """
+    if isinstance(error, BaseException):
+        kind = type(error)
+        if kind.__module__ == "builtins":
+            return kind.__qualname__
+        return f"{kind.__module__}.{kind.__qualname__}"
+    return STRING_ERROR_TYPE
+
+
+def error_message(error: BaseException | str | None) -> str:
+    """Return the message recorded for an error, cut to ``MAX_ERROR_MESSAGE`` characters.
+
+    An exception without a message is recorded by its type name, so a failure never reads as blank.
+    """
+    if isinstance(error, BaseException):
+        message = str(error) or type(error).__name__
+    else:
+        message = "" if error is None else str(error)
+    if len(message) > MAX_ERROR_MESSAGE:
+        message = message[: MAX_ERROR_MESSAGE - 1] + "…"
+    return message
 
 
 class MigrationPriority(StrEnum):

@@ -38,6 +38,7 @@ from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundErro
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
@@ -89,6 +90,12 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "--retries", type=int, default=2, show_default=True, help="Retries per item after a failed attempt."
 )
 @click.option("--timeout", type=float, default=None, help="Seconds per attempt (default: no limit).")
+@click.option(
+    "--isolate",
+    default="thread",
+    show_default=True,
+    help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
+)
 @click.option("--pattern", default="**/*.py", show_default=True, help="Glob for directory sources.")
 @click.option("--dry-run", is_flag=True, help="List what would run; write nothing, call nothing.")
 @click.option(
@@ -108,6 +115,7 @@ def migrate_command(
     concurrency: int,
     retries: int,
     timeout: float | None,
+    isolate: str,
     pattern: str,
     dry_run: bool,
     create_only: bool,
@@ -121,6 +129,7 @@ def migrate_command(
     """
     with errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
+        isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
         work = source_from_spec(source, pattern=pattern)
@@ -145,6 +154,7 @@ def migrate_command(
                 item_timeout=timeout,
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
+                isolate=isolation(isolate),
             )
             _check_identity(store, runner)
             bar = ProgressBar(console, runner.run_id)

@@ -122,6 +122,8 @@ def format_summary(summary: MigrationProgressSummary) -> str:
         f"  retries  {summary.retry_count} attempt(s) retried, {summary.requeued_count} requeued, "
         f"{summary.interrupted_count} interrupted",
     ]
+    if summary.stuck_calls:
+        lines[-1] += f", {summary.stuck_calls} call(s) stuck after timing out"
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")

@@ -23,6 +23,7 @@ from omnimemory_kit.cli.running import (
 )
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
 
@@ -47,6 +48,12 @@ __all__ = ["worker_command"]
     show_default=True,
     help="How long a claimed batch is held between heartbeats; a dead worker's items return after it.",
 )
+@click.option(
+    "--isolate",
+    default="thread",
+    show_default=True,
+    help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def worker_command(
     store_url: str,
@@ -55,6 +62,7 @@ def worker_command(
     batch_size: int | None,
     function_spec: str | None,
     lease_seconds: float,
+    isolate: str,
     as_json: bool,
 ) -> None:
     """Join an existing run and work it until no item is left (other workers may share it).
@@ -69,6 +77,7 @@ def worker_command(
             raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
         if not lease_seconds > 0:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
+        isolation(isolate, "--isolate")
         fn = load_function(function_spec) if function_spec is not None else None
         store = open_store(store_url, create=False)
     console = Console(stderr=True)
@@ -81,6 +90,7 @@ def worker_command(
                 concurrency=concurrency,
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
+                isolate=isolation(isolate),
             )
             bar = ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update

@@ -106,6 +106,8 @@ class MigrationProgressSummary(BaseModel):
     ``attempt_failures`` (attempts that failed and were retried in place) plus ``requeued_count``
     (failed files put back by ``retry_file``); neither counts as finished work in the rates.
     ``interrupted_count`` counts files put back to pending because their worker died.
+    ``stuck_calls`` counts sync calls that timed out and still hold a thread of a live run (until they
+    return or the run ends).
 
     Batches: ``active_batches`` holds the batches with files in progress (bounded by the work in
     flight, so the summary stays O(1) in files); ``open_batches`` counts batches not yet closed.
@@ -158,3 +160,4 @@ class MigrationProgressSummary(BaseModel):
     attempt_failures: int = Field(ge=0)
     requeued_count: int = Field(ge=0)
     interrupted_count: int = Field(ge=0)
+    stuck_calls: int = Field(default=0, ge=0)

@@ -31,7 +31,17 @@ from omnimemory_kit.errors import (
     UnknownBatchError,
     UnknownFileError,
 )
-from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationPriority, MigrationStatus
+from omnimemory_kit.events import (
+    FINISHED_RUN_STATUSES,
+    STRING_ERROR_TYPE,
+    Event,
+    EventKind,
+    FileStatus,
+    MigrationPriority,
+    MigrationStatus,
+    error_message,
+)
+from omnimemory_kit.events import error_type_name as error_type_name
 from omnimemory_kit.migration.rates import RateConfig, RateEstimator, estimate_eta, overall_rate
 from omnimemory_kit.migration.summary import (
     BatchProcessingMetrics,
@@ -46,12 +56,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["STRING_ERROR_TYPE", "MigrationProgressTracker", "error_type_name"]
-
-STRING_ERROR_TYPE: Final = "Error"
-"""The error type recorded when a failure is reported as a message instead of an exception."""
-
-MAX_ERROR_MESSAGE: Final = 2000
-"""Longer error messages are truncated (with an ellipsis) so a pathological error cannot eat memory."""
 
 FILES_COLUMNS: Final = (
     "path",
@@ -104,32 +108,6 @@ _NAN: Final = math.nan
 
 # What the run is doing with its time: only ACTIVE time counts for rates and elapsed.
 _IDLE, _ACTIVE, _PAUSED_PHASE, _BREAKER_PHASE = range(4)
-
-_TERMINAL_RUN: Final = frozenset(
-    {MigrationStatus.COMPLETED, MigrationStatus.FAILED, MigrationStatus.CANCELLED}
-)
-
-
-def error_type_name(error: BaseException | str | None) -> str:
-    """Return the qualified type name recorded for an error.
-
-    Builtins keep their bare name (``ValueError``); others are qualified by module
-    (``json.decoder.JSONDecodeError``). A message given as a string (or no error at all) is recorded as
-    ``STRING_ERROR_TYPE`` (``"Error"``).
-    """
-    if isinstance(error, BaseException):
-        kind = type(error)
-        if kind.__module__ == "builtins":
-            return kind.__qualname__
-        return f"{kind.__module__}.{kind.__qualname__}"
-    return STRING_ERROR_TYPE
-
-
-def _error_message(error: BaseException | str | None) -> str:
-    message = "" if error is None else str(error)
-    if len(message) > MAX_ERROR_MESSAGE:
-        message = message[: MAX_ERROR_MESSAGE - 1] + "…"
-    return message
 
 
 def _utc(at: float | None) -> datetime | None:
@@ -300,6 +278,7 @@ class MigrationProgressTracker:
 
         self._seq = 0
         self._recovered_running = False
+        self._stuck_calls: dict[str, int] = {}  # worker id -> sync calls stuck after a timeout
         self._handlers: dict[EventKind, Callable[[Event], None]] = {
             EventKind.RUN_CREATED: self._on_run_created,
             EventKind.RUN_STARTED: self._on_run_running,
@@ -319,6 +298,8 @@ class MigrationProgressTracker:
             EventKind.FILE_INTERRUPTED: self._on_file_interrupted,
             EventKind.BREAKER_OPENED: self._on_breaker_opened,
             EventKind.BREAKER_CLOSED: self._on_breaker_closed,
+            EventKind.CALL_STUCK: self._on_call_stuck,
+            EventKind.CALL_FREED: self._on_call_freed,
         }
 
         if store is None:
@@ -569,7 +550,7 @@ class MigrationProgressTracker:
                     at,
                     path=key,
                     error_type=error_type_name(error),
-                    error_message=_error_message(error),
+                    error_message=error_message(error),
                 )
             self._emit([event])
 
@@ -608,7 +589,7 @@ class MigrationProgressTracker:
                         self._clock.time(),
                         path=key,
                         error_type=error_type_name(error),
-                        error_message=_error_message(error),
+                        error_message=error_message(error),
                     )
                 ]
             )
@@ -998,7 +979,7 @@ class MigrationProgressTracker:
             raise InvalidTransitionError(f"run {self.name!r}", self._status.value, action)
 
     def _check_run_open(self, action: str) -> None:
-        if self._status in _TERMINAL_RUN:
+        if self._status in FINISHED_RUN_STATUSES:
             raise InvalidTransitionError(f"run {self.name!r}", self._status.value, action)
 
     # --- internals: time accounting --------------------------------------------------------------
@@ -1066,6 +1047,7 @@ class MigrationProgressTracker:
         self._end_run(event, MigrationStatus.CANCELLED)
 
     def _end_run(self, event: Event, status: MigrationStatus) -> None:
+        self._stuck_calls.clear()  # stuck threads end with the processes that held them
         self._status = status
         self._status_reason = event.reason
         self._finished_at = event.at
@@ -1082,6 +1064,18 @@ class MigrationProgressTracker:
         self._breaker_open = False
         self._enter_phase(event.at)
         self._last_at = event.at
+
+    def _on_call_stuck(self, event: Event) -> None:
+        worker = event.worker_id or ""
+        self._stuck_calls[worker] = self._stuck_calls.get(worker, 0) + 1
+
+    def _on_call_freed(self, event: Event) -> None:
+        worker = event.worker_id or ""
+        left = self._stuck_calls.get(worker, 0) - 1
+        if left > 0:
+            self._stuck_calls[worker] = left
+        else:
+            self._stuck_calls.pop(worker, None)
 
     def _open_batch(self, batch_id: str, at: float) -> int:
         batch_index = len(self._batches)
@@ -1425,6 +1419,7 @@ class MigrationProgressTracker:
             attempt_failures=self._attempt_failures,
             requeued_count=self._requeued,
             interrupted_count=self._interrupted,
+            stuck_calls=sum(self._stuck_calls.values()),
         )
 
 

@@ -10,7 +10,7 @@ the item the migration function receives.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
@@ -19,14 +19,13 @@ from omnimemory_kit.events import MigrationPriority
 from omnimemory_kit.migration.loader import function_identity, load_function
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, MigrationItem, WorkSource
+from omnimemory_kit.migration.store_link import ADD_CHUNK, chunks
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store.base import JournalStore, RunRecord, WorkItem
 
 __all__ = ["RecordedSource", "join_run", "prepare_run"]
 
 logger = logging.getLogger(__name__)
-
-_ADD_CHUNK = 5_000
 
 
 class RecordedSource:
@@ -225,17 +224,6 @@ def prepare_run(
             params={"batch_size": batch_size, **(params or {})},
         )
     )
-    added = sum(store.add_items(run_id, chunk, at=clock.time()) for chunk in _chunks(source))
+    added = sum(store.add_items(run_id, chunk, at=clock.time()) for chunk in chunks(source, ADD_CHUNK))
     logger.info("run %r: prepared with %d new item(s) for workers to join", run_id, added)
     return record
-
-
-def _chunks(items: Iterable[MigrationItem]) -> Iterator[list[WorkItem]]:
-    chunk: list[WorkItem] = []
-    for item in items:
-        chunk.append(WorkItem(item.key, item.size))
-        if len(chunk) >= _ADD_CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -31,7 +31,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.events import FINISHED_RUN_STATUSES
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.runner import MigrationRunner
@@ -46,7 +46,6 @@ from omnimemory_kit.store.base import JournalStore
 
 __all__ = ["MigrationPanel", "build_runner"]
 
-_FINISHED = frozenset({MigrationStatus.COMPLETED, MigrationStatus.FAILED, MigrationStatus.CANCELLED})
 _ETA_REASONS = {
     EtaUnavailableReason.NOT_STARTED: "ETA: not started",
     EtaUnavailableReason.NOTHING_LEFT: "nothing to migrate",
@@ -391,7 +390,7 @@ class MigrationPanel:
         )
         status = self.runner.status
         busy = self.busy
-        paused = self.runner.paused and status not in _FINISHED
+        paused = self.runner.paused and status not in FINISHED_RUN_STATUSES
         state = str(status.value)
         if paused:  # always say how to go on: Resume continues a paused task, Start/Resume after a Step
             state = "paused: press Resume to continue" if busy else "paused: press Start or Resume to run on"
@@ -414,7 +413,7 @@ class MigrationPanel:
         self.retry_button.disabled = busy or summary.failed_files == 0
         self.pause_button.disabled = not busy or self.runner.paused
         self.resume_button.disabled = not self.runner.paused
-        self.step_button.disabled = status in _FINISHED and summary.pending_files == 0
+        self.step_button.disabled = status in FINISHED_RUN_STATUSES and summary.pending_files == 0
         self.cancel_button.disabled = not busy
         if not busy or summary.failed_files != getattr(self, "_failures_shown", -1):
             self._failures_shown = summary.failed_files

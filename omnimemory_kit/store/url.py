@@ -19,7 +19,6 @@ query parameter goes to libpq.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -172,11 +171,3 @@ def parse_postgres_url(url: str) -> PostgresLocation:
         )
     conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
     return PostgresLocation(conninfo=conninfo, schema=schema, pool_max=pool_max)
-
-
-def __getattr__(name: str) -> Any:
-    # ``from omnimemory_kit.store.url import open_store`` kept working: it moved to ``store.opening`` (which
-    # imports the backends, which import this module), so it is looked up on first use, never at import.
-    if name == "open_store":
-        return importlib.import_module("omnimemory_kit.store.opening").open_store
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.store.url import open_store
+from omnimemory_kit.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "health.toml"

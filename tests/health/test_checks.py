@@ -31,7 +31,7 @@ from omnimemory_kit.health.checks import (
     WritablePathCheck,
 )
 from omnimemory_kit.health.models import HealthStatus
-from omnimemory_kit.store.url import open_store
+from omnimemory_kit.store import open_store
 
 SECRET = "hunter2-s3cret"
 

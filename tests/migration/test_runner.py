@@ -46,17 +46,41 @@ async def ok(item: MigrationItem) -> None:
 
 
 async def drive(runner: MigrationRunner, clock: FakeClock, work: Awaitable[T], *, step: float = 0.25) -> T:
-    """Await ``work`` while moving the fake clock forward whenever the runner waits only on the clock."""
+    """Await ``work``, moving the fake clock forward only while the run waits on nothing but the clock.
+
+    Each round awaits what the run can be waiting for: the store thread going idle (an event the runner
+    sets), then one turn of the loop for whatever that woke. Time moves only when no store call is in
+    flight and a sleep or timeout is pending; the suite's per-test timeout bounds a run that never ends.
+    """
     task = asyncio.ensure_future(work)
-    for _ in range(200_000):
-        for _ in range(3):
-            await asyncio.sleep(0)
+    while not task.done():
+        await runner.store_idle()
+        await asyncio.sleep(0)  # let what the store's answer woke run up to its next wait
         if task.done():
-            return task.result()
+            break
         if runner.store_calls_in_flight == 0 and clock.pending_timers:
             clock.advance(step)
-    task.cancel()
-    raise AssertionError("the run did not finish")
+        else:
+            await asyncio.sleep(0)
+    return task.result()
+
+
+class StatusSeen:
+    """An ``on_progress`` callback that lets a test await the moment the run reports a status."""
+
+    def __init__(self) -> None:
+        self.seen: dict[MigrationStatus, asyncio.Event] = {}
+
+    def __call__(self, summary: MigrationProgressSummary) -> None:
+        self.event(summary.status).set()
+
+    def event(self, status: MigrationStatus) -> asyncio.Event:
+        """Return the event set once a summary with ``status`` is reported."""
+        return self.seen.setdefault(status, asyncio.Event())
+
+    async def wait(self, status: MigrationStatus) -> None:
+        """Wait until a summary with ``status`` has been reported."""
+        await self.event(status).wait()
 
 
 def journal(store: JournalStore, run_id: str, kind: EventKind | None = None) -> list[Event]:
@@ -195,17 +219,37 @@ class TestRunToCompletion:
         assert seen[-1] == 100.0
         assert seen == sorted(seen)
 
+    async def test_run_left_finished_but_not_completed_is_completed_by_the_next_run(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """Items all finished by a worker that died before journaling completion: the next run completes."""
+        from omnimemory_kit.migration.worker import prepare_run
+
+        prepare_run(store, "run", IterableSource(keys(2)), ok, clock=clock)
+        lease = store.claim("run", "gone:1:x", 10, 60.0)
+        assert lease is not None
+        done = [Event(EventKind.FILE_SUCCEEDED, clock.time(), path=key) for key in keys(2)]
+        store.report(lease, done)
+        closed = Event(EventKind.BATCH_CLOSED, clock.time(), batch_id=lease.batch_id, worker_id="gone:1:x")
+        store.release(lease, [closed])
+        runner = make(store, clock, ok, 2)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.status is MigrationStatus.COMPLETED
+        assert len(journal(store, "run", EventKind.RUN_COMPLETED)) == 1
+
     async def test_running_twice_at_once_is_refused(self, store: JournalStore, clock: FakeClock) -> None:
         """A second run() while the first is running raises MigrationError."""
         gate = asyncio.Event()
 
+        entered = asyncio.Event()
+
         async def wait(item: MigrationItem) -> None:
+            entered.set()
             await gate.wait()
 
         runner = make(store, clock, wait, 2)
         first = asyncio.ensure_future(runner.run())
-        while not runner.running:
-            await asyncio.sleep(0)
+        await entered.wait()
         with pytest.raises(MigrationError, match="already running"):
             await runner.run()
         gate.set()
@@ -347,11 +391,11 @@ class TestControls:
             nonlocal calls
             calls += 1
 
-        runner = make(store, clock, count, 5)
+        seen = StatusSeen()
+        runner = make(store, clock, count, 5, on_progress=seen)
         runner.pause()
         task = asyncio.ensure_future(runner.run())
-        while runner.summary().status is not MigrationStatus.PAUSED:
-            await asyncio.sleep(0)
+        await seen.wait(MigrationStatus.PAUSED)
         assert calls == 0
         assert len(journal(store, "run", EventKind.RUN_PAUSED)) == 1
         runner.resume()
@@ -372,11 +416,11 @@ class TestControls:
 
     async def test_step_while_run_is_paused(self, store: JournalStore, clock: FakeClock) -> None:
         """With run() paused in the background, step() lets exactly one more batch through."""
-        runner = make(store, clock, ok, 9, batch_size=3)
+        seen = StatusSeen()
+        runner = make(store, clock, ok, 9, batch_size=3, on_progress=seen)
         runner.pause()
         task = asyncio.ensure_future(runner.run())
-        while runner.summary().status is not MigrationStatus.PAUSED:
-            await asyncio.sleep(0)
+        await seen.wait(MigrationStatus.PAUSED)
         stepped = await drive(runner, clock, runner.step())
         assert stepped.succeeded_files == 3
         assert runner.paused
@@ -614,16 +658,42 @@ class TestFailuresAndEdges:
 
     async def test_cancel_while_paused_then_run_again(self, store: JournalStore, clock: FakeClock) -> None:
         """cancel() wakes a paused run and ends it cancelled; a later run() starts unpaused and completes."""
-        runner = make(store, clock, ok, 4)
+        seen = StatusSeen()
+        runner = make(store, clock, ok, 4, on_progress=seen)
         runner.pause()
         task = asyncio.ensure_future(runner.run())
-        while runner.summary().status is not MigrationStatus.PAUSED:
-            await asyncio.sleep(0)
+        await seen.wait(MigrationStatus.PAUSED)
         runner.cancel()
         cancelled = await drive(runner, clock, task)
         assert (cancelled.status, cancelled.succeeded_files) == (MigrationStatus.CANCELLED, 0)
         final = await drive(runner, clock, runner.run())
         assert (final.status, final.succeeded_files) == (MigrationStatus.COMPLETED, 4)
+
+    async def test_pause_after_an_abrupt_cancel_holds_the_next_run(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """After the task running run() is cancelled, pause() holds the next run() until resume()."""
+        entered, gate = asyncio.Event(), asyncio.Event()
+
+        async def wait(item: MigrationItem) -> None:
+            entered.set()
+            await gate.wait()
+
+        seen = StatusSeen()
+        runner = make(store, clock, wait, 2, on_progress=seen)
+        task = asyncio.ensure_future(runner.run())
+        await entered.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        runner.pause()
+        assert runner.paused
+        gate.set()
+        again = asyncio.ensure_future(runner.run())
+        await seen.wait(MigrationStatus.PAUSED)
+        runner.resume()
+        final = await drive(runner, clock, again)
+        assert (final.status, final.succeeded_files) == (MigrationStatus.COMPLETED, 2)
 
     def test_repr_shows_live_state(self, store: JournalStore, clock: FakeClock) -> None:
         """The repr names the run, its state and the settings."""
@@ -675,17 +745,13 @@ class TestCorrelation:
         assert [c["run_id"] for c in seen] == ["async-run"] * 2 + ["sync-run"] * 2
         assert all(c["operation"] == "migration" and c.get("correlation_id") for c in seen)
 
-    async def test_run_after_step_waits_for_resume(self, store: JournalStore, clock: FakeClock) -> None:
-        """run() after step() stays paused (no extra status events) until resume(), then finishes."""
+    async def test_run_after_step_runs_to_the_end(self, store: JournalStore, clock: FakeClock) -> None:
+        """run() after step() resumes the run (RUN_RESUMED) and finishes it without resume()."""
         runner = make(store, clock, ok, 6, batch_size=2)
-        await drive(runner, clock, runner.step())
-        task = asyncio.ensure_future(runner.run())
-        for _ in range(50):
-            await asyncio.sleep(0)
-        assert runner.summary().succeeded_files == 2
-        runner.resume()
-        final = await drive(runner, clock, task)
-        assert final.succeeded_files == 6
+        stepped = await drive(runner, clock, runner.step())
+        assert (stepped.succeeded_files, runner.paused) == (2, True)
+        final = await drive(runner, clock, runner.run())
+        assert (final.succeeded_files, final.status, runner.paused) == (6, MigrationStatus.COMPLETED, False)
         kinds = [e.kind for e in journal(store, "run") if e.kind.value.startswith("run_")]
         assert kinds == [
             EventKind.RUN_CREATED,
@@ -694,3 +760,18 @@ class TestCorrelation:
             EventKind.RUN_RESUMED,
             EventKind.RUN_COMPLETED,
         ]
+
+    async def test_pause_after_step_still_holds_run(self, store: JournalStore, clock: FakeClock) -> None:
+        """An explicit pause() after step() is kept: run() then waits for resume() before finishing."""
+        seen = StatusSeen()
+        runner = make(store, clock, ok, 6, batch_size=2, on_progress=seen)
+        await drive(runner, clock, runner.step())
+        runner.resume()
+        runner.pause()
+        seen.event(MigrationStatus.PAUSED).clear()
+        task = asyncio.ensure_future(runner.run())
+        await seen.wait(MigrationStatus.PAUSED)
+        assert runner.summary().succeeded_files == 2
+        runner.resume()
+        final = await drive(runner, clock, task)
+        assert final.succeeded_files == 6

@@ -342,3 +342,37 @@ class TestManyWorkerProcesses:
         succeeded = Counter(e.path for e in events if e.kind is EventKind.FILE_SUCCEEDED)
         assert len(succeeded) == items
         assert set(succeeded.values()) == {1}
+
+
+class TestSharedRunCompletion:
+    """Workers that all see the run finish journal its completion once between them."""
+
+    def test_three_workers_journal_one_run_completed(self, store_url: str, fns: Path) -> None:
+        """Three worker processes share a run to its end: exactly one RUN_COMPLETED, every item once."""
+        with open_store(store_url) as store:
+            keys = [f"item-{i:04d}" for i in range(600)]
+            prepare_run(store, "together", IterableSource(keys, name="numbers"), load_function(f"{fns}:tiny"),
+                        batch_size=20)  # fmt: skip
+        cmd = [sys.executable, "-m", "omnimemory_kit", "worker", "--store", store_url, "--run-id", "together"]
+        cmd += ["--concurrency", "4", "--lease-seconds", "2"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        procs = [
+            subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for _ in range(3)
+        ]
+        try:
+            errors = [proc.communicate(timeout=90)[1] for proc in procs]
+        finally:
+            for proc in procs:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+        assert [proc.returncode for proc in procs] == [0, 0, 0], errors
+        with open_store(store_url, create=False) as store:
+            events = list(store.read_events("together"))
+        kinds = Counter(e.kind for e in events)
+        lifecycle = [(e.kind.value, e.worker_id) for e in events if e.kind.value.startswith("run_")]
+        assert kinds[EventKind.RUN_COMPLETED] == 1, lifecycle
+        assert kinds[EventKind.RUN_STARTED] == 3
+        succeeded = Counter(e.path for e in events if e.kind is EventKind.FILE_SUCCEEDED)
+        assert len(succeeded) == 600
+        assert set(succeeded.values()) == {1}

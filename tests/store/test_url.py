@@ -197,11 +197,3 @@ class TestImports:
             "omnimemory_kit.store",
             "omnimemory_kit.store.url",
         ]
-
-    def test_open_store_is_still_importable_from_the_url_module(self) -> None:
-        """The old import path of ``open_store`` gives the opener that now lives above both backends."""
-        from omnimemory_kit.store import url
-
-        assert url.open_store is open_store
-        with pytest.raises(AttributeError, match="no_such_name"):
-            _ = url.no_such_name  # type: ignore[attr-defined]

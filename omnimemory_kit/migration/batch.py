@@ -1,0 +1,126 @@
+"""One leased batch while it runs: its lease kept alive, its outcomes reported durably, then released.
+
+The runner claims a batch (a lease on some items), runs its items and appends each outcome to the
+batch's ``outbox``. ``LeasedBatch`` owns what happens to those outcomes: ``schedule_flush()`` reports
+them in the background (one flush at a time, so reports reach the store in order), ``heartbeat()``
+renews the lease every third of its length, and ``close()`` reports the rest and releases the lease with
+BATCH_CLOSED in one trip to the store thread. A lease lost to expiry (another worker took the items back)
+marks the batch ``lost``: its unreported outcomes are dropped and those items run again elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+from omnimemory_kit.clock import Clock
+from omnimemory_kit.errors import LeaseLostError
+from omnimemory_kit.events import Event
+from omnimemory_kit.migration.store_link import StoreLink, WriteStep
+from omnimemory_kit.store.base import Lease
+
+__all__ = ["LeasedBatch"]
+
+
+class LeasedBatch:
+    """A claimed batch: its lease (renewed by heartbeats), its unreported outcomes, and its reporting.
+
+    Args:
+        lease: the claim.
+        link: the runner's store link (reports and the release are folded like every write).
+        clock: for heartbeats and flush times.
+        progress: awaited after each report (``force=True`` after the close).
+        log: where lost leases are reported.
+    """
+
+    __slots__ = (
+        "_clock",
+        "_link",
+        "_log",
+        "_progress",
+        "flush_task",
+        "last_flush",
+        "lease",
+        "lost",
+        "outbox",
+    )
+
+    def __init__(
+        self,
+        lease: Lease,
+        link: StoreLink,
+        clock: Clock,
+        progress: Callable[[bool], Awaitable[None]],
+        log: logging.LoggerAdapter[logging.Logger],
+    ) -> None:
+        self.lease = lease
+        self.outbox: list[Event] = []
+        self.flush_task: asyncio.Task[None] | None = None
+        self.last_flush = clock.monotonic()
+        self.lost = False
+        self._link = link
+        self._clock = clock
+        self._progress = progress
+        self._log = log
+
+    async def heartbeat(self, lease_seconds: float) -> None:
+        """Renew the lease every third of ``lease_seconds`` until it is lost (cancel to stop)."""
+        store = self._link.store
+        while not self.lost:
+            await self._clock.sleep(lease_seconds / 3)
+            try:
+                self.lease = await self._link.call(store.heartbeat, self.lease, lease_seconds)
+            except LeaseLostError:
+                self.lost = True
+
+    def schedule_flush(self) -> None:
+        """Report the outbox in the background, unless a flush is already running (it takes the rest)."""
+        if self.flush_task is None or self.flush_task.done():
+            self.flush_task = asyncio.create_task(self._flush_now())
+
+    async def _flush_now(self) -> None:
+        report = self._link.store.report
+        while self.outbox and not self.lost:
+            events, self.outbox = self.outbox, []
+            self.last_flush = self._clock.monotonic()
+            try:
+                await self._link.write_own((functools.partial(report, self.lease, events), events))
+            except LeaseLostError:
+                self.lost = True
+                return
+            await self._progress(False)
+
+    async def close(self, closed: Event) -> None:
+        """Report what finished, then release the lease with ``closed`` (unfinished items go back).
+
+        Raises:
+            StoreError: the store failed while reporting (the run fails; the lease expires).
+        """
+        if self.flush_task is not None:
+            task, self.flush_task = self.flush_task, None
+            (outcome,) = await asyncio.gather(task, return_exceptions=True)
+            if isinstance(outcome, Exception):
+                raise outcome
+        batch_id = self.lease.batch_id
+        if self.lost:
+            self.outbox = []
+            self._log.warning(
+                "run %r: lease on %s was lost; its unreported items will run again",
+                self.lease.run_id,
+                batch_id,
+            )
+            return
+        store = self._link.store
+        events, self.outbox = self.outbox, []
+        steps: list[WriteStep] = []
+        if events:  # the last outcomes and the release in one trip to the store thread
+            steps.append((functools.partial(store.report, self.lease, events), events))
+        steps.append((functools.partial(store.release, self.lease, [closed]), [closed]))
+        try:
+            await self._link.write_own(*steps)
+        except LeaseLostError:
+            self.lost = True
+            self._log.warning("run %r: lease on %s was lost before release", self.lease.run_id, batch_id)
+        await self._progress(True)

@@ -1,0 +1,56 @@
+"""Which workers of a shared run are alive: pure decisions over worker records."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers, pid_alive
+from omnimemory_kit.store.base import WorkerRecord
+
+
+def dead_pid() -> int:
+    """Return the pid of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def worker(worker_id: str, host: str, pid: int, last_seen: float, leases: int = 0) -> WorkerRecord:
+    """A worker record of run 'r'."""
+    return WorkerRecord(worker_id, "r", host, pid, 0.0, last_seen, leases=leases)
+
+
+class TestLiveness:
+    """Alive: a live lease or seen recently, unless a dead process on this host."""
+
+    def test_pid_alive(self) -> None:
+        """This process is alive, an exited one is not, an unknown pid counts as alive."""
+        assert pid_alive(os.getpid())
+        assert not pid_alive(dead_pid())
+        assert pid_alive(0)
+
+    def test_other_live_workers_counts_recent_or_leasing_and_skips_dead_local_ones(self) -> None:
+        """Recent and lease-holding workers count; stale, dead-local and the asker itself do not."""
+        gone = dead_pid()
+        workers = [
+            worker("me", "here", os.getpid(), 100.0),
+            worker("recent", "there", 1, 95.0),
+            worker("stale-but-leasing", "there", 2, 10.0, leases=1),
+            worker("stale", "there", 3, 10.0),
+            worker("dead-local", "here", gone, 99.0, leases=1),
+        ]
+        assert other_live_workers(workers, "me", "here", lease_seconds=30.0) == 2
+        assert other_live_workers(workers, "unknown", "here", lease_seconds=30.0) == 0
+
+    def test_dead_workers_on_host_names_only_exited_local_processes(self) -> None:
+        """Only other workers on this host whose process is gone are dead."""
+        gone = dead_pid()
+        workers = [
+            worker("me", "here", os.getpid(), 1.0),
+            worker("dead-local", "here", gone, 1.0),
+            worker("remote", "there", gone, 1.0),
+            worker("live-local", "here", os.getppid(), 1.0),
+        ]
+        assert dead_workers_on_host(workers, "me", "here") == ["dead-local"]
