@@ -207,6 +207,7 @@ class ControlState:
     gates_waiting: tuple[str, ...] = ()
     approvals: Mapping[str, str] = field(default_factory=dict)
     finalized: tuple[str, ...] = ()
+    finalize_failed: tuple[str, ...] = ()
     history: tuple[ControlCommand, ...] = ()
     seq: int = 0
 
@@ -289,6 +290,9 @@ def reduce(state: ControlState, event: Event) -> ControlState:
     if kind is EventKind.FILE_SUCCEEDED and event.path and event.path.startswith(FINALIZE_PREFIX):
         gate = event.path.removeprefix(FINALIZE_PREFIX)
         return replace(state, finalized=(*state.finalized, gate), seq=seq)
+    if kind is EventKind.FILE_FAILED and event.path and event.path.startswith(FINALIZE_PREFIX):
+        gate = event.path.removeprefix(FINALIZE_PREFIX)
+        return replace(state, finalize_failed=(*state.finalize_failed, gate), seq=seq)
     if kind not in CONTROL_KINDS:
         return replace(state, seq=seq)
     args = _args(event)

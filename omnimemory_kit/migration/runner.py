@@ -72,6 +72,8 @@ from omnimemory_kit.events import (
 from omnimemory_kit.migration.attempt import Attempts, SkipItem, SyncCalls, is_async_function
 from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.calls import ThreadCalls
+from omnimemory_kit.migration.control import ControlState
+from omnimemory_kit.migration.control_link import ControlLink
 from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.options import (
@@ -146,6 +148,13 @@ class MigrationRunner:
             pool of worker processes; a call that times out is killed with its process, which is
             replaced). ``"process"`` needs a function importable by name (``module:function`` or
             ``file.py:function``); the item crosses the process boundary pickled.
+        finalize: ``fn()`` (sync or async) run once, however many workers share the run, after every
+            item is done and before the run completes (the cut-over).
+        approve_before_finalize: a gate name (``"cut-over"``): the run waits, "awaiting approval", until
+            ``RunControl.approve(gate, by=...)`` (or ``omnimemory-kit control RUN approve GATE --by NAME``).
+        throttle_file: no new items start while this file exists (in-flight ones finish).
+        panic_file: when this file appears, stop claiming at once; in-flight items finish (``panicked``).
+        follow_control: obey the run's control commands (``RunControl``) between claims.
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -176,6 +185,11 @@ class MigrationRunner:
         on_progress: ProgressCallback | None = None,
         worker_id: str | None = None,
         isolate: Isolation = "thread",
+        finalize: Callable[[], Any] | None = None,
+        approve_before_finalize: str | None = None,
+        throttle_file: str | os.PathLike[str] | None = None,
+        panic_file: str | os.PathLike[str] | None = None,
+        follow_control: bool = True,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -235,6 +249,16 @@ class MigrationRunner:
         self.host = socket.gethostname()
         self.worker_id = worker_id or f"{self.host}:{os.getpid()}:{secrets.token_hex(4)}"
         self.isolate: Isolation = isolate
+        if finalize is not None and not callable(finalize):
+            raise ConfigError(f"finalize must be callable, not {type(finalize).__name__}")
+        if approve_before_finalize is not None and finalize is None:
+            raise ConfigError("approve_before_finalize needs a finalize function to hold")
+        self.finalize = finalize
+        self.approve_before_finalize = approve_before_finalize
+        self.throttle_file, self.panic_file = throttle_file, panic_file
+        self.follow_control = follow_control
+        self.control: ControlLink | None = None
+        self._retries_done = 0
         self._is_async = is_async_function(migrate_fn)
         if isolate == "process" and not self._is_async:
             from omnimemory_kit.migration.isolation import check_importable
@@ -260,6 +284,7 @@ class MigrationRunner:
         self._sync_calls: SyncCalls | None = None
         self._attempts: Attempts | None = None
         self._in_flight = 0
+        self._batch_workers = 0
         self._background: set[asyncio.Future[Any]] = set()
         if self.breaker is not None:
             self.breaker.add_listener(self._on_breaker_change)
@@ -290,6 +315,11 @@ class MigrationRunner:
         """Return how many sync calls timed out and still hold their thread (0 with process isolation)."""
         calls = self._sync_calls
         return 0 if calls is None else calls.stuck
+
+    @property
+    def panicked(self) -> bool:
+        """Whether a panic (command or file) stopped this runner: the CLI then exits non-zero."""
+        return self.control is not None and self.control.panicked
 
     @property
     def running(self) -> bool:
@@ -487,6 +517,8 @@ class MigrationRunner:
         self._log.info(
             "run %r: started as worker %s (%d unfinished item(s))", self.run_id, self.worker_id, unfinished
         )
+        if self.follow_control:
+            await self._start_control()
         # The last batch is closed (outcomes reported, lease released) on the store thread while the next
         # one is claimed and runs; at most one close is in flight and it is awaited before the next.
         closing: asyncio.Future[None] | None = None
@@ -507,12 +539,22 @@ class MigrationRunner:
                         await self._journal_pause()
                     await self._resumed.wait()
                     continue
-                lease = await self._link.claim(self.worker_id, self.batch_size, self.lease_seconds)
+                ctl = self.control
+                if ctl is not None and not ctl.claims_allowed():
+                    if ctl.panicked or ctl.state.cancelled:
+                        self._set_phase(_Phase.CANCELLING)
+                    else:
+                        await ctl.wait_for_change()
+                    continue
+                lease = await self._link.claim(self.worker_id, self._batch_size_now(), self.lease_seconds)
                 if lease is None:
                     if closing is not None:
                         await closing
                         closing = None
                     if await self._all_finished():
+                        if not await self._finalize():
+                            self._set_phase(_Phase.CANCELLING)
+                            continue
                         await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
                         break
                     continue
@@ -534,6 +576,7 @@ class MigrationRunner:
                         if batches is not None:
                             break
         except BaseException as exc:
+            await self._stop_control()
             if closing is not None:  # report what the last batch finished, release its lease
                 await asyncio.gather(closing, return_exceptions=True)
             if isinstance(exc, Exception):
@@ -544,6 +587,7 @@ class MigrationRunner:
                     await self._link.journal(self._event(EventKind.RUN_FAILED, reason=reason))
                 self._log.exception("run %r: failed", self.run_id)
             raise
+        await self._stop_control()
         await self._report_progress(force=True)
         return self.summary()
 
@@ -669,12 +713,9 @@ class MigrationRunner:
         batch = LeasedBatch(lease, self._link, self.clock, self._progress, self._log)
         pending: deque[WorkItem] = deque(lease.items)
         heartbeat = asyncio.create_task(batch.heartbeat(self.lease_seconds))
-        workers = [
-            asyncio.create_task(self._worker(batch, pending))
-            for _ in range(min(self.concurrency, len(pending)))
-        ]
+        workers: set[asyncio.Task[None]] = set()
         try:
-            await asyncio.gather(*workers)
+            await self._keep_workers(batch, pending, workers)
         except BaseException:
             for task in workers:
                 task.cancel()
@@ -696,6 +737,7 @@ class MigrationRunner:
         attempts = self._attempts
         assert attempts is not None
         retried = batch.outbox.append
+        ctl = self.control
         while pending and not batch.lost:
             phase = self._phase
             if phase is not _Phase.RUNNING:
@@ -703,6 +745,14 @@ class MigrationRunner:
                     return
                 await self._resumed.wait()
                 continue
+            if ctl is not None:
+                # Paused, throttled or shrunk from elsewhere: stop taking items; the batch's release
+                # puts the unstarted ones back for whoever claims next.
+                if not ctl.claims_allowed() or self._batch_workers > self._concurrency_now():
+                    return
+                await ctl.pace(ctl.state.settings.max_rate)
+                if not pending:
+                    return
             item = pending.popleft()
             self._in_flight += 1
             try:
@@ -717,6 +767,105 @@ class MigrationRunner:
             ):
                 batch.schedule_flush()
                 await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
+
+    async def _keep_workers(
+        self, batch: LeasedBatch, pending: deque[WorkItem], workers: set[asyncio.Task[None]]
+    ) -> None:
+        """Run the batch with as many item workers as the (live) concurrency allows, until it is done."""
+
+        async def work() -> None:
+            try:
+                await self._worker(batch, pending)
+            finally:
+                self._batch_workers -= 1
+
+        ctl = self.control
+        while True:
+            # New workers only while the batch may go on: a stop (cancel, pause, throttle, a lost lease)
+            # lets the running ones return and leaves the rest of the batch to the release.
+            while (
+                pending
+                and not batch.lost
+                and self._phase is _Phase.RUNNING
+                and (ctl is None or ctl.claims_allowed())
+                and len(workers) < min(self._concurrency_now(), len(pending))
+            ):
+                self._batch_workers += 1
+                workers.add(asyncio.create_task(work()))
+            if not workers:
+                return
+            waits: set[asyncio.Future[Any]] = set(workers)
+            changed = asyncio.ensure_future(ctl.changed.wait()) if ctl is not None else None
+            if changed is not None:
+                waits.add(changed)
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if changed is not None and not changed.done():
+                changed.cancel()
+            for task in done:
+                if task is not changed:
+                    workers.discard(task)
+                    task.result()  # re-raise a worker's failure
+            if ctl is not None and not ctl.claims_allowed():
+                await asyncio.gather(*workers)
+                return
+
+    # --- control --------------------------------------------------------------------------------------
+
+    def _concurrency_now(self) -> int:
+        ctl = self.control
+        setting = ctl.state.settings.concurrency if ctl is not None else None
+        return setting or self.concurrency
+
+    def _batch_size_now(self) -> int:
+        ctl = self.control
+        setting = ctl.state.settings.batch_size if ctl is not None else None
+        return setting or self.batch_size
+
+    async def _start_control(self) -> None:
+        self.control = await asyncio.to_thread(
+            ControlLink, self.store, self.run_id, worker_id=self.worker_id, host=self.host, clock=self.clock,
+            throttle_file=self.throttle_file, panic_file=self.panic_file, lease_seconds=self.lease_seconds,
+        )  # fmt: skip
+        self.control.add_listener(self._on_control)
+        self.control.start()
+        self._on_control(self.control.state)
+
+    async def _stop_control(self) -> None:
+        ctl, self.control = self.control, None
+        if ctl is not None:
+            await ctl.stop()
+            self.control = ctl  # keep the last state readable (panicked, settings) after the run
+
+    def _on_control(self, state: ControlState) -> None:
+        attempts = self._attempts
+        if attempts is not None:
+            attempts.timeout = state.settings.item_timeout or self.item_timeout
+        if state.retry_requests > self._retries_done and self.control is not None:
+            number, self._retries_done = state.retry_requests, state.retry_requests
+            self._spawn(self._retry_once(number))
+
+    async def _retry_once(self, number: int) -> None:
+        ctl = self.control
+        if ctl is not None:
+            await ctl.claim_once(f"retry-failed:{number}", self.retry_failed)
+
+    async def _finalize(self) -> bool:
+        """Run the gate and ``finalize`` (once across workers); False when stopped while waiting."""
+        if self.finalize is None:
+            return True
+        ctl = self.control
+        if ctl is None:  # not following control: no gate can be approved, so none is waited at
+            await self._call_finalize()
+            return True
+        return await ctl.pass_gate(self.approve_before_finalize, self._call_finalize)
+
+    async def _call_finalize(self) -> None:
+        fn = self.finalize
+        assert fn is not None
+        if is_async_function(fn):
+            await fn()
+        else:
+            await asyncio.to_thread(fn)
 
     # --- events, breaker, stuck calls and progress ----------------------------------------------------
 

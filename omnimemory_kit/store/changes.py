@@ -1,8 +1,8 @@
 """Waiting for a run's journal to grow: the channel that carries control commands to every runner.
 
 ``watch(store, run_id)`` returns a ``JournalWatch`` whose ``wait(after_seq, timeout)`` returns as soon as
-the run's ``last_seq`` passes ``after_seq`` (or when ``timeout`` ends), and whose ``notify()`` a writer
-calls after appending, so watchers on other machines wake at once.
+the run's ``last_seq`` passes ``after_seq`` (or when ``timeout`` ends; a run not created yet counts as 0),
+and whose ``notify()`` a writer calls after appending, so watchers on other machines wake at once.
 
 - **SQLite**: ``last_seq`` is a primary-key lookup, a cheap change counter; the watch polls it every
   ``poll_interval`` (50 ms by default). ``notify`` does nothing: every watcher shares the file.
@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any, Protocol
 
-from omnimemory_kit.errors import StoreError
+from omnimemory_kit.errors import RunNotFoundError, StoreError
 from omnimemory_kit.store.base import JournalStore
 
 __all__ = ["JournalWatch", "ListeningWatch", "PollingWatch", "watch"]
@@ -49,6 +49,14 @@ class JournalWatch(Protocol):
         ...
 
 
+def _last_seq(store: Any, run_id: str) -> int:
+    """The run's last seq; 0 for a run not created yet (its first append is the change to wait for)."""
+    try:
+        return int(store.last_seq(run_id))
+    except RunNotFoundError:
+        return 0
+
+
 class PollingWatch:
     """Poll the run's ``last_seq`` (the SQLite change counter, and PostgreSQL's fallback)."""
 
@@ -62,7 +70,7 @@ class PollingWatch:
         """Poll until ``last_seq`` passes ``after_seq``, the timeout ends, or the watch closes."""
         deadline = time.monotonic() + timeout
         while True:
-            seq = self._store.last_seq(self.run_id)
+            seq = _last_seq(self._store, self.run_id)
             remaining = deadline - time.monotonic()
             if seq > after_seq or remaining <= 0 or self._closed.is_set():
                 return seq
@@ -101,7 +109,7 @@ class ListeningWatch:
         """Wait for a notification naming this run (or the fallback poll) until ``last_seq`` moves."""
         deadline = time.monotonic() + timeout
         while True:
-            seq = int(self._store.last_seq(self.run_id))
+            seq = _last_seq(self._store, self.run_id)
             remaining = deadline - time.monotonic()
             if seq > after_seq or remaining <= 0 or self._closed.is_set():
                 return seq
