@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 
 import click
 
+from omnimemory_kit.cli.control_view import format_control
 from omnimemory_kit.cli.running import errors_to_exit
 from omnimemory_kit.errors import ConfigError
-from omnimemory_kit.migration.control import ControlCommand, ControlState, parse_duration
+from omnimemory_kit.migration.control import ControlCommand, parse_duration
 from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.store import open_store
 
-__all__ = ["COMMANDS", "control_command", "format_control"]
+__all__ = ["COMMANDS", "control_command"]
 
 COMMANDS = (
     "pause",
@@ -36,28 +36,6 @@ COMMANDS = (
     "approve",
     "panic",
 )
-
-
-def format_control(state: ControlState, now: float) -> str:
-    """Return the control state, the current settings and the command history as plain lines."""
-    s = state.settings
-    settings = ", ".join(
-        f"{name}={'-' if value is None else f'{value:g}'}"
-        for name, value in (
-            ("concurrency", s.concurrency),
-            ("batch-size", s.batch_size),
-            ("max-rate", s.max_rate),
-            ("item-timeout", s.item_timeout),
-        )
-    )
-    lines = [f"control  {state.describe(now)}", f"  settings {settings} (- : as the runner was started)"]
-    if not state.history:
-        lines.append("  history  no commands")
-    for command in state.history:
-        at = datetime.fromtimestamp(command.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        why = f"  ({command.reason})" if command.reason else ""
-        lines.append(f"  {at}  {command.who:<24} {command.describe()}{why}")
-    return "\n".join(lines)
 
 
 @click.command(

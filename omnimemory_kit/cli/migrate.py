@@ -18,14 +18,18 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+from omnimemory_kit.cli.control_view import format_control, read_control
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
     ProgressBar,
+    control_options,
+    control_setup,
     errors_to_exit,
     format_summary,
     outcome_code,
     run_interruptibly,
+    run_with_hooks,
 )
 from omnimemory_kit.cli.workers_view import (
     format_leases,
@@ -106,6 +110,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     help="Create the run and add its items, work none: `omnimemory-kit worker` processes do the work.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
+@control_options
 def migrate_command(
     source: str,
     function_spec: str,
@@ -120,6 +125,7 @@ def migrate_command(
     dry_run: bool,
     create_only: bool,
     as_json: bool,
+    **control: Any,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
 
@@ -137,6 +143,7 @@ def migrate_command(
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
         fn = load_function(function_spec)
+        setup = control_setup(control)
         store = open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
@@ -160,7 +167,7 @@ def migrate_command(
             bar = ProgressBar(console, runner.run_id)
             runner.on_progress = bar.update
             with bar.progress:
-                summary = run_interruptibly(runner.run, runner.cancel)
+                summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo(
@@ -238,15 +245,18 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
             tracker.apply_many(store.read_events(run_id))
             summary = tracker.get_progress_summary()
             workers, leases, now = workers_and_leases(store, run_id)
+            control = read_control(store, run_id)
         finally:
             store.close()
     if as_json:
         data = summary.model_dump(mode="json")
         data["workers"] = worker_rows(workers)
         data["leases"] = lease_rows(leases, now)
+        data["control"] = control.to_dict(now)
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(format_summary(summary))
+    click.echo(format_control(control, now))
     click.echo(format_workers(workers, now))
     click.echo(format_leases(leases, now))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import click
 from rich.console import Console
@@ -16,10 +17,13 @@ from rich.console import Console
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.running import (
     ProgressBar,
+    control_options,
+    control_setup,
     errors_to_exit,
     format_summary,
     outcome_code,
     run_interruptibly,
+    run_with_hooks,
 )
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
@@ -55,6 +59,7 @@ __all__ = ["worker_command"]
     help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
+@control_options
 def worker_command(
     store_url: str,
     run_id: str,
@@ -64,6 +69,7 @@ def worker_command(
     lease_seconds: float,
     isolate: str,
     as_json: bool,
+    **control: Any,
 ) -> None:
     """Join an existing run and work it until no item is left (other workers may share it).
 
@@ -79,6 +85,7 @@ def worker_command(
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
         isolation(isolate, "--isolate")
         fn = load_function(function_spec) if function_spec is not None else None
+        setup = control_setup(control)
         store = open_store(store_url, create=False)
     console = Console(stderr=True)
     try:
@@ -91,11 +98,12 @@ def worker_command(
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
                 isolate=isolation(isolate),
+                **setup.runner_kwargs,
             )
             bar = ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update
             with bar.progress:
-                summary = run_interruptibly(runner.run, runner.cancel)
+                summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("interrupted: stopped; this worker's unfinished items go back to the others", err=True)
