@@ -162,6 +162,7 @@ def migrate_command(
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
                 isolate=isolation(isolate),
+                **setup.runner_kwargs,
             )
             _check_identity(store, runner)
             bar = ProgressBar(console, runner.run_id)
