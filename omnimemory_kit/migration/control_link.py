@@ -42,6 +42,7 @@ from omnimemory_kit.store.changes import JournalWatch, watch
 __all__ = ["ControlLink"]
 
 _log = logging.getLogger("omnimemory_kit.migration")
+_CATCH_UP = 0.5
 
 
 class ControlLink:
@@ -87,7 +88,7 @@ class ControlLink:
         self.file_panicked = False
         self.changed = asyncio.Event()
         self.share = 1  # live workers sharing max-rate
-        self._next_start = 0.0
+        self._next_start: float | None = None
         self._watch: JournalWatch = watch(store, self.stream_id)
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[ControlState], None]] = []
@@ -208,12 +209,16 @@ class ControlLink:
 
     async def pace(self, max_rate: float | None) -> None:
         """Space this worker's item starts so the run as a whole starts at most ``max_rate`` items/s."""
+        now = self.clock.monotonic()
         if not max_rate:
-            self._next_start = 0.0
+            self._next_start = None
             return
         interval = self.share / max_rate
-        now = self.clock.monotonic()
-        start = max(now, self._next_start)
+        if self._next_start is None:
+            self._next_start = now
+        # Slots missed while the runner claimed or closed a batch may be caught up for up to _CATCH_UP
+        # seconds (a token bucket's burst), so the rate holds on average across batch boundaries.
+        start = max(now - _CATCH_UP, self._next_start)
         self._next_start = start + interval
         if start > now:
             await self.clock.sleep(start - now)
