@@ -72,7 +72,6 @@ from omnimemory_kit.events import (
 from omnimemory_kit.migration.attempt import Attempts, SkipItem, SyncCalls, is_async_function
 from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.calls import ThreadCalls
-from omnimemory_kit.migration.control import ControlState
 from omnimemory_kit.migration.control_link import ControlLink
 from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
@@ -84,6 +83,7 @@ from omnimemory_kit.migration.options import (
     positive_int,
     seconds,
 )
+from omnimemory_kit.migration.runner_control import ControlledRun
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -114,7 +114,7 @@ class _Phase(enum.Enum):
 _HOLDING = frozenset({_Phase.HELD, _Phase.PAUSED})
 
 
-class MigrationRunner:
+class MigrationRunner(ControlledRun):
     """Run ``migrate_fn`` over every item of ``source``, journaled in ``store`` under ``run_id``.
 
     Args:
@@ -808,64 +808,6 @@ class MigrationRunner:
             if ctl is not None and not ctl.claims_allowed():
                 await asyncio.gather(*workers)
                 return
-
-    # --- control --------------------------------------------------------------------------------------
-
-    def _concurrency_now(self) -> int:
-        ctl = self.control
-        setting = ctl.state.settings.concurrency if ctl is not None else None
-        return setting or self.concurrency
-
-    def _batch_size_now(self) -> int:
-        ctl = self.control
-        setting = ctl.state.settings.batch_size if ctl is not None else None
-        return setting or self.batch_size
-
-    async def _start_control(self) -> None:
-        self.control = await asyncio.to_thread(
-            ControlLink, self.store, self.run_id, worker_id=self.worker_id, host=self.host, clock=self.clock,
-            throttle_file=self.throttle_file, panic_file=self.panic_file, lease_seconds=self.lease_seconds,
-        )  # fmt: skip
-        self.control.add_listener(self._on_control)
-        self.control.start()
-        self._on_control(self.control.state)
-
-    async def _stop_control(self) -> None:
-        ctl, self.control = self.control, None
-        if ctl is not None:
-            await ctl.stop()
-            self.control = ctl  # keep the last state readable (panicked, settings) after the run
-
-    def _on_control(self, state: ControlState) -> None:
-        attempts = self._attempts
-        if attempts is not None:
-            attempts.timeout = state.settings.item_timeout or self.item_timeout
-        if state.retry_requests > self._retries_done and self.control is not None:
-            number, self._retries_done = state.retry_requests, state.retry_requests
-            self._spawn(self._retry_once(number))
-
-    async def _retry_once(self, number: int) -> None:
-        ctl = self.control
-        if ctl is not None:
-            await ctl.claim_once(f"retry-failed:{number}", self.retry_failed)
-
-    async def _finalize(self) -> bool:
-        """Run the gate and ``finalize`` (once across workers); False when stopped while waiting."""
-        if self.finalize is None:
-            return True
-        ctl = self.control
-        if ctl is None:  # not following control: no gate can be approved, so none is waited at
-            await self._call_finalize()
-            return True
-        return await ctl.pass_gate(self.approve_before_finalize, self._call_finalize)
-
-    async def _call_finalize(self) -> None:
-        fn = self.finalize
-        assert fn is not None
-        if is_async_function(fn):
-            await fn()
-        else:
-            await asyncio.to_thread(fn)
 
     # --- events, breaker, stuck calls and progress ----------------------------------------------------
 
