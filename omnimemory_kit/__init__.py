@@ -63,6 +63,7 @@ from omnimemory_kit.health.config import load_health_config as load_health_confi
 from omnimemory_kit.migration.loader import load_function as load_function
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
 from omnimemory_kit.migration.rates import RateConfig as RateConfig
+from omnimemory_kit.migration.run_control import RunControl as RunControl
 from omnimemory_kit.migration.runner import MigrationRunner as MigrationRunner
 from omnimemory_kit.migration.runner import SkipItem as SkipItem
 from omnimemory_kit.migration.sources import DirectorySource as DirectorySource
@@ -187,6 +188,7 @@ __all__ = [
     "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
+    "RunControl",
     "RunRecord",
     "SQLiteStore",
     "SkipItem",
