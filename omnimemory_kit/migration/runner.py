@@ -607,6 +607,13 @@ class MigrationRunner(ControlledRun):
         self._status = status
         self._stepped = False
         self._set_phase(_Phase.IDLE)  # a later run() starts afresh, not paused
+        ctl = self.control
+        if status is MigrationStatus.CANCELLED and ctl is not None and ctl.state.cancelled:
+            # `control RUN cancel` stops the whole run: one of its workers journals the cancellation.
+            await ctl.claim_once(
+                "run-cancelled", lambda: self._link.journal(self._event(kind, reason=reason))
+            )
+            return
         if status is MigrationStatus.CANCELLED:
             workers = await self._link.call(self.store.workers, self.run_id)
             others = other_live_workers(workers, self.worker_id, self.host, self.lease_seconds)

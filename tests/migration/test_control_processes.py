@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from omnimemory_kit.events import FileStatus
+from omnimemory_kit.events import EventKind, FileStatus
 from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.store import open_store
 
@@ -176,6 +176,24 @@ class TestMigrateSteeredFromAnotherProcess:
         assert proc.wait(timeout=60) == 1
         assert log.count("S") == 4
         assert log.count("E") == 4
+
+    def test_cancel_ends_the_run_and_later_commands_are_refused(
+        self, folder: Path, procs: list[subprocess.Popen[str]]
+    ) -> None:
+        """`cancel` stops the run (journaled once, exit 130); a command after that is bad input."""
+        store = f"sqlite:///{folder / 'journal.db'}"
+        log = Log(folder)
+        proc = migrate(folder, store, procs)
+        wait_until(lambda: log.count("S") == 4)
+        assert control(folder, store, "cancel", "--reason", "wrong target").returncode == 0
+        (folder / "hold").unlink()
+        assert proc.wait(timeout=60) == 130
+        with open_store(store) as s:
+            kinds = [e.kind for e in s.read_events("r1")]
+        assert kinds.count(EventKind.RUN_CANCELLED) == 1
+        refused = control(folder, store, "pause")
+        assert refused.returncode == 2
+        assert "has finished (cancelled)" in refused.stderr
 
 
 def _last_command_at(store_url: str) -> float:
