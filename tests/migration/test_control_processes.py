@@ -205,18 +205,35 @@ class TestFlagFilesAndHooks:
     def test_throttle_file_holds_claims_until_removed(
         self, folder: Path, procs: list[subprocess.Popen[str]]
     ) -> None:
-        """No item starts while the throttle file exists; the run finishes once it is gone."""
+        """No item starts while the throttle file exists (the throttle hook runs); the run ends once it is gone."""
         store = f"sqlite:///{folder / 'journal.db'}"
         log = Log(folder)
         throttle = folder / "throttle"
         throttle.touch()
         (folder / "hold").unlink()
-        proc = migrate(folder, store, procs, "--throttle-file", str(throttle))
+        hook = folder / "on_throttle.py"
+        hook.write_text(
+            "import os, json\n"
+            f"open({str(folder / 'throttled.json')!r}, 'w').write(json.dumps("
+            "{k: v for k, v in os.environ.items() if k.startswith('OMK_') and k != 'OMK_TEST_DIR'}))\n"
+        )
+        proc = migrate(
+            folder,
+            store,
+            procs,
+            "--throttle-file",
+            str(throttle),
+            "--on-throttle",
+            f"{sys.executable} {hook}",
+        )
         with open_store_when_ready(store) as s:
             wait_until(lambda: s.item_counts("r1")[FileStatus.PENDING] == 40)
         created = time.time()
-        wait_until(lambda: time.time() > created + 1.5)
+        wait_until(lambda: time.time() > created + 1.5 and (folder / "throttled.json").exists())
         assert log.count("S") == 0
+        seen = json.loads((folder / "throttled.json").read_text())
+        assert seen["OMK_STATUS"] == "throttled"
+        assert seen["OMK_THROTTLE_REASON"] == f"throttle file {throttle}"
         throttle.unlink()
         assert proc.wait(timeout=120) == 0
         assert log.count("E") == 40
