@@ -205,7 +205,7 @@ class TestFlagFilesAndHooks:
     def test_throttle_file_holds_claims_until_removed(
         self, folder: Path, procs: list[subprocess.Popen[str]]
     ) -> None:
-        """No item starts while the throttle file exists (the throttle hook runs); the run ends once it is gone."""
+        """No item starts while the throttle file exists (its hook runs); the run ends once it is gone."""
         store = f"sqlite:///{folder / 'journal.db'}"
         log = Log(folder)
         throttle = folder / "throttle"
