@@ -123,6 +123,8 @@ class ListeningWatch:
                     if note.payload == self.run_id:
                         break
             except Exception as exc:  # a broken listener must never stop the run: poll instead
+                if self._closed.is_set():  # closed under the wait: the end, not a fault
+                    return _last_seq(self._store, self.run_id)
                 _log.warning("control channel: listener lost (%s); polling until it reconnects", exc)
                 self._drop()
 
