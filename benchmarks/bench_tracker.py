@@ -1,6 +1,8 @@
 """Tracker: events/s through ``apply``, summary cost at 1k vs 1M files, memory per tracked file.
 
-Targets (issue 2): at least 500,000 events/s in memory; ``get_progress_summary()`` at 1,000,000 files
+Targets (issue 2): at least 500,000 events/s in memory through ``apply_many``; the public calls (add,
+start, complete: validate, stamp, fold) no slower than before the tracker's split (issue 17: 330,000
+events/s measured then; 500,000 is the later goal); ``get_progress_summary()`` at 1,000,000 files
 within 2x its cost at 1,000 files; at most 300 bytes per tracked file at 1,000,000 files (tracemalloc,
 paths like ``/data/legacy/tools/tool_000123.py``, path strings included).
 
@@ -16,6 +18,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from benchmarks._util import table, verdict
 from omnimemory_kit.clock import FakeClock
@@ -29,6 +32,7 @@ APPLY_FILES = 50_000 if QUICK else 200_000
 REPEATS = 3 if QUICK else 5
 
 EVENTS_TARGET = 500_000
+PUBLIC_CALLS_BEFORE = 330_000  # events/s through the public calls before the split (issue 17)
 SUMMARY_RATIO_TARGET = 2.0
 BYTES_PER_FILE_TARGET = 300
 
@@ -115,6 +119,42 @@ def measure_apply() -> tuple[float, float, int]:
 
     tracker_s, baseline_s = interleaved_best([tracker_run, baseline_run])
     return len(events) / tracker_s, len(events) / baseline_s, len(events)
+
+
+def public_calls(tracker_class: Any, n_files: int) -> Callable[[], None]:
+    """Return a run of ``n_files`` files driven through the public methods of ``tracker_class``.
+
+    Files are added in one call, then started (batches of 100) and finished one by one, 5 % failing.
+    Paths and batch ids are built beforehand: the run measures the tracker, not string formatting.
+    """
+    paths = [path_of(i) for i in range(n_files)]
+    batches = [f"batch_{i // 100:06}" for i in range(n_files)]
+
+    def run() -> None:
+        tracker = tracker_class("bench", clock=FakeClock(wall_start=1_800_000_000.0))
+        tracker.add_files((path, 1000 + i % 5000) for i, path in enumerate(paths))
+        start, complete = tracker.start_file_processing, tracker.complete_file_processing
+        for i, path in enumerate(paths):
+            start(path, batches[i])
+            if i % 20 == 7:
+                complete(path, success=False, error="bad")
+            else:
+                complete(path)
+
+    return run
+
+
+def public_call_events(n_files: int) -> int:
+    """Return how many events ``public_calls`` journals: per file added, started, finished; per batch
+    opened; the run started once."""
+    return 3 * n_files + (n_files + 99) // 100 + 1
+
+
+def measure_public_calls() -> tuple[float, int]:
+    """Return (events/s, events) of a run driven through the public methods (validate, emit, apply)."""
+    (seconds,) = interleaved_best([public_calls(MigrationProgressTracker, APPLY_FILES)])
+    n_events = public_call_events(APPLY_FILES)
+    return n_events / seconds, n_events
 
 
 def filled_tracker(n_files: int) -> tuple[MigrationProgressTracker, FakeClock]:
@@ -206,6 +246,7 @@ def bytes_per_file(n_files: int) -> tuple[float, float]:
 def run() -> str:
     """Measure and return the Markdown section."""
     tracker_rate, baseline_rate, n_events = measure_apply()
+    public_rate, n_public = measure_public_calls()
     small, big = summary_costs([SMALL, BIG])
     ratio = big / small
     memory, baseline_memory = bytes_per_file(BIG)
@@ -217,6 +258,14 @@ def run() -> str:
             f"{baseline_rate:,.0f} (dict of statuses + Counter)",
             f">= {EVENTS_TARGET:,}",
             verdict(tracker_rate >= EVENTS_TARGET),
+        ),
+        (
+            f"events/s through the public calls ({n_public:,} events: add, start, complete)",
+            f"{public_rate:,.0f}",
+            f"{PUBLIC_CALLS_BEFORE:,} (issue 17's figure before the split; "
+            "side by side: `tracker_versus_commit`)",
+            f">= {PUBLIC_CALLS_BEFORE:,}",
+            verdict(public_rate >= PUBLIC_CALLS_BEFORE),
         ),
         (
             f"`get_progress_summary()` at {SMALL:,} / {BIG:,} files{size_note}",

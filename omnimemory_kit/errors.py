@@ -9,6 +9,7 @@ The hierarchy::
     ├── StoreError                    the durable store could not do what was asked
     │   ├── StoreUnavailableError     cannot reach / open the store (path, server, credentials)
     │   ├── StoreCorruptError         the file or database is not a kit store, or is damaged
+    │   │   └── UnknownEventKindError a journal event of a kind this version does not know
     │   ├── SchemaVersionError        the store was written by a newer schema version
     │   └── RunNotFoundError          no run with that id in the store
     ├── MigrationError                misuse of a migration or its tracker
@@ -60,6 +61,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "UnknownBatchError",
+    "UnknownEventKindError",
     "UnknownFileError",
 ]
 
@@ -102,6 +104,21 @@ class StoreUnavailableError(StoreError):
 
 class StoreCorruptError(StoreError):
     """The file or database is not a kit store, or it is damaged."""
+
+
+class UnknownEventKindError(StoreCorruptError):
+    """A run's journal holds an event of a kind this version does not know (newer writer, or tampering)."""
+
+    def __init__(self, kind: object, run_id: str, seq: int, where: str = "store") -> None:
+        self.kind = kind
+        self.run_id = run_id
+        self.seq = seq
+        self.where = where
+        super().__init__(
+            f"{where}: run {run_id!r} has an event of unknown kind {kind!r} at seq {seq} (written by a "
+            f"newer omnimemory-kit, or the journal is damaged); nothing was changed, upgrade omnimemory-kit "
+            f"or restore the journal"
+        )
 
 
 class SchemaVersionError(StoreError):

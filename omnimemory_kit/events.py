@@ -8,12 +8,15 @@ thousands of them per second, and the store writes them as rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Final
 
 __all__ = [
     "CONTROL_KINDS",
+    "EVENT_KINDS",
     "FINISHED_RUN_STATUSES",
     "MAX_ERROR_MESSAGE",
     "STRING_ERROR_TYPE",
@@ -76,6 +79,12 @@ class EventKind(StrEnum):
     # a sync call that outlived its timeout and still holds its thread (path, worker_id), and its return
     CALL_STUCK = "call_stuck"
     CALL_FREED = "call_freed"
+
+
+EVENT_KINDS: Final[Mapping[str, EventKind]] = MappingProxyType({kind.value: kind for kind in EventKind})
+"""The stored value of every kind this version knows. A store decodes a row's kind through it and refuses a
+value it lacks (``UnknownEventKindError``): a journal written by a newer version, or damaged, is never
+half-read."""
 
 
 class MigrationStatus(StrEnum):

@@ -56,6 +56,7 @@ from omnimemory_kit.redaction import REDACTED as REDACTED
 from omnimemory_kit.redaction import is_secret_name as is_secret_name
 from omnimemory_kit.redaction import redact as redact
 from omnimemory_kit.redaction import redact_mapping as redact_mapping
+from omnimemory_kit.text import printable
 
 __all__ = [
     "CORRELATION_FIELDS",
@@ -727,7 +728,12 @@ class JsonLinesFormatter(logging.Formatter):
             payload["exc_info"] = redact(record.exc_text)
         if record.stack_info:
             payload["stack_info"] = self.formatStack(record.stack_info)
-        return _json.dumps(payload, default=str, ensure_ascii=False)
+        line = _json.dumps(payload, default=str, ensure_ascii=False)
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a file name that is not valid UTF-8: \udcXX escapes keep it exact
+            line = _json.dumps(payload, default=str)
+        return line
 
 
 class _TextFormatter(logging.Formatter):
@@ -735,6 +741,11 @@ class _TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-8s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # One line per record, writable as UTF-8: a key with a newline or undecodable bytes is escaped.
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         line = redact(super().format(record))

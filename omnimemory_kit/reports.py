@@ -1,12 +1,16 @@
-"""Reports: execute a notebook headlessly with papermill and render it to a self-contained HTML page.
+"""Reports: execute a notebook headlessly with papermill and render it to an HTML page that works offline.
 
 ``run_report("migration_report", {"run_id": "demo"})`` validates the parameters first (bundled notebooks
 have a pydantic model in ``omnimemory_kit.notebook.params``), executes the notebook in a fresh kernel and
 writes ``reports/<notebook>/<UTC timestamp>.ipynb`` and ``.html``, then refreshes ``reports/index.html``.
 
-The HTML renders with no network: the kernel uses Plotly's ``notebook`` renderer (plotly.js inlined once),
-the template loads no script from a CDN (no require.js, MathJax, Mermaid or widget manager), widgets are
-dropped (their views need a CDN; reports show static figures and tables). User-controlled text is escaped:
+The HTML renders with no network. The report kernel draws figures without plotly.js (the kit's report
+renderer); the page brings it: by default one shared ``reports/_static/plotly-<version>.min.js`` referenced
+relatively (a report is then a few hundred kilobytes instead of 5 MB), or inlined with
+``self_contained=True`` (one file to mail). The template loads no script from a CDN (no require.js,
+MathJax, Mermaid or widget manager), widgets are dropped (their views need a CDN; reports show static
+figures and tables). ``prune_reports`` (``keep``/``max_age_days`` of ``run_report``) deletes old reports
+and refreshes the index. User-controlled text is escaped:
 the notebooks display tables through pandas (escaped) and figures escape their labels; the index and the
 banner of each report escape everything they show. Passwords in parameters (store URLs, DSNs) are
 redacted in the executed notebook, the banner and the index.
@@ -21,9 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import getpass
 import html
 import json
+import math
 import os
 import socket
 import threading
@@ -43,11 +49,15 @@ from omnimemory_kit.notebook.params import parameter_model
 from omnimemory_kit.notebook.record import RECORD_MIMETYPE, read_records
 from omnimemory_kit.notebook.runtime import REPORT_ENV
 from omnimemory_kit.observability import redact, redact_mapping
+from omnimemory_kit.text import printable
 
 __all__ = [
+    "STATIC_DIR",
     "ReportResult",
     "collect_reports",
     "find_notebook",
+    "plotly_js_name",
+    "prune_reports",
     "render_html",
     "run_report",
     "write_index",
@@ -62,9 +72,13 @@ _ENV_LOCK = threading.Lock()
 _WIDGET_NOTE = "<p><em>(An interactive widget was here: open the notebook in JupyterLab to use it.)</em></p>"
 
 _TEMPLATE_NAME = "omnimemory_report.html.j2"
-# The lab template minus every script it would load from a CDN, plus a banner with the report's facts.
+# The lab template minus every script it would load from a CDN, with plotly.js brought once in the head, the
+# kit's small stylesheet instead of JupyterLab's 240 KB one, and a banner with the report's facts.
 _TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{% block notebook_css %}
+<style type="text/css">{{ resources.omnimemory_css }}</style>
+{% endblock notebook_css %}
+{%- block html_head_js_requirejs -%}{{ resources.omnimemory_head_js }}{%- endblock html_head_js_requirejs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
@@ -200,6 +214,21 @@ def _execute(source: Path, target: Path, parameters: Mapping[str, Any], timeout:
 Notebook = dict[str, Any]
 
 
+def _check_utf8(notebook: str, parameters: dict[str, Any]) -> None:
+    """Refuse a text parameter a notebook file cannot hold (a path that is not valid UTF-8)."""
+    for key, value in parameters.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise NotebookParameterError(
+                    notebook,
+                    key,
+                    f"'{printable(value)}' is not valid UTF-8 text, which a notebook cannot hold "
+                    f"(rename the folder, or point to it through a link with a plain name)",
+                ) from None
+
+
 def _read_notebook(path: str | os.PathLike[str]) -> Notebook:
     """Read an .ipynb as plain JSON (nbformat 4)."""
     with open(path, encoding="utf-8") as handle:
@@ -214,7 +243,11 @@ def _write_notebook(nb: Notebook, path: str | os.PathLike[str]) -> None:
 
 
 def _strip_for_html(nb: Notebook) -> Notebook:
-    """Return a copy without widgets (they need a CDN) and without recorded-value outputs (invisible)."""
+    """Return a copy without widgets (they need a CDN), recorded values (invisible) and plotly.js copies.
+
+    A notebook executed with Plotly's own ``notebook`` renderer carries plotly.js in its first figure's
+    cell; the page brings plotly.js itself, so that copy would only double the page.
+    """
     clean: Notebook = json.loads(json.dumps(nb))
     clean.get("metadata", {}).pop("widgets", None)
     for cell in clean.get("cells", []):
@@ -224,7 +257,7 @@ def _strip_for_html(nb: Notebook) -> Notebook:
         for output in cell.get("outputs", []):
             data = output.get("data")
             if data is not None:
-                if RECORD_MIMETYPE in data:
+                if RECORD_MIMETYPE in data or _is_plotly_bundle(data):
                     continue
                 if any(mimetype in data for mimetype in _WIDGET_MIMETYPES):
                     # a widget's view needs a live kernel and a CDN: say so instead of its repr
@@ -233,6 +266,12 @@ def _strip_for_html(nb: Notebook) -> Notebook:
             kept.append(output)
         cell["outputs"] = kept
     return clean
+
+
+def _is_plotly_bundle(data: Mapping[str, Any]) -> bool:
+    markup = data.get("text/html", "")
+    text = "".join(markup) if isinstance(markup, list) else str(markup)
+    return len(text) >= _PLOTLY_BUNDLE_MIN_CHARS and _PLOTLY_BUNDLE_MARKER in text[:2000]
 
 
 def _redact_parameters(nb: Notebook) -> None:
@@ -270,15 +309,92 @@ def _banner(facts: Mapping[str, Any]) -> str:
     return f'<header class="{css}"><h1>{title}</h1><dl>{items}</dl></header>'
 
 
+#: The folder, inside a reports directory, holding what every report shares (plotly.js).
+STATIC_DIR = "_static"
+_PLOTLY_WINDOW_CONFIG = "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+# what plotly's own notebook renderer writes once per notebook: its plotly.js copy (old executed notebooks)
+_PLOTLY_BUNDLE_MARKER = "window.PlotlyConfig"
+_PLOTLY_BUNDLE_MIN_CHARS = 100_000
+
+
+@functools.cache
+def _stylesheet() -> str:
+    """Return the report page's stylesheet (shipped beside this module)."""
+    return (Path(__file__).resolve().parent / "report.css").read_text(encoding="utf-8")
+
+
+def plotly_js_name() -> str:
+    """Return the shared plotly.js file's name for the installed Plotly, e.g. ``plotly-3.1.1.min.js``."""
+    from plotly.offline import get_plotlyjs_version
+
+    return f"plotly-{get_plotlyjs_version()}.min.js"
+
+
+@functools.cache
+def _plotly_js_size() -> int:
+    """Return the size in bytes of the installed plotly.js (read once: it is 4.8 MB)."""
+    from plotly.offline import get_plotlyjs
+
+    return len(get_plotlyjs().encode("utf-8"))
+
+
+def _shared_plotly_js(static_dir: Path) -> Path:
+    """Return ``static_dir/plotly-<version>.min.js``, written first when missing or incomplete."""
+    from plotly.offline import get_plotlyjs
+
+    path = static_dir / plotly_js_name()
+    if path.is_file() and path.stat().st_size == _plotly_js_size():
+        return path
+    static_dir.mkdir(parents=True, exist_ok=True)
+    # written aside and renamed: a report opened meanwhile never loads half a library
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    partial.write_bytes(get_plotlyjs().encode("utf-8"))
+    partial.replace(path)
+    return path
+
+
+def _draws_figures(nb: Notebook) -> bool:
+    """Return whether any output of the notebook draws a Plotly figure (the page then needs plotly.js)."""
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            markup = (output.get("data") or {}).get("text/html", "")
+            text = "".join(markup) if isinstance(markup, list) else str(markup)
+            if "Plotly.newPlot" in text:
+                return True
+    return False
+
+
+def _plotly_head(nb: Notebook, target: Path, static_dir: Path | None) -> str:
+    """Return the ``<head>`` scripts that bring plotly.js: a relative link to the shared copy, or inline."""
+    if not _draws_figures(nb):
+        return ""
+    if static_dir is None:
+        from plotly.offline import get_plotlyjs
+
+        # "</script" cannot occur inside an inline script; plotly.js has none, but never trust that
+        inline = get_plotlyjs().replace("</script", "<\\/script")
+        return f"{_PLOTLY_WINDOW_CONFIG}\n<script>{inline}</script>"
+    shared = _shared_plotly_js(static_dir)
+    href = Path(os.path.relpath(shared.resolve(), target.resolve().parent)).as_posix()
+    return f'{_PLOTLY_WINDOW_CONFIG}\n<script src="{html.escape(href, quote=True)}"></script>'
+
+
 def render_html(
-    ipynb: str | os.PathLike[str], target: str | os.PathLike[str], *, no_input: bool = False
+    ipynb: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    no_input: bool = False,
+    static_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Render an executed notebook to a self-contained HTML page at ``target`` and return its path.
+    """Render an executed notebook to an HTML page at ``target`` that renders offline; return its path.
 
     Args:
         ipynb: the executed notebook.
         target: where to write the page.
         no_input: hide code cells' input (show only outputs and Markdown).
+        static_dir: where the shared ``plotly-<version>.min.js`` lives (written there when missing); the
+            page links it by a relative path. None (the default) inlines plotly.js: one self-contained
+            file, about 5 MB. Either way plotly.js is only brought when the notebook draws a figure.
     """
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
@@ -293,16 +409,19 @@ def render_html(
         exclude_input_prompt=no_input,
         exclude_output_prompt=no_input,
     )
+    out = Path(target)
+    clean = _strip_for_html(nb)
     resources = {
         "omnimemory_banner": _banner(facts) if facts else "",
+        "omnimemory_css": _stylesheet(),
+        "omnimemory_head_js": _plotly_head(clean, out, None if static_dir is None else Path(static_dir)),
         "metadata": {"name": f"{facts.get('notebook', Path(ipynb).stem)} report"},
     }
     with warnings.catch_warnings():
         # an older notebook without cell ids renders fine; the warning would only be noise here
         warnings.simplefilter("ignore", MissingIDFieldWarning)
-        node = nbformat.reads(json.dumps(_strip_for_html(nb)), as_version=4)  # type: ignore[no-untyped-call]
+        node = nbformat.reads(json.dumps(clean), as_version=4)  # type: ignore[no-untyped-call]
     body, _ = exporter.from_notebook_node(node, resources=resources)
-    out = Path(target)
     out.write_text(body, encoding="utf-8")
     return out
 
@@ -330,8 +449,11 @@ def run_report(
     validate: bool = True,
     timeout: float | None = None,
     now: dt.datetime | None = None,
+    self_contained: bool = False,
+    keep: int | None = None,
+    max_age_days: float | None = None,
 ) -> ReportResult:
-    """Execute a notebook with papermill and render it to HTML; refresh the reports index.
+    """Execute a notebook with papermill and render it to HTML; prune old reports; refresh the index.
 
     Args:
         notebook: a bundled notebook's name (``migration_report``) or a path to one.
@@ -341,15 +463,21 @@ def run_report(
         validate: check the parameters with the notebook's model before starting a kernel.
         timeout: seconds any one cell may run (None: no limit).
         now: the start time to name the files after (default: now, UTC).
+        self_contained: inline plotly.js (one file of about 5 MB, to mail) instead of linking the copy
+            shared by every report in ``<out_dir>/_static/``.
+        keep: afterwards keep only this many newest reports of this notebook (see ``prune_reports``).
+        max_age_days: afterwards delete reports of any notebook started longer ago than this.
 
     Returns:
         The result, with status ``failed`` when the notebook raised (its HTML shows the error).
 
     Raises:
         NotebookParameterError: a parameter is unknown or invalid (nothing is executed).
-        ConfigError: the notebook does not exist.
+        ConfigError: the notebook does not exist, or ``keep``/``max_age_days`` is invalid (nothing is
+            executed).
         ReportError: the report could not be written.
     """
+    _check_retention(keep, max_age_days)
     source = find_notebook(notebook)
     name = source.stem
     given = dict(parameters or {})
@@ -359,6 +487,7 @@ def run_report(
         given = {key: getattr(validated, key) for key in given}
     elif validate and given:
         _check_declared(source, given)
+    _check_utf8(name, given)
     started = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     folder = Path(out_dir) / name
     try:
@@ -370,7 +499,8 @@ def run_report(
     clock_start = time.perf_counter()
     error = _execute(source, ipynb, given, timeout)
     error = redact(error) if error is not None else None
-    if not ipynb.exists():  # papermill died before writing anything: keep the source with the error
+    if not ipynb.exists() or ipynb.stat().st_size == 0:
+        # papermill died before writing anything (or while writing): keep the source with the error
         nb = _read_notebook(source)
         note = f"**This report failed before it ran:** {html.escape(str(error))}"
         nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": note})
@@ -394,7 +524,11 @@ def run_report(
     nb.setdefault("metadata", {})[_METADATA_KEY] = facts
     try:
         _write_notebook(nb, ipynb)
-        render_html(ipynb, page, no_input=no_input)
+        static_dir = None if self_contained else Path(out_dir) / STATIC_DIR
+        render_html(ipynb, page, no_input=no_input, static_dir=static_dir)
+        if keep is not None or max_age_days is not None:
+            # the index is written once, below; the report just written is never pruned
+            _prune(Path(out_dir), name, keep, max_age_days, started, protect={ipynb})
         write_index(out_dir)
     except OSError as exc:
         raise ReportError(f"cannot write the report {page}: {exc}") from exc
@@ -411,6 +545,119 @@ def run_report(
         host=facts["host"],
         records=records,
     )
+
+
+def _check_retention(keep: int | None, max_age_days: float | None) -> None:
+    """Refuse a retention setting that would make no sense (before anything runs or is deleted)."""
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise ConfigError(f"keep must be a whole number of reports, at least 1, not {keep!r}")
+    if max_age_days is not None and (
+        isinstance(max_age_days, bool)
+        or not isinstance(max_age_days, int | float)
+        or not math.isfinite(max_age_days)
+        or max_age_days <= 0
+    ):
+        raise ConfigError(f"max_age_days must be a positive number of days, not {max_age_days!r}")
+
+
+def _report_started(path: Path) -> dt.datetime | None:
+    """Return when the report of an executed notebook started (its facts, else its file name), or None."""
+    try:
+        facts = _read_notebook(path).get("metadata", {}).get(_METADATA_KEY)
+    except (OSError, ValueError):
+        facts = None
+    text = str(facts.get("started_at") or "") if isinstance(facts, dict) else ""
+    for value, parse in ((text, dt.datetime.fromisoformat), (path.stem, _parse_timestamp)):
+        try:
+            moment = parse(value)
+        except ValueError:
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return None
+
+
+def _parse_timestamp(stem: str) -> dt.datetime:
+    return dt.datetime.strptime(stem, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def _delete_report(ipynb: Path) -> list[Path]:
+    """Delete an executed notebook and its page; return what was deleted."""
+    gone = []
+    for path in (ipynb.with_suffix(".html"), ipynb):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            gone.append(path)
+    return gone
+
+
+def _prune_static(root: Path) -> list[Path]:
+    """Delete shared plotly.js copies of other versions that no remaining page links to."""
+    static = root / STATIC_DIR
+    current = plotly_js_name()
+    stale = [p for p in static.glob("plotly-*.min.js") if p.name != current] if static.is_dir() else []
+    if not stale:
+        return []
+    pages = [p.read_text(encoding="utf-8", errors="replace") for p in root.glob("*/*.html")]
+    unused = [p for p in stale if not any(f"{STATIC_DIR}/{p.name}" in page for page in pages)]
+    for path in unused:
+        path.unlink(missing_ok=True)
+    return unused
+
+
+def _prune(
+    root: Path,
+    notebook: str | None,
+    keep: int | None,
+    max_age_days: float | None,
+    now: dt.datetime,
+    protect: set[Path],
+) -> list[Path]:
+    """Delete the reports ``keep`` (per notebook, or of ``notebook`` only) and ``max_age_days`` rule out."""
+    deleted: list[Path] = []
+    cutoff = None if max_age_days is None else now - dt.timedelta(days=max_age_days)
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != STATIC_DIR):
+        limit = keep if notebook is None or folder.name == notebook else None
+        dated = [(_report_started(p), p) for p in folder.glob("*.ipynb")]
+        # newest first; a report whose time cannot be read counts as the oldest
+        dated.sort(key=lambda pair: (pair[0] is not None, pair[0] or now, pair[1].name), reverse=True)
+        for position, (started, path) in enumerate(dated):
+            too_many = limit is not None and position >= limit
+            too_old = cutoff is not None and (started is None or started < cutoff)
+            if (too_many or too_old) and path not in protect:
+                deleted += _delete_report(path)
+    return deleted + _prune_static(root)
+
+
+def prune_reports(
+    out_dir: str | os.PathLike[str] = "reports",
+    *,
+    keep: int | None = None,
+    max_age_days: float | None = None,
+    notebook: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[Path]:
+    """Delete old reports (their ``.ipynb`` and ``.html``), refresh the index, return the deleted files.
+
+    Args:
+        out_dir: the reports directory.
+        keep: keep this many newest reports per notebook (of ``notebook`` only, when given).
+        max_age_days: delete every report started longer ago than this many days.
+        notebook: limit ``keep`` to this notebook's reports.
+        now: the moment ages are measured from (default: now, UTC).
+
+    A shared plotly.js of an older Plotly is deleted once no remaining page links to it.
+
+    Raises:
+        ConfigError: ``keep`` below 1 or not a whole number, ``max_age_days`` not a positive number.
+    """
+    _check_retention(keep, max_age_days)
+    root = Path(out_dir)
+    if not root.is_dir():
+        return []
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    deleted = _prune(root, notebook, keep, max_age_days, moment, protect=set())
+    write_index(root)
+    return deleted
 
 
 _COLUMNS = [

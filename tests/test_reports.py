@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -20,7 +21,16 @@ from omnimemory_kit.notebook.params import (
     parse_cli_parameters,
 )
 from omnimemory_kit.notebook.record import RECORD_MIMETYPE, read_records, to_record_value
-from omnimemory_kit.reports import collect_reports, find_notebook, render_html, write_index
+from omnimemory_kit.notebook.runtime import ReportRenderer
+from omnimemory_kit.reports import (
+    STATIC_DIR,
+    collect_reports,
+    find_notebook,
+    plotly_js_name,
+    prune_reports,
+    render_html,
+    write_index,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = "<script>alert(1)</script>"
@@ -90,6 +100,151 @@ class TestRenderHtml:
         without = render_html(source, tmp_path / "b.html", no_input=True).read_text(encoding="utf-8")
         assert '<div class="jp-Cell-inputWrapper' in with_code
         assert '<div class="jp-Cell-inputWrapper' not in without
+
+
+def with_figure(path: Path, *, bundle: bool = False) -> Path:
+    """Add a figure output as a report kernel writes it (and optionally a plotly.js copy) to a notebook."""
+    import plotly.graph_objects as go
+    from plotly.offline import get_plotlyjs
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    figure = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"title": {"text": "A figure"}})
+    outputs = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": ReportRenderer().to_mimebundle(figure.to_dict()),
+        }
+    ]
+    if bundle:  # what plotly's own notebook renderer writes once per notebook
+        config = "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+        script = f"{config}<script>{get_plotlyjs()}</script>"
+        outputs.insert(0, {"output_type": "display_data", "metadata": {}, "data": {"text/html": script}})
+    nb["cells"].append({"cell_type": "code", "id": "fig", "metadata": {}, "execution_count": 2,
+                        "source": "show(fig)", "outputs": outputs})  # fmt: skip
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+class TestPlotlyJs:
+    def test_shared_copy_is_linked_relatively_and_written_once(self, tmp_path: Path) -> None:
+        """With a static folder the page links its plotly.js by a relative path and stays small."""
+        source = with_figure(executed_notebook(tmp_path / "reports" / "migration_report", "20261127T100001Z"))
+        static = tmp_path / "reports" / STATIC_DIR
+        text = render_html(source, source.with_suffix(".html"), static_dir=static).read_text(encoding="utf-8")
+        assert f'<script src="../{STATIC_DIR}/{plotly_js_name()}"></script>' in text
+        assert "plotly.js v" not in text
+        assert len(text.encode()) < 100_000
+        shared = static / plotly_js_name()
+        assert "plotly.js v" in shared.read_text(encoding="utf-8")[:300]
+        written = shared.stat().st_mtime_ns
+        render_html(source, tmp_path / "reports" / "again.html", static_dir=static)
+        assert shared.stat().st_mtime_ns == written
+        assert text.index(plotly_js_name()) < text.index("Plotly.newPlot")
+
+    def test_an_incomplete_shared_copy_is_rewritten(self, tmp_path: Path) -> None:
+        """A truncated shared plotly.js (a copy interrupted) is replaced by a whole one."""
+        source = with_figure(executed_notebook(tmp_path / "r", "20261127T100001Z"))
+        (tmp_path / "s").mkdir()
+        (tmp_path / "s" / plotly_js_name()).write_text("/* half */")
+        render_html(source, tmp_path / "out.html", static_dir=tmp_path / "s")
+        assert (tmp_path / "s" / plotly_js_name()).stat().st_size > 1_000_000
+
+    def test_self_contained_page_inlines_plotly_once(self, tmp_path: Path) -> None:
+        """Without a static folder the page carries plotly.js inline, once, and links nothing."""
+        source = with_figure(executed_notebook(tmp_path / "r", "20261127T100001Z"), bundle=True)
+        text = render_html(source, tmp_path / "out.html").read_text(encoding="utf-8")
+        assert "<script src=" not in text
+        assert text.count("plotly.js v") == 1
+        assert text.index("plotly.js v") < text.index("Plotly.newPlot")
+
+    def test_old_notebook_with_its_own_copy_is_not_doubled(self, tmp_path: Path) -> None:
+        """A notebook executed with plotly.js inlined renders with the shared copy only."""
+        source = with_figure(executed_notebook(tmp_path / "r", "20261127T100001Z"), bundle=True)
+        text = render_html(source, tmp_path / "out.html", static_dir=tmp_path / "s").read_text(
+            encoding="utf-8"
+        )
+        assert "plotly.js v" not in text
+        assert len(text.encode()) < 100_000
+
+    def test_page_without_figures_brings_no_plotly(self, tmp_path: Path) -> None:
+        """A notebook that draws no figure gets neither the library nor a link to it."""
+        source = executed_notebook(tmp_path / "r", "20261127T100001Z")
+        text = render_html(source, tmp_path / "out.html").read_text(encoding="utf-8")
+        assert "plotly" not in text.lower()
+
+
+def report_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("*.ipynb"))
+
+
+class TestRetention:
+    def make(self, root: Path) -> None:
+        """Three migration reports (10:01, 10:02, 10:03 UTC) and one health report (10:04), with pages."""
+        for notebook, stem in (
+            ("migration_report", "20261127T100001Z"),
+            ("migration_report", "20261127T100002Z"),
+            ("migration_report", "20261127T100003Z"),
+            ("health", "20261127T100004Z"),
+        ):
+            path = executed_notebook(root / notebook, stem, notebook=notebook)
+            path.with_suffix(".html").write_text("page")
+
+    def test_keep_keeps_the_newest_of_each_notebook(self, tmp_path: Path) -> None:
+        """keep=2 deletes the oldest migration report and its page, keeps the health one, re-indexes."""
+        self.make(tmp_path)
+        deleted = prune_reports(tmp_path, keep=2)
+        assert sorted(p.name for p in deleted) == ["20261127T100001Z.html", "20261127T100001Z.ipynb"]
+        assert report_files(tmp_path / "migration_report") == [
+            "20261127T100002Z.ipynb",
+            "20261127T100003Z.ipynb",
+        ]
+        assert report_files(tmp_path / "health") == ["20261127T100004Z.ipynb"]
+        index = (tmp_path / "index.html").read_text(encoding="utf-8")
+        assert "20261127T100001Z" not in index
+        assert index.count("<tr><td>") == 3
+
+    def test_keep_of_one_notebook_leaves_the_others(self, tmp_path: Path) -> None:
+        """keep with a notebook named prunes that notebook's reports only."""
+        self.make(tmp_path)
+        prune_reports(tmp_path, keep=1, notebook="health")
+        assert len(report_files(tmp_path / "migration_report")) == 3
+
+    def test_max_age_deletes_what_is_older_than_the_cutoff(self, tmp_path: Path) -> None:
+        """max_age_days deletes every report started before now minus the age, of any notebook."""
+        self.make(tmp_path)
+        now = dt.datetime(2026, 11, 28, 10, 2, 30, tzinfo=dt.UTC)  # one day after 10:02:30
+        prune_reports(tmp_path, max_age_days=1, now=now)
+        assert report_files(tmp_path / "migration_report") == ["20261127T100003Z.ipynb"]
+        assert report_files(tmp_path / "health") == ["20261127T100004Z.ipynb"]
+
+    def test_a_stale_shared_plotly_goes_once_no_page_links_it(self, tmp_path: Path) -> None:
+        """plotly.js of an older version is deleted when unused, kept while a page links it."""
+        self.make(tmp_path)
+        static = tmp_path / STATIC_DIR
+        static.mkdir()
+        (static / "plotly-0.1.0.min.js").write_text("old")
+        (static / "plotly-0.2.0.min.js").write_text("old")
+        (static / plotly_js_name()).write_text("current")
+        (tmp_path / "health" / "20261127T100004Z.html").write_text(
+            f'<script src="../{STATIC_DIR}/plotly-0.2.0.min.js">'
+        )
+        prune_reports(tmp_path, keep=5)
+        assert sorted(p.name for p in static.iterdir()) == sorted(["plotly-0.2.0.min.js", plotly_js_name()])
+
+    @pytest.mark.parametrize(
+        ("keep", "max_age", "match"),
+        [(0, None, "keep"), (2.5, None, "keep"), (True, None, "keep"), (None, 0, "max_age_days"),
+         (None, -1.0, "max_age_days"), (None, float("nan"), "max_age_days")],
+    )  # fmt: skip
+    def test_bad_settings_are_refused_before_anything_is_deleted(
+        self, tmp_path: Path, keep: Any, max_age: Any, match: str
+    ) -> None:
+        """A keep below 1 or not whole, or an age not positive, is a config error and deletes nothing."""
+        self.make(tmp_path)
+        with pytest.raises(ConfigError, match=match):
+            prune_reports(tmp_path, keep=keep, max_age_days=max_age)
+        assert len(report_files(tmp_path / "migration_report")) == 3
 
 
 class TestIndexAndCollect:
@@ -263,6 +418,34 @@ class TestCliBadInput:
         result = run_cli("report", "nope", cwd=tmp_path)
         assert result.returncode == 2
         assert "'nope'" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("option", "value", "message"),
+        [("--keep", "0", "--keep must be a whole number"), ("--keep", "two", "--keep must be a whole number"),
+         ("--max-age", "-3", "--max-age must be a positive number"),
+         ("--max-age", "inf", "--max-age must be a positive number")],
+    )  # fmt: skip
+    def test_bad_retention_exits_2_with_one_line(
+        self, tmp_path: Path, option: str, value: str, message: str
+    ) -> None:
+        """A bad --keep or --max-age exits 2 with one line naming it; nothing runs and nothing is deleted."""
+        executed_notebook(tmp_path / "reports" / "migration_report", "20261127T100001Z")
+        result = run_cli("report", "migration_report", option, value, cwd=tmp_path)
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith(f"error: {message}")
+        assert repr(value) in lines[0]
+        assert report_files(tmp_path / "reports" / "migration_report") == ["20261127T100001Z.ipynb"]
+
+    def test_collect_with_keep_prunes_and_lists_what_is_left(self, tmp_path: Path) -> None:
+        """report --collect --keep 1 deletes all but the newest report of each notebook, then lists them."""
+        for stem in ("20261127T100001Z", "20261127T100002Z"):
+            executed_notebook(tmp_path / "reports" / "migration_report", stem)
+        result = run_cli("report", "--collect", "--json", "--keep", "1", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "pruned 1 report(s)" in result.stderr
+        assert [Path(r["ipynb"]).name for r in json.loads(result.stdout)] == ["20261127T100002Z.ipynb"]
 
     def test_collect_prints_json_records(self, tmp_path: Path) -> None:
         """report --collect --json prints the collected reports as JSON with their records."""

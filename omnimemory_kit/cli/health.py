@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import sys
 from typing import Any
 
@@ -205,6 +206,9 @@ def health(
     needs one.
     """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if not math.isfinite(interval):
+        err.print(f"error: --interval must be a finite number of seconds, not {interval}", markup=False)
+        ctx.exit(EXIT_BAD_INPUT)
     try:
         config = load_health_config(config_path)
     except ConfigError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from omnimemory_kit.cli.running import (
     control_options,
     control_setup,
     errors_to_exit,
+    fail,
     format_summary,
     outcome_code,
     run_interruptibly,
@@ -41,18 +43,32 @@ from omnimemory_kit.cli.workers_view import (
 from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
+from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.runner import MigrationRunner
-from omnimemory_kit.migration.sources import ManifestSource, WorkSource, source_from_spec
+from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
+from omnimemory_kit.store.base import check_run_id
+from omnimemory_kit.store.url import is_postgres_url, parse_sqlite_url
+from omnimemory_kit.text import printable, to_stored
 
 __all__ = ["migration_commands"]
 
 DEFAULT_STORE = "sqlite:///omnimemory.db"
+
+
+def _open_for_dry_run(url: str) -> JournalStore:
+    """Open the store read-only when it exists; else an empty in-memory one (a dry run creates nothing)."""
+    if not is_postgres_url(url):
+        location = parse_sqlite_url(url)
+        if location.in_memory or not Path(location.path).exists():
+            return open_store("sqlite://")
+    return open_store(url, read_only=True)
+
 
 # --- migrate ------------------------------------------------------------------------------------------
 
@@ -69,8 +85,13 @@ def _check_numbers(batch_size: int, concurrency: int, retries: int, timeout: flo
 
 
 def _default_run_id(source: str, identity: str, function: str) -> str:
-    digest = hashlib.sha256(f"{identity}\n{function}".encode()).hexdigest()[:10]
-    stem = Path(source.rstrip("/\\")).stem or "run"
+    # surrogatepass: a source path that is not valid UTF-8 still hashes, and only such a stem is escaped
+    # (every other derived run id stays what it was, so existing runs resume)
+    digest = hashlib.sha256(f"{identity}\n{function}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    stem = Path(source.rstrip("/\\")).stem
+    if to_stored(stem) != stem:
+        stem = printable(stem)
+    stem = stem or "run"
     return f"{stem}-{digest}"
 
 
@@ -101,6 +122,11 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
 )
 @click.option("--pattern", default="**/*.py", show_default=True, help="Glob for directory sources.")
+@click.option(
+    "--follow-symlinks-outside",
+    is_flag=True,
+    help="Also migrate files whose symbolic links lead outside SOURCE (skipped by default).",
+)
 @click.option("--dry-run", is_flag=True, help="List what would run; write nothing, call nothing.")
 @click.option(
     "--create-only",
@@ -122,6 +148,7 @@ def migrate_command(
     timeout: float | None,
     isolate: str,
     pattern: str,
+    follow_symlinks_outside: bool,
     dry_run: bool,
     create_only: bool,
     as_json: bool,
@@ -138,13 +165,17 @@ def migrate_command(
         isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
-        work = source_from_spec(source, pattern=pattern)
+        if not source.strip():
+            raise ConfigError("SOURCE must not be empty (name a directory, a .csv or a .jsonl manifest)")
+        if run_id is not None:
+            check_run_id(run_id)
+        work = source_from_spec(source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside)
         if isinstance(work, ManifestSource):
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
         fn = load_function(function_spec)
         setup = control_setup(control)
-        store = open_store(store_url)
+        store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
         _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
@@ -179,10 +210,21 @@ def migrate_command(
     finally:
         store.close()
     click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
+    _report_outside(work)
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
     sys.exit(outcome_code(summary, runner))
+
+
+def _report_outside(work: WorkSource) -> None:
+    """Say on stderr how many matches were skipped because their symbolic links lead outside SOURCE."""
+    if isinstance(work, DirectorySource) and work.outside:
+        click.echo(
+            f"skipped {len(work.outside)} file(s) whose symbolic links lead outside SOURCE "
+            f"(first: {printable(work.outside[0])}); --follow-symlinks-outside migrates them",
+            err=True,
+        )
 
 
 def _create_only(
@@ -209,6 +251,7 @@ def _create_only(
             total = sum(store.item_counts(run_id).values())
     finally:
         store.close()
+    _report_outside(work)
     click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
     click.echo(f"start workers with: omnimemory-kit worker --store {store.url} --run-id {record.run_id}")
     sys.exit(EXIT_OK)
@@ -238,14 +281,17 @@ def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
 def status_command(run_id: str, store_url: str, as_json: bool) -> None:
     """Replay RUN_ID's journal and print where it stands (with its workers and leases)."""
     with errors_to_exit():
-        store = open_store(store_url, create=False)
+        check_run_id(run_id)
+        store = open_store(store_url, read_only=True)  # also on read-only media; never writes
         try:
             record = store.get_run(run_id)
             # Replay read-only into an in-memory tracker: status never writes to the store.
             tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
             tracker.apply_many(store.read_events(run_id))
-            summary = tracker.get_progress_summary()
             workers, leases, now = workers_and_leases(store, run_id)
+            # A run the journal shows running may have nobody left working it (its process was killed).
+            activity = assess_activity(workers, leases, now, host=socket.gethostname())
+            summary = tracker.get_progress_summary(activity)
             control = read_control(store, run_id)
         finally:
             store.close()
@@ -308,6 +354,9 @@ def demo_command(out_dir: Path, store_url: str | None, reports_dir: Path) -> Non
     and Redis when they run locally) in REPORTS, and prints the path of REPORTS/index.html.
     """
     console = Console(stderr=True)
+    for option, folder in (("--out", out_dir), ("--reports", reports_dir)):
+        if folder.exists() and not folder.is_dir():
+            fail(ConfigError(f"{option} '{printable(str(folder))}' is not a folder"))
     try:
         with errors_to_exit():
             result = run_demo_command(out_dir, store_url, console)

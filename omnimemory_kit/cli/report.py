@@ -1,22 +1,37 @@
 """``omnimemory-kit report``: execute a notebook into an HTML report, or collect every report run so far.
 
     omnimemory-kit report migration_report -p run_id demo -p slowest 10 [--out reports/] [--no-input]
-    omnimemory-kit report --collect [--out reports/] [--json | --csv]
+        [--self-contained] [--keep N] [--max-age DAYS]
+    omnimemory-kit report --collect [--out reports/] [--json | --csv] [--keep N] [--max-age DAYS]
+
+A report links the plotly.js shared by every report (``OUT/_static/``); ``--self-contained`` inlines it
+instead (one file to mail). ``--keep N`` keeps the N newest reports of the notebook (with ``--collect``:
+of every notebook), ``--max-age DAYS`` deletes reports older than that; the index is refreshed.
 
 Exit codes: 0 the notebook ran to its end; 1 it raised (its HTML still shows the error); 2 bad input
-(an unknown notebook, an unknown or invalid parameter: nothing is executed).
+(an unknown notebook, an unknown or invalid parameter or option, a store file or a run that does not exist:
+nothing is executed or deleted); 3 the store cannot be reached.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
 import click
 
-from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from omnimemory_kit.errors import ConfigError, KitError
+from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
+from omnimemory_kit.errors import (
+    ConfigError,
+    KitError,
+    RunNotFoundError,
+    SchemaVersionError,
+    StoreCorruptError,
+    StoreError,
+)
+from omnimemory_kit.text import printable
 
 # omnimemory_kit.reports (Jupyter, Plotly, pandas) is imported inside the commands that need it, so the
 # other commands of the CLI start fast.
@@ -40,9 +55,72 @@ def _parse_pairs(notebook: str, pairs: tuple[tuple[str, str], ...]) -> dict[str,
     return values
 
 
-def _collect(out_dir: Path, as_json: bool, as_csv: bool) -> None:
-    from omnimemory_kit.reports import collect_reports, write_index
+def _check_report_target(notebook: str, parameters: dict[str, object]) -> None:
+    """Refuse a migration report on a store file or a run that does not exist, before a kernel starts.
 
+    Raises:
+        ConfigError: the store file does not exist.
+        RunNotFoundError: the run is not in the store.
+    """
+    from omnimemory_kit.notebook.params import MigrationReportParams
+    from omnimemory_kit.store import open_store
+    from omnimemory_kit.store.base import check_run_id
+    from omnimemory_kit.store.url import parse_sqlite_url
+
+    if notebook != MigrationReportParams.notebook:
+        return
+    params = MigrationReportParams.validate_parameters(parameters)
+    if params.run_id is not None:
+        check_run_id(params.run_id)
+    url = params.store_url
+    if not url.lower().startswith(("postgresql://", "postgres://")):
+        location = parse_sqlite_url(url)
+        if location.in_memory:
+            raise ConfigError(f"store_url {url!r}: an in-memory store holds no run to report on")
+        if not Path(location.path).exists():
+            raise ConfigError(f"store_url {url!r}: no store at {location.path!r} (the file does not exist)")
+    with open_store(url, read_only=True) as store:
+        if params.run_id is not None:
+            store.get_run(params.run_id)
+
+
+def _exit_for(exc: KitError) -> int:
+    if isinstance(exc, ConfigError | RunNotFoundError | StoreCorruptError | SchemaVersionError):
+        return EXIT_BAD_INPUT
+    if isinstance(exc, StoreError):
+        return EXIT_UNAVAILABLE
+    return EXIT_FAILED
+
+
+def _retention(keep: str | None, max_age: str | None) -> tuple[int | None, float | None]:
+    """Return ``--keep`` and ``--max-age`` as numbers, or exit 2 with one line naming the bad one."""
+    count = days = None
+    if keep is not None:
+        try:
+            count = int(keep)
+        except ValueError:
+            count = 0
+        if count < 1:
+            click.echo(f"error: --keep must be a whole number of reports, at least 1, not {keep!r}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    if max_age is not None:
+        try:
+            days = float(max_age)
+        except ValueError:
+            days = float("nan")
+        if not math.isfinite(days) or days <= 0:
+            click.echo(f"error: --max-age must be a positive number of days, not {max_age!r}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    return count, days
+
+
+def _collect(out_dir: Path, as_json: bool, as_csv: bool, keep: int | None, max_age: float | None) -> None:
+    from omnimemory_kit.reports import collect_reports, prune_reports, write_index
+
+    if keep is not None or max_age is not None:
+        deleted = prune_reports(out_dir, keep=keep, max_age_days=max_age)
+        reports = len([p for p in deleted if p.suffix == ".ipynb"])
+        click.echo(f"pruned {reports} report(s) from {out_dir}", err=True)
     frame = collect_reports(out_dir)
     if as_json:
         click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
@@ -79,6 +157,20 @@ def _collect(out_dir: Path, as_json: bool, as_csv: bool) -> None:
 )
 @click.option("--no-input", is_flag=True, help="Hide code cells in the HTML (outputs only).")
 @click.option("--timeout", type=float, default=None, help="Seconds any one cell may run (default: no limit).")
+@click.option(
+    "--self-contained",
+    is_flag=True,
+    help="Inline plotly.js (one ~5 MB file to mail) instead of linking OUT/_static/plotly-<version>.min.js.",
+)
+@click.option(
+    "--keep", metavar="N", default=None, help="Afterwards keep only the N newest reports of the notebook."
+)
+@click.option(
+    "--max-age",
+    metavar="DAYS",
+    default=None,
+    help="Afterwards delete reports older than DAYS (of any notebook).",
+)
 @click.option("--collect", is_flag=True, help="List every report in OUT instead of running one.")
 @click.option("--json", "as_json", is_flag=True, help="With --collect: print JSON records.")
 @click.option("--csv", "as_csv", is_flag=True, help="With --collect: print CSV.")
@@ -88,15 +180,23 @@ def report_command(
     out_dir: Path,
     no_input: bool,
     timeout: float | None,
+    self_contained: bool,
+    keep: str | None,
+    max_age: str | None,
     collect: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """Execute NOTEBOOK (migration, migration_report, health, or a path) into a self-contained HTML report.
+    """Execute NOTEBOOK (migration, migration_report, health, or a path) into an HTML report.
 
-    Parameters are validated before a kernel starts. The page renders offline, and reports/index.html
-    lists every report with its parameters, status, duration, user and host.
+    Parameters are validated before a kernel starts. The page renders offline (plotly.js shared in
+    OUT/_static/, or inlined with --self-contained), and reports/index.html lists every report with its
+    parameters, status, duration, user and host.
     """
+    if out_dir.exists() and not out_dir.is_dir():
+        click.echo(f"error: --out '{printable(str(out_dir))}' is not a folder", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    keep_count, max_age_days = _retention(keep, max_age)
     if collect:
         if notebook or pairs:
             click.echo("error: --collect takes no NOTEBOOK and no -p", err=True)
@@ -104,7 +204,7 @@ def report_command(
         if as_json and as_csv:
             click.echo("error: choose one of --json and --csv", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        _collect(out_dir, as_json, as_csv)
+        _collect(out_dir, as_json, as_csv, keep_count, max_age_days)
         sys.exit(EXIT_OK)
     if not notebook:
         click.echo(
@@ -119,13 +219,20 @@ def report_command(
     try:
         source = find_notebook(notebook)
         parameters = _parse_pairs(source.stem, pairs)
-        result = run_report(source, parameters, out_dir=out_dir, no_input=no_input, timeout=timeout)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        _check_report_target(source.stem, parameters)
+        result = run_report(
+            source,
+            parameters,
+            out_dir=out_dir,
+            no_input=no_input,
+            timeout=timeout,
+            self_contained=self_contained,
+            keep=keep_count,
+            max_age_days=max_age_days,
+        )
     except KitError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
+        sys.exit(_exit_for(exc))
     if result.ok:
         click.echo(f"report: {result.html}")
         click.echo(f"index:  {Path(out_dir) / 'index.html'}")

@@ -117,8 +117,14 @@ def eta_text(summary: MigrationProgressSummary) -> str:
 def format_summary(summary: MigrationProgressSummary) -> str:
     """Return a few plain lines describing a run's state (for terminals and logs)."""
     rates = summary.processing_rates
+    state = summary.status.value
+    if summary.interrupted:
+        last = summary.last_activity_at
+        state = (
+            f"interrupted, last activity at {last:%Y-%m-%d %H:%M:%SZ}" if last else "interrupted"
+        ) + " (the journal says running, but no live worker or lease is left; resume it to go on)"
     lines = [
-        f"run {summary.run_id or summary.name!r} ({summary.name}): {summary.status.value}",
+        f"run {summary.run_id or summary.name!r} ({summary.name}): {state}",
         f"  items    {summary.total_files} total: {summary.succeeded_files} succeeded, "
         f"{summary.failed_files} failed, {summary.skipped_files} skipped, "
         f"{summary.in_progress_files} in progress, {summary.pending_files} pending",

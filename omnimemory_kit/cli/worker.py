@@ -8,6 +8,7 @@ workers that died. Exit codes follow ``omnimemory_kit.cli.exit_codes``.
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 from typing import Any
 
@@ -30,6 +31,7 @@ from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
+from omnimemory_kit.store.base import check_run_id
 
 __all__ = ["worker_command"]
 
@@ -81,9 +83,10 @@ def worker_command(
             raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
-        if not lease_seconds > 0:
+        if not 0 < lease_seconds < math.inf:
             raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
         isolation(isolate, "--isolate")
+        check_run_id(run_id)
         fn = load_function(function_spec) if function_spec is not None else None
         setup = control_setup(control)
         store = open_store(store_url, create=False)

@@ -13,7 +13,11 @@ What it promises:
   a background check (and lifetime again when a connection is given back); with ``health_check_interval`` the
   same check also validates idle connections.
 - It can be built outside a running event loop: nothing starts until ``await pool.open()`` or the first
-  checkout. ``close()`` stops the background tasks, fails the waiters, waits (up to ``close_timeout``) for
+  checkout. From then on it belongs to that event loop: used from another loop that is still running (a
+  thread with its own ``asyncio.run``) it raises ``PoolError`` at once, because a hand-over between loops
+  would wake nobody (the waiter would sit until its timeout). Once the first loop is closed (a script's
+  ``asyncio.run`` returned), the next loop that uses the pool takes it over.
+- ``close()`` stops the background tasks, fails the waiters, waits (up to ``close_timeout``) for
   connections in use, and closes every connection exactly once.
 """
 
@@ -198,6 +202,7 @@ class AsyncConnectionPool(Generic[C]):
         self._background: set[asyncio.Task[None]] = set()
         self._closing: set[asyncio.Task[None]] = set()
         self._drained: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._last_health_check = 0.0
         self._requests_num = 0
         self._requests_queued = 0
@@ -238,6 +243,7 @@ class AsyncConnectionPool(Generic[C]):
             PoolClosedError: if the pool was closed.
             PoolError: if ``wait`` and some pre-warm connections could not be made (the pool stays open).
         """
+        self._bind_loop()
         if self._closed:
             raise PoolClosedError(f"connection pool {self._name!r} is closed")
         if self._opened:
@@ -274,6 +280,7 @@ class AsyncConnectionPool(Generic[C]):
         """
         if self._closed:
             return
+        self._bind_loop()
         self._closed = True
         background = list(self._background)
         for task in background:
@@ -330,6 +337,7 @@ class AsyncConnectionPool(Generic[C]):
             PoolExhaustedError: if ``max_waiting`` tasks are already queued.
             AcquireTimeoutError: if no connection came within the timeout.
         """
+        self._bind_loop()
         if not self._opened:
             await self.open(wait=False)
         if self._closed:
@@ -360,6 +368,7 @@ class AsyncConnectionPool(Generic[C]):
         Raises:
             PoolError: if the connection is not checked out from this pool.
         """
+        self._bind_loop()
         slot = self._in_use.pop(id(connection), None)
         if slot is None:
             raise PoolError(f"connection {connection!r} is not checked out from pool {self._name!r}")
@@ -424,6 +433,26 @@ class AsyncConnectionPool(Generic[C]):
         )
 
     # -- internals ---------------------------------------------------------------------------------
+
+    def _bind_loop(self) -> None:
+        """Tie the pool to the running loop; refuse another loop while the first one is alive."""
+        loop = asyncio.get_running_loop()
+        bound = self._loop
+        if bound is loop:
+            return
+        if bound is not None and not bound.is_closed():
+            raise PoolError(
+                f"connection pool {self._name!r} belongs to another event loop that is still running "
+                f"(was it shared with a thread that runs its own loop?); open one pool per event loop"
+            )
+        self._loop = loop
+        if bound is not None and self._opened and not self._closed:
+            # The closed loop took its background tasks with it: carry on in this one.
+            self._background.clear()
+            self._closing.clear()
+            tick = self._tick()
+            if tick is not None:
+                self._spawn(self._maintain(tick))
 
     async def _wait_for_slot(self, limit: float | None) -> _Slot[C]:
         max_waiting = self._config.max_waiting

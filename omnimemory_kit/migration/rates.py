@@ -47,6 +47,7 @@ class EtaUnavailableReason(StrEnum):
     BREAKER_OPEN = "breaker_open"  # the target's circuit breaker is open: work waits
     WARMING_UP = "warming_up"  # not enough completions or active time yet to estimate
     NO_PROGRESS = "no_progress"  # nothing has been completed at any measurable rate
+    INTERRUPTED = "interrupted"  # the journal says running but nobody is working the run (it crashed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,7 @@ from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
 from omnimemory_kit.observability import correlation_context
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
-from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
+from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem, check_run_id
 
 __all__ = ["Isolation", "MigrationRunner", "ProgressCallback", "SkipItem", "default_batch_size"]
 
@@ -195,6 +195,7 @@ class MigrationRunner(ControlledRun):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
         if not isinstance(run_id, str) or not run_id.strip() or len(run_id) > 200:
             raise ConfigError(f"run_id must be a non-empty string of at most 200 characters, not {run_id!r}")
+        check_run_id(run_id)
         if not callable(migrate_fn):
             raise ConfigError(f"migrate_fn must be callable, not {type(migrate_fn).__name__}")
         if on_progress is not None and not callable(on_progress):

@@ -7,7 +7,8 @@ only keys and sizes; a source turns a key back into the item the migration funct
 
 Keys:
     - ``DirectorySource``: the path relative to the root, with ``/`` separators (stable when the tree is
-      moved, and across resumes); sorted.
+      moved, and across resumes); sorted. A name that is not valid UTF-8 is kept as Python's
+      ``surrogateescape`` string (``os.fsdecode``), so the key opens the real file again.
     - ``ManifestSource``: the ``key`` field, or the ``path`` field when there is no key; manifest order.
     - ``IterableSource``: the string itself, or the ``WorkItem``'s key; iteration order.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +26,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.store.base import WorkItem
+
+_log = logging.getLogger("omnimemory_kit.migration")
+_MAX_SIZE = 2**63 - 1  # the stores keep sizes as 64-bit integers
 
 __all__ = [
     "DirectorySource",
@@ -71,17 +76,33 @@ class WorkSource(Protocol):
 class DirectorySource:
     """Every file under ``root`` matching a glob ``pattern``, sorted by relative path.
 
+    Nothing outside ``root`` is ever an item: a pattern that is absolute or has a ``..`` part is refused,
+    and a match that resolves outside ``root`` (through a symbolic link to a file or a folder elsewhere) is
+    skipped, counted in ``outside``, unless ``follow_symlinks_outside`` says to take it. Its key stays the
+    link's path under ``root`` either way, so a function writing to ``OUT/<key>`` stays inside ``OUT``.
+
     Args:
         root: the directory to scan.
-        pattern: a ``pathlib`` glob relative to ``root`` (``**`` recurses).
+        pattern: a ``pathlib`` glob relative to ``root`` (``**`` recurses, without entering linked folders).
+        follow_symlinks_outside: take matches whose symbolic links lead outside ``root`` too.
 
     Raises:
-        ConfigError: ``root`` does not exist, is not a directory, or cannot be read.
+        ConfigError: ``root`` does not exist, is not a directory, or cannot be read; the pattern is empty,
+            absolute, or climbs out of ``root`` with ``..``.
     """
 
-    def __init__(self, root: str | os.PathLike[str], pattern: str = "**/*.py") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        pattern: str = "**/*.py",
+        *,
+        follow_symlinks_outside: bool = False,
+    ) -> None:
         self.root = Path(root).expanduser().resolve()
         self.pattern = pattern
+        self.follow_symlinks_outside = follow_symlinks_outside
+        self.outside: list[str] = []
+        """Keys of the last scan's matches that lead outside ``root`` and were skipped."""
         if not self.root.exists():
             raise ConfigError(f"source directory {str(root)!r} does not exist")
         if not self.root.is_dir():
@@ -90,6 +111,11 @@ class DirectorySource:
             raise ConfigError(f"source directory {str(root)!r} cannot be read (permission denied)")
         if not pattern or Path(pattern).is_absolute():
             raise ConfigError(f"glob pattern {pattern!r} must be a non-empty relative pattern")
+        if ".." in Path(pattern).parts:
+            raise ConfigError(
+                f"glob pattern {pattern!r} climbs out of the source directory ('..'); "
+                f"patterns match files under SOURCE only"
+            )
 
     @property
     def identity(self) -> str:
@@ -97,12 +123,25 @@ class DirectorySource:
         return f"directory:{self.root}:{self.pattern}"
 
     def __iter__(self) -> Iterator[MigrationItem]:
-        """Yield the matching files, sorted by key, with sizes from ``stat``."""
-        found = sorted(
-            (path.relative_to(self.root).as_posix(), path)
-            for path in self.root.glob(self.pattern)
-            if path.is_file()
-        )
+        """Yield the matching files under the root, sorted by key, with sizes from ``stat``."""
+        outside: list[str] = []
+        found = []
+        for path in self.root.glob(self.pattern):
+            if not path.is_file():
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if not self.follow_symlinks_outside and not path.resolve().is_relative_to(self.root):
+                outside.append(key)
+                continue
+            found.append((key, path))
+        found.sort()
+        self.outside = sorted(outside)
+        if outside:
+            _log.warning(
+                "%s: skipped %d match(es) whose symbolic links lead outside the source directory",
+                self,
+                len(outside),
+            )
         for key, path in found:
             try:
                 size = path.stat().st_size
@@ -235,10 +274,12 @@ class ManifestSource:
                 size = int(raw_size)
                 if isinstance(raw_size, bool | float):
                     raise ValueError
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON 1e400 is infinite
                 raise self._bad(line, f"size {raw_size!r} is not a whole number of bytes") from None
             if size < 0:
                 raise self._bad(line, f"size {size} is negative")
+            if size > _MAX_SIZE:
+                raise self._bad(line, f"size {size} is larger than any file (at most {_MAX_SIZE} bytes)")
         return MigrationItem(raw_key, size, path)
 
     def _bad(self, line: int, what: str) -> ConfigError:
@@ -297,8 +338,12 @@ class IterableSource:
         return f"<IterableSource {self.name!r}>"
 
 
-def source_from_spec(spec: str | os.PathLike[str], *, pattern: str = "**/*.py") -> WorkSource:
+def source_from_spec(
+    spec: str | os.PathLike[str], *, pattern: str = "**/*.py", follow_symlinks_outside: bool = False
+) -> WorkSource:
     """Build a source from a command-line argument: a directory, a ``.csv`` or a ``.jsonl`` manifest.
+
+    ``pattern`` and ``follow_symlinks_outside`` apply to a directory (see ``DirectorySource``).
 
     Raises:
         ConfigError: the path does not exist, cannot be read, or is a file of another kind.
@@ -307,7 +352,7 @@ def source_from_spec(spec: str | os.PathLike[str], *, pattern: str = "**/*.py") 
     if not path.exists():
         raise ConfigError(f"source {str(spec)!r} does not exist")
     if path.is_dir():
-        return DirectorySource(path, pattern)
+        return DirectorySource(path, pattern, follow_symlinks_outside=follow_symlinks_outside)
     if path.suffix.lower() in (".csv", ".jsonl"):
         return ManifestSource(path)
     raise ConfigError(f"source {str(spec)!r} is neither a directory nor a .csv/.jsonl manifest")

@@ -109,6 +109,12 @@ class MigrationProgressSummary(BaseModel):
     ``stuck_calls`` counts sync calls that timed out and still hold a thread of a live run (until they
     return or the run ends).
 
+    Activity: ``interrupted`` is True when the journal says running but nobody is working the run (its
+    only process died): its clocks then stop at ``last_activity_at`` (the time of the last journal event),
+    so ``elapsed_seconds`` and the rates stay where the run left them. It is decided by whoever builds the
+    summary from live processes and leases (see ``migration/liveness.py``); a tracker that drives the run
+    itself never reports it.
+
     Batches: ``active_batches`` holds the batches with files in progress (bounded by the work in
     flight, so the summary stays O(1) in files); ``open_batches`` counts batches not yet closed.
     """
@@ -161,3 +167,6 @@ class MigrationProgressSummary(BaseModel):
     requeued_count: int = Field(ge=0)
     interrupted_count: int = Field(ge=0)
     stuck_calls: int = Field(default=0, ge=0)
+
+    interrupted: bool = False
+    last_activity_at: datetime | None = None

@@ -38,9 +38,9 @@ from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.notebook import figures
-from omnimemory_kit.notebook.figures import OUTCOME_COLORS
+from omnimemory_kit.notebook.figures import LEGEND, OUTCOME_COLORS
 from omnimemory_kit.notebook.params import MigrationParams
-from omnimemory_kit.notebook.tables import failures_table
+from omnimemory_kit.notebook.tables import failures_table, table_html
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store.base import JournalStore
 
@@ -114,7 +114,7 @@ def _live_figure() -> go.FigureWidget:
         template="plotly_white",
         height=460,
         margin={"l": 70, "r": 20, "t": 50, "b": 50},
-        legend={"orientation": "h", "y": 1.12, "x": 1.0, "xanchor": "right"},
+        legend=LEGEND,  # beside the plots: above them it covered the "Processing rate" title
     )
     base.update_yaxes(title_text="items per second", row=1, col=1, rangemode="tozero")
     base.update_yaxes(title_text="minutes", row=2, col=1, rangemode="tozero")
@@ -418,11 +418,7 @@ class MigrationPanel:
         if not busy or summary.failed_files != getattr(self, "_failures_shown", -1):
             self._failures_shown = summary.failed_files
             table = failures_table(self.runner.tracker.to_dataframe(), limit=20)
-            self.failures.value = (
-                "<i>No failed items.</i>"
-                if table.empty
-                else table.to_html(index=False, escape=True, border=0)
-            )
+            self.failures.value = "<i>No failed items.</i>" if table.empty else table_html(table)
 
     def __repr__(self) -> str:
         summary = self.runner.summary()

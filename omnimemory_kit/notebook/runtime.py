@@ -6,9 +6,10 @@ the coroutine on a fresh loop in a worker thread, never patching the kernel's lo
 The Plotly renderer is chosen on purpose. Under a kernel Plotly >= 6 defaults to ``plotly_mimetype``,
 whose output nbconvert drops (a report with no chart); ``notebook_connected`` needs a CDN (no chart
 offline). ``notebook`` inlines plotly.js once per notebook and renders offline, but each figure still
-carries a MathJax ``<script src>`` from a CDN; ``OfflineNotebookRenderer`` is the same without it, so
-reports use it. An interactive session uses ``plotly_mimetype`` + that renderer: JupyterLab draws the
-mimetype, and the same output still carries HTML that nbconvert keeps.
+carries a MathJax ``<script src>`` from a CDN; ``OfflineNotebookRenderer`` is the same without it. An
+interactive session uses ``plotly_mimetype`` + that renderer: JupyterLab draws the mimetype, and the same
+output still carries HTML that nbconvert keeps. A report kernel uses ``ReportRenderer``: the figures
+without any copy of plotly.js, which the report page brings once (shared beside the reports, or inlined).
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ import plotly.io as pio
 from plotly.io._base_renderers import NotebookRenderer
 
 from omnimemory_kit.migration.sync import run_sync as run_sync
+from omnimemory_kit.notebook.tables import table_html
 
 __all__ = [
     "OFFLINE_RENDERER",
     "REPORT_ENV",
+    "REPORT_RENDERER",
     "OfflineNotebookRenderer",
+    "ReportRenderer",
     "configure_plotly",
     "display",
     "in_report",
@@ -44,6 +48,8 @@ REPORT_ENV = "OMNIMEMORY_KIT_REPORT"
 
 #: The name under which ``OfflineNotebookRenderer`` is registered with Plotly.
 OFFLINE_RENDERER = "omnimemory_notebook"
+#: The name under which ``ReportRenderer`` is registered with Plotly.
+REPORT_RENDERER = "omnimemory_report"
 _INTERACTIVE_RENDERER = f"plotly_mimetype+{OFFLINE_RENDERER}"
 _PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 _DEFAULT_HEIGHT = 420
@@ -74,6 +80,17 @@ class OfflineNotebookRenderer(NotebookRenderer):  # type: ignore[misc]
         return {"text/html": markup}
 
 
+class ReportRenderer(OfflineNotebookRenderer):
+    """The offline renderer without its one inlined copy of plotly.js (4.8 MB in every executed notebook).
+
+    The report page loads plotly.js in its ``<head>`` (see ``omnimemory_kit.reports.render_html``), so the
+    executed notebook stays small and every figure finds ``Plotly`` when its script runs.
+    """
+
+    def activate(self) -> None:
+        """Write nothing: the page that shows these figures brings plotly.js."""
+
+
 def in_report() -> bool:
     """Return whether this kernel executes a headless report (``OMNIMEMORY_KIT_REPORT=1``)."""
     return os.environ.get(REPORT_ENV, "") == "1"
@@ -83,16 +100,18 @@ def configure_plotly(renderer: str | None = None) -> None:
     """Choose the Plotly renderer for this kernel (``plotly.io.renderers.default`` tells which).
 
     Args:
-        renderer: force a renderer. By default a report uses ``OfflineNotebookRenderer``; otherwise
+        renderer: force a renderer. By default a report uses ``ReportRenderer``; otherwise
             ``PLOTLY_RENDERER`` wins if set, else ``plotly_mimetype`` (drawn by JupyterLab) plus the
             offline HTML (kept by nbconvert) in one output.
     """
     if OFFLINE_RENDERER not in pio.renderers:
         pio.renderers[OFFLINE_RENDERER] = OfflineNotebookRenderer(config=_PLOT_CONFIG)
+    if REPORT_RENDERER not in pio.renderers:
+        pio.renderers[REPORT_RENDERER] = ReportRenderer(config=_PLOT_CONFIG)
     if renderer:
         chosen = renderer
     elif in_report():
-        chosen = OFFLINE_RENDERER
+        chosen = REPORT_RENDERER
     else:
         chosen = os.environ.get("PLOTLY_RENDERER") or _INTERACTIVE_RENDERER
     pio.renderers.default = chosen
@@ -120,9 +139,4 @@ def show_table(frame: pd.DataFrame, *, empty: str = "Nothing to show.", max_rows
     if frame.empty:
         show_html(f"<p><em>{html.escape(empty)}</em></p>")
         return
-    # escaped by pandas; no index column (row numbers mean nothing to a reader)
-    shown = frame.head(max_rows)
-    markup = shown.to_html(index=False, escape=True, border=0, classes="dataframe", na_rep="")
-    if len(frame) > max_rows:
-        markup += f"<p><em>{len(frame) - max_rows:,} more rows not shown.</em></p>"
-    show_html(markup)
+    show_html(table_html(frame, max_rows=max_rows))

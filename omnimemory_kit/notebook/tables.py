@@ -12,8 +12,9 @@ import pandas as pd
 
 from omnimemory_kit.health.models import HealthResponse
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.text import printable
 
-__all__ = ["failures_table", "health_snapshot_table", "health_status_html", "summary_table"]
+__all__ = ["failures_table", "health_snapshot_table", "health_status_html", "summary_table", "table_html"]
 
 _MAX_MESSAGE = 160
 
@@ -36,6 +37,35 @@ def _bytes(count: int) -> str:
             return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
         value /= 1024
     return f"{value:,.1f} TiB"  # pragma: no cover - the loop returns at GiB
+
+
+def _is_number(column: pd.Series[Any]) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def table_html(frame: pd.DataFrame, *, max_rows: int = 200) -> str:
+    """Return a frame as an escaped HTML table whose headers line up with their columns.
+
+    Numbers are right-aligned and text left-aligned, each header like its column (JupyterLab's stylesheet
+    right-aligns every cell and pandas every header, which set text under headers that sat elsewhere).
+    The rule travels with the table in a ``<style>`` keyed by the column pattern, so it holds in
+    JupyterLab, in a widget and in a report. More than ``max_rows`` rows are cut, with a note.
+    """
+    shown = frame.head(max_rows)
+    pattern = "".join("r" if _is_number(shown[column]) else "l" for column in shown.columns)
+    key = f"omk-align-{pattern or 'none'}"
+    rules = "".join(
+        f"table.{key} tr > :nth-child({i}) {{ text-align: {'right' if a == 'r' else 'left'}; }}"
+        for i, a in enumerate(pattern, 1)
+    )
+    style = f"<style>{rules} table.{key} th {{ white-space: nowrap; }}</style>"
+    # escaped by pandas; no index column (row numbers mean nothing to a reader)
+    markup = shown.to_html(
+        index=False, escape=True, border=0, classes=["dataframe", key], na_rep="", justify="left"
+    )
+    if len(frame) > max_rows:
+        markup += f"<p><em>{len(frame) - max_rows:,} more rows not shown.</em></p>"
+    return style + markup
 
 
 def summary_table(summary: MigrationProgressSummary) -> pd.DataFrame:
@@ -75,6 +105,10 @@ def summary_table(summary: MigrationProgressSummary) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Measure", "Value"])
 
 
+def _clip(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
 def failures_table(files: pd.DataFrame | None, *, limit: int = 50) -> pd.DataFrame:
     """Return the failed items (most attempts first): path, attempts, batch, error type and message.
 
@@ -86,9 +120,10 @@ def failures_table(files: pd.DataFrame | None, *, limit: int = 50) -> pd.DataFra
     failed = files[files["status"].astype(str) == "failed"]
     failed = failed.sort_values(["attempts", "path"], ascending=[False, True], kind="stable").head(limit)
     out = failed.reindex(columns=columns).reset_index(drop=True)
+    # keys from the file system may hold undecodable bytes or newlines: shown escaped, never lost in output
+    out["path"] = [printable(p) if isinstance(p, str) else p for p in out["path"]]
     out["error_message"] = [
-        m if not isinstance(m, str) or len(m) <= _MAX_MESSAGE else m[: _MAX_MESSAGE - 1] + "…"
-        for m in out["error_message"]
+        m if not isinstance(m, str) else _clip(printable(m)) for m in out["error_message"]
     ]
     return out
 

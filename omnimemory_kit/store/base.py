@@ -22,6 +22,13 @@ How FILE_* events change the items table is written once, in ``omnimemory_kit.st
 Durability: when a writing method returns, its events are committed (durable against a process crash;
 ``synchronous=FULL`` on SQLite or PostgreSQL's defaults for power loss). Nothing acknowledged is lost.
 
+Keys and free texts: any ``str`` round-trips. Keys from the file system are ``os.fsdecode`` strings, so a
+name that is not valid UTF-8 holds lone surrogates (``surrogateescape``); every backend stores keys, run
+sources and names, error messages and reasons through ``omnimemory_kit.text.to_stored`` (``stored_event``)
+and gives them back through ``from_stored`` (``loaded_event``, ``loaded_rows``): ordinary text is stored
+as itself, other text as U+FFFD followed by an escaped form, in the same TEXT columns in SQLite and
+PostgreSQL.
+
 Thread-safety: a store may be used from several threads (the async runner calls it through a worker thread
 so the event loop never blocks). Implementations serialize internally where the driver needs it.
 """
@@ -30,12 +37,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Final, Self
 
-from omnimemory_kit.errors import InvalidTransitionError
+from omnimemory_kit.errors import ConfigError, InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
 
 __all__ = [
     "ERROR_MESSAGE_LIMIT",
@@ -50,8 +58,12 @@ __all__ = [
     "WorkItem",
     "WorkerRecord",
     "check_outcomes",
+    "check_run_id",
     "clip_error_message",
+    "loaded_event",
+    "loaded_rows",
     "parse_worker_id",
+    "stored_event",
 ]
 
 SCHEMA_VERSION = 1
@@ -94,6 +106,85 @@ def parse_worker_id(worker_id: str) -> tuple[str, int]:
     return host, pid
 
 
+def check_run_id(run_id: str) -> str:
+    """Return ``run_id`` if every store keeps it as it is: non-blank, valid UTF-8, no NUL.
+
+    Run ids are names people type and look up, so unlike keys they are refused rather than escaped.
+
+    Raises:
+        ConfigError: the run id is blank or not storable text (the message shows it escaped).
+    """
+    if not run_id.strip():
+        raise ConfigError("a run id must not be empty")
+    if to_stored(run_id) != run_id:
+        raise ConfigError(
+            f"run id '{printable(run_id)}' is not valid UTF-8 text (or holds NUL); choose another"
+        )
+    return run_id
+
+
+def stored_event(event: Event) -> Event:
+    """Return ``event`` with its key and free texts as the store keeps them (``omnimemory_kit.text``).
+
+    Every backend applies this to the events it is given and ``loaded_event`` to those it returns, so a
+    key from the file system that is not valid UTF-8 (or holds NUL) round-trips exactly.
+    """
+    path, message, reason = event.path, event.error_message, event.reason
+    if message is None and reason is None and (path is None or (path.isascii() and "\x00" not in path)):
+        return event  # the common case (a success with a plain key), checked inline: it runs per event
+    stored_path = path if path is None else to_stored(path)
+    stored_message = message if message is None else to_stored(message)
+    stored_reason = reason if reason is None else to_stored(reason)
+    if stored_path is path and stored_message is message and stored_reason is reason:
+        return event
+    return replace(event, path=stored_path, error_message=stored_message, reason=stored_reason)
+
+
+def loaded_event(event: Event) -> Event:
+    """Return a stored event with its key and free texts as they were given (inverse of ``stored_event``)."""
+    path, message, reason = event.path, event.error_message, event.reason
+    if (
+        (path is None or path[:1] != STORED_MARKER)
+        and (message is None or message[:1] != STORED_MARKER)
+        and (reason is None or reason[:1] != STORED_MARKER)
+    ):
+        return event
+    return replace(
+        event,
+        path=path if path is None else from_stored(path),
+        error_message=message if message is None else from_stored(message),
+        reason=reason if reason is None else from_stored(reason),
+    )
+
+
+_TEXT_COLUMNS = tuple(EVENT_COLUMNS.index(name) for name in ("path", "error_message", "reason"))
+
+
+def loaded_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Yield ``EVENT_COLUMNS`` rows with their key and free texts as they were given."""
+    path_at, message_at, reason_at = _TEXT_COLUMNS
+    marker = STORED_MARKER
+    for row in rows:
+        path, message, reason = row[path_at], row[message_at], row[reason_at]
+        if (
+            (path is None or path[:1] != marker)
+            and (message is None or message[:1] != marker)
+            and (reason is None or reason[:1] != marker)
+        ):
+            yield row
+            continue
+        fixed = list(row)
+        for at in _TEXT_COLUMNS:
+            if fixed[at] is not None:
+                fixed[at] = from_stored(fixed[at])
+        yield tuple(fixed)
+
+
+def _shown(key: str | None) -> str:
+    """Return a stored key as a person reads it in a message (quoted, odd characters escaped)."""
+    return "None" if key is None else f"'{printable(from_stored(key))}'"
+
+
 _OUTCOMES = frozenset({EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED})
 _REPORTABLE = _OUTCOMES | {EventKind.FILE_RETRIED}
 
@@ -114,13 +205,13 @@ def check_outcomes(lease: Lease, events: Sequence[Event], held: set[str]) -> int
     for event in events:
         if event.kind not in _REPORTABLE:
             raise InvalidTransitionError(
-                f"item {event.path!r}",
+                f"item {_shown(event.path)}",
                 "leased (report takes file_succeeded, file_failed, file_skipped, file_retried)",
                 f"report {event.kind} for",
             )
         if event.path not in held:
             raise InvalidTransitionError(
-                f"item {event.path!r}",
+                f"item {_shown(event.path)}",
                 f"not in progress under lease {lease.lease_id!r}",
                 f"report {event.kind} for",
             )

@@ -14,13 +14,18 @@ from omnimemory_kit.store.url import is_postgres_url, redact_url
 __all__ = ["open_store"]
 
 
-def open_store(url: str | os.PathLike[str], *, clock: Clock = SYSTEM_CLOCK, create: bool = True) -> Store:
+def open_store(
+    url: str | os.PathLike[str], *, clock: Clock = SYSTEM_CLOCK, create: bool = True, read_only: bool = False
+) -> Store:
     """Open the store a URL or path names (see ``omnimemory_kit.store.url`` for the accepted forms).
 
     Args:
         url: a store URL or a filesystem path (which means SQLite).
         clock: the clock whose ``time()`` stamps runs and lease expiries.
         create: create the store (the file or the schema) when it does not exist yet.
+        read_only: only read it (status, reports, follower trackers): never create or write anything, and
+            open a SQLite file on read-only media too. PostgreSQL stores ignore it (use a role that may only
+            read to enforce it there).
 
     Raises:
         ConfigError: the URL is malformed or its scheme unknown (the message shows it, password redacted).
@@ -29,8 +34,8 @@ def open_store(url: str | os.PathLike[str], *, clock: Clock = SYSTEM_CLOCK, crea
         SchemaVersionError: the store was written by a newer version of the kit.
     """
     if isinstance(url, str) and is_postgres_url(url):
-        return _open_postgres(url, clock=clock, create=create)
-    return SQLiteStore(url, clock=clock, create=create)
+        return _open_postgres(url, clock=clock, create=create and not read_only)
+    return SQLiteStore(url, clock=clock, create=create, read_only=read_only)
 
 
 def _open_postgres(url: str, *, clock: Clock, create: bool) -> Store:

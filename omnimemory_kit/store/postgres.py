@@ -42,8 +42,9 @@ from omnimemory_kit.errors import (
     StoreCorruptError,
     StoreError,
     StoreUnavailableError,
+    UnknownEventKindError,
 )
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     EVENT_COLUMNS,
     SCHEMA_VERSION,
@@ -56,11 +57,15 @@ from omnimemory_kit.store.base import (
     WorkItem,
     check_outcomes,
     clip_error_message,
+    loaded_event,
+    loaded_rows,
     parse_worker_id,
+    stored_event,
 )
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
 from omnimemory_kit.store.projection import TRANSITIONS, Item, fold
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
+from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresStore"]
 
@@ -101,28 +106,33 @@ def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
     )
 
 
-def _event_from_row(row: TupleRow) -> Event:
-    return Event(
-        kind=EventKind(row[1]),
-        at=row[2],
-        path=row[3],
-        size=row[4],
-        batch_id=row[5],
-        error_type=row[6],
-        error_message=row[7],
-        reason=row[8],
-        worker_id=row[9],
-        seq=row[0],
+def _event_from_row(row: TupleRow, run_id: str, where: str) -> Event:
+    kind = EVENT_KINDS.get(row[1])
+    if kind is None:
+        raise UnknownEventKindError(row[1], run_id, row[0], where=where)
+    return loaded_event(
+        Event(
+            kind=kind,
+            at=row[2],
+            path=row[3],
+            size=row[4],
+            batch_id=row[5],
+            error_type=row[6],
+            error_message=row[7],
+            reason=row[8],
+            worker_id=row[9],
+            seq=row[0],
+        )
     )
 
 
 def _run_from_row(row: TupleRow) -> RunRecord:
     return RunRecord(
         run_id=row[0],
-        name=row[1],
+        name=from_stored(row[1]),
         priority=row[2],
-        source=row[3],
-        function=row[4],
+        source=from_stored(row[3]),
+        function=from_stored(row[4]),
         created_at=float(row[5]),
         params=row[6],
     )
@@ -274,16 +284,16 @@ class PostgresStore(Store):
                 "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (run_id) DO NOTHING RETURNING run_id",
                 (
                     record.run_id,
-                    record.name,
+                    to_stored(record.name),
                     record.priority,
-                    record.source,
-                    record.function,
+                    to_stored(record.source),
+                    to_stored(record.function),
                     record.created_at,
                     json.dumps(dict(record.params), default=str),
                 ),
             ).fetchone()
             if inserted:
-                event = Event(EventKind.RUN_CREATED, at=record.created_at, reason=record.name)
+                event = stored_event(Event(EventKind.RUN_CREATED, at=record.created_at, reason=record.name))
                 self._append_locked(conn, record.run_id, [event])
                 return record
             existing = self._get_run(conn, record.run_id)
@@ -389,6 +399,7 @@ class PostgresStore(Store):
 
     def append(self, run_id: str, events: Sequence[Event]) -> int:
         """Append events durably and update the items projection; return the last seq."""
+        events = [stored_event(e) for e in events]
         with self._conn() as conn, conn.transaction():
             self._project(conn, run_id, events)
             return self._append_locked(conn, run_id, events)
@@ -409,7 +420,7 @@ class PostgresStore(Store):
                 cur.itersize = 5000
                 cur.execute(query, params)
                 for row in cur:
-                    yield _event_from_row(row)
+                    yield _event_from_row(row, run_id, f"store {self.url}")
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
         """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
@@ -422,7 +433,7 @@ class PostgresStore(Store):
                     f"WHERE run_id = %s AND seq > %s ORDER BY seq",
                     (run_id, after_seq),
                 )
-                yield from cur
+                yield from loaded_rows(cur)
 
     def last_seq(self, run_id: str) -> int:
         """Return the run's highest seq."""
@@ -448,7 +459,7 @@ class PostgresStore(Store):
                     raise ConfigError(
                         f"item {item.key!r} has a negative size ({item.size}); nothing was added"
                     )
-                chunk.setdefault(item.key, item.size)  # the first size of a repeated key wins
+                chunk.setdefault(to_stored(item.key), item.size)  # the first size of a repeated key wins
                 if len(chunk) >= 5000:
                     added += self._add_chunk(conn, run_id, chunk, at)
                     chunk = {}
@@ -533,7 +544,7 @@ class PostgresStore(Store):
                 "WHERE run_id = %s AND lease_id IS NOT NULL ORDER BY ord",
                 (run_id,),
             ):
-                items.setdefault(lease_id, []).append(WorkItem(key, size))
+                items.setdefault(lease_id, []).append(WorkItem(from_stored(key), size))
         return [
             Lease(lease_id, run, worker, batch, tuple(items.get(lease_id, ())), expires)
             for lease_id, run, worker, batch, expires in leases
@@ -596,7 +607,12 @@ class PostgresStore(Store):
             ]
             self._append_locked(conn, run_id, events)
         return Lease(
-            lease_id, run_id, worker_id, batch_id, tuple(WorkItem(k, s) for k, s, _ in rows), expires_at
+            lease_id,
+            run_id,
+            worker_id,
+            batch_id,
+            tuple(WorkItem(from_stored(k), s) for k, s, _ in rows),
+            expires_at,
         )
 
     def _lock_live_lease(
@@ -629,6 +645,7 @@ class PostgresStore(Store):
 
     def report(self, lease: Lease, events: Sequence[Event]) -> int:
         """Record outcomes for items of a live lease, atomically with the lease check."""
+        events = [stored_event(e) for e in events]
         with self._conn() as conn, conn.transaction():
             self._lock_live_lease(conn, lease)
             keys = sorted({event.path for event in events if event.path is not None})
@@ -651,6 +668,7 @@ class PostgresStore(Store):
 
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         """End a live lease: append ``events`` and requeue its unfinished items with FILE_INTERRUPTED."""
+        events = [stored_event(e) for e in events]
         with self._conn() as conn, conn.transaction():
             now = self._lock_live_lease(conn, lease, expired_ok=True)
             requeued = self._requeue(

@@ -38,8 +38,14 @@ from dataclasses import replace
 from typing import Any, Final
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.errors import (
+    ConfigError,
+    LeaseLostError,
+    RunMismatchError,
+    RunNotFoundError,
+    UnknownEventKindError,
+)
+from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
     Lease,
@@ -49,7 +55,10 @@ from omnimemory_kit.store.base import (
     WorkItem,
     check_outcomes,
     clip_error_message,
+    loaded_event,
+    loaded_rows,
     parse_worker_id,
+    stored_event,
 )
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
@@ -62,6 +71,7 @@ from omnimemory_kit.store.sqlite_items import (
     report_plan,
 )
 from omnimemory_kit.store.url import SQLiteLocation
+from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
 
@@ -75,7 +85,6 @@ _SELECT_EVENTS: Final = (
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
 _SELECT_RUN: Final = "SELECT run_id, name, priority, source, function, created_at, params FROM runs"
-_KINDS: Final = {kind.value: kind for kind in EventKind}
 _STATUSES: Final = {status.value: status for status in FileStatus}
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
@@ -95,6 +104,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         location: where the store lives.
         clock: its ``time()`` stamps runs, claims and lease expiries.
         create: create the file and schema when missing (the folder must exist).
+        read_only: only read (status, reports, followers): the file must exist, nothing is ever written,
+            and a store on read-only media (a read-only mount, a folder without write permission) opens
+            too; any writing method then raises ``StoreUnavailableError``.
     """
 
     def __init__(
@@ -103,8 +115,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         *,
         clock: Clock = SYSTEM_CLOCK,
         create: bool = True,
+        read_only: bool = False,
     ) -> None:
-        super().__init__(location, clock=clock, create=create)
+        super().__init__(location, clock=clock, create=create, read_only=read_only)
         self._run_nos: dict[str, int] = {}
 
     def _run_no(self, conn: sqlite3.Connection, run_id: str) -> int:
@@ -161,10 +174,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         run_id, name, priority, source, function, created_at, params = row
         return RunRecord(
             run_id=run_id,
-            name=name,
+            name=from_stored(name),
             priority=priority,
-            source=source,
-            function=function,
+            source=from_stored(source),
+            function=from_stored(function),
             created_at=created_at,
             params=json.loads(params),
         )
@@ -195,17 +208,17 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.run_id,
-                    record.name,
+                    to_stored(record.name),
                     str(record.priority),
-                    record.source,
-                    record.function,
+                    to_stored(record.source),
+                    to_stored(record.function),
                     created_at,
                     params,
                 ),
             )
             run_no = int(cursor.lastrowid or 0)
             self._append_locked(
-                conn, run_no, [Event(EventKind.RUN_CREATED, at=created_at, reason=record.name)]
+                conn, run_no, [stored_event(Event(EventKind.RUN_CREATED, at=created_at, reason=record.name))]
             )
         self._run_nos[record.run_id] = run_no
         return replace(
@@ -233,6 +246,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
 
     def append(self, run_id: str, events: Sequence[Event]) -> int:
         """Append events durably in one transaction, update the items projection, return the last seq."""
+        events = [stored_event(e) for e in events]
         with self._write("append events") as conn:
             return self._append_locked(conn, self._run_no(conn, run_id), events)
 
@@ -242,17 +256,32 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         Each chunk is its own short query (keyset pagination on seq), so a slow consumer never holds a read
         transaction open against writers, and a reader tailing a live run never skips an event.
         """
-        kinds = _KINDS
+        kinds = EVENT_KINDS
         for rows in self._chunks(run_id, after_seq, limit):
             for kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq in rows:
-                yield Event(
-                    kinds[kind], at, path, size, batch_id, error_type, error_message, reason, worker_id, seq
+                try:
+                    event_kind = kinds[kind]
+                except KeyError:
+                    raise UnknownEventKindError(kind, run_id, seq, where=f"store {self.url!r}") from None
+                yield loaded_event(
+                    Event(
+                        event_kind,
+                        at,
+                        path,
+                        size,
+                        batch_id,
+                        error_type,
+                        error_message,
+                        reason,
+                        worker_id,
+                        seq,
+                    )
                 )
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
         """Yield the run's events as plain tuples in ``EVENT_COLUMNS`` order (fast path for reports)."""
         for rows in self._chunks(run_id, after_seq, None):
-            yield from rows
+            yield from loaded_rows(rows)
 
     def _chunks(self, run_id: str, after_seq: int, limit: int | None) -> Iterator[list[tuple[Any, ...]]]:
         with self._read("read events") as conn:
@@ -287,7 +316,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         for item in items:
             if item.size < 0:
                 raise ConfigError(f"item {item.key!r} has a negative size ({item.size})")
-            wanted.setdefault(item.key, item.size)
+            wanted.setdefault(to_stored(item.key), item.size)
         if not wanted:
             return 0
         with self._write("add items") as conn:
@@ -392,7 +421,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     @staticmethod
     def _lease_items(conn: sqlite3.Connection, lease_id: str) -> tuple[WorkItem, ...]:
         return tuple(
-            WorkItem(key, size)
+            WorkItem(from_stored(key), size)
             for key, size in conn.execute(
                 "SELECT key, size FROM items WHERE lease_id = ? ORDER BY ordinal", (lease_id,)
             )
@@ -458,7 +487,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             run_id=run_id,
             worker_id=worker_id,
             batch_id=batch_id,
-            items=tuple(WorkItem(key, size) for key, size, _ in picked),
+            items=tuple(WorkItem(from_stored(key), size) for key, size, _ in picked),
             expires_at=expires_at,
         )
 
@@ -498,6 +527,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                 in progress; nothing is recorded.
         """
         now = self._clock.time()
+        events = [stored_event(e) for e in events]
         plan = report_plan(events)
         if plan is not None:
             try:
@@ -549,6 +579,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             LeaseLostError: the lease was reclaimed or released already.
         """
         now = self._clock.time()
+        events = [stored_event(e) for e in events]
         with self._write("release a lease") as conn:
             run_no = self._check_live(conn, lease, now, expired_ok=True)
             interrupted = self._interrupt_leases(conn, run_no, [lease.lease_id], now, reason="released")
@@ -632,5 +663,5 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         return sum(1 for e in events if e.kind is EventKind.FILE_INTERRUPTED)
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        state = "closed" if self._closed else "read-only" if self.read_only else "open"
         return f"<SQLiteStore {self.url!r} {state} synchronous={self.location.synchronous}>"

@@ -23,6 +23,7 @@ from typing import Final
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import (
+    ConfigError,
     SchemaVersionError,
     StoreCorruptError,
     StoreError,
@@ -149,6 +150,9 @@ class SQLiteConnection:
         location: where the store lives (a ``SQLiteLocation``, a ``sqlite:`` URL or a path).
         clock: its ``time()`` stamps what the store records.
         create: create the file and schema when missing (the folder must exist).
+        read_only: only read (status, reports, followers): the file must exist, nothing is ever written,
+            and a store on read-only media (a read-only mount, a folder without write permission) opens
+            too; any writing method then raises ``StoreUnavailableError``.
 
     Raises:
         ConfigError: the URL is malformed.
@@ -163,6 +167,7 @@ class SQLiteConnection:
         *,
         clock: Clock = SYSTEM_CLOCK,
         create: bool = True,
+        read_only: bool = False,
     ) -> None:
         if not isinstance(location, SQLiteLocation):
             display = os.fspath(location)
@@ -174,7 +179,8 @@ class SQLiteConnection:
         self._clock = clock
         self._lock = threading.RLock()
         self._closed = False
-        self._conn = self._connect(create)
+        self.read_only = read_only
+        self._conn = self._connect_read_only() if read_only else self._connect(create)
 
     # --- opening --------------------------------------------------------------------------------------
 
@@ -227,6 +233,47 @@ class SQLiteConnection:
             self._configure(conn)
             if not initialized:  # only a new store takes the write lock to open
                 self._initialize(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """Open an existing store for reading only, also where SQLite cannot create its -shm file.
+
+        A WAL store needs its -shm file to be read; on read-only media that file cannot be created, so
+        when the folder is not writable and no -wal file is left (its last writer closed it cleanly: every
+        commit is in the main file) the store is opened ``immutable`` (nobody can change it there). A -wal
+        file left behind holds commits: then the ordinary read-only open must do, or fail naming why.
+        """
+        location = self.location
+        if location.in_memory:
+            raise ConfigError("an in-memory store cannot be opened read-only (it would always be empty)")
+        path = Path(location.path)
+        if not path.exists():
+            raise StoreUnavailableError(f"no store at {self.url!r} (the file does not exist)")
+        if path.is_dir():
+            raise StoreUnavailableError(f"cannot open store {self.url!r}: it is a folder, not a file")
+        self._check_header(path)
+        folder = path.parent.resolve() if str(path.parent) else Path.cwd()
+        wal = path.with_name(path.name + "-wal")
+        immutable = not os.access(folder, os.W_OK) and not wal.exists()
+        uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+        try:
+            conn = sqlite3.connect(
+                uri, uri=True, isolation_level=None, check_same_thread=False, timeout=location.timeout
+            )
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(f"cannot open store {self.url!r} read-only: {exc}") from exc
+        try:
+            if not self._validate(conn):
+                raise StoreCorruptError(
+                    f"{self.url!r} is an empty SQLite database, not an omnimemory-kit store"
+                )
+            conn.execute(f"PRAGMA busy_timeout = {int(location.timeout * 1000)}")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreUnavailableError(f"cannot read store {self.url!r} read-only: {exc}") from exc
         except BaseException:
             conn.close()
             raise

@@ -112,5 +112,5 @@ class SQLiteHealthHistory(SQLiteConnection, HealthHistoryStore):
         return int(cursor.rowcount)
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        state = "closed" if self._closed else "read-only" if self.read_only else "open"
         return f"<{type(self).__name__} {self.url!r} {state} synchronous={self.location.synchronous}>"

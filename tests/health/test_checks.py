@@ -463,8 +463,17 @@ class TestDiskSpaceCheck:
             result = await check()
         assert result.status is HealthStatus.HEALTHY
         assert result.observed_unit == "percent"
-        assert result.observed_value == pytest.approx(self.free_pct(tmp_path), abs=1.0)
         assert result.details["total_bytes"] == psutil.disk_usage(str(tmp_path)).total
+
+    async def test_utilization_is_the_share_in_use(self, tmp_path: Path) -> None:
+        """The observed utilization is the used share (IETF), the same number as the host disk metric."""
+        async with DiskSpaceCheck(tmp_path, warn_free_pct=0, fail_free_pct=0) as check:
+            result = await check()
+        used = psutil.disk_usage(str(tmp_path)).percent
+        assert result.measurement == "utilization"
+        assert result.observed_value == pytest.approx(used, abs=1.0)
+        assert result.details["used_pct"] == result.observed_value
+        assert result.details["free_pct"] == pytest.approx(100.0 - result.observed_value)
 
     async def test_below_warn_is_degraded(self, tmp_path: Path) -> None:
         """Free space under the warning level but over the minimum is degraded."""

@@ -10,7 +10,8 @@ import psutil
 import pytest
 
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.health import HealthManager
+from omnimemory_kit.health import DependencyType, HealthCheckConfig, HealthManager
+from omnimemory_kit.health.checks import DiskSpaceCheck
 from omnimemory_kit.health.resources import ResourceSampler
 
 
@@ -132,6 +133,29 @@ class TestInTheManager:
         checks = response.to_ietf()["checks"]
         assert checks["disk:utilization"][0]["componentId"] == str(tmp_path)
         assert checks["memory:utilization"][0]["componentType"] == "system"
+
+    async def test_the_disk_check_and_the_host_metric_agree_on_utilization(
+        self, clock: FakeClock, tmp_path: object
+    ) -> None:
+        """The disk check's utilization and the host's disk utilization of one volume are one number."""
+        manager = HealthManager(clock=clock, resource_path=str(tmp_path))
+        check = DiskSpaceCheck(str(tmp_path), warn_free_pct=0, fail_free_pct=0, clock=clock)
+        manager.register_health_check(
+            HealthCheckConfig(name="disk", dependency_type=DependencyType.FILESYSTEM), check
+        )
+        try:
+            response = await manager.get_comprehensive_health()
+        finally:
+            manager.close()
+            await check.aclose()
+        entries = {e["componentId"]: e for e in response.to_ietf()["checks"]["disk:utilization"]}
+        assert set(entries) == {"disk", str(tmp_path)}
+        assert entries["disk"]["observedValue"] == pytest.approx(
+            entries[str(tmp_path)]["observedValue"], abs=1
+        )
+        assert entries["disk"]["observedValue"] == pytest.approx(
+            psutil.disk_usage(str(tmp_path)).percent, abs=1
+        )
 
     async def test_a_recent_sample_is_reused_until_it_is_too_old(self, clock: FakeClock) -> None:
         """Rounds within resource_max_age share one sample; a later round takes a new one."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -810,3 +811,77 @@ class TestRepr:
         text = repr(tracker)
         assert "'Test Migration' running breaker=open 1/2 finished" in text
         assert "failed=1" in text
+
+
+class _LockProbe(str):
+    """A path whose hashing (done while an event is folded) records whether the tracker's lock is held.
+
+    The probe asks from another thread, so the RLock's reentrancy cannot hide a missing lock.
+    """
+
+    tracker: MigrationProgressTracker
+    held: list[bool]
+
+    def __hash__(self) -> int:
+        if hasattr(self, "tracker"):
+            result: list[bool] = []
+            lock = self.tracker._lock
+
+            def probe() -> None:
+                got = lock.acquire(blocking=False)
+                if got:
+                    lock.release()
+                result.append(not got)
+
+            thread = threading.Thread(target=probe)
+            thread.start()
+            thread.join()
+            self.held.extend(result)
+        return str.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        return str.__eq__(self, other)
+
+
+def _probe(tracker: MigrationProgressTracker, path: str, held: list[bool]) -> _LockProbe:
+    probe = _LockProbe(path)
+    probe.tracker = tracker
+    probe.held = held
+    return probe
+
+
+class TestLocking:
+    """The promise in the class docstring: every public method that touches the state holds the lock."""
+
+    def test_apply_holds_the_lock_while_folding(self, clock: FakeClock) -> None:
+        """An event folded through ``apply`` is folded with the lock held (a reader would wait for it)."""
+        tracker = make(clock)
+        tracker.add_file("/a")
+        held: list[bool] = []
+        tracker.apply(Event(EventKind.FILE_STARTED, clock.time(), path=_probe(tracker, "/a", held)))
+        assert held == [True]
+        assert tracker.get_file_info("/a").status is FileStatus.IN_PROGRESS
+
+    def test_apply_many_holds_the_lock_for_every_event(self, clock: FakeClock) -> None:
+        """Each event folded through ``apply_many`` is folded with the lock held."""
+        tracker = make(clock)
+        tracker.add_files(["/a", "/b"])
+        held: list[bool] = []
+        applied = tracker.apply_many(
+            Event(EventKind.FILE_STARTED, clock.time(), path=_probe(tracker, path, held))
+            for path in ("/a", "/b")
+        )
+        assert (applied, held) == (2, [True, True])
+        assert tracker.counts()[FileStatus.IN_PROGRESS] == 2
+
+    def test_apply_and_apply_many_skip_the_same_replayed_events(self, clock: FakeClock) -> None:
+        """Both entry points share one fold: an event at or below the last seq applied counts once."""
+        tracker = make(clock)
+        journal = [
+            Event(EventKind.FILE_ADDED, clock.time(), path="/a", seq=1),
+            Event(EventKind.FILE_STARTED, clock.time(), path="/a", seq=2),
+        ]
+        assert tracker.apply_many(journal) == 2
+        tracker.apply(journal[1])
+        assert tracker.apply_many(journal) == 0
+        assert (tracker.last_seq, tracker.get_file_info("/a").attempts) == (2, 1)

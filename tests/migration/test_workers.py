@@ -372,7 +372,8 @@ class TestSharedRunCompletion:
         kinds = Counter(e.kind for e in events)
         lifecycle = [(e.kind.value, e.worker_id) for e in events if e.kind.value.startswith("run_")]
         assert kinds[EventKind.RUN_COMPLETED] == 1, lifecycle
-        assert kinds[EventKind.RUN_STARTED] == 3
+        # A worker that starts only after the others finished joins a completed run and journals nothing.
+        assert 1 <= kinds[EventKind.RUN_STARTED] <= 3, lifecycle
         succeeded = Counter(e.path for e in events if e.kind is EventKind.FILE_SUCCEEDED)
         assert len(succeeded) == 600
         assert set(succeeded.values()) == {1}

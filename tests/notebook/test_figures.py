@@ -100,10 +100,11 @@ class TestMigrationFigures:
         assert succeeded == list(frame["succeeded"].iloc[1::2])  # the later sample of each moment
         assert len(set(fig.data[0].x)) == len(fig.data[0].x) == 200
 
-    def test_progress_times_are_utc_datetimes(self) -> None:
-        """Epoch seconds become UTC datetimes on the x axis."""
+    def test_progress_times_are_utc_moments_on_a_date_axis(self) -> None:
+        """Epoch seconds become UTC epoch milliseconds on a date axis (compact in the page)."""
         fig = F.progress_figure(progress_frame())
-        assert pd.Timestamp(fig.data[0].x[0]) == pd.Timestamp(T0, unit="s")
+        assert fig.layout.xaxis.type == "date"
+        assert pd.Timestamp(fig.data[0].x[0], unit="ms", tz="UTC") == pd.Timestamp(T0, unit="s", tz="UTC")
 
     def test_rate_shows_recent_and_overall(self) -> None:
         """The rate figure compares the recent rate with the whole-run average, in items per second."""
@@ -197,12 +198,45 @@ class TestHealthFigures:
         """Postgres flaps into five stretches; redis is one healthy stretch spanning every snapshot."""
         fig = F.health_timeline_figure(health_frame())
         by_status = {t.name: list(t.y) for t in fig.data}
-        assert by_status["unhealthy"] == ["postgresql", "postgresql"]
+        assert by_status["unhealthy"] == ["postgresql", "postgresql", "overall", "overall"]
         assert by_status["healthy"].count("postgresql") == 3
         assert by_status["healthy"].count("redis") == 1
+        assert F.NO_DATA not in by_status  # snapshots a minute apart, none missing
         unhealthy = next(t for t in fig.data if t.name == "unhealthy")
         assert unhealthy.marker.color == F.HEALTH_COLORS["unhealthy"]
-        assert list(unhealthy.x) == [60_000.0, 60_000.0]
+        assert list(unhealthy.x) == [60_000.0] * 4
+
+    def test_overall_row_sits_on_top(self) -> None:
+        """The overall status of each snapshot is the timeline's first row, above the dependencies."""
+        fig = F.health_timeline_figure(health_frame())
+        assert list(fig.layout.yaxis.categoryarray) == ["redis", "postgresql", "cpu", "overall"]
+
+    def test_a_gap_in_the_history_is_drawn_as_no_data(self) -> None:
+        """One snapshot, then eleven minutes of nothing: a short stretch of status, then no data."""
+        frame = health_frame()
+        frame = frame[frame["taken_at"].isin([T0 + 240.0, T0 + 300.0])].copy()  # a minute apart
+        late = frame[frame["taken_at"] == T0 + 300.0].assign(taken_at=T0 + 300.0 + 11 * 60)
+        fig = F.health_timeline_figure(pd.concat([frame, late]))
+        redis = [
+            (t.name, base, width)
+            for t in fig.data
+            for name, base, width in zip(t.y, t.base, t.x, strict=True)
+            if name == "redis"
+        ]
+        # a result vouches for 1.5 typical intervals at most (here 1.5 x 1 min), then nothing vouches
+        healthy = sorted(w for n, _, w in redis if n == "healthy")
+        assert healthy == [90_000.0, 60_000.0 + 90_000.0]
+        (gap,) = [w for n, _, w in redis if n == F.NO_DATA]
+        assert gap == pytest.approx((11 * 60 - 90) * 1000.0)
+        no_data = next(t for t in fig.data if t.name == F.NO_DATA)
+        assert no_data.marker.color != F.HEALTH_COLORS["healthy"]
+
+    def test_hold_can_be_given(self) -> None:
+        """hold_s sets how long one snapshot vouches: with 30 s every minute-long step has a gap."""
+        fig = F.health_timeline_figure(health_frame(), hold_s=30)
+        gaps = [t for t in fig.data if t.name == F.NO_DATA]
+        assert gaps
+        assert set(gaps[0].x) == {30_000.0}
 
     def test_latency_percentiles_per_dependency(self) -> None:
         """p50/p90/p99 are computed per dependency in milliseconds."""
@@ -211,6 +245,22 @@ class TestHealthFigures:
         p50 = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
         assert p50["postgresql"] == pytest.approx(4.5)
         assert p50["redis"] == pytest.approx(1.0)
+
+    def test_a_timeout_is_counted_apart_from_the_latency_percentiles(self) -> None:
+        """One 2 s timeout among 2 ms answers leaves p99 at the answers' and is named under the bar."""
+        frame = health_frame()
+        redis = frame.index[frame["name"] == "redis"]
+        frame.loc[redis[-1], ["status", "latency_ms", "error"]] = [
+            "unhealthy",
+            2000.0,
+            "TimeoutError: no answer within 2s",
+        ]
+        fig = F.latency_percentiles_figure(frame)
+        p99 = dict(zip(fig.data[2].x, fig.data[2].y, strict=True))
+        assert p99["redis"] == pytest.approx(1.0)
+        labels = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext, strict=True))
+        assert "1 timeout<" in labels["redis"]
+        assert labels["postgresql"] == "postgresql"
 
     def test_flapping_counts_status_changes(self) -> None:
         """Postgres changed status four times (flapping); redis and cpu never changed."""
@@ -226,6 +276,13 @@ class TestHealthFigures:
         assert _trace_names(fig) == ["cpu"]
         assert list(fig.data[0].y) == [20.0, 21.0, 22.0, 23.0, 24.0, 25.0]
         assert tuple(fig.layout.yaxis.range) == (0, 100)
+
+    def test_process_cpu_above_100_percent_is_not_cut_off(self) -> None:
+        """A process using three cores (300 %) stays on the chart: the axis grows past 100."""
+        frame = health_frame()
+        frame.loc[frame.index[frame["name"] == "cpu"][-1], "observed_value"] = 300.0
+        fig = F.host_resources_figure(frame)
+        assert fig.layout.yaxis.range[1] >= 300.0
 
 
 class TestDownsample:

@@ -223,7 +223,12 @@ class TestStatusLineAndFigures:
         self, store: JournalStore, clock: FakeClock
     ) -> None:
         """The figures view holds four figures, redrawn every `every` seconds of progress and at the end."""
-        runner = make_runner(store, clock, [f"k{i}" for i in range(40)])
+
+        async def slow(item: MigrationItem) -> None:
+            await clock.sleep(0.1)  # fake time passes while items run, whatever the machine's load
+
+        runner = MigrationRunner(store, "panel", IterableSource([f"k{i}" for i in range(40)]), slow,
+                                 batch_size=5, concurrency=2, clock=clock)  # fmt: skip
         runner.progress_interval = 0.0
         panel = MigrationPanel(runner)
         drawn: list[float] = []

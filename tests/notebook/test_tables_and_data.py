@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from omnimemory_kit.clock import FakeClock
@@ -64,6 +65,27 @@ class TestMigrationTables:
         """No files (empty or None) gives an empty table that still has its columns."""
         assert tables.failures_table(files_frame().iloc[0:0]).empty
         assert "path" in tables.failures_table(None).columns
+
+
+class TestTableHtml:
+    def test_headers_align_with_their_columns(self) -> None:
+        """Text columns and their headers are left-aligned, number columns and theirs right-aligned."""
+        frame = pd.DataFrame({"path": ["a.py"], "attempts": [3], "error_type": ["SyntaxError"]})
+        markup = tables.table_html(frame)
+        assert "omk-align-lrl" in markup
+        assert "tr > :nth-child(1) { text-align: left; }" in markup
+        assert "tr > :nth-child(2) { text-align: right; }" in markup
+        assert "tr > :nth-child(3) { text-align: left; }" in markup
+        assert 'style="text-align: right;"' not in markup  # pandas' header default would override nothing
+
+    def test_text_is_escaped_and_long_tables_are_cut(self) -> None:
+        """Cell text is escaped, and rows past max_rows are left out with a note saying how many."""
+        frame = pd.DataFrame({"name": [EVIL, *(f"f{i}" for i in range(4))]})
+        markup = tables.table_html(frame, max_rows=2)
+        assert EVIL not in markup
+        assert "&lt;script&gt;" in markup
+        assert "f1" not in markup
+        assert "3 more rows not shown" in markup
 
 
 class TestData:

@@ -20,12 +20,14 @@ class DiskSpaceCheck(BuiltinCheck):
     """Report the free space of the volume holding ``path``: degraded below ``warn_free_pct``, unhealthy
     below ``fail_free_pct``.
 
-    ``free_pct`` is the share of the volume an ordinary user can still write, as ``df`` shows it
-    (100 - Use%). The size is read in a worker thread: ``statvfs`` on a hung network mount would otherwise
-    freeze the event loop.
+    ``used_pct`` is the share of the volume in use as ``df`` shows it (Use%), ``free_pct`` the rest an
+    ordinary user can still write (100 - Use%). The size is read in a worker thread: ``statvfs`` on a hung
+    network mount would otherwise freeze the event loop.
 
-    Observed value: ``free_pct`` (unit ``percent``, measurement ``utilization``). Details: ``free_pct``,
-    ``free_bytes``, ``total_bytes``, ``used_bytes``.
+    Observed value: ``used_pct`` (unit ``percent``, measurement ``utilization``: the IETF health format's
+    utilization is the share in use, as the host metrics' ``disk:utilization`` is). The thresholds and the
+    message speak of free space. Details: ``used_pct``, ``free_pct``, ``free_bytes``, ``total_bytes``,
+    ``used_bytes``.
 
     Raises:
         HealthConfigError: thresholds outside 0-100, or ``fail_free_pct`` above ``warn_free_pct``.
@@ -60,15 +62,17 @@ class DiskSpaceCheck(BuiltinCheck):
 
     async def _probe(self) -> CheckResult:
         usage = await asyncio.to_thread(psutil.disk_usage, self.path)
-        free_pct = round(100.0 - usage.percent, 2)
+        used_pct = round(float(usage.percent), 2)
+        free_pct = round(100.0 - used_pct, 2)
         details = {
+            "used_pct": used_pct,
             "free_pct": free_pct,
             "free_bytes": usage.free,
             "total_bytes": usage.total,
             "used_bytes": usage.used,
         }
         summary = f"{free_pct:.1f}% free ({usage.free / 2**30:.1f} GiB of {usage.total / 2**30:.1f} GiB)"
-        fields = {"observed_value": free_pct, "observed_unit": "percent", "measurement": "utilization"}
+        fields = {"observed_value": used_pct, "observed_unit": "percent", "measurement": "utilization"}
         if free_pct < self.fail_free_pct:
             return CheckResult.unhealthy(
                 f"{summary}, below the {self.fail_free_pct:g}% minimum", details=details, **fields

@@ -1,0 +1,200 @@
+"""Odd values at every entry point: one line on stderr, the documented exit code, nothing created or lost."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from omnimemory_kit.cli import cli
+from omnimemory_kit.store import RunRecord, WorkItem, open_store
+
+NOT_UTF8 = os.fsdecode(b"run-\xff")  # what sys.argv holds for a Latin-1 byte typed in a shell
+
+
+def invoke(*args: str) -> Result:
+    """Run the CLI in-process."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def one_line(result: Result) -> str:
+    """Return stderr, asserting it is exactly one line."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def fns(tmp_path: Path) -> Path:
+    path = tmp_path / "fns.py"
+    path.write_text("def ok(item):\n    return None\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    root.mkdir()
+    for name in ("a.py", "b.py"):
+        (root / name).write_text("x = 1\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    """A store holding run 'r' with two pending items."""
+    path = tmp_path / "j.db"
+    with open_store(path) as store:
+        store.create_run(RunRecord(run_id="r", name="r", source="s", function="m:f"))
+        store.add_items("r", [WorkItem("a.py"), WorkItem("b.py")], at=1.0)
+    return path
+
+
+class TestReportTargets:
+    """``report migration_report`` on something that does not exist is bad input, before any kernel."""
+
+    def test_missing_run_exits_2(self, store_path: Path, tmp_path: Path) -> None:
+        """A run id the store does not have exits 2 naming it; no report is written."""
+        result = invoke("report", "migration_report", "-p", "run_id", "nope", "-p", "store_url",
+                        str(store_path), "--out", str(tmp_path / "reports"))  # fmt: skip
+        assert result.exit_code == 2
+        assert "no run 'nope'" in one_line(result)
+        assert not (tmp_path / "reports").exists()
+
+    def test_missing_store_exits_2_and_is_not_created(self, tmp_path: Path) -> None:
+        """A store file that does not exist exits 2 as well, and is not created."""
+        missing = tmp_path / "none.db"
+        result = invoke("report", "migration_report", "-p", "store_url", str(missing), "--out",
+                        str(tmp_path / "reports"))  # fmt: skip
+        assert result.exit_code == 2
+        assert "no store at" in one_line(result)
+        assert not missing.exists()
+
+    def test_store_path_that_is_not_utf8_exits_2(self, store_path: Path, tmp_path: Path) -> None:
+        """A store in a Latin-1 folder cannot be a notebook parameter: exit 2 naming it, nothing executed."""
+        folder = os.path.join(os.fsencode(tmp_path), b"d\xe9p\xf4t")
+        os.mkdir(folder)
+        moved = os.fsdecode(os.path.join(folder, b"j.db"))
+        os.rename(store_path, moved)
+        result = invoke("report", "migration_report", "-p", "run_id", "r", "-p", "store_url", moved,
+                        "--out", str(tmp_path / "reports"))  # fmt: skip
+        assert result.exit_code == 2
+        assert "d\\xe9p\\xf4t/j.db' is not valid UTF-8 text" in one_line(result)
+        assert not (tmp_path / "reports").exists()
+
+    def test_out_that_is_a_file_exits_2(self, tmp_path: Path) -> None:
+        """--out naming a file (here /dev/null) exits 2, for a report and for --collect."""
+        for args in (("migration_report",), ("--collect",)):
+            result = invoke("report", *args, "--out", os.devnull)
+            assert result.exit_code == 2
+            assert "is not a folder" in one_line(result)
+
+
+class TestDryRun:
+    """``migrate --dry-run`` writes nothing at all."""
+
+    def test_creates_no_store_file(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """Against a store file that does not exist, the dry run reports the items and creates no file."""
+        store = tmp_path / "new.db"
+        result = invoke("migrate", str(tree), "--function", f"{fns}:ok", "--store", str(store), "--dry-run")
+        assert result.exit_code == 0, result.output
+        assert "2 item(s) would run; nothing was written" in result.stdout
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["fns.py", "tree"]
+
+    def test_leaves_an_existing_store_unchanged(self, tree: Path, fns: Path, store_path: Path) -> None:
+        """Against an existing store the dry run reads it and appends nothing."""
+        with open_store(store_path) as store:
+            before = store.last_seq("r")
+        result = invoke("migrate", str(tree), "--function", f"{fns}:ok", "--store", str(store_path),
+                        "--run-id", "dry", "--dry-run")  # fmt: skip
+        assert result.exit_code == 0, result.output
+        with open_store(store_path) as store:
+            assert store.last_seq("r") == before
+            assert [run.run_id for run in store.list_runs()] == ["r"]
+
+
+class TestOddArguments:
+    """Values a shell can pass that once ended in a traceback or were silently accepted."""
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("migrate", "TREE", "--function", "FNS", "--run-id", NOT_UTF8),
+            ("status", NOT_UTF8),
+            ("worker", "--run-id", NOT_UTF8),
+        ],
+    )
+    def test_run_id_that_is_not_utf8(
+        self, args: tuple[str, ...], tree: Path, fns: Path, store_path: Path
+    ) -> None:
+        """A run id with an undecodable byte exits 2, shown escaped, and the store is left as it was."""
+        argv = [str(tree) if a == "TREE" else f"{fns}:ok" if a == "FNS" else a for a in args]
+        result = invoke(*argv, "--store", str(store_path))
+        assert result.exit_code == 2
+        assert (
+            one_line(result)
+            == "error: run id 'run-\\xff' is not valid UTF-8 text (or holds NUL); choose another"
+        )
+        with open_store(store_path) as store:
+            assert [run.run_id for run in store.list_runs()] == ["r"]
+
+    def test_empty_source_and_run_id(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """An empty SOURCE (which would mean the current folder) and an empty --run-id exit 2."""
+        store = str(tmp_path / "x.db")
+        empty_source = invoke("migrate", "", "--function", f"{fns}:ok", "--store", store)
+        assert empty_source.exit_code == 2
+        assert "SOURCE must not be empty" in one_line(empty_source)
+        empty_run = invoke("migrate", str(tree), "--function", f"{fns}:ok", "--store", store, "--run-id", "")
+        assert empty_run.exit_code == 2
+        assert "run id must not be empty" in one_line(empty_run)
+        assert not (tmp_path / "x.db").exists()
+
+    @pytest.mark.parametrize("value", ["inf", "1e400", "nan"])
+    def test_lease_seconds_not_finite(self, value: str, store_path: Path) -> None:
+        """--lease-seconds inf or nan exits 2 (an infinite lease would never come back)."""
+        result = invoke("worker", "--store", str(store_path), "--run-id", "r", "--lease-seconds", value)
+        assert result.exit_code == 2
+        assert "--lease-seconds must be a positive number" in one_line(result)
+
+    @pytest.mark.parametrize("value", ["inf", "nan"])
+    def test_health_interval_not_finite(self, value: str, tmp_path: Path) -> None:
+        """health --watch --interval inf or nan exits 2 at once instead of hanging or a traceback."""
+        config = tmp_path / "health.toml"
+        config.write_text(f'store = "sqlite:///{tmp_path / "h.db"}"\n', encoding="utf-8")
+        result = invoke("health", "--config", str(config), "--watch", "--interval", value)
+        assert result.exit_code == 2
+        assert "--interval must be a finite number" in one_line(result)
+
+    def test_demo_out_that_is_a_file(self) -> None:
+        """demo --out naming a file exits 2 with one line."""
+        result = invoke("demo", "--out", os.devnull)
+        assert result.exit_code == 2
+        assert "is not a folder" in one_line(result)
+
+
+class TestManifestSizes:
+    """Sizes no store column holds are refused with the manifest line, before anything is written."""
+
+    @pytest.mark.parametrize(
+        ("name", "text", "message"),
+        [
+            (
+                "huge.csv",
+                "key,size\na,99999999999999999999999999\n",
+                "line 2: size 99999999999999999999999999 is larger",
+            ),
+            ("inf.jsonl", '{"key": "a", "size": 1e400}\n', "line 1: size inf is not a whole number"),
+        ],
+    )
+    def test_size_out_of_range(self, name: str, text: str, message: str, fns: Path, tmp_path: Path) -> None:
+        """A size past 64 bits, or a JSON number that overflows to infinity, exits 2 naming the line."""
+        manifest = tmp_path / name
+        manifest.write_text(text, encoding="utf-8")
+        result = invoke(
+            "migrate", str(manifest), "--function", f"{fns}:ok", "--store", str(tmp_path / "m.db")
+        )
+        assert result.exit_code == 2
+        assert message in one_line(result)
+        assert not (tmp_path / "m.db").exists()
