@@ -64,6 +64,7 @@ from omnimemory_kit.migration.eta import EtaConfig as EtaConfig
 from omnimemory_kit.migration.loader import load_function as load_function
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
 from omnimemory_kit.migration.rates import RateConfig as RateConfig
+from omnimemory_kit.migration.run_control import RunControl as RunControl
 from omnimemory_kit.migration.runner import MigrationRunner as MigrationRunner
 from omnimemory_kit.migration.runner import SkipItem as SkipItem
 from omnimemory_kit.migration.sources import DirectorySource as DirectorySource
@@ -189,6 +190,7 @@ __all__ = [
     "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
+    "RunControl",
     "RunRecord",
     "SQLiteStore",
     "SkipItem",

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Final
 
 __all__ = [
+    "CONTROL_KINDS",
     "EVENT_KINDS",
     "FINISHED_RUN_STATUSES",
     "MAX_ERROR_MESSAGE",
@@ -61,6 +62,20 @@ class EventKind(StrEnum):
     # the circuit breaker around the migration target (time with it open is excluded from rates)
     BREAKER_OPENED = "breaker_opened"
     BREAKER_CLOSED = "breaker_closed"
+    # control of a running run, kept in the run's control stream (``migration/control.py``): ``worker_id``
+    # says who (``user@host``), ``reason`` why, ``path`` the arguments as a JSON object
+    CONTROL_PAUSE = "control_pause"
+    CONTROL_RESUME = "control_resume"
+    CONTROL_THROTTLE = "control_throttle"  # {"for": seconds} or {}
+    CONTROL_UNTHROTTLE = "control_unthrottle"
+    CONTROL_SET = (
+        "control_set"  # {"concurrency": 4, "batch-size": 50, "max-rate": 20.0, "item-timeout": 30.0}
+    )
+    CONTROL_RETRY_FAILED = "control_retry_failed"
+    CONTROL_CANCEL = "control_cancel"
+    CONTROL_APPROVE = "control_approve"  # {"gate": "cut-over"}; worker_id is the approver
+    CONTROL_PANIC = "control_panic"
+    GATE_WAITING = "gate_waiting"  # {"gate": "cut-over"}: every item is done, finalize waits for approval
     # a sync call that outlived its timeout and still holds its thread (path, worker_id), and its return
     CALL_STUCK = "call_stuck"
     CALL_FREED = "call_freed"
@@ -144,7 +159,7 @@ class Event:
     Attributes:
         kind: what happened.
         at: wall-clock time (epoch seconds) from the tracker's or runner's clock.
-        path: the work item's key, for FILE_* events.
+        path: the work item's key, for FILE_* events; the arguments as a JSON object, for CONTROL_* events.
         size: bytes, for FILE_ADDED.
         batch_id: the batch, for BATCH_* and FILE_STARTED.
         error_type: the exception's qualified type name, for FILE_FAILED / FILE_RETRIED.
@@ -164,3 +179,7 @@ class Event:
     reason: str | None = None
     worker_id: str | None = None
     seq: int = 0
+
+
+CONTROL_KINDS = frozenset(kind for kind in EventKind if kind.value.startswith("control_"))
+"""The commands an operator can give a run (``GATE_WAITING`` is the runner's, not a command)."""

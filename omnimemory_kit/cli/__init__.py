@@ -19,12 +19,14 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from omnimemory_kit.cli.control import control_command
     from omnimemory_kit.cli.health import health
     from omnimemory_kit.cli.migrate import migration_commands
     from omnimemory_kit.cli.report import report_command
     from omnimemory_kit.cli.worker import worker_command
 
     cli.add_command(health)
+    cli.add_command(control_command)
     for command in migration_commands():
         cli.add_command(command)
     cli.add_command(worker_command)

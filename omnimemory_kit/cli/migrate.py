@@ -20,18 +20,22 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+from omnimemory_kit.cli.control_view import format_control, read_control
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
     Observability,
     ProgressBar,
     check_outage_timeout,
+    control_options,
+    control_setup,
     errors_to_exit,
     fail,
     format_summary,
     observability_options,
     outcome_code,
     run_interruptibly,
+    run_with_hooks,
 )
 from omnimemory_kit.cli.workers_view import (
     format_leases,
@@ -145,6 +149,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @observability_options
+@control_options
 def migrate_command(
     source: str,
     function_spec: str,
@@ -165,6 +170,7 @@ def migrate_command(
     metrics_host: str,
     trace_items: bool,
     trace_sample: float | None,
+    **control: Any,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
 
@@ -188,6 +194,7 @@ def migrate_command(
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
         fn = load_function(function_spec)
+        setup = control_setup(control)
         store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
@@ -210,12 +217,13 @@ def migrate_command(
                 outage_timeout=outage_timeout,
                 isolate=isolation(isolate),
                 **watch.runner_options(),
+                **setup.runner_kwargs,
             )
             _check_identity(store, runner)
             bar = ProgressBar(console, runner.run_id)
             runner.on_progress = bar.update
             with bar.progress:
-                summary = run_interruptibly(runner.run, runner.cancel)
+                summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo(
@@ -310,15 +318,18 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
             # A run the journal shows running may have nobody left working it (its process was killed).
             activity = assess_activity(workers, leases, now, host=socket.gethostname())
             summary = tracker.get_progress_summary(activity)
+            control = read_control(store, run_id)
         finally:
             store.close()
     if as_json:
         data = summary.model_dump(mode="json")
         data["workers"] = worker_rows(workers)
         data["leases"] = lease_rows(leases, now)
+        data["control"] = control.to_dict(now)
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(format_summary(summary))
+    click.echo(format_control(control, now))
     click.echo(format_workers(workers, now))
     click.echo(format_leases(leases, now))
 

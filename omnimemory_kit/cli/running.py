@@ -14,6 +14,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -37,13 +38,18 @@ from omnimemory_kit.errors import (
     StoreError,
 )
 from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.migration.hooks import Hooks, hook_environment
+from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.metrics_server import DEFAULT_METRICS_HOST, MetricsServer
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 
 __all__ = [
+    "ControlSetup",
     "Observability",
     "ProgressBar",
+    "control_options",
+    "control_setup",
     "errors_to_exit",
     "eta_text",
     "exit_code_for",
@@ -53,6 +59,7 @@ __all__ = [
     "observability_options",
     "outcome_code",
     "run_interruptibly",
+    "run_with_hooks",
 ]
 
 if TYPE_CHECKING:
@@ -153,7 +160,9 @@ def check_outage_timeout(seconds: float) -> None:
 
 
 def outcome_code(summary: MigrationProgressSummary, runner: MigrationRunner) -> int:
-    """Return the exit code a finished run ends with: 130 cancelled, 1 with failed items, else 0."""
+    """Return a finished run's exit code: 1 panicked, 130 cancelled, 1 with failed items, else 0."""
+    if runner.panicked:
+        return EXIT_FAILED
     # The runner's own status: on a shared run, one worker stopping leaves the run itself running.
     if runner.status is MigrationStatus.CANCELLED or summary.status is MigrationStatus.CANCELLED:
         return EXIT_INTERRUPTED
@@ -249,6 +258,33 @@ def observability_options(command: F) -> F:
     return command
 
 
+# --- control: finalize gate, flag files, hooks (shared by migrate and worker) ---------------------------
+
+_CONTROL_OPTIONS = (
+    click.option("--finalize", "finalize_spec", default=None,
+                 help="module:fn or file.py:fn run once after every item is done (the cut-over)."),
+    click.option("--postpone-finalize", "postpone", default=None, metavar="GATE",
+                 help="Hold --finalize until `control RUN approve GATE --by NAME`."),
+    click.option("--throttle-file", default=None, help="No new items start while this file exists."),
+    click.option("--panic-file", default=None, help="Stop claiming when this file appears; exit 1."),
+    click.option("--on-status", default=None, help="Command run every --status-interval seconds."),
+    click.option("--on-success", default=None, help="Command run when the run completes."),
+    click.option("--on-failure", default=None, help="Command run when the run fails or is stopped."),
+    click.option("--on-throttle", default=None, help="Command run when a throttle begins."),
+    click.option("--status-interval", type=float, default=60.0, show_default=True,
+                 help="Seconds between --on-status."),
+    click.option("--hook-timeout", type=float, default=10.0, show_default=True,
+                 help="Seconds a hook may take."),
+)  # fmt: skip
+
+
+def control_options(command: F) -> F:
+    """Add the finalize gate, flag file and hook options to a command (they arrive as keyword arguments)."""
+    for option in reversed(_CONTROL_OPTIONS):
+        command = option(command)
+    return command
+
+
 class Observability:
     """The observability a command asked for: item tracing, and a metrics endpoint while it is open.
 
@@ -297,3 +333,68 @@ class Observability:
         """Stop the metrics endpoint, if one was started."""
         if self.server is not None:
             self.server.close()
+
+
+@dataclass(frozen=True)
+class ControlSetup:
+    """What the control options ask of a runner (its keyword arguments) and of the command (hooks)."""
+
+    runner_kwargs: dict[str, Any] = field(default_factory=dict)
+    hooks: Hooks = field(default_factory=Hooks)
+
+
+def control_setup(options: dict[str, Any]) -> ControlSetup:
+    """Validate the control options and turn them into runner arguments and hooks.
+
+    Raises:
+        ConfigError: --postpone-finalize without --finalize, a finalize that cannot be loaded, a hook
+            command that does not exist.
+    """
+    hooks = Hooks(
+        on_status=options.get("on_status"),
+        on_success=options.get("on_success"),
+        on_failure=options.get("on_failure"),
+        on_throttle=options.get("on_throttle"),
+        status_interval=options.get("status_interval", 60.0),
+        timeout=options.get("hook_timeout", 10.0),
+    )
+    hooks.check()
+    spec, gate = options.get("finalize_spec"), options.get("postpone")
+    if gate is not None and spec is None:
+        raise ConfigError("--postpone-finalize needs --finalize (the step it holds)")
+    if gate is not None and not str(gate).strip():
+        raise ConfigError("--postpone-finalize needs a gate name")
+    kwargs: dict[str, Any] = {
+        "throttle_file": options.get("throttle_file"),
+        "panic_file": options.get("panic_file"),
+    }
+    if spec is not None:
+        kwargs["finalize"] = load_function(spec)
+        kwargs["approve_before_finalize"] = gate
+    return ControlSetup(kwargs, hooks)
+
+
+def run_with_hooks(
+    runner: MigrationRunner, hooks: Hooks
+) -> Callable[[], Coroutine[Any, Any, MigrationProgressSummary]]:
+    """Return a coroutine maker running the runner with its hooks beside it (for ``run_interruptibly``)."""
+
+    def throttle_reason() -> str | None:
+        control = runner.control
+        return control.throttle_reason if control is not None else None
+
+    async def go() -> MigrationProgressSummary:
+        follower = asyncio.create_task(hooks.follow(runner.summary, throttle_reason))
+        try:
+            summary = await runner.run()
+        except BaseException:
+            await hooks.run(hooks.on_failure, hook_environment(runner.summary()))
+            raise
+        finally:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
+        ok = summary.status is MigrationStatus.COMPLETED and not runner.panicked and not summary.failed_files
+        await hooks.run(hooks.on_success if ok else hooks.on_failure, hook_environment(summary))
+        return summary
+
+    return go

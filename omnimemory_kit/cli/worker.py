@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import sys
+from typing import Any
 
 import click
 from rich.console import Console
@@ -19,11 +20,14 @@ from omnimemory_kit.cli.running import (
     Observability,
     ProgressBar,
     check_outage_timeout,
+    control_options,
+    control_setup,
     errors_to_exit,
     format_summary,
     observability_options,
     outcome_code,
     run_interruptibly,
+    run_with_hooks,
 )
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
@@ -69,6 +73,7 @@ __all__ = ["worker_command"]
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @observability_options
+@control_options
 def worker_command(
     store_url: str,
     run_id: str,
@@ -83,6 +88,7 @@ def worker_command(
     metrics_host: str,
     trace_items: bool,
     trace_sample: float | None,
+    **control: Any,
 ) -> None:
     """Join an existing run and work it until no item is left (other workers may share it).
 
@@ -101,6 +107,7 @@ def worker_command(
         check_run_id(run_id)
         Observability.check(trace_sample)
         fn = load_function(function_spec) if function_spec is not None else None
+        setup = control_setup(control)
         store = open_store(store_url, create=False)
     console = Console(stderr=True)
     watch: Observability | None = None
@@ -117,11 +124,12 @@ def worker_command(
                 outage_timeout=outage_timeout,
                 isolate=isolation(isolate),
                 **watch.runner_options(),
+                **setup.runner_kwargs,
             )
             bar = ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update
             with bar.progress:
-                summary = run_interruptibly(runner.run, runner.cancel)
+                summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("interrupted: stopped; this worker's unfinished items go back to the others", err=True)

@@ -80,6 +80,7 @@ from omnimemory_kit.events import (
 from omnimemory_kit.migration.attempt import Attempts, SkipItem, SyncCalls, is_async_function
 from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.calls import ThreadCalls
+from omnimemory_kit.migration.control_link import ControlLink
 from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.options import (
@@ -91,6 +92,7 @@ from omnimemory_kit.migration.options import (
     seconds,
 )
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
+from omnimemory_kit.migration.runner_control import ControlledRun
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -130,7 +132,7 @@ class _Phase(enum.Enum):
 _HOLDING = frozenset({_Phase.HELD, _Phase.PAUSED})
 
 
-class MigrationRunner:
+class MigrationRunner(ControlledRun):
     """Run ``migrate_fn`` over every item of ``source``, journaled in ``store`` under ``run_id``.
 
     Args:
@@ -174,6 +176,13 @@ class MigrationRunner:
         trace_context: the W3C trace context the run was created in (``join_run`` passes the recorded
             one); the run span links to it. A run this runner creates records its own.
         metrics: Prometheus metrics to feed (``RunMetrics``; serve them with ``MetricsServer``).
+        finalize: ``fn()`` (sync or async) run once, however many workers share the run, after every
+            item is done and before the run completes (the cut-over).
+        approve_before_finalize: a gate name (``"cut-over"``): the run waits, "awaiting approval", until
+            ``RunControl.approve(gate, by=...)`` (or ``omnimemory-kit control RUN approve GATE --by NAME``).
+        throttle_file: no new items start while this file exists (in-flight ones finish).
+        panic_file: when this file appears, stop claiming at once; in-flight items finish (``panicked``).
+        follow_control: obey the run's control commands (``RunControl``) between claims.
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -209,6 +218,11 @@ class MigrationRunner:
         trace_items: bool | float = False,
         trace_context: Mapping[str, str] | None = None,
         metrics: RunMetrics | None = None,
+        finalize: Callable[[], Any] | None = None,
+        approve_before_finalize: str | None = None,
+        throttle_file: str | os.PathLike[str] | None = None,
+        panic_file: str | os.PathLike[str] | None = None,
+        follow_control: bool = True,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -269,6 +283,16 @@ class MigrationRunner:
         self.host = socket.gethostname()
         self.worker_id = worker_id or f"{self.host}:{os.getpid()}:{secrets.token_hex(4)}"
         self.isolate: Isolation = isolate
+        if finalize is not None and not callable(finalize):
+            raise ConfigError(f"finalize must be callable, not {type(finalize).__name__}")
+        if approve_before_finalize is not None and finalize is None:
+            raise ConfigError("approve_before_finalize needs a finalize function to hold")
+        self.finalize = finalize
+        self.approve_before_finalize = approve_before_finalize
+        self.throttle_file, self.panic_file = throttle_file, panic_file
+        self.follow_control = follow_control
+        self.control: ControlLink | None = None
+        self._retries_done = 0
         self._is_async = is_async_function(migrate_fn)
         if isolate == "process" and not self._is_async:
             from omnimemory_kit.migration.isolation import check_importable
@@ -306,6 +330,7 @@ class MigrationRunner:
         self._sync_calls: SyncCalls | None = None
         self._attempts: Attempts | None = None
         self._in_flight = 0
+        self._batch_workers = 0
         self._background: set[asyncio.Future[Any]] = set()
         self._batch_traces: dict[str, BatchTrace] = {}
         if self.breaker is not None:
@@ -337,6 +362,11 @@ class MigrationRunner:
         """Return how many sync calls timed out and still hold their thread (0 with process isolation)."""
         calls = self._sync_calls
         return 0 if calls is None else calls.stuck
+
+    @property
+    def panicked(self) -> bool:
+        """Whether a panic (command or file) stopped this runner: the CLI then exits non-zero."""
+        return self.control is not None and self.control.panicked
 
     @property
     def running(self) -> bool:
@@ -560,6 +590,8 @@ class MigrationRunner:
         self._log.info(
             "run %r: started as worker %s (%d unfinished item(s))", self.run_id, self.worker_id, unfinished
         )
+        if self.follow_control:
+            await self._start_control()
         # The last batch is closed (outcomes reported, lease released) on the store thread while the next
         # one is claimed and runs; at most one close is in flight and it is awaited before the next.
         closing: asyncio.Future[None] | None = None
@@ -580,12 +612,22 @@ class MigrationRunner:
                         await self._journal_pause()
                     await self._resumed.wait()
                     continue
-                lease = await self._link.claim(self.worker_id, self.batch_size, self.lease_seconds)
+                ctl = self.control
+                if ctl is not None and not ctl.claims_allowed():
+                    if ctl.panicked or ctl.state.cancelled:
+                        self._set_phase(_Phase.CANCELLING)
+                    else:
+                        await ctl.wait_for_change()
+                    continue
+                lease = await self._link.claim(self.worker_id, self._batch_size_now(), self.lease_seconds)
                 if lease is None:
                     if closing is not None:
                         await closing
                         closing = None
                     if await self._all_finished():
+                        if not await self._finalize():
+                            self._set_phase(_Phase.CANCELLING)
+                            continue
                         await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
                         break
                     continue
@@ -607,6 +649,7 @@ class MigrationRunner:
                         if batches is not None:
                             break
         except BaseException as exc:
+            await self._stop_control()
             if closing is not None:  # report what the last batch finished, release its lease
                 await asyncio.gather(closing, return_exceptions=True)
             if isinstance(exc, Exception):
@@ -620,6 +663,7 @@ class MigrationRunner:
                 else:
                     self._log.exception("run %r: failed", self.run_id)
             raise
+        await self._stop_control()
         await self._report_progress(force=True)
         return self.summary()
 
@@ -639,6 +683,13 @@ class MigrationRunner:
         self._status = status
         self._stepped = False
         self._set_phase(_Phase.IDLE)  # a later run() starts afresh, not paused
+        ctl = self.control
+        if status is MigrationStatus.CANCELLED and ctl is not None and ctl.state.cancelled:
+            # `control RUN cancel` stops the whole run: one of its workers journals the cancellation.
+            await ctl.claim_once(
+                "run-cancelled", lambda: self._link.journal(self._event(kind, reason=reason))
+            )
+            return
         if status is MigrationStatus.CANCELLED:
             workers = await self._link.call(self.store.workers, self.run_id)
             others = other_live_workers(workers, self.worker_id, self.host, self.lease_seconds)
@@ -759,15 +810,9 @@ class MigrationRunner:
         traced = self.telemetry.batch_opened(lease)
         if traced is not None:
             self._batch_traces[lease.batch_id] = traced
-        workers = [
-            asyncio.create_task(
-                self._worker(batch, pending, traced),
-                context=None if traced is None else traced.task_context(),
-            )
-            for _ in range(min(self.concurrency, len(pending)))
-        ]
+        workers: set[asyncio.Task[None]] = set()
         try:
-            await asyncio.gather(*workers)
+            await self._keep_workers(batch, pending, workers, traced)
         except BaseException:
             for task in workers:
                 task.cancel()
@@ -797,6 +842,7 @@ class MigrationRunner:
         if traced is not None:  # retries recorded on the batch span too
             retried = telemetry.retry_recorder(traced, retried)
         sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
+        ctl = self.control
         while pending and not batch.lost:
             phase = self._phase
             if phase is not _Phase.RUNNING:
@@ -804,6 +850,14 @@ class MigrationRunner:
                     return
                 await self._resumed.wait()
                 continue
+            if ctl is not None:
+                # Paused, throttled or shrunk from elsewhere: stop taking items; the batch's release
+                # puts the unstarted ones back for whoever claims next.
+                if not ctl.claims_allowed() or self._batch_workers > self._concurrency_now():
+                    return
+                await ctl.pace(ctl.state.settings.max_rate)
+                if not pending:
+                    return
             item = pending.popleft()
             self._in_flight += 1
             try:
@@ -824,6 +878,53 @@ class MigrationRunner:
             ):
                 batch.schedule_flush()
                 await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
+
+    async def _keep_workers(
+        self,
+        batch: LeasedBatch,
+        pending: deque[WorkItem],
+        workers: set[asyncio.Task[None]],
+        traced: BatchTrace | None,
+    ) -> None:
+        """Run the batch with as many item workers as the (live) concurrency allows, until it is done."""
+
+        async def work() -> None:
+            try:
+                await self._worker(batch, pending, traced)
+            finally:
+                self._batch_workers -= 1
+
+        ctl = self.control
+        while True:
+            # New workers only while the batch may go on: a stop (cancel, pause, throttle, a lost lease)
+            # lets the running ones return and leaves the rest of the batch to the release.
+            while (
+                pending
+                and not batch.lost
+                and self._phase is _Phase.RUNNING
+                and (ctl is None or ctl.claims_allowed())
+                and len(workers) < min(self._concurrency_now(), len(pending))
+            ):
+                self._batch_workers += 1
+                # item tasks run with the batch span current, so the function's own logs carry its ids
+                context = None if traced is None else traced.task_context()
+                workers.add(asyncio.create_task(work(), context=context))
+            if not workers:
+                return
+            waits: set[asyncio.Future[Any]] = set(workers)
+            changed = asyncio.ensure_future(ctl.changed.wait()) if ctl is not None else None
+            if changed is not None:
+                waits.add(changed)
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if changed is not None and not changed.done():
+                changed.cancel()
+            for task in done:
+                if task is not changed:
+                    workers.discard(task)
+                    task.result()  # re-raise a worker's failure
+            if ctl is not None and not ctl.claims_allowed():
+                await asyncio.gather(*workers)
+                return
 
     # --- events, breaker, stuck calls and progress ----------------------------------------------------
 

@@ -18,6 +18,7 @@ import pandas as pd
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.events import FileStatus, MigrationStatus
 from omnimemory_kit.health.history import HealthHistory
+from omnimemory_kit.migration.control import is_control_stream
 from omnimemory_kit.migration.liveness import read_activity
 from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -137,6 +138,8 @@ def runs_frame(store: JournalStore) -> pd.DataFrame:
     """Return one row per run in the store, newest first, with its item counts (no journal replay)."""
     rows: list[dict[str, Any]] = []
     for run in store.list_runs():
+        if is_control_stream(run.run_id):  # a run's control commands, shown with the run, not as one
+            continue
         counts = store.item_counts(run.run_id)
         rows.append(
             {

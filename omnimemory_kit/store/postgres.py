@@ -180,6 +180,7 @@ class PostgresStore(Store):
         location = parse_postgres_url(url)
         conninfo, self.schema, pool_max = location.conninfo, location.schema, location.pool_max
         pool_timeout = location.pool_timeout
+        self._conninfo = conninfo
         self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
         self._closed = False
         self._lock = threading.Lock()
@@ -188,7 +189,6 @@ class PostgresStore(Store):
                 self._migrate(conn, create=create)
         except psycopg.OperationalError as exc:
             raise StoreUnavailableError(f"cannot reach store {self.url}: {self._reason(exc)}") from exc
-        self._conninfo = conninfo
         self._pool_max = pool_max
         self._pool_timeout = connect_timeout if pool_timeout is None else pool_timeout
         self._away = False  # the last call lost the server: the next ones wait briefly for a connection
@@ -305,7 +305,10 @@ class PostgresStore(Store):
                 f"store {self.url} unavailable: no connection within {timeout:g}s"
             ) from exc
         except PoolClosed as exc:
-            raise StoreError(f"store {self.url} is closed") from exc
+            if self._closed:
+                raise StoreError(f"store {self.url} is closed") from exc
+            # another thread swapped in a fresh pool after an outage while this call held the old one
+            raise StoreUnavailableError(f"store {self.url} unavailable: its pool was just renewed") from exc
         except _DAMAGE as exc:
             raise StoreCorruptError(f"store {self.url} is damaged: {self._reason(exc)}") from exc
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
@@ -317,6 +320,31 @@ class PostgresStore(Store):
 
     def _wall(self) -> float:
         return (self._clock or SYSTEM_CLOCK).time()
+
+    # --- change notification (control channel) -------------------------------------------------------
+
+    @property
+    def notify_channel(self) -> str:
+        """The LISTEN/NOTIFY channel on which this store's writers announce control-stream appends."""
+        return f"omk_{self.schema}"[:63]
+
+    def notify(self, payload: str) -> None:
+        """Send ``payload`` (a run id) on ``notify_channel``; listeners wake and re-read that run."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SELECT pg_notify(%s, %s)", (self.notify_channel, payload))
+
+    def open_listener(self) -> psycopg.Connection[TupleRow]:
+        """Open a dedicated autocommit connection listening on ``notify_channel`` (outside the pool).
+
+        Raises:
+            StoreUnavailableError: the server cannot be reached.
+        """
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.notify_channel)))
+        except psycopg.Error as exc:
+            raise StoreUnavailableError(f"cannot listen on store {self.url}: {self._reason(exc)}") from exc
+        return conn
 
     # --- runs -------------------------------------------------------------------------------------
 

@@ -1,0 +1,41 @@
+"""A run's control state, settings and command history as text: shared by ``control`` and ``status``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from omnimemory_kit.errors import RunNotFoundError
+from omnimemory_kit.migration.control import ControlState, control_stream_id, fold
+from omnimemory_kit.store import JournalStore
+
+__all__ = ["format_control", "read_control"]
+
+
+def read_control(store: JournalStore, run_id: str) -> ControlState:
+    """Replay a run's control stream (an empty state when no command was ever given)."""
+    try:
+        return fold(store.read_events(control_stream_id(run_id)))
+    except RunNotFoundError:
+        return ControlState()
+
+
+def format_control(state: ControlState, now: float) -> str:
+    """Return the control state, the current settings and the command history as plain lines."""
+    s = state.settings
+    settings = ", ".join(
+        f"{name}={'-' if value is None else f'{value:g}'}"
+        for name, value in (
+            ("concurrency", s.concurrency),
+            ("batch-size", s.batch_size),
+            ("max-rate", s.max_rate),
+            ("item-timeout", s.item_timeout),
+        )
+    )
+    lines = [f"control  {state.describe(now)}", f"  settings {settings} (- : as the runner was started)"]
+    if not state.history:
+        lines.append("  history  no commands")
+    for command in state.history:
+        at = datetime.fromtimestamp(command.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        why = f"  ({command.reason})" if command.reason else ""
+        lines.append(f"  {at}  {command.who:<24} {command.describe()}{why}")
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""The runner's control wiring: live settings, the control link's start and stop, once-per-run work.
+
+``MigrationRunner`` inherits this: the batch loop asks ``_concurrency_now()`` and ``_batch_size_now()``
+between claims, ``_on_control`` applies what needs no loop (the item timeout, retry-failed requests), and
+``_finalize`` runs the gate and the finalize step once across the run's workers. Kept apart so the
+runner's module stays about executing items.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from omnimemory_kit.clock import Clock
+from omnimemory_kit.migration.attempt import Attempts, is_async_function
+from omnimemory_kit.migration.control import ControlState
+from omnimemory_kit.migration.control_link import ControlLink
+from omnimemory_kit.store.base import JournalStore
+
+__all__ = ["ControlledRun"]
+
+
+class ControlledRun:
+    """The control half of ``MigrationRunner`` (which sets every attribute declared here)."""
+
+    store: JournalStore
+    run_id: str
+    worker_id: str
+    host: str
+    clock: Clock
+    concurrency: int
+    batch_size: int
+    item_timeout: float | None
+    lease_seconds: float
+    finalize: Callable[[], Any] | None
+    approve_before_finalize: str | None
+    throttle_file: str | os.PathLike[str] | None
+    panic_file: str | os.PathLike[str] | None
+    control: ControlLink | None
+    _attempts: Attempts | None
+    _retries_done: int
+    _log: logging.LoggerAdapter[logging.Logger]
+
+    def _spawn(self, coro: Any) -> None:
+        raise NotImplementedError  # the runner's
+
+    async def retry_failed(self) -> int:
+        raise NotImplementedError  # the runner's
+
+    def _concurrency_now(self) -> int:
+        ctl = self.control
+        setting = ctl.state.settings.concurrency if ctl is not None else None
+        return setting or self.concurrency
+
+    def _batch_size_now(self) -> int:
+        ctl = self.control
+        setting = ctl.state.settings.batch_size if ctl is not None else None
+        return setting or self.batch_size
+
+    async def _start_control(self) -> None:
+        self.control = await asyncio.to_thread(
+            ControlLink, self.store, self.run_id, worker_id=self.worker_id, host=self.host, clock=self.clock,
+            throttle_file=self.throttle_file, panic_file=self.panic_file, lease_seconds=self.lease_seconds,
+        )  # fmt: skip
+        self.control.add_listener(self._on_control)
+        self.control.start()
+        self._on_control(self.control.state)
+
+    async def _stop_control(self) -> None:
+        ctl, self.control = self.control, None
+        if ctl is not None:
+            await ctl.stop()
+            self.control = ctl  # keep the last state readable (panicked, settings) after the run
+
+    def _on_control(self, state: ControlState) -> None:
+        attempts = self._attempts
+        if attempts is not None:
+            attempts.timeout = state.settings.item_timeout or self.item_timeout
+        if state.retry_requests > self._retries_done and self.control is not None:
+            number, self._retries_done = state.retry_requests, state.retry_requests
+            self._spawn(self._retry_once(number))
+
+    async def _retry_once(self, number: int) -> None:
+        ctl = self.control
+        if ctl is not None:
+            await ctl.claim_once(f"retry-failed:{number}", self.retry_failed)
+
+    async def _finalize(self) -> bool:
+        """Run the gate and ``finalize`` (once across workers); False when stopped while waiting."""
+        if self.finalize is None:
+            return True
+        ctl = self.control
+        if ctl is None:  # not following control: no gate can be approved, so none is waited at
+            await self._call_finalize()
+            return True
+        return await ctl.pass_gate(self.approve_before_finalize, self._call_finalize)
+
+    async def _call_finalize(self) -> None:
+        fn = self.finalize
+        assert fn is not None
+        if is_async_function(fn):
+            await fn()
+        else:
+            await asyncio.to_thread(fn)
