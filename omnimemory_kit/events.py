@@ -61,6 +61,10 @@ class EventKind(StrEnum):
     # the circuit breaker around the migration target (time with it open is excluded from rates)
     BREAKER_OPENED = "breaker_opened"
     BREAKER_CLOSED = "breaker_closed"
+    # health gating: claiming stopped because the run's health rules said so (reason: why; error_message:
+    # the compact health snapshot, JSON), and claiming allowed again (time throttled is excluded from rates)
+    RUN_THROTTLED = "run_throttled"
+    RUN_UNTHROTTLED = "run_unthrottled"
     # a sync call that outlived its timeout and still holds its thread (path, worker_id), and its return
     CALL_STUCK = "call_stuck"
     CALL_FREED = "call_freed"

@@ -45,6 +45,7 @@ class EtaUnavailableReason(StrEnum):
     STOPPED = "stopped"  # the run failed or was cancelled with work left
     PAUSED = "paused"  # the run is paused: no time passes for it
     BREAKER_OPEN = "breaker_open"  # the target's circuit breaker is open: work waits
+    THROTTLED = "throttled"  # health rules stopped claiming (the summary's throttle_reason says why)
     WARMING_UP = "warming_up"  # not enough completions or active time yet to estimate
     NO_PROGRESS = "no_progress"  # nothing has been completed at any measurable rate
     INTERRUPTED = "interrupted"  # the journal says running but nobody is working the run (it crashed)
@@ -220,6 +221,7 @@ def estimate_eta(
     status: MigrationStatus,
     breaker_open: bool,
     config: RateConfig,
+    throttled: bool = False,
 ) -> EtaEstimate:
     """Estimate the active seconds left, or say why not.
 
@@ -232,10 +234,11 @@ def estimate_eta(
         status: the run's status.
         breaker_open: whether the target's breaker is open now.
         config: evidence thresholds.
+        throttled: whether health rules stop claiming now.
 
     Returns:
         A range that is never negative, or the first reason that applies, in this order: not started,
-        nothing left, stopped, paused, breaker open, warming up, no progress.
+        nothing left, stopped, paused, breaker open, throttled, warming up, no progress.
     """
     if status is MigrationStatus.PENDING:
         return _NO_ETA[EtaUnavailableReason.NOT_STARTED]
@@ -247,6 +250,8 @@ def estimate_eta(
         return _NO_ETA[EtaUnavailableReason.PAUSED]
     if breaker_open:
         return _NO_ETA[EtaUnavailableReason.BREAKER_OPEN]
+    if throttled:
+        return _NO_ETA[EtaUnavailableReason.THROTTLED]
     if completions < max(config.min_finished, 1) or active_seconds < config.min_active_seconds:
         return _NO_ETA[EtaUnavailableReason.WARMING_UP]
     recent_eta = remaining / recent_rate if recent_rate > 0 else math.inf
