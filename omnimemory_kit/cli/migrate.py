@@ -22,10 +22,13 @@ from rich.console import Console
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
+    HEALTH_CONFIG_HELP,
     ProgressBar,
     errors_to_exit,
     fail,
     format_summary,
+    gated_run,
+    load_throttle,
     outcome_code,
     run_interruptibly,
 )
@@ -131,6 +134,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     is_flag=True,
     help="Create the run and add its items, work none: `omnimemory-kit worker` processes do the work.",
 )
+@click.option("--health-config", "health_config_path", default=None, help=HEALTH_CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def migrate_command(
     source: str,
@@ -146,6 +150,7 @@ def migrate_command(
     follow_symlinks_outside: bool,
     dry_run: bool,
     create_only: bool,
+    health_config_path: str | None,
     as_json: bool,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
@@ -168,6 +173,7 @@ def migrate_command(
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
         fn = load_function(function_spec)
+        health_config = load_throttle(health_config_path)
         store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
@@ -191,7 +197,7 @@ def migrate_command(
             bar = ProgressBar(console, runner.run_id)
             runner.on_progress = bar.update
             with bar.progress:
-                summary = run_interruptibly(runner.run, runner.cancel)
+                summary = run_interruptibly(gated_run(runner, health_config), runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo(

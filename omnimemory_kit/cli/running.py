@@ -38,8 +38,10 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.throttle import HealthThrottle, policy_from_health_config
 
 __all__ = [
+    "HEALTH_CONFIG_HELP",
     "ProgressBar",
     "errors_to_exit",
     "eta_text",
@@ -47,6 +49,8 @@ __all__ = [
     "fail",
     "format_duration",
     "format_summary",
+    "gated_run",
+    "load_throttle",
     "outcome_code",
     "run_interruptibly",
 ]
@@ -199,3 +203,40 @@ def run_interruptibly(make: Callable[[], Coroutine[Any, Any, T]], on_interrupt: 
         return await make()
 
     return asyncio.run(main())
+
+
+HEALTH_CONFIG_HELP = (
+    "Gate the run on health: a health config file (TOML) with a [throttle] table; claiming stops while its "
+    "rules say so, and an abort rule fails the run."
+)
+
+
+def load_throttle(path: str | None) -> Any:
+    """Load and check a ``--health-config`` file (its ``[throttle]`` rules included) before anything runs.
+
+    Returns:
+        The loaded ``HealthConfigFile``, or None without a path.
+
+    Raises:
+        HealthConfigError: the file or a rule is wrong (exit 2).
+    """
+    if path is None:
+        return None
+    from omnimemory_kit.health.config import load_health_config
+
+    config = load_health_config(path)
+    policy_from_health_config(config)
+    return config
+
+
+def gated_run(runner: MigrationRunner, health_config: Any) -> Callable[[], Coroutine[Any, Any, Any]]:
+    """Return ``runner.run``, or a run gated by the file's health checks and ``[throttle]`` rules."""
+    if health_config is None:
+        return runner.run
+
+    async def run() -> MigrationProgressSummary:
+        async with HealthThrottle.from_health_config(health_config) as gate:
+            runner.throttle = gate
+            return await runner.run()
+
+    return run

@@ -16,9 +16,12 @@ from rich.console import Console
 
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.running import (
+    HEALTH_CONFIG_HELP,
     ProgressBar,
     errors_to_exit,
     format_summary,
+    gated_run,
+    load_throttle,
     outcome_code,
     run_interruptibly,
 )
@@ -56,6 +59,7 @@ __all__ = ["worker_command"]
     show_default=True,
     help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
 )
+@click.option("--health-config", "health_config_path", default=None, help=HEALTH_CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def worker_command(
     store_url: str,
@@ -65,6 +69,7 @@ def worker_command(
     function_spec: str | None,
     lease_seconds: float,
     isolate: str,
+    health_config_path: str | None,
     as_json: bool,
 ) -> None:
     """Join an existing run and work it until no item is left (other workers may share it).
@@ -82,6 +87,7 @@ def worker_command(
         isolation(isolate, "--isolate")
         check_run_id(run_id)
         fn = load_function(function_spec) if function_spec is not None else None
+        health_config = load_throttle(health_config_path)
         store = open_store(store_url, create=False)
     console = Console(stderr=True)
     try:
@@ -98,7 +104,7 @@ def worker_command(
             bar = ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update
             with bar.progress:
-                summary = run_interruptibly(runner.run, runner.cancel)
+                summary = run_interruptibly(gated_run(runner, health_config), runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("interrupted: stopped; this worker's unfinished items go back to the others", err=True)
