@@ -102,6 +102,8 @@ def eta_text(summary: MigrationProgressSummary) -> str:
     """Return the ETA with its range, or why there is none yet."""
     if summary.eta_seconds is None:
         reason = summary.eta_unavailable_reason
+        if summary.throttle_reason and reason is not None and reason.value == "throttled":
+            return f"ETA - (throttled, {summary.throttle_reason})"  # gh-ost's "throttled, <reason>"
         return f"ETA - ({reason.value if reason is not None else 'unknown'})"
     low, high = summary.eta_low_seconds, summary.eta_high_seconds
     if low is not None and high is not None and format_duration(low) != format_duration(high):
@@ -134,6 +136,9 @@ def format_summary(summary: MigrationProgressSummary) -> str:
     ]
     if summary.stuck_calls:
         lines[-1] += f", {summary.stuck_calls} call(s) stuck after timing out"
+    if summary.throttled_seconds or summary.throttle_reason:
+        now = f", throttled now: {summary.throttle_reason}" if summary.throttle_reason else ""
+        lines.append(f"  throttle {format_duration(summary.throttled_seconds)} throttled on health{now}")
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")

@@ -413,3 +413,28 @@ class TestRunnerGate:
         assert events[-1].kind is EventKind.RUN_FAILED
         assert "redis unhealthy" in (events[-1].reason or "")
         assert runner.summary().succeeded_files < 10
+
+
+class TestStatusText:
+    """The terminal summary shows the throttle in place of the ETA and how long it held."""
+
+    def test_eta_replaced_by_reason(self, clock: FakeClock) -> None:
+        """A throttled run's summary reads 'ETA - (throttled, <reason>)' and a throttle line."""
+        from omnimemory_kit.cli.running import eta_text, format_summary
+        from omnimemory_kit.events import Event
+        from omnimemory_kit.migration.tracker import MigrationProgressTracker
+
+        tracker = MigrationProgressTracker("t", clock=clock)
+        tracker.add_file("a")
+        t0 = clock.time()
+        tracker.apply_many(
+            [
+                Event(EventKind.RUN_STARTED, at=t0),
+                Event(EventKind.RUN_THROTTLED, at=t0 + 1, reason="redis unhealthy", worker_id="w"),
+            ]
+        )
+        clock.advance(5)
+        summary = tracker.get_progress_summary()
+        assert eta_text(summary) == "ETA - (throttled, redis unhealthy)"
+        assert "throttled now: redis unhealthy" in format_summary(summary)
+        assert summary.throttled_seconds == pytest.approx(4.0)
