@@ -38,7 +38,7 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
-from omnimemory_kit.migration.throttle import HealthThrottle, policy_from_health_config
+from omnimemory_kit.migration.throttle import HealthConfigGate, policy_from_health_config
 
 __all__ = [
     "HEALTH_CONFIG_HELP",
@@ -235,13 +235,7 @@ def load_throttle(path: str | None) -> Any:
 
 
 def gated_run(runner: MigrationRunner, health_config: Any) -> Callable[[], Coroutine[Any, Any, Any]]:
-    """Return ``runner.run``, or a run gated by the file's health checks and ``[throttle]`` rules."""
-    if health_config is None:
-        return runner.run
-
-    async def run() -> MigrationProgressSummary:
-        async with HealthThrottle.from_health_config(health_config) as gate:
-            runner.throttle = gate
-            return await runner.run()
-
-    return run
+    """Return ``runner.run``, gated by the file's health checks and ``[throttle]`` rules when given."""
+    if health_config is not None:
+        runner.throttle = HealthConfigGate(health_config)
+    return runner.run

@@ -71,6 +71,7 @@ __all__ = [
     "ClaimGate",
     "GateDecision",
     "GateKind",
+    "HealthConfigGate",
     "HealthThrottle",
     "ThrottleAction",
     "ThrottlePolicy",
@@ -620,3 +621,41 @@ class HealthThrottle:
             f"<HealthThrottle {self.decision.kind.value} every {self.policy.check_interval:g}s "
             f"rules={len(self.policy.rules)} evaluations={self.evaluations}>"
         )
+
+
+class HealthConfigGate:
+    """A ``ClaimGate`` over a loaded health config file: its checks are open for as long as the run watches.
+
+    The rules are checked when the gate is made (a wrong rule raises before anything runs); the checks'
+    connections are opened when the runner starts watching and closed when it stops, so the gate can be
+    handed to a runner that is started later (a notebook's Start button, a CLI command).
+
+    Args:
+        config: a ``HealthConfigFile`` with a ``[throttle]`` table.
+        clock: the checks', interval's and hysteresis' clock.
+        sampler: where host metrics come from (see ``HealthManager``); the default sampler when None.
+
+    Raises:
+        HealthConfigError: no ``[throttle]`` table, or a rule is wrong.
+    """
+
+    def __init__(self, config: Any, *, clock: Clock = SYSTEM_CLOCK, sampler: Any = None) -> None:
+        self.policy = policy_from_health_config(config)
+        self.config = config
+        self.clock = clock
+        self.sampler = sampler
+        self.gate: HealthThrottle | None = None
+
+    @property
+    def decision(self) -> GateDecision:
+        """Return the last decision (proceed before the first evaluation)."""
+        return PROCEED if self.gate is None else self.gate.decision
+
+    async def watch(self, changed: Callable[[GateDecision], None]) -> None:
+        """Open the file's checks and evaluate them every ``check_interval`` until cancelled."""
+        async with self.config.open_manager(clock=self.clock, sampler=self.sampler) as manager:
+            self.gate = HealthThrottle(self.policy, manager, clock=self.clock)
+            await self.gate.watch(changed)
+
+    def __repr__(self) -> str:
+        return f"<HealthConfigGate {self.config.source!r} {self.decision.kind.value}>"
