@@ -588,6 +588,9 @@ class MigrationRunner:
         if self.throttle is None:
             return None
         self._gate, self._gate_ready = PROCEED, asyncio.Event()
+        bind = getattr(self.throttle, "bind", None)
+        if callable(bind):  # a gate that shares one evaluation among the run's workers
+            bind(self.store, self.run_id, self.worker_id, self.lease_seconds)
         task = asyncio.ensure_future(self.throttle.watch(self._on_gate))
         task.add_done_callback(self._on_gate_ended)
         return task
