@@ -47,6 +47,7 @@ Three pieces, one concept each:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import enum
 import json
@@ -69,6 +70,7 @@ __all__ = [
     "METRICS",
     "PROCEED",
     "ClaimGate",
+    "CombinedGate",
     "GateDecision",
     "GateKind",
     "HealthConfigGate",
@@ -78,6 +80,7 @@ __all__ = [
     "ThrottleRule",
     "ThrottleState",
     "Verdict",
+    "combine_decisions",
     "evaluate_policy",
     "policy_from_health_config",
 ]
@@ -684,3 +687,74 @@ class HealthConfigGate:
 
     def __repr__(self) -> str:
         return f"<HealthConfigGate {self.config.source!r} {self.decision.kind.value}>"
+
+
+def combine_decisions(decisions: Iterable[GateDecision]) -> GateDecision:
+    """Return the most restrictive of several gates' decisions, naming every reason (pure).
+
+    Abort wins, then hold (the run is throttled while any gate holds, and the reason names each), then
+    slow (the fewest items in flight and the longest delay asked for), then proceed.
+    """
+    chosen = [d for d in decisions if d.kind is not GateKind.PROCEED]
+    for kind in (GateKind.ABORT, GateKind.HOLD):
+        matching = [d for d in chosen if d.kind is kind]
+        if matching:
+            reason = "; ".join(d.reason for d in matching if d.reason) or None
+            return GateDecision(
+                kind, reason, snapshot=next((d.snapshot for d in matching if d.snapshot), None)
+            )
+    if not chosen:
+        return PROCEED
+    concurrencies = [d.concurrency for d in chosen if d.concurrency is not None]
+    delays = [d.delay for d in chosen if d.delay is not None]
+    return GateDecision(
+        GateKind.SLOW,
+        "; ".join(d.reason for d in chosen if d.reason) or None,
+        min(concurrencies) if concurrencies else None,
+        max(delays) if delays else None,
+    )
+
+
+class CombinedGate:
+    """A ``ClaimGate`` over several gates (a manual throttle and health, say): the most restrictive wins.
+
+    Args:
+        gates: the gates; each is watched for as long as the runner watches this one.
+    """
+
+    def __init__(self, *gates: ClaimGate) -> None:
+        self.gates = gates
+        self.decisions: list[GateDecision] = [PROCEED] * len(gates)
+        self.decision = PROCEED
+
+    def bind(self, store: Any, run_id: str, worker_id: str, lease_seconds: float) -> None:
+        """Pass the runner's binding on to every gate that takes one."""
+        for gate in self.gates:
+            bind = getattr(gate, "bind", None)
+            if callable(bind):
+                bind(store, run_id, worker_id, lease_seconds)
+
+    async def watch(self, changed: Callable[[GateDecision], None]) -> None:
+        """Watch every gate; call ``changed`` when the combined decision changes (at once the first time)."""
+        seen = [False] * len(self.gates)
+        started = False
+
+        def one(index: int) -> Callable[[GateDecision], None]:
+            def update(decision: GateDecision) -> None:
+                nonlocal started
+                self.decisions[index] = decision
+                seen[index] = True
+                combined = combine_decisions(self.decisions)
+                if all(seen) and (not started or combined != self.decision):
+                    started = True
+                    self.decision = combined
+                    changed(combined)
+
+            return update
+
+        async with asyncio.TaskGroup() as group:
+            for index, gate in enumerate(self.gates):
+                group.create_task(gate.watch(one(index)))
+
+    def __repr__(self) -> str:
+        return f"<CombinedGate {self.decision.kind.value} gates={len(self.gates)}>"

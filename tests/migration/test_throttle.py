@@ -438,3 +438,42 @@ class TestStatusText:
         assert eta_text(summary) == "ETA - (throttled, redis unhealthy)"
         assert "throttled now: redis unhealthy" in format_summary(summary)
         assert summary.throttled_seconds == pytest.approx(4.0)
+
+
+class _ManualGate:
+    """A gate whose decision the test sets (what a control channel's manual throttle looks like)."""
+
+    def __init__(self, decision: Any) -> None:
+        self.first = decision
+
+    async def watch(self, changed: Any) -> None:
+        changed(self.first)
+
+
+class TestCombinedGates:
+    """A manual throttle and health throttling compose: throttled while either says so, both named."""
+
+    def test_hold_names_both(self) -> None:
+        """Two holding gates give one hold whose reason names both; abort beats hold; slow takes the min."""
+        from omnimemory_kit.migration.throttle import GateDecision, combine_decisions
+
+        manual = GateDecision(GateKind.HOLD, "manual throttle")
+        health = GateDecision(GateKind.HOLD, "redis unhealthy")
+        assert combine_decisions([manual, health]) == GateDecision(
+            GateKind.HOLD, "manual throttle; redis unhealthy"
+        )
+        assert combine_decisions([manual, GateDecision(GateKind.ABORT, "gone")]).kind is GateKind.ABORT
+        slow = combine_decisions(
+            [GateDecision(GateKind.SLOW, "a", 4, 1.0), GateDecision(GateKind.SLOW, "b", 2, None)]
+        )
+        assert (slow.concurrency, slow.delay) == (2, 1.0)
+        assert combine_decisions([GateDecision(), GateDecision()]).kind is GateKind.PROCEED
+
+    async def test_combined_gate_reports_once_all_answered(self) -> None:
+        """The combined gate reports after every gate's first decision, with the combined result."""
+        from omnimemory_kit.migration.throttle import CombinedGate, GateDecision
+
+        seen: list[Any] = []
+        gate = CombinedGate(_ManualGate(GateDecision(GateKind.HOLD, "manual")), _ManualGate(GateDecision()))
+        await gate.watch(seen.append)
+        assert seen == [GateDecision(GateKind.HOLD, "manual")]
