@@ -38,7 +38,8 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
-from omnimemory_kit.migration.throttle import HealthConfigGate, policy_from_health_config
+from omnimemory_kit.migration.throttle import policy_from_health_config
+from omnimemory_kit.migration.throttle_shared import HealthConfigGate
 
 __all__ = [
     "HEALTH_CONFIG_HELP",

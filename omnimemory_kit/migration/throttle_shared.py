@@ -11,6 +11,9 @@ dependencies the throttle protects. Instead, each interval:
   when there is none (the evaluator died or has not started yet) it evaluates and records itself, so a
   run is never left ungated.
 
+``HealthConfigGate`` is the gate the CLI and the notebook use: a health config file's checks and rules,
+shared this way once the runner binds it to its store, run and worker.
+
 The record is an ordinary health snapshot (the IETF document plus one extension member), so the health
 notebook and reports see the evaluations too.
 """
@@ -23,11 +26,18 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from omnimemory_kit.migration.throttle import GateDecision, GateKind, HealthThrottle
+from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.migration.throttle import (
+    PROCEED,
+    GateDecision,
+    GateKind,
+    HealthThrottle,
+    policy_from_health_config,
+)
 from omnimemory_kit.migration.worker_liveness import pid_alive
-from omnimemory_kit.store.base import HealthCheckRow, HealthSnapshotRow, Store
+from omnimemory_kit.store.base import HealthCheckRow, HealthHistoryStore, HealthSnapshotRow, Store
 
-__all__ = ["GATE_MEMBER", "SharedHealthThrottle"]
+__all__ = ["GATE_MEMBER", "HealthConfigGate", "SharedHealthThrottle"]
 
 GATE_MEMBER = "omnimemory:throttle"
 """The payload member a recorded evaluation carries its decision in."""
@@ -173,3 +183,62 @@ class SharedHealthThrottle:
             f"<SharedHealthThrottle {self.decision.kind.value} run={self.run_id!r} "
             f"evaluated={self.evaluated} followed={self.followed}>"
         )
+
+
+class HealthConfigGate:
+    """A ``ClaimGate`` over a loaded health config file: its checks are open for as long as the run watches.
+
+    The rules are checked when the gate is made (a wrong rule raises before anything runs); the checks'
+    connections are opened when the runner starts watching and closed when it stops, so the gate can be
+    handed to a runner that is started later (a notebook's Start button, a CLI command).
+
+    Args:
+        config: a ``HealthConfigFile`` with a ``[throttle]`` table.
+        clock: the checks', interval's and hysteresis' clock.
+        sampler: where host metrics come from (see ``HealthManager``); the default sampler when None.
+
+    Raises:
+        HealthConfigError: no ``[throttle]`` table, or a rule is wrong.
+    """
+
+    def __init__(self, config: Any, *, clock: Clock = SYSTEM_CLOCK, sampler: Any = None) -> None:
+        self.policy = policy_from_health_config(config)
+        self.config = config
+        self.clock = clock
+        self.sampler = sampler
+        self.gate: HealthThrottle | None = None
+        self.shared: Any = None
+        self._binding: tuple[Any, str, str, float] | None = None
+
+    def bind(self, store: Any, run_id: str, worker_id: str, lease_seconds: float) -> None:
+        """Share one evaluation per interval with the run's other workers (the runner calls this).
+
+        A store without a health history (a bare ``JournalStore``) cannot carry the evaluation: each
+        worker then evaluates for itself.
+        """
+        if isinstance(store, HealthHistoryStore):
+            self._binding = (store, run_id, worker_id, lease_seconds)
+
+    @property
+    def decision(self) -> GateDecision:
+        """Return the last decision (proceed before the first evaluation)."""
+        if self.shared is not None:
+            decision: GateDecision = self.shared.decision
+            return decision
+        return PROCEED if self.gate is None else self.gate.decision
+
+    async def watch(self, changed: Callable[[GateDecision], None]) -> None:
+        """Open the file's checks and evaluate them every ``check_interval`` until cancelled."""
+        async with self.config.open_manager(clock=self.clock, sampler=self.sampler) as manager:
+            self.gate = HealthThrottle(self.policy, manager, clock=self.clock)
+            if self._binding is None:
+                await self.gate.watch(changed)
+                return
+            store, run_id, worker_id, lease_seconds = self._binding
+            self.shared = SharedHealthThrottle(
+                self.gate, store, run_id, worker_id, lease_seconds=lease_seconds
+            )
+            await self.shared.watch(changed)
+
+    def __repr__(self) -> str:
+        return f"<HealthConfigGate {self.config.source!r} {self.decision.kind.value}>"

@@ -101,7 +101,7 @@ class TestRunnerBindsTheGate:
         from omnimemory_kit.health.config import parse_health_config
         from omnimemory_kit.migration.runner import MigrationRunner
         from omnimemory_kit.migration.sources import MigrationItem
-        from omnimemory_kit.migration.throttle import HealthConfigGate
+        from omnimemory_kit.migration.throttle_shared import HealthConfigGate
         from tests.migration.test_runner import drive
 
         async def ok(item: MigrationItem) -> None:

@@ -207,7 +207,7 @@ class TestHealthConfigParameter:
 
     def test_runner_gets_the_gate(self, tmp_path: Path) -> None:
         """A good file gives the runner a HealthConfigGate over its rules."""
-        from omnimemory_kit.migration.throttle import HealthConfigGate
+        from omnimemory_kit.migration.throttle_shared import HealthConfigGate
         from omnimemory_kit.notebook.panels import build_runner
 
         config = tmp_path / "health.toml"
