@@ -284,7 +284,7 @@ class _Flaky:
         self.down_for = 0
         self.calls = 0
 
-    def __call__(self) -> CheckResult:
+    async def __call__(self) -> CheckResult:  # async: no worker thread racing the fake clock
         self.calls += 1
         if self.down_for > 0:
             self.down_for -= 1
