@@ -78,6 +78,13 @@ from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessin
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
 from omnimemory_kit.migration.sync import run_sync as run_sync
+from omnimemory_kit.migration.throttle import ClaimGate as ClaimGate
+from omnimemory_kit.migration.throttle import CombinedGate as CombinedGate
+from omnimemory_kit.migration.throttle import HealthThrottle as HealthThrottle
+from omnimemory_kit.migration.throttle import ThrottlePolicy as ThrottlePolicy
+from omnimemory_kit.migration.throttle import ThrottleRule as ThrottleRule
+from omnimemory_kit.migration.throttle_shared import HealthConfigGate as HealthConfigGate
+from omnimemory_kit.migration.throttle_shared import SharedHealthThrottle as SharedHealthThrottle
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
 from omnimemory_kit.migration.worker import RecordedSource as RecordedSource
 from omnimemory_kit.migration.worker import join_run as join_run
@@ -128,7 +135,9 @@ __all__ = [
     "CircuitBreakerError",
     "CircuitBreakerStats",
     "CircuitState",
+    "ClaimGate",
     "Clock",
+    "CombinedGate",
     "ConfigError",
     "ConnectionPoolConfig",
     "ConnectionPoolStats",
@@ -150,11 +159,13 @@ __all__ = [
     "HealthCheckConfig",
     "HealthCheckRow",
     "HealthConfigFile",
+    "HealthConfigGate",
     "HealthHistory",
     "HealthManager",
     "HealthResponse",
     "HealthSnapshotRow",
     "HealthStatus",
+    "HealthThrottle",
     "HttpCheck",
     "InvalidTransitionError",
     "IterableSource",
@@ -193,10 +204,13 @@ __all__ = [
     "RunControl",
     "RunRecord",
     "SQLiteStore",
+    "SharedHealthThrottle",
     "SkipItem",
     "StoreCheck",
     "SystemClock",
     "TcpCheck",
+    "ThrottlePolicy",
+    "ThrottleRule",
     "UnknownBatchError",
     "UnknownFileError",
     "WorkItem",

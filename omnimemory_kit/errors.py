@@ -19,6 +19,7 @@ The hierarchy::
     │   ├── InvalidTransitionError    a file or run state change that is not allowed
     │   ├── RunMismatchError          a run id reused with a different source or function
     │   ├── RunIncompleteError        a run driven to its end left items unfinished or failed
+    │   ├── ThrottleAbortError        health rules aborted the run (second failed look, throttled too long)
     │   └── LeaseLostError            a worker reported on work whose lease it no longer holds
     ├── CircuitBreakerError           the breaker is open (or half-open and full); carries name, retry_after
     ├── RetryError                    retries exhausted; carries the last attempt's exception
@@ -61,6 +62,7 @@ __all__ = [
     "StoreCorruptError",
     "StoreError",
     "StoreUnavailableError",
+    "ThrottleAbortError",
     "UnknownBatchError",
     "UnknownEventKindError",
     "UnknownFileError",
@@ -220,6 +222,20 @@ class RunMismatchError(MigrationError):
             f"run {run_id!r} was created with {field} {recorded!r}, not {given!r}; "
             f"use a new run id or the original {field}"
         )
+
+
+class ThrottleAbortError(MigrationError):
+    """Health rules aborted a run: an abort rule fired twice in a row, or it was throttled too long.
+
+    Attributes:
+        run_id: the run.
+        reason: what the rules saw, e.g. ``"throttled too long: redis unhealthy: ..."``.
+    """
+
+    def __init__(self, run_id: str, reason: str) -> None:
+        self.run_id = run_id
+        self.reason = reason
+        super().__init__(f"run {run_id!r} aborted on health: {reason}")
 
 
 class LeaseLostError(MigrationError):

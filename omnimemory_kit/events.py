@@ -76,6 +76,10 @@ class EventKind(StrEnum):
     CONTROL_APPROVE = "control_approve"  # {"gate": "cut-over"}; worker_id is the approver
     CONTROL_PANIC = "control_panic"
     GATE_WAITING = "gate_waiting"  # {"gate": "cut-over"}: every item is done, finalize waits for approval
+    # health gating: claiming stopped because the run's health rules said so (reason: why; error_message:
+    # the compact health snapshot, JSON), and claiming allowed again (time throttled is excluded from rates)
+    RUN_THROTTLED = "run_throttled"
+    RUN_UNTHROTTLED = "run_unthrottled"
     # a sync call that outlived its timeout and still holds its thread (path, worker_id), and its return
     CALL_STUCK = "call_stuck"
     CALL_FREED = "call_freed"

@@ -24,14 +24,17 @@ from omnimemory_kit.cli.control_view import format_control, read_control
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
+    HEALTH_CONFIG_HELP,
     Observability,
     ProgressBar,
+    apply_health_gate,
     check_outage_timeout,
     control_options,
     control_setup,
     errors_to_exit,
     fail,
     format_summary,
+    load_throttle,
     observability_options,
     outcome_code,
     run_interruptibly,
@@ -147,6 +150,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     show_default=True,
     help="Seconds to ride out a store outage (no new claims, outcomes kept) before giving up with exit 3.",
 )
+@click.option("--health-config", "health_config_path", default=None, help=HEALTH_CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @observability_options
 @control_options
@@ -165,6 +169,7 @@ def migrate_command(
     dry_run: bool,
     create_only: bool,
     outage_timeout: float,
+    health_config_path: str | None,
     as_json: bool,
     metrics_port: int | None,
     metrics_host: str,
@@ -195,6 +200,7 @@ def migrate_command(
                 pass
         fn = load_function(function_spec)
         setup = control_setup(control)
+        health_config = load_throttle(health_config_path)
         store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
@@ -223,6 +229,7 @@ def migrate_command(
             bar = ProgressBar(console, runner.run_id)
             runner.on_progress = bar.update
             with bar.progress:
+                apply_health_gate(runner, health_config)
                 summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):

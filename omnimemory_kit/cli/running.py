@@ -43,11 +43,15 @@ from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.metrics_server import DEFAULT_METRICS_HOST, MetricsServer
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.throttle import policy_from_health_config
+from omnimemory_kit.migration.throttle_shared import HealthConfigGate
 
 __all__ = [
+    "HEALTH_CONFIG_HELP",
     "ControlSetup",
     "Observability",
     "ProgressBar",
+    "apply_health_gate",
     "control_options",
     "control_setup",
     "errors_to_exit",
@@ -56,6 +60,7 @@ __all__ = [
     "fail",
     "format_duration",
     "format_summary",
+    "load_throttle",
     "observability_options",
     "outcome_code",
     "run_interruptibly",
@@ -113,6 +118,8 @@ def eta_text(summary: MigrationProgressSummary) -> str:
     """Return the ETA with its 80 % interval, or why there is none yet."""
     if summary.eta_seconds is None:
         reason = summary.eta_unavailable_reason
+        if summary.throttle_reason and reason is not None and reason.value == "throttled":
+            return f"ETA - (throttled, {summary.throttle_reason})"  # gh-ost's "throttled, <reason>"
         return f"ETA - ({reason.value if reason is not None else 'unknown'})"
     low, high = summary.eta_low_seconds, summary.eta_high_seconds
     if low is not None and high is not None and format_duration(low) != format_duration(high):
@@ -147,6 +154,9 @@ def format_summary(summary: MigrationProgressSummary) -> str:
     if summary.store_unavailable_since is not None:
         since = f"{summary.store_unavailable_since:%Y-%m-%d %H:%M:%SZ}"
         lines.append(f"  store    unavailable since {since}: no new work claimed until it is back")
+    if summary.throttled_seconds or summary.throttle_reason:
+        now = f", throttled now: {summary.throttle_reason}" if summary.throttle_reason else ""
+        lines.append(f"  throttle {format_duration(summary.throttled_seconds)} throttled on health{now}")
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")
@@ -398,3 +408,33 @@ def run_with_hooks(
         return summary
 
     return go
+
+
+HEALTH_CONFIG_HELP = (
+    "Gate the run on health: a health config file (TOML) with a [throttle] table; claiming stops while its "
+    "rules say so, and an abort rule fails the run."
+)
+
+
+def load_throttle(path: str | None) -> Any:
+    """Load and check a ``--health-config`` file (its ``[throttle]`` rules included) before anything runs.
+
+    Returns:
+        The loaded ``HealthConfigFile``, or None without a path.
+
+    Raises:
+        HealthConfigError: the file or a rule is wrong (exit 2).
+    """
+    if path is None:
+        return None
+    from omnimemory_kit.health.config import load_health_config
+
+    config = load_health_config(path)
+    policy_from_health_config(config)
+    return config
+
+
+def apply_health_gate(runner: MigrationRunner, health_config: Any) -> None:
+    """Gate ``runner`` on the file's health checks and ``[throttle]`` rules, when a file was given."""
+    if health_config is not None:
+        runner.throttle = HealthConfigGate(health_config)

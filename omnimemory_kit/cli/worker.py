@@ -17,13 +17,16 @@ from rich.console import Console
 
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.running import (
+    HEALTH_CONFIG_HELP,
     Observability,
     ProgressBar,
+    apply_health_gate,
     check_outage_timeout,
     control_options,
     control_setup,
     errors_to_exit,
     format_summary,
+    load_throttle,
     observability_options,
     outcome_code,
     run_interruptibly,
@@ -71,6 +74,7 @@ __all__ = ["worker_command"]
     show_default=True,
     help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
 )
+@click.option("--health-config", "health_config_path", default=None, help=HEALTH_CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @observability_options
 @control_options
@@ -83,6 +87,7 @@ def worker_command(
     lease_seconds: float,
     outage_timeout: float,
     isolate: str,
+    health_config_path: str | None,
     as_json: bool,
     metrics_port: int | None,
     metrics_host: str,
@@ -108,6 +113,7 @@ def worker_command(
         Observability.check(trace_sample)
         fn = load_function(function_spec) if function_spec is not None else None
         setup = control_setup(control)
+        health_config = load_throttle(health_config_path)
         store = open_store(store_url, create=False)
     console = Console(stderr=True)
     watch: Observability | None = None
@@ -129,6 +135,7 @@ def worker_command(
             bar = ProgressBar(console, f"{run_id} ({runner.worker_id})")
             runner.on_progress = bar.update
             with bar.progress:
+                apply_health_gate(runner, health_config)
                 summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):

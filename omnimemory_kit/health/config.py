@@ -354,6 +354,8 @@ class HealthConfigFile(_Spec):
         retention_days: how long recorded snapshots are kept.
         resource_path: whose volume the host disk metrics describe (the store's directory by default).
         checks: the checks, names unique.
+        throttle: the ``[throttle]`` table as written (a health-gated migration's policy; it is validated
+            by ``omnimemory_kit.migration.throttle``, which reads it), or None.
     """
 
     source: str = "<config>"
@@ -361,6 +363,7 @@ class HealthConfigFile(_Spec):
     retention_days: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     resource_path: str | None = None
     checks: tuple[CheckSpec, ...] = ()
+    throttle: dict[str, Any] | None = None
 
     def registrations(self, clock: Clock = SYSTEM_CLOCK) -> list[tuple[HealthCheckConfig, BuiltinCheck]]:
         """Return a registration and a new check object per check (``aclose()`` the checks when done)."""
@@ -373,6 +376,7 @@ class HealthConfigFile(_Spec):
         history: HealthHistory | None = None,
         clock: Clock = SYSTEM_CLOCK,
         sample_resources: bool = True,
+        sampler: Any = None,
     ) -> AsyncIterator[HealthManager]:
         """Yield a ``HealthManager`` with every check registered; close the checks and the manager after.
 
@@ -380,12 +384,14 @@ class HealthConfigFile(_Spec):
             history: where to record each response (see ``history_for``), or None.
             clock: the manager's and checks' clock.
             sample_resources: include host metrics in responses.
+            sampler: where host metrics come from (see ``HealthManager``); the default sampler when None.
         """
         manager = HealthManager(
             clock=clock,
             resource_path=self.resource_path,
             history=history,
             sample_resources=sample_resources,
+            sampler=sampler,
         )
         checks: list[BuiltinCheck] = []
         try:

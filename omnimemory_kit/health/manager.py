@@ -150,6 +150,8 @@ class HealthManager:
             second then cost almost nothing, and rates need a window of that order anyway.
         max_threads: worker threads for sync check functions and host sampling.
         tracer: the OpenTelemetry tracer for the round's spans (the global one by default).
+        sampler: where host metrics come from: anything with ``sample() -> ResourceMetrics`` (a
+            ``ResourceSampler`` over ``resource_path`` by default; a fake in tests of host-load rules).
     """
 
     def __init__(
@@ -164,8 +166,10 @@ class HealthManager:
         resource_max_age: float = 1.0,
         max_threads: int = 64,
         tracer: Tracer | None = None,
+        sampler: Any = None,
     ) -> None:
         self._clock = clock
+        self._injected_sampler = sampler
         self.resource_path = resource_path
         self.history = history
         self.version = version if version is not None else _kit_version()
@@ -174,7 +178,11 @@ class HealthManager:
         self._last_resources: tuple[float, ResourceMetrics] | None = None
         self._sample_resources = sample_resources
         # made now so the first response already has a CPU baseline to measure against
-        self._sampler = ResourceSampler(clock=clock, disk_path=resource_path) if sample_resources else None
+        self._sampler = (
+            ResourceSampler(clock=clock, disk_path=resource_path)
+            if sample_resources and sampler is None
+            else None
+        )
         self._max_threads = max_threads
         self._tracer = tracer
         self._executor: ThreadPoolExecutor | None = None
@@ -512,7 +520,9 @@ class HealthManager:
             logger.exception("host metrics could not be sampled")
             return f"host metrics not sampled: {_error_info(exc)}"
 
-    def _resource_sampler(self) -> ResourceSampler:
+    def _resource_sampler(self) -> Any:
+        if self._injected_sampler is not None:
+            return self._injected_sampler
         if self._sampler is None or self._sampler.disk_path != self.resource_path:
             self._sampler = ResourceSampler(clock=self._clock, disk_path=self.resource_path)
             self._last_resources = None  # a sample of another volume is no answer

@@ -21,6 +21,13 @@ from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessin
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
 from omnimemory_kit.migration.sync import run_sync as run_sync
+from omnimemory_kit.migration.throttle import ClaimGate as ClaimGate
+from omnimemory_kit.migration.throttle import CombinedGate as CombinedGate
+from omnimemory_kit.migration.throttle import HealthThrottle as HealthThrottle
+from omnimemory_kit.migration.throttle import ThrottlePolicy as ThrottlePolicy
+from omnimemory_kit.migration.throttle import ThrottleRule as ThrottleRule
+from omnimemory_kit.migration.throttle_shared import HealthConfigGate as HealthConfigGate
+from omnimemory_kit.migration.throttle_shared import SharedHealthThrottle as SharedHealthThrottle
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
 from omnimemory_kit.migration.worker import RecordedSource as RecordedSource
 from omnimemory_kit.migration.worker import join_run as join_run
@@ -28,6 +35,8 @@ from omnimemory_kit.migration.worker import prepare_run as prepare_run
 
 __all__ = [
     "BatchProcessingMetrics",
+    "ClaimGate",
+    "CombinedGate",
     "DirectorySource",
     "EtaConfig",
     "EtaEstimate",
@@ -35,6 +44,8 @@ __all__ = [
     "EtaForecast",
     "EtaUnavailableReason",
     "FileProcessingInfo",
+    "HealthConfigGate",
+    "HealthThrottle",
     "IterableSource",
     "ManifestSource",
     "MigrationItem",
@@ -45,7 +56,10 @@ __all__ = [
     "RateConfig",
     "RateEstimator",
     "RecordedSource",
+    "SharedHealthThrottle",
     "SkipItem",
+    "ThrottlePolicy",
+    "ThrottleRule",
     "WorkSource",
     "join_run",
     "load_function",

@@ -46,6 +46,7 @@ class EtaUnavailableReason(StrEnum):
     STOPPED = "stopped"  # the run failed or was cancelled with work left
     PAUSED = "paused"  # the run is paused: no time passes for it
     BREAKER_OPEN = "breaker_open"  # the target's circuit breaker is open: work waits
+    THROTTLED = "throttled"  # health rules stopped claiming (the summary's throttle_reason says why)
     WARMING_UP = "warming_up"  # not enough completions (a few chunks of them) yet to estimate
     NO_PROGRESS = "no_progress"  # items finished, but no active time has passed to measure a pace
     INTERRUPTED = "interrupted"  # the journal says running but nobody is working the run (it crashed)
@@ -223,6 +224,7 @@ def estimate_eta(
     status: MigrationStatus,
     breaker_open: bool,
     config: RateConfig,
+    throttled: bool = False,
 ) -> EtaEstimate:
     """Return the ETA interval to show, or say why there is none.
 
@@ -234,10 +236,11 @@ def estimate_eta(
         status: the run's status.
         breaker_open: whether the target's breaker is open now.
         config: evidence thresholds.
+        throttled: whether health rules stop claiming now.
 
     Returns:
         An interval that is never negative, or the first reason that applies, in this order: not
-        started, nothing left, stopped, paused, breaker open, warming up, no progress.
+        started, nothing left, stopped, paused, breaker open, throttled, warming up, no progress.
     """
     if status is MigrationStatus.PENDING:
         return _NO_ETA[EtaUnavailableReason.NOT_STARTED]
@@ -249,6 +252,8 @@ def estimate_eta(
         return _NO_ETA[EtaUnavailableReason.PAUSED]
     if breaker_open:
         return _NO_ETA[EtaUnavailableReason.BREAKER_OPEN]
+    if throttled:
+        return _NO_ETA[EtaUnavailableReason.THROTTLED]
     if completions < max(config.min_finished, 1) or active_seconds < config.min_active_seconds:
         return _NO_ETA[EtaUnavailableReason.WARMING_UP]
     if active_seconds <= 0:

@@ -18,7 +18,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from omnimemory_kit.errors import UnknownBatchError, UnknownFileError
 from omnimemory_kit.events import (
@@ -56,7 +56,7 @@ _MAX_ATTEMPTS: Final = 0xFFFF  # array('H')
 _NAN: Final = math.nan
 
 # What the run is doing with its time: only ACTIVE time counts for rates and elapsed.
-IDLE, ACTIVE, PAUSED_PHASE, BREAKER_PHASE = range(4)
+IDLE, ACTIVE, PAUSED_PHASE, BREAKER_PHASE, THROTTLED_PHASE = range(5)
 
 # Bound once: looking a member up on its enum class costs more than the comparison it is used in.
 _PENDING_RUN: Final = MigrationStatus.PENDING
@@ -139,11 +139,15 @@ class RunState:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.breaker_open = False
+        # health gating: worker id -> why it stopped claiming; the run is throttled while any worker is
+        self.throttled_by: dict[str, str] = {}
+        # the throttle timeline: [began, ended (NaN while throttled), reason], oldest first
+        self.throttle_intervals: list[list[Any]] = []
         self.last_at = 0.0
         # time accounting: accumulated seconds per phase, and the current phase since when
         self.phase = IDLE
         self.phase_since = 0.0
-        self.time_in = [0.0, 0.0, 0.0, 0.0]  # indexed by phase
+        self.time_in = [0.0, 0.0, 0.0, 0.0, 0.0]  # indexed by phase
         self.rates = RateEstimator(rate_config.tau_seconds)
         self.eta = EtaEstimator(rate_config.eta)
 
@@ -202,6 +206,8 @@ class RunState:
             EventKind.FILE_INTERRUPTED: self._on_file_interrupted,
             EventKind.BREAKER_OPENED: self._on_breaker_opened,
             EventKind.BREAKER_CLOSED: self._on_breaker_closed,
+            EventKind.RUN_THROTTLED: self._on_run_throttled,
+            EventKind.RUN_UNTHROTTLED: self._on_run_unthrottled,
             EventKind.CALL_STUCK: self._on_call_stuck,
             EventKind.CALL_FREED: self._on_call_freed,
         }
@@ -284,11 +290,17 @@ class RunState:
         until = self.last_at if restart else at
         if restart:
             self.breaker_open = False  # the dead process's breaker died with it; the new one starts closed
+            self._clear_throttle(until)  # and so did its throttle
         if self.phase != IDLE:
             self.time_in[self.phase] += max(0.0, until - self.phase_since)
         status = self.status
         if status is MigrationStatus.RUNNING:
-            phase = BREAKER_PHASE if self.breaker_open else ACTIVE
+            if self.breaker_open:
+                phase = BREAKER_PHASE
+            elif self.throttled_by:
+                phase = THROTTLED_PHASE
+            else:
+                phase = ACTIVE
         elif status is MigrationStatus.PAUSED:
             phase = PAUSED_PHASE
         else:
@@ -337,6 +349,7 @@ class RunState:
         self.status = status
         self.status_reason = event.reason
         self.finished_at = event.at
+        self._clear_throttle(event.at)
         self._enter_phase(event.at)
         self.last_at = event.at
         self._sample(event.at)
@@ -345,6 +358,34 @@ class RunState:
         self.breaker_open = True
         self._enter_phase(event.at)
         self.last_at = event.at
+
+    def _on_run_throttled(self, event: Event) -> None:
+        reason = event.reason or "throttled"
+        if not self.throttled_by:
+            self.throttle_intervals.append([event.at, _NAN, reason])
+        else:
+            self.throttle_intervals[-1][2] = "; ".join(dict.fromkeys((*self.throttled_by.values(), reason)))
+        self.throttled_by[event.worker_id or ""] = reason
+        self._enter_phase(event.at)
+        self.last_at = event.at
+
+    def _on_run_unthrottled(self, event: Event) -> None:
+        if self.throttled_by.pop(event.worker_id or "", None) is not None and not self.throttled_by:
+            self.throttle_intervals[-1][1] = event.at
+        self._enter_phase(event.at)
+        self.last_at = event.at
+
+    def _clear_throttle(self, at: float) -> None:
+        if self.throttled_by:
+            self.throttled_by.clear()
+            self.throttle_intervals[-1][1] = at
+
+    @property
+    def throttle_reason(self) -> str | None:
+        """Return why the run is throttled now (every throttling worker's reason), or None."""
+        if not self.throttled_by:
+            return None
+        return "; ".join(dict.fromkeys(self.throttled_by.values()))
 
     def _on_breaker_closed(self, event: Event) -> None:
         self.breaker_open = False
@@ -627,6 +668,7 @@ class RunState:
             status=self.status,
             breaker_open=self.breaker_open,
             config=self.rate_config,
+            throttled=bool(self.throttled_by),
         )
         self.samples.append(
             (
@@ -681,6 +723,7 @@ class RunState:
             status=self.status,
             breaker_open=self.breaker_open,
             config=self.rate_config,
+            throttled=bool(self.throttled_by),
         )
         if interrupted and eta.reason is not EtaUnavailableReason.NOTHING_LEFT:
             eta = _INTERRUPTED_ETA  # nobody works it: no rate, however recent, says when it ends
@@ -720,6 +763,8 @@ class RunState:
             elapsed_seconds=active,
             paused_seconds=self.time_at(PAUSED_PHASE, at),
             breaker_open_seconds=self.time_at(BREAKER_PHASE, at),
+            throttled_seconds=self.time_at(THROTTLED_PHASE, at),
+            throttle_reason=self.throttle_reason,
             created_at=utc(self.created_at),
             started_at=utc(self.started_at),
             finished_at=utc(self.finished_at),

@@ -38,6 +38,10 @@ Decisions:
       the task running ``run()`` does the same, abruptly.
     - A store outage (server down, no pooled connection, file locked, disk full) is ridden out for
       ``outage_timeout`` (``store_link`` and ``outage``): no claims meanwhile, outcomes wait in memory.
+    - With ``throttle=`` (a ``ClaimGate``, e.g. a ``HealthThrottle``), the gate's decision is consulted
+      between claims: while it holds, nothing is claimed and no item starts (in-flight ones finish);
+      RUN_THROTTLED / RUN_UNTHROTTLED are journaled so that time is excluded from rates; ``slow`` lowers
+      the items in flight or waits before each claim; ``abort`` fails the run (``ThrottleAbortError``).
     - A run shared by several workers is journaled completed once, by the worker that closed its last
       batch (``StoreLink.should_complete``); the others finish quietly.
     - Dry run writes nothing: it checks the run's identity, enumerates the source and returns a summary
@@ -67,6 +71,7 @@ from omnimemory_kit.errors import (
     ConfigError,
     MigrationError,
     StoreUnavailableError,
+    ThrottleAbortError,
 )
 from omnimemory_kit.events import (
     FINISHED_RUN_STATUSES,
@@ -102,6 +107,7 @@ from omnimemory_kit.migration.telemetry import (
     RunTelemetry,
     current_trace_context,
 )
+from omnimemory_kit.migration.throttle import PROCEED, ClaimGate, GateDecision, GateKind
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
 from omnimemory_kit.observability import correlation_context
@@ -183,6 +189,8 @@ class MigrationRunner(ControlledRun):
         throttle_file: no new items start while this file exists (in-flight ones finish).
         panic_file: when this file appears, stop claiming at once; in-flight items finish (``panicked``).
         follow_control: obey the run's control commands (``RunControl``) between claims.
+        throttle: a ``ClaimGate`` consulted between claims (a ``HealthThrottle`` gates the run on health
+            checks and host load), or None.
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -223,6 +231,7 @@ class MigrationRunner(ControlledRun):
         throttle_file: str | os.PathLike[str] | None = None,
         panic_file: str | os.PathLike[str] | None = None,
         follow_control: bool = True,
+        throttle: ClaimGate | None = None,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -236,6 +245,10 @@ class MigrationRunner(ControlledRun):
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
         isolate = isolation(isolate)
+        if throttle is not None and not isinstance(throttle, ClaimGate):
+            raise ConfigError(
+                f"throttle must be a ClaimGate (e.g. a HealthThrottle), not {type(throttle).__name__}"
+            )
         if isinstance(max_requeues, bool) or not isinstance(max_requeues, int) or max_requeues < 0:
             raise ConfigError(f"max_requeues must be a whole number of at least 0, not {max_requeues!r}")
         try:
@@ -333,6 +346,9 @@ class MigrationRunner(ControlledRun):
         self._batch_workers = 0
         self._background: set[asyncio.Future[Any]] = set()
         self._batch_traces: dict[str, BatchTrace] = {}
+        self.throttle = throttle
+        self._gate: GateDecision = PROCEED  # the gate's last decision (PROCEED without a gate)
+        self._gate_ready = asyncio.Event()
         if self.breaker is not None:
             self.breaker.add_listener(self._on_breaker_change)
 
@@ -595,13 +611,17 @@ class MigrationRunner(ControlledRun):
         # The last batch is closed (outcomes reported, lease released) on the store thread while the next
         # one is claimed and runs; at most one close is in flight and it is awaited before the next.
         closing: asyncio.Future[None] | None = None
+        watch = self._watch_gate()
         try:
+            if watch is not None:
+                await self._gate_ready.wait()  # the first evaluation decides the first claim
             while True:
                 phase = self._phase
-                if closing is not None and phase is not _Phase.RUNNING:
+                if closing is not None and (phase is not _Phase.RUNNING or self._gate.holds):
                     await closing
                     closing = None
                 if phase is _Phase.CANCELLING:
+                    await self._end_throttle()
                     await self._finish(EventKind.RUN_CANCELLED, MigrationStatus.CANCELLED, "cancelled")
                     break
                 if phase in _HOLDING:
@@ -619,12 +639,21 @@ class MigrationRunner(ControlledRun):
                     else:
                         await ctl.wait_for_change()
                     continue
+                gate = self._gate
+                if gate.kind is GateKind.ABORT:
+                    raise ThrottleAbortError(self.run_id, gate.reason or "the claim gate said abort")
+                if gate.holds:
+                    await self._resumed.wait()
+                    continue
+                if gate.delay:
+                    await self.clock.sleep(gate.delay)
                 lease = await self._link.claim(self.worker_id, self._batch_size_now(), self.lease_seconds)
                 if lease is None:
                     if closing is not None:
                         await closing
                         closing = None
                     if await self._all_finished():
+                        await self._end_throttle()
                         if not await self._finalize():
                             self._set_phase(_Phase.CANCELLING)
                             continue
@@ -663,9 +692,63 @@ class MigrationRunner(ControlledRun):
                 else:
                     self._log.exception("run %r: failed", self.run_id)
             raise
+        finally:
+            if watch is not None:
+                watch.cancel()
+                await asyncio.gather(watch, return_exceptions=True)
         await self._stop_control()
         await self._report_progress(force=True)
         return self.summary()
+
+    # --- the claim gate -------------------------------------------------------------------------------
+
+    def _watch_gate(self) -> asyncio.Task[None] | None:
+        """Start the gate's background evaluation (None without a gate)."""
+        if self.throttle is None:
+            return None
+        self._gate, self._gate_ready = PROCEED, asyncio.Event()
+        bind = getattr(self.throttle, "bind", None)
+        if callable(bind):  # a gate that shares one evaluation among the run's workers
+            bind(self.store, self.run_id, self.worker_id, self.lease_seconds)
+        task = asyncio.ensure_future(self.throttle.watch(self._on_gate))
+        task.add_done_callback(self._on_gate_ended)
+        return task
+
+    def _on_gate_ended(self, task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._on_gate(
+                GateDecision(GateKind.ABORT, f"the claim gate failed: {error_type_name(exc)}: {exc}")
+            )
+
+    def _on_gate(self, decision: GateDecision) -> None:
+        """Take the gate's new decision: journal a throttle or its release, and wake or hold the loop."""
+        was, self._gate = self._gate, decision
+        self._gate_ready.set()
+        if decision.holds and not was.holds:
+            self._log.warning("run %r: throttled: %s", self.run_id, decision.reason)
+            event = Event(
+                EventKind.RUN_THROTTLED,
+                at=self.clock.time(),
+                reason=decision.reason,
+                error_message=decision.snapshot,
+                worker_id=self.worker_id,
+            )
+            self._spawn(self._journal_and_report(event))
+        elif was.holds and not decision.holds:
+            self._log.info("run %r: throttle released (%s)", self.run_id, decision.kind.value)
+            event = self._event(EventKind.RUN_UNTHROTTLED, reason=decision.reason)
+            self._spawn(self._journal_and_report(event))
+        self._set_phase(self._phase)
+
+    async def _journal_and_report(self, event: Event) -> None:
+        await self._link.journal(event)
+        await self._report_progress(force=True)  # watchers see the throttle (or its end) at once
+
+    async def _end_throttle(self) -> None:
+        """Journal the release of a throttle still on when the run ends here."""
+        if self._gate.holds:
+            self._gate = PROCEED
+            await self._link.journal(self._event(EventKind.RUN_UNTHROTTLED, reason="run ended"))
 
     async def _all_finished(self) -> bool:
         """Return True when nothing is pending or in progress; otherwise wait for other workers' leases."""
@@ -740,7 +823,7 @@ class MigrationRunner(ControlledRun):
 
     def _set_phase(self, phase: _Phase) -> None:
         self._phase = phase
-        if phase in _HOLDING:
+        if phase in _HOLDING or (self._gate.holds and phase is not _Phase.CANCELLING):
             self._resumed.clear()
         else:
             self._resumed.set()
@@ -845,11 +928,13 @@ class MigrationRunner(ControlledRun):
         ctl = self.control
         while pending and not batch.lost:
             phase = self._phase
-            if phase is not _Phase.RUNNING:
+            if phase is not _Phase.RUNNING or self._gate.holds:
                 if phase is _Phase.CANCELLING:
                     return
                 await self._resumed.wait()
                 continue
+            if self._gate.kind is GateKind.ABORT:
+                return  # the batch loop fails the run; unstarted items go back with the lease
             if ctl is not None:
                 # Paused, throttled or shrunk from elsewhere: stop taking items; the batch's release
                 # puts the unstarted ones back for whoever claims next.
@@ -1013,6 +1098,7 @@ class MigrationRunner(ControlledRun):
             self._resumed = asyncio.Event()
             if was_set:
                 self._resumed.set()
+            self._gate_ready = asyncio.Event()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

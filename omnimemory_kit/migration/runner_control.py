@@ -18,6 +18,7 @@ from omnimemory_kit.clock import Clock
 from omnimemory_kit.migration.attempt import Attempts, is_async_function
 from omnimemory_kit.migration.control import ControlState
 from omnimemory_kit.migration.control_link import ControlLink
+from omnimemory_kit.migration.throttle import GateDecision
 from omnimemory_kit.store.base import JournalStore
 
 __all__ = ["ControlledRun"]
@@ -40,6 +41,7 @@ class ControlledRun:
     throttle_file: str | os.PathLike[str] | None
     panic_file: str | os.PathLike[str] | None
     control: ControlLink | None
+    _gate: GateDecision
     _attempts: Attempts | None
     _retries_done: int
     _log: logging.LoggerAdapter[logging.Logger]
@@ -53,7 +55,9 @@ class ControlledRun:
     def _concurrency_now(self) -> int:
         ctl = self.control
         setting = ctl.state.settings.concurrency if ctl is not None else None
-        return setting or self.concurrency
+        pace = self._gate.concurrency  # a "slow" health rule lowers the items in flight
+        limit = setting or self.concurrency
+        return min(limit, pace) if pace else limit
 
     def _batch_size_now(self) -> int:
         ctl = self.control

@@ -98,8 +98,9 @@ class MigrationProgressSummary(BaseModel):
     ``estimated_completion_at`` assumes the run keeps running. All four are None exactly when
     ``eta_unavailable_reason`` says why.
 
-    Time: ``elapsed_seconds`` is active time (paused and breaker-open time excluded); ``paused_seconds`` and
-    ``breaker_open_seconds`` are what was excluded.
+    Time: ``elapsed_seconds`` is active time (paused, breaker-open and throttled time excluded);
+    ``paused_seconds``, ``breaker_open_seconds`` and ``throttled_seconds`` are what was excluded. While health
+    rules throttle the run, ``throttle_reason`` says why (and the ETA's reason is ``throttled``).
 
     Errors and retries: ``errors_by_type`` counts the files failed for good now, by the qualified type of
     their error (it sums to ``failed_files``; a requeued file leaves it). ``retry_count`` is
@@ -158,6 +159,8 @@ class MigrationProgressSummary(BaseModel):
     elapsed_seconds: float = Field(ge=0)
     paused_seconds: float = Field(ge=0)
     breaker_open_seconds: float = Field(ge=0)
+    throttled_seconds: float = Field(default=0.0, ge=0)
+    throttle_reason: str | None = None
     created_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None

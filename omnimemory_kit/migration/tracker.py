@@ -58,6 +58,7 @@ from omnimemory_kit.migration.tracker_views import (
     batches_frame,
     files_frame,
     progress_frame,
+    throttle_frame,
 )
 from omnimemory_kit.resilience.breaker import CircuitState
 from omnimemory_kit.store.base import JournalStore, RunRecord
@@ -706,6 +707,11 @@ class MigrationProgressTracker:
         """Return one row per batch: ``batch_id, opened_at, closed_at, duration_s, files, succeeded, failed,
         skipped, success_rate`` (``closed_at`` NaT and ``duration_s`` so far while a batch is open)."""
         return batches_frame(self._state, self._lock, self._clock.time())
+
+    def throttle_intervals(self) -> pd.DataFrame:
+        """Return the throttle timeline: ``began_at, ended_at, duration_s, reason``, one row per interval
+        health rules held the run (``ended_at`` NaT and the duration so far while it still holds)."""
+        return throttle_frame(self._state, self._lock, self._clock.time())
 
     def __repr__(self) -> str:
         state = self._state

@@ -154,3 +154,24 @@ def batches_frame(state: RunState, lock: threading.RLock, now: float) -> pd.Data
         frame[column] = frame[column].astype("int64")
     frame["batch_id"] = frame["batch_id"].astype(object)
     return frame
+
+
+THROTTLE_COLUMNS: Final = ("began_at", "ended_at", "duration_s", "reason")
+
+
+def throttle_frame(state: RunState, lock: threading.RLock, now: float) -> pd.DataFrame:
+    """Return the throttle timeline (columns ``THROTTLE_COLUMNS``): one row per interval health rules held
+    the run, ``ended_at`` NaT and the duration so far while it still holds."""
+    import pandas as pd
+
+    with lock:
+        rows = [
+            (began, ended, max(0.0, (now if math.isnan(ended) else ended) - began), reason)
+            for began, ended, reason in state.throttle_intervals
+        ]
+    frame = pd.DataFrame(rows, columns=list(THROTTLE_COLUMNS))
+    for column in ("began_at", "ended_at"):
+        frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="s", utc=True)
+    frame["duration_s"] = frame["duration_s"].astype("float64")
+    frame["reason"] = frame["reason"].astype(object)
+    return frame

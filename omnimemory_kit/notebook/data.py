@@ -41,13 +41,14 @@ RESOURCE_COLUMNS = ("taken_at", "name", "observed_value", "observed_unit")
 
 @dataclass(frozen=True, slots=True)
 class MigrationData:
-    """One run, read from its journal: the record, the final summary and the three frames."""
+    """One run, read from its journal: the record, the final summary, the three frames and the throttles."""
 
     run: RunRecord
     summary: MigrationProgressSummary
     files: pd.DataFrame
     progress: pd.DataFrame
     batches: pd.DataFrame
+    throttles: pd.DataFrame | None = None  # the throttle timeline (tracker.throttle_intervals())
 
 
 def _span(store: JournalStore, run_id: str) -> float:
@@ -131,6 +132,7 @@ def load_migration(
         files=tracker.to_dataframe(),
         progress=tracker.progress_dataframe(),
         batches=tracker.batches_dataframe(),
+        throttles=tracker.throttle_intervals(),
     )
 
 

@@ -123,8 +123,14 @@ def progress_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> 
     return fig.update_xaxes(type="date")
 
 
-def rate_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.Figure:
-    """Return the processing rate over time: the recent (smoothed) rate against the whole-run average."""
+def rate_figure(
+    progress: pd.DataFrame | None, *, max_points: int = 500, throttles: pd.DataFrame | None = None
+) -> go.Figure:
+    """Return the processing rate over time: the recent (smoothed) rate against the whole-run average.
+
+    ``throttles`` (``tracker.throttle_intervals()``) draws a shaded band over each interval health rules
+    held the run (an interval still open ends at the last sample).
+    """
     title = "Processing rate over time"
     needed = ("at", "files_per_s_recent", "files_per_s_overall")
     if missing(progress, needed) or progress is None or progress.empty:
@@ -147,6 +153,21 @@ def rate_figure(progress: pd.DataFrame | None, *, max_points: int = 500) -> go.F
                 hovertemplate=f"%{{x|%H:%M:%S}} UTC<br>{name}: %{{y:.2f}} items/s<extra></extra>",
             )
         )
+    if throttles is not None and not throttles.empty:
+        end_ms = float(x[-1]) if len(x) else 0.0
+        began = time_axis(throttles["began_at"])
+        ended = time_axis(throttles["ended_at"])
+        for start, stop, reason in zip(began, ended, throttles["reason"], strict=True):
+            fig.add_vrect(
+                x0=float(start),
+                x1=end_ms if stop != stop else float(stop),  # NaN: still throttled
+                fillcolor="#d62728",
+                opacity=0.12,
+                line_width=0,
+                annotation_text="throttled",
+                annotation_position="top left",
+                name=str(reason),
+            )
     style(fig, title, "Time (UTC)", "Rate (items per second)", hovermode="x unified")
     return fig.update_xaxes(type="date")
 

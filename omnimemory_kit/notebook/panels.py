@@ -63,6 +63,11 @@ def build_runner(store: JournalStore, params: MigrationParams, **options: Any) -
     Raises:
         ConfigError: the source or the function cannot be found (naming it).
     """
+    if params.health_config is not None and "throttle" not in options:
+        from omnimemory_kit.health.config import load_health_config
+        from omnimemory_kit.migration.throttle_shared import HealthConfigGate
+
+        options["throttle"] = HealthConfigGate(load_health_config(params.health_config))
     return MigrationRunner(
         store,
         params.run_id,

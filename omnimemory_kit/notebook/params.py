@@ -221,6 +221,27 @@ class MigrationParams(NotebookParams):
         "the end, as papermill does)",
     )
     max_points: int = Field(500, ge=2, le=100_000, description="most points per time-series chart")
+    health_config: str | None = Field(
+        None, description="health config TOML with a [throttle] table to gate the run on (None: no gating)"
+    )
+
+    @field_validator("health_config")
+    @classmethod
+    def _health_config_loads(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from omnimemory_kit.errors import HealthConfigError
+        from omnimemory_kit.health.config import load_health_config
+        from omnimemory_kit.migration.throttle import policy_from_health_config
+
+        path = _resolve(value)
+        if not path.is_file():
+            raise ValueError(f"no health config file at {value!r}{_where(value)}")
+        try:
+            policy_from_health_config(load_health_config(path))
+        except HealthConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return str(path)
 
     @field_validator("source")
     @classmethod

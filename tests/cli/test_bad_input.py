@@ -198,3 +198,66 @@ class TestManifestSizes:
         assert result.exit_code == 2
         assert message in one_line(result)
         assert not (tmp_path / "m.db").exists()
+
+
+class TestHealthConfig:
+    """A wrong --health-config is refused with exit 2 before anything runs; a good one gates the run."""
+
+    @pytest.mark.parametrize(
+        ("throttle", "named"),
+        [
+            (
+                '[[throttle.rule]]\nname = "r"\ncheck = "nope"\nstatus = "degraded"\n',
+                "rule 'r': unknown check 'nope'",
+            ),
+            (
+                '[[throttle.rule]]\nname = "m"\nmetric = "temperature"\nabove = 1\n',
+                "rule 'm': metric: unknown metric",
+            ),
+            ("check_interval = 0\n", "check_interval"),
+        ],
+    )
+    def test_bad_throttle_exits_2_and_writes_nothing(
+        self, throttle: str, named: str, tree: Path, fns: Path, tmp_path: Path
+    ) -> None:
+        """The error names the rule, the exit code is 2, and no store is created."""
+        config = tmp_path / "health.toml"
+        config.write_text(
+            '[[check]]\nname = "disk"\ntype = "disk"\npath = "."\n\n[throttle]\n' + throttle, encoding="utf-8"
+        )
+        store = tmp_path / "run.db"
+        result = invoke(
+            "migrate",
+            str(tree),
+            "--function",
+            f"{fns}:ok",
+            "--store",
+            str(store),
+            "--health-config",
+            str(config),
+        )
+        assert result.exit_code == 2
+        assert named in one_line(result)
+        assert not store.exists()
+
+    def test_gated_run_completes(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """With healthy checks the gated run does every item and exits 0."""
+        config = tmp_path / "health.toml"
+        config.write_text(
+            '[[check]]\nname = "disk"\ntype = "disk"\npath = "."\nwarn_free_pct = 0\nfail_free_pct = 0\n\n'
+            '[throttle]\ncheck_interval = 0.5\n\n[[throttle.rule]]\nname = "disk"\ncheck = "disk"\n'
+            'status = "unhealthy"\naction = "throttle"\n',
+            encoding="utf-8",
+        )
+        store = tmp_path / "run.db"
+        result = invoke(
+            "migrate",
+            str(tree),
+            "--function",
+            f"{fns}:ok",
+            "--store",
+            str(store),
+            "--health-config",
+            str(config),
+        )
+        assert result.exit_code == 0, result.output

@@ -113,6 +113,24 @@ class TestMigrationFigures:
         assert _trace_names(fig) == ["recent", "overall average"]
         assert "items per second" in fig.layout.yaxis.title.text
 
+    def test_rate_shades_throttled_intervals(self) -> None:
+        """Each throttle interval becomes a band; one still open ends at the last sample."""
+        throttles = pd.DataFrame(
+            {
+                "began_at": pd.to_datetime([T0 + 10, T0 + 40], unit="s", utc=True),
+                "ended_at": pd.to_datetime([T0 + 20, float("nan")], unit="s", utc=True),
+                "duration_s": [10.0, 5.0],
+                "reason": ["redis unhealthy", "load_average_1m 9 > 8"],
+            }
+        )
+        progress = progress_frame()
+        fig = F.rate_figure(progress, throttles=throttles)
+        bands = [shape for shape in fig.layout.shapes if shape.type == "rect"]
+        assert len(bands) == 2
+        assert (bands[0].x0, bands[0].x1) == ((T0 + 10) * 1000, (T0 + 20) * 1000)
+        assert bands[1].x1 == fig.data[0].x[-1]
+        assert len(F.rate_figure(progress).layout.shapes) == 0
+
     def test_eta_band_spans_low_to_high_in_readable_units(self) -> None:
         """The ETA band runs from the low to the high estimate; the unit follows the magnitude."""
         fig = F.eta_figure(progress_frame())

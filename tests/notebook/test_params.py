@@ -187,3 +187,45 @@ class TestHeadlessRun:
         outcome = HeadlessRun("dry", {}, tracker.get_progress_summary(), dry_run=True)
         outcome.check()
         assert outcome.processed == 0
+
+
+class TestHealthConfigParameter:
+    """``health_config`` gates the notebook's run on a [throttle] table, refused early when wrong."""
+
+    def test_bad_rule_is_named(self, tmp_path: Path) -> None:
+        """A rule naming an unknown metric fails validation with one error naming the rule."""
+        config = tmp_path / "health.toml"
+        config.write_text(
+            '[[check]]\nname = "disk"\ntype = "disk"\n\n[throttle]\n[[throttle.rule]]\nname = "hot"\n'
+            'metric = "temperature"\nabove = 1\n',
+            encoding="utf-8",
+        )
+        source = tmp_path / "src"
+        source.mkdir()
+        with pytest.raises(NotebookParameterError, match="rule 'hot': metric: unknown metric"):
+            MigrationParams.validate_parameters({"source": str(source), "health_config": str(config)})
+
+    def test_runner_gets_the_gate(self, tmp_path: Path) -> None:
+        """A good file gives the runner a HealthConfigGate over its rules."""
+        from omnimemory_kit.migration.throttle_shared import HealthConfigGate
+        from omnimemory_kit.notebook.panels import build_runner
+
+        config = tmp_path / "health.toml"
+        config.write_text(
+            '[[check]]\nname = "disk"\ntype = "disk"\n\n[throttle]\ncheck_interval = 2\n[[throttle.rule]]\n'
+            'name = "full"\ncheck = "disk"\nstatus = "unhealthy"\n',
+            encoding="utf-8",
+        )
+        source = tmp_path / "src"
+        source.mkdir()
+        params = MigrationParams.validate_parameters(
+            {
+                "source": str(source),
+                "health_config": str(config),
+                "migration_function": "omnimemory_kit.migration.demo:migrate_legacy_tool",
+            }
+        )
+        with open_store(tmp_path / "run.db") as store:
+            runner = build_runner(store, params)
+            assert isinstance(runner.throttle, HealthConfigGate)
+            assert runner.throttle.policy.check_interval == 2.0

@@ -176,3 +176,28 @@ class TestHealth:
             await session.aclose()
         assert list(response.dependencies) == ["disk", "store"]
         assert response.dependencies["store"].status is HealthStatus.HEALTHY
+
+
+class TestThrottleTimeline:
+    """A report reads the throttle timeline from the journal."""
+
+    def test_load_migration_has_the_intervals(self, tmp_path: Path) -> None:
+        """A throttle and its release become one interval with its reason and duration."""
+        from omnimemory_kit.events import Event, EventKind
+        from omnimemory_kit.store.base import RunRecord
+
+        with open_store(tmp_path / "t.db") as store:
+            store.create_run(RunRecord(run_id="t", name="t"))
+            t0 = 1_800_000_000.0
+            store.append(
+                "t",
+                [
+                    Event(EventKind.RUN_STARTED, at=t0),
+                    Event(EventKind.RUN_THROTTLED, at=t0 + 2, reason="redis unhealthy", worker_id="w"),
+                    Event(EventKind.RUN_UNTHROTTLED, at=t0 + 9, worker_id="w"),
+                ],
+            )
+            throttles = data.load_migration(store, "t").throttles
+        assert throttles is not None
+        assert throttles["reason"].tolist() == ["redis unhealthy"]
+        assert throttles["duration_s"].tolist() == [7.0]
