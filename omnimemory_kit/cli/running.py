@@ -40,6 +40,7 @@ from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 
 __all__ = [
+    "DEFAULT_STORE",
     "ProgressBar",
     "errors_to_exit",
     "eta_text",
@@ -52,6 +53,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+DEFAULT_STORE = "sqlite:///omnimemory.db"
+"""The store commands use when ``--store`` is not given."""
 
 
 def fail(exc: BaseException) -> NoReturn:

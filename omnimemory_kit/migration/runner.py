@@ -87,9 +87,10 @@ from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
-from omnimemory_kit.observability import correlation_context
+from omnimemory_kit.observability import correlation_context, get_correlation_id
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem, check_run_id
+from omnimemory_kit.store.ledger import current_operator, current_origin
 
 __all__ = ["Isolation", "MigrationRunner", "ProgressCallback", "SkipItem", "default_batch_size"]
 
@@ -635,6 +636,9 @@ class MigrationRunner:
                 "item_timeout": self.item_timeout,
                 "max_attempts": self.retry.max_attempts,
             },
+            operator=current_operator(),
+            origin=current_origin(),
+            correlation_id=get_correlation_id() or "",
         )
         await self._link.write(self.store.create_run, record)
         added = await self._link.add_all(self.source, self.clock)

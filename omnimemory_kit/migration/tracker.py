@@ -59,8 +59,10 @@ from omnimemory_kit.migration.tracker_views import (
     files_frame,
     progress_frame,
 )
+from omnimemory_kit.observability import get_correlation_id
 from omnimemory_kit.resilience.breaker import CircuitState
 from omnimemory_kit.store.base import JournalStore, RunRecord
+from omnimemory_kit.store.ledger import current_operator, current_origin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -177,6 +179,9 @@ class MigrationProgressTracker:
                         priority=self.priority.value,
                         created_at=clock.time(),
                         params={"max_retries": self.max_retries},
+                        operator=current_operator(),
+                        origin=current_origin(),
+                        correlation_id=get_correlation_id() or "",
                     )
                 )
             self.name = record.name
