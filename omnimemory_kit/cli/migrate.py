@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+from omnimemory_kit.cli.batches_view import batch_rows, format_batches
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
@@ -270,7 +271,13 @@ def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
     "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def status_command(run_id: str, store_url: str, as_json: bool) -> None:
+@click.option(
+    "--batches",
+    "with_batches",
+    is_flag=True,
+    help="Also list every batch: items, outcomes, duration, worker, attempts.",
+)
+def status_command(run_id: str, store_url: str, as_json: bool, with_batches: bool) -> None:
     """Replay RUN_ID's journal and print where it stands (with its workers and leases)."""
     with errors_to_exit():
         check_run_id(run_id)
@@ -284,17 +291,22 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
             # A run the journal shows running may have nobody left working it (its process was killed).
             activity = assess_activity(workers, leases, now, host=socket.gethostname())
             summary = tracker.get_progress_summary(activity)
+            batches = batch_rows(tracker.batches_dataframe()) if with_batches else None
         finally:
             store.close()
     if as_json:
         data = summary.model_dump(mode="json")
         data["workers"] = worker_rows(workers)
         data["leases"] = lease_rows(leases, now)
+        if batches is not None:
+            data["batches"] = batches
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(format_summary(summary))
     click.echo(format_workers(workers, now))
     click.echo(format_leases(leases, now))
+    if batches is not None:
+        click.echo(format_batches(batches))
 
 
 # --- demo ---------------------------------------------------------------------------------------------

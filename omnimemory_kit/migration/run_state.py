@@ -80,13 +80,17 @@ class Batch:
         "in_progress",
         "interrupted",
         "opened_at",
+        "retries",
         "skipped",
         "succeeded",
+        "worker_id",
     )
 
-    def __init__(self, batch_id: str, opened_at: float) -> None:
+    def __init__(self, batch_id: str, opened_at: float, worker_id: str | None = None) -> None:
         self.batch_id = batch_id
         self.opened_at = opened_at
+        self.worker_id = worker_id
+        self.retries = 0  # attempts that failed and were retried within the batch
         self.closed_at: float | None = None
         self.files = 0
         self.succeeded = 0
@@ -359,9 +363,9 @@ class RunState:
         else:
             self.stuck_calls.pop(worker, None)
 
-    def _open_batch(self, batch_id: str, at: float) -> int:
+    def _open_batch(self, batch_id: str, at: float, worker_id: str | None = None) -> int:
         batch_index = len(self.batches)
-        self.batches.append(Batch(batch_id, at))
+        self.batches.append(Batch(batch_id, at, worker_id))
         self.batch_index[batch_id] = batch_index
         self.open_batches += 1
         return batch_index
@@ -370,7 +374,7 @@ class RunState:
         batch_id = event.batch_id
         assert batch_id is not None, "BATCH_OPENED needs a batch_id"
         if batch_id not in self.batch_index:
-            self._open_batch(batch_id, event.at)
+            self._open_batch(batch_id, event.at, event.worker_id)
         self.last_at = event.at
 
     def _on_batch_closed(self, event: Event) -> None:
@@ -469,7 +473,7 @@ class RunState:
         else:
             batch_index = self.batch_index.get(batch_id)
             if batch_index is None:
-                batch_index = self._open_batch(batch_id, at)
+                batch_index = self._open_batch(batch_id, at, event.worker_id)
             self.batch_of[index] = batch_index
             batch = self.batches[batch_index]
             batch.files += 1
@@ -547,6 +551,9 @@ class RunState:
         current = self.status_of[index]
         if current == IN_PROGRESS:  # an attempt failed; the file stays in progress for the next one
             self.attempt_failures += 1
+            batch_index = self.batch_of[index]
+            if batch_index != NO_BATCH:
+                self.batches[batch_index].retries += 1
             attempts = self.attempts_of[index]
             if attempts < _MAX_ATTEMPTS:
                 self.attempts_of[index] = attempts + 1

@@ -709,7 +709,9 @@ class MigrationProgressTracker:
 
     def batches_dataframe(self) -> pd.DataFrame:
         """Return one row per batch: ``batch_id, opened_at, closed_at, duration_s, files, succeeded, failed,
-        skipped, success_rate`` (``closed_at`` NaT and ``duration_s`` so far while a batch is open)."""
+        skipped, success_rate, worker_id, attempts, outcome`` (``closed_at`` NaT and ``duration_s`` so far
+        while a batch is open; ``attempts`` counts every start and retried attempt in the batch; ``outcome``
+        is one of ``BATCH_OUTCOMES``)."""
         return batches_frame(self._state, self._lock, self._clock.time())
 
     def __repr__(self) -> str:
