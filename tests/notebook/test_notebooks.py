@@ -34,6 +34,7 @@ MIGRATION_REPORT_TITLES = (
     "Processing rate over time",
     "Estimated time remaining",
     "Batch durations and success rates",
+    "Batches by outcome",
     "Errors by type",
     "Slowest 5 items",
     "Attempts per item",
