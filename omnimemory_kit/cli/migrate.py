@@ -12,6 +12,7 @@ import hashlib
 import json
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -43,6 +44,7 @@ from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
+from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue, rerun_keys
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
@@ -132,6 +134,14 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     is_flag=True,
     help="Create the run and add its items, work none: `omnimemory-kit worker` processes do the work.",
 )
+@click.option(
+    "--rerun",
+    "rerun_spec",
+    default=None,
+    metavar="failed|batch:ID|keys:FILE",
+    help="Requeue the run's failed items (all, one batch's, or those listed one per line in FILE), "
+    "then work the run; also while other processes work it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def migrate_command(
     source: str,
@@ -147,6 +157,7 @@ def migrate_command(
     follow_symlinks_outside: bool,
     dry_run: bool,
     create_only: bool,
+    rerun_spec: str | None,
     as_json: bool,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
@@ -160,6 +171,9 @@ def migrate_command(
         isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
+        selection = parse_rerun(rerun_spec) if rerun_spec is not None else None
+        if selection is not None and (create_only or dry_run):
+            raise ConfigError("--rerun works a run: it excludes --create-only and --dry-run")
         if not source.strip():
             raise ConfigError("SOURCE must not be empty (name a directory, a .csv or a .jsonl manifest)")
         if run_id is not None:
@@ -189,6 +203,8 @@ def migrate_command(
                 isolate=isolation(isolate),
             )
             _check_identity(store, runner)
+            if selection is not None:
+                _rerun(store, runner.run_id, selection)
             bar = ProgressBar(console, runner.run_id)
             runner.on_progress = bar.update
             with bar.progress:
@@ -248,6 +264,19 @@ def _create_only(
     click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
     click.echo(f"start workers with: omnimemory-kit worker --store {store.url} --run-id {record.run_id}")
     sys.exit(EXIT_OK)
+
+
+def _rerun(store: JournalStore, run_id: str, selection: RerunSelection) -> None:
+    """Requeue the failed items ``selection`` names and say how many (on stderr)."""
+    record = store.get_run(run_id)  # RunNotFoundError: nothing to re-run (exit 2)
+    tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
+    tracker.apply_many(store.read_events(run_id))
+    plan = rerun_keys(tracker, selection)
+    count = requeue(store, run_id, plan.keys, at=time.time())
+    note = (
+        f"; {plan.not_failed} selected item(s) did not fail and stay as they are" if plan.not_failed else ""
+    )
+    click.echo(f"re-running {count} failed item(s) of {selection}{note}", err=True)
 
 
 def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
