@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from omnimemory_kit.cli import cli
-from omnimemory_kit.events import EventKind, FileStatus
+from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import open_store
 
 FUNCTIONS = """
@@ -140,3 +141,63 @@ class TestBadInput:
         result = migrate(root, fns, store, "--rerun", f"keys:{tmp_path / 'keys.txt'}")
         assert result.exit_code == 2
         assert "has no item 'ghost.py'" in result.stderr
+
+
+class TestWhileWorkersContinue:
+    def test_a_batch_reruns_while_two_workers_hold_theirs(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Re-running a failed batch leaves two live workers' batches alone; their outcomes still count."""
+        root = tmp_path / "tree"
+        root.mkdir()
+        for i in range(9):
+            (root / (f"t{i}_bad.py" if i == 1 else f"t{i}_ok.py")).write_text("x\n", encoding="utf-8")
+        fns = tmp_path / "fns.py"
+        fns.write_text(FUNCTIONS, encoding="utf-8")
+        store_path = tmp_path / "s.db"
+        assert migrate(root, fns, store_path, "--create-only").exit_code == 0
+        with open_store(store_path) as store:
+            first = store.claim("r1", "otherhost:1:first", 3, 3600.0)
+            assert first is not None
+            outcomes = [
+                Event(
+                    EventKind.FILE_FAILED if "bad" in i.key else EventKind.FILE_SUCCEEDED, at=1.0, path=i.key
+                )
+                for i in first.items
+            ]
+            store.report(first, outcomes)
+            store.release(first, [Event(EventKind.BATCH_CLOSED, at=1.0, batch_id=first.batch_id)])
+            workers = [store.claim("r1", f"otherhost:{n}:busy", 3, 3600.0) for n in (2, 3)]
+        monkeypatch.setenv("FIXED", "1")
+        seen: dict[str, int] = {}
+        finished = threading.Event()
+
+        def workers_carry_on() -> None:
+            # The two workers finish their batches once the re-run item is done, while migrate still runs
+            # (it works the run to its end, so it waits for them).
+            with open_store(store_path) as store:
+                while not finished.wait(0.01):
+                    if store.item_counts("r1")[FileStatus.SUCCEEDED] == 3:
+                        seen["in_progress"] = store.item_counts("r1")[FileStatus.IN_PROGRESS]
+                        for lease in workers:  # their leases live and their reports count
+                            assert lease is not None
+                            done = [Event(EventKind.FILE_SUCCEEDED, at=2.0, path=i.key) for i in lease.items]
+                            store.report(lease, done)
+                            store.release(
+                                lease, [Event(EventKind.BATCH_CLOSED, at=2.0, batch_id=lease.batch_id)]
+                            )
+                        return
+
+        helper = threading.Thread(target=workers_carry_on)
+        helper.start()
+        try:
+            result = migrate(root, fns, store_path, "--rerun", f"batch:{first.batch_id}")
+        finally:
+            finished.set()
+            helper.join()
+        assert "re-running 1 failed item(s)" in result.stderr
+        assert seen == {"in_progress": 6}  # the re-run touched neither worker's batch
+        with open_store(store_path) as store:
+            counts = store.item_counts("r1")
+        assert counts[FileStatus.SUCCEEDED] == 9
+        assert statuses(store_path)["t1_bad.py"] == "file_succeeded"
