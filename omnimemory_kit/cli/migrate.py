@@ -28,6 +28,7 @@ from omnimemory_kit.cli.running import (
     errors_to_exit,
     fail,
     format_summary,
+    format_validation,
     outcome_code,
     run_interruptibly,
 )
@@ -48,6 +49,7 @@ from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue,
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.validation import validate_run
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
@@ -142,6 +144,14 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     help="Requeue the run's failed items (all, one batch's, or those listed one per line in FILE), "
     "then work the run; also while other processes work it.",
 )
+@click.option(
+    "--validate",
+    "validate_spec",
+    default=None,
+    metavar="module:function",
+    help="After the migration, check each succeeded item with this function (recorded with a new run "
+    "for `omnimemory-kit validate`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 def migrate_command(
     source: str,
@@ -158,6 +168,7 @@ def migrate_command(
     dry_run: bool,
     create_only: bool,
     rerun_spec: str | None,
+    validate_spec: str | None,
     as_json: bool,
 ) -> None:
     """Migrate every item of SOURCE (a directory, a .csv or a .jsonl manifest) with a function.
@@ -183,6 +194,9 @@ def migrate_command(
             for _ in work:  # read it all once, so a bad row is reported before anything is written
                 pass
         fn = load_function(function_spec)
+        check_fn = load_function(validate_spec) if validate_spec is not None else None
+        if check_fn is not None and dry_run:
+            raise ConfigError("--validate checks what a run wrote: it excludes --dry-run")
         store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
@@ -201,6 +215,7 @@ def migrate_command(
                 retry=RetryPolicy(max_attempts=retries + 1, base_delay=0.5, max_delay=30.0),
                 dry_run=dry_run,
                 isolate=isolation(isolate),
+                params={"validate": validate_spec} if validate_spec is not None else None,
             )
             _check_identity(store, runner)
             if selection is not None:
@@ -210,6 +225,13 @@ def migrate_command(
             with bar.progress:
                 summary = run_interruptibly(runner.run, runner.cancel)
                 bar.update(summary)
+            checked = None
+            if check_fn is not None and summary.status is MigrationStatus.COMPLETED:
+                checked = asyncio.run(
+                    validate_run(
+                        store, runner.run_id, check_fn, concurrency=concurrency, item_timeout=timeout
+                    )
+                )
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo(
             "interrupted: stopped; everything acknowledged is kept (run the command again to resume)",
@@ -218,12 +240,23 @@ def migrate_command(
         sys.exit(EXIT_INTERRUPTED)
     finally:
         store.close()
-    click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
+    if as_json:
+        data = summary.model_dump(mode="json")
+        if checked is not None:
+            data["validation"] = checked.as_dict()
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(format_summary(summary))
+        if checked is not None:
+            click.echo(format_validation(checked))
     _report_outside(work)
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
-    sys.exit(outcome_code(summary, runner))
+    code = outcome_code(summary, runner)
+    if code == EXIT_OK and checked is not None and checked.status_text() != "completed, all validated":
+        code = EXIT_FAILED
+    sys.exit(code)
 
 
 def _report_outside(work: WorkSource) -> None:

@@ -38,6 +38,8 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.validation import ValidationSummary
+from omnimemory_kit.text import printable
 
 __all__ = [
     "DEFAULT_STORE",
@@ -48,6 +50,7 @@ __all__ = [
     "fail",
     "format_duration",
     "format_summary",
+    "format_validation",
     "outcome_code",
     "run_interruptibly",
 ]
@@ -204,3 +207,21 @@ def run_interruptibly(make: Callable[[], Coroutine[Any, Any, T]], on_interrupt: 
         return await make()
 
     return asyncio.run(main())
+
+
+def format_validation(summary: ValidationSummary, *, limit: int = 20) -> str:
+    """Return a validation summary as a few lines: the status, the counts, then the mismatch table."""
+    lines = [
+        f"validation {summary.status_text()}",
+        f"  items    {summary.items} succeeded: {summary.validated} validated, {summary.mismatched} "
+        f"mismatched, {summary.error} error, {summary.pending} pending ({summary.checked_now} checked now)",
+    ]
+    for title, rows in (("mismatch", summary.mismatches), ("error", summary.errors)):
+        for row in rows[:limit]:
+            found = (
+                f" (expected {row.expected!r}, actual {row.actual!r})" if row.expected or row.actual else ""
+            )
+            lines.append(f"  {title:8} {printable(row.key)}: {printable(row.detail)}{found}")
+        if len(rows) > limit:
+            lines.append(f"  ... and {len(rows) - limit} more {title}(es); --json lists every one")
+    return "\n".join(lines)

@@ -69,6 +69,10 @@ def utc(at: float | None) -> datetime | None:
     return None if at is None or math.isnan(at) else datetime.fromtimestamp(at, tz=UTC)
 
 
+def _ignore(event: Event) -> None:
+    """Fold an event that changes nothing in the run state."""
+
+
 class Batch:
     """One batch's counters (mutable, internal; snapshots are ``BatchProcessingMetrics``)."""
 
@@ -205,6 +209,10 @@ class RunState:
             EventKind.BREAKER_CLOSED: self._on_breaker_closed,
             EventKind.CALL_STUCK: self._on_call_stuck,
             EventKind.CALL_FREED: self._on_call_freed,
+            # validation outcomes change no item's migration state (``migration/validation.py`` folds them)
+            EventKind.ITEM_VALIDATED: _ignore,
+            EventKind.ITEM_MISMATCHED: _ignore,
+            EventKind.ITEM_VALIDATION_ERROR: _ignore,
         }
 
     # --- the reduction ----------------------------------------------------------------------------

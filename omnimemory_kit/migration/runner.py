@@ -52,7 +52,7 @@ import os
 import secrets
 import socket
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
@@ -147,6 +147,8 @@ class MigrationRunner:
             pool of worker processes; a call that times out is killed with its process, which is
             replaced). ``"process"`` needs a function importable by name (``module:function`` or
             ``file.py:function``); the item crosses the process boundary pickled.
+        params: more settings to record with a new run (e.g. ``{"validate": "module:function"}``, the
+            function ``omnimemory-kit validate`` checks the run with).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -177,6 +179,7 @@ class MigrationRunner:
         on_progress: ProgressCallback | None = None,
         worker_id: str | None = None,
         isolate: Isolation = "thread",
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -201,6 +204,7 @@ class MigrationRunner:
         self.run_id = run_id
         self.source = coerce_source(source)
         self.migrate_fn = migrate_fn
+        self.extra_params = dict(params or {})
         self.name = name or run_id
         self.function_id = function_id or function_identity(migrate_fn)
         self.concurrency = positive_int("concurrency", concurrency)
@@ -635,6 +639,7 @@ class MigrationRunner:
                 "concurrency": self.concurrency,
                 "item_timeout": self.item_timeout,
                 "max_attempts": self.retry.max_attempts,
+                **self.extra_params,
             },
             operator=current_operator(),
             origin=current_origin(),
