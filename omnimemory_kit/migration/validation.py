@@ -6,9 +6,9 @@ journal event (ITEM_VALIDATED, ITEM_MISMATCHED, ITEM_VALIDATION_ERROR); an item'
 verdict, or pending before it has one (``ValidationLedger`` folds the journal, O(1) per event).
 
 ``validate_run`` checks the succeeded items still pending (or, to revalidate, the mismatched ones, the
-errored ones, or one key), ``concurrency`` at a time. Verdicts are appended in chunks, each durable before
-the next chunk starts: a crash (even SIGKILL) loses at most the verdicts of the chunk in flight, whose
-items are checked again by the next pass, so the journal holds one verdict per item and pass. A sync
+errored ones, or one key), ``concurrency`` at a time. Verdicts are appended in chunks (each written while the
+next is checked, one write at a time): a crash (even SIGKILL) loses at most the verdicts not written yet,
+whose items are checked again by the next pass, so the journal holds one verdict per item and pass. A sync
 check runs on a daemon thread; one that outlives ``item_timeout`` is recorded as an error
 (``ValidationTimeout``) and its thread is abandoned, never joined, so a hung check cannot keep the process
 alive. Several processes validating one run at once are not coordinated (no leases): run one pass at a
@@ -238,7 +238,8 @@ async def _call(fn: Callable[[MigrationItem], Any], item: MigrationItem, limit: 
     """Return what ``fn(item)`` returned or raised; a call longer than ``limit`` gives ValidationTimeout."""
     if inspect.iscoroutinefunction(fn):
         try:
-            return await asyncio.wait_for(fn(item), limit)
+            async with asyncio.timeout(limit):  # no task of its own, unlike wait_for
+                return await fn(item)
         except TimeoutError:
             return ValidationTimeout(f"validation took longer than {limit:g} s")
         except Exception as exc:
@@ -305,17 +306,31 @@ async def validate_run(
     ledger = ValidationLedger()
     ledger.apply(await asyncio.to_thread(lambda: list(store.read_events(run_id))))
     keys = _select(ledger, run_id, only, key)
-    gate = asyncio.Semaphore(concurrency)
 
-    async def check(name: str) -> Event:
-        async with gate:
-            outcome = await _call(
-                validate_fn, source.resolve(WorkItem(name, ledger.succeeded[name])), item_timeout
-            )
-            return _verdict(name, outcome, clock.time())
+    async def check_all(chunk: Sequence[str]) -> list[Event]:
+        # ``concurrency`` checkers pull keys in turn: a few tasks per chunk rather than one per item
+        found: list[Event] = []
+        pending = iter(chunk)
 
-    for start in range(0, len(keys), CHUNK):
-        verdicts: Sequence[Event] = await asyncio.gather(*(check(k) for k in keys[start : start + CHUNK]))
-        await asyncio.to_thread(store.append, run_id, verdicts)  # durable before the next chunk starts
-        ledger.apply(verdicts)
+        async def checker() -> None:
+            for name in pending:
+                item = source.resolve(WorkItem(name, ledger.succeeded[name]))
+                found.append(_verdict(name, await _call(validate_fn, item, item_timeout), clock.time()))
+
+        await asyncio.gather(*(checker() for _ in range(min(concurrency, len(chunk)))))
+        return found
+
+    writing: asyncio.Future[int] | None = None
+    try:
+        for start in range(0, len(keys), CHUNK):
+            verdicts = await check_all(keys[start : start + CHUNK])
+            if writing is not None:
+                await writing  # the previous chunk is durable before this one is written
+            # Written while the next chunk is checked; a crash loses at most the unwritten verdicts, whose
+            # items the next pass checks again.
+            writing = asyncio.ensure_future(asyncio.to_thread(store.append, run_id, verdicts))
+            ledger.apply(verdicts)
+    finally:
+        if writing is not None:
+            await writing
     return ledger.summary(checked_now=len(keys))
