@@ -83,6 +83,10 @@ class EventKind(StrEnum):
     # a sync call that outlived its timeout and still holds its thread (path, worker_id), and its return
     CALL_STUCK = "call_stuck"
     CALL_FREED = "call_freed"
+    # validation of a finished item (``migration/validation.py``): the latest of these for a key is its state
+    ITEM_VALIDATED = "item_validated"  # path
+    ITEM_MISMATCHED = "item_mismatched"  # path, error_message (detail), reason (expected/actual as JSON)
+    ITEM_VALIDATION_ERROR = "item_validation_error"  # path, error_type, error_message (raised or timed out)
 
 
 EVENT_KINDS: Final[Mapping[str, EventKind]] = MappingProxyType({kind.value: kind for kind in EventKind})

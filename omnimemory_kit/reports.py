@@ -27,8 +27,10 @@ import contextlib
 import datetime as dt
 import functools
 import getpass
+import hashlib
 import html
 import json
+import logging
 import math
 import os
 import socket
@@ -44,11 +46,14 @@ import nbformat
 import pandas as pd
 from nbformat.warnings import MissingIDFieldWarning
 
-from omnimemory_kit.errors import ConfigError, NotebookParameterError, ReportError
+from omnimemory_kit.errors import ConfigError, KitError, NotebookParameterError, ReportError
 from omnimemory_kit.notebook.params import parameter_model
 from omnimemory_kit.notebook.record import RECORD_MIMETYPE, read_records
 from omnimemory_kit.notebook.runtime import REPORT_ENV
 from omnimemory_kit.observability import redact, redact_mapping
+from omnimemory_kit.store import open_store
+from omnimemory_kit.store.base import ReportLink
+from omnimemory_kit.store.ledger import ORIGIN_ENV, ledger
 from omnimemory_kit.text import printable
 
 __all__ = [
@@ -64,6 +69,8 @@ __all__ = [
 ]
 
 ReportStatus = Literal["succeeded", "failed"]
+
+logger = logging.getLogger(__name__)
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _METADATA_KEY = "omnimemory_kit"
@@ -166,11 +173,13 @@ def _timestamp(moment: dt.datetime) -> str:
 
 
 @contextlib.contextmanager
-def _kernel_environment() -> Iterator[None]:
-    """Set, for the kernel papermill starts (it inherits os.environ), report mode and this kit's path."""
+def _kernel_environment(origin: str) -> Iterator[None]:
+    """Set, for the kernel papermill starts (it inherits os.environ), report mode, this kit's path and
+    the origin a run started by the notebook records in the ledger."""
     with _ENV_LOCK:
-        saved = {k: os.environ.get(k) for k in (REPORT_ENV, "PLOTLY_RENDERER", "PYTHONPATH")}
+        saved = {k: os.environ.get(k) for k in (REPORT_ENV, "PLOTLY_RENDERER", "PYTHONPATH", ORIGIN_ENV)}
         os.environ[REPORT_ENV] = "1"
+        os.environ[ORIGIN_ENV] = origin
         os.environ["PLOTLY_RENDERER"] = "notebook"
         # the kernel must import the same omnimemory_kit as this process, installed or not
         paths = [str(_PACKAGE_ROOT), *filter(None, (saved["PYTHONPATH"] or "").split(os.pathsep))]
@@ -191,7 +200,7 @@ def _execute(source: Path, target: Path, parameters: Mapping[str, Any], timeout:
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        with _kernel_environment():
+        with _kernel_environment(f"notebook {source}"):
             papermill.execute_notebook(
                 str(source),
                 str(target),
@@ -521,6 +530,9 @@ def run_report(
         "html": page.name,
         "no_input": no_input,
     }
+    run = _link_to_run(given, page, started)
+    if run is not None:
+        facts["run"] = run
     nb.setdefault("metadata", {})[_METADATA_KEY] = facts
     try:
         _write_notebook(nb, ipynb)
@@ -545,6 +557,31 @@ def run_report(
         host=facts["host"],
         records=records,
     )
+
+
+_RUN_FACTS = ("run_id", "operator", "origin", "function", "params_hash", "correlation_id", "previous_run",
+              "next_run")  # fmt: skip
+
+
+def _link_to_run(parameters: Mapping[str, Any], page: Path, started: dt.datetime) -> dict[str, Any] | None:
+    """Record the report with the run it was made from (when it names one); return the run's ledger facts.
+
+    A store that cannot be reached or holds no such run leaves the report as it is (it is still written,
+    only without its run): the report must not be lost to a ledger it could not reach.
+    """
+    run_id, store_url = parameters.get("run_id"), parameters.get("store_url")
+    if not isinstance(run_id, str) or not isinstance(store_url, str):
+        return None
+    try:
+        with open_store(store_url, create=False) as store:
+            store.add_report(run_id, ReportLink(str(page), started.timestamp()))
+            entry = next((e for e in ledger(store) if e.run_id == run_id), None)
+    except KitError as exc:
+        logger.warning("report %s: not recorded with run %r (%s)", page, run_id, redact(str(exc)))
+        return None
+    if entry is None:
+        return None
+    return {key: getattr(entry, key) for key in _RUN_FACTS}
 
 
 def _check_retention(keep: int | None, max_age_days: float | None) -> None:
@@ -672,6 +709,7 @@ _COLUMNS = [
     "records",
     "ipynb",
     "html",
+    "run",
 ]
 
 
@@ -680,6 +718,7 @@ def collect_reports(out_dir: str | os.PathLike[str] = "reports") -> pd.DataFrame
 
     Columns: ``started_at`` (UTC datetime), ``notebook``, ``status``, ``duration_s``, ``user``, ``host``,
     ``parameters`` (dict), ``error``, ``records`` (dict of recorded values), ``ipynb`` and ``html`` (paths),
+    ``run`` (the ledger facts of the run the report was made from, or None),
     then one ``param.<name>`` and one ``record.<name>`` column per parameter and recorded value seen.
     Notebooks that are not kit reports (no ``metadata.omnimemory_kit``) are skipped.
     """
@@ -707,6 +746,7 @@ def collect_reports(out_dir: str | os.PathLike[str] = "reports") -> pd.DataFrame
             "records": records,
             "ipynb": str(path),
             "html": str(path.with_name(facts.get("html") or f"{path.stem}.html")),
+            "run": facts.get("run") if isinstance(facts.get("run"), dict) else None,
         }
         row.update({f"param.{k}": v for k, v in parameters.items()})
         row.update({f"record.{k}": v for k, v in records.items()})
@@ -731,7 +771,7 @@ td.params { font-family: ui-monospace, monospace; word-break: break-all; max-wid
 
 
 _EMPTY_INDEX_ROW = (
-    '<tr><td colspan="8" class="empty">No reports yet: run '
+    '<tr><td colspan="9" class="empty">No reports yet: run '
     "<code>omnimemory-kit report NOTEBOOK</code>.</td></tr>"
 )
 
@@ -757,6 +797,7 @@ def _index_row(report: Mapping[str, Any]) -> str:
         f'<td><a href="{href}">{html.escape(when)}</a></td>'
         f"<td>{html.escape(str(report['notebook']))}</td>"
         f'<td class="{status}">{status}{error}</td>'
+        f"<td>{_run_cell(report.get('run'))}</td>"
         f"<td>{html.escape(duration)}</td>"
         f'<td class="params">{html.escape(params)}</td>'
         f"<td>{html.escape(str(report['user']))}</td>"
@@ -766,26 +807,68 @@ def _index_row(report: Mapping[str, Any]) -> str:
     )
 
 
+def _run_anchor(run_id: str) -> str:
+    """Return the id of a run's row in the index's ledger table (any text, made a safe fragment)."""
+    return "run-" + hashlib.sha256(run_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _run_cell(run: object) -> str:
+    """Return the escaped link from a report's row to its run's row in the ledger table ("" for none)."""
+    if not isinstance(run, dict) or not isinstance(run.get("run_id"), str):
+        return ""
+    run_id = run["run_id"]
+    return f'<a href="#{_run_anchor(run_id)}">{html.escape(printable(run_id))}</a>'
+
+
+def _ledger_table(runs: list[dict[str, Any]]) -> str:
+    """Return the index's table of the runs reports were made from (latest facts per run), escaped."""
+    if not runs:
+        return ""
+    rows = []
+    for run in runs:
+        cells = "".join(
+            f"<td>{html.escape(printable(str(run.get(key) or '-')))}</td>"
+            for key in ("operator", "function", "origin", "correlation_id", "previous_run", "next_run")
+        )
+        digest = html.escape(str(run.get("params_hash") or "")[:16])
+        run_id = str(run["run_id"])
+        rows.append(
+            f'<tr id="{_run_anchor(run_id)}"><td>{html.escape(printable(run_id))}</td>{cells}'
+            f'<td class="params">{digest}</td></tr>'
+        )
+    return (
+        "<h2>Runs</h2><p>The runs these reports were made from (<code>omnimemory-kit runs</code> lists them "
+        "all).</p><table><thead><tr><th>Run</th><th>Operator</th><th>Function</th><th>Origin</th>"
+        "<th>Correlation id</th><th>Previous run</th><th>Next run</th><th>Params hash</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def write_index(out_dir: str | os.PathLike[str] = "reports") -> Path:
     """Write ``<out_dir>/index.html`` listing every report, newest first, and return its path.
 
-    Each row shows the time, notebook, status, duration, parameters, who ran it and where, and links to
-    the HTML and the executed notebook. Every value is HTML-escaped.
+    Each row shows the time, notebook, status, the run it was made from (linked to that run's row in the
+    ledger table below), duration, parameters, who ran it and where, and links to the HTML and the
+    executed notebook. Every value is HTML-escaped.
     """
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     frame = collect_reports(root)
     rows = [_index_row({str(k): v for k, v in r.items()}) for r in frame.to_dict(orient="records")]
     body = "".join(rows) if rows else _EMPTY_INDEX_ROW
+    runs: dict[str, dict[str, Any]] = {}
+    for run in frame.get("run", ()):
+        if isinstance(run, dict) and isinstance(run.get("run_id"), str):
+            runs.setdefault(run["run_id"], run)  # newest report first: its facts are the latest
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     markup = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>omnimemory-kit reports</title><style>{_INDEX_STYLE}</style></head><body>"
         f"<h1>omnimemory-kit reports</h1><p>{len(rows)} report(s), newest first. Updated {generated}.</p>"
-        "<table><thead><tr><th>Time</th><th>Notebook</th><th>Status</th><th>Duration</th>"
+        "<table><thead><tr><th>Time</th><th>Notebook</th><th>Status</th><th>Run</th><th>Duration</th>"
         "<th>Parameters</th><th>Run by</th><th>Host</th><th>Files</th></tr></thead>"
-        f"<tbody>{body}</tbody></table></body></html>\n"
+        f"<tbody>{body}</tbody></table>{_ledger_table(list(runs.values()))}</body></html>\n"
     )
     index = root / "index.html"
     index.write_text(markup, encoding="utf-8")

@@ -215,7 +215,7 @@ class TestEveryReportDraws:
     def test_migration_report_draws_every_figure_offline(
         self, visits: Any, migration_report: ReportResult
     ) -> None:
-        """The migration report, plotly.js shared beside it, draws its seven figures with no network."""
+        """The migration report, plotly.js shared beside it, draws its eight figures with no network."""
         assert migration_report.ok, migration_report.error
         assert_drew_everything(visits(migration_report.html), MIGRATION_FIGURES)
 

@@ -23,6 +23,8 @@ def _register() -> None:
     from omnimemory_kit.cli.health import health
     from omnimemory_kit.cli.migrate import migration_commands
     from omnimemory_kit.cli.report import report_command
+    from omnimemory_kit.cli.runs import runs_command
+    from omnimemory_kit.cli.validate import validate_command
     from omnimemory_kit.cli.worker import worker_command
 
     cli.add_command(health)
@@ -31,6 +33,8 @@ def _register() -> None:
         cli.add_command(command)
     cli.add_command(worker_command)
     cli.add_command(report_command)
+    cli.add_command(runs_command)
+    cli.add_command(validate_command)
 
 
 _register()

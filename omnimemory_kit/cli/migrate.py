@@ -13,6 +13,7 @@ import hashlib
 import json
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,10 +21,12 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+from omnimemory_kit.cli.batches_view import batch_rows, format_batches
 from omnimemory_kit.cli.control_view import format_control, read_control
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
+    DEFAULT_STORE,
     HEALTH_CONFIG_HELP,
     Observability,
     ProgressBar,
@@ -34,6 +37,7 @@ from omnimemory_kit.cli.running import (
     errors_to_exit,
     fail,
     format_summary,
+    format_validation,
     load_throttle,
     observability_options,
     outcome_code,
@@ -54,9 +58,11 @@ from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
+from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue, rerun_keys
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.validation import validate_run
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
@@ -65,8 +71,6 @@ from omnimemory_kit.store.url import is_postgres_url, parse_sqlite_url
 from omnimemory_kit.text import printable, to_stored
 
 __all__ = ["migration_commands"]
-
-DEFAULT_STORE = "sqlite:///omnimemory.db"
 
 
 def _open_for_dry_run(url: str) -> JournalStore:
@@ -151,6 +155,22 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     help="Seconds to ride out a store outage (no new claims, outcomes kept) before giving up with exit 3.",
 )
 @click.option("--health-config", "health_config_path", default=None, help=HEALTH_CONFIG_HELP)
+@click.option(
+    "--rerun",
+    "rerun_spec",
+    default=None,
+    metavar="failed|batch:ID|keys:FILE",
+    help="Requeue the run's failed items (all, one batch's, or those listed one per line in FILE), "
+    "then work the run; also while other processes work it.",
+)
+@click.option(
+    "--validate",
+    "validate_spec",
+    default=None,
+    metavar="module:function",
+    help="After the migration, check each succeeded item with this function (recorded with a new run "
+    "for `omnimemory-kit validate`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @observability_options
 @control_options
@@ -170,6 +190,8 @@ def migrate_command(
     create_only: bool,
     outage_timeout: float,
     health_config_path: str | None,
+    rerun_spec: str | None,
+    validate_spec: str | None,
     as_json: bool,
     metrics_port: int | None,
     metrics_host: str,
@@ -190,6 +212,9 @@ def migrate_command(
         isolate = isolation(isolate, "--isolate")
         if create_only and dry_run:
             raise ConfigError("--create-only and --dry-run exclude each other")
+        selection = parse_rerun(rerun_spec) if rerun_spec is not None else None
+        if selection is not None and (create_only or dry_run):
+            raise ConfigError("--rerun works a run: it excludes --create-only and --dry-run")
         if not source.strip():
             raise ConfigError("SOURCE must not be empty (name a directory, a .csv or a .jsonl manifest)")
         if run_id is not None:
@@ -201,6 +226,9 @@ def migrate_command(
         fn = load_function(function_spec)
         setup = control_setup(control)
         health_config = load_throttle(health_config_path)
+        check_fn = load_function(validate_spec) if validate_spec is not None else None
+        if check_fn is not None and dry_run:
+            raise ConfigError("--validate checks what a run wrote: it excludes --dry-run")
         store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
@@ -224,14 +252,24 @@ def migrate_command(
                 isolate=isolation(isolate),
                 **watch.runner_options(),
                 **setup.runner_kwargs,
+                params={"validate": validate_spec} if validate_spec is not None else None,
             )
             _check_identity(store, runner)
+            if selection is not None:
+                _rerun(store, runner.run_id, selection)
             bar = ProgressBar(console, runner.run_id)
             runner.on_progress = bar.update
             with bar.progress:
                 apply_health_gate(runner, health_config)
                 summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
+            checked = None
+            if check_fn is not None and summary.status is MigrationStatus.COMPLETED:
+                checked = asyncio.run(
+                    validate_run(
+                        store, runner.run_id, check_fn, concurrency=concurrency, item_timeout=timeout
+                    )
+                )
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo(
             "interrupted: stopped; everything acknowledged is kept (run the command again to resume)",
@@ -242,12 +280,23 @@ def migrate_command(
         if watch is not None:
             watch.close()
         store.close()
-    click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
+    if as_json:
+        data = summary.model_dump(mode="json")
+        if checked is not None:
+            data["validation"] = checked.as_dict()
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(format_summary(summary))
+        if checked is not None:
+            click.echo(format_validation(checked))
     _report_outside(work)
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
-    sys.exit(outcome_code(summary, runner))
+    code = outcome_code(summary, runner)
+    if code == EXIT_OK and checked is not None and checked.status_text() != "completed, all validated":
+        code = EXIT_FAILED
+    sys.exit(code)
 
 
 def _report_outside(work: WorkSource) -> None:
@@ -290,6 +339,19 @@ def _create_only(
     sys.exit(EXIT_OK)
 
 
+def _rerun(store: JournalStore, run_id: str, selection: RerunSelection) -> None:
+    """Requeue the failed items ``selection`` names and say how many (on stderr)."""
+    record = store.get_run(run_id)  # RunNotFoundError: nothing to re-run (exit 2)
+    tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
+    tracker.apply_many(store.read_events(run_id))
+    plan = rerun_keys(tracker, selection)
+    count = requeue(store, run_id, plan.keys, at=time.time())
+    note = (
+        f"; {plan.not_failed} selected item(s) did not fail and stay as they are" if plan.not_failed else ""
+    )
+    click.echo(f"re-running {count} failed item(s) of {selection}{note}", err=True)
+
+
 def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
     """Refuse a reused run id with another source or function before anything is shown or written."""
     try:
@@ -311,7 +373,13 @@ def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
     "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def status_command(run_id: str, store_url: str, as_json: bool) -> None:
+@click.option(
+    "--batches",
+    "with_batches",
+    is_flag=True,
+    help="Also list every batch: items, outcomes, duration, worker, attempts.",
+)
+def status_command(run_id: str, store_url: str, as_json: bool, with_batches: bool) -> None:
     """Replay RUN_ID's journal and print where it stands (with its workers and leases)."""
     with errors_to_exit():
         check_run_id(run_id)
@@ -326,6 +394,7 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
             activity = assess_activity(workers, leases, now, host=socket.gethostname())
             summary = tracker.get_progress_summary(activity)
             control = read_control(store, run_id)
+            batches = batch_rows(tracker.batches_dataframe()) if with_batches else None
         finally:
             store.close()
     if as_json:
@@ -333,12 +402,16 @@ def status_command(run_id: str, store_url: str, as_json: bool) -> None:
         data["workers"] = worker_rows(workers)
         data["leases"] = lease_rows(leases, now)
         data["control"] = control.to_dict(now)
+        if batches is not None:
+            data["batches"] = batches
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(format_summary(summary))
     click.echo(format_control(control, now))
     click.echo(format_workers(workers, now))
     click.echo(format_leases(leases, now))
+    if batches is not None:
+        click.echo(format_batches(batches))
 
 
 # --- demo ---------------------------------------------------------------------------------------------

@@ -45,8 +45,11 @@ from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.throttle import policy_from_health_config
 from omnimemory_kit.migration.throttle_shared import HealthConfigGate
+from omnimemory_kit.migration.validation import ValidationSummary
+from omnimemory_kit.text import printable
 
 __all__ = [
+    "DEFAULT_STORE",
     "HEALTH_CONFIG_HELP",
     "ControlSetup",
     "Observability",
@@ -60,6 +63,7 @@ __all__ = [
     "fail",
     "format_duration",
     "format_summary",
+    "format_validation",
     "load_throttle",
     "observability_options",
     "outcome_code",
@@ -72,6 +76,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+DEFAULT_STORE = "sqlite:///omnimemory.db"
+"""The store commands use when ``--store`` is not given."""
 
 
 def fail(exc: BaseException) -> NoReturn:
@@ -438,3 +446,21 @@ def apply_health_gate(runner: MigrationRunner, health_config: Any) -> None:
     """Gate ``runner`` on the file's health checks and ``[throttle]`` rules, when a file was given."""
     if health_config is not None:
         runner.throttle = HealthConfigGate(health_config)
+
+
+def format_validation(summary: ValidationSummary, *, limit: int = 20) -> str:
+    """Return a validation summary as a few lines: the status, the counts, then the mismatch table."""
+    lines = [
+        f"validation {summary.status_text()}",
+        f"  items    {summary.items} succeeded: {summary.validated} validated, {summary.mismatched} "
+        f"mismatched, {summary.error} error, {summary.pending} pending ({summary.checked_now} checked now)",
+    ]
+    for title, rows in (("mismatch", summary.mismatches), ("error", summary.errors)):
+        for row in rows[:limit]:
+            found = (
+                f" (expected {row.expected!r}, actual {row.actual!r})" if row.expected or row.actual else ""
+            )
+            lines.append(f"  {title:8} {printable(row.key)}: {printable(row.detail)}{found}")
+        if len(rows) > limit:
+            lines.append(f"  ... and {len(rows) - limit} more {title}(es); --json lists every one")
+    return "\n".join(lines)

@@ -70,6 +70,10 @@ def utc(at: float | None) -> datetime | None:
     return None if at is None or math.isnan(at) else datetime.fromtimestamp(at, tz=UTC)
 
 
+def _ignore(event: Event) -> None:
+    """Fold an event that changes nothing in the run state."""
+
+
 class Batch:
     """One batch's counters (mutable, internal; snapshots are ``BatchProcessingMetrics``)."""
 
@@ -81,13 +85,17 @@ class Batch:
         "in_progress",
         "interrupted",
         "opened_at",
+        "retries",
         "skipped",
         "succeeded",
+        "worker_id",
     )
 
-    def __init__(self, batch_id: str, opened_at: float) -> None:
+    def __init__(self, batch_id: str, opened_at: float, worker_id: str | None = None) -> None:
         self.batch_id = batch_id
         self.opened_at = opened_at
+        self.worker_id = worker_id
+        self.retries = 0  # attempts that failed and were retried within the batch
         self.closed_at: float | None = None
         self.files = 0
         self.succeeded = 0
@@ -210,6 +218,10 @@ class RunState:
             EventKind.RUN_UNTHROTTLED: self._on_run_unthrottled,
             EventKind.CALL_STUCK: self._on_call_stuck,
             EventKind.CALL_FREED: self._on_call_freed,
+            # validation outcomes change no item's migration state (``migration/validation.py`` folds them)
+            EventKind.ITEM_VALIDATED: _ignore,
+            EventKind.ITEM_MISMATCHED: _ignore,
+            EventKind.ITEM_VALIDATION_ERROR: _ignore,
         }
 
     # --- the reduction ----------------------------------------------------------------------------
@@ -404,9 +416,9 @@ class RunState:
         else:
             self.stuck_calls.pop(worker, None)
 
-    def _open_batch(self, batch_id: str, at: float) -> int:
+    def _open_batch(self, batch_id: str, at: float, worker_id: str | None = None) -> int:
         batch_index = len(self.batches)
-        self.batches.append(Batch(batch_id, at))
+        self.batches.append(Batch(batch_id, at, worker_id))
         self.batch_index[batch_id] = batch_index
         self.open_batches += 1
         return batch_index
@@ -415,7 +427,7 @@ class RunState:
         batch_id = event.batch_id
         assert batch_id is not None, "BATCH_OPENED needs a batch_id"
         if batch_id not in self.batch_index:
-            self._open_batch(batch_id, event.at)
+            self._open_batch(batch_id, event.at, event.worker_id)
         self.last_at = event.at
 
     def _on_batch_closed(self, event: Event) -> None:
@@ -516,7 +528,7 @@ class RunState:
         else:
             batch_index = self.batch_index.get(batch_id)
             if batch_index is None:
-                batch_index = self._open_batch(batch_id, at)
+                batch_index = self._open_batch(batch_id, at, event.worker_id)
             self.batch_of[index] = batch_index
             batch = self.batches[batch_index]
             batch.files += 1
@@ -595,6 +607,9 @@ class RunState:
         current = self.status_of[index]
         if current == IN_PROGRESS:  # an attempt failed; the file stays in progress for the next one
             self.attempt_failures += 1
+            batch_index = self.batch_of[index]
+            if batch_index != NO_BATCH:
+                self.batches[batch_index].retries += 1
             attempts = self.attempts_of[index]
             if attempts < _MAX_ATTEMPTS:
                 self.attempts_of[index] = attempts + 1

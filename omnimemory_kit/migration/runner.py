@@ -110,9 +110,10 @@ from omnimemory_kit.migration.telemetry import (
 from omnimemory_kit.migration.throttle import PROCEED, ClaimGate, GateDecision, GateKind
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
-from omnimemory_kit.observability import correlation_context
+from omnimemory_kit.observability import correlation_context, get_correlation_id
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem, check_run_id
+from omnimemory_kit.store.ledger import current_operator, current_origin
 
 if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
     from omnimemory_kit.migration.metrics import RunMetrics
@@ -191,6 +192,8 @@ class MigrationRunner(ControlledRun):
         follow_control: obey the run's control commands (``RunControl``) between claims.
         throttle: a ``ClaimGate`` consulted between claims (a ``HealthThrottle`` gates the run on health
             checks and host load), or None.
+        params: more settings to record with a new run (e.g. ``{"validate": "module:function"}``, the
+            function ``omnimemory-kit validate`` checks the run with).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -232,6 +235,7 @@ class MigrationRunner(ControlledRun):
         panic_file: str | os.PathLike[str] | None = None,
         follow_control: bool = True,
         throttle: ClaimGate | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -260,6 +264,7 @@ class MigrationRunner(ControlledRun):
         self.run_id = run_id
         self.source = coerce_source(source)
         self.migrate_fn = migrate_fn
+        self.extra_params = dict(params or {})
         self.name = name or run_id
         self.function_id = function_id or function_identity(migrate_fn)
         self.concurrency = positive_int("concurrency", concurrency)
@@ -847,7 +852,10 @@ class MigrationRunner(ControlledRun):
             source=self.source.identity,
             function=self.function_id,
             created_at=self.clock.time(),
-            params=params,
+            params={**params, **self.extra_params},
+            operator=current_operator(),
+            origin=current_origin(),
+            correlation_id=get_correlation_id() or "",
         )
         await self._link.write(self.store.create_run, record)
         added = await self._link.add_all(self.source, self.clock)

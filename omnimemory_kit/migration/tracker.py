@@ -60,8 +60,10 @@ from omnimemory_kit.migration.tracker_views import (
     progress_frame,
     throttle_frame,
 )
+from omnimemory_kit.observability import get_correlation_id
 from omnimemory_kit.resilience.breaker import CircuitState
 from omnimemory_kit.store.base import JournalStore, RunRecord
+from omnimemory_kit.store.ledger import current_operator, current_origin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -178,6 +180,9 @@ class MigrationProgressTracker:
                         priority=self.priority.value,
                         created_at=clock.time(),
                         params={"max_retries": self.max_retries},
+                        operator=current_operator(),
+                        origin=current_origin(),
+                        correlation_id=get_correlation_id() or "",
                     )
                 )
             self.name = record.name
@@ -705,7 +710,9 @@ class MigrationProgressTracker:
 
     def batches_dataframe(self) -> pd.DataFrame:
         """Return one row per batch: ``batch_id, opened_at, closed_at, duration_s, files, succeeded, failed,
-        skipped, success_rate`` (``closed_at`` NaT and ``duration_s`` so far while a batch is open)."""
+        skipped, success_rate, worker_id, attempts, outcome`` (``closed_at`` NaT and ``duration_s`` so far
+        while a batch is open; ``attempts`` counts every start and retried attempt in the batch; ``outcome``
+        is one of ``BATCH_OUTCOMES``)."""
         return batches_frame(self._state, self._lock, self._clock.time())
 
     def throttle_intervals(self) -> pd.DataFrame:

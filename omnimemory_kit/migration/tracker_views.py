@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BATCHES_COLUMNS",
+    "BATCH_OUTCOMES",
     "FILES_COLUMNS",
     "PROGRESS_COLUMNS",
+    "batch_outcome",
     "batches_frame",
     "files_frame",
     "progress_frame",
@@ -64,7 +66,21 @@ BATCHES_COLUMNS: Final = (
     "failed",
     "skipped",
     "success_rate",
+    "worker_id",
+    "attempts",
+    "outcome",
 )
+BATCH_OUTCOMES: Final = ("succeeded", "failed", "interrupted", "open")
+"""How a batch ended, worst first wins: any failure, else an item interrupted, else open, else succeeded."""
+
+
+def batch_outcome(failed: int, interrupted: int, closed: bool) -> str:
+    """Return how a batch ended (see ``BATCH_OUTCOMES``)."""
+    if failed:
+        return "failed"
+    if interrupted:
+        return "interrupted"
+    return "succeeded" if closed else "open"
 
 
 def files_frame(state: RunState, lock: threading.RLock) -> pd.DataFrame:
@@ -145,14 +161,18 @@ def batches_frame(state: RunState, lock: threading.RLock, now: float) -> pd.Data
                     batch.failed,
                     batch.skipped,
                     batch.succeeded / finished * 100.0 if finished else 0.0,
+                    batch.worker_id,
+                    batch.files + batch.retries,
+                    batch_outcome(batch.failed, batch.interrupted, batch.closed_at is not None),
                 )
             )
     frame = pd.DataFrame(rows, columns=list(BATCHES_COLUMNS))
     for column in ("opened_at", "closed_at"):
         frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="s", utc=True)
-    for column in ("files", "succeeded", "failed", "skipped"):
+    for column in ("files", "succeeded", "failed", "skipped", "attempts"):
         frame[column] = frame[column].astype("int64")
-    frame["batch_id"] = frame["batch_id"].astype(object)
+    for column in ("batch_id", "worker_id", "outcome"):
+        frame[column] = frame[column].astype(object)
     return frame
 
 

@@ -24,8 +24,10 @@ from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import ADD_CHUNK, chunks
 from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, current_trace_context
+from omnimemory_kit.observability import get_correlation_id
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store.base import JournalStore, RunRecord, WorkItem
+from omnimemory_kit.store.ledger import current_operator, current_origin
 
 __all__ = ["RecordedSource", "join_run", "prepare_run"]
 
@@ -249,6 +251,9 @@ def _prepare(
             function=function,
             created_at=clock.time(),
             params={"batch_size": batch_size, **_trace_param(), **(params or {})},
+            operator=current_operator(),
+            origin=current_origin(),
+            correlation_id=get_correlation_id() or "",
         )
     )
     added = sum(store.add_items(run_id, chunk, at=clock.time()) for chunk in chunks(source, ADD_CHUNK))

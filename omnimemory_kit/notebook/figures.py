@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from omnimemory_kit.notebook.batch_grid import batch_grid_figure as batch_grid_figure
 from omnimemory_kit.notebook.figure_style import HEALTH_COLORS as HEALTH_COLORS
 from omnimemory_kit.notebook.figure_style import (
     HEIGHT,
@@ -61,6 +62,7 @@ __all__ = [
     "NO_DATA",
     "OUTCOME_COLORS",
     "OVERALL_ROW",
+    "batch_grid_figure",
     "batches_figure",
     "downsample",
     "empty_figure",

@@ -53,6 +53,7 @@ __all__ = [
     "HealthSnapshotRow",
     "JournalStore",
     "Lease",
+    "ReportLink",
     "RunRecord",
     "Store",
     "WorkItem",
@@ -66,8 +67,12 @@ __all__ = [
     "stored_event",
 ]
 
-SCHEMA_VERSION = 1
-"""The store schema version this code writes. A store with a higher version is refused."""
+SCHEMA_VERSION = 2
+"""The store schema version this code writes. A store with a higher version is refused.
+
+1: runs, events, items, leases, workers, health history. 2: the run ledger (each run's operator, origin and
+correlation id; the reports made from a run).
+"""
 
 EVENT_COLUMNS = (
     "kind",
@@ -227,7 +232,9 @@ class RunRecord:
 
     ``source`` and ``function`` identify what the run migrates and with what; reopening a run id with a
     different source or function is refused (``RunMismatchError``). ``params`` holds the rest of the
-    configuration (batch size, concurrency, retries, ...), informational.
+    configuration (batch size, concurrency, retries, ...), informational. The ledger facts say who started
+    the run (``operator``, ``user@host``), from where (``origin``: the command line or the notebook) and
+    under which ``correlation_id`` (the id its log records carry); they are kept as first recorded.
     """
 
     run_id: str
@@ -237,6 +244,17 @@ class RunRecord:
     function: str = ""
     created_at: float = 0.0
     params: Mapping[str, Any] = field(default_factory=dict)
+    operator: str = ""
+    origin: str = ""
+    correlation_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLink:
+    """A report made from a run: where its page is and when it was made (epoch seconds)."""
+
+    path: str
+    made_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +360,18 @@ class JournalStore(_Closing):
     @abc.abstractmethod
     def list_runs(self) -> list[RunRecord]:
         """Return every run, oldest first."""
+
+    @abc.abstractmethod
+    def add_report(self, run_id: str, report: ReportLink) -> None:
+        """Record that a report was made from a run (the same path twice is kept once).
+
+        Raises:
+            RunNotFoundError: there is no run with that id.
+        """
+
+    @abc.abstractmethod
+    def run_reports(self, run_id: str) -> list[ReportLink]:
+        """Return the reports made from a run, oldest first (none for a store older than the ledger)."""
 
     # --- journal ----------------------------------------------------------------------------------
 

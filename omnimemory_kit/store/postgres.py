@@ -58,6 +58,7 @@ from omnimemory_kit.store.base import (
     HealthCheckRow,
     HealthSnapshotRow,
     Lease,
+    ReportLink,
     RunRecord,
     Store,
     WorkerRecord,
@@ -144,6 +145,12 @@ def _event_from_row(row: TupleRow, run_id: str, where: str) -> Event:
     )
 
 
+_SELECT_RUN = (
+    "SELECT run_id, name, priority, source, function, created_at, params, operator, origin, correlation_id "
+    "FROM runs"
+)
+
+
 def _run_from_row(row: TupleRow) -> RunRecord:
     return RunRecord(
         run_id=row[0],
@@ -153,6 +160,9 @@ def _run_from_row(row: TupleRow) -> RunRecord:
         function=from_stored(row[4]),
         created_at=float(row[5]),
         params=row[6],
+        operator=from_stored(row[7]),
+        origin=from_stored(row[8]),
+        correlation_id=from_stored(row[9]),
     )
 
 
@@ -354,8 +364,9 @@ class PostgresStore(Store):
             record = dataclasses.replace(record, created_at=self._wall())
         with self._conn() as conn, conn.transaction():
             inserted = conn.execute(
-                "INSERT INTO runs (run_id, name, priority, source, function, created_at, params) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (run_id) DO NOTHING RETURNING run_id",
+                "INSERT INTO runs (run_id, name, priority, source, function, created_at, params, operator, "
+                "origin, correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (run_id) DO NOTHING RETURNING run_id",
                 (
                     record.run_id,
                     to_stored(record.name),
@@ -364,6 +375,9 @@ class PostgresStore(Store):
                     to_stored(record.function),
                     record.created_at,
                     json.dumps(dict(record.params), default=str),
+                    to_stored(record.operator),
+                    to_stored(record.origin),
+                    to_stored(record.correlation_id),
                 ),
             ).fetchone()
             if inserted:
@@ -379,7 +393,7 @@ class PostgresStore(Store):
 
     def _get_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> RunRecord:
         row = conn.execute(
-            "SELECT run_id, name, priority, source, function, created_at, params FROM runs WHERE run_id = %s",
+            _SELECT_RUN + " WHERE run_id = %s",
             (run_id,),
         ).fetchone()
         if row is None:
@@ -391,13 +405,28 @@ class PostgresStore(Store):
         with self._conn() as conn:
             return self._get_run(conn, run_id)
 
+    def add_report(self, run_id: str, report: ReportLink) -> None:
+        """Record a report made from a run (see ``JournalStore.add_report``)."""
+        with self._conn() as conn, conn.transaction():
+            self._get_run(conn, run_id)
+            conn.execute(
+                "INSERT INTO run_reports (run_id, path, made_at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (run_id, path) DO NOTHING",
+                (run_id, to_stored(report.path), report.made_at),
+            )
+
+    def run_reports(self, run_id: str) -> list[ReportLink]:
+        """Return the reports made from a run, oldest first."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT path, made_at FROM run_reports WHERE run_id = %s ORDER BY made_at, path", (run_id,)
+            ).fetchall()
+        return [ReportLink(from_stored(path), float(made_at)) for path, made_at in rows]
+
     def list_runs(self) -> list[RunRecord]:
         """Return every run, oldest first."""
         with self._conn() as conn:
-            rows = conn.execute(
-                "SELECT run_id, name, priority, source, function, created_at, params FROM runs "
-                "ORDER BY created_at, run_id"
-            ).fetchall()
+            rows = conn.execute(_SELECT_RUN + " ORDER BY created_at, run_id").fetchall()
         return [_run_from_row(row) for row in rows]
 
     def _require_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> None:

@@ -88,5 +88,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX health_checks_snapshot ON health_checks (snapshot_id, position);
     """,
+    # 2: the run ledger
+    """
+    ALTER TABLE runs ADD COLUMN operator text NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN origin text NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN correlation_id text NOT NULL DEFAULT '';
+    CREATE TABLE run_reports (
+        run_id   text NOT NULL REFERENCES runs ON DELETE CASCADE,
+        path     text NOT NULL,
+        made_at  double precision NOT NULL,
+        PRIMARY KEY (run_id, path)
+    );
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"

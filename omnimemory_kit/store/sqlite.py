@@ -49,6 +49,7 @@ from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
     Lease,
+    ReportLink,
     RunRecord,
     Store,
     WorkerRecord,
@@ -84,7 +85,14 @@ _SELECT_EVENTS: Final = (
     "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq "
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
-_SELECT_RUN: Final = "SELECT run_id, name, priority, source, function, created_at, params FROM runs"
+_SELECT_RUN: Final = (
+    "SELECT run_id, name, priority, source, function, created_at, params, operator, origin, correlation_id "
+    "FROM runs"
+)
+# A store of schema version 1 opened read-only (it cannot be upgraded) has no ledger columns yet.
+_SELECT_RUN_V1: Final = (
+    "SELECT run_id, name, priority, source, function, created_at, params, '', '', '' FROM runs"
+)
 _STATUSES: Final = {status.value: status for status in FileStatus}
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
@@ -171,7 +179,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> RunRecord:
-        run_id, name, priority, source, function, created_at, params = row
+        run_id, name, priority, source, function, created_at, params, operator, origin, correlation = row
         return RunRecord(
             run_id=run_id,
             name=from_stored(name),
@@ -180,7 +188,14 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             function=from_stored(function),
             created_at=created_at,
             params=json.loads(params),
+            operator=from_stored(operator),
+            origin=from_stored(origin),
+            correlation_id=from_stored(correlation),
         )
+
+    @property
+    def _select_run(self) -> str:
+        return _SELECT_RUN if self.schema_version >= 2 else _SELECT_RUN_V1
 
     # --- runs -----------------------------------------------------------------------------------------
 
@@ -191,10 +206,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"run {record.run_id!r}: params must be JSON-serializable ({exc})") from exc
         with self._write("create a run") as conn:
-            row = conn.execute(
-                _SELECT_RUN + " WHERE run_id = ?",
-                (record.run_id,),
-            ).fetchone()
+            row = conn.execute(_SELECT_RUN + " WHERE run_id = ?", (record.run_id,)).fetchone()
             if row is not None:
                 existing = self._record(row)
                 for field_name in ("source", "function"):
@@ -204,8 +216,8 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                 return existing
             created_at = record.created_at or self._clock.time()
             cursor = conn.execute(
-                "INSERT INTO runs (run_id, name, priority, source, function, created_at, params) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, name, priority, source, function, created_at, params, operator, "
+                "origin, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.run_id,
                     to_stored(record.name),
@@ -214,6 +226,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                     to_stored(record.function),
                     created_at,
                     params,
+                    to_stored(record.operator),
+                    to_stored(record.origin),
+                    to_stored(record.correlation_id),
                 ),
             )
             run_no = int(cursor.lastrowid or 0)
@@ -228,10 +243,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     def get_run(self, run_id: str) -> RunRecord:
         """Return a run; raise ``RunNotFoundError`` if there is none with that id."""
         with self._read("read a run") as conn:
-            row = conn.execute(
-                _SELECT_RUN + " WHERE run_id = ?",
-                (run_id,),
-            ).fetchone()
+            row = conn.execute(self._select_run + " WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             raise RunNotFoundError(run_id, where=self.url)
         return self._record(row)
@@ -239,8 +251,27 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     def list_runs(self) -> list[RunRecord]:
         """Return every run, oldest first."""
         with self._read("list runs") as conn:
-            rows = conn.execute(_SELECT_RUN + " ORDER BY created_at, run_no").fetchall()
+            rows = conn.execute(self._select_run + " ORDER BY created_at, run_no").fetchall()
         return [self._record(row) for row in rows]
+
+    def add_report(self, run_id: str, report: ReportLink) -> None:
+        """Record a report made from a run (see ``JournalStore.add_report``)."""
+        with self._write("record a report") as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO run_reports (run_no, path, made_at) VALUES (?, ?, ?)",
+                (self._run_no(conn, run_id), to_stored(report.path), report.made_at),
+            )
+
+    def run_reports(self, run_id: str) -> list[ReportLink]:
+        """Return the reports made from a run, oldest first."""
+        if self.schema_version < 2:
+            return []
+        with self._read("read a run's reports") as conn:
+            rows = conn.execute(
+                "SELECT path, made_at FROM run_reports WHERE run_no = ? ORDER BY made_at, path",
+                (self._run_no(conn, run_id),),
+            ).fetchall()
+        return [ReportLink(from_stored(path), float(made_at)) for path, made_at in rows]
 
     # --- journal --------------------------------------------------------------------------------------
 

@@ -51,7 +51,16 @@ CREATE TABLE runs (
     function TEXT NOT NULL,
     created_at REAL NOT NULL,
     params TEXT NOT NULL,
-    last_seq INTEGER NOT NULL DEFAULT 0
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    operator TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL DEFAULT '',
+    correlation_id TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE run_reports (
+    run_no INTEGER NOT NULL REFERENCES runs (run_no),
+    path TEXT NOT NULL,
+    made_at REAL NOT NULL,
+    PRIMARY KEY (run_no, path)
 );
 CREATE TABLE events (
     run_no INTEGER NOT NULL,
@@ -128,6 +137,25 @@ CREATE TABLE health_checks (
 );
 CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
 """
+# Upgrades of an existing store: entry i takes schema version i + 1 to i + 2 (``_SCHEMA`` makes the newest
+# directly). Never edit a released entry: add a new one.
+_UPGRADES: Final[tuple[str, ...]] = (
+    # 2: the run ledger
+    """
+    ALTER TABLE runs ADD COLUMN operator TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';
+    CREATE TABLE run_reports (
+        run_no INTEGER NOT NULL REFERENCES runs (run_no),
+        path TEXT NOT NULL,
+        made_at REAL NOT NULL,
+        PRIMARY KEY (run_no, path)
+    );
+    """,
+)
+assert len(_UPGRADES) == SCHEMA_VERSION - 1, "every schema version needs its upgrade"
+
+# The tables of schema version 1; later versions' tables are checked by their version.
 _TABLES: Final = frozenset(
     {
         "meta",
@@ -206,6 +234,8 @@ class SQLiteConnection:
         self._lock = threading.RLock()
         self._closed = False
         self.read_only = read_only
+        #: The schema version of the open store (older than ``SCHEMA_VERSION`` only when opened read-only).
+        self.schema_version = SCHEMA_VERSION
         self._conn = self._connect_read_only() if read_only else self._connect(create)
 
     # --- opening --------------------------------------------------------------------------------------
@@ -257,8 +287,10 @@ class SQLiteConnection:
         try:
             initialized = self._validate(conn)  # before any write: a foreign file is never modified
             self._configure(conn)
-            if not initialized:  # only a new store takes the write lock to open
+            if not initialized:  # only a new store (or an older one) takes the write lock to open
                 self._initialize(conn)
+            elif self.schema_version < SCHEMA_VERSION:
+                self._upgrade(conn)
         except BaseException:
             conn.close()
             raise
@@ -352,6 +384,7 @@ class SQLiteConnection:
             raise StoreCorruptError(f"{self.url!r} has an unreadable schema_version {value!r}") from exc
         if version > SCHEMA_VERSION:
             raise SchemaVersionError(version, SCHEMA_VERSION, where=self.url)
+        self.schema_version = version
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         try:
@@ -385,6 +418,27 @@ class SQLiteConnection:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        """Bring an older store to ``SCHEMA_VERSION`` under the write lock, all steps or none."""
+        with self._translate("upgrade the schema"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Read again under the write lock: another process may have upgraded it meanwhile.
+                version = int(
+                    conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+                )
+                for number in range(version, SCHEMA_VERSION):
+                    for statement in _UPGRADES[number - 1].split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        self.schema_version = SCHEMA_VERSION
 
     # --- plumbing -------------------------------------------------------------------------------------
 

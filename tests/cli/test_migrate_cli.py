@@ -297,3 +297,27 @@ def _succeeded(store_path: Path) -> int:
             return store.item_counts("int")[FileStatus.SUCCEEDED]
     except Exception:
         return 0
+
+
+class TestStatusBatches:
+    def test_batches_in_text_and_json(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """status --batches lists every batch with its items, outcomes, worker and attempts."""
+        store = tmp_path / "s.db"
+        migrate(tree, f"{fns}:fail_bad", store, "--batch-size", "4", "--retries", "1")
+        text = invoke("status", "r1", "--store", str(store), "--batches")
+        assert text.exit_code == 0
+        assert "batches: 3" in text.output
+        assert "attempts" in text.output
+        data = json.loads(invoke("status", "r1", "--store", str(store), "--batches", "--json").output)
+        batches = data["batches"]
+        assert sum(b["items"] for b in batches) == 12
+        assert sum(b["failed"] for b in batches) == 2
+        assert sum(b["attempts"] for b in batches) == 14  # the two bad items were tried twice
+        assert {b["outcome"] for b in batches} <= {"failed", "succeeded"}
+        assert all(b["worker_id"] for b in batches)
+
+    def test_without_the_flag_no_batches_are_listed(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """Plain status keeps its shape: no batch table, no batches key."""
+        store = tmp_path / "s.db"
+        migrate(tree, f"{fns}:ok", store)
+        assert "batches" not in json.loads(invoke("status", "r1", "--store", str(store), "--json").output)

@@ -35,6 +35,7 @@ MIGRATION_REPORT_TITLES = (
     "Estimated time remaining",
     "How honest was the ETA",
     "Batch durations and success rates",
+    "Batches by outcome",
     "Errors by type",
     "Slowest 5 items",
     "Attempts per item",

@@ -1,0 +1,80 @@
+"""Validation throughput: a no-op validation pass beside the no-op migration of the same run, same journal.
+
+Each round migrates ``ITEMS`` items with a no-op async function (``MigrationRunner``, SQLite journal in a
+temporary folder, concurrency 64, default batch size), then validates them with a no-op async check
+(``validate_run``, concurrency 64): read the journal, check each succeeded item, append one verdict per
+item in durable chunks. Best of ``ROUNDS`` rounds each, measured in the same rounds.
+
+Target: no-op validation at least 0.8x the no-op migration's throughput. ``OMNIMEMORY_BENCH_QUICK=1``
+uses 10,000 items instead of 50,000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._util import table, verdict
+from omnimemory_kit.migration.runner import MigrationRunner
+from omnimemory_kit.migration.sources import IterableSource, MigrationItem
+from omnimemory_kit.migration.validation import validate_run
+from omnimemory_kit.resilience import RetryPolicy
+from omnimemory_kit.store import open_store
+
+QUICK = os.environ.get("OMNIMEMORY_BENCH_QUICK") == "1"
+ITEMS = 10_000 if QUICK else 50_000
+CONCURRENCY = 64
+ROUNDS = 2
+TARGET_RATIO = 0.8
+
+
+async def noop(item: MigrationItem) -> None:
+    """The migration and the check: nothing (None means valid)."""
+
+
+def _round(n: int) -> tuple[float, float]:
+    """Return (migration items/s, validation items/s) over one fresh run of n items."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(Path(folder) / "bench.db")
+        try:
+            keys = [f"item-{i:07d}" for i in range(n)]
+            runner = MigrationRunner(store, "bench", IterableSource(keys, name="bench"), noop,
+                                     concurrency=CONCURRENCY, retry=RetryPolicy(max_attempts=1))  # fmt: skip
+            gc.collect()
+            start = time.perf_counter()
+            summary = asyncio.run(runner.run())
+            migrated = time.perf_counter() - start
+            assert summary.succeeded_files == n
+            gc.collect()
+            start = time.perf_counter()
+            checked = asyncio.run(validate_run(store, "bench", noop, concurrency=CONCURRENCY))
+            validated = time.perf_counter() - start
+            assert checked.validated == n
+        finally:
+            store.close()
+    return n / migrated, n / validated
+
+
+def run() -> str:
+    """Measure and return the Markdown section."""
+    results = [_round(ITEMS) for _ in range(ROUNDS)]
+    migration = max(r[0] for r in results)
+    validation = max(r[1] for r in results)
+    ratio = validation / migration
+    rows = [
+        ["no-op migration (`MigrationRunner`)", f"{migration:,.0f}", "1.00x"],
+        ["no-op validation (`validate_run`)", f"{validation:,.0f}", f"{ratio:.2f}x"],
+    ]
+    return (
+        f"## Validation: no-op check of {ITEMS:,} migrated items\n\n"
+        f"Concurrency {CONCURRENCY}, SQLite journal in a temporary folder, best of {ROUNDS} rounds, each "
+        "migrating a fresh run and then validating it. Reproduce with `python3 dev.py bench validation`.\n\n"
+        + table(["pass", "items/s", "vs migration"], rows)
+        + f"\n\nTarget: no-op validation ≥ {TARGET_RATIO}x no-op migration throughput — "
+        + verdict(ratio >= TARGET_RATIO)
+        + "\n"
+    )

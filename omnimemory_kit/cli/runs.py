@@ -1,0 +1,73 @@
+"""``omnimemory-kit runs``: the run ledger, listed and searched.
+
+Exit codes follow ``omnimemory_kit.cli.exit_codes``: 0 listed (also when nothing matched), 2 bad input
+(a condition that is not ``KEY=VALUE``, a key that is neither a ledger field nor a parameter), 3 store
+unavailable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+
+from omnimemory_kit.cli.running import DEFAULT_STORE, errors_to_exit
+from omnimemory_kit.store import open_store
+from omnimemory_kit.store.ledger import LedgerEntry, ledger, parse_conditions, search
+from omnimemory_kit.text import printable
+
+__all__ = ["runs_command"]
+
+
+def _when(at: float) -> str:
+    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_entry(entry: LedgerEntry) -> str:
+    """Return a run's ledger entry as a few indented lines."""
+    lines = [
+        f"{printable(entry.run_id)}  {_when(entry.created_at)}  by {printable(entry.operator or '-')}",
+        f"  function     {printable(entry.function or '-')}",
+        f"  source       {printable(entry.source or '-')}",
+        f"  origin       {printable(entry.origin or '-')}",
+        f"  params       {json.dumps(dict(entry.params), sort_keys=True, default=str)}",
+        f"  params hash  {entry.params_hash[:16]}",
+        f"  correlation  {printable(entry.correlation_id or '-')}",
+        f"  previous     {printable(entry.previous_run or '-')}   next {printable(entry.next_run or '-')}",
+    ]
+    lines += [f"  report       {printable(r.path)} ({_when(r.made_at)})" for r in entry.reports]
+    return "\n".join(lines)
+
+
+@click.command("runs")
+@click.option(
+    "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
+)
+@click.option(
+    "--where",
+    "conditions",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Only runs whose ledger field or parameter KEY equals VALUE (repeat: all must hold).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON list.")
+def runs_command(store_url: str, conditions: tuple[str, ...], as_json: bool) -> None:
+    """List the runs of a store, oldest first: who started each, with what, from where, and its reports.
+
+    Runs of the same migration (same source and function) name their previous and next run.
+    """
+    with errors_to_exit():
+        parsed = parse_conditions(conditions)
+        store = open_store(store_url, read_only=True)  # never writes
+        try:
+            entries = search(ledger(store), parsed)
+        finally:
+            store.close()
+    if as_json:
+        click.echo(json.dumps([e.as_dict() for e in entries], indent=2, default=str))
+        return
+    if not entries:
+        click.echo("no runs" + (" match" if parsed else " yet"))
+        return
+    click.echo("\n".join(format_entry(e) for e in entries))

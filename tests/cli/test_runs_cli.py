@@ -1,0 +1,117 @@
+"""``omnimemory-kit runs``: the ledger of real migrations, listed and searched, on every backend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from omnimemory_kit.cli import cli
+from omnimemory_kit.clock import FakeClock
+from tests.store.conftest import BACKEND_MARKS, BACKENDS
+
+FUNCTIONS = "def ok(item):\n    return item.key\n\ndef other(item):\n    return None\n"
+
+
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL of one backend (the test runs once per backend)."""
+    with BACKENDS[request.param](tmp_path, FakeClock()) as factory:
+        yield factory.url
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """A folder of three files and the functions that migrate them."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    for i in range(3):
+        (root / f"t{i}.py").write_text(f"# {i}\n", encoding="utf-8")
+    (tmp_path / "fns.py").write_text(FUNCTIONS, encoding="utf-8")
+    return root
+
+
+def invoke(*args: str) -> Result:
+    """Run the CLI in-process, with the command line a terminal would give it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.argv", ["/venv/bin/omnimemory-kit", *args])
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def migrate(source: Path, store_url: str, run_id: str, function: str = "ok", *extra: str) -> None:
+    """Run a real migration of ``source`` to the end."""
+    fns = source.parent / "fns.py"
+    result = invoke(
+        "migrate",
+        str(source),
+        "--function",
+        f"{fns}:{function}",
+        "--store",
+        store_url,
+        "--run-id",
+        run_id,
+        *extra,
+    )
+    assert result.exit_code == 0, result.output
+
+
+class TestRuns:
+    def test_search_by_parameter_finds_the_run_and_its_neighbours(self, source: Path, store_url: str) -> None:
+        """--where batch_size=2 finds the one run made with it, chained to the runs of the same migration."""
+        migrate(source, store_url, "mon", "ok", "--batch-size", "2")
+        migrate(source, store_url, "tue")
+        migrate(source, store_url, "apart", "other", "--batch-size", "2")
+        result = invoke(
+            "runs", "--store", store_url, "--where", "batch_size=2", "--where", "next_run=tue", "--json"
+        )
+        assert result.exit_code == 0, result.output
+        [entry] = json.loads(result.output)
+        assert entry["run_id"] == "mon"
+        assert entry["params"]["batch_size"] == 2
+        assert (entry["previous_run"], entry["next_run"]) == (None, "tue")
+        assert entry["origin"].startswith("omnimemory-kit migrate ")
+        assert "--batch-size 2" in entry["origin"]
+        assert "@" in entry["operator"]
+        assert entry["correlation_id"]
+        assert len(entry["params_hash"]) == 64
+
+    def test_text_lists_every_run_with_its_facts(self, source: Path, store_url: str) -> None:
+        """Without conditions every run is listed with its function, origin and neighbours."""
+        migrate(source, store_url, "mon")
+        migrate(source, store_url, "tue")
+        result = invoke("runs", "--store", store_url)
+        assert result.exit_code == 0, result.output
+        assert result.output.index("mon ") < result.output.index("tue ")
+        assert "previous     mon" in result.output
+        assert "fns.py:ok" in result.output
+
+    def test_no_match_says_so(self, source: Path, store_url: str) -> None:
+        """Conditions that match nothing print one line and exit 0."""
+        migrate(source, store_url, "mon")
+        result = invoke("runs", "--store", store_url, "--where", "batch_size=7")
+        assert (result.exit_code, result.output.strip()) == (0, "no runs match")
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("condition", "message"),
+        [("batch_size", "is not KEY=VALUE"), ("batchsize=5", "is not a ledger field or a run parameter")],
+    )
+    def test_bad_condition_exits_2_with_one_line(
+        self, source: Path, store_url: str, condition: str, message: str
+    ) -> None:
+        """A malformed or misspelt --where exits 2 naming it, on one line."""
+        migrate(source, store_url, "mon")
+        result = invoke("runs", "--store", store_url, "--where", condition)
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert message in result.stderr
+
+    def test_missing_store_exits_3_and_creates_nothing(self, tmp_path: Path) -> None:
+        """Listing the runs of a store that does not exist fails without creating it."""
+        result = invoke("runs", "--store", str(tmp_path / "none.db"))
+        assert result.exit_code == 3
+        assert not (tmp_path / "none.db").exists()
