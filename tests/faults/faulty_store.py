@@ -24,6 +24,7 @@ from omnimemory_kit.store import (
     WorkerRecord,
     WorkItem,
 )
+from omnimemory_kit.store.base import ReportLink
 
 __all__ = ["FaultyStore"]
 
@@ -98,6 +99,12 @@ class FaultyStore(JournalStore):
 
     def list_runs(self) -> list[RunRecord]:
         return self._read("list_runs", self.inner.list_runs)
+
+    def add_report(self, run_id: str, report: ReportLink) -> None:
+        self._write("add_report", lambda: self.inner.add_report(run_id, report))
+
+    def run_reports(self, run_id: str) -> list[ReportLink]:
+        return self._read("run_reports", lambda: self.inner.run_reports(run_id))
 
     def append(self, run_id: str, events: Sequence[Event]) -> int:
         return self._write("append", lambda: self.inner.append(run_id, events))
