@@ -16,7 +16,8 @@ A file looks like this (``examples/health.toml`` is a complete one)::
 
 Fields every check takes: ``name`` (unique), ``type``, ``critical`` (default true), ``timeout`` (seconds,
 default 5), ``conditions``, ``dependency_type`` (derived from ``type`` when absent), ``failures_to_change``,
-``successes_to_recover``, ``tags`` and ``breaker`` (``{ failure_threshold = 3, recovery_timeout = 30 }``).
+``successes_to_recover``, ``tags``, ``interval`` (seconds between runs under ``health serve``, default 30,
+at least 0.1) and ``breaker`` (``{ failure_threshold = 3, recovery_timeout = 30 }``).
 Fields per type:
 
 ==========  ============================================================================================
@@ -129,6 +130,7 @@ class _CheckBase(_Spec):
     name: str = Field(min_length=1, max_length=200)
     critical: bool = True
     timeout: float = Field(default=5.0, gt=0, allow_inf_nan=False)
+    interval: float = Field(default=30.0, ge=0.1, allow_inf_nan=False)
     conditions: tuple[str, ...] = ()
     dependency_type: DependencyType | None = None
     failures_to_change: int = Field(default=1, ge=1)
@@ -361,6 +363,10 @@ class HealthConfigFile(_Spec):
     retention_days: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     resource_path: str | None = None
     checks: tuple[CheckSpec, ...] = ()
+
+    def intervals(self) -> dict[str, float]:
+        """Return each check's interval (seconds between runs under ``health serve``) by name."""
+        return {spec.name: spec.interval for spec in self.checks}
 
     def registrations(self, clock: Clock = SYSTEM_CLOCK) -> list[tuple[HealthCheckConfig, BuiltinCheck]]:
         """Return a registration and a new check object per check (``aclose()`` the checks when done)."""

@@ -1,0 +1,160 @@
+"""``health serve``: the checks on their intervals in the background, answered over HTTP by aiohttp.
+
+Endpoints (every one answers from the latest results; none runs a check):
+
+- ``GET /metrics``: the Prometheus text exposition (``health.metrics``);
+- ``GET /health``: the IETF ``application/health+json`` document, 200, or 503 when unhealthy;
+- ``GET /livez``: 200 while the server's event loop answers;
+- ``GET /readyz``: 200 once every check has a first result, 503 before that and while shutting down.
+
+The server listens on 127.0.0.1 unless told otherwise. ``serve_forever`` stops cleanly on SIGTERM or
+SIGINT: it stops accepting requests, cancels the checks' tasks and returns; the caller closes the checks
+and the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from aiohttp import web
+
+from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.health.ietf import MEDIA_TYPE
+from omnimemory_kit.health.metrics import CONTENT_TYPE, HealthMetrics
+from omnimemory_kit.health.monitor import HealthMonitor
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "HealthServer"]
+
+logger = logging.getLogger("omnimemory_kit.health")
+
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 9108
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class HealthServer:
+    """Serve a running ``HealthMonitor`` over HTTP.
+
+    Args:
+        monitor: the checks and their latest results.
+        host: the address to listen on (loopback by default).
+        port: the TCP port (0 picks a free one; ``port`` tells which after ``start``).
+    """
+
+    def __init__(self, monitor: HealthMonitor, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+        self.monitor = monitor
+        self.host = host
+        self.port = port
+        self.metrics = HealthMetrics(list(monitor.intervals))
+        monitor.add_listener(self.metrics.observe)
+        self._stopping = False
+        self._runner: web.AppRunner | None = None
+        self._routes: list[tuple[str, str, Handler]] = [
+            ("GET", "/metrics", self._metrics),
+            ("GET", "/health", self._health),
+            ("GET", "/livez", self._livez),
+            ("GET", "/readyz", self._readyz),
+        ]
+
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
+        """Add an endpoint before ``start`` (the push heartbeats use it)."""
+        self._routes.append((method, path, handler))
+
+    def app(self) -> web.Application:
+        """Return the aiohttp application with the endpoints."""
+        app = web.Application()
+        for method, path, handler in self._routes:
+            app.router.add_route(method, path, handler)
+        return app
+
+    async def start(self) -> None:
+        """Listen, then start the checks.
+
+        Raises:
+            HealthConfigError: the address cannot be listened on (a port in use, an unknown host).
+        """
+        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            reason = "the port is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+            raise HealthConfigError(f"cannot listen on {self.host}:{self.port}: {reason}") from None
+        self._runner = runner
+        if runner.addresses:
+            self.port = int(runner.addresses[0][1])
+        self.monitor.start()
+        logger.info("health server listening on http://%s:%d", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Report not ready, stop the checks, stop listening. Idempotent."""
+        self._stopping = True
+        await self.monitor.stop()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
+        """Start, serve until SIGTERM or SIGINT, then stop cleanly.
+
+        Args:
+            on_ready: called once listening (to print the address).
+        """
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await self.start()
+            if on_ready is not None:
+                on_ready()
+            await stop.wait()
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+            await self.stop()
+
+    # --- endpoints -----------------------------------------------------------------------------------
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+    async def _health(self, request: web.Request) -> web.Response:
+        response = self.monitor.response()
+        return web.Response(
+            text=response.to_json(),
+            status=response.http_status_code,
+            headers={"Content-Type": MEDIA_TYPE, "Cache-Control": "no-store"},
+        )
+
+    async def _livez(self, request: web.Request) -> web.Response:
+        return _plain(200, "ok")
+
+    async def _readyz(self, request: web.Request) -> web.Response:
+        if self._stopping:
+            return _plain(503, "shutting down")
+        if not self.monitor.ready:
+            return _plain(503, "waiting for the first result of every check")
+        return _plain(200, "ok")
+
+    def __repr__(self) -> str:
+        state = "listening" if self._runner is not None else "stopped"
+        return f"<HealthServer http://{self.host}:{self.port} {state}>"
+
+
+def _plain(status: int, text: str) -> web.Response:
+    return web.Response(text=text + "\n", status=status, content_type="text/plain")
+
+
+def json_response(status: int, document: object) -> web.Response:
+    """Return a JSON response (for endpoints added with ``add_route``)."""
+    return web.Response(text=json.dumps(document), status=status, content_type="application/json")
