@@ -20,12 +20,14 @@ def cli() -> None:
 
 def _register() -> None:
     from omnimemory_kit.cli.health import health
+    from omnimemory_kit.cli.health_history import uptime_command
     from omnimemory_kit.cli.health_serve import serve_command
     from omnimemory_kit.cli.migrate import migration_commands
     from omnimemory_kit.cli.report import report_command
     from omnimemory_kit.cli.worker import worker_command
 
     health.add_command(serve_command)
+    health.add_command(uptime_command)
     cli.add_command(health)
     for command in migration_commands():
         cli.add_command(command)

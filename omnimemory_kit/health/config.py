@@ -4,6 +4,7 @@ A file looks like this (``examples/health.toml`` is a complete one)::
 
     store = "sqlite:///health.db"     # where snapshots are recorded (optional)
     retention_days = 30               # how long snapshots are kept
+    rollup_retention = { minute_hours = 24, hour_days = 30, day_days = 365 }   # uptime rollups
     resource_path = "."               # whose volume the host disk metrics describe
 
     [[check]]
@@ -71,6 +72,7 @@ from omnimemory_kit.health.checks.redis import validate_redis_url
 from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.health.manager import HealthManager
 from omnimemory_kit.health.models import DependencyType, HealthCheckConfig
+from omnimemory_kit.health.uptime import RollupRetention
 from omnimemory_kit.store.url import parse_sqlite_url
 
 __all__ = [
@@ -347,6 +349,22 @@ CheckSpec = Annotated[
 CHECK_TYPES = ("postgres", "redis", "http", "tcp", "disk", "path", "store")
 
 
+class RollupRetentionSpec(_Spec):
+    """``[rollup_retention]``: how long minute, hour and day rollups are kept."""
+
+    minute_hours: float = Field(default=24.0, gt=0, allow_inf_nan=False)
+    hour_days: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    day_days: float = Field(default=365.0, gt=0, allow_inf_nan=False)
+
+    def to_retention(self) -> RollupRetention:
+        """Return the ``RollupRetention`` the history applies."""
+        return RollupRetention(
+            minute=dt.timedelta(hours=self.minute_hours),
+            hour=dt.timedelta(days=self.hour_days),
+            day=dt.timedelta(days=self.day_days),
+        )
+
+
 class HealthConfigFile(_Spec):
     """A loaded health config file: top-level settings and the checks, in file order.
 
@@ -362,6 +380,7 @@ class HealthConfigFile(_Spec):
     store: str | None = None
     retention_days: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     resource_path: str | None = None
+    rollup_retention: RollupRetentionSpec = Field(default_factory=RollupRetentionSpec)
     checks: tuple[CheckSpec, ...] = ()
 
     def intervals(self) -> dict[str, float]:
@@ -406,8 +425,13 @@ class HealthConfigFile(_Spec):
             manager.close()
 
     def history_for(self, store: Any, clock: Clock = SYSTEM_CLOCK) -> HealthHistory:
-        """Return a ``HealthHistory`` over an open store with this file's retention."""
-        return HealthHistory(store, retention=dt.timedelta(days=self.retention_days), clock=clock)
+        """Return a ``HealthHistory`` over an open store with this file's retention and rollup retention."""
+        return HealthHistory(
+            store,
+            retention=dt.timedelta(days=self.retention_days),
+            clock=clock,
+            rollup_retention=self.rollup_retention.to_retention(),
+        )
 
 
 _FILE_ADAPTER: TypeAdapter[HealthConfigFile] = TypeAdapter(HealthConfigFile)

@@ -68,6 +68,7 @@ class HealthMonitor:
         self.manager = manager
         self.intervals = {name: float(given.get(name, DEFAULT_INTERVAL)) for name in names}
         self.history = history
+        self.clock = clock
         self._clock = clock
         self._critical = {config.name: config.critical for config in manager.configs}
         self._latest: dict[str, DependencyHealth] = {}

@@ -28,6 +28,7 @@ from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health.ietf import MEDIA_TYPE
 from omnimemory_kit.health.metrics import CONTENT_TYPE, HealthMetrics
 from omnimemory_kit.health.monitor import HealthMonitor
+from omnimemory_kit.health.uptime import uptime_table
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "HealthServer"]
 
@@ -46,10 +47,21 @@ class HealthServer:
         monitor: the checks and their latest results.
         host: the address to listen on (loopback by default).
         port: the TCP port (0 picks a free one; ``port`` tells which after ``start``).
+        uptime_interval: seconds between two readings of the uptime ratios from the monitor's history
+            (rollups) into ``/metrics``; nothing is read without a history.
     """
 
-    def __init__(self, monitor: HealthMonitor, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    def __init__(
+        self,
+        monitor: HealthMonitor,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        uptime_interval: float = 60.0,
+    ) -> None:
         self.monitor = monitor
+        self.uptime_interval = uptime_interval
+        self._uptime_task: asyncio.Task[None] | None = None
         self.host = host
         self.port = port
         self.metrics = HealthMetrics(list(monitor.intervals))
@@ -93,11 +105,17 @@ class HealthServer:
         if runner.addresses:
             self.port = int(runner.addresses[0][1])
         self.monitor.start()
+        if self.monitor.history is not None:
+            self._uptime_task = asyncio.get_running_loop().create_task(self._uptime_loop(), name="uptime")
         logger.info("health server listening on http://%s:%d", self.host, self.port)
 
     async def stop(self) -> None:
         """Report not ready, stop the checks, stop listening. Idempotent."""
         self._stopping = True
+        task, self._uptime_task = self._uptime_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         await self.monitor.stop()
         runner, self._runner = self._runner, None
         if runner is not None:
@@ -122,6 +140,23 @@ class HealthServer:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
             await self.stop()
+
+    async def refresh_uptime(self) -> None:
+        """Read every check's uptime per window from the history's rollups into ``/metrics`` once."""
+        history = self.monitor.history
+        if history is None:
+            return
+        names = list(self.monitor.intervals)
+        rows = await asyncio.to_thread(uptime_table, history.store, self.monitor.clock.time(), names=names)
+        self.metrics.set_uptime({(row.name, row.window): row.uptime for row in rows})
+
+    async def _uptime_loop(self) -> None:
+        while True:
+            try:
+                await self.refresh_uptime()
+            except Exception:  # a store hiccup leaves the last ratios in place
+                logger.exception("could not read uptime from the health history")
+            await self.monitor.clock.sleep(self.uptime_interval)
 
     # --- endpoints -----------------------------------------------------------------------------------
 

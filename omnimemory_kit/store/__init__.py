@@ -4,6 +4,7 @@ from omnimemory_kit.store.base import EVENT_COLUMNS as EVENT_COLUMNS
 from omnimemory_kit.store.base import SCHEMA_VERSION as SCHEMA_VERSION
 from omnimemory_kit.store.base import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store.base import HealthHistoryStore as HealthHistoryStore
+from omnimemory_kit.store.base import HealthRollupRow as HealthRollupRow
 from omnimemory_kit.store.base import HealthSnapshotRow as HealthSnapshotRow
 from omnimemory_kit.store.base import JournalStore as JournalStore
 from omnimemory_kit.store.base import Lease as Lease
@@ -20,6 +21,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "HealthCheckRow",
     "HealthHistoryStore",
+    "HealthRollupRow",
     "HealthSnapshotRow",
     "JournalStore",
     "Lease",

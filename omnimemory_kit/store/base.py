@@ -42,6 +42,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "HealthCheckRow",
     "HealthHistoryStore",
+    "HealthRollupRow",
     "HealthSnapshotRow",
     "JournalStore",
     "Lease",
@@ -54,8 +55,9 @@ __all__ = [
     "parse_worker_id",
 ]
 
-SCHEMA_VERSION = 1
-"""The store schema version this code writes. A store with a higher version is refused."""
+SCHEMA_VERSION = 2
+"""The store schema version this code writes. A store with a higher version is refused; a lower one is
+upgraded when opened (version 2 added the health rollups)."""
 
 EVENT_COLUMNS = (
     "kind",
@@ -205,6 +207,37 @@ class HealthSnapshotRow:
     checks: tuple[HealthCheckRow, ...]
     payload_json: str = "{}"
     snapshot_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRollupRow:
+    """One check's samples summed over one time bucket (a minute, an hour or a day).
+
+    Adding two rows of the same check, resolution and bucket adds every count and every latency bin, so a
+    rollup can be written sample by sample and read back summed over any range of buckets.
+
+    Attributes:
+        name: the check.
+        resolution: ``"minute"``, ``"hour"`` or ``"day"``.
+        bucket_start: the bucket's start (epoch seconds, a multiple of the resolution's length).
+        total: samples counted for uptime (those in a maintenance window are not).
+        up: of those, the healthy or degraded ones.
+        maintenance: samples taken inside a maintenance window (in no other count).
+        latency_count: samples with a latency, for the mean.
+        latency_sum_ms: the sum of their latencies.
+        latency_bins: ``(bin, count)`` pairs of the latency histogram, bin ascending (see
+            ``omnimemory_kit.health.uptime`` for the bins).
+    """
+
+    name: str
+    resolution: str
+    bucket_start: float
+    total: int = 0
+    up: int = 0
+    maintenance: int = 0
+    latency_count: int = 0
+    latency_sum_ms: float = 0.0
+    latency_bins: tuple[tuple[int, int], ...] = ()
 
 
 class _Closing(abc.ABC):
@@ -390,6 +423,34 @@ class HealthHistoryStore(_Closing):
     @abc.abstractmethod
     def prune_health(self, older_than: float) -> int:
         """Delete snapshots taken before ``older_than`` (epoch seconds); return how many."""
+
+    @abc.abstractmethod
+    def add_health_rollups(self, rows: Sequence[HealthRollupRow]) -> None:
+        """Durably add each row into the stored row of its check, resolution and bucket (created if new)."""
+
+    @abc.abstractmethod
+    def health_rollups(
+        self,
+        *,
+        resolution: str,
+        since: float | None = None,
+        until: float | None = None,
+        name: str | None = None,
+    ) -> list[HealthRollupRow]:
+        """Return the rollups of one resolution with ``since <= bucket_start < until``, by name then time."""
+
+    @abc.abstractmethod
+    def summarize_health_rollups(
+        self, *, resolution: str, since: float, until: float | None = None
+    ) -> list[HealthRollupRow]:
+        """Return one row per check: its rollups with ``since <= bucket_start < until`` added together.
+
+        Each row's ``bucket_start`` is ``since``; rows come in name order.
+        """
+
+    @abc.abstractmethod
+    def prune_health_rollups(self, resolution: str, older_than: float) -> int:
+        """Delete the rollups of ``resolution`` whose bucket starts before ``older_than``; return how many."""
 
 
 class Store(JournalStore, HealthHistoryStore):

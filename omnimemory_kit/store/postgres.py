@@ -48,6 +48,7 @@ from omnimemory_kit.store.base import (
     EVENT_COLUMNS,
     SCHEMA_VERSION,
     HealthCheckRow,
+    HealthRollupRow,
     HealthSnapshotRow,
     Lease,
     RunRecord,
@@ -764,6 +765,128 @@ class PostgresStore(Store):
             cur = conn.execute("DELETE FROM health_snapshots WHERE taken_at < %s", (older_than,))
             return int(cur.rowcount)
 
+    def add_health_rollups(self, rows: Sequence[HealthRollupRow]) -> None:
+        """Durably add each row into its check's bucket (counts and latency bins added)."""
+        if not rows:
+            return
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO health_rollups AS h (resolution, bucket_start, name, total, up, maintenance, "
+                "latency_count, latency_sum_ms) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (resolution, bucket_start, name) DO UPDATE SET "
+                "total = h.total + excluded.total, up = h.up + excluded.up, "
+                "maintenance = h.maintenance + excluded.maintenance, "
+                "latency_count = h.latency_count + excluded.latency_count, "
+                "latency_sum_ms = h.latency_sum_ms + excluded.latency_sum_ms",
+                [
+                    (
+                        r.resolution,
+                        r.bucket_start,
+                        r.name,
+                        r.total,
+                        r.up,
+                        r.maintenance,
+                        r.latency_count,
+                        r.latency_sum_ms,
+                    )
+                    for r in rows
+                ],
+            )
+            bins = [(r.resolution, r.bucket_start, r.name, b, c) for r in rows for b, c in r.latency_bins]
+            if bins:
+                cur.executemany(
+                    "INSERT INTO health_rollup_latency AS h (resolution, bucket_start, name, bin, count) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (resolution, bucket_start, name, bin) "
+                    "DO UPDATE SET count = h.count + excluded.count",
+                    bins,
+                )
+
+    def health_rollups(
+        self,
+        *,
+        resolution: str,
+        since: float | None = None,
+        until: float | None = None,
+        name: str | None = None,
+    ) -> list[HealthRollupRow]:
+        """Return the rollups of one resolution with ``since <= bucket_start < until``, by name then time."""
+        params = {"resolution": resolution, "since": since, "until": until, "name": name}
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT name, bucket_start, total, up, maintenance, latency_count, latency_sum_ms "
+                f"FROM health_rollups WHERE {_ROLLUP_RANGE} ORDER BY name, bucket_start",
+                params,
+            ).fetchall()
+            bins = conn.execute(
+                f"SELECT name, bucket_start, bin, count FROM health_rollup_latency WHERE {_ROLLUP_RANGE} "
+                "ORDER BY name, bucket_start, bin",
+                params,
+            ).fetchall()
+        by_bucket: dict[tuple[str, float], list[tuple[int, int]]] = {}
+        for bin_name, start, number, count in bins:
+            by_bucket.setdefault((bin_name, float(start)), []).append((int(number), int(count)))
+        return [
+            HealthRollupRow(
+                r[0],
+                resolution,
+                float(r[1]),
+                int(r[2]),
+                int(r[3]),
+                int(r[4]),
+                int(r[5]),
+                float(r[6]),
+                tuple(by_bucket.get((r[0], float(r[1])), ())),
+            )
+            for r in rows
+        ]
+
+    def summarize_health_rollups(
+        self, *, resolution: str, since: float, until: float | None = None
+    ) -> list[HealthRollupRow]:
+        """Return one row per check: its rollups with ``since <= bucket_start < until`` added together."""
+        params = {"resolution": resolution, "since": since, "until": until, "name": None}
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT name, SUM(total), SUM(up), SUM(maintenance), SUM(latency_count), SUM(latency_sum_ms) "
+                f"FROM health_rollups WHERE {_ROLLUP_RANGE} GROUP BY name ORDER BY name",
+                params,
+            ).fetchall()
+            bins = conn.execute(
+                f"SELECT name, bin, SUM(count) FROM health_rollup_latency WHERE {_ROLLUP_RANGE} "
+                "GROUP BY name, bin ORDER BY name, bin",
+                params,
+            ).fetchall()
+        by_name: dict[str, list[tuple[int, int]]] = {}
+        for bin_name, number, count in bins:
+            by_name.setdefault(bin_name, []).append((int(number), int(count)))
+        return [
+            HealthRollupRow(
+                r[0],
+                resolution,
+                since,
+                int(r[1]),
+                int(r[2]),
+                int(r[3]),
+                int(r[4]),
+                float(r[5]),
+                tuple(by_name.get(r[0], ())),
+            )
+            for r in rows
+        ]
+
+    def prune_health_rollups(self, resolution: str, older_than: float) -> int:
+        """Delete the rollups of ``resolution`` whose bucket starts before ``older_than``; return how many."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute(
+                "DELETE FROM health_rollup_latency WHERE resolution = %s AND bucket_start < %s",
+                (resolution, older_than),
+            )
+            cur = conn.execute(
+                "DELETE FROM health_rollups WHERE resolution = %s AND bucket_start < %s",
+                (resolution, older_than),
+            )
+            return int(cur.rowcount)
+
     # --- lifecycle ----------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -782,3 +905,11 @@ class PostgresStore(Store):
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<PostgresStore {self.url} schema={self.schema} {state}>"
+
+
+_ROLLUP_RANGE = (
+    "resolution = %(resolution)s "
+    "AND (%(since)s::float8 IS NULL OR bucket_start >= %(since)s) "
+    "AND (%(until)s::float8 IS NULL OR bucket_start < %(until)s) "
+    "AND (%(name)s::text IS NULL OR name = %(name)s)"
+)

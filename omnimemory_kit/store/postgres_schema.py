@@ -88,5 +88,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX health_checks_snapshot ON health_checks (snapshot_id, position);
     """,
+    # 2: health rollups (minute, hour and day buckets per check) and their latency histograms
+    """
+    CREATE TABLE health_rollups (
+        resolution     text NOT NULL,
+        bucket_start   double precision NOT NULL,
+        name           text NOT NULL,
+        total          bigint NOT NULL,
+        up             bigint NOT NULL,
+        maintenance    bigint NOT NULL,
+        latency_count  bigint NOT NULL,
+        latency_sum_ms double precision NOT NULL,
+        PRIMARY KEY (resolution, bucket_start, name)
+    );
+    CREATE TABLE health_rollup_latency (
+        resolution   text NOT NULL,
+        bucket_start double precision NOT NULL,
+        name         text NOT NULL,
+        bin          integer NOT NULL,
+        count        bigint NOT NULL,
+        PRIMARY KEY (resolution, bucket_start, name, bin)
+    );
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"

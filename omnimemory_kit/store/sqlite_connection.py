@@ -127,6 +127,32 @@ CREATE TABLE health_checks (
 );
 CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
 """
+_ROLLUPS: Final = """
+CREATE TABLE health_rollups (
+    resolution TEXT NOT NULL,
+    bucket_start REAL NOT NULL,
+    name TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    up INTEGER NOT NULL,
+    maintenance INTEGER NOT NULL,
+    latency_count INTEGER NOT NULL,
+    latency_sum_ms REAL NOT NULL,
+    PRIMARY KEY (resolution, bucket_start, name)
+) WITHOUT ROWID;
+CREATE TABLE health_rollup_latency (
+    resolution TEXT NOT NULL,
+    bucket_start REAL NOT NULL,
+    name TEXT NOT NULL,
+    bin INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (resolution, bucket_start, name, bin)
+) WITHOUT ROWID;
+"""
+_SCHEMA_ALL: Final = _SCHEMA + _ROLLUPS
+# Each entry upgrades a store from version i + 1 to i + 2 (index 0: version 1 -> 2). Append, never edit.
+_UPGRADES: Final = (_ROLLUPS,)
+# Tables a store of each version has beyond version 1's.
+_ADDED_IN: Final = {2: frozenset({"health_rollups", "health_rollup_latency"})}
 _TABLES: Final = frozenset(
     {
         "meta",
@@ -138,6 +164,8 @@ _TABLES: Final = frozenset(
         "workers",
         "health_snapshots",
         "health_checks",
+        "health_rollups",
+        "health_rollup_latency",
     }
 )
 
@@ -223,10 +251,12 @@ class SQLiteConnection:
                 f"cannot open store {self.url!r} in folder {str(folder)!r}: {exc}"
             ) from exc
         try:
-            initialized = self._validate(conn)  # before any write: a foreign file is never modified
+            version = self._validate(conn)  # before any write: a foreign file is never modified
             self._configure(conn)
-            if not initialized:  # only a new store takes the write lock to open
+            if version == 0:  # only a new or an older store takes the write lock to open
                 self._initialize(conn)
+            elif version < SCHEMA_VERSION:
+                self._upgrade(conn)
         except BaseException:
             conn.close()
             raise
@@ -244,10 +274,10 @@ class SQLiteConnection:
                 f"(left untouched; point the store URL at a new file or an existing store)"
             )
 
-    def _validate(self, conn: sqlite3.Connection) -> bool:
+    def _validate(self, conn: sqlite3.Connection) -> int:
         """Refuse a file that is not a kit store or is newer than this code; never write to it.
 
-        Returns whether the schema exists (False: a new, empty database, ours to initialize).
+        Returns the store's schema version (0: a new, empty database, ours to initialize).
         """
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -255,7 +285,7 @@ class SQLiteConnection:
         except sqlite3.DatabaseError as exc:
             raise StoreCorruptError(f"{self.url!r} is not a readable SQLite store: {exc}") from exc
         if not tables:
-            return False
+            return 0
         if meta.get("application") != APPLICATION or "schema_version" not in meta:
             shown = ", ".join(sorted(tables)[:5])
             raise StoreCorruptError(
@@ -263,22 +293,44 @@ class SQLiteConnection:
                 f"(it has tables: {shown}); "
                 f"left untouched; point the store URL at a new file or an existing store"
             )
-        self._check_version(meta["schema_version"])
-        missing = _TABLES - tables
+        version = self._check_version(meta["schema_version"])
+        expected = _TABLES.difference(*(added for v, added in _ADDED_IN.items() if v > version))
+        missing = expected - tables
         if missing:
             raise StoreCorruptError(
                 f"{self.url!r} is a damaged omnimemory-kit store: "
                 f"tables {', '.join(sorted(missing))} are missing"
             )
-        return True
+        return version
 
-    def _check_version(self, value: str) -> None:
+    def _check_version(self, value: str) -> int:
         try:
             version = int(value)
         except ValueError as exc:
             raise StoreCorruptError(f"{self.url!r} has an unreadable schema_version {value!r}") from exc
         if version > SCHEMA_VERSION:
             raise SchemaVersionError(version, SCHEMA_VERSION, where=self.url)
+        return version
+
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        """Bring an older store up to ``SCHEMA_VERSION`` (new tables only; nothing recorded changes)."""
+        with self._translate("upgrade the schema"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Read again under the write lock: another process may have upgraded it meanwhile.
+                version = int(
+                    conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+                )
+                for number in range(version, SCHEMA_VERSION):
+                    for statement in _UPGRADES[number - 1].split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         try:
@@ -300,7 +352,7 @@ class SQLiteConnection:
             try:
                 # Checked again under the write lock: another process may have created it meanwhile.
                 if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
-                    for statement in _SCHEMA.split(";"):
+                    for statement in _SCHEMA_ALL.split(";"):
                         if statement.strip():
                             conn.execute(statement)
                     conn.executemany(

@@ -19,8 +19,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health import HealthCheckConfig, HealthManager, HealthStatus
+from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.health.monitor import HealthMonitor
 from omnimemory_kit.health.serve import HealthServer
+from omnimemory_kit.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -197,6 +199,31 @@ class TestEndpointsInProcess:
             server = HealthServer(HealthMonitor(manager, clock=clock), port=port)
             with pytest.raises(HealthConfigError, match=f"127.0.0.1:{port}: the port is in use"):
                 await server.start()
+
+
+class TestUptimeMetrics:
+    async def test_uptime_ratios_come_from_the_history(
+        self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock
+    ) -> None:
+        """With a history, the exposition carries each check's uptime per window as read from the rollups."""
+        store = open_store("sqlite://")
+        history = HealthHistory(store, clock=clock, retention=None)
+        monitor = HealthMonitor(manager, {"fast": 1.0, "slow": 3.0}, history=history, clock=clock)
+        server = HealthServer(monitor, port=0, uptime_interval=3600)
+        checks["slow"].status = HealthStatus.UNHEALTHY
+        try:
+            for _ in range(3):  # three recorded runs of each check, the way the schedule makes them
+                await monitor.run_once("fast")
+                await monitor.run_once("slow")
+            checks["slow"].status = HealthStatus.HEALTHY
+            await monitor.run_once("slow")
+            await server.refresh_uptime()  # what the server does every uptime_interval while it runs
+            metrics = samples(server.metrics.render().decode())
+        finally:
+            store.close()
+        ratio = "omnimemory_health_check_uptime_ratio"
+        assert metrics[(ratio, (("check", "fast"), ("window", "24h")))] == 1.0
+        assert metrics[(ratio, (("check", "slow"), ("window", "1h")))] == 0.25
 
 
 def serve_config(tmp_path: Path, redis_url: str, extra: str = "") -> str:
