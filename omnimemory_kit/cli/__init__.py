@@ -20,7 +20,7 @@ def cli() -> None:
 
 def _register() -> None:
     from omnimemory_kit.cli.health import health
-    from omnimemory_kit.cli.health_history import uptime_command
+    from omnimemory_kit.cli.health_history import incidents_command, uptime_command
     from omnimemory_kit.cli.health_serve import serve_command
     from omnimemory_kit.cli.migrate import migration_commands
     from omnimemory_kit.cli.report import report_command
@@ -28,6 +28,7 @@ def _register() -> None:
 
     health.add_command(serve_command)
     health.add_command(uptime_command)
+    health.add_command(incidents_command)
     cli.add_command(health)
     for command in migration_commands():
         cli.add_command(command)

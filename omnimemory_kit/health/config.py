@@ -13,13 +13,21 @@ A file looks like this (``examples/health.toml`` is a complete one)::
     dsn = "postgresql://app@127.0.0.1:5432/app"
     critical = true
     timeout = 2.0
+    interval = 15                     # seconds between runs under `health serve`
+    slo = 99.9                        # percent of samples up over 30 days
     conditions = ["latency_ms < 300 else degraded"]
+
+    [[maintenance]]                   # excluded from uptime and incidents, alerts muted
+    start = 2026-12-05T02:00:00Z
+    end = 2026-12-05T03:00:00Z
+    checks = ["postgresql"]           # every check when absent
+    reason = "minor version upgrade"
 
 Fields every check takes: ``name`` (unique), ``type``, ``critical`` (default true), ``timeout`` (seconds,
 default 5), ``conditions``, ``dependency_type`` (derived from ``type`` when absent), ``failures_to_change``,
 ``successes_to_recover``, ``tags``, ``interval`` (seconds between runs under ``health serve``, default 30,
-at least 0.1) and ``breaker`` (``{ failure_threshold = 3, recovery_timeout = 30 }``).
-Fields per type:
+at least 0.1), ``slo`` (a percentage above 0 and below 100; see ``health.slo``) and ``breaker``
+(``{ failure_threshold = 3, recovery_timeout = 30 }``). Fields per type:
 
 ==========  ============================================================================================
 postgres    ``dsn`` (required), ``query`` (``SELECT 1``)
@@ -36,9 +44,13 @@ store       ``url`` (required; the kit's store, opened without creating it)
 so passwords and API keys need not be written in the file. Relative paths are relative to the current
 directory, as everywhere else in the kit.
 
+Maintenance windows need a start and an end with a UTC offset, the end after the start, and may not
+overlap another window covering a common check.
+
 Any mistake (unknown type, missing or unknown field, malformed DSN or URL, negative timeout, duplicate
-name, bad TOML) raises one ``HealthConfigError`` naming the file, the check and the field; no message
-repeats a DSN, URL or header value.
+name, bad interval or SLO, ill-formed or overlapping maintenance windows, bad TOML) raises one
+``HealthConfigError`` naming the file, the check and the field; no message repeats a DSN, URL or header
+value.
 """
 
 from __future__ import annotations
@@ -70,6 +82,7 @@ from omnimemory_kit.health.checks.http import validate_http_url
 from omnimemory_kit.health.checks.postgres import validate_dsn
 from omnimemory_kit.health.checks.redis import validate_redis_url
 from omnimemory_kit.health.history import HealthHistory
+from omnimemory_kit.health.maintenance import MaintenanceSchedule, MaintenanceWindow
 from omnimemory_kit.health.manager import HealthManager
 from omnimemory_kit.health.models import DependencyType, HealthCheckConfig
 from omnimemory_kit.health.uptime import RollupRetention
@@ -133,6 +146,7 @@ class _CheckBase(_Spec):
     critical: bool = True
     timeout: float = Field(default=5.0, gt=0, allow_inf_nan=False)
     interval: float = Field(default=30.0, ge=0.1, allow_inf_nan=False)
+    slo: float | None = None
     conditions: tuple[str, ...] = ()
     dependency_type: DependencyType | None = None
     failures_to_change: int = Field(default=1, ge=1)
@@ -146,6 +160,13 @@ class _CheckBase(_Spec):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @field_validator("slo")
+    @classmethod
+    def _slo_is_a_percentage(cls, value: float | None) -> float | None:
+        if value is not None and not 0 < value < 100:
+            raise ValueError("must be a percentage above 0 and below 100 (like 99.9)")
+        return value
 
     @field_validator("conditions")
     @classmethod
@@ -365,6 +386,26 @@ class RollupRetentionSpec(_Spec):
         )
 
 
+class MaintenanceSpec(_Spec):
+    """One ``[[maintenance]]`` table: a planned interval muting the checks it names (all when none)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    checks: tuple[str, ...] = ()
+    reason: str = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _has_offset(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a UTC offset (like 2026-12-05T02:00:00Z)")
+        return value
+
+    def to_window(self) -> MaintenanceWindow:
+        """Return the ``MaintenanceWindow`` it describes."""
+        return MaintenanceWindow(self.start, self.end, self.checks, self.reason)
+
+
 class HealthConfigFile(_Spec):
     """A loaded health config file: top-level settings and the checks, in file order.
 
@@ -381,7 +422,16 @@ class HealthConfigFile(_Spec):
     retention_days: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     resource_path: str | None = None
     rollup_retention: RollupRetentionSpec = Field(default_factory=RollupRetentionSpec)
+    maintenance: tuple[MaintenanceSpec, ...] = ()
     checks: tuple[CheckSpec, ...] = ()
+
+    def maintenance_schedule(self) -> MaintenanceSchedule:
+        """Return the maintenance windows as a schedule (``schedule(check, epoch seconds) -> bool``)."""
+        return MaintenanceSchedule(spec.to_window() for spec in self.maintenance)
+
+    def slos(self) -> dict[str, float]:
+        """Return the SLO (a percentage) of each check that has one, by name."""
+        return {spec.name: spec.slo for spec in self.checks if spec.slo is not None}
 
     def intervals(self) -> dict[str, float]:
         """Return each check's interval (seconds between runs under ``health serve``) by name."""
@@ -431,6 +481,7 @@ class HealthConfigFile(_Spec):
             retention=dt.timedelta(days=self.retention_days),
             clock=clock,
             rollup_retention=self.rollup_retention.to_retention(),
+            maintenance=self.maintenance_schedule() if self.maintenance else None,
         )
 
 
@@ -453,6 +504,9 @@ def _describe(source: str, document: Mapping[str, Any], exc: ValidationError) ->
             loc = loc[2:]
             if loc and loc[0] in CHECK_TYPES:
                 loc = loc[1:]  # the union member pydantic tried, not a field
+        if loc and loc[0] == "maintenance" and len(loc) >= 2 and isinstance(loc[1], int):
+            where = f"{source}: maintenance #{loc[1] + 1}"
+            loc = loc[2:]
         field = ".".join(str(part) for part in loc)
         kind = error["type"]
         message = str(error["msg"]).removeprefix("Value error, ")
@@ -495,6 +549,18 @@ def parse_health_config(document: Mapping[str, Any], source: str = "<config>") -
                 f"{source}: check {spec.name!r}: name: duplicate check name; each check needs its own"
             )
         seen.add(spec.name)
+    for number, window in enumerate(config.maintenance, start=1):
+        unknown = [name for name in window.checks if name not in seen]
+        if unknown:
+            raise HealthConfigError(f"{source}: maintenance #{number}: checks: no check named {unknown[0]!r}")
+        try:
+            window.to_window()
+        except HealthConfigError as exc:
+            raise HealthConfigError(f"{source}: maintenance #{number}: {exc}") from None
+    try:
+        config.maintenance_schedule()
+    except HealthConfigError as exc:
+        raise HealthConfigError(f"{source}: {exc}") from None
     return config
 
 

@@ -64,7 +64,7 @@ class TestUptime:
         url = recorded_store(tmp_path, ["healthy", "degraded", "unhealthy", "healthy"])
         code, out, _ = invoke("uptime", "--store", url, "--json")
         assert code == 0
-        rows = json.loads(out)
+        rows = json.loads(out)["uptime"]
         assert [row["window"] for row in rows] == ["1h", "24h", "7d", "30d", "365d"]
         assert {row["uptime"] for row in rows} == {0.75}
         assert {row["samples"] for row in rows} == {4}
@@ -94,3 +94,44 @@ class TestUptime:
         assert code == 3
         assert "does not exist" in err
         assert not (tmp_path / "nope.db").exists()
+
+
+class TestIncidents:
+    def test_json_lists_the_check_and_overall_incident(self, tmp_path: Path) -> None:
+        """One down result between healthy ones is one incident of the check and one of the overall status."""
+        url = recorded_store(tmp_path, ["healthy", "unhealthy", "healthy"])
+        code, out, _ = invoke("incidents", "--store", url, "--json")
+        assert code == 0
+        found = json.loads(out)
+        assert sorted(incident["name"] for incident in found) == ["(overall)", "db"]
+        assert {incident["duration_s"] for incident in found} == {1.0}
+        assert {incident["worst_status"] for incident in found} == {"unhealthy"}
+
+    def test_table_shows_an_open_incident(self, tmp_path: Path) -> None:
+        """An incident still going on is shown as open."""
+        url = recorded_store(tmp_path, ["healthy", "degraded"])
+        code, out, _ = invoke("incidents", "--store", url, "--check", "db")
+        assert code == 0
+        assert "(open)" in out
+        assert "degraded" in out
+
+    def test_a_bad_span_is_bad_input(self, tmp_path: Path) -> None:
+        """--since that is not like 30m/12h/7d exits 2 with one line."""
+        url = recorded_store(tmp_path, ["healthy"])
+        code, _, err = invoke("incidents", "--store", url, "--since", "soon")
+        assert code == 2
+        assert err.strip().splitlines() == ["error: --since: 'soon' is not a span like 30m, 12h or 7d"]
+
+    def test_overlapping_maintenance_in_the_config_is_bad_input(self, tmp_path: Path) -> None:
+        """A config with overlapping maintenance windows exits 2 with one line naming the overlap."""
+        url = recorded_store(tmp_path, ["healthy"])
+        config = tmp_path / "health.toml"
+        config.write_text(
+            f'store = "{url}"\n[[check]]\nname = "db"\ntype = "path"\npath = "{tmp_path}"\n'
+            "[[maintenance]]\nstart = 2027-01-01T00:00:00Z\nend = 2027-01-01T02:00:00Z\n"
+            "[[maintenance]]\nstart = 2027-01-01T01:00:00Z\nend = 2027-01-01T03:00:00Z\n"
+        )
+        code, _, err = invoke("incidents", "--config", str(config))
+        assert code == 2
+        (line,) = err.strip().splitlines()
+        assert "maintenance windows overlap" in line
