@@ -33,14 +33,21 @@ async def _serve(config: HealthConfigFile, store_url: str | None, host: str, por
         store = await asyncio.to_thread(open_store, store_url)
         history = config.history_for(store)
     try:
+        alerter = config.alerter(store=store)
         async with config.open_manager(sample_resources=False) as manager:
             monitor = HealthMonitor(manager, config.intervals(), history=history)
+            if alerter is not None:
+                monitor.add_listener(alerter.observe)
             server = HealthServer(monitor, host=host, port=port)
 
             def announce() -> None:
                 print(f"serving health on http://{server.host}:{server.port}", flush=True)
 
-            await server.serve_forever(on_ready=announce)
+            try:
+                await server.serve_forever(on_ready=announce)
+            finally:
+                if alerter is not None:
+                    await alerter.aclose()
     finally:
         if store is not None:
             await asyncio.to_thread(store.close)

@@ -17,6 +17,14 @@ A file looks like this (``examples/health.toml`` is a complete one)::
     slo = 99.9                        # percent of samples up over 30 days
     conditions = ["latency_ms < 300 else degraded"]
 
+    [[webhook]]                       # alerts when a check goes down and when it recovers
+    name = "ops"
+    url = "${OPS_WEBHOOK_URL}"        # http(s); Slack's incoming-webhook URLs hold a secret
+    format = "slack"                  # json | slack
+    send_on_resolved = true
+    reminder_interval = 3600          # seconds; 0 (default): no reminders
+    timeout = 5                       # seconds per attempt; retries = 3 with backoff
+
     [[maintenance]]                   # excluded from uptime and incidents, alerts muted
     start = 2026-12-05T02:00:00Z
     end = 2026-12-05T03:00:00Z
@@ -68,6 +76,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.health.alerts import Alerter, Webhook
 from omnimemory_kit.health.checks import (
     BuiltinCheck,
     DiskSpaceCheck,
@@ -406,6 +415,44 @@ class MaintenanceSpec(_Spec):
         return MaintenanceWindow(self.start, self.end, self.checks, self.reason)
 
 
+class WebhookSpec(_Spec):
+    """One ``[[webhook]]`` table: where alerts go (see ``omnimemory_kit.health.alerts``)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(repr=False)  # may hold a secret (Slack's do)
+    format: Literal["json", "slack"] = "json"
+    send_on_resolved: bool = True
+    timeout: float = Field(default=5.0, gt=0, le=60, allow_inf_nan=False)
+    retries: int = Field(default=3, ge=0, le=10)
+    reminder_interval: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    checks: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, value: str) -> str:
+        return _validated(validate_http_url, value)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers_expand(cls, value: dict[str, str]) -> dict[str, str]:
+        return {key: _expand_env(text) for key, text in value.items()}
+
+    def to_webhook(self) -> Webhook:
+        """Return the ``Webhook`` the alerter posts to."""
+        return Webhook(
+            name=self.name,
+            url=self.url,
+            format=self.format,
+            send_on_resolved=self.send_on_resolved,
+            timeout=self.timeout,
+            retries=self.retries,
+            reminder_interval=self.reminder_interval,
+            headers=dict(self.headers),
+            checks=self.checks,
+        )
+
+
 class HealthConfigFile(_Spec):
     """A loaded health config file: top-level settings and the checks, in file order.
 
@@ -423,7 +470,19 @@ class HealthConfigFile(_Spec):
     resource_path: str | None = None
     rollup_retention: RollupRetentionSpec = Field(default_factory=RollupRetentionSpec)
     maintenance: tuple[MaintenanceSpec, ...] = ()
+    webhooks: tuple[WebhookSpec, ...] = ()
     checks: tuple[CheckSpec, ...] = ()
+
+    def alerter(self, store: Any = None, clock: Clock = SYSTEM_CLOCK) -> Alerter | None:
+        """Return an ``Alerter`` over this file's webhooks (None without any), recording in ``store``."""
+        if not self.webhooks:
+            return None
+        return Alerter(
+            [spec.to_webhook() for spec in self.webhooks],
+            store=store,
+            maintenance=self.maintenance_schedule() if self.maintenance else None,
+            clock=clock,
+        )
 
     def maintenance_schedule(self) -> MaintenanceSchedule:
         """Return the maintenance windows as a schedule (``schedule(check, epoch seconds) -> bool``)."""
@@ -490,6 +549,7 @@ _FILE_ADAPTER: TypeAdapter[HealthConfigFile] = TypeAdapter(HealthConfigFile)
 
 def _describe(source: str, document: Mapping[str, Any], exc: ValidationError) -> str:
     checks = document.get("check")
+    webhooks = document.get("webhook")
     problems: list[str] = []
     for error in exc.errors(include_url=False, include_input=False):
         loc = list(error["loc"])
@@ -506,6 +566,15 @@ def _describe(source: str, document: Mapping[str, Any], exc: ValidationError) ->
                 loc = loc[1:]  # the union member pydantic tried, not a field
         if loc and loc[0] == "maintenance" and len(loc) >= 2 and isinstance(loc[1], int):
             where = f"{source}: maintenance #{loc[1] + 1}"
+            loc = loc[2:]
+        if loc and loc[0] == "webhooks" and len(loc) >= 2 and isinstance(loc[1], int):
+            hook = webhooks[loc[1]] if isinstance(webhooks, list) and loc[1] < len(webhooks) else None
+            hook_name = hook.get("name") if isinstance(hook, Mapping) else None
+            where = (
+                f"{source}: webhook {hook_name!r}"
+                if isinstance(hook_name, str)
+                else f"{source}: webhook #{loc[1] + 1}"
+            )
             loc = loc[2:]
         field = ".".join(str(part) for part in loc)
         kind = error["type"]
@@ -538,10 +607,18 @@ def parse_health_config(document: Mapping[str, Any], source: str = "<config>") -
     checks = data.pop("check", [])
     if not isinstance(checks, list):
         raise HealthConfigError(f"{source}: check: write each check as a [[check]] table")
+    if "webhooks" in data:
+        raise HealthConfigError(
+            f"{source}: webhooks: unknown setting (write each webhook as a [[webhook]] table)"
+        )
+    webhooks = data.pop("webhook", [])
+    if not isinstance(webhooks, list):
+        raise HealthConfigError(f"{source}: webhook: write each webhook as a [[webhook]] table")
+    data["webhooks"] = webhooks
     try:
         config = _FILE_ADAPTER.validate_python({**data, "checks": checks, "source": source})
     except ValidationError as exc:
-        raise HealthConfigError(_describe(source, {"check": checks}, exc)) from None
+        raise HealthConfigError(_describe(source, {"check": checks, "webhook": webhooks}, exc)) from None
     seen: set[str] = set()
     for spec in config.checks:
         if spec.name in seen:
@@ -561,6 +638,14 @@ def parse_health_config(document: Mapping[str, Any], source: str = "<config>") -
         config.maintenance_schedule()
     except HealthConfigError as exc:
         raise HealthConfigError(f"{source}: {exc}") from None
+    hooks: set[str] = set()
+    for hook in config.webhooks:
+        if hook.name in hooks:
+            raise HealthConfigError(f"{source}: webhook {hook.name!r}: name: duplicate webhook name")
+        hooks.add(hook.name)
+        unknown = [name for name in hook.checks if name not in seen]
+        if unknown:
+            raise HealthConfigError(f"{source}: webhook {hook.name!r}: checks: no check named {unknown[0]!r}")
     return config
 
 

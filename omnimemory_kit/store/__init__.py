@@ -2,6 +2,7 @@
 
 from omnimemory_kit.store.base import EVENT_COLUMNS as EVENT_COLUMNS
 from omnimemory_kit.store.base import SCHEMA_VERSION as SCHEMA_VERSION
+from omnimemory_kit.store.base import HealthAlertRow as HealthAlertRow
 from omnimemory_kit.store.base import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store.base import HealthHistoryStore as HealthHistoryStore
 from omnimemory_kit.store.base import HealthRollupRow as HealthRollupRow
@@ -19,6 +20,7 @@ from omnimemory_kit.store.url import redact_url as redact_url
 __all__ = [
     "EVENT_COLUMNS",
     "SCHEMA_VERSION",
+    "HealthAlertRow",
     "HealthCheckRow",
     "HealthHistoryStore",
     "HealthRollupRow",

@@ -40,6 +40,7 @@ from omnimemory_kit.events import Event, EventKind, FileStatus
 __all__ = [
     "ERROR_MESSAGE_LIMIT",
     "EVENT_COLUMNS",
+    "HealthAlertRow",
     "HealthCheckRow",
     "HealthHistoryStore",
     "HealthRollupRow",
@@ -57,7 +58,7 @@ __all__ = [
 
 SCHEMA_VERSION = 2
 """The store schema version this code writes. A store with a higher version is refused; a lower one is
-upgraded when opened (version 2 added the health rollups)."""
+upgraded when opened (version 2 added the health rollups and alerts)."""
 
 EVENT_COLUMNS = (
     "kind",
@@ -207,6 +208,31 @@ class HealthSnapshotRow:
     checks: tuple[HealthCheckRow, ...]
     payload_json: str = "{}"
     snapshot_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HealthAlertRow:
+    """One alert about a check, as sent (or not) to one webhook.
+
+    Attributes:
+        at: when it was decided (epoch seconds).
+        name: the check.
+        kind: ``"down"``, ``"resolved"`` or ``"reminder"``.
+        webhook: the webhook's name.
+        outcome: ``"sent"``, ``"failed"`` (every attempt failed) or ``"muted"`` (a maintenance window).
+        attempts: how many deliveries were tried.
+        error: why the last attempt failed, or None.
+        alert_id: the store's id (0 before it is recorded).
+    """
+
+    at: float
+    name: str
+    kind: str
+    webhook: str
+    outcome: str
+    attempts: int = 0
+    error: str | None = None
+    alert_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,7 +448,17 @@ class HealthHistoryStore(_Closing):
 
     @abc.abstractmethod
     def prune_health(self, older_than: float) -> int:
-        """Delete snapshots taken before ``older_than`` (epoch seconds); return how many."""
+        """Delete snapshots and alerts older than ``older_than`` (epoch s); return how many snapshots."""
+
+    @abc.abstractmethod
+    def record_health_alert(self, alert: HealthAlertRow) -> int:
+        """Durably record an alert (sent, failed or muted); return its id."""
+
+    @abc.abstractmethod
+    def health_alerts(
+        self, *, since: float | None = None, until: float | None = None, name: str | None = None
+    ) -> list[HealthAlertRow]:
+        """Return recorded alerts with ``since <= at <= until`` for check ``name``, oldest first."""
 
     @abc.abstractmethod
     def add_health_rollups(self, rows: Sequence[HealthRollupRow]) -> None:

@@ -47,6 +47,7 @@ from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     EVENT_COLUMNS,
     SCHEMA_VERSION,
+    HealthAlertRow,
     HealthCheckRow,
     HealthRollupRow,
     HealthSnapshotRow,
@@ -763,7 +764,41 @@ class PostgresStore(Store):
         """Delete snapshots taken before ``older_than``; return how many."""
         with self._conn() as conn, conn.transaction():
             cur = conn.execute("DELETE FROM health_snapshots WHERE taken_at < %s", (older_than,))
+            conn.execute("DELETE FROM health_alerts WHERE at < %s", (older_than,))
             return int(cur.rowcount)
+
+    def record_health_alert(self, alert: HealthAlertRow) -> int:
+        """Durably record an alert (sent, failed or muted); return its id."""
+        with self._conn() as conn, conn.transaction():
+            row = conn.execute(
+                "INSERT INTO health_alerts (at, name, kind, webhook, outcome, attempts, error) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING alert_id",
+                (
+                    alert.at,
+                    alert.name,
+                    alert.kind,
+                    alert.webhook,
+                    alert.outcome,
+                    alert.attempts,
+                    clip_error_message(alert.error),
+                ),
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def health_alerts(
+        self, *, since: float | None = None, until: float | None = None, name: str | None = None
+    ) -> list[HealthAlertRow]:
+        """Return recorded alerts with ``since <= at <= until`` for check ``name``, oldest first."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT at, name, kind, webhook, outcome, attempts, error, alert_id FROM health_alerts "
+                "WHERE (%(since)s::float8 IS NULL OR at >= %(since)s) "
+                "AND (%(until)s::float8 IS NULL OR at <= %(until)s) "
+                "AND (%(name)s::text IS NULL OR name = %(name)s) ORDER BY at, alert_id",
+                {"since": since, "until": until, "name": name},
+            ).fetchall()
+        return [HealthAlertRow(float(r[0]), r[1], r[2], r[3], r[4], int(r[5]), r[6], int(r[7])) for r in rows]
 
     def add_health_rollups(self, rows: Sequence[HealthRollupRow]) -> None:
         """Durably add each row into its check's bucket (counts and latency bins added)."""

@@ -88,7 +88,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX health_checks_snapshot ON health_checks (snapshot_id, position);
     """,
-    # 2: health rollups (minute, hour and day buckets per check) and their latency histograms
+    # 2: health rollups (minute, hour and day buckets per check), their latency histograms, alerts
     """
     CREATE TABLE health_rollups (
         resolution     text NOT NULL,
@@ -109,6 +109,17 @@ MIGRATIONS: tuple[str, ...] = (
         count        bigint NOT NULL,
         PRIMARY KEY (resolution, bucket_start, name, bin)
     );
+    CREATE TABLE health_alerts (
+        alert_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at        double precision NOT NULL,
+        name      text NOT NULL,
+        kind      text NOT NULL,
+        webhook   text NOT NULL,
+        outcome   text NOT NULL,
+        attempts  integer NOT NULL,
+        error     text
+    );
+    CREATE INDEX health_alerts_at ON health_alerts (at);
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"

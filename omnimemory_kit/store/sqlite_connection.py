@@ -147,12 +147,23 @@ CREATE TABLE health_rollup_latency (
     count INTEGER NOT NULL,
     PRIMARY KEY (resolution, bucket_start, name, bin)
 ) WITHOUT ROWID;
+CREATE TABLE health_alerts (
+    alert_id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    webhook TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX health_alerts_at ON health_alerts (at);
 """
 _SCHEMA_ALL: Final = _SCHEMA + _ROLLUPS
 # Each entry upgrades a store from version i + 1 to i + 2 (index 0: version 1 -> 2). Append, never edit.
 _UPGRADES: Final = (_ROLLUPS,)
 # Tables a store of each version has beyond version 1's.
-_ADDED_IN: Final = {2: frozenset({"health_rollups", "health_rollup_latency"})}
+_ADDED_IN: Final = {2: frozenset({"health_rollups", "health_rollup_latency", "health_alerts"})}
 _TABLES: Final = frozenset(
     {
         "meta",
@@ -166,6 +177,7 @@ _TABLES: Final = frozenset(
         "health_checks",
         "health_rollups",
         "health_rollup_latency",
+        "health_alerts",
     }
 )
 

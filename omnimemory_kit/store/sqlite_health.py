@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from omnimemory_kit.store.base import HealthCheckRow, HealthHistoryStore, HealthRollupRow, HealthSnapshotRow
+from omnimemory_kit.store.base import (
+    HealthAlertRow,
+    HealthCheckRow,
+    HealthHistoryStore,
+    HealthRollupRow,
+    HealthSnapshotRow,
+    clip_error_message,
+)
 from omnimemory_kit.store.sqlite_connection import SQLiteConnection
 
 __all__ = ["SQLiteHealthHistory"]
@@ -111,7 +118,45 @@ class SQLiteHealthHistory(SQLiteConnection, HealthHistoryStore):
                 (older_than,),
             )
             cursor = conn.execute("DELETE FROM health_snapshots WHERE taken_at < ?", (older_than,))
+            conn.execute("DELETE FROM health_alerts WHERE at < ?", (older_than,))
         return int(cursor.rowcount)
+
+    def record_health_alert(self, alert: HealthAlertRow) -> int:
+        """Durably record an alert (sent, failed or muted); return its id."""
+        with self._write("record a health alert") as conn:
+            cursor = conn.execute(
+                "INSERT INTO health_alerts (at, name, kind, webhook, outcome, attempts, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    alert.at,
+                    alert.name,
+                    alert.kind,
+                    alert.webhook,
+                    alert.outcome,
+                    alert.attempts,
+                    clip_error_message(alert.error),
+                ),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def health_alerts(
+        self, *, since: float | None = None, until: float | None = None, name: str | None = None
+    ) -> list[HealthAlertRow]:
+        """Return recorded alerts with ``since <= at <= until`` for check ``name``, oldest first."""
+        conditions: list[str] = []
+        params: list[float | str] = []
+        for clause, value in (("at >= ?", since), ("at <= ?", until), ("name = ?", name)):
+            if value is not None:
+                conditions.append(clause)
+                params.append(value)
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        with self._read("read health alerts") as conn:
+            rows = conn.execute(
+                "SELECT at, name, kind, webhook, outcome, attempts, error, alert_id FROM health_alerts "
+                f"{where}ORDER BY at, alert_id",
+                params,
+            ).fetchall()
+        return [HealthAlertRow(*row) for row in rows]
 
     def add_health_rollups(self, rows: Sequence[HealthRollupRow]) -> None:
         """Durably add each row into its check's bucket (counts and latency bins added)."""

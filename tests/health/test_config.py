@@ -307,6 +307,40 @@ reason = "upgrade"
         assert "\n" not in message
 
 
+class TestWebhooks:
+    def test_webhooks_are_read_and_build_an_alerter(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A [[webhook]] table with its URL from the environment becomes a webhook; its URL is not in repr."""
+        monkeypatch.setenv("OPS_HOOK", f"https://hooks.example.invalid/T0/{SECRET}")
+        config = load_health_config(
+            write(tmp_path, TCP + '[[webhook]]\nname = "ops"\nurl = "${OPS_HOOK}"\nformat = "slack"\n'
+                  "reminder_interval = 600\nchecks = [\"db\"]\n")
+        )  # fmt: skip
+        (spec,) = config.webhooks
+        webhook = spec.to_webhook()
+        assert (webhook.format, webhook.reminder_interval, webhook.checks) == ("slack", 600.0, ("db",))
+        assert webhook.url.endswith(SECRET)
+        assert SECRET not in repr(config)
+        assert SECRET not in repr(webhook)
+
+    @pytest.mark.parametrize(
+        ("table", "expected"),
+        [
+            ('name = "ops"\nurl = "ftp://x/y"', "webhook 'ops': url: "),
+            ('name = "ops"\nurl = "http://127.0.0.1:9/x"\ntimeout = 0', "webhook 'ops': timeout: "),
+            ('name = "ops"\nurl = "http://127.0.0.1:9/x"\nformat = "teams"', "webhook 'ops': format: "),
+            ('name = "ops"\nurl = "http://127.0.0.1:9/x"\nchecks = ["web"]', "checks: no check named 'web'"),
+            ('url = "http://127.0.0.1:9/x"', "webhook #1: name: required field is missing"),
+        ],
+    )
+    def test_bad_webhooks_name_the_webhook_and_field(self, tmp_path: Path, table: str, expected: str) -> None:
+        """A bad URL, timeout, format, check name or a missing name is one message naming the webhook."""
+        message = error_for(tmp_path, TCP + "[[webhook]]\n" + table + "\n")
+        assert expected in message
+        assert "\n" not in message
+
+
 class TestOpenManager:
     async def test_runs_the_configured_checks_and_closes_them(
         self, tmp_path: Path, pg_dsn: str, redis_url: str

@@ -24,6 +24,7 @@ from omnimemory_kit.errors import (
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import (
+    HealthAlertRow,
     HealthCheckRow,
     HealthHistoryStore,
     HealthRollupRow,
@@ -855,6 +856,32 @@ class TestHealthRollups:
         assert len(store.health_rollups(resolution="hour")) == 3
         summary = store.summarize_health_rollups(resolution="minute", since=0.0)
         assert summary[0].latency_bins == ((2, 1),)  # the pruned buckets' bins went with them
+
+
+class TestHealthAlerts:
+    def test_alerts_read_back_in_time_order_filtered(self, store: HealthHistoryStore) -> None:
+        """Recorded alerts come back oldest first with their ids, narrowed by time and check name."""
+        first = HealthAlertRow(20.0, "db", "resolved", "ops", "sent", 1)
+        second = HealthAlertRow(10.0, "db", "down", "ops", "failed", 3, "timed out after 2s")
+        third = HealthAlertRow(15.0, "web", "down", "ops", "muted")
+        ids = [store.record_health_alert(alert) for alert in (first, second, third)]
+        assert len(set(ids)) == 3
+        got = store.health_alerts()
+        assert [(a.at, a.name, a.kind, a.outcome, a.attempts, a.error) for a in got] == [
+            (10.0, "db", "down", "failed", 3, "timed out after 2s"),
+            (15.0, "web", "down", "muted", 0, None),
+            (20.0, "db", "resolved", "sent", 1, None),
+        ]
+        assert got[0].alert_id == ids[1]
+        assert [a.at for a in store.health_alerts(name="db", since=15.0)] == [20.0]
+        assert [a.at for a in store.health_alerts(until=15.0)] == [10.0, 15.0]
+
+    def test_pruning_the_history_prunes_old_alerts(self, store: HealthHistoryStore) -> None:
+        """prune_health deletes alerts from before the cutoff too."""
+        for at in (1.0, 5.0):
+            store.record_health_alert(HealthAlertRow(at, "db", "down", "ops", "sent", 1))
+        store.prune_health(older_than=3.0)
+        assert [a.at for a in store.health_alerts()] == [5.0]
 
 
 class TestLifecycle:

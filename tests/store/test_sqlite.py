@@ -220,6 +220,7 @@ class TestRefusals:
         with sqlite3.connect(path) as raw:  # what version 1 wrote: no rollup tables
             raw.execute("DROP TABLE health_rollups")
             raw.execute("DROP TABLE health_rollup_latency")
+            raw.execute("DROP TABLE health_alerts")
             raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         raw.close()
         with open_sqlite(path) as store:
