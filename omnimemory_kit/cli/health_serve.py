@@ -34,11 +34,11 @@ async def _serve(config: HealthConfigFile, store_url: str | None, host: str, por
         history = config.history_for(store)
     try:
         alerter = config.alerter(store=store)
-        async with config.open_manager(sample_resources=False) as manager:
+        async with config.open_manager(sample_resources=False, store=store) as manager:
             monitor = HealthMonitor(manager, config.intervals(), history=history)
             if alerter is not None:
                 monitor.add_listener(alerter.observe)
-            server = HealthServer(monitor, host=host, port=port)
+            server = HealthServer(monitor, host=host, port=port, push_tokens=config.push_tokens())
 
             def announce() -> None:
                 print(f"serving health on http://{server.host}:{server.port}", flush=True)

@@ -46,6 +46,7 @@ tcp         ``host``, ``port`` (required)
 disk        ``path`` ("/"), ``warn_free_pct`` (20), ``fail_free_pct`` (10)
 path        ``path`` (required), ``fsync`` (false)
 store       ``url`` (required; the kit's store, opened without creating it)
+push        ``token`` (required, 16+ characters), ``grace`` (0): heartbeats due every ``interval``
 ==========  ============================================================================================
 
 ``${NAME}`` in ``dsn``, ``url`` and ``headers`` values is replaced by the environment variable ``NAME``,
@@ -82,6 +83,7 @@ from omnimemory_kit.health.checks import (
     DiskSpaceCheck,
     HttpCheck,
     PostgresCheck,
+    PushCheck,
     RedisCheck,
     StoreCheck,
     TcpCheck,
@@ -370,13 +372,44 @@ class StoreSpec(_CheckBase):
         return StoreCheck(self.url, clock=clock)
 
 
+class PushSpec(_CheckBase):
+    """``type = "push"``: healthy while heartbeats arrive within ``interval`` (+ ``grace``) seconds.
+
+    ``token`` (required, at least 16 characters; write it as ``${NAME}``) authorizes
+    ``POST /push/<name>`` on ``health serve``. The check itself is evaluated every
+    ``min(interval, 10)`` seconds, so a missed heartbeat is noticed within 10 s of its deadline.
+    """
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.OTHER
+    type: Literal["push"]
+    token: str = Field(min_length=16, repr=False)
+    grace: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+
+    @field_validator("token")
+    @classmethod
+    def _token_expands(cls, value: str) -> str:
+        expanded = _expand_env(value)
+        if len(expanded) < 16:
+            raise ValueError("must be at least 16 characters")
+        return expanded
+
+    @property
+    def max_age(self) -> float:
+        """Return how old the latest heartbeat may be while the check is healthy."""
+        return self.interval + self.grace
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a ``PushCheck`` (give it a store with ``check.store = store`` to read other senders')."""
+        return PushCheck(self.name, self.max_age, clock=clock)
+
+
 CheckSpec = Annotated[
-    PostgresSpec | RedisSpec | HttpSpec | TcpSpec | DiskSpec | PathSpec | StoreSpec,
+    PostgresSpec | RedisSpec | HttpSpec | TcpSpec | DiskSpec | PathSpec | StoreSpec | PushSpec,
     Field(discriminator="type"),
 ]
 """One ``[[check]]`` table, chosen by its ``type``."""
 
-CHECK_TYPES = ("postgres", "redis", "http", "tcp", "disk", "path", "store")
+CHECK_TYPES = ("postgres", "redis", "http", "tcp", "disk", "path", "store", "push")
 
 
 class RollupRetentionSpec(_Spec):
@@ -493,12 +526,33 @@ class HealthConfigFile(_Spec):
         return {spec.name: spec.slo for spec in self.checks if spec.slo is not None}
 
     def intervals(self) -> dict[str, float]:
-        """Return each check's interval (seconds between runs under ``health serve``) by name."""
-        return {spec.name: spec.interval for spec in self.checks}
+        """Return each check's interval (seconds between runs under ``health serve``) by name.
 
-    def registrations(self, clock: Clock = SYSTEM_CLOCK) -> list[tuple[HealthCheckConfig, BuiltinCheck]]:
-        """Return a registration and a new check object per check (``aclose()`` the checks when done)."""
-        return [(spec.health_check_config(), spec.build(clock)) for spec in self.checks]
+        A push check runs every ``min(interval, 10)`` seconds: its interval is how often heartbeats come.
+        """
+        return {
+            spec.name: min(spec.interval, 10.0) if isinstance(spec, PushSpec) else spec.interval
+            for spec in self.checks
+        }
+
+    def push_tokens(self) -> dict[str, str]:
+        """Return the token of each push check, by name."""
+        return {spec.name: spec.token for spec in self.checks if isinstance(spec, PushSpec)}
+
+    def registrations(
+        self, clock: Clock = SYSTEM_CLOCK, store: Any = None
+    ) -> list[tuple[HealthCheckConfig, BuiltinCheck]]:
+        """Return a registration and a new check object per check (``aclose()`` the checks when done).
+
+        Args:
+            clock: the checks' clock.
+            store: where push checks read heartbeats sent by other processes (None: only their own).
+        """
+        pairs = [(spec.health_check_config(), spec.build(clock)) for spec in self.checks]
+        for _, check in pairs:
+            if isinstance(check, PushCheck):
+                check.store = store
+        return pairs
 
     @contextlib.asynccontextmanager
     async def open_manager(
@@ -507,6 +561,7 @@ class HealthConfigFile(_Spec):
         history: HealthHistory | None = None,
         clock: Clock = SYSTEM_CLOCK,
         sample_resources: bool = True,
+        store: Any = None,
     ) -> AsyncIterator[HealthManager]:
         """Yield a ``HealthManager`` with every check registered; close the checks and the manager after.
 
@@ -514,6 +569,7 @@ class HealthConfigFile(_Spec):
             history: where to record each response (see ``history_for``), or None.
             clock: the manager's and checks' clock.
             sample_resources: include host metrics in responses.
+            store: where push checks read heartbeats from (the history's store, usually).
         """
         manager = HealthManager(
             clock=clock,
@@ -523,7 +579,9 @@ class HealthConfigFile(_Spec):
         )
         checks: list[BuiltinCheck] = []
         try:
-            for config, check in self.registrations(clock):
+            for config, check in self.registrations(
+                clock, store if store is not None else getattr(history, "store", None)
+            ):
                 checks.append(check)
                 manager.register_health_check(config, check)
             yield manager

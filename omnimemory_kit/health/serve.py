@@ -5,7 +5,10 @@ Endpoints (every one answers from the latest results; none runs a check):
 - ``GET /metrics``: the Prometheus text exposition (``health.metrics``);
 - ``GET /health``: the IETF ``application/health+json`` document, 200, or 503 when unhealthy;
 - ``GET /livez``: 200 while the server's event loop answers;
-- ``GET /readyz``: 200 once every check has a first result, 503 before that and while shutting down.
+- ``GET /readyz``: 200 once every check has a first result, 503 before that and while shutting down;
+- ``POST /push/<name>``: a heartbeat for push check ``name``, with ``Authorization: Bearer <token>``
+  (the check's token from the config): 204; 401 without the right token, 404 for no such push check.
+  The heartbeat is noted in the check, written to the history's store, and the check runs at once.
 
 The server listens on 127.0.0.1 unless told otherwise. ``serve_forever`` stops cleanly on SIGTERM or
 SIGINT: it stops accepting requests, cancels the checks' tasks and returns; the caller closes the checks
@@ -16,15 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import hmac
 import json
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
 from aiohttp import web
 
 from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.health.checks.push import MESSAGE_LIMIT, PushCheck, send_heartbeat
 from omnimemory_kit.health.ietf import MEDIA_TYPE
 from omnimemory_kit.health.metrics import CONTENT_TYPE, HealthMetrics
 from omnimemory_kit.health.monitor import HealthMonitor
@@ -49,6 +54,7 @@ class HealthServer:
         port: the TCP port (0 picks a free one; ``port`` tells which after ``start``).
         uptime_interval: seconds between two readings of the uptime ratios from the monitor's history
             (rollups) into ``/metrics``; nothing is read without a history.
+        push_tokens: the token of each push check, by name (``POST /push/<name>``).
     """
 
     def __init__(
@@ -58,8 +64,13 @@ class HealthServer:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         uptime_interval: float = 60.0,
+        push_tokens: Mapping[str, str] | None = None,
     ) -> None:
         self.monitor = monitor
+        self._push_tokens = {name: token.encode() for name, token in (push_tokens or {}).items()}
+        for name in self._push_tokens:
+            if not isinstance(monitor.manager.check_function(name), PushCheck):
+                raise HealthConfigError(f"check {name!r} is not a push check")
         self.uptime_interval = uptime_interval
         self._uptime_task: asyncio.Task[None] | None = None
         self.host = host
@@ -73,6 +84,7 @@ class HealthServer:
             ("GET", "/health", self._health),
             ("GET", "/livez", self._livez),
             ("GET", "/readyz", self._readyz),
+            ("POST", "/push/{name}", self._push),
         ]
 
     def add_route(self, method: str, path: str, handler: Handler) -> None:
@@ -180,6 +192,31 @@ class HealthServer:
         if not self.monitor.ready:
             return _plain(503, "waiting for the first result of every check")
         return _plain(200, "ok")
+
+    async def _push(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        token = self._push_tokens.get(name)
+        if token is None:
+            return _plain(404, f"no push check named {name!r}")
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token):
+            return _plain(401, "a valid token is needed: Authorization: Bearer <token>")
+        check = self.monitor.manager.check_function(name)
+        assert isinstance(check, PushCheck)
+        message = None
+        if request.can_read_body:
+            text = (await request.text())[:MESSAGE_LIMIT]
+            message = text.strip() or None
+        now = self.monitor.clock.time()
+        check.beat(now)
+        history = self.monitor.history
+        if history is not None:
+            try:
+                await asyncio.to_thread(send_heartbeat, history.store, name, message=message, at=now)
+            except Exception:  # the heartbeat still counts in memory; the store's trouble is logged
+                logger.exception("could not record the heartbeat of %r", name)
+        await self.monitor.run_once(name)
+        return web.Response(status=204)
 
     def __repr__(self) -> str:
         state = "listening" if self._runner is not None else "stopped"

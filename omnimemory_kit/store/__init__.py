@@ -7,6 +7,7 @@ from omnimemory_kit.store.base import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store.base import HealthHistoryStore as HealthHistoryStore
 from omnimemory_kit.store.base import HealthRollupRow as HealthRollupRow
 from omnimemory_kit.store.base import HealthSnapshotRow as HealthSnapshotRow
+from omnimemory_kit.store.base import HeartbeatRow as HeartbeatRow
 from omnimemory_kit.store.base import JournalStore as JournalStore
 from omnimemory_kit.store.base import Lease as Lease
 from omnimemory_kit.store.base import RunRecord as RunRecord
@@ -25,6 +26,7 @@ __all__ = [
     "HealthHistoryStore",
     "HealthRollupRow",
     "HealthSnapshotRow",
+    "HeartbeatRow",
     "JournalStore",
     "Lease",
     "RunRecord",

@@ -45,6 +45,7 @@ __all__ = [
     "HealthHistoryStore",
     "HealthRollupRow",
     "HealthSnapshotRow",
+    "HeartbeatRow",
     "JournalStore",
     "Lease",
     "RunRecord",
@@ -58,7 +59,7 @@ __all__ = [
 
 SCHEMA_VERSION = 2
 """The store schema version this code writes. A store with a higher version is refused; a lower one is
-upgraded when opened (version 2 added the health rollups and alerts)."""
+upgraded when opened (version 2 added the health rollups, alerts and heartbeats)."""
 
 EVENT_COLUMNS = (
     "kind",
@@ -233,6 +234,16 @@ class HealthAlertRow:
     attempts: int = 0
     error: str | None = None
     alert_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatRow:
+    """The latest heartbeat of a push check: when, what it said, and how many arrived in all."""
+
+    name: str
+    at: float
+    message: str | None = None
+    beats: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +460,14 @@ class HealthHistoryStore(_Closing):
     @abc.abstractmethod
     def prune_health(self, older_than: float) -> int:
         """Delete snapshots and alerts older than ``older_than`` (epoch s); return how many snapshots."""
+
+    @abc.abstractmethod
+    def record_heartbeat(self, name: str, at: float, message: str | None = None) -> None:
+        """Durably note a heartbeat of push check ``name`` (the latest time is kept, beats counted)."""
+
+    @abc.abstractmethod
+    def last_heartbeat(self, name: str) -> HeartbeatRow | None:
+        """Return the latest heartbeat of push check ``name``, or None if none ever arrived."""
 
     @abc.abstractmethod
     def record_health_alert(self, alert: HealthAlertRow) -> int:

@@ -51,6 +51,7 @@ from omnimemory_kit.store.base import (
     HealthCheckRow,
     HealthRollupRow,
     HealthSnapshotRow,
+    HeartbeatRow,
     Lease,
     RunRecord,
     Store,
@@ -766,6 +767,25 @@ class PostgresStore(Store):
             cur = conn.execute("DELETE FROM health_snapshots WHERE taken_at < %s", (older_than,))
             conn.execute("DELETE FROM health_alerts WHERE at < %s", (older_than,))
             return int(cur.rowcount)
+
+    def record_heartbeat(self, name: str, at: float, message: str | None = None) -> None:
+        """Durably note a heartbeat of push check ``name`` (the latest time is kept, beats counted)."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO health_heartbeats AS h (name, at, message, beats) VALUES (%s, %s, %s, 1) "
+                "ON CONFLICT (name) DO UPDATE SET beats = h.beats + 1, "
+                "message = CASE WHEN excluded.at >= h.at THEN excluded.message ELSE h.message END, "
+                "at = GREATEST(h.at, excluded.at)",
+                (name, at, clip_error_message(message)),
+            )
+
+    def last_heartbeat(self, name: str) -> HeartbeatRow | None:
+        """Return the latest heartbeat of push check ``name``, or None if none ever arrived."""
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT name, at, message, beats FROM health_heartbeats WHERE name = %s", (name,)
+            ).fetchone()
+        return None if row is None else HeartbeatRow(row[0], float(row[1]), row[2], int(row[3]))
 
     def record_health_alert(self, alert: HealthAlertRow) -> int:
         """Durably record an alert (sent, failed or muted); return its id."""

@@ -88,7 +88,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX health_checks_snapshot ON health_checks (snapshot_id, position);
     """,
-    # 2: health rollups (minute, hour and day buckets per check), their latency histograms, alerts
+    # 2: health rollups (minute, hour and day buckets per check), their latency histograms, alerts, heartbeats
     """
     CREATE TABLE health_rollups (
         resolution     text NOT NULL,
@@ -120,6 +120,12 @@ MIGRATIONS: tuple[str, ...] = (
         error     text
     );
     CREATE INDEX health_alerts_at ON health_alerts (at);
+    CREATE TABLE health_heartbeats (
+        name     text PRIMARY KEY,
+        at       double precision NOT NULL,
+        message  text,
+        beats    bigint NOT NULL
+    );
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"

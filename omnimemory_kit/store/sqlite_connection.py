@@ -158,12 +158,20 @@ CREATE TABLE health_alerts (
     error TEXT
 );
 CREATE INDEX health_alerts_at ON health_alerts (at);
+CREATE TABLE health_heartbeats (
+    name TEXT PRIMARY KEY,
+    at REAL NOT NULL,
+    message TEXT,
+    beats INTEGER NOT NULL
+);
 """
 _SCHEMA_ALL: Final = _SCHEMA + _ROLLUPS
 # Each entry upgrades a store from version i + 1 to i + 2 (index 0: version 1 -> 2). Append, never edit.
 _UPGRADES: Final = (_ROLLUPS,)
 # Tables a store of each version has beyond version 1's.
-_ADDED_IN: Final = {2: frozenset({"health_rollups", "health_rollup_latency", "health_alerts"})}
+_ADDED_IN: Final = {
+    2: frozenset({"health_rollups", "health_rollup_latency", "health_alerts", "health_heartbeats"})
+}
 _TABLES: Final = frozenset(
     {
         "meta",
@@ -178,6 +186,7 @@ _TABLES: Final = frozenset(
         "health_rollups",
         "health_rollup_latency",
         "health_alerts",
+        "health_heartbeats",
     }
 )
 

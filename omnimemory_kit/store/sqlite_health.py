@@ -17,6 +17,7 @@ from omnimemory_kit.store.base import (
     HealthHistoryStore,
     HealthRollupRow,
     HealthSnapshotRow,
+    HeartbeatRow,
     clip_error_message,
 )
 from omnimemory_kit.store.sqlite_connection import SQLiteConnection
@@ -120,6 +121,25 @@ class SQLiteHealthHistory(SQLiteConnection, HealthHistoryStore):
             cursor = conn.execute("DELETE FROM health_snapshots WHERE taken_at < ?", (older_than,))
             conn.execute("DELETE FROM health_alerts WHERE at < ?", (older_than,))
         return int(cursor.rowcount)
+
+    def record_heartbeat(self, name: str, at: float, message: str | None = None) -> None:
+        """Durably note a heartbeat of push check ``name`` (the latest time is kept, beats counted)."""
+        with self._write("record a heartbeat") as conn:
+            conn.execute(
+                "INSERT INTO health_heartbeats (name, at, message, beats) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT (name) DO UPDATE SET beats = beats + 1, "
+                "message = CASE WHEN excluded.at >= at THEN excluded.message ELSE message END, "
+                "at = MAX(at, excluded.at)",
+                (name, at, clip_error_message(message)),
+            )
+
+    def last_heartbeat(self, name: str) -> HeartbeatRow | None:
+        """Return the latest heartbeat of push check ``name``, or None if none ever arrived."""
+        with self._read("read a heartbeat") as conn:
+            row = conn.execute(
+                "SELECT name, at, message, beats FROM health_heartbeats WHERE name = ?", (name,)
+            ).fetchone()
+        return None if row is None else HeartbeatRow(row[0], float(row[1]), row[2], int(row[3]))
 
     def record_health_alert(self, alert: HealthAlertRow) -> int:
         """Durably record an alert (sent, failed or muted); return its id."""

@@ -29,6 +29,7 @@ from omnimemory_kit.store import (
     HealthHistoryStore,
     HealthRollupRow,
     HealthSnapshotRow,
+    HeartbeatRow,
     JournalStore,
     Lease,
     RunRecord,
@@ -882,6 +883,18 @@ class TestHealthAlerts:
             store.record_health_alert(HealthAlertRow(at, "db", "down", "ops", "sent", 1))
         store.prune_health(older_than=3.0)
         assert [a.at for a in store.health_alerts()] == [5.0]
+
+
+class TestHeartbeats:
+    def test_the_latest_heartbeat_is_kept_and_beats_counted(self, store: HealthHistoryStore) -> None:
+        """Three heartbeats, one arriving late with an older time: the newest time and its message stay."""
+        assert store.last_heartbeat("nightly") is None
+        store.record_heartbeat("nightly", 10.0, "first")
+        store.record_heartbeat("nightly", 30.0, "third")
+        store.record_heartbeat("nightly", 20.0, "second, late")
+        store.record_heartbeat("other", 5.0)
+        assert store.last_heartbeat("nightly") == HeartbeatRow("nightly", 30.0, "third", 3)
+        assert store.last_heartbeat("other") == HeartbeatRow("other", 5.0, None, 1)
 
 
 class TestLifecycle:

@@ -221,6 +221,7 @@ class TestRefusals:
             raw.execute("DROP TABLE health_rollups")
             raw.execute("DROP TABLE health_rollup_latency")
             raw.execute("DROP TABLE health_alerts")
+            raw.execute("DROP TABLE health_heartbeats")
             raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         raw.close()
         with open_sqlite(path) as store:
