@@ -11,8 +11,8 @@ alert starts fast and stops soon after the burn does:
 - fast burn: above 14.4 over 1 h **and** over 5 min (2 % of a 30-day budget in an hour);
 - slow burn: above 6 over 6 h **and** over 30 min (5 % of the budget in six hours).
 
-Burn rates come from minute rollups (kept 24 h), the budget from day rollups; samples in maintenance are
-left out of both.
+Burn rates come from minute rollups (kept 24 h), the budget from the 30-day window's rollups (see
+``health.uptime``); samples in maintenance are left out of both.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 
 from omnimemory_kit.errors import HealthConfigError
-from omnimemory_kit.health.uptime import bucket_start, window_start
+from omnimemory_kit.health.uptime import bucket_start, window_summaries
 from omnimemory_kit.store.base import HealthHistoryStore
 
 __all__ = [
@@ -94,7 +94,7 @@ def _down_shares(store: HealthHistoryStore, resolution: str, since: float) -> di
     """Return the down share per check over the rollups of ``resolution`` from ``since`` on."""
     return {
         row.name: (row.total - row.up) / row.total
-        for row in store.summarize_health_rollups(resolution=resolution, since=since)
+        for row in store.summarize_health_rollups(resolution=resolution, since=since, latency=False)
         if row.total
     }
 
@@ -108,7 +108,8 @@ def slo_table(store: HealthHistoryStore, slos: Mapping[str, float], now: float) 
     budgets = {name: 1.0 - check_slo(slo, f"check {name!r}: slo") / 100.0 for name, slo in slos.items()}
     if not budgets:
         return []
-    down = _down_shares(store, "day", window_start(now, SLO_WINDOW))
+    (over_window,) = window_summaries(store, now, (SLO_WINDOW,), latency=False).values()
+    down = {name: (row.total - row.up) / row.total for name, row in over_window.items() if row.total}
     burn_down = {
         label: _down_shares(store, "minute", bucket_start(now - seconds, "minute"))
         for label, seconds in BURN_WINDOWS.items()

@@ -496,11 +496,12 @@ class HealthHistoryStore(_Closing):
 
     @abc.abstractmethod
     def summarize_health_rollups(
-        self, *, resolution: str, since: float, until: float | None = None
+        self, *, resolution: str, since: float, until: float | None = None, latency: bool = True
     ) -> list[HealthRollupRow]:
         """Return one row per check: its rollups with ``since <= bucket_start < until`` added together.
 
-        Each row's ``bucket_start`` is ``since``; rows come in name order.
+        Each row's ``bucket_start`` is ``since``; rows come in name order. ``latency=False`` leaves the
+        latency bins out (cheaper when only counts are wanted).
         """
 
     @abc.abstractmethod

@@ -896,7 +896,7 @@ class PostgresStore(Store):
         ]
 
     def summarize_health_rollups(
-        self, *, resolution: str, since: float, until: float | None = None
+        self, *, resolution: str, since: float, until: float | None = None, latency: bool = True
     ) -> list[HealthRollupRow]:
         """Return one row per check: its rollups with ``since <= bucket_start < until`` added together."""
         params = {"resolution": resolution, "since": since, "until": until, "name": None}
@@ -906,11 +906,15 @@ class PostgresStore(Store):
                 f"FROM health_rollups WHERE {_ROLLUP_RANGE} GROUP BY name ORDER BY name",
                 params,
             ).fetchall()
-            bins = conn.execute(
-                f"SELECT name, bin, SUM(count) FROM health_rollup_latency WHERE {_ROLLUP_RANGE} "
-                "GROUP BY name, bin ORDER BY name, bin",
-                params,
-            ).fetchall()
+            bins = (
+                []
+                if not latency
+                else conn.execute(
+                    f"SELECT name, bin, SUM(count) FROM health_rollup_latency WHERE {_ROLLUP_RANGE} "
+                    "GROUP BY name, bin ORDER BY name, bin",
+                    params,
+                ).fetchall()
+            )
         by_name: dict[str, list[tuple[int, int]]] = {}
         for bin_name, number, count in bins:
             by_name.setdefault(bin_name, []).append((int(number), int(count)))

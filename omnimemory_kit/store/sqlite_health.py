@@ -252,7 +252,7 @@ class SQLiteHealthHistory(SQLiteConnection, HealthHistoryStore):
         ]
 
     def summarize_health_rollups(
-        self, *, resolution: str, since: float, until: float | None = None
+        self, *, resolution: str, since: float, until: float | None = None, latency: bool = True
     ) -> list[HealthRollupRow]:
         """Return one row per check: its rollups with ``since <= bucket_start < until`` added together."""
         where, params = _range(resolution, since, until, None)
@@ -262,11 +262,15 @@ class SQLiteHealthHistory(SQLiteConnection, HealthHistoryStore):
                 f"FROM health_rollups WHERE {where} GROUP BY name ORDER BY name",
                 params,
             ).fetchall()
-            bins = conn.execute(
-                f"SELECT name, bin, SUM(count) FROM health_rollup_latency WHERE {where} "
-                "GROUP BY name, bin ORDER BY name, bin",
-                params,
-            ).fetchall()
+            bins = (
+                []
+                if not latency
+                else conn.execute(
+                    f"SELECT name, bin, SUM(count) FROM health_rollup_latency WHERE {where} "
+                    "GROUP BY name, bin ORDER BY name, bin",
+                    params,
+                ).fetchall()
+            )
         by_name: dict[str, list[tuple[int, int]]] = {}
         for bin_name, number, count in bins:
             by_name.setdefault(bin_name, []).append((int(number), int(count)))

@@ -89,15 +89,15 @@ class TestBuckets:
 
 class TestPercentiles:
     @given(st.floats(min_value=0.02, max_value=1_000_000.0))
-    def test_a_bin_stands_for_its_latencies_within_2_5_percent(self, latency: float) -> None:
-        """The value of a latency's bin is within 2.5 % of the latency."""
-        assert abs(bin_value(latency_bin(latency)) - latency) <= 0.025 * latency
+    def test_a_bin_stands_for_its_latencies_within_5_percent(self, latency: float) -> None:
+        """The value of a latency's bin is within 5 % of the latency."""
+        assert abs(bin_value(latency_bin(latency)) - latency) <= 0.05 * latency
 
     def test_percentiles_pick_the_bin_holding_the_rank(self) -> None:
         """Of 100 samples, 94 fast and 6 slow, p50 is fast, p95 and p99 are slow."""
         bins = [(latency_bin(1.0), 94), (latency_bin(100.0), 6)]
-        assert percentile(bins, 0.50) == pytest.approx(1.0, rel=0.025)
-        assert percentile(bins, 0.95) == pytest.approx(100.0, rel=0.025)
+        assert percentile(bins, 0.50) == pytest.approx(1.0, rel=0.05)
+        assert percentile(bins, 0.95) == pytest.approx(100.0, rel=0.05)
         assert percentile([], 0.5) is None
 
 
@@ -179,8 +179,8 @@ class TestUptimeFromRollups:
         assert table["1h"].uptime == 1.0
         assert table["24h"].uptime == 0.75
         assert table["24h"].samples == 240
-        assert table["24h"].p50_ms == pytest.approx(10.0, rel=0.025)
-        assert table["24h"].p95_ms == pytest.approx(200.0, rel=0.025)
+        assert table["24h"].p50_ms == pytest.approx(10.0, rel=0.05)
+        assert table["24h"].p95_ms == pytest.approx(200.0, rel=0.05)
         assert table["24h"].mean_ms == pytest.approx((216 * 10.0 + 24 * 200.0) / 240)
 
     def test_a_check_without_samples_is_listed_with_no_uptime(self) -> None:
