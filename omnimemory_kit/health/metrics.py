@@ -12,7 +12,8 @@ Metrics (one registry per exporter, so two servers in one process never share se
 - ``omnimemory_health_overall_status{status}``: the roll-up, one-hot.
 
 Scrapes read what the checks last produced: ``render()`` caches the text and renders again only after a
-new result, so a scrape costs a lookup, never a check.
+new result, and, with ``max_age``, at most that often (rendering 50 checks' series takes milliseconds;
+``health serve`` renders at most once a second), so a scrape costs a lookup, never a check.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class HealthMetrics:
                 self._status.labels(name, status)
         self._lock = threading.Lock()
         self._version = 0
-        self._rendered: tuple[int, bytes] | None = None
+        self._rendered: tuple[int, float, bytes] | None = None
 
     def observe(self, result: DependencyHealth, overall: HealthResponse) -> None:
         """Update the series with one check result and the overall status that includes it."""
@@ -143,16 +144,21 @@ class HealthMetrics:
                 self._uptime.labels(name, window).set(ratio)
         self._touch()
 
-    def render(self) -> bytes:
-        """Return the exposition text, rendered again only when a series changed since the last call."""
+    def render(self, *, max_age: float = 0.0, now: float = 0.0) -> bytes:
+        """Return the exposition text, rendered again only when a series changed since the last render.
+
+        Args:
+            max_age: also keep serving a text rendered less than this many seconds before ``now``.
+            now: the current monotonic time (only read when ``max_age`` is given).
+        """
         with self._lock:
             version = self._version
             cached = self._rendered
-        if cached is not None and cached[0] == version:
-            return cached[1]
+        if cached is not None and (cached[0] == version or now - cached[1] < max_age):
+            return cached[2]
         text = generate_latest(self.registry)
         with self._lock:
-            self._rendered = (version, text)
+            self._rendered = (version, now, text)
         return text
 
     def _touch(self) -> None:

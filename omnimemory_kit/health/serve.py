@@ -55,6 +55,8 @@ class HealthServer:
         uptime_interval: seconds between two readings of the uptime ratios from the monitor's history
             (rollups) into ``/metrics``; nothing is read without a history.
         push_tokens: the token of each push check, by name (``POST /push/<name>``).
+        metrics_max_age: seconds a rendered ``/metrics`` text may be served after a newer result (Prometheus
+            scrapes every 15 s or so; rendering on every result would cost each scrape milliseconds).
     """
 
     def __init__(
@@ -65,8 +67,10 @@ class HealthServer:
         port: int = DEFAULT_PORT,
         uptime_interval: float = 60.0,
         push_tokens: Mapping[str, str] | None = None,
+        metrics_max_age: float = 1.0,
     ) -> None:
         self.monitor = monitor
+        self.metrics_max_age = metrics_max_age
         self._push_tokens = {name: token.encode() for name, token in (push_tokens or {}).items()}
         for name in self._push_tokens:
             if not isinstance(monitor.manager.check_function(name), PushCheck):
@@ -173,7 +177,8 @@ class HealthServer:
     # --- endpoints -----------------------------------------------------------------------------------
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+        text = self.metrics.render(max_age=self.metrics_max_age, now=self.monitor.clock.monotonic())
+        return web.Response(body=text, headers={"Content-Type": CONTENT_TYPE})
 
     async def _health(self, request: web.Request) -> web.Response:
         response = self.monitor.response()

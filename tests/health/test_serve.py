@@ -201,6 +201,25 @@ class TestEndpointsInProcess:
                 await server.start()
 
 
+class TestMetricsCache:
+    async def test_a_render_is_reused_until_it_is_older_than_max_age(
+        self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock
+    ) -> None:
+        """A new result shows in the exposition only once the last render is max_age old (or at once)."""
+        monitor = HealthMonitor(manager, {"fast": 1.0, "slow": 3.0}, clock=clock)
+        metrics = HealthServer(monitor, port=0).metrics
+        await monitor.run_once("fast")
+        runs = ("omnimemory_health_check_runs_total", (("check", "fast"), ("status", "healthy")))
+        assert samples(metrics.render(max_age=1.0, now=clock.monotonic()).decode())[runs] == 1
+        await monitor.run_once("fast")
+        clock.advance(0.5)
+        assert samples(metrics.render(max_age=1.0, now=clock.monotonic()).decode())[runs] == 1
+        assert samples(metrics.render().decode())[runs] == 2  # without max_age: rendered again at once
+        await monitor.run_once("fast")
+        clock.advance(1.0)
+        assert samples(metrics.render(max_age=1.0, now=clock.monotonic()).decode())[runs] == 3
+
+
 class TestUptimeMetrics:
     async def test_uptime_ratios_come_from_the_history(
         self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock
