@@ -19,9 +19,8 @@ TOKEN = "a-token-of-24-characters"
 
 class TestPushCheck:
     async def test_missed_heartbeat_turns_the_check_unhealthy(self, clock: FakeClock) -> None:
-        """No heartbeat: unhealthy; a heartbeat: healthy; max_age later without another: unhealthy again."""
+        """A heartbeat: healthy; max_age later without another: unhealthy."""
         check = PushCheck("nightly", 60, clock=clock)
-        assert (await check()).status is HealthStatus.UNHEALTHY
         check.beat()
         clock.advance(60)
         fresh = await check()
@@ -31,10 +30,21 @@ class TestPushCheck:
         assert missed.status is HealthStatus.UNHEALTHY
         assert missed.message == "last heartbeat 61s ago (expected every 60s)"
 
+    async def test_no_first_heartbeat_is_unknown_for_max_age_then_unhealthy(self, clock: FakeClock) -> None:
+        """Without any heartbeat the check waits max_age (unknown: no alert), then turns unhealthy."""
+        check = PushCheck("nightly", 60, clock=clock)
+        clock.advance(60)
+        waiting = await check()
+        clock.advance(1)
+        missed = await check()
+        assert (waiting.status, missed.status) == (HealthStatus.UNKNOWN, HealthStatus.UNHEALTHY)
+        assert missed.message == "no heartbeat received (expected every 60s)"
+
     async def test_heartbeats_from_another_process_come_through_the_store(self, clock: FakeClock) -> None:
         """send_heartbeat writes to the store; a push check reading that store counts it."""
         with open_store("sqlite://") as store:
             check = PushCheck("nightly", 60, store=store, clock=clock)
+            clock.advance(61)
             assert (await check()).status is HealthStatus.UNHEALTHY
             send_heartbeat(store, "nightly", message="report ok", at=clock.time() - 30)
             assert (await check()).status is HealthStatus.HEALTHY
@@ -58,9 +68,10 @@ async def push_server(clock: FakeClock, manager: HealthManager) -> HealthServer:
 
 class TestPushEndpoint:
     async def test_a_heartbeat_with_the_token_makes_the_check_healthy_at_once(
-        self, push_server: HealthServer
+        self, push_server: HealthServer, clock: FakeClock
     ) -> None:
         """POST /push/nightly with the token: 204, the check is healthy and the heartbeat is in the store."""
+        clock.advance(61)  # past the wait for a first heartbeat: the check is unhealthy
         await push_server.start()
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{push_server.port}") as client:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -350,6 +353,49 @@ class TestServeProcess:
         assert health.status_code == 503
         assert health.json()["status"] == "fail"
         assert metrics[("omnimemory_health_check_up", (("check", "gone"),))] == 0.0
+
+    def test_push_and_webhook_are_wired_through_the_config(self, tmp_path: Path) -> None:
+        """A served push check takes a heartbeat (with its token), then misses the next: one down alert."""
+        received: list[dict[str, object]] = []
+        arrived = threading.Event()
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+                arrived.set()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        token = "push-token-for-the-test"
+        config = tmp_path / "push.toml"
+        config.write_text(
+            f'store = "sqlite:///{tmp_path}/h.db"\n'
+            f'[[check]]\nname = "nightly"\ntype = "push"\ninterval = 1\ntoken = "{token}"\n'
+            f'[[webhook]]\nname = "ops"\nurl = "http://127.0.0.1:{receiver.server_address[1]}/"\n'
+        )
+        proc, base = start_serve(str(config))
+        try:
+            with httpx.Client(base_url=base, timeout=5) as client:
+                refused = client.post("/push/nightly", headers={"Authorization": "Bearer not-the-token"})
+                accepted = client.post("/push/nightly", headers={"Authorization": f"Bearer {token}"})
+                healthy = client.get("/health").status_code
+                assert arrived.wait(timeout=15), "no alert arrived"
+                after = client.get("/health").status_code
+        finally:
+            code, err = stop(proc)
+            receiver.shutdown()
+            receiver.server_close()
+        assert code == 0, err
+        assert (refused.status_code, accepted.status_code, healthy, after) == (401, 204, 200, 503)
+        assert [(alert["kind"], alert["check"]) for alert in received] == [("down", "nightly")]
+        with open_store(f"sqlite:///{tmp_path}/h.db", create=False) as store:
+            assert [a.outcome for a in store.health_alerts()] == ["sent"]
+            assert store.last_heartbeat("nightly") is not None
 
     def test_port_in_use_exits_2_with_one_line(self, tmp_path: Path, redis_url: str) -> None:
         """Serving on a port another socket holds exits 2 with one line naming the address."""

@@ -5,7 +5,8 @@ check's token), or ``send_heartbeat(store, name)`` from Python, which writes to 
 reads. ``omnimemory-kit report --heartbeat NAME`` sends one after a report succeeds.
 
 The check is healthy while the latest heartbeat (in memory or in the store) is at most ``max_age``
-seconds old, and unhealthy once it is older or when none has ever arrived. Observed value: the
+seconds old, and unhealthy once it is older. Before any heartbeat has arrived it is ``unknown`` for its
+first ``max_age`` seconds (the job has had no chance to run yet), then unhealthy. Observed value: the
 heartbeat's age in seconds.
 """
 
@@ -19,6 +20,7 @@ from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health.checks._base import BuiltinCheck
 from omnimemory_kit.health.models import CheckResult
+from omnimemory_kit.health.status import HealthStatus
 from omnimemory_kit.store.base import HealthHistoryStore
 
 __all__ = ["PushCheck", "send_heartbeat"]
@@ -69,6 +71,7 @@ class PushCheck(BuiltinCheck):
         self.max_age = float(max_age)
         self.store = store
         self._last: float | None = None
+        self._since = clock.time()  # the job gets max_age from here to send its first heartbeat
 
     @property
     def target(self) -> str:
@@ -87,6 +90,12 @@ class PushCheck(BuiltinCheck):
             if row is not None and (last is None or row.at > last):
                 last = row.at
         if last is None:
+            waited = self._clock.time() - self._since
+            if waited <= self.max_age:
+                return CheckResult(
+                    status=HealthStatus.UNKNOWN,
+                    message=f"waiting for the first heartbeat ({waited:.0f}s of {self.max_age:g}s)",
+                )
             return CheckResult.unhealthy(f"no heartbeat received (expected every {self.max_age:g}s)")
         age = max(0.0, self._clock.time() - last)
         if age > self.max_age:
