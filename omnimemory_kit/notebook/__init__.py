@@ -7,7 +7,7 @@ Jupyter.
 
 from omnimemory_kit.notebook import data as data
 from omnimemory_kit.notebook import figures as figures
-from omnimemory_kit.notebook import health_figures as health_figures
+from omnimemory_kit.notebook import sre_figures as sre_figures
 from omnimemory_kit.notebook import tables as tables
 from omnimemory_kit.notebook.checks import HealthSession as HealthSession
 from omnimemory_kit.notebook.checks import default_health_session as default_health_session
@@ -33,12 +33,12 @@ __all__ = [
     "data",
     "default_health_session",
     "figures",
-    "health_figures",
     "in_report",
     "record",
     "run_sync",
     "show",
     "show_html",
     "show_table",
+    "sre_figures",
     "tables",
 ]

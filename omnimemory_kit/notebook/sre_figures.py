@@ -1,6 +1,9 @@
 """Health as an SRE sees it: uptime and SLO tables, the incident timeline, latency percentiles over time,
 the alert log. Pure functions: rows or frames in, a DataFrame or a ``plotly.graph_objects.Figure`` out.
 
+(The history figures of ``health.ipynb``, timeline, flapping and host resources, live beside the migration
+figures; these read the rollups, incidents and alerts of ``health serve``.)
+
 Inputs come from the library: ``uptime_table`` and ``slo_table`` rows (``health.uptime``,
 ``health.slo``), ``incidents_frame`` (``health.incidents``), ``HealthHistoryStore.health_rollups`` rows
 and ``health_alerts`` rows. Empty input gives a figure or table that says why it is empty; names and
@@ -10,7 +13,9 @@ errors are HTML-escaped before Plotly renders them.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,7 +23,7 @@ import plotly.graph_objects as go
 from omnimemory_kit.health.incidents import INCIDENT_COLUMNS
 from omnimemory_kit.health.slo import SloStatus
 from omnimemory_kit.health.uptime import WINDOWS, WindowUptime, percentile
-from omnimemory_kit.notebook.figures import HEALTH_COLORS, _esc, _style, empty_figure
+from omnimemory_kit.notebook.figures import HEALTH_COLORS, empty_figure
 from omnimemory_kit.store.base import HealthAlertRow, HealthRollupRow
 
 __all__ = [
@@ -32,6 +37,18 @@ __all__ = [
 
 ALERT_COLUMNS = ("at", "check", "kind", "webhook", "outcome", "attempts", "error")
 """The columns of ``alert_log_table``."""
+
+
+def _esc(value: object) -> str:
+    """Escape user text (check names, errors) before Plotly renders it as HTML."""
+    return html.escape(str(value))
+
+
+def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
+    fig.update_layout(
+        title={"text": title}, xaxis_title=x_title, yaxis_title=y_title, template="plotly_white", **layout
+    )
+    return fig
 
 
 def _percent(value: float | None) -> str:

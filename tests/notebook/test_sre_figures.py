@@ -9,7 +9,7 @@ import pandas as pd
 from omnimemory_kit.health.incidents import Incident, incidents_frame
 from omnimemory_kit.health.slo import SloStatus
 from omnimemory_kit.health.uptime import WindowUptime, latency_bin
-from omnimemory_kit.notebook.health_figures import (
+from omnimemory_kit.notebook.sre_figures import (
     ALERT_COLUMNS,
     alert_log_table,
     incident_timeline_figure,
