@@ -21,12 +21,17 @@ def cli() -> None:
 def _register() -> None:
     from omnimemory_kit.cli.control import control_command
     from omnimemory_kit.cli.health import health
+    from omnimemory_kit.cli.health_history import incidents_command, uptime_command
+    from omnimemory_kit.cli.health_serve import serve_command
     from omnimemory_kit.cli.migrate import migration_commands
     from omnimemory_kit.cli.report import report_command
     from omnimemory_kit.cli.runs import runs_command
     from omnimemory_kit.cli.validate import validate_command
     from omnimemory_kit.cli.worker import worker_command
 
+    health.add_command(serve_command)
+    health.add_command(uptime_command)
+    health.add_command(incidents_command)
     cli.add_command(health)
     cli.add_command(control_command)
     for command in migration_commands():

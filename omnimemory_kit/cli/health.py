@@ -160,11 +160,11 @@ async def _run(
             await asyncio.to_thread(store.close)
 
 
-@click.command("health")
+@click.group("health", invoke_without_command=True)
 @click.option(
     "--config",
     "config_path",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=str),
     help="The TOML file declaring the checks.",
 )
@@ -190,7 +190,7 @@ async def _run(
 @click.pass_context
 def health(
     ctx: click.Context,
-    config_path: str,
+    config_path: str | None,
     as_json: bool,
     watch: bool,
     interval: float,
@@ -203,12 +203,18 @@ def health(
 
     Exit status: 0 healthy, 4 degraded, 1 unhealthy, 2 bad config, 3 store unavailable, 130 interrupted.
     Each round is recorded in the store (--store, or `store` in the file) when one is given; --watch
-    needs one.
+    needs one. `health serve` serves the checks over HTTP (see its --help).
     """
+    if ctx.invoked_subcommand is not None:
+        return
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if not math.isfinite(interval):
         err.print(f"error: --interval must be a finite number of seconds, not {interval}", markup=False)
         ctx.exit(EXIT_BAD_INPUT)
+    if config_path is None:
+        err.print("error: give --config FILE (the TOML file declaring the checks)")
+        ctx.exit(EXIT_BAD_INPUT)
+        return
     try:
         config = load_health_config(config_path)
     except ConfigError as exc:

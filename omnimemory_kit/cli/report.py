@@ -10,7 +10,11 @@ of every notebook), ``--max-age DAYS`` deletes reports older than that; the inde
 
 Exit codes: 0 the notebook ran to its end; 1 it raised (its HTML still shows the error); 2 bad input
 (an unknown notebook, an unknown or invalid parameter or option, a store file or a run that does not exist:
-nothing is executed or deleted); 3 the store cannot be reached.
+nothing is executed or deleted); 3 the store cannot be reached, or the heartbeat's store cannot be opened
+(checked before the notebook runs) or written.
+
+``--heartbeat NAME`` records a heartbeat of push check NAME in ``--heartbeat-store`` after the report
+succeeds, so a scheduled report that stops running (or keeps failing) turns that check unhealthy.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -136,6 +141,39 @@ def _collect(out_dir: Path, as_json: bool, as_csv: bool, keep: int | None, max_a
     click.echo(f"index: {index}", err=True)
 
 
+def _open_heartbeat_store(name: str, url: str) -> Any:
+    """Open the heartbeat store (never creating it); exit 2 for a bad name or URL, 3 when unavailable."""
+    from omnimemory_kit.observability import redact
+    from omnimemory_kit.store.opening import open_store
+
+    if not name.strip():
+        click.echo("error: --heartbeat needs the push check's name", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        return open_store(url, create=False)
+    except ConfigError as exc:
+        click.echo(f"error: --heartbeat-store: {redact(str(exc))}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except StoreError as exc:
+        click.echo(f"error: --heartbeat-store: {redact(str(exc))}", err=True)
+        sys.exit(EXIT_UNAVAILABLE)
+
+
+def _send_heartbeat(name: str, url: str, message: str) -> None:
+    from omnimemory_kit.health.checks.push import send_heartbeat
+    from omnimemory_kit.observability import redact
+
+    store = _open_heartbeat_store(name, url)
+    try:
+        send_heartbeat(store, name, message=message)
+    except StoreError as exc:
+        click.echo(f"error: the heartbeat {name!r} was not recorded: {redact(str(exc))}", err=True)
+        sys.exit(EXIT_UNAVAILABLE)
+    finally:
+        store.close()
+    click.echo(f"heartbeat: {name}")
+
+
 @click.command("report")
 @click.argument("notebook", required=False)
 @click.option(
@@ -174,6 +212,16 @@ def _collect(out_dir: Path, as_json: bool, as_csv: bool, keep: int | None, max_a
 @click.option("--collect", is_flag=True, help="List every report in OUT instead of running one.")
 @click.option("--json", "as_json", is_flag=True, help="With --collect: print JSON records.")
 @click.option("--csv", "as_csv", is_flag=True, help="With --collect: print CSV.")
+@click.option(
+    "--heartbeat", default=None, metavar="NAME", help="After success, a heartbeat of push check NAME."
+)
+@click.option(
+    "--heartbeat-store",
+    default="sqlite:///omnimemory.db",
+    show_default=True,
+    metavar="URL",
+    help="The store `health serve` reads heartbeats from (it must exist).",
+)
 def report_command(
     notebook: str | None,
     pairs: tuple[tuple[str, str], ...],
@@ -186,6 +234,8 @@ def report_command(
     collect: bool,
     as_json: bool,
     as_csv: bool,
+    heartbeat: str | None,
+    heartbeat_store: str,
 ) -> None:
     """Execute NOTEBOOK (migration, migration_report, health, or a path) into an HTML report.
 
@@ -214,6 +264,8 @@ def report_command(
     if timeout is not None and not timeout > 0:
         click.echo(f"error: --timeout must be a positive number of seconds, not {timeout}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    if heartbeat is not None:
+        _open_heartbeat_store(heartbeat, heartbeat_store).close()  # refuse now, before the notebook runs
     from omnimemory_kit.reports import find_notebook, run_report
 
     try:
@@ -236,6 +288,8 @@ def report_command(
     if result.ok:
         click.echo(f"report: {result.html}")
         click.echo(f"index:  {Path(out_dir) / 'index.html'}")
+        if heartbeat is not None:
+            _send_heartbeat(heartbeat, heartbeat_store, f"report {result.notebook} ok")
         sys.exit(EXIT_OK)
     click.echo(f"error: notebook {result.notebook!r} failed: {result.error}", err=True)
     click.echo(f"report (showing the error): {result.html}")

@@ -4,6 +4,7 @@ A file looks like this (``examples/health.toml`` is a complete one)::
 
     store = "sqlite:///health.db"     # where snapshots are recorded (optional)
     retention_days = 30               # how long snapshots are kept
+    rollup_retention = { minute_hours = 24, hour_days = 30, day_days = 365 }   # uptime rollups
     resource_path = "."               # whose volume the host disk metrics describe
 
     [[check]]
@@ -12,12 +13,29 @@ A file looks like this (``examples/health.toml`` is a complete one)::
     dsn = "postgresql://app@127.0.0.1:5432/app"
     critical = true
     timeout = 2.0
+    interval = 15                     # seconds between runs under `health serve`
+    slo = 99.9                        # percent of samples up over 30 days
     conditions = ["latency_ms < 300 else degraded"]
+
+    [[webhook]]                       # alerts when a check goes down and when it recovers
+    name = "ops"
+    url = "${OPS_WEBHOOK_URL}"        # http(s); Slack's incoming-webhook URLs hold a secret
+    format = "slack"                  # json | slack
+    send_on_resolved = true
+    reminder_interval = 3600          # seconds; 0 (default): no reminders
+    timeout = 5                       # seconds per attempt; retries = 3 with backoff
+
+    [[maintenance]]                   # excluded from uptime and incidents, alerts muted
+    start = 2026-12-05T02:00:00Z
+    end = 2026-12-05T03:00:00Z
+    checks = ["postgresql"]           # every check when absent
+    reason = "minor version upgrade"
 
 Fields every check takes: ``name`` (unique), ``type``, ``critical`` (default true), ``timeout`` (seconds,
 default 5), ``conditions``, ``dependency_type`` (derived from ``type`` when absent), ``failures_to_change``,
-``successes_to_recover``, ``tags`` and ``breaker`` (``{ failure_threshold = 3, recovery_timeout = 30 }``).
-Fields per type:
+``successes_to_recover``, ``tags``, ``interval`` (seconds between runs under ``health serve``, default 30,
+at least 0.1), ``slo`` (a percentage above 0 and below 100; see ``health.slo``) and ``breaker``
+(``{ failure_threshold = 3, recovery_timeout = 30 }``). Fields per type:
 
 ==========  ============================================================================================
 postgres    ``dsn`` (required), ``query`` (``SELECT 1``)
@@ -28,15 +46,20 @@ tcp         ``host``, ``port`` (required)
 disk        ``path`` ("/"), ``warn_free_pct`` (20), ``fail_free_pct`` (10)
 path        ``path`` (required), ``fsync`` (false)
 store       ``url`` (required; the kit's store, opened without creating it)
+push        ``token`` (required, 16+ characters), ``grace`` (0): heartbeats due every ``interval``
 ==========  ============================================================================================
 
 ``${NAME}`` in ``dsn``, ``url`` and ``headers`` values is replaced by the environment variable ``NAME``,
 so passwords and API keys need not be written in the file. Relative paths are relative to the current
 directory, as everywhere else in the kit.
 
+Maintenance windows need a start and an end with a UTC offset, the end after the start, and may not
+overlap another window covering a common check.
+
 Any mistake (unknown type, missing or unknown field, malformed DSN or URL, negative timeout, duplicate
-name, bad TOML) raises one ``HealthConfigError`` naming the file, the check and the field; no message
-repeats a DSN, URL or header value.
+name, bad interval or SLO, ill-formed or overlapping maintenance windows, bad TOML) raises one
+``HealthConfigError`` naming the file, the check and the field; no message repeats a DSN, URL or header
+value.
 """
 
 from __future__ import annotations
@@ -54,11 +77,13 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.health.alerts import Alerter, Webhook
 from omnimemory_kit.health.checks import (
     BuiltinCheck,
     DiskSpaceCheck,
     HttpCheck,
     PostgresCheck,
+    PushCheck,
     RedisCheck,
     StoreCheck,
     TcpCheck,
@@ -68,8 +93,10 @@ from omnimemory_kit.health.checks.http import validate_http_url
 from omnimemory_kit.health.checks.postgres import validate_dsn
 from omnimemory_kit.health.checks.redis import validate_redis_url
 from omnimemory_kit.health.history import HealthHistory
+from omnimemory_kit.health.maintenance import MaintenanceSchedule, MaintenanceWindow
 from omnimemory_kit.health.manager import HealthManager
 from omnimemory_kit.health.models import DependencyType, HealthCheckConfig
+from omnimemory_kit.health.uptime import RollupRetention
 from omnimemory_kit.store.url import parse_sqlite_url
 
 __all__ = [
@@ -129,6 +156,8 @@ class _CheckBase(_Spec):
     name: str = Field(min_length=1, max_length=200)
     critical: bool = True
     timeout: float = Field(default=5.0, gt=0, allow_inf_nan=False)
+    interval: float = Field(default=30.0, ge=0.1, allow_inf_nan=False)
+    slo: float | None = None
     conditions: tuple[str, ...] = ()
     dependency_type: DependencyType | None = None
     failures_to_change: int = Field(default=1, ge=1)
@@ -142,6 +171,13 @@ class _CheckBase(_Spec):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @field_validator("slo")
+    @classmethod
+    def _slo_is_a_percentage(cls, value: float | None) -> float | None:
+        if value is not None and not 0 < value < 100:
+            raise ValueError("must be a percentage above 0 and below 100 (like 99.9)")
+        return value
 
     @field_validator("conditions")
     @classmethod
@@ -336,13 +372,118 @@ class StoreSpec(_CheckBase):
         return StoreCheck(self.url, clock=clock)
 
 
+class PushSpec(_CheckBase):
+    """``type = "push"``: healthy while heartbeats arrive within ``interval`` (+ ``grace``) seconds.
+
+    ``token`` (required, at least 16 characters; write it as ``${NAME}``) authorizes
+    ``POST /push/<name>`` on ``health serve``. The check itself is evaluated every
+    ``min(interval, 10)`` seconds, so a missed heartbeat is noticed within 10 s of its deadline.
+    """
+
+    default_dependency_type: ClassVar[DependencyType] = DependencyType.OTHER
+    type: Literal["push"]
+    token: str = Field(min_length=16, repr=False)
+    grace: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+
+    @field_validator("token")
+    @classmethod
+    def _token_expands(cls, value: str) -> str:
+        expanded = _expand_env(value)
+        if len(expanded) < 16:
+            raise ValueError("must be at least 16 characters")
+        return expanded
+
+    @property
+    def max_age(self) -> float:
+        """Return how old the latest heartbeat may be while the check is healthy."""
+        return self.interval + self.grace
+
+    def build(self, clock: Clock = SYSTEM_CLOCK) -> BuiltinCheck:
+        """Return a ``PushCheck`` (give it a store with ``check.store = store`` to read other senders')."""
+        return PushCheck(self.name, self.max_age, clock=clock)
+
+
 CheckSpec = Annotated[
-    PostgresSpec | RedisSpec | HttpSpec | TcpSpec | DiskSpec | PathSpec | StoreSpec,
+    PostgresSpec | RedisSpec | HttpSpec | TcpSpec | DiskSpec | PathSpec | StoreSpec | PushSpec,
     Field(discriminator="type"),
 ]
 """One ``[[check]]`` table, chosen by its ``type``."""
 
-CHECK_TYPES = ("postgres", "redis", "http", "tcp", "disk", "path", "store")
+CHECK_TYPES = ("postgres", "redis", "http", "tcp", "disk", "path", "store", "push")
+
+
+class RollupRetentionSpec(_Spec):
+    """``[rollup_retention]``: how long minute, hour and day rollups are kept."""
+
+    minute_hours: float = Field(default=24.0, gt=0, allow_inf_nan=False)
+    hour_days: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    day_days: float = Field(default=365.0, gt=0, allow_inf_nan=False)
+
+    def to_retention(self) -> RollupRetention:
+        """Return the ``RollupRetention`` the history applies."""
+        return RollupRetention(
+            minute=dt.timedelta(hours=self.minute_hours),
+            hour=dt.timedelta(days=self.hour_days),
+            day=dt.timedelta(days=self.day_days),
+        )
+
+
+class MaintenanceSpec(_Spec):
+    """One ``[[maintenance]]`` table: a planned interval muting the checks it names (all when none)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    checks: tuple[str, ...] = ()
+    reason: str = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _has_offset(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a UTC offset (like 2026-12-05T02:00:00Z)")
+        return value
+
+    def to_window(self) -> MaintenanceWindow:
+        """Return the ``MaintenanceWindow`` it describes."""
+        return MaintenanceWindow(self.start, self.end, self.checks, self.reason)
+
+
+class WebhookSpec(_Spec):
+    """One ``[[webhook]]`` table: where alerts go (see ``omnimemory_kit.health.alerts``)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(repr=False)  # may hold a secret (Slack's do)
+    format: Literal["json", "slack"] = "json"
+    send_on_resolved: bool = True
+    timeout: float = Field(default=5.0, gt=0, le=60, allow_inf_nan=False)
+    retries: int = Field(default=3, ge=0, le=10)
+    reminder_interval: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    checks: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, value: str) -> str:
+        return _validated(validate_http_url, value)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers_expand(cls, value: dict[str, str]) -> dict[str, str]:
+        return {key: _expand_env(text) for key, text in value.items()}
+
+    def to_webhook(self) -> Webhook:
+        """Return the ``Webhook`` the alerter posts to."""
+        return Webhook(
+            name=self.name,
+            url=self.url,
+            format=self.format,
+            send_on_resolved=self.send_on_resolved,
+            timeout=self.timeout,
+            retries=self.retries,
+            reminder_interval=self.reminder_interval,
+            headers=dict(self.headers),
+            checks=self.checks,
+        )
 
 
 class HealthConfigFile(_Spec):
@@ -362,12 +503,59 @@ class HealthConfigFile(_Spec):
     store: str | None = None
     retention_days: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     resource_path: str | None = None
+    rollup_retention: RollupRetentionSpec = Field(default_factory=RollupRetentionSpec)
+    maintenance: tuple[MaintenanceSpec, ...] = ()
+    webhooks: tuple[WebhookSpec, ...] = ()
     checks: tuple[CheckSpec, ...] = ()
     throttle: dict[str, Any] | None = None
 
-    def registrations(self, clock: Clock = SYSTEM_CLOCK) -> list[tuple[HealthCheckConfig, BuiltinCheck]]:
-        """Return a registration and a new check object per check (``aclose()`` the checks when done)."""
-        return [(spec.health_check_config(), spec.build(clock)) for spec in self.checks]
+    def alerter(self, store: Any = None, clock: Clock = SYSTEM_CLOCK) -> Alerter | None:
+        """Return an ``Alerter`` over this file's webhooks (None without any), recording in ``store``."""
+        if not self.webhooks:
+            return None
+        return Alerter(
+            [spec.to_webhook() for spec in self.webhooks],
+            store=store,
+            maintenance=self.maintenance_schedule() if self.maintenance else None,
+            clock=clock,
+        )
+
+    def maintenance_schedule(self) -> MaintenanceSchedule:
+        """Return the maintenance windows as a schedule (``schedule(check, epoch seconds) -> bool``)."""
+        return MaintenanceSchedule(spec.to_window() for spec in self.maintenance)
+
+    def slos(self) -> dict[str, float]:
+        """Return the SLO (a percentage) of each check that has one, by name."""
+        return {spec.name: spec.slo for spec in self.checks if spec.slo is not None}
+
+    def intervals(self) -> dict[str, float]:
+        """Return each check's interval (seconds between runs under ``health serve``) by name.
+
+        A push check runs every ``min(interval, 10)`` seconds: its interval is how often heartbeats come.
+        """
+        return {
+            spec.name: min(spec.interval, 10.0) if isinstance(spec, PushSpec) else spec.interval
+            for spec in self.checks
+        }
+
+    def push_tokens(self) -> dict[str, str]:
+        """Return the token of each push check, by name."""
+        return {spec.name: spec.token for spec in self.checks if isinstance(spec, PushSpec)}
+
+    def registrations(
+        self, clock: Clock = SYSTEM_CLOCK, store: Any = None
+    ) -> list[tuple[HealthCheckConfig, BuiltinCheck]]:
+        """Return a registration and a new check object per check (``aclose()`` the checks when done).
+
+        Args:
+            clock: the checks' clock.
+            store: where push checks read heartbeats sent by other processes (None: only their own).
+        """
+        pairs = [(spec.health_check_config(), spec.build(clock)) for spec in self.checks]
+        for _, check in pairs:
+            if isinstance(check, PushCheck):
+                check.store = store
+        return pairs
 
     @contextlib.asynccontextmanager
     async def open_manager(
@@ -377,6 +565,7 @@ class HealthConfigFile(_Spec):
         clock: Clock = SYSTEM_CLOCK,
         sample_resources: bool = True,
         sampler: Any = None,
+        store: Any = None,
     ) -> AsyncIterator[HealthManager]:
         """Yield a ``HealthManager`` with every check registered; close the checks and the manager after.
 
@@ -385,6 +574,7 @@ class HealthConfigFile(_Spec):
             clock: the manager's and checks' clock.
             sample_resources: include host metrics in responses.
             sampler: where host metrics come from (see ``HealthManager``); the default sampler when None.
+            store: where push checks read heartbeats from (the history's store, usually).
         """
         manager = HealthManager(
             clock=clock,
@@ -395,7 +585,9 @@ class HealthConfigFile(_Spec):
         )
         checks: list[BuiltinCheck] = []
         try:
-            for config, check in self.registrations(clock):
+            for config, check in self.registrations(
+                clock, store if store is not None else getattr(history, "store", None)
+            ):
                 checks.append(check)
                 manager.register_health_check(config, check)
             yield manager
@@ -406,8 +598,14 @@ class HealthConfigFile(_Spec):
             manager.close()
 
     def history_for(self, store: Any, clock: Clock = SYSTEM_CLOCK) -> HealthHistory:
-        """Return a ``HealthHistory`` over an open store with this file's retention."""
-        return HealthHistory(store, retention=dt.timedelta(days=self.retention_days), clock=clock)
+        """Return a ``HealthHistory`` over an open store with this file's retention and rollup retention."""
+        return HealthHistory(
+            store,
+            retention=dt.timedelta(days=self.retention_days),
+            clock=clock,
+            rollup_retention=self.rollup_retention.to_retention(),
+            maintenance=self.maintenance_schedule() if self.maintenance else None,
+        )
 
 
 _FILE_ADAPTER: TypeAdapter[HealthConfigFile] = TypeAdapter(HealthConfigFile)
@@ -415,6 +613,7 @@ _FILE_ADAPTER: TypeAdapter[HealthConfigFile] = TypeAdapter(HealthConfigFile)
 
 def _describe(source: str, document: Mapping[str, Any], exc: ValidationError) -> str:
     checks = document.get("check")
+    webhooks = document.get("webhook")
     problems: list[str] = []
     for error in exc.errors(include_url=False, include_input=False):
         loc = list(error["loc"])
@@ -429,6 +628,18 @@ def _describe(source: str, document: Mapping[str, Any], exc: ValidationError) ->
             loc = loc[2:]
             if loc and loc[0] in CHECK_TYPES:
                 loc = loc[1:]  # the union member pydantic tried, not a field
+        if loc and loc[0] == "maintenance" and len(loc) >= 2 and isinstance(loc[1], int):
+            where = f"{source}: maintenance #{loc[1] + 1}"
+            loc = loc[2:]
+        if loc and loc[0] == "webhooks" and len(loc) >= 2 and isinstance(loc[1], int):
+            hook = webhooks[loc[1]] if isinstance(webhooks, list) and loc[1] < len(webhooks) else None
+            hook_name = hook.get("name") if isinstance(hook, Mapping) else None
+            where = (
+                f"{source}: webhook {hook_name!r}"
+                if isinstance(hook_name, str)
+                else f"{source}: webhook #{loc[1] + 1}"
+            )
+            loc = loc[2:]
         field = ".".join(str(part) for part in loc)
         kind = error["type"]
         message = str(error["msg"]).removeprefix("Value error, ")
@@ -460,10 +671,18 @@ def parse_health_config(document: Mapping[str, Any], source: str = "<config>") -
     checks = data.pop("check", [])
     if not isinstance(checks, list):
         raise HealthConfigError(f"{source}: check: write each check as a [[check]] table")
+    if "webhooks" in data:
+        raise HealthConfigError(
+            f"{source}: webhooks: unknown setting (write each webhook as a [[webhook]] table)"
+        )
+    webhooks = data.pop("webhook", [])
+    if not isinstance(webhooks, list):
+        raise HealthConfigError(f"{source}: webhook: write each webhook as a [[webhook]] table")
+    data["webhooks"] = webhooks
     try:
         config = _FILE_ADAPTER.validate_python({**data, "checks": checks, "source": source})
     except ValidationError as exc:
-        raise HealthConfigError(_describe(source, {"check": checks}, exc)) from None
+        raise HealthConfigError(_describe(source, {"check": checks, "webhook": webhooks}, exc)) from None
     seen: set[str] = set()
     for spec in config.checks:
         if spec.name in seen:
@@ -471,6 +690,26 @@ def parse_health_config(document: Mapping[str, Any], source: str = "<config>") -
                 f"{source}: check {spec.name!r}: name: duplicate check name; each check needs its own"
             )
         seen.add(spec.name)
+    for number, window in enumerate(config.maintenance, start=1):
+        unknown = [name for name in window.checks if name not in seen]
+        if unknown:
+            raise HealthConfigError(f"{source}: maintenance #{number}: checks: no check named {unknown[0]!r}")
+        try:
+            window.to_window()
+        except HealthConfigError as exc:
+            raise HealthConfigError(f"{source}: maintenance #{number}: {exc}") from None
+    try:
+        config.maintenance_schedule()
+    except HealthConfigError as exc:
+        raise HealthConfigError(f"{source}: {exc}") from None
+    hooks: set[str] = set()
+    for hook in config.webhooks:
+        if hook.name in hooks:
+            raise HealthConfigError(f"{source}: webhook {hook.name!r}: name: duplicate webhook name")
+        hooks.add(hook.name)
+        unknown = [name for name in hook.checks if name not in seen]
+        if unknown:
+            raise HealthConfigError(f"{source}: webhook {hook.name!r}: checks: no check named {unknown[0]!r}")
     return config
 
 

@@ -4,18 +4,25 @@ Each recorded response becomes one ``HealthSnapshotRow`` (overall status, the fu
 with one ``HealthCheckRow`` per dependency. ``frame()`` returns one row per check per snapshot, ready for
 status timelines, latency percentiles and flapping counts in notebooks.
 
-Retention: snapshots older than ``retention`` (30 days by default) are deleted. ``record()`` applies it
-itself, at most once per ``prune_interval`` (an hour by default), so recording stays cheap.
+Each check of a recorded snapshot is also added to its minute, hour and day rollups
+(``omnimemory_kit.health.uptime``), from which uptime and latency percentiles are read; a check inside a
+maintenance window (``maintenance``) counts as maintenance there, not as up or down.
+
+Retention: snapshots older than ``retention`` (30 days by default) are deleted, and rollups older than
+their resolution's retention (``rollup_retention``). ``record()`` applies both itself, at most once per
+``prune_interval`` (an hour by default), so recording stays cheap.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import HealthConfigError
+from omnimemory_kit.health.uptime import RollupRetention, rollups_for
 from omnimemory_kit.store.base import HealthCheckRow, HealthHistoryStore, HealthSnapshotRow
 
 if TYPE_CHECKING:
@@ -75,6 +82,9 @@ class HealthHistory:
         retention: how long snapshots are kept (None keeps everything).
         prune_interval: the least time between two automatic prunes done by ``record()``.
         clock: where "now" comes from for retention.
+        rollup_retention: how long minute, hour and day rollups are kept.
+        maintenance: ``maintenance(check name, epoch seconds)`` says whether a sample falls in a
+            maintenance window (excluded from uptime); None: never.
 
     Raises:
         HealthConfigError: ``retention`` or ``prune_interval`` is not a positive timedelta.
@@ -87,8 +97,12 @@ class HealthHistory:
         retention: dt.timedelta | None = DEFAULT_RETENTION,
         prune_interval: dt.timedelta = dt.timedelta(hours=1),
         clock: Clock = SYSTEM_CLOCK,
+        rollup_retention: RollupRetention | None = None,
+        maintenance: Callable[[str, float], bool] | None = None,
     ) -> None:
         self.store = store
+        self.rollup_retention = rollup_retention if rollup_retention is not None else RollupRetention()
+        self.maintenance = maintenance
         self.retention = _check_retention(retention)
         checked_interval = _check_retention(prune_interval, "prune_interval")
         assert checked_interval is not None
@@ -124,6 +138,17 @@ class HealthHistory:
             payload_json=response.to_json(),
         )
         snapshot_id = self.store.record_health(snapshot)
+        at = snapshot.taken_at
+        in_maintenance = self.maintenance or (lambda name, at: False)
+        self.store.add_health_rollups(
+            [
+                row
+                for check in checks
+                for row in rollups_for(
+                    check.name, at, check.status, check.latency_ms, maintenance=in_maintenance(check.name, at)
+                )
+            ]
+        )
         self.recorded += 1
         self._prune_if_due()
         return snapshot_id
@@ -186,18 +211,24 @@ class HealthHistory:
             self._last_prune = self._clock.monotonic()
         deleted = self.store.prune_health(self._clock.time() - keep.total_seconds())
         self.pruned += deleted
+        self._prune_rollups()
         return deleted
 
+    def _prune_rollups(self) -> None:
+        for resolution, cutoff in self.rollup_retention.cutoffs(self._clock.time()).items():
+            self.store.prune_health_rollups(resolution, cutoff)
+
     def _prune_if_due(self) -> None:
-        if self.retention is None:
-            return
         now = self._clock.monotonic()
         with self._lock:
             due = self._last_prune is None or now - self._last_prune >= self.prune_interval.total_seconds()
             if due:
                 self._last_prune = now
-        if due:
+        if not due:
+            return
+        if self.retention is not None:
             self.pruned += self.store.prune_health(self._clock.time() - self.retention.total_seconds())
+        self._prune_rollups()
 
     def __repr__(self) -> str:
         return (

@@ -268,6 +268,14 @@ class HealthManager:
         """
         return self._registration(name).breaker
 
+    def check_function(self, name: str) -> Callable[[], Any]:
+        """Return the callable registered as check ``name`` (a built-in check object, say).
+
+        Raises:
+            RegistryError: no check has that name.
+        """
+        return self._registration(name).func
+
     # --- running ------------------------------------------------------------------------------------
 
     async def get_comprehensive_health(self) -> HealthResponse:

@@ -7,6 +7,7 @@ Jupyter.
 
 from omnimemory_kit.notebook import data as data
 from omnimemory_kit.notebook import figures as figures
+from omnimemory_kit.notebook import sre_figures as sre_figures
 from omnimemory_kit.notebook import tables as tables
 from omnimemory_kit.notebook.checks import HealthSession as HealthSession
 from omnimemory_kit.notebook.checks import default_health_session as default_health_session
@@ -38,5 +39,6 @@ __all__ = [
     "show",
     "show_html",
     "show_table",
+    "sre_figures",
     "tables",
 ]

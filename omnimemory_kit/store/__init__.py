@@ -2,9 +2,12 @@
 
 from omnimemory_kit.store.base import EVENT_COLUMNS as EVENT_COLUMNS
 from omnimemory_kit.store.base import SCHEMA_VERSION as SCHEMA_VERSION
+from omnimemory_kit.store.base import HealthAlertRow as HealthAlertRow
 from omnimemory_kit.store.base import HealthCheckRow as HealthCheckRow
 from omnimemory_kit.store.base import HealthHistoryStore as HealthHistoryStore
+from omnimemory_kit.store.base import HealthRollupRow as HealthRollupRow
 from omnimemory_kit.store.base import HealthSnapshotRow as HealthSnapshotRow
+from omnimemory_kit.store.base import HeartbeatRow as HeartbeatRow
 from omnimemory_kit.store.base import JournalStore as JournalStore
 from omnimemory_kit.store.base import Lease as Lease
 from omnimemory_kit.store.base import RunRecord as RunRecord
@@ -18,9 +21,12 @@ from omnimemory_kit.store.url import redact_url as redact_url
 __all__ = [
     "EVENT_COLUMNS",
     "SCHEMA_VERSION",
+    "HealthAlertRow",
     "HealthCheckRow",
     "HealthHistoryStore",
+    "HealthRollupRow",
     "HealthSnapshotRow",
+    "HeartbeatRow",
     "JournalStore",
     "Lease",
     "RunRecord",

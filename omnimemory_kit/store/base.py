@@ -48,9 +48,12 @@ from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
 __all__ = [
     "ERROR_MESSAGE_LIMIT",
     "EVENT_COLUMNS",
+    "HealthAlertRow",
     "HealthCheckRow",
     "HealthHistoryStore",
+    "HealthRollupRow",
     "HealthSnapshotRow",
+    "HeartbeatRow",
     "JournalStore",
     "Lease",
     "ReportLink",
@@ -67,11 +70,12 @@ __all__ = [
     "stored_event",
 ]
 
-SCHEMA_VERSION = 2
-"""The store schema version this code writes. A store with a higher version is refused.
+SCHEMA_VERSION = 3
+"""The store schema version this code writes. A store with a higher version is refused; a lower one is
+upgraded when opened to write.
 
 1: runs, events, items, leases, workers, health history. 2: the run ledger (each run's operator, origin and
-correlation id; the reports made from a run).
+correlation id; the reports made from a run). 3: health rollups, alerts and heartbeats.
 """
 
 EVENT_COLUMNS = (
@@ -316,6 +320,72 @@ class HealthSnapshotRow:
     snapshot_id: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class HealthAlertRow:
+    """One alert about a check, as sent (or not) to one webhook.
+
+    Attributes:
+        at: when it was decided (epoch seconds).
+        name: the check.
+        kind: ``"down"``, ``"resolved"`` or ``"reminder"``.
+        webhook: the webhook's name.
+        outcome: ``"sent"``, ``"failed"`` (every attempt failed) or ``"muted"`` (a maintenance window).
+        attempts: how many deliveries were tried.
+        error: why the last attempt failed, or None.
+        alert_id: the store's id (0 before it is recorded).
+    """
+
+    at: float
+    name: str
+    kind: str
+    webhook: str
+    outcome: str
+    attempts: int = 0
+    error: str | None = None
+    alert_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatRow:
+    """The latest heartbeat of a push check: when, what it said, and how many arrived in all."""
+
+    name: str
+    at: float
+    message: str | None = None
+    beats: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRollupRow:
+    """One check's samples summed over one time bucket (a minute, an hour or a day).
+
+    Adding two rows of the same check, resolution and bucket adds every count and every latency bin, so a
+    rollup can be written sample by sample and read back summed over any range of buckets.
+
+    Attributes:
+        name: the check.
+        resolution: ``"minute"``, ``"hour"`` or ``"day"``.
+        bucket_start: the bucket's start (epoch seconds, a multiple of the resolution's length).
+        total: samples counted for uptime (those in a maintenance window are not).
+        up: of those, the healthy or degraded ones.
+        maintenance: samples taken inside a maintenance window (in no other count).
+        latency_count: samples with a latency, for the mean.
+        latency_sum_ms: the sum of their latencies.
+        latency_bins: ``(bin, count)`` pairs of the latency histogram, bin ascending (see
+            ``omnimemory_kit.health.uptime`` for the bins).
+    """
+
+    name: str
+    resolution: str
+    bucket_start: float
+    total: int = 0
+    up: int = 0
+    maintenance: int = 0
+    latency_count: int = 0
+    latency_sum_ms: float = 0.0
+    latency_bins: tuple[tuple[int, int], ...] = ()
+
+
 class _Closing(abc.ABC):
     """What every store has: a printable URL, ``close``, and use as a context manager."""
 
@@ -510,7 +580,54 @@ class HealthHistoryStore(_Closing):
 
     @abc.abstractmethod
     def prune_health(self, older_than: float) -> int:
-        """Delete snapshots taken before ``older_than`` (epoch seconds); return how many."""
+        """Delete snapshots and alerts older than ``older_than`` (epoch s); return how many snapshots."""
+
+    @abc.abstractmethod
+    def record_heartbeat(self, name: str, at: float, message: str | None = None) -> None:
+        """Durably note a heartbeat of push check ``name`` (the latest time is kept, beats counted)."""
+
+    @abc.abstractmethod
+    def last_heartbeat(self, name: str) -> HeartbeatRow | None:
+        """Return the latest heartbeat of push check ``name``, or None if none ever arrived."""
+
+    @abc.abstractmethod
+    def record_health_alert(self, alert: HealthAlertRow) -> int:
+        """Durably record an alert (sent, failed or muted); return its id."""
+
+    @abc.abstractmethod
+    def health_alerts(
+        self, *, since: float | None = None, until: float | None = None, name: str | None = None
+    ) -> list[HealthAlertRow]:
+        """Return recorded alerts with ``since <= at <= until`` for check ``name``, oldest first."""
+
+    @abc.abstractmethod
+    def add_health_rollups(self, rows: Sequence[HealthRollupRow]) -> None:
+        """Durably add each row into the stored row of its check, resolution and bucket (created if new)."""
+
+    @abc.abstractmethod
+    def health_rollups(
+        self,
+        *,
+        resolution: str,
+        since: float | None = None,
+        until: float | None = None,
+        name: str | None = None,
+    ) -> list[HealthRollupRow]:
+        """Return the rollups of one resolution with ``since <= bucket_start < until``, by name then time."""
+
+    @abc.abstractmethod
+    def summarize_health_rollups(
+        self, *, resolution: str, since: float, until: float | None = None, latency: bool = True
+    ) -> list[HealthRollupRow]:
+        """Return one row per check: its rollups with ``since <= bucket_start < until`` added together.
+
+        Each row's ``bucket_start`` is ``since``; rows come in name order. ``latency=False`` leaves the
+        latency bins out (cheaper when only counts are wanted).
+        """
+
+    @abc.abstractmethod
+    def prune_health_rollups(self, resolution: str, older_than: float) -> int:
+        """Delete the rollups of ``resolution`` whose bucket starts before ``older_than``; return how many."""
 
 
 class Store(JournalStore, HealthHistoryStore):

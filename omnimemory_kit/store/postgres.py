@@ -55,8 +55,11 @@ from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     EVENT_COLUMNS,
     SCHEMA_VERSION,
+    HealthAlertRow,
     HealthCheckRow,
+    HealthRollupRow,
     HealthSnapshotRow,
+    HeartbeatRow,
     Lease,
     ReportLink,
     RunRecord,
@@ -909,6 +912,185 @@ class PostgresStore(Store):
         """Delete snapshots taken before ``older_than``; return how many."""
         with self._conn() as conn, conn.transaction():
             cur = conn.execute("DELETE FROM health_snapshots WHERE taken_at < %s", (older_than,))
+            conn.execute("DELETE FROM health_alerts WHERE at < %s", (older_than,))
+            return int(cur.rowcount)
+
+    def record_heartbeat(self, name: str, at: float, message: str | None = None) -> None:
+        """Durably note a heartbeat of push check ``name`` (the latest time is kept, beats counted)."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO health_heartbeats AS h (name, at, message, beats) VALUES (%s, %s, %s, 1) "
+                "ON CONFLICT (name) DO UPDATE SET beats = h.beats + 1, "
+                "message = CASE WHEN excluded.at >= h.at THEN excluded.message ELSE h.message END, "
+                "at = GREATEST(h.at, excluded.at)",
+                (name, at, clip_error_message(message)),
+            )
+
+    def last_heartbeat(self, name: str) -> HeartbeatRow | None:
+        """Return the latest heartbeat of push check ``name``, or None if none ever arrived."""
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT name, at, message, beats FROM health_heartbeats WHERE name = %s", (name,)
+            ).fetchone()
+        return None if row is None else HeartbeatRow(row[0], float(row[1]), row[2], int(row[3]))
+
+    def record_health_alert(self, alert: HealthAlertRow) -> int:
+        """Durably record an alert (sent, failed or muted); return its id."""
+        with self._conn() as conn, conn.transaction():
+            row = conn.execute(
+                "INSERT INTO health_alerts (at, name, kind, webhook, outcome, attempts, error) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING alert_id",
+                (
+                    alert.at,
+                    alert.name,
+                    alert.kind,
+                    alert.webhook,
+                    alert.outcome,
+                    alert.attempts,
+                    clip_error_message(alert.error),
+                ),
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def health_alerts(
+        self, *, since: float | None = None, until: float | None = None, name: str | None = None
+    ) -> list[HealthAlertRow]:
+        """Return recorded alerts with ``since <= at <= until`` for check ``name``, oldest first."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT at, name, kind, webhook, outcome, attempts, error, alert_id FROM health_alerts "
+                "WHERE (%(since)s::float8 IS NULL OR at >= %(since)s) "
+                "AND (%(until)s::float8 IS NULL OR at <= %(until)s) "
+                "AND (%(name)s::text IS NULL OR name = %(name)s) ORDER BY at, alert_id",
+                {"since": since, "until": until, "name": name},
+            ).fetchall()
+        return [HealthAlertRow(float(r[0]), r[1], r[2], r[3], r[4], int(r[5]), r[6], int(r[7])) for r in rows]
+
+    def add_health_rollups(self, rows: Sequence[HealthRollupRow]) -> None:
+        """Durably add each row into its check's bucket (counts and latency bins added)."""
+        if not rows:
+            return
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO health_rollups AS h (resolution, bucket_start, name, total, up, maintenance, "
+                "latency_count, latency_sum_ms) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (resolution, bucket_start, name) DO UPDATE SET "
+                "total = h.total + excluded.total, up = h.up + excluded.up, "
+                "maintenance = h.maintenance + excluded.maintenance, "
+                "latency_count = h.latency_count + excluded.latency_count, "
+                "latency_sum_ms = h.latency_sum_ms + excluded.latency_sum_ms",
+                [
+                    (
+                        r.resolution,
+                        r.bucket_start,
+                        r.name,
+                        r.total,
+                        r.up,
+                        r.maintenance,
+                        r.latency_count,
+                        r.latency_sum_ms,
+                    )
+                    for r in rows
+                ],
+            )
+            bins = [(r.resolution, r.bucket_start, r.name, b, c) for r in rows for b, c in r.latency_bins]
+            if bins:
+                cur.executemany(
+                    "INSERT INTO health_rollup_latency AS h (resolution, bucket_start, name, bin, count) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (resolution, bucket_start, name, bin) "
+                    "DO UPDATE SET count = h.count + excluded.count",
+                    bins,
+                )
+
+    def health_rollups(
+        self,
+        *,
+        resolution: str,
+        since: float | None = None,
+        until: float | None = None,
+        name: str | None = None,
+    ) -> list[HealthRollupRow]:
+        """Return the rollups of one resolution with ``since <= bucket_start < until``, by name then time."""
+        params = {"resolution": resolution, "since": since, "until": until, "name": name}
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT name, bucket_start, total, up, maintenance, latency_count, latency_sum_ms "
+                f"FROM health_rollups WHERE {_ROLLUP_RANGE} ORDER BY name, bucket_start",
+                params,
+            ).fetchall()
+            bins = conn.execute(
+                f"SELECT name, bucket_start, bin, count FROM health_rollup_latency WHERE {_ROLLUP_RANGE} "
+                "ORDER BY name, bucket_start, bin",
+                params,
+            ).fetchall()
+        by_bucket: dict[tuple[str, float], list[tuple[int, int]]] = {}
+        for bin_name, start, number, count in bins:
+            by_bucket.setdefault((bin_name, float(start)), []).append((int(number), int(count)))
+        return [
+            HealthRollupRow(
+                r[0],
+                resolution,
+                float(r[1]),
+                int(r[2]),
+                int(r[3]),
+                int(r[4]),
+                int(r[5]),
+                float(r[6]),
+                tuple(by_bucket.get((r[0], float(r[1])), ())),
+            )
+            for r in rows
+        ]
+
+    def summarize_health_rollups(
+        self, *, resolution: str, since: float, until: float | None = None, latency: bool = True
+    ) -> list[HealthRollupRow]:
+        """Return one row per check: its rollups with ``since <= bucket_start < until`` added together."""
+        params = {"resolution": resolution, "since": since, "until": until, "name": None}
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT name, SUM(total), SUM(up), SUM(maintenance), SUM(latency_count), SUM(latency_sum_ms) "
+                f"FROM health_rollups WHERE {_ROLLUP_RANGE} GROUP BY name ORDER BY name",
+                params,
+            ).fetchall()
+            bins = (
+                []
+                if not latency
+                else conn.execute(
+                    f"SELECT name, bin, SUM(count) FROM health_rollup_latency WHERE {_ROLLUP_RANGE} "
+                    "GROUP BY name, bin ORDER BY name, bin",
+                    params,
+                ).fetchall()
+            )
+        by_name: dict[str, list[tuple[int, int]]] = {}
+        for bin_name, number, count in bins:
+            by_name.setdefault(bin_name, []).append((int(number), int(count)))
+        return [
+            HealthRollupRow(
+                r[0],
+                resolution,
+                since,
+                int(r[1]),
+                int(r[2]),
+                int(r[3]),
+                int(r[4]),
+                float(r[5]),
+                tuple(by_name.get(r[0], ())),
+            )
+            for r in rows
+        ]
+
+    def prune_health_rollups(self, resolution: str, older_than: float) -> int:
+        """Delete the rollups of ``resolution`` whose bucket starts before ``older_than``; return how many."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute(
+                "DELETE FROM health_rollup_latency WHERE resolution = %s AND bucket_start < %s",
+                (resolution, older_than),
+            )
+            cur = conn.execute(
+                "DELETE FROM health_rollups WHERE resolution = %s AND bucket_start < %s",
+                (resolution, older_than),
+            )
             return int(cur.rowcount)
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -929,3 +1111,11 @@ class PostgresStore(Store):
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<PostgresStore {self.url} schema={self.schema} {state}>"
+
+
+_ROLLUP_RANGE = (
+    "resolution = %(resolution)s "
+    "AND (%(since)s::float8 IS NULL OR bucket_start >= %(since)s) "
+    "AND (%(until)s::float8 IS NULL OR bucket_start < %(until)s) "
+    "AND (%(name)s::text IS NULL OR name = %(name)s)"
+)

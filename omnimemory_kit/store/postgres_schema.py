@@ -100,5 +100,44 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, path)
     );
     """,
+    # 3: health rollups (minute, hour and day buckets per check), their latency histograms, alerts, heartbeats
+    """
+    CREATE TABLE health_rollups (
+        resolution     text NOT NULL,
+        bucket_start   double precision NOT NULL,
+        name           text NOT NULL,
+        total          bigint NOT NULL,
+        up             bigint NOT NULL,
+        maintenance    bigint NOT NULL,
+        latency_count  bigint NOT NULL,
+        latency_sum_ms double precision NOT NULL,
+        PRIMARY KEY (resolution, bucket_start, name)
+    );
+    CREATE TABLE health_rollup_latency (
+        resolution   text NOT NULL,
+        bucket_start double precision NOT NULL,
+        name         text NOT NULL,
+        bin          integer NOT NULL,
+        count        bigint NOT NULL,
+        PRIMARY KEY (resolution, bucket_start, name, bin)
+    );
+    CREATE TABLE health_alerts (
+        alert_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at        double precision NOT NULL,
+        name      text NOT NULL,
+        kind      text NOT NULL,
+        webhook   text NOT NULL,
+        outcome   text NOT NULL,
+        attempts  integer NOT NULL,
+        error     text
+    );
+    CREATE INDEX health_alerts_at ON health_alerts (at);
+    CREATE TABLE health_heartbeats (
+        name     text PRIMARY KEY,
+        at       double precision NOT NULL,
+        message  text,
+        beats    bigint NOT NULL
+    );
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"

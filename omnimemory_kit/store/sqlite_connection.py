@@ -137,6 +137,45 @@ CREATE TABLE health_checks (
 );
 CREATE INDEX health_checks_name ON health_checks (name, snapshot_id);
 """
+_ROLLUPS: Final = """
+CREATE TABLE health_rollups (
+    resolution TEXT NOT NULL,
+    bucket_start REAL NOT NULL,
+    name TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    up INTEGER NOT NULL,
+    maintenance INTEGER NOT NULL,
+    latency_count INTEGER NOT NULL,
+    latency_sum_ms REAL NOT NULL,
+    PRIMARY KEY (resolution, bucket_start, name)
+) WITHOUT ROWID;
+CREATE TABLE health_rollup_latency (
+    resolution TEXT NOT NULL,
+    bucket_start REAL NOT NULL,
+    name TEXT NOT NULL,
+    bin INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (resolution, bucket_start, name, bin)
+) WITHOUT ROWID;
+CREATE TABLE health_alerts (
+    alert_id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    webhook TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX health_alerts_at ON health_alerts (at);
+CREATE TABLE health_heartbeats (
+    name TEXT PRIMARY KEY,
+    at REAL NOT NULL,
+    message TEXT,
+    beats INTEGER NOT NULL
+);
+"""
+_SCHEMA_ALL: Final = _SCHEMA + _ROLLUPS
 # Upgrades of an existing store: entry i takes schema version i + 1 to i + 2 (``_SCHEMA`` makes the newest
 # directly). Never edit a released entry: add a new one.
 _UPGRADES: Final[tuple[str, ...]] = (
@@ -152,10 +191,15 @@ _UPGRADES: Final[tuple[str, ...]] = (
         PRIMARY KEY (run_no, path)
     );
     """,
+    # 3: health rollups (minute, hour and day buckets per check), alerts, heartbeats
+    _ROLLUPS,
 )
 assert len(_UPGRADES) == SCHEMA_VERSION - 1, "every schema version needs its upgrade"
 
-# The tables of schema version 1; later versions' tables are checked by their version.
+# Tables a store of each version has beyond version 1's (checked by the version the store says it is).
+_ADDED_IN: Final = {
+    3: frozenset({"health_rollups", "health_rollup_latency", "health_alerts", "health_heartbeats"})
+}
 _TABLES: Final = frozenset(
     {
         "meta",
@@ -167,6 +211,10 @@ _TABLES: Final = frozenset(
         "workers",
         "health_snapshots",
         "health_checks",
+        "health_rollups",
+        "health_rollup_latency",
+        "health_alerts",
+        "health_heartbeats",
     }
 )
 
@@ -285,11 +333,11 @@ class SQLiteConnection:
                 f"cannot open store {self.url!r} in folder {str(folder)!r}: {exc}"
             ) from exc
         try:
-            initialized = self._validate(conn)  # before any write: a foreign file is never modified
+            version = self._validate(conn)  # before any write: a foreign file is never modified
             self._configure(conn)
-            if not initialized:  # only a new store (or an older one) takes the write lock to open
+            if version == 0:  # only a new store (or an older one) takes the write lock to open
                 self._initialize(conn)
-            elif self.schema_version < SCHEMA_VERSION:
+            elif version < SCHEMA_VERSION:
                 self._upgrade(conn)
         except BaseException:
             conn.close()
@@ -324,7 +372,7 @@ class SQLiteConnection:
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open store {self.url!r} read-only: {exc}") from exc
         try:
-            if not self._validate(conn):
+            if self._validate(conn) == 0:
                 raise StoreCorruptError(
                     f"{self.url!r} is an empty SQLite database, not an omnimemory-kit store"
                 )
@@ -349,10 +397,10 @@ class SQLiteConnection:
                 f"(left untouched; point the store URL at a new file or an existing store)"
             )
 
-    def _validate(self, conn: sqlite3.Connection) -> bool:
+    def _validate(self, conn: sqlite3.Connection) -> int:
         """Refuse a file that is not a kit store or is newer than this code; never write to it.
 
-        Returns whether the schema exists (False: a new, empty database, ours to initialize).
+        Returns the store's schema version (0: a new, empty database, ours to initialize).
         """
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -360,7 +408,7 @@ class SQLiteConnection:
         except sqlite3.DatabaseError as exc:
             raise StoreCorruptError(f"{self.url!r} is not a readable SQLite store: {exc}") from exc
         if not tables:
-            return False
+            return 0
         if meta.get("application") != APPLICATION or "schema_version" not in meta:
             shown = ", ".join(sorted(tables)[:5])
             raise StoreCorruptError(
@@ -368,16 +416,17 @@ class SQLiteConnection:
                 f"(it has tables: {shown}); "
                 f"left untouched; point the store URL at a new file or an existing store"
             )
-        self._check_version(meta["schema_version"])
-        missing = _TABLES - tables
+        version = self._check_version(meta["schema_version"])
+        expected = _TABLES.difference(*(added for v, added in _ADDED_IN.items() if v > version))
+        missing = expected - tables
         if missing:
             raise StoreCorruptError(
                 f"{self.url!r} is a damaged omnimemory-kit store: "
                 f"tables {', '.join(sorted(missing))} are missing"
             )
-        return True
+        return version
 
-    def _check_version(self, value: str) -> None:
+    def _check_version(self, value: str) -> int:
         try:
             version = int(value)
         except ValueError as exc:
@@ -385,6 +434,7 @@ class SQLiteConnection:
         if version > SCHEMA_VERSION:
             raise SchemaVersionError(version, SCHEMA_VERSION, where=self.url)
         self.schema_version = version
+        return version
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         try:
@@ -406,7 +456,7 @@ class SQLiteConnection:
             try:
                 # Checked again under the write lock: another process may have created it meanwhile.
                 if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
-                    for statement in _SCHEMA.split(";"):
+                    for statement in _SCHEMA_ALL.split(";"):
                         if statement.strip():
                             conn.execute(statement)
                     conn.executemany(

@@ -227,6 +227,120 @@ class TestErrors:
             load_health_config(tmp_path / "absent.toml")
 
 
+TCP = """
+[[check]]
+name = "db"
+type = "tcp"
+host = "127.0.0.1"
+port = 5432
+"""
+
+
+class TestServeSettings:
+    def test_interval_slo_and_maintenance_are_read(self, tmp_path: Path) -> None:
+        """Per-check interval and SLO, and maintenance windows, come back from the file as written."""
+        config = load_health_config(
+            write(
+                tmp_path,
+                TCP
+                + """interval = 5\nslo = 99.95\n
+[[maintenance]]
+start = 2027-01-15T02:00:00Z
+end = 2027-01-15T03:00:00+00:00
+checks = ["db"]
+reason = "upgrade"
+""",
+            )
+        )
+        assert config.intervals() == {"db": 5.0}
+        assert config.slos() == {"db": 99.95}
+        (window,) = config.maintenance_schedule().windows
+        assert (window.checks, window.reason, (window.end - window.start).total_seconds()) == (
+            ("db",),
+            "upgrade",
+            3600.0,
+        )
+
+    def test_defaults_are_30_seconds_and_no_slo(self, tmp_path: Path) -> None:
+        """Without interval or slo a check runs every 30 s and has no SLO."""
+        config = load_health_config(write(tmp_path, TCP))
+        assert (config.intervals(), config.slos(), bool(config.maintenance_schedule())) == (
+            {"db": 30.0},
+            {},
+            False,
+        )
+
+    @pytest.mark.parametrize(
+        ("extra", "expected"),
+        [
+            ("interval = 0", "check 'db': interval:"),
+            ("interval = -3", "check 'db': interval:"),
+            ("slo = 100", "check 'db': slo: must be a percentage above 0 and below 100"),
+            ("slo = 0", "check 'db': slo: must be a percentage above 0 and below 100"),
+        ],
+    )
+    def test_bad_interval_or_slo_names_check_and_field(
+        self, tmp_path: Path, extra: str, expected: str
+    ) -> None:
+        """An interval below 0.1 s or an SLO outside (0, 100) is refused naming the check and field."""
+        assert expected in error_for(tmp_path, TCP + extra + "\n")
+
+    @pytest.mark.parametrize(
+        ("windows", "expected"),
+        [
+            ("start = 2027-01-15T02:00:00\nend = 2027-01-15T03:00:00Z", "#1: start: needs a UTC offset"),
+            ("start = 2027-01-15T04:00:00Z\nend = 2027-01-15T03:00:00Z", "#1: maintenance window ends"),
+            ("start = 2027-01-15T02:00:00Z", "maintenance #1: end: required field is missing"),
+            ('start = "soon"\nend = 2027-01-15T03:00:00Z', "maintenance #1: start:"),
+            ('start = 2027-01-15T02:00:00Z\nend = 2027-01-15T03:00:00Z\nchecks = ["dbx"]',
+             "maintenance #1: checks: no check named 'dbx'"),
+            ("start = 2027-01-15T02:00:00Z\nend = 2027-01-15T03:00:00Z\n[[maintenance]]\n"
+             "start = 2027-01-15T02:30:00Z\nend = 2027-01-15T04:00:00Z", "maintenance windows overlap"),
+        ],
+    )  # fmt: skip
+    def test_ill_formed_or_overlapping_windows_are_refused(
+        self, tmp_path: Path, windows: str, expected: str
+    ) -> None:
+        """Each kind of bad maintenance window gives one message naming the window and what is wrong."""
+        message = error_for(tmp_path, TCP + "\n[[maintenance]]\n" + windows + "\n")
+        assert expected in message
+        assert "\n" not in message
+
+
+class TestWebhooks:
+    def test_webhooks_are_read_and_build_an_alerter(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A [[webhook]] table with its URL from the environment becomes a webhook; its URL is not in repr."""
+        monkeypatch.setenv("OPS_HOOK", f"https://hooks.example.invalid/T0/{SECRET}")
+        config = load_health_config(
+            write(tmp_path, TCP + '[[webhook]]\nname = "ops"\nurl = "${OPS_HOOK}"\nformat = "slack"\n'
+                  "reminder_interval = 600\nchecks = [\"db\"]\n")
+        )  # fmt: skip
+        (spec,) = config.webhooks
+        webhook = spec.to_webhook()
+        assert (webhook.format, webhook.reminder_interval, webhook.checks) == ("slack", 600.0, ("db",))
+        assert webhook.url.endswith(SECRET)
+        assert SECRET not in repr(config)
+        assert SECRET not in repr(webhook)
+
+    @pytest.mark.parametrize(
+        ("table", "expected"),
+        [
+            ('name = "ops"\nurl = "ftp://x/y"', "webhook 'ops': url: "),
+            ('name = "ops"\nurl = "http://127.0.0.1:9/x"\ntimeout = 0', "webhook 'ops': timeout: "),
+            ('name = "ops"\nurl = "http://127.0.0.1:9/x"\nformat = "teams"', "webhook 'ops': format: "),
+            ('name = "ops"\nurl = "http://127.0.0.1:9/x"\nchecks = ["web"]', "checks: no check named 'web'"),
+            ('url = "http://127.0.0.1:9/x"', "webhook #1: name: required field is missing"),
+        ],
+    )
+    def test_bad_webhooks_name_the_webhook_and_field(self, tmp_path: Path, table: str, expected: str) -> None:
+        """A bad URL, timeout, format, check name or a missing name is one message naming the webhook."""
+        message = error_for(tmp_path, TCP + "[[webhook]]\n" + table + "\n")
+        assert expected in message
+        assert "\n" not in message
+
+
 class TestOpenManager:
     async def test_runs_the_configured_checks_and_closes_them(
         self, tmp_path: Path, pg_dsn: str, redis_url: str

@@ -45,6 +45,8 @@ HEALTH_TITLES = (
     "Check latency percentiles per dependency",
     "Flapping: status changes per dependency",
     "Host resources over time",
+    "Incidents (non-healthy intervals)",
+    "Check latency over time (p50 solid, p99 dotted)",
 )
 
 
@@ -172,6 +174,9 @@ class TestHealthReport:
             assert f'"text":"{title}"' in page, title
         for dependency in ("disk", "store", "postgresql", "redis"):
             assert f"<td>{dependency}</td>" in page
+        assert "<th>24h</th>" in page  # the uptime table, read from the rollups the snapshot made
+        assert health_report.records["incidents"] == 0
+        assert "No alerts sent in this period." in page
         assert_offline(page)
 
     def test_password_in_a_parameter_is_never_written(self, health_report: ReportResult) -> None:

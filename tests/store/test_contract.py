@@ -24,9 +24,12 @@ from omnimemory_kit.errors import (
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import (
+    HealthAlertRow,
     HealthCheckRow,
     HealthHistoryStore,
+    HealthRollupRow,
     HealthSnapshotRow,
+    HeartbeatRow,
     JournalStore,
     Lease,
     RunRecord,
@@ -783,6 +786,115 @@ class TestHealthHistory:
         assert store.prune_health(older_than=3.0) == 2
         assert [s.taken_at for s, _ in store.health_history()] == [3.0]
         assert store.prune_health(older_than=3.0) == 0
+
+
+def rollup(name: str, resolution: str, start: float, **fields: object) -> HealthRollupRow:
+    """Build a rollup row (counts default to zero)."""
+    return HealthRollupRow(name, resolution, start, **fields)  # type: ignore[arg-type]
+
+
+class TestHealthRollups:
+    def test_adding_a_bucket_twice_adds_counts_and_bins(self, store: HealthHistoryStore) -> None:
+        """Two rows of one check and bucket sum every count, the latency sum and each latency bin."""
+        store.add_health_rollups(
+            [rollup("db", "minute", 60.0, total=2, up=1, latency_count=2, latency_sum_ms=3.0,
+                    latency_bins=((5, 1), (9, 1)))]
+        )  # fmt: skip
+        store.add_health_rollups(
+            [rollup("db", "minute", 60.0, total=1, up=1, maintenance=4, latency_count=1, latency_sum_ms=2.5,
+                    latency_bins=((9, 1), (12, 1)))]
+        )  # fmt: skip
+        assert store.health_rollups(resolution="minute") == [
+            rollup("db", "minute", 60.0, total=3, up=2, maintenance=4, latency_count=3, latency_sum_ms=5.5,
+                   latency_bins=((5, 1), (9, 2), (12, 1)))
+        ]  # fmt: skip
+
+    def test_rollups_filter_by_resolution_range_and_name(self, store: HealthHistoryStore) -> None:
+        """Reading returns one resolution, since <= bucket_start < until, one name, by name then time."""
+        store.add_health_rollups(
+            [rollup(name, res, start, total=1) for name in ("web", "db") for res in ("minute", "hour")
+             for start in (0.0, 3600.0, 7200.0)]
+        )  # fmt: skip
+        got = store.health_rollups(resolution="hour", since=3600.0, until=7200.0)
+        assert [(r.name, r.resolution, r.bucket_start) for r in got] == [
+            ("db", "hour", 3600.0),
+            ("web", "hour", 3600.0),
+        ]
+        assert [r.bucket_start for r in store.health_rollups(resolution="minute", name="web")] == [
+            0.0,
+            3600.0,
+            7200.0,
+        ]
+
+    def test_summary_adds_a_range_per_check(self, store: HealthHistoryStore) -> None:
+        """The summary of a range is one row per check with counts and bins added over its buckets."""
+        store.add_health_rollups(
+            [
+                rollup("db", "hour", 0.0, total=5, up=5, latency_count=1, latency_sum_ms=1.0,
+                       latency_bins=((1, 1),)),
+                rollup("db", "hour", 3600.0, total=4, up=1, latency_count=2, latency_sum_ms=4.0,
+                       latency_bins=((1, 1), (3, 1))),
+                rollup("db", "hour", 7200.0, total=3, up=3),
+                rollup("web", "hour", 3600.0, total=2, up=0, maintenance=1),
+                rollup("web", "day", 0.0, total=99),
+            ]
+        )  # fmt: skip
+        assert store.summarize_health_rollups(resolution="hour", since=0.0, until=7200.0) == [
+            rollup("db", "hour", 0.0, total=9, up=6, latency_count=3, latency_sum_ms=5.0,
+                   latency_bins=((1, 2), (3, 1))),
+            rollup("web", "hour", 0.0, total=2, up=0, maintenance=1),
+        ]  # fmt: skip
+        assert store.summarize_health_rollups(resolution="minute", since=0.0) == []
+
+    def test_prune_deletes_one_resolution_before_the_cutoff(self, store: HealthHistoryStore) -> None:
+        """Pruning minutes before a cutoff keeps later minutes and every hour, and says how many went."""
+        store.add_health_rollups(
+            [rollup("db", res, start, total=1, latency_count=1, latency_sum_ms=1.0, latency_bins=((2, 1),))
+             for res in ("minute", "hour") for start in (0.0, 60.0, 120.0)]
+        )  # fmt: skip
+        assert store.prune_health_rollups("minute", 120.0) == 2
+        assert [r.bucket_start for r in store.health_rollups(resolution="minute")] == [120.0]
+        assert len(store.health_rollups(resolution="hour")) == 3
+        summary = store.summarize_health_rollups(resolution="minute", since=0.0)
+        assert summary[0].latency_bins == ((2, 1),)  # the pruned buckets' bins went with them
+
+
+class TestHealthAlerts:
+    def test_alerts_read_back_in_time_order_filtered(self, store: HealthHistoryStore) -> None:
+        """Recorded alerts come back oldest first with their ids, narrowed by time and check name."""
+        first = HealthAlertRow(20.0, "db", "resolved", "ops", "sent", 1)
+        second = HealthAlertRow(10.0, "db", "down", "ops", "failed", 3, "timed out after 2s")
+        third = HealthAlertRow(15.0, "web", "down", "ops", "muted")
+        ids = [store.record_health_alert(alert) for alert in (first, second, third)]
+        assert len(set(ids)) == 3
+        got = store.health_alerts()
+        assert [(a.at, a.name, a.kind, a.outcome, a.attempts, a.error) for a in got] == [
+            (10.0, "db", "down", "failed", 3, "timed out after 2s"),
+            (15.0, "web", "down", "muted", 0, None),
+            (20.0, "db", "resolved", "sent", 1, None),
+        ]
+        assert got[0].alert_id == ids[1]
+        assert [a.at for a in store.health_alerts(name="db", since=15.0)] == [20.0]
+        assert [a.at for a in store.health_alerts(until=15.0)] == [10.0, 15.0]
+
+    def test_pruning_the_history_prunes_old_alerts(self, store: HealthHistoryStore) -> None:
+        """prune_health deletes alerts from before the cutoff too."""
+        for at in (1.0, 5.0):
+            store.record_health_alert(HealthAlertRow(at, "db", "down", "ops", "sent", 1))
+        store.prune_health(older_than=3.0)
+        assert [a.at for a in store.health_alerts()] == [5.0]
+
+
+class TestHeartbeats:
+    def test_the_latest_heartbeat_is_kept_and_beats_counted(self, store: HealthHistoryStore) -> None:
+        """Three heartbeats, one arriving late with an older time: the newest time and its message stay."""
+        assert store.last_heartbeat("nightly") is None
+        store.record_heartbeat("nightly", 10.0, "first")
+        store.record_heartbeat("nightly", 30.0, "third")
+        store.record_heartbeat("nightly", 20.0, "second, late")
+        store.record_heartbeat("other", 5.0)
+        assert store.last_heartbeat("nightly") == HeartbeatRow("nightly", 30.0, "third", 3)
+        assert store.last_heartbeat("other") == HeartbeatRow("other", 5.0, None, 1)
 
 
 class TestLifecycle:

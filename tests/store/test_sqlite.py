@@ -28,6 +28,7 @@ from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import (
     SCHEMA_VERSION,
     HealthCheckRow,
+    HealthRollupRow,
     HealthSnapshotRow,
     JournalStore,
     Lease,
@@ -208,6 +209,30 @@ class TestRefusals:
         with pytest.raises(StoreCorruptError, match=r"not an omnimemory-kit store.*customers"):
             open_sqlite(path)
         assert snapshot(path) == before
+
+    def test_version_1_store_is_upgraded_keeping_its_records(self, tmp_path: Path) -> None:
+        """A store from before the health rollups gets their tables on open; its runs and snapshots stay."""
+        path = tmp_path / "run.db"
+        with open_sqlite(path) as store:
+            store.create_run(RunRecord(run_id=RUN, name="old"))
+            check = HealthCheckRow(name="db", status="healthy", critical=True)
+            store.record_health(HealthSnapshotRow(taken_at=5.0, status="healthy", checks=(check,)))
+        with sqlite3.connect(path) as raw:  # what version 1 wrote: no rollup tables
+            raw.execute("DROP TABLE health_rollups")
+            raw.execute("DROP TABLE health_rollup_latency")
+            raw.execute("DROP TABLE health_alerts")
+            raw.execute("DROP TABLE health_heartbeats")
+            raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        raw.close()
+        with open_sqlite(path) as store:
+            assert store.get_run(RUN).name == "old"
+            assert [(s.taken_at, c.name) for s, c in store.health_history()] == [(5.0, "db")]
+            store.add_health_rollups([HealthRollupRow("db", "minute", 0.0, total=1, up=1)])
+            assert store.summarize_health_rollups(resolution="minute", since=0.0)[0].up == 1
+        with sqlite3.connect(path) as raw:
+            version = raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        raw.close()
+        assert version == str(SCHEMA_VERSION)
 
     def test_newer_schema_is_refused_and_untouched(self, tmp_path: Path) -> None:
         """A store written by a newer schema raises SchemaVersionError with both versions."""

@@ -14,6 +14,7 @@ class                      type      probe
 ``DiskSpaceCheck``         disk      free space with warn (degraded) and fail (unhealthy) thresholds
 ``WritablePathCheck``      path      create, write and delete a temporary file (off the loop)
 ``StoreCheck``             store     open the kit's store and run a cheap read (off the loop)
+``PushCheck``              push      a heartbeat arrived within ``max_age`` (a dead-man switch)
 =========================  ========  ===============================================================
 """
 
@@ -22,6 +23,8 @@ from omnimemory_kit.health.checks.disk import DiskSpaceCheck as DiskSpaceCheck
 from omnimemory_kit.health.checks.http import HttpCheck as HttpCheck
 from omnimemory_kit.health.checks.path import WritablePathCheck as WritablePathCheck
 from omnimemory_kit.health.checks.postgres import PostgresCheck as PostgresCheck
+from omnimemory_kit.health.checks.push import PushCheck as PushCheck
+from omnimemory_kit.health.checks.push import send_heartbeat as send_heartbeat
 from omnimemory_kit.health.checks.redis import RedisCheck as RedisCheck
 from omnimemory_kit.health.checks.store import StoreCheck as StoreCheck
 from omnimemory_kit.health.checks.tcp import TcpCheck as TcpCheck
@@ -31,8 +34,10 @@ __all__ = [
     "DiskSpaceCheck",
     "HttpCheck",
     "PostgresCheck",
+    "PushCheck",
     "RedisCheck",
     "StoreCheck",
     "TcpCheck",
     "WritablePathCheck",
+    "send_heartbeat",
 ]
