@@ -36,8 +36,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-MIGRATION_FIGURES = 8
-HEALTH_FIGURES = 4
+MIGRATION_FIGURES = 9
+HEALTH_FIGURES = 6
 
 
 def _unavailable(reason: str) -> None:

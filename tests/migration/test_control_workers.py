@@ -103,12 +103,16 @@ class TestThrottleAcrossWorkers:
     ) -> None:
         """After `throttle` no worker starts an item over 1 s later; `unthrottle` lets them finish."""
         prepare(tmp_path, pg_url, 300)
+        hold = tmp_path / "hold"
+        hold.touch()  # items block until it goes: the run cannot end before the command, however fast
         log = Log(tmp_path)
         start_workers(tmp_path, pg_url, workers)
-        wait_until(lambda: log.count("S") >= 20)
+        wait_until(lambda: log.count("S") >= 6)  # every slot of the three workers holds an item
         control(tmp_path, pg_url, "throttle", "--reason", "peak")
         at = last_command_at(pg_url)
-        wait_until(lambda: time.time() > at + 2.0 and log.count("S") == log.count("E"))
+        wait_until(lambda: time.time() > at + 1.0)
+        hold.unlink()  # from here on, any start is more than 1 s after the command
+        wait_until(lambda: time.time() > at + 2.5 and log.count("S") == log.count("E"))
         late = [t for kind, t, _ in log.lines() if kind == "S" and t > at + 1.0]
         assert late == []
         assert log.count("S") < 300

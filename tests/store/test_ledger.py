@@ -24,6 +24,7 @@ from omnimemory_kit.store.ledger import (
     search,
 )
 from tests.store.conftest import StoreFactory
+from tests.store.old_schema import downgrade_to_version_1
 
 
 def run(
@@ -158,11 +159,7 @@ class TestOlderSQLiteStore:
         path = tmp_path / "old.db"
         with open_store(path) as store:
             store.create_run(run("r1", at=1.0))
-        with sqlite3.connect(path) as conn:  # take the file back to schema version 1
-            conn.execute("DROP TABLE run_reports")
-            for column in ("operator", "origin", "correlation_id"):
-                conn.execute(f"ALTER TABLE runs DROP COLUMN {column}")
-            conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        downgrade_to_version_1(path)
         with open_store(path, read_only=True) as old:
             assert old.get_run("r1").operator == ""
             assert old.run_reports("r1") == []

@@ -40,6 +40,7 @@ from omnimemory_kit.store import (
 )
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
+from tests.store.old_schema import downgrade_to_version_1
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "run-1"
@@ -217,13 +218,7 @@ class TestRefusals:
             store.create_run(RunRecord(run_id=RUN, name="old"))
             check = HealthCheckRow(name="db", status="healthy", critical=True)
             store.record_health(HealthSnapshotRow(taken_at=5.0, status="healthy", checks=(check,)))
-        with sqlite3.connect(path) as raw:  # what version 1 wrote: no rollup tables
-            raw.execute("DROP TABLE health_rollups")
-            raw.execute("DROP TABLE health_rollup_latency")
-            raw.execute("DROP TABLE health_alerts")
-            raw.execute("DROP TABLE health_heartbeats")
-            raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-        raw.close()
+        downgrade_to_version_1(path)
         with open_sqlite(path) as store:
             assert store.get_run(RUN).name == "old"
             assert [(s.taken_at, c.name) for s, c in store.health_history()] == [(5.0, "db")]
