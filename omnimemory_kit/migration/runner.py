@@ -21,8 +21,10 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
       of a shared run's workers are alive; ``dry_run``; ``options``: the checked arguments.
     - ``telemetry`` and ``metrics``: OpenTelemetry spans and Prometheus numbers, fed here at the seams
       (the run, a batch's claim and close, each attempt, each durable fold); no-ops unless asked for.
-    - here: the run's ``_Phase`` (idle, held, running, paused, cancelling) and the controls that move
-      it, preparing, the batch loop, a batch's item workers, progress callbacks, the breaker listener.
+    - the runner's halves, mixed in: ``runner_control`` (live settings, the control link, finalize
+      once), ``runner_lifecycle`` (preparing, the claim gate's wiring, finishing), ``runner_batches``
+      (a batch's item workers, where sync calls run); ``runner_phase``: the run's ``Phase``.
+    - here: the controls that move the phase, the batch loop, progress callbacks, the breaker listener.
 
 Decisions:
     - The migration function receives a ``MigrationItem`` (``key``, ``size``, ``path``) and may return
@@ -52,14 +54,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import inspect
 import logging
 import math
 import os
 import secrets
 import socket
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -83,10 +83,7 @@ from omnimemory_kit.events import (
     error_type_name,
 )
 from omnimemory_kit.migration.attempt import Attempts, SkipItem, SyncCalls, is_async_function
-from omnimemory_kit.migration.batch import LeasedBatch
-from omnimemory_kit.migration.calls import ThreadCalls
 from omnimemory_kit.migration.control_link import ControlLink
-from omnimemory_kit.migration.dry_run import dry_run
 from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.options import (
     Isolation,
@@ -97,23 +94,21 @@ from omnimemory_kit.migration.options import (
     seconds,
 )
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
-from omnimemory_kit.migration.runner_control import ControlledRun
+from omnimemory_kit.migration.runner_batches import BatchExecution
+from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
+from omnimemory_kit.migration.runner_phase import HOLDING, Phase
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.telemetry import (
-    TRACE_CONTEXT_PARAM,
     BatchTrace,
     RunTelemetry,
-    current_trace_context,
 )
 from omnimemory_kit.migration.throttle import PROCEED, ClaimGate, GateDecision, GateKind
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
-from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
-from omnimemory_kit.observability import correlation_context, get_correlation_id
+from omnimemory_kit.observability import correlation_context
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
-from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem, check_run_id
-from omnimemory_kit.store.ledger import current_operator, current_origin
+from omnimemory_kit.store.base import JournalStore, WorkItem, check_run_id
 
 if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
     from omnimemory_kit.migration.metrics import RunMetrics
@@ -126,20 +121,7 @@ ProgressCallback = Callable[[MigrationProgressSummary], object]
 """``on_progress(summary)``; if it returns an awaitable, that is awaited. Errors are logged, not raised."""
 
 
-class _Phase(enum.Enum):
-    """Where the run stands; the batch loop and the controls read and move only this."""
-
-    IDLE = "idle"  # nothing asked: the next run() journals RUN_STARTED (or RUN_RESUMED after a step)
-    HELD = "held"  # pause() before the batch loop started: it journals RUN_STARTED, RUN_PAUSED, then waits
-    RUNNING = "running"  # the batch loop claims and runs batches
-    PAUSED = "paused"  # RUN_PAUSED journaled (or being journaled): nothing starts until resumed
-    CANCELLING = "cancelling"  # cancel() asked: in-flight items finish, the rest go back, RUN_CANCELLED
-
-
-_HOLDING = frozenset({_Phase.HELD, _Phase.PAUSED})
-
-
-class MigrationRunner(ControlledRun):
+class MigrationRunner(BatchExecution, RunLifecycle):
     """Run ``migrate_fn`` over every item of ``source``, journaled in ``store`` under ``run_id``.
 
     Args:
@@ -335,7 +317,7 @@ class MigrationRunner(ControlledRun):
         # Run state (touched on the loop thread only).
         self._prepared = False
         self._running = False  # run() or step() is executing
-        self._phase = _Phase.IDLE
+        self._phase = Phase.IDLE
         self._stepped = False  # step() left the run paused: run() resumes it (RUN_RESUMED)
         self._resumed = asyncio.Event()
         self._resumed.set()
@@ -367,7 +349,7 @@ class MigrationRunner(ControlledRun):
     @property
     def paused(self) -> bool:
         """Return whether the runner is paused (no new items start)."""
-        return self._phase in _HOLDING
+        return self._phase in HOLDING
 
     @property
     def store_calls_in_flight(self) -> int:
@@ -426,8 +408,8 @@ class MigrationRunner(ControlledRun):
             RunMismatchError: the run id exists with a different source or function.
             StoreError: the store failed (the run is journaled RUN_FAILED when the store still works).
         """
-        if self._stepped and self._phase is _Phase.PAUSED:
-            self._set_phase(_Phase.IDLE)  # the step's pause ends here: the loop journals RUN_RESUMED
+        if self._stepped and self._phase is Phase.PAUSED:
+            self._set_phase(Phase.IDLE)  # the step's pause ends here: the loop journals RUN_RESUMED
         return await self._drive(None)
 
     async def step(self) -> MigrationProgressSummary:
@@ -444,35 +426,35 @@ class MigrationRunner(ControlledRun):
             await done
             return self.summary()
         self._step_batches = 1
-        if self._phase in _HOLDING:
-            self._set_phase(_Phase.IDLE)
+        if self._phase in HOLDING:
+            self._set_phase(Phase.IDLE)
         return await self._drive(1)
 
     def pause(self) -> None:
         """Stop starting new items (in-flight ones finish); journaled RUN_PAUSED. Call on the loop thread."""
-        if self._phase in _HOLDING or self._status in FINISHED_RUN_STATUSES:
+        if self._phase in HOLDING or self._status in FINISHED_RUN_STATUSES:
             return
-        if self._phase is _Phase.RUNNING:
-            self._set_phase(_Phase.PAUSED)
+        if self._phase is Phase.RUNNING:
+            self._set_phase(Phase.PAUSED)
             self.telemetry.run_event("control.pause")
             self._spawn(self._journal_pause())
-        elif self._phase is _Phase.IDLE:  # the batch loop journals it when it starts
-            self._set_phase(_Phase.HELD)
+        elif self._phase is Phase.IDLE:  # the batch loop journals it when it starts
+            self._set_phase(Phase.HELD)
 
     def resume(self) -> None:
         """Start items again after ``pause()``; journaled as RUN_RESUMED. Call on the loop thread."""
-        if self._phase is _Phase.HELD:
-            self._set_phase(_Phase.IDLE)
-        elif self._phase is _Phase.PAUSED:
+        if self._phase is Phase.HELD:
+            self._set_phase(Phase.IDLE)
+        elif self._phase is Phase.PAUSED:
             self._stepped = False
             if self._running:
-                self._set_phase(_Phase.RUNNING)
+                self._set_phase(Phase.RUNNING)
                 self.telemetry.run_event("control.resume")
                 self._status = MigrationStatus.RUNNING
                 self._spawn(self._link.journal(self._event(EventKind.RUN_RESUMED)))
             else:  # paused by a finished step(): the next run() journals RUN_RESUMED
                 self._stepped = True
-                self._set_phase(_Phase.IDLE)
+                self._set_phase(Phase.IDLE)
 
     def cancel(self) -> None:
         """Stop: start no new items, let in-flight ones finish, requeue the rest, journal RUN_CANCELLED.
@@ -483,7 +465,7 @@ class MigrationRunner(ControlledRun):
         for a later run with the same id. Safe to call from a signal handler on the loop thread.
         """
         if self._running:
-            self._set_phase(_Phase.CANCELLING)
+            self._set_phase(Phase.CANCELLING)
             self.telemetry.run_event("control.cancel")
 
     async def retry_failed(self) -> int:
@@ -535,8 +517,8 @@ class MigrationRunner(ControlledRun):
                     return await self._loop_batches(batches)
         finally:
             self._running = False
-            if self._phase in (_Phase.RUNNING, _Phase.CANCELLING):  # ended abruptly (task cancelled)
-                self._set_phase(_Phase.IDLE)
+            if self._phase in (Phase.RUNNING, Phase.CANCELLING):  # ended abruptly (task cancelled)
+                self._set_phase(Phase.IDLE)
             self._step_batches = None
             self._wake_step()
 
@@ -583,15 +565,6 @@ class MigrationRunner(ControlledRun):
                     if calls is not None:
                         calls.close()
 
-    def _new_sync_calls(self) -> SyncCalls:
-        if self.isolate == "process":
-            from omnimemory_kit.migration.isolation import ProcessCalls
-
-            return ProcessCalls(self.migrate_fn, self.concurrency, self.clock)
-        return ThreadCalls(
-            self.migrate_fn, self.concurrency, self.clock, on_stuck=self._on_stuck, on_freed=self._on_freed
-        )
-
     async def _loop_batches(self, batches: int | None) -> MigrationProgressSummary:
         counts = await self._link.call(self.store.item_counts, self.run_id)
         unfinished = counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS]
@@ -605,8 +578,8 @@ class MigrationRunner(ControlledRun):
         else:
             await self._link.journal(self._event(EventKind.RUN_STARTED))
         self._status = MigrationStatus.RUNNING
-        if self._phase is _Phase.IDLE:
-            self._set_phase(_Phase.RUNNING)
+        if self._phase is Phase.IDLE:
+            self._set_phase(Phase.RUNNING)
         # else: held by pause() (the loop below journals it) or cancelled while preparing
         self._log.info(
             "run %r: started as worker %s (%d unfinished item(s))", self.run_id, self.worker_id, unfinished
@@ -622,25 +595,25 @@ class MigrationRunner(ControlledRun):
                 await self._gate_ready.wait()  # the first evaluation decides the first claim
             while True:
                 phase = self._phase
-                if closing is not None and (phase is not _Phase.RUNNING or self._gate.holds):
+                if closing is not None and (phase is not Phase.RUNNING or self._gate.holds):
                     await closing
                     closing = None
-                if phase is _Phase.CANCELLING:
+                if phase is Phase.CANCELLING:
                     await self._end_throttle()
                     await self._finish(EventKind.RUN_CANCELLED, MigrationStatus.CANCELLED, "cancelled")
                     break
-                if phase in _HOLDING:
+                if phase in HOLDING:
                     if batches is not None:
                         break
-                    if phase is _Phase.HELD:
-                        self._set_phase(_Phase.PAUSED)
+                    if phase is Phase.HELD:
+                        self._set_phase(Phase.PAUSED)
                         await self._journal_pause()
                     await self._resumed.wait()
                     continue
                 ctl = self.control
                 if ctl is not None and not ctl.claims_allowed():
                     if ctl.panicked or ctl.state.cancelled:
-                        self._set_phase(_Phase.CANCELLING)
+                        self._set_phase(Phase.CANCELLING)
                     else:
                         await ctl.wait_for_change()
                     continue
@@ -660,7 +633,7 @@ class MigrationRunner(ControlledRun):
                     if await self._all_finished():
                         await self._end_throttle()
                         if not await self._finalize():
-                            self._set_phase(_Phase.CANCELLING)
+                            self._set_phase(Phase.CANCELLING)
                             continue
                         await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
                         break
@@ -675,8 +648,8 @@ class MigrationRunner(ControlledRun):
                     self._step_batches -= 1
                     if self._step_batches <= 0:
                         self._step_batches = None
-                        if self._phase is _Phase.RUNNING:
-                            self._set_phase(_Phase.PAUSED)
+                        if self._phase is Phase.RUNNING:
+                            self._set_phase(Phase.PAUSED)
                             await self._journal_pause()
                         self._stepped = True
                         self._wake_step()
@@ -688,7 +661,7 @@ class MigrationRunner(ControlledRun):
                 await asyncio.gather(closing, return_exceptions=True)
             if isinstance(exc, Exception):
                 self._status = MigrationStatus.FAILED
-                self._set_phase(_Phase.IDLE)
+                self._set_phase(Phase.IDLE)
                 with contextlib.suppress(Exception):
                     reason = f"{error_type_name(exc)}: {exc}"
                     await self._link.journal_last_word(self._event(EventKind.RUN_FAILED, reason=reason))
@@ -705,319 +678,18 @@ class MigrationRunner(ControlledRun):
         await self._report_progress(force=True)
         return self.summary()
 
-    # --- the claim gate -------------------------------------------------------------------------------
-
-    def _watch_gate(self) -> asyncio.Task[None] | None:
-        """Start the gate's background evaluation (None without a gate)."""
-        if self.throttle is None:
-            return None
-        self._gate, self._gate_ready = PROCEED, asyncio.Event()
-        bind = getattr(self.throttle, "bind", None)
-        if callable(bind):  # a gate that shares one evaluation among the run's workers
-            bind(self.store, self.run_id, self.worker_id, self.lease_seconds)
-        task = asyncio.ensure_future(self.throttle.watch(self._on_gate))
-        task.add_done_callback(self._on_gate_ended)
-        return task
-
-    def _on_gate_ended(self, task: asyncio.Future[None]) -> None:
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            self._on_gate(
-                GateDecision(GateKind.ABORT, f"the claim gate failed: {error_type_name(exc)}: {exc}")
-            )
-
-    def _on_gate(self, decision: GateDecision) -> None:
-        """Take the gate's new decision: journal a throttle or its release, and wake or hold the loop."""
-        was, self._gate = self._gate, decision
-        self._gate_ready.set()
-        if decision.holds and not was.holds:
-            self._log.warning("run %r: throttled: %s", self.run_id, decision.reason)
-            event = Event(
-                EventKind.RUN_THROTTLED,
-                at=self.clock.time(),
-                reason=decision.reason,
-                error_message=decision.snapshot,
-                worker_id=self.worker_id,
-            )
-            self._spawn(self._journal_and_report(event))
-        elif was.holds and not decision.holds:
-            self._log.info("run %r: throttle released (%s)", self.run_id, decision.kind.value)
-            event = self._event(EventKind.RUN_UNTHROTTLED, reason=decision.reason)
-            self._spawn(self._journal_and_report(event))
-        self._set_phase(self._phase)
-
-    async def _journal_and_report(self, event: Event) -> None:
-        await self._link.journal(event)
-        await self._report_progress(force=True)  # watchers see the throttle (or its end) at once
-
-    async def _end_throttle(self) -> None:
-        """Journal the release of a throttle still on when the run ends here."""
-        if self._gate.holds:
-            self._gate = PROCEED
-            await self._link.journal(self._event(EventKind.RUN_UNTHROTTLED, reason="run ended"))
-
-    async def _all_finished(self) -> bool:
-        """Return True when nothing is pending or in progress; otherwise wait for other workers' leases."""
-        counts = await self._link.call(self.store.item_counts, self.run_id)
-        if counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS] == 0:
-            return True
-        if counts[FileStatus.PENDING] == 0:
-            # Someone else holds the rest: take back what expired or whose worker died, then look again soon.
-            if await self._reclaim_dead_workers():
-                return False
-            await self.clock.sleep(min(1.0, self.lease_seconds / 4))
-        return False
-
-    async def _finish(self, kind: EventKind, status: MigrationStatus, reason: str | None) -> None:
-        self._status = status
-        self._stepped = False
-        self._set_phase(_Phase.IDLE)  # a later run() starts afresh, not paused
-        ctl = self.control
-        if status is MigrationStatus.CANCELLED and ctl is not None and ctl.state.cancelled:
-            # `control RUN cancel` stops the whole run: one of its workers journals the cancellation.
-            await ctl.claim_once(
-                "run-cancelled", lambda: self._link.journal(self._event(kind, reason=reason))
-            )
-            return
-        if status is MigrationStatus.CANCELLED:
-            workers = await self._link.call(self.store.workers, self.run_id)
-            others = other_live_workers(workers, self.worker_id, self.host, self.lease_seconds)
-            if others:
-                # One worker stopping is not the shared run stopping: the others carry on, so the journal
-                # (and every status and report) keeps the run running.
-                self._log.info(
-                    "run %r: worker %s stopped; %d other worker(s) carry on",
-                    self.run_id,
-                    self.worker_id,
-                    others,
-                )
-                return
-        event = self._event(kind, reason=reason)
-        if kind is EventKind.RUN_COMPLETED:
-            # Every worker of a shared run gets here; the first to journal the completion is the only one.
-            journaled = await self._link.call(self._complete_once, event)
-            self._link.drain()
-            if not journaled:
-                self._log.info("run %r: completed (journaled by another worker)", self.run_id)
-                return
-        else:
-            await self._link.journal(event)
-        summary = self.summary()
-        self._log.info(
-            "run %r: %s (%d succeeded, %d failed, %d skipped of %d)",
-            self.run_id,
-            status.value,
-            summary.succeeded_files,
-            summary.failed_files,
-            summary.skipped_files,
-            summary.total_files,
-        )
-
-    def _complete_once(self, event: Event) -> bool:
-        """On the store thread: journal RUN_COMPLETED if this worker is the one to (``should_complete``)."""
-        if not self._link.should_complete(self.worker_id):
-            return False
-        self.store.append(self.run_id, [event])
-        self._link.tail()
-        return True
-
     async def _journal_pause(self) -> None:
-        if self._phase is _Phase.PAUSED:  # not when resume() came first
+        if self._phase is Phase.PAUSED:  # not when resume() came first
             self._status = MigrationStatus.PAUSED
         await self._link.journal(self._event(EventKind.RUN_PAUSED))
         await self._report_progress(force=True)
 
-    def _set_phase(self, phase: _Phase) -> None:
+    def _set_phase(self, phase: Phase) -> None:
         self._phase = phase
-        if phase in _HOLDING or (self._gate.holds and phase is not _Phase.CANCELLING):
+        if phase in HOLDING or (self._gate.holds and phase is not Phase.CANCELLING):
             self._resumed.clear()
         else:
             self._resumed.set()
-
-    # --- preparing ------------------------------------------------------------------------------------
-
-    async def _prepare(self) -> None:
-        params: dict[str, Any] = {
-            "batch_size": self.batch_size,
-            "concurrency": self.concurrency,
-            "item_timeout": self.item_timeout,
-            "max_attempts": self.retry.max_attempts,
-        }
-        created_in = current_trace_context()
-        if created_in:  # workers elsewhere link their run spans to the trace that created the run
-            params[TRACE_CONTEXT_PARAM] = created_in
-        record = RunRecord(
-            run_id=self.run_id,
-            name=self.name,
-            priority=self.priority.value,
-            source=self.source.identity,
-            function=self.function_id,
-            created_at=self.clock.time(),
-            params={**params, **self.extra_params},
-            operator=current_operator(),
-            origin=current_origin(),
-            correlation_id=get_correlation_id() or "",
-        )
-        await self._link.write(self.store.create_run, record)
-        added = await self._link.add_all(self.source, self.clock)
-        await self._link.write(
-            self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
-        )
-        requeued = await self._reclaim_dead_workers()
-        self._prepared = True
-        self._log.info(
-            "run %r: %d new item(s) added, %d reclaimed from dead workers", self.run_id, added, requeued
-        )
-
-    async def _reclaim_dead_workers(self) -> int:
-        requeued = 0
-        workers = await self._link.call(self.store.workers, self.run_id)
-        for worker_id in dead_workers_on_host(workers, self.worker_id, self.host):
-            requeued += await self._link.write(self.store.reclaim, self.run_id, worker_id=worker_id)
-        requeued += await self._link.write(self.store.reclaim, self.run_id)
-        return requeued
-
-    async def _dry_run(self) -> MigrationProgressSummary:
-        """Summarize what a real run would do, writing nothing."""
-        at = self.clock.time()
-        self.tracker = await dry_run(
-            self._link, self.source, self.function_id, self._new_tracker(), at, self._log
-        )
-        return self.tracker.get_progress_summary()
-
-    # --- one batch ------------------------------------------------------------------------------------
-
-    async def _run_batch(self, lease: Lease) -> LeasedBatch:
-        """Run a leased batch's items under the concurrency limit; return it for closing."""
-        batch = LeasedBatch(
-            lease,
-            self._link,
-            self.clock,
-            self._progress,
-            self._log,
-            on_lease=None if self.metrics is None else self.metrics.lease,
-        )
-        pending: deque[WorkItem] = deque(lease.items)
-        heartbeat = asyncio.create_task(batch.heartbeat(self.lease_seconds))
-        traced = self.telemetry.batch_opened(lease)
-        if traced is not None:
-            self._batch_traces[lease.batch_id] = traced
-        workers: set[asyncio.Task[None]] = set()
-        try:
-            await self._keep_workers(batch, pending, workers, traced)
-        except BaseException:
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            heartbeat.cancel()
-            await asyncio.gather(heartbeat, return_exceptions=True)
-            await self._close_batch(batch)
-            raise
-        heartbeat.cancel()
-        await asyncio.gather(heartbeat, return_exceptions=True)
-        return batch
-
-    async def _close_batch(self, batch: LeasedBatch) -> None:
-        try:
-            await batch.close(self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id))
-        finally:
-            traced = self._batch_traces.pop(batch.lease.batch_id, None)
-            self.telemetry.batch_closed(traced, lost=batch.lost)
-
-    async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem], traced: BatchTrace | None) -> None:
-        resolve = self.source.resolve
-        outbox_limit = self.flush_size
-        attempts = self._attempts
-        assert attempts is not None
-        retried: Callable[[Event], object] = batch.outbox.append
-        telemetry = self.telemetry
-        if traced is not None:  # retries recorded on the batch span too
-            retried = telemetry.retry_recorder(traced, retried)
-        sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
-        ctl = self.control
-        while pending and not batch.lost:
-            phase = self._phase
-            if phase is not _Phase.RUNNING or self._gate.holds:
-                if phase is _Phase.CANCELLING:
-                    return
-                await self._resumed.wait()
-                continue
-            if self._gate.kind is GateKind.ABORT:
-                return  # the batch loop fails the run; unstarted items go back with the lease
-            if ctl is not None:
-                # Paused, throttled or shrunk from elsewhere: stop taking items; the batch's release
-                # puts the unstarted ones back for whoever claims next.
-                if not ctl.claims_allowed() or self._batch_workers > self._concurrency_now():
-                    return
-                await ctl.pace(ctl.state.settings.max_rate)
-                if not pending:
-                    return
-            item = pending.popleft()
-            self._in_flight += 1
-            try:
-                if sampled is not None and sampled(item.key):
-                    assert traced is not None
-                    event = await telemetry.traced_outcome(traced, resolve(item), attempts.outcome, retried)
-                else:
-                    event = await attempts.outcome(resolve(item), retried)
-                    if traced is not None:
-                        telemetry.outcome(traced, event)
-            finally:
-                self._in_flight -= 1
-            batch.outbox.append(event)
-            # Report when enough outcomes piled up (the batch's end reports the rest with the release),
-            # or when the last report is flush_interval old, so slow items still show progress.
-            if (len(batch.outbox) >= outbox_limit and pending) or (
-                self.clock.monotonic() - batch.last_flush >= self.flush_interval
-            ):
-                batch.schedule_flush()
-                await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
-
-    async def _keep_workers(
-        self,
-        batch: LeasedBatch,
-        pending: deque[WorkItem],
-        workers: set[asyncio.Task[None]],
-        traced: BatchTrace | None,
-    ) -> None:
-        """Run the batch with as many item workers as the (live) concurrency allows, until it is done."""
-
-        async def work() -> None:
-            try:
-                await self._worker(batch, pending, traced)
-            finally:
-                self._batch_workers -= 1
-
-        ctl = self.control
-        while True:
-            # New workers only while the batch may go on: a stop (cancel, pause, throttle, a lost lease)
-            # lets the running ones return and leaves the rest of the batch to the release.
-            while (
-                pending
-                and not batch.lost
-                and self._phase is _Phase.RUNNING
-                and (ctl is None or ctl.claims_allowed())
-                and len(workers) < min(self._concurrency_now(), len(pending))
-            ):
-                self._batch_workers += 1
-                # item tasks run with the batch span current, so the function's own logs carry its ids
-                context = None if traced is None else traced.task_context()
-                workers.add(asyncio.create_task(work(), context=context))
-            if not workers:
-                return
-            waits: set[asyncio.Future[Any]] = set(workers)
-            changed = asyncio.ensure_future(ctl.changed.wait()) if ctl is not None else None
-            if changed is not None:
-                waits.add(changed)
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            if changed is not None and not changed.done():
-                changed.cancel()
-            for task in done:
-                if task is not changed:
-                    workers.discard(task)
-                    task.result()  # re-raise a worker's failure
-            if ctl is not None and not ctl.claims_allowed():
-                await asyncio.gather(*workers)
-                return
 
     # --- events, breaker, stuck calls and progress ----------------------------------------------------
 
@@ -1051,23 +723,6 @@ class MigrationRunner(ControlledRun):
             kind = EventKind.BREAKER_OPENED if opened else EventKind.BREAKER_CLOSED
             self._spawn(self._link.journal(self._event(kind, reason=f"breaker {name!r}")))
 
-    def _on_stuck(self, item: MigrationItem) -> None:
-        self._log.warning(
-            "run %r: the call for %r timed out and still holds its thread", self.run_id, item.key
-        )
-        self._journal_call(EventKind.CALL_STUCK, item)
-
-    def _on_freed(self, item: MigrationItem) -> None:
-        self._log.info(
-            "run %r: the stuck call for %r returned; its thread is free again", self.run_id, item.key
-        )
-        self._journal_call(EventKind.CALL_FREED, item)
-
-    def _journal_call(self, kind: EventKind, item: MigrationItem) -> None:
-        if self._running and self._link.open:  # after the run, its end clears stuck calls anyway
-            event = Event(kind, at=self.clock.time(), path=item.key, worker_id=self.worker_id)
-            self._spawn(self._link.journal(event))
-
     def _on_outage(self, since: float | None) -> None:
         """Show an outage (and its end) to ``on_progress`` at once: no outcome arrives meanwhile."""
         if self._running:
@@ -1085,7 +740,7 @@ class MigrationRunner(ControlledRun):
         self._last_progress = now
         if self.metrics is not None:
             self.metrics.progress(self.summary())
-            self.metrics.paused(None if self._phase not in _HOLDING else self._phase.value)
+            self.metrics.paused(None if self._phase not in HOLDING else self._phase.value)
         if self.on_progress is None:
             return
         try:

@@ -22,6 +22,10 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
 - **Time**: lease expiry uses the database server's clock, shared by every worker whatever their machines'
   clocks say; a test injects a ``FakeClock`` instead.
 - **Lock order** (to stay deadlock-free): lease row → item rows → run row (always last).
+
+Seam: this module is the connection pool, the runs, the journal, items, leases and workers; the health
+history (snapshots, heartbeats, alerts, rollups) is ``postgres_health``, which ``PostgresStore`` inherits;
+records to rows and back are ``postgres_rows``; the tables and their migrations ``postgres_schema``.
 """
 
 from __future__ import annotations
@@ -49,17 +53,11 @@ from omnimemory_kit.errors import (
     StoreCorruptError,
     StoreError,
     StoreUnavailableError,
-    UnknownEventKindError,
 )
-from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
+from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     EVENT_COLUMNS,
     SCHEMA_VERSION,
-    HealthAlertRow,
-    HealthCheckRow,
-    HealthRollupRow,
-    HealthSnapshotRow,
-    HeartbeatRow,
     Lease,
     ReportLink,
     RunRecord,
@@ -67,11 +65,17 @@ from omnimemory_kit.store.base import (
     WorkerRecord,
     WorkItem,
     check_outcomes,
-    clip_error_message,
-    loaded_event,
     loaded_rows,
     parse_worker_id,
     stored_event,
+)
+from omnimemory_kit.store.postgres_health import PostgresHealthHistory
+from omnimemory_kit.store.postgres_rows import (
+    COPY_COLUMNS,
+    SELECT_RUN,
+    event_from_row,
+    event_row,
+    run_from_row,
 )
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
 from omnimemory_kit.store.projection import TRANSITIONS, Item, fold
@@ -97,79 +101,9 @@ _DAMAGE = (
 _PROBE_TIMEOUT = 0.5  # seconds a call waits for a pooled connection while the server is away
 
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
-_EVENT_COLUMNS = (
-    "run_id",
-    "seq",
-    "kind",
-    "at",
-    "path",
-    "size",
-    "batch_id",
-    "error_type",
-    "error_message",
-    "reason",
-    "worker_id",
-)
 
 
-def _event_row(run_id: str, seq: int, event: Event) -> tuple[Any, ...]:
-    return (
-        run_id,
-        seq,
-        event.kind.value,
-        event.at,
-        event.path,
-        event.size,
-        event.batch_id,
-        event.error_type,
-        clip_error_message(event.error_message),
-        event.reason,
-        event.worker_id,
-    )
-
-
-def _event_from_row(row: TupleRow, run_id: str, where: str) -> Event:
-    kind = EVENT_KINDS.get(row[1])
-    if kind is None:
-        raise UnknownEventKindError(row[1], run_id, row[0], where=where)
-    return loaded_event(
-        Event(
-            kind=kind,
-            at=row[2],
-            path=row[3],
-            size=row[4],
-            batch_id=row[5],
-            error_type=row[6],
-            error_message=row[7],
-            reason=row[8],
-            worker_id=row[9],
-            seq=row[0],
-        )
-    )
-
-
-_SELECT_RUN = (
-    "SELECT run_id, name, priority, source, function, created_at, params, operator, origin, correlation_id "
-    "FROM runs"
-)
-
-
-def _run_from_row(row: TupleRow) -> RunRecord:
-    return RunRecord(
-        run_id=row[0],
-        name=from_stored(row[1]),
-        priority=row[2],
-        source=from_stored(row[3]),
-        function=from_stored(row[4]),
-        created_at=float(row[5]),
-        params=row[6],
-        operator=from_stored(row[7]),
-        origin=from_stored(row[8]),
-        correlation_id=from_stored(row[9]),
-    )
-
-
-class PostgresStore(Store):
+class PostgresStore(PostgresHealthHistory, Store):
     """The journal, items, leases, workers and health history in PostgreSQL.
 
     Args:
@@ -396,12 +330,12 @@ class PostgresStore(Store):
 
     def _get_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> RunRecord:
         row = conn.execute(
-            _SELECT_RUN + " WHERE run_id = %s",
+            SELECT_RUN + " WHERE run_id = %s",
             (run_id,),
         ).fetchone()
         if row is None:
             raise RunNotFoundError(run_id, where=f"store {self.url}")
-        return _run_from_row(row)
+        return run_from_row(row)
 
     def get_run(self, run_id: str) -> RunRecord:
         """Return a run (``RunNotFoundError`` if none)."""
@@ -429,8 +363,8 @@ class PostgresStore(Store):
     def list_runs(self) -> list[RunRecord]:
         """Return every run, oldest first."""
         with self._conn() as conn:
-            rows = conn.execute(_SELECT_RUN + " ORDER BY created_at, run_id").fetchall()
-        return [_run_from_row(row) for row in rows]
+            rows = conn.execute(SELECT_RUN + " ORDER BY created_at, run_id").fetchall()
+        return [run_from_row(row) for row in rows]
 
     def _require_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> None:
         if conn.execute("SELECT 1 FROM runs WHERE run_id = %s", (run_id,)).fetchone() is None:
@@ -450,9 +384,9 @@ class PostgresStore(Store):
         if not events:
             return last
         first = last - len(events) + 1
-        with conn.cursor().copy(f"COPY events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
+        with conn.cursor().copy(f"COPY events ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
             for offset, event in enumerate(events):
-                copy.write_row(_event_row(run_id, first + offset, event))
+                copy.write_row(event_row(run_id, first + offset, event))
         return last
 
     def _project(
@@ -526,7 +460,7 @@ class PostgresStore(Store):
                 cur.itersize = 5000
                 cur.execute(query, params)
                 for row in cur:
-                    yield _event_from_row(row, run_id, f"store {self.url}")
+                    yield event_from_row(row, run_id, f"store {self.url}")
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
         """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
@@ -846,253 +780,6 @@ class PostgresStore(Store):
                 self._append_locked(conn, run_id, events)
         return sum(1 for event in events if event.kind is EventKind.FILE_INTERRUPTED)
 
-    # --- health history -----------------------------------------------------------------------------
-
-    def record_health(self, snapshot: HealthSnapshotRow) -> int:
-        """Record a health snapshot and its checks; return its id."""
-        with self._conn() as conn, conn.transaction():
-            row = conn.execute(
-                "INSERT INTO health_snapshots (taken_at, status, payload) VALUES (%s, %s, %s) "
-                "RETURNING snapshot_id",
-                (snapshot.taken_at, snapshot.status, snapshot.payload_json),
-            ).fetchone()
-            assert row is not None
-            snapshot_id = int(row[0])
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO health_checks (snapshot_id, position, name, status, critical, latency_ms, "
-                    "error, observed_value, observed_unit, breaker_state) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (
-                            snapshot_id,
-                            position,
-                            c.name,
-                            c.status,
-                            c.critical,
-                            c.latency_ms,
-                            clip_error_message(c.error),
-                            c.observed_value,
-                            c.observed_unit,
-                            c.breaker_state,
-                        )
-                        for position, c in enumerate(snapshot.checks)
-                    ],
-                )
-        return snapshot_id
-
-    def health_history(
-        self, *, since: float | None = None, until: float | None = None, name: str | None = None
-    ) -> list[tuple[HealthSnapshotRow, HealthCheckRow]]:
-        """Return (snapshot, check) pairs in time order, filtered by time and check name."""
-        with self._conn() as conn:
-            rows = conn.execute(
-                "SELECT s.snapshot_id, s.taken_at, s.status, s.payload, c.name, c.status, c.critical, "
-                "c.latency_ms, c.error, c.observed_value, c.observed_unit, c.breaker_state "
-                "FROM health_snapshots s JOIN health_checks c USING (snapshot_id) "
-                "WHERE (%(since)s::float8 IS NULL OR s.taken_at >= %(since)s) "
-                "AND (%(until)s::float8 IS NULL OR s.taken_at <= %(until)s) "
-                "AND s.snapshot_id IN (SELECT snapshot_id FROM health_checks "
-                "    WHERE %(name)s::text IS NULL OR name = %(name)s) "
-                "ORDER BY s.taken_at, s.snapshot_id, c.position",
-                {"since": since, "until": until, "name": name},
-            ).fetchall()
-        checks: dict[int, list[HealthCheckRow]] = {}
-        heads: dict[int, tuple[float, str, str]] = {}
-        for sid, taken_at, status, payload, *check in rows:
-            heads[sid] = (float(taken_at), status, payload)
-            checks.setdefault(sid, []).append(HealthCheckRow(*check))
-        pairs = []
-        for sid, (taken_at, status, payload) in heads.items():
-            snapshot = HealthSnapshotRow(taken_at, status, tuple(checks[sid]), payload, sid)
-            pairs += [(snapshot, check) for check in snapshot.checks if name is None or check.name == name]
-        return pairs
-
-    def prune_health(self, older_than: float) -> int:
-        """Delete snapshots taken before ``older_than``; return how many."""
-        with self._conn() as conn, conn.transaction():
-            cur = conn.execute("DELETE FROM health_snapshots WHERE taken_at < %s", (older_than,))
-            conn.execute("DELETE FROM health_alerts WHERE at < %s", (older_than,))
-            return int(cur.rowcount)
-
-    def record_heartbeat(self, name: str, at: float, message: str | None = None) -> None:
-        """Durably note a heartbeat of push check ``name`` (the latest time is kept, beats counted)."""
-        with self._conn() as conn, conn.transaction():
-            conn.execute(
-                "INSERT INTO health_heartbeats AS h (name, at, message, beats) VALUES (%s, %s, %s, 1) "
-                "ON CONFLICT (name) DO UPDATE SET beats = h.beats + 1, "
-                "message = CASE WHEN excluded.at >= h.at THEN excluded.message ELSE h.message END, "
-                "at = GREATEST(h.at, excluded.at)",
-                (name, at, clip_error_message(message)),
-            )
-
-    def last_heartbeat(self, name: str) -> HeartbeatRow | None:
-        """Return the latest heartbeat of push check ``name``, or None if none ever arrived."""
-        with self._conn() as conn:
-            row = conn.execute(
-                "SELECT name, at, message, beats FROM health_heartbeats WHERE name = %s", (name,)
-            ).fetchone()
-        return None if row is None else HeartbeatRow(row[0], float(row[1]), row[2], int(row[3]))
-
-    def record_health_alert(self, alert: HealthAlertRow) -> int:
-        """Durably record an alert (sent, failed or muted); return its id."""
-        with self._conn() as conn, conn.transaction():
-            row = conn.execute(
-                "INSERT INTO health_alerts (at, name, kind, webhook, outcome, attempts, error) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING alert_id",
-                (
-                    alert.at,
-                    alert.name,
-                    alert.kind,
-                    alert.webhook,
-                    alert.outcome,
-                    alert.attempts,
-                    clip_error_message(alert.error),
-                ),
-            ).fetchone()
-        assert row is not None
-        return int(row[0])
-
-    def health_alerts(
-        self, *, since: float | None = None, until: float | None = None, name: str | None = None
-    ) -> list[HealthAlertRow]:
-        """Return recorded alerts with ``since <= at <= until`` for check ``name``, oldest first."""
-        with self._conn() as conn:
-            rows = conn.execute(
-                "SELECT at, name, kind, webhook, outcome, attempts, error, alert_id FROM health_alerts "
-                "WHERE (%(since)s::float8 IS NULL OR at >= %(since)s) "
-                "AND (%(until)s::float8 IS NULL OR at <= %(until)s) "
-                "AND (%(name)s::text IS NULL OR name = %(name)s) ORDER BY at, alert_id",
-                {"since": since, "until": until, "name": name},
-            ).fetchall()
-        return [HealthAlertRow(float(r[0]), r[1], r[2], r[3], r[4], int(r[5]), r[6], int(r[7])) for r in rows]
-
-    def add_health_rollups(self, rows: Sequence[HealthRollupRow]) -> None:
-        """Durably add each row into its check's bucket (counts and latency bins added)."""
-        if not rows:
-            return
-        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO health_rollups AS h (resolution, bucket_start, name, total, up, maintenance, "
-                "latency_count, latency_sum_ms) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (resolution, bucket_start, name) DO UPDATE SET "
-                "total = h.total + excluded.total, up = h.up + excluded.up, "
-                "maintenance = h.maintenance + excluded.maintenance, "
-                "latency_count = h.latency_count + excluded.latency_count, "
-                "latency_sum_ms = h.latency_sum_ms + excluded.latency_sum_ms",
-                [
-                    (
-                        r.resolution,
-                        r.bucket_start,
-                        r.name,
-                        r.total,
-                        r.up,
-                        r.maintenance,
-                        r.latency_count,
-                        r.latency_sum_ms,
-                    )
-                    for r in rows
-                ],
-            )
-            bins = [(r.resolution, r.bucket_start, r.name, b, c) for r in rows for b, c in r.latency_bins]
-            if bins:
-                cur.executemany(
-                    "INSERT INTO health_rollup_latency AS h (resolution, bucket_start, name, bin, count) "
-                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (resolution, bucket_start, name, bin) "
-                    "DO UPDATE SET count = h.count + excluded.count",
-                    bins,
-                )
-
-    def health_rollups(
-        self,
-        *,
-        resolution: str,
-        since: float | None = None,
-        until: float | None = None,
-        name: str | None = None,
-    ) -> list[HealthRollupRow]:
-        """Return the rollups of one resolution with ``since <= bucket_start < until``, by name then time."""
-        params = {"resolution": resolution, "since": since, "until": until, "name": name}
-        with self._conn() as conn:
-            rows = conn.execute(
-                "SELECT name, bucket_start, total, up, maintenance, latency_count, latency_sum_ms "
-                f"FROM health_rollups WHERE {_ROLLUP_RANGE} ORDER BY name, bucket_start",
-                params,
-            ).fetchall()
-            bins = conn.execute(
-                f"SELECT name, bucket_start, bin, count FROM health_rollup_latency WHERE {_ROLLUP_RANGE} "
-                "ORDER BY name, bucket_start, bin",
-                params,
-            ).fetchall()
-        by_bucket: dict[tuple[str, float], list[tuple[int, int]]] = {}
-        for bin_name, start, number, count in bins:
-            by_bucket.setdefault((bin_name, float(start)), []).append((int(number), int(count)))
-        return [
-            HealthRollupRow(
-                r[0],
-                resolution,
-                float(r[1]),
-                int(r[2]),
-                int(r[3]),
-                int(r[4]),
-                int(r[5]),
-                float(r[6]),
-                tuple(by_bucket.get((r[0], float(r[1])), ())),
-            )
-            for r in rows
-        ]
-
-    def summarize_health_rollups(
-        self, *, resolution: str, since: float, until: float | None = None, latency: bool = True
-    ) -> list[HealthRollupRow]:
-        """Return one row per check: its rollups with ``since <= bucket_start < until`` added together."""
-        params = {"resolution": resolution, "since": since, "until": until, "name": None}
-        with self._conn() as conn:
-            rows = conn.execute(
-                "SELECT name, SUM(total), SUM(up), SUM(maintenance), SUM(latency_count), SUM(latency_sum_ms) "
-                f"FROM health_rollups WHERE {_ROLLUP_RANGE} GROUP BY name ORDER BY name",
-                params,
-            ).fetchall()
-            bins = (
-                []
-                if not latency
-                else conn.execute(
-                    f"SELECT name, bin, SUM(count) FROM health_rollup_latency WHERE {_ROLLUP_RANGE} "
-                    "GROUP BY name, bin ORDER BY name, bin",
-                    params,
-                ).fetchall()
-            )
-        by_name: dict[str, list[tuple[int, int]]] = {}
-        for bin_name, number, count in bins:
-            by_name.setdefault(bin_name, []).append((int(number), int(count)))
-        return [
-            HealthRollupRow(
-                r[0],
-                resolution,
-                since,
-                int(r[1]),
-                int(r[2]),
-                int(r[3]),
-                int(r[4]),
-                float(r[5]),
-                tuple(by_name.get(r[0], ())),
-            )
-            for r in rows
-        ]
-
-    def prune_health_rollups(self, resolution: str, older_than: float) -> int:
-        """Delete the rollups of ``resolution`` whose bucket starts before ``older_than``; return how many."""
-        with self._conn() as conn, conn.transaction():
-            conn.execute(
-                "DELETE FROM health_rollup_latency WHERE resolution = %s AND bucket_start < %s",
-                (resolution, older_than),
-            )
-            cur = conn.execute(
-                "DELETE FROM health_rollups WHERE resolution = %s AND bucket_start < %s",
-                (resolution, older_than),
-            )
-            return int(cur.rowcount)
-
     # --- lifecycle ----------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -1111,11 +798,3 @@ class PostgresStore(Store):
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<PostgresStore {self.url} schema={self.schema} {state}>"
-
-
-_ROLLUP_RANGE = (
-    "resolution = %(resolution)s "
-    "AND (%(since)s::float8 IS NULL OR bucket_start >= %(since)s) "
-    "AND (%(until)s::float8 IS NULL OR bucket_start < %(until)s) "
-    "AND (%(name)s::text IS NULL OR name = %(name)s)"
-)

@@ -1,0 +1,220 @@
+"""The runner's batch execution: a leased batch's items run by item workers under the live concurrency.
+
+``MigrationRunner`` inherits this: the batch loop hands ``_run_batch`` each lease it claims and closes
+what it returns with ``_close_batch``; ``_keep_workers`` keeps as many item workers (``_worker``) going
+as the concurrency allows while the run may go on; ``_new_sync_calls`` sets up where a sync function
+runs and journals its stuck calls (CALL_STUCK, CALL_FREED). Seam: executing a batch's items, apart
+from claiming batches, preparing and finishing the run (``runner_lifecycle``) and the controls
+(``runner_control``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.migration.attempt import SyncCalls
+from omnimemory_kit.migration.batch import LeasedBatch
+from omnimemory_kit.migration.calls import ThreadCalls
+from omnimemory_kit.migration.options import Isolation
+from omnimemory_kit.migration.runner_control import ControlledRun
+from omnimemory_kit.migration.runner_phase import Phase
+from omnimemory_kit.migration.sources import MigrationItem, WorkSource
+from omnimemory_kit.migration.store_link import StoreLink
+from omnimemory_kit.migration.telemetry import BatchTrace, RunTelemetry
+from omnimemory_kit.migration.throttle import GateKind
+from omnimemory_kit.store.base import Lease, WorkItem
+
+if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
+    from omnimemory_kit.migration.metrics import RunMetrics
+
+__all__ = ["BatchExecution"]
+
+
+class BatchExecution(ControlledRun):
+    """The batch half of ``MigrationRunner`` (which sets every attribute declared here)."""
+
+    source: WorkSource
+    flush_size: int
+    flush_interval: float
+    telemetry: RunTelemetry
+    metrics: RunMetrics | None
+    _link: StoreLink
+    _phase: Phase
+    _resumed: asyncio.Event
+    _in_flight: int
+    _batch_workers: int
+    _batch_traces: dict[str, BatchTrace]
+    migrate_fn: Callable[[MigrationItem], Any]
+    isolate: Isolation
+    _running: bool
+
+    def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
+        raise NotImplementedError  # the runner's
+
+    async def _progress(self, force: bool) -> None:
+        raise NotImplementedError  # the runner's
+
+    async def _run_batch(self, lease: Lease) -> LeasedBatch:
+        """Run a leased batch's items under the concurrency limit; return it for closing."""
+        batch = LeasedBatch(
+            lease,
+            self._link,
+            self.clock,
+            self._progress,
+            self._log,
+            on_lease=None if self.metrics is None else self.metrics.lease,
+        )
+        pending: deque[WorkItem] = deque(lease.items)
+        heartbeat = asyncio.create_task(batch.heartbeat(self.lease_seconds))
+        traced = self.telemetry.batch_opened(lease)
+        if traced is not None:
+            self._batch_traces[lease.batch_id] = traced
+        workers: set[asyncio.Task[None]] = set()
+        try:
+            await self._keep_workers(batch, pending, workers, traced)
+        except BaseException:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+            await self._close_batch(batch)
+            raise
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
+        return batch
+
+    async def _close_batch(self, batch: LeasedBatch) -> None:
+        try:
+            await batch.close(self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id))
+        finally:
+            traced = self._batch_traces.pop(batch.lease.batch_id, None)
+            self.telemetry.batch_closed(traced, lost=batch.lost)
+
+    async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem], traced: BatchTrace | None) -> None:
+        resolve = self.source.resolve
+        outbox_limit = self.flush_size
+        attempts = self._attempts
+        assert attempts is not None
+        retried: Callable[[Event], object] = batch.outbox.append
+        telemetry = self.telemetry
+        if traced is not None:  # retries recorded on the batch span too
+            retried = telemetry.retry_recorder(traced, retried)
+        sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
+        ctl = self.control
+        while pending and not batch.lost:
+            phase = self._phase
+            if phase is not Phase.RUNNING or self._gate.holds:
+                if phase is Phase.CANCELLING:
+                    return
+                await self._resumed.wait()
+                continue
+            if self._gate.kind is GateKind.ABORT:
+                return  # the batch loop fails the run; unstarted items go back with the lease
+            if ctl is not None:
+                # Paused, throttled or shrunk from elsewhere: stop taking items; the batch's release
+                # puts the unstarted ones back for whoever claims next.
+                if not ctl.claims_allowed() or self._batch_workers > self._concurrency_now():
+                    return
+                await ctl.pace(ctl.state.settings.max_rate)
+                if not pending:
+                    return
+            item = pending.popleft()
+            self._in_flight += 1
+            try:
+                if sampled is not None and sampled(item.key):
+                    assert traced is not None
+                    event = await telemetry.traced_outcome(traced, resolve(item), attempts.outcome, retried)
+                else:
+                    event = await attempts.outcome(resolve(item), retried)
+                    if traced is not None:
+                        telemetry.outcome(traced, event)
+            finally:
+                self._in_flight -= 1
+            batch.outbox.append(event)
+            # Report when enough outcomes piled up (the batch's end reports the rest with the release),
+            # or when the last report is flush_interval old, so slow items still show progress.
+            if (len(batch.outbox) >= outbox_limit and pending) or (
+                self.clock.monotonic() - batch.last_flush >= self.flush_interval
+            ):
+                batch.schedule_flush()
+                await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
+
+    async def _keep_workers(
+        self,
+        batch: LeasedBatch,
+        pending: deque[WorkItem],
+        workers: set[asyncio.Task[None]],
+        traced: BatchTrace | None,
+    ) -> None:
+        """Run the batch with as many item workers as the (live) concurrency allows, until it is done."""
+
+        async def work() -> None:
+            try:
+                await self._worker(batch, pending, traced)
+            finally:
+                self._batch_workers -= 1
+
+        ctl = self.control
+        while True:
+            # New workers only while the batch may go on: a stop (cancel, pause, throttle, a lost lease)
+            # lets the running ones return and leaves the rest of the batch to the release.
+            while (
+                pending
+                and not batch.lost
+                and self._phase is Phase.RUNNING
+                and (ctl is None or ctl.claims_allowed())
+                and len(workers) < min(self._concurrency_now(), len(pending))
+            ):
+                self._batch_workers += 1
+                # item tasks run with the batch span current, so the function's own logs carry its ids
+                context = None if traced is None else traced.task_context()
+                workers.add(asyncio.create_task(work(), context=context))
+            if not workers:
+                return
+            waits: set[asyncio.Future[Any]] = set(workers)
+            changed = asyncio.ensure_future(ctl.changed.wait()) if ctl is not None else None
+            if changed is not None:
+                waits.add(changed)
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if changed is not None and not changed.done():
+                changed.cancel()
+            for task in done:
+                if task is not changed:
+                    workers.discard(task)
+                    task.result()  # re-raise a worker's failure
+            if ctl is not None and not ctl.claims_allowed():
+                await asyncio.gather(*workers)
+                return
+
+    # --- where sync calls run, and their stuck calls ---------------------------------------------------
+
+    def _new_sync_calls(self) -> SyncCalls:
+        if self.isolate == "process":
+            from omnimemory_kit.migration.isolation import ProcessCalls
+
+            return ProcessCalls(self.migrate_fn, self.concurrency, self.clock)
+        return ThreadCalls(
+            self.migrate_fn, self.concurrency, self.clock, on_stuck=self._on_stuck, on_freed=self._on_freed
+        )
+
+    def _on_stuck(self, item: MigrationItem) -> None:
+        self._log.warning(
+            "run %r: the call for %r timed out and still holds its thread", self.run_id, item.key
+        )
+        self._journal_call(EventKind.CALL_STUCK, item)
+
+    def _on_freed(self, item: MigrationItem) -> None:
+        self._log.info(
+            "run %r: the stuck call for %r returned; its thread is free again", self.run_id, item.key
+        )
+        self._journal_call(EventKind.CALL_FREED, item)
+
+    def _journal_call(self, kind: EventKind, item: MigrationItem) -> None:
+        if self._running and self._link.open:  # after the run, its end clears stuck calls anyway
+            event = Event(kind, at=self.clock.time(), path=item.key, worker_id=self.worker_id)
+            self._spawn(self._link.journal(event))

@@ -1,0 +1,240 @@
+"""The runner's start and end around its batch loop: preparing the run, the claim gate's wiring, finishing.
+
+``MigrationRunner`` inherits this: ``_prepare`` creates (or reopens) the run, adds the source's items,
+registers the worker and takes back dead workers' items; ``_dry_run`` summarizes without writing;
+``_watch_gate`` / ``_on_gate`` follow a ``ClaimGate`` and journal throttles; ``_all_finished``,
+``_finish`` and ``_complete_once`` end the run (completed once across a shared run's workers).
+Seam: the run's edges, apart from executing batches (``runner_batches``) and the controls
+(``runner_control``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from omnimemory_kit.events import (
+    Event,
+    EventKind,
+    FileStatus,
+    MigrationPriority,
+    MigrationStatus,
+    error_type_name,
+)
+from omnimemory_kit.migration.dry_run import dry_run
+from omnimemory_kit.migration.runner_control import ControlledRun
+from omnimemory_kit.migration.runner_phase import Phase
+from omnimemory_kit.migration.sources import WorkSource
+from omnimemory_kit.migration.store_link import StoreLink
+from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, current_trace_context
+from omnimemory_kit.migration.throttle import PROCEED, ClaimGate, GateDecision, GateKind
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
+from omnimemory_kit.observability import get_correlation_id
+from omnimemory_kit.resilience import RetryPolicy
+from omnimemory_kit.store.base import RunRecord
+from omnimemory_kit.store.ledger import current_operator, current_origin
+
+__all__ = ["RunLifecycle"]
+
+
+class RunLifecycle(ControlledRun):
+    """The start-and-end half of ``MigrationRunner`` (which sets every attribute declared here)."""
+
+    source: WorkSource
+    name: str
+    priority: MigrationPriority
+    function_id: str
+    retry: RetryPolicy
+    extra_params: dict[str, Any]
+    throttle: ClaimGate | None
+    tracker: MigrationProgressTracker
+    _link: StoreLink
+    _phase: Phase
+    _status: MigrationStatus
+    _stepped: bool
+    _prepared: bool
+    _gate_ready: asyncio.Event
+
+    def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
+        raise NotImplementedError  # the runner's
+
+    def _set_phase(self, phase: Phase) -> None:
+        raise NotImplementedError  # the runner's
+
+    def _new_tracker(self) -> MigrationProgressTracker:
+        raise NotImplementedError  # the runner's
+
+    async def _report_progress(self, *, force: bool) -> None:
+        raise NotImplementedError  # the runner's
+
+    def summary(self) -> MigrationProgressSummary:
+        raise NotImplementedError  # the runner's
+
+    # --- the claim gate -------------------------------------------------------------------------------
+
+    def _watch_gate(self) -> asyncio.Task[None] | None:
+        """Start the gate's background evaluation (None without a gate)."""
+        if self.throttle is None:
+            return None
+        self._gate, self._gate_ready = PROCEED, asyncio.Event()
+        bind = getattr(self.throttle, "bind", None)
+        if callable(bind):  # a gate that shares one evaluation among the run's workers
+            bind(self.store, self.run_id, self.worker_id, self.lease_seconds)
+        task = asyncio.ensure_future(self.throttle.watch(self._on_gate))
+        task.add_done_callback(self._on_gate_ended)
+        return task
+
+    def _on_gate_ended(self, task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._on_gate(
+                GateDecision(GateKind.ABORT, f"the claim gate failed: {error_type_name(exc)}: {exc}")
+            )
+
+    def _on_gate(self, decision: GateDecision) -> None:
+        """Take the gate's new decision: journal a throttle or its release, and wake or hold the loop."""
+        was, self._gate = self._gate, decision
+        self._gate_ready.set()
+        if decision.holds and not was.holds:
+            self._log.warning("run %r: throttled: %s", self.run_id, decision.reason)
+            event = Event(
+                EventKind.RUN_THROTTLED,
+                at=self.clock.time(),
+                reason=decision.reason,
+                error_message=decision.snapshot,
+                worker_id=self.worker_id,
+            )
+            self._spawn(self._journal_and_report(event))
+        elif was.holds and not decision.holds:
+            self._log.info("run %r: throttle released (%s)", self.run_id, decision.kind.value)
+            event = self._event(EventKind.RUN_UNTHROTTLED, reason=decision.reason)
+            self._spawn(self._journal_and_report(event))
+        self._set_phase(self._phase)
+
+    async def _journal_and_report(self, event: Event) -> None:
+        await self._link.journal(event)
+        await self._report_progress(force=True)  # watchers see the throttle (or its end) at once
+
+    async def _end_throttle(self) -> None:
+        """Journal the release of a throttle still on when the run ends here."""
+        if self._gate.holds:
+            self._gate = PROCEED
+            await self._link.journal(self._event(EventKind.RUN_UNTHROTTLED, reason="run ended"))
+
+    async def _all_finished(self) -> bool:
+        """Return True when nothing is pending or in progress; otherwise wait for other workers' leases."""
+        counts = await self._link.call(self.store.item_counts, self.run_id)
+        if counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS] == 0:
+            return True
+        if counts[FileStatus.PENDING] == 0:
+            # Someone else holds the rest: take back what expired or whose worker died, then look again soon.
+            if await self._reclaim_dead_workers():
+                return False
+            await self.clock.sleep(min(1.0, self.lease_seconds / 4))
+        return False
+
+    async def _finish(self, kind: EventKind, status: MigrationStatus, reason: str | None) -> None:
+        self._status = status
+        self._stepped = False
+        self._set_phase(Phase.IDLE)  # a later run() starts afresh, not paused
+        ctl = self.control
+        if status is MigrationStatus.CANCELLED and ctl is not None and ctl.state.cancelled:
+            # `control RUN cancel` stops the whole run: one of its workers journals the cancellation.
+            await ctl.claim_once(
+                "run-cancelled", lambda: self._link.journal(self._event(kind, reason=reason))
+            )
+            return
+        if status is MigrationStatus.CANCELLED:
+            workers = await self._link.call(self.store.workers, self.run_id)
+            others = other_live_workers(workers, self.worker_id, self.host, self.lease_seconds)
+            if others:
+                # One worker stopping is not the shared run stopping: the others carry on, so the journal
+                # (and every status and report) keeps the run running.
+                self._log.info(
+                    "run %r: worker %s stopped; %d other worker(s) carry on",
+                    self.run_id,
+                    self.worker_id,
+                    others,
+                )
+                return
+        event = self._event(kind, reason=reason)
+        if kind is EventKind.RUN_COMPLETED:
+            # Every worker of a shared run gets here; the first to journal the completion is the only one.
+            journaled = await self._link.call(self._complete_once, event)
+            self._link.drain()
+            if not journaled:
+                self._log.info("run %r: completed (journaled by another worker)", self.run_id)
+                return
+        else:
+            await self._link.journal(event)
+        summary = self.summary()
+        self._log.info(
+            "run %r: %s (%d succeeded, %d failed, %d skipped of %d)",
+            self.run_id,
+            status.value,
+            summary.succeeded_files,
+            summary.failed_files,
+            summary.skipped_files,
+            summary.total_files,
+        )
+
+    def _complete_once(self, event: Event) -> bool:
+        """On the store thread: journal RUN_COMPLETED if this worker is the one to (``should_complete``)."""
+        if not self._link.should_complete(self.worker_id):
+            return False
+        self.store.append(self.run_id, [event])
+        self._link.tail()
+        return True
+
+    # --- preparing ------------------------------------------------------------------------------------
+
+    async def _prepare(self) -> None:
+        params: dict[str, Any] = {
+            "batch_size": self.batch_size,
+            "concurrency": self.concurrency,
+            "item_timeout": self.item_timeout,
+            "max_attempts": self.retry.max_attempts,
+        }
+        created_in = current_trace_context()
+        if created_in:  # workers elsewhere link their run spans to the trace that created the run
+            params[TRACE_CONTEXT_PARAM] = created_in
+        record = RunRecord(
+            run_id=self.run_id,
+            name=self.name,
+            priority=self.priority.value,
+            source=self.source.identity,
+            function=self.function_id,
+            created_at=self.clock.time(),
+            params={**params, **self.extra_params},
+            operator=current_operator(),
+            origin=current_origin(),
+            correlation_id=get_correlation_id() or "",
+        )
+        await self._link.write(self.store.create_run, record)
+        added = await self._link.add_all(self.source, self.clock)
+        await self._link.write(
+            self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
+        )
+        requeued = await self._reclaim_dead_workers()
+        self._prepared = True
+        self._log.info(
+            "run %r: %d new item(s) added, %d reclaimed from dead workers", self.run_id, added, requeued
+        )
+
+    async def _reclaim_dead_workers(self) -> int:
+        requeued = 0
+        workers = await self._link.call(self.store.workers, self.run_id)
+        for worker_id in dead_workers_on_host(workers, self.worker_id, self.host):
+            requeued += await self._link.write(self.store.reclaim, self.run_id, worker_id=worker_id)
+        requeued += await self._link.write(self.store.reclaim, self.run_id)
+        return requeued
+
+    async def _dry_run(self) -> MigrationProgressSummary:
+        """Summarize what a real run would do, writing nothing."""
+        at = self.clock.time()
+        self.tracker = await dry_run(
+            self._link, self.source, self.function_id, self._new_tracker(), at, self._log
+        )
+        return self.tracker.get_progress_summary()
