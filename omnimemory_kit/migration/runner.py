@@ -293,6 +293,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         self.follow_control = follow_control
         self.control: ControlLink | None = None
         self._retries_done = 0
+        self._control_seq_traced = 0
         self._is_async = is_async_function(migrate_fn)
         if isolate == "process" and not self._is_async:
             from omnimemory_kit.migration.isolation import check_importable

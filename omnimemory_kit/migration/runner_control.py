@@ -18,6 +18,7 @@ from omnimemory_kit.clock import Clock
 from omnimemory_kit.migration.attempt import Attempts, is_async_function
 from omnimemory_kit.migration.control import ControlState
 from omnimemory_kit.migration.control_link import ControlLink
+from omnimemory_kit.migration.telemetry import RunTelemetry
 from omnimemory_kit.migration.throttle import GateDecision
 from omnimemory_kit.store.base import JournalStore
 
@@ -45,6 +46,8 @@ class ControlledRun:
     _attempts: Attempts | None
     _retries_done: int
     _log: logging.LoggerAdapter[logging.Logger]
+    telemetry: RunTelemetry
+    _control_seq_traced: int  # the last control command put on the run span
 
     def _spawn(self, coro: Any) -> None:
         raise NotImplementedError  # the runner's
@@ -80,6 +83,11 @@ class ControlledRun:
             self.control = ctl  # keep the last state readable (panicked, settings) after the run
 
     def _on_control(self, state: ControlState) -> None:
+        for command in state.history:  # each command once on the run span, in the order it was given
+            if command.seq > self._control_seq_traced:
+                self._control_seq_traced = command.seq
+                self.telemetry.run_event("control.command", command=command.kind.value, by=command.who,
+                                         reason=command.reason or "")  # fmt: skip
         attempts = self._attempts
         if attempts is not None:
             attempts.timeout = state.settings.item_timeout or self.item_timeout

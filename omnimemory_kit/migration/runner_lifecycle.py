@@ -28,7 +28,7 @@ from omnimemory_kit.migration.runner_phase import Phase
 from omnimemory_kit.migration.sources import WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
-from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, current_trace_context
+from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, RunTelemetry, current_trace_context
 from omnimemory_kit.migration.throttle import PROCEED, ClaimGate, GateDecision, GateKind
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
@@ -57,6 +57,7 @@ class RunLifecycle(ControlledRun):
     _stepped: bool
     _prepared: bool
     _gate_ready: asyncio.Event
+    telemetry: RunTelemetry
 
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         raise NotImplementedError  # the runner's
@@ -99,6 +100,7 @@ class RunLifecycle(ControlledRun):
         self._gate_ready.set()
         if decision.holds and not was.holds:
             self._log.warning("run %r: throttled: %s", self.run_id, decision.reason)
+            self.telemetry.run_event("throttle.begin", reason=decision.reason or "")
             event = Event(
                 EventKind.RUN_THROTTLED,
                 at=self.clock.time(),
@@ -109,6 +111,7 @@ class RunLifecycle(ControlledRun):
             self._spawn(self._journal_and_report(event))
         elif was.holds and not decision.holds:
             self._log.info("run %r: throttle released (%s)", self.run_id, decision.kind.value)
+            self.telemetry.run_event("throttle.end", decision=decision.kind.value)
             event = self._event(EventKind.RUN_UNTHROTTLED, reason=decision.reason)
             self._spawn(self._journal_and_report(event))
         self._set_phase(self._phase)

@@ -22,6 +22,7 @@ from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, item_ratio
+from omnimemory_kit.migration.throttle import PROCEED, GateDecision, GateKind
 from omnimemory_kit.observability import CorrelationFilter, JsonLinesFormatter, correlation_context
 from omnimemory_kit.resilience import CircuitBreakerConfig, RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
@@ -329,3 +330,41 @@ class TestRecordedTraceContext:
         worker = named(exporter, "migration.run")[-1]
         assert [link.context.span_id for link in worker.links] == [creator.context.span_id]
         assert worker.context.trace_id == creator.context.trace_id  # nothing else current: its child
+
+
+class TestThrottleAndControlEvents:
+    """Health throttles and operators' commands show on the run span, beside breaker changes."""
+
+    async def test_a_throttle_and_its_release_are_events_on_the_run_span(
+        self, store: JournalStore, clock: FakeClock, tracer: Tracer, exporter: InMemorySpanExporter
+    ) -> None:
+        """A gate that holds, then lets go, leaves throttle.begin (with its reason) and throttle.end."""
+
+        class HoldThenGo:
+            async def watch(self, changed: Any) -> None:
+                changed(GateDecision(kind=GateKind.HOLD, reason="redis unhealthy: ConnectionError"))
+                await clock.sleep(5.0)
+                changed(PROCEED)
+                await asyncio.Event().wait()
+
+        runner = make(store, clock, ok, 4, tracer=tracer, throttle=HoldThenGo())
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 4
+        (run,) = named(exporter, "migration.run")
+        assert events(run, "throttle.begin") == [{"reason": "redis unhealthy: ConnectionError"}]
+        assert events(run, "throttle.end") == [{"decision": "proceed"}]
+
+    async def test_control_commands_are_events_on_the_run_span(
+        self, store: JournalStore, clock: FakeClock, tracer: Tracer, exporter: InMemorySpanExporter
+    ) -> None:
+        """A command given to the run is put on the next run span once, with what, who and why."""
+        from omnimemory_kit.migration.run_control import RunControl
+
+        runner = make(store, clock, ok, 6, tracer=tracer)
+        await drive(runner, clock, runner.step())
+        RunControl(store, "run").set(concurrency=1, reason="the target struggles")
+        await drive(runner, clock, runner.run())
+        last = named(exporter, "migration.run")[-1]
+        commands = events(last, "control.command")
+        assert [(c["command"], c["reason"]) for c in commands] == [("control_set", "the target struggles")]
+        assert "@" in commands[0]["by"]  # user@host
