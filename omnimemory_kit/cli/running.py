@@ -397,9 +397,8 @@ def run_with_hooks(
 ) -> Callable[[], Coroutine[Any, Any, MigrationProgressSummary]]:
     """Return a coroutine maker running the runner with its hooks beside it (for ``run_interruptibly``)."""
 
-    def throttle_reason() -> str | None:
-        control = runner.control
-        return control.throttle_reason if control is not None else None
+    def throttle_reason() -> str | None:  # health rules, an operator, or both (the summary names each)
+        return runner.summary().throttle_reason
 
     async def go() -> MigrationProgressSummary:
         follower = asyncio.create_task(hooks.follow(runner.summary, throttle_reason))

@@ -94,6 +94,7 @@ from omnimemory_kit.migration.options import (
     seconds,
 )
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
+from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.runner_batches import BatchExecution
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
@@ -104,7 +105,7 @@ from omnimemory_kit.migration.telemetry import (
     BatchTrace,
     RunTelemetry,
 )
-from omnimemory_kit.migration.throttle import PROCEED, ClaimGate, GateDecision, GateKind
+from omnimemory_kit.migration.throttle import PROCEED, ClaimGate, GateDecision, GateKind, throttle_reason
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.observability import correlation_context
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, CircuitState, RetryPolicy
@@ -393,6 +394,19 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         if since is not None:
             summary = summary.model_copy(
                 update={"store_unavailable_since": datetime.fromtimestamp(since, UTC)}
+            )
+        manual = self.control.throttle_reason if self.control is not None else None
+        if manual is not None and summary.status is MigrationStatus.RUNNING:
+            # an operator's throttle holds claims like a health one: the ETA gives way to the reason
+            summary = summary.model_copy(
+                update={
+                    "throttle_reason": throttle_reason(summary.throttle_reason, manual),
+                    "eta_seconds": None,
+                    "eta_low_seconds": None,
+                    "eta_high_seconds": None,
+                    "estimated_completion_at": None,
+                    "eta_unavailable_reason": EtaUnavailableReason.THROTTLED,
+                }
             )
         return summary
 

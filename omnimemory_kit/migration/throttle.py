@@ -651,6 +651,18 @@ def combine_decisions(decisions: Iterable[GateDecision]) -> GateDecision:
     )
 
 
+def throttle_reason(health: str | None, manual: str | None) -> str | None:
+    """Return why a run is throttled when health rules, an operator, or both hold it (None: neither).
+
+    Both hold claims on their own. With an operator's throttle the reason names each source that holds,
+    so nobody lifts one and wonders why the run still waits; health alone keeps its own reason.
+    """
+    if not manual:
+        return health
+    parts = [f"{who}: {why}" for who, why in (("health", health), ("manual", manual)) if why]
+    return "; ".join(parts)
+
+
 class CombinedGate:
     """A ``ClaimGate`` over several gates (a manual throttle and health, say): the most restrictive wins.
 

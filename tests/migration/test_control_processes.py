@@ -233,7 +233,7 @@ class TestFlagFilesAndHooks:
         assert log.count("S") == 0
         seen = json.loads((folder / "throttled.json").read_text())
         assert seen["OMK_STATUS"] == "throttled"
-        assert seen["OMK_THROTTLE_REASON"] == f"throttle file {throttle}"
+        assert seen["OMK_THROTTLE_REASON"] == f"manual: throttle file {throttle}"
         throttle.unlink()
         assert proc.wait(timeout=120) == 0
         assert log.count("E") == 40

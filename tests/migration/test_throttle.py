@@ -477,3 +477,23 @@ class TestCombinedGates:
         gate = CombinedGate(_ManualGate(GateDecision(GateKind.HOLD, "manual")), _ManualGate(GateDecision()))
         await gate.watch(seen.append)
         assert seen == [GateDecision(GateKind.HOLD, "manual")]
+
+
+class TestManualAndHealthReasons:
+    """A run held by health rules and an operator at once says both, so lifting one explains the wait."""
+
+    def test_health_alone_keeps_its_own_reason(self) -> None:
+        """Without an operator's throttle, the health reason is shown as it is."""
+        from omnimemory_kit.migration.throttle import throttle_reason
+
+        assert throttle_reason("redis unhealthy", None) == "redis unhealthy"
+        assert throttle_reason(None, None) is None
+
+    def test_an_operator_throttle_is_named_beside_health(self) -> None:
+        """With both, the reason names health and the operator, in that order; the operator alone too."""
+        from omnimemory_kit.migration.throttle import throttle_reason
+
+        assert (
+            throttle_reason("redis unhealthy", "peak hours") == "health: redis unhealthy; manual: peak hours"
+        )
+        assert throttle_reason(None, "peak hours") == "manual: peak hours"
