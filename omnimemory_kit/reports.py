@@ -19,6 +19,11 @@ A notebook that raises still produces its ``.ipynb`` and ``.html`` (showing the 
 status ``failed``; the CLI exits non-zero for it. Each executed notebook carries its own facts in
 ``metadata.omnimemory_kit`` (notebook, parameters, status, error, times, user, host), and the values it
 recorded with ``record()``; ``collect_reports`` gathers them into a DataFrame.
+
+Seams, in file order: executing a notebook (``run_report`` and the kernel helpers); rendering it to HTML
+(``render_html``, the banner, the stylesheet and the plotly.js head); retention (``prune_reports``); the
+collection and the index (``collect_reports``, ``write_index`` with the run ledger's links). The last two
+are the ones to move out when this file grows again.
 """
 
 from __future__ import annotations
