@@ -67,6 +67,7 @@ __all__ = [
     "loaded_event",
     "loaded_rows",
     "parse_worker_id",
+    "rollup_rows",
     "stored_event",
 ]
 
@@ -384,6 +385,33 @@ class HealthRollupRow:
     latency_count: int = 0
     latency_sum_ms: float = 0.0
     latency_bins: tuple[tuple[int, int], ...] = ()
+
+
+def rollup_rows(
+    resolution: str, rows: Iterable[Sequence[Any]], bins: Iterable[Sequence[Any]]
+) -> list[HealthRollupRow]:
+    """Build ``HealthRollupRow``s from a backend's rows, the same way for every backend.
+
+    ``rows`` are ``(name, bucket_start, total, up, maintenance, latency_count, latency_sum_ms)``; ``bins``
+    are ``(name, bucket_start, bin, count)``, joined to their row by name and bucket start.
+    """
+    by_bucket: dict[tuple[str, float], list[tuple[int, int]]] = {}
+    for name, start, number, count in bins:
+        by_bucket.setdefault((name, float(start)), []).append((int(number), int(count)))
+    return [
+        HealthRollupRow(
+            name,
+            resolution,
+            float(start),
+            int(total),
+            int(up),
+            int(maintenance),
+            int(latency_count),
+            float(latency_sum_ms),
+            tuple(by_bucket.get((name, float(start)), ())),
+        )
+        for name, start, total, up, maintenance, latency_count, latency_sum_ms in rows
+    ]
 
 
 class _Closing(abc.ABC):

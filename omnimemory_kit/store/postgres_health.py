@@ -23,6 +23,7 @@ from omnimemory_kit.store.base import (
     HealthSnapshotRow,
     HeartbeatRow,
     clip_error_message,
+    rollup_rows,
 )
 
 __all__ = ["PostgresHealthHistory"]
@@ -217,23 +218,7 @@ class PostgresHealthHistory(HealthHistoryStore):
                 "ORDER BY name, bucket_start, bin",
                 params,
             ).fetchall()
-        by_bucket: dict[tuple[str, float], list[tuple[int, int]]] = {}
-        for bin_name, start, number, count in bins:
-            by_bucket.setdefault((bin_name, float(start)), []).append((int(number), int(count)))
-        return [
-            HealthRollupRow(
-                r[0],
-                resolution,
-                float(r[1]),
-                int(r[2]),
-                int(r[3]),
-                int(r[4]),
-                int(r[5]),
-                float(r[6]),
-                tuple(by_bucket.get((r[0], float(r[1])), ())),
-            )
-            for r in rows
-        ]
+        return rollup_rows(resolution, rows, bins)
 
     def summarize_health_rollups(
         self, *, resolution: str, since: float, until: float | None = None, latency: bool = True
@@ -255,23 +240,10 @@ class PostgresHealthHistory(HealthHistoryStore):
                     params,
                 ).fetchall()
             )
-        by_name: dict[str, list[tuple[int, int]]] = {}
-        for bin_name, number, count in bins:
-            by_name.setdefault(bin_name, []).append((int(number), int(count)))
-        return [
-            HealthRollupRow(
-                r[0],
-                resolution,
-                since,
-                int(r[1]),
-                int(r[2]),
-                int(r[3]),
-                int(r[4]),
-                float(r[5]),
-                tuple(by_name.get(r[0], ())),
-            )
-            for r in rows
-        ]
+        # summed over the range: one "bucket" per check, starting at ``since``
+        return rollup_rows(
+            resolution, ((r[0], since, *r[1:]) for r in rows), ((b[0], since, *b[1:]) for b in bins)
+        )
 
     def prune_health_rollups(self, resolution: str, older_than: float) -> int:
         """Delete the rollups of ``resolution`` whose bucket starts before ``older_than``; return how many."""
