@@ -54,7 +54,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -551,6 +551,34 @@ class ClaimGate(Protocol):
         ...
 
 
+class _DecisionHolder(Protocol):
+    decision: GateDecision
+
+
+async def poll_decisions(
+    gate: _DecisionHolder,
+    decide: Callable[[], Awaitable[GateDecision]],
+    changed: Callable[[GateDecision], None],
+    *,
+    clock: Clock,
+    interval: float,
+) -> None:
+    """Decide every ``interval`` and keep ``gate.decision`` current, calling ``changed`` on each change.
+
+    The first decision is always reported; an abort is the last (the run fails on it).
+    """
+    first = True
+    while True:
+        decision = await decide()
+        if first or decision != gate.decision:
+            gate.decision = decision
+            changed(decision)
+        first = False
+        if decision.kind is GateKind.ABORT:
+            return
+        await clock.sleep(interval)
+
+
 class HealthThrottle:
     """A ``ClaimGate`` that asks a health manager every ``check_interval`` and applies a ``ThrottlePolicy``.
 
@@ -593,16 +621,9 @@ class HealthThrottle:
 
     async def watch(self, changed: Callable[[GateDecision], None]) -> None:
         """Evaluate every ``check_interval``; call ``changed`` when the decision changes."""
-        first = True
-        while True:
-            decision = await self.evaluate()
-            if first or decision != self.decision:
-                self.decision = decision
-                changed(decision)
-            first = False
-            if decision.kind is GateKind.ABORT:
-                return
-            await self.clock.sleep(self.policy.check_interval)
+        await poll_decisions(
+            self, self.evaluate, changed, clock=self.clock, interval=self.policy.check_interval
+        )
 
     @classmethod
     @contextlib.asynccontextmanager

@@ -33,6 +33,7 @@ from omnimemory_kit.migration.throttle import (
     GateKind,
     HealthThrottle,
     policy_from_health_config,
+    poll_decisions,
 )
 from omnimemory_kit.migration.worker_liveness import pid_alive
 from omnimemory_kit.store.base import HealthCheckRow, HealthHistoryStore, HealthSnapshotRow, Store
@@ -79,16 +80,10 @@ class SharedHealthThrottle:
 
     async def watch(self, changed: Callable[[GateDecision], None]) -> None:
         """Decide every ``check_interval`` (evaluating or following); call ``changed`` on each change."""
-        first = True
-        while True:
-            decision = await self.decide()
-            if first or decision != self.decision:
-                self.decision = decision
-                changed(decision)
-            first = False
-            if decision.kind is GateKind.ABORT:
-                return
-            await self.inner.clock.sleep(self.inner.policy.check_interval)
+        inner = self.inner
+        await poll_decisions(
+            self, self.decide, changed, clock=inner.clock, interval=inner.policy.check_interval
+        )
 
     async def decide(self) -> GateDecision:
         """Return this interval's decision: the evaluator's, or one's own when evaluating."""
