@@ -1,8 +1,8 @@
 """Tracker: events/s through ``apply``, summary cost at 1k vs 1M files, memory per tracked file.
 
-Targets (issue 2): at least 500,000 events/s in memory through ``apply_many``; the public calls (add,
-start, complete: validate, stamp, fold) no slower than before the tracker's split (issue 17: 330,000
-events/s measured then; 500,000 is the later goal); ``get_progress_summary()`` at 1,000,000 files
+Targets (issue 2): at least 500,000 events/s in memory through ``apply_many``; at least 500,000 events/s
+through the public calls (add, start, complete: validate, stamp, fold; issue 14, up from 330,000 measured
+before the tracker's split, issue 17); ``get_progress_summary()`` at 1,000,000 files
 within 2x its cost at 1,000 files; at most 300 bytes per tracked file at 1,000,000 files (tracemalloc,
 paths like ``/data/legacy/tools/tool_000123.py``, path strings included).
 
@@ -33,6 +33,7 @@ REPEATS = 3 if QUICK else 5
 
 EVENTS_TARGET = 500_000
 PUBLIC_CALLS_BEFORE = 330_000  # events/s through the public calls before the split (issue 17)
+PUBLIC_CALLS_TARGET = 500_000  # issue 14
 SUMMARY_RATIO_TARGET = 2.0
 BYTES_PER_FILE_TARGET = 300
 
@@ -264,8 +265,8 @@ def run() -> str:
             f"{public_rate:,.0f}",
             f"{PUBLIC_CALLS_BEFORE:,} (issue 17's figure before the split; "
             "side by side: `tracker_versus_commit`)",
-            f">= {PUBLIC_CALLS_BEFORE:,}",
-            verdict(public_rate >= PUBLIC_CALLS_BEFORE),
+            f">= {PUBLIC_CALLS_TARGET:,}",
+            verdict(public_rate >= PUBLIC_CALLS_TARGET),
         ),
         (
             f"`get_progress_summary()` at {SMALL:,} / {BIG:,} files{size_note}",

@@ -442,11 +442,14 @@ class RunState:
 
     def _on_file_added(self, event: Event) -> None:
         key = event.path
+        assert key is not None, "FILE_ADDED needs a path"
+        self.add_file(key, event.size or 0, event.at)
+
+    def add_file(self, key: str, size: int, at: float) -> bool:
+        """Fold FILE_ADDED: track ``key`` pending; return False (and change nothing) if already tracked."""
         index = self.index
         if key in index:  # idempotent, as add_file and the store's add_items are
-            return
-        size = event.size or 0
-        assert key is not None, "FILE_ADDED needs a path"
+            return False
         index[key] = len(index)
         self.status_of.append(PENDING)
         self.size_of.append(size)
@@ -459,7 +462,8 @@ class RunState:
         self.batch_of.append(NO_BATCH)
         self.count[PENDING] += 1
         self.bytes_in[PENDING] += size
-        self.last_at = event.at
+        self.last_at = at
+        return True
 
     def _move(self, index: int, new: int) -> int:
         """Move a file to status ``new``, keeping every counter in step; return its old status."""
@@ -492,11 +496,14 @@ class RunState:
         return old
 
     def _on_file_started(self, event: Event) -> None:
-        at = event.at
         key = event.path
         index = self.index.get(key)  # type: ignore[arg-type]
         if index is None:
             raise UnknownFileError(str(key))
+        self.start_file(index, event.at, event.batch_id, event.worker_id)
+
+    def start_file(self, index: int, at: float, batch_id: str | None, worker_id: str | None) -> None:
+        """Fold FILE_STARTED for the file at ``index`` (the hot path: the command side calls it directly)."""
         if self.status is _PENDING_RUN:  # a journal without RUN_STARTED: start implicitly
             self.started_at = at
             self.status = _RUNNING
@@ -522,13 +529,12 @@ class RunState:
             attempts_of[index] = attempts + 1
         self.started_of[index] = at
         self.finished_of[index] = _NAN
-        batch_id = event.batch_id
         if batch_id is None:
             self.batch_of[index] = NO_BATCH
         else:
             batch_index = self.batch_index.get(batch_id)
             if batch_index is None:
-                batch_index = self._open_batch(batch_id, at, event.worker_id)
+                batch_index = self._open_batch(batch_id, at, worker_id)
             self.batch_of[index] = batch_index
             batch = self.batches[batch_index]
             batch.files += 1
@@ -544,7 +550,14 @@ class RunState:
         index = self.index.get(key)  # type: ignore[arg-type]
         if index is None:
             raise UnknownFileError(str(key))
-        at = event.at
+        self.finish_file(index, event.at, new)
+        return index
+
+    def finish_file(self, index: int, at: float, new: int) -> None:
+        """Fold the end of the file at ``index`` in status ``new`` (succeeded, failed or skipped).
+
+        Error details and skip reasons are the caller's to record (``fail_file`` does both halves).
+        """
         status_of = self.status_of
         old = status_of[index]
         size = self.size_of[index]
@@ -583,7 +596,6 @@ class RunState:
         self.last_at = at
         if at >= self.next_sample_at:
             self._sample(at)
-        return index
 
     def _on_file_succeeded(self, event: Event) -> None:
         self._finish(event, SUCCEEDED)
@@ -594,9 +606,16 @@ class RunState:
             self.skip_reasons[index] = event.reason
 
     def _on_file_failed(self, event: Event) -> None:
-        index = self._finish(event, FAILED)
-        error_type = event.error_type or STRING_ERROR_TYPE
-        self.errors[index] = (error_type, event.error_message or "")
+        key = event.path
+        index = self.index.get(key)  # type: ignore[arg-type]
+        if index is None:
+            raise UnknownFileError(str(key))
+        self.fail_file(index, event.at, event.error_type or STRING_ERROR_TYPE, event.error_message or "")
+
+    def fail_file(self, index: int, at: float, error_type: str, message: str) -> None:
+        """Fold FILE_FAILED for the file at ``index``: it failed for good with this error."""
+        self.finish_file(index, at, FAILED)
+        self.errors[index] = (error_type, message)
         self.errors_by_type[error_type] += 1
 
     def _on_file_retried(self, event: Event) -> None:

@@ -44,6 +44,7 @@ from omnimemory_kit.migration.run_state import (
     IN_PROGRESS,
     MAX_REQUEUES,
     PENDING,
+    SUCCEEDED,
     RunState,
 )
 from omnimemory_kit.migration.summary import (
@@ -309,13 +310,16 @@ class MigrationProgressTracker:
             ConfigError: the size is negative or not an integer.
             InvalidTransitionError: the run has ended.
         """
-        key = os.fspath(path)
+        key = path if type(path) is str else os.fspath(path)
         _check_size(key, file_size)
         with self._lock:
             self._check_run_open("add files to")
-            if key in self._state.index:
+            state = self._state
+            if key in state.index:
                 return False
-            self._emit([Event(EventKind.FILE_ADDED, self._clock.time(), path=key, size=int(file_size))])
+            if self._store is None:
+                return state.add_file(key, int(file_size), self._clock.time())
+            self._emit([Event(_FILE_ADDED, self._clock.time(), path=key, size=int(file_size))])
             return True
 
     def add_files(self, files: Iterable[str | os.PathLike[str] | tuple[str | os.PathLike[str], int]]) -> int:
@@ -328,23 +332,28 @@ class MigrationProgressTracker:
             self._check_run_open("add files to")
             at = self._clock.time()
             known = self._state.index
-            seen: set[str] = set()
-            events: list[Event] = []
+            seen: dict[str, int] = {}  # key -> size, in order: validated in full before anything is folded
             for item in files:
                 if isinstance(item, tuple):
                     raw_path, size = item
                 else:
                     raw_path, size = item, 0
-                key = os.fspath(raw_path)
+                key = raw_path if type(raw_path) is str else os.fspath(raw_path)
                 if type(size) is not int or size < 0:  # the common case passes without a call
                     _check_size(key, size)
+                    size = int(size)
                 if key in known or key in seen:
                     continue
-                seen.add(key)
-                events.append(Event(_FILE_ADDED, at, path=key, size=int(size)))
-            if events:
-                self._emit(events)
-            return len(events)
+                seen[key] = size
+            if not seen:
+                return 0
+            if self._store is None:
+                add = self._state.add_file
+                for key, size in seen.items():
+                    add(key, size, at)
+            else:
+                self._emit([Event(_FILE_ADDED, at, path=key, size=size) for key, size in seen.items()])
+            return len(seen)
 
     def start_file_processing(
         self, path: str | os.PathLike[str], batch_id: str | None = None, *, worker_id: str | None = None
@@ -355,7 +364,7 @@ class MigrationProgressTracker:
             UnknownFileError: the file was never added.
             InvalidTransitionError: the file is not pending, the batch is closed, or the run has ended.
         """
-        key = os.fspath(path)
+        key = path if type(path) is str else os.fspath(path)
         with self._lock:
             # The hot path: the checks of _check_run_open and _lookup, inlined.
             state = self._state
@@ -377,6 +386,13 @@ class MigrationProgressTracker:
                     events.append(Event(_BATCH_OPENED, at, batch_id=batch_id))
                 elif state.batches[batch_index].closed_at is not None:
                     raise InvalidTransitionError(f"batch {batch_id!r}", "closed", "start a file in")
+            if self._store is None:
+                # In memory nothing is journaled: fold what the events would say without building
+                # the common one (building an Event costs as much as folding it).
+                if events:
+                    state.apply(events)
+                state.start_file(index, at, batch_id, worker_id)
+                return
             events.append(Event(_FILE_STARTED, at, path=key, batch_id=batch_id, worker_id=worker_id))
             self._emit(events)
 
@@ -395,14 +411,21 @@ class MigrationProgressTracker:
             UnknownFileError: the file was never added.
             InvalidTransitionError: the file is not in progress.
         """
-        key = os.fspath(path)
+        key = path if type(path) is str else os.fspath(path)
         with self._lock:
-            index = self._state.index.get(key)
+            state = self._state
+            index = state.index.get(key)
             if index is None:
                 raise UnknownFileError(key)
-            if self._state.status_of[index] != IN_PROGRESS:
+            if state.status_of[index] != IN_PROGRESS:
                 self._check_file(key, index, IN_PROGRESS, "complete")
             at = self._clock.time()
+            if self._store is None:  # in memory: fold directly, as start_file_processing does
+                if success:
+                    state.finish_file(index, at, SUCCEEDED)
+                else:
+                    state.fail_file(index, at, error_type_name(error), error_message(error))
+                return
             if success:
                 event = Event(_FILE_SUCCEEDED, at, path=key)
             else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -30,22 +32,23 @@ MAX_RETRIES = 2
 
 
 class TrackerMachine(RuleBasedStateMachine):
-    """Drive a store-bound tracker and a plain model side by side; compare them after every step."""
+    """Drive a store-bound tracker, an in-memory twin and a plain model side by side; compare them after
+    every step (the twin folds its calls without building journal events: the two paths must agree)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.clock = FakeClock()
         self.store = SQLiteStore(":memory:", clock=self.clock)
-        self.tracker = MigrationProgressTracker(
-            "prop",
-            clock=self.clock,
-            store=self.store,
-            run_id="run",
-            max_retries=MAX_RETRIES,
-            rate_config=RateConfig(tau_seconds=20, min_finished=2, min_active_seconds=3),
-            sample_interval=2.0,
-            max_samples=16,
-        )
+        settings: dict[str, Any] = {
+            "clock": self.clock,
+            "run_id": "run",
+            "max_retries": MAX_RETRIES,
+            "rate_config": RateConfig(tau_seconds=20, min_finished=2, min_active_seconds=3),
+            "sample_interval": 2.0,
+            "max_samples": 16,
+        }
+        self.tracker = MigrationProgressTracker("prop", store=self.store, **settings)
+        self.twin = MigrationProgressTracker("prop", **settings)
         self.status: dict[str, FileStatus] = {}
         self.requeues: Counter[str] = Counter()
         self.closed: set[str] = set()
@@ -55,6 +58,23 @@ class TrackerMachine(RuleBasedStateMachine):
             self.check_replay()
         finally:
             self.store.close()
+
+    def both(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call ``method`` on the tracker and its in-memory twin; both must return or raise alike."""
+        outcomes: list[tuple[str, Any]] = []
+        for tracker in (self.tracker, self.twin):
+            try:
+                outcomes.append(("returned", getattr(tracker, method)(*args, **kwargs)))
+            except Exception as exc:
+                outcomes.append(("raised", exc))
+        (kind, value), (twin_kind, twin_value) = outcomes
+        assert kind == twin_kind, (method, outcomes)
+        if kind == "raised":
+            assert type(value) is type(twin_value)
+            assert str(value) == str(twin_value)
+            raise value
+        assert value == twin_value
+        return value
 
     def paths_in(self, *statuses: FileStatus) -> list[str]:
         return sorted(path for path, status in self.status.items() if status in statuses)
@@ -78,7 +98,7 @@ class TrackerMachine(RuleBasedStateMachine):
     @rule(path=st.sampled_from(PATHS), size=st.integers(min_value=0, max_value=10_000))
     def add_file(self, path: str, size: int) -> None:
         """A file is added while the run is open; adding a known path again changes nothing."""
-        added = self.tracker.add_file(path, file_size=size)
+        added = self.both("add_file", path, file_size=size)
         assert added == (path not in self.status)
         self.status.setdefault(path, FileStatus.PENDING)
 
@@ -92,11 +112,11 @@ class TrackerMachine(RuleBasedStateMachine):
         path = data.draw(st.sampled_from(pending))
         if batch in self.closed:
             try:
-                self.tracker.start_file_processing(path, batch_id=batch)
+                self.both("start_file_processing", path, batch_id=batch)
             except InvalidTransitionError:
                 return
             raise AssertionError("starting a file in a closed batch was accepted")
-        self.tracker.start_file_processing(path, batch_id=batch)
+        self.both("start_file_processing", path, batch_id=batch)
         self.status[path] = FileStatus.IN_PROGRESS
 
     @rule(data=st.data(), outcome=st.sampled_from(["success", "failure", "skip", "attempt"]))
@@ -108,16 +128,16 @@ class TrackerMachine(RuleBasedStateMachine):
         path = data.draw(st.sampled_from(running))
         error = data.draw(st.sampled_from(ERRORS))
         if outcome == "success":
-            self.tracker.complete_file_processing(path, success=True)
+            self.both("complete_file_processing", path, success=True)
             self.status[path] = FileStatus.SUCCEEDED
         elif outcome == "failure":
-            self.tracker.complete_file_processing(path, success=False, error=error)
+            self.both("complete_file_processing", path, success=False, error=error)
             self.status[path] = FileStatus.FAILED
         elif outcome == "skip":
-            self.tracker.skip_file(path, "not needed")
+            self.both("skip_file", path, "not needed")
             self.status[path] = FileStatus.SKIPPED
         else:
-            self.tracker.record_attempt_failure(path, error)
+            self.both("record_attempt_failure", path, error)
 
     @rule(data=st.data())
     def skip_pending(self, data: st.DataObject) -> None:
@@ -125,7 +145,7 @@ class TrackerMachine(RuleBasedStateMachine):
         pending = self.paths_in(FileStatus.PENDING)
         if pending:
             path = data.draw(st.sampled_from(pending))
-            self.tracker.skip_file(path, "excluded")
+            self.both("skip_file", path, "excluded")
             self.status[path] = FileStatus.SKIPPED
 
     @precondition(lambda self: self.run_open)
@@ -138,11 +158,11 @@ class TrackerMachine(RuleBasedStateMachine):
         path = data.draw(st.sampled_from(failed))
         if self.requeues[path] >= MAX_RETRIES:
             try:
-                self.tracker.retry_file(path)
+                self.both("retry_file", path)
             except InvalidTransitionError:
                 return
             raise AssertionError("a retry beyond max_retries was accepted")
-        self.tracker.retry_file(path)
+        self.both("retry_file", path)
         self.requeues[path] += 1
         self.status[path] = FileStatus.PENDING
 
@@ -155,6 +175,7 @@ class TrackerMachine(RuleBasedStateMachine):
             event = Event(EventKind.FILE_INTERRUPTED, self.clock.time(), path=path)
             seq = self.store.append("run", [event])  # as the store's reclaim would journal it
             assert self.tracker.refresh() == 1
+            self.twin.apply(event)
             assert self.tracker.last_seq == seq
             self.status[path] = FileStatus.PENDING
 
@@ -165,17 +186,17 @@ class TrackerMachine(RuleBasedStateMachine):
             return
         if close:
             try:
-                self.tracker.close_batch(batch)
+                self.both("close_batch", batch)
             except KeyError:  # UnknownBatchError: never opened
                 return
             self.closed.add(batch)
         else:
-            self.tracker.open_batch(batch)
+            self.both("open_batch", batch)
 
     @rule(action=st.sampled_from(["start", "pause", "resume", "complete", "fail", "cancel"]))
     def run_lifecycle(self, action: str) -> None:
         """The run is started, paused, resumed, completed, failed or cancelled; a refused change leaves it."""
-        method = getattr(self.tracker, action)
+        method = functools.partial(self.both, action)
         before = self.tracker.status
         try:
             method("reason") if action == "fail" else method()
@@ -196,9 +217,9 @@ class TrackerMachine(RuleBasedStateMachine):
     def breaker(self, open_: bool) -> None:
         """The run's circuit breaker opens or closes (its open time is excluded from rates)."""
         if open_:
-            self.tracker.breaker_opened()
+            self.both("breaker_opened")
         else:
-            self.tracker.breaker_closed()
+            self.both("breaker_closed")
         assert self.tracker.breaker_open is open_
 
     # --- invariants -----------------------------------------------------------------------------
@@ -238,6 +259,16 @@ class TrackerMachine(RuleBasedStateMachine):
             assert summary.eta_seconds is None
         assert summary.elapsed_seconds >= 0
 
+    @invariant()
+    def the_in_memory_twin_folds_the_same(self) -> None:
+        """The in-memory tracker, folding its calls directly, shows exactly what the journaled one shows."""
+        twin, live = self.twin.get_progress_summary(), self.tracker.get_progress_summary()
+        # the journaled run also holds RUN_CREATED, so its last activity starts at its creation
+        if twin.last_activity_at is None:
+            live = live.model_copy(update={"last_activity_at": None})
+        assert twin == live
+        assert self.twin.counts() == self.tracker.counts()
+
     def check_replay(self) -> None:
         live = self.tracker
         replayed = MigrationProgressTracker.from_store(
@@ -253,6 +284,9 @@ class TrackerMachine(RuleBasedStateMachine):
         pd.testing.assert_frame_equal(replayed.to_dataframe(), live.to_dataframe())
         pd.testing.assert_frame_equal(replayed.progress_dataframe(), live.progress_dataframe())
         assert self.store.item_counts("run") == live.counts()
+        pd.testing.assert_frame_equal(self.twin.to_dataframe(), live.to_dataframe())
+        pd.testing.assert_frame_equal(self.twin.progress_dataframe(), live.progress_dataframe())
+        pd.testing.assert_frame_equal(self.twin.batches_dataframe(), live.batches_dataframe())
 
 
 TrackerMachine.TestCase.settings = settings(
