@@ -7,8 +7,10 @@ touches a store and takes no lock: the command side (``migration/tracker.py``) v
 and serializes access; the DataFrame views (``migration/tracker_views.py``) read it.
 
 Per-file state lives in compact parallel arrays indexed by the order files were added (a dict maps each
-path to its index), error details only for files that failed, so a million files fit in a few hundred
-megabytes less than a dict of objects would need.
+path to its index), error details only for files that failed: about 170 bytes per file with the paths
+(the path string and its dict slot are most of it). With ``keep_paths=False`` a ``HashedKeys`` index
+(``migration/key_index.py``) holds each path's 64-bit hash instead, and a file costs under 50 bytes; the
+paths can then not be listed (``files_frame`` says so), while everything asked by path still answers.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from omnimemory_kit.events import (
     MigrationStatus,
 )
 from omnimemory_kit.migration.eta import EtaEstimator, EtaForecast
+from omnimemory_kit.migration.key_index import HashedKeys
 from omnimemory_kit.migration.rates import (
     EtaEstimate,
     EtaUnavailableReason,
@@ -53,6 +56,7 @@ FILE_STATUSES: Final = tuple(FileStatus)
 MAX_REQUEUES: Final = 0xFF  # array('B')
 NO_BATCH: Final = -1
 _MAX_ATTEMPTS: Final = 0xFFFF  # array('H')
+BIG_SIZE: Final = 0xFFFF_FFFF  # array('I'): a size this large or larger is kept in RunState.big_sizes
 _NAN: Final = math.nan
 
 # What the run is doing with its time: only ACTIVE time counts for rates and elapsed.
@@ -135,10 +139,14 @@ class RunState:
         sample_interval: seconds of event time between rows of the progress time series.
         max_samples: cap on the progress time series; past it, every other row is dropped and the
             interval doubles.
+        keep_paths: hold the paths (a dict) or only their 64-bit hashes (``HashedKeys``, see the module).
     """
 
-    def __init__(self, rate_config: RateConfig, sample_interval: float, max_samples: int) -> None:
+    def __init__(
+        self, rate_config: RateConfig, sample_interval: float, max_samples: int, *, keep_paths: bool = True
+    ) -> None:
         self.rate_config = rate_config
+        self.keep_paths = keep_paths
 
         # run
         self.status = MigrationStatus.PENDING
@@ -160,9 +168,10 @@ class RunState:
         self.eta = EtaEstimator(rate_config.eta)
 
         # files: parallel arrays indexed by insertion order (the dict keeps that order too)
-        self.index: dict[str, int] = {}
+        self.index: dict[str, int] | HashedKeys = {} if keep_paths else HashedKeys()
         self.status_of = array("b")
-        self.size_of = array("q")
+        self.size_of = array("I")  # sizes of 4 GiB and more read BIG_SIZE here and live in big_sizes
+        self.big_sizes: dict[int, int] = {}
         self.attempts_of = array("H")
         self.requeues_of = array("B")
         self.started_of = array("d")
@@ -259,6 +268,11 @@ class RunState:
             raise UnknownBatchError(batch_id)
         return self.batches[batch_index]
 
+    def size_of_file(self, index: int) -> int:
+        """Return the size of the file at ``index``."""
+        size = self.size_of[index]
+        return self.big_sizes[index] if size == BIG_SIZE else size
+
     def finished(self) -> int:
         """Return how many files are finished (succeeded, failed or skipped)."""
         count = self.count
@@ -272,7 +286,7 @@ class RunState:
         error = self.errors.get(index)
         return FileProcessingInfo(
             path=key,
-            size=self.size_of[index],
+            size=self.size_of_file(index),
             status=FILE_STATUSES[self.status_of[index]],
             attempts=self.attempts_of[index],
             requeues=self.requeues_of[index],
@@ -452,7 +466,11 @@ class RunState:
             return False
         index[key] = len(index)
         self.status_of.append(PENDING)
-        self.size_of.append(size)
+        if size < BIG_SIZE:
+            self.size_of.append(size)
+        else:
+            self.size_of.append(BIG_SIZE)
+            self.big_sizes[len(index) - 1] = size
         if not size:
             self.unsized += 1
         self.attempts_of.append(0)
@@ -471,6 +489,8 @@ class RunState:
         old = status_of[index]
         status_of[index] = new
         size = self.size_of[index]
+        if size == BIG_SIZE:
+            size = self.big_sizes[index]
         count = self.count
         count[old] -= 1
         count[new] += 1
@@ -515,6 +535,8 @@ class RunState:
             count[PENDING] -= 1
             count[IN_PROGRESS] += 1
             size = self.size_of[index]
+            if size == BIG_SIZE:
+                size = self.big_sizes[index]
             if size:
                 nbytes = self.bytes_in
                 nbytes[PENDING] -= size
@@ -561,6 +583,8 @@ class RunState:
         status_of = self.status_of
         old = status_of[index]
         size = self.size_of[index]
+        if size == BIG_SIZE:
+            size = self.big_sizes[index]
         if old == IN_PROGRESS:  # the common case, inlined: this is the hot path
             status_of[index] = new
             count = self.count

@@ -121,6 +121,11 @@ class MigrationProgressTracker:
         sample_interval: seconds of event time between rows of the progress time series.
         max_samples: cap on the progress time series; past it, every other row is dropped and the
             interval doubles.
+        keep_paths: keep every file's path (about 170 bytes per file). False keeps only a 64-bit hash of
+            each (under 50 bytes per file, for runs of tens of millions of items whose keys the store
+            holds): everything asked by path still answers (``get_file_info``, ``in``, the commands), but
+            ``to_dataframe()`` cannot list the files and raises ``MigrationError`` saying so. Two paths
+            sharing a hash would count as one: at 10 million paths, odds of about 3 in a million.
     """
 
     def __init__(
@@ -135,6 +140,7 @@ class MigrationProgressTracker:
         rate_config: RateConfig | None = None,
         sample_interval: float = 5.0,
         max_samples: int = 10_000,
+        keep_paths: bool = True,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"a migration needs a non-empty name, not {name!r}")
@@ -158,7 +164,7 @@ class MigrationProgressTracker:
         self._store = store
         self._lock = threading.RLock()
 
-        self._state = RunState(self.rate_config, sample_interval, max_samples)
+        self._state = RunState(self.rate_config, sample_interval, max_samples, keep_paths=keep_paths)
         self._recovered_running = False
         # Whether this tracker has journaled an event itself: a tracker that only follows a run (rebuilt
         # from a store and refreshed) asks the store who works the run before calling it running.
@@ -206,6 +212,7 @@ class MigrationProgressTracker:
         rate_config: RateConfig | None = None,
         sample_interval: float = 5.0,
         max_samples: int = 10_000,
+        keep_paths: bool = True,
     ) -> MigrationProgressTracker:
         """Rebuild a run's tracker by replaying its journal.
 
@@ -231,6 +238,7 @@ class MigrationProgressTracker:
             rate_config=rate_config,
             sample_interval=sample_interval,
             max_samples=max_samples,
+            keep_paths=keep_paths,
         )
 
     def refresh(self) -> int:
@@ -246,6 +254,11 @@ class MigrationProgressTracker:
         with self._lock:
             state = self._state
             return state.apply(store.read_events(self.run_id, after_seq=state.seq))
+
+    @property
+    def keep_paths(self) -> bool:
+        """Whether the tracker keeps the files' paths (False: only their hashes; see the class)."""
+        return self._state.keep_paths
 
     @property
     def store(self) -> JournalStore | None:
@@ -720,6 +733,9 @@ class MigrationProgressTracker:
 
         Times are UTC datetimes (NaT when absent), ``duration_s`` is NaN until a file finishes, and the
         text columns are object columns holding None when absent.
+
+        Raises:
+            MigrationError: the tracker keeps only hashes of the paths (``keep_paths=False``).
         """
         return files_frame(self._state, self._lock)
 

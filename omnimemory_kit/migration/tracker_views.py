@@ -12,6 +12,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, Final
 
+from omnimemory_kit.errors import MigrationError
 from omnimemory_kit.migration.run_state import FILE_STATUSES, RunState
 
 if TYPE_CHECKING:
@@ -88,16 +89,27 @@ def files_frame(state: RunState, lock: threading.RLock) -> pd.DataFrame:
 
     Times are UTC datetimes (NaT when absent), ``duration_s`` is NaN until a file finishes, and the text
     columns are object columns holding None when absent.
+
+    Raises:
+        MigrationError: the state holds hashes of the paths, not the paths (``keep_paths=False``).
     """
+    if not state.keep_paths:
+        raise MigrationError(
+            "the per-file table is not available: this tracker keeps only hashes of the paths "
+            "(keep_paths=False); read the items from the store, or track with keep_paths=True"
+        )
     import numpy as np
     import pandas as pd
 
     with lock:
         n = len(state.index)
+        assert isinstance(state.index, dict)
         paths = list(state.index)  # insertion order is index order
         status_names = np.array([s.value for s in FILE_STATUSES], dtype=object)
         codes = np.frombuffer(state.status_of, dtype=np.int8).copy()
-        sizes = np.frombuffer(state.size_of, dtype=np.int64).copy()
+        sizes = np.frombuffer(state.size_of, dtype=f"u{state.size_of.itemsize}").astype(np.int64)
+        for index, size in state.big_sizes.items():
+            sizes[index] = size
         attempts = np.frombuffer(state.attempts_of, dtype=np.uint16).astype(np.int64)
         started = np.frombuffer(state.started_of, dtype=np.float64).copy()
         finished = np.frombuffer(state.finished_of, dtype=np.float64).copy()

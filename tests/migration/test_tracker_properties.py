@@ -32,8 +32,9 @@ MAX_RETRIES = 2
 
 
 class TrackerMachine(RuleBasedStateMachine):
-    """Drive a store-bound tracker, an in-memory twin and a plain model side by side; compare them after
-    every step (the twin folds its calls without building journal events: the two paths must agree)."""
+    """Drive a store-bound tracker, in-memory twins and a plain model side by side; compare them after every
+    step (the twins fold their calls without building journal events, one of them keeping only hashes of
+    the paths: every path must agree)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,6 +50,7 @@ class TrackerMachine(RuleBasedStateMachine):
         }
         self.tracker = MigrationProgressTracker("prop", store=self.store, **settings)
         self.twin = MigrationProgressTracker("prop", **settings)
+        self.lean = MigrationProgressTracker("prop", keep_paths=False, **settings)
         self.status: dict[str, FileStatus] = {}
         self.requeues: Counter[str] = Counter()
         self.closed: set[str] = set()
@@ -60,20 +62,23 @@ class TrackerMachine(RuleBasedStateMachine):
             self.store.close()
 
     def both(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Call ``method`` on the tracker and its in-memory twin; both must return or raise alike."""
+        """Call ``method`` on the tracker and its in-memory twins; all must return or raise alike."""
         outcomes: list[tuple[str, Any]] = []
-        for tracker in (self.tracker, self.twin):
+        for tracker in (self.tracker, self.twin, self.lean):
             try:
                 outcomes.append(("returned", getattr(tracker, method)(*args, **kwargs)))
             except Exception as exc:
                 outcomes.append(("raised", exc))
-        (kind, value), (twin_kind, twin_value) = outcomes
-        assert kind == twin_kind, (method, outcomes)
+        kind, value = outcomes[0]
+        for twin_kind, twin_value in outcomes[1:]:
+            assert twin_kind == kind, (method, outcomes)
+            if kind == "raised":
+                assert type(twin_value) is type(value)
+                assert str(twin_value) == str(value)
+            else:
+                assert twin_value == value
         if kind == "raised":
-            assert type(value) is type(twin_value)
-            assert str(value) == str(twin_value)
             raise value
-        assert value == twin_value
         return value
 
     def paths_in(self, *statuses: FileStatus) -> list[str]:
@@ -176,6 +181,7 @@ class TrackerMachine(RuleBasedStateMachine):
             seq = self.store.append("run", [event])  # as the store's reclaim would journal it
             assert self.tracker.refresh() == 1
             self.twin.apply(event)
+            self.lean.apply(event)
             assert self.tracker.last_seq == seq
             self.status[path] = FileStatus.PENDING
 
@@ -267,7 +273,9 @@ class TrackerMachine(RuleBasedStateMachine):
         if twin.last_activity_at is None:
             live = live.model_copy(update={"last_activity_at": None})
         assert twin == live
-        assert self.twin.counts() == self.tracker.counts()
+        assert self.lean.get_progress_summary() == twin
+        assert self.twin.counts() == self.tracker.counts() == self.lean.counts()
+        assert len(self.lean) == len(self.tracker)
 
     def check_replay(self) -> None:
         live = self.tracker
@@ -287,6 +295,12 @@ class TrackerMachine(RuleBasedStateMachine):
         pd.testing.assert_frame_equal(self.twin.to_dataframe(), live.to_dataframe())
         pd.testing.assert_frame_equal(self.twin.progress_dataframe(), live.progress_dataframe())
         pd.testing.assert_frame_equal(self.twin.batches_dataframe(), live.batches_dataframe())
+        pd.testing.assert_frame_equal(self.lean.progress_dataframe(), live.progress_dataframe())
+        for path in PATHS:  # asked by path, the lean tracker answers as the one that keeps the paths
+            if path in self.status:
+                assert self.lean.get_file_info(path) == live.get_file_info(path)
+            else:
+                assert path not in self.lean
 
 
 TrackerMachine.TestCase.settings = settings(
