@@ -4,7 +4,9 @@ Targets (issue 2): at least 500,000 events/s in memory through ``apply_many``; a
 through the public calls (add, start, complete: validate, stamp, fold; issue 14, up from 330,000 measured
 before the tracker's split, issue 17); ``get_progress_summary()`` at 1,000,000 files
 within 2x its cost at 1,000 files; at most 300 bytes per tracked file at 1,000,000 files (tracemalloc,
-paths like ``/data/legacy/tools/tool_000123.py``, path strings included).
+paths like ``/data/legacy/tools/tool_000123.py``, path strings included); with ``keep_paths=False``, at
+most 50 bytes per tracked file at 1,000,000 and 10,000,000 files (issue 14: a worker following a 10M-item
+run within 500 MB), measured as the growth of a fresh process's resident memory.
 
 ``OMNIMEMORY_BENCH_QUICK=1`` shrinks the sizes (the memory and summary targets are then checked at the
 smaller size and say so).
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections import Counter
@@ -27,6 +31,7 @@ from omnimemory_kit.migration.tracker import MigrationProgressTracker
 
 QUICK = os.environ.get("OMNIMEMORY_BENCH_QUICK") == "1"
 BIG = 100_000 if QUICK else 1_000_000
+HUGE = 1_000_000 if QUICK else 10_000_000
 SMALL = 1_000
 APPLY_FILES = 50_000 if QUICK else 200_000
 REPEATS = 3 if QUICK else 5
@@ -36,6 +41,8 @@ PUBLIC_CALLS_BEFORE = 330_000  # events/s through the public calls before the sp
 PUBLIC_CALLS_TARGET = 500_000  # issue 14
 SUMMARY_RATIO_TARGET = 2.0
 BYTES_PER_FILE_TARGET = 300
+LEAN_BYTES_PER_FILE_TARGET = 50  # issue 14
+ADD_CHUNK = 10_000  # files per add_files call in the resident-memory runs
 
 
 def path_of(i: int) -> str:
@@ -244,6 +251,39 @@ def bytes_per_file(n_files: int) -> tuple[float, float]:
     return tracker_bytes, baseline_bytes
 
 
+def rss_child(n_files: int, keep_paths: bool) -> None:
+    """Print the growth of this process's resident memory per file, for a tracker of ``n_files`` files.
+
+    Run in a fresh process (``rss_per_file``): files added ``ADD_CHUNK`` at a time through ``add_files``,
+    then half of them started and finished through the public calls (one in a thousand failing).
+    """
+    import psutil
+
+    process = psutil.Process()
+    gc.collect()
+    before = process.memory_info().rss
+    tracker = MigrationProgressTracker("bench", clock=FakeClock(), keep_paths=keep_paths)
+    for first in range(0, n_files, ADD_CHUNK):
+        tracker.add_files(
+            (path_of(i), 1000 + i % 5000) for i in range(first, min(first + ADD_CHUNK, n_files))
+        )
+    start, complete = tracker.start_file_processing, tracker.complete_file_processing
+    for i in range(0, n_files, 2):
+        path = path_of(i)
+        start(path, "b")
+        complete(path, success=i % 1000 != 0, error="bad")
+    gc.collect()
+    assert len(tracker) == n_files
+    print((process.memory_info().rss - before) / n_files)
+
+
+def rss_per_file(n_files: int, keep_paths: bool) -> float:
+    """Return the resident-memory growth per file of a tracker of ``n_files`` files, in a fresh process."""
+    code = f"from benchmarks.bench_tracker import rss_child; rss_child({n_files}, {keep_paths})"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def run() -> str:
     """Measure and return the Markdown section."""
     tracker_rate, baseline_rate, n_events = measure_apply()
@@ -251,6 +291,8 @@ def run() -> str:
     small, big = summary_costs([SMALL, BIG])
     ratio = big / small
     memory, baseline_memory = bytes_per_file(BIG)
+    full_rss = rss_per_file(BIG, keep_paths=True)
+    lean_rss = [rss_per_file(n, keep_paths=False) for n in (BIG, HUGE)]
     size_note = " (quick mode: smaller size)" if QUICK else ""
     rows = [
         (
@@ -282,13 +324,25 @@ def run() -> str:
             f"<= {BYTES_PER_FILE_TARGET} B",
             verdict(memory <= BYTES_PER_FILE_TARGET),
         ),
+        *(
+            (
+                f"resident memory per file, `keep_paths=False`, at {n:,} files{size_note}",
+                f"{per_file:.0f} B",
+                f"{full_rss:.0f} B (`keep_paths=True`, {BIG:,} files)",
+                f"<= {LEAN_BYTES_PER_FILE_TARGET} B",
+                verdict(per_file <= LEAN_BYTES_PER_FILE_TARGET),
+            )
+            for n, per_file in zip((BIG, HUGE), lean_rss, strict=True)
+        ),
     ]
     return (
         "## Migration tracker\n\n"
         "A realistic journal (files added, started in batches of 100, 5 % failing) folded in memory; the "
         "summary measured on trackers holding mostly finished files with one batch in flight; memory "
-        "measured with tracemalloc, path strings included. Times are the process's CPU time, best of "
-        f"{REPEATS}, contenders alternated.\n\n"
+        "measured with tracemalloc, path strings included; resident memory measured as the growth of a "
+        f"fresh process's RSS while files are added ({ADD_CHUNK:,} per `add_files` call) and half of them "
+        "started and finished through the public calls. Times are the process's CPU time, best of "
+        f"{REPEATS}, contenders alternated. Reproduce: `python -m benchmarks tracker`.\n\n"
         + table(["measure", "tracker", "baseline", "target", "result"], rows)
         + "\n"
     )

@@ -178,6 +178,8 @@ class RunState:
         self.finished_of = array("d")
         self.batch_of = array("i")
         self.errors: dict[int, tuple[str, str]] = {}  # index → (type, message), failed files only
+        # index → path of failed files, when the index cannot give paths back (keep_paths=False)
+        self.failed_keys: dict[int, str] | None = None if keep_paths else {}
         self.skip_reasons: dict[int, str] = {}  # index → reason, skipped files given one
 
         # counters
@@ -267,6 +269,14 @@ class RunState:
         if batch_index is None:
             raise UnknownBatchError(batch_id)
         return self.batches[batch_index]
+
+    def failed_paths(self) -> list[str]:
+        """Return the paths of the files that failed for good, in the order they were added."""
+        if self.failed_keys is not None:
+            return [self.failed_keys[index] for index in sorted(self.failed_keys)]
+        assert isinstance(self.index, dict)
+        status_of = self.status_of
+        return [key for key, index in self.index.items() if status_of[index] == FAILED]
 
     def size_of_file(self, index: int) -> int:
         """Return the size of the file at ``index``."""
@@ -509,6 +519,8 @@ class RunState:
             self.skip_reasons.pop(index, None)
         elif old == FAILED:
             error = self.errors.pop(index, None)
+            if self.failed_keys is not None:
+                self.failed_keys.pop(index, None)
             if error is not None:
                 self.errors_by_type[error[0]] -= 1
                 if self.errors_by_type[error[0]] <= 0:
@@ -634,13 +646,17 @@ class RunState:
         index = self.index.get(key)  # type: ignore[arg-type]
         if index is None:
             raise UnknownFileError(str(key))
-        self.fail_file(index, event.at, event.error_type or STRING_ERROR_TYPE, event.error_message or "")
+        self.fail_file(
+            index, event.at, event.error_type or STRING_ERROR_TYPE, event.error_message or "", str(key)
+        )
 
-    def fail_file(self, index: int, at: float, error_type: str, message: str) -> None:
-        """Fold FILE_FAILED for the file at ``index``: it failed for good with this error."""
+    def fail_file(self, index: int, at: float, error_type: str, message: str, key: str) -> None:
+        """Fold FILE_FAILED for the file ``key`` at ``index``: it failed for good with this error."""
         self.finish_file(index, at, FAILED)
         self.errors[index] = (error_type, message)
         self.errors_by_type[error_type] += 1
+        if self.failed_keys is not None:
+            self.failed_keys[index] = key
 
     def _on_file_retried(self, event: Event) -> None:
         key = event.path

@@ -437,7 +437,7 @@ class MigrationProgressTracker:
                 if success:
                     state.finish_file(index, at, SUCCEEDED)
                 else:
-                    state.fail_file(index, at, error_type_name(error), error_message(error))
+                    state.fail_file(index, at, error_type_name(error), error_message(error), key)
                 return
             if success:
                 event = Event(_FILE_SUCCEEDED, at, path=key)
@@ -717,6 +717,14 @@ class MigrationProgressTracker:
         key = os.fspath(path)
         with self._lock:
             return self._state.file_info(key, self._lookup(key))
+
+    def failed_paths(self) -> list[str]:
+        """Return the paths of the files that failed for good (not requeued since), in the order added.
+
+        Answers with ``keep_paths=False`` too: the paths of failed files are kept.
+        """
+        with self._lock:
+            return self._state.failed_paths()
 
     def get_batch_metrics(self, batch_id: str) -> BatchProcessingMetrics:
         """Return one batch's metrics.

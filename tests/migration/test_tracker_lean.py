@@ -55,6 +55,7 @@ class TestLeanTracker:
         for i in range(40):
             assert lean.get_file_info(f"/data/f{i}") == full.get_file_info(f"/data/f{i}")
         assert lean.get_file_info("/data/f3").status is FileStatus.IN_PROGRESS
+        assert lean.failed_paths() == full.failed_paths() == ["/data/f10", "/data/f17", "/data/f24"]
         pd.testing.assert_frame_equal(lean.batches_dataframe(), full.batches_dataframe())
         pd.testing.assert_frame_equal(lean.progress_dataframe(), full.progress_dataframe())
 

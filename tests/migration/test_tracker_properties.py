@@ -276,6 +276,9 @@ class TrackerMachine(RuleBasedStateMachine):
         assert self.lean.get_progress_summary() == twin
         assert self.twin.counts() == self.tracker.counts() == self.lean.counts()
         assert len(self.lean) == len(self.tracker)
+        failed = self.paths_in(FileStatus.FAILED)
+        assert sorted(self.lean.failed_paths()) == sorted(self.tracker.failed_paths()) == failed
+        assert self.lean.failed_paths() == self.tracker.failed_paths()
 
     def check_replay(self) -> None:
         live = self.tracker
