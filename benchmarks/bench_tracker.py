@@ -305,8 +305,7 @@ def run() -> str:
         (
             f"events/s through the public calls ({n_public:,} events: add, start, complete)",
             f"{public_rate:,.0f}",
-            f"{PUBLIC_CALLS_BEFORE:,} (issue 17's figure before the split; "
-            "side by side: `tracker_versus_commit`)",
+            f"{PUBLIC_CALLS_BEFORE:,} (issue 17's figure before the split)",
             f">= {PUBLIC_CALLS_TARGET:,}",
             verdict(public_rate >= PUBLIC_CALLS_TARGET),
         ),
