@@ -2,8 +2,9 @@
 
 Seam: the run state (``migration/run_state.py``) keeps per-file arrays indexed by the order files were
 added, and needs ``key -> index``. A dict of the keys costs about 150 bytes per file (the key string, an
-int object, the dict slot); this costs about 12: the key's ``hash()`` in an ``array('q')`` in index order
-(8 bytes) and an open-addressing table of indexes (``array('i')``, at most two thirds full, linear probing).
+int object, the dict slot); this costs 14 to 20: the key's ``hash()`` in an ``array('q')`` in index order
+(8 bytes) and an open-addressing table of indexes (``array('i')``, a third to two thirds full, linear
+probing: 6 to 12 bytes per key).
 It answers ``get``, ``in`` and ``len`` like the dict it stands in for, but cannot list the keys.
 
 The price: two different keys with the same 64-bit hash would be taken for one (the second add is then

@@ -132,4 +132,6 @@ class TestBigSizes:
         assert tracker.get_file_info("/big").size == big
         assert tracker.get_file_info("/edge").size == edge
         if keep_paths:
-            assert tracker.to_dataframe()["size"].tolist() == [big, edge, 7]
+            sizes = tracker.to_dataframe()["size"]
+            assert sizes.dtype == "int64"
+            assert sizes.tolist() == [big, edge, 7]
