@@ -82,7 +82,7 @@ class TestLeanTracker:
         assert lean.get_file_info("/a").size == 10
 
     def test_a_journal_replays_to_the_same_state(self) -> None:
-        """from_store(keep_paths=False) rebuilds the summary and file info a full replay gives."""
+        """from_store(keep_paths=False) rebuilds the summary, file info and failed paths of a full replay."""
         clock = FakeClock()
         store = SQLiteStore(":memory:", clock=clock)
         try:
@@ -91,6 +91,7 @@ class TestLeanTracker:
             lean = MigrationProgressTracker.from_store(store, "r", clock=clock, keep_paths=False)
             assert lean.get_progress_summary() == full.get_progress_summary()
             assert lean.get_file_info("/data/f7") == full.get_file_info("/data/f7")
+            assert lean.failed_paths() == full.failed_paths() == ["/data/f10", "/data/f17", "/data/f24"]
         finally:
             store.close()
 
