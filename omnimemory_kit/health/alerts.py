@@ -27,6 +27,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 
@@ -34,6 +35,7 @@ import httpx
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import HealthConfigError, RetryError
+from omnimemory_kit.health.checks.http import validate_http_url
 from omnimemory_kit.health.models import DependencyHealth, HealthResponse
 from omnimemory_kit.health.status import HealthStatus
 from omnimemory_kit.observability import redact
@@ -85,7 +87,9 @@ class Webhook:
     def __post_init__(self) -> None:
         if self.format not in ("json", "slack"):
             raise HealthConfigError(f"webhook {self.name!r}: format must be json or slack")
-        if not self.timeout > 0 or self.retries < 0 or self.reminder_interval < 0:
+        validate_http_url(self.url, where=f"webhook {self.name!r}: url", secret=True)
+        finite = math.isfinite(self.timeout) and math.isfinite(self.reminder_interval)
+        if not finite or not self.timeout > 0 or self.retries < 0 or self.reminder_interval < 0:
             raise HealthConfigError(
                 f"webhook {self.name!r}: timeout must be positive, retries and reminder_interval not negative"
             )

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import tomllib
@@ -464,7 +465,7 @@ class WebhookSpec(_Spec):
     @field_validator("url")
     @classmethod
     def _url_parses(cls, value: str) -> str:
-        return _validated(validate_http_url, value)
+        return _validated(functools.partial(validate_http_url, secret=True), value)
 
     @field_validator("headers")
     @classmethod

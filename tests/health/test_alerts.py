@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, FakeClock
+from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health import (
     ComponentType,
     DependencyHealth,
@@ -304,6 +305,24 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+class TestWebhookFields:
+    @pytest.mark.parametrize(
+        ("fields", "match"),
+        [
+            ({"url": "ftp://hooks.example.com/S3CR3T"}, "url: the URL is not an http:// or https:// URL"),
+            ({"url": "https:///S3CR3T"}, "url: the URL has no host"),
+            ({"reminder_interval": float("nan")}, "reminder_interval not negative"),
+            ({"timeout": float("inf")}, "timeout must be positive"),
+        ],
+    )
+    def test_a_webhook_built_in_python_is_checked_too(self, fields: dict[str, Any], match: str) -> None:
+        """Webhook(...) refuses what the config file refuses, and never shows its URL."""
+        arguments: dict[str, Any] = {"name": "ops", "url": "http://127.0.0.1:9/hook", **fields}
+        with pytest.raises(HealthConfigError, match=match) as info:
+            Webhook(**arguments)
+        assert "S3CR3T" not in str(info.value)
 
 
 @pytest.mark.slow

@@ -340,6 +340,21 @@ class TestWebhooks:
         assert expected in message
         assert "\n" not in message
 
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "ftp://hooks.example.com/services/T0/B0/S3CR3TS3CR3T",
+            "https:///services/T0/B0/S3CR3TS3CR3T",
+            "https://hooks.example.com:99999/services/T0/B0/S3CR3TS3CR3T",
+        ],
+    )
+    def test_a_bad_webhook_url_is_never_shown(self, tmp_path: Path, url: str) -> None:
+        """A webhook URL's path may be its secret (Slack's is): the message names the field, not the URL."""
+        message = error_for(tmp_path, TCP + f'[[webhook]]\nname = "ops"\nurl = "{url}"\n')
+        assert "webhook 'ops': url: the URL " in message
+        assert "S3CR3T" not in message
+        assert "hooks.example.com" not in message
+
 
 class TestOpenManager:
     async def test_runs_the_configured_checks_and_closes_them(
