@@ -77,6 +77,11 @@ class HealthServer:
                 raise HealthConfigError(f"check {name!r} is not a push check")
         self.uptime_interval = uptime_interval
         self._uptime_task: asyncio.Task[None] | None = None
+        if not isinstance(host, str) or not host.strip():
+            # aiohttp reads an empty host as every interface: never open that up by accident
+            raise HealthConfigError(
+                "the host to listen on must be an address (127.0.0.1, or 0.0.0.0 for every interface)"
+            )
         self.host = host
         self.port = port
         self.metrics = HealthMetrics(list(monitor.intervals))

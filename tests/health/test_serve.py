@@ -203,6 +203,14 @@ class TestEndpointsInProcess:
             with pytest.raises(HealthConfigError, match=f"127.0.0.1:{port}: the port is in use"):
                 await server.start()
 
+    @pytest.mark.parametrize("host", ["", "  "])
+    def test_a_blank_host_is_refused_not_read_as_every_interface(
+        self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock, host: str
+    ) -> None:
+        """aiohttp would listen on every interface for an empty host: the server refuses it instead."""
+        with pytest.raises(HealthConfigError, match="must be an address"):
+            HealthServer(HealthMonitor(manager, clock=clock), host=host, port=0)
+
 
 class TestMetricsCache:
     async def test_a_render_is_reused_until_it_is_older_than_max_age(
