@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import shutil
-import signal
-import socket
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +29,7 @@ from omnimemory_kit.health.incidents import incidents_from_history
 from omnimemory_kit.health.maintenance import MaintenanceSchedule, MaintenanceWindow
 from omnimemory_kit.health.monitor import HealthMonitor
 from omnimemory_kit.store import open_store
+from tests.servers import RedisServer
 
 T0 = dt.datetime(2027, 1, 15, 8, 0, tzinfo=dt.UTC)
 
@@ -245,57 +242,6 @@ class TestDelivery:
             recorded = [(a.kind, a.outcome) for a in store.health_alerts()]
         assert recorded == [("down", "muted"), ("down", "sent")]
         assert [p["at"][11:16] for p in receiver.posts] == ["08:11"]
-
-
-def free_port() -> int:
-    """Return a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class RedisServer:
-    """A throwaway redis-server on its own port (never the shared one)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start it and wait until its log says it accepts connections."""
-        binary = shutil.which("redis-server")
-        assert binary is not None, "redis-server is needed (apt-get install redis-server)"
-        command = [
-            binary,
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-        self.proc = subprocess.Popen(
-            [*command, "--dir", str(self.directory)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:  # blocks until redis-server logs each line
-            if "Ready to accept connections" in line:
-                return
-        raise AssertionError(f"redis-server exited with {self.proc.wait()}")
-
-    def stop(self) -> None:
-        """Stop it (SIGTERM) and wait for the process to end."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=10)
-        if self.proc is not None and self.proc.stdout is not None:
-            self.proc.stdout.close()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.health.monitor import HealthMonitor
 from omnimemory_kit.health.serve import HealthServer
 from omnimemory_kit.store import open_store
+from tests.servers import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -404,6 +405,74 @@ class TestServeProcess:
         with open_store(f"sqlite:///{tmp_path}/h.db", create=False) as store:
             assert [a.outcome for a in store.health_alerts()] == ["sent"]
             assert store.last_heartbeat("nightly") is not None
+
+    def test_redis_outage_through_serve_is_one_incident_and_two_alerts(self, tmp_path: Path) -> None:
+        """A real redis-server stopped and restarted under a real `health serve`: one down and one
+        resolved alert at the loopback receiver, and `health incidents` finds one incident between them."""
+        received: list[dict[str, object]] = []
+        arrived = threading.Condition()
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(200)
+                self.end_headers()
+                with arrived:
+                    received.append(body)
+                    arrived.notify_all()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        def wait_for(count: int) -> None:
+            with arrived:
+                assert arrived.wait_for(lambda: len(received) >= count, timeout=20), received
+
+        redis = RedisServer(tmp_path)
+        redis.start()
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        url = f"sqlite:///{tmp_path}/h.db"
+        config = tmp_path / "outage.toml"
+        config.write_text(
+            f'store = "{url}"\n'
+            f'[[check]]\nname = "redis"\ntype = "redis"\nurl = "redis://127.0.0.1:{redis.port}/0"\n'
+            "interval = 0.1\ntimeout = 0.5\n"
+            f'[[webhook]]\nname = "ops"\nurl = "http://127.0.0.1:{receiver.server_address[1]}/"\n'
+        )
+        proc, base = start_serve(str(config))
+        try:
+            with httpx.Client(base_url=base, timeout=5) as client:
+                wait_ready(client)
+                assert client.get("/health").status_code == 200
+                redis.stop()
+                wait_for(1)
+                down = client.get("/health").status_code
+                redis.start()
+                wait_for(2)
+        finally:
+            code, err = stop(proc)
+            redis.stop()
+            receiver.shutdown()
+            receiver.server_close()
+        assert code == 0, err
+        assert down == 503
+        assert [(alert["kind"], alert["check"]) for alert in received] == [
+            ("down", "redis"),
+            ("resolved", "redis"),
+        ]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [sys.executable, "-m", "omnimemory_kit", "health", "incidents", "--store", url, "--json"]
+        listed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
+        assert listed.returncode == 0, listed.stderr
+        (incident,) = [found for found in json.loads(listed.stdout) if found["name"] == "redis"]
+        assert incident["worst_status"] == "unhealthy"
+        assert (incident["start"], incident["end"]) == (received[0]["at"], received[1]["at"])
+        with open_store(url, create=False) as store:
+            assert [(a.kind, a.outcome) for a in store.health_alerts()] == [
+                ("down", "sent"),
+                ("resolved", "sent"),
+            ]
 
     def test_port_in_use_exits_2_with_one_line(self, tmp_path: Path, redis_url: str) -> None:
         """Serving on a port another socket holds exits 2 with one line naming the address."""
