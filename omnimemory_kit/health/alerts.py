@@ -121,16 +121,36 @@ def _duration(seconds: float) -> str:
     return f"{hours}h {minutes}m {secs}s" if hours else f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
+_TEXT_ERROR_LIMIT: Final = 300
+"""Longest error shown in an alert's text, in characters (the JSON ``error`` field keeps it whole)."""
+
+
+def _slack_escaped(text: str) -> str:
+    """Return ``text`` as literal Slack text: one line, ``&``, ``<`` and ``>`` escaped.
+
+    Slack reads ``<...>`` as a link or a mention: an error message holding ``<!channel>`` would otherwise
+    notify a whole channel, and ``<http://x|y>`` would show a link under another name.
+    """
+    line = " ".join(text.split())
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_text(alert: Alert) -> str:
-    """Return the one-line text of an alert (Slack-compatible markup)."""
+    """Return the one-line text of an alert (Slack-compatible markup; the check name and error escaped)."""
+    name = _slack_escaped(alert.name)
     if alert.kind == "resolved":
         lasted = ""
         if alert.down_since is not None:
             lasted = f" after {_duration((alert.at - alert.down_since).total_seconds())}"
-        return f":large_green_circle: *{alert.name}* recovered ({alert.status}){lasted}"
+        return f":large_green_circle: *{name}* recovered ({alert.status}){lasted}"
     prefix = "still down" if alert.kind == "reminder" else "is DOWN"
-    reason = f": {alert.error}" if alert.error else ""
-    return f":red_circle: *{alert.name}* {prefix} ({alert.status}){reason}"
+    reason = ""
+    if alert.error:
+        error = alert.error
+        if len(error) > _TEXT_ERROR_LIMIT:
+            error = error[: _TEXT_ERROR_LIMIT - 1] + "…"
+        reason = f": {_slack_escaped(error)}"
+    return f":red_circle: *{name}* {prefix} ({alert.status}){reason}"
 
 
 def alert_payload(alert: Alert, format: Literal["json", "slack"] = "json") -> dict[str, Any]:

@@ -167,6 +167,17 @@ class TestDecisions:
         await alerter.aclose()
         assert receiver.posts == [{"text": ":red_circle: *db* is DOWN (unhealthy): ConnectionError: refused"}]
 
+    def test_slack_text_escapes_markup_and_stays_one_short_line(self) -> None:
+        """An error holding <!channel>, a link or newlines is shown literally, on one line, cut short."""
+        alert = Alert("down", "db<1>", "unhealthy", T0, T0, "HTTPError: <!channel> & <http://x|y>\nline 2")
+        assert slack_text(alert) == (
+            ":red_circle: *db&lt;1&gt;* is DOWN (unhealthy): "
+            "HTTPError: &lt;!channel&gt; &amp; &lt;http://x|y&gt; line 2"
+        )
+        long = Alert("down", "db", "unhealthy", T0, T0, "x" * 1000)
+        assert slack_text(long).endswith(": " + "x" * 299 + "…")
+        assert alert_payload(long)["error"] == "x" * 1000  # the JSON field keeps it whole
+
     def test_resolved_text_says_how_long_it_was_down(self) -> None:
         """The recovery text carries the outage's length."""
         alert = Alert("resolved", "db", "healthy", T0 + dt.timedelta(seconds=125), T0)
