@@ -13,9 +13,11 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -25,6 +27,7 @@ from omnimemory_kit.health import HealthStatus
 from omnimemory_kit.health.checks import PushCheck
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.base import HeartbeatRow
+from tests.conftest import PG_DSN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,6 +49,20 @@ def hang_on_last(item):
         time.sleep(3600)  # in the migrate process: the test kills it
     return item.key
 """
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL of each backend: a SQLite file, or an own schema on PostgreSQL (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'run.db'}"
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 @pytest.fixture
@@ -93,10 +110,10 @@ async def push_status(url: str, max_age: float, now: float) -> HealthStatus:
 
 class TestMigrate:
     async def test_a_migration_with_heartbeat_makes_the_push_check_healthy(
-        self, source: Path, tmp_path: Path
+        self, source: Path, store_url: str
     ) -> None:
         """A completed migrate leaves a last heartbeat naming the outcome; the push check is healthy."""
-        url = f"sqlite:///{tmp_path / 'run.db'}"
+        url = store_url
         done = kit(*migrate_args(source, "ok", url, "--heartbeat", "nightly"))
         assert done.returncode == 0, done.stderr
         beat = last_beat(url)
@@ -117,9 +134,9 @@ class TestMigrate:
         assert beat.message is not None
         assert beat.message.startswith("migrate r1 running: ")
 
-    async def test_a_killed_migration_stops_its_heartbeats(self, source: Path, tmp_path: Path) -> None:
+    async def test_a_killed_migration_stops_its_heartbeats(self, source: Path, store_url: str) -> None:
         """Beats arrive every --heartbeat-every while it runs; after SIGKILL the push check fails."""
-        url = f"sqlite:///{tmp_path / 'run.db'}"
+        url = store_url
         for process in hung_migrate(source, url, "--heartbeat", "nightly", "--heartbeat-every", "0.1"):
             deadline = time.monotonic() + 60  # a real other process: a bounded poll
             while (beat := last_beat(url)) is None or beat.beats < 3:
