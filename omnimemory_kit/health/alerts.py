@@ -299,7 +299,15 @@ class Alerter:
         outcome, error = "sent", None
         try:
             await policy.call(attempt)
-        except (RetryError, ValueError) as exc:
+        except asyncio.CancelledError:
+            # stopped (aclose's grace ran out) before the webhook answered: still one row in the history
+            row = HealthAlertRow(
+                alert.at.timestamp(), alert.name, alert.kind, hook.name, "failed", attempts,
+                "cancelled: stopped before the webhook answered",
+            )  # fmt: skip
+            await self._record(row)
+            raise
+        except Exception as exc:  # retries spent, a 4xx, or anything unforeseen: recorded, never raised
             cause = exc.last_exception if isinstance(exc, RetryError) else exc
             outcome, error = "failed", _describe(cause, hook)
             logger.warning(

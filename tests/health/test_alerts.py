@@ -241,6 +241,19 @@ class TestDelivery:
         assert (row.outcome, row.attempts, row.error) == ("failed", 2, "no answer within 0.3s")
         assert receiver.url not in repr(alerter)
 
+    async def test_a_delivery_cut_short_at_close_is_still_recorded(self, receiver: Receiver) -> None:
+        """A webhook still hanging when aclose's grace runs out is cancelled and recorded as failed."""
+        receiver.hang = True
+        with open_store("sqlite://") as store:
+            alerter = Alerter([hook(receiver, timeout=30)], store=store, retry_base_delay=0)
+            alerter.observe(result(DOWN, 0))
+            async with asyncio.timeout(10):
+                while receiver.attempts == 0:  # until the receiver (on this loop) holds the request
+                    await asyncio.sleep(0.001)
+            await alerter.aclose(grace=0)
+            recorded = [(a.kind, a.outcome, a.attempts, a.error) for a in store.health_alerts()]
+        assert recorded == [("down", "failed", 1, "cancelled: stopped before the webhook answered")]
+
     async def test_maintenance_mutes_and_a_check_still_down_after_it_alerts(self, receiver: Receiver) -> None:
         """Down inside a window is recorded muted and not posted; still down after the window, it is."""
         window = MaintenanceWindow(T0, T0 + dt.timedelta(minutes=10), ("db",))
