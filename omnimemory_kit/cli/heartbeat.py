@@ -161,7 +161,7 @@ def heartbeat_setup(
 
     Raises:
         ConfigError: a store or period without ``--heartbeat``, an empty name, a period that is not a
-            positive number of seconds, or an excluded option given (exit 2).
+            positive number of seconds, an in-memory store, or an excluded option given (exit 2).
     """
     if name is None:
         for option, value in (("--heartbeat-store", url), ("--heartbeat-every", every)):
@@ -176,9 +176,25 @@ def heartbeat_setup(
     if every is not None and not (math.isfinite(every) and every > 0):
         raise ConfigError(f"--heartbeat-every must be a positive number of seconds, not {every}")
     target = url if url is not None else run_store
+    if _in_memory(target):
+        raise ConfigError(
+            "--heartbeat needs a store `health serve` can read: an in-memory store is seen by no other "
+            "process (give --heartbeat-store URL)"
+        )
     if target != run_store:
         check_heartbeat_store(name, target)
     return HeartbeatSetup(name.strip(), target, DEFAULT_EVERY if every is None else every)
+
+
+def _in_memory(url: str) -> bool:
+    from omnimemory_kit.store.url import is_postgres_url, parse_sqlite_url
+
+    if is_postgres_url(url):
+        return False
+    try:
+        return parse_sqlite_url(url).in_memory
+    except ValueError:
+        return False  # a malformed URL: opening it says what is wrong
 
 
 def with_heartbeats(

@@ -227,6 +227,17 @@ class TestBadInput:
         assert (code, err.strip()) == (2, message)
         assert not (tmp_path / "run.db").exists()
 
+    @pytest.mark.parametrize("extra", [["--store", "sqlite://"], ["--heartbeat-store", "sqlite://"]])
+    def test_an_in_memory_heartbeat_store_is_refused(
+        self, source: Path, tmp_path: Path, extra: list[str]
+    ) -> None:
+        """Heartbeats into a private in-memory store would reach no push check: exit 2, nothing written."""
+        url = f"sqlite:///{tmp_path / 'run.db'}"
+        code, err = invoke(*migrate_args(source, "ok", url, "--heartbeat", "nightly"), *extra)
+        assert code == 2
+        assert err.startswith("error: --heartbeat needs a store `health serve` can read")
+        assert not (tmp_path / "run.db").exists()
+
     def test_a_missing_heartbeat_store_exits_3_and_creates_nothing(
         self, source: Path, tmp_path: Path
     ) -> None:
