@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 
 from omnimemory_kit.clock import FakeClock
@@ -140,6 +141,29 @@ class TestEndpointsInProcess:
             assert (checks["fast"].calls, checks["slow"].calls) == before == (1, 1)
         finally:
             await server.stop()
+
+    async def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(
+        self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock
+    ) -> None:
+        """A scrape accepting application/openmetrics-text gets OpenMetrics; others the text format."""
+        server = HealthServer(HealthMonitor(manager, {"fast": 1.0, "slow": 3.0}, clock=clock), port=0)
+        await server.start()
+        try:
+            await settle(clock, 2)
+            accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                open_text = await client.get("/metrics", headers={"Accept": accept})
+                plain = await client.get("/metrics")
+        finally:
+            await server.stop()
+        assert open_text.headers["content-type"].startswith("application/openmetrics-text; version=1.0.0")
+        assert open_text.text.endswith("# EOF\n")
+        families = {f.name: f for f in openmetrics_families(open_text.text)}
+        up = {s.labels["check"]: s.value for s in families["omnimemory_health_check_up"].samples}
+        assert up == {"fast": 1.0, "slow": 1.0}
+        assert plain.headers["content-type"].startswith("text/plain")
+        assert "# EOF" not in plain.text
+        assert samples(plain.text)[("omnimemory_health_check_up", (("check", "fast"),))] == 1.0
 
     async def test_metrics_follow_a_status_change(
         self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock
