@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -133,6 +134,30 @@ class TestMigrate:
         assert beat is not None
         assert beat.message is not None
         assert beat.message.startswith("migrate r1 running: ")
+
+    async def test_a_heartbeat_store_that_refuses_writes_never_stops_the_run(
+        self, source: Path, tmp_path: Path
+    ) -> None:
+        """Every heartbeat write failing (injected) is reported once on stderr; the run completes, exit 0."""
+        url = f"sqlite:///{tmp_path / 'run.db'}"
+        beats = tmp_path / "health.db"
+        open_store(f"sqlite:///{beats}").close()
+        with sqlite3.connect(beats) as conn:  # failure injection: the store refuses every heartbeat
+            for verb in ("INSERT", "UPDATE"):
+                conn.execute(
+                    f"CREATE TRIGGER refuse_{verb.lower()} BEFORE {verb} ON health_heartbeats "
+                    "BEGIN SELECT RAISE(ABORT, 'heartbeats refused'); END"
+                )
+        conn.close()
+        done = kit(*migrate_args(source, "ok", url, "--heartbeat", "nightly", "--heartbeat-store",
+                                 f"sqlite:///{beats}", "--heartbeat-every", "0.05"))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        warnings = [line for line in done.stderr.splitlines() if line.startswith("warning: heartbeat")]
+        assert len(warnings) == 1
+        assert warnings[0].startswith("warning: heartbeat 'nightly' not recorded (")
+        assert warnings[0].endswith("); the job goes on")
+        with open_store(url, read_only=True) as store:
+            assert store.item_counts("r1").get("succeeded") == 3
 
     async def test_a_killed_migration_stops_its_heartbeats(self, source: Path, store_url: str) -> None:
         """Beats arrive every --heartbeat-every while it runs; after SIGKILL the push check fails."""
