@@ -294,6 +294,8 @@ reason = "upgrade"
             ('start = "soon"\nend = 2027-01-15T03:00:00Z', "maintenance #1: start:"),
             ('start = 2027-01-15T02:00:00Z\nend = 2027-01-15T03:00:00Z\nchecks = ["dbx"]',
              "maintenance #1: checks: no check named 'dbx'"),
+            ("start = 2027-01-15T02:00:00Z\nend = 2027-01-15T03:00:00Z\nchecks = []",
+             "maintenance #1: checks: an empty list names no check (leave `checks` out to cover every"),
             ("start = 2027-01-15T02:00:00Z\nend = 2027-01-15T03:00:00Z\n[[maintenance]]\n"
              "start = 2027-01-15T02:30:00Z\nend = 2027-01-15T04:00:00Z", "maintenance windows overlap"),
         ],
