@@ -1,7 +1,12 @@
 """omnimemory-kit: an operations kit for long migrations and the health of what they depend on.
 
 The public API is what ``__all__`` lists; everything else is internal.
+
+``HealthServer`` is the one name imported on first use (PEP 562): it brings aiohttp and prometheus_client,
+which ``import omnimemory_kit`` and every CLI command other than ``health serve`` do without.
 """
+
+import typing
 
 from omnimemory_kit.clock import Clock as Clock
 from omnimemory_kit.clock import FakeClock as FakeClock
@@ -51,15 +56,32 @@ from omnimemory_kit.health import HealthResponse as HealthResponse
 from omnimemory_kit.health import HealthStatus as HealthStatus
 from omnimemory_kit.health import ResourceMetrics as ResourceMetrics
 from omnimemory_kit.health import health_manager as health_manager
+from omnimemory_kit.health.alerts import Alert as Alert
+from omnimemory_kit.health.alerts import Alerter as Alerter
+from omnimemory_kit.health.alerts import Webhook as Webhook
 from omnimemory_kit.health.checks import DiskSpaceCheck as DiskSpaceCheck
 from omnimemory_kit.health.checks import HttpCheck as HttpCheck
 from omnimemory_kit.health.checks import PostgresCheck as PostgresCheck
+from omnimemory_kit.health.checks import PushCheck as PushCheck
 from omnimemory_kit.health.checks import RedisCheck as RedisCheck
 from omnimemory_kit.health.checks import StoreCheck as StoreCheck
 from omnimemory_kit.health.checks import TcpCheck as TcpCheck
 from omnimemory_kit.health.checks import WritablePathCheck as WritablePathCheck
+from omnimemory_kit.health.checks import send_heartbeat as send_heartbeat
 from omnimemory_kit.health.config import HealthConfigFile as HealthConfigFile
 from omnimemory_kit.health.config import load_health_config as load_health_config
+from omnimemory_kit.health.heartbeats import HeartbeatSender as HeartbeatSender
+from omnimemory_kit.health.heartbeats import HeartbeatStats as HeartbeatStats
+from omnimemory_kit.health.incidents import Incident as Incident
+from omnimemory_kit.health.incidents import incidents_from_history as incidents_from_history
+from omnimemory_kit.health.maintenance import MaintenanceSchedule as MaintenanceSchedule
+from omnimemory_kit.health.maintenance import MaintenanceWindow as MaintenanceWindow
+from omnimemory_kit.health.monitor import HealthMonitor as HealthMonitor
+from omnimemory_kit.health.slo import SloStatus as SloStatus
+from omnimemory_kit.health.slo import slo_table as slo_table
+from omnimemory_kit.health.uptime import RollupRetention as RollupRetention
+from omnimemory_kit.health.uptime import WindowUptime as WindowUptime
+from omnimemory_kit.health.uptime import uptime_table as uptime_table
 from omnimemory_kit.migration.eta import EtaConfig as EtaConfig
 from omnimemory_kit.migration.loader import load_function as load_function
 from omnimemory_kit.migration.rates import EtaUnavailableReason as EtaUnavailableReason
@@ -112,8 +134,11 @@ from omnimemory_kit.resources import ResourceManager as ResourceManager
 from omnimemory_kit.resources import ResourceManagerStats as ResourceManagerStats
 from omnimemory_kit.resources import resource_manager as resource_manager
 from omnimemory_kit.resources import with_circuit_breaker as with_circuit_breaker
+from omnimemory_kit.store import HealthAlertRow as HealthAlertRow
 from omnimemory_kit.store import HealthCheckRow as HealthCheckRow
+from omnimemory_kit.store import HealthRollupRow as HealthRollupRow
 from omnimemory_kit.store import HealthSnapshotRow as HealthSnapshotRow
+from omnimemory_kit.store import HeartbeatRow as HeartbeatRow
 from omnimemory_kit.store import JournalStore as JournalStore
 from omnimemory_kit.store import Lease as Lease
 from omnimemory_kit.store import RunRecord as RunRecord
@@ -123,10 +148,15 @@ from omnimemory_kit.store import WorkItem as WorkItem
 from omnimemory_kit.store import open_store as open_store
 from omnimemory_kit.store import redact_url as redact_url
 
+if typing.TYPE_CHECKING:
+    from omnimemory_kit.health.serve import HealthServer as HealthServer
+
 __version__ = "0.1.0"
 
 __all__ = [
     "AcquireTimeoutError",
+    "Alert",
+    "Alerter",
     "AsyncCircuitBreaker",
     "AsyncConnectionPool",
     "BatchProcessingMetrics",
@@ -156,17 +186,25 @@ __all__ = [
     "FakeClock",
     "FileProcessingInfo",
     "FileStatus",
+    "HealthAlertRow",
     "HealthCheckConfig",
     "HealthCheckRow",
     "HealthConfigFile",
     "HealthConfigGate",
     "HealthHistory",
     "HealthManager",
+    "HealthMonitor",
     "HealthResponse",
+    "HealthRollupRow",
+    "HealthServer",
     "HealthSnapshotRow",
     "HealthStatus",
     "HealthThrottle",
+    "HeartbeatRow",
+    "HeartbeatSender",
+    "HeartbeatStats",
     "HttpCheck",
+    "Incident",
     "InvalidTransitionError",
     "IterableSource",
     "JournalStore",
@@ -174,6 +212,8 @@ __all__ = [
     "KitError",
     "Lease",
     "LockPriority",
+    "MaintenanceSchedule",
+    "MaintenanceWindow",
     "ManagedResourceStats",
     "ManifestSource",
     "MigrationItem",
@@ -191,6 +231,7 @@ __all__ = [
     "PriorityLock",
     "PriorityLockStats",
     "ProcessingRates",
+    "PushCheck",
     "RateConfig",
     "RecordedSource",
     "RedisCheck",
@@ -201,11 +242,13 @@ __all__ = [
     "ResourceMetrics",
     "RetryError",
     "RetryPolicy",
+    "RollupRetention",
     "RunControl",
     "RunRecord",
     "SQLiteStore",
     "SharedHealthThrottle",
     "SkipItem",
+    "SloStatus",
     "StoreCheck",
     "SystemClock",
     "TcpCheck",
@@ -213,6 +256,8 @@ __all__ = [
     "ThrottleRule",
     "UnknownBatchError",
     "UnknownFileError",
+    "Webhook",
+    "WindowUptime",
     "WorkItem",
     "WorkSource",
     "WorkerRecord",
@@ -225,6 +270,7 @@ __all__ = [
     "get_fair_semaphore",
     "get_priority_lock",
     "health_manager",
+    "incidents_from_history",
     "join_run",
     "load_function",
     "load_health_config",
@@ -236,13 +282,24 @@ __all__ = [
     "resource_manager",
     "retry",
     "run_sync",
+    "send_heartbeat",
+    "slo_table",
     "source_from_spec",
     "trace_operation",
     "traced",
     "unregister_connection_pool",
+    "uptime_table",
     "with_circuit_breaker",
     "with_connection_pool",
     "with_correlation",
     "with_fair_semaphore",
     "with_priority_lock",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "HealthServer":
+        from omnimemory_kit.health.serve import HealthServer
+
+        return HealthServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

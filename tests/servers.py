@@ -1,4 +1,5 @@
-"""Servers and mounts a test owns, so it can break them: a throwaway PostgreSQL cluster, a tiny tmpfs.
+"""Servers and mounts a test owns, so it can break them: a throwaway PostgreSQL cluster or redis-server, a
+tiny tmpfs.
 
 Never the shared servers: a test that needs PostgreSQL to go away starts its own cluster with ``initdb``
 on a free port, stops and starts it as it likes, and removes it afterwards.
@@ -10,13 +11,14 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["ThrowawayPostgres", "free_port", "throwaway_postgres", "tiny_tmpfs"]
+__all__ = ["RedisServer", "ThrowawayPostgres", "free_port", "throwaway_postgres", "tiny_tmpfs"]
 
 
 def free_port() -> int:
@@ -112,3 +114,47 @@ def tiny_tmpfs(size: str = "512k") -> Iterator[Path]:
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
         folder.rmdir()
+
+
+class RedisServer:
+    """A throwaway redis-server on its own port (never the shared one)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.directory = directory
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it and wait until its log says it accepts connections."""
+        binary = shutil.which("redis-server")
+        assert binary is not None, "redis-server is needed (apt-get install redis-server)"
+        command = [
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.proc = subprocess.Popen(
+            [*command, "--dir", str(self.directory)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:  # blocks until redis-server logs each line
+            if "Ready to accept connections" in line:
+                return
+        raise AssertionError(f"redis-server exited with {self.proc.wait()}")
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM) and wait for the process to end."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()

@@ -9,6 +9,8 @@ import __future__
 
 import importlib
 import pkgutil
+import subprocess
+import sys
 import types
 
 import pytest
@@ -63,3 +65,18 @@ class TestAll:
 def test_top_package_all_is_plainly_sorted() -> None:
     """The top package's ``__all__`` is in plain sorted order, so its diffs stay readable."""
     assert omnimemory_kit.__all__ == sorted(omnimemory_kit.__all__)
+
+
+def test_health_server_is_exported_but_imported_on_first_use() -> None:
+    """``import omnimemory_kit`` loads no HTTP server; ``omnimemory_kit.HealthServer`` still resolves."""
+    code = (
+        "import sys, omnimemory_kit\n"
+        "before = 'aiohttp' in sys.modules\n"
+        "from omnimemory_kit import HealthServer\n"
+        "from omnimemory_kit.health.serve import HealthServer as Real\n"
+        "print(before, HealthServer is Real)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["False", "True"]

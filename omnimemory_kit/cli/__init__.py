@@ -2,7 +2,8 @@
 
 Every command exits with the codes in ``omnimemory_kit.cli.exit_codes`` (0 success, 1 the work failed,
 2 bad input, 3 store or service unavailable, 4 degraded health, 130 interrupted). What two commands share
-lives in ``omnimemory_kit.cli.running``; no command module imports another.
+lives in a helper module (``omnimemory_kit.cli.running``, ``omnimemory_kit.cli.heartbeat``); no command
+module imports another.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from omnimemory_kit.cli.batches_view import batch_rows, format_batches
 from omnimemory_kit.cli.control_view import format_control, read_control
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.running import (
     DEFAULT_STORE,
     HEALTH_CONFIG_HELP,
@@ -172,6 +173,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "for `omnimemory-kit validate`).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
+@heartbeat_options(periodic=True)
 @observability_options
 @control_options
 def migrate_command(
@@ -193,6 +195,9 @@ def migrate_command(
     rerun_spec: str | None,
     validate_spec: str | None,
     as_json: bool,
+    heartbeat: str | None,
+    heartbeat_store: str | None,
+    heartbeat_every: float | None,
     metrics_port: int | None,
     metrics_host: str,
     trace_items: bool,
@@ -229,6 +234,10 @@ def migrate_command(
         check_fn = load_function(validate_spec) if validate_spec is not None else None
         if check_fn is not None and dry_run:
             raise ConfigError("--validate checks what a run wrote: it excludes --dry-run")
+        beats = heartbeat_setup(
+            heartbeat, heartbeat_store, heartbeat_every, run_store=store_url,
+            excluded=(("--dry-run", dry_run), ("--create-only", create_only)),
+        )  # fmt: skip
         store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
     run_id = run_id or _default_run_id(source, work.identity, function_spec)
     if create_only:
@@ -261,7 +270,8 @@ def migrate_command(
             runner.on_progress = bar.update
             with bar.progress:
                 apply_health_gate(runner, health_config)
-                summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
+                work_it = with_heartbeats(beats, run_with_hooks(runner, setup.hooks), runner, "migrate")
+                summary = run_interruptibly(work_it, runner.cancel)
                 bar.update(summary)
             checked = None
             if check_fn is not None and summary.status is MigrationStatus.COMPLETED:

@@ -23,11 +23,11 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
+from omnimemory_kit.cli.heartbeat import check_heartbeat_store, heartbeat_options, send_heartbeat_once
 from omnimemory_kit.errors import (
     ConfigError,
     KitError,
@@ -141,39 +141,6 @@ def _collect(out_dir: Path, as_json: bool, as_csv: bool, keep: int | None, max_a
     click.echo(f"index: {index}", err=True)
 
 
-def _open_heartbeat_store(name: str, url: str) -> Any:
-    """Open the heartbeat store (never creating it); exit 2 for a bad name or URL, 3 when unavailable."""
-    from omnimemory_kit.observability import redact
-    from omnimemory_kit.store.opening import open_store
-
-    if not name.strip():
-        click.echo("error: --heartbeat needs the push check's name", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    try:
-        return open_store(url, create=False)
-    except ConfigError as exc:
-        click.echo(f"error: --heartbeat-store: {redact(str(exc))}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except StoreError as exc:
-        click.echo(f"error: --heartbeat-store: {redact(str(exc))}", err=True)
-        sys.exit(EXIT_UNAVAILABLE)
-
-
-def _send_heartbeat(name: str, url: str, message: str) -> None:
-    from omnimemory_kit.health.checks.push import send_heartbeat
-    from omnimemory_kit.observability import redact
-
-    store = _open_heartbeat_store(name, url)
-    try:
-        send_heartbeat(store, name, message=message)
-    except StoreError as exc:
-        click.echo(f"error: the heartbeat {name!r} was not recorded: {redact(str(exc))}", err=True)
-        sys.exit(EXIT_UNAVAILABLE)
-    finally:
-        store.close()
-    click.echo(f"heartbeat: {name}")
-
-
 @click.command("report")
 @click.argument("notebook", required=False)
 @click.option(
@@ -212,16 +179,7 @@ def _send_heartbeat(name: str, url: str, message: str) -> None:
 @click.option("--collect", is_flag=True, help="List every report in OUT instead of running one.")
 @click.option("--json", "as_json", is_flag=True, help="With --collect: print JSON records.")
 @click.option("--csv", "as_csv", is_flag=True, help="With --collect: print CSV.")
-@click.option(
-    "--heartbeat", default=None, metavar="NAME", help="After success, a heartbeat of push check NAME."
-)
-@click.option(
-    "--heartbeat-store",
-    default="sqlite:///omnimemory.db",
-    show_default=True,
-    metavar="URL",
-    help="The store `health serve` reads heartbeats from (it must exist).",
-)
+@heartbeat_options(periodic=False, default_store="sqlite:///omnimemory.db")
 def report_command(
     notebook: str | None,
     pairs: tuple[tuple[str, str], ...],
@@ -265,7 +223,7 @@ def report_command(
         click.echo(f"error: --timeout must be a positive number of seconds, not {timeout}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     if heartbeat is not None:
-        _open_heartbeat_store(heartbeat, heartbeat_store).close()  # refuse now, before the notebook runs
+        check_heartbeat_store(heartbeat, heartbeat_store)  # refuse now, before the notebook runs
     from omnimemory_kit.reports import find_notebook, run_report
 
     try:
@@ -289,7 +247,7 @@ def report_command(
         click.echo(f"report: {result.html}")
         click.echo(f"index:  {Path(out_dir) / 'index.html'}")
         if heartbeat is not None:
-            _send_heartbeat(heartbeat, heartbeat_store, f"report {result.notebook} ok")
+            send_heartbeat_once(heartbeat, heartbeat_store, f"report {result.notebook} ok")
         sys.exit(EXIT_OK)
     click.echo(f"error: notebook {result.notebook!r} failed: {result.error}", err=True)
     click.echo(f"report (showing the error): {result.html}")

@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
+from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -76,6 +77,7 @@ __all__ = ["worker_command"]
 )
 @click.option("--health-config", "health_config_path", default=None, help=HEALTH_CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
+@heartbeat_options(periodic=True)
 @observability_options
 @control_options
 def worker_command(
@@ -89,6 +91,9 @@ def worker_command(
     isolate: str,
     health_config_path: str | None,
     as_json: bool,
+    heartbeat: str | None,
+    heartbeat_store: str | None,
+    heartbeat_every: float | None,
     metrics_port: int | None,
     metrics_host: str,
     trace_items: bool,
@@ -114,6 +119,7 @@ def worker_command(
         fn = load_function(function_spec) if function_spec is not None else None
         setup = control_setup(control)
         health_config = load_throttle(health_config_path)
+        beats = heartbeat_setup(heartbeat, heartbeat_store, heartbeat_every, run_store=store_url)
         store = open_store(store_url, create=False)
     console = Console(stderr=True)
     watch: Observability | None = None
@@ -136,7 +142,8 @@ def worker_command(
             runner.on_progress = bar.update
             with bar.progress:
                 apply_health_gate(runner, health_config)
-                summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
+                work_it = with_heartbeats(beats, run_with_hooks(runner, setup.hooks), runner, "worker")
+                summary = run_interruptibly(work_it, runner.cancel)
                 bar.update(summary)
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("interrupted: stopped; this worker's unfinished items go back to the others", err=True)

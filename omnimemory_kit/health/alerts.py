@@ -27,6 +27,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 
@@ -34,6 +35,7 @@ import httpx
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import HealthConfigError, RetryError
+from omnimemory_kit.health.checks.http import validate_http_url
 from omnimemory_kit.health.models import DependencyHealth, HealthResponse
 from omnimemory_kit.health.status import HealthStatus
 from omnimemory_kit.observability import redact
@@ -85,7 +87,9 @@ class Webhook:
     def __post_init__(self) -> None:
         if self.format not in ("json", "slack"):
             raise HealthConfigError(f"webhook {self.name!r}: format must be json or slack")
-        if not self.timeout > 0 or self.retries < 0 or self.reminder_interval < 0:
+        validate_http_url(self.url, where=f"webhook {self.name!r}: url", secret=True)
+        finite = math.isfinite(self.timeout) and math.isfinite(self.reminder_interval)
+        if not finite or not self.timeout > 0 or self.retries < 0 or self.reminder_interval < 0:
             raise HealthConfigError(
                 f"webhook {self.name!r}: timeout must be positive, retries and reminder_interval not negative"
             )
@@ -117,16 +121,36 @@ def _duration(seconds: float) -> str:
     return f"{hours}h {minutes}m {secs}s" if hours else f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
+_TEXT_ERROR_LIMIT: Final = 300
+"""Longest error shown in an alert's text, in characters (the JSON ``error`` field keeps it whole)."""
+
+
+def _slack_escaped(text: str) -> str:
+    """Return ``text`` as literal Slack text: one line, ``&``, ``<`` and ``>`` escaped.
+
+    Slack reads ``<...>`` as a link or a mention: an error message holding ``<!channel>`` would otherwise
+    notify a whole channel, and ``<http://x|y>`` would show a link under another name.
+    """
+    line = " ".join(text.split())
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_text(alert: Alert) -> str:
-    """Return the one-line text of an alert (Slack-compatible markup)."""
+    """Return the one-line text of an alert (Slack-compatible markup; the check name and error escaped)."""
+    name = _slack_escaped(alert.name)
     if alert.kind == "resolved":
         lasted = ""
         if alert.down_since is not None:
             lasted = f" after {_duration((alert.at - alert.down_since).total_seconds())}"
-        return f":large_green_circle: *{alert.name}* recovered ({alert.status}){lasted}"
+        return f":large_green_circle: *{name}* recovered ({alert.status}){lasted}"
     prefix = "still down" if alert.kind == "reminder" else "is DOWN"
-    reason = f": {alert.error}" if alert.error else ""
-    return f":red_circle: *{alert.name}* {prefix} ({alert.status}){reason}"
+    reason = ""
+    if alert.error:
+        error = alert.error
+        if len(error) > _TEXT_ERROR_LIMIT:
+            error = error[: _TEXT_ERROR_LIMIT - 1] + "…"
+        reason = f": {_slack_escaped(error)}"
+    return f":red_circle: *{name}* {prefix} ({alert.status}){reason}"
 
 
 def alert_payload(alert: Alert, format: Literal["json", "slack"] = "json") -> dict[str, Any]:
@@ -275,7 +299,15 @@ class Alerter:
         outcome, error = "sent", None
         try:
             await policy.call(attempt)
-        except (RetryError, ValueError) as exc:
+        except asyncio.CancelledError:
+            # stopped (aclose's grace ran out) before the webhook answered: still one row in the history
+            row = HealthAlertRow(
+                alert.at.timestamp(), alert.name, alert.kind, hook.name, "failed", attempts,
+                "cancelled: stopped before the webhook answered",
+            )  # fmt: skip
+            await self._record(row)
+            raise
+        except Exception as exc:  # retries spent, a 4xx, or anything unforeseen: recorded, never raised
             cause = exc.last_exception if isinstance(exc, RetryError) else exc
             outcome, error = "failed", _describe(cause, hook)
             logger.warning(

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import tomllib
@@ -433,7 +434,7 @@ class MaintenanceSpec(_Spec):
 
     start: dt.datetime
     end: dt.datetime
-    checks: tuple[str, ...] = ()
+    checks: tuple[str, ...] | None = None
     reason: str = ""
 
     @field_validator("start", "end")
@@ -443,9 +444,17 @@ class MaintenanceSpec(_Spec):
             raise ValueError("needs a UTC offset (like 2026-12-05T02:00:00Z)")
         return value
 
+    @field_validator("checks")
+    @classmethod
+    def _names_some(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        # [] could mean "none" or "all": a window over no check is a mistake, so ask for the intended form
+        if value is not None and not value:
+            raise ValueError("an empty list names no check (leave `checks` out to cover every check)")
+        return value
+
     def to_window(self) -> MaintenanceWindow:
         """Return the ``MaintenanceWindow`` it describes."""
-        return MaintenanceWindow(self.start, self.end, self.checks, self.reason)
+        return MaintenanceWindow(self.start, self.end, self.checks or (), self.reason)
 
 
 class WebhookSpec(_Spec):
@@ -464,7 +473,7 @@ class WebhookSpec(_Spec):
     @field_validator("url")
     @classmethod
     def _url_parses(cls, value: str) -> str:
-        return _validated(validate_http_url, value)
+        return _validated(functools.partial(validate_http_url, secret=True), value)
 
     @field_validator("headers")
     @classmethod
@@ -691,7 +700,7 @@ def parse_health_config(document: Mapping[str, Any], source: str = "<config>") -
             )
         seen.add(spec.name)
     for number, window in enumerate(config.maintenance, start=1):
-        unknown = [name for name in window.checks if name not in seen]
+        unknown = [name for name in window.checks or () if name not in seen]
         if unknown:
             raise HealthConfigError(f"{source}: maintenance #{number}: checks: no check named {unknown[0]!r}")
         try:

@@ -42,7 +42,7 @@ class MaintenanceWindow:
         if self.end <= self.start:
             raise HealthConfigError(
                 f"maintenance window ends ({self.end.isoformat()}) "
-                f"before it starts ({self.start.isoformat()})"
+                f"{'when' if self.end == self.start else 'before'} it starts ({self.start.isoformat()})"
             )
 
     def covers(self, name: str, at: float) -> bool:

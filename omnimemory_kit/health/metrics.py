@@ -13,7 +13,9 @@ Metrics (one registry per exporter, so two servers in one process never share se
 
 Scrapes read what the checks last produced: ``render()`` caches the text and renders again only after a
 new result, and, with ``max_age``, at most that often (rendering 50 checks' series takes milliseconds;
-``health serve`` renders at most once a second), so a scrape costs a lookup, never a check.
+``health serve`` renders at most once a second), so a scrape costs a lookup, never a check. A scrape
+whose ``Accept`` header asks for ``application/openmetrics-text`` (as Prometheus's do) gets the OpenMetrics
+text, cached the same way; any other gets the Prometheus text format.
 """
 
 from __future__ import annotations
@@ -24,14 +26,34 @@ from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OPENMETRICS_LATEST
+from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
 from omnimemory_kit.health.models import DependencyHealth, HealthResponse
 from omnimemory_kit.health.status import HealthStatus
 
-__all__ = ["CONTENT_TYPE", "LATENCY_BUCKETS", "HealthMetrics"]
+__all__ = [
+    "CONTENT_TYPE",
+    "LATENCY_BUCKETS",
+    "OPENMETRICS_CONTENT_TYPE",
+    "HealthMetrics",
+    "wants_openmetrics",
+]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-"""The media type of the rendered text (Prometheus text format 0.0.4)."""
+"""The media type of the rendered Prometheus text."""
+
+OPENMETRICS_CONTENT_TYPE = OPENMETRICS_LATEST
+"""The media type of the rendered OpenMetrics text (for scrapers that ask for it)."""
+
+
+def wants_openmetrics(accept: str | None) -> bool:
+    """Return whether an ``Accept`` header asks for OpenMetrics (as Prometheus's scrapes do)."""
+    return any(
+        part.split(";")[0].strip().lower() == "application/openmetrics-text"
+        for part in (accept or "").split(",")
+    )
+
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Upper bounds (seconds) of the latency histogram's buckets."""
@@ -110,7 +132,7 @@ class HealthMetrics:
                 self._status.labels(name, status)
         self._lock = threading.Lock()
         self._version = 0
-        self._rendered: tuple[int, float, bytes] | None = None
+        self._rendered: dict[bool, tuple[int, float, bytes]] = {}  # by "OpenMetrics?"
 
     def observe(self, result: DependencyHealth, overall: HealthResponse) -> None:
         """Update the series with one check result and the overall status that includes it."""
@@ -144,21 +166,22 @@ class HealthMetrics:
                 self._uptime.labels(name, window).set(ratio)
         self._touch()
 
-    def render(self, *, max_age: float = 0.0, now: float = 0.0) -> bytes:
+    def render(self, *, max_age: float = 0.0, now: float = 0.0, openmetrics: bool = False) -> bytes:
         """Return the exposition text, rendered again only when a series changed since the last render.
 
         Args:
             max_age: also keep serving a text rendered less than this many seconds before ``now``.
             now: the current monotonic time (only read when ``max_age`` is given).
+            openmetrics: the OpenMetrics text (``OPENMETRICS_CONTENT_TYPE``) instead of Prometheus's.
         """
         with self._lock:
             version = self._version
-            cached = self._rendered
+            cached = self._rendered.get(openmetrics)
         if cached is not None and (cached[0] == version or now - cached[1] < max_age):
             return cached[2]
-        text = generate_latest(self.registry)
+        text = (generate_openmetrics if openmetrics else generate_latest)(self.registry)
         with self._lock:
-            self._rendered = (version, now, text)
+            self._rendered[openmetrics] = (version, now, text)
         return text
 
     def _touch(self) -> None:

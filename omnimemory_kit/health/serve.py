@@ -31,7 +31,12 @@ from aiohttp import web
 from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health.checks.push import MESSAGE_LIMIT, PushCheck, send_heartbeat
 from omnimemory_kit.health.ietf import MEDIA_TYPE
-from omnimemory_kit.health.metrics import CONTENT_TYPE, HealthMetrics
+from omnimemory_kit.health.metrics import (
+    CONTENT_TYPE,
+    OPENMETRICS_CONTENT_TYPE,
+    HealthMetrics,
+    wants_openmetrics,
+)
 from omnimemory_kit.health.monitor import HealthMonitor
 from omnimemory_kit.health.uptime import uptime_table
 
@@ -77,6 +82,11 @@ class HealthServer:
                 raise HealthConfigError(f"check {name!r} is not a push check")
         self.uptime_interval = uptime_interval
         self._uptime_task: asyncio.Task[None] | None = None
+        if not isinstance(host, str) or not host.strip():
+            # aiohttp reads an empty host as every interface: never open that up by accident
+            raise HealthConfigError(
+                "the host to listen on must be an address (127.0.0.1, or 0.0.0.0 for every interface)"
+            )
         self.host = host
         self.port = port
         self.metrics = HealthMetrics(list(monitor.intervals))
@@ -177,8 +187,12 @@ class HealthServer:
     # --- endpoints -----------------------------------------------------------------------------------
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        text = self.metrics.render(max_age=self.metrics_max_age, now=self.monitor.clock.monotonic())
-        return web.Response(body=text, headers={"Content-Type": CONTENT_TYPE})
+        openmetrics = wants_openmetrics(request.headers.get("Accept"))
+        text = self.metrics.render(
+            max_age=self.metrics_max_age, now=self.monitor.clock.monotonic(), openmetrics=openmetrics
+        )
+        kind = OPENMETRICS_CONTENT_TYPE if openmetrics else CONTENT_TYPE
+        return web.Response(body=text, headers={"Content-Type": kind})
 
     async def _health(self, request: web.Request) -> web.Response:
         response = self.monitor.response()

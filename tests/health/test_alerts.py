@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import shutil
-import signal
-import socket
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, FakeClock
+from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health import (
     ComponentType,
     DependencyHealth,
@@ -32,6 +29,7 @@ from omnimemory_kit.health.incidents import incidents_from_history
 from omnimemory_kit.health.maintenance import MaintenanceSchedule, MaintenanceWindow
 from omnimemory_kit.health.monitor import HealthMonitor
 from omnimemory_kit.store import open_store
+from tests.servers import RedisServer
 
 T0 = dt.datetime(2027, 1, 15, 8, 0, tzinfo=dt.UTC)
 
@@ -169,6 +167,17 @@ class TestDecisions:
         await alerter.aclose()
         assert receiver.posts == [{"text": ":red_circle: *db* is DOWN (unhealthy): ConnectionError: refused"}]
 
+    def test_slack_text_escapes_markup_and_stays_one_short_line(self) -> None:
+        """An error holding <!channel>, a link or newlines is shown literally, on one line, cut short."""
+        alert = Alert("down", "db<1>", "unhealthy", T0, T0, "HTTPError: <!channel> & <http://x|y>\nline 2")
+        assert slack_text(alert) == (
+            ":red_circle: *db&lt;1&gt;* is DOWN (unhealthy): "
+            "HTTPError: &lt;!channel&gt; &amp; &lt;http://x|y&gt; line 2"
+        )
+        long = Alert("down", "db", "unhealthy", T0, T0, "x" * 1000)
+        assert slack_text(long).endswith(": " + "x" * 299 + "…")
+        assert alert_payload(long)["error"] == "x" * 1000  # the JSON field keeps it whole
+
     def test_resolved_text_says_how_long_it_was_down(self) -> None:
         """The recovery text carries the outage's length."""
         alert = Alert("resolved", "db", "healthy", T0 + dt.timedelta(seconds=125), T0)
@@ -232,6 +241,19 @@ class TestDelivery:
         assert (row.outcome, row.attempts, row.error) == ("failed", 2, "no answer within 0.3s")
         assert receiver.url not in repr(alerter)
 
+    async def test_a_delivery_cut_short_at_close_is_still_recorded(self, receiver: Receiver) -> None:
+        """A webhook still hanging when aclose's grace runs out is cancelled and recorded as failed."""
+        receiver.hang = True
+        with open_store("sqlite://") as store:
+            alerter = Alerter([hook(receiver, timeout=30)], store=store, retry_base_delay=0)
+            alerter.observe(result(DOWN, 0))
+            async with asyncio.timeout(10):
+                while receiver.attempts == 0:  # until the receiver (on this loop) holds the request
+                    await asyncio.sleep(0.001)
+            await alerter.aclose(grace=0)
+            recorded = [(a.kind, a.outcome, a.attempts, a.error) for a in store.health_alerts()]
+        assert recorded == [("down", "failed", 1, "cancelled: stopped before the webhook answered")]
+
     async def test_maintenance_mutes_and_a_check_still_down_after_it_alerts(self, receiver: Receiver) -> None:
         """Down inside a window is recorded muted and not posted; still down after the window, it is."""
         window = MaintenanceWindow(T0, T0 + dt.timedelta(minutes=10), ("db",))
@@ -246,57 +268,6 @@ class TestDelivery:
         assert [p["at"][11:16] for p in receiver.posts] == ["08:11"]
 
 
-def free_port() -> int:
-    """Return a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class RedisServer:
-    """A throwaway redis-server on its own port (never the shared one)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start it and wait until its log says it accepts connections."""
-        binary = shutil.which("redis-server")
-        assert binary is not None, "redis-server is needed (apt-get install redis-server)"
-        command = [
-            binary,
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-        self.proc = subprocess.Popen(
-            [*command, "--dir", str(self.directory)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:  # blocks until redis-server logs each line
-            if "Ready to accept connections" in line:
-                return
-        raise AssertionError(f"redis-server exited with {self.proc.wait()}")
-
-    def stop(self) -> None:
-        """Stop it (SIGTERM) and wait for the process to end."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=10)
-        if self.proc is not None and self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A redis-server of this test's own, stopped at the end."""
@@ -304,6 +275,24 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+class TestWebhookFields:
+    @pytest.mark.parametrize(
+        ("fields", "match"),
+        [
+            ({"url": "ftp://hooks.example.com/S3CR3T"}, "url: the URL is not an http:// or https:// URL"),
+            ({"url": "https:///S3CR3T"}, "url: the URL has no host"),
+            ({"reminder_interval": float("nan")}, "reminder_interval not negative"),
+            ({"timeout": float("inf")}, "timeout must be positive"),
+        ],
+    )
+    def test_a_webhook_built_in_python_is_checked_too(self, fields: dict[str, Any], match: str) -> None:
+        """Webhook(...) refuses what the config file refuses, and never shows its URL."""
+        arguments: dict[str, Any] = {"name": "ops", "url": "http://127.0.0.1:9/hook", **fields}
+        with pytest.raises(HealthConfigError, match=match) as info:
+            Webhook(**arguments)
+        assert "S3CR3T" not in str(info.value)
 
 
 @pytest.mark.slow

@@ -294,6 +294,8 @@ reason = "upgrade"
             ('start = "soon"\nend = 2027-01-15T03:00:00Z', "maintenance #1: start:"),
             ('start = 2027-01-15T02:00:00Z\nend = 2027-01-15T03:00:00Z\nchecks = ["dbx"]',
              "maintenance #1: checks: no check named 'dbx'"),
+            ("start = 2027-01-15T02:00:00Z\nend = 2027-01-15T03:00:00Z\nchecks = []",
+             "maintenance #1: checks: an empty list names no check (leave `checks` out to cover every"),
             ("start = 2027-01-15T02:00:00Z\nend = 2027-01-15T03:00:00Z\n[[maintenance]]\n"
              "start = 2027-01-15T02:30:00Z\nend = 2027-01-15T04:00:00Z", "maintenance windows overlap"),
         ],
@@ -339,6 +341,21 @@ class TestWebhooks:
         message = error_for(tmp_path, TCP + "[[webhook]]\n" + table + "\n")
         assert expected in message
         assert "\n" not in message
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "ftp://hooks.example.com/services/T0/B0/S3CR3TS3CR3T",
+            "https:///services/T0/B0/S3CR3TS3CR3T",
+            "https://hooks.example.com:99999/services/T0/B0/S3CR3TS3CR3T",
+        ],
+    )
+    def test_a_bad_webhook_url_is_never_shown(self, tmp_path: Path, url: str) -> None:
+        """A webhook URL's path may be its secret (Slack's is): the message names the field, not the URL."""
+        message = error_for(tmp_path, TCP + f'[[webhook]]\nname = "ops"\nurl = "{url}"\n')
+        assert "webhook 'ops': url: the URL " in message
+        assert "S3CR3T" not in message
+        assert "hooks.example.com" not in message
 
 
 class TestOpenManager:

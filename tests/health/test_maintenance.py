@@ -57,8 +57,10 @@ class TestWindows:
         """A naive start or an end not after the start is a config error."""
         with pytest.raises(HealthConfigError, match="UTC offset"):
             MaintenanceWindow(dt.datetime(2027, 1, 1), T0)
-        with pytest.raises(HealthConfigError, match="before it starts"):
+        with pytest.raises(HealthConfigError, match="when it starts"):
             window(10, 10)
+        with pytest.raises(HealthConfigError, match="before it starts"):
+            window(10, 9)
 
 
 class TestUptimeExcludesMaintenance:

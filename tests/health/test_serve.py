@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 
 from omnimemory_kit.clock import FakeClock
@@ -26,6 +27,7 @@ from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.health.monitor import HealthMonitor
 from omnimemory_kit.health.serve import HealthServer
 from omnimemory_kit.store import open_store
+from tests.servers import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,6 +142,29 @@ class TestEndpointsInProcess:
         finally:
             await server.stop()
 
+    async def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(
+        self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock
+    ) -> None:
+        """A scrape accepting application/openmetrics-text gets OpenMetrics; others the text format."""
+        server = HealthServer(HealthMonitor(manager, {"fast": 1.0, "slow": 3.0}, clock=clock), port=0)
+        await server.start()
+        try:
+            await settle(clock, 2)
+            accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                open_text = await client.get("/metrics", headers={"Accept": accept})
+                plain = await client.get("/metrics")
+        finally:
+            await server.stop()
+        assert open_text.headers["content-type"].startswith("application/openmetrics-text; version=1.0.0")
+        assert open_text.text.endswith("# EOF\n")
+        families = {f.name: f for f in openmetrics_families(open_text.text)}
+        up = {s.labels["check"]: s.value for s in families["omnimemory_health_check_up"].samples}
+        assert up == {"fast": 1.0, "slow": 1.0}
+        assert plain.headers["content-type"].startswith("text/plain")
+        assert "# EOF" not in plain.text
+        assert samples(plain.text)[("omnimemory_health_check_up", (("check", "fast"),))] == 1.0
+
     async def test_metrics_follow_a_status_change(
         self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock
     ) -> None:
@@ -202,6 +227,14 @@ class TestEndpointsInProcess:
             server = HealthServer(HealthMonitor(manager, clock=clock), port=port)
             with pytest.raises(HealthConfigError, match=f"127.0.0.1:{port}: the port is in use"):
                 await server.start()
+
+    @pytest.mark.parametrize("host", ["", "  "])
+    def test_a_blank_host_is_refused_not_read_as_every_interface(
+        self, manager: HealthManager, checks: dict[str, Counting], clock: FakeClock, host: str
+    ) -> None:
+        """aiohttp would listen on every interface for an empty host: the server refuses it instead."""
+        with pytest.raises(HealthConfigError, match="must be an address"):
+            HealthServer(HealthMonitor(manager, clock=clock), host=host, port=0)
 
 
 class TestMetricsCache:
@@ -396,6 +429,74 @@ class TestServeProcess:
         with open_store(f"sqlite:///{tmp_path}/h.db", create=False) as store:
             assert [a.outcome for a in store.health_alerts()] == ["sent"]
             assert store.last_heartbeat("nightly") is not None
+
+    def test_redis_outage_through_serve_is_one_incident_and_two_alerts(self, tmp_path: Path) -> None:
+        """A real redis-server stopped and restarted under a real `health serve`: one down and one
+        resolved alert at the loopback receiver, and `health incidents` finds one incident between them."""
+        received: list[dict[str, object]] = []
+        arrived = threading.Condition()
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(200)
+                self.end_headers()
+                with arrived:
+                    received.append(body)
+                    arrived.notify_all()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        def wait_for(count: int) -> None:
+            with arrived:
+                assert arrived.wait_for(lambda: len(received) >= count, timeout=20), received
+
+        redis = RedisServer(tmp_path)
+        redis.start()
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        url = f"sqlite:///{tmp_path}/h.db"
+        config = tmp_path / "outage.toml"
+        config.write_text(
+            f'store = "{url}"\n'
+            f'[[check]]\nname = "redis"\ntype = "redis"\nurl = "redis://127.0.0.1:{redis.port}/0"\n'
+            "interval = 0.1\ntimeout = 0.5\n"
+            f'[[webhook]]\nname = "ops"\nurl = "http://127.0.0.1:{receiver.server_address[1]}/"\n'
+        )
+        proc, base = start_serve(str(config))
+        try:
+            with httpx.Client(base_url=base, timeout=5) as client:
+                wait_ready(client)
+                assert client.get("/health").status_code == 200
+                redis.stop()
+                wait_for(1)
+                down = client.get("/health").status_code
+                redis.start()
+                wait_for(2)
+        finally:
+            code, err = stop(proc)
+            redis.stop()
+            receiver.shutdown()
+            receiver.server_close()
+        assert code == 0, err
+        assert down == 503
+        assert [(alert["kind"], alert["check"]) for alert in received] == [
+            ("down", "redis"),
+            ("resolved", "redis"),
+        ]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [sys.executable, "-m", "omnimemory_kit", "health", "incidents", "--store", url, "--json"]
+        listed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
+        assert listed.returncode == 0, listed.stderr
+        (incident,) = [found for found in json.loads(listed.stdout) if found["name"] == "redis"]
+        assert incident["worst_status"] == "unhealthy"
+        assert (incident["start"], incident["end"]) == (received[0]["at"], received[1]["at"])
+        with open_store(url, create=False) as store:
+            assert [(a.kind, a.outcome) for a in store.health_alerts()] == [
+                ("down", "sent"),
+                ("resolved", "sent"),
+            ]
 
     def test_port_in_use_exits_2_with_one_line(self, tmp_path: Path, redis_url: str) -> None:
         """Serving on a port another socket holds exits 2 with one line naming the address."""

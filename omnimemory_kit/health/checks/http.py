@@ -25,23 +25,29 @@ __all__ = ["HttpCheck", "validate_http_url"]
 _MISSING = object()
 
 
-def validate_http_url(url: str, *, where: str = "url") -> str:
+def validate_http_url(url: str, *, where: str = "url", secret: bool = False) -> str:
     """Return ``url`` if it is an absolute ``http://`` or ``https://`` URL with a host, else raise.
 
+    Args:
+        url: the URL to check.
+        where: what the message names (the field).
+        secret: the whole URL may be a secret (a Slack webhook's path is one): never show it.
+
     Raises:
-        HealthConfigError: naming ``where``; the URL is shown with its password redacted.
+        HealthConfigError: naming ``where``; the URL is shown with its password redacted, or not at all.
     """
     if not isinstance(url, str) or not url.strip():
         raise HealthConfigError(f"{where}: an http:// or https:// URL is required")
+    shown = "the URL" if secret else repr(redact(url))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port validates it
     except ValueError as exc:
-        raise HealthConfigError(f"{where}: {redact(url)!r} is not a valid URL ({exc})") from None
+        raise HealthConfigError(f"{where}: {shown} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https"):
-        raise HealthConfigError(f"{where}: {redact(url)!r} is not an http:// or https:// URL")
+        raise HealthConfigError(f"{where}: {shown} is not an http:// or https:// URL")
     if not parts.hostname:
-        raise HealthConfigError(f"{where}: {redact(url)!r} has no host")
+        raise HealthConfigError(f"{where}: {shown} has no host")
     return url
 
 

@@ -2,7 +2,8 @@
 
 A scheduled job proves it ran by sending a heartbeat: ``POST /push/<name>`` to ``health serve`` (with the
 check's token), or ``send_heartbeat(store, name)`` from Python, which writes to the store the check
-reads. ``omnimemory-kit report --heartbeat NAME`` sends one after a report succeeds.
+reads. ``omnimemory-kit report --heartbeat NAME`` sends one after a report succeeds; ``migrate`` and
+``worker --heartbeat NAME`` send them while the run goes on (``health.heartbeats.HeartbeatSender``).
 
 The check is healthy while the latest heartbeat (in memory or in the store) is at most ``max_age``
 seconds old, and unhealthy once it is older. Before any heartbeat has arrived it is ``unknown`` for its
