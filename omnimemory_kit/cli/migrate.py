@@ -67,6 +67,7 @@ from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
 from omnimemory_kit.store.base import check_run_id
+from omnimemory_kit.store.ledger import current_operator
 from omnimemory_kit.store.url import is_postgres_url, parse_sqlite_url
 from omnimemory_kit.text import printable, to_stored
 
@@ -160,8 +161,8 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "rerun_spec",
     default=None,
     metavar="failed|batch:ID|keys:FILE",
-    help="Requeue the run's failed items (all, one batch's, or those listed one per line in FILE), "
-    "then work the run; also while other processes work it.",
+    help="Requeue the run's failed items, every item of one batch, or the items listed one per line in "
+    "FILE (finished ones, succeeded too), then work the run; also while other processes work it.",
 )
 @click.option(
     "--validate",
@@ -340,16 +341,19 @@ def _create_only(
 
 
 def _rerun(store: JournalStore, run_id: str, selection: RerunSelection) -> None:
-    """Requeue the failed items ``selection`` names and say how many (on stderr)."""
+    """Requeue the finished items ``selection`` names and say how many (on stderr)."""
     record = store.get_run(run_id)  # RunNotFoundError: nothing to re-run (exit 2)
     tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
     tracker.apply_many(store.read_events(run_id))
     plan = rerun_keys(tracker, selection)
-    count = requeue(store, run_id, plan.keys, at=time.time())
+    count = requeue(store, run_id, plan.keys, at=time.time(), worker_id=current_operator())
     note = (
-        f"; {plan.not_failed} selected item(s) did not fail and stay as they are" if plan.not_failed else ""
+        f"; {plan.unfinished} selected item(s) are not finished and run as they are"
+        if plan.unfinished
+        else ""
     )
-    click.echo(f"re-running {count} failed item(s) of {selection}{note}", err=True)
+    what = "failed item(s)" if selection.kind == "failed" else "item(s)"
+    click.echo(f"re-running {count} {what} of {selection}{note}", err=True)
 
 
 def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:

@@ -52,6 +52,12 @@ _VERDICTS: Final = frozenset(
 )
 
 
+_UNDONE: Final = frozenset(
+    {EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_STARTED, EventKind.FILE_REQUEUED}
+)
+"""The item kinds after which an item's earlier success (and its verdict) no longer holds."""
+
+
 class ValidationState(StrEnum):
     """Where one item's validation stands."""
 
@@ -160,7 +166,7 @@ class ValidationLedger:
                 sizes.setdefault(key, event.size or 0)
             elif kind is EventKind.FILE_SUCCEEDED:
                 self.succeeded[key] = sizes.get(key, 0)
-            elif kind in (EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_STARTED):
+            elif kind in _UNDONE:
                 self.succeeded.pop(key, None)  # re-run or ended otherwise: its last verdict no longer holds
                 self.verdicts.pop(key, None)
             elif kind in _VERDICTS:
