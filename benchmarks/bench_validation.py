@@ -21,7 +21,7 @@ from pathlib import Path
 from benchmarks._util import table, verdict
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
-from omnimemory_kit.migration.validation import validate_run
+from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import open_store
 

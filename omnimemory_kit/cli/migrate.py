@@ -62,7 +62,7 @@ from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue,
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
-from omnimemory_kit.migration.validation import validate_run
+from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
@@ -169,8 +169,8 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "validate_spec",
     default=None,
     metavar="module:function",
-    help="After the migration, check each succeeded item with this function (recorded with a new run "
-    "for `omnimemory-kit validate`).",
+    help="Check each succeeded item with this function after its batch, while the next batches run "
+    "(recorded with a new run for `omnimemory-kit validate`).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @observability_options
@@ -254,6 +254,7 @@ def migrate_command(
                 **watch.runner_options(),
                 **setup.runner_kwargs,
                 params={"validate": validate_spec} if validate_spec is not None else None,
+                validate=check_fn,
             )
             _check_identity(store, runner)
             if selection is not None:
@@ -264,8 +265,9 @@ def migrate_command(
                 apply_health_gate(runner, health_config)
                 summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
-            checked = None
-            if check_fn is not None and summary.status is MigrationStatus.COMPLETED:
+            checked = runner.validation_summary()  # checked after each batch, while the run went on
+            if check_fn is not None and checked is None and summary.status is MigrationStatus.COMPLETED:
+                # completed before (nothing ran now): check what is not checked yet in a separate pass
                 checked = asyncio.run(
                     validate_run(
                         store, runner.run_id, check_fn, concurrency=concurrency, item_timeout=timeout

@@ -17,7 +17,7 @@ from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import DEFAULT_STORE, errors_to_exit, format_validation
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
-from omnimemory_kit.migration.validation import validate_run
+from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.base import check_run_id
 

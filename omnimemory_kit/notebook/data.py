@@ -23,6 +23,7 @@ from omnimemory_kit.migration.liveness import read_activity
 from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.validation_pipeline import is_validation_queue
 from omnimemory_kit.store.base import HealthHistoryStore, JournalStore, RunRecord
 
 __all__ = [
@@ -140,7 +141,7 @@ def runs_frame(store: JournalStore) -> pd.DataFrame:
     """Return one row per run in the store, newest first, with its item counts (no journal replay)."""
     rows: list[dict[str, Any]] = []
     for run in store.list_runs():
-        if is_control_stream(run.run_id):  # a run's control commands, shown with the run, not as one
+        if is_control_stream(run.run_id) or is_validation_queue(run.run_id):  # parts of a run, not runs
             continue
         counts = store.item_counts(run.run_id)
         rows.append(
