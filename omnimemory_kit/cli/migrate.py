@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import socket
 import sys
@@ -62,6 +63,7 @@ from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue,
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.validation import ValidationLedger
 from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
@@ -394,11 +396,19 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
             record = store.get_run(run_id)
             # Replay read-only into an in-memory tracker: status never writes to the store.
             tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
-            tracker.apply_many(store.read_events(run_id))
+            checks = ValidationLedger()
+            events = store.read_events(run_id)
+            while chunk := list(itertools.islice(events, 10_000)):  # one read feeds both folds
+                tracker.apply_many(chunk)
+                checks.apply(chunk)
             workers, leases, now = workers_and_leases(store, run_id)
             # A run the journal shows running may have nobody left working it (its process was killed).
             activity = assess_activity(workers, leases, now, host=socket.gethostname())
             summary = tracker.get_progress_summary(activity)
+            validated = checks.verdicts or record.params.get("validate")
+            checked = checks.summary() if validated else None
+            if checked is not None:
+                summary = summary.model_copy(update={"validation": checked.counts()})
             control = read_control(store, run_id)
             batches = batch_rows(tracker.batches_dataframe()) if with_batches else None
         finally:
@@ -410,7 +420,9 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
         data["control"] = control.to_dict(now)
         if batches is not None:
             data["batches"] = batches
-        click.echo(json.dumps(data, indent=2))
+        if checked is not None:
+            data["mismatches"] = checked.as_dict()["mismatches"]
+        click.echo(json.dumps(data, indent=2, default=str))
         return
     click.echo(format_summary(summary))
     click.echo(format_control(control, now))

@@ -11,8 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from omnimemory_kit import DirectorySource, MigrationRunner, MigrationStatus
+from omnimemory_kit.cli import cli
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import EventKind
 from omnimemory_kit.migration.validation_pipeline import validation_queue_id
@@ -207,3 +209,41 @@ class TestProcesses:
                 ]
                 == 0
             )
+
+
+class TestStatusSaysIt:
+    def test_migrate_status_and_json_carry_the_counts_and_the_table(
+        self, tree: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """migrate --validate ends "completed, 3 mismatched" (exit 1); status shows the counts and rates, and
+        its JSON the counts, rates and the mismatch table (key, detail, expected, actual, when)."""
+        source, _, fns = tree
+        monkeypatch.setenv("CORRUPT", "f007.txt,f100.txt,f250.txt")
+        store = tmp_path / "s.db"
+        args = migrate_command(source, fns, store)[3:]
+        args.remove("--json")
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 1
+        assert result.output.splitlines()[0].endswith(": completed, 3 mismatched")
+        status = CliRunner().invoke(cli, ["status", "r1", "--store", str(store)])
+        assert "completed, 3 mismatched" in status.output.splitlines()[0]
+        assert "297 validated, 3 mismatched, 0 error, 0 pending of 300 succeeded (99.0%" in status.output
+        data = json.loads(CliRunner().invoke(cli, ["status", "r1", "--store", str(store), "--json"]).output)
+        assert data["validation"] == {
+            "items": 300, "pending": 0, "validated": 297, "mismatched": 3, "error": 0,
+            "validated_rate": 99.0, "mismatch_rate": 1.0, "status": "completed, 3 mismatched",
+        }  # fmt: skip
+        assert [row["key"] for row in data["mismatches"]] == ["f007.txt", "f100.txt", "f250.txt"]
+        assert set(data["mismatches"][0]) == {"key", "detail", "at", "expected", "actual"}
+
+    def test_a_run_without_validation_has_none(self, tree: tuple[Path, Path, Path], tmp_path: Path) -> None:
+        """A run migrated without --validate shows no validation line and a null in JSON."""
+        source, _, fns = tree
+        store = tmp_path / "s.db"
+        args = [a for a in migrate_command(source, fns, store)[3:] if a not in ("--json",)]
+        args = args[: args.index("--validate")] + args[args.index("--validate") + 2 :]
+        assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 0
+        status = CliRunner().invoke(cli, ["status", "r1", "--store", str(store)])
+        assert "validate" not in status.output
+        data = json.loads(CliRunner().invoke(cli, ["status", "r1", "--store", str(store), "--json"]).output)
+        assert data["validation"] is None
