@@ -63,3 +63,14 @@ class TestAll:
 def test_top_package_all_is_plainly_sorted() -> None:
     """The top package's ``__all__`` is in plain sorted order, so its diffs stay readable."""
     assert omnimemory_kit.__all__ == sorted(omnimemory_kit.__all__)
+
+
+def test_validation_is_reachable_from_the_top_package() -> None:
+    """What a validate function returns and what a validation reports is importable from the top package,
+    as the very objects the validation modules define."""
+    from omnimemory_kit.migration import summary, validation, validation_pass
+
+    for name in ("Mismatch", "MismatchRow", "ValidationState", "ValidationSummary", "ValidationTimeout"):
+        assert getattr(omnimemory_kit, name) is getattr(validation, name)
+    assert omnimemory_kit.ValidationCounts is summary.ValidationCounts
+    assert omnimemory_kit.validate_run is validation_pass.validate_run

@@ -27,7 +27,6 @@ from omnimemory_kit.cli.control_view import format_control, read_control
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
-    DEFAULT_STORE,
     HEALTH_CONFIG_HELP,
     Observability,
     ProgressBar,
@@ -70,7 +69,7 @@ from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
 from omnimemory_kit.store.base import check_run_id
 from omnimemory_kit.store.ledger import current_operator
-from omnimemory_kit.store.url import is_postgres_url, parse_sqlite_url
+from omnimemory_kit.store.url import DEFAULT_STORE_URL, is_postgres_url, parse_sqlite_url
 from omnimemory_kit.text import printable, to_stored
 
 __all__ = ["migration_commands"]
@@ -122,7 +121,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "--run-id", default=None, help="Run id to create or resume (default: derived from source and function)."
 )
 @click.option(
-    "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
+    "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
 )
 @click.option("--batch-size", type=int, default=100, show_default=True, help="Items per batch (lease).")
 @click.option("--concurrency", type=int, default=8, show_default=True, help="Items in flight at once.")
@@ -378,7 +377,7 @@ def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
 @click.command("status")
 @click.argument("run_id")
 @click.option(
-    "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
+    "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(

@@ -36,6 +36,7 @@ from omnimemory_kit.errors import (
     StoreCorruptError,
     StoreError,
 )
+from omnimemory_kit.store.url import DEFAULT_STORE_URL
 from omnimemory_kit.text import printable
 
 # omnimemory_kit.reports (Jupyter, Plotly, pandas) is imported inside the commands that need it, so the
@@ -217,7 +218,7 @@ def _send_heartbeat(name: str, url: str, message: str) -> None:
 )
 @click.option(
     "--heartbeat-store",
-    default="sqlite:///omnimemory.db",
+    default=DEFAULT_STORE_URL,
     show_default=True,
     metavar="URL",
     help="The store `health serve` reads heartbeats from (it must exist).",

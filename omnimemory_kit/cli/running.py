@@ -49,7 +49,6 @@ from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.text import printable
 
 __all__ = [
-    "DEFAULT_STORE",
     "HEALTH_CONFIG_HELP",
     "ControlSetup",
     "Observability",
@@ -78,7 +77,6 @@ T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-DEFAULT_STORE = "sqlite:///omnimemory.db"
 """The store commands use when ``--store`` is not given."""
 
 

@@ -31,7 +31,7 @@ import signal
 import threading
 from pathlib import Path
 
-from omnimemory_kit.migration.validation import Mismatch
+from omnimemory_kit import Mismatch
 
 TARGET = Path(os.environ["TARGET"])
 
