@@ -146,6 +146,14 @@ class PipelinedValidator:
         """
         await self.link.call(ensure_queue, self.store, self.run_id, at=self.clock.time())
         await self._reclaim()
+        await self.catch_up()
+
+    async def catch_up(self) -> None:
+        """Queue every succeeded item without a verdict since (requeued if its queue item is finished).
+
+        Safe at any time: an item being checked stays as it is, and one whose verdict lands meanwhile is
+        reported done unchecked by whoever claims it.
+        """
         await self.link.call(self.refresh)
         waiting = [key for key in self.ledger.succeeded if self.ledger.state(key) is ValidationState.PENDING]
         if waiting:
@@ -161,7 +169,11 @@ class PipelinedValidator:
                     await asyncio.wait_for(self._wake.wait(), 0.5)
 
     async def drain(self) -> None:
-        """Check until the queue has nothing pending or being checked (other workers' chunks included)."""
+        """Check until the queue has nothing pending or being checked (other workers' chunks included).
+
+        First queues what nobody queued (a batch closed by a worker that does not validate).
+        """
+        await self.catch_up()
         while True:
             if await self.check_some():
                 continue

@@ -7,9 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -18,7 +21,9 @@ from omnimemory_kit.cli import cli
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import EventKind
 from omnimemory_kit.migration.validation_pipeline import validation_queue_id
+from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
+from tests.conftest import PG_DSN
 
 ROOT = Path(__file__).resolve().parents[2]
 VERDICTS = {EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR}
@@ -155,6 +160,44 @@ class TestPipelined:
         """A validate argument that is not callable is a ConfigError naming it."""
         with open_store(tmp_path / "s.db") as store, pytest.raises(ConfigError, match="validate must be"):
             MigrationRunner(store, "r1", ["a"], lambda item: None, validate="nope")  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL per backend: a SQLite file, or an own PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "s.db")
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    yield f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+class TestSharedRun:
+    async def test_a_joined_worker_checks_with_the_recorded_function_and_no_item_twice(
+        self, tree: tuple[Path, Path, Path], tmp_path: Path, store_url: str
+    ) -> None:
+        """A run created with validate= and a worker joined to it (join_run loads the recorded function)
+        share the validation queue on either backend: every item is checked once and has one verdict."""
+        source, _, _ = tree
+        import fns
+
+        with open_store(store_url) as first, open_store(store_url) as second:
+            creator = MigrationRunner(
+                first, "r1", DirectorySource(source, pattern="*.txt"), fns.copy, batch_size=30,
+                concurrency=4, validate=fns.same_sha256, lease_seconds=5.0,
+            )  # fmt: skip
+            await creator.step()  # creates the run, records the validate function, works one batch
+            joined = join_run(second, "r1", concurrency=4, lease_seconds=5.0)
+            assert joined.validate_fn is not None
+            summaries = await asyncio.gather(creator.run(), joined.run())
+            events = list(first.read_events("r1"))
+        assert MigrationStatus.COMPLETED in {s.status for s in summaries}  # journaled once, by one of them
+        assert [e.kind for e in events].count(EventKind.RUN_COMPLETED) == 1
+        assert calls(tmp_path) == Counter({f"f{i:03d}.txt": 1 for i in range(300)})
+        assert Counter(str(e.path) for e in events if e.kind in VERDICTS) == calls(tmp_path)
+        assert {e.worker_id for e in events if e.kind in VERDICTS} == {creator.worker_id, joined.worker_id}
 
 
 class TestProcesses:
