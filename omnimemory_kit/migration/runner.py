@@ -678,7 +678,6 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
                             break
         except BaseException as exc:
             await self._stop_control()
-            await self._stop_validation()
             if closing is not None:  # report what the last batch finished, release its lease
                 await asyncio.gather(closing, return_exceptions=True)
             if isinstance(exc, Exception):
@@ -697,7 +696,6 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
                 watch.cancel()
                 await asyncio.gather(watch, return_exceptions=True)
         await self._stop_control()
-        await self._stop_validation()
         await self._report_progress(force=True)
         return self.summary()
 
@@ -718,9 +716,11 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
 
     def _fold(self, events: list[Event]) -> None:
         self.tracker.apply_many(events)
+        self._fold_checks(events)
 
     def _fold_counted(self, events: list[Event]) -> None:
         self.tracker.apply_many(events)
+        self._fold_checks(events)
         assert self.metrics is not None
         self.metrics.count(events)  # only durable events reach here: counters match the journal
 

@@ -1,32 +1,34 @@
 """Pipelined validation: each batch's items are checked after the batch, under leases, while the run goes on.
 
-The items to check wait in the run's *validation queue*, a companion run (``RUN_ID~validation``) whose items
-are the main run's keys: the store's own claims, leases and reclaims (the same as for batches) decide who
-checks what, so several processes validating one run never check an item at the same time, and a dead
-checker's items go back to pending.
+Two paths, both under a lease, so several processes validating one run never check an item at once:
 
-- ``queue_keys`` puts a closed batch's items in the queue: new keys are added and finished ones requeued
-  (FILE_REQUEUED: the item ran again since its last check), in one append.
-- ``PipelinedValidator.check_some`` claims a chunk of the queue, reads the main journal up to now (the
-  ``ValidationLedger``), checks the chunk's items that succeeded and have no verdict since, ``concurrency``
-  at a time and each within the timeout (a hung check is an error: ``validation._call``), appends the
-  verdicts to the main journal, then reports the chunk done and releases it.
+- **In the batch's lease** (the common path, ``check``): when a batch closes, the worker that holds it
+  checks its succeeded items, ``concurrency`` at a time and each within the timeout (a hung check is an
+  error: ``validation.call_check``); the verdicts are journaled with the release, after the batch's last
+  outcomes, in the same trip to the store. This runs while the next batch runs, and costs no store call.
+- **In the validation queue** (what the first path left: a worker killed mid-check, a batch closed by a
+  worker without the validate function, items re-run since their check): before the run completes, every
+  worker ``drain``s. It waits until no batch is leased (every in-lease check is journaled, or its holder
+  is dead and its lease taken back), puts the succeeded items without a verdict in the run's validation
+  queue, a companion run (``RUN_ID~validation``) whose items the store's own claims, leases and reclaims
+  hand out, and checks claimed chunks until the queue is empty.
 
-Exactly once: a verdict is appended before its queue item is reported done, and an item that has a verdict
-since its last success is reported done unchecked. A crash (even SIGKILL) between the two leaves the item
-pending in the queue with its verdict in the journal: the next claimer skips it. A crash before the verdict
-is appended loses only that check, which the next claimer makes (the journal holds one verdict per
-success). Items that are not succeeded (failed, skipped, or re-running) are reported done unchecked; a
-success after a re-run queues them again.
+Exactly once: a verdict is appended while its item's lease (batch or queue chunk) is held, and an item with
+a verdict since its last success is never checked again (the queue path reads the journal up to now before
+each chunk and reports such items done unchecked). A crash (even SIGKILL) before the append loses only
+those checks, which the drain makes again; the journal holds one verdict per success.
+
+The ``ValidationLedger`` is the runner's, fed by its fold of every durable event of the run (its own and,
+read back, other workers').
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
+import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from omnimemory_kit.clock import Clock
@@ -74,18 +76,26 @@ def ensure_queue(store: JournalStore, run_id: str, *, at: float) -> str:
 
 
 def queue_keys(store: JournalStore, run_id: str, keys: Sequence[str], *, at: float) -> int:
-    """Queue items for checking: add the new keys, requeue the finished ones; return the seq (one append)."""
+    """Queue items for checking: add the new keys, requeue the finished ones; return how many were new.
+
+    The common case (every key new) is one addition; keys the queue had are requeued with one
+    FILE_REQUEUED each (the item ran again since its check), which leaves a queued or claimed one as it is.
+    """
     queue = ensure_queue(store, run_id, at=at)
-    events = [Event(EventKind.FILE_ADDED, at=at, path=key) for key in keys]
-    events += [Event(EventKind.FILE_REQUEUED, at=at, path=key, reason="succeeded again") for key in keys]
-    return store.append(queue, events) if events else store.last_seq(queue)
+    added = store.add_items(queue, [WorkItem(key) for key in keys], at=at)
+    if added < len(keys):
+        store.append(
+            queue, [Event(EventKind.FILE_REQUEUED, at=at, path=key, reason="succeeded again") for key in keys]
+        )
+    return added
 
 
 class PipelinedValidator:
-    """Check a run's queued items with ``validate_fn``, a claimed chunk at a time, under a lease.
+    """Check a run's items with ``validate_fn``: a batch's within its lease, the rest through the queue.
 
     Args:
         link: the runner's store link (calls on its thread; verdicts folded like every write).
+        ledger: the run's validation state, kept current by the runner's fold.
         source: resolves a key to the item the validate function receives.
         validate_fn: ``fn(item)`` returning True or None, a ``Mismatch``, or raising.
         worker_id: who holds the queue's leases.
@@ -94,11 +104,13 @@ class PipelinedValidator:
         timeout: seconds per check (None: no limit).
         lease_seconds: how long a claimed chunk is held between heartbeats.
         clock: time source for verdict stamps, heartbeats and waits.
+        log: where lost leases are reported.
     """
 
     def __init__(
         self,
         link: StoreLink,
+        ledger: ValidationLedger,
         source: WorkSource,
         validate_fn: Callable[..., Any],
         *,
@@ -111,6 +123,7 @@ class PipelinedValidator:
         log: logging.LoggerAdapter[logging.Logger],
     ) -> None:
         self.link = link
+        self.ledger = ledger
         self.store = link.store
         self.run_id = link.run_id
         self.queue = validation_queue_id(link.run_id)
@@ -122,67 +135,63 @@ class PipelinedValidator:
         self.timeout = timeout
         self.lease_seconds = lease_seconds
         self.clock = clock
-        self.ledger = ValidationLedger()
-        self.checked = 0  # checks this validator made (verdicts it appended)
-        self._seq = 0  # the main journal's last seq folded into the ledger
+        self.checked = 0  # verdicts this validator appended
+        self._is_async = inspect.iscoroutinefunction(validate_fn)  # decided once, not per check
         self._log = log
-        self._wake = asyncio.Event()
-        self._stopping = False
 
-    def wake(self) -> None:
-        """Say there may be new items in the queue (a batch was queued)."""
-        self._wake.set()
+    def due(self, keys: Iterable[str]) -> list[str]:
+        """Return the keys that succeeded and have no verdict since (what a check is owed)."""
+        ledger = self.ledger
+        pending = ValidationState.PENDING
+        return [key for key in keys if key in ledger.succeeded and ledger.state(key) is pending]
 
-    def stop(self) -> None:
-        """Make ``run()`` return once the chunk in hand is checked and reported."""
-        self._stopping = True
-        self._wake.set()
+    async def check(self, items: Sequence[WorkItem]) -> list[Event]:
+        """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet)."""
+        found: list[Event] = []
+        pending = iter(items)
+        resolve, fn, timeout, clock = self.source.resolve, self.validate_fn, self.timeout, self.clock
+        is_async, worker_id, add = self._is_async, self.worker_id, found.append
+
+        async def checker() -> None:
+            for work in pending:
+                outcome = await call_check(fn, resolve(work), timeout, is_async=is_async)
+                add(verdict_of(work.key, outcome, clock.time(), worker_id=worker_id))
+
+        await asyncio.gather(*(checker() for _ in range(min(self.concurrency, len(items)))))
+        return found
+
+    async def record(self, verdicts: list[Event]) -> None:
+        """Append verdicts to the run's journal (folded into the ledger like every durable event)."""
+        if verdicts:
+            await self.link.append(verdicts)
+            self.checked += len(verdicts)
 
     async def prepare(self) -> None:
-        """Create the queue, take back dead checkers' chunks, and queue what a crash left unqueued.
-
-        An item that succeeded and has no verdict since is queued again (a crash between a batch's close
-        and its queueing); one already queued or being checked stays as it is.
-        """
+        """Create the queue and take back the queue chunks of this host's dead workers."""
         await self.link.call(ensure_queue, self.store, self.run_id, at=self.clock.time())
         await self._reclaim()
-        await self.catch_up()
-
-    async def catch_up(self) -> None:
-        """Queue every succeeded item without a verdict since (requeued if its queue item is finished).
-
-        Safe at any time: an item being checked stays as it is, and one whose verdict lands meanwhile is
-        reported done unchecked by whoever claims it.
-        """
-        await self.link.call(self.refresh)
-        waiting = [key for key in self.ledger.succeeded if self.ledger.state(key) is ValidationState.PENDING]
-        if waiting:
-            await self.link.call(queue_keys, self.store, self.run_id, waiting, at=self.clock.time())
-
-    async def run(self) -> None:
-        """Check queued items as they come, until ``stop()`` (after the chunk in hand) or cancelled."""
-        while not self._stopping:
-            if not await self.check_some():
-                self._wake.clear()
-                # woken by this worker's next batch; other workers' batches are seen within half a second
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), 0.5)
 
     async def drain(self) -> None:
-        """Check until the queue has nothing pending or being checked (other workers' chunks included).
-
-        First queues what nobody queued (a batch closed by a worker that does not validate).
-        """
-        await self.catch_up()
+        """Check what the batches left, through the queue, until it is empty (other workers' chunks too)."""
+        await self._no_batch_leased()
+        await self.refresh()
+        waiting = self.due(list(self.ledger.succeeded))
+        if waiting:
+            await self.link.call(queue_keys, self.store, self.run_id, waiting, at=self.clock.time())
         while True:
             if await self.check_some():
                 continue
             counts = await self.link.call(self.store.item_counts, self.queue)
             if counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS] == 0:
-                return
+                break
             if counts[FileStatus.PENDING] == 0:  # someone else checks the rest: wait, take back the dead's
                 await self._reclaim()
                 await self.clock.sleep(min(0.25, self.lease_seconds / 4))
+        await self.refresh()  # other workers' last verdicts, for the summary
+
+    async def refresh(self) -> None:
+        """Fold what other workers journaled since this runner's last write (their verdicts included)."""
+        await self.link.write(_nothing)
 
     async def check_some(self) -> bool:
         """Claim a chunk of the queue and check it; return False when nothing was pending."""
@@ -191,18 +200,10 @@ class PipelinedValidator:
             return False
         heartbeat = asyncio.ensure_future(self._heartbeat(lease))
         try:
-            await self.link.call(self.refresh)
+            await self.refresh()  # a verdict journaled since it was queued: reported done unchecked
             keys = [item.key for item in lease.items]
-            due = [
-                k
-                for k in keys
-                if k in self.ledger.succeeded and self.ledger.state(k) is ValidationState.PENDING
-            ]
-            verdicts = await self._check(due)
-            if verdicts:
-                await self.link.append(verdicts)  # durable before the chunk is reported done
-                self.ledger.apply(verdicts)
-                self.checked += len(verdicts)
+            succeeded = self.ledger.succeeded
+            await self.record(await self.check([WorkItem(key, succeeded[key]) for key in self.due(keys)]))
         finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)
@@ -219,26 +220,16 @@ class PipelinedValidator:
         self.store.report(lease, done)
         self.store.release(lease)
 
-    def refresh(self) -> None:
-        """On the store thread: fold the main journal's new events into the ledger."""
-        events = list(self.store.read_events(self.run_id, after_seq=self._seq))
-        if events:
-            self.ledger.apply(events)
-            self._seq = events[-1].seq
-
-    async def _check(self, keys: Sequence[str]) -> list[Event]:
-        found: list[Event] = []
-        pending = iter(keys)
-        succeeded = self.ledger.succeeded
-
-        async def checker() -> None:
-            for key in pending:
-                item = self.source.resolve(WorkItem(key, succeeded[key]))
-                outcome = await call_check(self.validate_fn, item, self.timeout)
-                found.append(verdict_of(key, outcome, self.clock.time(), worker_id=self.worker_id))
-
-        await asyncio.gather(*(checker() for _ in range(min(self.concurrency, len(keys)))))
-        return found
+    async def _no_batch_leased(self) -> None:
+        """Wait until no batch of the run is leased (its holder checked it, or died and lost it)."""
+        while True:
+            workers = await self.link.call(self.store.workers, self.run_id)
+            for worker_id in dead_workers_on_host(workers, self.worker_id, self.host):
+                await self.link.write(functools.partial(self.store.reclaim, self.run_id, worker_id=worker_id))
+            await self.link.write(self.store.reclaim, self.run_id)
+            if not await self.link.call(self.store.leases, self.run_id):
+                return
+            await self.clock.sleep(min(0.25, self.lease_seconds / 4))
 
     async def _heartbeat(self, lease: Lease) -> None:
         while True:
@@ -253,3 +244,7 @@ class PipelinedValidator:
         for worker_id in dead_workers_on_host(workers, self.worker_id, self.host):
             await self.link.call(functools.partial(self.store.reclaim, self.queue, worker_id=worker_id))
         await self.link.call(self.store.reclaim, self.queue)
+
+
+def _nothing() -> None:
+    """A write that writes nothing: the link then reads back what others journaled."""

@@ -199,6 +199,28 @@ class TestSharedRun:
         assert Counter(str(e.path) for e in events if e.kind in VERDICTS) == calls(tmp_path)
         assert {e.worker_id for e in events if e.kind in VERDICTS} == {creator.worker_id, joined.worker_id}
 
+    async def test_batches_of_a_worker_without_the_function_are_checked_by_the_drain(
+        self, tree: tuple[Path, Path, Path], tmp_path: Path
+    ) -> None:
+        """A worker told not to validate leaves its batches unchecked; the validating worker's drain checks
+        them through the queue before the run completes: every item once."""
+        source, _, _ = tree
+        import fns
+
+        with open_store(tmp_path / "s.db") as first, open_store(tmp_path / "s.db") as second:
+            creator = MigrationRunner(
+                first, "r1", DirectorySource(source, pattern="*.txt"), fns.copy, batch_size=30,
+                concurrency=4, validate=fns.same_sha256,
+            )  # fmt: skip
+            await creator.step()
+            plain = join_run(second, "r1", concurrency=4, validate=None)
+            await plain.step()  # one batch nobody checks in its lease
+            await asyncio.gather(creator.run(), plain.run())
+            queued = first.item_counts(validation_queue_id("r1"))
+        assert calls(tmp_path) == Counter({f"f{i:03d}.txt": 1 for i in range(300)})
+        assert verdicts(tmp_path / "s.db") == calls(tmp_path)
+        assert sum(queued.values()) >= 30  # at least the plain worker's batch went through the queue
+
 
 class TestProcesses:
     def test_two_processes_never_check_an_item_twice(
