@@ -7,7 +7,8 @@ item in durable chunks; then migrates a fresh run with the no-op check pipelined
 batch checked while the next ones run, the run completing once every item is checked). Best of ``ROUNDS``
 rounds each, measured in the same rounds.
 
-Target: no-op validation at least 0.8x the no-op migration's throughput. ``OMNIMEMORY_BENCH_QUICK=1``
+Target: no-op validation at least 0.8x the no-op migration's throughput, as a separate pass and pipelined
+(the run's items migrated and checked per second). ``OMNIMEMORY_BENCH_QUICK=1``
 uses 10,000 items instead of 50,000.
 """
 
@@ -63,7 +64,8 @@ def _round(n: int) -> tuple[float, float, float]:
             start = time.perf_counter()
             summary = asyncio.run(runner.run())
             piped = time.perf_counter() - start
-            assert summary.validation is not None and summary.validation.validated == n
+            assert summary.validation is not None
+            assert summary.validation.validated == n
         finally:
             store.close()
     return n / migrated, n / validated, n / piped
@@ -86,10 +88,13 @@ def run() -> str:
     return (
         f"## Validation: no-op check of {ITEMS:,} migrated items\n\n"
         f"Concurrency {CONCURRENCY}, SQLite journal in a temporary folder, best of {ROUNDS} rounds, each "
-        "migrating a fresh run and then validating it. Reproduce with `python3 dev.py bench validation`.\n\n"
+        "migrating a fresh run, validating it in a separate pass, then migrating another fresh run with the "
+        "check pipelined (the run completes once every item is checked). "
+        "Reproduce with `python3 dev.py bench validation`.\n\n"
         + table(["pass", "items/s", "vs migration"], rows)
-        + f"\n\nTarget: no-op validation ≥ {TARGET_RATIO}x no-op migration throughput, as a separate pass "
-        + "and pipelined (items migrated and checked per second) — "
-        + verdict(min(ratio, piped_ratio) >= TARGET_RATIO)
+        + f"\n\nTarget: no-op validation ≥ {TARGET_RATIO}x no-op migration throughput. Separate pass — "
+        + verdict(ratio >= TARGET_RATIO)
+        + "; pipelined, counting items migrated and checked per second — "
+        + verdict(piped_ratio >= TARGET_RATIO)
         + "\n"
     )
