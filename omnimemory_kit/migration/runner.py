@@ -23,7 +23,8 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
       (the run, a batch's claim and close, each attempt, each durable fold); no-ops unless asked for.
     - the runner's halves, mixed in: ``runner_control`` (live settings, the control link, finalize
       once), ``runner_lifecycle`` (preparing, the claim gate's wiring, finishing), ``runner_batches``
-      (a batch's item workers, where sync calls run); ``runner_phase``: the run's ``Phase``.
+      (a batch's item workers, where sync calls run), ``runner_validation`` (each batch checked within
+      its lease, ``validate=``); ``runner_phase``: the run's ``Phase``.
     - here: the controls that move the phase, the batch loop, progress callbacks, the breaker listener.
 
 Decisions:
@@ -177,8 +178,7 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
             checks and host load), or None.
         params: more settings to record with a new run (e.g. ``{"validate": "module:function"}``, the
             function ``omnimemory-kit validate`` checks the run with).
-        validate: ``fn(item)`` checking each succeeded item after its batch, while the next batches run
-            (``runner_validation``); the run completes once every item is checked.
+        validate: ``fn(item)`` checking each succeeded item after its batch (``runner_validation``).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).

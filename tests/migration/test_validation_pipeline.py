@@ -127,6 +127,10 @@ class TestPipelined:
         first_verdict = next(e.seq for e in events if e.kind in VERDICTS)
         last_start = max(e.seq for e in events if e.kind is EventKind.FILE_STARTED)
         assert first_verdict < last_start  # checked while later batches still ran
+        batch_of = {e.path: e.batch_id for e in events if e.kind is EventKind.FILE_STARTED}
+        closed_at = {e.batch_id: e.seq for e in events if e.kind is EventKind.BATCH_CLOSED}
+        # each item checked within its batch's lease: its verdict lands before the batch is released
+        assert all(e.seq < closed_at[batch_of[e.path]] for e in events if e.kind in VERDICTS)
         assert set(Counter(str(e.path) for e in events if e.kind in VERDICTS).values()) == {1}
         assert set(calls(tmp_path).values()) == {1}
         checked = runner.validation_summary()
