@@ -267,8 +267,9 @@ def migrate_command(
                 summary = run_interruptibly(run_with_hooks(runner, setup.hooks), runner.cancel)
                 bar.update(summary)
             checked = runner.validation_summary()  # checked after each batch, while the run went on
-            if check_fn is not None and checked is None and summary.status is MigrationStatus.COMPLETED:
-                # completed before (nothing ran now): check what is not checked yet in a separate pass
+            done = summary.status is MigrationStatus.COMPLETED
+            if check_fn is not None and done and (checked is None or checked.pending):
+                # completed before without the check (nothing ran now): check the rest in a separate pass
                 checked = asyncio.run(
                     validate_run(
                         store, runner.run_id, check_fn, concurrency=concurrency, item_timeout=timeout

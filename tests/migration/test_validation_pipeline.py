@@ -305,6 +305,20 @@ class TestStatusSaysIt:
         assert [row["key"] for row in data["mismatches"]] == ["f007.txt", "f100.txt", "f250.txt"]
         assert set(data["mismatches"][0]) == {"key", "detail", "at", "expected", "actual"}
 
+    def test_a_run_completed_without_the_check_is_checked_when_asked_later(
+        self, tree: tuple[Path, Path, Path], tmp_path: Path
+    ) -> None:
+        """migrate --validate on a run completed without a check runs nothing again and checks every item."""
+        source, _, fns = tree
+        store = tmp_path / "s.db"
+        args = migrate_command(source, fns, store)[3:]
+        plain = args[: args.index("--validate")] + args[args.index("--validate") + 2 :]
+        assert CliRunner().invoke(cli, plain, catch_exceptions=False).exit_code == 0
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["validation"]["status"] == "completed, all validated"
+        assert verdicts(store) == Counter({f"f{i:03d}.txt": 1 for i in range(300)})
+
     def test_a_run_without_validation_has_none(self, tree: tuple[Path, Path, Path], tmp_path: Path) -> None:
         """A run migrated without --validate shows no validation line and a null in JSON."""
         source, _, fns = tree
