@@ -47,6 +47,14 @@ _UNDONE: Final = frozenset(
     {EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_STARTED, EventKind.FILE_REQUEUED}
 )
 """The item kinds after which an item's earlier success (and its verdict) no longer holds."""
+_ADD, _SUCCESS, _UNDO, _VERDICT = range(4)
+_ACT: Final = {
+    EventKind.FILE_ADDED: _ADD,
+    EventKind.FILE_SUCCEEDED: _SUCCESS,
+    **dict.fromkeys(_UNDONE, _UNDO),
+    **dict.fromkeys(_VERDICTS, _VERDICT),
+}
+"""What ``ValidationLedger.apply`` does with each kind it looks at (any other kind: nothing)."""
 
 
 class ValidationState(StrEnum):
@@ -158,27 +166,34 @@ class ValidationLedger:
     sizes: dict[str, int] = field(default_factory=dict)  # key -> size, as added
 
     def apply(self, events: Iterable[Event]) -> None:
-        """Fold journal events in order."""
+        """Fold journal events in order (the runner feeds it every durable event: keep it lean)."""
         sizes, succeeded, verdicts, tally = self.sizes, self.succeeded, self.verdicts, self.tally
+        act, state_of, pending = _ACT.get, _STATE_OF, ValidationState.PENDING
         for event in events:
-            kind, key = event.kind, event.path
+            action = act(event.kind)
+            if action is None:
+                continue
+            key = event.path
             if key is None:
                 continue
-            if kind is EventKind.FILE_ADDED:
-                sizes.setdefault(key, event.size or 0)
-            elif kind is EventKind.FILE_SUCCEEDED:
+            if action == _ADD:
+                if key not in sizes:
+                    sizes[key] = event.size or 0
+            elif action == _SUCCESS:
                 if key not in succeeded:
                     succeeded[key] = sizes.get(key, 0)
-                    tally[self.state(key)] += 1
-            elif kind in _UNDONE:
+                    verdict = verdicts.get(key)
+                    tally[pending if verdict is None else state_of[verdict.kind]] += 1
+            elif action == _UNDO:
+                verdict = verdicts.pop(key, None)
                 if key in succeeded:  # re-run or ended otherwise: its last verdict no longer holds
-                    tally[self.state(key)] -= 1
+                    tally[pending if verdict is None else state_of[verdict.kind]] -= 1
                     del succeeded[key]
-                verdicts.pop(key, None)
-            elif kind in _VERDICTS:
+            else:
                 if key in succeeded:
-                    tally[self.state(key)] -= 1
-                    tally[_STATE_OF[kind]] += 1
+                    verdict = verdicts.get(key)
+                    tally[pending if verdict is None else state_of[verdict.kind]] -= 1
+                    tally[state_of[event.kind]] += 1
                 verdicts[key] = event
 
     def state(self, key: str) -> ValidationState:

@@ -157,6 +157,22 @@ class PipelinedValidator:
                 outcome = await call_check(fn, resolve(work), timeout, is_async=is_async)
                 add(verdict_of(work.key, outcome, clock.time(), worker_id=worker_id))
 
+        async def direct_checker() -> None:
+            # an async check without a time limit, inlined: per item it costs a third of the general path
+            validated = EventKind.ITEM_VALIDATED
+            for work in pending:
+                try:
+                    outcome = await fn(resolve(work))
+                except Exception as exc:
+                    outcome = exc
+                if outcome is True or outcome is None:
+                    add(Event(validated, clock.time(), work.key, worker_id=worker_id))
+                else:
+                    add(verdict_of(work.key, outcome, clock.time(), worker_id=worker_id))
+
+        if is_async and timeout is None:
+            checker = direct_checker
+
         await asyncio.gather(*(checker() for _ in range(min(self.concurrency, len(items)))))
         return found
 
