@@ -99,6 +99,7 @@ from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProc
 from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.summary import ValidationCounts as ValidationCounts
 from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.throttle import ClaimGate as ClaimGate
 from omnimemory_kit.migration.throttle import CombinedGate as CombinedGate
@@ -108,6 +109,12 @@ from omnimemory_kit.migration.throttle import ThrottleRule as ThrottleRule
 from omnimemory_kit.migration.throttle_shared import HealthConfigGate as HealthConfigGate
 from omnimemory_kit.migration.throttle_shared import SharedHealthThrottle as SharedHealthThrottle
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
+from omnimemory_kit.migration.validation import Mismatch as Mismatch
+from omnimemory_kit.migration.validation import MismatchRow as MismatchRow
+from omnimemory_kit.migration.validation import ValidationState as ValidationState
+from omnimemory_kit.migration.validation import ValidationSummary as ValidationSummary
+from omnimemory_kit.migration.validation import ValidationTimeout as ValidationTimeout
+from omnimemory_kit.migration.validation_pass import validate_run as validate_run
 from omnimemory_kit.migration.worker import RecordedSource as RecordedSource
 from omnimemory_kit.migration.worker import join_run as join_run
 from omnimemory_kit.migration.worker import prepare_run as prepare_run
@@ -222,6 +229,8 @@ __all__ = [
     "MigrationProgressTracker",
     "MigrationRunner",
     "MigrationStatus",
+    "Mismatch",
+    "MismatchRow",
     "NotebookParameterError",
     "OperationType",
     "PoolClosedError",
@@ -256,6 +265,10 @@ __all__ = [
     "ThrottleRule",
     "UnknownBatchError",
     "UnknownFileError",
+    "ValidationCounts",
+    "ValidationState",
+    "ValidationSummary",
+    "ValidationTimeout",
     "Webhook",
     "WindowUptime",
     "WorkItem",
@@ -289,6 +302,7 @@ __all__ = [
     "traced",
     "unregister_connection_pool",
     "uptime_table",
+    "validate_run",
     "with_circuit_breaker",
     "with_connection_pool",
     "with_correlation",

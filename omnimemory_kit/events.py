@@ -59,6 +59,8 @@ class EventKind(StrEnum):
     #                                 from FAILED: requeued to PENDING by retry_file()
     FILE_SKIPPED = "file_skipped"  # reason
     FILE_INTERRUPTED = "file_interrupted"  # in progress when its worker died: back to PENDING
+    FILE_REQUEUED = "file_requeued"  # a finished item (succeeded, failed, skipped) requeued for a re-run
+    #                                   (reason: why, e.g. "rerun"): back to PENDING, its outcome undone
     # the circuit breaker around the migration target (time with it open is excluded from rates)
     BREAKER_OPENED = "breaker_opened"
     BREAKER_CLOSED = "breaker_closed"

@@ -22,6 +22,7 @@ from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.control import ControlCommand, parse_duration
 from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.store import open_store
+from omnimemory_kit.store.url import DEFAULT_STORE_URL
 
 __all__ = ["COMMANDS", "control_command"]
 
@@ -44,7 +45,7 @@ COMMANDS = (
 @click.argument("run_id")
 @click.argument("command", required=False)
 @click.argument("args", nargs=-1)
-@click.option("--store", "store_url", default="sqlite:///omnimemory.db", show_default=True, help="Store URL.")
+@click.option("--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Store URL.")
 @click.option("--reason", default=None, help="Why (journaled with the command).")
 @click.option("--for", "for_text", default=None, help="throttle: how long (30s, 15m, 2h).")
 @click.option("--by", "by", default=None, help="approve: who approves.")

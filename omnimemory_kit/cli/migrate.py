@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import socket
 import sys
@@ -27,7 +28,6 @@ from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.running import (
-    DEFAULT_STORE,
     HEALTH_CONFIG_HELP,
     Observability,
     ProgressBar,
@@ -63,12 +63,14 @@ from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue,
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
-from omnimemory_kit.migration.validation import validate_run
+from omnimemory_kit.migration.validation import ValidationLedger
+from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
 from omnimemory_kit.store.base import check_run_id
-from omnimemory_kit.store.url import is_postgres_url, parse_sqlite_url
+from omnimemory_kit.store.ledger import current_operator
+from omnimemory_kit.store.url import DEFAULT_STORE_URL, is_postgres_url, parse_sqlite_url
 from omnimemory_kit.text import printable, to_stored
 
 __all__ = ["migration_commands"]
@@ -120,7 +122,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "--run-id", default=None, help="Run id to create or resume (default: derived from source and function)."
 )
 @click.option(
-    "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
+    "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
 )
 @click.option("--batch-size", type=int, default=100, show_default=True, help="Items per batch (lease).")
 @click.option("--concurrency", type=int, default=8, show_default=True, help="Items in flight at once.")
@@ -161,16 +163,16 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "rerun_spec",
     default=None,
     metavar="failed|batch:ID|keys:FILE",
-    help="Requeue the run's failed items (all, one batch's, or those listed one per line in FILE), "
-    "then work the run; also while other processes work it.",
+    help="Requeue the run's failed items, every item of one batch, or the items listed one per line in "
+    "FILE (finished ones, succeeded too), then work the run; also while other processes work it.",
 )
 @click.option(
     "--validate",
     "validate_spec",
     default=None,
     metavar="module:function",
-    help="After the migration, check each succeeded item with this function (recorded with a new run "
-    "for `omnimemory-kit validate`).",
+    help="Check each succeeded item with this function after its batch, while the next batches run "
+    "(recorded with a new run for `omnimemory-kit validate`).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @heartbeat_options(periodic=True)
@@ -262,6 +264,7 @@ def migrate_command(
                 **watch.runner_options(),
                 **setup.runner_kwargs,
                 params={"validate": validate_spec} if validate_spec is not None else None,
+                validate=check_fn,
             )
             _check_identity(store, runner)
             if selection is not None:
@@ -273,8 +276,10 @@ def migrate_command(
                 work_it = with_heartbeats(beats, run_with_hooks(runner, setup.hooks), runner, "migrate")
                 summary = run_interruptibly(work_it, runner.cancel)
                 bar.update(summary)
-            checked = None
-            if check_fn is not None and summary.status is MigrationStatus.COMPLETED:
+            checked = runner.validation_summary()  # checked after each batch, while the run went on
+            done = summary.status is MigrationStatus.COMPLETED
+            if check_fn is not None and done and (checked is None or checked.pending):
+                # completed before without the check (nothing ran now): check the rest in a separate pass
                 checked = asyncio.run(
                     validate_run(
                         store, runner.run_id, check_fn, concurrency=concurrency, item_timeout=timeout
@@ -350,16 +355,19 @@ def _create_only(
 
 
 def _rerun(store: JournalStore, run_id: str, selection: RerunSelection) -> None:
-    """Requeue the failed items ``selection`` names and say how many (on stderr)."""
+    """Requeue the finished items ``selection`` names and say how many (on stderr)."""
     record = store.get_run(run_id)  # RunNotFoundError: nothing to re-run (exit 2)
     tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
     tracker.apply_many(store.read_events(run_id))
     plan = rerun_keys(tracker, selection)
-    count = requeue(store, run_id, plan.keys, at=time.time())
+    count = requeue(store, run_id, plan.keys, at=time.time(), worker_id=current_operator())
     note = (
-        f"; {plan.not_failed} selected item(s) did not fail and stay as they are" if plan.not_failed else ""
+        f"; {plan.unfinished} selected item(s) are not finished and run as they are"
+        if plan.unfinished
+        else ""
     )
-    click.echo(f"re-running {count} failed item(s) of {selection}{note}", err=True)
+    what = "failed item(s)" if selection.kind == "failed" else "item(s)"
+    click.echo(f"re-running {count} {what} of {selection}{note}", err=True)
 
 
 def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
@@ -380,7 +388,7 @@ def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
 @click.command("status")
 @click.argument("run_id")
 @click.option(
-    "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
+    "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(
@@ -398,11 +406,19 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
             record = store.get_run(run_id)
             # Replay read-only into an in-memory tracker: status never writes to the store.
             tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
-            tracker.apply_many(store.read_events(run_id))
+            checks = ValidationLedger()
+            events = store.read_events(run_id)
+            while chunk := list(itertools.islice(events, 10_000)):  # one read feeds both folds
+                tracker.apply_many(chunk)
+                checks.apply(chunk)
             workers, leases, now = workers_and_leases(store, run_id)
             # A run the journal shows running may have nobody left working it (its process was killed).
             activity = assess_activity(workers, leases, now, host=socket.gethostname())
             summary = tracker.get_progress_summary(activity)
+            validated = checks.verdicts or record.params.get("validate")
+            checked = checks.summary() if validated else None
+            if checked is not None:
+                summary = summary.model_copy(update={"validation": checked.counts()})
             control = read_control(store, run_id)
             batches = batch_rows(tracker.batches_dataframe()) if with_batches else None
         finally:
@@ -414,7 +430,9 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
         data["control"] = control.to_dict(now)
         if batches is not None:
             data["batches"] = batches
-        click.echo(json.dumps(data, indent=2))
+        if checked is not None:
+            data["mismatches"] = checked.as_dict()["mismatches"]
+        click.echo(json.dumps(data, indent=2, default=str))
         return
     click.echo(format_summary(summary))
     click.echo(format_control(control, now))

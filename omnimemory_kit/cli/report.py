@@ -36,6 +36,7 @@ from omnimemory_kit.errors import (
     StoreCorruptError,
     StoreError,
 )
+from omnimemory_kit.store.url import DEFAULT_STORE_URL
 from omnimemory_kit.text import printable
 
 # omnimemory_kit.reports (Jupyter, Plotly, pandas) is imported inside the commands that need it, so the
@@ -179,7 +180,7 @@ def _collect(out_dir: Path, as_json: bool, as_csv: bool, keep: int | None, max_a
 @click.option("--collect", is_flag=True, help="List every report in OUT instead of running one.")
 @click.option("--json", "as_json", is_flag=True, help="With --collect: print JSON records.")
 @click.option("--csv", "as_csv", is_flag=True, help="With --collect: print CSV.")
-@heartbeat_options(periodic=False, default_store="sqlite:///omnimemory.db")
+@heartbeat_options(periodic=False, default_store=DEFAULT_STORE_URL)
 def report_command(
     notebook: str | None,
     pairs: tuple[tuple[str, str], ...],

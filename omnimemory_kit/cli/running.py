@@ -49,7 +49,6 @@ from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.text import printable
 
 __all__ = [
-    "DEFAULT_STORE",
     "HEALTH_CONFIG_HELP",
     "ControlSetup",
     "Observability",
@@ -78,7 +77,6 @@ T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-DEFAULT_STORE = "sqlite:///omnimemory.db"
 """The store commands use when ``--store`` is not given."""
 
 
@@ -145,6 +143,10 @@ def format_summary(summary: MigrationProgressSummary) -> str:
         state = (
             f"interrupted, last activity at {last:%Y-%m-%d %H:%M:%SZ}" if last else "interrupted"
         ) + " (the journal says running, but no live worker or lease is left; resume it to go on)"
+    counts = summary.validation
+    if counts is not None and summary.status is MigrationStatus.COMPLETED:
+        # a completed run is done when checked: its status says how ("completed, 3 mismatched")
+        state = counts.status if not counts.pending else f"completed, {counts.status}"
     lines = [
         f"run {summary.run_id or summary.name!r} ({summary.name}): {state}",
         f"  items    {summary.total_files} total: {summary.succeeded_files} succeeded, "
@@ -165,6 +167,12 @@ def format_summary(summary: MigrationProgressSummary) -> str:
     if summary.throttled_seconds or summary.throttle_reason:
         now = f", throttled now: {summary.throttle_reason}" if summary.throttle_reason else ""
         lines.append(f"  throttle {format_duration(summary.throttled_seconds)} throttled on health{now}")
+    if counts is not None:
+        lines.append(
+            f"  validate {counts.validated} validated, {counts.mismatched} mismatched, {counts.error} error, "
+            f"{counts.pending} pending of {counts.items} succeeded ({counts.validated_rate:.1f}% of those "
+            f"checked validated)"
+        )
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")
@@ -214,8 +222,18 @@ class ProgressBar:
             total=summary.total_files,
             completed=summary.finished_files,
             rate=f"{rates.files_per_second_recent:.1f} items/s",
-            eta=eta_text(summary),
+            eta=eta_text(summary) + validation_text(summary),
         )
+
+
+def validation_text(summary: MigrationProgressSummary) -> str:
+    """Return the progress bar's validation counts (empty for a run not validated)."""
+    counts = summary.validation
+    if counts is None:
+        return ""
+    problems = f", {counts.mismatched} mismatched" if counts.mismatched else ""
+    problems += f", {counts.error} error" if counts.error else ""
+    return f"  validated {counts.validated}/{counts.items}{problems}"
 
 
 def run_interruptibly(make: Callable[[], Coroutine[Any, Any, T]], on_interrupt: Callable[[], None]) -> T:

@@ -12,9 +12,10 @@ import json
 
 import click
 
-from omnimemory_kit.cli.running import DEFAULT_STORE, errors_to_exit
+from omnimemory_kit.cli.running import errors_to_exit
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.ledger import LedgerEntry, ledger, parse_conditions, search
+from omnimemory_kit.store.url import DEFAULT_STORE_URL
 from omnimemory_kit.text import printable
 
 __all__ = ["runs_command"]
@@ -42,7 +43,7 @@ def format_entry(entry: LedgerEntry) -> str:
 
 @click.command("runs")
 @click.option(
-    "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
+    "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
 )
 @click.option(
     "--where",

@@ -14,12 +14,13 @@ import sys
 import click
 
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from omnimemory_kit.cli.running import DEFAULT_STORE, errors_to_exit, format_validation
+from omnimemory_kit.cli.running import errors_to_exit, format_validation
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
-from omnimemory_kit.migration.validation import validate_run
+from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.base import check_run_id
+from omnimemory_kit.store.url import DEFAULT_STORE_URL
 
 __all__ = ["validate_command"]
 
@@ -28,7 +29,7 @@ __all__ = ["validate_command"]
 @click.argument("run_id")
 @click.option("--function", "function_spec", default=None, help="The validate function: module:function.")
 @click.option(
-    "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Journal store URL or path."
+    "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
 )
 @click.option(
     "--only",

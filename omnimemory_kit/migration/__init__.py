@@ -20,6 +20,7 @@ from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProc
 from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.summary import ValidationCounts as ValidationCounts
 from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.throttle import ClaimGate as ClaimGate
 from omnimemory_kit.migration.throttle import CombinedGate as CombinedGate
@@ -29,6 +30,12 @@ from omnimemory_kit.migration.throttle import ThrottleRule as ThrottleRule
 from omnimemory_kit.migration.throttle_shared import HealthConfigGate as HealthConfigGate
 from omnimemory_kit.migration.throttle_shared import SharedHealthThrottle as SharedHealthThrottle
 from omnimemory_kit.migration.tracker import MigrationProgressTracker as MigrationProgressTracker
+from omnimemory_kit.migration.validation import Mismatch as Mismatch
+from omnimemory_kit.migration.validation import MismatchRow as MismatchRow
+from omnimemory_kit.migration.validation import ValidationState as ValidationState
+from omnimemory_kit.migration.validation import ValidationSummary as ValidationSummary
+from omnimemory_kit.migration.validation import ValidationTimeout as ValidationTimeout
+from omnimemory_kit.migration.validation_pass import validate_run as validate_run
 from omnimemory_kit.migration.worker import RecordedSource as RecordedSource
 from omnimemory_kit.migration.worker import join_run as join_run
 from omnimemory_kit.migration.worker import prepare_run as prepare_run
@@ -52,6 +59,8 @@ __all__ = [
     "MigrationProgressSummary",
     "MigrationProgressTracker",
     "MigrationRunner",
+    "Mismatch",
+    "MismatchRow",
     "ProcessingRates",
     "RateConfig",
     "RateEstimator",
@@ -60,10 +69,15 @@ __all__ = [
     "SkipItem",
     "ThrottlePolicy",
     "ThrottleRule",
+    "ValidationCounts",
+    "ValidationState",
+    "ValidationSummary",
+    "ValidationTimeout",
     "WorkSource",
     "join_run",
     "load_function",
     "prepare_run",
     "run_sync",
     "source_from_spec",
+    "validate_run",
 ]

@@ -42,6 +42,7 @@ class LeasedBatch:
         "_log",
         "_on_lease",
         "_progress",
+        "closing",
         "flush_task",
         "last_flush",
         "lease",
@@ -60,6 +61,7 @@ class LeasedBatch:
     ) -> None:
         self.lease = lease
         self.outbox: list[Event] = []
+        self.closing: list[Event] = []  # journaled with the release, before BATCH_CLOSED (the verdicts)
         self.flush_task: asyncio.Task[None] | None = None
         self.last_flush = clock.monotonic()
         self.lost = False
@@ -105,7 +107,8 @@ class LeasedBatch:
             await self._progress(False)
 
     async def close(self, closed: Event) -> None:
-        """Report what finished, then release the lease with ``closed`` (unfinished items go back).
+        """Report what finished, then release the lease with ``closing`` and ``closed`` (unfinished items
+        go back): one trip to the store thread, so what ``closing`` says lands with the release or not at all.
 
         Raises:
             StoreError: the store failed while reporting (the run fails; the lease expires).
@@ -117,7 +120,7 @@ class LeasedBatch:
                 raise outcome
         batch_id = self.lease.batch_id
         if self.lost:
-            self.outbox = []
+            self.outbox, self.closing = [], []
             self._log.warning(
                 "run %r: lease on %s was lost; its unreported items will run again",
                 self.lease.run_id,
@@ -129,7 +132,8 @@ class LeasedBatch:
         steps: list[WriteStep] = []
         if events:  # the last outcomes and the release in one trip to the store thread
             steps.append((functools.partial(store.report, self.lease, events), events))
-        steps.append((functools.partial(store.release, self.lease, [closed]), [closed]))
+        released, self.closing = [*self.closing, closed], []
+        steps.append((functools.partial(store.release, self.lease, released), released))
         try:
             await self._link.write_own(*steps)
         except LeaseLostError:

@@ -1,14 +1,15 @@
-"""Re-run part of a run while it goes on: its failed items, the failed items of one batch, or listed keys.
+"""Re-run part of a run while it goes on: its failed items, one whole batch, or listed keys.
 
 ``parse_rerun("failed" | "batch:ID" | "keys:FILE")`` reads what to re-run; ``rerun_keys`` finds the items it
-names from the run's journal, and ``requeue`` puts them back to pending with one FILE_RETRIED event each
-(the journal's own requeue of a failed item), appended through the store. Whoever works the run (this
-process, other ``worker`` processes) then claims them like any pending item; nothing is leased, so no
-live worker's batch is touched.
+names from the run's journal, and ``requeue`` puts them back to pending with one FILE_REQUEUED event each
+(reason ``rerun``: the journal's explicit "requeued for a re-run"), appended through the store. Whoever
+works the run (this process, other ``worker`` processes) then claims them like any pending item; nothing
+leased is touched, so no live worker's batch is.
 
-What can be re-run is what the journal's item state machine can requeue: a failed item. A batch or a key
-list selects among the run's failed items; a succeeded or skipped item it names is left as it is (and
-counted, so the caller can say so).
+``failed`` selects the failed items; ``batch:ID`` every finished item the batch last ran (succeeded,
+failed or skipped); ``keys:FILE`` every finished item listed. An item still pending or in progress is
+left as it is (it runs anyway) and counted, so the caller can say so. A requeued item's outcome leaves
+the run's counts at once and its next outcome is counted anew: a re-run is counted exactly once.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ __all__ = ["RerunPlan", "RerunSelection", "parse_rerun", "requeue", "rerun_keys"
 
 @dataclass(frozen=True, slots=True)
 class RerunSelection:
-    """What to re-run: every failed item, one batch's failed items, or the failed items among ``keys``."""
+    """What to re-run: every failed item, one batch's finished items, or the finished items among ``keys``."""
 
     kind: Literal["failed", "batch", "keys"]
     batch_id: str | None = None
@@ -45,10 +46,10 @@ class RerunSelection:
 
 @dataclass(frozen=True, slots=True)
 class RerunPlan:
-    """The failed items to requeue, and how many selected items were finished otherwise (left as they are)."""
+    """The finished items to requeue, and how many selected items are not finished (left as they are)."""
 
     keys: tuple[str, ...]
-    not_failed: int
+    unfinished: int
 
 
 def parse_rerun(spec: str) -> RerunSelection:
@@ -80,15 +81,17 @@ def parse_rerun(spec: str) -> RerunSelection:
 
 
 def rerun_keys(tracker: MigrationProgressTracker, selection: RerunSelection) -> RerunPlan:
-    """Return the failed items ``selection`` names in the run ``tracker`` holds (replayed from its journal).
+    """Return the finished items ``selection`` names in the run ``tracker`` holds (replayed from its journal).
 
     Raises:
         ConfigError: the batch is not one of the run's, or a listed key is not one of its items.
     """
     frame = tracker.to_dataframe()
-    failed = frame["status"] == FileStatus.FAILED.value
+    finished = frame["status"].isin(
+        [FileStatus.SUCCEEDED.value, FileStatus.FAILED.value, FileStatus.SKIPPED.value]
+    )
     if selection.kind == "failed":
-        chosen = failed
+        chosen = frame["status"] == FileStatus.FAILED.value
     elif selection.kind == "batch":
         known = set(tracker.batches_dataframe()["batch_id"])
         if selection.batch_id not in known:
@@ -107,13 +110,24 @@ def rerun_keys(tracker: MigrationProgressTracker, selection: RerunSelection) -> 
                 + (f" (and {len(unknown) - 1} more unknown key(s))" if len(unknown) > 1 else "")
             )
         chosen = frame["path"].isin(set(selection.keys))
-    finished = frame["status"].isin([FileStatus.SUCCEEDED.value, FileStatus.SKIPPED.value])
-    keys = tuple(str(key) for key in frame.loc[chosen & failed, "path"])
-    return RerunPlan(keys=keys, not_failed=int((chosen & finished).sum()))
+    keys = tuple(str(key) for key in frame.loc[chosen & finished, "path"])
+    return RerunPlan(keys=keys, unfinished=int((chosen & ~finished).sum()))
 
 
-def requeue(store: JournalStore, run_id: str, keys: Sequence[str], *, at: float) -> int:
-    """Put failed items back to pending (one FILE_RETRIED each, reason ``rerun``); return how many."""
+def requeue(
+    store: JournalStore, run_id: str, keys: Sequence[str], *, at: float, worker_id: str | None = None
+) -> int:
+    """Put finished items back to pending (one FILE_REQUEUED each, reason ``rerun``); return how many.
+
+    Appended in one write: the requeue of a selection is all or nothing. An item that started again
+    meanwhile (another worker re-ran it) is left as it is by the store's item rule.
+    """
     if keys:
-        store.append(run_id, [Event(EventKind.FILE_RETRIED, at=at, path=key, reason="rerun") for key in keys])
+        store.append(
+            run_id,
+            [
+                Event(EventKind.FILE_REQUEUED, at=at, path=key, reason="rerun", worker_id=worker_id)
+                for key in keys
+            ],
+        )
     return len(keys)

@@ -223,6 +223,7 @@ class RunState:
             EventKind.FILE_RETRIED: self._on_file_retried,
             EventKind.FILE_SKIPPED: self._on_file_skipped,
             EventKind.FILE_INTERRUPTED: self._on_file_interrupted,
+            EventKind.FILE_REQUEUED: self._on_file_requeued,
             EventKind.BREAKER_OPENED: self._on_breaker_opened,
             EventKind.BREAKER_CLOSED: self._on_breaker_closed,
             EventKind.RUN_THROTTLED: self._on_run_throttled,
@@ -692,6 +693,21 @@ class RunState:
                 self.batches[batch_index].interrupted += 1
             self._move(index, PENDING)
             self.interrupted_count += 1
+        self.last_at = event.at
+
+    def _on_file_requeued(self, event: Event) -> None:
+        """A finished file goes back to pending for a re-run: its outcome leaves the counters (once)."""
+        key = event.path
+        index = self.index.get(key)  # type: ignore[arg-type]
+        if index is None:
+            raise UnknownFileError(str(key))
+        if self.status_of[index] >= SUCCEEDED:  # succeeded, failed or skipped; otherwise as it is
+            self._move(index, PENDING)
+            self.requeued += 1
+            requeues = self.requeues_of[index]
+            if requeues < MAX_REQUEUES:
+                self.requeues_of[index] = requeues + 1
+            self.finished_of[index] = _NAN
         self.last_at = event.at
 
     # --- snapshots and measures ----------------------------------------------------------------------

@@ -23,7 +23,8 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
       (the run, a batch's claim and close, each attempt, each durable fold); no-ops unless asked for.
     - the runner's halves, mixed in: ``runner_control`` (live settings, the control link, finalize
       once), ``runner_lifecycle`` (preparing, the claim gate's wiring, finishing), ``runner_batches``
-      (a batch's item workers, where sync calls run); ``runner_phase``: the run's ``Phase``.
+      (a batch's item workers, where sync calls run), ``runner_validation`` (each batch checked within
+      its lease, ``validate=``); ``runner_phase``: the run's ``Phase``.
     - here: the controls that move the phase, the batch loop, progress callbacks, the breaker listener.
 
 Decisions:
@@ -95,9 +96,9 @@ from omnimemory_kit.migration.options import (
 )
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rates import EtaUnavailableReason
-from omnimemory_kit.migration.runner_batches import BatchExecution
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
+from omnimemory_kit.migration.runner_validation import PipelinedValidation
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -122,7 +123,7 @@ ProgressCallback = Callable[[MigrationProgressSummary], object]
 """``on_progress(summary)``; if it returns an awaitable, that is awaited. Errors are logged, not raised."""
 
 
-class MigrationRunner(BatchExecution, RunLifecycle):
+class MigrationRunner(PipelinedValidation, RunLifecycle):
     """Run ``migrate_fn`` over every item of ``source``, journaled in ``store`` under ``run_id``.
 
     Args:
@@ -177,6 +178,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
             checks and host load), or None.
         params: more settings to record with a new run (e.g. ``{"validate": "module:function"}``, the
             function ``omnimemory-kit validate`` checks the run with).
+        validate: ``fn(item)`` checking each succeeded item after its batch (``runner_validation``).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -219,6 +221,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         follow_control: bool = True,
         throttle: ClaimGate | None = None,
         params: Mapping[str, Any] | None = None,
+        validate: Callable[[MigrationItem], Any] | None = None,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -248,6 +251,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         self.source = coerce_source(source)
         self.migrate_fn = migrate_fn
         self.extra_params = dict(params or {})
+        self._init_validation(validate)
         self.name = name or run_id
         self.function_id = function_id or function_identity(migrate_fn)
         self.concurrency = positive_int("concurrency", concurrency)
@@ -395,6 +399,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
             summary = summary.model_copy(
                 update={"store_unavailable_since": datetime.fromtimestamp(since, UTC)}
             )
+        summary = self._with_validation(summary)
         manual = self.control.throttle_reason if self.control is not None else None
         if manual is not None and summary.status is MigrationStatus.RUNNING:
             # an operator's throttle holds claims like a health one: the ETA gives way to the reason
@@ -601,6 +606,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         )
         if self.follow_control:
             await self._start_control()
+        await self._start_validation()
         # The last batch is closed (outcomes reported, lease released) on the store thread while the next
         # one is claimed and runs; at most one close is in flight and it is awaited before the next.
         closing: asyncio.Future[None] | None = None
@@ -710,9 +716,11 @@ class MigrationRunner(BatchExecution, RunLifecycle):
 
     def _fold(self, events: list[Event]) -> None:
         self.tracker.apply_many(events)
+        self._fold_checks(events)
 
     def _fold_counted(self, events: list[Event]) -> None:
         self.tracker.apply_many(events)
+        self._fold_checks(events)
         assert self.metrics is not None
         self.metrics.count(events)  # only durable events reach here: counters match the journal
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from omnimemory_kit.events import FileStatus, MigrationPriority, MigrationStatus
 from omnimemory_kit.migration.rates import EtaUnavailableReason
@@ -19,6 +19,7 @@ __all__ = [
     "FileProcessingInfo",
     "MigrationProgressSummary",
     "ProcessingRates",
+    "ValidationCounts",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -37,6 +38,50 @@ class ProcessingRates(BaseModel):
     files_per_second_overall: float = Field(ge=0)
     bytes_per_second_recent: float = Field(ge=0)
     bytes_per_second_overall: float = Field(ge=0)
+
+
+class ValidationCounts(BaseModel):
+    """Where a run's succeeded items stand in validation: counts per state, and rates over those checked.
+
+    ``status`` says how validation stands in one phrase: ``completed, 3 mismatched``, ``completed, all
+    validated``, or ``12 item(s) not validated yet``.
+    """
+
+    model_config = _FROZEN
+
+    items: int = Field(ge=0)
+    pending: int = Field(ge=0)
+    validated: int = Field(ge=0)
+    mismatched: int = Field(ge=0)
+    error: int = Field(ge=0)
+
+    @property
+    def checked(self) -> int:
+        """Items with a verdict (validated, mismatched or error)."""
+        return self.validated + self.mismatched + self.error
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def validated_rate(self) -> float:
+        """Validated over checked items, in percent (0 while none is checked)."""
+        return self.validated / self.checked * 100.0 if self.checked else 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def mismatch_rate(self) -> float:
+        """Mismatched over checked items, in percent (0 while none is checked)."""
+        return self.mismatched / self.checked * 100.0 if self.checked else 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> str:
+        """Say how validation stands: ``completed, 3 mismatched``, ``completed, all validated``, ..."""
+        if self.pending:
+            return f"{self.pending} item(s) not validated yet"
+        problems = [
+            f"{n} {what}" for n, what in ((self.mismatched, "mismatched"), (self.error, "error")) if n
+        ]
+        return f"completed, {', '.join(problems)}" if problems else "completed, all validated"
 
 
 class FileProcessingInfo(BaseModel):
@@ -116,6 +161,9 @@ class MigrationProgressSummary(BaseModel):
     summary from live processes and leases (see ``migration/liveness.py``); a tracker that drives the run
     itself never reports it.
 
+    Validation: ``validation`` holds the counts of the run's validation (``ValidationCounts``) when the
+    run is validated (a runner with ``validate=``, or ``status`` of a run with verdicts); None otherwise.
+
     Batches: ``active_batches`` holds the batches with files in progress (bounded by the work in
     flight, so the summary stays O(1) in files); ``open_batches`` counts batches not yet closed.
 
@@ -178,3 +226,4 @@ class MigrationProgressSummary(BaseModel):
 
     interrupted: bool = False
     last_activity_at: datetime | None = None
+    validation: ValidationCounts | None = None

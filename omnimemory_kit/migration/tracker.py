@@ -513,6 +513,25 @@ class MigrationProgressTracker:
                 )
             self._emit([Event(EventKind.FILE_RETRIED, self._clock.time(), path=key)])
 
+    def requeue_file(self, path: str | os.PathLike[str], reason: str = "rerun") -> None:
+        """Put a finished file (succeeded, failed or skipped) back to pending for a re-run.
+
+        Its outcome leaves the counts at once (a succeeded file is no longer counted succeeded) and its
+        next outcome counts as new, so a re-run is counted exactly once. Journaled as FILE_REQUEUED.
+
+        Raises:
+            UnknownFileError: the file was never added.
+            InvalidTransitionError: the file is not finished, or the run has ended.
+        """
+        key = os.fspath(path)
+        with self._lock:
+            self._check_run_open("requeue files in")
+            index = self._lookup(key)
+            current = self._state.status_of[index]
+            if current in (PENDING, IN_PROGRESS):
+                raise InvalidTransitionError(f"file {key!r}", FILE_STATUSES[current].value, "requeue")
+            self._emit([Event(EventKind.FILE_REQUEUED, self._clock.time(), path=key, reason=reason)])
+
     # --- batches ----------------------------------------------------------------------------------
 
     def open_batch(self, batch_id: str) -> None:

@@ -5,14 +5,11 @@ optionally what was expected and what was found), or raises (the check itself fa
 journal event (ITEM_VALIDATED, ITEM_MISMATCHED, ITEM_VALIDATION_ERROR); an item's state is its latest
 verdict, or pending before it has one (``ValidationLedger`` folds the journal, O(1) per event).
 
-``validate_run`` checks the succeeded items still pending (or, to revalidate, the mismatched ones, the
-errored ones, or one key), ``concurrency`` at a time. Verdicts are appended in chunks (each written while the
-next is checked, one write at a time): a crash (even SIGKILL) loses at most the verdicts not written yet,
-whose items are checked again by the next pass, so the journal holds one verdict per item and pass. A sync
-check runs on a daemon thread; one that outlives ``item_timeout`` is recorded as an error
-(``ValidationTimeout``) and its thread is abandoned, never joined, so a hung check cannot keep the process
-alive. Several processes validating one run at once are not coordinated (no leases): run one pass at a
-time.
+Where checks run: after each batch, under leases, while the run goes on (``MigrationRunner(validate=...)``,
+``validation_pipeline``), or in a separate pass after the run (``validation_pass.validate_run``). Either way
+``call_check`` makes one check: a sync check runs on a daemon thread; one that outlives the timeout is
+recorded as an error (``ValidationTimeout``) and its thread is abandoned, never joined, so a hung check
+cannot keep the process alive.
 """
 
 from __future__ import annotations
@@ -21,18 +18,14 @@ import asyncio
 import inspect
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import Event, EventKind, error_message, error_type_name
 from omnimemory_kit.migration.sources import MigrationItem
-from omnimemory_kit.migration.worker import RecordedSource
-from omnimemory_kit.store.base import JournalStore, WorkItem
-from omnimemory_kit.text import printable
+from omnimemory_kit.migration.summary import ValidationCounts
 
 __all__ = [
     "Mismatch",
@@ -41,15 +34,27 @@ __all__ = [
     "ValidationState",
     "ValidationSummary",
     "ValidationTimeout",
-    "validate_run",
+    "call_check",
+    "verdict_of",
 ]
-
-CHUNK: Final = 256
-"""Verdicts appended per store write (and at most lost, to be checked again, by a crash)."""
 
 _VERDICTS: Final = frozenset(
     {EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR}
 )
+
+
+_UNDONE: Final = frozenset(
+    {EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_STARTED, EventKind.FILE_REQUEUED}
+)
+"""The item kinds after which an item's earlier success (and its verdict) no longer holds."""
+_ADD, _SUCCESS, _UNDO, _VERDICT = range(4)
+_ACT: Final = {
+    EventKind.FILE_ADDED: _ADD,
+    EventKind.FILE_SUCCEEDED: _SUCCESS,
+    **dict.fromkeys(_UNDONE, _UNDO),
+    **dict.fromkeys(_VERDICTS, _VERDICT),
+}
+"""What ``ValidationLedger.apply`` does with each kind it looks at (any other kind: nothing)."""
 
 
 class ValidationState(StrEnum):
@@ -105,19 +110,24 @@ class ValidationSummary:
     mismatches: tuple[MismatchRow, ...] = ()
     errors: tuple[MismatchRow, ...] = ()
 
+    def counts(self) -> ValidationCounts:
+        """Return the counts alone (with their rates and status phrase)."""
+        return ValidationCounts(
+            items=self.items,
+            pending=self.pending,
+            validated=self.validated,
+            mismatched=self.mismatched,
+            error=self.error,
+        )
+
     @property
     def validated_rate(self) -> float:
         """Validated over checked items, in percent (0 while none is checked)."""
-        checked = self.validated + self.mismatched + self.error
-        return self.validated / checked * 100.0 if checked else 0.0
+        return self.counts().validated_rate
 
     def status_text(self) -> str:
         """Say how validation ended: ``completed, 3 mismatched``, ``completed, all validated``, ..."""
-        if self.pending:
-            return f"{self.pending} item(s) not validated yet"
-        problems = [f"{n} {what}" for n, what in ((self.mismatched, "mismatched"), (self.error, "error"))]
-        shown = ", ".join(p for p, n in zip(problems, (self.mismatched, self.error), strict=True) if n)
-        return f"completed, {shown}" if shown else "completed, all validated"
+        return self.counts().status
 
     def as_dict(self) -> dict[str, Any]:
         """Return the summary as plain JSON-ready values."""
@@ -137,6 +147,7 @@ class ValidationSummary:
             "pending": self.pending,
             "checked_now": self.checked_now,
             "validated_rate": self.validated_rate,
+            "mismatch_rate": self.counts().mismatch_rate,
             "mismatches": rows(self.mismatches),
             "errors": rows(self.errors),
         }
@@ -144,32 +155,62 @@ class ValidationSummary:
 
 @dataclass
 class ValidationLedger:
-    """The validation state of every item of a run, folded from its journal (O(1) per event)."""
+    """The validation state of every item of a run, folded from its journal (O(1) per event).
+
+    ``tally`` keeps how many succeeded items are in each state, so ``counts()`` is O(1).
+    """
 
     succeeded: dict[str, int] = field(default_factory=dict)  # key -> size, items whose migration succeeded
     verdicts: dict[str, Event] = field(default_factory=dict)  # key -> latest verdict
+    tally: dict[ValidationState, int] = field(default_factory=lambda: dict.fromkeys(ValidationState, 0))
+    sizes: dict[str, int] = field(default_factory=dict)  # key -> size, as added
 
     def apply(self, events: Iterable[Event]) -> None:
-        """Fold journal events in order."""
-        sizes: dict[str, int] = {}
+        """Fold journal events in order (the runner feeds it every durable event: keep it lean)."""
+        sizes, succeeded, verdicts, tally = self.sizes, self.succeeded, self.verdicts, self.tally
+        act, state_of, pending = _ACT.get, _STATE_OF, ValidationState.PENDING
         for event in events:
-            kind, key = event.kind, event.path
+            action = act(event.kind)
+            if action is None:
+                continue
+            key = event.path
             if key is None:
                 continue
-            if kind is EventKind.FILE_ADDED:
-                sizes.setdefault(key, event.size or 0)
-            elif kind is EventKind.FILE_SUCCEEDED:
-                self.succeeded[key] = sizes.get(key, 0)
-            elif kind in (EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_STARTED):
-                self.succeeded.pop(key, None)  # re-run or ended otherwise: its last verdict no longer holds
-                self.verdicts.pop(key, None)
-            elif kind in _VERDICTS:
-                self.verdicts[key] = event
+            if action == _ADD:
+                if key not in sizes:
+                    sizes[key] = event.size or 0
+            elif action == _SUCCESS:
+                if key not in succeeded:
+                    succeeded[key] = sizes.get(key, 0)
+                    verdict = verdicts.get(key)
+                    tally[pending if verdict is None else state_of[verdict.kind]] += 1
+            elif action == _UNDO:
+                verdict = verdicts.pop(key, None)
+                if key in succeeded:  # re-run or ended otherwise: its last verdict no longer holds
+                    tally[pending if verdict is None else state_of[verdict.kind]] -= 1
+                    del succeeded[key]
+            else:
+                if key in succeeded:
+                    verdict = verdicts.get(key)
+                    tally[pending if verdict is None else state_of[verdict.kind]] -= 1
+                    tally[state_of[event.kind]] += 1
+                verdicts[key] = event
 
     def state(self, key: str) -> ValidationState:
         """Return an item's validation state."""
         verdict = self.verdicts.get(key)
         return ValidationState.PENDING if verdict is None else _STATE_OF[verdict.kind]
+
+    def counts(self) -> ValidationCounts:
+        """Return the counts over the succeeded items (O(1))."""
+        tally = self.tally
+        return ValidationCounts(
+            items=len(self.succeeded),
+            pending=tally[ValidationState.PENDING],
+            validated=tally[ValidationState.VALIDATED],
+            mismatched=tally[ValidationState.MISMATCHED],
+            error=tally[ValidationState.ERROR],
+        )
 
     def summary(self, checked_now: int = 0) -> ValidationSummary:
         """Return the counts over the succeeded items, with the mismatch and error tables."""
@@ -207,8 +248,10 @@ def _loads(reason: str | None) -> tuple[Any, Any]:
     return (data.get("expected"), data.get("actual")) if isinstance(data, dict) else (None, None)
 
 
-def _verdict(key: str, outcome: object, at: float) -> Event:
+def verdict_of(key: str, outcome: object, at: float, *, worker_id: str | None = None) -> Event:
     """Turn what a validate function returned (or raised) into its journal event."""
+    if outcome is True or outcome is None:  # the common case first
+        return Event(EventKind.ITEM_VALIDATED, at=at, path=key, worker_id=worker_id)
     if isinstance(outcome, BaseException):
         return Event(
             EventKind.ITEM_VALIDATION_ERROR,
@@ -216,16 +259,23 @@ def _verdict(key: str, outcome: object, at: float) -> Event:
             path=key,
             error_type=error_type_name(outcome),
             error_message=error_message(outcome),
+            worker_id=worker_id,
         )
-    if outcome is True or outcome is None:
-        return Event(EventKind.ITEM_VALIDATED, at=at, path=key)
     if isinstance(outcome, Mismatch):
         reason = json.dumps({"expected": outcome.expected, "actual": outcome.actual}, default=str)
-        return Event(EventKind.ITEM_MISMATCHED, at=at, path=key, error_message=outcome.detail, reason=reason)
+        return Event(
+            EventKind.ITEM_MISMATCHED,
+            at=at,
+            path=key,
+            error_message=outcome.detail,
+            reason=reason,
+            worker_id=worker_id,
+        )
     return Event(
         EventKind.ITEM_VALIDATION_ERROR,
         at=at,
         path=key,
+        worker_id=worker_id,
         error_type="TypeError",
         error_message=(
             f"the validate function returned {type(outcome).__name__}; "
@@ -234,10 +284,21 @@ def _verdict(key: str, outcome: object, at: float) -> Event:
     )
 
 
-async def _call(fn: Callable[[MigrationItem], Any], item: MigrationItem, limit: float | None) -> object:
-    """Return what ``fn(item)`` returned or raised; a call longer than ``limit`` gives ValidationTimeout."""
-    if inspect.iscoroutinefunction(fn):
+async def call_check(
+    fn: Callable[[MigrationItem], Any],
+    item: MigrationItem,
+    limit: float | None,
+    *,
+    is_async: bool | None = None,
+) -> object:
+    """Return what ``fn(item)`` returned or raised; a call longer than ``limit`` gives ValidationTimeout.
+
+    ``is_async`` says whether ``fn`` is a coroutine function (None: look, once per call).
+    """
+    if inspect.iscoroutinefunction(fn) if is_async is None else is_async:
         try:
+            if limit is None:  # no timeout to keep: skip the context (it costs more than a no-op check)
+                return await fn(item)
             async with asyncio.timeout(limit):  # no task of its own, unlike wait_for
                 return await fn(item)
         except TimeoutError:
@@ -264,73 +325,3 @@ async def _call(fn: Callable[[MigrationItem], Any], item: MigrationItem, limit: 
         return await asyncio.wait_for(asyncio.shield(done), limit)
     except TimeoutError:
         return ValidationTimeout(f"validation took longer than {limit:g} s")
-
-
-def _select(
-    ledger: ValidationLedger, run_id: str, only: Literal["mismatched", "error"] | None, key: str | None
-) -> list[str]:
-    if key is not None:
-        if key not in ledger.succeeded:
-            raise ConfigError(f"run {run_id!r} has no succeeded item '{printable(key)}' to validate")
-        return [key]
-    wanted = ValidationState(only) if only is not None else ValidationState.PENDING
-    return [k for k in ledger.succeeded if ledger.state(k) is wanted]
-
-
-async def validate_run(
-    store: JournalStore,
-    run_id: str,
-    validate_fn: Callable[[MigrationItem], Any],
-    *,
-    only: Literal["mismatched", "error"] | None = None,
-    key: str | None = None,
-    concurrency: int = 8,
-    item_timeout: float | None = 60.0,
-    clock: Clock = SYSTEM_CLOCK,
-) -> ValidationSummary:
-    """Validate the run's succeeded items not validated yet (or revalidate: ``only`` a state, or one ``key``).
-
-    Raises:
-        RunNotFoundError: no such run.
-        ConfigError: ``concurrency`` below 1, ``item_timeout`` not positive, ``only`` unknown, or
-            ``key`` not a succeeded item of the run.
-    """
-    if concurrency < 1:
-        raise ConfigError(f"concurrency must be at least 1, not {concurrency}")
-    if item_timeout is not None and not item_timeout > 0:
-        raise ConfigError(f"item_timeout must be a positive number of seconds, not {item_timeout}")
-    if only not in (None, "mismatched", "error"):
-        raise ConfigError(f"only must be 'mismatched' or 'error', not {only!r}")
-    record = await asyncio.to_thread(store.get_run, run_id)
-    source = RecordedSource(record.source)
-    ledger = ValidationLedger()
-    ledger.apply(await asyncio.to_thread(lambda: list(store.read_events(run_id))))
-    keys = _select(ledger, run_id, only, key)
-
-    async def check_all(chunk: Sequence[str]) -> list[Event]:
-        # ``concurrency`` checkers pull keys in turn: a few tasks per chunk rather than one per item
-        found: list[Event] = []
-        pending = iter(chunk)
-
-        async def checker() -> None:
-            for name in pending:
-                item = source.resolve(WorkItem(name, ledger.succeeded[name]))
-                found.append(_verdict(name, await _call(validate_fn, item, item_timeout), clock.time()))
-
-        await asyncio.gather(*(checker() for _ in range(min(concurrency, len(chunk)))))
-        return found
-
-    writing: asyncio.Future[int] | None = None
-    try:
-        for start in range(0, len(keys), CHUNK):
-            verdicts = await check_all(keys[start : start + CHUNK])
-            if writing is not None:
-                await writing  # the previous chunk is durable before this one is written
-            # Written while the next chunk is checked; a crash loses at most the unwritten verdicts, whose
-            # items the next pass checks again.
-            writing = asyncio.ensure_future(asyncio.to_thread(store.append, run_id, verdicts))
-            ledger.apply(verdicts)
-    finally:
-        if writing is not None:
-            await writing
-    return ledger.summary(checked_now=len(keys))

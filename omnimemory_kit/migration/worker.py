@@ -142,7 +142,8 @@ def join_run(
             to the others at most this long after it died.
         worker_id: this worker's id in the store (default ``host:pid:token``).
         clock: the clock for timeouts, backoff and heartbeats.
-        runner_options: passed on to ``MigrationRunner`` (``item_timeout``, ``retry``, ``breaker``, ...).
+        runner_options: passed on to ``MigrationRunner`` (``item_timeout``, ``retry``, ``breaker``, ...);
+            a run recorded with a validate function is checked with it unless ``validate`` is given.
 
     Raises:
         RunNotFoundError: the store has no run ``run_id``.
@@ -163,6 +164,16 @@ def join_run(
     attempts = params.get("max_attempts")
     if "retry" not in runner_options and isinstance(attempts, int) and attempts >= 1:
         runner_options["retry"] = RetryPolicy(max_attempts=attempts, base_delay=0.5, max_delay=30.0)
+    check = params.get("validate")
+    if "validate" not in runner_options and isinstance(check, str) and check:
+        # a validated run is checked by every worker (its queue is drained before it completes)
+        try:
+            runner_options["validate"] = load_function(check)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"run {run_id!r}: its validate function {check!r} cannot be loaded here ({exc}); install "
+                f"it here or pass validate="
+            ) from exc
     recorded_trace = params.get(TRACE_CONTEXT_PARAM)
     if "trace_context" not in runner_options and isinstance(recorded_trace, dict):
         runner_options["trace_context"] = recorded_trace  # this worker's run span links to the creator's

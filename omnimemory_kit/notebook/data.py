@@ -23,6 +23,8 @@ from omnimemory_kit.migration.liveness import read_activity
 from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.validation import ValidationLedger, ValidationSummary
+from omnimemory_kit.migration.validation_pipeline import is_validation_queue
 from omnimemory_kit.store.base import HealthHistoryStore, JournalStore, RunRecord
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "health_history_frame",
     "host_resources_frame",
     "load_migration",
+    "load_validation",
     "report_rate_config",
     "runs_frame",
 ]
@@ -136,11 +139,27 @@ def load_migration(
     )
 
 
+def load_validation(store: JournalStore, run_id: str) -> ValidationSummary | None:
+    """Replay a run's journal for its validation: counts and the mismatch and error tables.
+
+    None when the run was never validated (no verdict, no validate function recorded).
+
+    Raises:
+        RunNotFoundError: the store has no run with that id.
+    """
+    record = store.get_run(run_id)
+    ledger = ValidationLedger()
+    ledger.apply(store.read_events(run_id))
+    if not ledger.verdicts and not record.params.get("validate"):
+        return None
+    return ledger.summary()
+
+
 def runs_frame(store: JournalStore) -> pd.DataFrame:
     """Return one row per run in the store, newest first, with its item counts (no journal replay)."""
     rows: list[dict[str, Any]] = []
     for run in store.list_runs():
-        if is_control_stream(run.run_id):  # a run's control commands, shown with the run, not as one
+        if is_control_stream(run.run_id) or is_validation_queue(run.run_id):  # parts of a run, not runs
             continue
         counts = store.item_counts(run.run_id)
         rows.append(

@@ -78,6 +78,7 @@ def build_runner(store: JournalStore, params: MigrationParams, **options: Any) -
         concurrency=params.concurrency,
         retry=RetryPolicy(max_attempts=params.retries + 1, base_delay=0.5, max_delay=30.0),
         dry_run=params.dry_run,
+        validate=None if params.validate_function is None else load_function(params.validate_function),
         **options,
     )
 

@@ -211,6 +211,9 @@ class MigrationParams(NotebookParams):
         "omnimemory_kit.migration.demo:migrate_legacy_tool",
         description="module:function that migrates one item",
     )
+    validate_function: str | None = Field(
+        None, description="module:function checking each migrated item after its batch (None: no check)"
+    )
     batch_size: int = Field(25, ge=1, le=100_000, description="items per batch")
     concurrency: int = Field(4, ge=1, le=1024, description="items migrated at once")
     retries: int = Field(2, ge=0, le=100, description="extra attempts for a failing item")
@@ -251,10 +254,10 @@ class MigrationParams(NotebookParams):
             raise ValueError(f"no source at {value!r}{_where(value)}")
         return str(path)
 
-    @field_validator("migration_function")
+    @field_validator("migration_function", "validate_function")
     @classmethod
-    def _check_function(cls, value: str) -> str:
-        if not _FUNCTION_SPEC.match(value):
+    def _check_function(cls, value: str | None) -> str | None:
+        if value is not None and not _FUNCTION_SPEC.match(value):
             raise ValueError("must look like 'package.module:function'")
         return value
 

@@ -12,9 +12,18 @@ import pandas as pd
 
 from omnimemory_kit.health.models import HealthResponse
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.validation import MismatchRow, ValidationSummary
 from omnimemory_kit.text import printable
 
-__all__ = ["failures_table", "health_snapshot_table", "health_status_html", "summary_table", "table_html"]
+__all__ = [
+    "failures_table",
+    "health_snapshot_table",
+    "health_status_html",
+    "mismatches_table",
+    "summary_table",
+    "table_html",
+    "validation_table",
+]
 
 _MAX_MESSAGE = 160
 
@@ -126,6 +135,46 @@ def failures_table(files: pd.DataFrame | None, *, limit: int = 50) -> pd.DataFra
         m if not isinstance(m, str) else _clip(printable(m)) for m in out["error_message"]
     ]
     return out
+
+
+def validation_table(summary: ValidationSummary | None) -> pd.DataFrame:
+    """Return how a run's validation stands as one row: status, counts and the validated rate.
+
+    None (a run never validated) gives an empty table with those columns.
+    """
+    columns = ["status", "items", "validated", "mismatched", "error", "pending", "validated %"]
+    if summary is None:
+        return pd.DataFrame(columns=columns)
+    row = [summary.status_text(), summary.items, summary.validated, summary.mismatched, summary.error,
+           summary.pending, round(summary.validated_rate, 1)]  # fmt: skip
+    return pd.DataFrame([row], columns=columns)
+
+
+def _shown(value: Any) -> Any:
+    return _clip(printable(value)) if isinstance(value, str) else value
+
+
+def mismatches_table(
+    summary: ValidationSummary | None, *, limit: int = 100, errors: bool = True
+) -> pd.DataFrame:
+    """Return the mismatch table, oldest first: key, state, detail, expected, actual and when (UTC).
+
+    Items whose check failed (state ``error``) follow the mismatched ones unless ``errors`` is False.
+    None (a run never validated) gives an empty table with those columns.
+    """
+    columns = ["key", "state", "detail", "expected", "actual", "when"]
+    if summary is None:
+        return pd.DataFrame(columns=columns)
+    tables: list[tuple[str, tuple[MismatchRow, ...]]] = [("mismatched", summary.mismatches)]
+    if errors:
+        tables.append(("error", summary.errors))
+    rows = [
+        [_shown(row.key), state, _shown(row.detail), _shown(row.expected), _shown(row.actual),
+         pd.Timestamp(row.at, unit="s", tz="UTC").floor("s")]
+        for state, table in tables
+        for row in table
+    ][:limit]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def health_snapshot_table(response: HealthResponse) -> pd.DataFrame:

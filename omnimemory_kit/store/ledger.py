@@ -141,7 +141,11 @@ def ledger(store: JournalStore) -> list[LedgerEntry]:
     Runs of the same migration (same source and function) are chained in creation order: each names the
     run before it and the run after it.
     """
-    entries = [_entry(record, store.run_reports(record.run_id)) for record in store.list_runs()]
+    entries = [
+        _entry(record, store.run_reports(record.run_id))
+        for record in store.list_runs()
+        if not (record.source == "validation" and record.run_id.endswith("~validation"))  # a run's queue
+    ]
     last_of: dict[tuple[str, str], int] = {}
     linked = list(entries)
     for at, entry in enumerate(entries):

@@ -78,7 +78,7 @@ from omnimemory_kit.store.postgres_rows import (
     run_from_row,
 )
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
-from omnimemory_kit.store.projection import TRANSITIONS, Item, fold
+from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Item, fold
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
 from omnimemory_kit.text import from_stored, to_stored
 
@@ -401,7 +401,7 @@ class PostgresStore(PostgresHealthHistory, Store):
         The touched rows are read and locked in one query (in key order, so two appends never deadlock),
         folded in event order, and written back with one statement for the changed rows.
         """
-        keys = sorted({event.path for event in events if event.path is not None})
+        keys = sorted({e.path for e in events if e.kind in ITEM_KINDS and e.path is not None})
         if not keys:
             return
         statuses = _STATUSES

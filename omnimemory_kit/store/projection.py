@@ -69,6 +69,11 @@ TRANSITIONS: Final[Mapping[EventKind, Mapping[FileStatus, Effect]]] = {
     },
     # Only an item in progress is interrupted (its worker died or let go): back to pending.
     EventKind.FILE_INTERRUPTED: {FileStatus.IN_PROGRESS: Effect(FileStatus.PENDING, 0, Hold.DROP)},
+    # Only a finished item is requeued for a re-run: its outcome is undone (pending or in progress: as is).
+    EventKind.FILE_REQUEUED: dict.fromkeys(
+        (FileStatus.SUCCEEDED, FileStatus.FAILED, FileStatus.SKIPPED),
+        Effect(FileStatus.PENDING, 0, Hold.DROP),
+    ),
 }
 """``TRANSITIONS[kind][status]``: the effect of a FILE_* event (FILE_ADDED aside) on an item in ``status``."""
 

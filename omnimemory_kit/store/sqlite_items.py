@@ -115,7 +115,8 @@ def project(
 
     Events for items the run does not have are journaled but change nothing.
     """
-    keys = {e.path for e in events}
+    item_kinds = ITEM_KINDS
+    keys = {e.path for e in events if e.kind in item_kinds}  # other kinds (verdicts, ...) change no item
     keys.discard(None)
     if not keys:
         return

@@ -22,13 +22,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.redaction import redact
 
 __all__ = [
+    "DEFAULT_STORE_URL",
     "PostgresLocation",
     "SQLiteLocation",
     "is_postgres_url",
@@ -36,6 +37,9 @@ __all__ = [
     "parse_sqlite_url",
     "redact_url",
 ]
+
+DEFAULT_STORE_URL: Final = "sqlite:///omnimemory.db"
+"""The store every command opens when none is named: one SQLite file in the working folder."""
 
 ACCEPTED = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, a plain file path, sqlite:// (in memory), "

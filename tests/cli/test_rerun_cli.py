@@ -1,4 +1,4 @@
-"""``migrate --rerun``: requeue a run's failed items (all, one batch's, listed keys) and work them."""
+"""``migrate --rerun``: requeue a run's failed items, one whole batch or listed keys, and work them."""
 
 from __future__ import annotations
 
@@ -68,23 +68,34 @@ def batch_of_failed(store: Path) -> tuple[str, str]:
 
 
 class TestRerun:
-    def test_one_batch_reruns_only_its_failed_item(
+    def test_one_batch_reruns_all_its_items_counted_once(
         self, failed_run: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """--rerun batch:ID re-runs that batch's failed item; the other failed items stay failed."""
+        """--rerun batch:ID re-runs every item of that batch (succeeded ones too), each counted once; the
+        other batches' failed items stay failed."""
         root, fns, store = failed_run
         key, batch = batch_of_failed(store)
+        with open_store(store, read_only=True) as opened:
+            members = sorted(
+                str(e.path) for e in opened.read_events("r1")
+                if e.kind is EventKind.FILE_STARTED and e.batch_id == batch
+            )  # fmt: skip
         monkeypatch.setenv("FIXED", "1")
         result = migrate(root, fns, store, "--rerun", f"batch:{batch}")
-        assert "re-running 1 failed item(s)" in result.stderr
-        assert "2 selected item(s) did not fail" in result.stderr
+        assert f"re-running 3 item(s) of batch {batch!r}" in result.stderr
         after = statuses(store)
         assert after[key] == "file_succeeded"
         assert sorted(k for k, v in after.items() if v == "file_failed") == sorted(
             k for k in after if "bad" in k and k != key
         )
         with open_store(store, read_only=True) as opened:
+            events = list(opened.read_events("r1"))
             assert opened.item_counts("r1")[FileStatus.FAILED] == 2
+            assert opened.item_counts("r1")[FileStatus.SUCCEEDED] == 7
+        requeued = sorted(str(e.path) for e in events if e.kind is EventKind.FILE_REQUEUED)
+        assert requeued == members
+        starts = [e.path for e in events if e.kind is EventKind.FILE_STARTED]
+        assert {m: starts.count(m) for m in members} == dict.fromkeys(members, 2)
 
     def test_failed_reruns_every_failed_item(
         self, failed_run: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
@@ -99,12 +110,16 @@ class TestRerun:
     def test_listed_keys_rerun_only_those(
         self, failed_run: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
-        """--rerun keys:FILE re-runs the failed items it lists and no other."""
+        """--rerun keys:FILE re-runs the finished items it lists (succeeded ones too) and no other."""
         root, fns, store = failed_run
         (tmp_path / "keys.txt").write_text("t1_bad.py\n\nt0_ok.py\n", encoding="utf-8")
         monkeypatch.setenv("FIXED", "1")
         result = migrate(root, fns, store, "--rerun", f"keys:{tmp_path / 'keys.txt'}")
-        assert "re-running 1 failed item(s)" in result.stderr
+        assert "re-running 2 item(s) of 2 listed key(s)" in result.stderr
+        with open_store(store, read_only=True) as opened:
+            starts = [e.path for e in opened.read_events("r1") if e.kind is EventKind.FILE_STARTED]
+            assert opened.item_counts("r1")[FileStatus.SUCCEEDED] == 7
+        assert (starts.count("t0_ok.py"), starts.count("t1_bad.py"), starts.count("t2_ok.py")) == (2, 2, 1)
         after = statuses(store)
         assert after["t1_bad.py"] == "file_succeeded"
         assert after["t4_bad.py"] == after["t7_bad.py"] == "file_failed"
@@ -147,7 +162,8 @@ class TestWhileWorkersContinue:
     def test_a_batch_reruns_while_two_workers_hold_theirs(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """Re-running a failed batch leaves two live workers' batches alone; their outcomes still count."""
+        """Re-running a whole batch while two live workers hold theirs leaves their batches alone, and
+        every item ends counted once (the batch's earlier successes are not counted twice)."""
         root = tmp_path / "tree"
         root.mkdir()
         for i in range(9):
@@ -195,9 +211,13 @@ class TestWhileWorkersContinue:
         finally:
             finished.set()
             helper.join()
-        assert "re-running 1 failed item(s)" in result.stderr
+        assert f"re-running 3 item(s) of batch {first.batch_id!r}" in result.stderr
         assert seen == {"in_progress": 6}  # the re-run touched neither worker's batch
         with open_store(store_path) as store:
             counts = store.item_counts("r1")
         assert counts[FileStatus.SUCCEEDED] == 9
         assert statuses(store_path)["t1_bad.py"] == "file_succeeded"
+        summary = json.loads(
+            CliRunner().invoke(cli, ["status", "r1", "--store", str(store_path), "--json"]).output
+        )
+        assert (summary["succeeded_files"], summary["total_files"], summary["requeued_count"]) == (9, 9, 3)

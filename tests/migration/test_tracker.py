@@ -492,6 +492,36 @@ class TestRetries:
         with pytest.raises(InvalidTransitionError, match="cannot retry file '/a': it is pending"):
             tracker.retry_file("/a")
 
+    def test_a_requeued_success_is_counted_once_when_it_finishes_again(self, clock: FakeClock) -> None:
+        """requeue_file moves a succeeded file back to pending (no longer succeeded); its next outcome
+        counts once, so the totals never double count a re-run."""
+        tracker = make(clock)
+        tracker.add_files([("/a", 5), ("/b", 7)])
+        for path in ("/a", "/b"):
+            tracker.start_file_processing(path, batch_id="b1")
+            tracker.complete_file_processing(path)
+        tracker.requeue_file("/a")
+        summary = tracker.get_progress_summary()
+        assert (summary.succeeded_files, summary.pending_files, summary.requeued_count) == (1, 1, 1)
+        assert (summary.succeeded_bytes, summary.finished_files) == (7, 1)
+        assert tracker.get_file_info("/a").finished_at is None
+        tracker.start_file_processing("/a", batch_id="b2")
+        tracker.complete_file_processing("/a", success=False, error=ValueError("now broken"))
+        summary = tracker.get_progress_summary()
+        assert (summary.succeeded_files, summary.failed_files, summary.total_files) == (1, 1, 2)
+        assert summary.errors_by_type == {"ValueError": 1}
+
+    def test_requeue_needs_a_finished_file(self, clock: FakeClock) -> None:
+        """Requeueing a pending or running file is refused and changes nothing."""
+        tracker = make(clock)
+        tracker.add_file("/a")
+        with pytest.raises(InvalidTransitionError, match="cannot requeue file '/a': it is pending"):
+            tracker.requeue_file("/a")
+        tracker.start_file_processing("/a")
+        with pytest.raises(InvalidTransitionError, match="it is in_progress"):
+            tracker.requeue_file("/a")
+        assert tracker.get_progress_summary().requeued_count == 0
+
     def test_interrupted_files_go_back_to_pending(self, clock: FakeClock) -> None:
         """A FILE_INTERRUPTED event (its worker died) puts the file back to pending and is counted."""
         tracker = make(clock)

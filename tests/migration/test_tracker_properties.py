@@ -171,6 +171,17 @@ class TrackerMachine(RuleBasedStateMachine):
         self.requeues[path] += 1
         self.status[path] = FileStatus.PENDING
 
+    @precondition(lambda self: self.run_open)
+    @rule(data=st.data())
+    def requeue_finished(self, data: st.DataObject) -> None:
+        """A finished file (succeeded, failed or skipped) is requeued for a re-run."""
+        finished = self.paths_in(FileStatus.SUCCEEDED, FileStatus.FAILED, FileStatus.SKIPPED)
+        if finished:
+            path = data.draw(st.sampled_from(finished))
+            self.tracker.requeue_file(path)
+            self.requeues[path] += 1  # a re-run uses one of the file's requeues too
+            self.status[path] = FileStatus.PENDING
+
     @rule(data=st.data())
     def worker_died(self, data: st.DataObject) -> None:
         """The store journals a running file as interrupted; the tracker folds it in on refresh."""

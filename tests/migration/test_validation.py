@@ -26,7 +26,7 @@ import signal
 import threading
 from pathlib import Path
 
-from omnimemory_kit.migration.validation import Mismatch
+from omnimemory_kit import Mismatch
 
 TARGET = Path(os.environ["TARGET"])
 

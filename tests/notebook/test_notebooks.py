@@ -18,6 +18,7 @@ import pytest
 
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.validation import Mismatch, verdict_of
 from omnimemory_kit.notebook.record import read_records
 from omnimemory_kit.reports import ReportResult, collect_reports, run_report
 from omnimemory_kit.store import open_store
@@ -81,6 +82,14 @@ def journal(workdir: Path) -> Path:
                 clock.advance(0.5)
             tracker.close_batch(batch)
         tracker.complete()
+        # checked afterwards: one copy is right, one differs (its detail is hostile text), one is unchecked
+        store.append(
+            "small",
+            [
+                verdict_of("a.py", True, clock.time()),
+                verdict_of("b.py", Mismatch(EVIL, expected="9f86d0", actual="e3b0c4"), clock.time()),
+            ],
+        )
     return path
 
 
@@ -105,6 +114,21 @@ def migration_report(workdir: Path, journal: Path) -> ReportResult:
         out_dir=workdir / "reports",
     )
 
+
+NO_LEGACY_CALLS = """
+import os
+from pathlib import Path
+
+from omnimemory_kit import Mismatch
+
+
+def no_legacy_calls(item):
+    migrated = Path(os.environ["OMNIMEMORY_DEMO_OUT"]) / "tools" / item.key.removesuffix(".py") / "tool.py"
+    for number, line in enumerate(migrated.read_text(encoding="utf-8").splitlines(), 1):
+        if "legacy_api(" in line:
+            return Mismatch("still calls legacy_api", expected="no legacy_api call", actual=f"line {number}")
+    return True
+"""
 
 SECRET = "s3cret-pw"
 
@@ -154,6 +178,24 @@ class TestMigrationReport:
         page = html_of(migration_report)
         assert EVIL not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+    def test_validation_counts_and_mismatch_table_are_in_the_html(
+        self, migration_report: ReportResult
+    ) -> None:
+        """The report's validation section shows the status and counts, then the mismatch table (key, state,
+        detail, expected, actual, when) with the hostile detail escaped."""
+        page = html_of(migration_report)
+        section = page[page.index('id="Validation"') :]
+        for header in ("status", "validated", "mismatched", "pending", "key", "detail", "expected", "actual"):
+            assert f"<th>{header}</th>" in section, header
+        assert "<th>when</th>" in section
+        assert "<td>completed, 1 mismatched</td>" not in section  # one item is still unchecked
+        assert "<td>1 item(s) not validated yet</td>" in section
+        row = section[section.index("<td>b.py</td>") :]
+        assert row.index("&lt;script&gt;alert(1)&lt;/script&gt;") < row.index("<td>9f86d0</td>")
+        assert row.index("<td>9f86d0</td>") < row.index("<td>e3b0c4</td>") < row.index("</tr>")
+        assert migration_report.records["validation_status"] == "1 item(s) not validated yet"
+        assert migration_report.records["mismatched"] == 1
 
     def test_parameters_are_recorded_in_the_notebook(self, migration_report: ReportResult) -> None:
         """The executed notebook carries the injected parameters and the kit's report facts."""
@@ -219,6 +261,42 @@ class TestMigrationHeadless:
         again = run_report("migration", given, out_dir=workdir / "reports")
         assert again.status == "succeeded", again.error
         assert (again.records["processed"], again.records["already_done"]) == (0, 3)
+
+    def test_validate_function_checks_each_batch_and_the_mismatch_table_shows(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With validate_function the run checks each migrated tool after its batch; the notebook's
+        validation section shows the counts and the mismatch (key, detail, expected, actual, when)."""
+        source = workdir / "legacy-checked"
+        source.mkdir()
+        body = '"""A tool."""\nTOOL = {"name": "t"}\n\ndef run(query):\n    return {}\n'
+        for name in ("one.py", "two.py", "three.py"):
+            call = "legacy_api(query)" if name == "two.py" else "query"
+            (source / name).write_text(body.replace("{}", call), encoding="utf-8")
+        checks = workdir / "checks"
+        checks.mkdir()
+        (checks / "nbchecks.py").write_text(NO_LEGACY_CALLS, encoding="utf-8")
+        monkeypatch.setenv("PYTHONPATH", str(checks))  # the kernel imports the check from there
+        monkeypatch.setenv("OMNIMEMORY_DEMO_OUT", str(workdir / "checked-migrated"))
+        given = {
+            "store_url": str(workdir / "checked.db"),
+            "run_id": "checked",
+            "source": str(source),
+            "batch_size": 1,
+            "validate_function": "nbchecks:no_legacy_calls",
+        }
+        result = run_report("migration", given, out_dir=workdir / "checked-reports")
+        assert result.status == "succeeded", result.error
+        page = html_of(result)
+        section = page[page.index('id="Validation"') :]
+        assert "<td>completed, 1 mismatched</td>" in section
+        row = section[section.index("<td>two.py</td>") :]
+        cells = ["<td>mismatched</td>", "<td>still calls legacy_api</td>", "<td>no legacy_api call</td>",
+                 "<td>line "]  # fmt: skip
+        assert [row.index(cell) for cell in cells] == sorted(row.index(cell) for cell in cells)
+        assert row.index(cells[-1]) < row.index("</tr>")
+        with open_store(workdir / "checked.db", read_only=True) as store:
+            assert store.get_run("checked").params["validate"] == "nbchecks:no_legacy_calls"
 
     def test_interactive_true_in_a_headless_kernel_fails_clearly(self, workdir: Path) -> None:
         """interactive=True under a report fails naming the parameter; the index lists the report failed."""

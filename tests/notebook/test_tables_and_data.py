@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.health.manager import HealthManager
 from omnimemory_kit.health.models import CheckResult, DependencyType, HealthCheckConfig, HealthStatus
 from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.migration.validation import Mismatch, verdict_of
 from omnimemory_kit.notebook import data, tables
 from omnimemory_kit.notebook.checks import default_health_session
 from omnimemory_kit.store import JournalStore, open_store
@@ -201,3 +203,56 @@ class TestThrottleTimeline:
         assert throttles is not None
         assert throttles["reason"].tolist() == ["redis unhealthy"]
         assert throttles["duration_s"].tolist() == [7.0]
+
+
+class TestValidationTables:
+    def checked_run(self, store: JournalStore, clock: FakeClock) -> None:
+        """Journal a run of three succeeded items: one validated, one mismatched (hostile), one errored."""
+        tracker = MigrationProgressTracker("checked", store=store, run_id="checked", clock=clock)
+        tracker.add_files([("a.py", 1), ("b.py", 1), ("c.py", 1)])
+        for key in ("a.py", "b.py", "c.py"):
+            tracker.start_file_processing(key, "b1")
+            tracker.complete_file_processing(key)
+        clock.advance(5.0)
+        store.append(
+            "checked",
+            [
+                Event(EventKind.ITEM_VALIDATED, at=clock.time(), path="a.py"),
+                verdict_of("b.py", Mismatch(EVIL, expected={"sha": "aa"}, actual="bb"), clock.time()),
+                verdict_of("c.py", OSError("target unreadable"), clock.time()),
+            ],
+        )
+
+    def test_counts_and_the_mismatch_table_from_the_journal(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """load_validation replays the verdicts; the tables show the status, the counts, and each mismatch
+        and error with its detail, expected, actual and when (UTC), escaped when rendered."""
+        self.checked_run(store, clock)
+        validation = data.load_validation(store, "checked")
+        assert validation is not None
+        counts = tables.validation_table(validation)
+        assert counts.iloc[0].to_dict() == {
+            "status": "completed, 1 mismatched, 1 error", "items": 3, "validated": 1, "mismatched": 1,
+            "error": 1, "pending": 0, "validated %": pytest.approx(33.3),
+        }  # fmt: skip
+        table = tables.mismatches_table(validation)
+        assert list(table.columns) == ["key", "state", "detail", "expected", "actual", "when"]
+        assert list(zip(table["key"], table["state"], strict=True)) == [
+            ("b.py", "mismatched"),
+            ("c.py", "error"),
+        ]
+        assert (table["expected"][0], table["actual"][0]) == ({"sha": "aa"}, "bb")
+        assert table["when"][0] == pd.Timestamp(clock.time(), unit="s", tz="UTC").floor("s")
+        assert "&lt;script&gt;" in tables.table_html(table)
+        assert EVIL not in tables.table_html(table)
+        assert list(tables.mismatches_table(validation, errors=False)["key"]) == ["b.py"]
+
+    def test_a_run_never_validated_has_none_and_empty_tables(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A run without verdicts or a recorded validate function: None, and empty tables with columns."""
+        small_run(store, clock)
+        assert data.load_validation(store, "small") is None
+        assert tables.validation_table(None).empty
+        assert "detail" in tables.mismatches_table(None).columns

@@ -360,6 +360,24 @@ class TestItemsProjection:
         assert store.claim(RUN, WORKER, 10, 30) is not None
         assert counts(store) == {"succeeded": 1, "in_progress": 1}
 
+    def test_a_requeued_finished_item_is_claimed_again_and_counted_once(self, store: JournalStore) -> None:
+        """FILE_REQUEUED sends a finished item back to pending (its outcome leaves the counts); claimed and
+        finished again, it is counted once; a requeue of a pending item changes nothing."""
+        make_run(store)
+        store.append(RUN, [Event(K.FILE_ADDED, at=1.0, path=p, size=1) for p in "abc"])
+        store.append(
+            RUN,
+            [Event(K.FILE_STARTED, at=2.0, path="a"), Event(K.FILE_SUCCEEDED, at=2.0, path="a"),
+             Event(K.FILE_STARTED, at=2.0, path="b"), Event(K.FILE_SKIPPED, at=2.0, path="b")],
+        )  # fmt: skip
+        store.append(RUN, [Event(K.FILE_REQUEUED, at=3.0, path=p, reason="rerun") for p in "abc"])
+        assert counts(store) == {"pending": 3}
+        lease = store.claim(RUN, WORKER, 10, 30)
+        assert lease is not None
+        assert sorted(item.key for item in lease.items) == ["a", "b", "c"]
+        store.report(lease, [Event(K.FILE_SUCCEEDED, at=4.0, path=p) for p in "abc"])
+        assert counts(store) == {"succeeded": 3}
+
     def test_items_added_by_append_are_claimable_in_order(self, store: JournalStore) -> None:
         """Items journaled with FILE_ADDED through append are claimed like add_items ones, oldest first."""
         make_run(store)

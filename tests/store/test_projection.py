@@ -62,7 +62,7 @@ class TestTheTable:
     def test_uniform_kinds_are_the_starts_and_outcomes(self) -> None:
         """The kinds a set-based write may apply blind are exactly those whose effect ignores the status."""
         assert set(UNIFORM) == {K.FILE_STARTED, K.FILE_SUCCEEDED, K.FILE_FAILED, K.FILE_SKIPPED}
-        assert set(TRANSITIONS) - set(UNIFORM) == {K.FILE_RETRIED, K.FILE_INTERRUPTED}
+        assert set(TRANSITIONS) - set(UNIFORM) == {K.FILE_RETRIED, K.FILE_INTERRUPTED, K.FILE_REQUEUED}
 
 
 class TestStep:
@@ -81,6 +81,16 @@ class TestStep:
         assert step(leased, retried) == Item("a", 0, S.IN_PROGRESS, 2, "L", "b0", "w0")
         failed = Item("a", 0, S.FAILED, 1, None, "b0", "w0")
         assert step(failed, retried) == Item("a", 0, S.PENDING, 1, None, "b0", "w0")
+
+    def test_a_requeue_sends_only_a_finished_item_back_to_pending(self) -> None:
+        """FILE_REQUEUED undoes a finished item's outcome (no attempt, no lease); others stay as they are."""
+        requeued = Event(K.FILE_REQUEUED, at=1.0, path="a", reason="rerun")
+        for status in (S.SUCCEEDED, S.FAILED, S.SKIPPED):
+            item = Item("a", 3, status, 2, None, "b0", "w0")
+            assert step(item, requeued) == Item("a", 3, S.PENDING, 2, None, "b0", "w0")
+        for status in (S.PENDING, S.IN_PROGRESS):
+            item = Item("a", 3, status, 1, "L", "b0", "w0")
+            assert step(item, requeued) is item
 
     def test_an_event_that_changes_nothing_returns_the_same_item(self) -> None:
         """Interrupting a pending item, or adding a known one again, returns the very same object."""

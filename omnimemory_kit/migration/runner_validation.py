@@ -1,0 +1,114 @@
+"""The runner's pipelined validation: each batch is checked within its lease while the next batch runs.
+
+``MigrationRunner`` inherits this. With ``validate=fn``, closing a batch (which runs while the next batch
+runs) checks its succeeded items under the batch's lease, kept alive by heartbeats, with the run's
+concurrency and item timeout; the verdicts are journaled with the batch's release, after its last outcomes,
+in one trip (``validation_pipeline``). Before the run completes (where ``finalize`` runs) every worker drains
+what the batches left through the run's validation queue, so a completed run has every succeeded item
+checked once. The validation state is a ``ValidationLedger`` fed by the runner's fold.
+Seam: checking the migrated items, apart from running them (``runner_batches``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.migration.batch import LeasedBatch
+from omnimemory_kit.migration.loader import function_identity
+from omnimemory_kit.migration.runner_batches import BatchExecution
+from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.validation import ValidationLedger, ValidationSummary
+from omnimemory_kit.migration.validation_pipeline import PipelinedValidator
+
+__all__ = ["PipelinedValidation"]
+
+
+class PipelinedValidation(BatchExecution):
+    """The validation half of ``MigrationRunner`` (which sets every attribute declared here)."""
+
+    extra_params: dict[str, Any]
+    validate_fn: Callable[..., Any] | None
+    _checks: ValidationLedger | None
+    _validator: PipelinedValidator | None
+
+    def _init_validation(self, validate: Callable[..., Any] | None) -> None:
+        """Take the ``validate`` argument (recorded with a new run as ``params["validate"]``)."""
+        if validate is not None and not callable(validate):
+            raise ConfigError(f"validate must be callable, not {type(validate).__name__}")
+        self.validate_fn = validate
+        if validate is not None:
+            self.extra_params.setdefault("validate", function_identity(validate))
+        # fed by the fold from the first event on, as the tracker is
+        self._checks = None if validate is None else ValidationLedger()
+        self._validator = None
+
+    def _fold_checks(self, events: list[Event]) -> None:
+        checks = self._checks
+        if checks is not None:
+            checks.apply(events)
+
+    async def _start_validation(self) -> None:
+        """Set up checking (with ``validate``; a no-op without): the queue, and dead checkers' chunks back."""
+        if self.validate_fn is None or self._checks is None or self._validator is not None:
+            return
+        validator = PipelinedValidator(
+            self._link, self._checks, self.source, self.validate_fn, worker_id=self.worker_id,
+            host=self.host, concurrency=self.concurrency, timeout=self.item_timeout,
+            lease_seconds=self.lease_seconds, clock=self.clock, log=self._log,
+        )  # fmt: skip
+        await validator.prepare()
+        self._validator = validator
+
+    async def _close_batch(self, batch: LeasedBatch) -> None:
+        validator = self._validator
+        if validator is not None and not batch.lost:
+            await self._check_batch(validator, batch)
+        await super()._close_batch(batch)
+
+    async def _check_batch(self, validator: PipelinedValidator, batch: LeasedBatch) -> None:
+        """Check a batch's succeeded items within its lease; the verdicts go with its release.
+
+        Its last outcomes are reported in the same trip, before the verdicts: a crash loses both or
+        neither, and a lease lost meanwhile loses the verdicts (the drain checks those items again).
+        """
+        if batch.flush_task is not None:  # an outcome report in flight lands (and is folded) first
+            await asyncio.gather(batch.flush_task, return_exceptions=True)  # close() re-raises a failure
+        succeeded = EventKind.FILE_SUCCEEDED
+        reporting = {e.path for e in batch.outbox if e.kind is succeeded}
+        reported = set(validator.due(item.key for item in batch.lease.items))  # durable, not checked yet
+        items = [item for item in batch.lease.items if item.key in reporting or item.key in reported]
+        if batch.lost or not items:
+            return
+        heartbeat = asyncio.ensure_future(batch.heartbeat(self.lease_seconds))
+        try:
+            verdicts = await validator.check(items)
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+        batch.closing.extend(verdicts)
+        validator.checked += len(verdicts)
+
+    async def _finalize(self) -> bool:
+        validator = self._validator
+        if validator is not None:
+            await validator.drain()  # every item checked before the run completes
+        return await super()._finalize()
+
+    def validation_summary(self) -> ValidationSummary | None:
+        """Return the validation summary (with the mismatch table) as this runner last read the journal.
+
+        None without ``validate``. Complete once ``run()`` has returned a completed run.
+        """
+        checks = self._checks
+        if checks is None:
+            return None
+        return checks.summary(checked_now=0 if self._validator is None else self._validator.checked)
+
+    def _with_validation(self, summary: MigrationProgressSummary) -> MigrationProgressSummary:
+        """Return ``summary`` with the validation counts (O(1)), or as it is without ``validate``."""
+        checks = self._checks
+        return summary if checks is None else summary.model_copy(update={"validation": checks.counts()})
