@@ -7,8 +7,9 @@ its workers look again. Flag files (``throttle_file``, ``panic_file``) are check
 
 It also carries the two run-wide duties of a shared run:
 
-- ``max-rate`` is one limit for the whole run: each live worker takes an equal share (re-shared as
-  workers join and leave) and spaces its item starts by it (``pace``);
+- ``max-rate`` is one limit for the whole run: each live worker takes a share (re-shared as workers join
+  and leave, and borrowing what the others leave unused: ``rate_share``) and spaces its item starts by
+  it (``pace``);
 - work that must happen once however many workers share the run (``finalize`` behind a gate, a
   ``retry-failed`` request) is an item of the control stream: whoever claims it does it (``claim_once``).
 """
@@ -34,6 +35,7 @@ from omnimemory_kit.migration.control import (
     finalize_key,
     fold,
 )
+from omnimemory_kit.migration.rate_share import RateShare
 from omnimemory_kit.migration.run_control import ensure_control_stream
 from omnimemory_kit.migration.worker_liveness import other_live_workers
 from omnimemory_kit.store.base import JournalStore, WorkItem
@@ -43,6 +45,7 @@ __all__ = ["ControlLink"]
 
 _log = logging.getLogger("omnimemory_kit.migration")
 _CATCH_UP = 0.5
+_RESHARE = 0.5  # seconds between looks at the run's workers while a max-rate is in force
 
 
 class ControlLink:
@@ -88,11 +91,15 @@ class ControlLink:
         self.file_panicked = False
         self.changed = asyncio.Event()
         self.share = 1  # live workers sharing max-rate
+        self.rate_share = RateShare()
+        self._reshared_at: float | None = None
         self._next_start: float | None = None
         self._watch: JournalWatch = watch(store, self.stream_id)
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[ControlState], None]] = []
         self._check_files()
+        if self.state.settings.max_rate:  # pace the first items by the run's workers already
+            self._count_workers(self.state.settings.max_rate)
 
     # --- following --------------------------------------------------------------------------------
 
@@ -114,7 +121,6 @@ class ControlLink:
         self._listeners.append(listener)
 
     async def _follow(self) -> None:
-        beats = 0
         quiet = False  # an outage was reported once already
         while True:
             try:
@@ -125,9 +131,7 @@ class ControlLink:
                     self.state = fold(events, self.state)
                     changed = True
                 changed = self._check_files() or changed
-                beats += 1
-                if beats % 8 == 1:  # every ~2 s: how many workers share the run-wide rate
-                    changed = await self._reshare() or changed
+                changed = await self._reshare() or changed
             except asyncio.CancelledError:
                 raise
             except StoreUnavailableError as exc:  # an outage: the runner rides it out, and says so itself
@@ -160,10 +164,26 @@ class ControlLink:
         return changed
 
     async def _reshare(self) -> bool:
-        workers = await asyncio.to_thread(self.store.workers, self.run_id)
-        share = 1 + other_live_workers(workers, self.worker_id, self.host, self.lease_seconds)
-        changed, self.share = share != self.share, share
-        return changed
+        """Every ``_RESHARE`` s while a max-rate is in force: re-count live workers, re-pace this one."""
+        limit = self.state.settings.max_rate
+        now = self.clock.monotonic()
+        if not limit:
+            self.rate_share.update(now, None, self.share, 0)
+            self._reshared_at = None
+            return False
+        seen = self._reshared_at
+        if limit == self.rate_share.limit and seen is not None and now - seen < _RESHARE:
+            return False
+        share = self.share
+        await asyncio.to_thread(self._count_workers, limit)
+        return share != self.share
+
+    def _count_workers(self, limit: float) -> None:
+        now = self.clock.monotonic()
+        self._reshared_at = now
+        workers = self.store.workers(self.run_id)
+        self.share = 1 + other_live_workers(workers, self.worker_id, self.host, self.lease_seconds)
+        self.rate_share.update(now, limit, self.share, sum(worker.items_done for worker in workers))
 
     def _notify(self) -> None:
         self.changed.set()
@@ -223,7 +243,8 @@ class ControlLink:
         if not max_rate:
             self._next_start = None
             return
-        interval = self.share / max_rate
+        mine = self.rate_share.rate if self.rate_share.limit == max_rate else None
+        interval = 1.0 / mine if mine else self.share / max_rate  # before the first look: an equal share
         if self._next_start is None:
             self._next_start = now
         # Slots missed while the runner claimed or closed a batch may be caught up for up to _CATCH_UP
@@ -322,5 +343,6 @@ class ControlLink:
 
     def __repr__(self) -> str:
         return (
-            f"<ControlLink run={self.run_id!r} {self.state.describe(self.clock.time())} share={self.share}>"
+            f"<ControlLink run={self.run_id!r} {self.state.describe(self.clock.time())} share={self.share}"
+            f" {self.rate_share!r}>"
         )

@@ -125,7 +125,7 @@ class TestMaxRate:
     def test_max_rate_is_held_run_wide(
         self, tmp_path: Path, pg_url: str, workers: list[subprocess.Popen[str]]
     ) -> None:
-        """`max-rate=50` keeps the three workers together at or under 50 items/s (+15 %) over ten seconds."""
+        """`max-rate=50` keeps the three workers together within 15 % of 50 items/s over ten seconds."""
         prepare(tmp_path, pg_url, 700)
         (tmp_path / "hold").unlink(missing_ok=True)
         control(tmp_path, pg_url, "set", "max-rate=50")
@@ -137,9 +137,9 @@ class TestMaxRate:
         wait_until(lambda: time.time() > window[1], timeout=120)
         starts = [t for kind, t, _ in log.lines() if kind == "S" and window[0] <= t < window[1]]
         rate = len(starts) / 10.0
-        # The limit is a ceiling shared by the workers (unlimited, they start well over 100 items/s here);
-        # on a loaded two-core machine the workers fall short of it, so only the ceiling is asserted.
-        assert 5.0 <= rate <= 57.5, rate
+        # Unlimited, the three start well over 100 items/s here: the limit, shared and with each
+        # worker's unused share borrowed by the others, holds the run within 15 % of 50 items/s.
+        assert 42.5 <= rate <= 57.5, rate
 
 
 class TestApprovalGate:
