@@ -98,6 +98,7 @@ class ControlLink:
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[ControlState], None]] = []
         self._check_files()
+        self._throttled = self.state.is_throttled(clock.time())
         if self.state.settings.max_rate:  # pace the first items by the run's workers already
             self._count_workers(self.state.settings.max_rate)
 
@@ -131,6 +132,9 @@ class ControlLink:
                     self.state = fold(events, self.state)
                     changed = True
                 changed = self._check_files() or changed
+                throttled = self.state.is_throttled(self.clock.time())
+                changed = changed or throttled != self._throttled  # a `throttle --for` ran out
+                self._throttled = throttled
                 changed = await self._reshare() or changed
             except asyncio.CancelledError:
                 raise

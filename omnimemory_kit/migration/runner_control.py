@@ -2,22 +2,29 @@
 
 ``MigrationRunner`` inherits this: the batch loop asks ``_concurrency_now()`` and ``_batch_size_now()``
 between claims, ``_on_control`` applies what needs no loop (the item timeout, retry-failed requests), and
-``_finalize`` runs the gate and the finalize step once across the run's workers. Kept apart so the
-runner's module stays about executing items.
+``_finalize`` runs the gate and the finalize step once across the run's workers. An operator's pause and
+throttle (and this worker's throttle file) are mirrored into the run's journal (``control_journal``), so
+their time is excluded from rates and the ETA like ``pause()``'s. Kept apart so the runner's module stays
+about executing items.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import logging
 import os
 from collections.abc import Callable
 from typing import Any
 
 from omnimemory_kit.clock import Clock
+from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.attempt import Attempts, is_async_function
 from omnimemory_kit.migration.control import ControlState
+from omnimemory_kit.migration.control_journal import MirrorMarks, mirror
 from omnimemory_kit.migration.control_link import ControlLink
+from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.telemetry import RunTelemetry
 from omnimemory_kit.migration.throttle import GateDecision
 from omnimemory_kit.store.base import JournalStore
@@ -48,6 +55,10 @@ class ControlledRun:
     _log: logging.LoggerAdapter[logging.Logger]
     telemetry: RunTelemetry
     _control_seq_traced: int  # the last control command put on the run span
+    _link: StoreLink
+    _mirror_marks: MirrorMarks = MirrorMarks()  # the pause and throttle mirrored into the run's journal
+    _file_throttle_journaled: bool = False
+    _mirror_lock: asyncio.Lock | None = None
 
     def _spawn(self, coro: Any) -> None:
         raise NotImplementedError  # the runner's
@@ -72,6 +83,7 @@ class ControlledRun:
             ControlLink, self.store, self.run_id, worker_id=self.worker_id, host=self.host, clock=self.clock,
             throttle_file=self.throttle_file, panic_file=self.panic_file, lease_seconds=self.lease_seconds,
         )  # fmt: skip
+        self._mirror_marks, self._mirror_lock = MirrorMarks(), asyncio.Lock()
         self.control.add_listener(self._on_control)
         self.control.start()
         self._on_control(self.control.state)
@@ -94,6 +106,37 @@ class ControlledRun:
         if state.retry_requests > self._retries_done and self.control is not None:
             number, self._retries_done = state.retry_requests, state.retry_requests
             self._spawn(self._retry_once(number))
+        self._mirror_holds(state)
+
+    def _mirror_holds(self, state: ControlState) -> None:
+        """Journal an operator's pause or throttle (once per run) and this worker's throttle file."""
+        ctl = self.control
+        if ctl is None:
+            return
+        now = self.clock.time()
+        due, self._mirror_marks = mirror(state, now, self._mirror_marks)
+        steps: list[tuple[str | None, Event]] = [
+            (key, event if event.worker_id else dataclasses.replace(event, worker_id=self.worker_id))
+            for key, event in due
+        ]
+        if ctl.file_throttled != self._file_throttle_journaled:
+            self._file_throttle_journaled = ctl.file_throttled
+            kind = EventKind.RUN_THROTTLED if ctl.file_throttled else EventKind.RUN_UNTHROTTLED
+            reason = f"manual: throttle file {ctl.throttle_file}"
+            steps.append((None, Event(kind, now, reason=reason, worker_id=f"{self.worker_id} throttle-file")))
+        if steps:
+            self._spawn(self._journal_holds(steps))
+
+    async def _journal_holds(self, steps: list[tuple[str | None, Event]]) -> None:
+        lock = self._mirror_lock
+        assert lock is not None  # set when control starts, before any listener call
+        async with lock:  # in the order seen: a pause before its resume
+            for key, event in steps:
+                ctl = self.control
+                if key is None:
+                    await self._link.journal(event)
+                elif ctl is not None:
+                    await ctl.claim_once(key, functools.partial(self._link.journal, event))
 
     async def _retry_once(self, number: int) -> None:
         ctl = self.control
