@@ -77,6 +77,7 @@ from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProc
 from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.summary import RunSettings as RunSettings
 from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.throttle import ClaimGate as ClaimGate
 from omnimemory_kit.migration.throttle import CombinedGate as CombinedGate
@@ -203,6 +204,7 @@ __all__ = [
     "RetryPolicy",
     "RunControl",
     "RunRecord",
+    "RunSettings",
     "SQLiteStore",
     "SharedHealthThrottle",
     "SkipItem",

@@ -8,7 +8,7 @@ from omnimemory_kit.errors import RunNotFoundError
 from omnimemory_kit.migration.control import ControlState, control_stream_id, fold
 from omnimemory_kit.store import JournalStore
 
-__all__ = ["format_control", "read_control"]
+__all__ = ["format_control", "format_history", "read_control"]
 
 
 def read_control(store: JournalStore, run_id: str) -> ControlState:
@@ -32,8 +32,14 @@ def format_control(state: ControlState, now: float) -> str:
         )
     )
     lines = [f"control  {state.describe(now)}", f"  settings {settings} (- : as the runner was started)"]
+    return "\n".join([*lines, format_history(state)])
+
+
+def format_history(state: ControlState) -> str:
+    """Return the command history as plain lines (when, who, command, why)."""
     if not state.history:
-        lines.append("  history  no commands")
+        return "  history  no commands"
+    lines = []
     for command in state.history:
         at = datetime.fromtimestamp(command.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
         why = f"  ({command.reason})" if command.reason else ""

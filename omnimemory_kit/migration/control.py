@@ -25,6 +25,7 @@ from typing import Any, Final, Literal
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import CONTROL_KINDS, Event, EventKind
+from omnimemory_kit.migration.summary import RunSettings
 
 __all__ = [
     "SETTING_KEYS",
@@ -40,6 +41,7 @@ __all__ = [
     "parse_duration",
     "parse_setting",
     "reduce",
+    "summary_fields",
 ]
 
 CONTROL_SUFFIX: Final = "~control"
@@ -179,6 +181,17 @@ class ControlSettings:
             elif key in SETTING_KEYS:
                 changes[key.replace("-", "_")] = value
         return replace(self, **changes)
+
+    def in_force(
+        self, *, concurrency: int | None, batch_size: int | None, item_timeout: float | None
+    ) -> RunSettings:
+        """Return the settings in force: these where set, else the runner's own (given here)."""
+        return RunSettings(
+            concurrency=self.concurrency or concurrency,
+            batch_size=self.batch_size or batch_size,
+            max_rate=self.max_rate,
+            item_timeout=self.item_timeout or item_timeout,
+        )
 
 
 def _stamp(at: float) -> str:
@@ -339,3 +352,21 @@ def fold(events: Iterable[Event], state: ControlState | None = None) -> ControlS
     for event in events:
         result = reduce(result, event)
     return result
+
+
+def summary_fields(state: ControlState, params: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """Return a summary's control state and settings in force, for a reader of the store (not a runner).
+
+    Settings not changed by a command are the run's as it was created (``params``).
+    """
+
+    def number(key: str) -> Any:
+        value = params.get(key)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+
+    settings = state.settings.in_force(
+        concurrency=number("concurrency"),
+        batch_size=number("batch_size"),
+        item_timeout=number("item_timeout"),
+    )
+    return {"control_state": state.describe(now), "settings": settings}

@@ -230,6 +230,14 @@ class ControlLink:
             return self.state.throttle_reason or "throttled"
         return None
 
+    def describe(self) -> str:
+        """Say the control state as people read it, flag files included (``throttled by throttle file …``)."""
+        if self.file_panicked and not self.state.panicked:
+            return f"panicked (panic file {self.panic_file})"
+        if self.file_throttled and self.state.phase(self.clock.time()) == "running":
+            return f"throttled by throttle file {self.throttle_file}"
+        return self.state.describe(self.clock.time())
+
     async def wait_for_change(self) -> None:
         """Wait until the state changes, or until a throttle runs out by itself."""
         changed = self.changed
@@ -346,7 +354,4 @@ class ControlLink:
         return True
 
     def __repr__(self) -> str:
-        return (
-            f"<ControlLink run={self.run_id!r} {self.state.describe(self.clock.time())} share={self.share}"
-            f" {self.rate_share!r}>"
-        )
+        return f"<ControlLink run={self.run_id!r} {self.describe()} share={self.share} {self.rate_share!r}>"

@@ -389,7 +389,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         While the store is unreachable (the runner rides the outage out), ``store_unavailable_since``
         says since when.
         """
-        summary = self.tracker.get_progress_summary()
+        summary = self.tracker.get_progress_summary().model_copy(update=self._control_fields())
         since = self._link.outage.unavailable_since
         if since is not None:
             summary = summary.model_copy(

@@ -73,6 +73,18 @@ class ControlledRun:
         limit = setting or self.concurrency
         return min(limit, pace) if pace else limit
 
+    def _control_fields(self) -> dict[str, Any]:
+        """Return the summary's control state and settings in force, as this runner applies them."""
+        ctl = self.control
+        state = ctl.state if ctl is not None else ControlState()
+        attempts = self._attempts
+        settings = state.settings.in_force(
+            concurrency=self._concurrency_now(),
+            batch_size=self._batch_size_now(),
+            item_timeout=attempts.timeout if attempts is not None else self.item_timeout,
+        )
+        return {"control_state": ctl.describe() if ctl is not None else None, "settings": settings}
+
     def _batch_size_now(self) -> int:
         ctl = self.control
         setting = ctl.state.settings.batch_size if ctl is not None else None

@@ -16,8 +16,10 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from omnimemory_kit.errors import KitError
+from omnimemory_kit.migration.control import summary_fields
 from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.notebook.control_widgets import control_line, history_table
 from omnimemory_kit.store.base import JournalStore
 
 __all__ = ["AttachedPanel"]
@@ -38,6 +40,7 @@ class AttachedPanel:
     def __init__(self, store: JournalStore, run_id: str, *, who: str | None = None) -> None:
         self.control = RunControl(store, run_id, who=who)
         self.tracker = MigrationProgressTracker.from_store(store, run_id)
+        self.params = store.get_run(run_id).params  # the settings the run was created with
         self.run_id = run_id
 
         def button(label: str, icon: str, tip: str, action: Callable[[], object]) -> widgets.Button:
@@ -116,25 +119,13 @@ class AttachedPanel:
         state = self.control.state()
         self.progress.max = max(1, summary.total_files)
         self.progress.value = summary.finished_files
-        settings = state.settings
-        shown = ", ".join(
-            f"{name} {value if value is not None else '-'}"
-            for name, value in (("concurrency", settings.concurrency), ("batch size", settings.batch_size),
-                                ("max-rate", settings.max_rate))
-        )  # fmt: skip
+        fields = summary_fields(state, self.params, time.time())
         self.status.value = (
             f"<b>{html.escape(self.run_id)}</b>: {summary.status.value}, "
-            f"{summary.finished_files}/{summary.total_files} done; control: "
-            f"<b>{html.escape(state.describe(time.time()))}</b>; {html.escape(shown)}"
+            f"{summary.finished_files}/{summary.total_files} done; "
+            f"{control_line(fields['control_state'], fields['settings'])}"
         )
-        rows = "".join(
-            f"<tr><td>{time.strftime('%H:%M:%S', time.gmtime(c.at))}</td><td>{html.escape(c.who)}</td>"
-            f"<td>{html.escape(c.describe())}</td><td>{html.escape(c.reason or '')}</td></tr>"
-            for c in state.history[-20:]
-        )
-        self.history.value = (
-            f"<table><tr><th>UTC</th><th>who</th><th>command</th><th>reason</th></tr>{rows}</table>"
-        )
+        self.history.value = history_table(state)
 
     async def follow(self, every: float = 1.0) -> None:
         """Refresh every ``every`` seconds until cancelled (start it as a task to keep the kernel free)."""

@@ -38,6 +38,7 @@ from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.notebook import figures
+from omnimemory_kit.notebook.control_widgets import control_line
 from omnimemory_kit.notebook.figures import LEGEND, OUTCOME_COLORS
 from omnimemory_kit.notebook.params import MigrationParams
 from omnimemory_kit.notebook.tables import failures_table, table_html
@@ -411,6 +412,9 @@ class MigrationPanel:
             f"{summary.processing_rates.files_per_second_recent:.1f} items/s · "
             f"{html.escape(_eta_text(summary))}"
         )
+        shown = control_line(summary.control_state, summary.settings)
+        if shown:
+            line += f"<br>{shown}"
         if self.error is not None:
             line += (
                 f"<br><span style='color:{colors['failed']}'>error: {html.escape(repr(self.error))}</span>"

@@ -88,6 +88,7 @@ class TestStart:
         assert not panel.start_button.disabled
         assert panel.cancel_button.disabled
         assert "12 succeeded" in panel.status.value
+        assert "control: <b>running</b>; concurrency 8, batch size 5, max-rate none" in panel.status.value
 
     async def test_live_chart_gets_a_point_per_progress_report(
         self, store: JournalStore, clock: FakeClock
