@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from omnimemory_kit.errors import RunNotFoundError
-from omnimemory_kit.migration.control import ControlState, control_stream_id, fold
-from omnimemory_kit.store import JournalStore
+from omnimemory_kit.migration.control import ControlState
 
-__all__ = ["format_control", "format_history", "read_control"]
-
-
-def read_control(store: JournalStore, run_id: str) -> ControlState:
-    """Replay a run's control stream (an empty state when no command was ever given)."""
-    try:
-        return fold(store.read_events(control_stream_id(run_id)))
-    except RunNotFoundError:
-        return ControlState()
+__all__ = ["format_control", "format_history"]
 
 
 def format_control(state: ControlState, now: float) -> str:

@@ -22,7 +22,7 @@ import click
 from rich.console import Console
 
 from omnimemory_kit.cli.batches_view import batch_rows, format_batches
-from omnimemory_kit.cli.control_view import format_history, read_control
+from omnimemory_kit.cli.control_view import format_history
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.running import (
@@ -60,6 +60,7 @@ from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue, rerun_keys
+from omnimemory_kit.migration.run_control import read_control
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
