@@ -205,6 +205,8 @@ class ControlState:
     ``retry_requests`` counts ``retry-failed`` commands; a runner compares it with how many it has carried
     out, so each is done once. ``gates_waiting`` are the gates a runner reported waiting at; ``approvals``
     maps each approved gate to who approved it. ``finalized`` holds the gates whose finalize succeeded.
+    ``attempts`` counts the claims of each once-work item (``finalize:GATE``…): more than one means a
+    worker died (or lost its lease) while doing it and another took it over.
     """
 
     paused_by: str | None = None
@@ -221,6 +223,7 @@ class ControlState:
     approvals: Mapping[str, str] = field(default_factory=dict)
     finalized: tuple[str, ...] = ()
     finalize_failed: tuple[str, ...] = ()
+    attempts: Mapping[str, int] = field(default_factory=dict)  # once-work key -> times claimed
     history: tuple[ControlCommand, ...] = ()
     seq: int = 0
 
@@ -293,13 +296,22 @@ def _args(event: Event) -> dict[str, Any]:
 
 
 def reduce(state: ControlState, event: Event) -> ControlState:
-    """Fold one control-stream event into the state (other kinds only advance ``seq``)."""
+    """Fold one control-stream event into the state (other kinds only advance ``seq``).
+
+    An event the state has folded already (its store ``seq`` at or below the state's) is skipped, so two
+    readers folding the same new events into one state (a beat and a ``refresh``) count them once.
+    """
+    if event.seq and event.seq <= state.seq:
+        return state
     kind = event.kind
     seq = max(state.seq, event.seq)
     if kind is EventKind.GATE_WAITING:
         gate = str(_args(event).get("gate", ""))
         waiting = state.gates_waiting if gate in state.gates_waiting else (*state.gates_waiting, gate)
         return replace(state, gates_waiting=waiting, seq=seq)
+    if kind is EventKind.FILE_STARTED and event.path:
+        attempts = {**state.attempts, event.path: state.attempts.get(event.path, 0) + 1}
+        return replace(state, attempts=attempts, seq=seq)
     if kind is EventKind.FILE_SUCCEEDED and event.path and event.path.startswith(FINALIZE_PREFIX):
         gate = event.path.removeprefix(FINALIZE_PREFIX)
         return replace(state, finalized=(*state.finalized, gate), seq=seq)

@@ -204,3 +204,19 @@ class TestSettingsInForce:
         assert fields["settings"].model_dump() == {
             "concurrency": 3, "batch_size": 7, "max_rate": 5.0, "item_timeout": None
         }  # fmt: skip
+
+
+class TestFoldedOnce:
+    def test_an_event_folded_twice_counts_once(self) -> None:
+        """Events at or below the state's seq are skipped: a command is in the history once."""
+        from omnimemory_kit.events import Event as E
+
+        pause = command(EventKind.CONTROL_PAUSE, 1.0)
+        stored = E(
+            pause.kind, pause.at, path=pause.path, reason=pause.reason, worker_id=pause.worker_id, seq=4
+        )
+        started = E(EventKind.FILE_STARTED, 2.0, path="finalize:cut-over", seq=5)
+        state = fold([stored, started])
+        again = fold([stored, started], state)
+        assert len(again.history) == 1
+        assert again.attempts == {"finalize:cut-over": 1}
