@@ -167,9 +167,8 @@ class MigrationRunner(BatchExecution, RunLifecycle):
             one); the run span links to it. A run this runner creates records its own.
         metrics: Prometheus metrics to feed (``RunMetrics``; serve them with ``MetricsServer``).
         finalize: ``fn()`` (sync or async) run once, however many workers share the run, after every
-            item is done and before the run completes (the cut-over). Recorded done exactly once; run
-            *at least* once: the worker running it renews a lease, and when it dies mid-way another
-            live worker runs it again (a warning gives the attempt number), so make it idempotent.
+            item is done and before the run completes (the cut-over); recorded done once but run at
+            least once (a worker dying in it leaves it to another: make it idempotent).
         approve_before_finalize: a gate name (``"cut-over"``): the run waits, "awaiting approval", until
             ``RunControl.approve(gate, by=...)`` (or ``omnimemory-kit control RUN approve GATE --by NAME``).
         throttle_file: no new items start while this file exists (in-flight ones finish).
