@@ -190,11 +190,11 @@ class RunLifecycle(ControlledRun):
     def _complete_once(self, event: Event) -> bool:
         """On the store thread: journal RUN_COMPLETED if this worker is the one to (``should_complete``)."""
 
-        def closer_gone(closer: str | None) -> bool:
+        def stand_in(closer: str | None) -> bool:
             workers = self.store.workers(self.run_id)
             return completer_in_place_of(closer, workers, self.worker_id, self.host, self.lease_seconds)
 
-        if not self._link.should_complete(self.worker_id, closer_gone):
+        if not self._link.should_complete(self.worker_id, stand_in):
             return False
         self.store.append(self.run_id, [event])
         self._link.tail()

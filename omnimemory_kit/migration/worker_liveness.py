@@ -54,15 +54,18 @@ def other_live_workers(
 def completer_in_place_of(
     closer: str | None, workers: Sequence[WorkerRecord], worker_id: str, host: str, lease_seconds: float
 ) -> bool:
-    """Tell whether ``worker_id`` completes the run in place of ``closer``, the worker that closed its
-    last batch, because ``closer`` is no longer alive (it died before journaling the completion).
+    """Tell whether ``worker_id`` journals the run's completion in place of ``closer``, the worker that
+    closed its last batch: because ``closer`` is no longer alive (it died before journaling it), or
+    because no batch was closed since the run's last start (None: a worker joined a run already done).
 
     Of the live workers, the one with the smallest id does, so two survivors never both do.
     """
-    if closer is None or closer == worker_id:
-        return False
+    if closer == worker_id:
+        return False  # the closer itself decides
     live = _other_live(workers, worker_id, host, lease_seconds)
-    return closer not in live and all(worker_id < other for other in live)
+    if closer is not None and closer in live:
+        return False
+    return all(worker_id < other for other in live)
 
 
 def dead_workers_on_host(workers: Sequence[WorkerRecord], worker_id: str, host: str) -> list[str]:

@@ -68,8 +68,13 @@ class TestCompleterInPlaceOfTheCloser:
         """While the closer is alive nobody completes in its place."""
         workers = [worker("a", "here", os.getpid(), 100.0), worker("b", "there", 1, 99.0)]
         assert not completer_in_place_of("b", workers, "a", "here", 60.0)
-        assert not completer_in_place_of(None, workers, "a", "here", 60.0)
         assert not completer_in_place_of("a", workers, "a", "here", 60.0)
+
+    def test_without_a_closer_only_the_smallest_live_worker_completes(self) -> None:
+        """No batch closed since the last start (a late joiner): one worker, not every one, completes."""
+        workers = [worker("a", "here", os.getpid(), 100.0), worker("b", "there", 1, 99.0)]
+        assert completer_in_place_of(None, workers, "a", "here", 60.0)
+        assert not completer_in_place_of(None, workers, "b", "there", 60.0)
 
     def test_the_smallest_live_survivor_completes_for_a_dead_closer(self) -> None:
         """A closer whose process is gone from this host is replaced by the live worker of smallest id."""
