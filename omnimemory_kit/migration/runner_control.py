@@ -59,6 +59,7 @@ class ControlledRun:
     _mirror_marks: MirrorMarks = MirrorMarks()  # the pause and throttle mirrored into the run's journal
     _file_throttle_journaled: bool = False
     _mirror_lock: asyncio.Lock | None = None
+    _mirror_anew: bool = False  # journal the holds in force directly (not once per run): at start
 
     def _spawn(self, coro: Any) -> None:
         raise NotImplementedError  # the runner's
@@ -96,9 +97,16 @@ class ControlledRun:
             throttle_file=self.throttle_file, panic_file=self.panic_file, lease_seconds=self.lease_seconds,
         )  # fmt: skip
         self._mirror_marks, self._mirror_lock = MirrorMarks(), asyncio.Lock()
+        self._file_throttle_journaled = False
         self.control.add_listener(self._on_control)
         self.control.start()
-        self._on_control(self.control.state)
+        # This runner's RUN_STARTED (or RUN_RESUMED) just reopened the run in the journal: a pause or
+        # throttle already in force is journaled again, by this runner, so its time stays excluded.
+        self._mirror_anew = True
+        try:
+            self._on_control(self.control.state)
+        finally:
+            self._mirror_anew = False
 
     async def _stop_control(self) -> None:
         ctl, self.control = self.control, None
@@ -128,7 +136,10 @@ class ControlledRun:
         now = self.clock.time()
         due, self._mirror_marks = mirror(state, now, self._mirror_marks)
         steps: list[tuple[str | None, Event]] = [
-            (key, event if event.worker_id else dataclasses.replace(event, worker_id=self.worker_id))
+            (
+                None if self._mirror_anew else key,
+                event if event.worker_id else dataclasses.replace(event, worker_id=self.worker_id),
+            )
             for key, event in due
         ]
         if ctl.file_throttled != self._file_throttle_journaled:

@@ -210,6 +210,37 @@ def _last_command_at(store_url: str) -> float:
         return RunControl(s, "r1").history()[-1].at
 
 
+class TestPausedBeforeStart:
+    def test_a_runner_starting_on_a_paused_run_journals_the_pause_again(
+        self, folder: Path, procs: list[subprocess.Popen[str]]
+    ) -> None:
+        """Started on a paused run, the runner's start does not end the pause in the journal."""
+        store = f"sqlite:///{folder / 'journal.db'}"
+        (folder / "hold").unlink()
+        created = subprocess.run(
+            kit(folder, "migrate", str(folder / "src"), "--function", f"{folder / 'fns.py'}:work", "--store",
+                store, "--run-id", "r1", "--pattern", "*.txt", "--create-only"),
+            env=env(folder), capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        assert control(folder, store, "pause", "--reason", "not yet").returncode == 0
+        log = Log(folder)
+        proc = migrate(folder, store, procs)
+        with open_store(store) as s:
+            wait_until(lambda: EventKind.RUN_PAUSED in [e.kind for e in s.read_events("r1")])
+            assert (
+                MigrationProgressTracker.from_store(s, "r1").get_progress_summary().status.value == "paused"
+            )
+        assert log.count("S") == 0
+        assert control(folder, store, "resume").returncode == 0
+        assert proc.wait(timeout=120) == 0, (folder / "stderr").read_text()
+        with open_store(store) as s:
+            kinds = [e.kind for e in s.read_events("r1") if e.kind.value.startswith("run_")]
+        assert kinds[-4:] == [
+            EventKind.RUN_STARTED, EventKind.RUN_PAUSED, EventKind.RUN_RESUMED, EventKind.RUN_COMPLETED
+        ]  # fmt: skip
+
+
 class TestThrottleAccounting:
     def test_a_throttle_for_a_while_is_journaled_once_with_its_end(
         self, folder: Path, procs: list[subprocess.Popen[str]]
