@@ -99,6 +99,7 @@ from omnimemory_kit.migration.summary import BatchProcessingMetrics as BatchProc
 from omnimemory_kit.migration.summary import FileProcessingInfo as FileProcessingInfo
 from omnimemory_kit.migration.summary import MigrationProgressSummary as MigrationProgressSummary
 from omnimemory_kit.migration.summary import ProcessingRates as ProcessingRates
+from omnimemory_kit.migration.summary import RunSettings as RunSettings
 from omnimemory_kit.migration.summary import ValidationCounts as ValidationCounts
 from omnimemory_kit.migration.sync import run_sync as run_sync
 from omnimemory_kit.migration.throttle import ClaimGate as ClaimGate
@@ -254,6 +255,7 @@ __all__ = [
     "RollupRetention",
     "RunControl",
     "RunRecord",
+    "RunSettings",
     "SQLiteStore",
     "SharedHealthThrottle",
     "SkipItem",

@@ -80,6 +80,8 @@ def test_health_server_is_exported_but_imported_on_first_use() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.split() == ["False", "True"]
+
+
 def test_validation_is_reachable_from_the_top_package() -> None:
     """What a validate function returns and what a validation reports is importable from the top package,
     as the very objects the validation modules define."""

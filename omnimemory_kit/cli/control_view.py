@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from omnimemory_kit.errors import RunNotFoundError
-from omnimemory_kit.migration.control import ControlState, control_stream_id, fold
-from omnimemory_kit.store import JournalStore
+from omnimemory_kit.migration.control import ControlState
 
-__all__ = ["format_control", "read_control"]
-
-
-def read_control(store: JournalStore, run_id: str) -> ControlState:
-    """Replay a run's control stream (an empty state when no command was ever given)."""
-    try:
-        return fold(store.read_events(control_stream_id(run_id)))
-    except RunNotFoundError:
-        return ControlState()
+__all__ = ["format_control", "format_history"]
 
 
 def format_control(state: ControlState, now: float) -> str:
@@ -32,8 +22,14 @@ def format_control(state: ControlState, now: float) -> str:
         )
     )
     lines = [f"control  {state.describe(now)}", f"  settings {settings} (- : as the runner was started)"]
+    return "\n".join([*lines, format_history(state)])
+
+
+def format_history(state: ControlState) -> str:
+    """Return the command history as plain lines (when, who, command, why)."""
     if not state.history:
-        lines.append("  history  no commands")
+        return "  history  no commands"
+    lines = []
     for command in state.history:
         at = datetime.fromtimestamp(command.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
         why = f"  ({command.reason})" if command.reason else ""

@@ -23,7 +23,7 @@ import click
 from rich.console import Console
 
 from omnimemory_kit.cli.batches_view import batch_rows, format_batches
-from omnimemory_kit.cli.control_view import format_control, read_control
+from omnimemory_kit.cli.control_view import format_history
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
@@ -54,12 +54,14 @@ from omnimemory_kit.cli.workers_view import (
 )
 from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.migration.control import summary_fields
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
 from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue, rerun_keys
+from omnimemory_kit.migration.run_control import read_control
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
@@ -414,12 +416,14 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
             workers, leases, now = workers_and_leases(store, run_id)
             # A run the journal shows running may have nobody left working it (its process was killed).
             activity = assess_activity(workers, leases, now, host=socket.gethostname())
-            summary = tracker.get_progress_summary(activity)
+            control = read_control(store, run_id)
+            summary = tracker.get_progress_summary(activity).model_copy(
+                update=summary_fields(control, record.params, now)
+            )
             validated = checks.verdicts or record.params.get("validate")
             checked = checks.summary() if validated else None
             if checked is not None:
                 summary = summary.model_copy(update={"validation": checked.counts()})
-            control = read_control(store, run_id)
             batches = batch_rows(tracker.batches_dataframe()) if with_batches else None
         finally:
             store.close()
@@ -434,8 +438,8 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
             data["mismatches"] = checked.as_dict()["mismatches"]
         click.echo(json.dumps(data, indent=2, default=str))
         return
-    click.echo(format_summary(summary))
-    click.echo(format_control(control, now))
+    click.echo(format_summary(summary))  # with the control state and settings
+    click.echo(format_history(control))
     click.echo(format_workers(workers, now))
     click.echo(format_leases(leases, now))
     if batches is not None:

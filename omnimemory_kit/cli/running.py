@@ -166,13 +166,17 @@ def format_summary(summary: MigrationProgressSummary) -> str:
         lines.append(f"  store    unavailable since {since}: no new work claimed until it is back")
     if summary.throttled_seconds or summary.throttle_reason:
         now = f", throttled now: {summary.throttle_reason}" if summary.throttle_reason else ""
-        lines.append(f"  throttle {format_duration(summary.throttled_seconds)} throttled on health{now}")
+        lines.append(f"  throttle {format_duration(summary.throttled_seconds)} throttled{now}")
     if counts is not None:
         lines.append(
             f"  validate {counts.validated} validated, {counts.mismatched} mismatched, {counts.error} error, "
             f"{counts.pending} pending of {counts.items} succeeded ({counts.validated_rate:.1f}% of those "
             f"checked validated)"
         )
+    if summary.control_state is not None:
+        lines.append(f"  control  {summary.control_state}")
+    if summary.settings is not None:
+        lines.append(f"  settings {summary.settings.describe()}")
     if summary.errors_by_type:
         errors = ", ".join(f"{name} x{count}" for name, count in sorted(summary.errors_by_type.items()))
         lines.append(f"  errors   {errors}")

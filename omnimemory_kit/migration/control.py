@@ -25,6 +25,7 @@ from typing import Any, Final, Literal
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import CONTROL_KINDS, Event, EventKind
+from omnimemory_kit.migration.summary import RunSettings
 
 __all__ = [
     "SETTING_KEYS",
@@ -40,6 +41,7 @@ __all__ = [
     "parse_duration",
     "parse_setting",
     "reduce",
+    "summary_fields",
 ]
 
 CONTROL_SUFFIX: Final = "~control"
@@ -180,6 +182,17 @@ class ControlSettings:
                 changes[key.replace("-", "_")] = value
         return replace(self, **changes)
 
+    def in_force(
+        self, *, concurrency: int | None, batch_size: int | None, item_timeout: float | None
+    ) -> RunSettings:
+        """Return the settings in force: these where set, else the runner's own (given here)."""
+        return RunSettings(
+            concurrency=self.concurrency or concurrency,
+            batch_size=self.batch_size or batch_size,
+            max_rate=self.max_rate,
+            item_timeout=self.item_timeout or item_timeout,
+        )
+
 
 def _stamp(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -192,6 +205,8 @@ class ControlState:
     ``retry_requests`` counts ``retry-failed`` commands; a runner compares it with how many it has carried
     out, so each is done once. ``gates_waiting`` are the gates a runner reported waiting at; ``approvals``
     maps each approved gate to who approved it. ``finalized`` holds the gates whose finalize succeeded.
+    ``attempts`` counts the claims of each once-work item (``finalize:GATE``…): more than one means a
+    worker died (or lost its lease) while doing it and another took it over.
     """
 
     paused_by: str | None = None
@@ -208,6 +223,7 @@ class ControlState:
     approvals: Mapping[str, str] = field(default_factory=dict)
     finalized: tuple[str, ...] = ()
     finalize_failed: tuple[str, ...] = ()
+    attempts: Mapping[str, int] = field(default_factory=dict)  # once-work key -> times claimed
     history: tuple[ControlCommand, ...] = ()
     seq: int = 0
 
@@ -280,13 +296,22 @@ def _args(event: Event) -> dict[str, Any]:
 
 
 def reduce(state: ControlState, event: Event) -> ControlState:
-    """Fold one control-stream event into the state (other kinds only advance ``seq``)."""
+    """Fold one control-stream event into the state (other kinds only advance ``seq``).
+
+    An event the state has folded already (its store ``seq`` at or below the state's) is skipped, so two
+    readers folding the same new events into one state (a beat and a ``refresh``) count them once.
+    """
+    if event.seq and event.seq <= state.seq:
+        return state
     kind = event.kind
     seq = max(state.seq, event.seq)
     if kind is EventKind.GATE_WAITING:
         gate = str(_args(event).get("gate", ""))
         waiting = state.gates_waiting if gate in state.gates_waiting else (*state.gates_waiting, gate)
         return replace(state, gates_waiting=waiting, seq=seq)
+    if kind is EventKind.FILE_STARTED and event.path:
+        attempts = {**state.attempts, event.path: state.attempts.get(event.path, 0) + 1}
+        return replace(state, attempts=attempts, seq=seq)
     if kind is EventKind.FILE_SUCCEEDED and event.path and event.path.startswith(FINALIZE_PREFIX):
         gate = event.path.removeprefix(FINALIZE_PREFIX)
         return replace(state, finalized=(*state.finalized, gate), seq=seq)
@@ -339,3 +364,21 @@ def fold(events: Iterable[Event], state: ControlState | None = None) -> ControlS
     for event in events:
         result = reduce(result, event)
     return result
+
+
+def summary_fields(state: ControlState, params: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """Return a summary's control state and settings in force, for a reader of the store (not a runner).
+
+    Settings not changed by a command are the run's as it was created (``params``).
+    """
+
+    def number(key: str) -> Any:
+        value = params.get(key)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+
+    settings = state.settings.in_force(
+        concurrency=number("concurrency"),
+        batch_size=number("batch_size"),
+        item_timeout=number("item_timeout"),
+    )
+    return {"control_state": state.describe(now), "settings": settings}

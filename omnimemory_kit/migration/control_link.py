@@ -7,10 +7,16 @@ its workers look again. Flag files (``throttle_file``, ``panic_file``) are check
 
 It also carries the two run-wide duties of a shared run:
 
-- ``max-rate`` is one limit for the whole run: each live worker takes an equal share (re-shared as
-  workers join and leave) and spaces its item starts by it (``pace``);
+- ``max-rate`` is one limit for the whole run: each live worker takes a share (re-shared as workers join
+  and leave, and borrowing what the others leave unused: ``rate_share``) and spaces its item starts by
+  it (``pace``);
 - work that must happen once however many workers share the run (``finalize`` behind a gate, a
   ``retry-failed`` request) is an item of the control stream: whoever claims it does it (``claim_once``).
+  Its lease (``lease_seconds``) is renewed while the work runs; when the worker doing it dies, the lease
+  is taken back (at once when its process is gone from this host, else once it expires) and another live
+  worker does it again. The claim (FILE_STARTED) and the outcome are journaled, so the work is recorded
+  done exactly once, while the work itself is done *at least* once: a re-run after a crash is logged
+  with its attempt number.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from omnimemory_kit.clock import Clock
-from omnimemory_kit.errors import MigrationError, RunNotFoundError, StoreUnavailableError
+from omnimemory_kit.errors import LeaseLostError, MigrationError, RunNotFoundError, StoreUnavailableError
 from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.control import (
     ControlState,
@@ -34,15 +40,18 @@ from omnimemory_kit.migration.control import (
     finalize_key,
     fold,
 )
+from omnimemory_kit.migration.rate_share import RateShare
 from omnimemory_kit.migration.run_control import ensure_control_stream
-from omnimemory_kit.migration.worker_liveness import other_live_workers
-from omnimemory_kit.store.base import JournalStore, WorkItem
+from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
+from omnimemory_kit.store.base import JournalStore, Lease, WorkItem
 from omnimemory_kit.store.changes import JournalWatch, watch
 
 __all__ = ["ControlLink"]
 
+
 _log = logging.getLogger("omnimemory_kit.migration")
 _CATCH_UP = 0.5
+_RESHARE = 0.5  # seconds between looks at the run's workers while a max-rate is in force
 
 
 class ControlLink:
@@ -88,11 +97,16 @@ class ControlLink:
         self.file_panicked = False
         self.changed = asyncio.Event()
         self.share = 1  # live workers sharing max-rate
+        self.rate_share = RateShare()
+        self._reshared_at: float | None = None
         self._next_start: float | None = None
         self._watch: JournalWatch = watch(store, self.stream_id)
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[ControlState], None]] = []
         self._check_files()
+        self._throttled = self.state.is_throttled(clock.time())
+        if self.state.settings.max_rate:  # pace the first items by the run's workers already
+            self._count_workers(self.state.settings.max_rate)
 
     # --- following --------------------------------------------------------------------------------
 
@@ -114,7 +128,6 @@ class ControlLink:
         self._listeners.append(listener)
 
     async def _follow(self) -> None:
-        beats = 0
         quiet = False  # an outage was reported once already
         while True:
             try:
@@ -125,9 +138,10 @@ class ControlLink:
                     self.state = fold(events, self.state)
                     changed = True
                 changed = self._check_files() or changed
-                beats += 1
-                if beats % 8 == 1:  # every ~2 s: how many workers share the run-wide rate
-                    changed = await self._reshare() or changed
+                throttled = self.state.is_throttled(self.clock.time())
+                changed = changed or throttled != self._throttled  # a `throttle --for` ran out
+                self._throttled = throttled
+                changed = await self._reshare() or changed
             except asyncio.CancelledError:
                 raise
             except StoreUnavailableError as exc:  # an outage: the runner rides it out, and says so itself
@@ -160,10 +174,26 @@ class ControlLink:
         return changed
 
     async def _reshare(self) -> bool:
-        workers = await asyncio.to_thread(self.store.workers, self.run_id)
-        share = 1 + other_live_workers(workers, self.worker_id, self.host, self.lease_seconds)
-        changed, self.share = share != self.share, share
-        return changed
+        """Every ``_RESHARE`` s while a max-rate is in force: re-count live workers, re-pace this one."""
+        limit = self.state.settings.max_rate
+        now = self.clock.monotonic()
+        if not limit:
+            self.rate_share.update(now, None, self.share, 0)
+            self._reshared_at = None
+            return False
+        seen = self._reshared_at
+        if limit == self.rate_share.limit and seen is not None and now - seen < _RESHARE:
+            return False
+        share = self.share
+        await asyncio.to_thread(self._count_workers, limit)
+        return share != self.share
+
+    def _count_workers(self, limit: float) -> None:
+        now = self.clock.monotonic()
+        self._reshared_at = now
+        workers = self.store.workers(self.run_id)
+        self.share = 1 + other_live_workers(workers, self.worker_id, self.host, self.lease_seconds)
+        self.rate_share.update(now, limit, self.share, sum(worker.items_done for worker in workers))
 
     def _notify(self) -> None:
         self.changed.set()
@@ -206,13 +236,22 @@ class ControlLink:
             return self.state.throttle_reason or "throttled"
         return None
 
-    async def wait_for_change(self) -> None:
-        """Wait until the state changes, or until a throttle runs out by itself."""
+    def describe(self) -> str:
+        """Say the control state as people read it, flag files included (``throttled by throttle file …``)."""
+        if self.file_panicked and not self.state.panicked:
+            return f"panicked (panic file {self.panic_file})"
+        if self.file_throttled and self.state.phase(self.clock.time()) == "running":
+            return f"throttled by throttle file {self.throttle_file}"
+        return self.state.describe(self.clock.time())
+
+    async def wait_for_change(self, at_most: float | None = None) -> None:
+        """Wait until the state changes, a throttle runs out by itself, or ``at_most`` seconds pass."""
         changed = self.changed
-        timeout = None
+        timeout = at_most
         until = self.state.throttled_until
         if until is not None:
-            timeout = max(0.0, until - self.clock.time()) + 0.01
+            left = max(0.0, until - self.clock.time()) + 0.01
+            timeout = left if timeout is None else min(timeout, left)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await changed.wait()
@@ -223,7 +262,8 @@ class ControlLink:
         if not max_rate:
             self._next_start = None
             return
-        interval = self.share / max_rate
+        mine = self.rate_share.rate if self.rate_share.limit == max_rate else None
+        interval = 1.0 / mine if mine else self.share / max_rate  # before the first look: an equal share
         if self._next_start is None:
             self._next_start = now
         # Slots missed while the runner claimed or closed a batch may be caught up for up to _CATCH_UP
@@ -250,8 +290,12 @@ class ControlLink:
     async def claim_once(self, key: str, action: Callable[[], Any]) -> bool:
         """Do ``action`` if this worker is the one to claim ``key`` in the control stream.
 
+        The claim's lease is renewed while ``action`` runs. A claim after another worker's claim was taken
+        back (it died doing it) is a re-run, logged with its attempt number.
+
         Returns:
-            True when this worker did it (its outcome journaled), False when another worker has it.
+            True when this worker did it (its outcome journaled), False when another worker has it, did
+            it, or took it over after this worker's lease was lost.
 
         Raises:
             Exception: whatever ``action`` raised (journaled as the item's failure first).
@@ -261,13 +305,22 @@ class ControlLink:
             functools.partial(ensure_control_stream, store, self.run_id, at=self.clock.time())
         )
         await asyncio.to_thread(store.add_items, self.stream_id, [WorkItem(key)], at=self.clock.time())
-        lease = await asyncio.to_thread(store.claim, self.stream_id, self.worker_id, 1, 3600.0)
+        lease = await asyncio.to_thread(store.claim, self.stream_id, self.worker_id, 1, self.lease_seconds)
         if lease is None:
             return False
         claimed = lease.items[0].key
         if claimed != key:  # someone else's once-work is older: give it back
             await asyncio.to_thread(store.release, lease)
             return False
+        await self.refresh()
+        attempt = self.state.attempts.get(key, 1)
+        if attempt > 1:
+            _log.warning(
+                "run %r: %s again, attempt %d: the worker doing it before stopped before it ended "
+                "(such work runs at least once)", self.run_id, key, attempt,
+            )  # fmt: skip
+        held = [lease]
+        keeper = asyncio.create_task(self._keep_lease(held, key))
         try:
             outcome = action()
             if asyncio.iscoroutine(outcome):
@@ -275,14 +328,54 @@ class ControlLink:
         except Exception as exc:
             failed = Event(EventKind.FILE_FAILED, self.clock.time(), path=key, error_type=type(exc).__name__,
                            error_message=str(exc), worker_id=self.worker_id)  # fmt: skip
-            await asyncio.to_thread(functools.partial(store.report, lease, [failed]))
-            await asyncio.to_thread(store.release, lease)
+            await self._end_once(keeper, held, failed)
             raise
         done = Event(EventKind.FILE_SUCCEEDED, self.clock.time(), path=key, worker_id=self.worker_id)
-        await asyncio.to_thread(functools.partial(store.report, lease, [done]))
-        await asyncio.to_thread(store.release, lease)
+        ended = await self._end_once(keeper, held, done)
         await asyncio.to_thread(self._watch.notify)
+        return ended
+
+    async def _keep_lease(self, held: list[Lease], key: str) -> None:
+        """Renew the once-work's lease every third of its length until cancelled (or lost)."""
+        while True:
+            await self.clock.sleep(self.lease_seconds / 3)
+            try:
+                held[0] = await asyncio.to_thread(self.store.heartbeat, held[0], self.lease_seconds)
+            except LeaseLostError:
+                _log.warning(
+                    "run %r: the lease on %s was lost; another worker may do it again", self.run_id, key
+                )
+                return
+            except Exception:  # a store hiccup: the next beat tries again, well before the lease ends
+                _log.warning("run %r: renewing the lease on %s failed", self.run_id, key, exc_info=True)
+
+    async def _end_once(self, keeper: asyncio.Task[None], held: list[Lease], outcome: Event) -> bool:
+        """Stop renewing, journal the outcome and release; False when the lease was lost meanwhile."""
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+        lease = held[0]
+        try:
+            await asyncio.to_thread(functools.partial(self.store.report, lease, [outcome]))
+            await asyncio.to_thread(self.store.release, lease)
+        except LeaseLostError:  # taken over: the other worker's run of it is the one recorded
+            _log.warning("run %r: %s ended here after its lease was lost", self.run_id, outcome.path)
+            return False
         return True
+
+    async def _take_over(self, key: str) -> None:
+        """Take back the once-work ``key`` from a worker that died doing it (the caller then claims it).
+
+        A lease of a process gone from this host is taken back at once, an expired one (its worker
+        stopped renewing it, on any machine) when seen; then ``claim_once`` decides who does it.
+        """
+
+        def reclaim() -> int:
+            dead = dead_workers_on_host(self.store.workers(self.run_id), self.worker_id, self.host)
+            taken = sum(self.store.reclaim(self.stream_id, worker_id=worker) for worker in dead)
+            return taken + self.store.reclaim(self.stream_id)
+
+        if await asyncio.to_thread(reclaim):
+            _log.info("run %r: took back %s from a worker that stopped", self.run_id, key)
 
     async def pass_gate(self, gate: str | None, finalize: Callable[[], Any]) -> bool:
         """Hold until ``gate`` is approved (journaling that the run waits), then see ``finalize`` done once.
@@ -307,7 +400,8 @@ class ControlLink:
                 if self.panicked or self.state.cancelled:
                     return False
                 await self.wait_for_change()
-        await self.claim_once(finalize_key(name), finalize)
+        key = finalize_key(name)
+        await self.claim_once(key, finalize)
         while name not in self.state.finalized:
             if name in self.state.finalize_failed:
                 raise MigrationError(
@@ -316,11 +410,13 @@ class ControlLink:
             if self.panicked or self.state.cancelled:
                 return False
             await self.refresh()
-            if name not in self.state.finalized:
-                await self.wait_for_change()
+            if name in self.state.finalized:
+                break
+            # The worker doing it may have died: take it back when its lease is gone, and do it here.
+            await self._take_over(key)
+            await self.claim_once(key, finalize)
+            await self.wait_for_change(at_most=min(1.0, self.lease_seconds / 4))
         return True
 
     def __repr__(self) -> str:
-        return (
-            f"<ControlLink run={self.run_id!r} {self.state.describe(self.clock.time())} share={self.share}>"
-        )
+        return f"<ControlLink run={self.run_id!r} {self.describe()} share={self.share} {self.rate_share!r}>"

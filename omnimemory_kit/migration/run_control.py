@@ -31,7 +31,7 @@ from omnimemory_kit.migration.control import (
 from omnimemory_kit.store.base import JournalStore, RunRecord
 from omnimemory_kit.store.changes import JournalWatch, watch
 
-__all__ = ["RunControl", "current_user", "ensure_control_stream", "run_lifecycle"]
+__all__ = ["RunControl", "current_user", "ensure_control_stream", "read_control", "run_lifecycle"]
 
 _ENDS: Final = {
     EventKind.RUN_COMPLETED.value: "completed",
@@ -63,6 +63,14 @@ def run_lifecycle(store: JournalStore, run_id: str) -> str | None:
         elif kind in _REOPENS:
             ended = None
     return ended
+
+
+def read_control(store: JournalStore, run_id: str) -> ControlState:
+    """Replay a run's control stream (an empty state when no command was ever given); reads only."""
+    try:
+        return fold(store.read_events(control_stream_id(run_id)))
+    except RunNotFoundError:
+        return ControlState()
 
 
 def ensure_control_stream(store: JournalStore, run_id: str, *, at: float) -> str:

@@ -168,7 +168,8 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
             one); the run span links to it. A run this runner creates records its own.
         metrics: Prometheus metrics to feed (``RunMetrics``; serve them with ``MetricsServer``).
         finalize: ``fn()`` (sync or async) run once, however many workers share the run, after every
-            item is done and before the run completes (the cut-over).
+            item is done and before the run completes (the cut-over); recorded done once but run at
+            least once (a worker dying in it leaves it to another: make it idempotent).
         approve_before_finalize: a gate name (``"cut-over"``): the run waits, "awaiting approval", until
             ``RunControl.approve(gate, by=...)`` (or ``omnimemory-kit control RUN approve GATE --by NAME``).
         throttle_file: no new items start while this file exists (in-flight ones finish).
@@ -393,7 +394,7 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
         While the store is unreachable (the runner rides the outage out), ``store_unavailable_since``
         says since when.
         """
-        summary = self.tracker.get_progress_summary()
+        summary = self.tracker.get_progress_summary().model_copy(update=self._control_fields())
         since = self._link.outage.unavailable_since
         if since is not None:
             summary = summary.model_copy(

@@ -31,7 +31,11 @@ from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, RunTelemetry, current_trace_context
 from omnimemory_kit.migration.throttle import PROCEED, ClaimGate, GateDecision, GateKind
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
-from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers
+from omnimemory_kit.migration.worker_liveness import (
+    completer_in_place_of,
+    dead_workers_on_host,
+    other_live_workers,
+)
 from omnimemory_kit.observability import get_correlation_id
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store.base import RunRecord
@@ -185,7 +189,12 @@ class RunLifecycle(ControlledRun):
 
     def _complete_once(self, event: Event) -> bool:
         """On the store thread: journal RUN_COMPLETED if this worker is the one to (``should_complete``)."""
-        if not self._link.should_complete(self.worker_id):
+
+        def stand_in(closer: str | None) -> bool:
+            workers = self.store.workers(self.run_id)
+            return completer_in_place_of(closer, workers, self.worker_id, self.host, self.lease_seconds)
+
+        if not self._link.should_complete(self.worker_id, stand_in):
             return False
         self.store.append(self.run_id, [event])
         self._link.tail()

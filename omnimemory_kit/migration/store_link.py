@@ -353,7 +353,7 @@ class StoreLink:
             return None
         return next((lease for lease in self.store.leases(self.run_id) if lease.batch_id in batches), None)
 
-    def should_complete(self, worker_id: str) -> bool:
+    def should_complete(self, worker_id: str, stand_in: Callable[[str | None], bool] | None = None) -> bool:
         """On the store thread, once no item is left: return whether ``worker_id`` journals RUN_COMPLETED.
 
         Every worker of a shared run sees the run finish; one journals it, chosen by the journal itself so
@@ -363,6 +363,8 @@ class StoreLink:
         the same last BATCH_CLOSED. Expired leases are reclaimed first, so a holder that died after its
         last report but before its release does not keep the run from being completed. When no batch was
         closed since the run's last start (it was left finished but not journaled so), any worker may.
+        ``stand_in(closer)`` chooses one worker instead: when no batch was closed since the last start
+        (None), or the closer died before journaling it; without it, any worker may in the first case.
         """
         self.store.reclaim(self.run_id)
         if self.store.leases(self.run_id):
@@ -370,7 +372,12 @@ class StoreLink:
         self.tail()
         if self._last_lifecycle is EventKind.RUN_COMPLETED:
             return False
-        return self._last_closer in (None, worker_id)
+        if self._last_closer == worker_id:
+            return True
+        if stand_in is None:
+            return self._last_closer is None
+        # No closer since the last start, or one that died before journaling it: one live worker does.
+        return stand_in(self._last_closer)
 
 
 def _identity(event: Event) -> tuple[object, ...]:

@@ -19,6 +19,7 @@ __all__ = [
     "FileProcessingInfo",
     "MigrationProgressSummary",
     "ProcessingRates",
+    "RunSettings",
     "ValidationCounts",
 ]
 
@@ -130,6 +131,32 @@ class BatchProcessingMetrics(BaseModel):
     duration_seconds: float = Field(ge=0)
 
 
+class RunSettings(BaseModel):
+    """The settings a run's workers apply now: an operator's ``control set`` where given, else the
+    runner's own (``concurrency`` may be lower while a health rule slows the run). None: not known, or
+    for ``max_rate`` and ``item_timeout``, no limit.
+    """
+
+    model_config = _FROZEN
+
+    concurrency: int | None = Field(default=None, ge=1)
+    batch_size: int | None = Field(default=None, ge=1)
+    max_rate: float | None = Field(default=None, gt=0)  # items/s, run-wide
+    item_timeout: float | None = Field(default=None, gt=0)  # seconds
+
+    def describe(self) -> str:
+        """Say them in one line (``concurrency 4, batch size 25, max-rate 50/s, item timeout none``)."""
+
+        def shown(value: float | None, unit: str = "", none: str = "-") -> str:
+            return none if value is None else f"{value:g}{unit}"
+
+        return (
+            f"concurrency {shown(self.concurrency)}, batch size {shown(self.batch_size)}, "
+            f"max-rate {shown(self.max_rate, '/s', 'none')}, "
+            f"item timeout {shown(self.item_timeout, ' s', 'none')}"
+        )
+
+
 class MigrationProgressSummary(BaseModel):
     """Where a migration stands, at ``as_of``.
 
@@ -166,6 +193,11 @@ class MigrationProgressSummary(BaseModel):
 
     Batches: ``active_batches`` holds the batches with files in progress (bounded by the work in
     flight, so the summary stays O(1) in files); ``open_batches`` counts batches not yet closed.
+
+    Control: ``control_state`` says what operators have the run do now (``running``, ``paused by NAME
+    since T``, ``throttled until T``, ``awaiting approval: GATE``) and ``settings`` the settings in force.
+    Both are None in a summary the tracker builds alone; the runner, ``status`` and the notebook panels,
+    which read the run's control stream, fill them.
 
     Store: ``store_unavailable_since`` is set by a live runner while its store is unreachable (it rides
     the outage out: no new claims, finished outcomes kept in memory); None otherwise, and always None in a
@@ -223,6 +255,8 @@ class MigrationProgressSummary(BaseModel):
     interrupted_count: int = Field(ge=0)
     store_unavailable_since: datetime | None = None
     stuck_calls: int = Field(default=0, ge=0)
+    control_state: str | None = None
+    settings: RunSettings | None = None
 
     interrupted: bool = False
     last_activity_at: datetime | None = None

@@ -676,10 +676,15 @@ def throttle_reason(health: str | None, manual: str | None) -> str | None:
     """Return why a run is throttled when health rules, an operator, or both hold it (None: neither).
 
     Both hold claims on their own. With an operator's throttle the reason names each source that holds,
-    so nobody lifts one and wonders why the run still waits; health alone keeps its own reason.
+    so nobody lifts one and wonders why the run still waits; health alone keeps its own reason. The
+    journal's reason (``health``) may already name the operator's throttle (``manual: …``, mirrored
+    there for the time accounting): it is named once.
     """
     if not manual:
         return health
+    named = f"manual: {manual}"
+    if health is not None:
+        health = "; ".join(part for part in health.split("; ") if part != named) or None
     parts = [f"{who}: {why}" for who, why in (("health", health), ("manual", manual)) if why]
     return "; ".join(parts)
 

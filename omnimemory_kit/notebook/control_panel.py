@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import html
 import time
-from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from omnimemory_kit.errors import KitError
+from omnimemory_kit.migration.control import summary_fields
 from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
+from omnimemory_kit.notebook.control_widgets import ControlWidgets, control_line
 from omnimemory_kit.store.base import JournalStore
 
 __all__ = ["AttachedPanel"]
@@ -38,75 +38,35 @@ class AttachedPanel:
     def __init__(self, store: JournalStore, run_id: str, *, who: str | None = None) -> None:
         self.control = RunControl(store, run_id, who=who)
         self.tracker = MigrationProgressTracker.from_store(store, run_id)
+        self.params = store.get_run(run_id).params  # the settings the run was created with
         self.run_id = run_id
 
-        def button(label: str, icon: str, tip: str, action: Callable[[], object]) -> widgets.Button:
-            pressed = widgets.Button(description=label, icon=icon, tooltip=tip)
-            pressed.on_click(lambda _: self._give(action))
-            return pressed
-
-        reason = widgets.Text(placeholder="reason (journaled)", layout={"width": "16em"})
-        self.reason = reason
-        self.pause_button = button(
-            "Pause", "pause", "No new items start", lambda: self.control.pause(reason=self._why())
+        self.controls = ControlWidgets(lambda: self.control, after=self.refresh)
+        shared = self.controls
+        self.pause_button = shared.button(
+            "Pause", "pause", "No new items start", lambda c: c.pause(reason=shared.why())
         )
-        self.resume_button = button(
-            "Resume", "play", "Start items again", lambda: self.control.resume(reason=self._why())
+        self.resume_button = shared.button(
+            "Resume", "play", "Start items again", lambda c: c.resume(reason=shared.why())
         )
-        self.throttle_button = button(
-            "Throttle",
-            "hourglass",
-            "Hold new items until unthrottled",
-            lambda: self.control.throttle(reason=self._why()),
-        )
-        self.unthrottle_button = button(
-            "Unthrottle", "forward", "End the throttle", lambda: self.control.unthrottle(reason=self._why())
-        )
-        self.concurrency = widgets.BoundedIntText(value=8, min=1, max=10_000, description="concurrency")
-        self.batch_size = widgets.BoundedIntText(value=100, min=1, max=1_000_000, description="batch size")
-        self.apply_button = button("Apply", "check", "Set concurrency and batch size", self._apply)
-        self.gate = widgets.Text(placeholder="gate (cut-over)", layout={"width": "12em"})
-        self.approver = widgets.Text(placeholder="approved by", layout={"width": "12em"})
-        self.approve_button = button("Approve", "thumbs-up", "Let the postponed finalize run", self._approve)
+        # the shared widgets, under the names the panel has always had
+        self.reason, self.message, self.history = shared.reason, shared.message, shared.history
+        self.throttle_button, self.unthrottle_button = shared.throttle_button, shared.unthrottle_button
+        self.concurrency, self.batch_size, self.apply_button = (
+            shared.concurrency, shared.batch_size, shared.apply_button
+        )  # fmt: skip
+        self.gate, self.approver, self.approve_button = shared.gate, shared.approver, shared.approve_button
         self.progress = widgets.IntProgress(value=0, min=0, max=1, layout={"width": "100%"})
         self.status = widgets.HTML()
-        self.message = widgets.HTML()
-        self.history = widgets.HTML()
         self.widget = widgets.VBox(
             [
-                widgets.HBox([self.pause_button, self.resume_button, self.throttle_button,
-                              self.unthrottle_button, reason]),
-                widgets.HBox([self.concurrency, self.batch_size, self.apply_button]),
-                widgets.HBox([self.gate, self.approver, self.approve_button]),
+                *shared.rows(self.pause_button, self.resume_button),
                 self.progress,
                 self.status,
                 self.message,
                 self.history,
             ]
-        )  # fmt: skip
-        self.refresh()
-
-    def _why(self) -> str | None:
-        return self.reason.value.strip() or None
-
-    def _apply(self) -> object:
-        return self.control.set(
-            concurrency=self.concurrency.value, batch_size=self.batch_size.value, reason=self._why()
         )
-
-    def _approve(self) -> object:
-        return self.control.approve(
-            self.gate.value.strip(), by=self.approver.value.strip(), reason=self._why()
-        )
-
-    def _give(self, action: Callable[[], object]) -> None:
-        """Give a command; a refused one shows its one-line reason instead of raising into the kernel."""
-        try:
-            action()
-        except KitError as exc:
-            self.message.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
-        else:
-            self.message.value = ""
         self.refresh()
 
     def refresh(self) -> None:
@@ -116,25 +76,13 @@ class AttachedPanel:
         state = self.control.state()
         self.progress.max = max(1, summary.total_files)
         self.progress.value = summary.finished_files
-        settings = state.settings
-        shown = ", ".join(
-            f"{name} {value if value is not None else '-'}"
-            for name, value in (("concurrency", settings.concurrency), ("batch size", settings.batch_size),
-                                ("max-rate", settings.max_rate))
-        )  # fmt: skip
+        fields = summary_fields(state, self.params, time.time())
         self.status.value = (
             f"<b>{html.escape(self.run_id)}</b>: {summary.status.value}, "
-            f"{summary.finished_files}/{summary.total_files} done; control: "
-            f"<b>{html.escape(state.describe(time.time()))}</b>; {html.escape(shown)}"
+            f"{summary.finished_files}/{summary.total_files} done; "
+            f"{control_line(fields['control_state'], fields['settings'])}"
         )
-        rows = "".join(
-            f"<tr><td>{time.strftime('%H:%M:%S', time.gmtime(c.at))}</td><td>{html.escape(c.who)}</td>"
-            f"<td>{html.escape(c.describe())}</td><td>{html.escape(c.reason or '')}</td></tr>"
-            for c in state.history[-20:]
-        )
-        self.history.value = (
-            f"<table><tr><th>UTC</th><th>who</th><th>command</th><th>reason</th></tr>{rows}</table>"
-        )
+        self.controls.show_history(state)
 
     async def follow(self, every: float = 1.0) -> None:
         """Refresh every ``every`` seconds until cancelled (start it as a task to keep the kernel free)."""

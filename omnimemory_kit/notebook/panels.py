@@ -1,5 +1,9 @@
 """The interactive migration panel: controls, a progress bar, a live rate/ETA chart and a failures table.
 
+Besides the runner's own buttons (Start, Pause, Step, Resume, Retry failed, Cancel), the panel has the
+control widgets it shares with ``AttachedPanel`` (``control_widgets``): throttle, concurrency, batch
+size and approving a gate, given as control commands, so they reach every worker of the run.
+
 A widget callback cannot run while a cell is executing, so ``Start`` launches ``runner.run()`` as a task
 on the kernel's loop and returns at once: the kernel stays free, the buttons keep working, and the
 runner's ``on_progress`` feeds the bar and the live ``FigureWidget``. (Headless runs must ``await
@@ -31,13 +35,16 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from omnimemory_kit.errors import ConfigError, RunNotFoundError
 from omnimemory_kit.events import FINISHED_RUN_STATUSES
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.rates import EtaUnavailableReason
+from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.notebook import figures
+from omnimemory_kit.notebook.control_widgets import ControlWidgets, control_line
 from omnimemory_kit.notebook.figures import LEGEND, OUTCOME_COLORS
 from omnimemory_kit.notebook.params import MigrationParams
 from omnimemory_kit.notebook.tables import failures_table, table_html
@@ -201,6 +208,13 @@ class MigrationPanel:
             (self.cancel_button, self.cancel),
         ):
             pressed.on_click(self._on_owner_loop(control))
+        self._control: RunControl | None = None
+        self.controls = ControlWidgets(
+            self._run_control,
+            after=self.refresh,
+            concurrency=runner.concurrency,
+            batch_size=runner.batch_size,
+        )
         self.progress = widgets.IntProgress(
             value=0, min=0, max=1, description="0%", bar_style="info", layout={"width": "100%"}
         )
@@ -219,8 +233,11 @@ class MigrationPanel:
                         self.cancel_button,
                     ]
                 ),
+                *self.controls.rows(),
+                self.controls.message,
                 self.progress,
                 self.status,
+                self.controls.history,
                 self.chart,
                 widgets.HTML("<b>Failed items</b>"),
                 self.failures,
@@ -229,6 +246,17 @@ class MigrationPanel:
         self.refresh()
 
     # --- controls -------------------------------------------------------------------------------------
+
+    def _run_control(self) -> RunControl:
+        """Return the run's ``RunControl`` (the run must exist: Start or Step creates it)."""
+        if self._control is None:
+            try:
+                self._control = RunControl(self.runner.store, self.runner.run_id)
+            except RunNotFoundError:
+                raise ConfigError(
+                    f"run {self.runner.run_id!r} does not exist yet: press Start or Step first"
+                ) from None
+        return self._control
 
     def _on_owner_loop(self, control: Callable[[], object]) -> Callable[[widgets.Button], None]:
         """Return a click handler running ``control`` on the panel's loop, whichever thread calls it."""
@@ -412,11 +440,17 @@ class MigrationPanel:
             f"{summary.processing_rates.files_per_second_recent:.1f} items/s · "
             f"{html.escape(_eta_text(summary))}"
         )
+        shown = control_line(summary.control_state, summary.settings)
+        if shown:
+            line += f"<br>{shown}"
         if self.error is not None:
             line += (
                 f"<br><span style='color:{colors['failed']}'>error: {html.escape(repr(self.error))}</span>"
             )
         self.status.value = line
+        link = self.runner.control
+        if link is not None:  # the runner's own view of the commands: no store read per progress report
+            self.controls.show_history(link.state)
         self.start_button.disabled = busy
         self.retry_button.disabled = busy or summary.failed_files == 0
         self.pause_button.disabled = not busy or self.runner.paused

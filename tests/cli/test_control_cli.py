@@ -151,3 +151,28 @@ class TestLibrary:
         assert [c.who for c in state.history] == ["ann@db1", "ann@db1"]
         with open_store(store_url) as store:
             assert "throttled" in repr(RunControl(store, "r1"))
+
+
+class TestStatus:
+    def test_status_shows_the_control_state_and_settings_in_force(self, tmp_path: Path) -> None:
+        """`status` and `status --json` give the control state and the settings, set or as created."""
+        url = f"sqlite:///{tmp_path / 'journal.db'}"
+        with open_store(url) as store:
+            params = {"concurrency": 4, "batch_size": 25, "item_timeout": None}
+            store.create_run(RunRecord(run_id="r1", name="r1", params=params))
+            store.append("r1", [Event(EventKind.RUN_STARTED, 1.0)])
+        assert control(url, "set", "max-rate=50", "concurrency=2").exit_code == 0
+        assert control(url, "pause", "--reason", "deploy").exit_code == 0
+        data = json.loads(invoke("status", "r1", "--store", url, "--json").stdout)
+        assert data["control_state"].startswith("paused by ")
+        assert data["settings"] == {
+            "concurrency": 2,
+            "batch_size": 25,
+            "max_rate": 50.0,
+            "item_timeout": None,
+        }
+        out = invoke("status", "r1", "--store", url).stdout
+        assert "  control  paused by " in out
+        assert "  settings concurrency 2, batch size 25, max-rate 50/s, item timeout none" in out
+        assert "set concurrency=2 max-rate=50" in out or "set max-rate=50 concurrency=2" in out
+        assert out.count("paused by ") == 1  # the state once, in the summary; the history below it

@@ -187,3 +187,36 @@ class TestNames:
         """A duration that is not positive is refused."""
         with pytest.raises(ConfigError):
             parse_duration(text)
+
+
+class TestSettingsInForce:
+    def test_set_settings_win_over_the_runners_own(self) -> None:
+        """A `set` value is in force; an unset one is the runner's (or the run's as created)."""
+        from omnimemory_kit.migration.control import summary_fields
+
+        state = fold([command(EventKind.CONTROL_SET, 1.0, **{"batch-size": 7, "max-rate": 5.0})])
+        settings = state.settings.in_force(concurrency=4, batch_size=100, item_timeout=None)
+        assert (settings.concurrency, settings.batch_size, settings.max_rate, settings.item_timeout) == (
+            4, 7, 5.0, None
+        )  # fmt: skip
+        fields = summary_fields(state, {"concurrency": 3, "batch_size": 9, "item_timeout": "x"}, 2.0)
+        assert fields["control_state"] == "running"
+        assert fields["settings"].model_dump() == {
+            "concurrency": 3, "batch_size": 7, "max_rate": 5.0, "item_timeout": None
+        }  # fmt: skip
+
+
+class TestFoldedOnce:
+    def test_an_event_folded_twice_counts_once(self) -> None:
+        """Events at or below the state's seq are skipped: a command is in the history once."""
+        from omnimemory_kit.events import Event as E
+
+        pause = command(EventKind.CONTROL_PAUSE, 1.0)
+        stored = E(
+            pause.kind, pause.at, path=pause.path, reason=pause.reason, worker_id=pause.worker_id, seq=4
+        )
+        started = E(EventKind.FILE_STARTED, 2.0, path="finalize:cut-over", seq=5)
+        state = fold([stored, started])
+        again = fold([stored, started], state)
+        assert len(again.history) == 1
+        assert again.attempts == {"finalize:cut-over": 1}

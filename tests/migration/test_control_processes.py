@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from omnimemory_kit.events import EventKind, FileStatus
-from omnimemory_kit.migration.run_control import RunControl
+from omnimemory_kit.migration.control_journal import CONTROL_THROTTLER
+from omnimemory_kit.migration.run_control import RunControl, current_user
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.store import open_store
 
 FNS = """
@@ -161,6 +163,13 @@ class TestMigrateSteeredFromAnotherProcess:
         assert proc.wait(timeout=120) == 0, (folder / "stderr").read_text()
         assert log.count("E") == 40
         assert log.max_in_flight(since=resumed) == 1
+        with open_store(store) as s:  # the pause is in the run's journal: its time is not active time
+            events = list(s.read_events("r1"))
+            summary = MigrationProgressTracker.from_store(s, "r1").get_progress_summary()
+        pauses = [e for e in events if e.kind is EventKind.RUN_PAUSED]
+        assert [e.reason for e in pauses] == [f"paused by {current_user()}: peak"]
+        assert [e.reason for e in events if e.kind is EventKind.RUN_RESUMED] == ["resumed"]
+        assert summary.paused_seconds >= resumed - paused_at - 1.0
 
     def test_panic_stops_claims_and_exits_non_zero(
         self, folder: Path, procs: list[subprocess.Popen[str]]
@@ -201,6 +210,62 @@ def _last_command_at(store_url: str) -> float:
         return RunControl(s, "r1").history()[-1].at
 
 
+class TestPausedBeforeStart:
+    def test_a_runner_starting_on_a_paused_run_journals_the_pause_again(
+        self, folder: Path, procs: list[subprocess.Popen[str]]
+    ) -> None:
+        """Started on a paused run, the runner's start does not end the pause in the journal."""
+        store = f"sqlite:///{folder / 'journal.db'}"
+        (folder / "hold").unlink()
+        created = subprocess.run(
+            kit(folder, "migrate", str(folder / "src"), "--function", f"{folder / 'fns.py'}:work", "--store",
+                store, "--run-id", "r1", "--pattern", "*.txt", "--create-only"),
+            env=env(folder), capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        assert control(folder, store, "pause", "--reason", "not yet").returncode == 0
+        log = Log(folder)
+        proc = migrate(folder, store, procs)
+        with open_store(store) as s:
+            wait_until(lambda: EventKind.RUN_PAUSED in [e.kind for e in s.read_events("r1")])
+            assert (
+                MigrationProgressTracker.from_store(s, "r1").get_progress_summary().status.value == "paused"
+            )
+        assert log.count("S") == 0
+        assert control(folder, store, "resume").returncode == 0
+        assert proc.wait(timeout=120) == 0, (folder / "stderr").read_text()
+        with open_store(store) as s:
+            kinds = [e.kind for e in s.read_events("r1") if e.kind.value.startswith("run_")]
+        assert kinds[-4:] == [
+            EventKind.RUN_STARTED, EventKind.RUN_PAUSED, EventKind.RUN_RESUMED, EventKind.RUN_COMPLETED
+        ]  # fmt: skip
+
+
+class TestThrottleAccounting:
+    def test_a_throttle_for_a_while_is_journaled_once_with_its_end(
+        self, folder: Path, procs: list[subprocess.Popen[str]]
+    ) -> None:
+        """`throttle --for 1s` holds the run, and the journal counts that time throttled, not active."""
+        store = f"sqlite:///{folder / 'journal.db'}"
+        log = Log(folder)
+        proc = migrate(folder, store, procs)
+        wait_until(lambda: log.count("S") == 4)
+        assert control(folder, store, "throttle", "--for", "1s", "--reason", "peak").returncode == 0
+        (folder / "hold").unlink()
+        assert proc.wait(timeout=120) == 0, (folder / "stderr").read_text()
+        assert log.count("E") == 40
+        with open_store(store) as s:
+            events = [e for e in s.read_events("r1") if e.worker_id == CONTROL_THROTTLER]
+            summary = MigrationProgressTracker.from_store(s, "r1").get_progress_summary()
+        assert [(e.kind, e.reason) for e in events] == [
+            (EventKind.RUN_THROTTLED, "manual: peak"),
+            (EventKind.RUN_UNTHROTTLED, "manual throttle ended"),
+        ]
+        assert 0.5 <= events[1].at - events[0].at <= 2.0
+        assert summary.throttled_seconds >= 0.5
+        assert summary.throttle_reason is None
+
+
 class TestFlagFilesAndHooks:
     def test_throttle_file_holds_claims_until_removed(
         self, folder: Path, procs: list[subprocess.Popen[str]]
@@ -237,6 +302,11 @@ class TestFlagFilesAndHooks:
         throttle.unlink()
         assert proc.wait(timeout=120) == 0
         assert log.count("E") == 40
+        with open_store(store) as s:  # journaled as this worker's throttle: its time is throttled time
+            held = [e for e in s.read_events("r1") if e.kind is EventKind.RUN_THROTTLED]
+            summary = MigrationProgressTracker.from_store(s, "r1").get_progress_summary()
+        assert [e.reason for e in held] == [f"manual: throttle file {throttle}"]
+        assert summary.throttled_seconds >= 1.0
 
     def test_panic_file_stops_the_run(self, folder: Path, procs: list[subprocess.Popen[str]]) -> None:
         """The panic file stops claims; in-flight items finish and the process exits 1."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import subprocess
 import time
 import uuid
@@ -125,7 +128,7 @@ class TestMaxRate:
     def test_max_rate_is_held_run_wide(
         self, tmp_path: Path, pg_url: str, workers: list[subprocess.Popen[str]]
     ) -> None:
-        """`max-rate=50` keeps the three workers together at or under 50 items/s (+15 %) over ten seconds."""
+        """`max-rate=50` keeps the three workers together within 15 % of 50 items/s over ten seconds."""
         prepare(tmp_path, pg_url, 700)
         (tmp_path / "hold").unlink(missing_ok=True)
         control(tmp_path, pg_url, "set", "max-rate=50")
@@ -137,9 +140,9 @@ class TestMaxRate:
         wait_until(lambda: time.time() > window[1], timeout=120)
         starts = [t for kind, t, _ in log.lines() if kind == "S" and window[0] <= t < window[1]]
         rate = len(starts) / 10.0
-        # The limit is a ceiling shared by the workers (unlimited, they start well over 100 items/s here);
-        # on a loaded two-core machine the workers fall short of it, so only the ceiling is asserted.
-        assert 5.0 <= rate <= 57.5, rate
+        # Unlimited, the three start well over 100 items/s here: the limit, shared and with each
+        # worker's unused share borrowed by the others, holds the run within 15 % of 50 items/s.
+        assert 42.5 <= rate <= 57.5, rate
 
 
 class TestApprovalGate:
@@ -172,3 +175,59 @@ class TestApprovalGate:
             kinds = [e.kind for e in store.read_events("r1")]
             assert kinds.count(EventKind.RUN_COMPLETED) == 1
             assert RunControl(store, "r1").state().approvals == {"cut-over": "carol"}
+
+
+FINALIZE_ONCE_HANGS = """
+import os, time
+from pathlib import Path
+
+def finalize_hangs_first():
+    folder = Path(os.environ["OMK_TEST_DIR"])
+    with (folder / "finalize.log").open("a") as log:
+        log.write(f"start {os.getpid()}\\n")
+    first = folder / "finalize-first"
+    if not first.exists():
+        first.touch()
+        while True:  # the first attempt never ends: its worker is killed here
+            time.sleep(0.05)
+    with (folder / "finalize.log").open("a") as log:
+        log.write(f"end {os.getpid()}\\n")
+"""
+
+
+class TestFinalizeTakenOver:
+    def test_a_worker_killed_during_finalize_leaves_it_to_another(
+        self, tmp_path: Path, pg_url: str, workers: list[subprocess.Popen[str]]
+    ) -> None:
+        """Killed while finalizing, a worker's finalize is taken over at once and ends; recorded once."""
+        prepare(tmp_path, pg_url, 10)
+        (tmp_path / "hold").unlink(missing_ok=True)
+        (tmp_path / "final.py").write_text(FINALIZE_ONCE_HANGS)
+        start_workers(
+            tmp_path, pg_url, workers, "--finalize", f"{tmp_path / 'final.py'}:finalize_hangs_first", count=2
+        )
+        log = tmp_path / "finalize.log"
+        wait_until(lambda: log.exists() and "start" in log.read_text())
+        first_pid = int(log.read_text().split()[1])
+        [doomed] = [w for w in workers if w.pid == first_pid]
+        os.kill(first_pid, signal.SIGKILL)
+        doomed.wait(timeout=30)  # reaped: its pid is gone from this host
+        [survivor] = [w for w in workers if w is not doomed]
+        assert survivor.wait(timeout=60) == 0
+        lines = log.read_text().split("\n")
+        assert lines[:3] == [f"start {first_pid}", f"start {survivor.pid}", f"end {survivor.pid}"]
+        err = (tmp_path / f"worker{workers.index(survivor)}.err").read_text()
+        assert re.search(r"finalize:finalize again, attempt 2", err), err
+        with open_store(pg_url) as store:
+            run_kinds = [e.kind for e in store.read_events("r1")]
+            steps = [
+                (e.kind, e.path) for e in store.read_events("r1~control") if e.path == "finalize:finalize"
+            ]
+        assert run_kinds.count(EventKind.RUN_COMPLETED) == 1
+        assert steps == [
+            (EventKind.FILE_ADDED, "finalize:finalize"),
+            (EventKind.FILE_STARTED, "finalize:finalize"),
+            (EventKind.FILE_INTERRUPTED, "finalize:finalize"),
+            (EventKind.FILE_STARTED, "finalize:finalize"),
+            (EventKind.FILE_SUCCEEDED, "finalize:finalize"),
+        ]

@@ -427,6 +427,23 @@ class TestControls:
         assert (calls, summary.status) == (5, MigrationStatus.COMPLETED)
         assert len(journal(store, "run", EventKind.RUN_RESUMED)) == 1
 
+    async def test_summary_shows_the_settings_in_force(self, store: JournalStore, clock: FakeClock) -> None:
+        """The runner's summary carries the control state and the settings it applies, `set` ones first."""
+        from omnimemory_kit.migration.run_control import RunControl
+
+        runner = make(store, clock, ok, 6, batch_size=4)
+        before = runner.summary()
+        assert (before.control_state, before.settings and before.settings.batch_size) == (None, 4)
+        await drive(runner, clock, runner.step())
+        control = RunControl(store, "run")
+        control.set(batch_size=2, max_rate=1000.0)
+        control.close()
+        summary = await drive(runner, clock, runner.run())
+        assert summary.control_state == "running"
+        assert summary.settings is not None
+        assert (summary.settings.batch_size, summary.settings.max_rate) == (2, 1000.0)
+        assert summary.settings.concurrency == runner.concurrency
+
     async def test_step_runs_exactly_one_batch(self, store: JournalStore, clock: FakeClock) -> None:
         """step() runs one batch and pauses; repeated steps advance batch by batch; run() finishes."""
         runner = make(store, clock, ok, 10, batch_size=4)

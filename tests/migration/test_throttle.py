@@ -497,3 +497,13 @@ class TestManualAndHealthReasons:
             throttle_reason("redis unhealthy", "peak hours") == "health: redis unhealthy; manual: peak hours"
         )
         assert throttle_reason(None, "peak hours") == "manual: peak hours"
+
+    def test_a_journaled_operator_throttle_is_named_once(self) -> None:
+        """The journal's reason already naming the operator's throttle (mirrored there) is not doubled."""
+        from omnimemory_kit.migration.throttle import throttle_reason
+
+        assert throttle_reason("manual: peak hours", "peak hours") == "manual: peak hours"
+        assert (
+            throttle_reason("redis unhealthy; manual: peak hours", "peak hours")
+            == "health: redis unhealthy; manual: peak hours"
+        )

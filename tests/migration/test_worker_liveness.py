@@ -6,7 +6,12 @@ import os
 import subprocess
 import sys
 
-from omnimemory_kit.migration.worker_liveness import dead_workers_on_host, other_live_workers, pid_alive
+from omnimemory_kit.migration.worker_liveness import (
+    completer_in_place_of,
+    dead_workers_on_host,
+    other_live_workers,
+    pid_alive,
+)
 from omnimemory_kit.store.base import WorkerRecord
 
 
@@ -54,3 +59,30 @@ class TestLiveness:
             worker("live-local", "here", os.getppid(), 1.0),
         ]
         assert dead_workers_on_host(workers, "me", "here") == ["dead-local"]
+
+
+class TestCompleterInPlaceOfTheCloser:
+    """The worker that closed the last batch journals the completion; if it died, one survivor does."""
+
+    def test_a_live_closer_completes_itself(self) -> None:
+        """While the closer is alive nobody completes in its place."""
+        workers = [worker("a", "here", os.getpid(), 100.0), worker("b", "there", 1, 99.0)]
+        assert not completer_in_place_of("b", workers, "a", "here", 60.0)
+        assert not completer_in_place_of("a", workers, "a", "here", 60.0)
+
+    def test_without_a_closer_only_the_smallest_live_worker_completes(self) -> None:
+        """No batch closed since the last start (a late joiner): one worker, not every one, completes."""
+        workers = [worker("a", "here", os.getpid(), 100.0), worker("b", "there", 1, 99.0)]
+        assert completer_in_place_of(None, workers, "a", "here", 60.0)
+        assert not completer_in_place_of(None, workers, "b", "there", 60.0)
+
+    def test_the_smallest_live_survivor_completes_for_a_dead_closer(self) -> None:
+        """A closer whose process is gone from this host is replaced by the live worker of smallest id."""
+        gone = dead_pid()
+        workers = [
+            worker("a", "here", os.getpid(), 100.0),
+            worker("b", "here", os.getpid(), 100.0),
+            worker("closer", "here", gone, 100.0),
+        ]
+        assert completer_in_place_of("closer", workers, "a", "here", 60.0)
+        assert not completer_in_place_of("closer", workers, "b", "here", 60.0)

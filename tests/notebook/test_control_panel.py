@@ -36,6 +36,7 @@ class TestAttachedPanel:
                 panel.reason.value = "deploy"
                 panel.pause_button.click()
                 assert "paused by ann@lab" in panel.status.value
+                assert "concurrency 2, batch size 2, max-rate none" in panel.status.value  # as created
                 panel.gate.value, panel.approver.value = "cut-over", "carol"
                 panel.approve_button.click()
                 assert "does not wait at gate" in panel.message.value

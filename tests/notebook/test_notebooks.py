@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.events import EventKind
+from omnimemory_kit.migration.control import control_event
+from omnimemory_kit.migration.run_control import RunControl, ensure_control_stream
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.validation import Mismatch, verdict_of
 from omnimemory_kit.notebook.record import read_records
@@ -81,6 +84,17 @@ def journal(workdir: Path) -> Path:
                     tracker.complete_file_processing(p)
                 clock.advance(0.5)
             tracker.close_batch(batch)
+            if batch == "b1":  # operators steer the run between its batches, and approve its cut-over
+                control = RunControl(store, "small", clock=clock, who="ann@db1")
+                control.set(concurrency=2, reason=EVIL)
+                control.throttle(for_seconds=60, reason="peak hours")
+                stream = ensure_control_stream(store, "small", at=clock.time())
+                waiting = control_event(
+                    EventKind.GATE_WAITING, at=clock.time(), who="w", args={"gate": "cut-over"}
+                )
+                store.append(stream, [waiting])
+                control.approve("cut-over", by="carol", reason="checked the target")
+                control.close()
         tracker.complete()
         # checked afterwards: one copy is right, one differs (its detail is hostile text), one is unchecked
         store.append(
@@ -172,6 +186,24 @@ class TestMigrationReport:
             assert f'"text":"{title}"' in page, title
         assert_offline(page)
         assert migration_report.html.stat().st_size <= 300 * 1024
+
+    def test_operators_commands_and_approvals_are_shown(self, migration_report: ReportResult) -> None:
+        """The history table and the approvals table list who did what, and the rate chart marks each."""
+        page = html_of(migration_report)
+        assert migration_report.records["control_commands"] == 3
+        for text in (
+            "ann@db1",
+            "set",
+            "<td>concurrency=2</td>",
+            "for=60",
+            "throttle",
+            "peak hours",
+            "approve",
+        ):
+            assert text in page, text
+        assert re.search(r"<td>cut-over</td>\s*<td>carol</td>", page)
+        assert "checked the target" in page
+        assert '"name":"operator commands"' in page  # the markers on the rate chart
 
     def test_hostile_file_name_and_error_are_escaped(self, migration_report: ReportResult) -> None:
         """The failed item's name and message appear in tables and figures, escaped, never as a script."""

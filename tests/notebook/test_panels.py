@@ -88,6 +88,7 @@ class TestStart:
         assert not panel.start_button.disabled
         assert panel.cancel_button.disabled
         assert "12 succeeded" in panel.status.value
+        assert "control: <b>running</b>; concurrency 8, batch size 5, max-rate none" in panel.status.value
 
     async def test_live_chart_gets_a_point_per_progress_report(
         self, store: JournalStore, clock: FakeClock
@@ -280,3 +281,66 @@ class TestStoreOutage:
         assert "store unavailable since 2026-12-04 15:00:05Z" in panel.status.value
         panel.refresh(runner.summary())
         assert "store unavailable" not in panel.status.value
+
+
+class TestRunControls:
+    """Throttle, concurrency, batch size and approve: control commands, shared with the attached panel."""
+
+    async def test_a_command_before_the_run_exists_is_refused_in_the_message(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """Before Start or Step there is no run to command: the message line says so, nothing raises."""
+        panel = MigrationPanel(make_runner(store, clock, ["k0"]))
+        panel.controls.throttle_button.click()
+        assert "does not exist yet: press Start or Step first" in panel.controls.message.value
+
+    async def test_settings_and_a_refused_approve_reach_the_run(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """Apply sets concurrency and batch size for the run; approving a gate nobody waits at is refused."""
+        runner = make_runner(store, clock, [f"k{i}" for i in range(12)])
+        panel = MigrationPanel(runner)
+        assert (panel.controls.concurrency.value, panel.controls.batch_size.value) == (8, 5)
+        panel.step_button.click()
+        await drive(runner, clock, panel.task)
+        panel.controls.concurrency.value, panel.controls.batch_size.value = 1, 2
+        panel.controls.reason.value = "the target struggles"
+        panel.controls.apply_button.click()
+        assert panel.controls.message.value == ""
+        panel.controls.gate.value, panel.controls.approver.value = "cut-over", "carol"
+        panel.controls.approve_button.click()
+        assert "does not wait at gate" in panel.controls.message.value
+        panel.start_button.click()
+        summary = await drive(runner, clock, panel.task)
+        assert summary.status is MigrationStatus.COMPLETED
+        assert summary.settings is not None
+        assert (summary.settings.concurrency, summary.settings.batch_size) == (1, 2)
+        files = runner.tracker.to_dataframe()
+        later = files[files.batch_id != files.batch_id.iloc[0]].groupby("batch_id").size()
+        assert later.max() <= 2  # every batch after the step claimed two items at most
+        assert "set batch-size=2 concurrency=1" in panel.controls.history.value
+        assert "the target struggles" in panel.controls.history.value
+
+    async def test_throttle_holds_the_run_until_unthrottled(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A throttled run starts nothing; Unthrottle lets it finish; the status line says throttled."""
+        runner = make_runner(store, clock, [f"k{i}" for i in range(12)])
+        panel = MigrationPanel(runner)
+        panel.step_button.click()
+        await drive(runner, clock, panel.task)
+        panel.controls.throttle_button.click()
+        panel.start_button.click()
+        assert panel.task is not None
+        for _ in range(500):  # the run starts (on the store thread), reads the throttle, and holds
+            link = runner.control
+            if runner.running and link is not None and link.throttle_reason is not None:
+                break
+            await runner.store_idle()
+            await asyncio.sleep(0)
+        panel.refresh()
+        assert "control: <b>throttled until unthrottled</b>" in panel.status.value
+        assert runner.summary().finished_files == 5
+        panel.controls.unthrottle_button.click()
+        summary = await drive(runner, clock, panel.task)
+        assert summary.finished_files == 12
