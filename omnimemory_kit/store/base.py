@@ -272,7 +272,11 @@ class WorkItem:
 
 @dataclass(frozen=True, slots=True)
 class Lease:
-    """A batch of items claimed by one worker until ``expires_at`` (store clock, epoch seconds)."""
+    """A batch of items claimed by one worker until ``expires_at`` (store clock, epoch seconds).
+
+    ``seq`` is the journal's last seq right after the claim committed, when the backend knows it without
+    another query (0 otherwise); it is not part of the lease's identity (not compared).
+    """
 
     lease_id: str
     run_id: str
@@ -280,6 +284,7 @@ class Lease:
     batch_id: str
     items: tuple[WorkItem, ...]
     expires_at: float
+    seq: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,6 +573,19 @@ class JournalStore(_Closing):
             InvalidTransitionError: an event is of another kind, or names an item this lease does not hold
                 in progress; nothing is recorded.
         """
+
+    def report_and_release(
+        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
+    ) -> int:
+        """Report ``outcomes``, then release the lease with ``events``: ``report`` then ``release``.
+
+        What a worker does when a batch ends. A backend may do both in one transaction (one durable
+        commit instead of two); either way a ``LeaseLostError`` or ``InvalidTransitionError`` from the
+        report leaves the lease held and nothing recorded.
+        """
+        if outcomes:
+            self.report(lease, outcomes)
+        return self.release(lease, events)
 
     @abc.abstractmethod
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
