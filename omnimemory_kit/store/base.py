@@ -43,6 +43,7 @@ from typing import Any, Final, Self
 
 from omnimemory_kit.errors import ConfigError, InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows
 from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
 
 __all__ = [
@@ -71,12 +72,13 @@ __all__ = [
     "stored_event",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The store schema version this code writes. A store with a higher version is refused; a lower one is
 upgraded when opened to write.
 
 1: runs, events, items, leases, workers, health history. 2: the run ledger (each run's operator, origin and
-correlation id; the reports made from a run). 3: health rollups, alerts and heartbeats.
+correlation id; the reports made from a run). 3: health rollups, alerts and heartbeats. 4: run counters
+(items per status and per-minute activity, ``store.counters``), computed from the journal on upgrade.
 """
 
 EVENT_COLUMNS = (
@@ -522,6 +524,21 @@ class JournalStore(_Closing):
     @abc.abstractmethod
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
         """Return how many items are in each status (every status present, zero included)."""
+
+    def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
+        """Return the run's store-kept counters (``omnimemory_kit.store.counters``) without its journal.
+
+        Items per status, attempts started and retried, the first and last outcome time, and the
+        per-minute buckets (those starting at or after ``since``'s minute; all when None). Backends keep
+        them in the same transactions as the writes that change them; this default (for stores that keep
+        none) derives them from ``item_counts`` and the journal.
+
+        Raises:
+            RunNotFoundError: there is no run with that id.
+        """
+        counts = self.item_counts(run_id)
+        buckets = minute_rows((row[0], row[1]) for row in self.read_event_rows(run_id))
+        return counters_from(run_id, counts, ((start, *row) for start, row in buckets.items()), since=since)
 
     @abc.abstractmethod
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:

@@ -23,8 +23,9 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
   clocks say; a test injects a ``FakeClock`` instead.
 - **Lock order** (to stay deadlock-free): lease row → item rows → run row (always last).
 
-Seam: this module is the connection pool, the runs, the journal, items, leases and workers; the health
-history (snapshots, heartbeats, alerts, rollups) is ``postgres_health``, which ``PostgresStore`` inherits;
+Seam: this module is the connection pool, the runs and the journal's writes (the hot ones written in few
+round trips by ``postgres_writes``); the reads (events, counters, workers, leases) are ``postgres_reads``;
+the health history (snapshots, heartbeats, alerts, rollups) is ``postgres_health`` (both inherited);
 records to rows and back are ``postgres_rows``; the tables and their migrations ``postgres_schema``.
 """
 
@@ -56,7 +57,6 @@ from omnimemory_kit.errors import (
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
-    EVENT_COLUMNS,
     SCHEMA_VERSION,
     Lease,
     ReportLink,
@@ -65,12 +65,12 @@ from omnimemory_kit.store.base import (
     WorkerRecord,
     WorkItem,
     check_outcomes,
-    loaded_rows,
     parse_worker_id,
     stored_event,
 )
 from omnimemory_kit.store.postgres_health import PostgresHealthHistory
-from omnimemory_kit.store.postgres_rows import SELECT_RUN, event_from_row, run_from_row
+from omnimemory_kit.store.postgres_reads import PostgresReads
+from omnimemory_kit.store.postgres_rows import SELECT_RUN, run_from_row
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
 from omnimemory_kit.store.postgres_writes import CLAIM, REPORT_ITEMS, ReportPlan, append_events, report_plan
 from omnimemory_kit.store.projection import TRANSITIONS, Item, fold
@@ -102,7 +102,7 @@ class _NotAsPlanned(Exception):
     """A planned report matched fewer items than it names: roll it back and take the checked path."""
 
 
-class PostgresStore(PostgresHealthHistory, Store):
+class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
     """The journal, items, leases, workers and health history in PostgreSQL.
 
     Args:
@@ -441,45 +441,6 @@ class PostgresStore(PostgresHealthHistory, Store):
             self._project(conn, run_id, events)
             return self._append_locked(conn, run_id, events)
 
-    def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
-        """Yield the run's events after ``after_seq`` in seq order, streamed in chunks."""
-        with self._conn() as conn:
-            self._require_run(conn, run_id)
-            query = (
-                "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
-                "FROM events WHERE run_id = %s AND seq > %s ORDER BY seq"
-            )
-            params: tuple[Any, ...] = (run_id, after_seq)
-            if limit is not None:
-                query += " LIMIT %s"
-                params += (limit,)
-            with conn.transaction(), conn.cursor(name=f"events_{uuid.uuid4().hex}") as cur:
-                cur.itersize = 5000
-                cur.execute(query, params)
-                for row in cur:
-                    yield event_from_row(row, run_id, f"store {self.url}")
-
-    def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
-        """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
-        with self._conn() as conn:
-            self._require_run(conn, run_id)
-            with conn.transaction(), conn.cursor(name=f"rows_{uuid.uuid4().hex}") as cur:
-                cur.itersize = 20000
-                cur.execute(
-                    f"SELECT {', '.join(EVENT_COLUMNS)} FROM events "
-                    f"WHERE run_id = %s AND seq > %s ORDER BY seq",
-                    (run_id, after_seq),
-                )
-                yield from loaded_rows(cur)
-
-    def last_seq(self, run_id: str) -> int:
-        """Return the run's highest seq."""
-        with self._conn() as conn:
-            row = conn.execute("SELECT last_seq FROM runs WHERE run_id = %s", (run_id,)).fetchone()
-        if row is None:
-            raise RunNotFoundError(run_id, where=f"store {self.url}")
-        return int(row[0])
-
     # --- items and leases ---------------------------------------------------------------------------
 
     def add_items(self, run_id: str, items: Iterable[WorkItem], *, at: float) -> int:
@@ -519,18 +480,6 @@ class PostgresStore(PostgresHealthHistory, Store):
         self._append_locked(conn, run_id, events)
         return len(events)
 
-    def item_counts(self, run_id: str) -> dict[FileStatus, int]:
-        """Return how many items are in each status."""
-        with self._conn() as conn:
-            self._require_run(conn, run_id)
-            rows = conn.execute(
-                "SELECT status, count(*) FROM items WHERE run_id = %s GROUP BY status", (run_id,)
-            ).fetchall()
-        counts = dict.fromkeys(FileStatus, 0)
-        for status, count in rows:
-            counts[FileStatus(status)] = int(count)
-        return counts
-
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
         """Record that a worker joined the run (or refresh its last_seen)."""
         with self._conn() as conn, conn.transaction():
@@ -542,50 +491,6 @@ class PostgresStore(PostgresHealthHistory, Store):
                 {"run": run_id, "worker": worker_id, "host": host, "pid": pid, "now": self._now_param()},
             )
         return next(w for w in self.workers(run_id) if w.worker_id == worker_id)
-
-    def workers(self, run_id: str) -> list[WorkerRecord]:
-        """Return the run's workers with their live (unexpired) lease counts and items done."""
-        with self._conn() as conn:
-            rows = conn.execute(
-                f"SELECT w.worker_id, w.run_id, w.host, w.pid, w.started_at, w.last_seen, w.items_done, "
-                f"(SELECT count(*) FROM leases l WHERE l.run_id = w.run_id AND l.worker_id = w.worker_id "
-                f"AND l.expires_at > {_NOW}) "
-                f"FROM workers w WHERE w.run_id = %(run)s ORDER BY w.started_at, w.worker_id",
-                {"run": run_id, "now": self._now_param()},
-            ).fetchall()
-        return [
-            WorkerRecord(
-                worker_id=row[0],
-                run_id=row[1],
-                host=row[2],
-                pid=int(row[3]),
-                started_at=float(row[4]),
-                last_seen=float(row[5]),
-                items_done=int(row[6]),
-                leases=int(row[7]),
-            )
-            for row in rows
-        ]
-
-    def leases(self, run_id: str) -> list[Lease]:
-        """Return the run's current leases with their items."""
-        with self._conn() as conn:
-            leases = conn.execute(
-                "SELECT lease_id, run_id, worker_id, batch_id, expires_at FROM leases "
-                "WHERE run_id = %s ORDER BY claimed_at, lease_id",
-                (run_id,),
-            ).fetchall()
-            items: dict[str, list[WorkItem]] = {}
-            for lease_id, key, size in conn.execute(
-                "SELECT lease_id, key, size FROM items "
-                "WHERE run_id = %s AND lease_id IS NOT NULL ORDER BY ord",
-                (run_id,),
-            ):
-                items.setdefault(lease_id, []).append(WorkItem(from_stored(key), size))
-        return [
-            Lease(lease_id, run, worker, batch, tuple(items.get(lease_id, ())), expires)
-            for lease_id, run, worker, batch, expires in leases
-        ]
 
     def claim(self, run_id: str, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
         """Claim up to ``limit`` pending items, oldest first, with ``FOR UPDATE SKIP LOCKED``."""
