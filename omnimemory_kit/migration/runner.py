@@ -95,6 +95,7 @@ from omnimemory_kit.migration.options import (
 )
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rates import EtaUnavailableReason
+from omnimemory_kit.migration.run_totals import with_run_totals
 from omnimemory_kit.migration.runner_batches import BatchExecution
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
@@ -177,6 +178,8 @@ class MigrationRunner(BatchExecution, RunLifecycle):
             checks and host load), or None.
         params: more settings to record with a new run (e.g. ``{"validate": "module:function"}``, the
             function ``omnimemory-kit validate`` checks the run with).
+        own_events_only: fold only this worker's events into ``tracker`` (``join_run`` sets it: a run
+            shared by workers); ``summary()`` then takes the run's counts and ETA from the store's counters.
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -219,6 +222,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         follow_control: bool = True,
         throttle: ClaimGate | None = None,
         params: Mapping[str, Any] | None = None,
+        own_events_only: bool = False,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -314,7 +318,9 @@ class MigrationRunner(BatchExecution, RunLifecycle):
             outage_timeout=outage_timeout,
             clock=clock,
             on_outage=self._on_outage,
+            own_events_of=self.worker_id if own_events_only else None,
         )
+        self.own_events_only, self._counters, self._counters_at = own_events_only, None, -math.inf
 
         # Run state (touched on the loop thread only).
         self._prepared = False
@@ -390,6 +396,8 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         says since when.
         """
         summary = self.tracker.get_progress_summary()
+        if self._counters is not None:  # a worker folding only its own events: the run's figures
+            summary = with_run_totals(summary, self._counters, self.clock.time())
         since = self._link.outage.unavailable_since
         if since is not None:
             summary = summary.model_copy(
@@ -581,8 +589,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
                         calls.close()
 
     async def _loop_batches(self, batches: int | None) -> MigrationProgressSummary:
-        counts = await self._link.call(self.store.item_counts, self.run_id)
-        unfinished = counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS]
+        unfinished = await self._unfinished()
         if unfinished == 0 and self.tracker.status is MigrationStatus.COMPLETED and not self.paused:
             self._status = MigrationStatus.COMPLETED
             self._log.info("run %r: already completed, nothing to do", self.run_id)
@@ -640,7 +647,7 @@ class MigrationRunner(BatchExecution, RunLifecycle):
                     continue
                 if gate.delay:
                     await self.clock.sleep(gate.delay)
-                lease = await self._link.claim(self.worker_id, self._batch_size_now(), self.lease_seconds)
+                lease = await self._claim_next(self._batch_size_now())
                 if lease is None:
                     if closing is not None:
                         await closing

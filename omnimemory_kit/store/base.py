@@ -504,6 +504,30 @@ class JournalStore(_Closing):
             yield (str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, e.error_message, e.reason,
                    e.worker_id, e.seq)  # fmt: skip
 
+    def read_events_matching(
+        self,
+        run_id: str,
+        *,
+        after_seq: int,
+        until_seq: int | None = None,
+        worker_id: str | None = None,
+        kinds: Iterable[EventKind] | None = None,
+    ) -> Iterator[Event]:
+        """Yield the run's events with ``after_seq < seq <= until_seq`` of ``worker_id`` and of ``kinds``.
+
+        Each filter left None keeps every event. What a worker that folds only its own events reads: its
+        own events after a write (a release may have requeued items), and the run's lifecycle and batch
+        closes when deciding who journals the completion. Backends filter on the server; this default
+        filters ``read_events``.
+        """
+        wanted = None if kinds is None else frozenset(kinds)
+        limit = None if until_seq is None else max(until_seq - after_seq, 0)
+        for event in self.read_events(run_id, after_seq, limit=limit):
+            if worker_id is not None and event.worker_id != worker_id:
+                continue
+            if wanted is None or event.kind in wanted:
+                yield event
+
     @abc.abstractmethod
     def last_seq(self, run_id: str) -> int:
         """Return the run's highest seq (0 when the journal is empty)."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextlib
 import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import psycopg
 from psycopg.rows import TupleRow
 
 from omnimemory_kit.errors import RunNotFoundError
-from omnimemory_kit.events import Event, FileStatus
+from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, WorkerRecord, WorkItem, loaded_rows
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 from omnimemory_kit.store.postgres_rows import event_from_row
@@ -57,6 +57,31 @@ class PostgresReads(JournalStore):
                 cur.execute(query, params)
                 for row in cur:
                     yield event_from_row(row, run_id, f"store {self.url}")
+
+    def read_events_matching(
+        self,
+        run_id: str,
+        *,
+        after_seq: int,
+        until_seq: int | None = None,
+        worker_id: str | None = None,
+        kinds: Iterable[EventKind] | None = None,
+    ) -> Iterator[Event]:
+        """Yield the run's events in a seq range, of one worker and of some kinds, filtered on the server."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
+                "FROM events WHERE run_id = %s AND seq > %s AND (%s::bigint IS NULL OR seq <= %s) "
+                "AND (%s::text IS NULL OR worker_id = %s) AND (%s::text[] IS NULL OR kind = ANY(%s)) "
+                "ORDER BY seq",
+                (
+                    run_id, after_seq, until_seq, until_seq, worker_id, worker_id,
+                    *([None] * 2 if kinds is None else [[k.value for k in kinds]] * 2),
+                ),
+            ).fetchall()  # fmt: skip
+        where = f"store {self.url}"
+        for row in rows:
+            yield event_from_row(row, run_id, where)
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
         """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
