@@ -7,8 +7,8 @@ ETA with the counters' (a pure function: the caller passes the time).
 
 The ETA from counters: the remaining items over the run's outcome rate, with the range between the rate of
 the last minutes (``RECENT_WINDOW``) and the rate over the whole run (first to last outcome), the estimate
-the faster of the two would give for its low end. Where the summary says why it has no ETA for a reason of
-the run (paused, throttled, breaker open, stopped, interrupted), that reason stands.
+the faster of the two would give for its low end. Where the run itself has no ETA (not started, paused,
+stopped, throttled, its breaker open, interrupted), that reason stands.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.store.counters import RunCounters
@@ -59,12 +60,21 @@ def with_run_totals(
 
 
 def _eta(summary: MigrationProgressSummary, counters: RunCounters, now: float) -> dict[str, Any]:
-    reason = summary.eta_unavailable_reason
-    if reason in _RUN_REASONS:
-        return {}
     remaining = counters.unfinished
     if remaining == 0:
         return _none(EtaUnavailableReason.NOTHING_LEFT)
+    # The worker's own share may have nothing left while the run has: its reason may not be the run's.
+    status = summary.status
+    if status is MigrationStatus.PENDING:
+        return _none(EtaUnavailableReason.NOT_STARTED)
+    if status is MigrationStatus.PAUSED:
+        return _none(EtaUnavailableReason.PAUSED)
+    if status in (MigrationStatus.FAILED, MigrationStatus.CANCELLED):
+        return _none(EtaUnavailableReason.STOPPED)
+    if summary.throttle_reason is not None:
+        return _none(EtaUnavailableReason.THROTTLED)
+    if summary.eta_unavailable_reason in _RUN_REASONS:
+        return {}
     rates = [r for r in (counters.recent_rate(RECENT_WINDOW, now), counters.lifetime_rate()) if r]
     if not rates:
         few = counters.finished < 2

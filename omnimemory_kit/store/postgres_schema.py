@@ -142,7 +142,8 @@ MIGRATIONS: tuple[str, ...] = (
     # 4: run counters. Each writing connection adds to rows of its own (shard = its backend pid), so
     # concurrent workers never wait on one another's counter rows; readers sum the shards. Statement
     # triggers with transition tables keep them in the same transaction as every write of items and
-    # events, whichever statement made it. The upgrade counts what the store holds.
+    # events, whichever statement made it (their functions find the tables in this schema whatever the
+    # writer's search_path). The upgrade counts what the store holds.
     """
     CREATE TABLE run_counts (
         run_id       text NOT NULL REFERENCES runs ON DELETE CASCADE,
@@ -167,7 +168,7 @@ MIGRATIONS: tuple[str, ...] = (
         last_outcome_at   double precision,
         PRIMARY KEY (run_id, minute, shard)
     );
-    CREATE FUNCTION omk_count_items() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION omk_count_items() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
         IF TG_OP = 'INSERT' THEN
             INSERT INTO run_counts AS c (run_id, shard, pending, in_progress, succeeded, failed, skipped)
@@ -205,7 +206,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER items_counted_update AFTER UPDATE ON items
         REFERENCING OLD TABLE AS old_items NEW TABLE AS new_items
         FOR EACH STATEMENT EXECUTE FUNCTION omk_count_items();
-    CREATE FUNCTION omk_count_events() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION omk_count_events() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
         INSERT INTO run_minutes AS m (run_id, minute, shard, started, succeeded, failed, skipped, retried,
                                       first_outcome_at, last_outcome_at)
