@@ -1,7 +1,10 @@
-"""Many workers: items/s with 1, 2 and 4 worker processes, PostgreSQL beside SQLite.
+"""Many workers: items/s with 1 to 8 worker processes, PostgreSQL beside SQLite.
 
-Two migrations: a no-op (the store and the workers' own bookkeeping are all there is: CPU-bound) and one
-that waits 5 ms per item (like a call to another service: the case many workers are for). Each
+Two migrations: a no-op (the store and the workers' own bookkeeping are all there is: CPU-bound; 1, 2 and
+4 workers on both backends) and one that waits 10 ms per item (like a call to another service: the case
+many workers are for; 1, 4 and 8 workers on PostgreSQL). Targets: one PostgreSQL worker at least 15,000
+no-op items/s; 1 -> 4 no-op workers on PostgreSQL not slower (at least 1.0x); 1 -> 8 waiting workers at
+least 6x. Each
 configuration creates a run (``prepare_run``), starts N ``omnimemory-kit worker`` processes, holds them at
 a gate until all have joined (so process start-up is not measured), then opens the gate. The measured
 window runs from the gate to the last outcome in the journal. Claims per second counts the batches claimed
@@ -31,30 +34,32 @@ from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.store import open_store
 
 QUICK = os.environ.get("OMNIMEMORY_BENCH_QUICK") == "1"
-WORKERS = (1, 2, 4)
 BATCH_SIZE = 100
-BACKENDS = ("PostgreSQL", "SQLite")
 DELAY_ENV = "OMNIMEMORY_BENCH_DELAY"
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One migration to measure: how long an item waits, how many run at once per worker, how many items."""
+    """One migration to measure: how long an item waits, how many run at once per worker, how many items,
+    with how many workers on which backends, and the scaling target (1 -> the most workers, PostgreSQL)."""
 
     name: str
     delay: float
     concurrency: int
     items: int
+    workers: tuple[int, ...]
+    backends: tuple[str, ...]
+    scaling_target: float
 
 
 SCENARIOS = (
-    Scenario("no-op", 0.0, 32, 2_000 if QUICK else 20_000),
-    Scenario("5 ms wait per item", 0.005, 8, 1_000 if QUICK else 10_000),
+    Scenario("no-op", 0.0, 32, 2_000 if QUICK else 20_000, (1, 2, 4), ("PostgreSQL", "SQLite"), 1.0),
+    Scenario("10 ms wait per item", 0.010, 8, 1_600 if QUICK else 16_000, (1, 4, 8), ("PostgreSQL",), 6.0),
 )
+SINGLE_TARGET = 15_000.0  # one PostgreSQL worker, no-op items/s
 PG_DSN = os.environ.get("OMNIMEMORY_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[1]
 GATE_ENV = "OMNIMEMORY_BENCH_GATE"
-SCALING_TARGET = 2.0  # 1 -> 4 workers, PostgreSQL, waiting migration; 2 cores cap the no-op well below
 
 _gate_open = False
 
@@ -118,30 +123,36 @@ def _postgres_url() -> tuple[str, str]:
 
 def _section(scenario: Scenario, results: dict[tuple[str, int], tuple[float, float]]) -> str:
     rows: list[list[object]] = []
-    for workers in WORKERS:
+    for workers in scenario.workers:
         row: list[object] = [workers]
-        for name in BACKENDS:
+        for name in scenario.backends:
             rate, claims = results[name, workers]
             row += [f"{rate:,.0f}", f"{claims:,.1f}"]
         rows.append(row)
-    targeted = scenario.delay > 0
+    first, most = scenario.workers[0], scenario.workers[-1]
     ratio_rows = []
-    for name in BACKENDS:
-        two = results[name, 2][0] / results[name, 1][0]
-        four = results[name, 4][0] / results[name, 1][0]
-        met = verdict(four >= SCALING_TARGET) if targeted and name == "PostgreSQL" else "-"
-        ratio_rows.append([name, f"{two:.2f}x", f"{four:.2f}x", met])
-    return (
+    for name in scenario.backends:
+        ratios = [f"{results[name, n][0] / results[name, first][0]:.2f}x" for n in scenario.workers[1:]]
+        met = verdict(results[name, most][0] / results[name, first][0] >= scenario.scaling_target)
+        ratio_rows.append([name, *ratios, met if name == "PostgreSQL" else "-"])
+    heads = ["workers"]
+    for name in scenario.backends:
+        heads += [f"{name} items/s", f"{name} claims/s"]
+    ratio_heads = ["backend", *(f"scaling {first} → {n}" for n in scenario.workers[1:])]
+    ratio_heads.append(f"target {first} → {most} ≥ {scenario.scaling_target:g}x")
+    text = (
         f"### {scenario.name}: {scenario.items:,} items, concurrency {scenario.concurrency} per worker\n\n"
-        + table(
-            ["workers", "PostgreSQL items/s", "PostgreSQL claims/s", "SQLite items/s", "SQLite claims/s"],
-            rows,
-        )
+        + table(heads, rows)
         + "\n\n"
-        + table(
-            ["backend", "scaling 1 → 2", "scaling 1 → 4", f"target 1 → 4 ≥ {SCALING_TARGET:g}x"], ratio_rows
-        )
+        + table(ratio_heads, ratio_rows)
     )
+    if scenario.delay == 0:
+        single = results["PostgreSQL", 1][0]
+        text += (
+            f"\n\nOne PostgreSQL worker: {single:,.0f} items/s (target ≥ {SINGLE_TARGET:,.0f}: "
+            f"{verdict(single >= SINGLE_TARGET)})."
+        )
+    return text
 
 
 def run() -> str:
@@ -150,13 +161,13 @@ def run() -> str:
     pg_url, schema = _postgres_url()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        backends = {"PostgreSQL": pg_url, "SQLite": f"sqlite:///{folder / 'bench.db'}"}
+        urls = {"PostgreSQL": pg_url, "SQLite": f"sqlite:///{folder / 'bench.db'}"}
         try:
             for scenario in SCENARIOS:
                 results: dict[tuple[str, int], tuple[float, float]] = {}
-                for workers in WORKERS:  # interleaved, so drift on a shared machine hits both backends
-                    for name, url in backends.items():
-                        results[name, workers] = measure(url, scenario, workers, folder)
+                for workers in scenario.workers:  # interleaved, so drift on a shared machine hits both
+                    for name in scenario.backends:
+                        results[name, workers] = measure(urls[name], scenario, workers, folder)
                 sections.append(_section(scenario, results))
         finally:
             with psycopg.connect(PG_DSN, autocommit=True) as conn:
@@ -165,15 +176,11 @@ def run() -> str:
         "## Workers: one run shared by worker processes\n\n"
         f"`omnimemory-kit worker` processes (batches of {BATCH_SIZE}) on one machine with {os.cpu_count()} "
         "cores, PostgreSQL on the same machine, measured from the moment every worker has joined to the "
-        "last outcome journaled. Every item is claimed under a lease, reported durably and folded into "
-        "every worker's live tracker. Claims/s counts claimed batches. Target: with a migration that "
-        "waits (the case many workers are for), 1 → 4 workers on PostgreSQL at least "
-        f"{SCALING_TARGET:g}x.\n\n"
+        "last outcome journaled. Every item is claimed under a lease and reported durably; each worker "
+        "folds only its own events, and takes the run's totals from the store's counters. Claims/s counts "
+        "claimed batches. Reproduce: `.venv/bin/python -m benchmarks workers`.\n\n"
         + "\n\n".join(sections)
-        + "\n\nThe no-op shows the ceiling of the machine, not of the protocol: with more busy processes "
-        "than cores, workers and the database compete for the same CPUs, and each worker also folds the "
-        "other workers' journal events into its own live tracker. SQLite serializes writers on one file "
-        "lock, so it scales only while workers spend their time outside the store.\n"
+        + "\n"
     )
 
 

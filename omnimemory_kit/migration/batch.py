@@ -129,13 +129,16 @@ class LeasedBatch:
             return
         store = self._link.store
         events, self.outbox = self.outbox, []
-        steps: list[WriteStep] = []
-        if events:  # the last outcomes and the release in one trip to the store thread
-            steps.append((functools.partial(store.report, self.lease, events), events))
+        # The last outcomes and the release in one call (one transaction where the backend can): the
+        # events it appends are the outcomes, then the closing events (verdicts of the batch's checks, the
+        # close; plus FILE_INTERRUPTED for unfinished items, which makes the link read the journal back).
         released, self.closing = [*self.closing, closed], []
-        steps.append((functools.partial(store.release, self.lease, released), released))
+        step: WriteStep = (
+            functools.partial(store.report_and_release, self.lease, events, released),
+            [*events, *released],
+        )
         try:
-            await self._link.write_own(*steps)
+            await self._link.write_own(step)
         except LeaseLostError:
             self._mark_lost()
             self._log.warning("run %r: lease on %s was lost before release", self.lease.run_id, batch_id)

@@ -96,6 +96,7 @@ from omnimemory_kit.migration.options import (
 )
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rates import EtaUnavailableReason
+from omnimemory_kit.migration.run_totals import with_run_totals
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
 from omnimemory_kit.migration.runner_validation import PipelinedValidation
@@ -180,6 +181,8 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
         params: more settings to record with a new run (e.g. ``{"validate": "module:function"}``, the
             function ``omnimemory-kit validate`` checks the run with).
         validate: ``fn(item)`` checking each succeeded item after its batch (``runner_validation``).
+        own_events_only: fold only this worker's events into ``tracker`` (``join_run`` sets it: a run
+            shared by workers); ``summary()`` then takes the run's counts and ETA from the store's counters.
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -223,6 +226,7 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
         throttle: ClaimGate | None = None,
         params: Mapping[str, Any] | None = None,
         validate: Callable[[MigrationItem], Any] | None = None,
+        own_events_only: bool = False,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -319,7 +323,9 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
             outage_timeout=outage_timeout,
             clock=clock,
             on_outage=self._on_outage,
+            own_events_of=self.worker_id if own_events_only else None,
         )
+        self.own_events_only, self._counters, self._counters_at = own_events_only, None, -math.inf
 
         # Run state (touched on the loop thread only).
         self._prepared = False
@@ -394,7 +400,10 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
         While the store is unreachable (the runner rides the outage out), ``store_unavailable_since``
         says since when.
         """
-        summary = self.tracker.get_progress_summary().model_copy(update=self._control_fields())
+        summary = self.tracker.get_progress_summary()
+        if self._counters is not None:  # a worker folding only its own events: the run's figures
+            summary = with_run_totals(summary, self._counters, self.clock.time())
+        summary = summary.model_copy(update=self._control_fields())
         since = self._link.outage.unavailable_since
         if since is not None:
             summary = summary.model_copy(
@@ -587,8 +596,7 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
                         calls.close()
 
     async def _loop_batches(self, batches: int | None) -> MigrationProgressSummary:
-        counts = await self._link.call(self.store.item_counts, self.run_id)
-        unfinished = counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS]
+        unfinished = await self._unfinished()
         if unfinished == 0 and self.tracker.status is MigrationStatus.COMPLETED and not self.paused:
             self._status = MigrationStatus.COMPLETED
             self._log.info("run %r: already completed, nothing to do", self.run_id)
@@ -647,7 +655,7 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
                     continue
                 if gate.delay:
                     await self.clock.sleep(gate.delay)
-                lease = await self._link.claim(self.worker_id, self._batch_size_now(), self.lease_seconds)
+                lease = await self._claim_next(self._batch_size_now())
                 if lease is None:
                     if closing is not None:
                         await closing

@@ -3,7 +3,9 @@
 ``MigrationRunner`` inherits this: ``_prepare`` creates (or reopens) the run, adds the source's items,
 registers the worker and takes back dead workers' items; ``_dry_run`` summarizes without writing;
 ``_watch_gate`` / ``_on_gate`` follow a ``ClaimGate`` and journal throttles; ``_all_finished``,
-``_finish`` and ``_complete_once`` end the run (completed once across a shared run's workers).
+``_finish`` and ``_complete_once`` end the run (completed once across a shared run's workers);
+``_unfinished``, ``_claim_next`` and ``_refresh_counters`` keep a worker that folds only its own events
+(``own_events_only``) supplied with the run-wide counters its summary shows.
 Seam: the run's edges, apart from executing batches (``runner_batches``) and the controls
 (``runner_control``).
 """
@@ -23,6 +25,7 @@ from omnimemory_kit.events import (
     error_type_name,
 )
 from omnimemory_kit.migration.dry_run import dry_run
+from omnimemory_kit.migration.run_totals import RECENT_WINDOW
 from omnimemory_kit.migration.runner_control import ControlledRun
 from omnimemory_kit.migration.runner_phase import Phase
 from omnimemory_kit.migration.sources import WorkSource
@@ -38,10 +41,14 @@ from omnimemory_kit.migration.worker_liveness import (
 )
 from omnimemory_kit.observability import get_correlation_id
 from omnimemory_kit.resilience import RetryPolicy
-from omnimemory_kit.store.base import RunRecord
+from omnimemory_kit.store.base import Lease, RunRecord
+from omnimemory_kit.store.counters import MINUTE, RunCounters
 from omnimemory_kit.store.ledger import current_operator, current_origin
 
-__all__ = ["RunLifecycle"]
+__all__ = ["COUNTERS_EVERY", "RunLifecycle"]
+
+COUNTERS_EVERY = 1.0
+"""Seconds between refreshes of the run-wide counters of a worker that folds only its own events."""
 
 
 class RunLifecycle(ControlledRun):
@@ -62,6 +69,9 @@ class RunLifecycle(ControlledRun):
     _prepared: bool
     _gate_ready: asyncio.Event
     telemetry: RunTelemetry
+    own_events_only: bool
+    _counters: RunCounters | None
+    _counters_at: float
 
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         raise NotImplementedError  # the runner's
@@ -130,9 +140,41 @@ class RunLifecycle(ControlledRun):
             self._gate = PROCEED
             await self._link.journal(self._event(EventKind.RUN_UNTHROTTLED, reason="run ended"))
 
+    async def _unfinished(self) -> int:
+        """Return how many items are pending or in progress (before the batch loop starts).
+
+        A worker folding only its own events reads the counters instead; finding nothing left, it reads
+        the whole journal, so whether the run is completed already is the journal's word, as for any runner.
+        """
+        if not self.own_events_only:
+            counts = await self._link.call(self.store.item_counts, self.run_id)
+            return counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS]
+        counters = await self._refresh_counters()
+        if counters.unfinished == 0:
+            await self._link.call(self._link.catch_up)
+            self._link.drain()
+        return counters.unfinished
+
+    async def _refresh_counters(self) -> RunCounters:
+        """Read the run's counters (with the minutes the recent rate needs) for the summary."""
+        since = self.clock.time() - RECENT_WINDOW - MINUTE
+        counters = await self._link.call(self.store.run_counters, self.run_id, since=since)
+        self._counters, self._counters_at = counters, self.clock.monotonic()
+        return counters
+
+    async def _claim_next(self, limit: int) -> Lease | None:
+        """Claim the next batch; a worker folding only its own events refreshes its counters when due."""
+        lease = await self._link.claim(self.worker_id, limit, self.lease_seconds)
+        if self.own_events_only and self.clock.monotonic() - self._counters_at >= COUNTERS_EVERY:
+            await self._refresh_counters()
+        return lease
+
     async def _all_finished(self) -> bool:
         """Return True when nothing is pending or in progress; otherwise wait for other workers' leases."""
-        counts = await self._link.call(self.store.item_counts, self.run_id)
+        if self.own_events_only:
+            counts = (await self._refresh_counters()).counts()
+        else:
+            counts = await self._link.call(self.store.item_counts, self.run_id)
         if counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS] == 0:
             return True
         if counts[FileStatus.PENDING] == 0:

@@ -12,6 +12,14 @@ them as written, or it reads the journal back past ``_tail_seq``. Queued events 
 order and are folded on the loop thread by ``drain()`` after each write returns. A claim's events are
 queued as a function that builds them, so neither the store thread nor the batch waits to build them.
 
+A worker sharing a run with others (``own_events_of=`` its worker id) folds only its own events: its
+writes are folded as written even when others wrote in between (the seq jumps over their events), a
+release, which may requeue unfinished items, and any other write are read back filtered to this worker's
+events on the server (``read_events_matching``), and the journal written before it joined is not read at all.
+Its tracker then holds only the items it claimed (each claim adds them, FILE_ADDED being idempotent); the
+run-wide figures come from the store's counters (``JournalStore.run_counters``). Deciding who journals
+the run's completion reads every worker's lifecycle events and batch closes since this worker joined.
+
 Outages: every call passes through an ``OutageGate``, which attempts it again while the store is
 unavailable (and gives up after the outage timeout). So every job here is safe to repeat: it remembers how
 far it got (a write whose tail failed is not written again), and a write that failed may have committed all
@@ -54,6 +62,8 @@ _RUN_LIFECYCLE = frozenset(
     }
 )
 
+_DECIDING = _RUN_LIFECYCLE | {EventKind.BATCH_CLOSED}  # what should_complete reads of every worker
+
 WriteStep = tuple[Callable[[], int], list[Event]]
 """A write that appends exactly ``events`` and returns the journal's last seq, with those events."""
 
@@ -68,6 +78,7 @@ class StoreLink:
         outage_timeout: seconds to ride out a store outage before calls fail (see ``OutageGate``).
         clock: where the outage's waits and deadline come from.
         on_outage: called with the "unavailable since" stamp when an outage begins, None when it ends.
+        own_events_of: fold only the events of this worker id (a worker sharing a run); None: every event.
     """
 
     def __init__(
@@ -79,6 +90,7 @@ class StoreLink:
         outage_timeout: float = DEFAULT_OUTAGE_TIMEOUT,
         clock: Clock = SYSTEM_CLOCK,
         on_outage: Callable[[float | None], object] | None = None,
+        own_events_of: str | None = None,
     ) -> None:
         self.store = store
         self.run_id = run_id
@@ -91,6 +103,10 @@ class StoreLink:
         self._idle: asyncio.Event | None = None
         self._last_lifecycle: EventKind | None = None  # touched only by the store thread
         self._last_closer: str | None = None  # worker of the last BATCH_CLOSED read (store thread)
+        self._own = own_events_of
+        self._joined = False  # own mode: the journal's end when this worker joined is known (store thread)
+        self._life_seq = 0  # own mode: how far every worker's events were read for should_complete
+        self._folded = False  # whether any event was folded (loop thread)
 
     @property
     def calls_in_flight(self) -> int:
@@ -183,11 +199,15 @@ class StoreLink:
                 if tried is None or not self._landed(events, tried):
                     tried = self._tail_seq
                     last = write()
-                    if last == self._tail_seq + len(events):
+                    released = bool(events) and events[-1].kind is EventKind.BATCH_CLOSED
+                    if last == self._tail_seq + len(events) or (self._own is not None and not released):
                         self._tail_seq = last
                         self._inbox.append(events)
-                        if events and events[-1].kind is EventKind.BATCH_CLOSED:  # a release
+                        if released:
                             self._last_closer = events[-1].worker_id
+                    elif self._own is not None:
+                        self._read_own(last)  # a release may have requeued items: read back what it wrote
+                        self._last_closer = events[-1].worker_id
                     else:
                         self.tail()
                 next_step += 1
@@ -233,7 +253,9 @@ class StoreLink:
 
         def job() -> int:
             added = self.store.add_items(self.run_id, chunk, at=at)
-            if added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
+            if self._own is not None:  # additions are nobody's own events: skip them
+                self._tail_seq = max(self._tail_seq, self.store.last_seq(self.run_id))
+            elif added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
                 self._tail_seq += added
                 kind = EventKind.FILE_ADDED
                 self._inbox.append([Event(kind, at, path=item.key, size=item.size) for item in chunk])
@@ -284,8 +306,13 @@ class StoreLink:
             if lease is None:
                 return None
             claimed.append(lease)
+            if self._own is not None:  # its events are exactly what the claim appended; skip others'
+                self._tail_seq = max(self._tail_seq, lease.seq or self.store.last_seq(self.run_id))
+                self._inbox.append(functools.partial(claimed_events, lease, lease_seconds, True))
+                return lease
             expected = self._tail_seq + 1 + len(lease.items)
-            if self.store.last_seq(self.run_id) == expected:
+            # a backend that returns the seq the claim ended at spares the link a query
+            if (lease.seq or self.store.last_seq(self.run_id)) == expected:
                 self._tail_seq = expected
                 self._inbox.append(functools.partial(claimed_events, lease, lease_seconds))
             else:
@@ -304,16 +331,56 @@ class StoreLink:
     def drain(self) -> None:
         """On the loop thread: fold every queued durable event into the tracker, in journal order."""
         while self._inbox:
+            self._folded = True
             events = self._inbox.popleft()
             self._fold(events() if callable(events) else events)
 
     def tail(self) -> None:
-        """On the store thread: read the journal past what was read so far, in seq order."""
+        """On the store thread: read the journal past what was read so far, in seq order.
+
+        In own mode: only this worker's events (and none written before it joined).
+        """
+        if self._own is not None:
+            self._read_own(self.store.last_seq(self.run_id))
+            return
         events = list(self.store.read_events(self.run_id, after_seq=self._tail_seq))
         if events:
             self._tail_seq = events[-1].seq
             self._inbox.append(events)
             self._note_lifecycle(events)
+
+    def catch_up(self) -> None:
+        """On the store thread, before anything was folded: read the whole journal, every worker's events.
+
+        For a worker in own mode that finds nothing left to do: the run's state (completed or not) is then
+        the journal's, as for any other runner.
+        """
+        if self._folded:
+            return  # the tracker holds events already: reading them again would count them twice
+        own, self._own = self._own, None
+        try:
+            self._tail_seq = 0
+            self.tail()
+        finally:
+            self._own = own
+
+    def _read_own(self, last: int) -> None:
+        """Own mode, store thread: queue this worker's events up to seq ``last``, skipping the others'."""
+        if not self._joined:  # a worker's id is new when it joins: nothing before is its own
+            self._joined = True
+            self._tail_seq = self._life_seq = last
+            return
+        if last <= self._tail_seq:
+            return
+        own = self._own
+        assert own is not None
+        after = self._tail_seq
+        found = self.store.read_events_matching(self.run_id, after_seq=after, until_seq=last, worker_id=own)
+        mine = list(found)
+        self._tail_seq = last
+        if mine:
+            self._note_lifecycle(mine)
+            self._inbox.append(with_additions(mine))
 
     def _note_lifecycle(self, events: list[Event]) -> None:
         # Run lifecycle events reach the link only through the tail and append() (reports and claims
@@ -370,6 +437,16 @@ class StoreLink:
         if self.store.leases(self.run_id):
             return False
         self.tail()
+        if self._own is not None:  # every worker's lifecycle and closes since this one joined
+            after = self._life_seq
+            seen = list(self.store.read_events_matching(self.run_id, after_seq=after, kinds=_DECIDING))
+            if seen:
+                self._life_seq = seen[-1].seq
+                self._note_lifecycle(seen)
+                # the run's state is every worker's: fold the others' lifecycle events (this worker's are in)
+                theirs = [e for e in seen if e.kind in _RUN_LIFECYCLE and e.worker_id != self._own]
+                if theirs:
+                    self._inbox.append(theirs)
         if self._last_lifecycle is EventKind.RUN_COMPLETED:
             return False
         if self._last_closer == worker_id:
@@ -385,14 +462,34 @@ def _identity(event: Event) -> tuple[object, ...]:
     return (event.kind, event.at, event.path, event.batch_id, event.worker_id, event.reason)
 
 
-def claimed_events(lease: Lease, lease_seconds: float) -> list[Event]:
-    """Return exactly the events ``claim()`` appended: stamped with the store's clock at claim time."""
+def claimed_events(lease: Lease, lease_seconds: float, adding: bool = False) -> list[Event]:
+    """Return exactly the events ``claim()`` appended: stamped with the store's clock at claim time.
+
+    ``adding`` puts a FILE_ADDED before them for each item (idempotent in a tracker that has it), for a
+    tracker that follows only its own worker's events and so never read the items' additions.
+    """
     at = lease.expires_at - lease_seconds
     batch, worker = lease.batch_id, lease.worker_id
     started = EventKind.FILE_STARTED
-    events = [Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker)]
+    events = []
+    if adding:
+        added = EventKind.FILE_ADDED
+        events += [Event(added, at, path=item.key, size=item.size) for item in lease.items]
+    events.append(Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker))
     events += [Event(started, at, path=item.key, batch_id=batch, worker_id=worker) for item in lease.items]
     return events
+
+
+def with_additions(events: list[Event]) -> list[Event]:
+    """Return a worker's own events with a FILE_ADDED (seq 0) before each start, for an own-mode tracker."""
+    if not any(event.kind is EventKind.FILE_STARTED for event in events):
+        return events
+    out: list[Event] = []
+    for event in events:
+        if event.kind is EventKind.FILE_STARTED:
+            out.append(Event(EventKind.FILE_ADDED, event.at, path=event.path))
+        out.append(event)
+    return out
 
 
 def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:

@@ -177,6 +177,7 @@ def join_run(
     recorded_trace = params.get(TRACE_CONTEXT_PARAM)
     if "trace_context" not in runner_options and isinstance(recorded_trace, dict):
         runner_options["trace_context"] = recorded_trace  # this worker's run span links to the creator's
+    runner_options.setdefault("own_events_only", True)  # the run's figures come from the store's counters
     return MigrationRunner(
         store,
         run_id,

@@ -14,6 +14,8 @@ from omnimemory_kit.store.base import RunRecord as RunRecord
 from omnimemory_kit.store.base import Store as Store
 from omnimemory_kit.store.base import WorkerRecord as WorkerRecord
 from omnimemory_kit.store.base import WorkItem as WorkItem
+from omnimemory_kit.store.counters import OutcomeMinute as OutcomeMinute
+from omnimemory_kit.store.counters import RunCounters as RunCounters
 from omnimemory_kit.store.opening import open_store as open_store
 from omnimemory_kit.store.sqlite import SQLiteStore as SQLiteStore
 from omnimemory_kit.store.url import redact_url as redact_url
@@ -29,6 +31,8 @@ __all__ = [
     "HeartbeatRow",
     "JournalStore",
     "Lease",
+    "OutcomeMinute",
+    "RunCounters",
     "RunRecord",
     "SQLiteStore",
     "Store",

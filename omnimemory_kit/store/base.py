@@ -43,6 +43,7 @@ from typing import Any, Final, Self
 
 from omnimemory_kit.errors import ConfigError, InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows
 from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
 
 __all__ = [
@@ -71,12 +72,13 @@ __all__ = [
     "stored_event",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The store schema version this code writes. A store with a higher version is refused; a lower one is
 upgraded when opened to write.
 
 1: runs, events, items, leases, workers, health history. 2: the run ledger (each run's operator, origin and
-correlation id; the reports made from a run). 3: health rollups, alerts and heartbeats.
+correlation id; the reports made from a run). 3: health rollups, alerts and heartbeats. 4: run counters
+(items per status and per-minute activity, ``store.counters``), computed from the journal on upgrade.
 """
 
 EVENT_COLUMNS = (
@@ -272,7 +274,11 @@ class WorkItem:
 
 @dataclass(frozen=True, slots=True)
 class Lease:
-    """A batch of items claimed by one worker until ``expires_at`` (store clock, epoch seconds)."""
+    """A batch of items claimed by one worker until ``expires_at`` (store clock, epoch seconds).
+
+    ``seq`` is the journal's last seq right after the claim committed, when the backend knows it without
+    another query (0 otherwise); it is not part of the lease's identity (not compared).
+    """
 
     lease_id: str
     run_id: str
@@ -280,6 +286,7 @@ class Lease:
     batch_id: str
     items: tuple[WorkItem, ...]
     expires_at: float
+    seq: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +504,30 @@ class JournalStore(_Closing):
             yield (str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, e.error_message, e.reason,
                    e.worker_id, e.seq)  # fmt: skip
 
+    def read_events_matching(
+        self,
+        run_id: str,
+        *,
+        after_seq: int,
+        until_seq: int | None = None,
+        worker_id: str | None = None,
+        kinds: Iterable[EventKind] | None = None,
+    ) -> Iterator[Event]:
+        """Yield the run's events with ``after_seq < seq <= until_seq`` of ``worker_id`` and of ``kinds``.
+
+        Each filter left None keeps every event. What a worker that folds only its own events reads: its
+        own events after a write (a release may have requeued items), and the run's lifecycle and batch
+        closes when deciding who journals the completion. Backends filter on the server; this default
+        filters ``read_events``.
+        """
+        wanted = None if kinds is None else frozenset(kinds)
+        limit = None if until_seq is None else max(until_seq - after_seq, 0)
+        for event in self.read_events(run_id, after_seq, limit=limit):
+            if worker_id is not None and event.worker_id != worker_id:
+                continue
+            if wanted is None or event.kind in wanted:
+                yield event
+
     @abc.abstractmethod
     def last_seq(self, run_id: str) -> int:
         """Return the run's highest seq (0 when the journal is empty)."""
@@ -517,6 +548,21 @@ class JournalStore(_Closing):
     @abc.abstractmethod
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
         """Return how many items are in each status (every status present, zero included)."""
+
+    def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
+        """Return the run's store-kept counters (``omnimemory_kit.store.counters``) without its journal.
+
+        Items per status, attempts started and retried, the first and last outcome time, and the
+        per-minute buckets (those starting at or after ``since``'s minute; all when None). Backends keep
+        them in the same transactions as the writes that change them; this default (for stores that keep
+        none) derives them from ``item_counts`` and the journal.
+
+        Raises:
+            RunNotFoundError: there is no run with that id.
+        """
+        counts = self.item_counts(run_id)
+        buckets = minute_rows((row[0], row[1]) for row in self.read_event_rows(run_id))
+        return counters_from(run_id, counts, ((start, *row) for start, row in buckets.items()), since=since)
 
     @abc.abstractmethod
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
@@ -568,6 +614,19 @@ class JournalStore(_Closing):
             InvalidTransitionError: an event is of another kind, or names an item this lease does not hold
                 in progress; nothing is recorded.
         """
+
+    def report_and_release(
+        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
+    ) -> int:
+        """Report ``outcomes``, then release the lease with ``events``: ``report`` then ``release``.
+
+        What a worker does when a batch ends. A backend may do both in one transaction (one durable
+        commit instead of two); either way a ``LeaseLostError`` or ``InvalidTransitionError`` from the
+        report leaves the lease held and nothing recorded.
+        """
+        if outcomes:
+            self.report(lease, outcomes)
+        return self.release(lease, events)
 
     @abc.abstractmethod
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:

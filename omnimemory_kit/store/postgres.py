@@ -23,8 +23,9 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
   clocks say; a test injects a ``FakeClock`` instead.
 - **Lock order** (to stay deadlock-free): lease row → item rows → run row (always last).
 
-Seam: this module is the connection pool, the runs, the journal, items, leases and workers; the health
-history (snapshots, heartbeats, alerts, rollups) is ``postgres_health``, which ``PostgresStore`` inherits;
+Seam: this module is the connection pool, the runs and the journal's writes (the hot ones written in few
+round trips by ``postgres_writes``); the reads (events, counters, workers, leases) are ``postgres_reads``;
+the health history (snapshots, heartbeats, alerts, rollups) is ``postgres_health`` (both inherited);
 records to rows and back are ``postgres_rows``; the tables and their migrations ``postgres_schema``.
 """
 
@@ -56,7 +57,6 @@ from omnimemory_kit.errors import (
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
-    EVENT_COLUMNS,
     SCHEMA_VERSION,
     Lease,
     ReportLink,
@@ -65,19 +65,14 @@ from omnimemory_kit.store.base import (
     WorkerRecord,
     WorkItem,
     check_outcomes,
-    loaded_rows,
     parse_worker_id,
     stored_event,
 )
 from omnimemory_kit.store.postgres_health import PostgresHealthHistory
-from omnimemory_kit.store.postgres_rows import (
-    COPY_COLUMNS,
-    SELECT_RUN,
-    event_from_row,
-    event_row,
-    run_from_row,
-)
+from omnimemory_kit.store.postgres_reads import PostgresReads
+from omnimemory_kit.store.postgres_rows import SELECT_RUN, run_from_row
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
+from omnimemory_kit.store.postgres_writes import CLAIM, REPORT_ITEMS, ReportPlan, append_events, report_plan
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Item, fold
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
 from omnimemory_kit.text import from_stored, to_stored
@@ -103,7 +98,11 @@ _PROBE_TIMEOUT = 0.5  # seconds a call waits for a pooled connection while the s
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 
 
-class PostgresStore(PostgresHealthHistory, Store):
+class _NotAsPlanned(Exception):
+    """A planned report matched fewer items than it names: roll it back and take the checked path."""
+
+
+class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
     """The journal, items, leases, workers and health history in PostgreSQL.
 
     Args:
@@ -372,21 +371,19 @@ class PostgresStore(PostgresHealthHistory, Store):
 
     # --- journal ----------------------------------------------------------------------------------
 
-    def _append_locked(self, conn: psycopg.Connection[TupleRow], run_id: str, events: Sequence[Event]) -> int:
-        """Allocate seqs (locking the run row: the last lock a transaction takes) and COPY the events in."""
-        row = conn.execute(
-            "UPDATE runs SET last_seq = last_seq + %s WHERE run_id = %s RETURNING last_seq",
-            (len(events), run_id),
-        ).fetchone()
-        if row is None:
+    def _append_locked(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        run_id: str,
+        events: Sequence[Event],
+        *,
+        done: int = 0,
+        worker_id: str | None = None,
+    ) -> int:
+        """Allocate seqs (locking the run row: the last lock a transaction takes) and insert the events."""
+        last = append_events(conn, run_id, events, done=done, worker_id=worker_id)
+        if last is None:
             raise RunNotFoundError(run_id, where=f"store {self.url}")
-        last = int(row[0])
-        if not events:
-            return last
-        first = last - len(events) + 1
-        with conn.cursor().copy(f"COPY events ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
-            for offset, event in enumerate(events):
-                copy.write_row(event_row(run_id, first + offset, event))
         return last
 
     def _project(
@@ -444,45 +441,6 @@ class PostgresStore(PostgresHealthHistory, Store):
             self._project(conn, run_id, events)
             return self._append_locked(conn, run_id, events)
 
-    def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
-        """Yield the run's events after ``after_seq`` in seq order, streamed in chunks."""
-        with self._conn() as conn:
-            self._require_run(conn, run_id)
-            query = (
-                "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
-                "FROM events WHERE run_id = %s AND seq > %s ORDER BY seq"
-            )
-            params: tuple[Any, ...] = (run_id, after_seq)
-            if limit is not None:
-                query += " LIMIT %s"
-                params += (limit,)
-            with conn.transaction(), conn.cursor(name=f"events_{uuid.uuid4().hex}") as cur:
-                cur.itersize = 5000
-                cur.execute(query, params)
-                for row in cur:
-                    yield event_from_row(row, run_id, f"store {self.url}")
-
-    def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
-        """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
-        with self._conn() as conn:
-            self._require_run(conn, run_id)
-            with conn.transaction(), conn.cursor(name=f"rows_{uuid.uuid4().hex}") as cur:
-                cur.itersize = 20000
-                cur.execute(
-                    f"SELECT {', '.join(EVENT_COLUMNS)} FROM events "
-                    f"WHERE run_id = %s AND seq > %s ORDER BY seq",
-                    (run_id, after_seq),
-                )
-                yield from loaded_rows(cur)
-
-    def last_seq(self, run_id: str) -> int:
-        """Return the run's highest seq."""
-        with self._conn() as conn:
-            row = conn.execute("SELECT last_seq FROM runs WHERE run_id = %s", (run_id,)).fetchone()
-        if row is None:
-            raise RunNotFoundError(run_id, where=f"store {self.url}")
-        return int(row[0])
-
     # --- items and leases ---------------------------------------------------------------------------
 
     def add_items(self, run_id: str, items: Iterable[WorkItem], *, at: float) -> int:
@@ -522,18 +480,6 @@ class PostgresStore(PostgresHealthHistory, Store):
         self._append_locked(conn, run_id, events)
         return len(events)
 
-    def item_counts(self, run_id: str) -> dict[FileStatus, int]:
-        """Return how many items are in each status."""
-        with self._conn() as conn:
-            self._require_run(conn, run_id)
-            rows = conn.execute(
-                "SELECT status, count(*) FROM items WHERE run_id = %s GROUP BY status", (run_id,)
-            ).fetchall()
-        counts = dict.fromkeys(FileStatus, 0)
-        for status, count in rows:
-            counts[FileStatus(status)] = int(count)
-        return counts
-
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
         """Record that a worker joined the run (or refresh its last_seen)."""
         with self._conn() as conn, conn.transaction():
@@ -546,50 +492,6 @@ class PostgresStore(PostgresHealthHistory, Store):
             )
         return next(w for w in self.workers(run_id) if w.worker_id == worker_id)
 
-    def workers(self, run_id: str) -> list[WorkerRecord]:
-        """Return the run's workers with their live (unexpired) lease counts and items done."""
-        with self._conn() as conn:
-            rows = conn.execute(
-                f"SELECT w.worker_id, w.run_id, w.host, w.pid, w.started_at, w.last_seen, w.items_done, "
-                f"(SELECT count(*) FROM leases l WHERE l.run_id = w.run_id AND l.worker_id = w.worker_id "
-                f"AND l.expires_at > {_NOW}) "
-                f"FROM workers w WHERE w.run_id = %(run)s ORDER BY w.started_at, w.worker_id",
-                {"run": run_id, "now": self._now_param()},
-            ).fetchall()
-        return [
-            WorkerRecord(
-                worker_id=row[0],
-                run_id=row[1],
-                host=row[2],
-                pid=int(row[3]),
-                started_at=float(row[4]),
-                last_seen=float(row[5]),
-                items_done=int(row[6]),
-                leases=int(row[7]),
-            )
-            for row in rows
-        ]
-
-    def leases(self, run_id: str) -> list[Lease]:
-        """Return the run's current leases with their items."""
-        with self._conn() as conn:
-            leases = conn.execute(
-                "SELECT lease_id, run_id, worker_id, batch_id, expires_at FROM leases "
-                "WHERE run_id = %s ORDER BY claimed_at, lease_id",
-                (run_id,),
-            ).fetchall()
-            items: dict[str, list[WorkItem]] = {}
-            for lease_id, key, size in conn.execute(
-                "SELECT lease_id, key, size FROM items "
-                "WHERE run_id = %s AND lease_id IS NOT NULL ORDER BY ord",
-                (run_id,),
-            ):
-                items.setdefault(lease_id, []).append(WorkItem(from_stored(key), size))
-        return [
-            Lease(lease_id, run, worker, batch, tuple(items.get(lease_id, ())), expires)
-            for lease_id, run, worker, batch, expires in leases
-        ]
-
     def claim(self, run_id: str, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
         """Claim up to ``limit`` pending items, oldest first, with ``FOR UPDATE SKIP LOCKED``."""
         if limit < 1:
@@ -598,8 +500,8 @@ class PostgresStore(PostgresHealthHistory, Store):
             raise ConfigError(f"lease_seconds must be > 0, not {lease_seconds}")
         lease_id = uuid.uuid4().hex
         batch_id = f"batch-{lease_id[:12]}"
+        host, pid = parse_worker_id(worker_id)
         with self._conn() as conn, conn.transaction():
-            self._require_run(conn, run_id)
             rows = conn.execute(
                 "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
                 "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
@@ -616,36 +518,29 @@ class PostgresStore(PostgresHealthHistory, Store):
                 },
             ).fetchall()
             if not rows:
+                self._require_run(conn, run_id)
                 return None
             rows.sort(key=lambda row: row[2])
-            now_row = conn.execute(
-                f"INSERT INTO leases (lease_id, run_id, worker_id, batch_id, claimed_at, expires_at) "
-                f"VALUES (%(lease)s, %(run)s, %(worker)s, %(batch)s, {_NOW}, {_NOW} + %(ttl)s) "
-                f"RETURNING claimed_at, expires_at",
+            keys = [key for key, _, _ in rows]
+            opened = conn.execute(
+                CLAIM,
                 {
                     "lease": lease_id,
                     "run": run_id,
                     "worker": worker_id,
                     "batch": batch_id,
                     "ttl": lease_seconds,
+                    "host": host,
+                    "pid": pid,
+                    "n": len(keys) + 1,
+                    "kinds": [EventKind.BATCH_OPENED.value] + [EventKind.FILE_STARTED.value] * len(keys),
+                    "paths": [None, *keys],
                     "now": self._now_param(),
                 },
             ).fetchone()
-            assert now_row is not None
-            claimed_at, expires_at = float(now_row[0]), float(now_row[1])
-            host, pid = parse_worker_id(worker_id)
-            conn.execute(
-                "INSERT INTO workers (run_id, worker_id, host, pid, started_at, last_seen) "
-                "VALUES (%s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (run_id, worker_id) DO UPDATE SET last_seen = EXCLUDED.last_seen",
-                (run_id, worker_id, host, pid, claimed_at, claimed_at),
-            )
-            events = [Event(EventKind.BATCH_OPENED, at=claimed_at, batch_id=batch_id, worker_id=worker_id)]
-            events += [
-                Event(EventKind.FILE_STARTED, at=claimed_at, path=key, batch_id=batch_id, worker_id=worker_id)
-                for key, _, _ in rows
-            ]
-            self._append_locked(conn, run_id, events)
+            if opened is None:
+                raise RunNotFoundError(run_id, where=f"store {self.url}")
+            expires_at, seq = float(opened[1]), int(opened[2])
         return Lease(
             lease_id,
             run_id,
@@ -653,6 +548,7 @@ class PostgresStore(PostgresHealthHistory, Store):
             batch_id,
             tuple(WorkItem(from_stored(k), s) for k, s, _ in rows),
             expires_at,
+            seq=seq,
         )
 
     def _lock_live_lease(
@@ -685,9 +581,22 @@ class PostgresStore(PostgresHealthHistory, Store):
 
     def report(self, lease: Lease, events: Sequence[Event]) -> int:
         """Record outcomes for items of a live lease, atomically with the lease check."""
-        events = [stored_event(e) for e in events]
+        return self._report(lease, [stored_event(e) for e in events], None)
+
+    def report_and_release(
+        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
+    ) -> int:
+        """Report ``outcomes`` and release the lease with ``events`` in one transaction (one commit)."""
+        return self._report(lease, [stored_event(e) for e in outcomes], [stored_event(e) for e in events])
+
+    def _report(self, lease: Lease, events: list[Event], closing: list[Event] | None) -> int:
+        """Report (and, with ``closing``, release) in one transaction: planned when the report allows."""
+        plan = report_plan(events)
+        if plan is not None:
+            with contextlib.suppress(_NotAsPlanned):
+                return self._report_planned(lease, events, plan, closing)
         with self._conn() as conn, conn.transaction():
-            self._lock_live_lease(conn, lease)
+            now = self._lock_live_lease(conn, lease)
             keys = sorted({event.path for event in events if event.path is not None})
             held = {
                 row[0]
@@ -699,28 +608,59 @@ class PostgresStore(PostgresHealthHistory, Store):
             }
             done = check_outcomes(lease, events, held)
             self._project(conn, lease.run_id, events, lease.lease_id)
-            if done:
-                conn.execute(
-                    "UPDATE workers SET items_done = items_done + %s WHERE run_id = %s AND worker_id = %s",
-                    (done, lease.run_id, lease.worker_id),
-                )
-            return self._append_locked(conn, lease.run_id, events)
+            return self._close_locked(conn, lease, events, done, now, closing)
+
+    def _report_planned(
+        self, lease: Lease, events: list[Event], plan: ReportPlan, closing: list[Event] | None
+    ) -> int:
+        """Apply a well-formed report with one UPDATE (``_NotAsPlanned``, rolled back, if it does not fit)."""
+        keys, statuses, added, keep, finished = plan
+        with self._conn() as conn, conn.transaction():
+            now = self._lock_live_lease(conn, lease)
+            if keys:
+                matched = conn.execute(REPORT_ITEMS, (keys, statuses, added, keep, lease.lease_id)).rowcount
+                if matched != len(keys):
+                    raise _NotAsPlanned  # some item is not held in progress: the checked path says which
+            return self._close_locked(conn, lease, events, finished, now, closing)
+
+    def _close_locked(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        lease: Lease,
+        events: list[Event],
+        done: int,
+        now: float,
+        closing: list[Event] | None,
+    ) -> int:
+        """Append a report's events; with ``closing``, also end the (locked) lease as ``release`` does."""
+        if closing is not None:
+            conn.execute("DELETE FROM leases WHERE lease_id = %s", (lease.lease_id,))
+            requeued = self._requeue(
+                conn, lease.run_id, "lease_id = %s", (lease.lease_id,), now, lease.worker_id, "released"
+            )
+            events = [*events, *requeued, *closing]
+        return self._append_locked(conn, lease.run_id, events, done=done, worker_id=lease.worker_id)
 
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         """End a live lease: append ``events`` and requeue its unfinished items with FILE_INTERRUPTED."""
         events = [stored_event(e) for e in events]
         with self._conn() as conn, conn.transaction():
-            now = self._lock_live_lease(conn, lease, expired_ok=True)
+            # Deleting the lease row locks it first (lock order); an expired lease may still be released.
+            row = conn.execute(
+                f"DELETE FROM leases WHERE lease_id = %(lease)s AND worker_id = %(worker)s RETURNING {_NOW}",
+                {"lease": lease.lease_id, "worker": lease.worker_id, "now": self._now_param()},
+            ).fetchone()
+            if row is None:
+                raise LeaseLostError(lease.worker_id, lease.lease_id)
             requeued = self._requeue(
                 conn,
                 lease.run_id,
                 "lease_id = %s",
                 (lease.lease_id,),
-                now,
+                float(row[0]),
                 lease.worker_id,
                 "released",
             )
-            conn.execute("DELETE FROM leases WHERE lease_id = %s", (lease.lease_id,))
             return self._append_locked(conn, lease.run_id, [*requeued, *events])
 
     def _requeue(
@@ -733,10 +673,12 @@ class PostgresStore(PostgresHealthHistory, Store):
         worker_id: str | None,
         reason: str,
     ) -> list[Event]:
+        # A lease's items are found by the lease id alone (see ``postgres_writes.REPORT_ITEMS``).
+        scope = "" if where.startswith("lease_id = ") else "run_id = %s AND "
         rows = conn.execute(
             f"UPDATE items SET status = %s, attempts = attempts + %s, lease_id = NULL "
-            f"WHERE run_id = %s AND status = 'in_progress' AND {where} RETURNING key, ord",
-            (_INTERRUPTED.status.value, _INTERRUPTED.attempts, run_id, *params),
+            f"WHERE {scope}status = 'in_progress' AND {where} RETURNING key, ord",
+            (_INTERRUPTED.status.value, _INTERRUPTED.attempts, *((run_id,) if scope else ()), *params),
         ).fetchall()
         rows.sort(key=lambda row: row[1])
         return [

@@ -139,5 +139,116 @@ MIGRATIONS: tuple[str, ...] = (
         beats    bigint NOT NULL
     );
     """,
+    # 4: run counters. Each writing connection adds to rows of its own (shard = its backend pid), so
+    # concurrent workers never wait on one another's counter rows; readers sum the shards. Statement
+    # triggers with transition tables keep them in the same transaction as every write of items and
+    # events, whichever statement made it (their functions find the tables in this schema whatever the
+    # writer's search_path). The upgrade counts what the store holds.
+    """
+    CREATE TABLE run_counts (
+        run_id       text NOT NULL REFERENCES runs ON DELETE CASCADE,
+        shard        integer NOT NULL,
+        pending      bigint NOT NULL DEFAULT 0,
+        in_progress  bigint NOT NULL DEFAULT 0,
+        succeeded    bigint NOT NULL DEFAULT 0,
+        failed       bigint NOT NULL DEFAULT 0,
+        skipped      bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, shard)
+    );
+    CREATE TABLE run_minutes (
+        run_id            text NOT NULL REFERENCES runs ON DELETE CASCADE,
+        minute            double precision NOT NULL,
+        shard             integer NOT NULL,
+        started           bigint NOT NULL DEFAULT 0,
+        succeeded         bigint NOT NULL DEFAULT 0,
+        failed            bigint NOT NULL DEFAULT 0,
+        skipped           bigint NOT NULL DEFAULT 0,
+        retried           bigint NOT NULL DEFAULT 0,
+        first_outcome_at  double precision,
+        last_outcome_at   double precision,
+        PRIMARY KEY (run_id, minute, shard)
+    );
+    CREATE FUNCTION omk_count_items() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO run_counts AS c (run_id, shard, pending, in_progress, succeeded, failed, skipped)
+            SELECT run_id, pg_backend_pid(),
+                   count(*) FILTER (WHERE status = 'pending'),
+                   count(*) FILTER (WHERE status = 'in_progress'),
+                   count(*) FILTER (WHERE status = 'succeeded'),
+                   count(*) FILTER (WHERE status = 'failed'),
+                   count(*) FILTER (WHERE status = 'skipped')
+            FROM new_items GROUP BY run_id
+            ON CONFLICT (run_id, shard) DO UPDATE SET
+                pending = c.pending + EXCLUDED.pending, in_progress = c.in_progress + EXCLUDED.in_progress,
+                succeeded = c.succeeded + EXCLUDED.succeeded, failed = c.failed + EXCLUDED.failed,
+                skipped = c.skipped + EXCLUDED.skipped;
+        ELSE
+            INSERT INTO run_counts AS c (run_id, shard, pending, in_progress, succeeded, failed, skipped)
+            SELECT run_id, pg_backend_pid(),
+                   coalesce(sum(d) FILTER (WHERE status = 'pending'), 0),
+                   coalesce(sum(d) FILTER (WHERE status = 'in_progress'), 0),
+                   coalesce(sum(d) FILTER (WHERE status = 'succeeded'), 0),
+                   coalesce(sum(d) FILTER (WHERE status = 'failed'), 0),
+                   coalesce(sum(d) FILTER (WHERE status = 'skipped'), 0)
+            FROM (SELECT run_id, status, 1 AS d FROM new_items
+                  UNION ALL SELECT run_id, status, -1 FROM old_items) AS changed
+            GROUP BY run_id
+            ON CONFLICT (run_id, shard) DO UPDATE SET
+                pending = c.pending + EXCLUDED.pending, in_progress = c.in_progress + EXCLUDED.in_progress,
+                succeeded = c.succeeded + EXCLUDED.succeeded, failed = c.failed + EXCLUDED.failed,
+                skipped = c.skipped + EXCLUDED.skipped;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER items_counted_insert AFTER INSERT ON items REFERENCING NEW TABLE AS new_items
+        FOR EACH STATEMENT EXECUTE FUNCTION omk_count_items();
+    CREATE TRIGGER items_counted_update AFTER UPDATE ON items
+        REFERENCING OLD TABLE AS old_items NEW TABLE AS new_items
+        FOR EACH STATEMENT EXECUTE FUNCTION omk_count_items();
+    CREATE FUNCTION omk_count_events() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+        INSERT INTO run_minutes AS m (run_id, minute, shard, started, succeeded, failed, skipped, retried,
+                                      first_outcome_at, last_outcome_at)
+        SELECT run_id, floor(at / 60) * 60, pg_backend_pid(),
+               count(*) FILTER (WHERE kind = 'file_started'),
+               count(*) FILTER (WHERE kind = 'file_succeeded'),
+               count(*) FILTER (WHERE kind = 'file_failed'),
+               count(*) FILTER (WHERE kind = 'file_skipped'),
+               count(*) FILTER (WHERE kind = 'file_retried'),
+               min(at) FILTER (WHERE kind IN ('file_succeeded', 'file_failed', 'file_skipped')),
+               max(at) FILTER (WHERE kind IN ('file_succeeded', 'file_failed', 'file_skipped'))
+        FROM new_events
+        WHERE kind IN ('file_started', 'file_succeeded', 'file_failed', 'file_skipped', 'file_retried')
+        GROUP BY 1, 2
+        ON CONFLICT (run_id, minute, shard) DO UPDATE SET
+            started = m.started + EXCLUDED.started, succeeded = m.succeeded + EXCLUDED.succeeded,
+            failed = m.failed + EXCLUDED.failed, skipped = m.skipped + EXCLUDED.skipped,
+            retried = m.retried + EXCLUDED.retried,
+            first_outcome_at = LEAST(m.first_outcome_at, EXCLUDED.first_outcome_at),
+            last_outcome_at = GREATEST(m.last_outcome_at, EXCLUDED.last_outcome_at);
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER events_counted AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+        FOR EACH STATEMENT EXECUTE FUNCTION omk_count_events();
+    INSERT INTO run_counts (run_id, shard, pending, in_progress, succeeded, failed, skipped)
+    SELECT run_id, 0, count(*) FILTER (WHERE status = 'pending'),
+           count(*) FILTER (WHERE status = 'in_progress'), count(*) FILTER (WHERE status = 'succeeded'),
+           count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'skipped')
+    FROM items GROUP BY run_id;
+    INSERT INTO run_minutes (run_id, minute, shard, started, succeeded, failed, skipped, retried,
+                             first_outcome_at, last_outcome_at)
+    SELECT run_id, floor(at / 60) * 60, 0,
+           count(*) FILTER (WHERE kind = 'file_started'), count(*) FILTER (WHERE kind = 'file_succeeded'),
+           count(*) FILTER (WHERE kind = 'file_failed'), count(*) FILTER (WHERE kind = 'file_skipped'),
+           count(*) FILTER (WHERE kind = 'file_retried'),
+           min(at) FILTER (WHERE kind IN ('file_succeeded', 'file_failed', 'file_skipped')),
+           max(at) FILTER (WHERE kind IN ('file_succeeded', 'file_failed', 'file_skipped'))
+    FROM events
+    WHERE kind IN ('file_started', 'file_succeeded', 'file_failed', 'file_skipped', 'file_retried')
+    GROUP BY 1, 2;
+    -- items in progress without a lease (a crashed lease-less writer): what reclaim looks for each time
+    CREATE INDEX items_unleased ON items (run_id) WHERE status = 'in_progress' AND lease_id IS NULL;
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"

@@ -61,6 +61,8 @@ from omnimemory_kit.store.base import (
     parse_worker_id,
     stored_event,
 )
+from omnimemory_kit.store.counters import RunCounters
+from omnimemory_kit.store.sqlite_counters import count_minutes, count_started, read_counters
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
@@ -173,6 +175,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             for seq, e in enumerate(events, first)
         ]
         conn.executemany(_INSERT_EVENT, rows)
+        count_minutes(conn, run_no, events)
         last = int(first + len(events) - 1)
         conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
         return first, last
@@ -389,6 +392,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                 counts[_STATUSES[status]] = int(count)
         return counts
 
+    def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
+        """Return the run's store-kept counters (see ``JournalStore.run_counters``)."""
+        if self.schema_version < 4:  # an older store opened read-only: nothing kept yet, derive them
+            return super().run_counters(run_id, since=since)
+        with self._read("read run counters") as conn:
+            return read_counters(conn, self._run_no(conn, run_id), run_id, since)
+
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
         """Record that a worker joined the run (or refresh its host, pid and last_seen); return its record."""
         now = self._clock.time()
@@ -513,6 +523,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             last = first + len(picked)
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
             add_counts(conn, run_no, {_PENDING: -len(picked), _IN_PROGRESS: len(picked)})
+            count_started(conn, run_no, now, len(picked))
         return Lease(
             lease_id=lease_id,
             run_id=run_id,

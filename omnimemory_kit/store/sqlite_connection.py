@@ -175,7 +175,34 @@ CREATE TABLE health_heartbeats (
     beats INTEGER NOT NULL
 );
 """
-_SCHEMA_ALL: Final = _SCHEMA + _ROLLUPS
+_COUNTERS: Final = """
+CREATE TABLE run_minutes (
+    run_no INTEGER NOT NULL,
+    minute REAL NOT NULL,
+    started INTEGER NOT NULL DEFAULT 0,
+    succeeded INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    retried INTEGER NOT NULL DEFAULT 0,
+    first_outcome_at REAL,
+    last_outcome_at REAL,
+    PRIMARY KEY (run_no, minute)
+) WITHOUT ROWID;
+"""
+# Version 4 counts what an upgraded store already holds (item_counts is kept since version 1).
+_COUNT_MINUTES: Final = """
+INSERT INTO run_minutes (run_no, minute, started, succeeded, failed, skipped, retried, first_outcome_at,
+                         last_outcome_at)
+SELECT run_no, CAST(at / 60 AS INTEGER) * 60.0,
+       sum(kind = 'file_started'), sum(kind = 'file_succeeded'), sum(kind = 'file_failed'),
+       sum(kind = 'file_skipped'), sum(kind = 'file_retried'),
+       min(CASE WHEN kind IN ('file_succeeded', 'file_failed', 'file_skipped') THEN at END),
+       max(CASE WHEN kind IN ('file_succeeded', 'file_failed', 'file_skipped') THEN at END)
+FROM events
+WHERE kind IN ('file_started', 'file_succeeded', 'file_failed', 'file_skipped', 'file_retried')
+GROUP BY run_no, CAST(at / 60 AS INTEGER)
+"""
+_SCHEMA_ALL: Final = _SCHEMA + _ROLLUPS + _COUNTERS
 # Upgrades of an existing store: entry i takes schema version i + 1 to i + 2 (``_SCHEMA`` makes the newest
 # directly). Never edit a released entry: add a new one.
 _UPGRADES: Final[tuple[str, ...]] = (
@@ -193,12 +220,15 @@ _UPGRADES: Final[tuple[str, ...]] = (
     """,
     # 3: health rollups (minute, hour and day buckets per check), alerts, heartbeats
     _ROLLUPS,
+    # 4: run counters per minute (``store.counters``), counted from the journal
+    _COUNTERS + ";" + _COUNT_MINUTES,
 )
 assert len(_UPGRADES) == SCHEMA_VERSION - 1, "every schema version needs its upgrade"
 
 # Tables a store of each version has beyond version 1's (checked by the version the store says it is).
 _ADDED_IN: Final = {
-    3: frozenset({"health_rollups", "health_rollup_latency", "health_alerts", "health_heartbeats"})
+    3: frozenset({"health_rollups", "health_rollup_latency", "health_alerts", "health_heartbeats"}),
+    4: frozenset({"run_minutes"}),
 }
 _TABLES: Final = frozenset(
     {
@@ -215,6 +245,7 @@ _TABLES: Final = frozenset(
         "health_rollup_latency",
         "health_alerts",
         "health_heartbeats",
+        "run_minutes",
     }
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -176,6 +177,50 @@ class TestReadingASharedRun:
             await runner.run()
             assert tracker.refresh() > 0
             assert tracker.get_progress_summary().succeeded_files == 3
+
+
+class TestOwnEventsOnly:
+    """A joined worker folds only its own events; its summary shows the run from the store's counters."""
+
+    async def test_two_workers_fold_their_own_items_and_show_the_whole_run(self, store_url: str) -> None:
+        """Each tracker holds the items its worker claimed; both summaries count every item of the run."""
+        with open_store(store_url) as store:
+            prepare_run(store, "r", IterableSource([f"k{i:03d}" for i in range(60)]), "m:f", batch_size=5)
+            done: Counter[str] = Counter()
+
+            async def migrate(item: MigrationItem) -> None:
+                done[item.key] += 1
+                await asyncio.sleep(0)
+
+            runners = [join_run(store, "r", migrate, function_id="m:f", concurrency=2) for _ in range(2)]
+            summaries = await asyncio.gather(*(runner.run() for runner in runners))
+            assert set(done.values()) == {1}
+            assert len(done) == 60
+            own = [runner.tracker.get_progress_summary() for runner in runners]
+            assert sum(s.succeeded_files for s in own) == 60  # together, every item exactly once
+            by_worker = Counter(
+                e.worker_id for e in store.read_events("r") if e.kind is EventKind.FILE_STARTED
+            )
+            for runner, mine in zip(runners, own, strict=True):
+                assert mine.total_files == by_worker[runner.worker_id]  # only the items it claimed
+            for summary in summaries:
+                assert (summary.total_files, summary.succeeded_files, summary.remaining_files) == (60, 60, 0)
+                assert summary.completion_percentage == 100.0
+            completed = [e for e in store.read_events("r") if e.kind is EventKind.RUN_COMPLETED]
+            assert len(completed) == 1
+            assert {runner.status.value for runner in runners} == {"completed"}
+
+    async def test_a_worker_joining_a_completed_run_has_nothing_to_do(self, store_url: str) -> None:
+        """Finding nothing left, a joined worker reads the journal: the run is completed, nothing added."""
+        with open_store(store_url) as store:
+            prepare_run(store, "r", IterableSource(["a", "b"]), "m:f")
+            await join_run(store, "r", lambda item: None, function_id="m:f").run()
+            before = store.last_seq("r")
+            late = join_run(store, "r", lambda item: None, function_id="m:f")
+            summary = await late.run()
+            assert summary.status.value == "completed"
+            assert summary.succeeded_files == 2
+            assert [e.kind for e in store.read_events("r", after_seq=before)] == []
 
 
 class TestForeignWorkerLeases:

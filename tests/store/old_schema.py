@@ -1,16 +1,20 @@
-"""Take a SQLite store file back to what schema version 1 wrote, to test the upgrades from it."""
+"""Take a store back to what an older schema version wrote, to test the upgrades from it."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
+import psycopg
+
 LEDGER_COLUMNS = ("operator", "origin", "correlation_id")  # version 2
 HEALTH_TABLES = ("health_rollups", "health_rollup_latency", "health_alerts", "health_heartbeats")  # version 3
+COUNTER_TABLES = ("run_minutes",)  # version 4 (SQLite; item_counts is kept since version 1)
 
 
 def downgrade_to_version_1(path: Path) -> None:
-    """Drop what versions 2 (the run ledger) and 3 (health rollups, alerts, heartbeats) added."""
+    """Drop what versions 2 (the run ledger), 3 (health rollups, alerts, heartbeats) and 4 added."""
+    downgrade_to_version_3(path)
     conn = sqlite3.connect(path)
     try:
         with conn:
@@ -22,3 +26,29 @@ def downgrade_to_version_1(path: Path) -> None:
             conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     finally:
         conn.close()
+
+
+def downgrade_to_version_3(path: Path) -> None:
+    """Drop what version 4 (the run counters per minute) added."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            for table in COUNTER_TABLES:
+                conn.execute(f"DROP TABLE {table}")
+            conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    finally:
+        conn.close()
+
+
+def downgrade_postgres_to_version_3(dsn: str, schema: str) -> None:
+    """Drop what version 4 (the run counters, their triggers, the unleased-items index) added."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            f"DROP TABLE {schema}.run_counts, {schema}.run_minutes; "
+            f"DROP TRIGGER items_counted_insert ON {schema}.items; "
+            f"DROP TRIGGER items_counted_update ON {schema}.items; "
+            f"DROP TRIGGER events_counted ON {schema}.events; "
+            f"DROP FUNCTION {schema}.omk_count_items(), {schema}.omk_count_events(); "
+            f"DROP INDEX {schema}.items_unleased; "
+            f"UPDATE {schema}.meta SET value = '3' WHERE key = 'schema_version'"
+        )

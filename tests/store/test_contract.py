@@ -644,6 +644,54 @@ class TestRelease:
             store.release(lease)
 
 
+class TestReportAndRelease:
+    def test_outcomes_then_close_in_journal_order(self, store: JournalStore) -> None:
+        """Outcomes, then FILE_INTERRUPTED for the unfinished items, then the closing events; lease gone."""
+        with_items(store, "a", "b", "c")
+        lease = store.claim(RUN, WORKER, 3, 30)
+        assert lease is not None
+        before = store.last_seq(RUN)
+        closed = Event(K.BATCH_CLOSED, at=6.0, batch_id=lease.batch_id, worker_id=WORKER)
+        last = store.report_and_release(lease, ok(lease, "a", "b"), [closed])
+        events = list(store.read_events(RUN, after_seq=before))
+        assert [(e.kind, e.path) for e in events] == [
+            (K.FILE_SUCCEEDED, "a"),
+            (K.FILE_SUCCEEDED, "b"),
+            (K.FILE_INTERRUPTED, "c"),
+            (K.BATCH_CLOSED, None),
+        ]
+        assert last == store.last_seq(RUN) == before + 4
+        assert counts(store) == {"succeeded": 2, "pending": 1}
+        assert store.leases(RUN) == []
+        assert next(w for w in store.workers(RUN) if w.worker_id == WORKER).items_done == 2
+
+    def test_a_bad_outcome_records_nothing_and_keeps_the_lease(self, store: JournalStore) -> None:
+        """An outcome for an item the lease does not hold raises, records nothing, releases nothing."""
+        with_items(store, "a", "b")
+        lease = store.claim(RUN, WORKER, 1, 30)
+        assert lease is not None
+        before = store.last_seq(RUN)
+        stray = [Event(K.FILE_SUCCEEDED, at=5.0, path="b", worker_id=WORKER)]
+        with pytest.raises(InvalidTransitionError):
+            store.report_and_release(lease, ok(lease, "a") + stray, [])
+        assert store.last_seq(RUN) == before
+        assert counts(store) == {"in_progress": 1, "pending": 1}
+        assert [held.lease_id for held in store.leases(RUN)] == [lease.lease_id]
+
+    def test_an_expired_lease_records_nothing(self, store_factory: StoreFactory) -> None:
+        """Past expires_at the report part raises LeaseLostError: nothing is recorded or released."""
+        store = store_factory()
+        with_items(store, "a")
+        lease = store.claim(RUN, WORKER, 1, 30)
+        assert lease is not None
+        store_factory.clock.advance(30.001)
+        before = store.last_seq(RUN)
+        with pytest.raises(LeaseLostError):
+            store.report_and_release(lease, ok(lease, "a"))
+        assert store.last_seq(RUN) == before
+        assert counts(store) == {"in_progress": 1}
+
+
 class TestReclaim:
     def test_reclaim_takes_back_expired_leases_only(self, store_factory: StoreFactory) -> None:
         """Expired leases lose their items to pending; a lease still live is untouched."""

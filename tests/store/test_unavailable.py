@@ -70,7 +70,7 @@ class TestPostgresOutage:
             with psycopg.connect(PG_DSN, autocommit=True) as conn:
                 conn.execute(f"DROP TABLE {schema}.items CASCADE")
             with pytest.raises(StoreCorruptError, match="damaged"):
-                store.item_counts("r")
+                store.claim("r", "h:1:w", 1, 30)  # reads the items (item_counts reads the counters)
         finally:
             store.close()
             with psycopg.connect(PG_DSN, autocommit=True) as conn:

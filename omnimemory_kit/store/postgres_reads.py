@@ -1,0 +1,185 @@
+"""The PostgreSQL journal's reads: events, the last seq, counters, workers and leases.
+
+Seam: what followers (status, notebooks, reports) and workers read, apart from the writes (``postgres``,
+``postgres_writes``). Every call borrows a pooled connection through ``_conn`` (the store's, translating
+errors). Counters are summed from the writers' shards (``postgres_schema`` version 4) in one snapshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from omnimemory_kit.errors import RunNotFoundError
+from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, WorkerRecord, WorkItem, loaded_rows
+from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
+from omnimemory_kit.store.postgres_rows import event_from_row
+from omnimemory_kit.text import from_stored
+
+__all__ = ["PostgresReads"]
+
+_NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
+
+
+class PostgresReads(JournalStore):
+    """The journal's reads in a PostgreSQL kit store (``PostgresStore`` supplies the connections)."""
+
+    def _conn(self) -> contextlib.AbstractContextManager[psycopg.Connection[TupleRow]]:
+        raise NotImplementedError  # the store's
+
+    def _require_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> None:
+        raise NotImplementedError  # the store's
+
+    def _now_param(self) -> float | None:
+        raise NotImplementedError  # the store's
+
+    def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
+        """Yield the run's events after ``after_seq`` in seq order, streamed in chunks."""
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            query = (
+                "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
+                "FROM events WHERE run_id = %s AND seq > %s ORDER BY seq"
+            )
+            params: tuple[Any, ...] = (run_id, after_seq)
+            if limit is not None:
+                query += " LIMIT %s"
+                params += (limit,)
+            with conn.transaction(), conn.cursor(name=f"events_{uuid.uuid4().hex}") as cur:
+                cur.itersize = 5000
+                cur.execute(query, params)
+                for row in cur:
+                    yield event_from_row(row, run_id, f"store {self.url}")
+
+    def read_events_matching(
+        self,
+        run_id: str,
+        *,
+        after_seq: int,
+        until_seq: int | None = None,
+        worker_id: str | None = None,
+        kinds: Iterable[EventKind] | None = None,
+    ) -> Iterator[Event]:
+        """Yield the run's events in a seq range, of one worker and of some kinds, filtered on the server."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
+                "FROM events WHERE run_id = %s AND seq > %s AND (%s::bigint IS NULL OR seq <= %s) "
+                "AND (%s::text IS NULL OR worker_id = %s) AND (%s::text[] IS NULL OR kind = ANY(%s)) "
+                "ORDER BY seq",
+                (
+                    run_id, after_seq, until_seq, until_seq, worker_id, worker_id,
+                    *([None] * 2 if kinds is None else [[k.value for k in kinds]] * 2),
+                ),
+            ).fetchall()  # fmt: skip
+        where = f"store {self.url}"
+        for row in rows:
+            yield event_from_row(row, run_id, where)
+
+    def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
+        """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            with conn.transaction(), conn.cursor(name=f"rows_{uuid.uuid4().hex}") as cur:
+                cur.itersize = 20000
+                cur.execute(
+                    f"SELECT {', '.join(EVENT_COLUMNS)} FROM events "
+                    f"WHERE run_id = %s AND seq > %s ORDER BY seq",
+                    (run_id, after_seq),
+                )
+                yield from loaded_rows(cur)
+
+    def last_seq(self, run_id: str) -> int:
+        """Return the run's highest seq."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT last_seq FROM runs WHERE run_id = %s", (run_id,)).fetchone()
+        if row is None:
+            raise RunNotFoundError(run_id, where=f"store {self.url}")
+        return int(row[0])
+
+    def item_counts(self, run_id: str) -> dict[FileStatus, int]:
+        """Return how many items are in each status (summed from the store-kept counters)."""
+        with self._conn() as conn:
+            return self._counts(conn, run_id)
+
+    def _counts(self, conn: psycopg.Connection[TupleRow], run_id: str) -> dict[FileStatus, int]:
+        row = conn.execute(
+            "SELECT r.run_id, sum(c.pending), sum(c.in_progress), sum(c.succeeded), sum(c.failed), "
+            "sum(c.skipped) FROM runs r LEFT JOIN run_counts c ON c.run_id = r.run_id "
+            "WHERE r.run_id = %s GROUP BY r.run_id",
+            (run_id,),
+        ).fetchone()
+        if row is None:
+            raise RunNotFoundError(run_id, where=f"store {self.url}")
+        statuses = (FileStatus.PENDING, FileStatus.IN_PROGRESS, FileStatus.SUCCEEDED, FileStatus.FAILED,
+                    FileStatus.SKIPPED)  # fmt: skip
+        return {status: int(n or 0) for status, n in zip(statuses, row[1:], strict=True)}
+
+    def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
+        """Return the run's store-kept counters: the writers' shards summed, in one snapshot."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            counts = self._counts(conn, run_id)
+            totals = conn.execute(
+                "SELECT sum(started), sum(retried), min(first_outcome_at), max(last_outcome_at) "
+                "FROM run_minutes WHERE run_id = %s",
+                (run_id,),
+            ).fetchone()
+            minutes = conn.execute(
+                "SELECT minute, sum(started), sum(succeeded), sum(failed), sum(skipped), sum(retried), "
+                "min(first_outcome_at), max(last_outcome_at) FROM run_minutes "
+                "WHERE run_id = %s AND minute >= %s GROUP BY minute ORDER BY minute",
+                (run_id, -math.inf if since is None else minute_start(since)),
+            ).fetchall()
+        return counters_from(run_id, counts, minutes, totals=totals)
+
+    def workers(self, run_id: str) -> list[WorkerRecord]:
+        """Return the run's workers with their live (unexpired) lease counts and items done."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT w.worker_id, w.run_id, w.host, w.pid, w.started_at, w.last_seen, w.items_done, "
+                f"(SELECT count(*) FROM leases l WHERE l.run_id = w.run_id AND l.worker_id = w.worker_id "
+                f"AND l.expires_at > {_NOW}) "
+                f"FROM workers w WHERE w.run_id = %(run)s ORDER BY w.started_at, w.worker_id",
+                {"run": run_id, "now": self._now_param()},
+            ).fetchall()
+        return [
+            WorkerRecord(
+                worker_id=row[0],
+                run_id=row[1],
+                host=row[2],
+                pid=int(row[3]),
+                started_at=float(row[4]),
+                last_seen=float(row[5]),
+                items_done=int(row[6]),
+                leases=int(row[7]),
+            )
+            for row in rows
+        ]
+
+    def leases(self, run_id: str) -> list[Lease]:
+        """Return the run's current leases with their items."""
+        with self._conn() as conn:
+            leases = conn.execute(
+                "SELECT lease_id, run_id, worker_id, batch_id, expires_at FROM leases "
+                "WHERE run_id = %s ORDER BY claimed_at, lease_id",
+                (run_id,),
+            ).fetchall()
+            items: dict[str, list[WorkItem]] = {}
+            for lease_id, key, size in conn.execute(
+                "SELECT lease_id, key, size FROM items "
+                "WHERE run_id = %s AND lease_id IS NOT NULL ORDER BY ord",
+                (run_id,),
+            ):
+                items.setdefault(lease_id, []).append(WorkItem(from_stored(key), size))
+        return [
+            Lease(lease_id, run, worker, batch, tuple(items.get(lease_id, ())), expires)
+            for lease_id, run, worker, batch, expires in leases
+        ]

@@ -1,0 +1,176 @@
+"""The PostgreSQL journal's hot writes, each in as few statements (round trips) as the rules allow.
+
+A worker's batch costs three transactions: a claim, a report and a release. Their round trips, not the
+server's work, are most of a batch's time, so each is written here in one or two statements:
+
+- ``append_events``: seqs allocated on the run row and the events inserted in **one** statement (small
+  appends; large ones are copied), optionally adding to a worker's ``items_done`` in the same statement;
+- ``claim_statement``: the lease, the worker's row, the run row and the claim's events in **one** statement
+  after the items are picked (the server's clock is read once, so the events' ``at`` is exactly the
+  lease's ``claimed_at``);
+- ``report_plan`` and ``REPORT_ITEMS``: a report whose events each finish (or retry) an item the lease holds
+  in progress applies them with **one** UPDATE; anything else takes the checked path (``projection.fold``).
+
+Lock order stays as ``postgres`` documents it: lease row → item rows → run row (always last).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.base import clip_error_message
+from omnimemory_kit.store.postgres_rows import COPY_COLUMNS, event_row
+from omnimemory_kit.store.projection import Hold, effect_of
+
+__all__ = ["CLAIM", "REPORT_ITEMS", "ReportPlan", "append_events", "report_plan"]
+
+_COPY_ABOVE: Final = 500  # events per append above which COPY beats one INSERT … unnest
+
+_NOW: Final = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
+
+_APPEND: Final = (
+    "WITH r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
+    "w AS (UPDATE workers SET items_done = items_done + %(done)s "
+    "WHERE %(done)s > 0 AND run_id = %(run)s AND worker_id = %(worker)s), "
+    "e AS (INSERT INTO events (run_id, seq, kind, at, path, size, batch_id, error_type, error_message, "
+    "reason, worker_id) SELECT %(run)s, r.last_seq - %(n)s + v.n, v.kind, v.at, v.path, v.size, v.batch_id, "
+    "v.error_type, v.error_message, v.reason, v.worker_id FROM r, unnest(%(kind)s::text[], "
+    "%(at)s::float8[], %(path)s::text[], %(size)s::bigint[], %(batch)s::text[], %(etype)s::text[], "
+    "%(emsg)s::text[], %(reason)s::text[], %(wid)s::text[]) WITH ORDINALITY AS v(kind, at, path, size, "
+    "batch_id, error_type, error_message, reason, worker_id, n)) "
+    "SELECT last_seq FROM r"
+)
+
+
+def append_events(
+    conn: psycopg.Connection[TupleRow],
+    run_id: str,
+    events: Sequence[Event],
+    *,
+    done: int = 0,
+    worker_id: str | None = None,
+) -> int | None:
+    """Allocate seqs on the run row and insert ``events``; return the run's last seq (None: no such run).
+
+    ``done`` items are added to ``worker_id``'s ``items_done`` in the same statement. The run row is
+    locked last, so seqs are dense and increase in commit order.
+    """
+    n = len(events)
+    if n > _COPY_ABOVE:
+        if done:
+            conn.execute(
+                "UPDATE workers SET items_done = items_done + %s WHERE run_id = %s AND worker_id = %s",
+                (done, run_id, worker_id),
+            )
+        row = conn.execute(
+            "UPDATE runs SET last_seq = last_seq + %s WHERE run_id = %s RETURNING last_seq", (n, run_id)
+        ).fetchone()
+        if row is None:
+            return None
+        last = int(row[0])
+        first = last - n + 1
+        with conn.cursor().copy(f"COPY events ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+            for offset, event in enumerate(events):
+                copy.write_row(event_row(run_id, first + offset, event))
+        return last
+    row = conn.execute(
+        _APPEND,
+        {
+            "n": n,
+            "run": run_id,
+            "done": done,
+            "worker": worker_id,
+            "kind": [e.kind.value for e in events],
+            "at": [e.at for e in events],
+            "path": [e.path for e in events],
+            "size": [e.size for e in events],
+            "batch": [e.batch_id for e in events],
+            "etype": [e.error_type for e in events],
+            "emsg": [clip_error_message(e.error_message) for e in events],
+            "reason": [e.reason for e in events],
+            "wid": [e.worker_id for e in events],
+        },
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+CLAIM: Final = (
+    f"WITH t AS (SELECT {_NOW} AS now), "
+    "l AS (INSERT INTO leases (lease_id, run_id, worker_id, batch_id, claimed_at, expires_at) "
+    "SELECT %(lease)s, %(run)s, %(worker)s, %(batch)s, t.now, t.now + %(ttl)s FROM t "
+    "RETURNING claimed_at, expires_at), "
+    "wk AS (INSERT INTO workers (run_id, worker_id, host, pid, started_at, last_seen) "
+    "SELECT %(run)s, %(worker)s, %(host)s, %(pid)s, l.claimed_at, l.claimed_at FROM l "
+    "ON CONFLICT (run_id, worker_id) DO UPDATE SET last_seen = EXCLUDED.last_seen), "
+    "r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
+    "e AS (INSERT INTO events (run_id, seq, kind, at, path, batch_id, worker_id) "
+    "SELECT %(run)s, r.last_seq - %(n)s + v.n, v.kind, l.claimed_at, v.path, %(batch)s, %(worker)s "
+    "FROM r, l, unnest(%(kinds)s::text[], %(paths)s::text[]) WITH ORDINALITY AS v(kind, path, n)) "
+    "SELECT l.claimed_at, l.expires_at, r.last_seq FROM l, r"
+)
+"""Open a claimed batch: its lease, the worker's row, and BATCH_OPENED + FILE_STARTED events, at one time.
+
+Parameters: lease, run, worker, batch, ttl, host, pid, n (events), kinds, paths, now (None: the server's
+clock)."""
+
+# One UPDATE for a whole report: each key's final status, attempts added and whether it keeps its lease;
+# only items the lease holds in progress match (the caller compares the count). The lease id alone picks
+# the rows (a lease's items are all in its run): with the run id too, a planner without statistics ANDs
+# in the primary key's scan of the whole run.
+REPORT_ITEMS: Final = (
+    "UPDATE items SET status = v.status, attempts = items.attempts + v.added, "
+    "lease_id = CASE WHEN v.keep THEN items.lease_id END "
+    "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::boolean[]) AS v(key, status, added, keep) "
+    "WHERE items.lease_id = %s AND items.key = v.key "
+    f"AND items.status = '{FileStatus.IN_PROGRESS.value}'"
+)
+
+_REPORTABLE: Final = frozenset(
+    {EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_RETRIED}
+)
+
+ReportPlan = tuple[list[str], list[str], list[int], list[bool], int]
+"""A report's items as ``REPORT_ITEMS`` arrays (keys, statuses, attempts added, keep lease) and how many
+items it finishes."""
+
+
+def report_plan(events: Sequence[Event]) -> ReportPlan | None:
+    """Return a report's combined effect per item, each taken to be in progress under the lease.
+
+    None when the report needs the checked path: another kind, an event without a key, or an event after
+    an item's outcome (the checked path raises the right error for each).
+    """
+    per_key: dict[str, list[Any]] = {}  # key -> [status, attempts added, keep lease]
+    in_progress = FileStatus.IN_PROGRESS
+    for event in events:
+        key = event.path
+        kind = event.kind
+        if key is None or kind not in _REPORTABLE:
+            return None
+        state = per_key.get(key)
+        if state is None:
+            state = per_key[key] = [in_progress, 0, True]
+        elif state[0] is not in_progress:
+            return None
+        effect = effect_of(kind, in_progress)
+        assert effect is not None, f"{kind} changes an item in progress"
+        assert effect.hold is not Hold.TAKE, f"{kind} is an outcome, not a start"
+        state[0] = effect.status
+        state[1] += effect.attempts
+        if effect.hold is Hold.DROP:
+            state[2] = False
+    keys = list(per_key)
+    states = list(per_key.values())
+    finished = sum(1 for status, _, _ in states if status is not in_progress)
+    return (
+        keys,
+        [status.value for status, _, _ in states],
+        [added for _, added, _ in states],
+        [keep for _, _, keep in states],
+        finished,
+    )

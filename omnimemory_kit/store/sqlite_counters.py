@@ -1,0 +1,70 @@
+"""The SQLite store's run counters (``store.counters``): per-minute activity, kept as events are inserted.
+
+Items per status are ``item_counts`` (kept by ``sqlite_items``); this module keeps ``run_minutes``: every
+insert of events adds its counted kinds to their minute buckets in the same transaction (one upsert per
+bucket, usually one per append), and reads both back as a ``RunCounters``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Final
+
+from omnimemory_kit.events import Event, FileStatus
+from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows, minute_start
+
+__all__ = ["count_minutes", "count_started", "read_counters"]
+
+_UPSERT: Final = (
+    "INSERT INTO run_minutes (run_no, minute, started, succeeded, failed, skipped, retried, "
+    "first_outcome_at, last_outcome_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (run_no, minute) DO UPDATE SET started = started + excluded.started, "
+    "succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed, "
+    "skipped = skipped + excluded.skipped, retried = retried + excluded.retried, "
+    "first_outcome_at = coalesce(min(first_outcome_at, excluded.first_outcome_at), first_outcome_at, "
+    "excluded.first_outcome_at), "
+    "last_outcome_at = coalesce(max(last_outcome_at, excluded.last_outcome_at), last_outcome_at, "
+    "excluded.last_outcome_at)"
+)
+_STATUSES: Final = {status.value: status for status in FileStatus}
+
+
+def count_minutes(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> None:
+    """Add the counted kinds among ``events`` (just inserted) to their minute buckets."""
+    buckets = minute_rows(events)
+    if buckets:
+        conn.executemany(_UPSERT, [(run_no, start, *row) for start, row in buckets.items()])
+
+
+def count_started(conn: sqlite3.Connection, run_no: int, at: float, n: int) -> None:
+    """Add ``n`` FILE_STARTED events at ``at`` (a claim builds them in SQL) to their minute bucket."""
+    conn.execute(_UPSERT, (run_no, minute_start(at), n, 0, 0, 0, 0, None, None))
+
+
+def read_counters(conn: sqlite3.Connection, run_no: int, run_id: str, since: float | None) -> RunCounters:
+    """Read a run's counters in one read transaction (one snapshot)."""
+    if conn.in_transaction:
+        return _read(conn, run_no, run_id, since)
+    conn.execute("BEGIN")
+    try:
+        return _read(conn, run_no, run_id, since)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _read(conn: sqlite3.Connection, run_no: int, run_id: str, since: float | None) -> RunCounters:
+    counts = dict.fromkeys(FileStatus, 0)
+    for status, count in conn.execute("SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)):
+        counts[_STATUSES[status]] = int(count)
+    totals = conn.execute(
+        "SELECT sum(started), sum(retried), min(first_outcome_at), max(last_outcome_at) FROM run_minutes "
+        "WHERE run_no = ?",
+        (run_no,),
+    ).fetchone()
+    minutes = conn.execute(
+        "SELECT minute, started, succeeded, failed, skipped, retried, first_outcome_at, last_outcome_at "
+        "FROM run_minutes WHERE run_no = ? AND minute >= ? ORDER BY minute",
+        (run_no, -1e308 if since is None else minute_start(since)),
+    ).fetchall()
+    return counters_from(run_id, counts, minutes, totals=totals)
