@@ -2,8 +2,9 @@
 
 The runner claims a batch (a lease on some items), runs its items and appends each outcome to the
 batch's ``outbox``. ``LeasedBatch`` owns what happens to those outcomes: ``schedule_flush()`` reports
-them in the background (one flush at a time, so reports reach the store in order), ``heartbeat()``
-renews the lease every third of its length, and ``close()`` reports the rest and releases the lease with
+them in the background (one flush at a time, so reports reach the store in order), ``start_heartbeat()``
+renews the lease every third of its length from the claim on (a batch claimed ahead, while the one before
+it still runs, is kept alive too), and ``close()`` reports the rest and releases the lease with
 BATCH_CLOSED in one trip to the store thread. A lease lost to expiry (another worker took the items back)
 marks the batch ``lost``: its unreported outcomes are dropped and those items run again elsewhere.
 """
@@ -42,7 +43,9 @@ class LeasedBatch:
         "_log",
         "_on_lease",
         "_progress",
+        "beating",
         "flush_task",
+        "halfway",
         "last_flush",
         "lease",
         "lost",
@@ -61,6 +64,8 @@ class LeasedBatch:
         self.lease = lease
         self.outbox: list[Event] = []
         self.flush_task: asyncio.Task[None] | None = None
+        self.beating: asyncio.Task[None] | None = None
+        self.halfway = asyncio.Event()  # set once half its items started (or it ended): claim the next
         self.last_flush = clock.monotonic()
         self.lost = False
         self._link = link
@@ -81,6 +86,18 @@ class LeasedBatch:
             else:
                 if self._on_lease is not None:
                     self._on_lease(True)
+
+    def start_heartbeat(self, lease_seconds: float) -> None:
+        """Keep the lease alive in the background until ``stop_heartbeat()``."""
+        if self.beating is None:
+            self.beating = asyncio.ensure_future(self.heartbeat(lease_seconds))
+
+    async def stop_heartbeat(self) -> None:
+        """Stop renewing the lease (before it is closed)."""
+        task, self.beating = self.beating, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     def _mark_lost(self) -> None:
         if not self.lost and self._on_lease is not None:

@@ -219,10 +219,10 @@ class ControlLink:
 
     async def pace(self, max_rate: float | None) -> None:
         """Space this worker's item starts so the run as a whole starts at most ``max_rate`` items/s."""
-        now = self.clock.monotonic()
         if not max_rate:
             self._next_start = None
             return
+        now = self.clock.monotonic()
         interval = self.share / max_rate
         if self._next_start is None:
             self._next_start = now

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
 import math
@@ -83,6 +84,7 @@ from omnimemory_kit.events import (
     error_type_name,
 )
 from omnimemory_kit.migration.attempt import Attempts, SkipItem, SyncCalls, is_async_function
+from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.control_link import ControlLink
 from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.options import (
@@ -601,15 +603,25 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         )
         if self.follow_control:
             await self._start_control()
-        # The last batch is closed (outcomes reported, lease released) on the store thread while the next
-        # one is claimed and runs; at most one close is in flight and it is awaited before the next.
+        # Store work overlaps item work both ways: the last batch is closed (outcomes reported, lease
+        # released) on the store thread while the next one runs (at most one close in flight, awaited
+        # before the next), and once half of a batch's items started the batch after it is claimed ahead
+        # (its lease kept alive), so a batch of fast items never waits for its claim. A batch claimed
+        # ahead runs only if the loop would have claimed it then; otherwise (paused, cancelled,
+        # throttled, stepping) it is given back: released, its items pending again.
         closing: asyncio.Future[None] | None = None
+        ahead: asyncio.Future[LeasedBatch | bool | None] | None = None
+        running: LeasedBatch | None = None  # the batch the claim ahead waits on
+        may_claim_ahead = functools.partial(self._may_claim_ahead, batches)
         watch = self._watch_gate()
         try:
             if watch is not None:
                 await self._gate_ready.wait()  # the first evaluation decides the first claim
             while True:
                 phase = self._phase
+                if ahead is not None and running is not None and not may_claim_ahead():
+                    await self._give_back(ahead, running)
+                    ahead = None
                 if closing is not None and (phase is not Phase.RUNNING or self._gate.holds):
                     await closing
                     closing = None
@@ -638,10 +650,14 @@ class MigrationRunner(BatchExecution, RunLifecycle):
                 if gate.holds:
                     await self._resumed.wait()
                     continue
-                if gate.delay:
-                    await self.clock.sleep(gate.delay)
-                lease = await self._link.claim(self.worker_id, self._batch_size_now(), self.lease_seconds)
-                if lease is None:
+                claimed: LeasedBatch | bool | None = False
+                if ahead is not None:
+                    claimed, ahead = await ahead, None
+                if claimed is False:
+                    if gate.delay:
+                        await self.clock.sleep(gate.delay)
+                    claimed = await self._claim_batch()
+                if not isinstance(claimed, LeasedBatch):
                     if closing is not None:
                         await closing
                         closing = None
@@ -653,7 +669,10 @@ class MigrationRunner(BatchExecution, RunLifecycle):
                         await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
                         break
                     continue
-                batch = await self._run_batch(lease)
+                if may_claim_ahead():
+                    ahead = asyncio.ensure_future(self._claim_ahead(claimed, may_claim_ahead))
+                running = claimed
+                batch = await self._run_batch(claimed)
                 if closing is not None:
                     await closing
                 closing = asyncio.ensure_future(self._close_batch(batch))
@@ -674,6 +693,9 @@ class MigrationRunner(BatchExecution, RunLifecycle):
             await self._stop_control()
             if closing is not None:  # report what the last batch finished, release its lease
                 await asyncio.gather(closing, return_exceptions=True)
+            if ahead is not None and running is not None:  # a batch claimed ahead goes back unstarted
+                with contextlib.suppress(Exception):
+                    await self._give_back(ahead, running)
             if isinstance(exc, Exception):
                 self._status = MigrationStatus.FAILED
                 self._set_phase(Phase.IDLE)
@@ -692,6 +714,20 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         await self._stop_control()
         await self._report_progress(force=True)
         return self.summary()
+
+    def _may_claim_ahead(self, batches: int | None) -> bool:
+        """Return whether the next batch may be claimed (or kept) before this one ends.
+
+        Only while the run goes on as it is: not while stepping (one batch, then a pause), paused,
+        cancelling, held by the control channel or the gate, or waiting before each claim (``slow``).
+        """
+        if batches is not None or self._step_batches is not None or self._phase is not Phase.RUNNING:
+            return False
+        gate = self._gate
+        if gate.kind is not GateKind.PROCEED or gate.holds or gate.delay:
+            return False
+        ctl = self.control
+        return ctl is None or ctl.claims_allowed()
 
     async def _journal_pause(self) -> None:
         if self._phase is Phase.PAUSED:  # not when resume() came first

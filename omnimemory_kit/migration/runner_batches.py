@@ -26,7 +26,7 @@ from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.telemetry import BatchTrace, RunTelemetry
 from omnimemory_kit.migration.throttle import GateKind
-from omnimemory_kit.store.base import Lease, WorkItem
+from omnimemory_kit.store.base import WorkItem
 
 if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
     from omnimemory_kit.migration.metrics import RunMetrics
@@ -58,8 +58,11 @@ class BatchExecution(ControlledRun):
     async def _progress(self, force: bool) -> None:
         raise NotImplementedError  # the runner's
 
-    async def _run_batch(self, lease: Lease) -> LeasedBatch:
-        """Run a leased batch's items under the concurrency limit; return it for closing."""
+    async def _claim_batch(self) -> LeasedBatch | None:
+        """Claim a batch and keep its lease alive from now on; None when nothing is pending."""
+        lease = await self._link.claim(self.worker_id, self._batch_size_now(), self.lease_seconds)
+        if lease is None:
+            return None
         batch = LeasedBatch(
             lease,
             self._link,
@@ -68,8 +71,13 @@ class BatchExecution(ControlledRun):
             self._log,
             on_lease=None if self.metrics is None else self.metrics.lease,
         )
+        batch.start_heartbeat(self.lease_seconds)
+        return batch
+
+    async def _run_batch(self, batch: LeasedBatch) -> LeasedBatch:
+        """Run a claimed batch's items under the concurrency limit; return it for closing."""
+        lease = batch.lease
         pending: deque[WorkItem] = deque(lease.items)
-        heartbeat = asyncio.create_task(batch.heartbeat(self.lease_seconds))
         traced = self.telemetry.batch_opened(lease)
         if traced is not None:
             self._batch_traces[lease.batch_id] = traced
@@ -77,16 +85,41 @@ class BatchExecution(ControlledRun):
         try:
             await self._keep_workers(batch, pending, workers, traced)
         except BaseException:
+            batch.halfway.set()
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            heartbeat.cancel()
-            await asyncio.gather(heartbeat, return_exceptions=True)
+            await batch.stop_heartbeat()
             await self._close_batch(batch)
             raise
-        heartbeat.cancel()
-        await asyncio.gather(heartbeat, return_exceptions=True)
+        batch.halfway.set()
+        await batch.stop_heartbeat()
         return batch
+
+    async def _claim_ahead(self, current: LeasedBatch, may: Callable[[], bool]) -> LeasedBatch | bool | None:
+        """Claim the next batch once half of ``current`` started, if ``may()`` still says so then.
+
+        Returns the batch, None when nothing was pending, or False when it did not claim. Waiting for the
+        half keeps a batch claimed ahead from being held longer than it needs to be (an outage or a pause
+        meanwhile would leave it to lapse or to be given back).
+        """
+        await current.halfway.wait()
+        if not may():
+            return False
+        return await self._claim_batch()
+
+    async def _give_back(
+        self, ahead: asyncio.Future[LeasedBatch | bool | None], current: LeasedBatch
+    ) -> None:
+        """Settle a claim ahead that will not run now; a batch it took is released (items back to pending)."""
+        if not current.halfway.is_set():  # still waiting for the half: nothing claimed, none in flight
+            ahead.cancel()
+            await asyncio.gather(ahead, return_exceptions=True)
+            return
+        batch = await ahead
+        if isinstance(batch, LeasedBatch):
+            await batch.stop_heartbeat()
+            await self._close_batch(batch)
 
     async def _close_batch(self, batch: LeasedBatch) -> None:
         try:
@@ -106,6 +139,8 @@ class BatchExecution(ControlledRun):
             retried = telemetry.retry_recorder(traced, retried)
         sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
         ctl = self.control
+        half = len(batch.lease.items) // 2
+        pacing = True  # the first item tells pace() whether a rate is set
         while pending and not batch.lost:
             phase = self._phase
             if phase is not Phase.RUNNING or self._gate.holds:
@@ -120,10 +155,15 @@ class BatchExecution(ControlledRun):
                 # puts the unstarted ones back for whoever claims next.
                 if not ctl.claims_allowed() or self._batch_workers > self._concurrency_now():
                     return
-                await ctl.pace(ctl.state.settings.max_rate)
-                if not pending:
-                    return
+                max_rate = ctl.state.settings.max_rate
+                if max_rate or pacing:
+                    pacing = bool(max_rate)  # unset once more: pace() forgets its schedule
+                    await ctl.pace(max_rate)
+                    if not pending:
+                        return
             item = pending.popleft()
+            if len(pending) <= half:
+                batch.halfway.set()
             self._in_flight += 1
             try:
                 if sampled is not None and sampled(item.key):
