@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, item_events
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, WorkItem
@@ -235,8 +235,8 @@ class StoreLink:
             added = self.store.add_items(self.run_id, chunk, at=at)
             if added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
                 self._tail_seq += added
-                kind = EventKind.FILE_ADDED
-                self._inbox.append([Event(kind, at, path=item.key, size=item.size) for item in chunk])
+                keys, sizes = [item.key for item in chunk], [item.size for item in chunk]
+                self._inbox.append(item_events(EventKind.FILE_ADDED, at, keys, sizes=sizes))
             else:
                 self.tail()
             return added
@@ -382,9 +382,9 @@ def claimed_events(lease: Lease, lease_seconds: float) -> list[Event]:
     """Return exactly the events ``claim()`` appended: stamped with the store's clock at claim time."""
     at = lease.expires_at - lease_seconds
     batch, worker = lease.batch_id, lease.worker_id
-    started = EventKind.FILE_STARTED
     events = [Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker)]
-    events += [Event(started, at, path=item.key, batch_id=batch, worker_id=worker) for item in lease.items]
+    keys = [item.key for item in lease.items]
+    events += item_events(EventKind.FILE_STARTED, at, keys, batch_id=batch, worker_id=worker)
     return events
 
 
