@@ -5,8 +5,10 @@ batch's ``outbox``. ``LeasedBatch`` owns what happens to those outcomes: ``sched
 them in the background (one flush at a time, so reports reach the store in order), ``start_heartbeat()``
 renews the lease every third of its length from the claim on (a batch claimed ahead, while the one before
 it still runs, is kept alive too), and ``close()`` reports the rest and releases the lease with
-BATCH_CLOSED in one trip to the store thread. A lease lost to expiry (another worker took the items back)
-marks the batch ``lost``: its unreported outcomes are dropped and those items run again elsewhere.
+BATCH_CLOSED in one trip to the store thread (one transaction where the store offers
+``report_and_release`` as one, as SQLite does). A lease lost to expiry
+(another worker took the items back) marks the batch ``lost``: its unreported outcomes are dropped and
+those items run again elsewhere.
 """
 
 from __future__ import annotations
@@ -144,9 +146,14 @@ class LeasedBatch:
         store = self._link.store
         events, self.outbox = self.outbox, []
         steps: list[WriteStep] = []
-        if events:  # the last outcomes and the release in one trip to the store thread
-            steps.append((functools.partial(store.report, self.lease, events), events))
-        steps.append((functools.partial(store.release, self.lease, [closed]), [closed]))
+        if events and store.report_and_release_atomic:  # one transaction: safe to repeat as a whole
+            steps.append(
+                (functools.partial(store.report_and_release, self.lease, events, [closed]), [*events, closed])
+            )
+        else:  # the last outcomes and the release in one trip to the store thread, each repeatable
+            if events:
+                steps.append((functools.partial(store.report, self.lease, events), events))
+            steps.append((functools.partial(store.release, self.lease, [closed]), [closed]))
         try:
             await self._link.write_own(*steps)
         except LeaseLostError:

@@ -578,6 +578,28 @@ class JournalStore(_Closing):
         hold its items). Raises ``LeaseLostError`` if the lease is gone (released or reclaimed).
         """
 
+    @property
+    def report_and_release_atomic(self) -> bool:
+        """Whether ``report_and_release`` is one transaction (all or nothing, so safe to repeat whole)."""
+        return False
+
+    def report_and_release(
+        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
+    ) -> int:
+        """Record ``outcomes`` (as ``report``), then end the lease (as ``release`` with ``events``).
+
+        A backend may do both in one transaction (SQLite does, and says so with
+        ``report_and_release_atomic``); this default makes the two calls, so a failure between them leaves
+        the report done and the release not. Either way nothing is released when the report is refused.
+
+        Raises:
+            LeaseLostError: the lease expired or was reclaimed before the report; nothing is recorded.
+            InvalidTransitionError: as ``report``; nothing is recorded.
+        """
+        if outcomes:
+            self.report(lease, outcomes)
+        return self.release(lease, events)
+
     @abc.abstractmethod
     def reclaim(self, run_id: str, *, worker_id: str | None = None) -> int:
         """Take back leases that expired (or every lease of ``worker_id``, known dead).
