@@ -23,8 +23,9 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
       (the run, a batch's claim and close, each attempt, each durable fold); no-ops unless asked for.
     - the runner's halves, mixed in: ``runner_control`` (live settings, the control link, finalize
       once), ``runner_lifecycle`` (preparing, the claim gate's wiring, finishing), ``runner_batches``
-      (a batch's item workers, where sync calls run); ``runner_phase``: the run's ``Phase``.
-    - here: the controls that move the phase, the batch loop, progress callbacks, the breaker listener.
+      (claiming a batch, ahead too; a batch's item workers, where sync calls run), ``runner_progress``
+      (``on_progress`` and the metrics); ``runner_phase``: the run's ``Phase``.
+    - here: the controls that move the phase, the batch loop, the breaker listener.
 
 Decisions:
     - The migration function receives a ``MigrationItem`` (``key``, ``size``, ``path``) and may return
@@ -55,7 +56,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import inspect
 import logging
 import math
 import os
@@ -100,6 +100,7 @@ from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.runner_batches import BatchExecution
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
+from omnimemory_kit.migration.runner_progress import ProgressReports
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -124,7 +125,7 @@ ProgressCallback = Callable[[MigrationProgressSummary], object]
 """``on_progress(summary)``; if it returns an awaitable, that is awaited. Errors are logged, not raised."""
 
 
-class MigrationRunner(BatchExecution, RunLifecycle):
+class MigrationRunner(ProgressReports, BatchExecution, RunLifecycle):
     """Run ``migrate_fn`` over every item of ``source``, journaled in ``store`` under ``run_id``.
 
     Args:
@@ -715,20 +716,6 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         await self._report_progress(force=True)
         return self.summary()
 
-    def _may_claim_ahead(self, batches: int | None) -> bool:
-        """Return whether the next batch may be claimed (or kept) before this one ends.
-
-        Only while the run goes on as it is: not while stepping (one batch, then a pause), paused,
-        cancelling, held by the control channel or the gate, or waiting before each claim (``slow``).
-        """
-        if batches is not None or self._step_batches is not None or self._phase is not Phase.RUNNING:
-            return False
-        gate = self._gate
-        if gate.kind is not GateKind.PROCEED or gate.holds or gate.delay:
-            return False
-        ctl = self.control
-        return ctl is None or ctl.claims_allowed()
-
     async def _journal_pause(self) -> None:
         if self._phase is Phase.PAUSED:  # not when resume() came first
             self._status = MigrationStatus.PAUSED
@@ -773,33 +760,6 @@ class MigrationRunner(BatchExecution, RunLifecycle):
         if self._running and self._link.open:
             kind = EventKind.BREAKER_OPENED if opened else EventKind.BREAKER_CLOSED
             self._spawn(self._link.journal(self._event(kind, reason=f"breaker {name!r}")))
-
-    def _on_outage(self, since: float | None) -> None:
-        """Show an outage (and its end) to ``on_progress`` at once: no outcome arrives meanwhile."""
-        if self._running:
-            self._spawn(self._report_progress(force=True))
-
-    async def _progress(self, force: bool) -> None:
-        await self._report_progress(force=force)
-
-    async def _report_progress(self, *, force: bool) -> None:
-        if self.on_progress is None and self.metrics is None:
-            return
-        now = self.clock.monotonic()
-        if not force and now - self._last_progress < self.progress_interval:
-            return
-        self._last_progress = now
-        if self.metrics is not None:
-            self.metrics.progress(self.summary())
-            self.metrics.paused(None if self._phase not in HOLDING else self._phase.value)
-        if self.on_progress is None:
-            return
-        try:
-            outcome = self.on_progress(self.summary())
-            if inspect.isawaitable(outcome):
-                await outcome
-        except Exception:
-            self._log.exception("run %r: on_progress callback raised; ignored", self.run_id)
 
     # --- plumbing -------------------------------------------------------------------------------------
 

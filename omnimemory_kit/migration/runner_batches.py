@@ -51,6 +51,7 @@ class BatchExecution(ControlledRun):
     migrate_fn: Callable[[MigrationItem], Any]
     isolate: Isolation
     _running: bool
+    _step_batches: int | None
 
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         raise NotImplementedError  # the runner's
@@ -95,6 +96,20 @@ class BatchExecution(ControlledRun):
         batch.halfway.set()
         await batch.stop_heartbeat()
         return batch
+
+    def _may_claim_ahead(self, batches: int | None) -> bool:
+        """Return whether the next batch may be claimed (or kept) before this one ends.
+
+        Only while the run goes on as it is: not while stepping (one batch, then a pause), paused,
+        cancelling, held by the control channel or the gate, or waiting before each claim (``slow``).
+        """
+        if batches is not None or self._step_batches is not None or self._phase is not Phase.RUNNING:
+            return False
+        gate = self._gate
+        if gate.kind is not GateKind.PROCEED or gate.holds or gate.delay:
+            return False
+        ctl = self.control
+        return ctl is None or ctl.claims_allowed()
 
     async def _claim_ahead(self, current: LeasedBatch, may: Callable[[], bool]) -> LeasedBatch | bool | None:
         """Claim the next batch once half of ``current`` started, if ``may()`` still says so then.
@@ -162,8 +177,11 @@ class BatchExecution(ControlledRun):
                     if not pending:
                         return
             item = pending.popleft()
-            if len(pending) <= half:
+            if len(pending) <= half and not batch.halfway.is_set():
                 batch.halfway.set()
+                # Items that never wait (no-ops) would otherwise run the whole batch before the claim
+                # ahead gets its turn: let it reach the store thread now.
+                await asyncio.sleep(0)
             self._in_flight += 1
             try:
                 if sampled is not None and sampled(item.key):
