@@ -4,10 +4,14 @@ The runner's number is end to end: create the run, add every item (FILE_ADDED), 
 (BATCH_OPENED + FILE_STARTED), run the function under the concurrency limit, report outcomes durably
 (FILE_SUCCEEDED), release (BATCH_CLOSED), and fold every journal event into the live tracker. The
 journal is a real file in a temporary folder (WAL, ``synchronous=NORMAL``: committed = survives a crash
-of the process). The baseline does only the calls, with the same no-op function. The target is checked
-with the runner's default batch size (``batch_size=None``: ``default_batch_size(64)`` = 1,000, the
-recommended setting for many tiny items); batch size 100 is shown beside it for comparison.
-``OMNIMEMORY_BENCH_QUICK=1`` uses 10,000 items instead of 100,000.
+of the process). The baseline does only the calls, with the same no-op function. The target (issue
+14) is a ratio taken in the same run, so a busy machine slows both sides: the runner at the default
+batch size (``batch_size=None``: ``default_batch_size(64)`` = 1,000, the recommended setting for many
+tiny items) reaches at least 0.6x the bare calls' items/s. Batch size 100 is shown beside it. The
+bare calls and the runner alternate round by round (best of each), so a burst of load elsewhere hits
+both. ``OMNIMEMORY_BENCH_QUICK=1`` uses 10,000 items instead of 100,000.
+
+    PYTHONPATH=. python -m benchmarks runner
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from omnimemory_kit.store import open_store
 QUICK = os.environ.get("OMNIMEMORY_BENCH_QUICK") == "1"
 ITEMS = 10_000 if QUICK else 100_000
 CONCURRENCY = 64
-TARGET = 20_000.0
+TARGET = 0.6  # of the bare calls' items/s, in the same run
+ROUNDS = 3
 
 
 async def noop(item: MigrationItem) -> None:
@@ -80,29 +85,35 @@ def runner(n: int, batch_size: int | None) -> tuple[float, int]:
 
 def run() -> str:
     """Measure and return the Markdown section."""
-    bare = max(baseline(ITEMS) for _ in range(3))
-    rows: list[list[object]] = [["bare `asyncio.gather` + `Semaphore(64)`", "-", f"{bare:,.0f}", "-", "-"]]
     default = default_batch_size(CONCURRENCY)
-    for batch_size in (100, None):
-        rate, succeeded = max(runner(ITEMS, batch_size) for _ in range(2))
-        assert succeeded == ITEMS, f"runner finished {succeeded} of {ITEMS} items"
+    bare = 0.0
+    best: dict[int | None, float] = {100: 0.0, None: 0.0}
+    for _ in range(ROUNDS):  # alternated, so load from elsewhere falls on every variant alike
+        bare = max(bare, baseline(ITEMS))
+        for batch_size in best:
+            rate, succeeded = runner(ITEMS, batch_size)
+            assert succeeded == ITEMS, f"runner finished {succeeded} of {ITEMS} items"
+            best[batch_size] = max(best[batch_size], rate)
+    rows: list[list[object]] = [["bare `asyncio.gather` + `Semaphore(64)`", "-", f"{bare:,.0f}", "-", "-"]]
+    for batch_size, rate in best.items():
         rows.append(
             [
                 "`MigrationRunner` + SQLite journal",
                 f"{default:,} (default)" if batch_size is None else batch_size,
                 f"{rate:,.0f}",
-                f"{bare / rate:,.1f}x",
-                verdict(rate >= TARGET) if batch_size is None else "-",
+                f"{rate / bare:.2f}x",
+                verdict(rate >= TARGET * bare) if batch_size is None else "-",
             ]
         )
     return (
         f"## Runner: no-op migration of {ITEMS:,} items at concurrency {CONCURRENCY}\n\n"
         "End to end through the durable SQLite journal (items added, claimed under leases, outcomes "
         "reported in durable batches, every event folded into the live tracker) beside the bare asyncio "
-        "calls with no journal at all. Target: at least 20,000 items/s, checked at the default batch size "
-        f"(`batch_size=None`: {default_batch_size(CONCURRENCY):,} at concurrency {CONCURRENCY}); "
-        "best of 2 runs.\n\n"
-        + table(["variant", "batch size", "items/s", "slower than bare", "target ≥ 20,000/s"], rows)
+        "calls with no journal at all. Target: the runner at the default batch size "
+        f"(`batch_size=None`: {default:,} at concurrency {CONCURRENCY}) reaches at least "
+        f"{TARGET}x the bare calls' items/s in the same run; variants alternated, best of {ROUNDS} each. "
+        "Command: `PYTHONPATH=. python -m benchmarks runner`.\n\n"
+        + table(["variant", "batch size", "items/s", "of bare", f"target ≥ {TARGET}x bare"], rows)
         + "\n"
     )
 

@@ -23,13 +23,14 @@ from typing import Any, Protocol
 
 from omnimemory_kit.clock import Clock
 from omnimemory_kit.errors import CircuitBreakerError
-from omnimemory_kit.events import Event, EventKind, error_message, error_type_name
+from omnimemory_kit.events import Event, EventKind, error_message, error_type_name, item_event
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitState, RetryPolicy
 
 __all__ = ["Attempts", "NotRunError", "SkipItem", "SyncCalls", "check_returned", "is_async_function"]
 
 SKIP_REASON_LIMIT = 500
+_SUCCEEDED = EventKind.FILE_SUCCEEDED
 _BREAKER_POLL = 0.05  # how long to wait when a half-open breaker has no free trial slot
 
 
@@ -190,9 +191,7 @@ class Attempts:
                 return self._failed(item, error_type_name(exc), message)
             if type(result) is _Skipped:
                 return self._skipped(item, result.reason)
-            return Event(
-                EventKind.FILE_SUCCEEDED, at=self.clock.time(), path=item.key, worker_id=self.worker_id
-            )
+            return item_event(_SUCCEEDED, self.clock.time(), item.key, self.worker_id)
 
     def _failed(self, item: MigrationItem, error_type: str, message: str) -> Event:
         return Event(

@@ -2,10 +2,13 @@
 
 The runner claims a batch (a lease on some items), runs its items and appends each outcome to the
 batch's ``outbox``. ``LeasedBatch`` owns what happens to those outcomes: ``schedule_flush()`` reports
-them in the background (one flush at a time, so reports reach the store in order), ``heartbeat()``
-renews the lease every third of its length, and ``close()`` reports the rest and releases the lease with
-BATCH_CLOSED in one trip to the store thread. A lease lost to expiry (another worker took the items back)
-marks the batch ``lost``: its unreported outcomes are dropped and those items run again elsewhere.
+them in the background (one flush at a time, so reports reach the store in order), ``start_heartbeat()``
+renews the lease every third of its length from the claim on (a batch claimed ahead, while the one before
+it still runs, is kept alive too), and ``close()`` reports the rest and releases the lease with
+BATCH_CLOSED in one trip to the store thread (one transaction where the store offers
+``report_and_release`` as one, as SQLite does). A lease lost to expiry
+(another worker took the items back) marks the batch ``lost``: its unreported outcomes are dropped and
+those items run again elsewhere.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ class LeasedBatch:
         "_log",
         "_on_lease",
         "_progress",
+        "beating",
         "closing",
         "flush_task",
+        "halfway",
         "last_flush",
         "lease",
         "lost",
@@ -63,6 +68,8 @@ class LeasedBatch:
         self.outbox: list[Event] = []
         self.closing: list[Event] = []  # journaled with the release, before BATCH_CLOSED (the verdicts)
         self.flush_task: asyncio.Task[None] | None = None
+        self.beating: asyncio.Task[None] | None = None
+        self.halfway = asyncio.Event()  # set once half its items started (or it ended): claim the next
         self.last_flush = clock.monotonic()
         self.lost = False
         self._link = link
@@ -83,6 +90,18 @@ class LeasedBatch:
             else:
                 if self._on_lease is not None:
                     self._on_lease(True)
+
+    def start_heartbeat(self, lease_seconds: float) -> None:
+        """Keep the lease alive in the background until ``stop_heartbeat()``."""
+        if self.beating is None:
+            self.beating = asyncio.ensure_future(self.heartbeat(lease_seconds))
+
+    async def stop_heartbeat(self) -> None:
+        """Stop renewing the lease (before it is closed)."""
+        task, self.beating = self.beating, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     def _mark_lost(self) -> None:
         if not self.lost and self._on_lease is not None:
@@ -129,16 +148,24 @@ class LeasedBatch:
             return
         store = self._link.store
         events, self.outbox = self.outbox, []
-        # The last outcomes and the release in one call (one transaction where the backend can): the
-        # events it appends are the outcomes, then the closing events (verdicts of the batch's checks, the
-        # close; plus FILE_INTERRUPTED for unfinished items, which makes the link read the journal back).
+        # The last outcomes and the release: the events appended are the outcomes, then the closing
+        # events (verdicts of the batch's checks, the close; plus FILE_INTERRUPTED for unfinished items,
+        # which makes the link read the journal back).
         released, self.closing = [*self.closing, closed], []
-        step: WriteStep = (
-            functools.partial(store.report_and_release, self.lease, events, released),
-            [*events, *released],
-        )
+        steps: list[WriteStep] = []
+        if events and store.report_and_release_atomic:  # one transaction: safe to repeat as a whole
+            steps.append(
+                (
+                    functools.partial(store.report_and_release, self.lease, events, released),
+                    [*events, *released],
+                )
+            )
+        else:  # the last outcomes and the release in one trip to the store thread, each repeatable
+            if events:
+                steps.append((functools.partial(store.report, self.lease, events), events))
+            steps.append((functools.partial(store.release, self.lease, released), released))
         try:
-            await self._link.write_own(step)
+            await self._link.write_own(*steps)
         except LeaseLostError:
             self._mark_lost()
             self._log.warning("run %r: lease on %s was lost before release", self.lease.run_id, batch_id)

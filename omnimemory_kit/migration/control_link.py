@@ -258,10 +258,10 @@ class ControlLink:
 
     async def pace(self, max_rate: float | None) -> None:
         """Space this worker's item starts so the run as a whole starts at most ``max_rate`` items/s."""
-        now = self.clock.monotonic()
         if not max_rate:
             self._next_start = None
             return
+        now = self.clock.monotonic()
         mine = self.rate_share.rate if self.rate_share.limit == max_rate else None
         interval = 1.0 / mine if mine else self.share / max_rate  # before the first look: an equal share
         if self._next_start is None:

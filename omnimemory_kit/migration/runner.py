@@ -23,9 +23,10 @@ Seams (each its own module; this one orchestrates them and owns the run's phase 
       (the run, a batch's claim and close, each attempt, each durable fold); no-ops unless asked for.
     - the runner's halves, mixed in: ``runner_control`` (live settings, the control link, finalize
       once), ``runner_lifecycle`` (preparing, the claim gate's wiring, finishing), ``runner_batches``
-      (a batch's item workers, where sync calls run), ``runner_validation`` (each batch checked within
-      its lease, ``validate=``); ``runner_phase``: the run's ``Phase``.
-    - here: the controls that move the phase, the batch loop, progress callbacks, the breaker listener.
+      (claiming a batch, ahead too; a batch's item workers, where sync calls run), ``runner_progress``
+      (``on_progress`` and the metrics), ``runner_validation`` (each batch checked within its lease,
+      ``validate=``); ``runner_phase``: the run's ``Phase``.
+    - here: the controls that move the phase, the batch loop, the breaker listener.
 
 Decisions:
     - The migration function receives a ``MigrationItem`` (``key``, ``size``, ``path``) and may return
@@ -55,7 +56,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
+import functools
 import logging
 import math
 import os
@@ -84,6 +85,7 @@ from omnimemory_kit.events import (
     error_type_name,
 )
 from omnimemory_kit.migration.attempt import Attempts, SkipItem, SyncCalls, is_async_function
+from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.control_link import ControlLink
 from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.options import (
@@ -99,6 +101,7 @@ from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.run_totals import with_run_totals
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
+from omnimemory_kit.migration.runner_progress import ProgressReports
 from omnimemory_kit.migration.runner_validation import PipelinedValidation
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
@@ -124,7 +127,7 @@ ProgressCallback = Callable[[MigrationProgressSummary], object]
 """``on_progress(summary)``; if it returns an awaitable, that is awaited. Errors are logged, not raised."""
 
 
-class MigrationRunner(PipelinedValidation, RunLifecycle):
+class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
     """Run ``migrate_fn`` over every item of ``source``, journaled in ``store`` under ``run_id``.
 
     Args:
@@ -616,15 +619,25 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
         if self.follow_control:
             await self._start_control()
         await self._start_validation()
-        # The last batch is closed (outcomes reported, lease released) on the store thread while the next
-        # one is claimed and runs; at most one close is in flight and it is awaited before the next.
+        # Store work overlaps item work both ways: the last batch is closed (outcomes reported, lease
+        # released) on the store thread while the next one runs (at most one close in flight, awaited
+        # before the next), and once half of a batch's items started the batch after it is claimed ahead
+        # (its lease kept alive), so a batch of fast items never waits for its claim. A batch claimed
+        # ahead runs only if the loop would have claimed it then; otherwise (paused, cancelled,
+        # throttled, stepping) it is given back: released, its items pending again.
         closing: asyncio.Future[None] | None = None
+        ahead: asyncio.Future[LeasedBatch | bool | None] | None = None
+        running: LeasedBatch | None = None  # the batch the claim ahead waits on
+        may_claim_ahead = functools.partial(self._may_claim_ahead, batches)
         watch = self._watch_gate()
         try:
             if watch is not None:
                 await self._gate_ready.wait()  # the first evaluation decides the first claim
             while True:
                 phase = self._phase
+                if ahead is not None and running is not None and not may_claim_ahead():
+                    await self._give_back(ahead, running)
+                    ahead = None
                 if closing is not None and (phase is not Phase.RUNNING or self._gate.holds):
                     await closing
                     closing = None
@@ -653,10 +666,14 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
                 if gate.holds:
                     await self._resumed.wait()
                     continue
-                if gate.delay:
-                    await self.clock.sleep(gate.delay)
-                lease = await self._claim_next(self._batch_size_now())
-                if lease is None:
+                claimed: LeasedBatch | bool | None = False
+                if ahead is not None:
+                    claimed, ahead = await ahead, None
+                if claimed is False:
+                    if gate.delay:
+                        await self.clock.sleep(gate.delay)
+                    claimed = await self._claim_batch()
+                if not isinstance(claimed, LeasedBatch):
                     if closing is not None:
                         await closing
                         closing = None
@@ -668,7 +685,10 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
                         await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
                         break
                     continue
-                batch = await self._run_batch(lease)
+                if may_claim_ahead():
+                    ahead = asyncio.ensure_future(self._claim_ahead(claimed, may_claim_ahead))
+                running = claimed
+                batch = await self._run_batch(claimed)
                 if closing is not None:
                     await closing
                 closing = asyncio.ensure_future(self._close_batch(batch))
@@ -689,6 +709,9 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
             await self._stop_control()
             if closing is not None:  # report what the last batch finished, release its lease
                 await asyncio.gather(closing, return_exceptions=True)
+            if ahead is not None and running is not None:  # a batch claimed ahead goes back unstarted
+                with contextlib.suppress(Exception):
+                    await self._give_back(ahead, running)
             if isinstance(exc, Exception):
                 self._status = MigrationStatus.FAILED
                 self._set_phase(Phase.IDLE)
@@ -754,33 +777,6 @@ class MigrationRunner(PipelinedValidation, RunLifecycle):
         if self._running and self._link.open:
             kind = EventKind.BREAKER_OPENED if opened else EventKind.BREAKER_CLOSED
             self._spawn(self._link.journal(self._event(kind, reason=f"breaker {name!r}")))
-
-    def _on_outage(self, since: float | None) -> None:
-        """Show an outage (and its end) to ``on_progress`` at once: no outcome arrives meanwhile."""
-        if self._running:
-            self._spawn(self._report_progress(force=True))
-
-    async def _progress(self, force: bool) -> None:
-        await self._report_progress(force=force)
-
-    async def _report_progress(self, *, force: bool) -> None:
-        if self.on_progress is None and self.metrics is None:
-            return
-        now = self.clock.monotonic()
-        if not force and now - self._last_progress < self.progress_interval:
-            return
-        self._last_progress = now
-        if self.metrics is not None:
-            self.metrics.progress(self.summary())
-            self.metrics.paused(None if self._phase not in HOLDING else self._phase.value)
-        if self.on_progress is None:
-            return
-        try:
-            outcome = self.on_progress(self.summary())
-            if inspect.isawaitable(outcome):
-                await outcome
-        except Exception:
-            self._log.exception("run %r: on_progress callback raised; ignored", self.run_id)
 
     # --- plumbing -------------------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ class BatchExecution(ControlledRun):
     migrate_fn: Callable[[MigrationItem], Any]
     isolate: Isolation
     _running: bool
+    _step_batches: int | None
 
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         raise NotImplementedError  # the runner's
@@ -58,8 +59,15 @@ class BatchExecution(ControlledRun):
     async def _progress(self, force: bool) -> None:
         raise NotImplementedError  # the runner's
 
-    async def _run_batch(self, lease: Lease) -> LeasedBatch:
-        """Run a leased batch's items under the concurrency limit; return it for closing."""
+    if TYPE_CHECKING:  # runner_lifecycle's (a stub here would shadow it: RunLifecycle comes later in the MRO)
+
+        async def _claim_next(self, limit: int) -> Lease | None: ...
+
+    async def _claim_batch(self) -> LeasedBatch | None:
+        """Claim a batch and keep its lease alive from now on; None when nothing is pending."""
+        lease = await self._claim_next(self._batch_size_now())  # runner_lifecycle's
+        if lease is None:
+            return None
         batch = LeasedBatch(
             lease,
             self._link,
@@ -68,8 +76,13 @@ class BatchExecution(ControlledRun):
             self._log,
             on_lease=None if self.metrics is None else self.metrics.lease,
         )
+        batch.start_heartbeat(self.lease_seconds)
+        return batch
+
+    async def _run_batch(self, batch: LeasedBatch) -> LeasedBatch:
+        """Run a claimed batch's items under the concurrency limit; return it for closing."""
+        lease = batch.lease
         pending: deque[WorkItem] = deque(lease.items)
-        heartbeat = asyncio.create_task(batch.heartbeat(self.lease_seconds))
         traced = self.telemetry.batch_opened(lease)
         if traced is not None:
             self._batch_traces[lease.batch_id] = traced
@@ -77,16 +90,55 @@ class BatchExecution(ControlledRun):
         try:
             await self._keep_workers(batch, pending, workers, traced)
         except BaseException:
+            batch.halfway.set()
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            heartbeat.cancel()
-            await asyncio.gather(heartbeat, return_exceptions=True)
+            await batch.stop_heartbeat()
             await self._close_batch(batch)
             raise
-        heartbeat.cancel()
-        await asyncio.gather(heartbeat, return_exceptions=True)
+        batch.halfway.set()
+        await batch.stop_heartbeat()
         return batch
+
+    def _may_claim_ahead(self, batches: int | None) -> bool:
+        """Return whether the next batch may be claimed (or kept) before this one ends.
+
+        Only while the run goes on as it is: not while stepping (one batch, then a pause), paused,
+        cancelling, held by the control channel or the gate, or waiting before each claim (``slow``).
+        """
+        if batches is not None or self._step_batches is not None or self._phase is not Phase.RUNNING:
+            return False
+        gate = self._gate
+        if gate.kind is not GateKind.PROCEED or gate.holds or gate.delay:
+            return False
+        ctl = self.control
+        return ctl is None or ctl.claims_allowed()
+
+    async def _claim_ahead(self, current: LeasedBatch, may: Callable[[], bool]) -> LeasedBatch | bool | None:
+        """Claim the next batch once half of ``current`` started, if ``may()`` still says so then.
+
+        Returns the batch, None when nothing was pending, or False when it did not claim. Waiting for the
+        half keeps a batch claimed ahead from being held longer than it needs to be (an outage or a pause
+        meanwhile would leave it to lapse or to be given back).
+        """
+        await current.halfway.wait()
+        if not may():
+            return False
+        return await self._claim_batch()
+
+    async def _give_back(
+        self, ahead: asyncio.Future[LeasedBatch | bool | None], current: LeasedBatch
+    ) -> None:
+        """Settle a claim ahead that will not run now; a batch it took is released (items back to pending)."""
+        if not current.halfway.is_set():  # still waiting for the half: nothing claimed, none in flight
+            ahead.cancel()
+            await asyncio.gather(ahead, return_exceptions=True)
+            return
+        batch = await ahead
+        if isinstance(batch, LeasedBatch):
+            await batch.stop_heartbeat()
+            await self._close_batch(batch)
 
     async def _close_batch(self, batch: LeasedBatch) -> None:
         try:
@@ -106,6 +158,8 @@ class BatchExecution(ControlledRun):
             retried = telemetry.retry_recorder(traced, retried)
         sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
         ctl = self.control
+        half = len(batch.lease.items) // 2
+        pacing = True  # the first item tells pace() whether a rate is set
         while pending and not batch.lost:
             phase = self._phase
             if phase is not Phase.RUNNING or self._gate.holds:
@@ -120,10 +174,18 @@ class BatchExecution(ControlledRun):
                 # puts the unstarted ones back for whoever claims next.
                 if not ctl.claims_allowed() or self._batch_workers > self._concurrency_now():
                     return
-                await ctl.pace(ctl.state.settings.max_rate)
-                if not pending:
-                    return
+                max_rate = ctl.state.settings.max_rate
+                if max_rate or pacing:
+                    pacing = bool(max_rate)  # unset once more: pace() forgets its schedule
+                    await ctl.pace(max_rate)
+                    if not pending:
+                        return
             item = pending.popleft()
+            if len(pending) <= half and not batch.halfway.is_set():
+                batch.halfway.set()
+                # Items that never wait (no-ops) would otherwise run the whole batch before the claim
+                # ahead gets its turn: let it reach the store thread now.
+                await asyncio.sleep(0)
             self._in_flight += 1
             try:
                 if sampled is not None and sampled(item.key):

@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, item_events
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, WorkItem
@@ -250,6 +250,13 @@ class StoreLink:
 
     async def add(self, chunk: list[WorkItem], at: float) -> int:
         """Add a chunk of items; when all were new, fold their FILE_ADDED events without reading them back."""
+        try:
+            return await self._add(chunk, at)
+        finally:
+            self.drain()
+
+    async def _add(self, chunk: list[WorkItem], at: float) -> int:
+        """Add a chunk of items and queue their events (``drain()`` folds them)."""
 
         def job() -> int:
             added = self.store.add_items(self.run_id, chunk, at=at)
@@ -257,29 +264,35 @@ class StoreLink:
                 self._tail_seq = max(self._tail_seq, self.store.last_seq(self.run_id))
             elif added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
                 self._tail_seq += added
-                kind = EventKind.FILE_ADDED
-                self._inbox.append([Event(kind, at, path=item.key, size=item.size) for item in chunk])
+                keys, sizes = [item.key for item in chunk], [item.size for item in chunk]
+                self._inbox.append(item_events(EventKind.FILE_ADDED, at, keys, sizes=sizes))
             else:
                 self.tail()
             return added
 
-        try:
-            return await self.call(job)
-        finally:
-            self.drain()
+        return await self.call(job)
 
     async def add_all(self, items: Iterable[MigrationItem], clock: Clock) -> int:
-        """Add every item a chunk at a time, reading the next while one is added; return how many were new."""
+        """Add every item a chunk at a time; return how many were new.
+
+        The store adds one chunk while the loop reads the next and folds the one before (the fold waits
+        until the next add has reached the store thread, so the store is not idle meanwhile).
+        """
         added = 0
         adding: asyncio.Future[int] | None = None
         try:
             for chunk in chunks(items, ADD_CHUNK):
                 if adding is not None:
                     added += await adding
-                adding = asyncio.ensure_future(self.add(chunk, clock.time()))
+                adding = asyncio.ensure_future(self._add(chunk, clock.time()))
+                await asyncio.sleep(0)  # the add's job reaches the store thread
+                self.drain()
         finally:
-            if adding is not None:
-                added += await adding
+            try:
+                if adding is not None:
+                    added += await adding
+            finally:
+                self.drain()
         return added
 
     async def claim(self, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
@@ -327,6 +340,13 @@ class StoreLink:
         if lease is None:
             self.drain()
         return lease
+
+    async def settle(self) -> None:
+        """Let the store calls in flight land and fold what they committed (at once during an outage, or
+        outside a session: then what is folded already is all there is)."""
+        if self._executor is not None and self.outage.unavailable_since is None:
+            await self.idle()
+            self.drain()
 
     def drain(self) -> None:
         """On the loop thread: fold every queued durable event into the tracker, in journal order."""
@@ -470,13 +490,13 @@ def claimed_events(lease: Lease, lease_seconds: float, adding: bool = False) -> 
     """
     at = lease.expires_at - lease_seconds
     batch, worker = lease.batch_id, lease.worker_id
-    started = EventKind.FILE_STARTED
+    keys = [item.key for item in lease.items]
     events = []
     if adding:
-        added = EventKind.FILE_ADDED
-        events += [Event(added, at, path=item.key, size=item.size) for item in lease.items]
+        sizes = [item.size for item in lease.items]
+        events += item_events(EventKind.FILE_ADDED, at, keys, sizes=sizes)
     events.append(Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker))
-    events += [Event(started, at, path=item.key, batch_id=batch, worker_id=worker) for item in lease.items]
+    events += item_events(EventKind.FILE_STARTED, at, keys, batch_id=batch, worker_id=worker)
     return events
 
 

@@ -615,19 +615,6 @@ class JournalStore(_Closing):
                 in progress; nothing is recorded.
         """
 
-    def report_and_release(
-        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
-    ) -> int:
-        """Report ``outcomes``, then release the lease with ``events``: ``report`` then ``release``.
-
-        What a worker does when a batch ends. A backend may do both in one transaction (one durable
-        commit instead of two); either way a ``LeaseLostError`` or ``InvalidTransitionError`` from the
-        report leaves the lease held and nothing recorded.
-        """
-        if outcomes:
-            self.report(lease, outcomes)
-        return self.release(lease, events)
-
     @abc.abstractmethod
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         """End a lease: append ``events`` (e.g. BATCH_CLOSED), requeue its unfinished items.
@@ -636,6 +623,28 @@ class JournalStore(_Closing):
         ``events``). A lease that expired but was not reclaimed yet may still be released (nobody else can
         hold its items). Raises ``LeaseLostError`` if the lease is gone (released or reclaimed).
         """
+
+    @property
+    def report_and_release_atomic(self) -> bool:
+        """Whether ``report_and_release`` is one transaction (all or nothing, so safe to repeat whole)."""
+        return False
+
+    def report_and_release(
+        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
+    ) -> int:
+        """Record ``outcomes`` (as ``report``), then end the lease (as ``release`` with ``events``).
+
+        A backend may do both in one transaction (SQLite and PostgreSQL do, and say so with
+        ``report_and_release_atomic``); this default makes the two calls, so a failure between them leaves
+        the report done and the release not. Either way nothing is released when the report is refused.
+
+        Raises:
+            LeaseLostError: the lease expired or was reclaimed before the report; nothing is recorded.
+            InvalidTransitionError: as ``report``; nothing is recorded.
+        """
+        if outcomes:
+            self.report(lease, outcomes)
+        return self.release(lease, events)
 
     @abc.abstractmethod
     def reclaim(self, run_id: str, *, worker_id: str | None = None) -> int:

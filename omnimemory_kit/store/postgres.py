@@ -583,10 +583,18 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         """Record outcomes for items of a live lease, atomically with the lease check."""
         return self._report(lease, [stored_event(e) for e in events], None)
 
+    @property
+    def report_and_release_atomic(self) -> bool:
+        """True, unless a subclass changed ``report`` or ``release`` (then those are called, one by one)."""
+        cls = type(self)
+        return cls.report is PostgresStore.report and cls.release is PostgresStore.release
+
     def report_and_release(
         self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
     ) -> int:
         """Report ``outcomes`` and release the lease with ``events`` in one transaction (one commit)."""
+        if not self.report_and_release_atomic:
+            return super().report_and_release(lease, outcomes, events)
         return self._report(lease, [stored_event(e) for e in outcomes], [stored_event(e) for e in events])
 
     def _report(self, lease: Lease, events: list[Event], closing: list[Event] | None) -> int:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold
@@ -228,28 +228,46 @@ def report_plan(events: Sequence[Event]) -> ReportPlan | None:
     handles every malformed report (another kind, no key, an outcome after the item's terminal one), so its
     errors stay exactly as they were.
     """
+    kinds = {event.kind for event in events}
+    if not kinds <= _REPORTABLE:
+        return None
+    paths = [event.path for event in events]
+    if None in paths:
+        return None
+    keys = cast("list[str]", paths)
+    if len(set(keys)) == len(keys):
+        # The common report: one event per item (no retries in between), so each item's effect is its
+        # one event's: grouped by kind without a state per item.
+        if len(kinds) == 1:
+            return {_outcome_shape(kinds.pop()): keys}
+        by_kind: ReportPlan = {}
+        for kind, key in zip([event.kind for event in events], keys, strict=True):
+            by_kind.setdefault(_outcome_shape(kind), []).append(key)
+        return by_kind
     per_key: dict[str, list[Any]] = {}  # key -> [status, attempts added, lease rule]
-    for event in events:
-        key = event.path
-        kind = event.kind
-        if key is None or kind not in _REPORTABLE:
-            return None
+    for kind, key in zip([event.kind for event in events], keys, strict=True):
         state = per_key.get(key)
         if state is None:
             state = per_key[key] = [_IN_PROGRESS, 0, _KEEP]
         elif state[0] != _IN_PROGRESS:
             return None  # an outcome after the terminal one: not in progress any more
-        effect = effect_of(kind, FileStatus.IN_PROGRESS)
-        assert effect is not None, f"{kind} changes an item in progress"
-        assert effect.hold is not _TAKE, f"{kind} is an outcome, not a start"
-        state[0] = effect.status.value
-        state[1] += effect.attempts
-        if effect.hold is not _KEEP:
-            state[2] = effect.hold
+        status, attempts, hold = _outcome_shape(kind)
+        state[0] = status
+        state[1] += attempts
+        if hold is not _KEEP:
+            state[2] = hold
     plan: ReportPlan = {}
     for key, (status, attempts, hold) in per_key.items():
         plan.setdefault((status, attempts, hold), []).append(key)
     return plan
+
+
+def _outcome_shape(kind: EventKind) -> tuple[str, int, Hold]:
+    """Return (status, attempts added, lease rule) of an outcome on an item in progress."""
+    effect = effect_of(kind, FileStatus.IN_PROGRESS)
+    assert effect is not None, f"{kind} changes an item in progress"
+    assert effect.hold is not _TAKE, f"{kind} is an outcome, not a start"
+    return effect.status.value, effect.attempts, effect.hold
 
 
 def report_items(conn: sqlite3.Connection, run_no: int, lease_id: str, plan: ReportPlan) -> int | None:
