@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -389,12 +390,7 @@ def claimed_events(lease: Lease, lease_seconds: float) -> list[Event]:
 
 
 def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:
-    """Yield the items as lists of at most ``size`` ``WorkItem``s."""
-    chunk: list[WorkItem] = []
-    for item in items:
-        chunk.append(WorkItem(item.key, item.size))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+    """Yield the items as lists of at most ``size`` ``WorkItem``s (streamed: one chunk held at a time)."""
+    stream = iter(items)
+    while chunk := [WorkItem(item.key, item.size) for item in itertools.islice(stream, size)]:
         yield chunk
