@@ -390,7 +390,7 @@ def claimed_events(lease: Lease, lease_seconds: float) -> list[Event]:
 
 
 def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:
-    """Yield the items as lists of at most ``size`` ``WorkItem``s (streamed: one chunk held at a time)."""
+    """Yield the items as lists of at most ``size`` (streamed: one chunk held at a time)."""
     stream = iter(items)
-    while chunk := [WorkItem(item.key, item.size) for item in itertools.islice(stream, size)]:
+    while chunk := list[WorkItem](itertools.islice(stream, size)):
         yield chunk
