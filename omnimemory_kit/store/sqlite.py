@@ -352,9 +352,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """
         wanted: dict[str, int] = {}
         for item in items:
-            if item.size < 0:
-                raise ConfigError(f"item {item.key!r} has a negative size ({item.size})")
-            wanted.setdefault(to_stored(item.key), item.size)
+            key, size = item.key, item.size
+            if size < 0:
+                raise ConfigError(f"item {key!r} has a negative size ({size})")
+            if not key.isascii() or "\x00" in key:  # the common key is stored as it is (to_stored's test)
+                key = to_stored(key)
+            if key not in wanted:  # the first of a key wins
+                wanted[key] = size
         if not wanted:
             return 0
         with self._write("add items") as conn:
