@@ -230,8 +230,7 @@ def migrate_command(
             check_run_id(run_id)
         work = source_from_spec(source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside)
         if isinstance(work, ManifestSource):
-            for _ in work:  # read it all once, so a bad row is reported before anything is written
-                pass
+            work.check()  # read it all once, so a bad row is reported before anything is written
         fn = load_function(function_spec)
         setup = control_setup(control)
         health_config = load_throttle(health_config_path)

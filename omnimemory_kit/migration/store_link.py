@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -513,12 +514,7 @@ def with_additions(events: list[Event]) -> list[Event]:
 
 
 def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:
-    """Yield the items as lists of at most ``size`` ``WorkItem``s."""
-    chunk: list[WorkItem] = []
-    for item in items:
-        chunk.append(WorkItem(item.key, item.size))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+    """Yield the items as lists of at most ``size`` (streamed: one chunk held at a time)."""
+    stream = iter(items)
+    while chunk := list[WorkItem](itertools.islice(stream, size)):
         yield chunk

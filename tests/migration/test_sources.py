@@ -109,6 +109,40 @@ class TestManifestSource:
             list(ManifestSource(manifest))
         assert name in str(caught.value)
 
+    def test_csv_key_size_rows_read_like_any_other(self, tmp_path: Path) -> None:
+        """Key-and-size rows (read without the per-row checks) give what the checked rows give."""
+        # the last 'key' column wins (as in csv.DictReader); '+2' and an empty size go through the checks;
+        # a blank line is skipped
+        text = "size,key,note,key\n1,a,x,b\n+2,c,y,d\n\n,f,z,g\n04,h,w,i\n"
+        items = list(ManifestSource(write(tmp_path / "m.csv", text)))
+        assert items == [
+            MigrationItem("b", 1),
+            MigrationItem("d", 2),
+            MigrationItem("g", 0),
+            MigrationItem("i", 4),
+        ]
+
+    def test_short_csv_row_misses_its_later_columns(self, tmp_path: Path) -> None:
+        """A row shorter than the header has no value for the columns it lacks (its line is named)."""
+        with pytest.raises(ConfigError, match="line 3: needs a non-empty 'key' or 'path'"):
+            list(ManifestSource(write(tmp_path / "m.csv", "size,key\n1,a\n2\n")))
+
+    def test_check_reads_every_row_and_builds_nothing(self, tmp_path: Path) -> None:
+        """check() raises at a bad row past many good ones, and passes a good manifest."""
+        good = "key,size\n" + "".join(f"k{i},{i}\n" for i in range(1000))
+        ManifestSource(write(tmp_path / "good.csv", good)).check()
+        ManifestSource(write(tmp_path / "good.jsonl", '{"key": "a"}\n')).check()
+        with pytest.raises(ConfigError, match="line 1002: size 'x'"):
+            ManifestSource(write(tmp_path / "bad.csv", good + "z,x\n")).check()
+        with pytest.raises(ConfigError, match="line 2: not valid JSON"):
+            ManifestSource(write(tmp_path / "bad.jsonl", '{"key": "a"}\n{\n')).check()
+
+    def test_items_are_work_items(self, tmp_path: Path) -> None:
+        """A manifest's items go to the store as they are: each is a WorkItem with its key and size."""
+        (item,) = ManifestSource(write(tmp_path / "m.csv", "key,size\na,7\n"))
+        assert isinstance(item, WorkItem)
+        assert (item.key, item.size, item.path) == ("a", 7, None)
+
     def test_missing_unknown_and_undecodable_manifests(self, tmp_path: Path) -> None:
         """A missing file, an unknown format and bytes that are not UTF-8 are ConfigErrors."""
         with pytest.raises(ConfigError, match="does not exist"):

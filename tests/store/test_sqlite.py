@@ -438,6 +438,21 @@ class TestItemCounters:
                 assert store.item_counts(RUN) == recount(store)
 
 
+class TestAddingSortedChunks:
+    def test_known_keys_are_found_inside_and_outside_a_chunks_range(self) -> None:
+        """A chunk whose key range holds stored keys looks each key up; one past every stored key adds all."""
+        with open_sqlite("sqlite://", FakeClock()) as store:
+            store.create_run(RunRecord(run_id=RUN, name=RUN))
+            assert store.add_items(RUN, [WorkItem(k) for k in ("b", "d", "f")], at=1.0) == 3
+            # "d" is known; "c" and "e" are new though no stored key equals the range's ends
+            assert store.add_items(RUN, [WorkItem(k) for k in ("c", "d", "e")], at=2.0) == 2
+            assert store.add_items(RUN, [WorkItem(k) for k in ("a", "f")], at=3.0) == 1  # the range's ends
+            assert store.add_items(RUN, [WorkItem(k) for k in ("g", "h")], at=4.0) == 2  # past them all
+            added = [e.path for e in store.read_events(RUN) if e.kind is EventKind.FILE_ADDED]
+            assert added == ["b", "d", "f", "c", "e", "a", "g", "h"]
+            assert store.item_counts(RUN)[FileStatus.PENDING] == 8
+
+
 class TestProjection:
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(operations=OPERATIONS)
