@@ -77,6 +77,7 @@ class EventKind(StrEnum):
         "control_set"  # {"concurrency": 4, "batch-size": 50, "max-rate": 20.0, "item-timeout": 30.0}
     )
     CONTROL_RETRY_FAILED = "control_retry_failed"
+    CONTROL_RERUN = "control_rerun"  # {"what": "batch:ID" | "failed" | "keys", "requeued": n}: done at once
     CONTROL_CANCEL = "control_cancel"
     CONTROL_APPROVE = "control_approve"  # {"gate": "cut-over"}; worker_id is the approver
     CONTROL_PANIC = "control_panic"

@@ -2,6 +2,7 @@
 
 Commands: ``pause``, ``resume``, ``throttle [--for DURATION]``, ``unthrottle``, ``set KEY=VALUE …``
 (``concurrency``, ``batch-size``, ``max-rate`` in items/s, ``item-timeout`` in seconds), ``retry-failed``,
+``rerun failed|batch:ID|keys:FILE``,
 ``cancel``, ``approve GATE --by NAME`` and ``panic``. Without a command it prints the run's control state,
 settings and command history (``--json`` for machines).
 
@@ -33,6 +34,7 @@ COMMANDS = (
     "unthrottle",
     "set",
     "retry-failed",
+    "rerun",
     "cancel",
     "approve",
     "panic",
@@ -92,13 +94,15 @@ def _check_args(command: str | None, args: tuple[str, ...], for_text: str | None
         raise ConfigError("--for goes with throttle only")
     if by is not None and command != "approve":
         raise ConfigError("--by goes with approve only")
-    takes_args = {"set": "KEY=VALUE …", "approve": "GATE"}
+    takes_args = {"set": "KEY=VALUE …", "approve": "GATE", "rerun": "failed|batch:ID|keys:FILE"}
     if command is not None and command not in takes_args and args:
         raise ConfigError(f"{command} takes no arguments, got {' '.join(args)!r}")
     if command == "set" and not args:
         raise ConfigError(
             "set needs at least one KEY=VALUE (concurrency, batch-size, max-rate, item-timeout)"
         )
+    if command == "rerun" and len(args) != 1:
+        raise ConfigError("rerun takes one of: failed, batch:ID, keys:FILE")
     if command == "approve" and len(args) != 1:
         raise ConfigError("approve takes one GATE and --by NAME")
     if command == "approve" and not by:
@@ -124,6 +128,8 @@ def _give(
     if command == "throttle":
         seconds = parse_duration(for_text) if for_text is not None else None
         return control.throttle(for_seconds=seconds, reason=reason)
+    if command == "rerun":
+        return control.rerun(args[0], reason=reason)
     if command == "approve":
         assert by is not None
         return control.approve(args[0], by=by, reason=reason)

@@ -145,6 +145,8 @@ class ControlCommand:
         words = [self.verb]
         if self.kind is EventKind.CONTROL_APPROVE:
             words.append(str(self.args.get("gate", "")))
+        elif self.kind is EventKind.CONTROL_RERUN:
+            words.append(f"{self.args.get('what', '')} ({self.args.get('requeued', 0)} requeued)")
         elif self.kind is EventKind.CONTROL_THROTTLE and "for" in self.args:
             words.append(f"--for {self.args['for']:g}s")
         else:
@@ -348,6 +350,8 @@ def reduce(state: ControlState, event: Event) -> ControlState:
         return replace(state, settings=state.settings.with_args(args))
     if kind is EventKind.CONTROL_RETRY_FAILED:
         return replace(state, retry_requests=state.retry_requests + 1)
+    if kind is EventKind.CONTROL_RERUN:
+        return state  # carried out by the one who gave it (items requeued in the run): history only
     if kind is EventKind.CONTROL_CANCEL:
         return replace(state, cancelled=True)
     if kind is EventKind.CONTROL_PANIC:

@@ -28,6 +28,8 @@ from omnimemory_kit.migration.control import (
     is_control_stream,
     parse_setting,
 )
+from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue, rerun_keys
+from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.store.base import JournalStore, RunRecord
 from omnimemory_kit.store.changes import JournalWatch, watch
 
@@ -86,8 +88,8 @@ def ensure_control_stream(store: JournalStore, run_id: str, *, at: float) -> str
 
 
 class RunControl:
-    """The control verbs for one run: pause, resume, throttle, unthrottle, set, retry_failed, cancel,
-    approve and panic; ``state()`` and ``history()`` read what was asked so far.
+    """The control verbs for one run: pause, resume, throttle, unthrottle, set, retry_failed, rerun,
+    cancel, approve and panic; ``state()`` and ``history()`` read what was asked so far.
 
     Args:
         store: the run's store.
@@ -169,6 +171,29 @@ class RunControl:
     def retry_failed(self, *, reason: str | None = None) -> ControlCommand:
         """Requeue the run's failed items (a runner carries each request out once)."""
         return self._give(EventKind.CONTROL_RETRY_FAILED, reason)
+
+    def rerun(self, what: str | RerunSelection, *, reason: str | None = None) -> ControlCommand:
+        """Re-run part of the run while it goes on: ``failed``, ``batch:ID`` or ``keys:FILE``.
+
+        The finished items it names are requeued at once (one FILE_REQUEUED each, as ``migrate --rerun``
+        does) and every worker of the run claims them like any pending item; the command is journaled with
+        what it requeued. Items still pending or in progress are left as they are.
+
+        Raises:
+            ConfigError: the selection is malformed, names a batch or key the run lacks, or the run finished.
+        """
+        selection = parse_rerun(what) if isinstance(what, str) else what
+        ended = run_lifecycle(self.store, self.run_id)
+        if ended is not None:
+            raise ConfigError(f"run {self.run_id!r} has finished ({ended}); there is nothing to control")
+        record = self.store.get_run(self.run_id)
+        tracker = MigrationProgressTracker(record.name, record.priority, run_id=self.run_id)
+        tracker.apply_many(self.store.read_events(self.run_id))
+        plan = rerun_keys(tracker, selection)  # ConfigError before anything is written
+        count = requeue(self.store, self.run_id, plan.keys, at=self._clock.time(), worker_id=self.who)
+        spec = f"batch:{selection.batch_id}" if selection.kind == "batch" else selection.kind
+        args = {"what": spec, "requeued": count, "unfinished": plan.unfinished}
+        return self._give(EventKind.CONTROL_RERUN, reason, args)
 
     def cancel(self, *, reason: str | None = None) -> ControlCommand:
         """Stop the run: no new claims, in-flight items finish, the run ends cancelled."""

@@ -12,7 +12,7 @@ from omnimemory_kit.cli import cli
 from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.control import control_event, control_stream_id
 from omnimemory_kit.migration.run_control import RunControl
-from omnimemory_kit.store import RunRecord, open_store
+from omnimemory_kit.store import RunRecord, WorkItem, open_store
 
 
 def invoke(*args: str) -> Result:
@@ -176,3 +176,76 @@ class TestStatus:
         assert "  settings concurrency 2, batch size 25, max-rate 50/s, item timeout none" in out
         assert "set concurrency=2 max-rate=50" in out or "set max-rate=50 concurrency=2" in out
         assert out.count("paused by ") == 1  # the state once, in the summary; the history below it
+
+
+class TestRerun:
+    """`control RUN rerun failed|batch:ID|keys:FILE`: finished items requeued at once, journaled."""
+
+    @pytest.fixture
+    def ran(self, store_url: str) -> str:
+        """r1: one closed batch (a succeeded, b failed), one item never claimed (c); return the batch."""
+        worker = "host-a:101:aaaa"
+        with open_store(store_url) as store:
+            store.add_items("r1", [WorkItem("a", 1), WorkItem("b", 1), WorkItem("c", 1)], at=1.0)
+            lease = store.claim("r1", worker, 2, 30)
+            assert lease is not None
+            assert [i.key for i in lease.items] == ["a", "b"]
+            store.report(
+                lease,
+                [
+                    Event(EventKind.FILE_SUCCEEDED, at=2.0, path="a", worker_id=worker),
+                    Event(EventKind.FILE_FAILED, at=2.0, path="b", worker_id=worker, error_type="E"),
+                ],
+            )
+            closed = Event(EventKind.BATCH_CLOSED, at=3.0, batch_id=lease.batch_id, worker_id=worker)
+            store.release(lease, [closed])
+            return lease.batch_id
+
+    def counts(self, store_url: str) -> dict[str, int]:
+        with open_store(store_url) as store:
+            return {str(k.value): v for k, v in store.item_counts("r1").items() if v}
+
+    def test_a_whole_batch_goes_back_to_pending_and_is_journaled(self, store_url: str, ran: str) -> None:
+        """Both finished items of the batch (the succeeded one too) are pending again; history says so."""
+        assert self.counts(store_url) == {"succeeded": 1, "failed": 1, "pending": 1}
+        result = control(store_url, "rerun", f"batch:{ran}", "--reason", "target was wrong")
+        assert result.exit_code == 0, result.output
+        assert self.counts(store_url) == {"pending": 3}
+        data = json.loads(control(store_url, "--json").stdout)
+        command = data["history"][-1]
+        assert command["command"] == "rerun"
+        assert command["args"] == {"what": f"batch:{ran}", "requeued": 2, "unfinished": 0}
+        assert command["reason"] == "target was wrong"
+        assert "(2 requeued)" in invoke("control", "r1", "--store", store_url).stdout
+
+    def test_failed_and_keys(self, store_url: str, ran: str, tmp_path: Path) -> None:
+        """`failed` requeues the failed item; `keys:FILE` the listed finished ones (not c: unfinished)."""
+        assert control(store_url, "rerun", "failed").exit_code == 0
+        assert self.counts(store_url) == {"succeeded": 1, "pending": 2}
+        listed = tmp_path / "keys.txt"
+        listed.write_text("a\nc\n")
+        assert control(store_url, "rerun", f"keys:{listed}").exit_code == 0
+        assert self.counts(store_url) == {"pending": 3}
+        with open_store(store_url) as store:
+            history = RunControl(store, "r1").history()
+        assert [c.args["requeued"] for c in history] == [1, 1]
+        assert history[-1].args["unfinished"] == 1
+
+    @pytest.mark.parametrize(
+        ("words", "needle"),
+        [
+            (["rerun"], "rerun takes one of"),
+            (["rerun", "batch:nope"], "has no batch 'nope'"),
+            (["rerun", "everything"], "is not one of"),
+            (["rerun", "keys:/no/such/file"], "cannot be read"),
+        ],
+    )
+    def test_bad_input_writes_nothing(self, store_url: str, ran: str, words: list[str], needle: str) -> None:
+        """A bad selection: one line, exit 2, no item requeued, nothing journaled."""
+        before = stream_len(store_url)
+        result = control(store_url, *words)
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert needle in result.stderr
+        assert stream_len(store_url) == before
+        assert self.counts(store_url) == {"succeeded": 1, "failed": 1, "pending": 1}
