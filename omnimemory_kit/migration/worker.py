@@ -152,6 +152,8 @@ def join_run(
         RunMismatchError: ``migrate_fn`` (or ``function_id``) is not the function the run was created with.
     """
     record = store.get_run(run_id)
+    # It reads only its own events from here on: a journal written by a newer version is refused now.
+    store.check_event_kinds(run_id)
     fn = _function_for(record, migrate_fn, function_id)
     params = record.params
     if batch_size is None:

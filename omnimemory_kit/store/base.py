@@ -504,6 +504,16 @@ class JournalStore(_Closing):
             yield (str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, e.error_message, e.reason,
                    e.worker_id, e.seq)  # fmt: skip
 
+    def check_event_kinds(self, run_id: str) -> None:
+        """Raise ``UnknownEventKindError`` if the run's journal holds an event of a kind this version lacks.
+
+        What a reader that never reads the whole journal (a worker folding only its own events) asks before
+        it works a run, so that a journal written by a newer version is refused as a full replay would
+        refuse it. Backends ask their server for the first unknown kind; this default reads every event.
+        """
+        for _ in self.read_events(run_id):
+            pass
+
     def read_events_matching(
         self,
         run_id: str,

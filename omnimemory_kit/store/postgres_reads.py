@@ -16,8 +16,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import TupleRow
 
-from omnimemory_kit.errors import RunNotFoundError
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.errors import RunNotFoundError, UnknownEventKindError
+from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, WorkerRecord, WorkItem, loaded_rows
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 from omnimemory_kit.store.postgres_rows import event_from_row
@@ -57,6 +57,18 @@ class PostgresReads(JournalStore):
                 cur.execute(query, params)
                 for row in cur:
                     yield event_from_row(row, run_id, f"store {self.url}")
+
+    def check_event_kinds(self, run_id: str) -> None:
+        """Look for an event kind this version lacks with one query (no event is decoded)."""
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            row = conn.execute(
+                "SELECT seq, kind FROM events WHERE run_id = %s AND NOT (kind = ANY(%s)) "
+                "ORDER BY seq LIMIT 1",
+                (run_id, list(EVENT_KINDS)),
+            ).fetchone()
+        if row is not None:
+            raise UnknownEventKindError(row[1], run_id, row[0], where=f"store {self.url}")
 
     def read_events_matching(
         self,

@@ -315,6 +315,19 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         with self._write("append events") as conn:
             return self._append_locked(conn, self._run_no(conn, run_id), events)
 
+    def check_event_kinds(self, run_id: str) -> None:
+        """Look for an event kind this version lacks with one query (no event is decoded)."""
+        known = list(EVENT_KINDS)
+        with self._read("check event kinds") as conn:
+            run_no = self._run_no(conn, run_id)
+            row = conn.execute(
+                "SELECT seq, kind FROM events WHERE run_no = ? "
+                "AND kind NOT IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT 1",
+                (run_no, json.dumps(known)),
+            ).fetchone()
+        if row is not None:
+            raise UnknownEventKindError(row[1], run_id, row[0], where=f"store {self.url!r}")
+
     def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
         """Yield the run's events after ``after_seq`` in seq order, read in chunks.
 
