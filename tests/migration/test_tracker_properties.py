@@ -179,6 +179,8 @@ class TrackerMachine(RuleBasedStateMachine):
         if finished:
             path = data.draw(st.sampled_from(finished))
             self.tracker.requeue_file(path)
+            self.twin.requeue_file(path)
+            self.lean.requeue_file(path)
             self.requeues[path] += 1  # a re-run uses one of the file's requeues too
             self.status[path] = FileStatus.PENDING
 
