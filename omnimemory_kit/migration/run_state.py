@@ -674,12 +674,7 @@ class RunState:
             if attempts < _MAX_ATTEMPTS:
                 self.attempts_of[index] = attempts + 1
         elif current == FAILED:  # requeued by retry_file
-            self._move(index, PENDING)
-            self.requeued += 1
-            requeues = self.requeues_of[index]
-            if requeues < MAX_REQUEUES:
-                self.requeues_of[index] = requeues + 1
-            self.finished_of[index] = _NAN
+            self._requeue(index)
         self.last_at = event.at
 
     def _on_file_interrupted(self, event: Event) -> None:
@@ -702,13 +697,17 @@ class RunState:
         if index is None:
             raise UnknownFileError(str(key))
         if self.status_of[index] >= SUCCEEDED:  # succeeded, failed or skipped; otherwise as it is
-            self._move(index, PENDING)
-            self.requeued += 1
-            requeues = self.requeues_of[index]
-            if requeues < MAX_REQUEUES:
-                self.requeues_of[index] = requeues + 1
-            self.finished_of[index] = _NAN
+            self._requeue(index)
         self.last_at = event.at
+
+    def _requeue(self, index: int) -> None:
+        """A finished file back to pending: its outcome leaves the counters, its requeues count one more."""
+        self._move(index, PENDING)
+        self.requeued += 1
+        requeues = self.requeues_of[index]
+        if requeues < MAX_REQUEUES:
+            self.requeues_of[index] = requeues + 1
+        self.finished_of[index] = _NAN
 
     # --- snapshots and measures ----------------------------------------------------------------------
 

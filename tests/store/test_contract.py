@@ -691,51 +691,6 @@ class TestReportAndRelease:
         assert store.last_seq(RUN) == before
         assert counts(store) == {"in_progress": 1}
 
-    def test_outcomes_then_release(self, store: JournalStore) -> None:
-        """Outcomes are journaled first, then the unfinished items' FILE_INTERRUPTED, then ``events``."""
-        with_items(store, "a", "b", "c")
-        lease = store.claim(RUN, WORKER, 3, 30)
-        assert lease is not None
-        before = store.last_seq(RUN)
-        closed = Event(K.BATCH_CLOSED, at=6.0, batch_id=lease.batch_id, worker_id=WORKER)
-        last = store.report_and_release(lease, ok(lease, "a", "b"), [closed])
-        events = list(store.read_events(RUN, after_seq=before))
-        assert [(e.kind, e.path) for e in events] == [
-            (K.FILE_SUCCEEDED, "a"),
-            (K.FILE_SUCCEEDED, "b"),
-            (K.FILE_INTERRUPTED, "c"),
-            (K.BATCH_CLOSED, None),
-        ]
-        assert last == store.last_seq(RUN)
-        assert counts(store) == {"succeeded": 2, "pending": 1}
-        assert store.leases(RUN) == []
-
-    def test_a_lost_lease_records_nothing(self, store_factory: StoreFactory) -> None:
-        """On an expired lease the report is refused and nothing is journaled or released."""
-        store = store_factory()
-        with_items(store, "a")
-        lease = store.claim(RUN, WORKER, 1, 30)
-        assert lease is not None
-        store_factory.clock.advance(30.001)
-        before = store.last_seq(RUN)
-        closed = Event(K.BATCH_CLOSED, at=6.0, batch_id=lease.batch_id, worker_id=WORKER)
-        with pytest.raises(LeaseLostError):
-            store.report_and_release(lease, ok(lease, "a"), [closed])
-        assert store.last_seq(RUN) == before
-        assert [lease.lease_id for lease in store.leases(RUN)] == [lease.lease_id]
-
-    def test_an_outcome_for_an_item_not_held_records_nothing(self, store: JournalStore) -> None:
-        """A report naming an item the lease does not hold is refused whole; the lease stays."""
-        with_items(store, "a", "b")
-        lease = store.claim(RUN, WORKER, 1, 30)
-        assert lease is not None
-        before = store.last_seq(RUN)
-        with pytest.raises(InvalidTransitionError):
-            store.report_and_release(lease, ok(lease, "a", "b"))
-        assert store.last_seq(RUN) == before
-        assert counts(store) == {"in_progress": 1, "pending": 1}
-        assert len(store.leases(RUN)) == 1
-
 
 class TestReclaim:
     def test_reclaim_takes_back_expired_leases_only(self, store_factory: StoreFactory) -> None:
