@@ -212,6 +212,17 @@ class RunLifecycle(ControlledRun):
         if kind is EventKind.RUN_COMPLETED:
             # Every worker of a shared run gets here; the first to journal the completion is the only one.
             journaled = await self._link.call(self._complete_once, event)
+            # The worker chosen to journal it may have died unseen (it looks alive for a lease period):
+            # look again until someone has journaled it or this worker is the one, for two lease periods.
+            step, waited = min(1.0, self.lease_seconds / 4), 0.0
+            while not journaled and not self._link.completed() and waited < 2 * self.lease_seconds:
+                await self.clock.sleep(step)
+                waited += step
+                # seen alive meanwhile, so a worker silent for a lease period is told from this one
+                await self._link.call(
+                    self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
+                )
+                journaled = await self._link.call(self._complete_once, event)
             self._link.drain()
             if not journaled:
                 self._log.info("run %r: completed (journaled by another worker)", self.run_id)

@@ -441,6 +441,10 @@ class StoreLink:
             return None
         return next((lease for lease in self.store.leases(self.run_id) if lease.batch_id in batches), None)
 
+    def completed(self) -> bool:
+        """Whether RUN_COMPLETED follows the run's last start in what this link has read (after a call)."""
+        return self._last_lifecycle is EventKind.RUN_COMPLETED
+
     def should_complete(self, worker_id: str, stand_in: Callable[[str | None], bool] | None = None) -> bool:
         """On the store thread, once no item is left: return whether ``worker_id`` journals RUN_COMPLETED.
 

@@ -9,6 +9,7 @@ ends with every item accounted once and exit 0, or, past ``--outage-timeout``, w
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -271,8 +272,21 @@ class TestDiskFull:
     def fill(self, folder: Path) -> Path:
         """Fill the disk but a few pages; return the filler file (delete it to free the space)."""
         filler = folder / "filler"
-        stats = os.statvfs(folder)
-        filler.write_bytes(b"\0" * max(0, stats.f_bavail * stats.f_frsize - 8 * 1024))
+        # Written until the disk says it is full, then cut back by two pages: the run may be writing
+        # meanwhile (a batch claimed ahead), so a size measured first could be gone by the time it is written.
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            page = b"\0" * 4096
+            while True:
+                try:
+                    os.write(fd, page)
+                except OSError as exc:
+                    if exc.errno != errno.ENOSPC:
+                        raise
+                    break
+            os.ftruncate(fd, max(0, os.fstat(fd).st_size - 8 * 1024))
+        finally:
+            os.close(fd)
         return filler
 
     def test_full_disk_is_ridden_out_until_space_is_freed(self, tmp_path: Path) -> None:
