@@ -363,9 +363,12 @@ class TestExcludedTime:
         assert b.elapsed_seconds == pytest.approx(a.elapsed_seconds, **close)
         excluded = b.breaker_open_seconds if breaker else b.paused_seconds
         assert excluded == (pytest.approx(stop_for, **close) if stop_after < len(durations) else 0.0)
+        # The recent rate folds completions in steps of at least tau/100 active seconds: where the times
+        # fall on a step's edge, rounding of the shifted clock may fold one a step later (within 1 %).
+        stepped = {"rel": 1e-2, "abs": 1e-4}
         for field in ProcessingRates.model_fields:
             assert getattr(b.processing_rates, field) == pytest.approx(
-                getattr(a.processing_rates, field), **close
+                getattr(a.processing_rates, field), **(stepped if field.endswith("_recent") else close)
             )
         assert b.eta_unavailable_reason == a.eta_unavailable_reason
         if a.eta_seconds is not None:
