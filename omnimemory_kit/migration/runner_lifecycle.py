@@ -218,6 +218,9 @@ class RunLifecycle(ControlledRun):
             while not journaled and not self._link.completed() and waited < 2 * self.lease_seconds:
                 await self.clock.sleep(step)
                 waited += step
+                counts = await self._link.call(self.store.item_counts, self.run_id)
+                if counts[FileStatus.PENDING] + counts[FileStatus.IN_PROGRESS]:
+                    break  # an expired lease was taken back meanwhile: not done after all, never journal it
                 # seen alive meanwhile, so a worker silent for a lease period is told from this one
                 await self._link.call(
                     self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
