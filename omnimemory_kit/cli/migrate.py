@@ -357,10 +357,7 @@ def _create_only(
 
 def _rerun(store: JournalStore, run_id: str, selection: RerunSelection) -> None:
     """Requeue the finished items ``selection`` names and say how many (on stderr)."""
-    record = store.get_run(run_id)  # RunNotFoundError: nothing to re-run (exit 2)
-    tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
-    tracker.apply_many(store.read_events(run_id))
-    plan = rerun_keys(tracker, selection)
+    plan = rerun_keys(store, run_id, selection)  # RunNotFoundError: nothing to re-run (exit 2)
     count = requeue(store, run_id, plan.keys, at=time.time(), worker_id=current_operator())
     note = (
         f"; {plan.unfinished} selected item(s) are not finished and run as they are"

@@ -1,10 +1,11 @@
 """Re-run part of a run while it goes on: its failed items, one whole batch, or listed keys.
 
 ``parse_rerun("failed" | "batch:ID" | "keys:FILE")`` reads what to re-run; ``rerun_keys`` finds the items it
-names from the run's journal, and ``requeue`` puts them back to pending with one FILE_REQUEUED event each
-(reason ``rerun``: the journal's explicit "requeued for a re-run"), appended through the store. Whoever
-works the run (this process, other ``worker`` processes) then claims them like any pending item; nothing
-leased is touched, so no live worker's batch is.
+names from the store's items (``item_statuses``, ``batch_items``: no replay of the journal, so a run of
+millions of items answers in seconds), and ``requeue`` puts them back to pending with one FILE_REQUEUED
+event each (reason ``rerun``: the journal's explicit "requeued for a re-run"), appended through the store.
+Whoever works the run (this process, other ``worker`` processes) then claims them like any pending item;
+nothing leased is touched, so no live worker's batch is.
 
 ``failed`` selects the failed items; ``batch:ID`` every finished item the batch last ran (succeeded,
 failed or skipped); ``keys:FILE`` every finished item listed. An item still pending or in progress is
@@ -21,11 +22,12 @@ from typing import Literal
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import Event, EventKind, FileStatus
-from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.store.base import JournalStore
 from omnimemory_kit.text import printable
 
 __all__ = ["RerunPlan", "RerunSelection", "parse_rerun", "requeue", "rerun_keys"]
+
+_FINISHED = frozenset({FileStatus.SUCCEEDED, FileStatus.FAILED, FileStatus.SKIPPED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,38 +82,43 @@ def parse_rerun(spec: str) -> RerunSelection:
     raise ConfigError(f"--rerun {spec!r} is not one of: failed, batch:ID, keys:FILE")
 
 
-def rerun_keys(tracker: MigrationProgressTracker, selection: RerunSelection) -> RerunPlan:
-    """Return the finished items ``selection`` names in the run ``tracker`` holds (replayed from its journal).
+def rerun_keys(store: JournalStore, run_id: str, selection: RerunSelection) -> RerunPlan:
+    """Return the finished items ``selection`` names in the run, read from the store's items (no replay).
 
     Raises:
+        RunNotFoundError: the run does not exist.
         ConfigError: the batch is not one of the run's, or a listed key is not one of its items.
     """
-    frame = tracker.to_dataframe()
-    finished = frame["status"].isin(
-        [FileStatus.SUCCEEDED.value, FileStatus.FAILED.value, FileStatus.SKIPPED.value]
-    )
     if selection.kind == "failed":
-        chosen = frame["status"] == FileStatus.FAILED.value
+        chosen = store.item_statuses(run_id, status=FileStatus.FAILED)
     elif selection.kind == "batch":
-        known = set(tracker.batches_dataframe()["batch_id"])
-        if selection.batch_id not in known:
-            shown = ", ".join(sorted(map(str, known))[:5]) or "none yet"
+        batch_id = str(selection.batch_id)
+        found = store.batch_items(run_id, batch_id)
+        if found is None:
             raise ConfigError(
-                f"run {tracker.run_id!r} has no batch {printable(str(selection.batch_id))!r} "
-                f"(its batches: {shown}{', ...' if len(known) > 5 else ''}; status --batches lists them)"
+                f"run {run_id!r} has no batch {printable(batch_id)!r} ({_some_batches(store, run_id)}; "
+                "status --batches lists them)"
             )
-        chosen = frame["batch_id"] == selection.batch_id
+        chosen = found
     else:
-        paths = set(frame["path"])
-        unknown = [key for key in selection.keys if key not in paths]
+        chosen = store.item_statuses(run_id, keys=selection.keys)
+        unknown = [key for key in dict.fromkeys(selection.keys) if key not in chosen]
         if unknown:
             raise ConfigError(
-                f"run {tracker.run_id!r} has no item '{printable(unknown[0])}'"
+                f"run {run_id!r} has no item '{printable(unknown[0])}'"
                 + (f" (and {len(unknown) - 1} more unknown key(s))" if len(unknown) > 1 else "")
             )
-        chosen = frame["path"].isin(set(selection.keys))
-    keys = tuple(str(key) for key in frame.loc[chosen & finished, "path"])
-    return RerunPlan(keys=keys, unfinished=int((chosen & ~finished).sum()))
+    keys = tuple(sorted(key for key, status in chosen.items() if status in _FINISHED))
+    return RerunPlan(keys=keys, unfinished=len(chosen) - len(keys))
+
+
+def _some_batches(store: JournalStore, run_id: str) -> str:
+    """Name a few of the run's batches for an error message (read only when a batch was not found)."""
+    opened = store.read_events_matching(run_id, after_seq=0, kinds=(EventKind.BATCH_OPENED,))
+    known = sorted({str(event.batch_id) for event in opened})
+    if not known:
+        return "its batches: none yet"
+    return f"its batches: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''}"
 
 
 def requeue(

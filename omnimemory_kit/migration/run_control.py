@@ -29,7 +29,6 @@ from omnimemory_kit.migration.control import (
     parse_setting,
 )
 from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue, rerun_keys
-from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.store.base import JournalStore, RunRecord
 from omnimemory_kit.store.changes import JournalWatch, watch
 
@@ -186,10 +185,7 @@ class RunControl:
         ended = run_lifecycle(self.store, self.run_id)
         if ended is not None:
             raise ConfigError(f"run {self.run_id!r} has finished ({ended}); there is nothing to control")
-        record = self.store.get_run(self.run_id)
-        tracker = MigrationProgressTracker(record.name, record.priority, run_id=self.run_id)
-        tracker.apply_many(self.store.read_events(self.run_id))
-        plan = rerun_keys(tracker, selection)  # ConfigError before anything is written
+        plan = rerun_keys(self.store, self.run_id, selection)  # ConfigError before anything is written
         count = requeue(self.store, self.run_id, plan.keys, at=self._clock.time(), worker_id=self.who)
         spec = f"batch:{selection.batch_id}" if selection.kind == "batch" else selection.kind
         args = {"what": spec, "requeued": count, "unfinished": plan.unfinished}

@@ -44,6 +44,7 @@ from typing import Any, Final, Self
 from omnimemory_kit.errors import ConfigError, InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows
+from omnimemory_kit.store.projection import Item, fold
 from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
 
 __all__ = [
@@ -558,6 +559,47 @@ class JournalStore(_Closing):
     @abc.abstractmethod
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
         """Return how many items are in each status (every status present, zero included)."""
+
+    def item_statuses(
+        self, run_id: str, *, keys: Iterable[str] | None = None, status: FileStatus | None = None
+    ) -> dict[str, FileStatus]:
+        """Return the status of the run's items among ``keys`` and in ``status`` (each None: every one).
+
+        Keys the run does not have are left out. What selecting items by state costs without replaying the
+        journal (``migrate --rerun``): backends read their items table; this default folds the journal.
+
+        Raises:
+            RunNotFoundError: the run does not exist.
+        """
+        wanted = None if keys is None else set(keys)
+        return {
+            key: item.status
+            for key, item in self._projected_items(run_id).items()
+            if (wanted is None or key in wanted) and (status is None or item.status is status)
+        }
+
+    def batch_items(self, run_id: str, batch_id: str) -> dict[str, FileStatus] | None:
+        """Return the items ``batch_id`` was the last batch to start, with their status.
+
+        None when the run never opened such a batch; an empty dict when it did but every item it ran has
+        started again in a later batch since.
+
+        Raises:
+            RunNotFoundError: the run does not exist.
+        """
+        projected = self._projected_items(run_id)
+        items = {key: item.status for key, item in projected.items() if item.batch_id == batch_id}
+        if items or self._opened_batch(run_id, batch_id):
+            return items
+        return None
+
+    def _opened_batch(self, run_id: str, batch_id: str) -> bool:
+        """Whether the run's journal holds a BATCH_OPENED of ``batch_id``."""
+        opened = self.read_events_matching(run_id, after_seq=0, kinds=(EventKind.BATCH_OPENED,))
+        return any(event.batch_id == batch_id for event in opened)
+
+    def _projected_items(self, run_id: str) -> dict[str, Item]:
+        return fold({}, list(self.read_events(run_id)))
 
     def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
         """Return the run's store-kept counters (``omnimemory_kit.store.counters``) without its journal.

@@ -21,10 +21,11 @@ from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, WorkerRecord, WorkItem, loaded_rows
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 from omnimemory_kit.store.postgres_rows import event_from_row
-from omnimemory_kit.text import from_stored
+from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresReads"]
 
+_STATUSES = {status.value: status for status in FileStatus}
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 
 
@@ -133,6 +134,42 @@ class PostgresReads(JournalStore):
         statuses = (FileStatus.PENDING, FileStatus.IN_PROGRESS, FileStatus.SUCCEEDED, FileStatus.FAILED,
                     FileStatus.SKIPPED)  # fmt: skip
         return {status: int(n or 0) for status, n in zip(statuses, row[1:], strict=True)}
+
+    def item_statuses(
+        self, run_id: str, *, keys: Iterable[str] | None = None, status: FileStatus | None = None
+    ) -> dict[str, FileStatus]:
+        """Return the status of the run's items among ``keys`` and in ``status`` (from the items table)."""
+        stored = None if keys is None else sorted({to_stored(key) for key in keys})
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            rows = conn.execute(
+                "SELECT key, status FROM items WHERE run_id = %s AND (%s::text IS NULL OR status = %s) "
+                "AND (%s::text[] IS NULL OR key = ANY(%s))",
+                (run_id, *[None if status is None else status.value] * 2, stored, stored),
+            ).fetchall()
+        return {from_stored(key): _STATUSES[value] for key, value in rows}
+
+    def batch_items(self, run_id: str, batch_id: str) -> dict[str, FileStatus] | None:
+        """Return the items ``batch_id`` last started (their latest FILE_STARTED names it), with status."""
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            rows = conn.execute(
+                "WITH ran AS (SELECT DISTINCT path FROM events WHERE run_id = %(run)s "
+                "AND kind = %(started)s AND batch_id = %(batch)s), "
+                "latest AS (SELECT DISTINCT ON (e.path) e.path, e.batch_id FROM events e "
+                "JOIN ran USING (path) WHERE e.run_id = %(run)s AND e.kind = %(started)s "
+                "ORDER BY e.path, e.seq DESC) "
+                "SELECT i.key, i.status FROM latest l JOIN items i ON i.run_id = %(run)s AND i.key = l.path "
+                "WHERE l.batch_id = %(batch)s",
+                {"run": run_id, "batch": batch_id, "started": EventKind.FILE_STARTED.value},
+            ).fetchall()
+            if rows:
+                return {from_stored(key): _STATUSES[value] for key, value in rows}
+            opened = conn.execute(
+                "SELECT 1 FROM events WHERE run_id = %s AND kind = %s AND batch_id = %s LIMIT 1",
+                (run_id, EventKind.BATCH_OPENED.value, batch_id),
+            ).fetchone()
+        return {} if opened is not None else None
 
     def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
         """Return the run's store-kept counters: the writers' shards summed, in one snapshot."""

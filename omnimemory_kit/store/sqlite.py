@@ -73,6 +73,7 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
+from omnimemory_kit.store.sqlite_selection import batch_items, item_statuses
 from omnimemory_kit.store.url import SQLiteLocation
 from omnimemory_kit.text import from_stored, to_stored
 
@@ -451,6 +452,18 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             ):
                 counts[_STATUSES[status]] = int(count)
         return counts
+
+    def item_statuses(
+        self, run_id: str, *, keys: Iterable[str] | None = None, status: FileStatus | None = None
+    ) -> dict[str, FileStatus]:
+        """Return the status of the run's items among ``keys`` and in ``status`` (see ``JournalStore``)."""
+        with self._read("select items") as conn:
+            return item_statuses(conn, self._run_no(conn, run_id), keys, status)
+
+    def batch_items(self, run_id: str, batch_id: str) -> dict[str, FileStatus] | None:
+        """Return the items ``batch_id`` last started (see ``JournalStore.batch_items``)."""
+        with self._read("select a batch's items") as conn:
+            return batch_items(conn, self._run_no(conn, run_id), batch_id)
 
     def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
         """Return the run's store-kept counters (see ``JournalStore.run_counters``)."""

@@ -692,6 +692,72 @@ class TestReportAndRelease:
         assert counts(store) == {"in_progress": 1}
 
 
+class TestSelectingItems:
+    """``item_statuses`` and ``batch_items`` read the items table; each must agree with a journal replay."""
+
+    ODD = "caf\udce9.txt"  # a file name that is not valid UTF-8
+
+    def _ran(self, store: JournalStore) -> tuple[str, str, str]:
+        """Batch 1 ran a, b (b failed), c went back; batch 2 ran c, d (failed), e (held); b re-ran last."""
+        with_items(store, "a", "b", "c", "d", "e", self.ODD)
+        first = store.claim(RUN, WORKER, 3, 30)
+        assert first is not None
+        failed_b = Event(K.FILE_FAILED, at=5.0, path="b", error_type="E", worker_id=WORKER)
+        store.report_and_release(first, [*ok(first, "a"), failed_b])
+        second = store.claim(RUN, WORKER, 3, 30)
+        assert second is not None and [i.key for i in second.items] == ["c", "d", "e"]
+        failed_d = Event(K.FILE_FAILED, at=5.0, path="d", error_type="E", worker_id=WORKER)
+        store.report(second, [*ok(second, "c"), failed_d])
+        third = store.claim(RUN, OTHER, 5, 30)
+        assert third is not None and [i.key for i in third.items] == [self.ODD]
+        store.report_and_release(third, ok(third, self.ODD))
+        store.append(RUN, [Event(K.FILE_REQUEUED, at=7.0, path="b", reason="rerun")])
+        fourth = store.claim(RUN, OTHER, 5, 30)
+        assert fourth is not None and [i.key for i in fourth.items] == ["b"]
+        store.report_and_release(fourth, ok(fourth, "b"))
+        return first.batch_id, second.batch_id, fourth.batch_id
+
+    def test_by_status_and_by_key(self, store: JournalStore) -> None:
+        """Failed items by status; listed keys with their status (unknown keys left out, odd names kept)."""
+        self._ran(store)
+        assert store.item_statuses(RUN, status=FileStatus.FAILED) == {"d": FileStatus.FAILED}
+        assert store.item_statuses(RUN, keys=["a", "zz", "e", self.ODD]) == {
+            "a": FileStatus.SUCCEEDED,
+            "e": FileStatus.IN_PROGRESS,
+            self.ODD: FileStatus.SUCCEEDED,
+        }
+        assert store.item_statuses(RUN) == JournalStore.item_statuses(store, RUN)
+        assert len(store.item_statuses(RUN)) == 6
+
+    def test_a_batch_holds_the_items_it_last_started(self, store: JournalStore) -> None:
+        """An item started again in a later batch belongs to that batch; an unknown batch is None."""
+        first, second, fourth = self._ran(store)
+        assert store.batch_items(RUN, first) == {"a": FileStatus.SUCCEEDED}
+        assert store.batch_items(RUN, second) == {
+            "c": FileStatus.SUCCEEDED,
+            "d": FileStatus.FAILED,
+            "e": FileStatus.IN_PROGRESS,
+        }
+        assert store.batch_items(RUN, fourth) == {"b": FileStatus.SUCCEEDED}
+        for batch in (first, second, fourth, "no-such-batch"):
+            assert store.batch_items(RUN, batch) == JournalStore.batch_items(store, RUN, batch)
+        assert store.batch_items(RUN, "no-such-batch") is None
+
+    def test_a_batch_whose_items_all_ran_again_is_known_but_empty(self, store: JournalStore) -> None:
+        """Every item of the batch started again later: the batch exists, it holds nothing now."""
+        first, _, _ = self._ran(store)
+        store.append(RUN, [Event(K.FILE_REQUEUED, at=8.0, path="a", reason="rerun")])
+        again = store.claim(RUN, WORKER, 1, 30)
+        assert again is not None and [i.key for i in again.items] == ["a"]
+        assert store.batch_items(RUN, first) == {} == JournalStore.batch_items(store, RUN, first)
+
+    def test_an_unknown_run_is_not_found(self, store: JournalStore) -> None:
+        with pytest.raises(RunNotFoundError):
+            store.item_statuses("nope")
+        with pytest.raises(RunNotFoundError):
+            store.batch_items("nope", "b")
+
+
 class TestReclaim:
     def test_reclaim_takes_back_expired_leases_only(self, store_factory: StoreFactory) -> None:
         """Expired leases lose their items to pending; a lease still live is untouched."""

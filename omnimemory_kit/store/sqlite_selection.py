@@ -1,0 +1,57 @@
+"""Selecting a SQLite run's items by key, status or last batch, from its items table (no journal replay).
+
+Seam: what ``migrate --rerun`` and ``RunControl.rerun`` ask the store (``JournalStore.item_statuses``,
+``JournalStore.batch_items``), apart from the store's other reads. Keys are matched and returned in their
+stored form's original text (``to_stored`` / ``from_stored``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Final
+
+from omnimemory_kit.events import EventKind, FileStatus
+from omnimemory_kit.text import from_stored, to_stored
+
+__all__ = ["batch_items", "item_statuses"]
+
+_STATUSES: Final = {status.value: status for status in FileStatus}
+_KEYS_PER_QUERY: Final = 500  # well under SQLite's limit of bound parameters
+
+
+def item_statuses(
+    conn: sqlite3.Connection, run_no: int, keys: Iterable[str] | None, status: FileStatus | None
+) -> dict[str, FileStatus]:
+    """Return the status of the run's items among ``keys`` and in ``status`` (each None: every one)."""
+    where: str = "run_no = ?"
+    params: list[object] = [run_no]
+    if status is not None:
+        where += " AND status = ?"
+        params.append(status.value)
+    if keys is None:
+        rows = conn.execute(f"SELECT key, status FROM items WHERE {where}", params).fetchall()
+        return {from_stored(key): _STATUSES[value] for key, value in rows}
+    stored = sorted({to_stored(key) for key in keys})
+    found: dict[str, FileStatus] = {}
+    for first in range(0, len(stored), _KEYS_PER_QUERY):
+        chunk = stored[first : first + _KEYS_PER_QUERY]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT key, status FROM items WHERE {where} AND key IN ({marks})"
+        for key, value in conn.execute(query, [*params, *chunk]):
+            found[from_stored(key)] = _STATUSES[value]
+    return found
+
+
+def batch_items(conn: sqlite3.Connection, run_no: int, batch_id: str) -> dict[str, FileStatus] | None:
+    """Return the items ``batch_id`` last started with their status; None if the run never opened it."""
+    rows = conn.execute(
+        "SELECT key, status FROM items WHERE run_no = ? AND batch_id = ?", (run_no, batch_id)
+    ).fetchall()
+    if rows:
+        return {from_stored(key): _STATUSES[value] for key, value in rows}
+    opened = conn.execute(
+        "SELECT 1 FROM events WHERE run_no = ? AND kind = ? AND batch_id = ? LIMIT 1",
+        (run_no, EventKind.BATCH_OPENED.value, batch_id),
+    ).fetchone()
+    return {} if opened is not None else None
