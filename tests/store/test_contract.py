@@ -705,15 +705,18 @@ class TestSelectingItems:
         failed_b = Event(K.FILE_FAILED, at=5.0, path="b", error_type="E", worker_id=WORKER)
         store.report_and_release(first, [*ok(first, "a"), failed_b])
         second = store.claim(RUN, WORKER, 3, 30)
-        assert second is not None and [i.key for i in second.items] == ["c", "d", "e"]
+        assert second is not None
+        assert [i.key for i in second.items] == ["c", "d", "e"]
         failed_d = Event(K.FILE_FAILED, at=5.0, path="d", error_type="E", worker_id=WORKER)
         store.report(second, [*ok(second, "c"), failed_d])
         third = store.claim(RUN, OTHER, 5, 30)
-        assert third is not None and [i.key for i in third.items] == [self.ODD]
+        assert third is not None
+        assert [i.key for i in third.items] == [self.ODD]
         store.report_and_release(third, ok(third, self.ODD))
         store.append(RUN, [Event(K.FILE_REQUEUED, at=7.0, path="b", reason="rerun")])
         fourth = store.claim(RUN, OTHER, 5, 30)
-        assert fourth is not None and [i.key for i in fourth.items] == ["b"]
+        assert fourth is not None
+        assert [i.key for i in fourth.items] == ["b"]
         store.report_and_release(fourth, ok(fourth, "b"))
         return first.batch_id, second.batch_id, fourth.batch_id
 
@@ -748,7 +751,8 @@ class TestSelectingItems:
         first, _, _ = self._ran(store)
         store.append(RUN, [Event(K.FILE_REQUEUED, at=8.0, path="a", reason="rerun")])
         again = store.claim(RUN, WORKER, 1, 30)
-        assert again is not None and [i.key for i in again.items] == ["a"]
+        assert again is not None
+        assert [i.key for i in again.items] == ["a"]
         assert store.batch_items(RUN, first) == {} == JournalStore.batch_items(store, RUN, first)
 
     def test_an_unknown_run_is_not_found(self, store: JournalStore) -> None:
