@@ -329,6 +329,45 @@ class HealthSnapshotRow:
     snapshot_id: int = 0
 
 
+def health_check_rows(snapshot_id: int, snapshot: HealthSnapshotRow) -> list[tuple[Any, ...]]:
+    """Return the rows of ``snapshot``'s checks as every backend's ``health_checks`` table stores them."""
+    return [
+        (
+            snapshot_id,
+            position,
+            c.name,
+            str(c.status),
+            bool(c.critical),
+            c.latency_ms,
+            clip_error_message(c.error),
+            c.observed_value,
+            c.observed_unit,
+            c.breaker_state,
+        )
+        for position, c in enumerate(snapshot.checks)
+    ]
+
+
+def health_history_pairs(
+    rows: Iterable[Sequence[Any]], name: str | None
+) -> list[tuple[HealthSnapshotRow, HealthCheckRow]]:
+    """Group joined rows into (snapshot, check) pairs, keeping the checks named ``name`` (None: all).
+
+    Each row: snapshot_id, taken_at, status, payload, then a check's fields in ``HealthCheckRow`` order,
+    ordered by time, snapshot and the check's position. Each snapshot carries all its checks.
+    """
+    heads: dict[int, tuple[float, str, str]] = {}
+    checks: dict[int, list[HealthCheckRow]] = {}
+    for sid, taken_at, status, payload, check_name, check_status, critical, *rest in rows:
+        heads[sid] = (float(taken_at), status, payload)
+        checks.setdefault(sid, []).append(HealthCheckRow(check_name, check_status, bool(critical), *rest))
+    pairs: list[tuple[HealthSnapshotRow, HealthCheckRow]] = []
+    for sid, (taken_at, status, payload) in heads.items():
+        snapshot = HealthSnapshotRow(taken_at, status, tuple(checks[sid]), payload, sid)
+        pairs += [(snapshot, check) for check in snapshot.checks if name is None or check.name == name]
+    return pairs
+
+
 @dataclass(frozen=True, slots=True)
 class HealthAlertRow:
     """One alert about a check, as sent (or not) to one webhook.

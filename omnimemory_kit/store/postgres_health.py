@@ -23,6 +23,8 @@ from omnimemory_kit.store.base import (
     HealthSnapshotRow,
     HeartbeatRow,
     clip_error_message,
+    health_check_rows,
+    health_history_pairs,
     rollup_rows,
 )
 
@@ -57,21 +59,7 @@ class PostgresHealthHistory(HealthHistoryStore):
                     "INSERT INTO health_checks (snapshot_id, position, name, status, critical, latency_ms, "
                     "error, observed_value, observed_unit, breaker_state) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (
-                            snapshot_id,
-                            position,
-                            c.name,
-                            c.status,
-                            c.critical,
-                            c.latency_ms,
-                            clip_error_message(c.error),
-                            c.observed_value,
-                            c.observed_unit,
-                            c.breaker_state,
-                        )
-                        for position, c in enumerate(snapshot.checks)
-                    ],
+                    health_check_rows(snapshot_id, snapshot),
                 )
         return snapshot_id
 
@@ -91,16 +79,7 @@ class PostgresHealthHistory(HealthHistoryStore):
                 "ORDER BY s.taken_at, s.snapshot_id, c.position",
                 {"since": since, "until": until, "name": name},
             ).fetchall()
-        checks: dict[int, list[HealthCheckRow]] = {}
-        heads: dict[int, tuple[float, str, str]] = {}
-        for sid, taken_at, status, payload, *check in rows:
-            heads[sid] = (float(taken_at), status, payload)
-            checks.setdefault(sid, []).append(HealthCheckRow(*check))
-        pairs = []
-        for sid, (taken_at, status, payload) in heads.items():
-            snapshot = HealthSnapshotRow(taken_at, status, tuple(checks[sid]), payload, sid)
-            pairs += [(snapshot, check) for check in snapshot.checks if name is None or check.name == name]
-        return pairs
+        return health_history_pairs(rows, name)
 
     def prune_health(self, older_than: float) -> int:
         """Delete snapshots taken before ``older_than``; return how many."""

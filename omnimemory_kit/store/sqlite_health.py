@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from omnimemory_kit.store.base import (
     HealthAlertRow,
@@ -19,6 +18,8 @@ from omnimemory_kit.store.base import (
     HealthSnapshotRow,
     HeartbeatRow,
     clip_error_message,
+    health_check_rows,
+    health_history_pairs,
     rollup_rows,
 )
 from omnimemory_kit.store.sqlite_connection import SQLiteConnection
@@ -40,21 +41,7 @@ class SQLiteHealthHistory(SQLiteConnection, HealthHistoryStore):
             conn.executemany(
                 "INSERT INTO health_checks (snapshot_id, position, name, status, critical, latency_ms, "
                 "error, observed_value, observed_unit, breaker_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        snapshot_id,
-                        position,
-                        c.name,
-                        str(c.status),
-                        int(c.critical),
-                        c.latency_ms,
-                        c.error,
-                        c.observed_value,
-                        c.observed_unit,
-                        c.breaker_state,
-                    )
-                    for position, c in enumerate(snapshot.checks)
-                ],
+                health_check_rows(snapshot_id, snapshot),
             )
         return snapshot_id
 
@@ -80,36 +67,13 @@ class SQLiteHealthHistory(SQLiteConnection, HealthHistoryStore):
         where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         with self._read("read health history") as conn:
             rows = conn.execute(
-                "SELECT s.snapshot_id, s.taken_at, s.status, s.payload_json, c.position, c.name, c.status, "
+                "SELECT s.snapshot_id, s.taken_at, s.status, s.payload_json, c.name, c.status, "
                 "c.critical, c.latency_ms, c.error, c.observed_value, c.observed_unit, c.breaker_state "
                 "FROM health_snapshots s JOIN health_checks c ON c.snapshot_id = s.snapshot_id "
                 f"{where}ORDER BY s.taken_at, s.snapshot_id, c.position",
                 params,
             ).fetchall()
-        by_snapshot: dict[int, list[tuple[Any, ...]]] = {}
-        for row in rows:
-            by_snapshot.setdefault(row[0], []).append(row)
-        result = []
-        for snapshot_rows in by_snapshot.values():
-            checks = tuple(
-                HealthCheckRow(
-                    name=r[5],
-                    status=r[6],
-                    critical=bool(r[7]),
-                    latency_ms=r[8],
-                    error=r[9],
-                    observed_value=r[10],
-                    observed_unit=r[11],
-                    breaker_state=r[12],
-                )
-                for r in snapshot_rows
-            )
-            first = snapshot_rows[0]
-            snapshot = HealthSnapshotRow(
-                taken_at=first[1], status=first[2], checks=checks, payload_json=first[3], snapshot_id=first[0]
-            )
-            result += [(snapshot, check) for check in checks if name is None or check.name == name]
-        return result
+        return health_history_pairs(rows, name)
 
     def prune_health(self, older_than: float) -> int:
         """Delete snapshots taken before ``older_than`` (and their checks); return how many."""
