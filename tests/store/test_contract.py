@@ -915,6 +915,15 @@ class TestHealthHistory:
         assert [(s.taken_at, c.name) for s, c in pairs] == [(20.0, "db")]
         assert len(pairs[0][0].checks) == 2  # the snapshot keeps all its checks
 
+    def test_a_huge_check_error_is_clipped(self, store: HealthHistoryStore) -> None:
+        """A check's error message is kept to ERROR_MESSAGE_LIMIT characters by every backend."""
+        check = HealthCheckRow(name="db", status="unhealthy", critical=True, error="x" * 100_000)
+        store.record_health(HealthSnapshotRow(taken_at=1.0, status="unhealthy", checks=(check,)))
+        ((_, got),) = store.health_history()
+        assert got.error is not None
+        assert got.error.startswith("xxx")
+        assert len(got.error) <= ERROR_MESSAGE_LIMIT
+
     def test_prune_deletes_older_snapshots(self, store: HealthHistoryStore) -> None:
         """Pruning removes snapshots taken before the cutoff with their checks, and says how many."""
         ids = [store.record_health(snapshot(at, ("db", "healthy"))) for at in (1.0, 2.0, 3.0)]
