@@ -14,11 +14,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -28,7 +26,7 @@ from omnimemory_kit.health import HealthStatus
 from omnimemory_kit.health.checks import PushCheck
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.base import HeartbeatRow
-from tests.conftest import PG_DSN
+from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,18 +50,11 @@ def hang_on_last(item):
 """
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store URL of each backend: a SQLite file, or an own schema on PostgreSQL (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'run.db'}"
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    try:
-        yield f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    """A store URL of one backend (the test runs once per backend; a PostgreSQL schema is dropped after)."""
+    with BACKENDS[request.param](tmp_path, FakeClock()) as factory:
+        yield factory.url
 
 
 @pytest.fixture

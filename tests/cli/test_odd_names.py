@@ -11,14 +11,13 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.conftest import PG_DSN
+from omnimemory_kit.clock import FakeClock
+from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 NAMES = [b"caf\xe9.py", b"new\nline.py", b"tab\tname.py", b"plain.py"]
 FUNCTIONS = """
@@ -63,16 +62,11 @@ def fns(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store URL of each backend (a schema of its own on the real server, dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'journal.db'}"
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    yield f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    """A store URL of one backend (the test runs once per backend; a PostgreSQL schema is dropped after)."""
+    with BACKENDS[request.param](tmp_path, FakeClock()) as factory:
+        yield factory.url
 
 
 def _copied(out: Path) -> dict[bytes, bytes]:

@@ -13,9 +13,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from omnimemory_kit.cli import cli
+from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import EventKind, FileStatus
 from omnimemory_kit.store import WorkItem, open_store
 from tests.conftest import PG_DSN
+from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 FUNCTIONS = """
 def ok(item):
@@ -73,16 +75,11 @@ def pg_schema() -> Iterator[str]:
         conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store URL of each backend: a SQLite file, or an own schema on PostgreSQL (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'journal.db'}"
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    yield _with_query(PG_DSN, schema=schema)
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    """A store URL of one backend (the test runs once per backend; a PostgreSQL schema is dropped after)."""
+    with BACKENDS[request.param](tmp_path, FakeClock()) as factory:
+        yield factory.url
 
 
 def create(manifest: Path, function: str, store_url: str, *extra: str) -> Result:

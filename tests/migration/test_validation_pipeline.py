@@ -7,23 +7,22 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 
 from omnimemory_kit import DirectorySource, MigrationRunner, MigrationStatus
 from omnimemory_kit.cli import cli
+from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import EventKind
 from omnimemory_kit.migration.validation_pipeline import validation_queue_id
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
-from tests.conftest import PG_DSN
+from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 ROOT = Path(__file__).resolve().parents[2]
 VERDICTS = {EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR}
@@ -166,16 +165,11 @@ class TestPipelined:
             MigrationRunner(store, "r1", ["a"], lambda item: None, validate="nope")  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store URL per backend: a SQLite file, or an own PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "s.db")
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    yield f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    """A store URL of one backend (the test runs once per backend; a PostgreSQL schema is dropped after)."""
+    with BACKENDS[request.param](tmp_path, FakeClock()) as factory:
+        yield factory.url
 
 
 class TestSharedRun:
