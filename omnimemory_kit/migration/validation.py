@@ -7,9 +7,9 @@ verdict, or pending before it has one (``ValidationLedger`` folds the journal, O
 
 Where checks run: after each batch, under leases, while the run goes on (``MigrationRunner(validate=...)``,
 ``validation_pipeline``), or in a separate pass after the run (``validation_pass.validate_run``). Either way
-``call_check`` makes one check: a sync check runs on a daemon thread; one that outlives the timeout is
-recorded as an error (``ValidationTimeout``) and its thread is abandoned, never joined, so a hung check
-cannot keep the process alive.
+``check_items`` checks the items, ``concurrency`` at a time, and ``call_check`` makes one check: a sync check
+runs on a daemon thread; one that outlives the timeout is recorded as an error (``ValidationTimeout``) and its
+thread is abandoned, never joined, so a hung check cannot keep the process alive.
 """
 
 from __future__ import annotations
@@ -18,14 +18,16 @@ import asyncio
 import inspect
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from omnimemory_kit.events import Event, EventKind, error_message, error_type_name
+from omnimemory_kit.clock import Clock
+from omnimemory_kit.events import Event, EventKind, error_message, error_type_name, item_event
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.migration.summary import ValidationCounts
+from omnimemory_kit.store.base import WorkItem
 
 __all__ = [
     "Mismatch",
@@ -35,6 +37,7 @@ __all__ = [
     "ValidationSummary",
     "ValidationTimeout",
     "call_check",
+    "check_items",
     "verdict_of",
 ]
 
@@ -325,3 +328,73 @@ async def call_check(
         return await asyncio.wait_for(asyncio.shield(done), limit)
     except TimeoutError:
         return ValidationTimeout(f"validation took longer than {limit:g} s")
+
+
+async def check_items(
+    fn: Callable[[MigrationItem], Any],
+    works: Sequence[WorkItem],
+    resolve: Callable[[WorkItem], MigrationItem],
+    *,
+    concurrency: int,
+    timeout: float | None,
+    clock: Clock,
+    is_async: bool | None = None,
+    worker_id: str | None = None,
+) -> list[Event]:
+    """Check ``works``, ``concurrency`` at a time, each within ``timeout``; return their verdicts.
+
+    The first checker runs in the caller's task, and the others start only once it gives the loop a turn
+    (its check waits for something): a check that never waits (a no-op, a lookup in memory) then costs no
+    task at all, while one that waits has the whole concurrency from its first wait on. Verdicts come in
+    the order the checks end, each stamped when its check ended.
+    """
+    if is_async is None:
+        is_async = inspect.iscoroutinefunction(fn)
+    found: list[Event] = []
+    add, now, validated = found.append, clock.time, EventKind.ITEM_VALIDATED
+    pending = iter(works)
+
+    async def checker() -> None:
+        for work in pending:
+            outcome = await call_check(fn, resolve(work), timeout, is_async=is_async)
+            if outcome is True or outcome is None:  # the common case, built the fast way
+                add(item_event(validated, now(), work.key, worker_id))
+            else:
+                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+
+    async def direct_checker() -> None:
+        # an async check without a time limit, inlined: per item it costs a third of call_check's path
+        for work in pending:
+            try:
+                outcome = await fn(resolve(work))
+            except Exception as exc:
+                outcome = exc
+            if outcome is True or outcome is None:
+                add(item_event(validated, now(), work.key, worker_id))
+            else:
+                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+
+    check = direct_checker if is_async and timeout is None else checker
+    extra = min(concurrency, len(works)) - 1
+    if extra <= 0:
+        await check()
+        return found
+    helpers: list[asyncio.Task[None]] = []
+
+    def spread() -> None:  # runs only when the first checker gave the loop a turn
+        for _ in range(min(extra, len(works) - len(found) - 1)):
+            helpers.append(asyncio.ensure_future(check()))
+
+    spreading = asyncio.get_running_loop().call_soon(spread)
+    try:
+        await check()
+    except BaseException:
+        for task in helpers:
+            task.cancel()
+        raise
+    finally:
+        spreading.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
+    for task in helpers:  # a helper's own failure (not the check's: that is a verdict) is the caller's
+        task.result()
+    return found

@@ -189,24 +189,22 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             )
             count_minutes(conn, run_no, events)
             return first, _bump_last_seq(conn, run_no, first, len(events))
-        rows = [
-            (
-                run_no,
-                seq,
-                str(e.kind),
-                e.at,
-                e.path,
-                e.size,
-                e.batch_id,
-                e.error_type,
-                msg
-                if (msg := e.error_message) is None or len(msg) <= ERROR_MESSAGE_LIMIT
-                else clip_error_message(msg),
-                e.reason,
-                e.worker_id,
-            )
-            for seq, e in enumerate(events, first)
-        ]
+        # A mix (a batch's verdicts with its BATCH_CLOSED): the plain ones still go in the cheap way.
+        plain: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []
+        for seq, e in enumerate(events, first):
+            msg = e.error_message
+            if e.size is None and e.batch_id is None and e.error_type is None and msg is None and e.reason is None:
+                plain.append((run_no, seq, str(e.kind), e.at, e.path, e.worker_id))
+            else:
+                if msg is not None and len(msg) > ERROR_MESSAGE_LIMIT:
+                    msg = clip_error_message(msg)
+                rows.append(
+                    (run_no, seq, str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, msg, e.reason,
+                     e.worker_id)
+                )  # fmt: skip
+        if plain:
+            conn.executemany(_INSERT_PLAIN_EVENT, plain)
         conn.executemany(_INSERT_EVENT, rows)
         count_minutes(conn, run_no, events)
         return first, _bump_last_seq(conn, run_no, first, len(events))
