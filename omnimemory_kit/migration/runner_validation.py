@@ -79,11 +79,11 @@ class PipelinedValidation(BatchExecution):
             await asyncio.gather(batch.flush_task, return_exceptions=True)  # close() re-raises a failure
         succeeded = EventKind.FILE_SUCCEEDED
         reporting = {e.path for e in batch.outbox if e.kind is succeeded}
-        durable, verdicts = validator.ledger.succeeded, validator.ledger.verdicts  # reported, not checked yet
+        durable, judged = validator.ledger.succeeded, validator.ledger.verdicts  # reported, not checked yet
         items = [
             item
             for item in batch.lease.items
-            if (key := item.key) in reporting or (key in durable and key not in verdicts)
+            if (key := item.key) in reporting or (key in durable and key not in judged)
         ]
         if batch.lost or not items:
             return

@@ -80,7 +80,7 @@ async def validate_run(
     async def check_all(chunk: Sequence[str]) -> list[Event]:
         works = [WorkItem(name, succeeded[name]) for name in chunk]
         return await check_items(
-            validate_fn, works, source.resolve, concurrency=concurrency, timeout=item_timeout, clock=clock
+            validate_fn, works, source.resolve, concurrency=concurrency, limit=item_timeout, clock=clock
         )
 
     writing: asyncio.Future[int] | None = None

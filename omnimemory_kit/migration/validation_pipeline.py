@@ -148,7 +148,7 @@ class PipelinedValidator:
         """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet)."""
         return await check_items(
             self.validate_fn, items, self.source.resolve, concurrency=self.concurrency,
-            timeout=self.timeout, clock=self.clock, is_async=self._is_async, worker_id=self.worker_id,
+            limit=self.timeout, clock=self.clock, is_async=self._is_async, worker_id=self.worker_id,
         )  # fmt: skip
 
     async def record(self, verdicts: list[Event]) -> None:

@@ -194,7 +194,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         rows: list[tuple[Any, ...]] = []
         for seq, e in enumerate(events, first):
             msg = e.error_message
-            if e.size is None and e.batch_id is None and e.error_type is None and msg is None and e.reason is None:
+            if (
+                e.size is None
+                and e.batch_id is None
+                and e.error_type is None
+                and msg is None
+                and e.reason is None
+            ):
                 plain.append((run_no, seq, str(e.kind), e.at, e.path, e.worker_id))
             else:
                 if msg is not None and len(msg) > ERROR_MESSAGE_LIMIT:
