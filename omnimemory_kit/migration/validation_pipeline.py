@@ -4,7 +4,7 @@ Two paths, both under a lease, so several processes validating one run never che
 
 - **In the batch's lease** (the common path, ``check``): when a batch closes, the worker that holds it
   checks its succeeded items, ``concurrency`` at a time and each within the timeout (a hung check is an
-  error: ``validation.call_check``); the verdicts are journaled with the release, after the batch's last
+  error: ``validation.check_items``); the verdicts are journaled with the release, after the batch's last
   outcomes, in the same trip to the store. This runs while the next batch runs, and costs no store call.
 - **In the validation queue** (what the first path left: a worker killed mid-check, a batch closed by a
   worker without the validate function, items re-run since their check): before the run completes, every
