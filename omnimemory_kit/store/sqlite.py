@@ -170,13 +170,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         if not events:
             return first, int(last)
         # str(kind) is the plain value: binding the StrEnum itself goes through sqlite3's adapter lookup.
-        if all(
+        if all(  # from the end: a mix usually ends with its one other event (a batch's BATCH_CLOSED)
             e.size is None
             and e.batch_id is None
             and e.error_type is None
             and e.error_message is None
             and e.reason is None
-            for e in events
+            for e in reversed(events)
         ):
             # Most of a run's volume (outcomes with nothing but a key): binding five NULLs per row costs
             # sqlite3 as much as the rest of the insert, so those columns are left to their default.
