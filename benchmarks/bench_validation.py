@@ -4,8 +4,9 @@ Each round migrates ``ITEMS`` items with a no-op async function (``MigrationRunn
 temporary folder, concurrency 64, default batch size), then validates them with a no-op async check
 (``validate_run``, concurrency 64): read the journal, check each succeeded item, append one verdict per
 item in durable chunks; then migrates a fresh run with the no-op check pipelined (``validate=noop``: each
-batch checked while the next ones run, the run completing once every item is checked). Best of ``ROUNDS``
-rounds each, measured in the same rounds.
+batch checked while the next ones run, the run completing once every item is checked), and another with a
+no-op sync check. Best of ``ROUNDS`` rounds each, measured in the same rounds, in wall time and in process
+CPU time (every thread's; the steadier figure on a shared machine).
 
 Target: no-op validation at least 0.8x the no-op migration's throughput, as a separate pass and pipelined
 (the run's items migrated and checked per second). ``OMNIMEMORY_BENCH_QUICK=1``
@@ -19,6 +20,7 @@ import gc
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks._util import table, verdict
@@ -31,7 +33,7 @@ from omnimemory_kit.store import open_store
 QUICK = os.environ.get("OMNIMEMORY_BENCH_QUICK") == "1"
 ITEMS = 10_000 if QUICK else 50_000
 CONCURRENCY = 64
-ROUNDS = 2
+ROUNDS = 3
 TARGET_RATIO = 0.8
 
 
@@ -39,59 +41,76 @@ async def noop(item: MigrationItem) -> None:
     """The migration and the check: nothing (None means valid)."""
 
 
-def _round(n: int) -> tuple[float, float, float]:
-    """Return (migration, validation pass, pipelined migration + validation) items/s over fresh runs."""
+def sync_noop(item: MigrationItem) -> None:
+    """A sync check that does nothing (checked on the validation's threads)."""
+
+
+Timing = tuple[float, float]
+"""Items per second of wall time and of process CPU time."""
+
+
+def _timed(n: int, work: Callable[[], object]) -> Timing:
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return n / (time.perf_counter() - wall), n / (time.process_time() - cpu)
+
+
+def _round(n: int) -> list[Timing]:
+    """Return the timings of the migration, the separate pass, and the pipelined runs (async, sync check)."""
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "bench.db")
         try:
             keys = [f"item-{i:07d}" for i in range(n)]
-            runner = MigrationRunner(store, "bench", IterableSource(keys, name="bench"), noop,
-                                     concurrency=CONCURRENCY, retry=RetryPolicy(max_attempts=1))  # fmt: skip
-            gc.collect()
-            start = time.perf_counter()
-            summary = asyncio.run(runner.run())
-            migrated = time.perf_counter() - start
-            assert summary.succeeded_files == n
-            gc.collect()
-            start = time.perf_counter()
-            checked = asyncio.run(validate_run(store, "bench", noop, concurrency=CONCURRENCY))
-            validated = time.perf_counter() - start
-            assert checked.validated == n
-            runner = MigrationRunner(store, "piped", IterableSource(keys, name="piped"), noop,
-                                     concurrency=CONCURRENCY, retry=RetryPolicy(max_attempts=1),
-                                     validate=noop)  # fmt: skip
-            gc.collect()
-            start = time.perf_counter()
-            summary = asyncio.run(runner.run())
-            piped = time.perf_counter() - start
-            assert summary.validation is not None
-            assert summary.validation.validated == n
+
+            def migrate(run_id: str, validate: Callable[[MigrationItem], object] | None) -> None:
+                runner = MigrationRunner(store, run_id, IterableSource(keys, name=run_id), noop,
+                                         concurrency=CONCURRENCY, retry=RetryPolicy(max_attempts=1),
+                                         validate=validate)  # fmt: skip
+                summary = asyncio.run(runner.run())
+                assert summary.succeeded_files == n
+                assert validate is None or (
+                    summary.validation is not None and summary.validation.validated == n
+                )
+
+            def check() -> None:
+                checked = asyncio.run(validate_run(store, "bench", noop, concurrency=CONCURRENCY))
+                assert checked.validated == n
+
+            return [
+                _timed(n, lambda: migrate("bench", None)),
+                _timed(n, check),
+                _timed(n, lambda: migrate("piped", noop)),
+                _timed(n, lambda: migrate("piped-sync", sync_noop)),
+            ]
         finally:
             store.close()
-    return n / migrated, n / validated, n / piped
 
 
 def run() -> str:
     """Measure and return the Markdown section."""
     results = [_round(ITEMS) for _ in range(ROUNDS)]
-    migration = max(r[0] for r in results)
-    validation = max(r[1] for r in results)
-    piped = max(r[2] for r in results)
-    ratio = validation / migration
-    piped_ratio = piped / migration
+    best = [(max(r[i][0] for r in results), max(r[i][1] for r in results)) for i in range(4)]
+    (wall, cpu) = best[0]
+    names = [
+        "no-op migration (`MigrationRunner`)",
+        "no-op validation, separate pass (`validate_run`)",
+        "no-op migration with pipelined no-op async check (`validate=`), every item checked",
+        "the same with a no-op sync check (run on the validation's threads)",
+    ]
     rows = [
-        ["no-op migration (`MigrationRunner`)", f"{migration:,.0f}", "1.00x"],
-        ["no-op validation, separate pass (`validate_run`)", f"{validation:,.0f}", f"{ratio:.2f}x"],
-        ["no-op migration with pipelined no-op validation (`validate=`), every item checked",
-         f"{piped:,.0f}", f"{piped_ratio:.2f}x"],
-    ]  # fmt: skip
+        [name, f"{w:,.0f}", f"{w / wall:.2f}x", f"{c:,.0f}", f"{c / cpu:.2f}x"]
+        for name, (w, c) in zip(names, best, strict=True)
+    ]
+    ratio, piped_ratio = best[1][0] / wall, best[2][0] / wall
     return (
         f"## Validation: no-op check of {ITEMS:,} migrated items\n\n"
         f"Concurrency {CONCURRENCY}, SQLite journal in a temporary folder, best of {ROUNDS} rounds, each "
-        "migrating a fresh run, validating it in a separate pass, then migrating another fresh run with the "
-        "check pipelined (the run completes once every item is checked). "
+        "migrating a fresh run, validating it in a separate pass, then migrating two more fresh runs with "
+        "the check pipelined, async then sync (a run completes once every item is checked). Items/s are "
+        "counted over wall time and over the process's CPU time (all threads: steadier on a shared machine). "
         "Reproduce with `python3 dev.py bench validation`.\n\n"
-        + table(["pass", "items/s", "vs migration"], rows)
+        + table(["pass", "items/s", "vs migration", "items per CPU-s", "vs migration (CPU)"], rows)
         + f"\n\nTarget: no-op validation ≥ {TARGET_RATIO}x no-op migration throughput. Separate pass — "
         + verdict(ratio >= TARGET_RATIO)
         + "; pipelined, counting items migrated and checked per second — "

@@ -79,8 +79,12 @@ class PipelinedValidation(BatchExecution):
             await asyncio.gather(batch.flush_task, return_exceptions=True)  # close() re-raises a failure
         succeeded = EventKind.FILE_SUCCEEDED
         reporting = {e.path for e in batch.outbox if e.kind is succeeded}
-        reported = set(validator.due(item.key for item in batch.lease.items))  # durable, not checked yet
-        items = [item for item in batch.lease.items if item.key in reporting or item.key in reported]
+        durable, judged = validator.ledger.succeeded, validator.ledger.verdicts  # reported, not checked yet
+        items = [
+            item
+            for item in batch.lease.items
+            if (key := item.key) in reporting or (key in durable and key not in judged)
+        ]
         if batch.lost or not items:
             return
         heartbeat = asyncio.ensure_future(batch.heartbeat(self.lease_seconds))

@@ -22,8 +22,7 @@ from omnimemory_kit.migration.validation import (
     ValidationLedger,
     ValidationState,
     ValidationSummary,
-    call_check,
-    verdict_of,
+    check_items,
 )
 from omnimemory_kit.migration.worker import RecordedSource
 from omnimemory_kit.store.base import JournalStore, WorkItem
@@ -76,20 +75,13 @@ async def validate_run(
     ledger.apply(await asyncio.to_thread(lambda: list(store.read_events(run_id))))
     keys = _select(ledger, run_id, only, key)
 
+    succeeded = ledger.succeeded
+
     async def check_all(chunk: Sequence[str]) -> list[Event]:
-        # ``concurrency`` checkers pull keys in turn: a few tasks per chunk rather than one per item
-        found: list[Event] = []
-        pending = iter(chunk)
-
-        async def checker() -> None:
-            for name in pending:
-                item = source.resolve(WorkItem(name, ledger.succeeded[name]))
-                found.append(
-                    verdict_of(name, await call_check(validate_fn, item, item_timeout), clock.time())
-                )
-
-        await asyncio.gather(*(checker() for _ in range(min(concurrency, len(chunk)))))
-        return found
+        works = [WorkItem(name, succeeded[name]) for name in chunk]
+        return await check_items(
+            validate_fn, works, source.resolve, concurrency=concurrency, limit=item_timeout, clock=clock
+        )
 
     writing: asyncio.Future[int] | None = None
     try:

@@ -4,7 +4,7 @@ Two paths, both under a lease, so several processes validating one run never che
 
 - **In the batch's lease** (the common path, ``check``): when a batch closes, the worker that holds it
   checks its succeeded items, ``concurrency`` at a time and each within the timeout (a hung check is an
-  error: ``validation.call_check``); the verdicts are journaled with the release, after the batch's last
+  error: ``validation.check_items``); the verdicts are journaled with the release, after the batch's last
   outcomes, in the same trip to the store. This runs while the next batch runs, and costs no store call.
 - **In the validation queue** (what the first path left: a worker killed mid-check, a batch closed by a
   worker without the validate function, items re-run since their check): before the run completes, every
@@ -36,7 +36,7 @@ from omnimemory_kit.errors import LeaseLostError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.sources import WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
-from omnimemory_kit.migration.validation import ValidationLedger, ValidationState, call_check, verdict_of
+from omnimemory_kit.migration.validation import ValidationLedger, ValidationState, check_items
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
 
@@ -141,40 +141,15 @@ class PipelinedValidator:
 
     def due(self, keys: Iterable[str]) -> list[str]:
         """Return the keys that succeeded and have no verdict since (what a check is owed)."""
-        ledger = self.ledger
-        pending = ValidationState.PENDING
-        return [key for key in keys if key in ledger.succeeded and ledger.state(key) is pending]
+        succeeded, verdicts = self.ledger.succeeded, self.ledger.verdicts  # pending: succeeded, no verdict
+        return [key for key in keys if key in succeeded and key not in verdicts]
 
     async def check(self, items: Sequence[WorkItem]) -> list[Event]:
         """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet)."""
-        found: list[Event] = []
-        pending = iter(items)
-        resolve, fn, timeout, clock = self.source.resolve, self.validate_fn, self.timeout, self.clock
-        is_async, worker_id, add = self._is_async, self.worker_id, found.append
-
-        async def checker() -> None:
-            for work in pending:
-                outcome = await call_check(fn, resolve(work), timeout, is_async=is_async)
-                add(verdict_of(work.key, outcome, clock.time(), worker_id=worker_id))
-
-        async def direct_checker() -> None:
-            # an async check without a time limit, inlined: per item it costs a third of the general path
-            validated = EventKind.ITEM_VALIDATED
-            for work in pending:
-                try:
-                    outcome = await fn(resolve(work))
-                except Exception as exc:
-                    outcome = exc
-                if outcome is True or outcome is None:
-                    add(Event(validated, clock.time(), work.key, worker_id=worker_id))
-                else:
-                    add(verdict_of(work.key, outcome, clock.time(), worker_id=worker_id))
-
-        if is_async and timeout is None:
-            checker = direct_checker
-
-        await asyncio.gather(*(checker() for _ in range(min(self.concurrency, len(items)))))
-        return found
+        return await check_items(
+            self.validate_fn, items, self.source.resolve, concurrency=self.concurrency,
+            limit=self.timeout, clock=self.clock, is_async=self._is_async, worker_id=self.worker_id,
+        )  # fmt: skip
 
     async def record(self, verdicts: list[Event]) -> None:
         """Append verdicts to the run's journal (folded into the ledger like every durable event)."""
@@ -191,7 +166,8 @@ class PipelinedValidator:
         """Check what the batches left, through the queue, until it is empty (other workers' chunks too)."""
         await self._no_batch_leased()
         await self.refresh()
-        waiting = self.due(list(self.ledger.succeeded))
+        # the tally says in O(1) whether any succeeded item waits for a check (the common answer: none)
+        waiting = self.due(list(self.ledger.succeeded)) if self.ledger.tally[ValidationState.PENDING] else []
         if waiting:
             await self.link.call(queue_keys, self.store, self.run_id, waiting, at=self.clock.time())
         while True:

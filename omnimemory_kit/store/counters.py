@@ -152,7 +152,7 @@ def minute_rows(events: Iterable[Event | Sequence[Any]]) -> dict[float, list[Any
     columns = COUNTED_KINDS
     for event in events:
         if isinstance(event, Event):
-            kind, at = event.kind.value, event.at
+            kind, at = event.kind, event.at  # a StrEnum finds its value's key (``.value`` costs more)
         else:
             kind, at = event[0], event[1]
         column = columns.get(kind)

@@ -171,13 +171,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         if not events:
             return first, int(last)
         # str(kind) is the plain value: binding the StrEnum itself goes through sqlite3's adapter lookup.
-        if all(
+        if all(  # from the end: a mix usually ends with its one other event (a batch's BATCH_CLOSED)
             e.size is None
             and e.batch_id is None
             and e.error_type is None
             and e.error_message is None
             and e.reason is None
-            for e in events
+            for e in reversed(events)
         ):
             # Most of a run's volume (outcomes with nothing but a key): binding five NULLs per row costs
             # sqlite3 as much as the rest of the insert, so those columns are left to their default.
@@ -190,24 +190,28 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             )
             count_minutes(conn, run_no, events)
             return first, _bump_last_seq(conn, run_no, first, len(events))
-        rows = [
-            (
-                run_no,
-                seq,
-                str(e.kind),
-                e.at,
-                e.path,
-                e.size,
-                e.batch_id,
-                e.error_type,
-                msg
-                if (msg := e.error_message) is None or len(msg) <= ERROR_MESSAGE_LIMIT
-                else clip_error_message(msg),
-                e.reason,
-                e.worker_id,
-            )
-            for seq, e in enumerate(events, first)
-        ]
+        # A mix (a batch's verdicts with its BATCH_CLOSED): the plain ones still go in the cheap way.
+        plain: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []
+        for seq, e in enumerate(events, first):
+            msg = e.error_message
+            if (
+                e.size is None
+                and e.batch_id is None
+                and e.error_type is None
+                and msg is None
+                and e.reason is None
+            ):
+                plain.append((run_no, seq, str(e.kind), e.at, e.path, e.worker_id))
+            else:
+                if msg is not None and len(msg) > ERROR_MESSAGE_LIMIT:
+                    msg = clip_error_message(msg)
+                rows.append(
+                    (run_no, seq, str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, msg, e.reason,
+                     e.worker_id)
+                )  # fmt: skip
+        if plain:
+            conn.executemany(_INSERT_PLAIN_EVENT, plain)
         conn.executemany(_INSERT_EVENT, rows)
         count_minutes(conn, run_no, events)
         return first, _bump_last_seq(conn, run_no, first, len(events))

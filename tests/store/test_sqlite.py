@@ -134,6 +134,28 @@ class TestFile:
         assert cut.endswith("[truncated]")
         assert whole == fits
 
+    def test_plain_events_beside_others_keep_their_order_and_fields(self) -> None:
+        """An append mixing plain events (a key, a worker) with others reads back in order, field by field."""
+        with open_sqlite("sqlite://") as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+            sent = [
+                Event(EventKind.FILE_INTERRUPTED, at=1.0, path="a", batch_id="b1", reason="released"),
+                Event(EventKind.ITEM_VALIDATED, at=2.0, path="a", worker_id="w1"),
+                Event(EventKind.ITEM_MISMATCHED, at=3.0, path="b", error_message="z" * 10_000, reason="{}"),
+                Event(EventKind.ITEM_VALIDATED, at=4.0, path="c"),
+                Event(EventKind.BATCH_CLOSED, at=5.0, batch_id="b1", worker_id="w1"),
+            ]
+            store.append(RUN, sent)
+            got = list(store.read_events(RUN, after_seq=1))
+        fields = [
+            (e.kind, e.at, e.path, e.size, e.batch_id, e.error_type, e.reason, e.worker_id) for e in got
+        ]
+        assert fields == [
+            (e.kind, e.at, e.path, e.size, e.batch_id, e.error_type, e.reason, e.worker_id) for e in sent
+        ]
+        assert [e.seq for e in got] == [2, 3, 4, 5, 6]
+        assert [len(e.error_message or "") for e in got] == [0, 0, ERROR_MESSAGE_LIMIT, 0, 0]
+
 
 class TestHealthOnly:
     def test_a_health_history_store_reads_what_the_full_store_recorded(self, tmp_path: Path) -> None:

@@ -1,0 +1,117 @@
+"""Sync checks on lanes: every item checked once, hung checks timed out, slow checks spread out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.migration.check_threads import run_sync_checks
+from omnimemory_kit.migration.sources import MigrationItem
+from omnimemory_kit.migration.validation import ValidationTimeout
+
+ITEMS = [MigrationItem(f"k{i:03d}") for i in range(50)]
+
+
+def timed_out() -> ValidationTimeout:
+    return ValidationTimeout("too long")
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """An event hung checks wait on, set at the end so their threads end with the test."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+class TestOutcomes:
+    async def test_each_item_once_with_what_it_returned_or_raised(self) -> None:
+        """Every item's outcome comes back once: a value as it is, an exception as the outcome."""
+
+        def check(item: MigrationItem) -> object:
+            if item.key == "k007":
+                raise OSError("unreadable")
+            return item.key
+
+        clock = FakeClock(wall_start=1000.0)
+        checked = await run_sync_checks(
+            check, ITEMS, concurrency=4, limit=None, clock=clock, on_timeout=timed_out
+        )
+        outcomes = {ITEMS[index].key: outcome for index, outcome, _ in checked}
+        assert sorted(outcomes) == [item.key for item in ITEMS]
+        assert len(checked) == len(ITEMS)
+        assert isinstance(outcomes["k007"], OSError)
+        assert outcomes["k008"] == "k008"
+        assert {at for _, _, at in checked} == {1000.0}
+
+    async def test_the_callers_context_reaches_the_check(self) -> None:
+        """The check runs in a copy of the caller's context (correlation ids reach its logs)."""
+        var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+        var.set("the caller's")
+        checked = await run_sync_checks(
+            lambda item: var.get(),
+            ITEMS[:3],
+            concurrency=2,
+            limit=None,
+            clock=FakeClock(),
+            on_timeout=timed_out,
+        )
+        assert [outcome for _, outcome, _ in checked] == ["the caller's"] * 3
+
+
+class TestTimeouts:
+    async def test_a_hung_check_times_out_and_the_rest_are_checked(self, release: threading.Event) -> None:
+        """A check past the limit is its item's timeout; a new lane checks the items after it."""
+
+        hung: list[threading.Thread] = []
+
+        def check(item: MigrationItem) -> bool:
+            if item.key == "k002":
+                hung.append(threading.current_thread())
+                release.wait()
+            return True  # for k002: dropped, its item has timed out already
+
+        checked = await asyncio.wait_for(
+            run_sync_checks(check, ITEMS, concurrency=1, limit=0.05, clock=FakeClock(), on_timeout=timed_out),
+            30,
+        )
+        outcomes = {ITEMS[index].key: outcome for index, outcome, _ in checked}
+        assert len(checked) == len(ITEMS)
+        assert isinstance(outcomes.pop("k002"), ValidationTimeout)
+        assert set(outcomes.values()) == {True}
+        release.set()  # the abandoned lane's late result changes nothing
+        hung[0].join(10)
+        assert not hung[0].is_alive()
+        assert len(checked) == len(ITEMS)
+
+
+class TestLanes:
+    async def test_checks_that_wait_get_the_whole_concurrency(self) -> None:
+        """Checks still running after the spread time run side by side, up to the concurrency."""
+        barrier = threading.Barrier(4, timeout=20)  # passes only when four checks wait at once
+
+        def check(item: MigrationItem) -> int:
+            return barrier.wait()
+
+        checked = await run_sync_checks(
+            check, ITEMS[:4], concurrency=4, limit=None, clock=FakeClock(), on_timeout=timed_out, spread=0.001
+        )
+        assert sorted(outcome for _, outcome, _ in checked) == [0, 1, 2, 3]  # type: ignore[type-var]
+
+    async def test_checks_done_within_the_spread_time_use_one_thread(self) -> None:
+        """Quick checks are all made by the first lane: no thread per check or per slot."""
+        threads: set[int] = set()
+
+        def check(item: MigrationItem) -> bool:
+            threads.add(threading.get_ident())
+            return True
+
+        await run_sync_checks(
+            check, ITEMS, concurrency=8, limit=None, clock=FakeClock(), on_timeout=timed_out, spread=30.0
+        )
+        assert len(threads) == 1
