@@ -64,6 +64,8 @@ from omnimemory_kit.store.base import (
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.sqlite_counters import count_minutes, count_started, read_counters
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
+from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_status
+from omnimemory_kit.store.status_facts import RunStatusFacts
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
     INSERT_ADDED_ITEMS,
@@ -316,17 +318,11 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             return self._append_locked(conn, self._run_no(conn, run_id), events)
 
     def check_event_kinds(self, run_id: str) -> None:
-        """Look for an event kind this version lacks with one query (no event is decoded)."""
-        known = list(EVENT_KINDS)
+        """Look for an event kind this version lacks with one indexed query (no event is decoded)."""
         with self._read("check event kinds") as conn:
-            run_no = self._run_no(conn, run_id)
-            row = conn.execute(
-                "SELECT seq, kind FROM events WHERE run_no = ? "
-                "AND kind NOT IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT 1",
-                (run_no, json.dumps(known)),
-            ).fetchone()
-        if row is not None:
-            raise UnknownEventKindError(row[1], run_id, row[0], where=f"store {self.url!r}")
+            found = first_unknown_kind(conn, self._run_no(conn, run_id))
+        if found is not None:
+            raise UnknownEventKindError(found[1], run_id, found[0], where=f"store {self.url!r}")
 
     def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
         """Yield the run's events after ``after_seq`` in seq order, read in chunks.
@@ -458,6 +454,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             return super().run_counters(run_id, since=since)
         with self._read("read run counters") as conn:
             return read_counters(conn, self._run_no(conn, run_id), run_id, since)
+
+    def status_facts(self, run_id: str, *, with_bytes: bool = False) -> RunStatusFacts:
+        """Return what ``status`` shows of a run (see ``JournalStore.status_facts``)."""
+        if self.schema_version < 4:  # an older store opened read-only: no counters kept, read the journal
+            return super().status_facts(run_id, with_bytes=with_bytes)
+        with self._read("read a run's status") as conn:
+            return read_status(conn, self._run_no(conn, run_id), run_id, with_bytes=with_bytes)
 
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
         """Record that a worker joined the run (or refresh its host, pid and last_seen); return its record."""
