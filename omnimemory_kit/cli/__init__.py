@@ -16,7 +16,6 @@ import importlib
 from typing import Any, Final
 
 import click
-from click.utils import make_default_short_help
 
 __all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
 
@@ -86,7 +85,10 @@ class LazyGroup(click.Group):
         names = [name for name in self.list_commands(ctx) if name in self.lazy]
         if names:
             limit = formatter.width - 6 - max(len(name) for name in names)
-            rows = [(name, make_default_short_help(self.lazy[name][1], limit)) for name in names]
+            rows = [
+                (name, click.Command(name, help=self.lazy[name][1]).get_short_help_str(limit))
+                for name in names
+            ]
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 

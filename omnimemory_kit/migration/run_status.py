@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Final
 
-from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationStatus
+from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationPriority, MigrationStatus
 from omnimemory_kit.migration.rates import EtaUnavailableReason, RateConfig, overall_rate
 from omnimemory_kit.migration.run_state import RunState, utc
 from omnimemory_kit.migration.run_totals import RECENT_WINDOW, with_run_totals
@@ -70,7 +70,11 @@ def status_summary(
     state = _fold_lifecycle(facts)
     interrupted = interrupted and state.status is MigrationStatus.RUNNING
     base = state.summary_at(
-        now, name=record.name, run_id=record.run_id, priority=record.priority, interrupted=interrupted
+        now,
+        name=record.name,
+        run_id=record.run_id,
+        priority=MigrationPriority(record.priority),
+        interrupted=interrupted,
     )
     at = min(now, state.last_at) if interrupted else now
     counters = facts.counters
@@ -101,7 +105,8 @@ def status_summary(
         "interrupted_count": facts.interrupted,
         "last_activity_at": utc(facts.last_at),
     }
-    if counters.unfinished and (interrupted or (state.status is MigrationStatus.RUNNING and state.breaker_open)):
+    breaker = state.status is MigrationStatus.RUNNING and state.breaker_open
+    if counters.unfinished and (interrupted or breaker):
         # no rate says when a run nobody works ends; an open breaker comes before a throttle, as in a replay
         reason = EtaUnavailableReason.INTERRUPTED if interrupted else EtaUnavailableReason.BREAKER_OPEN
         update.update(_NO_ETA, eta_unavailable_reason=reason)

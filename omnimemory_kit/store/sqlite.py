@@ -64,8 +64,6 @@ from omnimemory_kit.store.base import (
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.sqlite_counters import count_minutes, count_started, read_counters
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
-from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_status
-from omnimemory_kit.store.status_facts import RunStatusFacts
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
     INSERT_ADDED_ITEMS,
@@ -75,6 +73,8 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
+from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_status
+from omnimemory_kit.store.status_facts import RunStatusFacts
 from omnimemory_kit.store.url import SQLiteLocation
 from omnimemory_kit.text import from_stored, to_stored
 

@@ -47,12 +47,17 @@ _LIFECYCLE: Final = (
     "ORDER BY seq"
 )
 _ACTIVE: Final = f"kind NOT IN ({_kinds(QUIET_KINDS)})"
-_BEFORE: Final = f"SELECT at FROM events WHERE run_no = ?1 AND seq < ?2 AND {_ACTIVE} ORDER BY seq DESC LIMIT 1"
+_BEFORE: Final = (
+    f"SELECT at FROM events WHERE run_no = ?1 AND seq < ?2 AND {_ACTIVE} ORDER BY seq DESC LIMIT 1"
+)
 _LAST: Final = f"SELECT at FROM events WHERE run_no = ?1 AND {_ACTIVE} ORDER BY seq DESC LIMIT 1"
-_FIRST_START: Final = "SELECT seq, at FROM events WHERE run_no = ?1 AND kind = 'file_started' ORDER BY seq LIMIT 1"
+_FIRST_START: Final = (
+    "SELECT seq, at FROM events WHERE run_no = ?1 AND kind = 'file_started' ORDER BY seq LIMIT 1"
+)
 _OPEN_BATCHES: Final = (
-    f"SELECT (SELECT count(DISTINCT batch_id) FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind = 'batch_opened')"
-    f" - (SELECT count(DISTINCT batch_id) FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind = 'batch_closed')"
+    f"SELECT (SELECT count(DISTINCT batch_id) FROM {{rare}} WHERE run_no = ?1 AND {_R} "
+    "AND kind = 'batch_opened') - "
+    f"(SELECT count(DISTINCT batch_id) FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind = 'batch_closed')"
 )
 # An item failed for good now carries its last failure's type (SQLite takes the bare column from the
 # row holding max(seq)).

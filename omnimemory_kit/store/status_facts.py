@@ -177,9 +177,9 @@ def facts_from_events(
         elif kind is EventKind.FILE_FAILED:
             status_of[key] = FileStatus.FAILED
             failure[key] = event.error_type or STRING_ERROR_TYPE
-        elif kind in (EventKind.FILE_INTERRUPTED, EventKind.FILE_REQUEUED):
-            status_of[key] = FileStatus.PENDING
-        elif kind is EventKind.FILE_RETRIED and status_of.get(key) is FileStatus.FAILED:
+        elif kind in (EventKind.FILE_INTERRUPTED, EventKind.FILE_REQUEUED) or (
+            kind is EventKind.FILE_RETRIED and status_of.get(key) is FileStatus.FAILED  # retry_file
+        ):
             status_of[key] = FileStatus.PENDING
     errors = Counter(failure[key] for key, status in status_of.items() if status is FileStatus.FAILED)
     tally: Counter[EventKind] = Counter()
