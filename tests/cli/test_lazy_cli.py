@@ -39,5 +39,6 @@ class TestHelp:
         ctx = click.Context(cli)
         for name, (_, summary) in COMMANDS.items():
             command = cli.get_command(ctx, name)
-            assert command is not None and command.help is not None
+            assert command is not None
+            assert command.help is not None
             assert summary == inspect.cleandoc(command.help).split("\n\n")[0].replace("\n", " "), name

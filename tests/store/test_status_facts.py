@@ -1,4 +1,4 @@
-"""``JournalStore.status_facts`` and ``migration.run_status``: a run's status without replaying its journal."""
+"""``JournalStore.status_facts`` and ``migration.run_status``: a run's status without a replay."""
 
 from __future__ import annotations
 
@@ -86,13 +86,31 @@ class TestFacts:
         fast = status_summary(record, store.status_facts(RUN, with_bytes=True), clock.time())
         slow = _replayed(store, clock).get_progress_summary()
         for name in (
-            "status", "total_files", "succeeded_files", "failed_files", "skipped_files", "in_progress_files",
-            "pending_files", "total_bytes", "processed_bytes", "succeeded_bytes", "elapsed_seconds",
-            "paused_seconds", "throttled_seconds", "throttle_reason", "started_at", "errors_by_type",
-            "open_batches", "requeued_count", "attempt_failures", "interrupted_count", "last_activity_at",
+            "status",
+            "total_files",
+            "succeeded_files",
+            "failed_files",
+            "skipped_files",
+            "in_progress_files",
+            "pending_files",
+            "total_bytes",
+            "processed_bytes",
+            "succeeded_bytes",
+            "elapsed_seconds",
+            "paused_seconds",
+            "throttled_seconds",
+            "throttle_reason",
+            "started_at",
+            "errors_by_type",
+            "open_batches",
+            "requeued_count",
+            "attempt_failures",
+            "interrupted_count",
+            "last_activity_at",
         ):  # fmt: skip (the ETA is the counters' as a worker's, not the replay's estimator)
             assert getattr(fast, name) == getattr(slow, name), name
-        assert fast.processing_rates.files_per_second_overall == slow.processing_rates.files_per_second_overall
+        rates = (fast.processing_rates, slow.processing_rates)
+        assert rates[0].files_per_second_overall == rates[1].files_per_second_overall
 
     def test_validation_counts_skip_items_re_run_since(self, store_factory: StoreFactory) -> None:
         """The validated item counts, the mismatch is listed, and the run is validated."""
