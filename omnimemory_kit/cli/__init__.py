@@ -13,13 +13,13 @@ top-level ``--help`` lists every command from the one-line summaries kept here (
 from __future__ import annotations
 
 import importlib
-from typing import Any, Final
+import typing
 
 import click
 
 __all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
 
-COMMANDS: Final[dict[str, tuple[str, str]]] = {
+COMMANDS: typing.Final[dict[str, tuple[str, str]]] = {
     "control": (
         "omnimemory_kit.cli.control:control_command",
         "Steer RUN_ID while it runs; without COMMAND, print its control state and command history.",
@@ -64,7 +64,7 @@ top-level help shortens as click does."""
 class LazyGroup(click.Group):
     """A group whose commands are imported on first use (click's documented lazy-loading pattern)."""
 
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: typing.Any, lazy: dict[str, tuple[str, str]], **kwargs: typing.Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = lazy
 
