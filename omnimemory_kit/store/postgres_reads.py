@@ -21,6 +21,8 @@ from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, WorkerRecord, WorkItem, loaded_rows
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 from omnimemory_kit.store.postgres_rows import event_from_row
+from omnimemory_kit.store.postgres_status import read_status
+from omnimemory_kit.store.status_facts import RARE_KINDS_SQL, RunStatusFacts
 from omnimemory_kit.text import from_stored
 
 __all__ = ["PostgresReads"]
@@ -63,8 +65,9 @@ class PostgresReads(JournalStore):
         with self._conn() as conn:
             self._require_run(conn, run_id)
             row = conn.execute(
-                "SELECT seq, kind FROM events WHERE run_id = %s AND NOT (kind = ANY(%s)) "
-                "ORDER BY seq LIMIT 1",
+                # every common kind is known: an unknown one is among the rare events (their index)
+                f"SELECT seq, kind FROM events WHERE run_id = %s AND {RARE_KINDS_SQL} "
+                "AND NOT (kind = ANY(%s)) ORDER BY seq LIMIT 1",
                 (run_id, list(EVENT_KINDS)),
             ).fetchone()
         if row is not None:
@@ -138,18 +141,30 @@ class PostgresReads(JournalStore):
         """Return the run's store-kept counters: the writers' shards summed, in one snapshot."""
         with self._conn() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            counts = self._counts(conn, run_id)
-            totals = conn.execute(
-                "SELECT sum(started), sum(retried), min(first_outcome_at), max(last_outcome_at) "
-                "FROM run_minutes WHERE run_id = %s",
-                (run_id,),
-            ).fetchone()
-            minutes = conn.execute(
-                "SELECT minute, sum(started), sum(succeeded), sum(failed), sum(skipped), sum(retried), "
-                "min(first_outcome_at), max(last_outcome_at) FROM run_minutes "
-                "WHERE run_id = %s AND minute >= %s GROUP BY minute ORDER BY minute",
-                (run_id, -math.inf if since is None else minute_start(since)),
-            ).fetchall()
+            return self._read_counters(conn, run_id, since)
+
+    def status_facts(self, run_id: str, *, with_bytes: bool = False) -> RunStatusFacts:
+        """Return what ``status`` shows of a run (see ``JournalStore.status_facts``), in one snapshot."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            counters = self._read_counters(conn, run_id, None)
+            return read_status(conn, run_id, counters, with_bytes=with_bytes, where=f"store {self.url}")
+
+    def _read_counters(
+        self, conn: psycopg.Connection[TupleRow], run_id: str, since: float | None
+    ) -> RunCounters:
+        counts = self._counts(conn, run_id)
+        totals = conn.execute(
+            "SELECT sum(started), sum(retried), min(first_outcome_at), max(last_outcome_at) "
+            "FROM run_minutes WHERE run_id = %s",
+            (run_id,),
+        ).fetchone()
+        minutes = conn.execute(
+            "SELECT minute, sum(started), sum(succeeded), sum(failed), sum(skipped), sum(retried), "
+            "min(first_outcome_at), max(last_outcome_at) FROM run_minutes "
+            "WHERE run_id = %s AND minute >= %s GROUP BY minute ORDER BY minute",
+            (run_id, -math.inf if since is None else minute_start(since)),
+        ).fetchall()
         return counters_from(run_id, counts, minutes, totals=totals)
 
     def workers(self, run_id: str) -> list[WorkerRecord]:
