@@ -2,8 +2,8 @@
 
 The summary comes from the store's counters and the journal's rare events (``JournalStore.status_facts``,
 ``migration.run_status``), never from replaying the journal: a run of ten million items answers as fast as a
-small one. ``--json`` adds the item bytes (one pass over the items); ``--batches`` lists every batch, which
-needs the whole journal and costs what a replay costs.
+small one. ``--json`` adds the item bytes (one pass over the items); ``--batches`` lists the latest batches,
+reading the journal only from the first of them.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import socket
+import threading
 from typing import Any
 
 import click
@@ -24,27 +25,40 @@ from omnimemory_kit.cli.workers_view import (
     worker_rows,
     workers_and_leases,
 )
+from omnimemory_kit.events import EventKind
 from omnimemory_kit.migration.control import summary_fields
 from omnimemory_kit.migration.liveness import assess_activity
+from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.run_control import read_control
+from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.migration.run_status import status_summary, status_validation
-from omnimemory_kit.store import JournalStore, RunRecord, open_store
+from omnimemory_kit.store import JournalStore, open_store
 from omnimemory_kit.store.base import check_run_id
 from omnimemory_kit.store.url import DEFAULT_STORE_URL
 
 __all__ = ["status_command"]
 
 
-def _batch_rows(store: JournalStore, record: RunRecord) -> list[dict[str, Any]]:
-    """Replay the journal for its batches (what ``--batches`` asks for; the summary never needs it)."""
-    from omnimemory_kit.cli.batches_view import batch_rows
-    from omnimemory_kit.migration.tracker import MigrationProgressTracker
+def _batch_rows(store: JournalStore, run_id: str, limit: int, now: float) -> tuple[list[dict[str, Any]], int]:
+    """Return the rows of the run's latest ``limit`` batches, and how many batches the run has.
 
-    tracker = MigrationProgressTracker(record.name, record.priority, run_id=record.run_id)
-    events = store.read_events(record.run_id)
+    Only the journal from the first of those batches on is read: its batch events are folded by the
+    tracker's reducer, every item met there taken as known (what came before concerns older batches).
+    """
+    from omnimemory_kit.cli.batches_view import batch_rows
+    from omnimemory_kit.migration.tracker_views import batches_frame
+
+    opened = [e.seq for e in store.read_events_matching(run_id, after_seq=0, kinds=[EventKind.BATCH_OPENED])]
+    state = RunState(RateConfig(), sample_interval=1e300, max_samples=2)
+    after = opened[-limit:][0] - 1 if opened else store.last_seq(run_id)
+    events = store.read_events(run_id, after)
     while chunk := list(itertools.islice(events, 10_000)):
-        tracker.apply_many(chunk)
-    return batch_rows(tracker.batches_dataframe())
+        for event in chunk:
+            key = event.path
+            if key is not None and event.kind is not EventKind.FILE_ADDED and key not in state.index:
+                state.add_file(key, event.size or 0, event.at)
+            state.apply((event,))
+    return batch_rows(batches_frame(state, threading.RLock(), now)), len(opened)
 
 
 @click.command("status")
@@ -57,9 +71,18 @@ def _batch_rows(store: JournalStore, record: RunRecord) -> list[dict[str, Any]]:
     "--batches",
     "with_batches",
     is_flag=True,
-    help="Also list every batch: items, outcomes, duration, worker, attempts (reads the whole journal).",
+    help="Also list the latest batches: items, outcomes, duration, worker, attempts.",
 )
-def status_command(run_id: str, store_url: str, as_json: bool, with_batches: bool) -> None:
+@click.option(
+    "--batches-limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many of the latest batches --batches lists (reading the journal from the first of them).",
+)
+def status_command(
+    run_id: str, store_url: str, as_json: bool, with_batches: bool, batches_limit: int
+) -> None:
     """Print where RUN_ID stands (with its workers and leases), from the counters the store keeps."""
     with errors_to_exit():
         check_run_id(run_id)
@@ -77,7 +100,9 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
             checked = status_validation(facts, record.params)
             if checked is not None:
                 summary = summary.model_copy(update={"validation": checked.counts()})
-            batches = _batch_rows(store, record) if with_batches else None
+            batches, batch_count = (
+                _batch_rows(store, run_id, batches_limit, now) if with_batches else (None, 0)
+            )
         finally:
             store.close()
     if as_json:
@@ -87,6 +112,7 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
         data["control"] = control.to_dict(now)
         if batches is not None:
             data["batches"] = batches
+            data["batch_count"] = batch_count
         if checked is not None:
             data["mismatches"] = checked.as_dict()["mismatches"]
         click.echo(json.dumps(data, indent=2, default=str))
@@ -99,3 +125,7 @@ def status_command(run_id: str, store_url: str, as_json: bool, with_batches: boo
         from omnimemory_kit.cli.batches_view import format_batches
 
         click.echo(format_batches(batches))
+        if batch_count > len(batches):
+            click.echo(
+                f"  (the latest {len(batches)} of {batch_count} batches; --batches-limit N lists more)"
+            )

@@ -22,7 +22,7 @@ from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, Worker
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 from omnimemory_kit.store.postgres_rows import event_from_row
 from omnimemory_kit.store.postgres_status import read_status
-from omnimemory_kit.store.status_facts import RARE_KINDS_SQL, RunStatusFacts
+from omnimemory_kit.store.status_facts import COMMON_KINDS, RARE_KINDS_SQL, RunStatusFacts
 from omnimemory_kit.text import from_stored
 
 __all__ = ["PostgresReads"]
@@ -82,13 +82,19 @@ class PostgresReads(JournalStore):
         worker_id: str | None = None,
         kinds: Iterable[EventKind] | None = None,
     ) -> Iterator[Event]:
-        """Yield the run's events in a seq range, of one worker and of some kinds, filtered on the server."""
+        """Yield the run's events in a seq range, of one worker and of some kinds, filtered on the server.
+
+        Rare kinds alone are read through their index: the query then repeats the index's predicate.
+        """
+        kinds = None if kinds is None else list(kinds)
+        rare = kinds is not None and not set(kinds) & set(COMMON_KINDS)
         with self._conn() as conn:
             rows = conn.execute(
                 "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
                 "FROM events WHERE run_id = %s AND seq > %s AND (%s::bigint IS NULL OR seq <= %s) "
                 "AND (%s::text IS NULL OR worker_id = %s) AND (%s::text[] IS NULL OR kind = ANY(%s)) "
-                "ORDER BY seq",
+                + (f"AND {RARE_KINDS_SQL} " if rare else "")
+                + "ORDER BY seq",
                 (
                     run_id, after_seq, until_seq, until_seq, worker_id, worker_id,
                     *([None] * 2 if kinds is None else [[k.value for k in kinds]] * 2),

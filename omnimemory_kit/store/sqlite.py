@@ -73,8 +73,8 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
-from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_status
-from omnimemory_kit.store.status_facts import RunStatusFacts
+from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_events, read_status
+from omnimemory_kit.store.status_facts import COMMON_KINDS, RunStatusFacts
 from omnimemory_kit.store.url import SQLiteLocation
 from omnimemory_kit.text import from_stored, to_stored
 
@@ -374,6 +374,29 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                 remaining -= len(rows)
             if len(rows) < size:
                 return
+
+    def read_events_matching(
+        self,
+        run_id: str,
+        *,
+        after_seq: int,
+        until_seq: int | None = None,
+        worker_id: str | None = None,
+        kinds: Iterable[EventKind] | None = None,
+    ) -> Iterator[Event]:
+        """Yield the run's matching events; rare kinds alone are read through their index."""
+        wanted = None if kinds is None else frozenset(kinds)
+        if not wanted or not wanted.isdisjoint(COMMON_KINDS):
+            yield from super().read_events_matching(
+                run_id, after_seq=after_seq, until_seq=until_seq, worker_id=worker_id, kinds=kinds
+            )
+            return
+        with self._read("read events") as conn:
+            found = read_rare_events(
+                conn, self._run_no(conn, run_id), wanted, after_seq=after_seq, until_seq=until_seq,
+                worker_id=worker_id,
+            )  # fmt: skip
+        yield from found
 
     def last_seq(self, run_id: str) -> int:
         """Return the run's highest seq (0 when the journal is empty)."""

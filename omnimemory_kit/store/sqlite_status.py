@@ -18,6 +18,7 @@ from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.sqlite_counters import read_counters
 from omnimemory_kit.store.status_facts import (
+    COMMON_KINDS,
     LIFECYCLE_KINDS,
     QUIET_KINDS,
     RARE_KINDS_SQL,
@@ -25,7 +26,14 @@ from omnimemory_kit.store.status_facts import (
     RunStatusFacts,
 )
 
-__all__ = ["RARE_EVENTS", "RARE_EVENTS_INDEX", "first_unknown_kind", "has_rare_index", "read_status"]
+__all__ = [
+    "RARE_EVENTS",
+    "RARE_EVENTS_INDEX",
+    "first_unknown_kind",
+    "has_rare_index",
+    "read_rare_events",
+    "read_status",
+]
 
 RARE_EVENTS_INDEX: Final = (
     f"CREATE INDEX IF NOT EXISTS events_rare ON events (run_no, kind, batch_id) WHERE {RARE_KINDS_SQL}"
@@ -174,6 +182,26 @@ def _read_facts(
         flagged=flagged,
         any_verdict=any_verdict,
     )
+
+
+def read_rare_events(
+    conn: sqlite3.Connection,
+    run_no: int,
+    kinds: frozenset[EventKind],
+    *,
+    after_seq: int,
+    until_seq: int | None,
+    worker_id: str | None,
+) -> list[Event]:
+    """Return the run's events of rare ``kinds`` in a seq range, of one worker, through the index."""
+    assert kinds.isdisjoint(COMMON_KINDS), "only rare kinds are in the index"
+    rare = RARE_EVENTS if has_rare_index(conn) else "events"
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM {rare} WHERE run_no = ?1 AND {_R} AND kind IN ({_kinds(tuple(kinds))}) "
+        "AND seq > ?2 AND (?3 IS NULL OR seq <= ?3) AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq",
+        (run_no, after_seq, until_seq, worker_id),
+    ).fetchall()
+    return [_event(row) for row in rows]
 
 
 def has_rare_index(conn: sqlite3.Connection) -> bool:

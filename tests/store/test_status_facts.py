@@ -127,3 +127,26 @@ class TestFacts:
         store = store_factory()
         store.create_run(RunRecord(run_id=RUN, name="plain", created_at=store_factory.clock.time()))
         assert status_validation(store.status_facts(RUN), {}) is None
+
+
+class TestRareEvents:
+    """Reading rare kinds alone goes through their index and finds what a filtered full read finds."""
+
+    def test_matching_rare_kinds_equals_the_filtered_journal(self, store_factory: StoreFactory) -> None:
+        """Batch opens, lifecycle and failures, in a seq range and of one worker, as the default filter."""
+        store, clock = store_factory(), store_factory.clock
+        _journal(store, clock)
+        kinds = [EventKind.BATCH_OPENED, EventKind.RUN_RESUMED, EventKind.FILE_FAILED]
+        for after, until, worker in ((0, None, None), (3, 20, None), (0, None, "h:1:a")):
+            fast = list(
+                store.read_events_matching(
+                    RUN, after_seq=after, until_seq=until, worker_id=worker, kinds=kinds
+                )
+            )
+            full = list(
+                JournalStore.read_events_matching(
+                    store, RUN, after_seq=after, until_seq=until, worker_id=worker, kinds=kinds
+                )
+            )
+            assert fast == full
+            assert fast or worker is not None
