@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from omnimemory_kit.cli.running import format_duration
+from omnimemory_kit.cli.summary_view import format_duration
 from omnimemory_kit.text import printable
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""``omnimemory-kit migrate``, ``status`` and ``demo``: run, resume and inspect migrations from a terminal.
+"""``omnimemory-kit migrate`` and ``demo``: run and resume migrations from a terminal (``status`` is its own).
 
 Exit codes follow ``omnimemory_kit.cli.exit_codes``: 0 every item done, 1 finished with failed items,
 2 bad input, 3 store unavailable (at the start, or during the run for longer than ``--outage-timeout``),
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import json
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -22,8 +20,6 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
-from omnimemory_kit.cli.batches_view import batch_rows, format_batches
-from omnimemory_kit.cli.control_view import format_history
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
@@ -45,27 +41,15 @@ from omnimemory_kit.cli.running import (
     run_interruptibly,
     run_with_hooks,
 )
-from omnimemory_kit.cli.workers_view import (
-    format_leases,
-    format_workers,
-    lease_rows,
-    worker_rows,
-    workers_and_leases,
-)
 from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import MigrationStatus
-from omnimemory_kit.migration.control import summary_fields
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
-from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rerun import RerunSelection, parse_rerun, requeue, rerun_keys
-from omnimemory_kit.migration.run_control import read_control
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, WorkSource, source_from_spec
-from omnimemory_kit.migration.tracker import MigrationProgressTracker
-from omnimemory_kit.migration.validation import ValidationLedger
 from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
@@ -380,68 +364,6 @@ def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
             raise RunMismatchError(runner.run_id, field, recorded, given)
 
 
-# --- status -------------------------------------------------------------------------------------------
-
-
-@click.command("status")
-@click.argument("run_id")
-@click.option(
-    "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option(
-    "--batches",
-    "with_batches",
-    is_flag=True,
-    help="Also list every batch: items, outcomes, duration, worker, attempts.",
-)
-def status_command(run_id: str, store_url: str, as_json: bool, with_batches: bool) -> None:
-    """Replay RUN_ID's journal and print where it stands (with its workers and leases)."""
-    with errors_to_exit():
-        check_run_id(run_id)
-        store = open_store(store_url, read_only=True)  # also on read-only media; never writes
-        try:
-            record = store.get_run(run_id)
-            # Replay read-only into an in-memory tracker: status never writes to the store.
-            tracker = MigrationProgressTracker(record.name, record.priority, run_id=run_id)
-            checks = ValidationLedger()
-            events = store.read_events(run_id)
-            while chunk := list(itertools.islice(events, 10_000)):  # one read feeds both folds
-                tracker.apply_many(chunk)
-                checks.apply(chunk)
-            workers, leases, now = workers_and_leases(store, run_id)
-            # A run the journal shows running may have nobody left working it (its process was killed).
-            activity = assess_activity(workers, leases, now, host=socket.gethostname())
-            control = read_control(store, run_id)
-            summary = tracker.get_progress_summary(activity).model_copy(
-                update=summary_fields(control, record.params, now)
-            )
-            validated = checks.verdicts or record.params.get("validate")
-            checked = checks.summary() if validated else None
-            if checked is not None:
-                summary = summary.model_copy(update={"validation": checked.counts()})
-            batches = batch_rows(tracker.batches_dataframe()) if with_batches else None
-        finally:
-            store.close()
-    if as_json:
-        data = summary.model_dump(mode="json")
-        data["workers"] = worker_rows(workers)
-        data["leases"] = lease_rows(leases, now)
-        data["control"] = control.to_dict(now)
-        if batches is not None:
-            data["batches"] = batches
-        if checked is not None:
-            data["mismatches"] = checked.as_dict()["mismatches"]
-        click.echo(json.dumps(data, indent=2, default=str))
-        return
-    click.echo(format_summary(summary))  # with the control state and settings
-    click.echo(format_history(control))
-    click.echo(format_workers(workers, now))
-    click.echo(format_leases(leases, now))
-    if batches is not None:
-        click.echo(format_batches(batches))
-
-
 # --- demo ---------------------------------------------------------------------------------------------
 
 
@@ -512,4 +434,4 @@ def demo_command(out_dir: Path, store_url: str | None, reports_dir: Path) -> Non
 
 def migration_commands() -> list[click.Command]:
     """Return the commands this module adds to the CLI."""
-    return [migrate_command, status_command, demo_command]
+    return [migrate_command, demo_command]

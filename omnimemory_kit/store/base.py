@@ -45,6 +45,7 @@ from omnimemory_kit.errors import ConfigError, InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows
 from omnimemory_kit.store.projection import Item, fold
+from omnimemory_kit.store.status_facts import RunStatusFacts, facts_from_events
 from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
 
 __all__ = [
@@ -654,6 +655,19 @@ class JournalStore(_Closing):
         counts = self.item_counts(run_id)
         buckets = minute_rows((row[0], row[1]) for row in self.read_event_rows(run_id))
         return counters_from(run_id, counts, ((start, *row) for start, row in buckets.items()), since=since)
+
+    def status_facts(self, run_id: str, *, with_bytes: bool = False) -> RunStatusFacts:
+        """Return what ``status`` shows of a run (``omnimemory_kit.store.status_facts``), in one snapshot.
+
+        Backends read the counters and the journal's rare events through an index, never the whole
+        journal; item bytes per status (``with_bytes``) cost a pass over the items. This default reads the
+        journal once.
+
+        Raises:
+            RunNotFoundError: there is no run with that id.
+        """
+        counts = self.item_counts(run_id)
+        return facts_from_events(run_id, counts, self.read_events(run_id), with_bytes=with_bytes)
 
     @abc.abstractmethod
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:

@@ -72,6 +72,7 @@ from omnimemory_kit.store.postgres_health import PostgresHealthHistory
 from omnimemory_kit.store.postgres_reads import PostgresReads
 from omnimemory_kit.store.postgres_rows import SELECT_RUN, run_from_row
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
+from omnimemory_kit.store.postgres_status import add_rare_index
 from omnimemory_kit.store.postgres_writes import CLAIM, REPORT_ITEMS, ReportPlan, append_events, report_plan
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Item, fold
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
@@ -225,6 +226,8 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
             for number in range(version, SCHEMA_VERSION):
                 conn.execute(MIGRATIONS[number].encode())
             conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+            if create:  # not on a read-only open: status then reads without the index, slower, same answers
+                add_rare_index(conn, self.schema)
 
     @contextlib.contextmanager
     def _conn(self) -> Iterator[psycopg.Connection[TupleRow]]:

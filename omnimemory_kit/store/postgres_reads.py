@@ -21,6 +21,8 @@ from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, WorkerRecord, WorkItem, loaded_rows
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 from omnimemory_kit.store.postgres_rows import event_from_row
+from omnimemory_kit.store.postgres_status import read_status
+from omnimemory_kit.store.status_facts import COMMON_KINDS, RARE_KINDS_SQL, RunStatusFacts
 from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresReads"]
@@ -64,8 +66,11 @@ class PostgresReads(JournalStore):
         with self._conn() as conn:
             self._require_run(conn, run_id)
             row = conn.execute(
-                "SELECT seq, kind FROM events WHERE run_id = %s AND NOT (kind = ANY(%s)) "
-                "ORDER BY seq LIMIT 1",
+                # Every common kind is known: an unknown one is among the rare events. Materialized, so
+                # the planner reads their index rather than walk the whole journal in seq order.
+                "WITH rare AS MATERIALIZED "
+                f"(SELECT seq, kind FROM events WHERE run_id = %s AND {RARE_KINDS_SQL}) "
+                "SELECT seq, kind FROM rare WHERE NOT (kind = ANY(%s)) ORDER BY seq LIMIT 1",
                 (run_id, list(EVENT_KINDS)),
             ).fetchone()
         if row is not None:
@@ -80,13 +85,19 @@ class PostgresReads(JournalStore):
         worker_id: str | None = None,
         kinds: Iterable[EventKind] | None = None,
     ) -> Iterator[Event]:
-        """Yield the run's events in a seq range, of one worker and of some kinds, filtered on the server."""
+        """Yield the run's events in a seq range, of one worker and of some kinds, filtered on the server.
+
+        Rare kinds alone are read through their index: the query then repeats the index's predicate.
+        """
+        kinds = None if kinds is None else list(kinds)
+        rare = kinds is not None and not set(kinds) & set(COMMON_KINDS)
         with self._conn() as conn:
             rows = conn.execute(
                 "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
                 "FROM events WHERE run_id = %s AND seq > %s AND (%s::bigint IS NULL OR seq <= %s) "
                 "AND (%s::text IS NULL OR worker_id = %s) AND (%s::text[] IS NULL OR kind = ANY(%s)) "
-                "ORDER BY seq",
+                + (f"AND {RARE_KINDS_SQL} " if rare else "")
+                + "ORDER BY seq",
                 (
                     run_id, after_seq, until_seq, until_seq, worker_id, worker_id,
                     *([None] * 2 if kinds is None else [[k.value for k in kinds]] * 2),
@@ -175,18 +186,30 @@ class PostgresReads(JournalStore):
         """Return the run's store-kept counters: the writers' shards summed, in one snapshot."""
         with self._conn() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            counts = self._counts(conn, run_id)
-            totals = conn.execute(
-                "SELECT sum(started), sum(retried), min(first_outcome_at), max(last_outcome_at) "
-                "FROM run_minutes WHERE run_id = %s",
-                (run_id,),
-            ).fetchone()
-            minutes = conn.execute(
-                "SELECT minute, sum(started), sum(succeeded), sum(failed), sum(skipped), sum(retried), "
-                "min(first_outcome_at), max(last_outcome_at) FROM run_minutes "
-                "WHERE run_id = %s AND minute >= %s GROUP BY minute ORDER BY minute",
-                (run_id, -math.inf if since is None else minute_start(since)),
-            ).fetchall()
+            return self._read_counters(conn, run_id, since)
+
+    def status_facts(self, run_id: str, *, with_bytes: bool = False) -> RunStatusFacts:
+        """Return what ``status`` shows of a run (see ``JournalStore.status_facts``), in one snapshot."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            counters = self._read_counters(conn, run_id, None)
+            return read_status(conn, run_id, counters, with_bytes=with_bytes, where=f"store {self.url}")
+
+    def _read_counters(
+        self, conn: psycopg.Connection[TupleRow], run_id: str, since: float | None
+    ) -> RunCounters:
+        counts = self._counts(conn, run_id)
+        totals = conn.execute(
+            "SELECT sum(started), sum(retried), min(first_outcome_at), max(last_outcome_at) "
+            "FROM run_minutes WHERE run_id = %s",
+            (run_id,),
+        ).fetchone()
+        minutes = conn.execute(
+            "SELECT minute, sum(started), sum(succeeded), sum(failed), sum(skipped), sum(retried), "
+            "min(first_outcome_at), max(last_outcome_at) FROM run_minutes "
+            "WHERE run_id = %s AND minute >= %s GROUP BY minute ORDER BY minute",
+            (run_id, -math.inf if since is None else minute_start(since)),
+        ).fetchall()
         return counters_from(run_id, counts, minutes, totals=totals)
 
     def workers(self, run_id: str) -> list[WorkerRecord]:

@@ -74,6 +74,8 @@ from omnimemory_kit.store.sqlite_items import (
     report_plan,
 )
 from omnimemory_kit.store.sqlite_selection import batch_items, item_statuses
+from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_events, read_status
+from omnimemory_kit.store.status_facts import COMMON_KINDS, RunStatusFacts
 from omnimemory_kit.store.url import SQLiteLocation
 from omnimemory_kit.text import from_stored, to_stored
 
@@ -321,17 +323,11 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             return self._append_locked(conn, self._run_no(conn, run_id), events)
 
     def check_event_kinds(self, run_id: str) -> None:
-        """Look for an event kind this version lacks with one query (no event is decoded)."""
-        known = list(EVENT_KINDS)
+        """Look for an event kind this version lacks with one indexed query (no event is decoded)."""
         with self._read("check event kinds") as conn:
-            run_no = self._run_no(conn, run_id)
-            row = conn.execute(
-                "SELECT seq, kind FROM events WHERE run_no = ? "
-                "AND kind NOT IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT 1",
-                (run_no, json.dumps(known)),
-            ).fetchone()
-        if row is not None:
-            raise UnknownEventKindError(row[1], run_id, row[0], where=f"store {self.url!r}")
+            found = first_unknown_kind(conn, self._run_no(conn, run_id))
+        if found is not None:
+            raise UnknownEventKindError(found[1], run_id, found[0], where=f"store {self.url!r}")
 
     def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
         """Yield the run's events after ``after_seq`` in seq order, read in chunks.
@@ -383,6 +379,29 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                 remaining -= len(rows)
             if len(rows) < size:
                 return
+
+    def read_events_matching(
+        self,
+        run_id: str,
+        *,
+        after_seq: int,
+        until_seq: int | None = None,
+        worker_id: str | None = None,
+        kinds: Iterable[EventKind] | None = None,
+    ) -> Iterator[Event]:
+        """Yield the run's matching events; rare kinds alone are read through their index."""
+        wanted = None if kinds is None else frozenset(kinds)
+        if not wanted or not wanted.isdisjoint(COMMON_KINDS):
+            yield from super().read_events_matching(
+                run_id, after_seq=after_seq, until_seq=until_seq, worker_id=worker_id, kinds=kinds
+            )
+            return
+        with self._read("read events") as conn:
+            found = read_rare_events(
+                conn, self._run_no(conn, run_id), wanted, after_seq=after_seq, until_seq=until_seq,
+                worker_id=worker_id,
+            )  # fmt: skip
+        yield from found
 
     def last_seq(self, run_id: str) -> int:
         """Return the run's highest seq (0 when the journal is empty)."""
@@ -475,6 +494,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             return super().run_counters(run_id, since=since)
         with self._read("read run counters") as conn:
             return read_counters(conn, self._run_no(conn, run_id), run_id, since)
+
+    def status_facts(self, run_id: str, *, with_bytes: bool = False) -> RunStatusFacts:
+        """Return what ``status`` shows of a run (see ``JournalStore.status_facts``)."""
+        if self.schema_version < 4:  # an older store opened read-only: no counters kept, read the journal
+            return super().status_facts(run_id, with_bytes=with_bytes)
+        with self._read("read a run's status") as conn:
+            return read_status(conn, self._run_no(conn, run_id), run_id, with_bytes=with_bytes)
 
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
         """Record that a worker joined the run (or refresh its host, pid and last_seen); return its record."""

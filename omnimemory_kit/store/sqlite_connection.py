@@ -30,6 +30,7 @@ from omnimemory_kit.errors import (
     StoreUnavailableError,
 )
 from omnimemory_kit.store.base import SCHEMA_VERSION
+from omnimemory_kit.store.sqlite_status import RARE_EVENTS_INDEX, has_rare_index
 from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
 
 __all__ = ["APPLICATION", "SQLiteConnection"]
@@ -370,6 +371,8 @@ class SQLiteConnection:
                 self._initialize(conn)
             elif version < SCHEMA_VERSION:
                 self._upgrade(conn)
+            if not has_rare_index(conn):  # a store made before the index: build it once
+                self._add_rare_index(conn)
         except BaseException:
             conn.close()
             raise
@@ -490,10 +493,28 @@ class SQLiteConnection:
                     for statement in _SCHEMA_ALL.split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    conn.execute(RARE_EVENTS_INDEX)
                     conn.executemany(
                         "INSERT INTO meta (key, value) VALUES (?, ?)",
                         [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION))],
                     )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _add_rare_index(self, conn: sqlite3.Connection) -> None:
+        """Index the journal's rare events (``sqlite_status``), under the write lock.
+
+        Not a schema version: a store with it stays readable and writable by a version without it, so it
+        is added to a store that lacks it whenever one is opened for writing (once: one pass over the
+        journal).
+        """
+        with self._translate("index the journal's rare events"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(RARE_EVENTS_INDEX)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

@@ -1,0 +1,131 @@
+"""``omnimemory-kit status RUN``: where a run stands, read from what the store keeps, in well under a second.
+
+The summary comes from the store's counters and the journal's rare events (``JournalStore.status_facts``,
+``migration.run_status``), never from replaying the journal: a run of ten million items answers as fast as a
+small one. ``--json`` adds the item bytes (one pass over the items); ``--batches`` lists the latest batches,
+reading the journal only from the first of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import threading
+from typing import Any
+
+import click
+
+from omnimemory_kit.cli.control_view import format_history
+from omnimemory_kit.cli.summary_view import errors_to_exit, format_summary
+from omnimemory_kit.cli.workers_view import (
+    format_leases,
+    format_workers,
+    lease_rows,
+    worker_rows,
+    workers_and_leases,
+)
+from omnimemory_kit.events import EventKind
+from omnimemory_kit.migration.control import summary_fields
+from omnimemory_kit.migration.liveness import assess_activity
+from omnimemory_kit.migration.rates import RateConfig
+from omnimemory_kit.migration.run_control import read_control
+from omnimemory_kit.migration.run_state import RunState
+from omnimemory_kit.migration.run_status import status_summary, status_validation
+from omnimemory_kit.store import JournalStore, open_store
+from omnimemory_kit.store.base import check_run_id
+from omnimemory_kit.store.url import DEFAULT_STORE_URL
+
+__all__ = ["status_command"]
+
+
+def _batch_rows(store: JournalStore, run_id: str, limit: int, now: float) -> tuple[list[dict[str, Any]], int]:
+    """Return the rows of the run's latest ``limit`` batches, and how many batches the run has.
+
+    Only the journal from the first of those batches on is read: its batch events are folded by the
+    tracker's reducer, every item met there taken as known (what came before concerns older batches).
+    """
+    from omnimemory_kit.cli.batches_view import batch_rows
+    from omnimemory_kit.migration.tracker_views import batches_frame
+
+    opened = [e.seq for e in store.read_events_matching(run_id, after_seq=0, kinds=[EventKind.BATCH_OPENED])]
+    state = RunState(RateConfig(), sample_interval=1e300, max_samples=2)
+    after = opened[-limit:][0] - 1 if opened else store.last_seq(run_id)
+    events = store.read_events(run_id, after)
+    while chunk := list(itertools.islice(events, 10_000)):
+        for event in chunk:
+            key = event.path
+            if key is not None and event.kind is not EventKind.FILE_ADDED and key not in state.index:
+                state.add_file(key, event.size or 0, event.at)
+            state.apply((event,))
+    return batch_rows(batches_frame(state, threading.RLock(), now)), len(opened)
+
+
+@click.command("status")
+@click.argument("run_id")
+@click.option(
+    "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with item bytes).")
+@click.option(
+    "--batches",
+    "with_batches",
+    is_flag=True,
+    help="Also list the latest batches: items, outcomes, duration, worker, attempts.",
+)
+@click.option(
+    "--batches-limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many of the latest batches --batches lists (reading the journal from the first of them).",
+)
+def status_command(
+    run_id: str, store_url: str, as_json: bool, with_batches: bool, batches_limit: int
+) -> None:
+    """Print where RUN_ID stands (with its workers and leases), from the counters the store keeps."""
+    with errors_to_exit():
+        check_run_id(run_id)
+        store = open_store(store_url, read_only=True)  # also on read-only media; never writes
+        try:
+            record = store.get_run(run_id)
+            store.check_event_kinds(run_id)  # a journal of a newer version is refused, as a replay would
+            facts = store.status_facts(run_id, with_bytes=as_json)
+            workers, leases, now = workers_and_leases(store, run_id)
+            # A run the journal shows running may have nobody left working it (its process was killed).
+            activity = assess_activity(workers, leases, now, host=socket.gethostname())
+            control = read_control(store, run_id)
+            summary = status_summary(record, facts, now, interrupted=activity.interrupted)
+            summary = summary.model_copy(update=summary_fields(control, record.params, now))
+            checked = status_validation(facts, record.params)
+            if checked is not None:
+                summary = summary.model_copy(update={"validation": checked.counts()})
+            batches, batch_count = (
+                _batch_rows(store, run_id, batches_limit, now) if with_batches else (None, 0)
+            )
+        finally:
+            store.close()
+    if as_json:
+        data = summary.model_dump(mode="json")
+        data["workers"] = worker_rows(workers)
+        data["leases"] = lease_rows(leases, now)
+        data["control"] = control.to_dict(now)
+        if batches is not None:
+            data["batches"] = batches
+            data["batch_count"] = batch_count
+        if checked is not None:
+            data["mismatches"] = checked.as_dict()["mismatches"]
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    click.echo(format_summary(summary))  # with the control state and settings
+    click.echo(format_history(control))
+    click.echo(format_workers(workers, now))
+    click.echo(format_leases(leases, now))
+    if batches is not None:
+        from omnimemory_kit.cli.batches_view import format_batches
+
+        click.echo(format_batches(batches))
+        if batch_count > len(batches):
+            click.echo(
+                f"  (the latest {len(batches)} of {batch_count} batches; --batches-limit N lists more)"
+            )

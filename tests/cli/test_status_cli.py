@@ -1,0 +1,70 @@
+"""``status --batches`` lists the latest batches, reading the journal only from the first of them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from omnimemory_kit.cli import cli
+from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.store import RunRecord, open_store
+from omnimemory_kit.store.base import WorkItem
+
+
+def _run_of_batches(path: Path, batches: int) -> None:
+    """Write a completed run of ``batches`` batches of 3 items (one failure in the second)."""
+    clock = FakeClock(wall_start=1_800_000_000.0)
+    with open_store(path, clock=clock) as store:
+        store.create_run(RunRecord(run_id="r1", name="batches", created_at=clock.time()))
+        store.add_items("r1", [WorkItem(f"k{i:02d}", 1) for i in range(3 * batches)], at=clock.time())
+        store.append("r1", [Event(EventKind.RUN_STARTED, clock.time())])
+        while (lease := store.claim("r1", "h:1:w", 3, 60.0)) is not None:
+            clock.advance(2)
+            outcomes = [
+                Event(EventKind.FILE_FAILED, clock.time(), item.key, error_type="ValueError")
+                if item.key == "k04"
+                else Event(EventKind.FILE_SUCCEEDED, clock.time(), item.key)
+                for item in lease.items
+            ]
+            store.report(lease, outcomes)
+            store.release(lease, [Event(EventKind.BATCH_CLOSED, clock.time(), batch_id=lease.batch_id)])
+        store.append("r1", [Event(EventKind.RUN_COMPLETED, clock.time())])
+
+
+def _status(path: Path, *extra: str) -> dict[str, object]:
+    result = CliRunner().invoke(cli, ["status", "r1", "--store", str(path), "--json", "--batches", *extra])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert isinstance(data, dict)
+    return data
+
+
+class TestLatestBatches:
+    """The batch table is bounded by ``--batches-limit`` and its rows are those of the whole listing."""
+
+    def test_the_limit_keeps_the_latest_rows_unchanged(self, tmp_path: Path) -> None:
+        """With a limit of 2 of 4 batches, the two rows are the last two of the full listing."""
+        path = tmp_path / "s.db"
+        _run_of_batches(path, 4)
+        every = _status(path)
+        latest = _status(path, "--batches-limit", "2")
+        assert every["batch_count"] == latest["batch_count"] == 4
+        rows = every["batches"]
+        assert isinstance(rows, list)
+        assert len(rows) == 4
+        assert latest["batches"] == rows[-2:]
+        assert [row["failed"] for row in rows] == [0, 1, 0, 0]
+
+    def test_text_says_what_it_left_out(self, tmp_path: Path) -> None:
+        """The text table says how many batches the run has beyond those listed."""
+        path = tmp_path / "s.db"
+        _run_of_batches(path, 3)
+        out = CliRunner().invoke(
+            cli, ["status", "r1", "--store", str(path), "--batches", "--batches-limit", "1"]
+        )
+        assert out.exit_code == 0, out.output
+        assert "batches: 1" in out.output
+        assert "(the latest 1 of 3 batches; --batches-limit N lists more)" in out.output
