@@ -205,7 +205,10 @@ class ManifestSource:
         self._paths: dict[str, Path] = {}
         if fmt == "csv":
             with self._open() as handle:
-                header = next(csv.reader(handle), [])
+                try:
+                    header = next(csv.reader(handle), [])
+                except (csv.Error, UnicodeDecodeError) as exc:  # the first read decodes a whole buffer
+                    raise ConfigError(f"manifest {given!r} cannot be read as CSV text: {exc}") from exc
             if "key" not in header and "path" not in header:
                 raise ConfigError(f"manifest {given!r} line 1: the header needs a 'key' or 'path' column")
 
@@ -243,14 +246,14 @@ class ManifestSource:
         for _ in rows:
             pass
 
-    def blocks(self) -> Iterator[str]:
+    def blocks(self, *, chars: int = _BLOCK_CHARS) -> Iterator[str]:
         """Yield the manifest's items as item blocks (``store.blocks``), reading the file once.
 
         Raises at the first bad row like iteration, after the blocks before it: a store's
         ``add_item_blocks`` then adds nothing. A CSV whose header is ``key,size`` turns its plain lines (a
         key without quotes, commas, backslashes or control characters, a size in digits) into a block
-        straight from the text, about 28,000 lines at a time; from the first other line on, the rest is
-        read row by row as iteration reads it.
+        straight from the text, ``chars`` characters of lines at a time (about 28,000 lines by default);
+        from the first other line on, the rest is read row by row as iteration reads it.
 
         Raises:
             ConfigError: a row is malformed (the message names the file and line).
@@ -263,7 +266,7 @@ class ManifestSource:
             rest: Iterable[str] = handle
             try:
                 if handle.readline().rstrip("\r\n") == "key,size":
-                    while lines := handle.readlines(_BLOCK_CHARS):
+                    while lines := handle.readlines(chars):
                         text = "".join(lines)
                         if not _PLAIN_LINES.fullmatch(text):
                             rest = itertools.chain(lines, handle)

@@ -1,9 +1,8 @@
 """Item blocks: many work items as one JSON text, the form a bulk add (``add_item_blocks``) takes.
 
 A block is a JSON object whose members, in order, are the items: the member's name is the key (any text;
-the store keeps it in its stored form, ``text.to_stored``) and its value the size in bytes, a whole number
-of at least 0 (JSON ``true`` and ``false`` count as 1 and 0, as Python's ``int`` and SQLite's JSON
-functions take them). A key may appear more than once: the first one counts, as in ``add_items``.
+the store keeps it in its stored form, ``text.to_stored``) and its value the size in bytes, a JSON integer
+of at least 0. A key may appear more than once: the first one counts, as in ``add_items``.
 
 One text for many items lets a manifest's lines become a block without an object per item, and lets SQLite
 read the block in C (``json_each``), off the interpreter's lock, while the next block is being read.
@@ -60,11 +59,11 @@ def decode_block(block: str) -> list[tuple[str, int]]:
     for key, size in members:
         if not key:
             raise ConfigError("an item block holds an empty key")
-        if not isinstance(size, int):
+        if isinstance(size, bool) or not isinstance(size, int):
             raise ConfigError(f"item {key!r} has a size that is not a whole number ({size!r})")
         if size < 0:
             raise ConfigError(f"item {key!r} has a negative size ({size})")
         if size > MAX_SIZE:
             raise ConfigError(f"item {key!r} has a size larger than any file ({size})")
-        pairs.append((key, int(size)))
+        pairs.append((key, size))
     return pairs

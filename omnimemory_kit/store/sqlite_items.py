@@ -60,13 +60,14 @@ INSERT_ADDED_ITEMS: Final = (
 _INSERT_ADDED: Final = (
     f"INSERT INTO events (run_no, seq, kind, at, path, size) VALUES (?, ?, '{_ADDED.value}', ?, ?, ?)"
 )
-# A block's FILE_ADDED rows, seq ?2 + the member's position (json_each's rowid counts members from 0); its
-# items copied from them only where the seq is in the block's range and key and size are what an item
-# needs, so a count short of the block's says "take the checked path" (a repeated or known key, or a
-# malformed member).
+# A block's FILE_ADDED rows, seq ?2 + the member's position (json_each's rowid counts members from 0), a
+# size that is no JSON integer written as NULL (the column's affinity would turn "7" into 7); its items
+# copied from them only where the seq is in the block's range and key and size are what an item needs, so
+# a count short of the block's says "take the checked path" (a repeated or known key, or a malformed member).
 _INSERT_BLOCK_EVENTS: Final = (
     "INSERT INTO events (run_no, seq, kind, at, path, size) "
-    f"SELECT ?1, ?2 + j.rowid, '{_ADDED.value}', ?3, j.key, j.value FROM json_each(?4) j"
+    f"SELECT ?1, ?2 + j.rowid, '{_ADDED.value}', ?3, j.key, iif(j.type = 'integer', j.value, NULL) "
+    "FROM json_each(?4) j"
 )
 _INSERT_BLOCK_ITEMS: Final = (
     "INSERT INTO items (run_no, key, ordinal, size, status) "
