@@ -4,7 +4,7 @@ Steps, each a separate process as a user would run it, in one temporary folder (
 
 1. ``omnimemory-kit migrate MANIFEST --create-only`` of ``ITEMS`` items from a CSV manifest (sorted keys,
    as an object-store listing gives them): wall time, CPU time and peak RSS of the command (imports and
-   reading the manifest twice included). Beside it, in the same run, the floor: a bare ``executemany`` of
+   reading the manifest included). Beside it, in the same run, the floor: a bare ``executemany`` of
    the same ``(key, size)`` rows into a one-table SQLite file.
 2. ``omnimemory-kit worker`` on that run (no-op function, concurrency 64) for ``WORKER_SECONDS``, then
    Ctrl-C: its peak RSS, and how many items it finished meanwhile.

@@ -171,7 +171,7 @@ def add_blocks(conn: sqlite3.Connection, run_no: int, blocks: Iterable[str], fir
     The common block (new keys, none repeated, no escapes) takes two statements read in C: its FILE_ADDED
     rows from the JSON, its items from those rows. When fewer items than rows were copied, the block is
     undone to its savepoint and added through the checked path (``decode_block``, ``add_new``), which skips
-    repeated and known keys, stores odd keys in their stored form and raises on a malformed pair. The
+    repeated and known keys, stores odd keys in their stored form and raises on a malformed member. The
     caller holds the transaction: raising here (or in ``blocks``) leaves the caller to roll all back.
     """
     added = 0
