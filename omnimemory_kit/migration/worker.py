@@ -218,6 +218,7 @@ def prepare_run(
     """Create a run and add every item of ``source`` to it, without working any: workers join it later.
 
     Idempotent like a resumed run: preparing an existing run adds only the items it does not have yet.
+    The source is read once and its items added in one transaction: a bad row adds none of them.
 
     Args:
         store: where the run lives.
@@ -234,7 +235,7 @@ def prepare_run(
 
     Raises:
         RunMismatchError: the run exists with another source or function.
-        ConfigError: an argument is invalid.
+        ConfigError: an argument is invalid, or the source has a bad row (no item is added).
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
