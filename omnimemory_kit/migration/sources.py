@@ -16,6 +16,7 @@ Keys:
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import logging
@@ -266,16 +267,23 @@ class ManifestSource:
             rest: Iterable[str] = handle
             try:
                 if handle.readline().rstrip("\r\n") == "key,size":
-                    while lines := handle.readlines(chars):
-                        text = "".join(lines)
-                        if not _PLAIN_LINES.fullmatch(text):
-                            rest = itertools.chain(lines, handle)
+                    # Whole reads cut after their last newline (no string per line); the line begun at
+                    # the end of one read starts the next.
+                    text = ""
+                    while chunk := handle.read(chars):
+                        text += chunk
+                        cut = text.rfind("\n") + 1
+                        if not _PLAIN_LINES.fullmatch(text, 0, cut):
                             break
-                        if "\r" in text:
-                            text = text.replace("\r\n", "\n")
+                        plain, text = text[:cut], text[cut:]
+                        if not plain:
+                            continue  # a line longer than one read
+                        line += plain.count("\n")
+                        if "\r" in plain:
+                            plain = plain.replace("\r\n", "\n")
                         # k1,1\nk2,2\n -> {"k1":1,"k2":2}: the text needs no escaping (see _PLAIN_LINES)
-                        yield '{"' + text[:-1].replace(",", '":').replace("\n", ',"') + "}"
-                        line += len(lines)
+                        yield '{"' + plain[:-1].replace(",", '":').replace("\n", ',"') + "}"
+                    rest = itertools.chain(io.StringIO(text, newline=""), handle)  # what is left, if any
                 else:
                     handle.seek(0)
                     line = 0  # the header is read again, as the first row
