@@ -294,7 +294,7 @@ def _measure_in(root: Path, items: int) -> str:
     return (
         f"## Scale: a {items:,}-item run on SQLite\n\n"
         "Each step a separate process as a user runs it (see `benchmarks/bench_scale.py`): create-only from "
-        "a CSV manifest of sorted keys (imports and the two reads of the manifest included), a worker for "
+        "a CSV manifest of sorted keys (imports and reading the manifest included), a worker for "
         f"{WORKER_SECONDS:.0f} s, `status`, and the migration report of a second run. The run is completed "
         f"in bulk through the store's public `claim` / `report` / `release` ({bulk:,} items in "
         f"{completed_seconds:.0f} s), not by running millions of no-op items; the report's run was built "
