@@ -4,7 +4,7 @@ Steps, each a separate process as a user would run it, in one temporary folder (
 
 1. ``omnimemory-kit migrate MANIFEST --create-only`` of ``ITEMS`` items from a CSV manifest (sorted keys,
    as an object-store listing gives them): wall time, CPU time and peak RSS of the command (imports and
-   reading the manifest twice included). Beside it, in the same run, the floor: a bare ``executemany`` of
+   reading the manifest included). Beside it, in the same run, the floor: a bare ``executemany`` of
    the same ``(key, size)`` rows into a one-table SQLite file.
 2. ``omnimemory-kit worker`` on that run (no-op function, concurrency 64) for ``WORKER_SECONDS``, then
    Ctrl-C: its peak RSS, and how many items it finished meanwhile.
@@ -294,7 +294,7 @@ def _measure_in(root: Path, items: int) -> str:
     return (
         f"## Scale: a {items:,}-item run on SQLite\n\n"
         "Each step a separate process as a user runs it (see `benchmarks/bench_scale.py`): create-only from "
-        "a CSV manifest of sorted keys (imports and the two reads of the manifest included), a worker for "
+        "a CSV manifest of sorted keys (imports and reading the manifest included), a worker for "
         f"{WORKER_SECONDS:.0f} s, `status`, and the migration report of a second run. The run is completed "
         f"in bulk through the store's public `claim` / `report` / `release` ({bulk:,} items in "
         f"{completed_seconds:.0f} s), not by running millions of no-op items; the report's run was built "

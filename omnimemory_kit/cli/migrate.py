@@ -213,8 +213,10 @@ def migrate_command(
         if run_id is not None:
             check_run_id(run_id)
         work = source_from_spec(source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside)
-        if isinstance(work, ManifestSource):
-            work.check()  # read it all once, so a bad row is reported before anything is written
+        if isinstance(work, ManifestSource) and not create_only:
+            # read it all once, so a bad row is reported before anything is written (create-only reads it
+            # once, adding it in one transaction that a bad row rolls back)
+            work.check()
         fn = load_function(function_spec)
         setup = control_setup(control)
         health_config = load_throttle(health_config_path)

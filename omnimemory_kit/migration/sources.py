@@ -16,9 +16,14 @@ Keys:
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import json
 import logging
 import os
+import queue
+import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +31,16 @@ from typing import Any, Protocol, runtime_checkable
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.store.base import WorkItem
+from omnimemory_kit.store.blocks import item_blocks
+from omnimemory_kit.text import STORED_MARKER
 
 _log = logging.getLogger("omnimemory_kit.migration")
 _MAX_SIZE = 2**63 - 1  # the stores keep sizes as 64-bit integers
+# Lines of a key,size CSV that read the same as JSON strings and numbers: no quoting or escaping in the key
+# (no comma, quote, backslash or control character; no STORED_MARKER, so the store keeps the key as it is),
+# a size of at most 18 digits without a leading zero (which JSON refuses).
+_PLAIN_LINES = re.compile(r'(?:[^,"\\\x00-\x1f\x7f' + STORED_MARKER + r"]+,(?:0|[1-9][0-9]{0,17})\r?\n)*")
+_BLOCK_CHARS = 1 << 20  # characters of manifest per block
 
 __all__ = [
     "DirectorySource",
@@ -36,6 +48,7 @@ __all__ = [
     "ManifestSource",
     "MigrationItem",
     "WorkSource",
+    "source_blocks",
     "source_from_spec",
 ]
 
@@ -193,7 +206,10 @@ class ManifestSource:
         self._paths: dict[str, Path] = {}
         if fmt == "csv":
             with self._open() as handle:
-                header = next(csv.reader(handle), [])
+                try:
+                    header = next(csv.reader(handle), [])
+                except (csv.Error, UnicodeDecodeError) as exc:  # the first read decodes a whole buffer
+                    raise ConfigError(f"manifest {given!r} cannot be read as CSV text: {exc}") from exc
             if "key" not in header and "path" not in header:
                 raise ConfigError(f"manifest {given!r} line 1: the header needs a 'key' or 'path' column")
 
@@ -231,36 +247,86 @@ class ManifestSource:
         for _ in rows:
             pass
 
+    def blocks(self, *, chars: int = _BLOCK_CHARS) -> Iterator[str]:
+        """Yield the manifest's items as item blocks (``store.blocks``), reading the file once.
+
+        Raises at the first bad row like iteration, after the blocks before it: a store's
+        ``add_item_blocks`` then adds nothing. A CSV whose header is ``key,size`` turns its plain lines (a
+        key without quotes, commas, backslashes or control characters, a size in digits) into a block
+        straight from the text, ``chars`` characters of lines at a time (about 28,000 lines by default);
+        from the first other line on, the rest is read row by row as iteration reads it.
+
+        Raises:
+            ConfigError: a row is malformed (the message names the file and line).
+        """
+        if self.format != "csv":
+            yield from item_blocks((item.key, item.size) for item in self)
+            return
+        with self._open() as handle:
+            line = 1
+            rest: Iterable[str] = handle
+            try:
+                if handle.readline().rstrip("\r\n") == "key,size":
+                    # Whole reads cut after their last newline (no string per line); the line begun at
+                    # the end of one read starts the next.
+                    text = ""
+                    while chunk := handle.read(chars):
+                        text += chunk
+                        cut = text.rfind("\n") + 1
+                        if not _PLAIN_LINES.fullmatch(text, 0, cut):
+                            break
+                        plain, text = text[:cut], text[cut:]
+                        if not plain:
+                            continue  # a line longer than one read
+                        line += plain.count("\n")
+                        if "\r" in plain:
+                            plain = plain.replace("\r\n", "\n")
+                        # k1,1\nk2,2\n -> {"k1":1,"k2":2}: the text needs no escaping (see _PLAIN_LINES)
+                        yield '{"' + plain[:-1].replace(",", '":').replace("\n", ',"') + "}"
+                    rest = itertools.chain(io.StringIO(text, newline=""), handle)  # what is left, if any
+                else:
+                    handle.seek(0)
+                    line = 0  # the header is read again, as the first row
+            except UnicodeDecodeError as exc:
+                raise self._bad(line + 1, str(exc)) from exc
+            yield from item_blocks((item.key, item.size) for item in self._csv_rows(rest, line))
+
     def _csv_items(self, *, check_only: bool = False) -> Iterator[MigrationItem]:
+        with self._open() as handle:
+            yield from self._csv_rows(handle, 0, check_only=check_only)
+
+    def _csv_rows(
+        self, lines: Iterable[str], before: int, *, check_only: bool = False
+    ) -> Iterator[MigrationItem]:
         # A manifest of millions of rows: csv.reader, and the common row (a key, a size in plain digits,
         # no path column) turned into its item at once; any other row goes through the checks of _item
         # (DictReader's per-row dict was the larger part of reading). A short row reads as missing fields.
-        with self._open() as handle:
-            reader = csv.reader(handle)
-            try:
-                header = next(reader, [])
-                at = {name: i for i, name in enumerate(header)}  # the last of a name wins, as in DictReader
-                columns = [(n, at[n]) for n in ("key", "path", "size") if n in at]
-                key_at, size_at = at.get("key", -1), at.get("size", -1)
-                fast = key_at >= 0 and size_at >= 0 and "path" not in at
-                paths = self._paths
-                for row in reader:
-                    if fast and len(row) > key_at and len(row) > size_at:
-                        key, size = row[key_at], row[size_at]
-                        if key and size.isascii() and size.isdigit() and len(size) < 19:
-                            if not check_only:
-                                yield MigrationItem(key, int(size))
-                            continue
-                    if not row:
-                        continue  # a blank line, skipped as DictReader does
-                    width = len(row)
-                    fields: dict[str, Any] = {n: row[i] if i < width else None for n, i in columns}
-                    item = self._item(reader.line_num, fields)
-                    if item.path is not None:
-                        paths[item.key] = item.path
-                    yield item
-            except (csv.Error, UnicodeDecodeError) as exc:
-                raise self._bad(reader.line_num, str(exc)) from exc
+        # ``before`` lines were read already (the header among them when it is not in ``lines``).
+        reader = csv.reader(lines)
+        try:
+            header = next(reader, []) if before == 0 else ["key", "size"]
+            at = {name: i for i, name in enumerate(header)}  # the last of a name wins, as in DictReader
+            columns = [(n, at[n]) for n in ("key", "path", "size") if n in at]
+            key_at, size_at = at.get("key", -1), at.get("size", -1)
+            fast = key_at >= 0 and size_at >= 0 and "path" not in at
+            paths = self._paths
+            for row in reader:
+                if fast and len(row) > key_at and len(row) > size_at:
+                    key, size = row[key_at], row[size_at]
+                    if key and size.isascii() and size.isdigit() and len(size) < 19:
+                        if not check_only:
+                            yield MigrationItem(key, int(size))
+                        continue
+                if not row:
+                    continue  # a blank line, skipped as DictReader does
+                width = len(row)
+                fields: dict[str, Any] = {n: row[i] if i < width else None for n, i in columns}
+                item = self._item(before + reader.line_num, fields)
+                if item.path is not None:
+                    paths[item.key] = item.path
+                yield item
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise self._bad(before + reader.line_num, str(exc)) from exc
 
     def _jsonl_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         # Binary lines decoded one by one, so an encoding error names the right line.
@@ -391,6 +457,60 @@ def source_from_spec(
     if path.suffix.lower() in (".csv", ".jsonl"):
         return ManifestSource(path)
     raise ConfigError(f"source {str(spec)!r} is neither a directory nor a .csv/.jsonl manifest")
+
+
+def source_blocks(source: WorkSource, *, ahead: int = 2) -> Iterator[str]:
+    """Yield a source's items as item blocks (``store.blocks``), for ``add_item_blocks``.
+
+    With ``ahead`` > 0 the blocks are read in a thread of their own, up to ``ahead`` blocks before the
+    one being written, so reading the source overlaps the store's writing (SQLite writes a block in C,
+    without the interpreter's lock). An error while reading is raised here, in the caller's thread.
+    """
+    if isinstance(source, ManifestSource):
+        blocks = source.blocks()
+    else:
+        blocks = item_blocks((item.key, item.size) for item in source)
+    return _read_ahead(blocks, ahead) if ahead > 0 else blocks
+
+
+def _read_ahead(blocks: Iterator[str], ahead: int) -> Iterator[str]:
+    handover: queue.Queue[tuple[str | None, BaseException | None]] = queue.Queue(ahead)
+    stop = threading.Event()
+
+    def hand(entry: tuple[str | None, BaseException | None]) -> bool:
+        while not stop.is_set():  # the reader stops when its consumer has (closed, or collected)
+            try:
+                handover.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for block in blocks:
+                if not hand((block, None)):
+                    return
+            hand((None, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            hand((None, exc))
+        finally:
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()  # the manifest file, from this thread
+
+    reader = threading.Thread(target=read, name="omnimemory-kit-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            block, error = handover.get()
+            if error is not None:
+                raise error
+            if block is None:
+                return
+            yield block
+    finally:
+        stop.set()
 
 
 def _stat_size(path: Path | None) -> int:

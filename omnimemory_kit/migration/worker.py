@@ -21,8 +21,13 @@ from omnimemory_kit.errors import ConfigError, RunMismatchError
 from omnimemory_kit.events import MigrationPriority
 from omnimemory_kit.migration.loader import function_identity, load_function
 from omnimemory_kit.migration.runner import MigrationRunner
-from omnimemory_kit.migration.sources import DirectorySource, ManifestSource, MigrationItem, WorkSource
-from omnimemory_kit.migration.store_link import ADD_CHUNK, chunks
+from omnimemory_kit.migration.sources import (
+    DirectorySource,
+    ManifestSource,
+    MigrationItem,
+    WorkSource,
+    source_blocks,
+)
 from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, current_trace_context
 from omnimemory_kit.observability import get_correlation_id
 from omnimemory_kit.resilience import RetryPolicy
@@ -213,6 +218,7 @@ def prepare_run(
     """Create a run and add every item of ``source`` to it, without working any: workers join it later.
 
     Idempotent like a resumed run: preparing an existing run adds only the items it does not have yet.
+    The source is read once and its items added in one transaction: a bad row adds none of them.
 
     Args:
         store: where the run lives.
@@ -229,7 +235,7 @@ def prepare_run(
 
     Raises:
         RunMismatchError: the run exists with another source or function.
-        ConfigError: an argument is invalid.
+        ConfigError: an argument is invalid, or the source has a bad row (no item is added).
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
@@ -270,7 +276,7 @@ def _prepare(
             correlation_id=get_correlation_id() or "",
         )
     )
-    added = sum(store.add_items(run_id, chunk, at=clock.time()) for chunk in chunks(source, ADD_CHUNK))
+    added = store.add_item_blocks(run_id, source_blocks(source), at=clock.time())  # a bad row adds none
     logger.info("run %r: prepared with %d new item(s) for workers to join", run_id, added)
     return record
 

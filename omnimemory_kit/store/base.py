@@ -43,6 +43,7 @@ from typing import Any, Final, Self
 
 from omnimemory_kit.errors import ConfigError, InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.blocks import decode_block
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows
 from omnimemory_kit.store.projection import Item, fold
 from omnimemory_kit.store.status_facts import RunStatusFacts, facts_from_events
@@ -595,6 +596,19 @@ class JournalStore(_Closing):
         Raises:
             ConfigError: an item has a negative size; nothing is added.
         """
+
+    def add_item_blocks(self, run_id: str, blocks: Iterable[str], *, at: float) -> int:
+        """Add the items of every block (``store.blocks``) like ``add_items``, in one transaction.
+
+        All or nothing: when a block is malformed, or ``blocks`` raises while it is read (a bad manifest
+        line), nothing is added. This default decodes the blocks into one ``add_items`` call; backends
+        override it to read blocks without an object per item.
+
+        Raises:
+            ConfigError: a block is malformed; nothing is added.
+        """
+        items = (WorkItem(key, size) for block in blocks for key, size in decode_block(block))
+        return self.add_items(run_id, items, at=at)
 
     @abc.abstractmethod
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:

@@ -33,7 +33,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
@@ -66,9 +66,10 @@ from omnimemory_kit.store.sqlite_counters import count_minutes, count_started, r
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
-    INSERT_ADDED_ITEMS,
     ReportPlan,
+    add_blocks,
     add_counts,
+    add_new,
     project,
     report_items,
     report_plan,
@@ -90,9 +91,6 @@ _INSERT_PLAIN_EVENT: Final = (
     "INSERT INTO events (run_no, seq, kind, at, path, worker_id) VALUES (?, ?, ?, ?, ?, ?)"
 )
 """An event with nothing but a kind, a time, a key and a worker (its other columns stay NULL)."""
-_INSERT_ADDED: Final = (
-    f"INSERT INTO events (run_no, seq, kind, at, path, size) VALUES (?, ?, '{EventKind.FILE_ADDED}', ?, ?, ?)"
-)
 _SELECT_EVENTS: Final = (
     "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq "
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
@@ -430,40 +428,31 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         if not wanted:
             return 0
         with self._write("add items") as conn:
-            run_no = self._run_no(conn, run_id)
-            # Sorted keys (a listing, a directory) come in chunks no stored key falls between: one probe of
-            # the key range, instead of looking every key up. (Stored keys are UTF-8, whose byte order is
-            # Python's order of code points.)
-            overlaps = conn.execute(
-                "SELECT 1 FROM items WHERE run_no = ? AND key BETWEEN ? AND ? LIMIT 1",
-                (run_no, min(wanted), max(wanted)),
-            ).fetchone()
-            known = (
-                {
-                    row[0]
-                    for row in conn.execute(
-                        "SELECT key FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))",
-                        (run_no, json.dumps(list(wanted))),
-                    )
-                }
-                if overlaps
-                else set()
+            return self._add_locked(
+                conn, run_id, lambda run_no, first: add_new(conn, run_no, wanted, first, at)
             )
-            (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-            first = last + 1
-            # FILE_ADDED rows straight from the keys (no Event objects), the items copied from them in SQL.
-            # Only the five columns that vary are bound: binding the six NULLs too costs more than the insert.
-            if known:
-                wanted = {key: size for key, size in wanted.items() if key not in known}
-            rows = [(run_no, seq, at, key, size) for seq, (key, size) in enumerate(wanted.items(), first)]
-            if not rows:
-                return 0
-            conn.executemany(_INSERT_ADDED, rows)
-            last = first + len(rows) - 1
-            conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-            conn.execute(INSERT_ADDED_ITEMS, (run_no, first, last))
-            add_counts(conn, run_no, {_PENDING: len(rows)})
-        return len(rows)
+
+    def add_item_blocks(self, run_id: str, blocks: Iterable[str], *, at: float) -> int:
+        """Add the items of every block (``store.blocks``) in one transaction; return how many were new.
+
+        All or nothing: a malformed block, or ``blocks`` raising (a bad manifest line), adds nothing. The
+        common block costs two statements SQLite runs in C (``sqlite_items.add_blocks``), so reading the
+        next block in another thread overlaps the writing. The store stays locked for writing meanwhile.
+        """
+        with self._write("add items") as conn:
+            return self._add_locked(
+                conn, run_id, lambda run_no, first: add_blocks(conn, run_no, blocks, first, at)
+            )
+
+    def _add_locked(self, conn: sqlite3.Connection, run_id: str, add: Callable[[int, int], int]) -> int:
+        """Run ``add(run_no, first seq)`` and move the run's last seq and pending count by what it added."""
+        run_no = self._run_no(conn, run_id)
+        (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
+        added = add(run_no, last + 1)
+        if added:
+            conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last + added, run_no))
+            add_counts(conn, run_no, {_PENDING: added})
+        return added
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
         """Return how many items are in each status (every status present, zero included)."""

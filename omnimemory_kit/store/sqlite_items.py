@@ -4,6 +4,8 @@ Every write here leaves the rows ``projection.fold`` would leave, and keeps the 
 (``item_counts``) in step in the same transaction, so counting never scans the items:
 
 - **additions only** (a scan, ``add_items``): the items are copied from their FILE_ADDED rows in SQL;
+  a bulk add (``add_blocks``) writes the FILE_ADDED rows of a whole block of items (``store.blocks``) with
+  one statement read in C, and checks by the count of items copied that no key was repeated or known;
 - **set-based**: when every item event of an append is of a ``projection.UNIFORM`` kind (its effect does
   not depend on the item's status: starts and outcomes), each item's final state is known without reading
   it: one UPDATE per shape of final state; the old statuses, needed only for the counters, come from one
@@ -18,17 +20,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, cast
 
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.store.blocks import decode_block
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold
+from omnimemory_kit.text import STORED_MARKER, to_stored
 
 __all__ = [
     "CLAIM_ITEMS",
     "INSERT_ADDED_ITEMS",
     "ReportPlan",
+    "add_blocks",
     "add_counts",
+    "add_new",
     "project",
     "report_items",
     "report_plan",
@@ -51,6 +57,24 @@ INSERT_ADDED_ITEMS: Final = (
     "ON CONFLICT (run_no, key) DO NOTHING"
 )
 """Insert the items of the FILE_ADDED events just journaled (seqs ?2..?3); the first of a key wins."""
+_INSERT_ADDED: Final = (
+    f"INSERT INTO events (run_no, seq, kind, at, path, size) VALUES (?, ?, '{_ADDED.value}', ?, ?, ?)"
+)
+# A block's FILE_ADDED rows, seq ?2 + the member's position (json_each's rowid counts members from 0), a
+# size that is no JSON integer written as NULL (the column's affinity would turn "7" into 7); its items
+# copied from them only where the seq is in the block's range and key and size are what an item needs, so
+# a count short of the block's says "take the checked path" (a repeated or known key, or a malformed member).
+_INSERT_BLOCK_EVENTS: Final = (
+    "INSERT INTO events (run_no, seq, kind, at, path, size) "
+    f"SELECT ?1, ?2 + j.rowid, '{_ADDED.value}', ?3, j.key, iif(j.type = 'integer', j.value, NULL) "
+    "FROM json_each(?4) j"
+)
+_INSERT_BLOCK_ITEMS: Final = (
+    "INSERT INTO items (run_no, key, ordinal, size, status) "
+    f"SELECT run_no, path, seq, size, '{_PENDING}' FROM events WHERE run_no = ?1 AND seq BETWEEN ?2 AND ?3 "
+    "AND typeof(path) = 'text' AND path != '' AND typeof(size) = 'integer' AND size >= 0 ORDER BY seq "
+    "ON CONFLICT (run_no, key) DO NOTHING"
+)
 _INSERT_ITEM: Final = (
     "INSERT INTO items (run_no, key, ordinal, size, status, attempts, lease_id, batch_id, worker_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_no, key) DO NOTHING"
@@ -106,6 +130,85 @@ def add_counts(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) ->
             "ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
             changed,
         )
+
+
+def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first: int, at: float) -> int:
+    """Add the ``wanted`` items (stored key -> size) the run does not have yet, seqs from ``first``.
+
+    Journals FILE_ADDED for each new one and copies it into the items table; returns how many were new.
+    The caller moves the run's ``last_seq`` and the pending counter.
+    """
+    if not wanted:
+        return 0
+    # Sorted keys (a listing, a directory) come in chunks no stored key falls between: one probe of the
+    # key range, instead of looking every key up. (Stored keys are UTF-8, whose byte order is Python's
+    # order of code points.)
+    overlaps = conn.execute(
+        "SELECT 1 FROM items WHERE run_no = ? AND key BETWEEN ? AND ? LIMIT 1",
+        (run_no, min(wanted), max(wanted)),
+    ).fetchone()
+    if overlaps:
+        known = {
+            row[0]
+            for row in conn.execute(
+                "SELECT key FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))",
+                (run_no, json.dumps(list(wanted))),
+            )
+        }
+        wanted = {key: size for key, size in wanted.items() if key not in known}
+    # FILE_ADDED rows straight from the keys (no Event objects), the items copied from them in SQL. Only
+    # the five columns that vary are bound: binding the six NULLs too costs more than the insert.
+    rows = [(run_no, seq, at, key, size) for seq, (key, size) in enumerate(wanted.items(), first)]
+    if rows:
+        conn.executemany(_INSERT_ADDED, rows)
+        conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(rows) - 1))
+    return len(rows)
+
+
+def add_blocks(conn: sqlite3.Connection, run_no: int, blocks: Iterable[str], first: int, at: float) -> int:
+    """Add the items of every block the run does not have yet, seqs from ``first``; return how many.
+
+    The common block (new keys, none repeated, no escapes) takes two statements read in C: its FILE_ADDED
+    rows from the JSON, its items from those rows. When fewer items than rows were copied, the block is
+    undone to its savepoint and added through the checked path (``decode_block``, ``add_new``), which skips
+    repeated and known keys, stores odd keys in their stored form and raises on a malformed member. The
+    caller holds the transaction: raising here (or in ``blocks``) leaves the caller to roll all back.
+    """
+    added = 0
+    for block in blocks:
+        if not block.startswith("{") or "\\" in block or STORED_MARKER in block or "\x00" in block:
+            # escapes (a key json.loads must read) or a key to_stored would change
+            added += _add_checked(conn, run_no, block, first + added, at)
+            continue
+        conn.execute("SAVEPOINT block")
+        before = conn.total_changes
+        try:
+            conn.execute(_INSERT_BLOCK_EVENTS, (run_no, first + added, at, block))
+        except sqlite3.IntegrityError:
+            rows = -1  # a seq taken: positions are not what they should be; the checked path numbers them
+        except sqlite3.OperationalError as exc:
+            if "JSON" not in str(exc):
+                raise
+            rows = -1  # not JSON: decode_block says what is wrong
+        else:
+            rows = conn.total_changes - before
+            if rows:
+                conn.execute(_INSERT_BLOCK_ITEMS, (run_no, first + added, first + added + rows - 1))
+        if rows >= 0 and conn.total_changes - before == 2 * rows:
+            conn.execute("RELEASE block")
+            added += rows
+            continue
+        conn.execute("ROLLBACK TO block")
+        conn.execute("RELEASE block")
+        added += _add_checked(conn, run_no, block, first + added, at)
+    return added
+
+
+def _add_checked(conn: sqlite3.Connection, run_no: int, block: str, first: int, at: float) -> int:
+    wanted: dict[str, int] = {}
+    for key, size in decode_block(block):
+        wanted.setdefault(to_stored(key), size)  # the first of a key wins
+    return add_new(conn, run_no, wanted, first, at)
 
 
 def project(

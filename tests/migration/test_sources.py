@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,9 +20,11 @@ from omnimemory_kit.migration.sources import (
     ManifestSource,
     MigrationItem,
     WorkSource,
+    source_blocks,
     source_from_spec,
 )
 from omnimemory_kit.store import WorkItem
+from omnimemory_kit.store.blocks import decode_block
 
 
 def write(path: Path, text: str = "x") -> Path:
@@ -234,3 +239,106 @@ class TestLoadFunction:
         with pytest.raises(ConfigError, match="RuntimeError: boom"):
             load_function(f"{path}:f")
         assert not any("broken" in name for name in sys.modules if name.startswith("_omnimemory_migration_"))
+
+
+def _pairs(blocks: Iterator[str]) -> list[tuple[str, int]]:
+    return [pair for block in blocks for pair in decode_block(block)]
+
+
+class TestManifestBlocks:
+    """A manifest read as item blocks (read once, for create-only) gives the items iteration gives."""
+
+    @pytest.mark.parametrize(
+        ("name", "text"),
+        [
+            ("plain.csv", "key,size\n" + "".join(f"dir/k{i},{i}\n" for i in range(50))),
+            ("crlf.csv", "key,size\r\n" + "".join(f"k{i},{i}\r\n" for i in range(20))),
+            ("bom.csv", "\ufeffkey,size\na,1\n"),
+            ("unicode.csv", "key,size\ncaf\u00e9,1\n\u65e5\u672c,2\n123,0\n"),
+            ("no-final-newline.csv", "key,size\na,1\nb,2"),
+            # from a quoted key, a leading zero, a blank line or a lone quote on, rows are read one by one
+            (
+                "mixed.csv",
+                "key,size\n" + "".join(f"k{i},{i}\n" for i in range(30)) + '"q,1",7\nz,007\n\nw"x,3\nv,4\n',
+            ),
+            ("multiline.csv", "key,size\n" + "a,1\n" * 3 + '"two\nlines",5\nb,2\n'),
+            ("other-header.csv", "size,key,note\n1,a,x\n2,b,y\n"),
+            ("path.csv", "key,path,size\nk1,data/a.py,10\nk2,,\n"),
+            ("items.jsonl", '{"key": "a", "size": 3}\n\n{"key": "b"}\n'),
+            ("repeats.csv", "key,size\na,1\nb,2\na,3\n"),
+        ],
+    )
+    def test_same_items_as_iteration(self, tmp_path: Path, name: str, text: str) -> None:
+        """Every manifest shape gives the (key, size) pairs iteration gives, in order, repeats included."""
+        manifest = write(tmp_path / name, text)
+        expected = [(item.key, item.size) for item in ManifestSource(manifest)]
+        assert _pairs(ManifestSource(manifest).blocks(chars=64)) == expected
+        assert _pairs(ManifestSource(manifest).blocks()) == expected
+
+    def test_paths_are_resolvable_after_blocks(self, tmp_path: Path) -> None:
+        """Reading blocks records each key's file, as iteration does."""
+        source = ManifestSource(write(tmp_path / "m.csv", "key,path,size\nk1,data/a.py,10\n"))
+        list(source.blocks())
+        assert source.resolve(WorkItem("k1", 10)).path == tmp_path / "data" / "a.py"
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("a,1\n" * 40 + "b,lots\n" + "c,1\n" * 5, "line 42: size 'lots'"),
+            ("a,1\n" * 40 + ",4\n", "line 42: needs a non-empty 'key' or 'path'"),
+            ("a,1\n" * 40 + "b,-1\n", "line 42: size -1 is negative"),
+            ("a,1\n" * 40 + "b,99999999999999999999\n", "line 42: size 99999999999999999999 is larger"),
+        ],
+    )
+    def test_bad_line_after_good_blocks_names_its_line(self, tmp_path: Path, text: str, message: str) -> None:
+        """A bad row past several blocks raises with its line, after the blocks before it were yielded."""
+        blocks = ManifestSource(write(tmp_path / "m.csv", "key,size\n" + text)).blocks(chars=32)
+        yielded = [next(blocks) for _ in range(3)]
+        with pytest.raises(ConfigError, match=message):
+            list(blocks)
+        assert all(decode_block(block) for block in yielded)
+
+    def test_undecodable_bytes(self, tmp_path: Path) -> None:
+        """Bytes that are not UTF-8 are a ConfigError naming the manifest."""
+        bad = tmp_path / "bad.csv"
+        bad.write_bytes(b"key,size\na,1\n\xff\xfe,2\n")
+        with pytest.raises(ConfigError, match=r"bad\.csv"):
+            list(ManifestSource(bad).blocks())
+        bad.write_bytes(b"key,size\n" + b"a,1\n" * 5000 + b"\xff\xfe,2\n")  # past the first buffer read
+        with pytest.raises(ConfigError, match=r"bad\.csv"):
+            list(ManifestSource(bad).blocks())
+
+
+class TestSourceBlocks:
+    """Any source as blocks, read ahead in a thread of its own."""
+
+    def test_every_source_read_ahead_or_not(self, tmp_path: Path) -> None:
+        """Directory, iterable and manifest sources give their items' pairs, with and without read-ahead."""
+        write(tmp_path / "d" / "a.py", "12")
+        sources: list[WorkSource] = [
+            DirectorySource(tmp_path / "d"),
+            IterableSource(["x", WorkItem("y", 3)]),
+            ManifestSource(write(tmp_path / "m.csv", "key,size\na,1\nb,2\n")),
+        ]
+        for source in sources:
+            expected = [(item.key, item.size) for item in source]
+            assert _pairs(source_blocks(source, ahead=0)) == expected
+            assert _pairs(source_blocks(source, ahead=2)) == expected
+
+    def test_read_ahead_raises_the_readers_error_in_the_caller(self, tmp_path: Path) -> None:
+        """A bad row found by the reading thread is raised where the blocks are consumed."""
+        manifest = write(tmp_path / "m.csv", "key,size\n" + "a,1\n" * 100 + "b,x\n")
+        with pytest.raises(ConfigError, match="line 102"):
+            list(source_blocks(ManifestSource(manifest), ahead=1))
+
+    def test_closing_early_stops_the_reader(self, tmp_path: Path) -> None:
+        """A consumer that stops early (its write failed) leaves no reading thread behind."""
+        manifest = write(tmp_path / "m.csv", "key,size\n" + "".join(f"k{i},1\n" for i in range(100_000)))
+        before = threading.active_count()
+        blocks = source_blocks(ManifestSource(manifest), ahead=1)
+        next(blocks)
+        blocks.close()  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 10
+        while threading.active_count() > before and time.monotonic() < deadline:
+            threading.Event().wait(0.01)
+        assert threading.active_count() == before

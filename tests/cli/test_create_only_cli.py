@@ -1,0 +1,145 @@
+"""``migrate --create-only`` reads the manifest once and adds all of it, or nothing, on both backends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner, Result
+
+from omnimemory_kit.cli import cli
+from omnimemory_kit.events import EventKind, FileStatus
+from omnimemory_kit.store import JournalStore, open_store
+from tests.conftest import PG_DSN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def invoke(*args: str) -> Result:
+    """Run the CLI in-process."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def fns(tmp_path: Path) -> Path:
+    """A file with the function the run records."""
+    path = tmp_path / "fns.py"
+    path.write_text("def ok(item):\n    return None\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL of each backend: a SQLite file, or an own schema on PostgreSQL (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'journal.db'}"
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    yield f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def lines(keys: range, size: int = 1) -> str:
+    return "".join(f"bucket/k{i:06d},{size}\n" for i in keys)
+
+
+def create(manifest: Path, fns: Path, store_url: str) -> Result:
+    return invoke(
+        "migrate", str(manifest), "--function", f"{fns}:ok", "--store", store_url, "--run-id", "r1",
+        "--create-only",
+    )  # fmt: skip
+
+
+def added(store: JournalStore) -> list[tuple[int, str | None, int | None]]:
+    return [(e.seq, e.path, e.size) for e in store.read_events("r1") if e.kind is EventKind.FILE_ADDED]
+
+
+class TestCreateOnly:
+    """Good manifests are added once; a bad line adds nothing; running it again adds only what is new."""
+
+    def test_items_repeats_and_a_second_run(self, tmp_path: Path, fns: Path, store_url: str) -> None:
+        """Repeats count once (first size); running again adds nothing; a longer manifest adds the rest."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(3_000)) + lines(range(10), size=9), encoding="utf-8")
+        result = create(manifest, fns, store_url)
+        assert result.exit_code == 0, result.stderr
+        assert "3000 item(s)" in result.stdout
+        assert create(manifest, fns, store_url).exit_code == 0
+        with manifest.open("a", encoding="utf-8") as handle:
+            handle.write(lines(range(3_000, 3_005)) + '"quoted,key",4\n')
+        assert create(manifest, fns, store_url).exit_code == 0
+        with open_store(store_url, create=False) as store:
+            rows = added(store)
+            assert store.item_counts("r1")[FileStatus.PENDING] == 3_006
+        assert [seq for seq, _, _ in rows] == list(range(2, 3_008))
+        assert {size for _, _, size in rows[:3_000]} == {1}
+        assert [key for _, key, _ in rows[-6:]] == [f"bucket/k{i:06d}" for i in range(3_000, 3_005)] + [
+            "quoted,key"
+        ]
+
+    @pytest.mark.parametrize(
+        ("bad", "message"),
+        [("bucket/x,lots\n", "line 3002: size 'lots'"), (",5\n", "line 3002: needs a non-empty 'key'")],
+    )
+    def test_a_bad_last_line_adds_nothing(
+        self, tmp_path: Path, fns: Path, store_url: str, bad: str, message: str
+    ) -> None:
+        """A bad line past 3,000 good ones exits 2 naming it, and the run has no item at all."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(3_000)) + bad, encoding="utf-8")
+        result = create(manifest, fns, store_url)
+        assert result.exit_code == 2
+        assert message in result.stderr
+        with open_store(store_url, create=False) as store:
+            assert added(store) == []
+            assert sum(store.item_counts("r1").values()) == 0
+        manifest.write_text("key,size\n" + lines(range(3_000)), encoding="utf-8")
+        assert create(manifest, fns, store_url).exit_code == 0  # fixed, the same command adds all of it
+        with open_store(store_url, create=False) as store:
+            assert store.item_counts("r1")[FileStatus.PENDING] == 3_000
+
+
+class TestKilledCreateOnly:
+    """Create-only killed while adding leaves no item; running it again adds every item once."""
+
+    def test_sigkill_then_again(self, tmp_path: Path, fns: Path) -> None:
+        """SIGKILL while the adding transaction is open: nothing added; the same command then adds all."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(400_000)), encoding="utf-8")
+        db = tmp_path / "j.db"
+        argv = [
+            sys.executable, "-m", "omnimemory_kit", "migrate", str(manifest), "--function", f"{fns}:ok",
+            "--store", str(db), "--run-id", "r1", "--create-only",
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wal = db.with_name("j.db-wal")
+        waited = threading.Event()
+        try:
+            # the adding transaction spills its pages into the WAL long before it commits
+            for _ in range(3000):
+                if (wal.exists() and wal.stat().st_size > 8 * 2**20) or child.poll() is not None:
+                    break
+                waited.wait(0.01)
+            assert child.poll() is None, "create-only finished before it could be killed"
+            child.send_signal(signal.SIGKILL)
+        finally:
+            child.wait(30)
+        with open_store(db, create=False) as store:
+            assert added(store) == []
+            assert sum(store.item_counts("r1").values()) == 0
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        with open_store(db, create=False) as store:
+            rows = added(store)
+            assert store.item_counts("r1")[FileStatus.PENDING] == 400_000
+        assert [seq for seq, _, _ in rows] == list(range(2, 400_002))
