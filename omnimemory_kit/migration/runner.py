@@ -604,11 +604,14 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             self._status = MigrationStatus.COMPLETED
             self._log.info("run %r: already completed, nothing to do", self.run_id)
             return self.summary()
-        if self._stepped:  # continuing after step() or pause() in this process
-            self._stepped = False
-            await self._link.journal(self._event(EventKind.RUN_RESUMED))
-        else:
-            await self._link.journal(self._event(EventKind.RUN_STARTED))
+        # RUN_RESUMED continues after step() or pause() in this process. Nothing is journaled when another
+        # worker completed the run meanwhile: this one would reopen it, and the run would end twice.
+        start = EventKind.RUN_RESUMED if self._stepped else EventKind.RUN_STARTED
+        self._stepped = False
+        if not await self._link.journal_start(self._event(start)):
+            self._status = MigrationStatus.COMPLETED
+            self._log.info("run %r: completed by another worker meanwhile, nothing to do", self.run_id)
+            return self.summary()
         self._status = MigrationStatus.RUNNING
         if self._phase is Phase.IDLE:
             self._set_phase(Phase.RUNNING)

@@ -224,6 +224,39 @@ class StoreLink:
         """Append one event and fold it (with anything else committed meanwhile)."""
         await self.append([event])
 
+    async def journal_start(self, event: Event) -> bool:
+        """Journal the runner's start unless the run is done (``store.append_start``); return whether it was.
+
+        Exactly once across outages: repeated after one, a start whose commit was not acknowledged is
+        found in the journal instead of being written again.
+        """
+        tried: int | None = None
+
+        def job() -> bool:
+            nonlocal tried
+            if tried is not None and self._landed([event], tried):
+                return True
+            tried = self._tail_seq
+            last = self.store.append_start(self.run_id, event)
+            if last is None:  # fold what completed it, so the runner's state says completed
+                if self._own is not None:
+                    self._fold_lifecycle()
+                else:
+                    self.tail()
+                return False
+            self._note_lifecycle([event])
+            if last == self._tail_seq + 1 or self._own is not None:
+                self._tail_seq = last
+                self._inbox.append([event])
+            else:
+                self.tail()
+            return True
+
+        try:
+            return await self.call(job)
+        finally:
+            self.drain()
+
     async def journal_last_word(self, event: Event) -> None:
         """Try once to journal ``event`` (a run's failure), even after the outage gate gave up.
 
@@ -403,6 +436,17 @@ class StoreLink:
             self._note_lifecycle(mine)
             self._inbox.append(with_additions(mine))
 
+    def _fold_lifecycle(self) -> None:
+        """In own mode: note every worker's lifecycle and closes since this one last looked, and fold the
+        others' lifecycle events (the run's state is every worker's; this worker's own are folded)."""
+        seen = list(self.store.read_events_matching(self.run_id, after_seq=self._life_seq, kinds=_DECIDING))
+        if seen:
+            self._life_seq = seen[-1].seq
+            self._note_lifecycle(seen)
+            theirs = [e for e in seen if e.kind in _RUN_LIFECYCLE and e.worker_id != self._own]
+            if theirs:
+                self._inbox.append(theirs)
+
     def _note_lifecycle(self, events: list[Event]) -> None:
         # Run lifecycle events reach the link only through the tail and append() (reports and claims
         # carry none).
@@ -462,16 +506,8 @@ class StoreLink:
         if self.store.leases(self.run_id):
             return False
         self.tail()
-        if self._own is not None:  # every worker's lifecycle and closes since this one joined
-            after = self._life_seq
-            seen = list(self.store.read_events_matching(self.run_id, after_seq=after, kinds=_DECIDING))
-            if seen:
-                self._life_seq = seen[-1].seq
-                self._note_lifecycle(seen)
-                # the run's state is every worker's: fold the others' lifecycle events (this worker's are in)
-                theirs = [e for e in seen if e.kind in _RUN_LIFECYCLE and e.worker_id != self._own]
-                if theirs:
-                    self._inbox.append(theirs)
+        if self._own is not None:
+            self._fold_lifecycle()
         if self._last_lifecycle is EventKind.RUN_COMPLETED:
             return False
         if self._last_closer == worker_id:

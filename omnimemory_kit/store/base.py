@@ -103,6 +103,20 @@ ERROR_MESSAGE_LIMIT: Final = 4096
 _TRUNCATED: Final = "… [truncated]"
 
 
+STARTS: Final = (EventKind.RUN_STARTED, EventKind.RUN_RESUMED, EventKind.RUN_COMPLETED)
+"""The lifecycle kinds that decide whether a run is done (``append_start``)."""
+
+
+def run_is_done(counts: Mapping[FileStatus, int], starts: Iterable[Event]) -> bool:
+    """Whether a run with item ``counts`` and these ``STARTS`` events (in seq order) is done."""
+    if counts.get(FileStatus.PENDING, 0) or counts.get(FileStatus.IN_PROGRESS, 0):
+        return False
+    last = None
+    for event in starts:
+        last = event.kind
+    return last is EventKind.RUN_COMPLETED
+
+
 def clip_error_message(message: str | None) -> str | None:
     """Return ``message`` cut to ``ERROR_MESSAGE_LIMIT`` characters, marked as truncated if it was longer."""
     if message is None or len(message) <= ERROR_MESSAGE_LIMIT:
@@ -555,6 +569,20 @@ class JournalStore(_Closing):
         """
         for _ in self.read_events(run_id):
             pass
+
+    def append_start(self, run_id: str, event: Event) -> int | None:
+        """Journal a runner's start (RUN_STARTED or RUN_RESUMED) unless the run is done; return its seq.
+
+        Done: RUN_COMPLETED follows the run's last start and no item is pending or in progress. Then
+        nothing is written and None is returned, so a worker joining a shared run just as another
+        completes it does not reopen it (a second start would need a second completion). Backends check
+        and append in one transaction; this default checks, then appends.
+        """
+        if run_is_done(
+            self.item_counts(run_id), self.read_events_matching(run_id, after_seq=0, kinds=STARTS)
+        ):
+            return None
+        return self.append(run_id, [event])
 
     def read_events_matching(
         self,

@@ -58,6 +58,7 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     SCHEMA_VERSION,
+    STARTS,
     Lease,
     ReportLink,
     RunRecord,
@@ -66,15 +67,17 @@ from omnimemory_kit.store.base import (
     WorkItem,
     check_outcomes,
     parse_worker_id,
+    run_is_done,
     stored_event,
 )
 from omnimemory_kit.store.postgres_health import PostgresHealthHistory
 from omnimemory_kit.store.postgres_reads import PostgresReads
-from omnimemory_kit.store.postgres_rows import SELECT_RUN, run_from_row
+from omnimemory_kit.store.postgres_rows import SELECT_RUN, event_from_row, run_from_row
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
 from omnimemory_kit.store.postgres_status import add_rare_index
 from omnimemory_kit.store.postgres_writes import CLAIM, REPORT_ITEMS, ReportPlan, append_events, report_plan
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Item, fold
+from omnimemory_kit.store.status_facts import RARE_KINDS_SQL
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
 from omnimemory_kit.text import from_stored, to_stored
 
@@ -442,6 +445,26 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         events = [stored_event(e) for e in events]
         with self._conn() as conn, conn.transaction():
             self._project(conn, run_id, events)
+            return self._append_locked(conn, run_id, events)
+
+    def append_start(self, run_id: str, event: Event) -> int | None:
+        """Journal a start unless the run is done, in one transaction (see ``JournalStore.append_start``)."""
+        events = [stored_event(event)]
+        with self._conn() as conn, conn.transaction():
+            # The run row's lock orders this check after a completion being committed (appends take it).
+            locked = conn.execute("SELECT 1 FROM runs WHERE run_id = %s FOR UPDATE", (run_id,)).fetchone()
+            if locked is None:
+                raise RunNotFoundError(run_id, where=f"store {self.url}")
+            starts = conn.execute(
+                f"SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
+                f"FROM events WHERE run_id = %s AND kind = ANY(%s) AND {RARE_KINDS_SQL} ORDER BY seq",
+                (run_id, [kind.value for kind in STARTS]),
+            ).fetchall()
+            where = f"store {self.url}"
+            if run_is_done(
+                self._counts(conn, run_id), (event_from_row(row, run_id, where) for row in starts)
+            ):
+                return None
             return self._append_locked(conn, run_id, events)
 
     # --- items and leases ---------------------------------------------------------------------------

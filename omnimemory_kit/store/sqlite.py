@@ -48,6 +48,7 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
+    STARTS,
     Lease,
     ReportLink,
     RunRecord,
@@ -59,6 +60,7 @@ from omnimemory_kit.store.base import (
     loaded_event,
     loaded_rows,
     parse_worker_id,
+    run_is_done,
     stored_event,
 )
 from omnimemory_kit.store.counters import RunCounters
@@ -319,6 +321,19 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         events = [stored_event(e) for e in events]
         with self._write("append events") as conn:
             return self._append_locked(conn, self._run_no(conn, run_id), events)
+
+    def append_start(self, run_id: str, event: Event) -> int | None:
+        """Journal a start unless the run is done, in one transaction (see ``JournalStore.append_start``)."""
+        with self._write("journal the run's start") as conn:
+            run_no = self._run_no(conn, run_id)
+            counts = {_STATUSES[status]: int(count) for status, count in conn.execute(
+                "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,))}  # fmt: skip
+            starts = read_rare_events(
+                conn, run_no, frozenset(STARTS), after_seq=0, until_seq=None, worker_id=None
+            )
+            if run_is_done(counts, starts):
+                return None
+            return self._append_locked(conn, run_no, [stored_event(event)])
 
     def check_event_kinds(self, run_id: str) -> None:
         """Look for an event kind this version lacks with one indexed query (no event is decoded)."""

@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import psycopg
@@ -391,6 +391,50 @@ class TestManyWorkerProcesses:
 
 class TestSharedRunCompletion:
     """Workers that all see the run finish journal its completion once between them."""
+
+    async def test_a_worker_joining_as_another_completes_the_run_journals_nothing(
+        self, tmp_path: Path, fns: Path
+    ) -> None:
+        """The run completes between a joining worker's look at it and its start: it stays completed once."""
+        from omnimemory_kit.store import SQLiteStore
+
+        path = tmp_path / "j.db"
+
+        class CompletedMeanwhile(SQLiteStore):  # failure injection: another worker's completion lands first
+            injected = False
+
+            def _complete_first(self, run_id: str, event: Event) -> None:
+                if not self.injected and event.kind in (EventKind.RUN_STARTED, EventKind.RUN_RESUMED):
+                    self.injected = True
+                    with open_store(path) as other:
+                        completed = Event(EventKind.RUN_COMPLETED, at=event.at, worker_id="h:1:other")
+                        other.append(run_id, [completed])
+
+            def append_start(self, run_id: str, event: Event) -> int | None:
+                self._complete_first(run_id, event)
+                return super().append_start(run_id, event)
+
+            def append(self, run_id: str, events: Sequence[Event]) -> int:
+                self._complete_first(run_id, events[0])
+                return super().append(run_id, events)
+
+        with open_store(path) as store:
+            prepare_run(store, "r", IterableSource(["a", "b"]), load_function(f"{fns}:record"))
+            lease = store.claim("r", "h:1:other", 5, 30)
+            assert lease is not None
+            done = [Event(EventKind.FILE_SUCCEEDED, at=1.0, path=key, worker_id="h:1:other") for key in "ab"]
+            store.report_and_release(lease, done)
+        joining = CompletedMeanwhile(path)
+        try:
+            summary = await join_run(joining, "r", concurrency=2, lease_seconds=1.0).run()
+        finally:
+            joining.close()
+        assert joining.injected
+        assert summary.status.value == "completed"
+        with open_store(path) as store:
+            lifecycle = [e.kind for e in store.read_events("r") if e.kind.value.startswith("run_")]
+        assert lifecycle.count(EventKind.RUN_COMPLETED) == 1, lifecycle
+        assert lifecycle[-1] is EventKind.RUN_COMPLETED
 
     def test_three_workers_journal_one_run_completed(self, store_url: str, fns: Path) -> None:
         """Three worker processes share a run to its end: exactly one RUN_COMPLETED, every item once."""

@@ -692,6 +692,42 @@ class TestReportAndRelease:
         assert counts(store) == {"in_progress": 1}
 
 
+class TestAppendStart:
+    """A runner's start is journaled unless the run is done (completed, nothing left): then nothing is."""
+
+    def _done(self, store: JournalStore) -> None:
+        with_items(store, "a")
+        lease = store.claim(RUN, WORKER, 1, 30)
+        assert lease is not None
+        store.report_and_release(lease, ok(lease, "a"))
+        store.append(RUN, [Event(K.RUN_COMPLETED, at=9.0, worker_id=WORKER)])
+
+    def test_a_run_not_completed_is_started(self, store: JournalStore) -> None:
+        with_items(store, "a")
+        seq = store.append_start(RUN, Event(K.RUN_STARTED, at=2.0, worker_id=WORKER))
+        assert seq == store.last_seq(RUN)
+        assert kinds(store)[-1] is K.RUN_STARTED
+
+    def test_a_done_run_is_not_started_again(self, store: JournalStore) -> None:
+        self._done(store)
+        before = store.last_seq(RUN)
+        assert store.append_start(RUN, Event(K.RUN_STARTED, at=10.0, worker_id=OTHER)) is None
+        assert store.append_start(RUN, Event(K.RUN_RESUMED, at=10.0, worker_id=OTHER)) is None
+        assert store.last_seq(RUN) == before
+
+    def test_a_completed_run_with_work_again_is_started(self, store: JournalStore) -> None:
+        """Completed, then an item requeued for a re-run: the run has work, so it starts again."""
+        self._done(store)
+        store.append(RUN, [Event(K.FILE_REQUEUED, at=10.0, path="a", reason="rerun")])
+        seq = store.append_start(RUN, Event(K.RUN_STARTED, at=11.0, worker_id=OTHER))
+        assert seq == store.last_seq(RUN)
+        assert kinds(store)[-1] is K.RUN_STARTED
+
+    def test_an_unknown_run_is_not_found(self, store: JournalStore) -> None:
+        with pytest.raises(RunNotFoundError):
+            store.append_start("nope", Event(K.RUN_STARTED, at=1.0))
+
+
 class TestSelectingItems:
     """``item_statuses`` and ``batch_items`` read the items table; each must agree with a journal replay."""
 
