@@ -96,6 +96,21 @@ class TestRecordedSource:
         assert list(rebuilt) == []
         assert rebuilt.resolve(WorkItem("k1", 3)).path == tmp_path / "data" / "one.txt"
 
+    def test_csv_manifest_without_paths_is_never_read(self, tmp_path: Path) -> None:
+        """A CSV manifest of keys and sizes names no file: keys resolve without reading it (10M rows)."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\nk1,3\n")
+        rebuilt = RecordedSource(ManifestSource(manifest).identity)
+        manifest.unlink()  # reading it now would fail
+        assert rebuilt.resolve(WorkItem("k1", 3)) == MigrationItem("k1", 3, None)
+
+    def test_csv_manifest_with_paths_is_read_for_them(self, tmp_path: Path) -> None:
+        """A CSV manifest with a path column is read once, for the file it names for each key."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,path,size\nk1,data/one.txt,3\n")
+        rebuilt = RecordedSource(ManifestSource(manifest).identity)
+        assert rebuilt.resolve(WorkItem("k1", 3)).path == tmp_path / "data" / "one.txt"
+
     def test_iterable_identity_resolves_to_key_and_size(self) -> None:
         """An iterable run's key comes back as a plain item without a path."""
         rebuilt = RecordedSource(IterableSource(["a"], name="ids").identity)
