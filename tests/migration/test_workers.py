@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -21,10 +22,13 @@ import pytest
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.migration import runner_lifecycle
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, IterableSource, ManifestSource, MigrationItem
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker import RecordedSource, join_run, prepare_run
+from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, WorkItem, open_store
 from tests.conftest import PG_DSN
 
@@ -236,6 +240,98 @@ class TestOwnEventsOnly:
             assert summary.status.value == "completed"
             assert summary.succeeded_files == 2
             assert [e.kind for e in store.read_events("r", after_seq=before)] == []
+
+
+class TestLeanWorker:
+    """A worker holds only the items it works, as hashes, and never replays the run's journal to join it."""
+
+    async def test_joining_a_large_run_folds_only_the_claimed_batch(self, store: JournalStore) -> None:
+        """After one batch of a 50k-item run the tracker holds that batch; the summary shows the run."""
+        keys = [f"bucket/{i:06d}.json" for i in range(50_000)]
+        prepare_run(store, "big", IterableSource(keys, name="listing"), "m:f", batch_size=100)
+        runner = join_run(store, "big", lambda item: None, function_id="m:f", concurrency=4)
+        summary = await runner.step()
+        assert runner.tracker.keep_paths is False  # hashes of the keys, not the keys
+        assert runner.tracker.total_files == 100  # this worker's batch, no other item's FILE_ADDED
+        assert runner.tracker.counts()[FileStatus.SUCCEEDED] == 100
+        assert (summary.total_files, summary.succeeded_files, summary.pending_files) == (50_000, 100, 49_900)
+
+    async def test_joining_a_completed_run_reads_no_item_events(self, store: JournalStore) -> None:
+        """A worker finding nothing left learns the run completed from its lifecycle events alone."""
+        prepare_run(store, "r", IterableSource([f"k{i}" for i in range(30)]), "m:f", batch_size=10)
+        await join_run(store, "r", lambda item: None, function_id="m:f").run()
+        late = join_run(store, "r", lambda item: None, function_id="m:f")
+        summary = await late.run()
+        assert late.tracker.status.value == "completed"
+        assert late.tracker.total_files == 0  # the 30 items' events were not folded
+        assert (summary.status.value, summary.total_files, summary.succeeded_files) == ("completed", 30, 30)
+
+    async def test_lean_worker_counts_what_a_full_runner_counts(self, tmp_path: Path) -> None:
+        """The same items and failures give the same counts, failed items and requeues either way."""
+        keys = [f"k{i:03d}" for i in range(60)]
+
+        def migrate(item: MigrationItem) -> None:
+            if int(item.key[1:]) % 7 == 3:
+                raise ValueError(f"bad {item.key}")
+
+        options: dict[str, Any] = {"retry": RetryPolicy(max_attempts=1), "concurrency": 4, "batch_size": 8}
+        with open_store(tmp_path / "full.db") as full_store, open_store(tmp_path / "lean.db") as lean_store:
+            full = MigrationRunner(full_store, "r", IterableSource(keys, name="ids"), migrate,
+                                   function_id="m:f", **options)  # fmt: skip
+            full_summary = await full.run()
+            prepare_run(lean_store, "r", IterableSource(keys, name="ids"), "m:f")
+            lean = join_run(lean_store, "r", migrate, function_id="m:f", **options)
+            lean_summary = await lean.run()
+            assert (full.tracker.keep_paths, lean.tracker.keep_paths) == (True, False)
+            fields = ("total_files", "succeeded_files", "failed_files", "skipped_files", "remaining_files")
+            assert [getattr(lean_summary, f) for f in fields] == [getattr(full_summary, f) for f in fields]
+            assert lean_summary.failed_files == 9
+            assert lean.tracker.counts() == full.tracker.counts()
+            assert sorted(lean.tracker.failed_paths()) == sorted(full.tracker.failed_paths())
+            assert await lean.retry_failed() == await full.retry_failed() == 9
+
+
+class TestResumingALargeRun:
+    """A runner resuming a run past FOLLOW_COUNTERS_ABOVE items works it as a lean worker does."""
+
+    async def test_resume_folds_only_its_own_events(
+        self, store: JournalStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Past the threshold the resumed runner holds its batch alone; every item still runs exactly once."""
+        monkeypatch.setattr(runner_lifecycle, "FOLLOW_COUNTERS_ABOVE", 50)
+        keys = [f"k{i:03d}" for i in range(120)]
+        prepare_run(store, "r", IterableSource(keys, name="ids"), "m:f")
+        done: Counter[str] = Counter()
+
+        def migrate(item: MigrationItem) -> None:
+            done[item.key] += 1
+
+        runner = MigrationRunner(store, "r", IterableSource(keys, name="ids"), migrate, function_id="m:f",
+                                 batch_size=10, concurrency=2)  # fmt: skip
+        stepped = await runner.step()
+        assert runner.own_events_only
+        assert not runner.tracker.keep_paths
+        assert runner.tracker.total_files == 10  # no replay of the 120 additions
+        assert (stepped.total_files, stepped.succeeded_files) == (120, 10)
+        summary = await runner.run()
+        assert (summary.status.value, summary.total_files, summary.succeeded_files) == ("completed", 120, 120)
+        assert set(done.values()) == {1}
+        assert len(done) == 120
+        assert [e.kind for e in store.read_events("r")].count(EventKind.RUN_COMPLETED) == 1
+
+    async def test_a_run_within_the_threshold_is_replayed(
+        self, store: JournalStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Up to the threshold the resumed runner replays the journal and keeps every key, as before."""
+        monkeypatch.setattr(runner_lifecycle, "FOLLOW_COUNTERS_ABOVE", 50)
+        keys = [f"k{i:02d}" for i in range(50)]
+        prepare_run(store, "r", IterableSource(keys, name="ids"), "m:f")
+        runner = MigrationRunner(store, "r", IterableSource(keys, name="ids"), lambda item: None,
+                                 function_id="m:f", batch_size=10)  # fmt: skip
+        await runner.step()
+        assert not runner.own_events_only
+        assert runner.tracker.keep_paths
+        assert runner.tracker.total_files == 50
 
 
 class TestForeignWorkerLeases:
