@@ -361,7 +361,7 @@ class MigrationPanel:
             return
         self._figures_drawn_at = self.runner.clock.monotonic()
         progress = self.runner.tracker.progress_dataframe()
-        files = tracked_files(self.runner.tracker)
+        files = _tracked_files(self.runner.tracker)
         drawn = (
             figures.progress_figure(progress, max_points=self.max_points),
             figures.rate_figure(progress, max_points=self.max_points),
@@ -461,7 +461,7 @@ class MigrationPanel:
         self.cancel_button.disabled = not busy
         if not busy or summary.failed_files != getattr(self, "_failures_shown", -1):
             self._failures_shown = summary.failed_files
-            table = failures_table(tracked_files(self.runner.tracker), limit=20)
+            table = failures_table(_tracked_files(self.runner.tracker), limit=20)
             self.failures.value = "<i>No failed items.</i>" if table.empty else table_html(table)
 
     def __repr__(self) -> str:
@@ -473,7 +473,7 @@ class MigrationPanel:
         )
 
 
-def tracked_files(tracker: MigrationProgressTracker) -> pd.DataFrame:
+def _tracked_files(tracker: MigrationProgressTracker) -> pd.DataFrame:
     """Return the tracker's files frame; a tracker keeping only hashes of its keys (a worker's) gives its
     failed files alone, the rows the failures table and the errors figure need most."""
     if tracker.keep_paths:
