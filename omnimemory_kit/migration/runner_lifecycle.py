@@ -48,13 +48,16 @@ from omnimemory_kit.store.base import Lease, RunRecord
 from omnimemory_kit.store.counters import MINUTE, RunCounters
 from omnimemory_kit.store.ledger import current_operator, current_origin
 
-__all__ = ["COUNTERS_EVERY", "FOLLOW_COUNTERS_ABOVE", "RunLifecycle"]
+__all__ = ["COUNTERS_EVERY", "FOLLOW_COUNTERS_ABOVE", "FORGET_EVERY", "RunLifecycle"]
 
 COUNTERS_EVERY = 1.0
 """Seconds between refreshes of the run-wide counters of a worker that folds only its own events."""
 
 FOLLOW_COUNTERS_ABOVE = 100_000
 """Items past which a runner resuming a run folds only its own events (a replay holds ~1 kB per item)."""
+
+FORGET_EVERY = 100_000
+"""Items a worker's tracker takes in between two drops of its finished items (``forget_finished``)."""
 
 
 class RunLifecycle(ControlledRun):

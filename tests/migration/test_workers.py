@@ -20,8 +20,15 @@ import psycopg
 import pytest
 
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
+from omnimemory_kit.errors import (
+    ConfigError,
+    LeaseLostError,
+    RunMismatchError,
+    RunNotFoundError,
+    UnknownFileError,
+)
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.migration import runner as runner_module
 from omnimemory_kit.migration import runner_lifecycle
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.runner import MigrationRunner
@@ -289,6 +296,29 @@ class TestLeanWorker:
             assert lean.tracker.counts() == full.tracker.counts()
             assert sorted(lean.tracker.failed_paths()) == sorted(full.tracker.failed_paths())
             assert await lean.retry_failed() == await full.retry_failed() == 9
+
+    async def test_a_worker_forgets_its_finished_items_as_it_goes(
+        self, store: JournalStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Past FORGET_EVERY items its tracker drops the succeeded ones; counts and retries stay whole."""
+        monkeypatch.setattr(runner_module, "FORGET_EVERY", 50)
+        keys = [f"k{i:03d}" for i in range(300)]
+        prepare_run(store, "r", IterableSource(keys, name="ids"), "m:f", batch_size=10)
+
+        def migrate(item: MigrationItem) -> None:
+            if int(item.key[1:]) % 37 == 0:
+                raise ValueError(f"bad {item.key}")
+
+        runner = join_run(store, "r", migrate, function_id="m:f", retry=RetryPolicy(max_attempts=1))
+        summary = await runner.run()
+        assert (summary.total_files, summary.succeeded_files, summary.failed_files) == (300, 291, 9)
+        tracker = runner.tracker
+        assert tracker.total_files == 300
+        assert tracker.counts()[FileStatus.SUCCEEDED] == 291
+        with pytest.raises(UnknownFileError):
+            tracker.get_file_info("k001")  # succeeded early: forgotten
+        assert sorted(tracker.failed_paths()) == [f"k{i:03d}" for i in range(0, 300, 37)]
+        assert await runner.retry_failed() == 9
 
 
 class TestResumingALargeRun:
