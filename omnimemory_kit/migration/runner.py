@@ -98,7 +98,7 @@ from omnimemory_kit.migration.options import (
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.run_totals import with_run_totals
-from omnimemory_kit.migration.runner_lifecycle import FORGET_EVERY, RunLifecycle
+from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
 from omnimemory_kit.migration.runner_progress import ProgressReports
 from omnimemory_kit.migration.runner_validation import PipelinedValidation
@@ -332,7 +332,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             own_events_of=self.worker_id if own_events_only else None,
         )
         self._counters, self._counters_at = None, -math.inf
-        self._forget_at = FORGET_EVERY  # a worker's tracker forgets its finished items past this many
+        self._forget_at = 0  # how many items a worker's tracker holds when it next forgets its finished ones
 
         # Run state (touched on the loop thread only).
         self._prepared = False
@@ -772,18 +772,10 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
     def _new_tracker(self) -> MigrationProgressTracker:
         # A worker of a shared run keeps its items' hashes, not their keys (the store holds those): about
         # 46 bytes per item it holds instead of 170; and it forgets the finished ones (_forget_finished).
+        keep_paths = not self.own_events_only
         return MigrationProgressTracker(
-            self.name,
-            self.priority,
-            clock=self.clock,
-            run_id=self.run_id,
-            keep_paths=not self.own_events_only,
+            self.name, self.priority, clock=self.clock, run_id=self.run_id, keep_paths=keep_paths
         )
-
-    def _forget_finished(self) -> None:
-        """Drop the worker's finished items from its tracker (counted still): it holds what it works."""
-        self.tracker.forget_finished()
-        self._forget_at = len(self.tracker) + FORGET_EVERY
 
     def _failed_keys(self) -> list[str]:
         return self.tracker.failed_paths()

@@ -81,6 +81,7 @@ class RunLifecycle(ControlledRun):
     own_events_only: bool
     _counters: RunCounters | None
     _counters_at: float
+    _forget_at: int
 
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         raise NotImplementedError  # the runner's
@@ -329,6 +330,11 @@ class RunLifecycle(ControlledRun):
         self.own_events_only = True
         self.tracker = self._new_tracker()
         self._link.follow_own(self.worker_id)
+
+    def _forget_finished(self) -> None:
+        """Drop a worker's finished items from its tracker (counted still): it holds what it works."""
+        self.tracker.forget_finished()
+        self._forget_at = len(self.tracker) + FORGET_EVERY
 
     async def _reclaim_dead_workers(self) -> int:
         requeued = 0

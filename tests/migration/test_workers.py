@@ -28,7 +28,6 @@ from omnimemory_kit.errors import (
     UnknownFileError,
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
-from omnimemory_kit.migration import runner as runner_module
 from omnimemory_kit.migration import runner_lifecycle
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.runner import MigrationRunner
@@ -301,7 +300,7 @@ class TestLeanWorker:
         self, store: JournalStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Past FORGET_EVERY items its tracker drops the succeeded ones; counts and retries stay whole."""
-        monkeypatch.setattr(runner_module, "FORGET_EVERY", 50)
+        monkeypatch.setattr(runner_lifecycle, "FORGET_EVERY", 50)
         keys = [f"k{i:03d}" for i in range(300)]
         prepare_run(store, "r", IterableSource(keys, name="ids"), "m:f", batch_size=10)
 
