@@ -16,6 +16,7 @@ holds every item's key) and memory matters more than listing them from the track
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from typing import Final
 
 __all__ = ["HashedKeys"]
@@ -69,8 +70,16 @@ class HashedKeys:
             slot = (slot + 1) & mask
         table[slot] = index
 
-    def _grow(self) -> None:
-        slots = (self._mask + 1) * 2
+    def subset(self, indexes: Iterable[int]) -> HashedKeys:
+        """Return the keys at ``indexes`` (ascending), numbered 0, 1, 2, ... in that order."""
+        hashes = self._hashes
+        kept = HashedKeys()
+        kept._hashes = array("q", [hashes[index] for index in indexes])
+        kept._grow(_MIN_SLOTS)
+        return kept
+
+    def _grow(self, slots: int = 0) -> None:
+        slots = slots or (self._mask + 1) * 2
         while len(self._hashes) > slots * 2 // 3:
             slots *= 2
         table = array("i", [_EMPTY]) * slots

@@ -181,6 +181,8 @@ class RunState:
         # index → path of failed files, when the index cannot give paths back (keep_paths=False)
         self.failed_keys: dict[int, str] | None = None if keep_paths else {}
         self.skip_reasons: dict[int, str] = {}  # index → reason, skipped files given one
+        # files whose per-file state was dropped once finished (``run_state_compaction``); still counted
+        self.forgotten = 0
 
         # counters
         self.count = [0, 0, 0, 0, 0]  # files per status code
@@ -748,7 +750,7 @@ class RunState:
             at = samples[-1][0]
         active, recent_files, overall_files, recent_bytes, _, finished = self.measure(at)
         count = self.count
-        total = len(self.index)
+        total = len(self.index) + self.forgotten
         eta = estimate_eta(
             remaining=total - int(finished),
             completions=self.completions,
@@ -800,7 +802,7 @@ class RunState:
         active, recent_files, overall_files, recent_bytes, overall_bytes, _ = self.measure(at)
         count = self.count
         nbytes = self.bytes_in
-        total = len(self.index)
+        total = len(self.index) + self.forgotten
         finished = count[SUCCEEDED] + count[FAILED] + count[SKIPPED]
         processed = nbytes[SUCCEEDED] + nbytes[FAILED] + nbytes[SKIPPED]
         total_bytes = sum(nbytes)

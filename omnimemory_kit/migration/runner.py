@@ -79,7 +79,6 @@ from omnimemory_kit.events import (
     FINISHED_RUN_STATUSES,
     Event,
     EventKind,
-    FileStatus,
     MigrationPriority,
     MigrationStatus,
     error_type_name,
@@ -185,7 +184,10 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             function ``omnimemory-kit validate`` checks the run with).
         validate: ``fn(item)`` checking each succeeded item after its batch (``runner_validation``).
         own_events_only: fold only this worker's events into ``tracker`` (``join_run`` sets it: a run
-            shared by workers); ``summary()`` then takes the run's counts and ETA from the store's counters.
+            shared by workers); ``summary()`` then takes the run's counts and ETA from the store's counters,
+            and the tracker keeps hashes of its items' keys, not the keys (``keep_paths=False``). A runner
+            resuming a run of more than ``FOLLOW_COUNTERS_ABOVE`` items does the same, rather than replay
+            its whole journal.
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -312,6 +314,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             from omnimemory_kit.migration.isolation import check_importable
 
             check_importable(migrate_fn)
+        self.own_events_only = own_events_only
         self.tracker = self._new_tracker()
         self._log = logging.LoggerAdapter(logger, {"run_id": run_id})
         self.telemetry = RunTelemetry(run_id, self.worker_id, tracer=tracer, trace_items=trace_items)
@@ -328,7 +331,8 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             on_outage=self._on_outage,
             own_events_of=self.worker_id if own_events_only else None,
         )
-        self.own_events_only, self._counters, self._counters_at = own_events_only, None, -math.inf
+        self._counters, self._counters_at = None, -math.inf
+        self._forget_at = 0  # how many items a worker's tracker holds when it next forgets its finished ones
 
         # Run state (touched on the loop thread only).
         self._prepared = False
@@ -731,6 +735,8 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                 watch.cancel()
                 await asyncio.gather(watch, return_exceptions=True)
         await self._stop_control()
+        if self.own_events_only:  # the run's figures as they stand now, not at the last claim
+            await self._refresh_counters()
         await self._report_progress(force=True)
         return self.summary()
 
@@ -752,10 +758,14 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
     def _fold(self, events: list[Event]) -> None:
         self.tracker.apply_many(events)
         self._fold_checks(events)
+        if self.own_events_only and len(self.tracker) >= self._forget_at:
+            self._forget_finished()
 
     def _fold_counted(self, events: list[Event]) -> None:
         self.tracker.apply_many(events)
         self._fold_checks(events)
+        if self.own_events_only and len(self.tracker) >= self._forget_at:
+            self._forget_finished()
         assert self.metrics is not None
         self.metrics.count(events)  # only durable events reach here: counters match the journal
 
@@ -763,11 +773,15 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         return Event(kind, at=self.clock.time(), reason=reason, batch_id=batch_id, worker_id=self.worker_id)
 
     def _new_tracker(self) -> MigrationProgressTracker:
-        return MigrationProgressTracker(self.name, self.priority, clock=self.clock, run_id=self.run_id)
+        # A worker of a shared run keeps its items' hashes, not their keys (the store holds those): about
+        # 46 bytes per item it holds instead of 170; and it forgets the finished ones (_forget_finished).
+        keep_paths = not self.own_events_only
+        return MigrationProgressTracker(
+            self.name, self.priority, clock=self.clock, run_id=self.run_id, keep_paths=keep_paths
+        )
 
     def _failed_keys(self) -> list[str]:
-        frame = self.tracker.to_dataframe()
-        return [str(key) for key in frame.loc[frame["status"] == FileStatus.FAILED.value, "path"]]
+        return self.tracker.failed_paths()
 
     def _on_breaker_change(self, name: str, old: CircuitState, new: CircuitState) -> None:
         self.telemetry.run_event("breaker.state_change", breaker=name, **{"from": old.value, "to": new.value})

@@ -5,7 +5,9 @@ registers the worker and takes back dead workers' items; ``_dry_run`` summarizes
 ``_watch_gate`` / ``_on_gate`` follow a ``ClaimGate`` and journal throttles; ``_all_finished``,
 ``_finish`` and ``_complete_once`` end the run (completed once across a shared run's workers);
 ``_unfinished``, ``_claim_next`` and ``_refresh_counters`` keep a worker that folds only its own events
-(``own_events_only``) supplied with the run-wide counters its summary shows.
+(``own_events_only``) supplied with the run-wide counters its summary shows. A runner resuming a run of
+more than ``FOLLOW_COUNTERS_ABOVE`` items becomes such a worker before it reads anything
+(``_follow_own_events``): replaying a 10M-item journal took minutes and gigabytes before the first claim.
 Seam: the run's edges, apart from executing batches (``runner_batches``) and the controls
 (``runner_control``).
 """
@@ -16,6 +18,7 @@ import asyncio
 import os
 from typing import Any
 
+from omnimemory_kit.errors import RunNotFoundError
 from omnimemory_kit.events import (
     Event,
     EventKind,
@@ -45,10 +48,16 @@ from omnimemory_kit.store.base import Lease, RunRecord
 from omnimemory_kit.store.counters import MINUTE, RunCounters
 from omnimemory_kit.store.ledger import current_operator, current_origin
 
-__all__ = ["COUNTERS_EVERY", "RunLifecycle"]
+__all__ = ["COUNTERS_EVERY", "FOLLOW_COUNTERS_ABOVE", "FORGET_EVERY", "RunLifecycle"]
 
 COUNTERS_EVERY = 1.0
 """Seconds between refreshes of the run-wide counters of a worker that folds only its own events."""
+
+FOLLOW_COUNTERS_ABOVE = 100_000
+"""Items past which a runner resuming a run folds only its own events (a replay holds ~1 kB per item)."""
+
+FORGET_EVERY = 100_000
+"""Items a worker's tracker takes in between two drops of its finished items (``forget_finished``)."""
 
 
 class RunLifecycle(ControlledRun):
@@ -72,6 +81,7 @@ class RunLifecycle(ControlledRun):
     own_events_only: bool
     _counters: RunCounters | None
     _counters_at: float
+    _forget_at: int
 
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         raise NotImplementedError  # the runner's
@@ -144,7 +154,8 @@ class RunLifecycle(ControlledRun):
         """Return how many items are pending or in progress (before the batch loop starts).
 
         A worker folding only its own events reads the counters instead; finding nothing left, it reads
-        the whole journal, so whether the run is completed already is the journal's word, as for any runner.
+        the run's lifecycle events (never the whole journal), so whether the run is completed already is
+        the journal's word, as for any runner.
         """
         if not self.own_events_only:
             counts = await self._link.call(self.store.item_counts, self.run_id)
@@ -259,6 +270,8 @@ class RunLifecycle(ControlledRun):
     # --- preparing ------------------------------------------------------------------------------------
 
     async def _prepare(self) -> None:
+        if not self.own_events_only and await self._link.call(self._large_run):
+            self._follow_own_events()
         params: dict[str, Any] = {
             "batch_size": self.batch_size,
             "concurrency": self.concurrency,
@@ -290,6 +303,38 @@ class RunLifecycle(ControlledRun):
         self._log.info(
             "run %r: %d new item(s) added, %d reclaimed from dead workers", self.run_id, added, requeued
         )
+
+    def _large_run(self) -> bool:
+        """On the store thread: whether the run exists with more than ``FOLLOW_COUNTERS_ABOVE`` items.
+
+        Raises:
+            UnknownEventKindError: a large run's journal holds a kind this version lacks (what a replay
+                would have refused is refused here, as ``join_run`` does).
+        """
+        try:
+            large = self.store.run_counters(self.run_id).total > FOLLOW_COUNTERS_ABOVE
+        except RunNotFoundError:
+            return False
+        if large:
+            self.store.check_event_kinds(self.run_id)
+        return large
+
+    def _follow_own_events(self) -> None:
+        """Fold only this runner's events from now on, into a lean tracker; the run's figures are counted
+        by the store. Only before anything was read: the tracker starts afresh."""
+        self._log.info(
+            "run %r: more than %d items: following the store's counters, not replaying the journal",
+            self.run_id,
+            FOLLOW_COUNTERS_ABOVE,
+        )
+        self.own_events_only = True
+        self.tracker = self._new_tracker()
+        self._link.follow_own(self.worker_id)
+
+    def _forget_finished(self) -> None:
+        """Drop a worker's finished items from its tracker (counted still): it holds what it works."""
+        self.tracker.forget_finished()
+        self._forget_at = len(self.tracker) + FORGET_EVERY
 
     async def _reclaim_dead_workers(self) -> int:
         requeued = 0

@@ -204,6 +204,7 @@ class ManifestSource:
         except OSError as exc:
             raise ConfigError(f"manifest {given!r} cannot be read: {exc.strerror or exc}") from exc
         self._paths: dict[str, Path] = {}
+        self._names_paths = True  # any JSONL line may name a path
         if fmt == "csv":
             with self._open() as handle:
                 try:
@@ -212,6 +213,15 @@ class ManifestSource:
                     raise ConfigError(f"manifest {given!r} cannot be read as CSV text: {exc}") from exc
             if "key" not in header and "path" not in header:
                 raise ConfigError(f"manifest {given!r} line 1: the header needs a 'key' or 'path' column")
+            self._names_paths = "path" in header
+
+    @property
+    def names_paths(self) -> bool:
+        """Whether a row may name a file for its key (a CSV manifest only with a ``path`` column).
+
+        A manifest that names none resolves a key without being read (``resolve`` gives no path).
+        """
+        return self._names_paths
 
     @property
     def identity(self) -> str:

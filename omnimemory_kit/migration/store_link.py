@@ -404,19 +404,27 @@ class StoreLink:
             self._note_lifecycle(events)
 
     def catch_up(self) -> None:
-        """On the store thread, before anything was folded: read the whole journal, every worker's events.
+        """On the store thread, before anything was folded: read every worker's run lifecycle events.
 
         For a worker in own mode that finds nothing left to do: the run's state (completed or not) is then
-        the journal's, as for any other runner.
+        the journal's, as for any other runner, without reading the items' events (30M in a 10M-item run).
         """
         if self._folded:
             return  # the tracker holds events already: reading them again would count them twice
-        own, self._own = self._own, None
-        try:
-            self._tail_seq = 0
-            self.tail()
-        finally:
-            self._own = own
+        self.tail()
+        until = self._tail_seq
+        found = self.store.read_events_matching(self.run_id, after_seq=0, until_seq=until, kinds=_DECIDING)
+        seen = list(found)
+        self._note_lifecycle(seen)  # the last closer too, as should_complete reads it
+        lifecycle = [event for event in seen if event.kind in _RUN_LIFECYCLE]
+        if lifecycle:
+            self._inbox.append(lifecycle)
+
+    def follow_own(self, worker_id: str) -> None:
+        """Fold only ``worker_id``'s events from now on (own mode); only before anything was read."""
+        assert not self._folded, "own mode is chosen before anything is folded"
+        assert self._tail_seq == 0, "own mode is chosen before the journal is read"
+        self._own = worker_id
 
     def _read_own(self, last: int) -> None:
         """Own mode, store thread: queue this worker's events up to seq ``last``, skipping the others'."""

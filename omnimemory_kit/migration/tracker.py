@@ -47,6 +47,7 @@ from omnimemory_kit.migration.run_state import (
     SUCCEEDED,
     RunState,
 )
+from omnimemory_kit.migration.run_state_compaction import forget_finished
 from omnimemory_kit.migration.summary import (
     BatchProcessingMetrics,
     FileProcessingInfo,
@@ -680,15 +681,29 @@ class MigrationProgressTracker:
     # --- snapshots --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._state.index)
+        return len(self._state.index) + self._state.forgotten
 
     def __contains__(self, path: object) -> bool:
         return isinstance(path, str | os.PathLike) and os.fspath(path) in self._state.index
 
     @property
     def total_files(self) -> int:
-        """How many files are tracked."""
-        return len(self._state.index)
+        """How many files are tracked (forgotten ones included, see ``forget_finished``)."""
+        return len(self._state.index) + self._state.forgotten
+
+    def forget_finished(self) -> int:
+        """Drop the per-file state of the files that succeeded or were skipped; return how many.
+
+        For a worker that works tens of millions of items: it then holds only its unfinished and failed
+        files. Every count, rate, batch and error stays as it was; a forgotten file is no longer known by
+        path (``get_file_info`` and the commands raise ``UnknownFileError``), and added again it counts
+        as a new file. Only with ``keep_paths=False``.
+
+        Raises:
+            MigrationError: the tracker keeps the paths.
+        """
+        with self._lock:
+            return forget_finished(self._state)
 
     def counts(self) -> dict[FileStatus, int]:
         """Return how many files are in each status (every status present)."""

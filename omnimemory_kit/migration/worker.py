@@ -48,7 +48,7 @@ class RecordedSource:
     - ``directory:<root>:<pattern>``: the file under ``root`` (the directory must exist on this machine,
       at the same absolute path);
     - ``manifest:<path>``: the file the manifest names for the key (the manifest is read once, on the
-      first ``resolve``);
+      first ``resolve``; a CSV manifest without a ``path`` column is never read: it names no file);
     - anything else (``iterable:<name>``, a custom source): ``MigrationItem(key, size)`` without a path.
 
     Raises:
@@ -66,6 +66,8 @@ class RecordedSource:
                 self._delegate = DirectorySource(root, pattern)
             elif kind == "manifest":
                 self._delegate = ManifestSource(rest)
+                # keys and sizes are in the store: a manifest naming no paths has nothing more to give
+                self._manifest_read = not self._delegate.names_paths
         except ConfigError as exc:
             raise ConfigError(
                 f"the run's source {identity!r} is not available on this machine ({exc}); "

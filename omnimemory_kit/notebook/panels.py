@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -43,6 +44,7 @@ from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import source_from_spec
 from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.tracker import FILES_COLUMNS, MigrationProgressTracker
 from omnimemory_kit.notebook import figures
 from omnimemory_kit.notebook.control_widgets import ControlWidgets, control_line
 from omnimemory_kit.notebook.figures import LEGEND, OUTCOME_COLORS
@@ -359,7 +361,7 @@ class MigrationPanel:
             return
         self._figures_drawn_at = self.runner.clock.monotonic()
         progress = self.runner.tracker.progress_dataframe()
-        files = self.runner.tracker.to_dataframe()
+        files = _tracked_files(self.runner.tracker)
         drawn = (
             figures.progress_figure(progress, max_points=self.max_points),
             figures.rate_figure(progress, max_points=self.max_points),
@@ -459,7 +461,7 @@ class MigrationPanel:
         self.cancel_button.disabled = not busy
         if not busy or summary.failed_files != getattr(self, "_failures_shown", -1):
             self._failures_shown = summary.failed_files
-            table = failures_table(self.runner.tracker.to_dataframe(), limit=20)
+            table = failures_table(_tracked_files(self.runner.tracker), limit=20)
             self.failures.value = "<i>No failed items.</i>" if table.empty else table_html(table)
 
     def __repr__(self) -> str:
@@ -469,3 +471,18 @@ class MigrationPanel:
             f"{' paused' if self.runner.paused else ''} busy={self.busy} "
             f"{summary.finished_files}/{summary.total_files} finished>"
         )
+
+
+def _tracked_files(tracker: MigrationProgressTracker) -> pd.DataFrame:
+    """Return the tracker's files frame; a tracker keeping only hashes of its keys (a worker's) gives its
+    failed files alone, the rows the failures table and the errors figure need most."""
+    if tracker.keep_paths:
+        return tracker.to_dataframe()
+    rows = []
+    for key in tracker.failed_paths():
+        info = tracker.get_file_info(key)
+        rows.append(
+            [info.path, info.size, info.status.value, info.attempts, info.batch_id, info.started_at,
+             info.finished_at, info.duration_seconds, info.error_type, info.error_message]
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(FILES_COLUMNS))

@@ -116,6 +116,52 @@ class TestLeanTracker:
         assert lean.get_progress_summary().finished_files == n // 2
 
 
+class TestForgetFinished:
+    def test_forgetting_keeps_every_figure_and_the_unfinished_and_failed_files(self) -> None:
+        """Succeeded and skipped files leave; summary, batches and progress stay those of a full tracker."""
+        full_clock, lean_clock = FakeClock(), FakeClock()
+        full = MigrationProgressTracker("m", clock=full_clock)
+        lean = MigrationProgressTracker("m", clock=lean_clock, keep_paths=False)
+        drive(full, full_clock)
+        drive(lean, lean_clock)
+        assert lean.forget_finished() == 26  # 24 succeeded, 2 skipped
+        assert lean.forget_finished() == 0
+        assert lean.get_progress_summary() == full.get_progress_summary()
+        assert lean.counts() == full.counts()
+        assert len(lean) == lean.total_files == 41
+        with pytest.raises(UnknownFileError):
+            lean.get_file_info("/data/f0")  # succeeded: forgotten
+        for kept in ("/data/f3", "/data/f10", "/data/f30", "/data/unsized"):  # in progress, failed, pending
+            assert lean.get_file_info(kept) == full.get_file_info(kept)
+        assert lean.failed_paths() == full.failed_paths()
+        pd.testing.assert_frame_equal(lean.batches_dataframe(), full.batches_dataframe())
+        pd.testing.assert_frame_equal(lean.progress_dataframe(), full.progress_dataframe())
+
+    def test_kept_files_go_on_as_before(self) -> None:
+        """After forgetting, the file in progress finishes, a failed one retries, a pending one starts."""
+        full_clock, lean_clock = FakeClock(), FakeClock()
+        full = MigrationProgressTracker("m", clock=full_clock)
+        lean = MigrationProgressTracker("m", clock=lean_clock, keep_paths=False)
+        for tracker, clock in ((full, full_clock), (lean, lean_clock)):
+            drive(tracker, clock)
+            if tracker is lean:
+                lean.forget_finished()
+            tracker.complete_file_processing("/data/f3")
+            tracker.retry_file("/data/f10")
+            tracker.start_file_processing("/data/f10", "b10")
+            tracker.start_file_processing("/data/f31", "b10")
+            tracker.complete_file_processing("/data/f31", success=False, error="gone")
+            clock.advance(1)
+        assert lean.get_progress_summary() == full.get_progress_summary()
+        assert lean.failed_paths() == full.failed_paths()
+        assert lean.get_file_info("/data/f10") == full.get_file_info("/data/f10")
+
+    def test_a_tracker_keeping_the_paths_forgets_nothing(self) -> None:
+        """Its file table lists every file: forgetting is refused, saying why."""
+        with pytest.raises(MigrationError, match="keep_paths=False"):
+            MigrationProgressTracker("m").forget_finished()
+
+
 class TestBigSizes:
     @pytest.mark.parametrize("keep_paths", [True, False])
     def test_sizes_of_4_gib_and_more_count_exactly(self, keep_paths: bool) -> None:

@@ -14,17 +14,27 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.errors import ConfigError, LeaseLostError, RunMismatchError, RunNotFoundError
+from omnimemory_kit.errors import (
+    ConfigError,
+    LeaseLostError,
+    RunMismatchError,
+    RunNotFoundError,
+    UnknownFileError,
+)
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.migration import runner_lifecycle
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import DirectorySource, IterableSource, ManifestSource, MigrationItem
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker import RecordedSource, join_run, prepare_run
+from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, WorkItem, open_store
 from tests.conftest import PG_DSN
 
@@ -94,6 +104,21 @@ class TestRecordedSource:
         manifest.write_text(json.dumps({"key": "k1", "path": "data/one.txt", "size": 3}) + "\n")
         rebuilt = RecordedSource(ManifestSource(manifest).identity)
         assert list(rebuilt) == []
+        assert rebuilt.resolve(WorkItem("k1", 3)).path == tmp_path / "data" / "one.txt"
+
+    def test_csv_manifest_without_paths_is_never_read(self, tmp_path: Path) -> None:
+        """A CSV manifest of keys and sizes names no file: keys resolve without reading it (10M rows)."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\nk1,3\n")
+        rebuilt = RecordedSource(ManifestSource(manifest).identity)
+        manifest.unlink()  # reading it now would fail
+        assert rebuilt.resolve(WorkItem("k1", 3)) == MigrationItem("k1", 3, None)
+
+    def test_csv_manifest_with_paths_is_read_for_them(self, tmp_path: Path) -> None:
+        """A CSV manifest with a path column is read once, for the file it names for each key."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,path,size\nk1,data/one.txt,3\n")
+        rebuilt = RecordedSource(ManifestSource(manifest).identity)
         assert rebuilt.resolve(WorkItem("k1", 3)).path == tmp_path / "data" / "one.txt"
 
     def test_iterable_identity_resolves_to_key_and_size(self) -> None:
@@ -221,6 +246,121 @@ class TestOwnEventsOnly:
             assert summary.status.value == "completed"
             assert summary.succeeded_files == 2
             assert [e.kind for e in store.read_events("r", after_seq=before)] == []
+
+
+class TestLeanWorker:
+    """A worker holds only the items it works, as hashes, and never replays the run's journal to join it."""
+
+    async def test_joining_a_large_run_folds_only_the_claimed_batch(self, store: JournalStore) -> None:
+        """After one batch of a 50k-item run the tracker holds that batch; the summary shows the run."""
+        keys = [f"bucket/{i:06d}.json" for i in range(50_000)]
+        prepare_run(store, "big", IterableSource(keys, name="listing"), "m:f", batch_size=100)
+        runner = join_run(store, "big", lambda item: None, function_id="m:f", concurrency=4)
+        summary = await runner.step()
+        assert runner.tracker.keep_paths is False  # hashes of the keys, not the keys
+        assert runner.tracker.total_files == 100  # this worker's batch, no other item's FILE_ADDED
+        assert runner.tracker.counts()[FileStatus.SUCCEEDED] == 100
+        assert (summary.total_files, summary.succeeded_files, summary.pending_files) == (50_000, 100, 49_900)
+
+    async def test_joining_a_completed_run_reads_no_item_events(self, store: JournalStore) -> None:
+        """A worker finding nothing left learns the run completed from its lifecycle events alone."""
+        prepare_run(store, "r", IterableSource([f"k{i}" for i in range(30)]), "m:f", batch_size=10)
+        await join_run(store, "r", lambda item: None, function_id="m:f").run()
+        late = join_run(store, "r", lambda item: None, function_id="m:f")
+        summary = await late.run()
+        assert late.tracker.status.value == "completed"
+        assert late.tracker.total_files == 0  # the 30 items' events were not folded
+        assert (summary.status.value, summary.total_files, summary.succeeded_files) == ("completed", 30, 30)
+
+    async def test_lean_worker_counts_what_a_full_runner_counts(self, tmp_path: Path) -> None:
+        """The same items and failures give the same counts, failed items and requeues either way."""
+        keys = [f"k{i:03d}" for i in range(60)]
+
+        def migrate(item: MigrationItem) -> None:
+            if int(item.key[1:]) % 7 == 3:
+                raise ValueError(f"bad {item.key}")
+
+        options: dict[str, Any] = {"retry": RetryPolicy(max_attempts=1), "concurrency": 4, "batch_size": 8}
+        with open_store(tmp_path / "full.db") as full_store, open_store(tmp_path / "lean.db") as lean_store:
+            full = MigrationRunner(full_store, "r", IterableSource(keys, name="ids"), migrate,
+                                   function_id="m:f", **options)  # fmt: skip
+            full_summary = await full.run()
+            prepare_run(lean_store, "r", IterableSource(keys, name="ids"), "m:f")
+            lean = join_run(lean_store, "r", migrate, function_id="m:f", **options)
+            lean_summary = await lean.run()
+            assert (full.tracker.keep_paths, lean.tracker.keep_paths) == (True, False)
+            fields = ("total_files", "succeeded_files", "failed_files", "skipped_files", "remaining_files")
+            assert [getattr(lean_summary, f) for f in fields] == [getattr(full_summary, f) for f in fields]
+            assert lean_summary.failed_files == 9
+            assert lean.tracker.counts() == full.tracker.counts()
+            assert sorted(lean.tracker.failed_paths()) == sorted(full.tracker.failed_paths())
+            assert await lean.retry_failed() == await full.retry_failed() == 9
+
+    async def test_a_worker_forgets_its_finished_items_as_it_goes(
+        self, store: JournalStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Past FORGET_EVERY items its tracker drops the succeeded ones; counts and retries stay whole."""
+        monkeypatch.setattr(runner_lifecycle, "FORGET_EVERY", 50)
+        keys = [f"k{i:03d}" for i in range(300)]
+        prepare_run(store, "r", IterableSource(keys, name="ids"), "m:f", batch_size=10)
+
+        def migrate(item: MigrationItem) -> None:
+            if int(item.key[1:]) % 37 == 0:
+                raise ValueError(f"bad {item.key}")
+
+        runner = join_run(store, "r", migrate, function_id="m:f", retry=RetryPolicy(max_attempts=1))
+        summary = await runner.run()
+        assert (summary.total_files, summary.succeeded_files, summary.failed_files) == (300, 291, 9)
+        tracker = runner.tracker
+        assert tracker.total_files == 300
+        assert tracker.counts()[FileStatus.SUCCEEDED] == 291
+        with pytest.raises(UnknownFileError):
+            tracker.get_file_info("k001")  # succeeded early: forgotten
+        assert sorted(tracker.failed_paths()) == [f"k{i:03d}" for i in range(0, 300, 37)]
+        assert await runner.retry_failed() == 9
+
+
+class TestResumingALargeRun:
+    """A runner resuming a run past FOLLOW_COUNTERS_ABOVE items works it as a lean worker does."""
+
+    async def test_resume_folds_only_its_own_events(
+        self, store: JournalStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Past the threshold the resumed runner holds its batch alone; every item still runs exactly once."""
+        monkeypatch.setattr(runner_lifecycle, "FOLLOW_COUNTERS_ABOVE", 50)
+        keys = [f"k{i:03d}" for i in range(120)]
+        prepare_run(store, "r", IterableSource(keys, name="ids"), "m:f")
+        done: Counter[str] = Counter()
+
+        def migrate(item: MigrationItem) -> None:
+            done[item.key] += 1
+
+        runner = MigrationRunner(store, "r", IterableSource(keys, name="ids"), migrate, function_id="m:f",
+                                 batch_size=10, concurrency=2)  # fmt: skip
+        stepped = await runner.step()
+        assert runner.own_events_only
+        assert not runner.tracker.keep_paths
+        assert runner.tracker.total_files == 10  # no replay of the 120 additions
+        assert (stepped.total_files, stepped.succeeded_files) == (120, 10)
+        summary = await runner.run()
+        assert (summary.status.value, summary.total_files, summary.succeeded_files) == ("completed", 120, 120)
+        assert set(done.values()) == {1}
+        assert len(done) == 120
+        assert [e.kind for e in store.read_events("r")].count(EventKind.RUN_COMPLETED) == 1
+
+    async def test_a_run_within_the_threshold_is_replayed(
+        self, store: JournalStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Up to the threshold the resumed runner replays the journal and keeps every key, as before."""
+        monkeypatch.setattr(runner_lifecycle, "FOLLOW_COUNTERS_ABOVE", 50)
+        keys = [f"k{i:02d}" for i in range(50)]
+        prepare_run(store, "r", IterableSource(keys, name="ids"), "m:f")
+        runner = MigrationRunner(store, "r", IterableSource(keys, name="ids"), lambda item: None,
+                                 function_id="m:f", batch_size=10)  # fmt: skip
+        await runner.step()
+        assert not runner.own_events_only
+        assert runner.tracker.keep_paths
+        assert runner.tracker.total_files == 50
 
 
 class TestForeignWorkerLeases:

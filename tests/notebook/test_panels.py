@@ -15,6 +15,7 @@ from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
+from omnimemory_kit.migration.worker import join_run, prepare_run
 from omnimemory_kit.notebook.panels import MigrationPanel, build_runner
 from omnimemory_kit.notebook.params import MigrationParams
 from omnimemory_kit.resilience import RetryPolicy
@@ -133,6 +134,35 @@ class TestFailuresAndRetry:
         assert (summary.succeeded_files, summary.failed_files) == (3, 0)
         assert panel.failures.value == "<i>No failed items.</i>"
         assert panel.retry_button.disabled
+
+    async def test_a_workers_panel_lists_its_failures_from_hashed_keys(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A joined worker keeps hashes of its keys, yet its panel lists its failed items, escaped."""
+        keys = ["a", EVIL, "c"]
+        prepare_run(store, "panel", IterableSource(keys), "m:f", clock=clock)
+        failing = {EVIL}
+
+        async def migrate(item: MigrationItem) -> None:
+            if item.key in failing:
+                failing.discard(item.key)
+                raise ValueError(f"cannot migrate {item.key}")
+
+        runner = join_run(store, "panel", migrate, function_id="m:f", batch_size=5, clock=clock,
+                          retry=RetryPolicy(max_attempts=1))  # fmt: skip
+        assert not runner.tracker.keep_paths
+        panel = MigrationPanel(runner)
+        panel.figures_view()
+        started = panel.start()
+        assert started is not None
+        await drive(runner, clock, started)
+        assert "&lt;script&gt;" in panel.failures.value
+        assert "ValueError" in panel.failures.value
+        panel.retry_button.click()
+        assert panel.task is not None
+        summary = await drive(runner, clock, panel.task)
+        assert (summary.succeeded_files, summary.failed_files) == (3, 0)
+        assert panel.failures.value == "<i>No failed items.</i>"
 
 
 class TestPauseStepCancel:
