@@ -92,7 +92,8 @@ class ControlledRun:
         return setting or self.batch_size
 
     async def _start_control(self) -> None:
-        self.control = await asyncio.to_thread(
+        # on the store thread, through a store outage like any read (a runner starting mid-outage waits)
+        self.control = await self._link.call(
             ControlLink, self.store, self.run_id, worker_id=self.worker_id, host=self.host, clock=self.clock,
             throttle_file=self.throttle_file, panic_file=self.panic_file, lease_seconds=self.lease_seconds,
         )  # fmt: skip
