@@ -62,6 +62,7 @@ from omnimemory_kit.store.base import (
     stored_event,
 )
 from omnimemory_kit.store.counters import RunCounters
+from omnimemory_kit.store.report_reads import ReportAggregates
 from omnimemory_kit.store.sqlite_counters import count_minutes, count_started, read_counters
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
@@ -73,6 +74,7 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
+from omnimemory_kit.store.sqlite_report_reads import read_matching, read_sqlite_report
 from omnimemory_kit.store.url import SQLiteLocation
 from omnimemory_kit.text import from_stored, to_stored
 
@@ -356,6 +358,23 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                     )
                 )
 
+    def read_events_matching(
+        self,
+        run_id: str,
+        *,
+        after_seq: int,
+        until_seq: int | None = None,
+        worker_id: str | None = None,
+        kinds: Iterable[EventKind] | None = None,
+    ) -> Iterator[Event]:
+        """Yield the run's events in a seq range, of one worker and of some kinds, filtered in SQL."""
+        with self._read("read events") as conn:
+            run_no = self._run_no(conn, run_id)
+        yield from read_matching(
+            lambda: self._read("read events"), run_no, run_id, after_seq=after_seq, until_seq=until_seq,
+            worker_id=worker_id, kinds=kinds, where=f"store {self.url!r}",
+        )  # fmt: skip
+
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
         """Yield the run's events as plain tuples in ``EVENT_COLUMNS`` order (fast path for reports)."""
         for rows in self._chunks(run_id, after_seq, None):
@@ -458,6 +477,17 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             return super().run_counters(run_id, since=since)
         with self._read("read run counters") as conn:
             return read_counters(conn, self._run_no(conn, run_id), run_id, since)
+
+    def report_aggregates(
+        self, run_id: str, *, origin: float, bucket_seconds: float, top: int
+    ) -> ReportAggregates | None:
+        """Return a run's report aggregates, summed in SQL in one read (``store.report_reads``)."""
+        with self._read("read a report's aggregates") as conn:
+            run_no = self._run_no(conn, run_id)
+            return read_sqlite_report(
+                conn, run_no, run_id, origin=origin, bucket_seconds=bucket_seconds, top=top,
+                where=f"store {self.url!r}",
+            )  # fmt: skip
 
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
         """Record that a worker joined the run (or refresh its host, pid and last_seen); return its record."""
