@@ -67,8 +67,9 @@ class MigrationData:
 def _ends(store: JournalStore, run_id: str) -> tuple[float, float]:
     """Return the times of a run's first and last journal events (two cheap reads; 0, 0 when empty)."""
     last = store.last_seq(run_id)
-    first_event = next(iter(store.read_events(run_id, limit=1)), None)
-    last_event = next(iter(store.read_events(run_id, after_seq=max(0, last - 1), limit=1)), None)
+    # read to the end (one event each), so no reader is left open holding a connection or a transaction
+    first_event = [*store.read_events(run_id, limit=1), None][0]
+    last_event = [*store.read_events(run_id, after_seq=max(0, last - 1), limit=1), None][0]
     if first_event is None or last_event is None:
         return 0.0, 0.0
     return first_event.at, max(first_event.at, last_event.at)

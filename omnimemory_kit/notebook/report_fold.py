@@ -117,10 +117,15 @@ class _Fold:
         c = self.counts
         total = c[EventKind.FILE_ADDED.value]
         ok, failed, skipped = (c[k.value] for k in _OUTCOMES)
-        finished = min(ok + failed + skipped, total)
         running = (
             c[EventKind.FILE_STARTED.value] - ok - failed - skipped - c[EventKind.FILE_INTERRUPTED.value]
         )
+        # a requeue undoes an outcome the sums do not name: taken from the commonest first (exact at the end)
+        undone = c[EventKind.FILE_REQUEUED.value] + max(0, ok + failed + skipped - total)
+        ok, undone = max(0, ok - undone), max(0, undone - ok)
+        failed, undone = max(0, failed - undone), max(0, undone - failed)
+        skipped = max(0, skipped - undone)
+        finished = ok + failed + skipped
         running = max(0, min(running, total - finished))
         return total, ok, failed, skipped, running, total - finished - running
 
@@ -294,7 +299,12 @@ def _progress(samples: list[tuple[float, ...]]) -> pd.DataFrame:
 
 
 def _batches(agg: ReportAggregates, now: float) -> pd.DataFrame:
-    """Return one row per batch (``BATCHES_COLUMNS``), in the order opened."""
+    """Return one row per batch (``BATCHES_COLUMNS``), in the order opened.
+
+    A batch counts the outcomes of the attempts it held, as the replay does: most items were started
+    once, and count by their status now in the batch of that start; the few ever interrupted or requeued
+    count attempt by attempt (``_count_histories``).
+    """
     opened: dict[str, tuple[float, str | None]] = {}
     closed: dict[str, float] = {}
     for event in agg.run_events:
@@ -309,9 +319,10 @@ def _batches(agg: ReportAggregates, now: float) -> pd.DataFrame:
         opened.setdefault(
             batch, (at, worker)
         )  # a batch started without BATCH_OPENED opens at its first start
-    outcomes: dict[str, dict[str, int]] = defaultdict(dict)
+    outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for batch, status, n in agg.batch_outcomes:
-        outcomes[batch][status] = n
+        outcomes[batch][status] += n
+    _count_histories(agg.item_histories, outcomes)
     rows = []
     for batch, (at, worker) in sorted(opened.items(), key=lambda pair: pair[1][0]):
         files = starts.get(batch, (0, at, None))[0]
@@ -324,12 +335,48 @@ def _batches(agg: ReportAggregates, now: float) -> pd.DataFrame:
         rows.append(
             (batch, at, _NAN if end is None else end, max(0.0, (max(now, at) if end is None else end) - at),
              files, ok, failed, skipped, ok / finished * 100.0 if finished else 0.0, worker, files,
-             batch_outcome(failed, 0, end is not None))
+             batch_outcome(failed, counts.get(_INTERRUPTED, 0), end is not None))
         )  # fmt: skip
     frame = pd.DataFrame(rows, columns=list(BATCHES_COLUMNS))
     for column in ("opened_at", "closed_at"):
         frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="s", utc=True)
     return frame
+
+
+def _count_histories(
+    histories: tuple[tuple[str, str, str | None], ...], outcomes: dict[str, dict[str, int]]
+) -> None:
+    """Count the attempts of items interrupted or requeued one by one, in place of their status now.
+
+    As the replay counts: an outcome of an attempt in progress counts in its batch; an interruption of an
+    attempt in progress makes its batch interrupted; a requeue changes no batch's counts.
+    """
+    state: dict[str, tuple[str, str | None]] = {}  # key -> (status, batch of the last start)
+    for key, kind, batch in histories:
+        status, last_batch = state.get(key, (FileStatus.PENDING.value, None))
+        if kind == EventKind.FILE_STARTED.value:
+            state[key] = (FileStatus.IN_PROGRESS.value, batch)
+        elif kind == EventKind.FILE_INTERRUPTED.value or kind == EventKind.FILE_REQUEUED.value:
+            if kind == EventKind.FILE_INTERRUPTED.value and status == FileStatus.IN_PROGRESS.value:
+                if last_batch is not None:
+                    outcomes[last_batch][_INTERRUPTED] += 1
+            state[key] = (FileStatus.PENDING.value, last_batch)
+        else:
+            new = _OUTCOME_STATUS[kind]
+            if status == FileStatus.IN_PROGRESS.value and last_batch is not None:
+                outcomes[last_batch][new] += 1
+            state[key] = (new, last_batch)
+    for status, batch in state.values():  # counted above: out of the counts by status now
+        if batch is not None:
+            outcomes[batch][status] -= 1
+
+
+_INTERRUPTED: Final = "interrupted"
+_OUTCOME_STATUS: Final = {
+    EventKind.FILE_SUCCEEDED.value: FileStatus.SUCCEEDED.value,
+    EventKind.FILE_FAILED.value: FileStatus.FAILED.value,
+    EventKind.FILE_SKIPPED.value: FileStatus.SKIPPED.value,
+}
 
 
 def _files(agg: ReportAggregates) -> pd.DataFrame:
@@ -346,6 +393,8 @@ def _files(agg: ReportAggregates) -> pd.DataFrame:
     for column in ("started_at", "finished_at"):
         frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="s", utc=True)
     frame["duration_s"] = frame["duration_s"].astype("float64")
+    for column in ("path", "status", "batch_id", "error_type", "error_message"):  # as the tracker's frame
+        frame[column] = frame[column].astype(object)
     for column in ("size", "attempts"):
         frame[column] = frame[column].astype("int64")
     return frame

@@ -14,7 +14,8 @@ The queries are read in one snapshot where the backend gives one (the caller ope
 - ``errors``: failed items (FILE_FAILED events) per error type, with the first message as a sample;
 - ``attempts``: items per attempts and status (the items projection);
 - ``batch_starts`` and ``batch_outcomes``: per batch, the attempts started and first start, and its items
-  per status now (by the batch of their last attempt);
+  per status now (by the batch of their last attempt); ``item_histories``: the start, outcome, interrupt
+  and requeue events of the few items ever interrupted or requeued, which a batch counts one by one;
 - ``slowest``: the items whose last attempt took longest, and ``failed``: the failed items with the most
   attempts, each at most ``top``, with their error;
 - ``bytes_by_status``: the items' bytes per status.
@@ -47,6 +48,10 @@ ITEM_KINDS: Final = frozenset(kind for kind in EventKind if kind.value.startswit
 OUTCOME_KINDS: Final = (EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED)
 _VERDICT_KINDS: Final = frozenset(
     {EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR}
+)
+_HISTORY_KINDS: Final = frozenset(
+    k.value
+    for k in (*OUTCOME_KINDS, EventKind.FILE_STARTED, EventKind.FILE_INTERRUPTED, EventKind.FILE_REQUEUED)
 )
 _RUN_KINDS: Final = tuple(k.value for k in EventKind if k not in ITEM_KINDS and k not in _VERDICT_KINDS)
 
@@ -117,6 +122,7 @@ class ReportAggregates:
         tuple[str, int, float, str | None], ...
     ]  # batch, attempts started, first start, worker
     batch_outcomes: tuple[tuple[str, str, int], ...]  # batch, status, items
+    item_histories: tuple[tuple[str, str, str | None], ...]  # key, kind, batch: in seq order
     slowest: tuple[tuple[str, str, int, int, str | None, float, float, str | None, str | None], ...]
     # key, status, attempts, size, batch, started at, finished at, error type, error message
     failed: tuple[tuple[str, int, int, str | None, str | None, str | None], ...]
@@ -174,6 +180,12 @@ def read_report(
         (run,),
     )
     batch_outcomes = query(d.batch_outcomes, (run,) * d.batch_outcomes.count(p))
+    histories = query(
+        f"SELECT path, kind, batch_id FROM events WHERE {rc} = {p} AND {d.keys_in.format(column='kind')} "
+        f"AND path IN (SELECT path FROM events WHERE {rc} = {p} "
+        f"AND kind IN ('file_interrupted', 'file_requeued')) ORDER BY seq",
+        (run, d.keys(sorted(_HISTORY_KINDS)), run),
+    )
     outcomes = d.keys([k.value for k in OUTCOME_KINDS])
     slow = query(
         f"SELECT path, s, f FROM (SELECT path, "
@@ -229,6 +241,7 @@ def read_report(
         attempts=tuple((int(a), s, int(n)) for a, s, n in attempts),
         batch_starts=tuple((b, int(n), float(at), w) for b, n, at, w in batch_starts),
         batch_outcomes=tuple((b, s, int(n)) for b, s, n in batch_outcomes),
+        item_histories=tuple((from_stored(key), kind, batch) for key, kind, batch in histories),
         slowest=tuple(slowest),
         failed=tuple(failures),
         bytes_by_status={s: int(n or 0) for s, n in sizes},
