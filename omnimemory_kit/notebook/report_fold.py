@@ -357,9 +357,9 @@ def _count_histories(
         if kind == EventKind.FILE_STARTED.value:
             state[key] = (FileStatus.IN_PROGRESS.value, batch)
         elif kind == EventKind.FILE_INTERRUPTED.value or kind == EventKind.FILE_REQUEUED.value:
-            if kind == EventKind.FILE_INTERRUPTED.value and status == FileStatus.IN_PROGRESS.value:
-                if last_batch is not None:
-                    outcomes[last_batch][_INTERRUPTED] += 1
+            interrupted = kind == EventKind.FILE_INTERRUPTED.value and status == FileStatus.IN_PROGRESS.value
+            if interrupted and last_batch is not None:
+                outcomes[last_batch][_INTERRUPTED] += 1
             state[key] = (FileStatus.PENDING.value, last_batch)
         else:
             new = _OUTCOME_STATUS[kind]

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.notebook import data, tables
 from omnimemory_kit.notebook.data import MigrationData
 from omnimemory_kit.store import JournalStore, RunRecord, WorkItem
@@ -132,7 +132,8 @@ class TestSameAsTheReplay:
         assert summed.summary.processing_rates.files_per_second_overall == pytest.approx(
             replayed.summary.processing_rates.files_per_second_overall
         )
-        assert summed.summary.failed_files > 0 and summed.summary.paused_seconds == 30.0
+        assert summed.summary.failed_files > 0
+        assert summed.summary.paused_seconds == 30.0
 
     def test_an_unfinished_run_reads_the_same(self, store: JournalStore, clock: FakeClock) -> None:
         """A run still running (items pending and in progress) has the replay's counts and status."""
@@ -146,15 +147,18 @@ class TestSameAsTheReplay:
         """The counted frames, the throttle timeline and the failures table equal the replay's."""
         journal_a_run(store)
         summed, replayed = both(store, clock)
-        assert summed.errors is not None and replayed.errors is not None
+        assert summed.errors is not None
+        assert replayed.errors is not None
         assert sorted(frame_rows(summed.errors, ["error_type", "status", "items"])) == sorted(
             frame_rows(replayed.errors, ["error_type", "status", "items"])
         )
-        assert summed.attempts is not None and replayed.attempts is not None
+        assert summed.attempts is not None
+        assert replayed.attempts is not None
         assert sorted(frame_rows(summed.attempts, ["attempts", "status", "items"])) == sorted(
             frame_rows(replayed.attempts, ["attempts", "status", "items"])
         )
-        assert summed.throttles is not None and replayed.throttles is not None
+        assert summed.throttles is not None
+        assert replayed.throttles is not None
         pd.testing.assert_frame_equal(summed.throttles, replayed.throttles)
         pd.testing.assert_frame_equal(
             tables.failures_table(summed.files, limit=50), tables.failures_table(replayed.files, limit=50)
@@ -165,9 +169,16 @@ class TestSameAsTheReplay:
         journal_a_run(store)
         summed, replayed = both(store, clock)
         columns = ["path", "status", "attempts", "size"]
-        order = {"by": ["duration_s", "path"], "ascending": [False, True]}
-        expected = replayed.files.dropna(subset=["duration_s"]).sort_values(**order).head(10)
-        got = summed.files.dropna(subset=["duration_s"]).sort_values(**order).head(10)
+        expected = (
+            replayed.files.dropna(subset=["duration_s"])
+            .sort_values(["duration_s", "path"], ascending=[False, True])
+            .head(10)
+        )
+        got = (
+            summed.files.dropna(subset=["duration_s"])
+            .sort_values(["duration_s", "path"], ascending=[False, True])
+            .head(10)
+        )
         assert frame_rows(got, columns) == frame_rows(expected, columns)
         assert got["duration_s"].tolist() == pytest.approx(expected["duration_s"].tolist())
 
@@ -182,7 +193,7 @@ class TestSameAsTheReplay:
         assert summed.batches["outcome"].tolist().count("interrupted") == 1
 
     def test_the_progress_series_ends_where_the_run_does(self, store: JournalStore, clock: FakeClock) -> None:
-        """The series never goes back in time, ends with the run's counts and active time, and shows an ETA."""
+        """The series never goes back in time, ends with the run's counts and active time, shows an ETA."""
         journal_a_run(store)
         summed, replayed = both(store, clock)
         progress = summed.progress
@@ -234,7 +245,8 @@ class TestReadEventsMatching:
         got = list(store.read_events_matching(RUN, after_seq=3, until_seq=len(everything) - 5, kinds=kinds))
         assert got == [e for e in everything if e.kind in kinds and 3 < e.seq <= len(everything) - 5]
         mine = list(store.read_events_matching(RUN, after_seq=0, worker_id="host:1:w"))
-        assert mine and mine == [e for e in everything if e.worker_id == "host:1:w"]
+        assert mine
+        assert mine == [e for e in everything if e.worker_id == "host:1:w"]
         assert [e.path for e in store.read_events_matching(RUN, after_seq=0, kinds={K.FILE_ADDED})][-2:] == [
             "dir/\u00e9t\u00e9 \u2603.py",
             f"dir/{EVIL}.py",
