@@ -53,6 +53,7 @@ _HISTORY_KINDS: Final = frozenset(
     k.value
     for k in (*OUTCOME_KINDS, EventKind.FILE_STARTED, EventKind.FILE_INTERRUPTED, EventKind.FILE_REQUEUED)
 )
+_REWOUND_KINDS: Final = frozenset({EventKind.FILE_INTERRUPTED.value, EventKind.FILE_REQUEUED.value})
 _RUN_KINDS: Final = tuple(k.value for k in EventKind if k not in ITEM_KINDS and k not in _VERDICT_KINDS)
 
 Query = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
@@ -68,7 +69,8 @@ class SqlDialect:
         run_column: the column naming the run in ``events`` and ``items``.
         bucket: the bucket number of ``at`` given two parameters, the origin and the bucket length.
         keys_in: a condition that ``{column}`` is in the list bound as one parameter.
-        batch_outcomes: the query of items per (last batch, status), bound with the run at each placeholder.
+        batch_outcomes: the query of items per (last batch, status), bound with the run at each placeholder
+            (empty where the items keep their batch, ``item_batch``: counted in the scan of the items).
         item_batch: the items' column of their last batch (``NULL`` where items keep none).
         keys: how the key list parameter is bound (a JSON text, or a list).
     """
@@ -87,10 +89,7 @@ SQLITE: Final = SqlDialect(
     run_column="run_no",
     bucket="CAST((at - ?) / ? AS INTEGER)",
     keys_in="{column} IN (SELECT value FROM json_each(?))",
-    batch_outcomes=(
-        "SELECT batch_id, status, count(*) FROM items WHERE run_no = ? AND batch_id IS NOT NULL "
-        "GROUP BY batch_id, status"
-    ),
+    batch_outcomes="",  # the items keep their last batch: counted with the items
     item_batch="batch_id",
     keys=json.dumps,
 )
@@ -162,30 +161,59 @@ def read_report(
     """Read a run's report aggregates with ``query`` in dialect ``d`` (``run``: the run's key there)."""
     p, rc = d.param, d.run_column
     item_kinds = d.keys(sorted(k.value for k in ITEM_KINDS))
-    buckets = query(
-        f"SELECT {d.bucket} AS b, kind, count(*), min(at), max(at) FROM events "
-        f"WHERE {rc} = {p} AND {d.keys_in.format(column='kind')} GROUP BY b, kind ORDER BY b",
+    # one scan for the buckets and the failures per error type (a sample message each)
+    failure = "CASE WHEN kind = 'file_failed' THEN"
+    rows = query(
+        f"SELECT {d.bucket} AS b, kind, {failure} coalesce(error_type, '') END AS failed_type, count(*), "
+        f"min(at), max(at), min({failure} error_message END) FROM events "
+        f"WHERE {rc} = {p} AND {d.keys_in.format(column='kind')} GROUP BY b, kind, failed_type",
         (origin, bucket_seconds, run, item_kinds),
     )
-    errors = query(
-        f"SELECT coalesce(error_type, ''), count(*), min(error_message) FROM events "
-        f"WHERE {rc} = {p} AND kind = 'file_failed' GROUP BY coalesce(error_type, '')",
+    summed: dict[tuple[int, str], list[Any]] = {}
+    errors: dict[str, list[Any]] = {}
+    for b, kind, failed_type, n, lo, hi, message in rows:
+        bucket = summed.get((int(b), kind))
+        if bucket is None:
+            summed[(int(b), kind)] = [int(n), float(lo), float(hi)]
+        else:
+            bucket[0], bucket[1], bucket[2] = bucket[0] + n, min(bucket[1], lo), max(bucket[2], hi)
+        if failed_type is not None:
+            error = errors.setdefault(failed_type, [0, None])
+            error[0] += n
+            if message is not None and (error[1] is None or message < error[1]):
+                error[1] = message
+    buckets = sorted((b, kind, n, lo, hi) for (b, kind), (n, lo, hi) in summed.items())
+    # one scan of the items: per attempts, status and (where items keep it) last batch, items and bytes
+    groups = query(
+        f"SELECT attempts, status, {d.item_batch}, count(*), sum(size) FROM items WHERE {rc} = {p} "
+        f"GROUP BY 1, 2, 3",
         (run,),
     )
-    attempts = query(f"SELECT attempts, status, count(*) FROM items WHERE {rc} = {p} GROUP BY 1, 2", (run,))
-    sizes = query(f"SELECT status, sum(size) FROM items WHERE {rc} = {p} GROUP BY status", (run,))
+    attempts_of: dict[tuple[int, str], int] = {}
+    sizes: dict[str, int] = {}
+    item_batches: dict[tuple[str, str], int] = {}
+    for attempts, status, batch, n, nbytes in groups:
+        attempts_of[(int(attempts), status)] = attempts_of.get((int(attempts), status), 0) + int(n)
+        sizes[status] = sizes.get(status, 0) + int(nbytes or 0)
+        if batch is not None:
+            item_batches[(batch, status)] = item_batches.get((batch, status), 0) + int(n)
     batch_starts = query(
         f"SELECT batch_id, count(*), min(at), min(worker_id) FROM events WHERE {rc} = {p} "
         f"AND kind = 'file_started' AND batch_id IS NOT NULL GROUP BY batch_id",
         (run,),
     )
-    batch_outcomes = query(d.batch_outcomes, (run,) * d.batch_outcomes.count(p))
-    histories = query(
-        f"SELECT path, kind, batch_id FROM events WHERE {rc} = {p} AND {d.keys_in.format(column='kind')} "
-        f"AND path IN (SELECT path FROM events WHERE {rc} = {p} "
-        f"AND kind IN ('file_interrupted', 'file_requeued')) ORDER BY seq",
-        (run, d.keys(sorted(_HISTORY_KINDS)), run),
-    )
+    if d.batch_outcomes:
+        batch_outcomes = query(d.batch_outcomes, (run,) * d.batch_outcomes.count(p))
+    else:
+        batch_outcomes = [(batch, status, n) for (batch, status), n in item_batches.items()]
+    histories: list[tuple[Any, ...]] = []
+    if any(kind in _REWOUND_KINDS for _, kind, _, _, _ in buckets):  # most runs have none: no scan
+        histories = query(
+            f"SELECT path, kind, batch_id FROM events WHERE {rc} = {p} AND {d.keys_in.format(column='kind')} "
+            f"AND path IN (SELECT path FROM events WHERE {rc} = {p} "
+            f"AND kind IN ('file_interrupted', 'file_requeued')) ORDER BY seq",
+            (run, d.keys(sorted(_HISTORY_KINDS)), run),
+        )
     outcomes = d.keys([k.value for k in OUTCOME_KINDS])
     slow = query(
         f"SELECT path, s, f FROM (SELECT path, "
@@ -236,13 +264,13 @@ def read_report(
         )
     return ReportAggregates(
         run_events=_run_events(query, d, run, run_id, where),
-        buckets=tuple((int(b), k, int(n), float(lo), float(hi)) for b, k, n, lo, hi in buckets),
-        errors=tuple((t, int(n), from_stored(m or "")) for t, n, m in errors),
-        attempts=tuple((int(a), s, int(n)) for a, s, n in attempts),
+        buckets=tuple(buckets),
+        errors=tuple((t, int(n), from_stored(m or "")) for t, (n, m) in sorted(errors.items())),
+        attempts=tuple((a, s, n) for (a, s), n in sorted(attempts_of.items())),
         batch_starts=tuple((b, int(n), float(at), w) for b, n, at, w in batch_starts),
         batch_outcomes=tuple((b, s, int(n)) for b, s, n in batch_outcomes),
         item_histories=tuple((from_stored(key), kind, batch) for key, kind, batch in histories),
         slowest=tuple(slowest),
         failed=tuple(failures),
-        bytes_by_status={s: int(n or 0) for s, n in sizes},
+        bytes_by_status=sizes,
     )
