@@ -3,15 +3,16 @@
 A report of a run of millions of events needs sums, not events: outcomes per time bucket, failed items
 per error type, items per attempts and status, each batch's counts, the few slowest and failed items, and
 the run's own events (lifecycle, batches, throttles: thousands at most). ``read_report`` asks the database
-for each with one aggregate query, so the database scans the journal and Python receives only rows it
-draws. Both backends run the same queries; ``SqlDialect`` holds what differs (placeholders, how a run is
-named, the bucket arithmetic, a key list, where an item's last batch is kept).
+for them with a few aggregate queries (one scan of the items, a few of the journal), so the database scans
+and Python receives only rows it draws. Both backends run the same queries; ``SqlDialect`` holds what
+differs (placeholders, how a run is named, the bucket arithmetic, a key list, where an item's last batch
+is kept).
 
 The queries are read in one snapshot where the backend gives one (the caller opens it). What they count:
 
 - ``buckets``: per bucket of ``bucket_seconds`` from ``origin`` and per item kind, the events, and the
   first and last time among them;
-- ``errors``: failed items (FILE_FAILED events) per error type, with the first message as a sample;
+- ``errors``: failed items (FILE_FAILED events) per error type, with one message (the least) as a sample;
 - ``attempts``: items per attempts and status (the items projection);
 - ``batch_starts`` and ``batch_outcomes``: per batch, the attempts started and first start, and its items
   per status now (by the batch of their last attempt); ``item_histories``: the start, outcome, interrupt
@@ -54,7 +55,6 @@ _HISTORY_KINDS: Final = frozenset(
     for k in (*OUTCOME_KINDS, EventKind.FILE_STARTED, EventKind.FILE_INTERRUPTED, EventKind.FILE_REQUEUED)
 )
 _REWOUND_KINDS: Final = frozenset({EventKind.FILE_INTERRUPTED.value, EventKind.FILE_REQUEUED.value})
-_RUN_KINDS: Final = tuple(k.value for k in EventKind if k not in ITEM_KINDS and k not in _VERDICT_KINDS)
 
 Query = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 """Run one query with its parameters and return every row."""
