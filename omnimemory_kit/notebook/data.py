@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationStatus
+from omnimemory_kit.events import EventKind, FileStatus, MigrationStatus
 from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.migration.control import is_control_stream
 from omnimemory_kit.migration.liveness import read_activity
@@ -134,10 +134,11 @@ def load_migration(
     aggregates = store.report_aggregates(run_id, origin=first, bucket_seconds=sample_interval, top=top)
     if aggregates is None:
         return _replay(store, run, sample_interval, config, now_clock)
-    activity = None
-    if _journal_status(aggregates.run_events) is MigrationStatus.RUNNING:
-        activity = read_activity(store, run_id, now_clock.time())
-    frames = fold_aggregates(run, aggregates, rate_config=config, now=now_clock.time(), activity=activity)
+    # asked only of a run the journal leaves running: is anybody still working it (as ``status`` asks)?
+    frames = fold_aggregates(
+        run, aggregates, rate_config=config, now=now_clock.time(),
+        activity=lambda: read_activity(store, run_id, now_clock.time()),
+    )  # fmt: skip
     return MigrationData(
         run=run,
         summary=frames.summary,
@@ -148,24 +149,6 @@ def load_migration(
         errors=frames.errors,
         attempts=frames.attempts,
     )
-
-
-def _journal_status(events: tuple[Event, ...]) -> MigrationStatus | None:
-    """Return the status the run's own events leave it in (None before any); a replay decides the same."""
-    status = None
-    for event in events:
-        status = _STATUS_AFTER.get(event.kind, status)
-    return status
-
-
-_STATUS_AFTER = {
-    EventKind.RUN_STARTED: MigrationStatus.RUNNING,
-    EventKind.RUN_RESUMED: MigrationStatus.RUNNING,
-    EventKind.RUN_PAUSED: MigrationStatus.PAUSED,
-    EventKind.RUN_COMPLETED: MigrationStatus.COMPLETED,
-    EventKind.RUN_FAILED: MigrationStatus.FAILED,
-    EventKind.RUN_CANCELLED: MigrationStatus.CANCELLED,
-}
 
 
 def _replay(

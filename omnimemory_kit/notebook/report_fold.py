@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -169,11 +170,12 @@ def fold_aggregates(
     *,
     rate_config: RateConfig,
     now: float,
-    activity: RunActivity | None = None,
+    activity: Callable[[], RunActivity | None] | None = None,
 ) -> ReportFrames:
     """Return a run's report frames from its aggregates, ``now`` being the reader's time.
 
-    ``activity`` says who works a run the journal shows running (``migration.liveness.read_activity``).
+    ``activity`` is asked, only when the journal leaves the run running, who works it
+    (``migration.liveness.read_activity``): nobody, and the summary says it was interrupted.
     """
     items = {status.value: 0 for status in FileStatus}
     for _, status, n in agg.attempts:
@@ -200,7 +202,8 @@ def fold_aggregates(
     )
     if fold.samples or total_items:
         fold.sample(last_at, exact)  # the journal's last word: the store's exact counts
-    summary = _summary(run, fold, agg, exact, now, activity, total_bytes)
+    working = activity() if activity is not None and state.status is MigrationStatus.RUNNING else None
+    summary = _summary(run, fold, agg, exact, now, working, total_bytes)
     return ReportFrames(
         summary=summary,
         files=_files(agg),

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, MigrationStatus
 from omnimemory_kit.notebook import data, tables
 from omnimemory_kit.notebook.data import MigrationData
 from omnimemory_kit.store import JournalStore, RunRecord, WorkItem
@@ -264,3 +264,28 @@ def test_a_store_that_cannot_sum_gets_the_replay(tmp_path: Path, clock: FakeCloc
         replayed = data.load_migration(store, RUN, clock=clock)
     assert len(replayed.files) == 40 > len(summed.files)
     assert replayed.summary.failed_files == summed.summary.failed_files
+
+
+def test_a_run_started_by_its_first_item_is_judged_as_the_replay_judges_it(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """A journal without RUN_STARTED runs from its first start; whether anybody works it is asked the same."""
+    from omnimemory_kit.store import open_store
+
+    with open_store(tmp_path / "j.db", clock=clock) as store:
+        store.create_run(RunRecord(run_id=RUN, name="implicit", created_at=T0))
+        store.append(
+            RUN,
+            [
+                Event(K.FILE_ADDED, at=T0, path="a", size=1),
+                Event(K.FILE_ADDED, at=T0, path="b", size=1),
+                Event(K.FILE_STARTED, at=T0 + 1, path="a", batch_id="b1"),
+                Event(K.FILE_SUCCEEDED, at=T0 + 3, path="a"),
+                Event(K.FILE_STARTED, at=T0 + 4, path="b", batch_id="b1"),
+            ],
+        )
+        clock.advance(3600)
+        summed, replayed = both(store, clock)
+    assert summed.summary.status is replayed.summary.status is MigrationStatus.RUNNING
+    assert summed.summary.interrupted is replayed.summary.interrupted
+    assert summed.summary.elapsed_seconds == replayed.summary.elapsed_seconds == 3599.0
