@@ -7,12 +7,15 @@ succeeded / failed / skipped, in batches, over two simulated hours), then ``run_
 ``omnimemory-kit report`` does. The phases come from papermill's per-cell timings in the executed notebook:
 
 - kernel start: from the start of execution to the first cell starting (papermill + kernel boot);
-- queries: the cells that read the store (run list, journal replay into frames);
+- queries: the cells that read the store (run list, the run's frames from the store's sums);
 - figures: the cells that build and display figures and tables;
 - HTML rendering: ``render_html`` of the executed notebook.
 
 Baseline, same run and pipeline: the report of an empty store (a notebook with nothing to read), i.e. the
-fixed cost of a kernel, papermill and nbconvert. The big report runs ``ROUNDS`` times in each form,
+fixed cost of a kernel, papermill and nbconvert. Beside it, in this process: the CPU seconds of reading
+the run's frames from the store's sums (``data.load_migration``) against replaying its whole journal into a
+tracker (``data._replay``, what the report did before and still does for a store that cannot sum), best of
+``ROUNDS`` each, interleaved. The big report runs ``ROUNDS`` times in each form,
 interleaved (shared, single file, shared, ...); the best of each counts. Its HTML rendering is timed
 apart, ``RENDERINGS`` times each way, interleaved, best of each.
 
@@ -37,6 +40,7 @@ from typing import Any
 from benchmarks._util import table, verdict
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.notebook import data
 from omnimemory_kit.reports import STATIC_DIR, ReportResult, plotly_js_name, render_html, run_report
 from omnimemory_kit.store import RunRecord, open_store
 
@@ -164,6 +168,24 @@ def _render_seconds(ipynb: Path, out: Path, *, self_contained: bool) -> float:
     return time.perf_counter() - started
 
 
+def _load_cpu(path: Path) -> tuple[float, float]:
+    """Return the best CPU seconds of loading the run's frames from the sums and by the replay."""
+    sums: list[float] = []
+    replays: list[float] = []
+    with open_store(path, read_only=True) as store:
+        run = store.get_run("big")
+        first, last = data._ends(store, "big")
+        config = data.report_rate_config(last - first)
+        for _ in range(ROUNDS):
+            started = time.process_time()
+            data.load_migration(store, "big")
+            sums.append(time.process_time() - started)
+            started = time.process_time()
+            data._replay(store, run, max((last - first) / 2000, 0.01), config, FakeClock(wall_start=last))
+            replays.append(time.process_time() - started)
+    return min(sums), min(replays)
+
+
 def _kb(size: int) -> str:
     return f"{size / 1024:,.0f} KB" if size < 2**20 else f"{size / 2**20:.2f} MB"
 
@@ -233,6 +255,16 @@ def run() -> str:
             ]
         )
         notebook_sizes = f"{_kb(shared.ipynb.stat().st_size)} / {_kb(single.ipynb.stat().st_size)}"
+        sums_cpu, replay_cpu = _load_cpu(root / "big.db")
+        rows.append(
+            [
+                "the run's frames, in process (CPU)",
+                "",
+                f"from the store's sums **{sums_cpu:.2f} s**",
+                f"replaying the journal {replay_cpu:.2f} s",
+                f"sums / replay {sums_cpu / replay_cpu:.2f}x",
+            ]
+        )
     return (
         f"## Migration report over {length:,} journal events\n\n"
         '`run_report("migration_report")` end to end (papermill, a fresh kernel, the bundled notebook, '

@@ -1,9 +1,11 @@
 """What the notebooks read from a store: one run's frames, every run's counts, health history and host use.
 
-Reading is the effect; everything downstream (``figures``, ``tables``) is pure. A run is rebuilt by
-replaying its journal once into an unbound ``MigrationProgressTracker``, which yields the files, progress and
-batch frames together; the progress series is already sampled by the tracker, and the figures downsample
-what they draw.
+Reading is the effect; everything downstream (``figures``, ``tables``) is pure. A run's report reads what
+the store sums for it (``JournalStore.report_aggregates``: outcomes per time bucket, errors per type,
+items per attempts, each batch's counts, the few slowest and failed items) and folds that in
+``report_fold``, so its cost follows the buckets and batches, not the millions of events a run may hold.
+A store that cannot sum its journal gets the replay: the journal once into an unbound
+``MigrationProgressTracker``, which yields the same frames. The figures downsample what they draw.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.events import FileStatus, MigrationStatus
+from omnimemory_kit.events import EventKind, FileStatus, MigrationStatus
 from omnimemory_kit.health.history import HealthHistory
 from omnimemory_kit.migration.control import is_control_stream
 from omnimemory_kit.migration.liveness import read_activity
@@ -25,6 +27,7 @@ from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.validation import ValidationLedger, ValidationSummary
 from omnimemory_kit.migration.validation_pipeline import is_validation_queue
+from omnimemory_kit.notebook.report_fold import attempts_frame, errors_frame, fold_aggregates
 from omnimemory_kit.store.base import HealthHistoryStore, JournalStore, RunRecord
 
 __all__ = [
@@ -44,7 +47,12 @@ RESOURCE_COLUMNS = ("taken_at", "name", "observed_value", "observed_unit")
 
 @dataclass(frozen=True, slots=True)
 class MigrationData:
-    """One run, read from its journal: the record, the final summary, the three frames and the throttles."""
+    """One run, read from its journal: the record, the final summary, the frames and the throttles.
+
+    ``files`` holds the items a report lists (at most ``top`` slowest and ``top`` failed ones) when the
+    store sums the journal, every item when it was replayed; ``errors`` (failed items per error type) and
+    ``attempts`` (items per attempts and status) count every item either way.
+    """
 
     run: RunRecord
     summary: MigrationProgressSummary
@@ -52,16 +60,19 @@ class MigrationData:
     progress: pd.DataFrame
     batches: pd.DataFrame
     throttles: pd.DataFrame | None = None  # the throttle timeline (tracker.throttle_intervals())
+    errors: pd.DataFrame | None = None  # report_fold.ERRORS_COLUMNS
+    attempts: pd.DataFrame | None = None  # report_fold.ATTEMPTS_COLUMNS
 
 
-def _span(store: JournalStore, run_id: str) -> float:
-    """Return the seconds between a run's first and last journal events (two cheap reads)."""
+def _ends(store: JournalStore, run_id: str) -> tuple[float, float]:
+    """Return the times of a run's first and last journal events (two cheap reads; 0, 0 when empty)."""
     last = store.last_seq(run_id)
-    first_event = next(iter(store.read_events(run_id, limit=1)), None)
-    last_event = next(iter(store.read_events(run_id, after_seq=max(0, last - 1), limit=1)), None)
+    # read to the end (one event each), so no reader is left open holding a connection or a transaction
+    first_event = [*store.read_events(run_id, limit=1), None][0]
+    last_event = [*store.read_events(run_id, after_seq=max(0, last - 1), limit=1), None][0]
     if first_event is None or last_event is None:
-        return 0.0
-    return max(0.0, last_event.at - first_event.at)
+        return 0.0, 0.0
+    return first_event.at, max(first_event.at, last_event.at)
 
 
 #: Runs at least this long are reported with the live rate settings (``RateConfig()``).
@@ -95,8 +106,9 @@ def load_migration(
     samples: int = 2000,
     rate_config: RateConfig | None = None,
     clock: Clock | None = None,
+    top: int = 100,
 ) -> MigrationData:
-    """Replay one run's journal and return its summary and frames.
+    """Read one run's summary and frames from the store's aggregates (or a replay of its journal).
 
     Args:
         store: the journal.
@@ -106,50 +118,111 @@ def load_migration(
         samples: the number of progress samples aimed at by default.
         rate_config: rate smoothing and ETA evidence (default: ``report_rate_config`` of the run's span).
         clock: whose ``time()`` judges whether a running run's workers are still alive (the system's).
+        top: how many of the slowest and of the failed items ``files`` holds, at most (when the store
+            sums the journal).
 
     Raises:
         RunNotFoundError: the store has no run with that id.
     """
     run = store.get_run(run_id)
-    span = _span(store, run_id)
+    first, last = _ends(store, run_id)
+    span = max(0.0, last - first)
     if sample_interval is None:
         sample_interval = max(span / samples, 0.01)
-    # an unbound tracker fed the journal: a report only reads, it never registers or appends to the run
+    config = rate_config if rate_config is not None else report_rate_config(span)
+    now_clock = clock or SYSTEM_CLOCK
+    aggregates = store.report_aggregates(run_id, origin=first, bucket_seconds=sample_interval, top=top)
+    if aggregates is None:
+        return _replay(store, run, sample_interval, config, now_clock)
+    # asked only of a run the journal leaves running: is anybody still working it (as ``status`` asks)?
+    frames = fold_aggregates(
+        run, aggregates, rate_config=config, now=now_clock.time(),
+        activity=lambda: read_activity(store, run_id, now_clock.time()),
+    )  # fmt: skip
+    return MigrationData(
+        run=run,
+        summary=frames.summary,
+        files=frames.files,
+        progress=frames.progress,
+        batches=frames.batches,
+        throttles=frames.throttles,
+        errors=frames.errors,
+        attempts=frames.attempts,
+    )
+
+
+def _replay(
+    store: JournalStore, run: RunRecord, sample_interval: float, config: RateConfig, clock: Clock
+) -> MigrationData:
+    """Replay the run's whole journal into an unbound tracker (a store that cannot sum it)."""
     tracker = MigrationProgressTracker(
         run.name,
         run.priority,
-        run_id=run_id,
+        run_id=run.run_id,
         sample_interval=sample_interval,
-        rate_config=rate_config if rate_config is not None else report_rate_config(span),
-        clock=clock or SYSTEM_CLOCK,
+        rate_config=config,
+        clock=clock,
     )
-    tracker.apply_many(store.read_events(run_id))
+    tracker.apply_many(store.read_events(run.run_id))
     # A run the journal shows running may have nobody left working it (its process was killed): the
     # report says so, as ``status`` does, instead of "running" with clocks that grow with the wall clock.
     activity = None
     if tracker.get_progress_summary().status is MigrationStatus.RUNNING:
-        activity = read_activity(store, run_id, (clock or SYSTEM_CLOCK).time())
+        activity = read_activity(store, run.run_id, clock.time())
+    files = tracker.to_dataframe()
+    failed = files[files["status"] == FileStatus.FAILED.value]
+    errors = failed.groupby(failed["error_type"].fillna("").astype(str), sort=False).agg(
+        error_message=("error_message", "first"), items=("path", "size")
+    )
+    attempts = files[files["attempts"] > 0].groupby(["attempts", "status"]).size()
     return MigrationData(
         run=run,
         summary=tracker.get_progress_summary(activity),
-        files=tracker.to_dataframe(),
+        files=files,
         progress=tracker.progress_dataframe(),
         batches=tracker.batches_dataframe(),
         throttles=tracker.throttle_intervals(),
+        errors=errors_frame(
+            [(t, FileStatus.FAILED.value, str(m or ""), int(n)) for t, m, n in errors.itertuples()]
+        ),
+        attempts=attempts_frame(
+            [
+                (int(a), str(st), int(n))
+                for a, st, n in attempts.reset_index(name="items").itertuples(index=False)
+            ]
+        ),
     )
 
 
-def load_validation(store: JournalStore, run_id: str) -> ValidationSummary | None:
-    """Replay a run's journal for its validation: counts and the mismatch and error tables.
+#: The kinds a validation ledger folds (``ValidationLedger.apply``) apart from FILE_ADDED, which it only
+#: uses for sizes no table shows.
+_VERDICT_KINDS = (EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR)
+_LEDGER_KINDS = (
+    EventKind.FILE_SUCCEEDED,
+    EventKind.FILE_FAILED,
+    EventKind.FILE_SKIPPED,
+    EventKind.FILE_STARTED,
+    EventKind.FILE_REQUEUED,
+    *_VERDICT_KINDS,
+)
 
-    None when the run was never validated (no verdict, no validate function recorded).
+
+def load_validation(store: JournalStore, run_id: str) -> ValidationSummary | None:
+    """Fold a run's validation from its journal: counts and the mismatch and error tables.
+
+    None when the run was never validated (no verdict, no validate function recorded). Only the kinds
+    validation looks at are read, filtered by the store; a run never validated costs one filtered scan.
 
     Raises:
         RunNotFoundError: the store has no run with that id.
     """
     record = store.get_run(run_id)
+    if not record.params.get("validate"):
+        verdicts = store.read_events_matching(run_id, after_seq=0, kinds=_VERDICT_KINDS)
+        if next(iter(verdicts), None) is None:
+            return None
     ledger = ValidationLedger()
-    ledger.apply(store.read_events(run_id))
+    ledger.apply(store.read_events_matching(run_id, after_seq=0, kinds=_LEDGER_KINDS))
     if not ledger.verdicts and not record.params.get("validate"):
         return None
     return ledger.summary()

@@ -390,8 +390,19 @@ def batches_figure(batches: pd.DataFrame | None, *, max_points: int = 300) -> go
     return fig
 
 
+def _weights(frame: pd.DataFrame) -> pd.Series:
+    """Return how many items each row stands for: its ``items`` column in a counted frame, else 1."""
+    if "items" in frame.columns:
+        return frame["items"].astype("int64")
+    return pd.Series(1, index=frame.index, dtype="int64")
+
+
 def errors_by_type_figure(files: pd.DataFrame | None, *, top: int = 15) -> go.Figure:
-    """Return how many items hit each error type: failed for good vs recovered after a retry."""
+    """Return how many items hit each error type: failed for good vs recovered after a retry.
+
+    ``files`` is one row per item, or counted rows (``MigrationData.errors``: ``error_type, status,
+    error_message, items``), each standing for ``items`` items.
+    """
     title = "Errors by type"
     needed = ("status", "error_type", "error_message")
     if missing(files, needed) or files is None or files.empty:
@@ -401,7 +412,8 @@ def errors_by_type_figure(files: pd.DataFrame | None, *, top: int = 15) -> go.Fi
         return empty_figure(title, "No errors: every attempt so far succeeded.")
     status = errored["status"].map(status_value)
     kind = status.where(status == "failed", "recovered")
-    counts = pd.crosstab(errored["error_type"].astype(str), kind)
+    counts = pd.crosstab(errored["error_type"].astype(str), kind, values=_weights(errored), aggfunc="sum")
+    counts = counts.fillna(0).astype("int64")
     for column in ("failed", "recovered"):
         if column not in counts.columns:
             counts[column] = 0
@@ -480,7 +492,11 @@ def slowest_items_figure(files: pd.DataFrame | None, *, top: int = 20) -> go.Fig
 
 
 def retry_histogram_figure(files: pd.DataFrame | None) -> go.Figure:
-    """Return how many items needed 1, 2, 3, ... attempts, stacked by outcome."""
+    """Return how many items needed 1, 2, 3, ... attempts, stacked by outcome.
+
+    ``files`` is one row per item, or counted rows (``MigrationData.attempts``: ``attempts, status,
+    items``), each standing for ``items`` items.
+    """
     title = "Attempts per item"
     needed = ("status", "attempts")
     if missing(files, needed) or files is None or files.empty:
@@ -488,7 +504,13 @@ def retry_histogram_figure(files: pd.DataFrame | None) -> go.Figure:
     tried = files[files["attempts"].fillna(0) > 0]
     if tried.empty:
         return empty_figure(title, "No item has been attempted yet.")
-    table = pd.crosstab(tried["attempts"].astype(int), tried["status"].map(status_value))
+    table = pd.crosstab(
+        tried["attempts"].astype(int),
+        tried["status"].map(status_value),
+        values=_weights(tried),
+        aggfunc="sum",
+    )
+    table = table.fillna(0).astype("int64")
     fig = go.Figure()
     for outcome in table.columns:
         fig.add_trace(

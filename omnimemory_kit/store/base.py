@@ -39,7 +39,7 @@ import abc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from omnimemory_kit.errors import ConfigError, InvalidTransitionError
 from omnimemory_kit.events import Event, EventKind, FileStatus
@@ -48,6 +48,9 @@ from omnimemory_kit.store.counters import RunCounters, counters_from, minute_row
 from omnimemory_kit.store.projection import Item, fold
 from omnimemory_kit.store.status_facts import RunStatusFacts, facts_from_events
 from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
+
+if TYPE_CHECKING:
+    from omnimemory_kit.store.report_reads import ReportAggregates
 
 __all__ = [
     "ERROR_MESSAGE_LIMIT",
@@ -710,6 +713,19 @@ class JournalStore(_Closing):
         """
         counts = self.item_counts(run_id)
         return facts_from_events(run_id, counts, self.read_events(run_id), with_bytes=with_bytes)
+
+    def report_aggregates(
+        self, run_id: str, *, origin: float, bucket_seconds: float, top: int
+    ) -> ReportAggregates | None:
+        """Return what a report draws of a run, summed by the store (``store.report_reads``).
+
+        ``origin`` and ``bucket_seconds`` place the time buckets; ``top`` bounds the per-item tables.
+        None from a store that cannot sum its journal itself: the report replays the journal instead.
+
+        Raises:
+            RunNotFoundError: there is no run with that id.
+        """
+        return None
 
     @abc.abstractmethod
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:

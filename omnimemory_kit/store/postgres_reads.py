@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -22,6 +22,7 @@ from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, Worker
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 from omnimemory_kit.store.postgres_rows import event_from_row
 from omnimemory_kit.store.postgres_status import read_status
+from omnimemory_kit.store.report_reads import POSTGRES, ReportAggregates, read_report
 from omnimemory_kit.store.status_facts import COMMON_KINDS, RARE_KINDS_SQL, RunStatusFacts
 from omnimemory_kit.text import from_stored, to_stored
 
@@ -211,6 +212,22 @@ class PostgresReads(JournalStore):
             (run_id, -math.inf if since is None else minute_start(since)),
         ).fetchall()
         return counters_from(run_id, counts, minutes, totals=totals)
+
+    def report_aggregates(
+        self, run_id: str, *, origin: float, bucket_seconds: float, top: int
+    ) -> ReportAggregates | None:
+        """Return a run's report aggregates, summed on the server in one snapshot (``store.report_reads``)."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            self._require_run(conn, run_id)
+
+            def query(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+                return conn.execute(sql, params).fetchall()
+
+            return read_report(
+                query, POSTGRES, run_id, run_id, origin=origin, bucket_seconds=bucket_seconds, top=top,
+                where=f"store {self.url}",
+            )  # fmt: skip
 
     def workers(self, run_id: str) -> list[WorkerRecord]:
         """Return the run's workers with their live (unexpired) lease counts and items done."""

@@ -64,6 +64,7 @@ from omnimemory_kit.store.base import (
     stored_event,
 )
 from omnimemory_kit.store.counters import RunCounters
+from omnimemory_kit.store.report_reads import ReportAggregates
 from omnimemory_kit.store.sqlite_counters import count_minutes, count_started, read_counters
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
@@ -76,6 +77,7 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
+from omnimemory_kit.store.sqlite_report_reads import read_matching, read_sqlite_report
 from omnimemory_kit.store.sqlite_selection import batch_items, item_statuses
 from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_events, read_status
 from omnimemory_kit.store.status_facts import COMMON_KINDS, RunStatusFacts
@@ -404,10 +406,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     ) -> Iterator[Event]:
         """Yield the run's matching events; rare kinds alone are read through their index."""
         wanted = None if kinds is None else frozenset(kinds)
-        if not wanted or not wanted.isdisjoint(COMMON_KINDS):
-            yield from super().read_events_matching(
-                run_id, after_seq=after_seq, until_seq=until_seq, worker_id=worker_id, kinds=kinds
-            )
+        if not wanted or not wanted.isdisjoint(COMMON_KINDS):  # filtered in SQL, a chunk per short read
+            with self._read("read events") as conn:
+                run_no = self._run_no(conn, run_id)
+            yield from read_matching(
+                lambda: self._read("read events"), run_no, run_id, after_seq=after_seq, until_seq=until_seq,
+                worker_id=worker_id, kinds=wanted, where=f"store {self.url!r}",
+            )  # fmt: skip
             return
         with self._read("read events") as conn:
             found = read_rare_events(
@@ -505,6 +510,17 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             return super().status_facts(run_id, with_bytes=with_bytes)
         with self._read("read a run's status") as conn:
             return read_status(conn, self._run_no(conn, run_id), run_id, with_bytes=with_bytes)
+
+    def report_aggregates(
+        self, run_id: str, *, origin: float, bucket_seconds: float, top: int
+    ) -> ReportAggregates | None:
+        """Return a run's report aggregates, summed in SQL in one read (``store.report_reads``)."""
+        with self._read("read a report's aggregates") as conn:
+            run_no = self._run_no(conn, run_id)
+            return read_sqlite_report(
+                conn, run_no, run_id, origin=origin, bucket_seconds=bucket_seconds, top=top,
+                where=f"store {self.url!r}",
+            )  # fmt: skip
 
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
         """Record that a worker joined the run (or refresh its host, pid and last_seen); return its record."""

@@ -94,12 +94,14 @@ class TestData:
     def test_load_migration_replays_without_touching_the_run(
         self, store: JournalStore, clock: FakeClock
     ) -> None:
-        """Loading a run gives its frames and summary and appends nothing to its journal."""
+        """Loading a run gives its frames and summary and appends nothing to its journal; the items table
+        holds the items a report lists (finished or failed), the summary counts every item."""
         small_run(store, clock)
         before = store.last_seq("small")
         loaded = data.load_migration(store, "small")
         assert store.last_seq("small") == before
-        assert len(loaded.files) == 3
+        assert sorted(loaded.files["path"]) == ["a.py", "b.py"]
+        assert loaded.summary.total_files == 3
         assert loaded.summary.failed_files == 1
         assert list(loaded.batches["batch_id"]) == ["b1"]
         assert not loaded.progress.empty
