@@ -66,6 +66,10 @@ IDLE, ACTIVE, PAUSED_PHASE, BREAKER_PHASE, THROTTLED_PHASE = range(5)
 _PENDING_RUN: Final = MigrationStatus.PENDING
 _RUNNING: Final = MigrationStatus.RUNNING
 
+_ADDED: Final = EventKind.FILE_ADDED
+_STARTED_KIND: Final = EventKind.FILE_STARTED
+_SUCCEEDED_KIND: Final = EventKind.FILE_SUCCEEDED
+
 _INTERRUPTED_ETA: Final = EtaEstimate(None, None, None, EtaUnavailableReason.INTERRUPTED)
 
 
@@ -249,6 +253,10 @@ class RunState:
             UnknownFileError: a FILE_* event other than FILE_ADDED names a file never added.
         """
         handlers = self.handlers
+        index_get = self.index.get
+        start_file = self.start_file
+        finish_file = self.finish_file
+        added: list[Event] = []  # consecutive FILE_ADDED, folded together before whatever comes next
         applied = 0
         for event in events:
             seq = event.seq
@@ -256,9 +264,67 @@ class RunState:
                 if seq <= self.seq:
                     continue
                 self.seq = seq
-            handlers[event.kind](event)
             applied += 1
+            kind = event.kind
+            if kind is _ADDED:
+                added.append(event)
+                continue
+            if added:
+                self._add_events(added)
+                added = []
+            # A run's two most frequent events go straight to their fold, past the handler table.
+            if kind is _SUCCEEDED_KIND:
+                index = index_get(event.path)  # type: ignore[arg-type]
+                if index is None:
+                    raise UnknownFileError(str(event.path))
+                finish_file(index, event.at, SUCCEEDED)
+            elif kind is _STARTED_KIND:
+                index = index_get(event.path)  # type: ignore[arg-type]
+                if index is None:
+                    raise UnknownFileError(str(event.path))
+                start_file(index, event.at, event.batch_id, event.worker_id)
+            else:
+                handlers[kind](event)
+        if added:
+            self._add_events(added)
         return applied
+
+    def _add_events(self, events: list[Event]) -> None:
+        """Fold FILE_ADDED events in order, as ``add_file`` does one by one: the arrays grow once."""
+        index = self.index
+        first = position = len(index)
+        sizes: list[int] = []
+        total = 0
+        unsized = 0
+        for event in events:
+            key = event.path
+            assert key is not None, "FILE_ADDED needs a path"
+            if key in index:  # idempotent, as add_file and the store's add_items are
+                continue
+            index[key] = position
+            size = event.size or 0
+            if not size:
+                unsized += 1
+            elif size >= BIG_SIZE:
+                self.big_sizes[position] = size
+            sizes.append(size if size < BIG_SIZE else BIG_SIZE)
+            total += size
+            position += 1
+        new = position - first
+        if new:
+            # zeros are PENDING, no attempts and no requeues
+            self.status_of.frombytes(bytes(new * self.status_of.itemsize))
+            self.size_of.extend(sizes)
+            self.attempts_of.frombytes(bytes(new * self.attempts_of.itemsize))
+            self.requeues_of.frombytes(bytes(new * self.requeues_of.itemsize))
+            unset = array("d", (_NAN,)) * new
+            self.started_of.extend(unset)
+            self.finished_of.extend(unset)
+            self.batch_of.extend(array("i", (NO_BATCH,)) * new)
+            self.count[PENDING] += new
+            self.bytes_in[PENDING] += total
+            self.unsized += unsized
+        self.last_at = events[-1].at
 
     def batch(self, batch_id: str) -> Batch:
         """Return the batch ``batch_id``.
