@@ -578,7 +578,7 @@ class RunState:
         return True
 
     def _start_events(self, events: list[Event]) -> None:
-        """Fold FILE_STARTED events in order, as ``start_file`` does: the common case inline, the rest by it."""
+        """Fold FILE_STARTED events in order, as ``start_file`` does: the common case inline."""
         index_get = self.index.get
         status_of, size_of, attempts_of = self.status_of, self.size_of, self.attempts_of
         started_of, finished_of, batch_of = self.started_of, self.finished_of, self.batch_of
@@ -630,7 +630,8 @@ class RunState:
     def _succeed_events(self, events: list[Event]) -> None:
         """Fold FILE_SUCCEEDED events in order, as ``finish_file`` does: the common case inline."""
         index_get = self.index.get
-        status_of, size_of, batch_of, finished_of = self.status_of, self.size_of, self.batch_of, self.finished_of
+        status_of, size_of, batch_of = self.status_of, self.size_of, self.batch_of
+        finished_of = self.finished_of
         count, nbytes, batches = self.count, self.bytes_in, self.batches
         observe_rate, observe_eta = self.rates.observe, self.eta.observe
         # No event of this run changes the phase: the active time at an event is worked out from these.
