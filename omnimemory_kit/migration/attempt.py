@@ -180,11 +180,11 @@ class Attempts:
                     if type(result) is _Skipped:
                         return self._skipped(item, result.reason)
                     return self.succeeded(item)
-            exc, failed = failed, None
-            settled = self._settle(item, exc, attempt, retried)
+            error, failed = failed, None
+            settled = self._settle(item, error, attempt, retried)
             if isinstance(settled, Event):
                 return settled
-            if isinstance(exc, CircuitBreakerError):
+            if isinstance(error, CircuitBreakerError):
                 attempt -= 1  # refused before the call: not an attempt
             await self.clock.sleep(settled)
 
