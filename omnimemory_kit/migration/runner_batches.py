@@ -161,10 +161,14 @@ class BatchExecution(ControlledRun):
         assert attempts is not None
         outcome = attempts.outcome
         direct, succeeded = attempts.direct, attempts.succeeded
-        retried: Callable[[Event], object] = batch.outbox.append
+
+        def retried(event: Event) -> None:  # into the outbox of the moment: a flush hands the old one over
+            batch.outbox.append(event)
+
+        on_retry: Callable[[Event], object] = retried
         telemetry = self.telemetry
         if traced is not None:  # retries recorded on the batch span too
-            retried = telemetry.retry_recorder(traced, retried)
+            on_retry = telemetry.retry_recorder(traced, on_retry)
         sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
         ctl = self.control
         halfway = batch.halfway
@@ -216,16 +220,16 @@ class BatchExecution(ControlledRun):
             try:
                 if sampled is not None and sampled(item.key):
                     assert traced is not None
-                    event = await telemetry.traced_outcome(traced, resolve(item), outcome, retried)
+                    event = await telemetry.traced_outcome(traced, resolve(item), outcome, on_retry)
                 else:
                     resolved = resolve(item)
                     if direct is None:
-                        event = await outcome(resolved, retried)
+                        event = await outcome(resolved, on_retry)
                     else:
                         try:
                             await direct(resolved)
                         except BaseException as exc:  # outcome() says what it means (and raises the rest)
-                            event = await outcome(resolved, retried, exc)
+                            event = await outcome(resolved, on_retry, exc)
                         else:
                             event = succeeded(resolved)
                     if traced is not None:
