@@ -276,7 +276,7 @@ class RunState:
                     continue
                 if run:
                     folding, run = run, []
-                    bulk[run_kind](folding)  # type: ignore[index]
+                    self._fold_run(run_kind, folding)  # type: ignore[arg-type]
                 self.seq = seen  # every event before this one is folded
                 if seq:
                     seen = seq
@@ -289,9 +289,19 @@ class RunState:
                     handlers[kind](event)
         finally:
             if run:  # the last run (or, when reading the events failed, what they gave up to then)
-                bulk[run_kind](run)  # type: ignore[index]
+                self._fold_run(run_kind, run)  # type: ignore[arg-type]
                 self.seq = seen
         return applied
+
+    def _fold_run(self, kind: EventKind, run: list[Event]) -> None:
+        if len(run) > 1:
+            self.bulk[kind](run)
+            return
+        # one event (adds and starts alternate in a worker's own events read back): its handler is cheaper
+        event = run[0]
+        if event.seq:
+            self.seq = event.seq
+        self.handlers[kind](event)
 
     def _unknown(self, run: list[Event], event: Event) -> UnknownFileError:
         """Return the error for an event of ``run`` naming a file never added; the fold stops at it, and

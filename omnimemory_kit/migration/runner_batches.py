@@ -177,7 +177,8 @@ class BatchExecution(ControlledRun):
         pacing = True  # the first item tells pace() whether a rate is set
         # What follows from the control state and the gate decision (both frozen values, replaced on every
         # change): worked out again only when either is replaced, not for every item.
-        seen: tuple[object, GateDecision] | None = None
+        seen_state: object = None
+        seen_gate: GateDecision | None = None
         limit = 0
         max_rate: float | None = None
         while pending and not batch.lost:
@@ -197,8 +198,8 @@ class BatchExecution(ControlledRun):
                 if not ctl.claims_allowed():
                     return
                 state = ctl.state
-                if seen is None or seen[0] is not state or seen[1] is not gate:
-                    seen = (state, gate)
+                if state is not seen_state or gate is not seen_gate:
+                    seen_state, seen_gate = state, gate
                     limit = self._concurrency_now()
                     max_rate = state.settings.max_rate
                 if self._batch_workers > limit:
