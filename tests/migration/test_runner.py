@@ -349,7 +349,7 @@ class TestTimeoutsAndRetries:
         summary = await drive(runner, clock, runner.run())
         assert summary.succeeded_files == 6
         retried = journal(store, "run", EventKind.FILE_RETRIED)
-        assert sorted(e.path for e in retried) == keys(6)
+        assert sorted(str(e.path) for e in retried) == keys(6)
         assert summary.retry_count == 6
 
     async def test_final_failure_after_attempts_run_out(self, store: JournalStore, clock: FakeClock) -> None:
