@@ -42,13 +42,10 @@ class SystemClock:
 
     __slots__ = ()
 
-    def monotonic(self) -> float:
-        """Return ``time.monotonic()``."""
-        return time.monotonic()
-
-    def time(self) -> float:
-        """Return ``time.time()``."""
-        return time.time()
+    # The functions themselves, not methods calling them: a run reads the clock for every item, and a
+    # Python frame around the call costs twice the call.
+    monotonic = staticmethod(time.monotonic)
+    time = staticmethod(time.time)
 
     async def sleep(self, seconds: float) -> None:
         """Sleep with ``asyncio.sleep``."""

@@ -137,61 +137,91 @@ class Attempts:
         self.worker_id = worker_id
         self.observe = observe
         self._invoke = self._choose_invoke()
+        # An async function with nothing around its calls (no breaker, timeout or timing): the caller
+        # may await it itself and hand any exception to ``outcome(..., failed=)``, one coroutine less.
+        self.direct: Callable[[MigrationItem], Awaitable[Any]] | None = (
+            fn if self.is_async and breaker is None and timeout is None and observe is None else None
+        )
 
-    async def outcome(self, item: MigrationItem, retried: Callable[[Event], object]) -> Event:
-        """Run ``item`` to its outcome: success, skip, or final failure (each retry handed to ``retried``)."""
-        attempt = 0
+    async def outcome(
+        self, item: MigrationItem, retried: Callable[[Event], object], failed: BaseException | None = None
+    ) -> Event:
+        """Run ``item`` to its outcome: success, skip, or final failure (each retry handed to ``retried``).
+
+        ``failed``: the exception of a first attempt the caller made itself (through ``direct``); the
+        outcome goes on from there as if this call had made it.
+        """
+        attempt = 0 if failed is None else 1
         breaker = self.breaker
         observe = self.observe
         monotonic = self.clock.monotonic
         while True:
-            if breaker is not None and breaker.state is CircuitState.OPEN:
-                await self.clock.sleep(max(breaker.retry_after, _BREAKER_POLL))
-                continue
-            attempt += 1
-            try:
-                if observe is None:
-                    result = await self._invoke(item)
-                else:  # timed inline, not by a wrapper: one frame less per attempt on the hot path
-                    started = monotonic()
-                    try:
-                        result = await self._invoke(item)
-                    except CircuitBreakerError:
-                        raise  # refused before the call: not an attempt, not observed
-                    except BaseException:
-                        observe(monotonic() - started)
-                        raise
-                    observe(monotonic() - started)
-            except SkipItem as skip:
-                return self._skipped(item, skip.reason)
-            except CircuitBreakerError as refused:
-                attempt -= 1  # refused before the call: not an attempt
-                await self.clock.sleep(max(refused.retry_after, _BREAKER_POLL))
-                continue
-            except NotRunError as exc:  # retrying cannot help: the function is written wrong
-                return self._failed(item, "TypeError", error_message(exc))
-            except (Exception, SystemExit) as exc:
-                if isinstance(exc, TimeoutError) and self.timeout is not None:
-                    message = f"timed out after {self.timeout:g}s"
-                else:
-                    message = error_message(exc)
-                if self.retry.should_retry(exc, attempt):
-                    retried(
-                        Event(
-                            EventKind.FILE_RETRIED,
-                            at=self.clock.time(),
-                            path=item.key,
-                            error_type=error_type_name(exc),
-                            error_message=message,
-                            worker_id=self.worker_id,
-                        )
-                    )
-                    await self.clock.sleep(self.retry.delay_for(attempt))
+            if failed is None:
+                if breaker is not None and breaker.state is CircuitState.OPEN:
+                    await self.clock.sleep(max(breaker.retry_after, _BREAKER_POLL))
                     continue
-                return self._failed(item, error_type_name(exc), message)
-            if type(result) is _Skipped:
-                return self._skipped(item, result.reason)
-            return item_event(_SUCCEEDED, self.clock.time(), item.key, self.worker_id)
+                attempt += 1
+                try:
+                    if observe is None:
+                        result = await self._invoke(item)
+                    else:  # timed inline, not by a wrapper: one frame less per attempt on the hot path
+                        started = monotonic()
+                        try:
+                            result = await self._invoke(item)
+                        except CircuitBreakerError:
+                            raise  # refused before the call: not an attempt, not observed
+                        except BaseException:
+                            observe(monotonic() - started)
+                            raise
+                        observe(monotonic() - started)
+                except BaseException as exc:  # what is not an item's failure, _settle raises again
+                    failed = exc
+                else:
+                    if type(result) is _Skipped:
+                        return self._skipped(item, result.reason)
+                    return self.succeeded(item)
+            error, failed = failed, None
+            settled = self._settle(item, error, attempt, retried)
+            if isinstance(settled, Event):
+                return settled
+            if isinstance(error, CircuitBreakerError):
+                attempt -= 1  # refused before the call: not an attempt
+            await self.clock.sleep(settled)
+
+    def _settle(
+        self, item: MigrationItem, exc: BaseException, attempt: int, retried: Callable[[Event], object]
+    ) -> Event | float:
+        """Return the outcome after attempt ``attempt`` raised ``exc``, or the seconds to wait before the
+        next attempt; raise ``exc`` again when it is not the item's (a cancellation, an interrupt)."""
+        if isinstance(exc, SkipItem):
+            return self._skipped(item, exc.reason)
+        if isinstance(exc, CircuitBreakerError):
+            return max(exc.retry_after, _BREAKER_POLL)
+        if isinstance(exc, NotRunError):  # retrying cannot help: the function is written wrong
+            return self._failed(item, "TypeError", error_message(exc))
+        if not isinstance(exc, Exception | SystemExit):
+            raise exc
+        if isinstance(exc, TimeoutError) and self.timeout is not None:
+            message = f"timed out after {self.timeout:g}s"
+        else:
+            message = error_message(exc)
+        if self.retry.should_retry(exc, attempt):
+            retried(
+                Event(
+                    EventKind.FILE_RETRIED,
+                    at=self.clock.time(),
+                    path=item.key,
+                    error_type=error_type_name(exc),
+                    error_message=message,
+                    worker_id=self.worker_id,
+                )
+            )
+            return self.retry.delay_for(attempt)
+        return self._failed(item, error_type_name(exc), message)
+
+    def succeeded(self, item: MigrationItem) -> Event:
+        """Return the FILE_SUCCEEDED event of ``item``, stamped now."""
+        return item_event(_SUCCEEDED, self.clock.time(), item.key, self.worker_id)
 
     def _failed(self, item: MigrationItem, error_type: str, message: str) -> Event:
         return Event(

@@ -66,6 +66,8 @@ IDLE, ACTIVE, PAUSED_PHASE, BREAKER_PHASE, THROTTLED_PHASE = range(5)
 _PENDING_RUN: Final = MigrationStatus.PENDING
 _RUNNING: Final = MigrationStatus.RUNNING
 
+_RUN_LIMIT: Final = 4096  # events of one kind folded together at most (a replay's runs can be millions)
+
 _INTERRUPTED_ETA: Final = EtaEstimate(None, None, None, EtaUnavailableReason.INTERRUPTED)
 
 
@@ -237,6 +239,12 @@ class RunState:
             EventKind.ITEM_MISMATCHED: _ignore,
             EventKind.ITEM_VALIDATION_ERROR: _ignore,
         }
+        # The kinds a run journals by the thousand: a run of them is folded in one pass (see ``apply``).
+        self.bulk: dict[EventKind, Callable[[list[Event]], None]] = {
+            EventKind.FILE_ADDED: self._add_events,
+            EventKind.FILE_STARTED: self._start_events,
+            EventKind.FILE_SUCCEEDED: self._succeed_events,
+        }
 
     # --- the reduction ----------------------------------------------------------------------------
 
@@ -251,16 +259,101 @@ class RunState:
             UnknownFileError: a FILE_* event other than FILE_ADDED names a file never added.
         """
         handlers = self.handlers
+        bulk = self.bulk
+        run: list[Event] = []  # consecutive events of one kind in ``bulk``, folded together
+        run_kind: EventKind | None = None
+        seen = self.seq  # the last seq folded, or in ``run`` to be folded
         applied = 0
-        for event in events:
-            seq = event.seq
-            if seq:
-                if seq <= self.seq:
+        try:
+            for event in events:
+                seq = event.seq
+                if seq and seq <= seen:
                     continue
-                self.seq = seq
-            handlers[event.kind](event)
-            applied += 1
+                applied += 1
+                kind = event.kind
+                if kind is run_kind and len(run) < _RUN_LIMIT:
+                    run.append(event)
+                    if seq:
+                        seen = seq
+                    continue
+                if run:
+                    folding, run = run, []
+                    self._fold_run(run_kind, folding)  # type: ignore[arg-type]
+                self.seq = seen  # every event before this one is folded
+                if seq:
+                    seen = seq
+                if kind in bulk:
+                    run_kind = kind
+                    run.append(event)
+                else:
+                    run_kind = None
+                    self.seq = seen
+                    handlers[kind](event)
+        finally:
+            if run:  # the last run (or, when reading the events failed, what they gave up to then)
+                self._fold_run(run_kind, run)  # type: ignore[arg-type]
+                self.seq = seen
         return applied
+
+    def _fold_run(self, kind: EventKind, run: list[Event]) -> None:
+        if len(run) > 1:
+            self.bulk[kind](run)
+            return
+        # one event (adds and starts alternate in a worker's own events read back): its handler is cheaper
+        event = run[0]
+        if event.seq:
+            self.seq = event.seq
+        self.handlers[kind](event)
+
+    def _unknown(self, run: list[Event], event: Event) -> UnknownFileError:
+        """Return the error for an event of ``run`` naming a file never added; the fold stops at it, and
+        ``seq`` and ``last_at`` say so, as they would after folding the run one event at a time."""
+        position = next(i for i, other in enumerate(run) if other is event)
+        if position:
+            self.last_at = run[position - 1].at
+        seqs = [other.seq for other in run[: position + 1] if other.seq]
+        if seqs:
+            self.seq = seqs[-1]
+        return UnknownFileError(str(event.path))
+
+    def _add_events(self, events: list[Event]) -> None:
+        """Fold FILE_ADDED events in order, as ``add_file`` does one by one: the arrays grow once."""
+        index = self.index
+        first = position = len(index)
+        sizes: list[int] = []
+        total = 0
+        unsized = 0
+        last_at = self.last_at
+        for event in events:
+            key = event.path
+            assert key is not None, "FILE_ADDED needs a path"
+            if key in index:  # idempotent, as add_file and the store's add_items are
+                continue
+            index[key] = position
+            size = event.size or 0
+            if not size:
+                unsized += 1
+            elif size >= BIG_SIZE:
+                self.big_sizes[position] = size
+            sizes.append(size if size < BIG_SIZE else BIG_SIZE)
+            total += size
+            position += 1
+            last_at = event.at  # a file already tracked changes nothing, its time included
+        new = position - first
+        if new:
+            # zeros are PENDING, no attempts and no requeues
+            self.status_of.frombytes(bytes(new * self.status_of.itemsize))
+            self.size_of.extend(sizes)
+            self.attempts_of.frombytes(bytes(new * self.attempts_of.itemsize))
+            self.requeues_of.frombytes(bytes(new * self.requeues_of.itemsize))
+            unset = array("d", (_NAN,)) * new
+            self.started_of.extend(unset)
+            self.finished_of.extend(unset)
+            self.batch_of.extend(array("i", (NO_BATCH,)) * new)
+            self.count[PENDING] += new
+            self.bytes_in[PENDING] += total
+            self.unsized += unsized
+            self.last_at = last_at
 
     def batch(self, batch_id: str) -> Batch:
         """Return the batch ``batch_id``.
@@ -495,6 +588,104 @@ class RunState:
         self.bytes_in[PENDING] += size
         self.last_at = at
         return True
+
+    def _start_events(self, events: list[Event]) -> None:
+        """Fold FILE_STARTED events in order, as ``start_file`` does: the common case inline."""
+        index_get = self.index.get
+        status_of, size_of, attempts_of = self.status_of, self.size_of, self.attempts_of
+        started_of, finished_of, batch_of = self.started_of, self.finished_of, self.batch_of
+        count, nbytes, batches = self.count, self.bytes_in, self.batches
+        next_sample_at = self.next_sample_at
+        batch_id: str | None = None
+        batch_index = NO_BATCH
+        batch: Batch | None = None
+        for event in events:
+            index = index_get(event.path)  # type: ignore[arg-type]
+            if index is None:
+                raise self._unknown(events, event)
+            at = event.at
+            if self.status is _PENDING_RUN or status_of[index] != PENDING or event.batch_id is None:
+                self.start_file(index, at, event.batch_id, event.worker_id)
+                batch_id, next_sample_at = None, self.next_sample_at
+                continue
+            if event.batch_id != batch_id:
+                batch_id = event.batch_id
+                found = self.batch_index.get(batch_id)
+                batch_index = self._open_batch(batch_id, at, event.worker_id) if found is None else found
+                batch = batches[batch_index]
+            assert batch is not None
+            status_of[index] = IN_PROGRESS
+            count[PENDING] -= 1
+            count[IN_PROGRESS] += 1
+            size = size_of[index]
+            if size:
+                if size == BIG_SIZE:
+                    size = self.big_sizes[index]
+                nbytes[PENDING] -= size
+                nbytes[IN_PROGRESS] += size
+            attempts = attempts_of[index]
+            if attempts < _MAX_ATTEMPTS:
+                attempts_of[index] = attempts + 1
+            started_of[index] = at
+            finished_of[index] = _NAN
+            batch_of[index] = batch_index
+            batch.files += 1
+            if not batch.in_progress:
+                self.active_batches[batch_index] = None
+            batch.in_progress += 1
+            if at >= next_sample_at:
+                self.last_at = at
+                self._sample(at)
+                next_sample_at = self.next_sample_at
+        self.last_at = events[-1].at
+
+    def _succeed_events(self, events: list[Event]) -> None:
+        """Fold FILE_SUCCEEDED events in order, as ``finish_file`` does: the common case inline."""
+        index_get = self.index.get
+        status_of, size_of, batch_of = self.status_of, self.size_of, self.batch_of
+        finished_of = self.finished_of
+        count, nbytes, batches = self.count, self.bytes_in, self.batches
+        observe_rate, observe_eta = self.rates.observe, self.eta.observe
+        # No event of this run changes the phase: the active time at an event is worked out from these.
+        active = self.time_in[ACTIVE]
+        since = self.phase_since if self.phase == ACTIVE else math.inf
+        next_sample_at = self.next_sample_at
+        for event in events:
+            index = index_get(event.path)  # type: ignore[arg-type]
+            if index is None:
+                raise self._unknown(events, event)
+            at = event.at
+            if status_of[index] != IN_PROGRESS:
+                self.finish_file(index, at, SUCCEEDED)
+                next_sample_at = self.next_sample_at
+                continue
+            status_of[index] = SUCCEEDED
+            count[IN_PROGRESS] -= 1
+            count[SUCCEEDED] += 1
+            size = size_of[index]
+            if size:
+                if size == BIG_SIZE:
+                    size = self.big_sizes[index]
+                nbytes[IN_PROGRESS] -= size
+                nbytes[SUCCEEDED] += size
+            batch_index = batch_of[index]
+            if batch_index != NO_BATCH:
+                batch = batches[batch_index]
+                batch.in_progress -= 1
+                if not batch.in_progress:
+                    self.active_batches.pop(batch_index, None)
+                batch.succeeded += 1
+            finished_of[index] = at
+            self.completions += 1
+            # completions while not active land at the frozen active time and are folded in later
+            now = active + (at - since) if at > since else active
+            observe_rate(now, 1.0, size)
+            observe_eta(now, 1.0, size)
+            if at >= next_sample_at:
+                self.last_at = at
+                self._sample(at)
+                next_sample_at = self.next_sample_at
+        self.last_at = events[-1].at
 
     def _move(self, index: int, new: int) -> int:
         """Move a file to status ``new``, keeping every counter in step; return its old status."""

@@ -25,13 +25,17 @@ from omnimemory_kit.migration.runner_phase import Phase
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.telemetry import BatchTrace, RunTelemetry
-from omnimemory_kit.migration.throttle import GateKind
+from omnimemory_kit.migration.throttle import GateDecision, GateKind
 from omnimemory_kit.store.base import Lease, WorkItem
 
 if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
     from omnimemory_kit.migration.metrics import RunMetrics
 
 __all__ = ["BatchExecution"]
+
+# Bound once: the item loop compares against them for every item.
+_RUNNING = Phase.RUNNING
+_PROCEED = GateKind.PROCEED
 
 
 class BatchExecution(ControlledRun):
@@ -148,61 +152,96 @@ class BatchExecution(ControlledRun):
             self.telemetry.batch_closed(traced, lost=batch.lost)
 
     async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem], traced: BatchTrace | None) -> None:
+        # The hot path: everything an item does not change is looked up once, here.
         resolve = self.source.resolve
         outbox_limit = self.flush_size
+        flush_interval = self.flush_interval
+        monotonic = self.clock.monotonic
         attempts = self._attempts
         assert attempts is not None
-        retried: Callable[[Event], object] = batch.outbox.append
+        outcome = attempts.outcome
+        direct, succeeded = attempts.direct, attempts.succeeded
+
+        def retried(event: Event) -> None:  # into the outbox of the moment: a flush hands the old one over
+            batch.outbox.append(event)
+
+        on_retry: Callable[[Event], object] = retried
         telemetry = self.telemetry
         if traced is not None:  # retries recorded on the batch span too
-            retried = telemetry.retry_recorder(traced, retried)
+            on_retry = telemetry.retry_recorder(traced, on_retry)
         sampled = telemetry.traces_item if traced is not None and telemetry.item_ratio else None
         ctl = self.control
+        halfway = batch.halfway
         half = len(batch.lease.items) // 2
+        before_half = True  # this worker has not seen the batch half started yet
         pacing = True  # the first item tells pace() whether a rate is set
+        # What follows from the control state and the gate decision (both frozen values, replaced on every
+        # change): worked out again only when either is replaced, not for every item.
+        seen_state: object = None
+        seen_gate: GateDecision | None = None
+        limit = 0
+        max_rate: float | None = None
         while pending and not batch.lost:
             phase = self._phase
-            if phase is not Phase.RUNNING or self._gate.holds:
-                if phase is Phase.CANCELLING:
-                    return
-                await self._resumed.wait()
-                continue
-            if self._gate.kind is GateKind.ABORT:
-                return  # the batch loop fails the run; unstarted items go back with the lease
+            gate = self._gate
+            if phase is not _RUNNING or gate.kind is not _PROCEED:
+                if phase is not _RUNNING or gate.kind is GateKind.HOLD:
+                    if phase is Phase.CANCELLING:
+                        return
+                    await self._resumed.wait()
+                    continue
+                if gate.kind is GateKind.ABORT:
+                    return  # the batch loop fails the run; unstarted items go back with the lease
             if ctl is not None:
                 # Paused, throttled or shrunk from elsewhere: stop taking items; the batch's release
                 # puts the unstarted ones back for whoever claims next.
-                if not ctl.claims_allowed() or self._batch_workers > self._concurrency_now():
+                if not ctl.claims_allowed():
                     return
-                max_rate = ctl.state.settings.max_rate
+                state = ctl.state
+                if state is not seen_state or gate is not seen_gate:
+                    seen_state, seen_gate = state, gate
+                    limit = self._concurrency_now()
+                    max_rate = state.settings.max_rate
+                if self._batch_workers > limit:
+                    return
                 if max_rate or pacing:
                     pacing = bool(max_rate)  # unset once more: pace() forgets its schedule
                     await ctl.pace(max_rate)
                     if not pending:
                         return
             item = pending.popleft()
-            if len(pending) <= half and not batch.halfway.is_set():
-                batch.halfway.set()
-                # Items that never wait (no-ops) would otherwise run the whole batch before the claim
-                # ahead gets its turn: let it reach the store thread now.
-                await asyncio.sleep(0)
+            if before_half and len(pending) <= half:
+                before_half = False
+                if not halfway.is_set():
+                    halfway.set()
+                    # Items that never wait (no-ops) would otherwise run the whole batch before the claim
+                    # ahead gets its turn: let it reach the store thread now.
+                    await asyncio.sleep(0)
             self._in_flight += 1
             try:
                 if sampled is not None and sampled(item.key):
                     assert traced is not None
-                    event = await telemetry.traced_outcome(traced, resolve(item), attempts.outcome, retried)
+                    event = await telemetry.traced_outcome(traced, resolve(item), outcome, on_retry)
                 else:
-                    event = await attempts.outcome(resolve(item), retried)
+                    resolved = resolve(item)
+                    if direct is None:
+                        event = await outcome(resolved, on_retry)
+                    else:
+                        try:
+                            await direct(resolved)
+                        except BaseException as exc:  # outcome() says what it means (and raises the rest)
+                            event = await outcome(resolved, on_retry, exc)
+                        else:
+                            event = succeeded(resolved)
                     if traced is not None:
                         telemetry.outcome(traced, event)
             finally:
                 self._in_flight -= 1
-            batch.outbox.append(event)
+            outbox = batch.outbox  # a flush swaps the list
+            outbox.append(event)
             # Report when enough outcomes piled up (the batch's end reports the rest with the release),
             # or when the last report is flush_interval old, so slow items still show progress.
-            if (len(batch.outbox) >= outbox_limit and pending) or (
-                self.clock.monotonic() - batch.last_flush >= self.flush_interval
-            ):
+            if (len(outbox) >= outbox_limit and pending) or monotonic() - batch.last_flush >= flush_interval:
                 batch.schedule_flush()
                 await asyncio.sleep(0)  # let the flush reach the store thread while items keep running
 

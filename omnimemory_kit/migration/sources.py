@@ -25,7 +25,7 @@ import queue
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -67,6 +67,23 @@ class MigrationItem(WorkItem):
     """
 
     path: Path | None = None
+
+
+# The slots' setters: an item built through them costs about half of what the frozen dataclass's
+# __init__ does (an object.__setattr__ call per field), and a run builds one per item it runs.
+_SET_KEY, _SET_SIZE, _SET_PATH = (getattr(MigrationItem, f.name).__set__ for f in fields(MigrationItem))
+assert [f.name for f in fields(MigrationItem)] == ["key", "size", "path"], (
+    "migration_item sets fields by position"
+)
+
+
+def migration_item(key: str, size: int = 0, path: Path | None = None) -> MigrationItem:
+    """Return ``MigrationItem(key, size, path)``, built faster (equal, and just as frozen)."""
+    built = MigrationItem.__new__(MigrationItem)
+    _SET_KEY(built, key)
+    _SET_SIZE(built, size)
+    _SET_PATH(built, path)
+    return built
 
 
 @runtime_checkable
@@ -165,7 +182,7 @@ class DirectorySource:
 
     def resolve(self, item: WorkItem) -> MigrationItem:
         """Return the item with its file under the root."""
-        return MigrationItem(item.key, item.size, self.root / item.key)
+        return migration_item(item.key, item.size, self.root / item.key)
 
     def __repr__(self) -> str:
         return f"<DirectorySource {str(self.root)!r} pattern={self.pattern!r}>"
@@ -398,7 +415,7 @@ class ManifestSource:
 
     def resolve(self, item: WorkItem) -> MigrationItem:
         """Return the item with the file the manifest named for its key (None if it named none)."""
-        return MigrationItem(item.key, item.size, self._paths.get(item.key))
+        return migration_item(item.key, item.size, self._paths.get(item.key))
 
     def __repr__(self) -> str:
         return f"<ManifestSource {str(self.manifest)!r} format={self.format}>"
@@ -428,13 +445,13 @@ class IterableSource:
         """Yield the items in iteration order."""
         for position, value in enumerate(self._items):
             if isinstance(value, str):
-                yield MigrationItem(value)
+                yield migration_item(value)
             elif isinstance(value, MigrationItem):
                 if value.path is not None:
                     self._paths[value.key] = value.path
                 yield value
             elif isinstance(value, WorkItem):
-                yield MigrationItem(value.key, value.size)
+                yield migration_item(value.key, value.size)
             else:
                 raise ConfigError(
                     f"source {self.name!r} item {position}: expected a str or WorkItem, "
@@ -443,7 +460,7 @@ class IterableSource:
 
     def resolve(self, item: WorkItem) -> MigrationItem:
         """Return the item (with the path it came with, if it was a ``MigrationItem``)."""
-        return MigrationItem(item.key, item.size, self._paths.get(item.key))
+        return migration_item(item.key, item.size, self._paths.get(item.key))
 
     def __repr__(self) -> str:
         return f"<IterableSource {self.name!r}>"

@@ -333,6 +333,25 @@ class TestTimeoutsAndRetries:
         assert [s for s in clock.sleeps if s in (2.0, 4.0)] == [2.0, 4.0]
         assert summary.retry_count == 2
 
+    async def test_retries_after_a_report_are_journaled(self, store: JournalStore, clock: FakeClock) -> None:
+        """A retry recorded after the batch reported some outcomes (flush_size=1) is journaled all the same,
+        once, and the live count of retries is the journal's."""
+        calls: Counter[str] = Counter()
+
+        async def flaky(item: MigrationItem) -> None:
+            calls[item.key] += 1
+            if calls[item.key] == 1:
+                await clock.sleep(int(item.key[-4:]))  # items fail one after another, between reports
+                raise ConnectionError("target busy")
+
+        policy = RetryPolicy(max_attempts=2, base_delay=0.5, jitter="none")
+        runner = make(store, clock, flaky, 6, retry=policy, batch_size=6, flush_size=1, concurrency=6)
+        summary = await drive(runner, clock, runner.run())
+        assert summary.succeeded_files == 6
+        retried = journal(store, "run", EventKind.FILE_RETRIED)
+        assert sorted(str(e.path) for e in retried) == keys(6)
+        assert summary.retry_count == 6
+
     async def test_final_failure_after_attempts_run_out(self, store: JournalStore, clock: FakeClock) -> None:
         """An item failing every attempt ends FILE_FAILED with its real exception type."""
 
