@@ -36,7 +36,7 @@ import dataclasses
 import json
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -64,6 +64,7 @@ from omnimemory_kit.store.base import (
     Store,
     WorkerRecord,
     WorkItem,
+    check_claim,
     check_outcomes,
     parse_worker_id,
     stored_event,
@@ -494,53 +495,60 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
 
     def claim(self, run_id: str, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
         """Claim up to ``limit`` pending items, oldest first, with ``FOR UPDATE SKIP LOCKED``."""
-        if limit < 1:
-            raise ConfigError(f"claim limit must be >= 1, not {limit}")
-        if lease_seconds <= 0:
-            raise ConfigError(f"lease_seconds must be > 0, not {lease_seconds}")
+        check_claim(limit, lease_seconds)
+        with self._conn() as conn, conn.transaction():
+            return self._claim_locked(conn, run_id, worker_id, limit, lease_seconds)
+
+    def _claim_locked(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        run_id: str,
+        worker_id: str,
+        limit: int,
+        lease_seconds: float,
+    ) -> Lease | None:
         lease_id = uuid.uuid4().hex
         batch_id = f"batch-{lease_id[:12]}"
         host, pid = parse_worker_id(worker_id)
-        with self._conn() as conn, conn.transaction():
-            rows = conn.execute(
-                "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
-                "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
-                "UPDATE items SET status = %(status)s, attempts = attempts + %(attempts)s, "
-                "lease_id = %(lease)s FROM picked "
-                "WHERE items.run_id = %(run)s AND items.key = picked.key "
-                "RETURNING items.key, items.size, items.ord",
-                {
-                    "run": run_id,
-                    "limit": limit,
-                    "lease": lease_id,
-                    "status": _CLAIMED.status.value,
-                    "attempts": _CLAIMED.attempts,
-                },
-            ).fetchall()
-            if not rows:
-                self._require_run(conn, run_id)
-                return None
-            rows.sort(key=lambda row: row[2])
-            keys = [key for key, _, _ in rows]
-            opened = conn.execute(
-                CLAIM,
-                {
-                    "lease": lease_id,
-                    "run": run_id,
-                    "worker": worker_id,
-                    "batch": batch_id,
-                    "ttl": lease_seconds,
-                    "host": host,
-                    "pid": pid,
-                    "n": len(keys) + 1,
-                    "kinds": [EventKind.BATCH_OPENED.value] + [EventKind.FILE_STARTED.value] * len(keys),
-                    "paths": [None, *keys],
-                    "now": self._now_param(),
-                },
-            ).fetchone()
-            if opened is None:
-                raise RunNotFoundError(run_id, where=f"store {self.url}")
-            expires_at, seq = float(opened[1]), int(opened[2])
+        rows = conn.execute(
+            "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
+            "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
+            "UPDATE items SET status = %(status)s, attempts = attempts + %(attempts)s, "
+            "lease_id = %(lease)s FROM picked "
+            "WHERE items.run_id = %(run)s AND items.key = picked.key "
+            "RETURNING items.key, items.size, items.ord",
+            {
+                "run": run_id,
+                "limit": limit,
+                "lease": lease_id,
+                "status": _CLAIMED.status.value,
+                "attempts": _CLAIMED.attempts,
+            },
+        ).fetchall()
+        if not rows:
+            self._require_run(conn, run_id)
+            return None
+        rows.sort(key=lambda row: row[2])
+        keys = [key for key, _, _ in rows]
+        opened = conn.execute(
+            CLAIM,
+            {
+                "lease": lease_id,
+                "run": run_id,
+                "worker": worker_id,
+                "batch": batch_id,
+                "ttl": lease_seconds,
+                "host": host,
+                "pid": pid,
+                "n": len(keys) + 1,
+                "kinds": [EventKind.BATCH_OPENED.value] + [EventKind.FILE_STARTED.value] * len(keys),
+                "paths": [None, *keys],
+                "now": self._now_param(),
+            },
+        ).fetchone()
+        if opened is None:
+            raise RunNotFoundError(run_id, where=f"store {self.url}")
+        expires_at, seq = float(opened[1]), int(opened[2])
         return Lease(
             lease_id,
             run_id,
@@ -597,12 +605,55 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
             return super().report_and_release(lease, outcomes, events)
         return self._report(lease, [stored_event(e) for e in outcomes], [stored_event(e) for e in events])
 
-    def _report(self, lease: Lease, events: list[Event], closing: list[Event] | None) -> int:
-        """Report (and, with ``closing``, release) in one transaction: planned when the report allows."""
+    @property
+    def release_and_claim_atomic(self) -> bool:
+        """True, unless a subclass changed ``report``, ``release`` or ``claim`` (then those are called)."""
+        return self.report_and_release_atomic and type(self).claim is PostgresStore.claim
+
+    def report_release_and_claim(
+        self,
+        lease: Lease,
+        outcomes: Sequence[Event],
+        events: Sequence[Event] = (),
+        *,
+        limit: int,
+        lease_seconds: float,
+    ) -> tuple[int, Lease | None]:
+        """Report ``outcomes``, release the lease with ``events`` and claim the next batch: one commit.
+
+        The claim comes after the close has locked the run row, against the lock order, but it skips
+        locked items (``SKIP LOCKED``) and only inserts or updates rows of its own worker and lease, so
+        it never waits for another transaction while it holds the run row.
+        """
+        check_claim(limit, lease_seconds)
+        if not self.release_and_claim_atomic:
+            return super().report_release_and_claim(
+                lease, outcomes, events, limit=limit, lease_seconds=lease_seconds
+            )
+        claimed: list[Lease | None] = []
+
+        def claim_next(conn: psycopg.Connection[TupleRow]) -> None:
+            claimed.append(self._claim_locked(conn, lease.run_id, lease.worker_id, limit, lease_seconds))
+
+        reported = [stored_event(e) for e in outcomes]
+        last = self._report(lease, reported, [stored_event(e) for e in events], then=claim_next)
+        return last, claimed[-1]
+
+    def _report(
+        self,
+        lease: Lease,
+        events: list[Event],
+        closing: list[Event] | None,
+        then: Callable[[psycopg.Connection[TupleRow]], None] | None = None,
+    ) -> int:
+        """Report (and, with ``closing``, release) in one transaction: planned when the report allows.
+
+        ``then`` runs last in the same transaction (the next claim).
+        """
         plan = report_plan(events)
         if plan is not None:
             with contextlib.suppress(_NotAsPlanned):
-                return self._report_planned(lease, events, plan, closing)
+                return self._report_planned(lease, events, plan, closing, then)
         with self._conn() as conn, conn.transaction():
             now = self._lock_live_lease(conn, lease)
             keys = sorted({event.path for event in events if event.path is not None})
@@ -616,20 +667,32 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
             }
             done = check_outcomes(lease, events, held)
             self._project(conn, lease.run_id, events, lease.lease_id)
-            return self._close_locked(conn, lease, events, done, now, closing)
+            last = self._close_locked(conn, lease, events, done, now, closing)
+            if then is not None:
+                then(conn)
+            return last
 
     def _report_planned(
-        self, lease: Lease, events: list[Event], plan: ReportPlan, closing: list[Event] | None
+        self,
+        lease: Lease,
+        events: list[Event],
+        plan: ReportPlan,
+        closing: list[Event] | None,
+        then: Callable[[psycopg.Connection[TupleRow]], None] | None,
     ) -> int:
         """Apply a well-formed report with one UPDATE (``_NotAsPlanned``, rolled back, if it does not fit)."""
         keys, statuses, added, keep, finished = plan
         with self._conn() as conn, conn.transaction():
-            now = self._lock_live_lease(conn, lease)
+            # Nothing to report, only a release: a lease that expired may still be released (as ``release``).
+            now = self._lock_live_lease(conn, lease, expired_ok=not events and closing is not None)
             if keys:
                 matched = conn.execute(REPORT_ITEMS, (keys, statuses, added, keep, lease.lease_id)).rowcount
                 if matched != len(keys):
                     raise _NotAsPlanned  # some item is not held in progress: the checked path says which
-            return self._close_locked(conn, lease, events, finished, now, closing)
+            last = self._close_locked(conn, lease, events, finished, now, closing)
+            if then is not None:
+                then(conn)
+            return last
 
     def _close_locked(
         self,

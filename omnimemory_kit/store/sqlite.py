@@ -54,6 +54,7 @@ from omnimemory_kit.store.base import (
     Store,
     WorkerRecord,
     WorkItem,
+    check_claim,
     check_outcomes,
     clip_error_message,
     loaded_event,
@@ -102,6 +103,11 @@ _SELECT_RUN: Final = (
 _SELECT_RUN_V1: Final = (
     "SELECT run_id, name, priority, source, function, created_at, params, '', '', '' FROM runs"
 )
+_PICK: Final = (
+    "SELECT count(*), max(ordinal), json_group_array(key), json_group_array(size) FROM ("
+    "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' ORDER BY ordinal LIMIT ?)"
+)
+"""A claim's pick, oldest first: how many, the last ordinal, the keys and sizes (JSON arrays, in order)."""
 _STATUSES: Final = {status.value: status for status in FileStatus}
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
@@ -532,65 +538,72 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """Claim up to ``limit`` pending items, oldest first, under one lease (see ``JournalStore.claim``).
 
         The batch id is ``batch-<seq>`` where seq is its BATCH_OPENED event's seq (unique in the run).
-        A worker not registered yet is registered (host and pid parsed from ``host:pid:token``).
+        A worker not registered yet is registered (host and pid parsed from ``host:pid:token``). The
+        lease's ``seq`` is the journal's last seq after the claim.
         """
-        if limit < 1:
-            raise ConfigError(f"claim limit must be at least 1, not {limit}")
-        if not lease_seconds > 0:
-            raise ConfigError(f"lease_seconds must be positive, not {lease_seconds}")
+        check_claim(limit, lease_seconds)
         with self._write("claim items") as conn:
-            run_no = self._run_no(conn, run_id)
-            picked = conn.execute(
-                "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' "
-                "ORDER BY ordinal LIMIT ?",
-                (run_no, limit),
-            ).fetchall()
-            if not picked:
-                return None
-            now = self._clock.time()
-            expires_at = now + lease_seconds
-            lease_id = uuid.uuid4().hex
-            (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-            first = last + 1
-            batch_id = f"batch-{first}"
-            host, pid = parse_worker_id(worker_id)
-            conn.execute(
-                "INSERT INTO workers (run_no, worker_id, host, pid, started_at, last_seen) "
-                "VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (run_no, worker_id) DO UPDATE SET last_seen = excluded.last_seen",
-                (run_no, worker_id, host, pid, now, now),
-            )
-            conn.execute(
-                "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (lease_id, run_no, worker_id, batch_id, now, expires_at),
-            )
-            # Set-based: the picked items are exactly the pending ones up to the last picked ordinal (same
-            # transaction): their FILE_STARTED rows are built in SQL from the pending index (in ordinal
-            # order, no table lookups), then one statement leases them all.
-            conn.execute(
-                _INSERT_EVENT_ROW,
-                (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
-                 worker_id),
-            )  # fmt: skip
-            conn.execute(
-                "INSERT INTO events (run_no, seq, kind, at, path, batch_id, worker_id) "
-                "SELECT ?1, ?2 + row_number() OVER (ORDER BY ordinal), ?3, ?4, key, ?5, ?6 FROM items "
-                "WHERE run_no = ?1 AND status = 'pending' AND ordinal <= ?7",
-                (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, picked[-1][2]),
-            )
-            conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, picked[-1][2]))
-            last = first + len(picked)
-            conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-            add_counts(conn, run_no, {_PENDING: -len(picked), _IN_PROGRESS: len(picked)})
-            count_started(conn, run_no, now, len(picked))
+            return self._claim_locked(conn, run_id, worker_id, limit, lease_seconds, self._clock.time())
+
+    def _claim_locked(
+        self,
+        conn: sqlite3.Connection,
+        run_id: str,
+        worker_id: str,
+        limit: int,
+        lease_seconds: float,
+        now: float,
+    ) -> Lease | None:
+        run_no = self._run_no(conn, run_id)
+        # One row for the whole pick (not one per item): the store thread gets the GIL back once, not once
+        # per item, while the event loop is busy running the batch before.
+        count, upto, keys, sizes = conn.execute(_PICK, (run_no, limit)).fetchone()
+        if not count:
+            return None
+        expires_at = now + lease_seconds
+        lease_id = uuid.uuid4().hex
+        (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
+        first = last + 1
+        batch_id = f"batch-{first}"
+        host, pid = parse_worker_id(worker_id)
+        conn.execute(
+            "INSERT INTO workers (run_no, worker_id, host, pid, started_at, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (run_no, worker_id) DO UPDATE SET last_seen = excluded.last_seen",
+            (run_no, worker_id, host, pid, now, now),
+        )
+        conn.execute(
+            "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (lease_id, run_no, worker_id, batch_id, now, expires_at),
+        )
+        # Set-based: the picked items are exactly the pending ones up to the last picked ordinal (same
+        # transaction): their FILE_STARTED rows are built in SQL from the pending index (in ordinal
+        # order, no table lookups), then one statement leases them all.
+        conn.execute(
+            _INSERT_EVENT_ROW,
+            (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
+             worker_id),
+        )  # fmt: skip
+        conn.execute(
+            "INSERT INTO events (run_no, seq, kind, at, path, batch_id, worker_id) "
+            "SELECT ?1, ?2 + row_number() OVER (ORDER BY ordinal), ?3, ?4, key, ?5, ?6 FROM items "
+            "WHERE run_no = ?1 AND status = 'pending' AND ordinal <= ?7",
+            (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, upto),
+        )
+        conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, upto))
+        last = first + count
+        conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
+        add_counts(conn, run_no, {_PENDING: -count, _IN_PROGRESS: count})
+        count_started(conn, run_no, now, count)
         return Lease(
             lease_id=lease_id,
             run_id=run_id,
             worker_id=worker_id,
             batch_id=batch_id,
-            items=tuple(WorkItem(from_stored(key), size) for key, size, _ in picked),
+            items=tuple(map(WorkItem, map(from_stored, json.loads(keys)), json.loads(sizes))),
             expires_at=expires_at,
+            seq=last,
         )
 
     def _check_live(
@@ -607,8 +620,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
 
     def heartbeat(self, lease: Lease, lease_seconds: float) -> Lease:
         """Extend a live lease to now + ``lease_seconds``; ``LeaseLostError`` if it expired or is gone."""
-        if not lease_seconds > 0:
-            raise ConfigError(f"lease_seconds must be positive, not {lease_seconds}")
+        check_claim(1, lease_seconds)
         now = self._clock.time()
         expires_at = now + lease_seconds
         with self._write("extend a lease") as conn:
@@ -729,6 +741,46 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             except _NotHeld:
                 pass  # rolled back: the checked path below names the offending item
         return super().report_and_release(lease, outcomes, events)
+
+    @property
+    def release_and_claim_atomic(self) -> bool:
+        """True, unless a subclass changed ``report``, ``release`` or ``claim`` (then those are called)."""
+        return self.report_and_release_atomic and type(self).claim is SQLiteStore.claim
+
+    def report_release_and_claim(
+        self,
+        lease: Lease,
+        outcomes: Sequence[Event],
+        events: Sequence[Event] = (),
+        *,
+        limit: int,
+        lease_seconds: float,
+    ) -> tuple[int, Lease | None]:
+        """Record ``outcomes``, end the lease and claim the next batch in one transaction (one commit).
+
+        See ``JournalStore.report_release_and_claim``; a report the planned path cannot apply (a
+        malformed one, which is refused) takes the calls one by one, so its error is the report's.
+        """
+        check_claim(limit, lease_seconds)
+        now = self._clock.time()
+        reported = [stored_event(e) for e in outcomes]
+        plan = report_plan(reported) if reported else None
+        if self.release_and_claim_atomic and (plan is not None or not reported):
+            closing = [stored_event(e) for e in events]
+            try:
+                with self._write("close a batch and claim the next") as conn:
+                    if plan is not None:
+                        self._report_planned_locked(conn, lease, reported, now, plan)
+                    last = self._release_locked(conn, lease, closing, now)
+                    claimed = self._claim_locked(
+                        conn, lease.run_id, lease.worker_id, limit, lease_seconds, now
+                    )
+                    return last, claimed
+            except _NotHeld:
+                pass  # rolled back: the checked path below names the offending item
+        return super().report_release_and_claim(
+            lease, outcomes, events, limit=limit, lease_seconds=lease_seconds
+        )
 
     def _interrupt_leases(
         self, conn: sqlite3.Connection, run_no: int, lease_ids: Sequence[str], now: float, *, reason: str
