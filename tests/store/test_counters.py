@@ -174,7 +174,7 @@ class TestRates:
         assert rows == {0.0: [1, 0, 0, 0, 0, None, None], 60.0: [0, 1, 1, 0, 0, 61.0, 119.5]}
 
     def test_minute_rows_out_of_order_and_as_pairs(self) -> None:
-        """Events back and forth between minutes keep each minute's first and last outcome; pairs count alike."""
+        """Events back and forth between minutes keep each minute's first and last outcome; pairs alike."""
         events = [
             Event(K.FILE_SUCCEEDED, at=65.0, path="a"),
             Event(K.FILE_RETRIED, at=10.0, path="b"),
