@@ -36,7 +36,7 @@ import dataclasses
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -73,7 +73,15 @@ from omnimemory_kit.store.postgres_health import PostgresHealthHistory
 from omnimemory_kit.store.postgres_reads import PostgresReads
 from omnimemory_kit.store.postgres_rows import SELECT_RUN, run_from_row
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
-from omnimemory_kit.store.postgres_writes import CLAIM, REPORT_ITEMS, ReportPlan, append_events, report_plan
+from omnimemory_kit.store.postgres_writes import (
+    CLAIM,
+    COPY_ABOVE,
+    REPORT_ITEMS,
+    ReportPlan,
+    append_events,
+    claim_params,
+    report_plan,
+)
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Item, fold
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
 from omnimemory_kit.text import from_stored, to_stored
@@ -497,7 +505,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         """Claim up to ``limit`` pending items, oldest first, with ``FOR UPDATE SKIP LOCKED``."""
         check_claim(limit, lease_seconds)
         with self._conn() as conn, conn.transaction():
-            return self._claim_locked(conn, run_id, worker_id, limit, lease_seconds)
+            return self._claim_locked(conn, run_id, worker_id, limit, lease_seconds)[0]
 
     def _claim_locked(
         self,
@@ -506,7 +514,15 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         worker_id: str,
         limit: int,
         lease_seconds: float,
-    ) -> Lease | None:
+        *,
+        before: Sequence[Event] = (),
+        done: int = 0,
+    ) -> tuple[Lease | None, int]:
+        """Claim (see ``claim``) after appending ``before`` (a batch's close; ``done`` items it finished).
+
+        ``before`` goes in with the claim's own statement (one round trip fewer). Returns the lease (None
+        when nothing was pending) and the journal's last seq after ``before`` (0 without it and a lease).
+        """
         lease_id = uuid.uuid4().hex
         batch_id = f"batch-{lease_id[:12]}"
         host, pid = parse_worker_id(worker_id)
@@ -525,31 +541,37 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
                 "attempts": _CLAIMED.attempts,
             },
         ).fetchall()
-        if not rows:
-            self._require_run(conn, run_id)
-            return None
+        last = 0
+        if not rows or len(before) > COPY_ABOVE:  # nothing to claim, or a close as large is copied
+            if before:
+                last = self._append_locked(conn, run_id, before, done=done, worker_id=worker_id)
+                before, done = (), 0
+            elif not rows:
+                self._require_run(conn, run_id)
+            if not rows:
+                return None, last
         rows.sort(key=lambda row: row[2])
         keys = [key for key, _, _ in rows]
         opened = conn.execute(
             CLAIM,
-            {
-                "lease": lease_id,
-                "run": run_id,
-                "worker": worker_id,
-                "batch": batch_id,
-                "ttl": lease_seconds,
-                "host": host,
-                "pid": pid,
-                "n": len(keys) + 1,
-                "kinds": [EventKind.BATCH_OPENED.value] + [EventKind.FILE_STARTED.value] * len(keys),
-                "paths": [None, *keys],
-                "now": self._now_param(),
-            },
+            claim_params(
+                before,
+                keys,
+                lease=lease_id,
+                run=run_id,
+                worker=worker_id,
+                batch=batch_id,
+                ttl=lease_seconds,
+                host=host,
+                pid=pid,
+                done=done,
+                now=self._now_param(),
+            ),
         ).fetchone()
         if opened is None:
             raise RunNotFoundError(run_id, where=f"store {self.url}")
         expires_at, seq = float(opened[1]), int(opened[2])
-        return Lease(
+        lease = Lease(
             lease_id,
             run_id,
             worker_id,
@@ -558,6 +580,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
             expires_at,
             seq=seq,
         )
+        return lease, seq - len(keys) - 1
 
     def _lock_live_lease(
         self, conn: psycopg.Connection[TupleRow], lease: Lease, *, expired_ok: bool = False
@@ -589,7 +612,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
 
     def report(self, lease: Lease, events: Sequence[Event]) -> int:
         """Record outcomes for items of a live lease, atomically with the lease check."""
-        return self._report(lease, [stored_event(e) for e in events], None)
+        return self._report(lease, [stored_event(e) for e in events], None)[0]
 
     @property
     def report_and_release_atomic(self) -> bool:
@@ -603,7 +626,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         """Report ``outcomes`` and release the lease with ``events`` in one transaction (one commit)."""
         if not self.report_and_release_atomic:
             return super().report_and_release(lease, outcomes, events)
-        return self._report(lease, [stored_event(e) for e in outcomes], [stored_event(e) for e in events])
+        return self._report(lease, [stored_event(e) for e in outcomes], [stored_event(e) for e in events])[0]
 
     @property
     def release_and_claim_atomic(self) -> bool:
@@ -621,39 +644,34 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
     ) -> tuple[int, Lease | None]:
         """Report ``outcomes``, release the lease with ``events`` and claim the next batch: one commit.
 
-        The claim comes after the close has locked the run row, against the lock order, but it skips
-        locked items (``SKIP LOCKED``) and only inserts or updates rows of its own worker and lease, so
-        it never waits for another transaction while it holds the run row.
+        The lock order holds: the lease row, the items (the report's, the release's requeue, the claim's
+        pick), then the run row, which the claim's statement locks as it appends the close's events and
+        its own.
         """
         check_claim(limit, lease_seconds)
         if not self.release_and_claim_atomic:
             return super().report_release_and_claim(
                 lease, outcomes, events, limit=limit, lease_seconds=lease_seconds
             )
-        claimed: list[Lease | None] = []
-
-        def claim_next(conn: psycopg.Connection[TupleRow]) -> None:
-            claimed.append(self._claim_locked(conn, lease.run_id, lease.worker_id, limit, lease_seconds))
-
         reported = [stored_event(e) for e in outcomes]
-        last = self._report(lease, reported, [stored_event(e) for e in events], then=claim_next)
-        return last, claimed[-1]
+        return self._report(lease, reported, [stored_event(e) for e in events], (limit, lease_seconds))
 
     def _report(
         self,
         lease: Lease,
         events: list[Event],
         closing: list[Event] | None,
-        then: Callable[[psycopg.Connection[TupleRow]], None] | None = None,
-    ) -> int:
+        claim: tuple[int, float] | None = None,
+    ) -> tuple[int, Lease | None]:
         """Report (and, with ``closing``, release) in one transaction: planned when the report allows.
 
-        ``then`` runs last in the same transaction (the next claim).
+        With ``claim`` (limit, lease seconds) the transaction ends by claiming the next batch for the
+        lease's worker. Returns the journal's last seq after the report (or release) and the new lease.
         """
         plan = report_plan(events)
         if plan is not None:
             with contextlib.suppress(_NotAsPlanned):
-                return self._report_planned(lease, events, plan, closing, then)
+                return self._report_planned(lease, events, plan, closing, claim)
         with self._conn() as conn, conn.transaction():
             now = self._lock_live_lease(conn, lease)
             keys = sorted({event.path for event in events if event.path is not None})
@@ -667,10 +685,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
             }
             done = check_outcomes(lease, events, held)
             self._project(conn, lease.run_id, events, lease.lease_id)
-            last = self._close_locked(conn, lease, events, done, now, closing)
-            if then is not None:
-                then(conn)
-            return last
+            return self._close_locked(conn, lease, events, done, now, closing, claim)
 
     def _report_planned(
         self,
@@ -678,8 +693,8 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         events: list[Event],
         plan: ReportPlan,
         closing: list[Event] | None,
-        then: Callable[[psycopg.Connection[TupleRow]], None] | None,
-    ) -> int:
+        claim: tuple[int, float] | None,
+    ) -> tuple[int, Lease | None]:
         """Apply a well-formed report with one UPDATE (``_NotAsPlanned``, rolled back, if it does not fit)."""
         keys, statuses, added, keep, finished = plan
         with self._conn() as conn, conn.transaction():
@@ -689,10 +704,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
                 matched = conn.execute(REPORT_ITEMS, (keys, statuses, added, keep, lease.lease_id)).rowcount
                 if matched != len(keys):
                     raise _NotAsPlanned  # some item is not held in progress: the checked path says which
-            last = self._close_locked(conn, lease, events, finished, now, closing)
-            if then is not None:
-                then(conn)
-            return last
+            return self._close_locked(conn, lease, events, finished, now, closing, claim)
 
     def _close_locked(
         self,
@@ -702,15 +714,32 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         done: int,
         now: float,
         closing: list[Event] | None,
-    ) -> int:
-        """Append a report's events; with ``closing``, also end the (locked) lease as ``release`` does."""
-        if closing is not None:
-            conn.execute("DELETE FROM leases WHERE lease_id = %s", (lease.lease_id,))
+        claim: tuple[int, float] | None = None,
+    ) -> tuple[int, Lease | None]:
+        """Append a report's events; with ``closing``, also end the (locked) lease as ``release`` does.
+
+        With ``claim``, the next batch is claimed and the events go in with the claim's own statement.
+        """
+        if closing is not None:  # the lease row is locked already: delete it with the requeue, one trip
+            lease_id = lease.lease_id
             requeued = self._requeue(
-                conn, lease.run_id, "lease_id = %s", (lease.lease_id,), now, lease.worker_id, "released"
+                conn,
+                lease.run_id,
+                "lease_id = %s",
+                (lease_id,),
+                now,
+                lease.worker_id,
+                "released",
+                ending=lease_id,
             )
             events = [*events, *requeued, *closing]
-        return self._append_locked(conn, lease.run_id, events, done=done, worker_id=lease.worker_id)
+        if claim is None:
+            return self._append_locked(conn, lease.run_id, events, done=done, worker_id=lease.worker_id), None
+        limit, lease_seconds = claim
+        claimed, last = self._claim_locked(
+            conn, lease.run_id, lease.worker_id, limit, lease_seconds, before=events, done=done
+        )
+        return last, claimed
 
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         """End a live lease: append ``events`` and requeue its unfinished items with FILE_INTERRUPTED."""
@@ -743,13 +772,23 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         now: float,
         worker_id: str | None,
         reason: str,
+        *,
+        ending: str | None = None,
     ) -> list[Event]:
+        """Requeue items in progress (``where``); ``ending``: also delete that (locked) lease."""
         # A lease's items are found by the lease id alone (see ``postgres_writes.REPORT_ITEMS``).
         scope = "" if where.startswith("lease_id = ") else "run_id = %s AND "
+        end = "" if ending is None else "WITH ended AS (DELETE FROM leases WHERE lease_id = %s) "
         rows = conn.execute(
-            f"UPDATE items SET status = %s, attempts = attempts + %s, lease_id = NULL "
+            f"{end}UPDATE items SET status = %s, attempts = attempts + %s, lease_id = NULL "
             f"WHERE {scope}status = 'in_progress' AND {where} RETURNING key, ord",
-            (_INTERRUPTED.status.value, _INTERRUPTED.attempts, *((run_id,) if scope else ()), *params),
+            (
+                *(() if ending is None else (ending,)),
+                _INTERRUPTED.status.value,
+                _INTERRUPTED.attempts,
+                *((run_id,) if scope else ()),
+                *params,
+            ),
         ).fetchall()
         rows.sort(key=lambda row: row[1])
         return [
