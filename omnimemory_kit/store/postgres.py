@@ -23,10 +23,11 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
   clocks say; a test injects a ``FakeClock`` instead.
 - **Lock order** (to stay deadlock-free): lease row → item rows → run row (always last).
 
-Seam: this module is the connection pool, the runs and the journal's writes (the hot ones written in few
-round trips by ``postgres_writes``); the reads (events, counters, workers, leases) are ``postgres_reads``;
-the health history (snapshots, heartbeats, alerts, rollups) is ``postgres_health`` (both inherited);
-records to rows and back are ``postgres_rows``; the tables and their migrations ``postgres_schema``.
+Seam: this module is the connection pool, the runs and the journal's writes (the hot ones, and the
+items projection, written in few round trips by ``postgres_writes``); the reads (events, counters,
+workers, leases) are ``postgres_reads``; the health history (snapshots, heartbeats, alerts, rollups) is
+``postgres_health`` (both inherited); records to rows and back are ``postgres_rows``; the tables and their
+migrations ``postgres_schema``.
 """
 
 from __future__ import annotations
@@ -76,21 +77,21 @@ from omnimemory_kit.store.postgres_schema import MIGRATIONS
 from omnimemory_kit.store.postgres_writes import (
     CLAIM,
     COPY_ABOVE,
+    PICK,
     REPORT_ITEMS,
     ReportPlan,
     append_events,
     claim_params,
+    project,
     report_plan,
 )
-from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Item, fold
+from omnimemory_kit.store.projection import TRANSITIONS
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
 from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresStore"]
 
-_STATUSES = {status.value: status for status in FileStatus}
-# A claim is FILE_STARTED on pending items; a release or reclaim is FILE_INTERRUPTED on items in progress.
-_CLAIMED = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]
+# A release or reclaim is FILE_INTERRUPTED on items in progress.
 _INTERRUPTED = TRANSITIONS[EventKind.FILE_INTERRUPTED][FileStatus.IN_PROGRESS]
 
 # Errors that mean the schema or its data is gone or broken: no amount of waiting brings them back.
@@ -395,59 +396,11 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
             raise RunNotFoundError(run_id, where=f"store {self.url}")
         return last
 
-    def _project(
-        self,
-        conn: psycopg.Connection[TupleRow],
-        run_id: str,
-        events: Sequence[Event],
-        lease_id: str | None = None,
-    ) -> None:
-        """Apply FILE_* events to the items table by the shared rule (``store.projection``).
-
-        The touched rows are read and locked in one query (in key order, so two appends never deadlock),
-        folded in event order, and written back with one statement for the changed rows.
-        """
-        keys = sorted({e.path for e in events if e.kind in ITEM_KINDS and e.path is not None})
-        if not keys:
-            return
-        statuses = _STATUSES
-        items = {
-            key: Item(key, int(size), statuses[status], int(attempts), lease)
-            for key, size, status, attempts, lease in conn.execute(
-                "SELECT key, size, status, attempts, lease_id FROM items "
-                "WHERE run_id = %s AND key = ANY(%s) ORDER BY key FOR UPDATE",
-                (run_id, keys),
-            )
-        }
-        changed = fold(items, events, lease_id=lease_id)
-        new = [item for key, item in changed.items() if key not in items]
-        if new:
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO items (run_id, key, size, status, attempts, lease_id) "
-                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    [(run_id, i.key, i.size, i.status.value, i.attempts, i.lease_id) for i in new],
-                )
-        updated = [item for key, item in changed.items() if key in items]
-        if updated:
-            conn.execute(
-                "UPDATE items SET status = v.status, attempts = v.attempts, lease_id = v.lease_id "
-                "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::text[]) AS v(key, status, attempts, "
-                "lease_id) WHERE items.run_id = %s AND items.key = v.key",
-                (
-                    [i.key for i in updated],
-                    [i.status.value for i in updated],
-                    [i.attempts for i in updated],
-                    [i.lease_id for i in updated],
-                    run_id,
-                ),
-            )
-
     def append(self, run_id: str, events: Sequence[Event]) -> int:
         """Append events durably and update the items projection; return the last seq."""
         events = [stored_event(e) for e in events]
         with self._conn() as conn, conn.transaction():
-            self._project(conn, run_id, events)
+            project(conn, run_id, events)
             return self._append_locked(conn, run_id, events)
 
     # --- items and leases ---------------------------------------------------------------------------
@@ -526,21 +479,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         lease_id = uuid.uuid4().hex
         batch_id = f"batch-{lease_id[:12]}"
         host, pid = parse_worker_id(worker_id)
-        rows = conn.execute(
-            "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
-            "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
-            "UPDATE items SET status = %(status)s, attempts = attempts + %(attempts)s, "
-            "lease_id = %(lease)s FROM picked "
-            "WHERE items.run_id = %(run)s AND items.key = picked.key "
-            "RETURNING items.key, items.size, items.ord",
-            {
-                "run": run_id,
-                "limit": limit,
-                "lease": lease_id,
-                "status": _CLAIMED.status.value,
-                "attempts": _CLAIMED.attempts,
-            },
-        ).fetchall()
+        rows = conn.execute(PICK, {"run": run_id, "limit": limit, "lease": lease_id}).fetchall()
         last = 0
         if not rows or len(before) > COPY_ABOVE:  # nothing to claim, or a close as large is copied
             if before:
@@ -684,7 +623,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
                 )
             }
             done = check_outcomes(lease, events, held)
-            self._project(conn, lease.run_id, events, lease.lease_id)
+            project(conn, lease.run_id, events, lease.lease_id)
             return self._close_locked(conn, lease, events, done, now, closing, claim)
 
     def _report_planned(

@@ -26,21 +26,25 @@ from psycopg.rows import TupleRow
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import clip_error_message
 from omnimemory_kit.store.postgres_rows import COPY_COLUMNS, event_row
-from omnimemory_kit.store.projection import Hold, effect_of
+from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Hold, Item, effect_of, fold
 
 __all__ = [
     "CLAIM",
     "COPY_ABOVE",
+    "PICK",
     "REPORT_ITEMS",
     "ReportPlan",
     "append_events",
     "claim_params",
+    "project",
     "report_plan",
 ]
 
 COPY_ABOVE: Final = 500  # events per append above which COPY beats one INSERT … unnest
 
 _NOW: Final = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
+_STATUSES: Final = {status.value: status for status in FileStatus}
+_CLAIMED: Final = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]  # a claim: FILE_STARTED on pending
 
 _APPEND: Final = (
     "WITH r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
@@ -107,6 +111,16 @@ def append_events(
     ).fetchone()
     return None if row is None else int(row[0])
 
+
+PICK: Final = (
+    "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
+    "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
+    f"UPDATE items SET status = '{_CLAIMED.status.value}', attempts = attempts + {_CLAIMED.attempts}, "
+    "lease_id = %(lease)s FROM picked WHERE items.run_id = %(run)s AND items.key = picked.key "
+    "RETURNING items.key, items.size, items.ord"
+)
+"""Lease up to ``limit`` pending items, oldest first, skipping those another claim holds locked; parameters:
+run, limit, lease. Returns each item's key, size and ord (in no particular order)."""
 
 CLAIM: Final = (
     f"WITH t AS (SELECT {_NOW} AS now), "
@@ -213,3 +227,51 @@ def report_plan(events: Sequence[Event]) -> ReportPlan | None:
         [keep for _, _, keep in states],
         finished,
     )
+
+
+def project(
+    conn: psycopg.Connection[TupleRow],
+    run_id: str,
+    events: Sequence[Event],
+    lease_id: str | None = None,
+) -> None:
+    """Apply FILE_* events to the items table by the shared rule (``store.projection``).
+
+    The touched rows are read and locked in one query (in key order, so two appends never deadlock),
+    folded in event order, and written back with one statement for the changed rows.
+    """
+    keys = sorted({e.path for e in events if e.kind in ITEM_KINDS and e.path is not None})
+    if not keys:
+        return
+    statuses = _STATUSES
+    items = {
+        key: Item(key, int(size), statuses[status], int(attempts), lease)
+        for key, size, status, attempts, lease in conn.execute(
+            "SELECT key, size, status, attempts, lease_id FROM items "
+            "WHERE run_id = %s AND key = ANY(%s) ORDER BY key FOR UPDATE",
+            (run_id, keys),
+        )
+    }
+    changed = fold(items, events, lease_id=lease_id)
+    new = [item for key, item in changed.items() if key not in items]
+    if new:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO items (run_id, key, size, status, attempts, lease_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(run_id, i.key, i.size, i.status.value, i.attempts, i.lease_id) for i in new],
+            )
+    updated = [item for key, item in changed.items() if key in items]
+    if updated:
+        conn.execute(
+            "UPDATE items SET status = v.status, attempts = v.attempts, lease_id = v.lease_id "
+            "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::text[]) AS v(key, status, attempts, "
+            "lease_id) WHERE items.run_id = %s AND items.key = v.key",
+            (
+                [i.key for i in updated],
+                [i.status.value for i in updated],
+                [i.attempts for i in updated],
+                [i.lease_id for i in updated],
+                run_id,
+            ),
+        )

@@ -1,8 +1,9 @@
 """The SQLite journal store: one file in WAL mode, the default backend (runs, journal, claims, reports).
 
-Three seams keep this module to the journal contract: opening the file and holding the connection
-(``sqlite_connection``, with the schema), the items projection and its counters (``sqlite_items``, the
-shared rule of ``projection`` written in SQL), and the health history (``sqlite_health``).
+Four seams keep this module to the journal contract: opening the file and holding the connection
+(``sqlite_connection``, with the schema), writing journal rows (``sqlite_journal``), the items projection
+and its counters (``sqlite_items``, the shared rule of ``projection`` written in SQL), and the health
+history (``sqlite_health``).
 
 Layout (schema version ``SCHEMA_VERSION``):
 
@@ -56,14 +57,13 @@ from omnimemory_kit.store.base import (
     WorkItem,
     check_claim,
     check_outcomes,
-    clip_error_message,
     loaded_event,
     loaded_rows,
     parse_worker_id,
     stored_event,
 )
 from omnimemory_kit.store.counters import RunCounters
-from omnimemory_kit.store.sqlite_counters import count_minutes, count_started, read_counters
+from omnimemory_kit.store.sqlite_counters import count_started, read_counters
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
@@ -74,23 +74,12 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
+from omnimemory_kit.store.sqlite_journal import INSERT_ADDED, INSERT_EVENT_ROW, insert_events
 from omnimemory_kit.store.url import SQLiteLocation
 from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
 
-_INSERT_EVENT: Final = (
-    "INSERT INTO events (run_no, seq, kind, at, path, size, batch_id, error_type, error_message, reason, "
-    "worker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_EVENT_ROW: Final = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_PLAIN_EVENT: Final = (
-    "INSERT INTO events (run_no, seq, kind, at, path, worker_id) VALUES (?, ?, ?, ?, ?, ?)"
-)
-"""An event with nothing but a kind, a time, a key and a worker (its other columns stay NULL)."""
-_INSERT_ADDED: Final = (
-    f"INSERT INTO events (run_no, seq, kind, at, path, size) VALUES (?, ?, '{EventKind.FILE_ADDED}', ?, ?, ?)"
-)
 _SELECT_EVENTS: Final = (
     "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq "
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
@@ -112,13 +101,6 @@ _STATUSES: Final = {status.value: status for status in FileStatus}
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
-
-
-def _bump_last_seq(conn: sqlite3.Connection, run_no: int, first: int, count: int) -> int:
-    """Record that the run's journal now ends ``count`` events after ``first - 1``; return the last seq."""
-    last = int(first + count - 1)
-    conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-    return last
 
 
 class _NotHeld(Exception):
@@ -163,59 +145,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         self, conn: sqlite3.Connection, run_no: int, events: Sequence[Event], *, lease_id: str | None = None
     ) -> int:
         """Insert events after the run's last seq and fold their FILE_* effects into the items table."""
-        first, last = self._insert_events(conn, run_no, events)
+        first, last = insert_events(conn, run_no, events)
         if events:
             project(conn, run_no, events, first, lease_id)
         return last
-
-    @staticmethod
-    def _insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> tuple[int, int]:
-        """Insert events after the run's last seq (no projection); return their first and last seq."""
-        (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-        first = last + 1
-        if not events:
-            return first, int(last)
-        # str(kind) is the plain value: binding the StrEnum itself goes through sqlite3's adapter lookup.
-        if all(
-            e.size is None
-            and e.batch_id is None
-            and e.error_type is None
-            and e.error_message is None
-            and e.reason is None
-            for e in events
-        ):
-            # Most of a run's volume (outcomes with nothing but a key): binding five NULLs per row costs
-            # sqlite3 as much as the rest of the insert, so those columns are left to their default.
-            conn.executemany(
-                _INSERT_PLAIN_EVENT,
-                [
-                    (run_no, seq, str(e.kind), e.at, e.path, e.worker_id)
-                    for seq, e in enumerate(events, first)
-                ],
-            )
-            count_minutes(conn, run_no, events)
-            return first, _bump_last_seq(conn, run_no, first, len(events))
-        rows = [
-            (
-                run_no,
-                seq,
-                str(e.kind),
-                e.at,
-                e.path,
-                e.size,
-                e.batch_id,
-                e.error_type,
-                msg
-                if (msg := e.error_message) is None or len(msg) <= ERROR_MESSAGE_LIMIT
-                else clip_error_message(msg),
-                e.reason,
-                e.worker_id,
-            )
-            for seq, e in enumerate(events, first)
-        ]
-        conn.executemany(_INSERT_EVENT, rows)
-        count_minutes(conn, run_no, events)
-        return first, _bump_last_seq(conn, run_no, first, len(events))
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> RunRecord:
@@ -440,7 +373,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             rows = [(run_no, seq, at, key, size) for seq, (key, size) in enumerate(wanted.items(), first)]
             if not rows:
                 return 0
-            conn.executemany(_INSERT_ADDED, rows)
+            conn.executemany(INSERT_ADDED, rows)
             last = first + len(rows) - 1
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
             conn.execute(INSERT_ADDED_ITEMS, (run_no, first, last))
@@ -581,7 +514,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         # transaction): their FILE_STARTED rows are built in SQL from the pending index (in ordinal
         # order, no table lookups), then one statement leases them all.
         conn.execute(
-            _INSERT_EVENT_ROW,
+            INSERT_EVENT_ROW,
             (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
              worker_id),
         )  # fmt: skip
@@ -681,7 +614,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         done = report_items(conn, run_no, lease.lease_id, plan)
         if done is None:
             raise _NotHeld
-        _, last = self._insert_events(conn, run_no, events)
+        _, last = insert_events(conn, run_no, events)
         conn.execute(
             "UPDATE workers SET items_done = items_done + ?, last_seen = ? "
             "WHERE run_no = ? AND worker_id = ?",
