@@ -243,3 +243,22 @@ class TestTheDefault:
         assert nxt is not None
         assert [i.key for i in nxt.items] == ["b"]
         assert kinds(store, after_seq=last - 2)[:3] == [K.FILE_SUCCEEDED, K.BATCH_CLOSED, K.BATCH_OPENED]
+
+
+class TestExpiredRelease:
+    def test_no_outcomes_releases_an_expired_lease_not_reclaimed_yet(
+        self, store_factory: StoreFactory
+    ) -> None:
+        """Nothing to report: a lease past expires_at but not reclaimed is released, as ``release`` does."""
+        store, clock = store_factory(), store_factory.clock
+        with_items(store, "a", "b")
+        lease = claim(store, 1)
+        clock.advance(31)
+        store.report_and_release(lease, [], [closed(lease)])
+        assert store.leases(RUN) == []
+        assert counts(store) == {"pending": 2}
+        lease = claim(store, 2)
+        clock.advance(31)
+        _, nxt = store.report_release_and_claim(lease, [], [closed(lease)], limit=1, lease_seconds=30)
+        assert nxt is not None
+        assert [i.key for i in nxt.items] == ["a"]
