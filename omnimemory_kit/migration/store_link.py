@@ -108,6 +108,10 @@ class StoreLink:
         self._joined = False  # own mode: the journal's end when this worker joined is known (store thread)
         self._life_seq = 0  # own mode: how far every worker's events were read for should_complete
         self._folded = False  # whether any event was folded (loop thread)
+        # The batches this link's claims returned lately (store thread), so that a claim looking for what
+        # it took before its acknowledgement was lost does not take another claim's batch. A claim's
+        # retries end long before 256 more batches are claimed.
+        self._handed: deque[str] = deque(maxlen=256)
 
     @property
     def calls_in_flight(self) -> int:
@@ -320,6 +324,7 @@ class StoreLink:
             if lease is None:
                 return None
             claimed.append(lease)
+            self._handed.append(lease.batch_id)
             self._fold_claim(lease, lease_seconds)
             return lease
 
@@ -376,6 +381,7 @@ class StoreLink:
                 self._fold_closed(events, last)
             if new is not None:
                 taken.append(new)
+                self._handed.append(new.batch_id)
                 self._fold_claim(new, lease_seconds)
             return new
 
@@ -506,9 +512,15 @@ class StoreLink:
             for event in self.store.read_events(self.run_id, after_seq=after_seq)
             if event.kind is EventKind.BATCH_OPENED and event.worker_id == worker_id
         }
+        # Another claim of this link (two may be in flight: the loop's and a close's) may have landed
+        # meanwhile: its batch is that claim's, never this one's.
+        batches.difference_update(self._handed)
         if not batches:
             return None
-        return next((lease for lease in self.store.leases(self.run_id) if lease.batch_id in batches), None)
+        taken = next((lease for lease in self.store.leases(self.run_id) if lease.batch_id in batches), None)
+        if taken is not None:
+            self._handed.append(taken.batch_id)
+        return taken
 
     def completed(self) -> bool:
         """Whether RUN_COMPLETED follows the run's last start in what this link has read (after a call)."""
