@@ -10,7 +10,9 @@ The store keeps, per run:
   the journal's FILE_* events, updated in the same transaction as the events that change it, whichever
   method appended them (``append``, ``add_items``, ``claim``, ``report``, ``release``, ``reclaim``);
 - **leases**: a batch of items claimed by one worker until ``expires_at``. A report from a worker whose lease
-  expired or was reclaimed is rejected with ``LeaseLostError``, so no item is ever accounted twice;
+  expired or was reclaimed is rejected with ``LeaseLostError``, so no item is ever accounted twice. A
+  batch's close and the next claim may be one call (``report_release_and_claim``), one transaction where
+  the backend says so: a running worker commits once per batch;
 - **workers**: who joined the run, from where, and when they were last seen.
 
 It also keeps the **health history** (snapshots of health checks), independent of runs. The two are separate
