@@ -6,7 +6,8 @@ them in the background (one flush at a time, so reports reach the store in order
 renews the lease every third of its length from the claim on (a batch claimed ahead, while the one before
 it still runs, is kept alive too), and ``close()`` reports the rest and releases the lease with
 BATCH_CLOSED in one trip to the store thread (one transaction where the store offers
-``report_and_release`` as one, as SQLite does). A lease lost to expiry
+``report_and_release`` as one, as SQLite and PostgreSQL do), and may claim the next batch in that same
+trip and transaction (``report_release_and_claim``). A lease lost to expiry
 (another worker took the items back) marks the batch ``lost``: its unreported outcomes are dropped and
 those items run again elsewhere.
 """
@@ -22,7 +23,7 @@ from omnimemory_kit.clock import Clock
 from omnimemory_kit.errors import LeaseLostError
 from omnimemory_kit.events import Event
 from omnimemory_kit.migration.store_link import StoreLink, WriteStep
-from omnimemory_kit.store.base import Lease
+from omnimemory_kit.store.base import JournalStore, Lease
 
 __all__ = ["LeasedBatch"]
 
@@ -125,9 +126,17 @@ class LeasedBatch:
                 return
             await self._progress(False)
 
-    async def close(self, closed: Event) -> None:
+    async def close(self, closed: Event, claim: tuple[int, float] | None = None) -> Lease | bool | None:
         """Report what finished, then release the lease with ``closing`` and ``closed`` (unfinished items
         go back): one trip to the store thread, so what ``closing`` says lands with the release or not at all.
+
+        With ``claim`` (limit, lease seconds) the same trip claims the next batch for this worker, in the
+        release's transaction where the store offers it (``release_and_claim_atomic``): one commit for the
+        batch boundary.
+
+        Returns:
+            the next batch's lease, None when nothing was pending, or False when nothing was claimed (not
+            asked to, or the lease was lost: then nothing was recorded).
 
         Raises:
             StoreError: the store failed while reporting (the run fails; the lease expires).
@@ -145,28 +154,39 @@ class LeasedBatch:
                 self.lease.run_id,
                 batch_id,
             )
-            return
+            return False
         store = self._link.store
         events, self.outbox = self.outbox, []
         # The last outcomes and the release: the events appended are the outcomes, then the closing
         # events (verdicts of the batch's checks, the close; plus FILE_INTERRUPTED for unfinished items,
         # which makes the link read the journal back).
         released, self.closing = [*self.closing, closed], []
-        steps: list[WriteStep] = []
-        if events and store.report_and_release_atomic:  # one transaction: safe to repeat as a whole
-            steps.append(
-                (
-                    functools.partial(store.report_and_release, self.lease, events, released),
-                    [*events, *released],
-                )
-            )
-        else:  # the last outcomes and the release in one trip to the store thread, each repeatable
-            if events:
-                steps.append((functools.partial(store.report, self.lease, events), events))
-            steps.append((functools.partial(store.release, self.lease, released), released))
+        claimed: Lease | bool | None = False
         try:
-            await self._link.write_own(*steps)
+            if claim is not None:
+                claimed = await self._link.close_and_claim(self.lease, events, released, *claim)
+            else:
+                await self._link.write_own(*self._close_steps(store, events, released))
         except LeaseLostError:
             self._mark_lost()
             self._log.warning("run %r: lease on %s was lost before release", self.lease.run_id, batch_id)
         await self._progress(True)
+        return claimed
+
+    def _close_steps(
+        self, store: JournalStore, events: list[Event], released: list[Event]
+    ) -> list[WriteStep]:
+        """Return the writes of a close: the last outcomes and the release, one transaction where it can."""
+        if events and store.report_and_release_atomic:  # one transaction: safe to repeat as a whole
+            return [
+                (
+                    functools.partial(store.report_and_release, self.lease, events, released),
+                    [*events, *released],
+                )
+            ]
+        # the last outcomes and the release in one trip to the store thread, each repeatable
+        steps: list[WriteStep] = []
+        if events:
+            steps.append((functools.partial(store.report, self.lease, events), events))
+        steps.append((functools.partial(store.release, self.lease, released), released))
+        return steps

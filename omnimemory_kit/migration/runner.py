@@ -628,12 +628,16 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         await self._start_validation()
         # Store work overlaps item work both ways: the last batch is closed (outcomes reported, lease
         # released) on the store thread while the next one runs (at most one close in flight, awaited
-        # before the next), and once half of a batch's items started the batch after it is claimed ahead
-        # (its lease kept alive), so a batch of fast items never waits for its claim. A batch claimed
-        # ahead runs only if the loop would have claimed it then; otherwise (paused, cancelled,
-        # throttled, stepping) it is given back: released, its items pending again.
-        closing: asyncio.Future[None] | None = None
+        # before the next), and a batch is kept claimed ahead, so a batch of fast items never waits for
+        # its claim. The first batch ahead is claimed once half of the first batch's items started; from
+        # then on each close claims the batch after the one ahead (``queued``) in its own transaction:
+        # one commit per batch boundary. A batch claimed ahead runs only if the loop would have claimed
+        # it then; otherwise (paused, cancelled, throttled, stepping) it is given back: released, its
+        # items pending again.
+        closing: asyncio.Future[LeasedBatch | bool | None] | None = None
         ahead: asyncio.Future[LeasedBatch | bool | None] | None = None
+        ahead_closes = False  # whether ``ahead`` is a close claiming it (never cancelled)
+        queued: asyncio.Future[LeasedBatch | bool | None] | None = None  # a close claiming the one after
         running: LeasedBatch | None = None  # the batch the claim ahead waits on
         may_claim_ahead = functools.partial(self._may_claim_ahead, batches)
         watch = self._watch_gate()
@@ -642,9 +646,13 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                 await self._gate_ready.wait()  # the first evaluation decides the first claim
             while True:
                 phase = self._phase
-                if ahead is not None and running is not None and not may_claim_ahead():
-                    await self._give_back(ahead, running)
-                    ahead = None
+                if running is not None and not may_claim_ahead():
+                    if queued is not None:
+                        await self._give_back(queued, running, closes=True)
+                        queued = None
+                    if ahead is not None:
+                        await self._give_back(ahead, running, closes=ahead_closes)
+                        ahead = None
                 if closing is not None and (phase is not Phase.RUNNING or self._gate.holds):
                     await closing
                     closing = None
@@ -676,6 +684,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                 claimed: LeasedBatch | bool | None = False
                 if ahead is not None:
                     claimed, ahead = await ahead, None
+                    ahead, ahead_closes, queued = queued, queued is not None, None
                 if claimed is False:
                     if gate.delay:
                         await self.clock.sleep(gate.delay)
@@ -684,6 +693,8 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                     if closing is not None:
                         await closing
                         closing = None
+                    if ahead is not None:  # the close after it claimed (items it gave back, perhaps)
+                        continue
                     if await self._all_finished():
                         await self._end_throttle()
                         if not await self._finalize():
@@ -692,13 +703,23 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                         await self._finish(EventKind.RUN_COMPLETED, MigrationStatus.COMPLETED, None)
                         break
                     continue
-                if may_claim_ahead():
-                    ahead = asyncio.ensure_future(self._claim_ahead(claimed, may_claim_ahead))
+                if ahead is None and may_claim_ahead():
+                    ahead, ahead_closes = (
+                        asyncio.ensure_future(self._claim_ahead(claimed, may_claim_ahead)),
+                        False,
+                    )
                 running = claimed
                 batch = await self._run_batch(claimed)
                 if closing is not None:
                     await closing
-                closing = asyncio.ensure_future(self._close_batch(batch))
+                # the close claims the batch after the one ahead (or the next, when none is ahead)
+                claim_next = may_claim_ahead()
+                closing = asyncio.ensure_future(self._close_batch(batch, claim_next))
+                if claim_next:
+                    if ahead is None:
+                        ahead, ahead_closes = closing, True
+                    else:
+                        queued = closing
                 if self._step_batches is not None:
                     await closing
                     closing = None
@@ -716,9 +737,11 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             await self._stop_control()
             if closing is not None:  # report what the last batch finished, release its lease
                 await asyncio.gather(closing, return_exceptions=True)
-            if ahead is not None and running is not None:  # a batch claimed ahead goes back unstarted
-                with contextlib.suppress(Exception):
-                    await self._give_back(ahead, running)
+            if running is not None:  # a batch claimed ahead goes back unstarted
+                for claim, closes in ((queued, True), (ahead, ahead_closes)):
+                    if claim is not None:
+                        with contextlib.suppress(Exception):
+                            await self._give_back(claim, running, closes=closes)
             if isinstance(exc, Exception):
                 self._status = MigrationStatus.FAILED
                 self._set_phase(Phase.IDLE)

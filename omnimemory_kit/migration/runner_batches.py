@@ -67,11 +67,15 @@ class BatchExecution(ControlledRun):
 
         async def _claim_next(self, limit: int) -> Lease | None: ...
 
+        async def _counters_when_due(self) -> None: ...
+
     async def _claim_batch(self) -> LeasedBatch | None:
         """Claim a batch and keep its lease alive from now on; None when nothing is pending."""
         lease = await self._claim_next(self._batch_size_now())  # runner_lifecycle's
-        if lease is None:
-            return None
+        return None if lease is None else self._leased(lease)
+
+    def _leased(self, lease: Lease) -> LeasedBatch:
+        """Return the batch of a claimed lease, its heartbeat started."""
         batch = LeasedBatch(
             lease,
             self._link,
@@ -132,10 +136,16 @@ class BatchExecution(ControlledRun):
         return await self._claim_batch()
 
     async def _give_back(
-        self, ahead: asyncio.Future[LeasedBatch | bool | None], current: LeasedBatch
+        self, ahead: asyncio.Future[LeasedBatch | bool | None], current: LeasedBatch, *, closes: bool = False
     ) -> None:
-        """Settle a claim ahead that will not run now; a batch it took is released (items back to pending)."""
-        if not current.halfway.is_set():  # still waiting for the half: nothing claimed, none in flight
+        """Settle a claim ahead that will not run now; a batch it took is released (items back to pending).
+
+        ``closes``: ``ahead`` is a batch's close that claims the next (``_close_batch``): it is let finish
+        (never cancelled), then what it claimed is given back.
+        """
+        if (
+            not closes and not current.halfway.is_set()
+        ):  # waiting for the half: nothing claimed, none in flight
             ahead.cancel()
             await asyncio.gather(ahead, return_exceptions=True)
             return
@@ -144,12 +154,24 @@ class BatchExecution(ControlledRun):
             await batch.stop_heartbeat()
             await self._close_batch(batch)
 
-    async def _close_batch(self, batch: LeasedBatch) -> None:
+    async def _close_batch(self, batch: LeasedBatch, claim_next: bool = False) -> LeasedBatch | bool | None:
+        """Close a batch; with ``claim_next`` claim the next one in the same trip (one commit where it can).
+
+        Returns the batch it claimed, None when nothing was pending, False when it did not claim (not
+        asked to, or the lease was lost).
+        """
+        claim = (self._batch_size_now(), self.lease_seconds) if claim_next else None
         try:
-            await batch.close(self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id))
+            lease = await batch.close(
+                self._event(EventKind.BATCH_CLOSED, batch_id=batch.lease.batch_id), claim
+            )
         finally:
             traced = self._batch_traces.pop(batch.lease.batch_id, None)
             self.telemetry.batch_closed(traced, lost=batch.lost)
+        if not isinstance(lease, Lease):
+            return lease
+        await self._counters_when_due()  # runner_lifecycle's
+        return self._leased(lease)
 
     async def _worker(self, batch: LeasedBatch, pending: deque[WorkItem], traced: BatchTrace | None) -> None:
         # The hot path: everything an item does not change is looked up once, here.

@@ -176,9 +176,13 @@ class RunLifecycle(ControlledRun):
     async def _claim_next(self, limit: int) -> Lease | None:
         """Claim the next batch; a worker folding only its own events refreshes its counters when due."""
         lease = await self._link.claim(self.worker_id, limit, self.lease_seconds)
+        await self._counters_when_due()
+        return lease
+
+    async def _counters_when_due(self) -> None:
+        """After a claim: a worker folding only its own events refreshes its counters when they are due."""
         if self.own_events_only and self.clock.monotonic() - self._counters_at >= COUNTERS_EVERY:
             await self._refresh_counters()
-        return lease
 
     async def _all_finished(self) -> bool:
         """Return True when nothing is pending or in progress; otherwise wait for other workers' leases."""

@@ -63,11 +63,11 @@ class PipelinedValidation(BatchExecution):
         await validator.prepare()
         self._validator = validator
 
-    async def _close_batch(self, batch: LeasedBatch) -> None:
+    async def _close_batch(self, batch: LeasedBatch, claim_next: bool = False) -> LeasedBatch | bool | None:
         validator = self._validator
         if validator is not None and not batch.lost:
             await self._check_batch(validator, batch)
-        await super()._close_batch(batch)
+        return await super()._close_batch(batch, claim_next)
 
     async def _check_batch(self, validator: PipelinedValidator, batch: LeasedBatch) -> None:
         """Check a batch's succeeded items within its lease; the verdicts go with its release.

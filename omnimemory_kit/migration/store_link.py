@@ -108,6 +108,10 @@ class StoreLink:
         self._joined = False  # own mode: the journal's end when this worker joined is known (store thread)
         self._life_seq = 0  # own mode: how far every worker's events were read for should_complete
         self._folded = False  # whether any event was folded (loop thread)
+        # The batches this link's claims returned lately (store thread), so that a claim looking for what
+        # it took before its acknowledgement was lost does not take another claim's batch. A claim's
+        # retries end long before 256 more batches are claimed.
+        self._handed: deque[str] = deque(maxlen=256)
 
     @property
     def calls_in_flight(self) -> int:
@@ -353,17 +357,8 @@ class StoreLink:
             if lease is None:
                 return None
             claimed.append(lease)
-            if self._own is not None:  # its events are exactly what the claim appended; skip others'
-                self._tail_seq = max(self._tail_seq, lease.seq or self.store.last_seq(self.run_id))
-                self._inbox.append(functools.partial(claimed_events, lease, lease_seconds, True))
-                return lease
-            expected = self._tail_seq + 1 + len(lease.items)
-            # a backend that returns the seq the claim ended at spares the link a query
-            if (lease.seq or self.store.last_seq(self.run_id)) == expected:
-                self._tail_seq = expected
-                self._inbox.append(functools.partial(claimed_events, lease, lease_seconds))
-            else:
-                self.tail()
+            self._handed.append(lease.batch_id)
+            self._fold_claim(lease, lease_seconds)
             return lease
 
         try:
@@ -374,6 +369,86 @@ class StoreLink:
         if lease is None:
             self.drain()
         return lease
+
+    async def close_and_claim(
+        self, lease: Lease, outcomes: list[Event], closing: list[Event], limit: int, lease_seconds: float
+    ) -> Lease | None:
+        """Report a batch's last outcomes, release its lease with ``closing``, and claim the next batch.
+
+        One trip to the store thread and, where the store offers it (``release_and_claim_atomic``), one
+        transaction: one commit per batch boundary. The close's events are folded as ``write_own`` folds
+        a write's (read back when the release requeued items), the claim's as ``claim`` folds them.
+        Repeated after an outage, it goes on from where it got: a close that landed is not written again,
+        and a claim that landed with it (or after it) is taken up, not left behind.
+
+        Returns the new lease, or None when nothing was pending.
+
+        Raises:
+            LeaseLostError: the lease was lost: nothing was recorded and nothing claimed.
+        """
+        events = [*outcomes, *closing]
+        worker_id = lease.worker_id
+        tried: int | None = None  # where the journal stood when the last try began
+        closed = False  # the close is in the journal (its events read or folded)
+        taken: list[Lease] = []
+
+        def job() -> Lease | None:
+            nonlocal tried, closed
+            if taken:  # claimed, then folding failed: read back instead
+                self.tail()
+                return taken[0]
+            if tried is not None:  # a failed try may have committed all or part of it
+                closed = closed or self._landed(events, tried)
+                if closed:
+                    found = self._claimed_meanwhile(worker_id, tried)
+                    if found is not None:
+                        return found
+            tried = self._tail_seq
+            if closed:  # the close landed, its claim did not (the calls were made one by one): claim now
+                new = self.store.claim(self.run_id, worker_id, limit, lease_seconds)
+            else:
+                last, new = self.store.report_release_and_claim(
+                    lease, outcomes, closing, limit=limit, lease_seconds=lease_seconds
+                )
+                closed = True
+                self._fold_closed(events, last)
+            if new is not None:
+                taken.append(new)
+                self._handed.append(new.batch_id)
+                self._fold_claim(new, lease_seconds)
+            return new
+
+        try:
+            return await self.call(job)
+        finally:
+            self.drain()
+
+    def _fold_closed(self, events: list[Event], last: int) -> None:
+        """On the store thread: queue a release's events (``write_own``'s rule), or read them back."""
+        worker = events[-1].worker_id
+        if last == self._tail_seq + len(events):
+            self._tail_seq = last
+            self._inbox.append(events)
+            self._last_closer = worker
+        elif self._own is not None:
+            self._read_own(last)  # the release requeued items: read back what it wrote
+            self._last_closer = worker
+        else:
+            self.tail()
+
+    def _fold_claim(self, lease: Lease, lease_seconds: float) -> None:
+        """On the store thread: queue a claim's events as built from its lease, or read them back."""
+        if self._own is not None:  # its events are exactly what the claim appended; skip others'
+            self._tail_seq = max(self._tail_seq, lease.seq or self.store.last_seq(self.run_id))
+            self._inbox.append(functools.partial(claimed_events, lease, lease_seconds, True))
+            return
+        expected = self._tail_seq + 1 + len(lease.items)
+        # a backend that returns the seq the claim ended at spares the link a query
+        if (lease.seq or self.store.last_seq(self.run_id)) == expected:
+            self._tail_seq = expected
+            self._inbox.append(functools.partial(claimed_events, lease, lease_seconds))
+        else:
+            self.tail()  # (reads nothing twice: a tail of the close read the claim's events already)
 
     async def settle(self) -> None:
         """Let the store calls in flight land and fold what they committed (at once during an outage, or
@@ -489,9 +564,15 @@ class StoreLink:
             for event in self.store.read_events(self.run_id, after_seq=after_seq)
             if event.kind is EventKind.BATCH_OPENED and event.worker_id == worker_id
         }
+        # Another claim of this link (two may be in flight: the loop's and a close's) may have landed
+        # meanwhile: its batch is that claim's, never this one's.
+        batches.difference_update(self._handed)
         if not batches:
             return None
-        return next((lease for lease in self.store.leases(self.run_id) if lease.batch_id in batches), None)
+        taken = next((lease for lease in self.store.leases(self.run_id) if lease.batch_id in batches), None)
+        if taken is not None:
+            self._handed.append(taken.batch_id)
+        return taken
 
     def completed(self) -> bool:
         """Whether RUN_COMPLETED follows the run's last start in what this link has read (after a call)."""

@@ -10,7 +10,9 @@ The store keeps, per run:
   the journal's FILE_* events, updated in the same transaction as the events that change it, whichever
   method appended them (``append``, ``add_items``, ``claim``, ``report``, ``release``, ``reclaim``);
 - **leases**: a batch of items claimed by one worker until ``expires_at``. A report from a worker whose lease
-  expired or was reclaimed is rejected with ``LeaseLostError``, so no item is ever accounted twice;
+  expired or was reclaimed is rejected with ``LeaseLostError``, so no item is ever accounted twice. A
+  batch's close and the next claim may be one call (``report_release_and_claim``), one transaction where
+  the backend says so: a running worker commits once per batch;
 - **workers**: who joined the run, from where, and when they were last seen.
 
 It also keeps the **health history** (snapshots of health checks), independent of runs. The two are separate
@@ -68,6 +70,7 @@ __all__ = [
     "Store",
     "WorkItem",
     "WorkerRecord",
+    "check_claim",
     "check_outcomes",
     "check_run_id",
     "clip_error_message",
@@ -219,6 +222,14 @@ def _shown(key: str | None) -> str:
 
 _OUTCOMES = frozenset({EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED})
 _REPORTABLE = _OUTCOMES | {EventKind.FILE_RETRIED}
+
+
+def check_claim(limit: int, lease_seconds: float) -> None:
+    """Refuse a claim's ``limit`` below 1 or a ``lease_seconds`` that is not positive (``ConfigError``)."""
+    if limit < 1:
+        raise ConfigError(f"claim limit must be at least 1, not {limit}")
+    if not lease_seconds > 0:
+        raise ConfigError(f"lease_seconds must be positive, not {lease_seconds}")
 
 
 def check_outcomes(lease: Lease, events: Sequence[Event], held: set[str]) -> int:
@@ -808,6 +819,38 @@ class JournalStore(_Closing):
         if outcomes:
             self.report(lease, outcomes)
         return self.release(lease, events)
+
+    @property
+    def release_and_claim_atomic(self) -> bool:
+        """Whether ``report_release_and_claim`` is one transaction (all or nothing, one commit)."""
+        return False
+
+    def report_release_and_claim(
+        self,
+        lease: Lease,
+        outcomes: Sequence[Event],
+        events: Sequence[Event] = (),
+        *,
+        limit: int,
+        lease_seconds: float,
+    ) -> tuple[int, Lease | None]:
+        """Close a batch and claim the next one for the same worker: ``report_and_release``, then ``claim``.
+
+        Returns the journal's last seq after the release and the new lease (None when nothing was pending
+        then; the release's requeued items are pending again, so the claim may take them). A backend may
+        do all of it in one transaction, one commit per batch boundary (SQLite and PostgreSQL do, and say
+        so with ``release_and_claim_atomic``; their new lease's ``seq`` is then the journal's last seq
+        after the claim); this default makes the calls one after another, so a failure between them
+        leaves the release done and nothing claimed.
+
+        Raises:
+            ConfigError: ``limit`` is below 1 or ``lease_seconds`` is not positive; nothing is recorded.
+            LeaseLostError: as ``report_and_release``; nothing is recorded and nothing claimed.
+            InvalidTransitionError: as ``report``; nothing is recorded and nothing claimed.
+        """
+        check_claim(limit, lease_seconds)
+        last = self.report_and_release(lease, outcomes, events)
+        return last, self.claim(lease.run_id, lease.worker_id, limit, lease_seconds)
 
     @abc.abstractmethod
     def reclaim(self, run_id: str, *, worker_id: str | None = None) -> int:

@@ -45,7 +45,6 @@ COUNTED_KINDS: Final = {
     EventKind.FILE_RETRIED.value: 4,
 }
 """The event kinds a minute bucket counts, by their stored value, and the column each adds to."""
-_OUTCOME_COLUMNS: Final = (1, 2, 3)
 
 
 def minute_start(at: float) -> float:
@@ -149,24 +148,36 @@ def minute_rows(events: Iterable[Event | Sequence[Any]]) -> dict[float, list[Any
     Takes ``Event``s or ``(kind value, at)`` pairs.
     """
     buckets: dict[float, list[Any]] = {}
-    columns = COUNTED_KINDS
+    columns = COUNTED_KINDS  # keyed by value: an EventKind (a StrEnum) finds its value's entry
+    floor = math.floor
+    minute = MINUTE
+    last_start = None
+    row: list[Any] = []
+    # Runs on the store's thread for every event a batch reports: kept to plain local operations.
     for event in events:
         if isinstance(event, Event):
-            kind, at = event.kind, event.at  # a StrEnum finds its value's key (``.value`` costs more)
+            column = columns.get(event.kind)
+            at = event.at
         else:
-            kind, at = event[0], event[1]
-        column = columns.get(kind)
+            column = columns.get(event[0])
+            at = event[1]
         if column is None:
             continue
-        start = math.floor(at / MINUTE) * MINUTE
-        row = buckets.get(start)
-        if row is None:
-            row = buckets[start] = [0, 0, 0, 0, 0, None, None]
+        start = floor(at / minute) * minute
+        if start != last_start:
+            last_start = start
+            got = buckets.get(start)
+            if got is None:
+                got = buckets[start] = [0, 0, 0, 0, 0, None, None]
+            row = got
         row[column] += 1
-        if column in _OUTCOME_COLUMNS:
-            if row[5] is None or at < row[5]:
+        if 0 < column < 4:  # an outcome (column 0 counts starts, 4 retries)
+            first = row[5]
+            if first is None:
+                row[5] = row[6] = at
+            elif at < first:
                 row[5] = at
-            if row[6] is None or at > row[6]:
+            elif at > row[6]:
                 row[6] = at
     return buckets
 

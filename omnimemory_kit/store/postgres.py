@@ -23,10 +23,11 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
   clocks say; a test injects a ``FakeClock`` instead.
 - **Lock order** (to stay deadlock-free): lease row → item rows → run row (always last).
 
-Seam: this module is the connection pool, the runs and the journal's writes (the hot ones written in few
-round trips by ``postgres_writes``); the reads (events, counters, workers, leases) are ``postgres_reads``;
-the health history (snapshots, heartbeats, alerts, rollups) is ``postgres_health`` (both inherited);
-records to rows and back are ``postgres_rows``; the tables and their migrations ``postgres_schema``.
+Seam: this module is the connection pool, the runs and the journal's writes (the hot ones, and the
+items projection, written in few round trips by ``postgres_writes``); the reads (events, counters,
+workers, leases) are ``postgres_reads``; the health history (snapshots, heartbeats, alerts, rollups) is
+``postgres_health`` (both inherited); records to rows and back are ``postgres_rows``; the tables and their
+migrations ``postgres_schema``.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ from omnimemory_kit.store.base import (
     Store,
     WorkerRecord,
     WorkItem,
+    check_claim,
     check_outcomes,
     parse_worker_id,
     run_is_done,
@@ -75,17 +77,25 @@ from omnimemory_kit.store.postgres_reads import PostgresReads
 from omnimemory_kit.store.postgres_rows import SELECT_RUN, event_from_row, run_from_row
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
 from omnimemory_kit.store.postgres_status import add_rare_index
-from omnimemory_kit.store.postgres_writes import CLAIM, REPORT_ITEMS, ReportPlan, append_events, report_plan
-from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Item, fold
+from omnimemory_kit.store.postgres_writes import (
+    CLAIM,
+    COPY_ABOVE,
+    PICK,
+    REPORT_ITEMS,
+    ReportPlan,
+    append_events,
+    claim_params,
+    project,
+    report_plan,
+)
+from omnimemory_kit.store.projection import TRANSITIONS
 from omnimemory_kit.store.status_facts import RARE_KINDS_SQL
 from omnimemory_kit.store.url import parse_postgres_url, redact_url
 from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresStore"]
 
-_STATUSES = {status.value: status for status in FileStatus}
-# A claim is FILE_STARTED on pending items; a release or reclaim is FILE_INTERRUPTED on items in progress.
-_CLAIMED = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]
+# A release or reclaim is FILE_INTERRUPTED on items in progress.
 _INTERRUPTED = TRANSITIONS[EventKind.FILE_INTERRUPTED][FileStatus.IN_PROGRESS]
 
 # Errors that mean the schema or its data is gone or broken: no amount of waiting brings them back.
@@ -392,59 +402,11 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
             raise RunNotFoundError(run_id, where=f"store {self.url}")
         return last
 
-    def _project(
-        self,
-        conn: psycopg.Connection[TupleRow],
-        run_id: str,
-        events: Sequence[Event],
-        lease_id: str | None = None,
-    ) -> None:
-        """Apply FILE_* events to the items table by the shared rule (``store.projection``).
-
-        The touched rows are read and locked in one query (in key order, so two appends never deadlock),
-        folded in event order, and written back with one statement for the changed rows.
-        """
-        keys = sorted({e.path for e in events if e.kind in ITEM_KINDS and e.path is not None})
-        if not keys:
-            return
-        statuses = _STATUSES
-        items = {
-            key: Item(key, int(size), statuses[status], int(attempts), lease)
-            for key, size, status, attempts, lease in conn.execute(
-                "SELECT key, size, status, attempts, lease_id FROM items "
-                "WHERE run_id = %s AND key = ANY(%s) ORDER BY key FOR UPDATE",
-                (run_id, keys),
-            )
-        }
-        changed = fold(items, events, lease_id=lease_id)
-        new = [item for key, item in changed.items() if key not in items]
-        if new:
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO items (run_id, key, size, status, attempts, lease_id) "
-                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    [(run_id, i.key, i.size, i.status.value, i.attempts, i.lease_id) for i in new],
-                )
-        updated = [item for key, item in changed.items() if key in items]
-        if updated:
-            conn.execute(
-                "UPDATE items SET status = v.status, attempts = v.attempts, lease_id = v.lease_id "
-                "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::text[]) AS v(key, status, attempts, "
-                "lease_id) WHERE items.run_id = %s AND items.key = v.key",
-                (
-                    [i.key for i in updated],
-                    [i.status.value for i in updated],
-                    [i.attempts for i in updated],
-                    [i.lease_id for i in updated],
-                    run_id,
-                ),
-            )
-
     def append(self, run_id: str, events: Sequence[Event]) -> int:
         """Append events durably and update the items projection; return the last seq."""
         events = [stored_event(e) for e in events]
         with self._conn() as conn, conn.transaction():
-            self._project(conn, run_id, events)
+            project(conn, run_id, events)
             return self._append_locked(conn, run_id, events)
 
     def append_start(self, run_id: str, event: Event) -> int | None:
@@ -520,54 +482,61 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
 
     def claim(self, run_id: str, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
         """Claim up to ``limit`` pending items, oldest first, with ``FOR UPDATE SKIP LOCKED``."""
-        if limit < 1:
-            raise ConfigError(f"claim limit must be >= 1, not {limit}")
-        if lease_seconds <= 0:
-            raise ConfigError(f"lease_seconds must be > 0, not {lease_seconds}")
+        check_claim(limit, lease_seconds)
+        with self._conn() as conn, conn.transaction():
+            return self._claim_locked(conn, run_id, worker_id, limit, lease_seconds)[0]
+
+    def _claim_locked(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        run_id: str,
+        worker_id: str,
+        limit: int,
+        lease_seconds: float,
+        *,
+        before: Sequence[Event] = (),
+        done: int = 0,
+    ) -> tuple[Lease | None, int]:
+        """Claim (see ``claim``) after appending ``before`` (a batch's close; ``done`` items it finished).
+
+        ``before`` goes in with the claim's own statement (one round trip fewer). Returns the lease (None
+        when nothing was pending) and the journal's last seq after ``before`` (0 without it and a lease).
+        """
         lease_id = uuid.uuid4().hex
         batch_id = f"batch-{lease_id[:12]}"
         host, pid = parse_worker_id(worker_id)
-        with self._conn() as conn, conn.transaction():
-            rows = conn.execute(
-                "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
-                "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
-                "UPDATE items SET status = %(status)s, attempts = attempts + %(attempts)s, "
-                "lease_id = %(lease)s FROM picked "
-                "WHERE items.run_id = %(run)s AND items.key = picked.key "
-                "RETURNING items.key, items.size, items.ord",
-                {
-                    "run": run_id,
-                    "limit": limit,
-                    "lease": lease_id,
-                    "status": _CLAIMED.status.value,
-                    "attempts": _CLAIMED.attempts,
-                },
-            ).fetchall()
-            if not rows:
+        rows = conn.execute(PICK, {"run": run_id, "limit": limit, "lease": lease_id}).fetchall()
+        last = 0
+        if not rows or len(before) > COPY_ABOVE:  # nothing to claim, or a close as large is copied
+            if before:
+                last = self._append_locked(conn, run_id, before, done=done, worker_id=worker_id)
+                before, done = (), 0
+            elif not rows:
                 self._require_run(conn, run_id)
-                return None
-            rows.sort(key=lambda row: row[2])
-            keys = [key for key, _, _ in rows]
-            opened = conn.execute(
-                CLAIM,
-                {
-                    "lease": lease_id,
-                    "run": run_id,
-                    "worker": worker_id,
-                    "batch": batch_id,
-                    "ttl": lease_seconds,
-                    "host": host,
-                    "pid": pid,
-                    "n": len(keys) + 1,
-                    "kinds": [EventKind.BATCH_OPENED.value] + [EventKind.FILE_STARTED.value] * len(keys),
-                    "paths": [None, *keys],
-                    "now": self._now_param(),
-                },
-            ).fetchone()
-            if opened is None:
-                raise RunNotFoundError(run_id, where=f"store {self.url}")
-            expires_at, seq = float(opened[1]), int(opened[2])
-        return Lease(
+            if not rows:
+                return None, last
+        rows.sort(key=lambda row: row[2])
+        keys = [key for key, _, _ in rows]
+        opened = conn.execute(
+            CLAIM,
+            claim_params(
+                before,
+                keys,
+                lease=lease_id,
+                run=run_id,
+                worker=worker_id,
+                batch=batch_id,
+                ttl=lease_seconds,
+                host=host,
+                pid=pid,
+                done=done,
+                now=self._now_param(),
+            ),
+        ).fetchone()
+        if opened is None:
+            raise RunNotFoundError(run_id, where=f"store {self.url}")
+        expires_at, seq = float(opened[1]), int(opened[2])
+        lease = Lease(
             lease_id,
             run_id,
             worker_id,
@@ -576,6 +545,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
             expires_at,
             seq=seq,
         )
+        return lease, seq - len(keys) - 1
 
     def _lock_live_lease(
         self, conn: psycopg.Connection[TupleRow], lease: Lease, *, expired_ok: bool = False
@@ -607,7 +577,7 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
 
     def report(self, lease: Lease, events: Sequence[Event]) -> int:
         """Record outcomes for items of a live lease, atomically with the lease check."""
-        return self._report(lease, [stored_event(e) for e in events], None)
+        return self._report(lease, [stored_event(e) for e in events], None)[0]
 
     @property
     def report_and_release_atomic(self) -> bool:
@@ -621,14 +591,52 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         """Report ``outcomes`` and release the lease with ``events`` in one transaction (one commit)."""
         if not self.report_and_release_atomic:
             return super().report_and_release(lease, outcomes, events)
-        return self._report(lease, [stored_event(e) for e in outcomes], [stored_event(e) for e in events])
+        return self._report(lease, [stored_event(e) for e in outcomes], [stored_event(e) for e in events])[0]
 
-    def _report(self, lease: Lease, events: list[Event], closing: list[Event] | None) -> int:
-        """Report (and, with ``closing``, release) in one transaction: planned when the report allows."""
+    @property
+    def release_and_claim_atomic(self) -> bool:
+        """True, unless a subclass changed ``report``, ``release`` or ``claim`` (then those are called)."""
+        return self.report_and_release_atomic and type(self).claim is PostgresStore.claim
+
+    def report_release_and_claim(
+        self,
+        lease: Lease,
+        outcomes: Sequence[Event],
+        events: Sequence[Event] = (),
+        *,
+        limit: int,
+        lease_seconds: float,
+    ) -> tuple[int, Lease | None]:
+        """Report ``outcomes``, release the lease with ``events`` and claim the next batch: one commit.
+
+        The lock order holds: the lease row, the items (the report's, the release's requeue, the claim's
+        pick), then the run row, which the claim's statement locks as it appends the close's events and
+        its own.
+        """
+        check_claim(limit, lease_seconds)
+        if not self.release_and_claim_atomic:
+            return super().report_release_and_claim(
+                lease, outcomes, events, limit=limit, lease_seconds=lease_seconds
+            )
+        reported = [stored_event(e) for e in outcomes]
+        return self._report(lease, reported, [stored_event(e) for e in events], (limit, lease_seconds))
+
+    def _report(
+        self,
+        lease: Lease,
+        events: list[Event],
+        closing: list[Event] | None,
+        claim: tuple[int, float] | None = None,
+    ) -> tuple[int, Lease | None]:
+        """Report (and, with ``closing``, release) in one transaction: planned when the report allows.
+
+        With ``claim`` (limit, lease seconds) the transaction ends by claiming the next batch for the
+        lease's worker. Returns the journal's last seq after the report (or release) and the new lease.
+        """
         plan = report_plan(events)
         if plan is not None:
             with contextlib.suppress(_NotAsPlanned):
-                return self._report_planned(lease, events, plan, closing)
+                return self._report_planned(lease, events, plan, closing, claim)
         with self._conn() as conn, conn.transaction():
             now = self._lock_live_lease(conn, lease)
             keys = sorted({event.path for event in events if event.path is not None})
@@ -641,21 +649,27 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
                 )
             }
             done = check_outcomes(lease, events, held)
-            self._project(conn, lease.run_id, events, lease.lease_id)
-            return self._close_locked(conn, lease, events, done, now, closing)
+            project(conn, lease.run_id, events, lease.lease_id)
+            return self._close_locked(conn, lease, events, done, now, closing, claim)
 
     def _report_planned(
-        self, lease: Lease, events: list[Event], plan: ReportPlan, closing: list[Event] | None
-    ) -> int:
+        self,
+        lease: Lease,
+        events: list[Event],
+        plan: ReportPlan,
+        closing: list[Event] | None,
+        claim: tuple[int, float] | None,
+    ) -> tuple[int, Lease | None]:
         """Apply a well-formed report with one UPDATE (``_NotAsPlanned``, rolled back, if it does not fit)."""
         keys, statuses, added, keep, finished = plan
         with self._conn() as conn, conn.transaction():
-            now = self._lock_live_lease(conn, lease)
+            # Nothing to report, only a release: a lease that expired may still be released (as ``release``).
+            now = self._lock_live_lease(conn, lease, expired_ok=not events and closing is not None)
             if keys:
                 matched = conn.execute(REPORT_ITEMS, (keys, statuses, added, keep, lease.lease_id)).rowcount
                 if matched != len(keys):
                     raise _NotAsPlanned  # some item is not held in progress: the checked path says which
-            return self._close_locked(conn, lease, events, finished, now, closing)
+            return self._close_locked(conn, lease, events, finished, now, closing, claim)
 
     def _close_locked(
         self,
@@ -665,15 +679,32 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         done: int,
         now: float,
         closing: list[Event] | None,
-    ) -> int:
-        """Append a report's events; with ``closing``, also end the (locked) lease as ``release`` does."""
-        if closing is not None:
-            conn.execute("DELETE FROM leases WHERE lease_id = %s", (lease.lease_id,))
+        claim: tuple[int, float] | None = None,
+    ) -> tuple[int, Lease | None]:
+        """Append a report's events; with ``closing``, also end the (locked) lease as ``release`` does.
+
+        With ``claim``, the next batch is claimed and the events go in with the claim's own statement.
+        """
+        if closing is not None:  # the lease row is locked already: delete it with the requeue, one trip
+            lease_id = lease.lease_id
             requeued = self._requeue(
-                conn, lease.run_id, "lease_id = %s", (lease.lease_id,), now, lease.worker_id, "released"
+                conn,
+                lease.run_id,
+                "lease_id = %s",
+                (lease_id,),
+                now,
+                lease.worker_id,
+                "released",
+                ending=lease_id,
             )
             events = [*events, *requeued, *closing]
-        return self._append_locked(conn, lease.run_id, events, done=done, worker_id=lease.worker_id)
+        if claim is None:
+            return self._append_locked(conn, lease.run_id, events, done=done, worker_id=lease.worker_id), None
+        limit, lease_seconds = claim
+        claimed, last = self._claim_locked(
+            conn, lease.run_id, lease.worker_id, limit, lease_seconds, before=events, done=done
+        )
+        return last, claimed
 
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         """End a live lease: append ``events`` and requeue its unfinished items with FILE_INTERRUPTED."""
@@ -706,13 +737,23 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
         now: float,
         worker_id: str | None,
         reason: str,
+        *,
+        ending: str | None = None,
     ) -> list[Event]:
+        """Requeue items in progress (``where``); ``ending``: also delete that (locked) lease."""
         # A lease's items are found by the lease id alone (see ``postgres_writes.REPORT_ITEMS``).
         scope = "" if where.startswith("lease_id = ") else "run_id = %s AND "
+        end = "" if ending is None else "WITH ended AS (DELETE FROM leases WHERE lease_id = %s) "
         rows = conn.execute(
-            f"UPDATE items SET status = %s, attempts = attempts + %s, lease_id = NULL "
+            f"{end}UPDATE items SET status = %s, attempts = attempts + %s, lease_id = NULL "
             f"WHERE {scope}status = 'in_progress' AND {where} RETURNING key, ord",
-            (_INTERRUPTED.status.value, _INTERRUPTED.attempts, *((run_id,) if scope else ()), *params),
+            (
+                *(() if ending is None else (ending,)),
+                _INTERRUPTED.status.value,
+                _INTERRUPTED.attempts,
+                *((run_id,) if scope else ()),
+                *params,
+            ),
         ).fetchall()
         rows.sort(key=lambda row: row[1])
         return [

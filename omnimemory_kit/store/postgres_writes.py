@@ -1,13 +1,14 @@
 """The PostgreSQL journal's hot writes, each in as few statements (round trips) as the rules allow.
 
-A worker's batch costs three transactions: a claim, a report and a release. Their round trips, not the
-server's work, are most of a batch's time, so each is written here in one or two statements:
+A worker's batch costs one transaction at its boundary (the close of one batch and the claim of the next;
+a report of outcomes before the close when they pile up). Its round trips, not the server's work, are
+most of a batch's time, so each part is written here in one or two statements:
 
 - ``append_events``: seqs allocated on the run row and the events inserted in **one** statement (small
   appends; large ones are copied), optionally adding to a worker's ``items_done`` in the same statement;
-- ``claim_statement``: the lease, the worker's row, the run row and the claim's events in **one** statement
-  after the items are picked (the server's clock is read once, so the events' ``at`` is exactly the
-  lease's ``claimed_at``);
+- ``CLAIM``: the lease, the worker's row, the run row and the claim's events in **one** statement after
+  the items are picked (the server's clock is read once, so the events' ``at`` is exactly the lease's
+  ``claimed_at``); when a batch's close comes first in the same transaction, its events go in with them;
 - ``report_plan`` and ``REPORT_ITEMS``: a report whose events each finish (or retry) an item the lease holds
   in progress applies them with **one** UPDATE; anything else takes the checked path (``projection.fold``).
 
@@ -25,13 +26,25 @@ from psycopg.rows import TupleRow
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import clip_error_message
 from omnimemory_kit.store.postgres_rows import COPY_COLUMNS, event_row
-from omnimemory_kit.store.projection import Hold, effect_of
+from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Hold, Item, effect_of, fold
 
-__all__ = ["CLAIM", "REPORT_ITEMS", "ReportPlan", "append_events", "report_plan"]
+__all__ = [
+    "CLAIM",
+    "COPY_ABOVE",
+    "PICK",
+    "REPORT_ITEMS",
+    "ReportPlan",
+    "append_events",
+    "claim_params",
+    "project",
+    "report_plan",
+]
 
-_COPY_ABOVE: Final = 500  # events per append above which COPY beats one INSERT … unnest
+COPY_ABOVE: Final = 500  # events per append above which COPY beats one INSERT … unnest
 
 _NOW: Final = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
+_STATUSES: Final = {status.value: status for status in FileStatus}
+_CLAIMED: Final = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]  # a claim: FILE_STARTED on pending
 
 _APPEND: Final = (
     "WITH r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
@@ -61,7 +74,7 @@ def append_events(
     locked last, so seqs are dense and increase in commit order.
     """
     n = len(events)
-    if n > _COPY_ABOVE:
+    if n > COPY_ABOVE:
         if done:
             conn.execute(
                 "UPDATE workers SET items_done = items_done + %s WHERE run_id = %s AND worker_id = %s",
@@ -99,24 +112,64 @@ def append_events(
     return None if row is None else int(row[0])
 
 
+PICK: Final = (
+    "WITH picked AS (SELECT key FROM items WHERE run_id = %(run)s AND status = 'pending' "
+    "ORDER BY ord LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
+    f"UPDATE items SET status = '{_CLAIMED.status.value}', attempts = attempts + {_CLAIMED.attempts}, "
+    "lease_id = %(lease)s FROM picked WHERE items.run_id = %(run)s AND items.key = picked.key "
+    "RETURNING items.key, items.size, items.ord"
+)
+"""Lease up to ``limit`` pending items, oldest first, skipping those another claim holds locked; parameters:
+run, limit, lease. Returns each item's key, size and ord (in no particular order)."""
+
 CLAIM: Final = (
     f"WITH t AS (SELECT {_NOW} AS now), "
     "l AS (INSERT INTO leases (lease_id, run_id, worker_id, batch_id, claimed_at, expires_at) "
     "SELECT %(lease)s, %(run)s, %(worker)s, %(batch)s, t.now, t.now + %(ttl)s FROM t "
     "RETURNING claimed_at, expires_at), "
-    "wk AS (INSERT INTO workers (run_id, worker_id, host, pid, started_at, last_seen) "
-    "SELECT %(run)s, %(worker)s, %(host)s, %(pid)s, l.claimed_at, l.claimed_at FROM l "
-    "ON CONFLICT (run_id, worker_id) DO UPDATE SET last_seen = EXCLUDED.last_seen), "
+    "wk AS (INSERT INTO workers (run_id, worker_id, host, pid, started_at, last_seen, items_done) "
+    "SELECT %(run)s, %(worker)s, %(host)s, %(pid)s, l.claimed_at, l.claimed_at, %(done)s FROM l "
+    "ON CONFLICT (run_id, worker_id) DO UPDATE SET last_seen = EXCLUDED.last_seen, "
+    "items_done = workers.items_done + EXCLUDED.items_done), "
     "r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
-    "e AS (INSERT INTO events (run_id, seq, kind, at, path, batch_id, worker_id) "
-    "SELECT %(run)s, r.last_seq - %(n)s + v.n, v.kind, l.claimed_at, v.path, %(batch)s, %(worker)s "
-    "FROM r, l, unnest(%(kinds)s::text[], %(paths)s::text[]) WITH ORDINALITY AS v(kind, path, n)) "
+    "e AS (INSERT INTO events (run_id, seq, kind, at, path, size, batch_id, error_type, error_message, "
+    "reason, worker_id) SELECT %(run)s, r.last_seq - %(n)s + v.n, v.kind, coalesce(v.at, l.claimed_at), "
+    "v.path, v.size, v.batch_id, v.error_type, v.error_message, v.reason, v.worker_id FROM r, l, "
+    "unnest(%(kind)s::text[], %(at)s::float8[], %(path)s::text[], %(size)s::bigint[], %(batch_id)s::text[], "
+    "%(etype)s::text[], %(emsg)s::text[], %(reason)s::text[], %(wid)s::text[]) WITH ORDINALITY "
+    "AS v(kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, n)) "
     "SELECT l.claimed_at, l.expires_at, r.last_seq FROM l, r"
 )
-"""Open a claimed batch: its lease, the worker's row, and BATCH_OPENED + FILE_STARTED events, at one time.
+"""Open a claimed batch: its lease, the worker's row, and BATCH_OPENED + FILE_STARTED events, at one time;
+after the events of the batch closed before it in the same transaction, if any (``claim_params``).
 
-Parameters: lease, run, worker, batch, ttl, host, pid, n (events), kinds, paths, now (None: the server's
-clock)."""
+The server's clock is read once: the claim's events (``at`` NULL) carry exactly the lease's ``claimed_at``."""
+
+
+def claim_params(before: Sequence[Event], keys: Sequence[str], **fields: Any) -> dict[str, Any]:
+    """Return ``CLAIM``'s parameters: ``before`` (a close's events, ``done`` items it finished), then the
+    claim's BATCH_OPENED and a FILE_STARTED per key.
+
+    ``fields``: lease, run, worker, batch, ttl, host, pid, done, now (None: the server's clock).
+    """
+    batch, worker = fields["batch"], fields["worker"]
+    opened = len(keys) + 1
+    return {
+        **fields,
+        "n": len(before) + opened,
+        "kind": [e.kind.value for e in before]
+        + [EventKind.BATCH_OPENED.value]
+        + [EventKind.FILE_STARTED.value] * len(keys),
+        "at": [e.at for e in before] + [None] * opened,
+        "path": [e.path for e in before] + [None, *keys],
+        "size": [e.size for e in before] + [None] * opened,
+        "batch_id": [e.batch_id for e in before] + [batch] * opened,
+        "etype": [e.error_type for e in before] + [None] * opened,
+        "emsg": [clip_error_message(e.error_message) for e in before] + [None] * opened,
+        "reason": [e.reason for e in before] + [None] * opened,
+        "wid": [e.worker_id for e in before] + [worker] * opened,
+    }
+
 
 # One UPDATE for a whole report: each key's final status, attempts added and whether it keeps its lease;
 # only items the lease holds in progress match (the caller compares the count). The lease id alone picks
@@ -174,3 +227,51 @@ def report_plan(events: Sequence[Event]) -> ReportPlan | None:
         [keep for _, _, keep in states],
         finished,
     )
+
+
+def project(
+    conn: psycopg.Connection[TupleRow],
+    run_id: str,
+    events: Sequence[Event],
+    lease_id: str | None = None,
+) -> None:
+    """Apply FILE_* events to the items table by the shared rule (``store.projection``).
+
+    The touched rows are read and locked in one query (in key order, so two appends never deadlock),
+    folded in event order, and written back with one statement for the changed rows.
+    """
+    keys = sorted({e.path for e in events if e.kind in ITEM_KINDS and e.path is not None})
+    if not keys:
+        return
+    statuses = _STATUSES
+    items = {
+        key: Item(key, int(size), statuses[status], int(attempts), lease)
+        for key, size, status, attempts, lease in conn.execute(
+            "SELECT key, size, status, attempts, lease_id FROM items "
+            "WHERE run_id = %s AND key = ANY(%s) ORDER BY key FOR UPDATE",
+            (run_id, keys),
+        )
+    }
+    changed = fold(items, events, lease_id=lease_id)
+    new = [item for key, item in changed.items() if key not in items]
+    if new:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO items (run_id, key, size, status, attempts, lease_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(run_id, i.key, i.size, i.status.value, i.attempts, i.lease_id) for i in new],
+            )
+    updated = [item for key, item in changed.items() if key in items]
+    if updated:
+        conn.execute(
+            "UPDATE items SET status = v.status, attempts = v.attempts, lease_id = v.lease_id "
+            "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::text[]) AS v(key, status, attempts, "
+            "lease_id) WHERE items.run_id = %s AND items.key = v.key",
+            (
+                [i.key for i in updated],
+                [i.status.value for i in updated],
+                [i.attempts for i in updated],
+                [i.lease_id for i in updated],
+                run_id,
+            ),
+        )

@@ -1,8 +1,9 @@
 """The SQLite journal store: one file in WAL mode, the default backend (runs, journal, claims, reports).
 
-Three seams keep this module to the journal contract: opening the file and holding the connection
-(``sqlite_connection``, with the schema), the items projection and its counters (``sqlite_items``, the
-shared rule of ``projection`` written in SQL), and the health history (``sqlite_health``).
+Four seams keep this module to the journal contract: opening the file and holding the connection
+(``sqlite_connection``, with the schema), writing journal rows (``sqlite_journal``), the items projection
+and its counters (``sqlite_items``, the shared rule of ``projection`` written in SQL), and the health
+history (``sqlite_health``).
 
 Layout (schema version ``SCHEMA_VERSION``):
 
@@ -55,8 +56,8 @@ from omnimemory_kit.store.base import (
     Store,
     WorkerRecord,
     WorkItem,
+    check_claim,
     check_outcomes,
-    clip_error_message,
     loaded_event,
     loaded_rows,
     parse_worker_id,
@@ -65,7 +66,7 @@ from omnimemory_kit.store.base import (
 )
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.report_reads import ReportAggregates
-from omnimemory_kit.store.sqlite_counters import count_minutes, count_started, read_counters
+from omnimemory_kit.store.sqlite_counters import count_started, read_counters
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
@@ -77,6 +78,7 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
+from omnimemory_kit.store.sqlite_journal import INSERT_EVENT_ROW, insert_events
 from omnimemory_kit.store.sqlite_report_reads import read_matching, read_sqlite_report
 from omnimemory_kit.store.sqlite_selection import batch_items, item_statuses
 from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_events, read_status
@@ -86,15 +88,6 @@ from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
 
-_INSERT_EVENT: Final = (
-    "INSERT INTO events (run_no, seq, kind, at, path, size, batch_id, error_type, error_message, reason, "
-    "worker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_EVENT_ROW: Final = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_PLAIN_EVENT: Final = (
-    "INSERT INTO events (run_no, seq, kind, at, path, worker_id) VALUES (?, ?, ?, ?, ?, ?)"
-)
-"""An event with nothing but a kind, a time, a key and a worker (its other columns stay NULL)."""
 _SELECT_EVENTS: Final = (
     "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq "
     "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
@@ -107,17 +100,15 @@ _SELECT_RUN: Final = (
 _SELECT_RUN_V1: Final = (
     "SELECT run_id, name, priority, source, function, created_at, params, '', '', '' FROM runs"
 )
+_PICK: Final = (
+    "SELECT count(*), max(ordinal), json_group_array(key), json_group_array(size) FROM ("
+    "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' ORDER BY ordinal LIMIT ?)"
+)
+"""A claim's pick, oldest first: how many, the last ordinal, the keys and sizes (JSON arrays, in order)."""
 _STATUSES: Final = {status.value: status for status in FileStatus}
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
-
-
-def _bump_last_seq(conn: sqlite3.Connection, run_no: int, first: int, count: int) -> int:
-    """Record that the run's journal now ends ``count`` events after ``first - 1``; return the last seq."""
-    last = int(first + count - 1)
-    conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-    return last
 
 
 class _NotHeld(Exception):
@@ -162,63 +153,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         self, conn: sqlite3.Connection, run_no: int, events: Sequence[Event], *, lease_id: str | None = None
     ) -> int:
         """Insert events after the run's last seq and fold their FILE_* effects into the items table."""
-        first, last = self._insert_events(conn, run_no, events)
+        first, last = insert_events(conn, run_no, events)
         if events:
             project(conn, run_no, events, first, lease_id)
         return last
-
-    @staticmethod
-    def _insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> tuple[int, int]:
-        """Insert events after the run's last seq (no projection); return their first and last seq."""
-        (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-        first = last + 1
-        if not events:
-            return first, int(last)
-        # str(kind) is the plain value: binding the StrEnum itself goes through sqlite3's adapter lookup.
-        if all(  # from the end: a mix usually ends with its one other event (a batch's BATCH_CLOSED)
-            e.size is None
-            and e.batch_id is None
-            and e.error_type is None
-            and e.error_message is None
-            and e.reason is None
-            for e in reversed(events)
-        ):
-            # Most of a run's volume (outcomes with nothing but a key): binding five NULLs per row costs
-            # sqlite3 as much as the rest of the insert, so those columns are left to their default.
-            conn.executemany(
-                _INSERT_PLAIN_EVENT,
-                [
-                    (run_no, seq, str(e.kind), e.at, e.path, e.worker_id)
-                    for seq, e in enumerate(events, first)
-                ],
-            )
-            count_minutes(conn, run_no, events)
-            return first, _bump_last_seq(conn, run_no, first, len(events))
-        # A mix (a batch's verdicts with its BATCH_CLOSED): the plain ones still go in the cheap way.
-        plain: list[tuple[Any, ...]] = []
-        rows: list[tuple[Any, ...]] = []
-        for seq, e in enumerate(events, first):
-            msg = e.error_message
-            if (
-                e.size is None
-                and e.batch_id is None
-                and e.error_type is None
-                and msg is None
-                and e.reason is None
-            ):
-                plain.append((run_no, seq, str(e.kind), e.at, e.path, e.worker_id))
-            else:
-                if msg is not None and len(msg) > ERROR_MESSAGE_LIMIT:
-                    msg = clip_error_message(msg)
-                rows.append(
-                    (run_no, seq, str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, msg, e.reason,
-                     e.worker_id)
-                )  # fmt: skip
-        if plain:
-            conn.executemany(_INSERT_PLAIN_EVENT, plain)
-        conn.executemany(_INSERT_EVENT, rows)
-        count_minutes(conn, run_no, events)
-        return first, _bump_last_seq(conn, run_no, first, len(events))
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> RunRecord:
@@ -595,65 +533,72 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """Claim up to ``limit`` pending items, oldest first, under one lease (see ``JournalStore.claim``).
 
         The batch id is ``batch-<seq>`` where seq is its BATCH_OPENED event's seq (unique in the run).
-        A worker not registered yet is registered (host and pid parsed from ``host:pid:token``).
+        A worker not registered yet is registered (host and pid parsed from ``host:pid:token``). The
+        lease's ``seq`` is the journal's last seq after the claim.
         """
-        if limit < 1:
-            raise ConfigError(f"claim limit must be at least 1, not {limit}")
-        if not lease_seconds > 0:
-            raise ConfigError(f"lease_seconds must be positive, not {lease_seconds}")
+        check_claim(limit, lease_seconds)
         with self._write("claim items") as conn:
-            run_no = self._run_no(conn, run_id)
-            picked = conn.execute(
-                "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' "
-                "ORDER BY ordinal LIMIT ?",
-                (run_no, limit),
-            ).fetchall()
-            if not picked:
-                return None
-            now = self._clock.time()
-            expires_at = now + lease_seconds
-            lease_id = uuid.uuid4().hex
-            (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-            first = last + 1
-            batch_id = f"batch-{first}"
-            host, pid = parse_worker_id(worker_id)
-            conn.execute(
-                "INSERT INTO workers (run_no, worker_id, host, pid, started_at, last_seen) "
-                "VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (run_no, worker_id) DO UPDATE SET last_seen = excluded.last_seen",
-                (run_no, worker_id, host, pid, now, now),
-            )
-            conn.execute(
-                "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (lease_id, run_no, worker_id, batch_id, now, expires_at),
-            )
-            # Set-based: the picked items are exactly the pending ones up to the last picked ordinal (same
-            # transaction): their FILE_STARTED rows are built in SQL from the pending index (in ordinal
-            # order, no table lookups), then one statement leases them all.
-            conn.execute(
-                _INSERT_EVENT_ROW,
-                (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
-                 worker_id),
-            )  # fmt: skip
-            conn.execute(
-                "INSERT INTO events (run_no, seq, kind, at, path, batch_id, worker_id) "
-                "SELECT ?1, ?2 + row_number() OVER (ORDER BY ordinal), ?3, ?4, key, ?5, ?6 FROM items "
-                "WHERE run_no = ?1 AND status = 'pending' AND ordinal <= ?7",
-                (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, picked[-1][2]),
-            )
-            conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, picked[-1][2]))
-            last = first + len(picked)
-            conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-            add_counts(conn, run_no, {_PENDING: -len(picked), _IN_PROGRESS: len(picked)})
-            count_started(conn, run_no, now, len(picked))
+            return self._claim_locked(conn, run_id, worker_id, limit, lease_seconds, self._clock.time())
+
+    def _claim_locked(
+        self,
+        conn: sqlite3.Connection,
+        run_id: str,
+        worker_id: str,
+        limit: int,
+        lease_seconds: float,
+        now: float,
+    ) -> Lease | None:
+        run_no = self._run_no(conn, run_id)
+        # One row for the whole pick (not one per item): the store thread gets the GIL back once, not once
+        # per item, while the event loop is busy running the batch before.
+        count, upto, keys, sizes = conn.execute(_PICK, (run_no, limit)).fetchone()
+        if not count:
+            return None
+        expires_at = now + lease_seconds
+        lease_id = uuid.uuid4().hex
+        (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
+        first = last + 1
+        batch_id = f"batch-{first}"
+        host, pid = parse_worker_id(worker_id)
+        conn.execute(
+            "INSERT INTO workers (run_no, worker_id, host, pid, started_at, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (run_no, worker_id) DO UPDATE SET last_seen = excluded.last_seen",
+            (run_no, worker_id, host, pid, now, now),
+        )
+        conn.execute(
+            "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (lease_id, run_no, worker_id, batch_id, now, expires_at),
+        )
+        # Set-based: the picked items are exactly the pending ones up to the last picked ordinal (same
+        # transaction): their FILE_STARTED rows are built in SQL from the pending index (in ordinal
+        # order, no table lookups), then one statement leases them all.
+        conn.execute(
+            INSERT_EVENT_ROW,
+            (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
+             worker_id),
+        )  # fmt: skip
+        conn.execute(
+            "INSERT INTO events (run_no, seq, kind, at, path, batch_id, worker_id) "
+            "SELECT ?1, ?2 + row_number() OVER (ORDER BY ordinal), ?3, ?4, key, ?5, ?6 FROM items "
+            "WHERE run_no = ?1 AND status = 'pending' AND ordinal <= ?7",
+            (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, upto),
+        )
+        conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, upto))
+        last = first + count
+        conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
+        add_counts(conn, run_no, {_PENDING: -count, _IN_PROGRESS: count})
+        count_started(conn, run_no, now, count)
         return Lease(
             lease_id=lease_id,
             run_id=run_id,
             worker_id=worker_id,
             batch_id=batch_id,
-            items=tuple(WorkItem(from_stored(key), size) for key, size, _ in picked),
+            items=tuple(map(WorkItem, map(from_stored, json.loads(keys)), json.loads(sizes))),
             expires_at=expires_at,
+            seq=last,
         )
 
     def _check_live(
@@ -670,8 +615,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
 
     def heartbeat(self, lease: Lease, lease_seconds: float) -> Lease:
         """Extend a live lease to now + ``lease_seconds``; ``LeaseLostError`` if it expired or is gone."""
-        if not lease_seconds > 0:
-            raise ConfigError(f"lease_seconds must be positive, not {lease_seconds}")
+        check_claim(1, lease_seconds)
         now = self._clock.time()
         expires_at = now + lease_seconds
         with self._write("extend a lease") as conn:
@@ -732,7 +676,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         done = report_items(conn, run_no, lease.lease_id, plan)
         if done is None:
             raise _NotHeld
-        _, last = self._insert_events(conn, run_no, events)
+        _, last = insert_events(conn, run_no, events)
         conn.execute(
             "UPDATE workers SET items_done = items_done + ?, last_seen = ? "
             "WHERE run_no = ? AND worker_id = ?",
@@ -792,6 +736,46 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             except _NotHeld:
                 pass  # rolled back: the checked path below names the offending item
         return super().report_and_release(lease, outcomes, events)
+
+    @property
+    def release_and_claim_atomic(self) -> bool:
+        """True, unless a subclass changed ``report``, ``release`` or ``claim`` (then those are called)."""
+        return self.report_and_release_atomic and type(self).claim is SQLiteStore.claim
+
+    def report_release_and_claim(
+        self,
+        lease: Lease,
+        outcomes: Sequence[Event],
+        events: Sequence[Event] = (),
+        *,
+        limit: int,
+        lease_seconds: float,
+    ) -> tuple[int, Lease | None]:
+        """Record ``outcomes``, end the lease and claim the next batch in one transaction (one commit).
+
+        See ``JournalStore.report_release_and_claim``; a report the planned path cannot apply (a
+        malformed one, which is refused) takes the calls one by one, so its error is the report's.
+        """
+        check_claim(limit, lease_seconds)
+        now = self._clock.time()
+        reported = [stored_event(e) for e in outcomes]
+        plan = report_plan(reported) if reported else None
+        if self.release_and_claim_atomic and (plan is not None or not reported):
+            closing = [stored_event(e) for e in events]
+            try:
+                with self._write("close a batch and claim the next") as conn:
+                    if plan is not None:
+                        self._report_planned_locked(conn, lease, reported, now, plan)
+                    last = self._release_locked(conn, lease, closing, now)
+                    claimed = self._claim_locked(
+                        conn, lease.run_id, lease.worker_id, limit, lease_seconds, now
+                    )
+                    return last, claimed
+            except _NotHeld:
+                pass  # rolled back: the checked path below names the offending item
+        return super().report_release_and_claim(
+            lease, outcomes, events, limit=limit, lease_seconds=lease_seconds
+        )
 
     def _interrupt_leases(
         self, conn: sqlite3.Connection, run_no: int, lease_ids: Sequence[str], now: float, *, reason: str

@@ -145,6 +145,27 @@ class FaultyStore(JournalStore):
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         return self._write("release", lambda: self.inner.release(lease, events))
 
+    @property
+    def release_and_claim_atomic(self) -> bool:
+        return self.inner.release_and_claim_atomic
+
+    def report_release_and_claim(
+        self,
+        lease: Lease,
+        outcomes: Sequence[Event],
+        events: Sequence[Event] = (),
+        *,
+        limit: int,
+        lease_seconds: float,
+    ) -> tuple[int, Lease | None]:
+        # One transaction of the real store: it fails before reaching it, or after it committed.
+        return self._write(
+            "close and claim",
+            lambda: self.inner.report_release_and_claim(
+                lease, outcomes, events, limit=limit, lease_seconds=lease_seconds
+            ),
+        )
+
     def reclaim(self, run_id: str, *, worker_id: str | None = None) -> int:
         return self._write("reclaim", lambda: self.inner.reclaim(run_id, worker_id=worker_id))
 

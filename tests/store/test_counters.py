@@ -173,6 +173,20 @@ class TestRates:
         )
         assert rows == {0.0: [1, 0, 0, 0, 0, None, None], 60.0: [0, 1, 1, 0, 0, 61.0, 119.5]}
 
+    def test_minute_rows_out_of_order_and_as_pairs(self) -> None:
+        """Events back and forth between minutes keep each minute's first and last outcome; pairs alike."""
+        events = [
+            Event(K.FILE_SUCCEEDED, at=65.0, path="a"),
+            Event(K.FILE_RETRIED, at=10.0, path="b"),
+            Event(K.FILE_SKIPPED, at=62.0, path="c"),
+            Event(K.FILE_SUCCEEDED, at=5.0, path="d"),
+            Event(K.FILE_FAILED, at=70.0, path="e"),
+            Event(K.FILE_SUCCEEDED, at=66.0, path="f"),
+        ]
+        expected = {60.0: [0, 2, 1, 1, 0, 62.0, 70.0], 0.0: [0, 1, 0, 0, 1, 5.0, 5.0]}
+        assert minute_rows(events) == expected
+        assert minute_rows((e.kind.value, e.at) for e in events) == expected
+
     def test_recent_and_lifetime_rates(self) -> None:
         """The recent rate counts the window's minutes; the lifetime rate spans first to last outcome."""
         counters = RunCounters(
