@@ -53,7 +53,7 @@ from omnimemory_kit.notebook.tables import failures_table, table_html
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store.base import JournalStore
 
-__all__ = ["MigrationPanel", "build_runner"]
+__all__ = ["MigrationPanel", "build_runner", "tracked_files"]
 
 _ETA_REASONS = {
     EtaUnavailableReason.NOT_STARTED: "ETA: not started",
@@ -361,7 +361,7 @@ class MigrationPanel:
             return
         self._figures_drawn_at = self.runner.clock.monotonic()
         progress = self.runner.tracker.progress_dataframe()
-        files = _tracked_files(self.runner.tracker)
+        files = tracked_files(self.runner.tracker)
         drawn = (
             figures.progress_figure(progress, max_points=self.max_points),
             figures.rate_figure(progress, max_points=self.max_points),
@@ -461,7 +461,7 @@ class MigrationPanel:
         self.cancel_button.disabled = not busy
         if not busy or summary.failed_files != getattr(self, "_failures_shown", -1):
             self._failures_shown = summary.failed_files
-            table = failures_table(_tracked_files(self.runner.tracker), limit=20)
+            table = failures_table(tracked_files(self.runner.tracker), limit=20)
             self.failures.value = "<i>No failed items.</i>" if table.empty else table_html(table)
 
     def __repr__(self) -> str:
@@ -473,9 +473,13 @@ class MigrationPanel:
         )
 
 
-def _tracked_files(tracker: MigrationProgressTracker) -> pd.DataFrame:
-    """Return the tracker's files frame; a tracker keeping only hashes of its keys (a worker's) gives its
-    failed files alone, the rows the failures table and the errors figure need most."""
+def tracked_files(tracker: MigrationProgressTracker) -> pd.DataFrame:
+    """Return the tracker's files frame (``to_dataframe``), whatever the tracker keeps.
+
+    A tracker keeping only hashes of its keys (a worker's, or a runner resuming a run of more than 100,000
+    items) cannot list every file: it gives its failed files alone, the rows the failures table and the
+    errors figure need, where ``to_dataframe`` would raise.
+    """
     if tracker.keep_paths:
         return tracker.to_dataframe()
     rows = []

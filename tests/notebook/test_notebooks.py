@@ -54,6 +54,15 @@ HEALTH_TITLES = (
 )
 
 
+def test_the_migration_notebook_reads_files_through_tracked_files() -> None:
+    """A runner resuming a large run keeps only hashes of its keys: ``to_dataframe`` would raise there, so
+    the notebook reads the files frame through ``tracked_files`` (its failed files, for such a tracker)."""
+    cells = json.loads((NOTEBOOKS / "migration.ipynb").read_text(encoding="utf-8"))["cells"]
+    code = "".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    assert ".to_dataframe()" not in code
+    assert "tracked_files(runner.tracker)" in code
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding the journal and the reports of this module."""

@@ -11,12 +11,12 @@ from typing import TypeVar
 import pytest
 
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.errors import ConfigError, MigrationError
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.migration.worker import join_run, prepare_run
-from omnimemory_kit.notebook.panels import MigrationPanel, build_runner
+from omnimemory_kit.notebook.panels import MigrationPanel, build_runner, tracked_files
 from omnimemory_kit.notebook.params import MigrationParams
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
@@ -158,6 +158,12 @@ class TestFailuresAndRetry:
         await drive(runner, clock, started)
         assert "&lt;script&gt;" in panel.failures.value
         assert "ValueError" in panel.failures.value
+        # the notebook's tables read the same rows (the whole files frame cannot be listed from hashes)
+        with pytest.raises(MigrationError):
+            runner.tracker.to_dataframe()
+        files = tracked_files(runner.tracker)
+        assert list(files["path"]) == [EVIL]
+        assert list(files["error_type"]) == ["ValueError"]
         panel.retry_button.click()
         assert panel.task is not None
         summary = await drive(runner, clock, panel.task)
