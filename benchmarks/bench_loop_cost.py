@@ -12,68 +12,35 @@ same calls runs on the loop alone. Best of 3 alternated rounds. ``OMNIMEMORY_BEN
 
 from __future__ import annotations
 
-import asyncio
-import gc
-import tempfile
 import time
-from pathlib import Path
 
 from benchmarks._util import table
-from benchmarks.bench_runner import CONCURRENCY, ITEMS, noop
-from omnimemory_kit.migration.runner import MigrationRunner
-from omnimemory_kit.migration.sources import IterableSource, MigrationItem
-from omnimemory_kit.resilience import RetryPolicy
-from omnimemory_kit.store import open_store
+from benchmarks.bench_runner import CONCURRENCY, ITEMS, bare_spent, runner_spent
 
 ROUNDS = 3
 
 
-def bare(n: int) -> tuple[float, float]:
+def cpu() -> tuple[float, ...]:
+    """The loop's thread and the whole process, CPU seconds."""
+    return time.thread_time(), time.process_time()
+
+
+def bare(n: int) -> tuple[float, ...]:
     """Return (loop thread, process) CPU seconds of the bare calls over n items."""
-
-    async def main() -> tuple[float, float]:
-        semaphore = asyncio.Semaphore(CONCURRENCY)
-        items = [MigrationItem(f"item-{i:07d}") for i in range(n)]
-
-        async def one(item: MigrationItem) -> None:
-            async with semaphore:
-                await noop(item)
-
-        thread, process = time.thread_time(), time.process_time()
-        await asyncio.gather(*(one(item) for item in items))
-        return time.thread_time() - thread, time.process_time() - process
-
-    gc.collect()
-    return asyncio.run(main())
+    return bare_spent(n, cpu)
 
 
-def runner(n: int) -> tuple[float, float]:
+def runner(n: int) -> tuple[float, ...]:
     """Return (loop thread, process) CPU seconds of a full run over n items with the SQLite journal."""
-    with tempfile.TemporaryDirectory() as folder:
-        store = open_store(Path(folder) / "bench.db")
-        try:
-            keys = [f"item-{i:07d}" for i in range(n)]
-            migration = MigrationRunner(
-                store,
-                "bench",
-                IterableSource(keys, name="bench"),
-                noop,
-                concurrency=CONCURRENCY,
-                retry=RetryPolicy(max_attempts=1),
-            )
-            gc.collect()
-            thread, process = time.thread_time(), time.process_time()
-            summary = asyncio.run(migration.run())
-            spent = time.thread_time() - thread, time.process_time() - process
-        finally:
-            store.close()
-    assert summary.succeeded_files == n, f"runner finished {summary.succeeded_files} of {n} items"
+    spent, succeeded = runner_spent(n, None, cpu)
+    assert succeeded == n, f"runner finished {succeeded} of {n} items"
     return spent
 
 
 def run() -> str:
     """Measure and return the Markdown section."""
-    best_bare = best_runner = (float("inf"), float("inf"))
+    best_bare: tuple[float, ...] = (float("inf"), float("inf"))
+    best_runner = best_bare
     for _ in range(ROUNDS):
         best_bare = min(best_bare, bare(ITEMS), key=lambda cpu: cpu[1])
         best_runner = min(best_runner, runner(ITEMS), key=lambda cpu: cpu[1])

@@ -7,18 +7,17 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
 from omnimemory_kit.cli import cli
+from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import EventKind, FileStatus
 from omnimemory_kit.store import JournalStore, open_store
-from tests.conftest import PG_DSN
+from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,16 +35,11 @@ def fns(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store URL of each backend: a SQLite file, or an own schema on PostgreSQL (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'journal.db'}"
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    yield f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}schema={schema}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    """A store URL of one backend (the test runs once per backend)."""
+    with BACKENDS[request.param](tmp_path, FakeClock()) as factory:
+        yield factory.url
 
 
 def lines(keys: range, size: int = 1) -> str:

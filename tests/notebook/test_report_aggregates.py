@@ -218,17 +218,28 @@ class TestReadsSums:
                 decoded.append(event)
                 yield event
 
+        matched: list[Event] = []
+        reading_matching = store.read_events_matching
+
+        def counting_matching(*args: Any, **kwargs: Any) -> Iterator[Event]:
+            for event in reading_matching(*args, **kwargs):
+                matched.append(event)
+                yield event
+
         store.read_events = counting  # type: ignore[method-assign]
+        store.read_events_matching = counting_matching  # type: ignore[method-assign]
         loaded = data.load_migration(store, RUN, clock=clock)
         assert len(decoded) <= 2
+        assert [e.kind for e in matched if not e.kind.value.startswith("run_")] == []  # nor read by kind
         assert loaded.summary.total_files == 40
 
     def test_the_per_item_tables_are_capped(self, store: JournalStore, clock: FakeClock) -> None:
         """``top`` bounds the items read: at most ``top`` slowest and ``top`` failed."""
         journal_a_run(store)
         loaded = data.load_migration(store, RUN, clock=clock, top=2)
-        assert len(loaded.files) <= 4
         assert loaded.summary.failed_files > 2
+        assert list(loaded.files["status"]).count("failed") == 2  # of the run's more failed items
+        assert len(loaded.files) == 4  # here the two slowest items are not failed ones
 
     def test_validation_of_a_run_never_validated_is_none(self, store: JournalStore) -> None:
         """A run without verdicts or a validate function has no validation (read by kind)."""
