@@ -18,7 +18,7 @@ import time
 import click
 
 from omnimemory_kit.cli.control_view import format_control
-from omnimemory_kit.cli.running import errors_to_exit
+from omnimemory_kit.cli.summary_view import errors_to_exit
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.control import ControlCommand, parse_duration
 from omnimemory_kit.migration.run_control import RunControl

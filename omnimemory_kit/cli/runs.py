@@ -12,7 +12,7 @@ import json
 
 import click
 
-from omnimemory_kit.cli.running import errors_to_exit
+from omnimemory_kit.cli.summary_view import errors_to_exit
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.ledger import LedgerEntry, ledger, parse_conditions, search
 from omnimemory_kit.store.url import DEFAULT_STORE_URL

@@ -14,7 +14,7 @@ import sys
 import click
 
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from omnimemory_kit.cli.running import errors_to_exit, format_validation
+from omnimemory_kit.cli.summary_view import errors_to_exit, format_validation
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.validation_pass import validate_run

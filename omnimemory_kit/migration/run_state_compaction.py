@@ -38,15 +38,7 @@ def forget_finished(state: RunState) -> int:
         return 0
     renumber = {old: new for new, old in enumerate(keep)}
     state.index = index.subset(keep)
-    for name in (
-        "status_of",
-        "size_of",
-        "attempts_of",
-        "requeues_of",
-        "started_of",
-        "finished_of",
-        "batch_of",
-    ):
+    for name in _PER_FILE:
         old_array: array[int] | array[float] = getattr(state, name)
         setattr(state, name, array(old_array.typecode, [old_array[i] for i in keep]))
     state.big_sizes = {renumber[i]: size for i, size in state.big_sizes.items() if i in renumber}

@@ -785,10 +785,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             self._forget_finished()
 
     def _fold_counted(self, events: list[Event]) -> None:
-        self.tracker.apply_many(events)
-        self._fold_checks(events)
-        if self.own_events_only and len(self.tracker) >= self._forget_at:
-            self._forget_finished()
+        self._fold(events)
         assert self.metrics is not None
         self.metrics.count(events)  # only durable events reach here: counters match the journal
 

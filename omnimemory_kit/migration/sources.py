@@ -342,7 +342,7 @@ class ManifestSource:
                     key, size = row[key_at], row[size_at]
                     if key and size.isascii() and size.isdigit() and len(size) < 19:
                         if not check_only:
-                            yield MigrationItem(key, int(size))
+                            yield migration_item(key, int(size))
                         continue
                 if not row:
                     continue  # a blank line, skipped as DictReader does

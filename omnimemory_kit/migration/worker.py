@@ -26,6 +26,7 @@ from omnimemory_kit.migration.sources import (
     ManifestSource,
     MigrationItem,
     WorkSource,
+    migration_item,
     source_blocks,
 )
 from omnimemory_kit.migration.telemetry import TRACE_CONTEXT_PARAM, current_trace_context
@@ -87,7 +88,7 @@ class RecordedSource:
         """Return what the migration function receives for a claimed item."""
         delegate = self._delegate
         if delegate is None:
-            return MigrationItem(item.key, item.size)
+            return migration_item(item.key, item.size)
         if isinstance(delegate, ManifestSource) and not self._manifest_read:
             for _ in delegate:  # fills the manifest's key -> path map
                 pass

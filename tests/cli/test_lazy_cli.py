@@ -30,6 +30,10 @@ class TestLazyImports:
         """Loading ``status`` (as running it does) loads none of them either."""
         assert _loaded_after("import omnimemory_kit.cli.status") == []
 
+    def test_the_runs_and_control_commands_load_nothing_heavy(self) -> None:
+        """``runs`` and ``control`` only read or steer a run: they load no runner either."""
+        assert _loaded_after("import omnimemory_kit.cli.runs, omnimemory_kit.cli.control") == []
+
 
 class TestHelp:
     """The top-level help lists every command from the summaries kept in ``COMMANDS``."""
