@@ -681,7 +681,7 @@ class MigrationProgressTracker:
     # --- snapshots --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._state.index) + self._state.forgotten
+        return self.total_files
 
     def __contains__(self, path: object) -> bool:
         return isinstance(path, str | os.PathLike) and os.fspath(path) in self._state.index
