@@ -263,8 +263,8 @@ def _loads(reason: str | None) -> tuple[Any, Any]:
 
 def verdict_of(key: str, outcome: object, at: float, *, worker_id: str | None = None) -> Event:
     """Turn what a validate function returned (or raised) into its journal event."""
-    if outcome is True or outcome is None:  # the common case first
-        return Event(EventKind.ITEM_VALIDATED, at=at, path=key, worker_id=worker_id)
+    if outcome is True or outcome is None:  # the common case first, built the fast way
+        return item_event(EventKind.ITEM_VALIDATED, at, key, worker_id)
     if isinstance(outcome, BaseException):
         return Event(
             EventKind.ITEM_VALIDATION_ERROR,
@@ -364,16 +364,13 @@ async def check_items(
     if not is_async:  # on lanes of daemon threads, never one thread per check (``check_threads``)
         return await _check_sync(fn, works, resolve, concurrency, limit, clock, worker_id)
     found: list[Event] = []
-    add, now, validated = found.append, clock.time, EventKind.ITEM_VALIDATED
+    add, now = found.append, clock.time
     pending = iter(works)
 
     async def checker() -> None:
         for work in pending:
             outcome = await call_check(fn, resolve(work), limit, is_async=True)
-            if outcome is True or outcome is None:  # the common case, built the fast way
-                add(item_event(validated, now(), work.key, worker_id))
-            else:
-                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+            add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
 
     async def direct_checker() -> None:
         # an async check without a time limit, inlined: per item it costs a third of call_check's path
@@ -382,10 +379,7 @@ async def check_items(
                 outcome = await fn(resolve(work))
             except Exception as exc:
                 outcome = exc
-            if outcome is True or outcome is None:
-                add(item_event(validated, now(), work.key, worker_id))
-            else:
-                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+            add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
 
     check = direct_checker if limit is None else checker
     extra = min(concurrency, len(works)) - 1
@@ -428,10 +422,4 @@ async def _check_sync(
     checked = await run_sync_checks(
         fn, items, concurrency=concurrency, limit=limit, clock=clock, on_timeout=timed_out
     )
-    validated = EventKind.ITEM_VALIDATED
-    return [
-        item_event(validated, at, works[index].key, worker_id)
-        if outcome is True or outcome is None
-        else verdict_of(works[index].key, outcome, at, worker_id=worker_id)
-        for index, outcome, at in checked
-    ]
+    return [verdict_of(works[index].key, outcome, at, worker_id=worker_id) for index, outcome, at in checked]
