@@ -24,6 +24,7 @@ from omnimemory_kit.store.status_facts import (
     RARE_KINDS_SQL,
     VERDICT_KINDS,
     RunStatusFacts,
+    kinds_sql,
 )
 
 __all__ = [
@@ -44,17 +45,13 @@ RARE_EVENTS: Final = "events INDEXED BY events_rare"
 """The events table read through the rare-events index (a store that has it)."""
 
 
-def _kinds(kinds: tuple[EventKind, ...]) -> str:
-    return ", ".join(f"'{kind.value}'" for kind in kinds)
-
-
 _R: Final = RARE_KINDS_SQL
 _COLUMNS: Final = "kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq"
 _LIFECYCLE: Final = (
-    f"SELECT {_COLUMNS} FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({_kinds(LIFECYCLE_KINDS)}) "
+    f"SELECT {_COLUMNS} FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({kinds_sql(LIFECYCLE_KINDS)}) "
     "ORDER BY seq"
 )
-_ACTIVE: Final = f"kind NOT IN ({_kinds(QUIET_KINDS)})"
+_ACTIVE: Final = f"kind NOT IN ({kinds_sql(QUIET_KINDS)})"
 _BEFORE: Final = (
     f"SELECT at FROM events WHERE run_no = ?1 AND seq < ?2 AND {_ACTIVE} ORDER BY seq DESC LIMIT 1"
 )
@@ -83,7 +80,7 @@ _TALLIES: Final = (
 # holds). CROSS JOIN keeps the verdicts outermost: the planner, without statistics, would scan the journal.
 _LATEST_VERDICTS: Final = (
     f"(SELECT path, max(seq) AS seq FROM {{rare}} WHERE run_no = ?1 AND {_R} "
-    f"AND kind IN ({_kinds(VERDICT_KINDS)}) GROUP BY path) AS v "
+    f"AND kind IN ({kinds_sql(VERDICT_KINDS)}) GROUP BY path) AS v "
     "CROSS JOIN events AS e ON e.run_no = ?1 AND e.seq = v.seq "
     "CROSS JOIN items AS i ON i.run_no = ?1 AND i.key = v.path AND i.status = 'succeeded' "
     f"LEFT JOIN (SELECT path, max(seq) AS seq FROM {{rare}} WHERE run_no = ?1 AND {_R} "
@@ -96,7 +93,7 @@ _FLAGGED: Final = (
     "AND e.kind <> 'item_validated' ORDER BY e.seq"
 )
 _ANY_VERDICT: Final = (
-    f"SELECT 1 FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({_kinds(VERDICT_KINDS)}) LIMIT 1"
+    f"SELECT 1 FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({kinds_sql(VERDICT_KINDS)}) LIMIT 1"
 )
 _BYTES: Final = "SELECT status, sum(size), sum(size = 0) FROM items WHERE run_no = ?1 GROUP BY status"
 _STATUSES: Final = {status.value: status for status in FileStatus}
@@ -197,7 +194,7 @@ def read_rare_events(
     assert kinds.isdisjoint(COMMON_KINDS), "only rare kinds are in the index"
     rare = RARE_EVENTS if has_rare_index(conn) else "events"
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM {rare} WHERE run_no = ?1 AND {_R} AND kind IN ({_kinds(tuple(kinds))}) "
+        f"SELECT {_COLUMNS} FROM {rare} WHERE run_no = ?1 AND {_R} AND kind IN ({kinds_sql(kinds)}) "
         "AND seq > ?2 AND (?3 IS NULL OR seq <= ?3) AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq",
         (run_no, after_seq, until_seq, worker_id),
     ).fetchall()
