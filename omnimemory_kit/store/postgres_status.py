@@ -12,7 +12,7 @@ from typing import Any, Final
 import psycopg
 from psycopg.rows import TupleRow
 
-from omnimemory_kit.events import EVENT_KINDS, STRING_ERROR_TYPE, Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, STRING_ERROR_TYPE, Event, EventKind, FileStatus
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.postgres_rows import event_from_row
 from omnimemory_kit.store.status_facts import (
@@ -79,7 +79,6 @@ _BYTES: Final = (
     "SELECT status, sum(size), count(*) FILTER (WHERE size = 0) FROM items WHERE run_id = %(run)s "
     "GROUP BY status"
 )
-_STATUSES: Final = {status.value: status for status in FileStatus}
 
 
 def add_rare_index(conn: psycopg.Connection[TupleRow], schema: str) -> None:
@@ -119,7 +118,7 @@ def read_status(
     if with_bytes:
         nbytes = dict.fromkeys(FileStatus, 0)
         for status, size, zero in conn.execute(_BYTES, run):
-            nbytes[_STATUSES[status]] = int(size or 0)
+            nbytes[FILE_STATUSES[status]] = int(size or 0)
             unsized += int(zero or 0)
     any_verdict = conn.execute(_ANY_VERDICT, run).fetchone() is not None
     verdicts: dict[EventKind, int] = {}

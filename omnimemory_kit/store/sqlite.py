@@ -46,7 +46,7 @@ from omnimemory_kit.errors import (
     RunNotFoundError,
     UnknownEventKindError,
 )
-from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
     STARTS,
@@ -105,7 +105,6 @@ _PICK: Final = (
     "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' ORDER BY ordinal LIMIT ?)"
 )
 """A claim's pick, oldest first: how many, the last ordinal, the keys and sizes (JSON arrays, in order)."""
-_STATUSES: Final = {status.value: status for status in FileStatus}
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
@@ -266,7 +265,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """Journal a start unless the run is done, in one transaction (see ``JournalStore.append_start``)."""
         with self._write("journal the run's start") as conn:
             run_no = self._run_no(conn, run_id)
-            counts = {_STATUSES[status]: int(count) for status, count in conn.execute(
+            counts = {FILE_STATUSES[status]: int(count) for status, count in conn.execute(
                 "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,))}  # fmt: skip
             starts = read_rare_events(
                 conn, run_no, frozenset(STARTS), after_seq=0, until_seq=None, worker_id=None
@@ -420,7 +419,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             for status, count in conn.execute(
                 "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)
             ):
-                counts[_STATUSES[status]] = int(count)
+                counts[FILE_STATUSES[status]] = int(count)
         return counts
 
     def item_statuses(

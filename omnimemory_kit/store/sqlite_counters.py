@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Final
 
-from omnimemory_kit.events import Event, FileStatus
+from omnimemory_kit.events import FILE_STATUSES, Event, FileStatus
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows, minute_start
 
 __all__ = ["count_minutes", "count_started", "read_counters"]
@@ -27,7 +27,6 @@ _UPSERT: Final = (
     "last_outcome_at = coalesce(max(last_outcome_at, excluded.last_outcome_at), last_outcome_at, "
     "excluded.last_outcome_at)"
 )
-_STATUSES: Final = {status.value: status for status in FileStatus}
 
 
 def count_minutes(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> None:
@@ -56,7 +55,7 @@ def read_counters(conn: sqlite3.Connection, run_no: int, run_id: str, since: flo
 def _read(conn: sqlite3.Connection, run_no: int, run_id: str, since: float | None) -> RunCounters:
     counts = dict.fromkeys(FileStatus, 0)
     for status, count in conn.execute("SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)):
-        counts[_STATUSES[status]] = int(count)
+        counts[FILE_STATUSES[status]] = int(count)
     totals = conn.execute(
         "SELECT sum(started), sum(retried), min(first_outcome_at), max(last_outcome_at) FROM run_minutes "
         "WHERE run_no = ?",

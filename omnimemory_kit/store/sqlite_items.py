@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, cast
 
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.blocks import decode_block
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold
 from omnimemory_kit.text import STORED_MARKER, to_stored
@@ -40,7 +40,6 @@ __all__ = [
     "report_plan",
 ]
 
-_STATUSES: Final = {status.value: status for status in FileStatus}
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
 _ADDED: Final = EventKind.FILE_ADDED
@@ -243,7 +242,7 @@ def _project_fold(
     lease_id: str | None,
 ) -> None:
     """Read the touched rows once, fold the events over them, write each changed row once."""
-    statuses = _STATUSES
+    statuses = FILE_STATUSES
     items = {
         key: Item(key, size, statuses[status], attempts, lease, batch, worker, ordinal)
         for key, size, status, attempts, lease, batch, worker, ordinal in conn.execute(
@@ -305,7 +304,7 @@ def _project_uniform(
     groups: dict[tuple[Any, ...], list[str]] = {}
     for key, (status, attempts, hold, started) in final.items():
         groups.setdefault((status, attempts, hold, started), []).append(key)
-    deltas = dict.fromkeys(_STATUSES, 0)
+    deltas = dict.fromkeys(FILE_STATUSES, 0)
     for status, n in conn.execute(
         "SELECT status, count(*) FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
         "GROUP BY status",
@@ -379,7 +378,7 @@ def report_items(conn: sqlite3.Connection, run_no: int, lease_id: str, plan: Rep
     Returns None (the caller rolls back) when fewer items matched than the plan names: some item is not
     held in progress by the lease.
     """
-    deltas = dict.fromkeys(_STATUSES, 0)
+    deltas = dict.fromkeys(FILE_STATUSES, 0)
     for (status, attempts, hold), keys in plan.items():
         cursor = conn.execute(
             _REPORT_ITEMS, (status, attempts, hold is _KEEP, run_no, json.dumps(keys), lease_id)

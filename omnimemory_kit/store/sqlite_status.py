@@ -13,7 +13,7 @@ import json
 import sqlite3
 from typing import Any, Final
 
-from omnimemory_kit.events import EVENT_KINDS, STRING_ERROR_TYPE, Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, STRING_ERROR_TYPE, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.sqlite_counters import read_counters
@@ -96,7 +96,6 @@ _ANY_VERDICT: Final = (
     f"SELECT 1 FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({kinds_sql(VERDICT_KINDS)}) LIMIT 1"
 )
 _BYTES: Final = "SELECT status, sum(size), sum(size = 0) FROM items WHERE run_no = ?1 GROUP BY status"
-_STATUSES: Final = {status.value: status for status in FileStatus}
 
 
 def read_status(conn: sqlite3.Connection, run_no: int, run_id: str, *, with_bytes: bool) -> RunStatusFacts:
@@ -155,7 +154,7 @@ def _read_facts(
     if with_bytes:
         nbytes = dict.fromkeys(FileStatus, 0)
         for status, size, zero in conn.execute(_BYTES, (run_no,)):
-            nbytes[_STATUSES[status]] = int(size or 0)
+            nbytes[FILE_STATUSES[status]] = int(size or 0)
             unsized += int(zero or 0)
     any_verdict = conn.execute(sql(_ANY_VERDICT), (run_no,)).fetchone() is not None
     verdicts: dict[EventKind, int] = {}
