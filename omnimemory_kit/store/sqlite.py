@@ -46,7 +46,7 @@ from omnimemory_kit.errors import (
     RunNotFoundError,
     UnknownEventKindError,
 )
-from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
     STARTS,
@@ -66,7 +66,7 @@ from omnimemory_kit.store.base import (
 )
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.report_reads import ReportAggregates
-from omnimemory_kit.store.sqlite_counters import count_started, read_counters
+from omnimemory_kit.store.sqlite_counters import count_started, read_counters, read_item_counts
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
@@ -265,8 +265,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """Journal a start unless the run is done, in one transaction (see ``JournalStore.append_start``)."""
         with self._write("journal the run's start") as conn:
             run_no = self._run_no(conn, run_id)
-            counts = {FILE_STATUSES[status]: int(count) for status, count in conn.execute(
-                "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,))}  # fmt: skip
+            counts = read_item_counts(conn, run_no)
             starts = read_rare_events(
                 conn, run_no, frozenset(STARTS), after_seq=0, until_seq=None, worker_id=None
             )
@@ -413,14 +412,8 @@ class SQLiteStore(SQLiteHealthHistory, Store):
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
         """Return how many items are in each status (every status present, zero included)."""
-        counts = dict.fromkeys(FileStatus, 0)
         with self._read("count items") as conn:
-            run_no = self._run_no(conn, run_id)
-            for status, count in conn.execute(
-                "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)
-            ):
-                counts[FILE_STATUSES[status]] = int(count)
-        return counts
+            return read_item_counts(conn, self._run_no(conn, run_id))
 
     def item_statuses(
         self, run_id: str, *, keys: Iterable[str] | None = None, status: FileStatus | None = None

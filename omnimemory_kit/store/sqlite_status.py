@@ -16,7 +16,7 @@ from typing import Any, Final
 from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, STRING_ERROR_TYPE, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.counters import RunCounters
-from omnimemory_kit.store.sqlite_counters import read_counters
+from omnimemory_kit.store.sqlite_counters import read_counters, snapshot
 from omnimemory_kit.store.status_facts import (
     COMMON_KINDS,
     LIFECYCLE_KINDS,
@@ -100,14 +100,9 @@ _BYTES: Final = "SELECT status, sum(size), sum(size = 0) FROM items WHERE run_no
 
 def read_status(conn: sqlite3.Connection, run_no: int, run_id: str, *, with_bytes: bool) -> RunStatusFacts:
     """Read a run's counters and status facts in one read transaction (one snapshot)."""
-    if conn.in_transaction:
-        return _read_facts(conn, run_no, read_counters(conn, run_no, run_id, None), with_bytes=with_bytes)
-    conn.execute("BEGIN")
-    try:
+    with snapshot(conn):
         counters = read_counters(conn, run_no, run_id, None)
         return _read_facts(conn, run_no, counters, with_bytes=with_bytes)
-    finally:
-        conn.execute("COMMIT")
 
 
 def first_unknown_kind(conn: sqlite3.Connection, run_no: int) -> tuple[int, str] | None:
