@@ -26,6 +26,7 @@ from typing import Any, Final, cast
 from omnimemory_kit.events import FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.blocks import decode_block
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold
+from omnimemory_kit.store.sqlite_journal import INSERT_ADDED
 from omnimemory_kit.text import STORED_MARKER, to_stored
 
 __all__ = [
@@ -56,9 +57,6 @@ INSERT_ADDED_ITEMS: Final = (
     "ON CONFLICT (run_no, key) DO NOTHING"
 )
 """Insert the items of the FILE_ADDED events just journaled (seqs ?2..?3); the first of a key wins."""
-_INSERT_ADDED: Final = (
-    f"INSERT INTO events (run_no, seq, kind, at, path, size) VALUES (?, ?, '{_ADDED.value}', ?, ?, ?)"
-)
 # A block's FILE_ADDED rows, seq ?2 + the member's position (json_each's rowid counts members from 0), a
 # size that is no JSON integer written as NULL (the column's affinity would turn "7" into 7); its items
 # copied from them only where the seq is in the block's range and key and size are what an item needs, so
@@ -159,7 +157,7 @@ def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first
     # the five columns that vary are bound: binding the six NULLs too costs more than the insert.
     rows = [(run_no, seq, at, key, size) for seq, (key, size) in enumerate(wanted.items(), first)]
     if rows:
-        conn.executemany(_INSERT_ADDED, rows)
+        conn.executemany(INSERT_ADDED, rows)
         conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(rows) - 1))
     return len(rows)
 
