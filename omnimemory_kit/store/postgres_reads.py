@@ -177,8 +177,10 @@ class PostgresReads(JournalStore):
             if rows:
                 return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
             opened = conn.execute(
-                "SELECT 1 FROM events WHERE run_id = %s AND kind = %s AND batch_id = %s LIMIT 1",
-                (run_id, EventKind.BATCH_OPENED.value, batch_id),
+                # The rare-events index's predicate, repeated: the batch is looked up, not scanned for.
+                f"SELECT 1 FROM events WHERE run_id = %s AND kind = '{EventKind.BATCH_OPENED}' "
+                f"AND {RARE_KINDS_SQL} AND batch_id = %s LIMIT 1",
+                (run_id, batch_id),
             ).fetchone()
         return {} if opened is not None else None
 

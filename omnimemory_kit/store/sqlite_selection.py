@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from omnimemory_kit.events import FILE_STATUSES, EventKind, FileStatus
+from omnimemory_kit.store.status_facts import RARE_KINDS_SQL
 from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["batch_items", "item_statuses"]
@@ -49,8 +50,10 @@ def batch_items(conn: sqlite3.Connection, run_no: int, batch_id: str) -> dict[st
     ).fetchall()
     if rows:
         return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
+    # The rare-events index's predicate, repeated, lets the planner look the batch up instead of scanning.
     opened = conn.execute(
-        "SELECT 1 FROM events WHERE run_no = ? AND kind = ? AND batch_id = ? LIMIT 1",
-        (run_no, EventKind.BATCH_OPENED.value, batch_id),
+        f"SELECT 1 FROM events WHERE run_no = ? AND kind = '{EventKind.BATCH_OPENED}' AND {RARE_KINDS_SQL} "
+        "AND batch_id = ? LIMIT 1",
+        (run_no, batch_id),
     ).fetchone()
     return {} if opened is not None else None
