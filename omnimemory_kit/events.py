@@ -18,6 +18,7 @@ from typing import Final
 __all__ = [
     "CONTROL_KINDS",
     "EVENT_KINDS",
+    "FILE_STATUSES",
     "FINISHED_RUN_STATUSES",
     "MAX_ERROR_MESSAGE",
     "STRING_ERROR_TYPE",
@@ -164,6 +165,12 @@ class FileStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+FILE_STATUSES: Final[Mapping[str, FileStatus]] = MappingProxyType(
+    {status.value: status for status in FileStatus}
+)
+"""Every item status by its stored value (a store decodes its items' status column through it)."""
 
 
 @dataclass(frozen=True, slots=True)

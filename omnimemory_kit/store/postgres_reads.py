@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from omnimemory_kit.errors import RunNotFoundError, UnknownEventKindError
-from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, WorkerRecord, WorkItem, loaded_rows
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 from omnimemory_kit.store.postgres_rows import event_from_row
@@ -28,7 +28,6 @@ from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresReads"]
 
-_STATUSES = {status.value: status for status in FileStatus}
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 
 
@@ -159,7 +158,7 @@ class PostgresReads(JournalStore):
                 "AND (%s::text[] IS NULL OR key = ANY(%s))",
                 (run_id, *[None if status is None else status.value] * 2, stored, stored),
             ).fetchall()
-        return {from_stored(key): _STATUSES[value] for key, value in rows}
+        return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
 
     def batch_items(self, run_id: str, batch_id: str) -> dict[str, FileStatus] | None:
         """Return the items ``batch_id`` last started (their latest FILE_STARTED names it), with status."""
@@ -176,10 +175,12 @@ class PostgresReads(JournalStore):
                 {"run": run_id, "batch": batch_id, "started": EventKind.FILE_STARTED.value},
             ).fetchall()
             if rows:
-                return {from_stored(key): _STATUSES[value] for key, value in rows}
+                return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
             opened = conn.execute(
-                "SELECT 1 FROM events WHERE run_id = %s AND kind = %s AND batch_id = %s LIMIT 1",
-                (run_id, EventKind.BATCH_OPENED.value, batch_id),
+                # The rare-events index's predicate, repeated: the batch is looked up, not scanned for.
+                f"SELECT 1 FROM events WHERE run_id = %s AND kind = '{EventKind.BATCH_OPENED}' "
+                f"AND {RARE_KINDS_SQL} AND batch_id = %s LIMIT 1",
+                (run_id, batch_id),
             ).fetchone()
         return {} if opened is not None else None
 

@@ -12,7 +12,7 @@ from typing import Any, Final
 import psycopg
 from psycopg.rows import TupleRow
 
-from omnimemory_kit.events import EVENT_KINDS, STRING_ERROR_TYPE, Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, STRING_ERROR_TYPE, Event, EventKind, FileStatus
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.postgres_rows import event_from_row
 from omnimemory_kit.store.status_facts import (
@@ -21,6 +21,7 @@ from omnimemory_kit.store.status_facts import (
     RARE_KINDS_SQL,
     VERDICT_KINDS,
     RunStatusFacts,
+    kinds_sql,
 )
 
 __all__ = ["add_rare_index", "read_status"]
@@ -29,16 +30,12 @@ _R: Final = RARE_KINDS_SQL
 _RARE_EVENTS_INDEX: Final = f"CREATE INDEX events_rare ON events (run_id, kind, batch_id) WHERE {_R}"
 
 
-def _kinds(kinds: tuple[EventKind, ...]) -> str:
-    return ", ".join(f"'{kind.value}'" for kind in kinds)
-
-
 _COLUMNS: Final = "seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id"
 _LIFECYCLE: Final = (
     f"SELECT {_COLUMNS} FROM events WHERE run_id = %(run)s AND {_R} "
-    f"AND kind IN ({_kinds(LIFECYCLE_KINDS)}) ORDER BY seq"
+    f"AND kind IN ({kinds_sql(LIFECYCLE_KINDS)}) ORDER BY seq"
 )
-_ACTIVE: Final = f"kind NOT IN ({_kinds(QUIET_KINDS)})"
+_ACTIVE: Final = f"kind NOT IN ({kinds_sql(QUIET_KINDS)})"
 _BEFORE: Final = (
     f"SELECT at FROM events WHERE run_id = %(run)s AND seq < %(seq)s AND {_ACTIVE} ORDER BY seq DESC LIMIT 1"
 )
@@ -64,7 +61,7 @@ _TALLIES: Final = (
 # The latest verdict of each succeeded item, unless the item was re-run after it.
 _LATEST_VERDICTS: Final = (
     f"(SELECT DISTINCT ON (path) {_COLUMNS} FROM events WHERE run_id = %(run)s AND {_R} "
-    f"AND kind IN ({_kinds(VERDICT_KINDS)}) ORDER BY path, seq DESC) AS v "
+    f"AND kind IN ({kinds_sql(VERDICT_KINDS)}) ORDER BY path, seq DESC) AS v "
     "JOIN items AS i ON i.run_id = %(run)s AND i.key = v.path AND i.status = 'succeeded' "
     f"LEFT JOIN (SELECT path, max(seq) AS seq FROM events WHERE run_id = %(run)s AND {_R} "
     "AND kind = 'file_requeued' GROUP BY path) AS r ON r.path = v.path "
@@ -76,13 +73,12 @@ _FLAGGED: Final = (
     "AND v.kind <> 'item_validated' ORDER BY v.seq"
 )
 _ANY_VERDICT: Final = (
-    f"SELECT 1 FROM events WHERE run_id = %(run)s AND {_R} AND kind IN ({_kinds(VERDICT_KINDS)}) LIMIT 1"
+    f"SELECT 1 FROM events WHERE run_id = %(run)s AND {_R} AND kind IN ({kinds_sql(VERDICT_KINDS)}) LIMIT 1"
 )
 _BYTES: Final = (
     "SELECT status, sum(size), count(*) FILTER (WHERE size = 0) FROM items WHERE run_id = %(run)s "
     "GROUP BY status"
 )
-_STATUSES: Final = {status.value: status for status in FileStatus}
 
 
 def add_rare_index(conn: psycopg.Connection[TupleRow], schema: str) -> None:
@@ -122,7 +118,7 @@ def read_status(
     if with_bytes:
         nbytes = dict.fromkeys(FileStatus, 0)
         for status, size, zero in conn.execute(_BYTES, run):
-            nbytes[_STATUSES[status]] = int(size or 0)
+            nbytes[FILE_STATUSES[status]] = int(size or 0)
             unsized += int(zero or 0)
     any_verdict = conn.execute(_ANY_VERDICT, run).fetchone() is not None
     verdicts: dict[EventKind, int] = {}

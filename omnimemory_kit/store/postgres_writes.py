@@ -23,7 +23,7 @@ from typing import Any, Final
 import psycopg
 from psycopg.rows import TupleRow
 
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import clip_error_message
 from omnimemory_kit.store.postgres_rows import COPY_COLUMNS, event_row
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Hold, Item, effect_of, fold
@@ -43,7 +43,6 @@ __all__ = [
 COPY_ABOVE: Final = 500  # events per append above which COPY beats one INSERT … unnest
 
 _NOW: Final = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
-_STATUSES: Final = {status.value: status for status in FileStatus}
 _CLAIMED: Final = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]  # a claim: FILE_STARTED on pending
 
 _APPEND: Final = (
@@ -243,7 +242,7 @@ def project(
     keys = sorted({e.path for e in events if e.kind in ITEM_KINDS and e.path is not None})
     if not keys:
         return
-    statuses = _STATUSES
+    statuses = FILE_STATUSES
     items = {
         key: Item(key, int(size), statuses[status], int(attempts), lease)
         for key, size, status, attempts, lease in conn.execute(

@@ -32,10 +32,11 @@ from typing import Any, Final
 from omnimemory_kit.errors import UnknownEventKindError
 from omnimemory_kit.events import EVENT_KINDS, Event, EventKind
 from omnimemory_kit.store.base import loaded_event
+from omnimemory_kit.store.projection import ITEM_KINDS
+from omnimemory_kit.store.status_facts import VERDICT_KINDS
 from omnimemory_kit.text import from_stored
 
 __all__ = [
-    "ITEM_KINDS",
     "OUTCOME_KINDS",
     "POSTGRES",
     "SQLITE",
@@ -44,12 +45,7 @@ __all__ = [
     "read_report",
 ]
 
-ITEM_KINDS: Final = frozenset(kind for kind in EventKind if kind.value.startswith("file_"))
-"""The per-item kinds: counted in buckets, never read one by one."""
 OUTCOME_KINDS: Final = (EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED)
-_VERDICT_KINDS: Final = frozenset(
-    {EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR}
-)
 _HISTORY_KINDS: Final = frozenset(
     k.value
     for k in (*OUTCOME_KINDS, EventKind.FILE_STARTED, EventKind.FILE_INTERRUPTED, EventKind.FILE_REQUEUED)
@@ -135,7 +131,8 @@ def _run_events(query: Query, d: SqlDialect, run: Any, run_id: str, where: str) 
     rows = query(
         f"SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
         f"FROM events WHERE {d.run_column} = {p} AND NOT ({d.keys_in.format(column='kind')}) ORDER BY seq",
-        (run, d.keys(sorted(k.value for k in ITEM_KINDS | _VERDICT_KINDS))),
+        # Per-item kinds are counted in buckets, never read one by one.
+        (run, d.keys(sorted(k.value for k in ITEM_KINDS | frozenset(VERDICT_KINDS)))),
     )
     events: list[Event] = []
     for seq, kind, at, path, size, batch_id, error_type, message, reason, worker_id in rows:

@@ -66,7 +66,7 @@ from omnimemory_kit.store.base import (
 )
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.report_reads import ReportAggregates
-from omnimemory_kit.store.sqlite_counters import count_started, read_counters
+from omnimemory_kit.store.sqlite_counters import count_started, read_counters, read_item_counts
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
@@ -105,7 +105,6 @@ _PICK: Final = (
     "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' ORDER BY ordinal LIMIT ?)"
 )
 """A claim's pick, oldest first: how many, the last ordinal, the keys and sizes (JSON arrays, in order)."""
-_STATUSES: Final = {status.value: status for status in FileStatus}
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
@@ -266,8 +265,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """Journal a start unless the run is done, in one transaction (see ``JournalStore.append_start``)."""
         with self._write("journal the run's start") as conn:
             run_no = self._run_no(conn, run_id)
-            counts = {_STATUSES[status]: int(count) for status, count in conn.execute(
-                "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,))}  # fmt: skip
+            counts = read_item_counts(conn, run_no)
             starts = read_rare_events(
                 conn, run_no, frozenset(STARTS), after_seq=0, until_seq=None, worker_id=None
             )
@@ -414,14 +412,8 @@ class SQLiteStore(SQLiteHealthHistory, Store):
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
         """Return how many items are in each status (every status present, zero included)."""
-        counts = dict.fromkeys(FileStatus, 0)
         with self._read("count items") as conn:
-            run_no = self._run_no(conn, run_id)
-            for status, count in conn.execute(
-                "SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)
-            ):
-                counts[_STATUSES[status]] = int(count)
-        return counts
+            return read_item_counts(conn, self._run_no(conn, run_id))
 
     def item_statuses(
         self, run_id: str, *, keys: Iterable[str] | None = None, status: FileStatus | None = None

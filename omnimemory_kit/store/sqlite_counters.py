@@ -7,14 +7,15 @@ bucket, usually one per append), and reads both back as a ``RunCounters``.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final
 
-from omnimemory_kit.events import Event, FileStatus
+from omnimemory_kit.events import FILE_STATUSES, Event, FileStatus
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows, minute_start
 
-__all__ = ["count_minutes", "count_started", "read_counters"]
+__all__ = ["count_minutes", "count_started", "read_counters", "read_item_counts", "snapshot"]
 
 _UPSERT: Final = (
     "INSERT INTO run_minutes (run_no, minute, started, succeeded, failed, skipped, retried, "
@@ -27,7 +28,6 @@ _UPSERT: Final = (
     "last_outcome_at = coalesce(max(last_outcome_at, excluded.last_outcome_at), last_outcome_at, "
     "excluded.last_outcome_at)"
 )
-_STATUSES: Final = {status.value: status for status in FileStatus}
 
 
 def count_minutes(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> None:
@@ -44,19 +44,33 @@ def count_started(conn: sqlite3.Connection, run_no: int, at: float, n: int) -> N
 
 def read_counters(conn: sqlite3.Connection, run_no: int, run_id: str, since: float | None) -> RunCounters:
     """Read a run's counters in one read transaction (one snapshot)."""
-    if conn.in_transaction:
+    with snapshot(conn):
         return _read(conn, run_no, run_id, since)
+
+
+@contextlib.contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Hold one read transaction over the block, so its reads see one snapshot (the caller's, if open)."""
+    if conn.in_transaction:
+        yield conn
+        return
     conn.execute("BEGIN")
     try:
-        return _read(conn, run_no, run_id, since)
+        yield conn
     finally:
         conn.execute("COMMIT")
 
 
-def _read(conn: sqlite3.Connection, run_no: int, run_id: str, since: float | None) -> RunCounters:
+def read_item_counts(conn: sqlite3.Connection, run_no: int) -> dict[FileStatus, int]:
+    """Return how many of the run's items are in each status (every status present, zero included)."""
     counts = dict.fromkeys(FileStatus, 0)
     for status, count in conn.execute("SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)):
-        counts[_STATUSES[status]] = int(count)
+        counts[FILE_STATUSES[status]] = int(count)
+    return counts
+
+
+def _read(conn: sqlite3.Connection, run_no: int, run_id: str, since: float | None) -> RunCounters:
+    counts = read_item_counts(conn, run_no)
     totals = conn.execute(
         "SELECT sum(started), sum(retried), min(first_outcome_at), max(last_outcome_at) FROM run_minutes "
         "WHERE run_no = ?",

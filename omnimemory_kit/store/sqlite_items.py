@@ -23,9 +23,10 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, cast
 
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.blocks import decode_block
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold
+from omnimemory_kit.store.sqlite_journal import INSERT_ADDED
 from omnimemory_kit.text import STORED_MARKER, to_stored
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
     "report_plan",
 ]
 
-_STATUSES: Final = {status.value: status for status in FileStatus}
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
 _ADDED: Final = EventKind.FILE_ADDED
@@ -57,9 +57,6 @@ INSERT_ADDED_ITEMS: Final = (
     "ON CONFLICT (run_no, key) DO NOTHING"
 )
 """Insert the items of the FILE_ADDED events just journaled (seqs ?2..?3); the first of a key wins."""
-_INSERT_ADDED: Final = (
-    f"INSERT INTO events (run_no, seq, kind, at, path, size) VALUES (?, ?, '{_ADDED.value}', ?, ?, ?)"
-)
 # A block's FILE_ADDED rows, seq ?2 + the member's position (json_each's rowid counts members from 0), a
 # size that is no JSON integer written as NULL (the column's affinity would turn "7" into 7); its items
 # copied from them only where the seq is in the block's range and key and size are what an item needs, so
@@ -160,7 +157,7 @@ def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first
     # the five columns that vary are bound: binding the six NULLs too costs more than the insert.
     rows = [(run_no, seq, at, key, size) for seq, (key, size) in enumerate(wanted.items(), first)]
     if rows:
-        conn.executemany(_INSERT_ADDED, rows)
+        conn.executemany(INSERT_ADDED, rows)
         conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(rows) - 1))
     return len(rows)
 
@@ -243,7 +240,7 @@ def _project_fold(
     lease_id: str | None,
 ) -> None:
     """Read the touched rows once, fold the events over them, write each changed row once."""
-    statuses = _STATUSES
+    statuses = FILE_STATUSES
     items = {
         key: Item(key, size, statuses[status], attempts, lease, batch, worker, ordinal)
         for key, size, status, attempts, lease, batch, worker, ordinal in conn.execute(
@@ -305,7 +302,7 @@ def _project_uniform(
     groups: dict[tuple[Any, ...], list[str]] = {}
     for key, (status, attempts, hold, started) in final.items():
         groups.setdefault((status, attempts, hold, started), []).append(key)
-    deltas = dict.fromkeys(_STATUSES, 0)
+    deltas = dict.fromkeys(FILE_STATUSES, 0)
     for status, n in conn.execute(
         "SELECT status, count(*) FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
         "GROUP BY status",
@@ -379,7 +376,7 @@ def report_items(conn: sqlite3.Connection, run_no: int, lease_id: str, plan: Rep
     Returns None (the caller rolls back) when fewer items matched than the plan names: some item is not
     held in progress by the lease.
     """
-    deltas = dict.fromkeys(_STATUSES, 0)
+    deltas = dict.fromkeys(FILE_STATUSES, 0)
     for (status, attempts, hold), keys in plan.items():
         cursor = conn.execute(
             _REPORT_ITEMS, (status, attempts, hold is _KEEP, run_no, json.dumps(keys), lease_id)

@@ -18,6 +18,7 @@ from omnimemory_kit.errors import UnknownEventKindError
 from omnimemory_kit.events import EVENT_KINDS, Event, EventKind
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.report_reads import SQLITE, ReportAggregates, read_report
+from omnimemory_kit.store.sqlite_counters import snapshot
 
 __all__ = ["read_matching", "read_sqlite_report"]
 
@@ -70,15 +71,7 @@ def read_sqlite_report(
     def query(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()
 
-    def aggregates() -> ReportAggregates:
+    with snapshot(conn):
         return read_report(
             query, SQLITE, run_no, run_id, origin=origin, bucket_seconds=bucket_seconds, top=top, where=where
         )
-
-    if conn.in_transaction:
-        return aggregates()
-    conn.execute("BEGIN")
-    try:
-        return aggregates()
-    finally:
-        conn.execute("COMMIT")

@@ -11,12 +11,12 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Final
 
-from omnimemory_kit.events import EventKind, FileStatus
+from omnimemory_kit.events import FILE_STATUSES, EventKind, FileStatus
+from omnimemory_kit.store.status_facts import RARE_KINDS_SQL
 from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["batch_items", "item_statuses"]
 
-_STATUSES: Final = {status.value: status for status in FileStatus}
 _KEYS_PER_QUERY: Final = 500  # well under SQLite's limit of bound parameters
 
 
@@ -31,7 +31,7 @@ def item_statuses(
         params.append(status.value)
     if keys is None:
         rows = conn.execute(f"SELECT key, status FROM items WHERE {where}", params).fetchall()
-        return {from_stored(key): _STATUSES[value] for key, value in rows}
+        return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
     stored = sorted({to_stored(key) for key in keys})
     found: dict[str, FileStatus] = {}
     for first in range(0, len(stored), _KEYS_PER_QUERY):
@@ -39,7 +39,7 @@ def item_statuses(
         marks = ", ".join("?" * len(chunk))
         query = f"SELECT key, status FROM items WHERE {where} AND key IN ({marks})"
         for key, value in conn.execute(query, [*params, *chunk]):
-            found[from_stored(key)] = _STATUSES[value]
+            found[from_stored(key)] = FILE_STATUSES[value]
     return found
 
 
@@ -49,9 +49,11 @@ def batch_items(conn: sqlite3.Connection, run_no: int, batch_id: str) -> dict[st
         "SELECT key, status FROM items WHERE run_no = ? AND batch_id = ?", (run_no, batch_id)
     ).fetchall()
     if rows:
-        return {from_stored(key): _STATUSES[value] for key, value in rows}
+        return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
+    # The rare-events index's predicate, repeated, lets the planner look the batch up instead of scanning.
     opened = conn.execute(
-        "SELECT 1 FROM events WHERE run_no = ? AND kind = ? AND batch_id = ? LIMIT 1",
-        (run_no, EventKind.BATCH_OPENED.value, batch_id),
+        f"SELECT 1 FROM events WHERE run_no = ? AND kind = '{EventKind.BATCH_OPENED}' AND {RARE_KINDS_SQL} "
+        "AND batch_id = ? LIMIT 1",
+        (run_no, batch_id),
     ).fetchone()
     return {} if opened is not None else None

@@ -13,10 +13,10 @@ import json
 import sqlite3
 from typing import Any, Final
 
-from omnimemory_kit.events import EVENT_KINDS, STRING_ERROR_TYPE, Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, STRING_ERROR_TYPE, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.counters import RunCounters
-from omnimemory_kit.store.sqlite_counters import read_counters
+from omnimemory_kit.store.sqlite_counters import read_counters, snapshot
 from omnimemory_kit.store.status_facts import (
     COMMON_KINDS,
     LIFECYCLE_KINDS,
@@ -24,6 +24,7 @@ from omnimemory_kit.store.status_facts import (
     RARE_KINDS_SQL,
     VERDICT_KINDS,
     RunStatusFacts,
+    kinds_sql,
 )
 
 __all__ = [
@@ -44,17 +45,13 @@ RARE_EVENTS: Final = "events INDEXED BY events_rare"
 """The events table read through the rare-events index (a store that has it)."""
 
 
-def _kinds(kinds: tuple[EventKind, ...]) -> str:
-    return ", ".join(f"'{kind.value}'" for kind in kinds)
-
-
 _R: Final = RARE_KINDS_SQL
 _COLUMNS: Final = "kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq"
 _LIFECYCLE: Final = (
-    f"SELECT {_COLUMNS} FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({_kinds(LIFECYCLE_KINDS)}) "
+    f"SELECT {_COLUMNS} FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({kinds_sql(LIFECYCLE_KINDS)}) "
     "ORDER BY seq"
 )
-_ACTIVE: Final = f"kind NOT IN ({_kinds(QUIET_KINDS)})"
+_ACTIVE: Final = f"kind NOT IN ({kinds_sql(QUIET_KINDS)})"
 _BEFORE: Final = (
     f"SELECT at FROM events WHERE run_no = ?1 AND seq < ?2 AND {_ACTIVE} ORDER BY seq DESC LIMIT 1"
 )
@@ -83,7 +80,7 @@ _TALLIES: Final = (
 # holds). CROSS JOIN keeps the verdicts outermost: the planner, without statistics, would scan the journal.
 _LATEST_VERDICTS: Final = (
     f"(SELECT path, max(seq) AS seq FROM {{rare}} WHERE run_no = ?1 AND {_R} "
-    f"AND kind IN ({_kinds(VERDICT_KINDS)}) GROUP BY path) AS v "
+    f"AND kind IN ({kinds_sql(VERDICT_KINDS)}) GROUP BY path) AS v "
     "CROSS JOIN events AS e ON e.run_no = ?1 AND e.seq = v.seq "
     "CROSS JOIN items AS i ON i.run_no = ?1 AND i.key = v.path AND i.status = 'succeeded' "
     f"LEFT JOIN (SELECT path, max(seq) AS seq FROM {{rare}} WHERE run_no = ?1 AND {_R} "
@@ -96,22 +93,16 @@ _FLAGGED: Final = (
     "AND e.kind <> 'item_validated' ORDER BY e.seq"
 )
 _ANY_VERDICT: Final = (
-    f"SELECT 1 FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({_kinds(VERDICT_KINDS)}) LIMIT 1"
+    f"SELECT 1 FROM {{rare}} WHERE run_no = ?1 AND {_R} AND kind IN ({kinds_sql(VERDICT_KINDS)}) LIMIT 1"
 )
 _BYTES: Final = "SELECT status, sum(size), sum(size = 0) FROM items WHERE run_no = ?1 GROUP BY status"
-_STATUSES: Final = {status.value: status for status in FileStatus}
 
 
 def read_status(conn: sqlite3.Connection, run_no: int, run_id: str, *, with_bytes: bool) -> RunStatusFacts:
     """Read a run's counters and status facts in one read transaction (one snapshot)."""
-    if conn.in_transaction:
-        return _read_facts(conn, run_no, read_counters(conn, run_no, run_id, None), with_bytes=with_bytes)
-    conn.execute("BEGIN")
-    try:
+    with snapshot(conn):
         counters = read_counters(conn, run_no, run_id, None)
         return _read_facts(conn, run_no, counters, with_bytes=with_bytes)
-    finally:
-        conn.execute("COMMIT")
 
 
 def first_unknown_kind(conn: sqlite3.Connection, run_no: int) -> tuple[int, str] | None:
@@ -158,7 +149,7 @@ def _read_facts(
     if with_bytes:
         nbytes = dict.fromkeys(FileStatus, 0)
         for status, size, zero in conn.execute(_BYTES, (run_no,)):
-            nbytes[_STATUSES[status]] = int(size or 0)
+            nbytes[FILE_STATUSES[status]] = int(size or 0)
             unsized += int(zero or 0)
     any_verdict = conn.execute(sql(_ANY_VERDICT), (run_no,)).fetchone() is not None
     verdicts: dict[EventKind, int] = {}
@@ -197,7 +188,7 @@ def read_rare_events(
     assert kinds.isdisjoint(COMMON_KINDS), "only rare kinds are in the index"
     rare = RARE_EVENTS if has_rare_index(conn) else "events"
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM {rare} WHERE run_no = ?1 AND {_R} AND kind IN ({_kinds(tuple(kinds))}) "
+        f"SELECT {_COLUMNS} FROM {rare} WHERE run_no = ?1 AND {_R} AND kind IN ({kinds_sql(kinds)}) "
         "AND seq > ?2 AND (?3 IS NULL OR seq <= ?3) AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq",
         (run_no, after_seq, until_seq, worker_id),
     ).fetchall()

@@ -30,6 +30,7 @@ __all__ = [
     "VERDICT_KINDS",
     "RunStatusFacts",
     "facts_from_events",
+    "kinds_sql",
 ]
 
 COMMON_KINDS: Final = (
@@ -44,7 +45,13 @@ COMMON_KINDS: Final = (
 Validation verdicts stay in it although a validated run has one per item: their counts need each item's
 latest one, and only a validated run pays for them."""
 
-RARE_KINDS_SQL: Final = "kind NOT IN ({})".format(", ".join(f"'{kind.value}'" for kind in COMMON_KINDS))
+
+def kinds_sql(kinds: Iterable[EventKind]) -> str:
+    """Return ``kinds`` as an SQL list of literals (for ``kind IN (…)``; the values are the enum's own)."""
+    return ", ".join(f"'{kind.value}'" for kind in kinds)
+
+
+RARE_KINDS_SQL: Final = f"kind NOT IN ({kinds_sql(COMMON_KINDS)})"
 """The rare-events index's predicate. A query repeats it word for word, so the planner may use the index."""
 
 LIFECYCLE_KINDS: Final = (
