@@ -72,6 +72,7 @@ from omnimemory_kit.store.base import (
     run_is_done,
     stored_event,
 )
+from omnimemory_kit.store.blocks import MAX_SIZE
 from omnimemory_kit.store.postgres_health import PostgresHealthHistory
 from omnimemory_kit.store.postgres_reads import PostgresReads
 from omnimemory_kit.store.postgres_rows import SELECT_RUN, event_from_row, run_from_row
@@ -444,6 +445,10 @@ class PostgresStore(PostgresReads, PostgresHealthHistory, Store):
                 if item.size < 0:
                     raise ConfigError(
                         f"item {item.key!r} has a negative size ({item.size}); nothing was added"
+                    )
+                if item.size > MAX_SIZE:
+                    raise ConfigError(
+                        f"item {item.key!r} has a size larger than any file ({item.size}); nothing was added"
                     )
                 chunk.setdefault(to_stored(item.key), item.size)  # the first size of a repeated key wins
                 if len(chunk) >= 5000:

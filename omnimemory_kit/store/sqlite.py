@@ -64,6 +64,7 @@ from omnimemory_kit.store.base import (
     run_is_done,
     stored_event,
 )
+from omnimemory_kit.store.blocks import MAX_SIZE
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.report_reads import ReportAggregates
 from omnimemory_kit.store.sqlite_counters import count_started, read_counters, read_item_counts
@@ -101,10 +102,10 @@ _SELECT_RUN_V1: Final = (
     "SELECT run_id, name, priority, source, function, created_at, params, '', '', '' FROM runs"
 )
 _PICK: Final = (
-    "SELECT count(*), max(ordinal), json_group_array(key), json_group_array(size) FROM ("
+    "SELECT count(*), json_group_array(key), json_group_array(size) FROM ("
     "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' ORDER BY ordinal LIMIT ?)"
 )
-"""A claim's pick, oldest first: how many, the last ordinal, the keys and sizes (JSON arrays, in order)."""
+"""A claim's pick, oldest first: how many, the keys and sizes (JSON arrays, in order)."""
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
@@ -377,6 +378,8 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             key, size = item.key, item.size
             if size < 0:
                 raise ConfigError(f"item {key!r} has a negative size ({size})")
+            if size > MAX_SIZE:
+                raise ConfigError(f"item {key!r} has a size larger than any file ({size}); nothing was added")
             if not key.isascii() or "\x00" in key:  # the common key is stored as it is (to_stored's test)
                 key = to_stored(key)
             if key not in wanted:  # the first of a key wins
@@ -544,7 +547,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         run_no = self._run_no(conn, run_id)
         # One row for the whole pick (not one per item): the store thread gets the GIL back once, not once
         # per item, while the event loop is busy running the batch before.
-        count, upto, keys, sizes = conn.execute(_PICK, (run_no, limit)).fetchone()
+        count, keys, sizes = conn.execute(_PICK, (run_no, limit)).fetchone()
         if not count:
             return None
         expires_at = now + lease_seconds
@@ -564,9 +567,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             "VALUES (?, ?, ?, ?, ?, ?)",
             (lease_id, run_no, worker_id, batch_id, now, expires_at),
         )
-        # Set-based: the picked items are exactly the pending ones up to the last picked ordinal (same
-        # transaction): their FILE_STARTED rows are built in SQL from the pending index (in ordinal
-        # order, no table lookups), then one statement leases them all.
+        # Set-based, from the pick's keys (a JSON text SQLite made, in ordinal order; the same transaction,
+        # so they are still pending): their FILE_STARTED rows, then one statement leases them all. Both are
+        # read by SQLite in C, so the store thread leaves the interpreter's lock to the event loop meanwhile.
         conn.execute(
             INSERT_EVENT_ROW,
             (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
@@ -574,11 +577,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         )  # fmt: skip
         conn.execute(
             "INSERT INTO events (run_no, seq, kind, at, path, batch_id, worker_id) "
-            "SELECT ?1, ?2 + row_number() OVER (ORDER BY ordinal), ?3, ?4, key, ?5, ?6 FROM items "
-            "WHERE run_no = ?1 AND status = 'pending' AND ordinal <= ?7",
-            (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, upto),
+            "SELECT ?1, ?2 + 1 + j.key, ?3, ?4, j.value, ?5, ?6 FROM json_each(?7) j",
+            (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, keys),
         )
-        conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, upto))
+        conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, keys))
         last = first + count
         conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
         add_counts(conn, run_no, {_PENDING: -count, _IN_PROGRESS: count})

@@ -97,11 +97,12 @@ assert _CLAIMED.hold is Hold.TAKE, "a claim holds its items under its lease"
 CLAIM_ITEMS: Final = (
     f"UPDATE items SET status = '{_CLAIMED.status.value}', attempts = attempts + {_CLAIMED.attempts}, "
     f"lease_id = ?, batch_id = ?, worker_id = ? "
-    f"WHERE run_no = ? AND status = '{_PENDING}' AND ordinal <= ?"
+    f"WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) AND status = '{_PENDING}'"
 )
-"""Lease the pending items up to an ordinal, as FILE_STARTED on each does.
+"""Lease pending items named by key, as FILE_STARTED on each does.
 
-Parameters: lease, batch, worker, run_no, ordinal."""
+Parameters: lease, batch, worker, run_no, the keys (a JSON array). Seeking each key costs less than
+walking the pending index while the same statement takes the items out of it."""
 
 _REPORTABLE: Final = frozenset(
     {EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_RETRIED}
@@ -153,13 +154,12 @@ def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first
             )
         }
         wanted = {key: size for key, size in wanted.items() if key not in known}
-    # FILE_ADDED rows straight from the keys (no Event objects), the items copied from them in SQL. Only
-    # the five columns that vary are bound: binding the six NULLs too costs more than the insert.
-    rows = [(run_no, seq, at, key, size) for seq, (key, size) in enumerate(wanted.items(), first)]
-    if rows:
-        conn.executemany(INSERT_ADDED, rows)
-        conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(rows) - 1))
-    return len(rows)
+    # FILE_ADDED rows straight from the keys (no Event objects), read by SQLite from one JSON text in C
+    # (off the interpreter's lock, unlike a row at a time), the items copied from them in SQL.
+    if wanted:
+        conn.execute(INSERT_ADDED, (run_no, first, at, json.dumps(wanted)))
+        conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(wanted) - 1))
+    return len(wanted)
 
 
 def add_blocks(conn: sqlite3.Connection, run_no: int, blocks: Iterable[str], first: int, at: float) -> int:

@@ -8,6 +8,7 @@ statements kept here too.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any, Final
@@ -27,9 +28,18 @@ _INSERT_PLAIN_EVENT: Final = (
     "INSERT INTO events (run_no, seq, kind, at, path, worker_id) VALUES (?, ?, ?, ?, ?, ?)"
 )
 """An event with nothing but a kind, a time, a key and a worker (its other columns stay NULL)."""
-INSERT_ADDED: Final = (
-    f"INSERT INTO events (run_no, seq, kind, at, path, size) VALUES (?, ?, '{EventKind.FILE_ADDED}', ?, ?, ?)"
+_INSERT_PLAIN_RUN: Final = (
+    "INSERT INTO events (run_no, seq, kind, at, path, worker_id) "
+    "SELECT ?1, ?2 + j.key, ?3, j.value ->> 1, j.value ->> 0, ?4 FROM json_each(?5) j"
 )
+"""A run of plain events of one kind and worker: ``[key, at]`` pairs, seqs from ?2 in the pairs' order."""
+_PLAIN_RUNS_AT_MOST: Final = 8
+"""Above this many runs of (kind, worker) in one append, the plain events go in row by row instead."""
+INSERT_ADDED: Final = (
+    "INSERT INTO events (run_no, seq, kind, at, path, size) "
+    f"SELECT ?1, ?2 + j.rowid, '{EventKind.FILE_ADDED}', ?3, j.key, j.value FROM json_each(?4) j"
+)
+"""FILE_ADDED rows of a JSON object of key: size members (whole sizes), seqs from ?2 in members' order."""
 
 
 def _bump_last_seq(conn: sqlite3.Connection, run_no: int, first: int, count: int) -> int:
@@ -37,6 +47,45 @@ def _bump_last_seq(conn: sqlite3.Connection, run_no: int, first: int, count: int
     last = int(first + count - 1)
     conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
     return last
+
+
+def _insert_plain(conn: sqlite3.Connection, run_no: int, first: int, events: Sequence[Event]) -> None:
+    """Insert plain events (a kind, a time, a key, a worker) with seqs from ``first``, in their order.
+
+    A report's outcomes are runs of one kind from one worker: each run is one statement that SQLite reads
+    from JSON in C, so the store thread holds the interpreter's lock only to encode the pairs, not once per
+    row as ``executemany`` takes it back (the event loop runs meanwhile). Floats survive the JSON exactly.
+    """
+    runs: list[tuple[int, str, str | None, list[tuple[str | None, float]]]] = []
+    current: list[tuple[str | None, float]] | None = None
+    last_kind: object = None
+    last_worker: object = None
+    for seq, e in enumerate(events, first):
+        if current is None or e.kind is not last_kind or e.worker_id != last_worker:
+            if len(runs) == _PLAIN_RUNS_AT_MOST:
+                _insert_plain_rows(conn, run_no, first, events)
+                return
+            last_kind, last_worker = e.kind, e.worker_id
+            current = []
+            runs.append((seq, str(last_kind), e.worker_id, current))
+        current.append((e.path, e.at))
+    try:
+        docs = [json.dumps(pairs, allow_nan=False) for _, _, _, pairs in runs]
+    except ValueError:  # a time that is no JSON number: bound as it is, so SQLite refuses it as before
+        docs = []
+    if len(docs) != len(runs):
+        _insert_plain_rows(conn, run_no, first, events)
+        return
+    for (start, kind, worker, _), doc in zip(runs, docs, strict=True):
+        conn.execute(_INSERT_PLAIN_RUN, (run_no, start, kind, worker, doc))
+
+
+def _insert_plain_rows(conn: sqlite3.Connection, run_no: int, first: int, events: Sequence[Event]) -> None:
+    """Insert plain events row by row (many runs of kinds, or a time JSON cannot hold)."""
+    conn.executemany(
+        _INSERT_PLAIN_EVENT,
+        [(run_no, seq, str(e.kind), e.at, e.path, e.worker_id) for seq, e in enumerate(events, first)],
+    )
 
 
 def insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> tuple[int, int]:
@@ -56,10 +105,7 @@ def insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]
     ):
         # Most of a run's volume (outcomes with nothing but a key): binding five NULLs per row costs
         # sqlite3 as much as the rest of the insert, so those columns are left to their default.
-        conn.executemany(
-            _INSERT_PLAIN_EVENT,
-            [(run_no, seq, str(e.kind), e.at, e.path, e.worker_id) for seq, e in enumerate(events, first)],
-        )
+        _insert_plain(conn, run_no, first, events)
         count_minutes(conn, run_no, events)
         return first, _bump_last_seq(conn, run_no, first, len(events))
     # A mix (a batch's verdicts with its BATCH_CLOSED): the plain ones still go in the cheap way.

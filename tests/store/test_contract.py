@@ -182,6 +182,31 @@ class TestJournal:
         assert got == [Event(**{**_event_fields(e), "seq": i}) for i, e in enumerate(sent, start=2)]
         assert all(type(e.kind) is EventKind for e in got)
 
+    def test_plain_outcomes_keep_order_times_and_keys_in_runs_of_any_length(
+        self, store: JournalStore
+    ) -> None:
+        """Outcomes with nothing but a key and a time, in runs of kinds and workers short and long, read
+        back in order with their seqs, their exact times and their keys (escapes and non-ASCII included)."""
+        make_run(store)
+        keys = ["plain", 'quo"te', "back\\slash", "tab\tnew\nline", "ünï", "emoji \U0001f600", "€"]
+        at = 1_733_000_000.123456789
+        for pattern in ([K.FILE_SUCCEEDED] * 20, [K.FILE_SUCCEEDED, K.FILE_SKIPPED] * 12):
+            before = store.last_seq(RUN)
+            sent = [
+                Event(
+                    kind,
+                    at=at + i / 7,
+                    path=f"{keys[i % len(keys)]}-{i}",
+                    worker_id=(WORKER, None)[i // 9 % 2],
+                )
+                for i, kind in enumerate(pattern)
+            ]
+            store.append(RUN, sent)
+            got = list(store.read_events(RUN, after_seq=before))
+            assert got == [
+                Event(**{**_event_fields(e), "seq": s}) for s, e in enumerate(sent, start=before + 1)
+            ]
+
     def test_read_after_seq_tails_without_skipping(self, store: JournalStore) -> None:
         """Reading after the last seen seq returns exactly the new events, across many read chunks."""
         make_run(store)
@@ -285,6 +310,16 @@ class TestItemsProjection:
             store.add_items(RUN, [WorkItem("good", 1), WorkItem("bad", -1)], at=1.0)
         assert store.last_seq(RUN) == 1
         assert counts(store) == {}
+
+    def test_size_beyond_64_bits_is_refused_and_nothing_added(self, store: JournalStore) -> None:
+        """A size no store column holds is a ConfigError naming the item, and none of the batch is added."""
+        make_run(store)
+        with pytest.raises(ConfigError, match="'huge'"):
+            store.add_items(RUN, [WorkItem("good", 1), WorkItem("huge", 2**63)], at=1.0)
+        assert store.last_seq(RUN) == 1
+        assert counts(store) == {}
+        assert store.add_items(RUN, [WorkItem("largest", 2**63 - 1)], at=2.0) == 1
+        assert [(e.path, e.size) for e in store.read_events(RUN, after_seq=1)] == [("largest", 2**63 - 1)]
 
     def test_item_counts_lists_every_status(self, store: JournalStore) -> None:
         """item_counts has a key for every FileStatus, zeros included."""
