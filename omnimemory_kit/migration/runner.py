@@ -627,12 +627,12 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             await self._start_control()
         await self._start_validation()
         # Store work overlaps item work both ways: the last batch is closed (outcomes reported, lease
-        # released) on the store thread while the next one runs (at most one close in flight, awaited
-        # before the next), and a batch is kept claimed ahead, so a batch of fast items never waits for
-        # its claim. The first batch ahead is claimed once half of the first batch's items started; from
-        # then on each close claims the batch after the one ahead (``queued``) in its own transaction:
-        # one commit per batch boundary. A batch claimed ahead runs only if the loop would have claimed
-        # it then; otherwise (paused, cancelled, throttled, stepping) it is given back: released, its
+        # released) on the store thread while the next one runs (at most two closes in flight: the one before
+        # is awaited once the next is on its way), and a batch is kept claimed ahead, so a batch of fast items
+        # never waits for its claim. The first batch ahead is claimed once half of the first batch's items
+        # started; from then on each close claims the batch after the one ahead (``queued``) in its own
+        # transaction: one commit per batch boundary. A batch claimed ahead runs only if the loop would have
+        # claimed it then; otherwise (paused, cancelled, throttled, stepping) it is given back: released, its
         # items pending again.
         closing: asyncio.Future[LeasedBatch | bool | None] | None = None
         ahead: asyncio.Future[LeasedBatch | bool | None] | None = None
@@ -710,16 +710,18 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                     )
                 running = claimed
                 batch = await self._run_batch(claimed)
-                if closing is not None:
-                    await closing
-                # the close claims the batch after the one ahead (or the next, when none is ahead)
+                # the close claims the batch after the one ahead (or the next, when none is ahead); it is
+                # queued on the store thread before the last close's events are folded, so the store
+                # thread goes straight on to it while the loop folds
                 claim_next = may_claim_ahead()
-                closing = asyncio.ensure_future(self._close_batch(batch, claim_next))
+                last_close, closing = closing, asyncio.ensure_future(self._close_batch(batch, claim_next))
                 if claim_next:
                     if ahead is None:
                         ahead, ahead_closes = closing, True
                     else:
                         queued = closing
+                if last_close is not None:
+                    await last_close
                 if self._step_batches is not None:
                     await closing
                     closing = None

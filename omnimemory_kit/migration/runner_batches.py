@@ -11,9 +11,10 @@ from claiming batches, preparing and finishing the run (``runner_lifecycle``) an
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.attempt import SyncCalls
@@ -36,6 +37,10 @@ __all__ = ["BatchExecution"]
 # Bound once: the item loop compares against them for every item.
 _RUNNING = Phase.RUNNING
 _PROCEED = GateKind.PROCEED
+
+
+_HANDOFF_ITEMS: Final = 100
+"""Items a worker runs between offers of the interpreter's lock to the store thread (while it has work)."""
 
 
 class BatchExecution(ControlledRun):
@@ -203,7 +208,17 @@ class BatchExecution(ControlledRun):
         seen_gate: GateDecision | None = None
         limit = 0
         max_rate: float | None = None
+        link = self._link
+        handoff = _HANDOFF_ITEMS
         while pending and not batch.lost:
+            handoff -= 1
+            if not handoff:
+                handoff = _HANDOFF_ITEMS
+                if link.calls_in_flight:
+                    # Items that never wait keep the interpreter's lock for the whole batch, and the store
+                    # thread, between two SQLite statements, could not start its work before the batch
+                    # ends: a sleep of 0 hands the lock over, so the store works alongside.
+                    time.sleep(0)  # noqa: ASYNC251 - returns at once; the lock is the point
             phase = self._phase
             gate = self._gate
             if phase is not _RUNNING or gate.kind is not _PROCEED:
