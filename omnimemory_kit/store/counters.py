@@ -29,6 +29,7 @@ __all__ = [
     "MINUTE",
     "OutcomeMinute",
     "RunCounters",
+    "add_run_minutes",
     "counters_from",
     "minute_rows",
     "minute_start",
@@ -180,6 +181,31 @@ def minute_rows(events: Iterable[Event | Sequence[Any]]) -> dict[float, list[Any
             elif at > row[6]:
                 row[6] = at
     return buckets
+
+
+def add_run_minutes(buckets: dict[float, list[Any]], kind: str, ats: Sequence[float]) -> None:
+    """Add a run of events of one kind (by stored value) at times ``ats`` to ``minute_rows`` buckets.
+
+    A run that falls in one minute (a report's outcomes, usually) is added whole, from its first and last
+    time; one that spans minutes is counted event by event.
+    """
+    column = COUNTED_KINDS.get(kind)
+    if column is None or not ats:
+        return
+    lo, hi = min(ats), max(ats)
+    start = minute_start(lo)
+    parts = {start: (len(ats), lo, hi)} if minute_start(hi) == start else None
+    if parts is None:
+        spread = minute_rows([(kind, at) for at in ats])
+        parts = {begin: (row[column], row[5], row[6]) for begin, row in spread.items()}
+    for begin, (count, first, last) in parts.items():
+        row = buckets.get(begin)
+        if row is None:
+            row = buckets[begin] = [0, 0, 0, 0, 0, None, None]
+        row[column] += count
+        if 0 < column < 4:  # an outcome: its times bound the bucket's first and last outcome
+            row[5] = first if row[5] is None else min(row[5], first)
+            row[6] = last if row[6] is None else max(row[6], last)
 
 
 def counters_from(

@@ -10,12 +10,19 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import Final
+from typing import Any, Final
 
 from omnimemory_kit.events import FILE_STATUSES, Event, FileStatus
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows, minute_start
 
-__all__ = ["count_minutes", "count_started", "read_counters", "read_item_counts", "snapshot"]
+__all__ = [
+    "count_minutes",
+    "count_started",
+    "read_counters",
+    "read_item_counts",
+    "snapshot",
+    "write_minutes",
+]
 
 _UPSERT: Final = (
     "INSERT INTO run_minutes (run_no, minute, started, succeeded, failed, skipped, retried, "
@@ -32,7 +39,11 @@ _UPSERT: Final = (
 
 def count_minutes(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> None:
     """Add the counted kinds among ``events`` (just inserted) to their minute buckets."""
-    buckets = minute_rows(events)
+    write_minutes(conn, run_no, minute_rows(events))
+
+
+def write_minutes(conn: sqlite3.Connection, run_no: int, buckets: dict[float, list[Any]]) -> None:
+    """Add ``minute_rows``-shaped buckets to the run's minute counters."""
     if buckets:
         conn.executemany(_UPSERT, [(run_no, start, *row) for start, row in buckets.items()])
 

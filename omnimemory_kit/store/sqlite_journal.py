@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, clip_error_message
-from omnimemory_kit.store.sqlite_counters import count_minutes
+from omnimemory_kit.store.counters import add_run_minutes, minute_rows
+from omnimemory_kit.store.sqlite_counters import count_minutes, write_minutes
 
 __all__ = ["INSERT_ADDED", "INSERT_EVENT_ROW", "insert_events"]
 
@@ -49,22 +50,26 @@ def _bump_last_seq(conn: sqlite3.Connection, run_no: int, first: int, count: int
     return last
 
 
-def _insert_plain(conn: sqlite3.Connection, run_no: int, first: int, events: Sequence[Event]) -> None:
-    """Insert plain events (a kind, a time, a key, a worker) with seqs from ``first``, in their order.
+def _insert_plain(
+    conn: sqlite3.Connection, run_no: int, first: int, events: Sequence[Event]
+) -> dict[float, list[Any]]:
+    """Insert plain events (a kind, a time, a key, a worker) with seqs from ``first``, in their order;
+    return their minute buckets (``counters.minute_rows``).
 
     A report's outcomes are runs of one kind from one worker: each run is one statement that SQLite reads
     from JSON in C, so the store thread holds the interpreter's lock only to encode the pairs, not once per
-    row as ``executemany`` takes it back (the event loop runs meanwhile). Floats survive the JSON exactly.
+    row as ``executemany`` takes it back (the event loop runs meanwhile), and is counted whole when it falls
+    in one minute. Floats survive the JSON exactly.
     """
     runs: list[tuple[int, str, str | None, list[tuple[str | None, float]]]] = []
-    current: list[tuple[str | None, float]] | None = None
+    current: list[tuple[str | None, float]] = []
     last_kind: object = None
     last_worker: object = None
     for seq, e in enumerate(events, first):
-        if current is None or e.kind is not last_kind or e.worker_id != last_worker:
+        if e.kind is not last_kind or e.worker_id != last_worker or not runs:
             if len(runs) == _PLAIN_RUNS_AT_MOST:
                 _insert_plain_rows(conn, run_no, first, events)
-                return
+                return minute_rows(events)
             last_kind, last_worker = e.kind, e.worker_id
             current = []
             runs.append((seq, str(last_kind), e.worker_id, current))
@@ -72,12 +77,13 @@ def _insert_plain(conn: sqlite3.Connection, run_no: int, first: int, events: Seq
     try:
         docs = [json.dumps(pairs, allow_nan=False) for _, _, _, pairs in runs]
     except ValueError:  # a time that is no JSON number: bound as it is, so SQLite refuses it as before
-        docs = []
-    if len(docs) != len(runs):
         _insert_plain_rows(conn, run_no, first, events)
-        return
-    for (start, kind, worker, _), doc in zip(runs, docs, strict=True):
+        return minute_rows(events)
+    buckets: dict[float, list[Any]] = {}
+    for (start, kind, worker, pairs), doc in zip(runs, docs, strict=True):
         conn.execute(_INSERT_PLAIN_RUN, (run_no, start, kind, worker, doc))
+        add_run_minutes(buckets, kind, [at for _, at in pairs])
+    return buckets
 
 
 def _insert_plain_rows(conn: sqlite3.Connection, run_no: int, first: int, events: Sequence[Event]) -> None:
@@ -105,8 +111,7 @@ def insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]
     ):
         # Most of a run's volume (outcomes with nothing but a key): binding five NULLs per row costs
         # sqlite3 as much as the rest of the insert, so those columns are left to their default.
-        _insert_plain(conn, run_no, first, events)
-        count_minutes(conn, run_no, events)
+        write_minutes(conn, run_no, _insert_plain(conn, run_no, first, events))
         return first, _bump_last_seq(conn, run_no, first, len(events))
     # A mix (a batch's verdicts with its BATCH_CLOSED): the plain ones still go in the cheap way.
     plain: list[tuple[Any, ...]] = []

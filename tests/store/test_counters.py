@@ -9,13 +9,16 @@ from __future__ import annotations
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store import JournalStore, RunRecord, WorkItem, open_store
-from omnimemory_kit.store.counters import OutcomeMinute, RunCounters, minute_rows
+from omnimemory_kit.store.counters import OutcomeMinute, RunCounters, add_run_minutes, minute_rows
 from tests.conftest import PG_DSN
 from tests.store.old_schema import downgrade_postgres_to_version_3, downgrade_to_version_3
 
@@ -186,6 +189,25 @@ class TestRates:
         expected = {60.0: [0, 2, 1, 1, 0, 62.0, 70.0], 0.0: [0, 1, 0, 0, 1, 5.0, 5.0]}
         assert minute_rows(events) == expected
         assert minute_rows((e.kind.value, e.at) for e in events) == expected
+
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(
+                    ["file_started", "file_succeeded", "file_failed", "file_retried", "batch_closed"]
+                ),
+                st.lists(st.floats(min_value=0, max_value=150, allow_nan=False), min_size=1, max_size=6),
+            ),
+            max_size=8,
+        )
+    )
+    def test_runs_of_one_kind_count_as_event_by_event(self, runs: list[tuple[str, list[float]]]) -> None:
+        """Runs added whole (in one minute) or spread (across minutes) leave the buckets minute_rows
+        leaves for the same events one by one, whichever buckets the runs before them filled."""
+        buckets: dict[float, list[Any]] = {}
+        for kind, ats in runs:
+            add_run_minutes(buckets, kind, ats)
+        assert buckets == minute_rows([(kind, at) for kind, ats in runs for at in ats])
 
     def test_recent_and_lifetime_rates(self) -> None:
         """The recent rate counts the window's minutes; the lifetime rate spans first to last outcome."""
