@@ -31,6 +31,7 @@ __all__ = [
     "RunCounters",
     "add_run_minutes",
     "counters_from",
+    "merge_minute_rows",
     "minute_rows",
     "minute_start",
 ]
@@ -206,6 +207,20 @@ def add_run_minutes(buckets: dict[float, list[Any]], kind: str, ats: Sequence[fl
         if 0 < column < 4:  # an outcome: its times bound the bucket's first and last outcome
             row[5] = first if row[5] is None else min(row[5], first)
             row[6] = last if row[6] is None else max(row[6], last)
+
+
+def merge_minute_rows(into: dict[float, list[Any]], buckets: dict[float, list[Any]]) -> None:
+    """Add ``minute_rows`` buckets to others of the same shape."""
+    for start, row in buckets.items():
+        got = into.get(start)
+        if got is None:
+            into[start] = list(row)
+            continue
+        for column in range(5):
+            got[column] += row[column]
+        if row[5] is not None:
+            got[5] = row[5] if got[5] is None else min(got[5], row[5])
+            got[6] = row[6] if got[6] is None else max(got[6], row[6])
 
 
 def counters_from(

@@ -60,14 +60,13 @@ from omnimemory_kit.store.base import (
     check_outcomes,
     loaded_event,
     loaded_rows,
-    parse_worker_id,
     run_is_done,
     stored_event,
 )
 from omnimemory_kit.store.blocks import MAX_SIZE
-from omnimemory_kit.store.counters import RunCounters
+from omnimemory_kit.store.counters import RunCounters, minute_start
 from omnimemory_kit.store.report_reads import ReportAggregates
-from omnimemory_kit.store.sqlite_counters import count_started, read_counters, read_item_counts
+from omnimemory_kit.store.sqlite_counters import read_counters, read_item_counts
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
@@ -79,10 +78,11 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
-from omnimemory_kit.store.sqlite_journal import INSERT_EVENT_ROW, insert_events
+from omnimemory_kit.store.sqlite_journal import INSERT_EVENT_ROW, insert_events, insert_rows
 from omnimemory_kit.store.sqlite_report_reads import read_matching, read_sqlite_report
 from omnimemory_kit.store.sqlite_selection import batch_items, item_statuses
 from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_events, read_status
+from omnimemory_kit.store.sqlite_tally import Tally
 from omnimemory_kit.store.status_facts import COMMON_KINDS, RunStatusFacts
 from omnimemory_kit.store.url import SQLiteLocation
 from omnimemory_kit.text import from_stored, to_stored
@@ -533,18 +533,26 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """
         check_claim(limit, lease_seconds)
         with self._write("claim items") as conn:
-            return self._claim_locked(conn, run_id, worker_id, limit, lease_seconds, self._clock.time())
+            tally = Tally.begin(conn, self._run_no(conn, run_id))
+            lease = self._claim_locked(
+                conn, tally, run_id, worker_id, limit, lease_seconds, self._clock.time()
+            )
+            if lease is not None:
+                tally.write(conn)
+            return lease
 
     def _claim_locked(
         self,
         conn: sqlite3.Connection,
+        tally: Tally,
         run_id: str,
         worker_id: str,
         limit: int,
         lease_seconds: float,
         now: float,
     ) -> Lease | None:
-        run_no = self._run_no(conn, run_id)
+        """Claim into ``tally`` (the caller writes it): the worker's row, the seqs, the counters."""
+        run_no = tally.run_no
         # One row for the whole pick (not one per item): the store thread gets the GIL back once, not once
         # per item, while the event loop is busy running the batch before.
         count, keys, sizes = conn.execute(_PICK, (run_no, limit)).fetchone()
@@ -552,16 +560,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             return None
         expires_at = now + lease_seconds
         lease_id = uuid.uuid4().hex
-        (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-        first = last + 1
+        first = tally.take_seqs(count + 1)
         batch_id = f"batch-{first}"
-        host, pid = parse_worker_id(worker_id)
-        conn.execute(
-            "INSERT INTO workers (run_no, worker_id, host, pid, started_at, last_seen) "
-            "VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (run_no, worker_id) DO UPDATE SET last_seen = excluded.last_seen",
-            (run_no, worker_id, host, pid, now, now),
-        )
+        tally.saw_worker(worker_id, now)  # registered if new
         conn.execute(
             "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -581,10 +582,8 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, keys),
         )
         conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, keys))
-        last = first + count
-        conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last, run_no))
-        add_counts(conn, run_no, {_PENDING: -count, _IN_PROGRESS: count})
-        count_started(conn, run_no, now, count)
+        tally.count({_PENDING: -count, _IN_PROGRESS: count})
+        tally.add_minutes({minute_start(now): [count, 0, 0, 0, 0, None, None]})
         return Lease(
             lease_id=lease_id,
             run_id=run_id,
@@ -592,8 +591,16 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             batch_id=batch_id,
             items=tuple(map(WorkItem, map(from_stored, json.loads(keys)), json.loads(sizes))),
             expires_at=expires_at,
-            seq=last,
+            seq=tally.last_seq,
         )
+
+    def _live_tally(
+        self, conn: sqlite3.Connection, lease: Lease, now: float, *, expired_ok: bool = False
+    ) -> Tally:
+        """Check that the worker still holds the lease (``_check_live``); start the transaction's tally."""
+        tally = Tally.begin(conn, self._check_live(conn, lease, now, expired_ok=expired_ok))
+        tally.live_lease = lease.lease_id
+        return tally
 
     def _check_live(
         self, conn: sqlite3.Connection, lease: Lease, now: float, *, expired_ok: bool = False
@@ -661,22 +668,27 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         names, some item is not held and ``_NotHeld`` rolls the whole transaction back.
         """
         with self._write("report outcomes") as conn:
-            return self._report_planned_locked(conn, lease, events, now, plan)
+            tally = self._live_tally(conn, lease, now)
+            self._report_planned_locked(conn, tally, lease, events, now, plan)
+            return tally.write(conn)
 
     def _report_planned_locked(
-        self, conn: sqlite3.Connection, lease: Lease, events: Sequence[Event], now: float, plan: ReportPlan
-    ) -> int:
-        run_no = self._check_live(conn, lease, now)
-        done = report_items(conn, run_no, lease.lease_id, plan)
-        if done is None:
+        self,
+        conn: sqlite3.Connection,
+        tally: Tally,
+        lease: Lease,
+        events: Sequence[Event],
+        now: float,
+        plan: ReportPlan,
+    ) -> None:
+        """Report into ``tally`` (the caller writes it); ``lease`` was checked live for it."""
+        reported = report_items(conn, tally.run_no, lease.lease_id, plan)
+        if reported is None:
             raise _NotHeld
-        _, last = insert_events(conn, run_no, events)
-        conn.execute(
-            "UPDATE workers SET items_done = items_done + ?, last_seen = ? "
-            "WHERE run_no = ? AND worker_id = ?",
-            (done, now, run_no, lease.worker_id),
-        )
-        return last
+        done, deltas = reported
+        tally.count(deltas)
+        tally.add_minutes(insert_rows(conn, tally.run_no, tally.take_seqs(len(events)), events))
+        tally.saw_worker(lease.worker_id, now, done)
 
     def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
         """End a lease: requeue its unfinished items (FILE_INTERRUPTED), then append ``events``.
@@ -689,19 +701,22 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         now = self._clock.time()
         events = [stored_event(e) for e in events]
         with self._write("release a lease") as conn:
-            return self._release_locked(conn, lease, events, now)
+            tally = self._live_tally(conn, lease, now, expired_ok=True)
+            self._release_locked(conn, tally, lease, events, now)
+            return tally.write(conn)
 
     def _release_locked(
-        self, conn: sqlite3.Connection, lease: Lease, events: Sequence[Event], now: float
-    ) -> int:
-        run_no = self._check_live(conn, lease, now, expired_ok=True)
+        self, conn: sqlite3.Connection, tally: Tally, lease: Lease, events: Sequence[Event], now: float
+    ) -> None:
+        """Release into ``tally`` (the caller writes it); ``lease`` was checked for it."""
+        run_no = tally.run_no
         interrupted = self._interrupt_leases(conn, run_no, [lease.lease_id], now, reason="released")
-        last = self._append_locked(conn, run_no, [*interrupted, *events])
-        conn.execute(
-            "UPDATE workers SET last_seen = ? WHERE run_no = ? AND worker_id = ?",
-            (now, run_no, lease.worker_id),
-        )
-        return last
+        closing = [*interrupted, *events]
+        if closing:
+            first = tally.take_seqs(len(closing))
+            tally.add_minutes(insert_rows(conn, run_no, first, closing))
+            project(conn, run_no, closing, first, None)
+        tally.saw_worker(lease.worker_id, now)
 
     @property
     def report_and_release_atomic(self) -> bool:
@@ -725,8 +740,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             closing = [stored_event(e) for e in events]
             try:
                 with self._write("report outcomes and release a lease") as conn:
-                    self._report_planned_locked(conn, lease, reported, now, plan)
-                    return self._release_locked(conn, lease, closing, now)
+                    tally = self._live_tally(conn, lease, now)
+                    self._report_planned_locked(conn, tally, lease, reported, now, plan)
+                    self._release_locked(conn, tally, lease, closing, now)
+                    return tally.write(conn)
             except _NotHeld:
                 pass  # rolled back: the checked path below names the offending item
         return super().report_and_release(lease, outcomes, events)
@@ -758,12 +775,16 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             closing = [stored_event(e) for e in events]
             try:
                 with self._write("close a batch and claim the next") as conn:
+                    # one tally for the three parts: the run's seq, counters and the worker's row move once
+                    tally = self._live_tally(conn, lease, now, expired_ok=plan is None)
                     if plan is not None:
-                        self._report_planned_locked(conn, lease, reported, now, plan)
-                    last = self._release_locked(conn, lease, closing, now)
+                        self._report_planned_locked(conn, tally, lease, reported, now, plan)
+                    self._release_locked(conn, tally, lease, closing, now)
+                    last = tally.last_seq
                     claimed = self._claim_locked(
-                        conn, lease.run_id, lease.worker_id, limit, lease_seconds, now
+                        conn, tally, lease.run_id, lease.worker_id, limit, lease_seconds, now
                     )
+                    tally.write(conn)
                     return last, claimed
             except _NotHeld:
                 pass  # rolled back: the checked path below names the offending item

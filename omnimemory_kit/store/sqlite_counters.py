@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any, Final
 
-from omnimemory_kit.events import FILE_STATUSES, Event, FileStatus
-from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows, minute_start
+from omnimemory_kit.events import FILE_STATUSES, FileStatus
+from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
 
 __all__ = [
-    "count_minutes",
-    "count_started",
     "read_counters",
     "read_item_counts",
     "snapshot",
@@ -37,20 +35,10 @@ _UPSERT: Final = (
 )
 
 
-def count_minutes(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]) -> None:
-    """Add the counted kinds among ``events`` (just inserted) to their minute buckets."""
-    write_minutes(conn, run_no, minute_rows(events))
-
-
 def write_minutes(conn: sqlite3.Connection, run_no: int, buckets: dict[float, list[Any]]) -> None:
     """Add ``minute_rows``-shaped buckets to the run's minute counters."""
     if buckets:
         conn.executemany(_UPSERT, [(run_no, start, *row) for start, row in buckets.items()])
-
-
-def count_started(conn: sqlite3.Connection, run_no: int, at: float, n: int) -> None:
-    """Add ``n`` FILE_STARTED events at ``at`` (a claim builds them in SQL) to their minute bucket."""
-    conn.execute(_UPSERT, (run_no, minute_start(at), n, 0, 0, 0, 0, None, None))
 
 
 def read_counters(conn: sqlite3.Connection, run_no: int, run_id: str, since: float | None) -> RunCounters:

@@ -121,12 +121,12 @@ ReportPlan = dict[tuple[str, int, Hold], list[str]]
 
 def add_counts(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> None:
     """Add per-status deltas to the run's item counters (kept so ``item_counts`` never scans items)."""
-    changed = [(run_no, status, delta) for status, delta in deltas.items() if delta]
-    if changed:
-        conn.executemany(
-            "INSERT INTO item_counts (run_no, status, count) VALUES (?, ?, ?) "
-            "ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
-            changed,
+    changed = {status: delta for status, delta in deltas.items() if delta}
+    if changed:  # one statement, however many statuses changed ("WHERE true": SQLite's upsert after SELECT)
+        conn.execute(
+            "INSERT INTO item_counts (run_no, status, count) SELECT ?, j.key, j.value FROM json_each(?) j "
+            "WHERE true ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
+            (run_no, json.dumps(changed)),
         )
 
 
@@ -370,8 +370,11 @@ def _outcome_shape(kind: EventKind) -> tuple[str, int, Hold]:
     return effect.status.value, effect.attempts, effect.hold
 
 
-def report_items(conn: sqlite3.Connection, run_no: int, lease_id: str, plan: ReportPlan) -> int | None:
-    """Apply a report plan to the items ``lease_id`` holds in progress; return how many items it finished.
+def report_items(
+    conn: sqlite3.Connection, run_no: int, lease_id: str, plan: ReportPlan
+) -> tuple[int, dict[str, int]] | None:
+    """Apply a report plan to the items ``lease_id`` holds in progress; return how many items it finished
+    and the per-status deltas the item counters owe (the caller adds them: ``add_counts``).
 
     Returns None (the caller rolls back) when fewer items matched than the plan names: some item is not
     held in progress by the lease.
@@ -386,5 +389,4 @@ def report_items(conn: sqlite3.Connection, run_no: int, lease_id: str, plan: Rep
         if status != _IN_PROGRESS:
             deltas[_IN_PROGRESS] -= cursor.rowcount
             deltas[status] += cursor.rowcount
-    add_counts(conn, run_no, deltas)
-    return -deltas[_IN_PROGRESS]
+    return -deltas[_IN_PROGRESS], deltas

@@ -16,9 +16,9 @@ from typing import Any, Final
 from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, clip_error_message
 from omnimemory_kit.store.counters import add_run_minutes, minute_rows
-from omnimemory_kit.store.sqlite_counters import count_minutes, write_minutes
+from omnimemory_kit.store.sqlite_counters import write_minutes
 
-__all__ = ["INSERT_ADDED", "INSERT_EVENT_ROW", "insert_events"]
+__all__ = ["INSERT_ADDED", "INSERT_EVENT_ROW", "insert_events", "insert_rows"]
 
 _INSERT_EVENT: Final = (
     "INSERT INTO events (run_no, seq, kind, at, path, size, batch_id, error_type, error_message, reason, "
@@ -100,6 +100,17 @@ def insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]
     first = last + 1
     if not events:
         return first, int(last)
+    write_minutes(conn, run_no, insert_rows(conn, run_no, first, events))
+    return first, _bump_last_seq(conn, run_no, first, len(events))
+
+
+def insert_rows(
+    conn: sqlite3.Connection, run_no: int, first: int, events: Sequence[Event]
+) -> dict[float, list[Any]]:
+    """Insert events with seqs from ``first``; return their minute buckets (``counters.minute_rows``).
+
+    The caller moves the run's last seq and adds the buckets to the minute counters.
+    """
     # str(kind) is the plain value: binding the StrEnum itself goes through sqlite3's adapter lookup.
     if all(  # from the end: a mix usually ends with its one other event (a batch's BATCH_CLOSED)
         e.size is None
@@ -111,8 +122,7 @@ def insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]
     ):
         # Most of a run's volume (outcomes with nothing but a key): binding five NULLs per row costs
         # sqlite3 as much as the rest of the insert, so those columns are left to their default.
-        write_minutes(conn, run_no, _insert_plain(conn, run_no, first, events))
-        return first, _bump_last_seq(conn, run_no, first, len(events))
+        return _insert_plain(conn, run_no, first, events)
     # A mix (a batch's verdicts with its BATCH_CLOSED): the plain ones still go in the cheap way.
     plain: list[tuple[Any, ...]] = []
     rows: list[tuple[Any, ...]] = []
@@ -130,6 +140,8 @@ def insert_events(conn: sqlite3.Connection, run_no: int, events: Sequence[Event]
             )  # fmt: skip
     if plain:
         conn.executemany(_INSERT_PLAIN_EVENT, plain)
-    conn.executemany(_INSERT_EVENT, rows)
-    count_minutes(conn, run_no, events)
-    return first, _bump_last_seq(conn, run_no, first, len(events))
+    if len(rows) == 1:
+        conn.execute(_INSERT_EVENT, rows[0])
+    else:
+        conn.executemany(_INSERT_EVENT, rows)
+    return minute_rows(events)

@@ -150,7 +150,7 @@ class TestSQLiteStatements:
             store._conn.set_trace_callback(statements.append)
             plain = ['{"caf\u00e9":1,"b":2}', '{"c":3,"\u65e5\u672c":4}']
             assert store.add_item_blocks("r", plain, at=1.0) == 4
-            assert sum("json_each" in s for s in statements) == 2
+            assert sum("json_each" in s and s.startswith("INSERT INTO events") for s in statements) == 2
             assert not any("VALUES (" in s and "file_added" in s for s in statements)
             statements.clear()
             assert store.add_item_blocks("r", ['{"d":5,"b":6}'], at=2.0) == 1  # "b" is known: checked path
