@@ -302,8 +302,8 @@ class StoreLink:
                 self._tail_seq = max(self._tail_seq, self.store.last_seq(self.run_id))
             elif added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
                 self._tail_seq += added
-                keys, sizes = [item.key for item in chunk], [item.size for item in chunk]
-                self._inbox.append(item_events(EventKind.FILE_ADDED, at, keys, sizes=sizes))
+                # built when folded, on the loop: the store thread is the busier one
+                self._inbox.append(functools.partial(_added_events, chunk, at))
             else:
                 self.tail()
             return added
@@ -647,3 +647,10 @@ def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]
     stream = iter(items)
     while chunk := list[WorkItem](itertools.islice(stream, size)):
         yield chunk
+
+
+def _added_events(chunk: list[WorkItem], at: float) -> list[Event]:
+    """Return the FILE_ADDED events of a chunk whose items were all new."""
+    return item_events(
+        EventKind.FILE_ADDED, at, [item.key for item in chunk], sizes=[item.size for item in chunk]
+    )
