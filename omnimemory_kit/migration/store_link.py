@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import functools
 import itertools
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -324,6 +325,9 @@ class StoreLink:
                     added += await adding
                 adding = asyncio.ensure_future(self._add(chunk, clock.time()))
                 await asyncio.sleep(0)  # the add's job reaches the store thread
+                # and the interpreter's lock with it: the store thread begins the add (mostly SQLite's own
+                # work, without the lock) while the loop folds the chunk before and reads the next
+                time.sleep(0)  # noqa: ASYNC251 - returns at once; the lock is the point
                 self.drain()
         finally:
             try:
