@@ -31,6 +31,7 @@ __all__ = [
     "RARE_EVENTS",
     "RARE_EVENTS_INDEX",
     "SQLITE_STATUS",
+    "StoreConnection",
     "first_unknown_kind",
     "has_rare_index",
     "rare_events",
@@ -127,9 +128,25 @@ def read_rare_events(
     return [_event(row) for row in rows]
 
 
+class StoreConnection(sqlite3.Connection):
+    """A store's SQLite connection, which remembers once it has seen the rare-events index.
+
+    The index appears once (with the schema, or built on an open for writing) and is never dropped, so a
+    sighting holds for the connection's life; its absence does not (another process opening the store for
+    writing builds it), so a store without it is asked again each time, which costs only such old stores.
+    """
+
+    rare_index_seen: bool = False
+
+
 def has_rare_index(conn: sqlite3.Connection) -> bool:
     """Return whether the store has the rare-events index (a store opened read-only may predate it)."""
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events_rare'").fetchone() is not None
+    if isinstance(conn, StoreConnection) and conn.rare_index_seen:
+        return True
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events_rare'").fetchone() is not None
+    if found and isinstance(conn, StoreConnection):
+        conn.rare_index_seen = True
+    return found
 
 
 def rare_events(conn: sqlite3.Connection) -> str:
