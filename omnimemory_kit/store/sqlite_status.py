@@ -2,8 +2,9 @@
 
 ``RARE_EVENTS_INDEX`` is a partial index over the journal's rare kinds (``RARE_KINDS_SQL``), keyed by run,
 kind and batch: the lifecycle, the batch tallies, failures, interruptions, re-runs and verdicts are read
-through it, so their cost follows their number, never the journal's length. Every query below repeats the
-index's predicate word for word, which is what lets SQLite's planner use a partial index. On a store
+through it, so their cost follows their number, never the journal's length. Every rare read (here and in
+``store.status_reads``, whose SQLite dialect parts are here) repeats the index's predicate word for word,
+which is what lets SQLite's planner use a partial index, and names the index (``rare_events``). On a store
 without the index (an older one opened read-only) the same queries scan instead: slower, same answers.
 """
 
