@@ -31,16 +31,13 @@ from omnimemory_kit.cli.running import (
     check_outage_timeout,
     control_options,
     control_setup,
-    errors_to_exit,
-    fail,
-    format_summary,
-    format_validation,
     load_throttle,
     observability_options,
     outcome_code,
     run_interruptibly,
     run_with_hooks,
 )
+from omnimemory_kit.cli.summary_view import errors_to_exit, fail, format_summary, format_validation
 from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async

@@ -21,15 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from omnimemory_kit.cli.summary_view import (
-    errors_to_exit,
-    eta_text,
-    exit_code_for,
-    fail,
-    format_duration,
-    format_summary,
-    format_validation,
-)
+from omnimemory_kit.cli.summary_view import eta_text
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.hooks import Hooks, hook_environment
@@ -46,15 +38,9 @@ __all__ = [
     "Observability",
     "ProgressBar",
     "apply_health_gate",
+    "check_outage_timeout",
     "control_options",
     "control_setup",
-    "errors_to_exit",
-    "eta_text",
-    "exit_code_for",
-    "fail",
-    "format_duration",
-    "format_summary",
-    "format_validation",
     "load_throttle",
     "observability_options",
     "outcome_code",
@@ -67,9 +53,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-"""The store commands use when ``--store`` is not given."""
 
 
 def check_outage_timeout(seconds: float) -> None:

@@ -12,7 +12,8 @@ import itertools
 import json
 import socket
 import threading
-from typing import Any
+from collections.abc import Container, Iterable
+from typing import Any, Final
 
 import click
 
@@ -25,7 +26,7 @@ from omnimemory_kit.cli.workers_view import (
     worker_rows,
     workers_and_leases,
 )
-from omnimemory_kit.events import EventKind
+from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.control import summary_fields
 from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.rates import RateConfig
@@ -39,11 +40,32 @@ from omnimemory_kit.store.url import DEFAULT_STORE_URL
 __all__ = ["status_command"]
 
 
+_CHUNK: Final = 10_000
+
+
+def _items_added_earlier(known: Container[str], events: Iterable[Event]) -> list[tuple[str, int, float]]:
+    """Return (key, size, at) of each item the events name before any FILE_ADDED of it, unless ``known``.
+
+    Its FILE_ADDED lies before the journal read (or nowhere): the item is added where it is first met.
+    """
+    met: set[str] = set()
+    found: list[tuple[str, int, float]] = []
+    for event in events:
+        key = event.path
+        if key is None or key in met or key in known:
+            continue
+        met.add(key)
+        if event.kind is not EventKind.FILE_ADDED:
+            found.append((key, event.size or 0, event.at))
+    return found
+
+
 def _batch_rows(store: JournalStore, run_id: str, limit: int, now: float) -> tuple[list[dict[str, Any]], int]:
     """Return the rows of the run's latest ``limit`` batches, and how many batches the run has.
 
     Only the journal from the first of those batches on is read: its batch events are folded by the
-    tracker's reducer, every item met there taken as known (what came before concerns older batches).
+    tracker's reducer a chunk at a time (runs of one kind folded together), every item met there taken as
+    known (what came before concerns older batches).
     """
     from omnimemory_kit.cli.batches_view import batch_rows
     from omnimemory_kit.migration.tracker_views import batches_frame
@@ -52,12 +74,10 @@ def _batch_rows(store: JournalStore, run_id: str, limit: int, now: float) -> tup
     state = RunState(RateConfig(), sample_interval=1e300, max_samples=2)
     after = opened[-limit:][0] - 1 if opened else store.last_seq(run_id)
     events = store.read_events(run_id, after)
-    while chunk := list(itertools.islice(events, 10_000)):
-        for event in chunk:
-            key = event.path
-            if key is not None and event.kind is not EventKind.FILE_ADDED and key not in state.index:
-                state.add_file(key, event.size or 0, event.at)
-            state.apply((event,))
+    while chunk := list(itertools.islice(events, _CHUNK)):
+        for key, size, at in _items_added_earlier(state.index, chunk):
+            state.add_file(key, size, at)
+        state.apply(chunk)
     return batch_rows(batches_frame(state, threading.RLock(), now)), len(opened)
 
 

@@ -25,14 +25,13 @@ from omnimemory_kit.cli.running import (
     check_outage_timeout,
     control_options,
     control_setup,
-    errors_to_exit,
-    format_summary,
     load_throttle,
     observability_options,
     outcome_code,
     run_interruptibly,
     run_with_hooks,
 )
+from omnimemory_kit.cli.summary_view import errors_to_exit, format_summary
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation

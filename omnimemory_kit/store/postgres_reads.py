@@ -29,6 +29,21 @@ from omnimemory_kit.text import from_stored, to_stored
 __all__ = ["PostgresReads"]
 
 _NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
+# A batch's first open, through the rare-events index (its predicate repeated).
+_BATCH_OPENED = (
+    f"SELECT min(seq) FROM events WHERE run_id = %(run)s AND kind = 'batch_opened' AND {RARE_KINDS_SQL} "
+    "AND batch_id = %(batch)s"
+)
+# The items started after it whose latest start names the batch (a later start of one has a later seq).
+_BATCH_ITEMS = (
+    "WITH ran AS (SELECT DISTINCT path FROM events WHERE run_id = %(run)s AND seq > %(opened)s "
+    "AND kind = 'file_started' AND batch_id = %(batch)s), "
+    "latest AS (SELECT DISTINCT ON (e.path) e.path, e.batch_id FROM events e JOIN ran USING (path) "
+    "WHERE e.run_id = %(run)s AND e.seq > %(opened)s AND e.kind = 'file_started' "
+    "ORDER BY e.path, e.seq DESC) "
+    "SELECT i.key, i.status FROM latest l JOIN items i ON i.run_id = %(run)s AND i.key = l.path "
+    "WHERE l.batch_id = %(batch)s"
+)
 
 
 class PostgresReads(JournalStore):
@@ -161,28 +176,23 @@ class PostgresReads(JournalStore):
         return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
 
     def batch_items(self, run_id: str, batch_id: str) -> dict[str, FileStatus] | None:
-        """Return the items ``batch_id`` last started (their latest FILE_STARTED names it), with status."""
+        """Return the items ``batch_id`` last started (their latest FILE_STARTED names it), with status.
+
+        The items table keeps no batch here, so the journal is read, but only from the batch's open on
+        (looked up through the rare-events index; the starts after it read by the primary key's seq
+        range): every writer opens a batch before starting items in it (a claim in the same statement,
+        the tracker with its first start), and a later start of an item comes later still.
+        """
         with self._conn() as conn:
             self._require_run(conn, run_id)
-            rows = conn.execute(
-                "WITH ran AS (SELECT DISTINCT path FROM events WHERE run_id = %(run)s "
-                "AND kind = %(started)s AND batch_id = %(batch)s), "
-                "latest AS (SELECT DISTINCT ON (e.path) e.path, e.batch_id FROM events e "
-                "JOIN ran USING (path) WHERE e.run_id = %(run)s AND e.kind = %(started)s "
-                "ORDER BY e.path, e.seq DESC) "
-                "SELECT i.key, i.status FROM latest l JOIN items i ON i.run_id = %(run)s AND i.key = l.path "
-                "WHERE l.batch_id = %(batch)s",
-                {"run": run_id, "batch": batch_id, "started": EventKind.FILE_STARTED.value},
-            ).fetchall()
-            if rows:
-                return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
-            opened = conn.execute(
-                # The rare-events index's predicate, repeated: the batch is looked up, not scanned for.
-                f"SELECT 1 FROM events WHERE run_id = %s AND kind = '{EventKind.BATCH_OPENED}' "
-                f"AND {RARE_KINDS_SQL} AND batch_id = %s LIMIT 1",
-                (run_id, batch_id),
-            ).fetchone()
-        return {} if opened is not None else None
+            params = {"run": run_id, "batch": batch_id}
+            row = conn.execute(_BATCH_OPENED, params).fetchone()
+            opened = None if row is None else row[0]
+            # Never opened: only starts written by hand could name it; they are looked for everywhere.
+            rows = conn.execute(_BATCH_ITEMS, {**params, "opened": opened or 0}).fetchall()
+        if not rows and opened is None:
+            return None
+        return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
 
     def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
         """Return the run's store-kept counters: the writers' shards summed, in one snapshot."""

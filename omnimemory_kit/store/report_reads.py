@@ -2,8 +2,9 @@
 
 A report of a run of millions of events needs sums, not events: outcomes per time bucket, failed items
 per error type, items per attempts and status, each batch's counts, the few slowest and failed items, and
-the run's own events (lifecycle, batches, throttles: thousands at most). ``read_report`` asks the database
-for them with a few aggregate queries (one scan of the items, a few of the journal), so the database scans
+the run's own events (lifecycle, batches, throttles: thousands at most, read through the rare-events
+index). ``read_report`` asks the database for them with a few aggregate queries (one scan of the items, a
+few of the journal), so the database scans
 and Python receives only rows it draws. Both backends run the same queries; ``SqlDialect`` holds what
 differs (placeholders, how a run is named, the bucket arithmetic, a key list, where an item's last batch
 is kept).
@@ -33,7 +34,7 @@ from omnimemory_kit.errors import UnknownEventKindError
 from omnimemory_kit.events import EVENT_KINDS, Event, EventKind
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.projection import ITEM_KINDS
-from omnimemory_kit.store.status_facts import VERDICT_KINDS
+from omnimemory_kit.store.status_facts import RARE_KINDS_SQL, VERDICT_KINDS
 from omnimemory_kit.text import from_stored
 
 __all__ = [
@@ -69,6 +70,9 @@ class SqlDialect:
             (empty where the items keep their batch, ``item_batch``: counted in the scan of the items).
         item_batch: the items' column of their last batch (``NULL`` where items keep none).
         keys: how the key list parameter is bound (a JSON text, or a list).
+        rare_cte: how a query of rare kinds is kept apart (``AS MATERIALIZED`` on PostgreSQL, whose
+            planner would otherwise walk the run's journal in seq order for an ``ORDER BY seq``; SQLite
+            names the index instead).
     """
 
     param: str
@@ -78,6 +82,7 @@ class SqlDialect:
     batch_outcomes: str
     item_batch: str
     keys: Callable[[list[str]], Any]
+    rare_cte: str
 
 
 SQLITE: Final = SqlDialect(
@@ -88,6 +93,7 @@ SQLITE: Final = SqlDialect(
     batch_outcomes="",  # the items keep their last batch: counted with the items
     item_batch="batch_id",
     keys=json.dumps,
+    rare_cte="AS",
 )
 POSTGRES: Final = SqlDialect(
     param="%s",
@@ -102,6 +108,7 @@ POSTGRES: Final = SqlDialect(
     ),
     item_batch="NULL",
     keys=list,
+    rare_cte="AS MATERIALIZED",
 )
 
 
@@ -125,12 +132,19 @@ class ReportAggregates:
     bytes_by_status: dict[str, int]
 
 
-def _run_events(query: Query, d: SqlDialect, run: Any, run_id: str, where: str) -> tuple[Event, ...]:
-    """Read the run's own events (every kind but the per-item ones and verdicts), refusing unknown kinds."""
+def _run_events(
+    query: Query, d: SqlDialect, run: Any, run_id: str, where: str, rare: str
+) -> tuple[Event, ...]:
+    """Read the run's own events (every kind but the per-item ones and verdicts), refusing unknown kinds.
+
+    They are all rare kinds (unknown ones included): read through the rare-events index, whose predicate
+    the query repeats, so their cost is their number, not the journal's length.
+    """
     p = d.param
     rows = query(
-        f"SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
-        f"FROM events WHERE {d.run_column} = {p} AND NOT ({d.keys_in.format(column='kind')}) ORDER BY seq",
+        f"WITH run_events {d.rare_cte} (SELECT seq, kind, at, path, size, batch_id, error_type, "
+        f"error_message, reason, worker_id FROM {rare} WHERE {d.run_column} = {p} AND {RARE_KINDS_SQL} "
+        f"AND NOT ({d.keys_in.format(column='kind')})) SELECT * FROM run_events ORDER BY seq",
         # Per-item kinds are counted in buckets, never read one by one.
         (run, d.keys(sorted(k.value for k in ITEM_KINDS | frozenset(VERDICT_KINDS)))),
     )
@@ -154,8 +168,13 @@ def read_report(
     bucket_seconds: float,
     top: int,
     where: str,
+    rare: str = "events",
 ) -> ReportAggregates:
-    """Read a run's report aggregates with ``query`` in dialect ``d`` (``run``: the run's key there)."""
+    """Read a run's report aggregates with ``query`` in dialect ``d`` (``run``: the run's key there).
+
+    ``rare`` is the table expression read for rare kinds: the events table, or (SQLite, which needs it
+    named) the events table through the rare-events index.
+    """
     p, rc = d.param, d.run_column
     item_kinds = d.keys(sorted(k.value for k in ITEM_KINDS))
     # one scan for the buckets and the failures per error type (a sample message each)
@@ -207,7 +226,7 @@ def read_report(
     if any(kind in _REWOUND_KINDS for _, kind, _, _, _ in buckets):  # most runs have none: no scan
         histories = query(
             f"SELECT path, kind, batch_id FROM events WHERE {rc} = {p} AND {d.keys_in.format(column='kind')} "
-            f"AND path IN (SELECT path FROM events WHERE {rc} = {p} "
+            f"AND path IN (SELECT path FROM {rare} WHERE {rc} = {p} AND {RARE_KINDS_SQL} "
             f"AND kind IN ('file_interrupted', 'file_requeued')) ORDER BY seq",
             (run, d.keys(sorted(_HISTORY_KINDS)), run),
         )
@@ -260,7 +279,7 @@ def read_report(
             (from_stored(key), int(n), int(size), batch_id or last_batch.get(key), error_type, message)
         )
     return ReportAggregates(
-        run_events=_run_events(query, d, run, run_id, where),
+        run_events=_run_events(query, d, run, run_id, where, rare),
         buckets=tuple(buckets),
         errors=tuple((t, int(n), from_stored(m or "")) for t, (n, m) in sorted(errors.items())),
         attempts=tuple((a, s, n) for (a, s), n in sorted(attempts_of.items())),

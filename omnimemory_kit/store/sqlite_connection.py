@@ -30,7 +30,7 @@ from omnimemory_kit.errors import (
     StoreUnavailableError,
 )
 from omnimemory_kit.store.base import SCHEMA_VERSION
-from omnimemory_kit.store.sqlite_status import RARE_EVENTS_INDEX, has_rare_index
+from omnimemory_kit.store.sqlite_status import RARE_EVENTS_INDEX, StoreConnection, has_rare_index
 from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
 
 __all__ = ["APPLICATION", "SQLiteConnection"]
@@ -323,7 +323,9 @@ class SQLiteConnection:
     def _connect(self, create: bool) -> sqlite3.Connection:
         location = self.location
         if location.in_memory:
-            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                ":memory:", isolation_level=None, check_same_thread=False, factory=StoreConnection
+            )
             self._configure(conn)
             self._initialize(conn)
             return conn
@@ -358,6 +360,7 @@ class SQLiteConnection:
                 uri=True,
                 isolation_level=None,
                 check_same_thread=False,
+                factory=StoreConnection,
                 timeout=location.timeout,
             )
         except sqlite3.Error as exc:
@@ -401,7 +404,12 @@ class SQLiteConnection:
         uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
         try:
             conn = sqlite3.connect(
-                uri, uri=True, isolation_level=None, check_same_thread=False, timeout=location.timeout
+                uri,
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=location.timeout,
+                factory=StoreConnection,
             )
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open store {self.url!r} read-only: {exc}") from exc

@@ -19,6 +19,7 @@ from omnimemory_kit.events import EVENT_KINDS, Event, EventKind
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.report_reads import SQLITE, ReportAggregates, read_report
 from omnimemory_kit.store.sqlite_counters import snapshot
+from omnimemory_kit.store.sqlite_status import rare_events
 
 __all__ = ["read_matching", "read_sqlite_report"]
 
@@ -73,5 +74,6 @@ def read_sqlite_report(
 
     with snapshot(conn):
         return read_report(
-            query, SQLITE, run_no, run_id, origin=origin, bucket_seconds=bucket_seconds, top=top, where=where
-        )
+            query, SQLITE, run_no, run_id, origin=origin, bucket_seconds=bucket_seconds, top=top, where=where,
+            rare=rare_events(conn),
+        )  # fmt: skip

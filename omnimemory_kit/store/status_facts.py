@@ -9,7 +9,8 @@ Backends keep a partial index over exactly those kinds
 
 ``RunStatusFacts`` is the snapshot a backend returns (``JournalStore.status_facts``);
 ``migration.run_status`` turns it into a run summary. ``facts_from_events`` derives the same facts from a
-full read of the journal (the contract's default, and what the backends are tested against).
+full read of the journal (the contract's default, and what the backends are tested against); its items
+follow ``store.projection``, the state machine the backends' items tables keep.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Final
 
 from omnimemory_kit.events import STRING_ERROR_TYPE, Event, EventKind, FileStatus
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows
+from omnimemory_kit.store.projection import ITEM_KINDS, Item, step
 
 __all__ = [
     "COMMON_KINDS",
@@ -133,8 +135,7 @@ def facts_from_events(
     last_at: float | None = None
     first_start: tuple[int, float] | None = None
     started = False
-    sizes: dict[str, int] = {}
-    status_of: dict[str, FileStatus] = {}
+    items: dict[str, Item] = {}
     opened: set[str] = set()
     closed: set[str] = set()
     failure: dict[str, str] = {}
@@ -167,27 +168,18 @@ def facts_from_events(
             verdict[key] = event
         if key is None:
             continue
-        if kind is EventKind.FILE_ADDED:
-            if key not in status_of:
-                sizes[key] = event.size or 0
-                status_of[key] = FileStatus.PENDING
-        elif kind is EventKind.FILE_STARTED:
+        if kind is EventKind.FILE_STARTED:
             if first_start is None and not started:
                 first_start = (event.seq, event.at)
             if event.batch_id is not None:
                 opened.add(event.batch_id)
-            status_of[key] = FileStatus.IN_PROGRESS
-        elif kind is EventKind.FILE_SUCCEEDED:
-            status_of[key] = FileStatus.SUCCEEDED
-        elif kind is EventKind.FILE_SKIPPED:
-            status_of[key] = FileStatus.SKIPPED
         elif kind is EventKind.FILE_FAILED:
-            status_of[key] = FileStatus.FAILED
             failure[key] = event.error_type or STRING_ERROR_TYPE
-        elif kind in (EventKind.FILE_INTERRUPTED, EventKind.FILE_REQUEUED) or (
-            kind is EventKind.FILE_RETRIED and status_of.get(key) is FileStatus.FAILED  # retry_file
-        ):
-            status_of[key] = FileStatus.PENDING
+        if kind in ITEM_KINDS:  # the items projection's one state machine, as the backends' items tables
+            item = step(items.get(key), event, seq=event.seq)
+            if item is not None:
+                items[key] = item
+    status_of = {key: item.status for key, item in items.items()}
     errors = Counter(failure[key] for key, status in status_of.items() if status is FileStatus.FAILED)
     tally: Counter[EventKind] = Counter()
     flagged = []
@@ -199,8 +191,8 @@ def facts_from_events(
     nbytes: dict[FileStatus, int] | None = None
     if with_bytes:
         nbytes = dict.fromkeys(FileStatus, 0)
-        for key, status in status_of.items():
-            nbytes[status] += sizes.get(key, 0)
+        for item in items.values():
+            nbytes[item.status] += item.size
     minutes = minute_rows(buckets)
     return RunStatusFacts(
         counters=counters_from(run_id, counts, ((start, *row) for start, row in minutes.items())),
@@ -209,7 +201,7 @@ def facts_from_events(
         last_at=last_at,
         first_start=first_start,
         bytes_by_status=nbytes,
-        unsized=sum(1 for size in sizes.values() if not size) if with_bytes else 0,
+        unsized=sum(1 for item in items.values() if not item.size) if with_bytes else 0,
         open_batches=len(opened - closed),
         errors_by_type=dict(errors),
         interrupted=interrupted,

@@ -351,7 +351,7 @@ class TestOption:
         """The plain summary has a store line while a runner rides out an outage, and none otherwise."""
         from datetime import UTC, datetime
 
-        from omnimemory_kit.cli.running import format_summary
+        from omnimemory_kit.cli.summary_view import format_summary
         from omnimemory_kit.migration.tracker import MigrationProgressTracker
 
         summary = MigrationProgressTracker("r", run_id="r").get_progress_summary()

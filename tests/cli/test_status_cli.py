@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.store import RunRecord, open_store
 from omnimemory_kit.store.base import WorkItem
 
@@ -68,3 +71,26 @@ class TestLatestBatches:
         assert out.exit_code == 0, out.output
         assert "batches: 1" in out.output
         assert "(the latest 1 of 3 batches; --batches-limit N lists more)" in out.output
+
+    def test_the_journal_is_folded_a_chunk_at_a_time(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The batches' events are folded in one call per chunk read, not one call per event."""
+        path = tmp_path / "s.db"
+        _run_of_batches(path, 4)
+        expected = _status(path)["batches"]
+        folds: list[int] = []
+        apply = RunState.apply
+
+        def counting(state: RunState, events: Iterable[Event]) -> int:
+            applied = apply(state, events)
+            folds.append(applied)
+            return applied
+
+        monkeypatch.setattr(RunState, "apply", counting)
+        result = CliRunner().invoke(cli, ["status", "r1", "--store", str(path), "--json"])
+        assert result.exit_code == 0, result.output
+        without_batches = len(folds)  # what the rest of ``status`` folds
+        assert _status(path)["batches"] == expected
+        assert len(folds) == 2 * without_batches + 1
+        assert max(folds) > 12  # every event from the first batch on, in one fold

@@ -42,7 +42,7 @@ class TestStuckCallsInTheStatusText:
 
     def test_summary_line_mentions_stuck_calls(self, clock: FakeClock) -> None:
         """Two stuck calls show as '2 call(s) stuck after timing out'; none shows nothing."""
-        from omnimemory_kit.cli.running import format_summary
+        from omnimemory_kit.cli.summary_view import format_summary
 
         tracker = MigrationProgressTracker("t", clock=clock)
         assert "stuck" not in format_summary(tracker.get_progress_summary())

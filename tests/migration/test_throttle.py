@@ -420,7 +420,7 @@ class TestStatusText:
 
     def test_eta_replaced_by_reason(self, clock: FakeClock) -> None:
         """A throttled run's summary reads 'ETA - (throttled, <reason>)' and a throttle line."""
-        from omnimemory_kit.cli.running import eta_text, format_summary
+        from omnimemory_kit.cli.summary_view import eta_text, format_summary
         from omnimemory_kit.events import Event
         from omnimemory_kit.migration.tracker import MigrationProgressTracker
 

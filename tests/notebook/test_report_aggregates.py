@@ -7,7 +7,7 @@ failures, a skip, a pause, a throttle, a requeue, a release) must read the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,9 @@ from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import Event, EventKind, MigrationStatus
 from omnimemory_kit.notebook import data, tables
 from omnimemory_kit.notebook.data import MigrationData
-from omnimemory_kit.store import JournalStore, RunRecord, WorkItem
+from omnimemory_kit.store import JournalStore, RunRecord, SQLiteStore, WorkItem
+from omnimemory_kit.store.postgres import PostgresStore
+from omnimemory_kit.store.report_reads import POSTGRES, read_report
 from tests.notebook.frames import EVIL
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
@@ -206,6 +208,35 @@ class TestSameAsTheReplay:
         assert (progress[columns[1:]].sum(axis=1) == progress["total"]).all()
 
 
+_RUN_EVENTS = "AND NOT (kind"  # what tells the read of the run's own events from the report's other reads
+
+
+def _run_events_plan(store: JournalStore) -> str:
+    """Return the query plan of the report's read of the run's own events, as the store runs it."""
+    if isinstance(store, SQLiteStore):
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        try:
+            store.report_aggregates(RUN, origin=T0, bucket_seconds=60.0, top=5)
+        finally:
+            store._conn.set_trace_callback(None)
+        (sql,) = [s for s in statements if _RUN_EVENTS in s]
+        return repr(store._conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
+    assert isinstance(store, PostgresStore)
+    with store._conn() as conn:
+        read: list[tuple[str, Sequence[Any]]] = []
+
+        def query(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+            read.append((sql, params))
+            return conn.execute(sql, params).fetchall()
+
+        read_report(query, POSTGRES, RUN, RUN, origin=T0, bucket_seconds=60.0, top=5, where="test")
+        (sql, params) = next((s, p) for s, p in read if _RUN_EVENTS in s)
+        # A tiny table is best scanned whole; with scans ruled out, the planner picks an index.
+        conn.execute("SET enable_seqscan = off")
+        return repr(conn.execute(f"EXPLAIN {sql}", params).fetchall())
+
+
 class TestReadsSums:
     def test_the_report_reads_no_item_event_one_by_one(self, store: JournalStore, clock: FakeClock) -> None:
         """Loading the report decodes at most the two events that date the run, and the run's own events."""
@@ -232,6 +263,12 @@ class TestReadsSums:
         assert len(decoded) <= 2
         assert [e.kind for e in matched if not e.kind.value.startswith("run_")] == []  # nor read by kind
         assert loaded.summary.total_files == 40
+
+    def test_the_run_events_are_read_through_the_rare_events_index(self, store: JournalStore) -> None:
+        """The run's own events come from the rare-events index, never a walk of the run's whole journal."""
+        journal_a_run(store)
+        plan = _run_events_plan(store)
+        assert "events_rare" in plan, plan
 
     def test_the_per_item_tables_are_capped(self, store: JournalStore, clock: FakeClock) -> None:
         """``top`` bounds the items read: at most ``top`` slowest and ``top`` failed."""

@@ -6,6 +6,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -191,3 +192,38 @@ class TestClaims:
                 row = conn.execute("SELECT extract(epoch from clock_timestamp())").fetchone()
             assert row is not None
             assert 3590 < lease.expires_at - float(row[0]) <= 3600
+
+
+class TestBatchItems:
+    def test_a_batch_is_read_from_its_open_on(
+        self, store: PostgresStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Its open comes through the rare-events index; its starts by seq from there, never the whole run."""
+        store.create_run(RunRecord("r", "batches", source="s", function="f"))
+        store.add_items("r", [WorkItem(f"k{i}") for i in range(9)], at=clock.time())
+        leases = [store.claim("r", "w", 3, 60) for _ in range(3)]
+        assert all(lease is not None for lease in leases)
+        second = leases[1]
+        assert second is not None
+        statements: list[tuple[str, Any]] = []
+        execute = psycopg.Connection.execute
+
+        def recording(conn: psycopg.Connection[Any], query: Any, params: Any = None, **kw: Any) -> Any:
+            statements.append((query, params))
+            return execute(conn, query, params, **kw)
+
+        monkeypatch.setattr(psycopg.Connection, "execute", recording)
+        assert store.batch_items("r", second.batch_id) == dict.fromkeys(
+            (item.key for item in second.items), FileStatus.IN_PROGRESS
+        )
+        monkeypatch.undo()
+        reads = [(sql, params) for sql, params in statements if "FROM events" in str(sql)]
+        assert reads
+        with store._conn() as conn:
+            conn.execute("SET enable_seqscan = off")  # a tiny table is best scanned whole: rule that out
+            for sql, params in reads:
+                plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}", params))
+                for line, cond in zip(plan.splitlines(), plan.splitlines()[1:], strict=False):
+                    if "events_pkey" in line:
+                        assert "seq >" in cond, plan
+                assert "events_pkey" in plan or "events_rare" in plan, plan

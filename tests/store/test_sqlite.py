@@ -40,6 +40,7 @@ from omnimemory_kit.store import (
 )
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
+from omnimemory_kit.store.sqlite_status import StoreConnection, has_rare_index
 from tests.store.old_schema import downgrade_to_version_1
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -523,3 +524,38 @@ class TestProjection:
         assert fast.item_counts(RUN) == fold.item_counts(RUN) == recount(fast)
         for store in stores:
             store.close()
+
+
+class TestRareIndexSighting:
+    """The rare-events index is looked up until a connection has seen it, then never again."""
+
+    def test_reads_of_a_store_with_the_index_never_ask_for_it(self, tmp_path: Path) -> None:
+        """Status and rare reads on an open store run no catalog lookup (the open saw the index)."""
+        store = open_store(f"sqlite:///{tmp_path / 'j.db'}")
+        assert isinstance(store, SQLiteStore)
+        try:
+            store.create_run(RunRecord(run_id="r", name="n", created_at=1.0))
+            seen: list[str] = []
+            store._conn.set_trace_callback(seen.append)
+            for _ in range(2):
+                store.status_facts("r")
+                store.check_event_kinds("r")
+                list(store.read_events_matching("r", after_seq=0, kinds=[EventKind.BATCH_OPENED]))
+            store._conn.set_trace_callback(None)
+            assert seen, "the reads were traced"
+            assert not [sql for sql in seen if "sqlite_master" in sql]
+        finally:
+            store.close()
+
+    def test_an_index_built_later_is_seen(self, tmp_path: Path) -> None:
+        """Absence is not remembered: another writer may build the index while this connection lives."""
+        conn = sqlite3.connect(tmp_path / "j.db", factory=StoreConnection)
+        try:
+            conn.execute("CREATE TABLE events (run_no, kind, batch_id)")
+            assert not has_rare_index(conn)
+            conn.execute("CREATE INDEX events_rare ON events (run_no, kind, batch_id)")
+            assert has_rare_index(conn)
+            conn.execute("DROP INDEX events_rare")  # never done to a store: shows the sighting is kept
+            assert has_rare_index(conn)
+        finally:
+            conn.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.run_status import status_summary, status_validation
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.store import JournalStore, RunRecord
@@ -77,6 +77,32 @@ class TestFacts:
         assert dict(fast.before) == dict(full.before)
         assert fast.counters.counts() == full.counters.counts()
         assert fast.counters.retried == full.counters.retried == 1
+
+    def test_events_the_items_projection_ignores_change_no_item(self, store_factory: StoreFactory) -> None:
+        """Interrupting a finished item, requeuing one in progress, failing an unknown one: all no-ops."""
+        store, clock = store_factory(), store_factory.clock
+        store.create_run(RunRecord(run_id=RUN, name="stray", created_at=clock.time()))
+        store.add_items(RUN, [WorkItem("a", 5), WorkItem("b", 0)], at=clock.time())
+        lease = store.claim(RUN, "h:1:a", 2, 60.0)
+        assert lease is not None
+        store.report(lease, [Event(EventKind.FILE_SUCCEEDED, clock.time(), "a")])
+        store.append(
+            RUN,
+            [
+                Event(EventKind.FILE_INTERRUPTED, clock.time(), "a", reason="late"),
+                Event(EventKind.FILE_REQUEUED, clock.time(), "b", reason="rerun"),
+                Event(EventKind.FILE_FAILED, clock.time(), "ghost", error_type="KeyError"),
+                Event(EventKind.ITEM_VALIDATED, clock.time(), "a"),
+            ],
+        )
+        fast = store.status_facts(RUN, with_bytes=True)
+        full = facts_from_events(RUN, store.item_counts(RUN), store.read_events(RUN), with_bytes=True)
+        assert full.bytes_by_status == fast.bytes_by_status
+        assert full.bytes_by_status is not None
+        assert full.bytes_by_status[FileStatus.SUCCEEDED] == 5
+        assert full.errors_by_type == fast.errors_by_type == {}
+        assert full.verdicts == fast.verdicts == {EventKind.ITEM_VALIDATED: 1}
+        assert full.unsized == fast.unsized == 1
 
     def test_summary_matches_a_replay(self, store_factory: StoreFactory) -> None:
         """Status, counts, time accounting, errors and retries are the replay's."""
