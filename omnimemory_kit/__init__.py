@@ -7,8 +7,9 @@ imports its submodules) load only what they touch: ``omnimemory-kit status`` nee
 aiohttp or prometheus_client. Type checkers see the explicit re-exports below.
 """
 
-import importlib
 import typing
+
+from omnimemory_kit._lazy import lazy_exports as _lazy_exports
 
 __version__ = "0.1.0"
 
@@ -514,17 +515,4 @@ _WHERE: dict[str, tuple[str, ...]] = {
     ),
 }
 """Where each public name lives, by module (the lazy imports of ``__getattr__``)."""
-_MODULE_OF: dict[str, str] = {name: module for module, names in _WHERE.items() for name in names}
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # imported once: later lookups find it without this hook
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_exports(__name__, globals(), _WHERE, __all__)

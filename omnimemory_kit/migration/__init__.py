@@ -3,8 +3,9 @@
 Names are imported on first use (PEP 562): a reader of one module (``status``) does not load the runner.
 """
 
-import importlib
 import typing
+
+from omnimemory_kit._lazy import lazy_exports as _lazy_exports
 
 __all__ = [
     "BatchProcessingMetrics",
@@ -151,17 +152,4 @@ _WHERE: dict[str, tuple[str, ...]] = {
         "prepare_run",
     ),
 }
-_MODULE_OF: dict[str, str] = {name: module for module, names in _WHERE.items() for name in names}
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # imported once: later lookups find it without this hook
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_exports(__name__, globals(), _WHERE, __all__)

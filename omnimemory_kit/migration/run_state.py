@@ -1,10 +1,12 @@
 """The run state of a migration and its reduction: ``RunState.apply`` folds one journal event, O(1).
 
 Seam: this module is the *reducer* half of the tracker. It holds the run's counters, per-file arrays,
-batches, time accounting and progress samples, folds events into them without validating anything beyond
-what the fold needs, and measures them (summary, file info, batch metrics). It never reads a clock, never
-touches a store and takes no lock: the command side (``migration/tracker.py``) validates, stamps, appends
-and serializes access; the DataFrame views (``migration/tracker_views.py``) read it.
+batches, time accounting and progress samples, and folds events into them one at a time without validating
+anything beyond what the fold needs. It never reads a clock, never touches a store and takes no lock: the
+command side (``migration/tracker.py``) validates, stamps, appends and serializes access. Beside it: the
+walk of a journal that folds runs of frequent events in one pass (``migration/run_fold.py``), the measures
+read from the state (``migration/run_measures.py``: rates, ETA, summary), the codes its arrays hold
+(``migration/run_codes.py``) and the DataFrame views (``migration/tracker_views.py``).
 
 Per-file state lives in compact parallel arrays indexed by the order files were added (a dict maps each
 path to its index), error details only for files that failed: about 170 bytes per file with the paths
@@ -19,61 +21,42 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from omnimemory_kit.errors import UnknownBatchError, UnknownFileError
-from omnimemory_kit.events import (
-    STRING_ERROR_TYPE,
-    Event,
-    EventKind,
-    FileStatus,
-    MigrationPriority,
-    MigrationStatus,
-)
-from omnimemory_kit.migration.eta import EtaEstimator, EtaForecast
+from omnimemory_kit.events import STRING_ERROR_TYPE, Event, EventKind, MigrationStatus
+from omnimemory_kit.migration.eta import EtaEstimator
 from omnimemory_kit.migration.key_index import HashedKeys
-from omnimemory_kit.migration.rates import (
-    EtaEstimate,
-    EtaUnavailableReason,
-    RateConfig,
-    RateEstimator,
-    estimate_eta,
-    overall_rate,
+from omnimemory_kit.migration.rates import RateConfig, RateEstimator
+from omnimemory_kit.migration.run_codes import (
+    ACTIVE,
+    BIG_SIZE,
+    BREAKER_PHASE,
+    FAILED,
+    FILE_STATUSES,
+    IDLE,
+    IN_PROGRESS,
+    MAX_ATTEMPTS,
+    MAX_REQUEUES,
+    NO_BATCH,
+    PAUSED_PHASE,
+    PENDING,
+    SKIPPED,
+    SUCCEEDED,
+    THROTTLED_PHASE,
+    utc,
 )
-from omnimemory_kit.migration.summary import (
-    BatchProcessingMetrics,
-    FileProcessingInfo,
-    MigrationProgressSummary,
-    ProcessingRates,
-)
+from omnimemory_kit.migration.run_fold import fold_journal
+from omnimemory_kit.migration.run_measures import progress_row
+from omnimemory_kit.migration.summary import BatchProcessingMetrics, FileProcessingInfo
 
 __all__ = ["STRING_ERROR_TYPE", "RunState"]
 
-# File status codes: positions in FileStatus, stored one byte per file.
-PENDING, IN_PROGRESS, SUCCEEDED, FAILED, SKIPPED = range(5)
-FILE_STATUSES: Final = tuple(FileStatus)
-MAX_REQUEUES: Final = 0xFF  # array('B')
-NO_BATCH: Final = -1
-_MAX_ATTEMPTS: Final = 0xFFFF  # array('H')
-BIG_SIZE: Final = 0xFFFF_FFFF  # array('I'): a size this large or larger is kept in RunState.big_sizes
 _NAN: Final = math.nan
-
-# What the run is doing with its time: only ACTIVE time counts for rates and elapsed.
-IDLE, ACTIVE, PAUSED_PHASE, BREAKER_PHASE, THROTTLED_PHASE = range(5)
 
 # Bound once: looking a member up on its enum class costs more than the comparison it is used in.
 _PENDING_RUN: Final = MigrationStatus.PENDING
 _RUNNING: Final = MigrationStatus.RUNNING
-
-_RUN_LIMIT: Final = 4096  # events of one kind folded together at most (a replay's runs can be millions)
-
-_INTERRUPTED_ETA: Final = EtaEstimate(None, None, None, EtaUnavailableReason.INTERRUPTED)
-
-
-def utc(at: float | None) -> datetime | None:
-    """Return epoch seconds as an aware UTC datetime (None for None or NaN)."""
-    return None if at is None or math.isnan(at) else datetime.fromtimestamp(at, tz=UTC)
 
 
 def _ignore(event: Event) -> None:
@@ -239,12 +222,6 @@ class RunState:
             EventKind.ITEM_MISMATCHED: _ignore,
             EventKind.ITEM_VALIDATION_ERROR: _ignore,
         }
-        # The kinds a run journals by the thousand: a run of them is folded in one pass (see ``apply``).
-        self.bulk: dict[EventKind, Callable[[list[Event]], None]] = {
-            EventKind.FILE_ADDED: self._add_events,
-            EventKind.FILE_STARTED: self._start_events,
-            EventKind.FILE_SUCCEEDED: self._succeed_events,
-        }
 
     # --- the reduction ----------------------------------------------------------------------------
 
@@ -253,107 +230,13 @@ class RunState:
 
         An event carrying a store ``seq`` at or below the last one applied is skipped, so a journal
         segment applied twice (a replay overlapping a ``refresh``) counts once; events with ``seq`` 0
-        (not appended, or the caller's own objects) are always applied.
+        (not appended, or the caller's own objects) are always applied. Runs of adds, starts and
+        successes are folded in one pass each (``migration/run_fold.py``).
 
         Raises:
             UnknownFileError: a FILE_* event other than FILE_ADDED names a file never added.
         """
-        handlers = self.handlers
-        bulk = self.bulk
-        run: list[Event] = []  # consecutive events of one kind in ``bulk``, folded together
-        run_kind: EventKind | None = None
-        seen = self.seq  # the last seq folded, or in ``run`` to be folded
-        applied = 0
-        try:
-            for event in events:
-                seq = event.seq
-                if seq and seq <= seen:
-                    continue
-                applied += 1
-                kind = event.kind
-                if kind is run_kind and len(run) < _RUN_LIMIT:
-                    run.append(event)
-                    if seq:
-                        seen = seq
-                    continue
-                if run:
-                    folding, run = run, []
-                    self._fold_run(run_kind, folding)  # type: ignore[arg-type]
-                self.seq = seen  # every event before this one is folded
-                if seq:
-                    seen = seq
-                if kind in bulk:
-                    run_kind = kind
-                    run.append(event)
-                else:
-                    run_kind = None
-                    self.seq = seen
-                    handlers[kind](event)
-        finally:
-            if run:  # the last run (or, when reading the events failed, what they gave up to then)
-                self._fold_run(run_kind, run)  # type: ignore[arg-type]
-                self.seq = seen
-        return applied
-
-    def _fold_run(self, kind: EventKind, run: list[Event]) -> None:
-        if len(run) > 1:
-            self.bulk[kind](run)
-            return
-        # one event (adds and starts alternate in a worker's own events read back): its handler is cheaper
-        event = run[0]
-        if event.seq:
-            self.seq = event.seq
-        self.handlers[kind](event)
-
-    def _unknown(self, run: list[Event], event: Event) -> UnknownFileError:
-        """Return the error for an event of ``run`` naming a file never added; the fold stops at it, and
-        ``seq`` and ``last_at`` say so, as they would after folding the run one event at a time."""
-        position = next(i for i, other in enumerate(run) if other is event)
-        if position:
-            self.last_at = run[position - 1].at
-        seqs = [other.seq for other in run[: position + 1] if other.seq]
-        if seqs:
-            self.seq = seqs[-1]
-        return UnknownFileError(str(event.path))
-
-    def _add_events(self, events: list[Event]) -> None:
-        """Fold FILE_ADDED events in order, as ``add_file`` does one by one: the arrays grow once."""
-        index = self.index
-        first = position = len(index)
-        sizes: list[int] = []
-        total = 0
-        unsized = 0
-        last_at = self.last_at
-        for event in events:
-            key = event.path
-            assert key is not None, "FILE_ADDED needs a path"
-            if key in index:  # idempotent, as add_file and the store's add_items are
-                continue
-            index[key] = position
-            size = event.size or 0
-            if not size:
-                unsized += 1
-            elif size >= BIG_SIZE:
-                self.big_sizes[position] = size
-            sizes.append(size if size < BIG_SIZE else BIG_SIZE)
-            total += size
-            position += 1
-            last_at = event.at  # a file already tracked changes nothing, its time included
-        new = position - first
-        if new:
-            # zeros are PENDING, no attempts and no requeues
-            self.status_of.frombytes(bytes(new * self.status_of.itemsize))
-            self.size_of.extend(sizes)
-            self.attempts_of.frombytes(bytes(new * self.attempts_of.itemsize))
-            self.requeues_of.frombytes(bytes(new * self.requeues_of.itemsize))
-            unset = array("d", (_NAN,)) * new
-            self.started_of.extend(unset)
-            self.finished_of.extend(unset)
-            self.batch_of.extend(array("i", (NO_BATCH,)) * new)
-            self.count[PENDING] += new
-            self.bytes_in[PENDING] += total
-            self.unsized += unsized
-            self.last_at = last_at
+        return fold_journal(self, events)
 
     def batch(self, batch_id: str) -> Batch:
         """Return the batch ``batch_id``.
@@ -589,104 +472,6 @@ class RunState:
         self.last_at = at
         return True
 
-    def _start_events(self, events: list[Event]) -> None:
-        """Fold FILE_STARTED events in order, as ``start_file`` does: the common case inline."""
-        index_get = self.index.get
-        status_of, size_of, attempts_of = self.status_of, self.size_of, self.attempts_of
-        started_of, finished_of, batch_of = self.started_of, self.finished_of, self.batch_of
-        count, nbytes, batches = self.count, self.bytes_in, self.batches
-        next_sample_at = self.next_sample_at
-        batch_id: str | None = None
-        batch_index = NO_BATCH
-        batch: Batch | None = None
-        for event in events:
-            index = index_get(event.path)  # type: ignore[arg-type]
-            if index is None:
-                raise self._unknown(events, event)
-            at = event.at
-            if self.status is _PENDING_RUN or status_of[index] != PENDING or event.batch_id is None:
-                self.start_file(index, at, event.batch_id, event.worker_id)
-                batch_id, next_sample_at = None, self.next_sample_at
-                continue
-            if event.batch_id != batch_id:
-                batch_id = event.batch_id
-                found = self.batch_index.get(batch_id)
-                batch_index = self._open_batch(batch_id, at, event.worker_id) if found is None else found
-                batch = batches[batch_index]
-            assert batch is not None
-            status_of[index] = IN_PROGRESS
-            count[PENDING] -= 1
-            count[IN_PROGRESS] += 1
-            size = size_of[index]
-            if size:
-                if size == BIG_SIZE:
-                    size = self.big_sizes[index]
-                nbytes[PENDING] -= size
-                nbytes[IN_PROGRESS] += size
-            attempts = attempts_of[index]
-            if attempts < _MAX_ATTEMPTS:
-                attempts_of[index] = attempts + 1
-            started_of[index] = at
-            finished_of[index] = _NAN
-            batch_of[index] = batch_index
-            batch.files += 1
-            if not batch.in_progress:
-                self.active_batches[batch_index] = None
-            batch.in_progress += 1
-            if at >= next_sample_at:
-                self.last_at = at
-                self._sample(at)
-                next_sample_at = self.next_sample_at
-        self.last_at = events[-1].at
-
-    def _succeed_events(self, events: list[Event]) -> None:
-        """Fold FILE_SUCCEEDED events in order, as ``finish_file`` does: the common case inline."""
-        index_get = self.index.get
-        status_of, size_of, batch_of = self.status_of, self.size_of, self.batch_of
-        finished_of = self.finished_of
-        count, nbytes, batches = self.count, self.bytes_in, self.batches
-        observe_rate, observe_eta = self.rates.observe, self.eta.observe
-        # No event of this run changes the phase: the active time at an event is worked out from these.
-        active = self.time_in[ACTIVE]
-        since = self.phase_since if self.phase == ACTIVE else math.inf
-        next_sample_at = self.next_sample_at
-        for event in events:
-            index = index_get(event.path)  # type: ignore[arg-type]
-            if index is None:
-                raise self._unknown(events, event)
-            at = event.at
-            if status_of[index] != IN_PROGRESS:
-                self.finish_file(index, at, SUCCEEDED)
-                next_sample_at = self.next_sample_at
-                continue
-            status_of[index] = SUCCEEDED
-            count[IN_PROGRESS] -= 1
-            count[SUCCEEDED] += 1
-            size = size_of[index]
-            if size:
-                if size == BIG_SIZE:
-                    size = self.big_sizes[index]
-                nbytes[IN_PROGRESS] -= size
-                nbytes[SUCCEEDED] += size
-            batch_index = batch_of[index]
-            if batch_index != NO_BATCH:
-                batch = batches[batch_index]
-                batch.in_progress -= 1
-                if not batch.in_progress:
-                    self.active_batches.pop(batch_index, None)
-                batch.succeeded += 1
-            finished_of[index] = at
-            self.completions += 1
-            # completions while not active land at the frozen active time and are folded in later
-            now = active + (at - since) if at > since else active
-            observe_rate(now, 1.0, size)
-            observe_eta(now, 1.0, size)
-            if at >= next_sample_at:
-                self.last_at = at
-                self._sample(at)
-                next_sample_at = self.next_sample_at
-        self.last_at = events[-1].at
-
     def _move(self, index: int, new: int) -> int:
         """Move a file to status ``new``, keeping every counter in step; return its old status."""
         status_of = self.status_of
@@ -721,11 +506,20 @@ class RunState:
                     del self.errors_by_type[error[0]]
         return old
 
-    def _on_file_started(self, event: Event) -> None:
+    def _index_of(self, event: Event) -> int:
+        """Return the index of the file a FILE_* event names.
+
+        Raises:
+            UnknownFileError: the file was never added.
+        """
         key = event.path
-        index = self.index.get(key)  # type: ignore[arg-type]
+        index = None if key is None else self.index.get(key)
         if index is None:
             raise UnknownFileError(str(key))
+        return index
+
+    def _on_file_started(self, event: Event) -> None:
+        index = self._index_of(event)
         self.start_file(index, event.at, event.batch_id, event.worker_id)
 
     def start_file(self, index: int, at: float, batch_id: str | None, worker_id: str | None) -> None:
@@ -753,7 +547,7 @@ class RunState:
             self._move(index, IN_PROGRESS)
         attempts_of = self.attempts_of
         attempts = attempts_of[index]
-        if attempts < _MAX_ATTEMPTS:
+        if attempts < MAX_ATTEMPTS:
             attempts_of[index] = attempts + 1
         self.started_of[index] = at
         self.finished_of[index] = _NAN
@@ -774,10 +568,7 @@ class RunState:
             self._sample(at)
 
     def _finish(self, event: Event, new: int) -> int:
-        key = event.path
-        index = self.index.get(key)  # type: ignore[arg-type]
-        if index is None:
-            raise UnknownFileError(str(key))
+        index = self._index_of(event)
         self.finish_file(index, event.at, new)
         return index
 
@@ -836,12 +627,9 @@ class RunState:
             self.skip_reasons[index] = event.reason
 
     def _on_file_failed(self, event: Event) -> None:
-        key = event.path
-        index = self.index.get(key)  # type: ignore[arg-type]
-        if index is None:
-            raise UnknownFileError(str(key))
+        index = self._index_of(event)
         self.fail_file(
-            index, event.at, event.error_type or STRING_ERROR_TYPE, event.error_message or "", str(key)
+            index, event.at, event.error_type or STRING_ERROR_TYPE, event.error_message or "", str(event.path)
         )
 
     def fail_file(self, index: int, at: float, error_type: str, message: str, key: str) -> None:
@@ -853,10 +641,7 @@ class RunState:
             self.failed_keys[index] = key
 
     def _on_file_retried(self, event: Event) -> None:
-        key = event.path
-        index = self.index.get(key)  # type: ignore[arg-type]
-        if index is None:
-            raise UnknownFileError(str(key))
+        index = self._index_of(event)
         current = self.status_of[index]
         if current == IN_PROGRESS:  # an attempt failed; the file stays in progress for the next one
             self.attempt_failures += 1
@@ -864,17 +649,14 @@ class RunState:
             if batch_index != NO_BATCH:
                 self.batches[batch_index].retries += 1
             attempts = self.attempts_of[index]
-            if attempts < _MAX_ATTEMPTS:
+            if attempts < MAX_ATTEMPTS:
                 self.attempts_of[index] = attempts + 1
         elif current == FAILED:  # requeued by retry_file
             self._requeue(index)
         self.last_at = event.at
 
     def _on_file_interrupted(self, event: Event) -> None:
-        key = event.path
-        index = self.index.get(key)  # type: ignore[arg-type]
-        if index is None:
-            raise UnknownFileError(str(key))
+        index = self._index_of(event)
         if self.status_of[index] == IN_PROGRESS:
             batch_index = self.batch_of[index]
             if batch_index != NO_BATCH:
@@ -885,10 +667,7 @@ class RunState:
 
     def _on_file_requeued(self, event: Event) -> None:
         """A finished file goes back to pending for a re-run: its outcome leaves the counters (once)."""
-        key = event.path
-        index = self.index.get(key)  # type: ignore[arg-type]
-        if index is None:
-            raise UnknownFileError(str(key))
+        index = self._index_of(event)
         if self.status_of[index] >= SUCCEEDED:  # succeeded, failed or skipped; otherwise as it is
             self._requeue(index)
         self.last_at = event.at
@@ -902,165 +681,16 @@ class RunState:
             self.requeues_of[index] = requeues + 1
         self.finished_of[index] = _NAN
 
-    # --- snapshots and measures ----------------------------------------------------------------------
-
-    def measure(self, now: float) -> tuple[float, float, float, float, float, float]:
-        """Return active seconds, recent/overall files/s, recent/overall bytes/s, and finished files."""
-        count = self.count
-        finished = count[SUCCEEDED] + count[FAILED] + count[SKIPPED]
-        active = self.time_at(ACTIVE, now)
-        recent_files, recent_bytes = self.rates.rates_at(active)
-        nbytes = self.bytes_in
-        processed = nbytes[SUCCEEDED] + nbytes[FAILED] + nbytes[SKIPPED]
-        return (
-            active,
-            recent_files,
-            overall_rate(finished, active),
-            recent_bytes,
-            overall_rate(processed, active),
-            float(finished),
-        )
-
-    def forecast(self, active: float, remaining: int) -> EtaForecast | None:
-        """Return the ETA interval for the ``remaining`` files at ``active`` seconds (None without evidence).
-
-        Bytes may weigh what is left only while every file has a known size.
-        """
-        if remaining <= 0:
-            return None
-        nbytes = self.bytes_in
-        remaining_bytes = 0 if self.unsized else nbytes[PENDING] + nbytes[IN_PROGRESS]
-        return self.eta.forecast(active, remaining, remaining_bytes)
-
     def _sample(self, at: float) -> None:
+        """Append a row to the progress time series, thinning it past ``max_samples``."""
         samples = self.samples
         if samples and at < samples[-1][0]:
             # Outcomes are journaled when reported, stamped with when they happened: a batch's results can
             # follow the next batch's start. The series shows what the journal knew by each time, so its
             # time never goes backwards.
             at = samples[-1][0]
-        active, recent_files, overall_files, recent_bytes, _, finished = self.measure(at)
-        count = self.count
-        total = len(self.index) + self.forgotten
-        eta = estimate_eta(
-            remaining=total - int(finished),
-            completions=self.completions,
-            active_seconds=active,
-            forecast=self.forecast(active, total - int(finished)),
-            status=self.status,
-            breaker_open=self.breaker_open,
-            config=self.rate_config,
-            throttled=bool(self.throttled_by),
-        )
-        self.samples.append(
-            (
-                at,
-                active,
-                total,
-                count[SUCCEEDED],
-                count[FAILED],
-                count[SKIPPED],
-                count[IN_PROGRESS],
-                count[PENDING],
-                recent_files,
-                overall_files,
-                recent_bytes,
-                _NAN if eta.seconds is None else eta.seconds,
-                _NAN if eta.low is None else eta.low,
-                _NAN if eta.high is None else eta.high,
-            )
-        )
-        if len(self.samples) > self.max_samples:
-            del self.samples[1::2]  # keep the first row and every other one after it
+        samples.append(progress_row(self, at))
+        if len(samples) > self.max_samples:
+            del samples[1::2]  # keep the first row and every other one after it
             self.sample_interval *= 2.0
         self.next_sample_at = at + self.sample_interval
-
-    def summary_at(
-        self,
-        now: float,
-        *,
-        name: str,
-        run_id: str | None,
-        priority: MigrationPriority,
-        interrupted: bool = False,
-    ) -> MigrationProgressSummary:
-        """Return the run's summary at wall time ``now``.
-
-        ``interrupted`` says nobody is working a run the journal shows running (its process died): its
-        clocks stop at the last event, so active time and rates do not grow with the wall clock.
-        """
-        at = min(now, self.last_at) if interrupted else now
-        active, recent_files, overall_files, recent_bytes, overall_bytes, _ = self.measure(at)
-        count = self.count
-        nbytes = self.bytes_in
-        total = len(self.index) + self.forgotten
-        finished = count[SUCCEEDED] + count[FAILED] + count[SKIPPED]
-        processed = nbytes[SUCCEEDED] + nbytes[FAILED] + nbytes[SKIPPED]
-        total_bytes = sum(nbytes)
-        eta = estimate_eta(
-            remaining=total - finished,
-            completions=self.completions,
-            active_seconds=active,
-            forecast=self.forecast(active, total - finished),
-            status=self.status,
-            breaker_open=self.breaker_open,
-            config=self.rate_config,
-            throttled=bool(self.throttled_by),
-        )
-        if interrupted and eta.reason is not EtaUnavailableReason.NOTHING_LEFT:
-            eta = _INTERRUPTED_ETA  # nobody works it: no rate, however recent, says when it ends
-        as_of = utc(now)
-        assert as_of is not None
-        return MigrationProgressSummary(
-            name=name,
-            run_id=run_id,
-            priority=priority,
-            status=self.status,
-            breaker_open=self.breaker_open,
-            total_files=total,
-            succeeded_files=count[SUCCEEDED],
-            failed_files=count[FAILED],
-            skipped_files=count[SKIPPED],
-            in_progress_files=count[IN_PROGRESS],
-            pending_files=count[PENDING],
-            finished_files=finished,
-            remaining_files=total - finished,
-            total_bytes=total_bytes,
-            processed_bytes=processed,
-            succeeded_bytes=nbytes[SUCCEEDED],
-            remaining_bytes=total_bytes - processed,
-            completion_percentage=min(100.0, finished / total * 100.0) if total else 0.0,
-            success_rate=min(100.0, count[SUCCEEDED] / finished * 100.0) if finished else 0.0,
-            processing_rates=ProcessingRates(
-                files_per_second_recent=recent_files,
-                files_per_second_overall=overall_files,
-                bytes_per_second_recent=recent_bytes,
-                bytes_per_second_overall=overall_bytes,
-            ),
-            eta_seconds=eta.seconds,
-            eta_low_seconds=eta.low,
-            eta_high_seconds=eta.high,
-            estimated_completion_at=None if eta.seconds is None else utc(now + eta.seconds),
-            eta_unavailable_reason=eta.reason,
-            elapsed_seconds=active,
-            paused_seconds=self.time_at(PAUSED_PHASE, at),
-            breaker_open_seconds=self.time_at(BREAKER_PHASE, at),
-            throttled_seconds=self.time_at(THROTTLED_PHASE, at),
-            throttle_reason=self.throttle_reason,
-            created_at=utc(self.created_at),
-            started_at=utc(self.started_at),
-            finished_at=utc(self.finished_at),
-            as_of=as_of,
-            errors_by_type=dict(self.errors_by_type),
-            active_batches={
-                self.batches[i].batch_id: self.batches[i].metrics(now) for i in self.active_batches
-            },
-            open_batches=self.open_batches,
-            retry_count=self.attempt_failures + self.requeued,
-            attempt_failures=self.attempt_failures,
-            requeued_count=self.requeued,
-            interrupted_count=self.interrupted_count,
-            stuck_calls=sum(self.stuck_calls.values()),
-            interrupted=interrupted,
-            last_activity_at=utc(self.last_at) if self.last_at else None,
-        )

@@ -15,7 +15,8 @@ from array import array
 
 from omnimemory_kit.errors import MigrationError
 from omnimemory_kit.migration.key_index import HashedKeys
-from omnimemory_kit.migration.run_state import SKIPPED, SUCCEEDED, RunState
+from omnimemory_kit.migration.run_codes import SKIPPED, SUCCEEDED
+from omnimemory_kit.migration.run_state import RunState
 
 __all__ = ["forget_finished"]
 

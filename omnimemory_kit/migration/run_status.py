@@ -24,7 +24,9 @@ from typing import Any, Final
 
 from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationPriority, MigrationStatus
 from omnimemory_kit.migration.rates import EtaUnavailableReason, RateConfig, overall_rate
-from omnimemory_kit.migration.run_state import RunState, utc
+from omnimemory_kit.migration.run_codes import utc
+from omnimemory_kit.migration.run_measures import summary_at
+from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.migration.run_totals import RECENT_WINDOW, with_run_totals
 from omnimemory_kit.migration.summary import MigrationProgressSummary, ProcessingRates
 from omnimemory_kit.migration.validation import ValidationLedger, ValidationSummary
@@ -69,7 +71,8 @@ def status_summary(
     """
     state = _fold_lifecycle(facts)
     interrupted = interrupted and state.status is MigrationStatus.RUNNING
-    base = state.summary_at(
+    base = summary_at(
+        state,
         now,
         name=record.name,
         run_id=record.run_id,

@@ -37,7 +37,7 @@ from omnimemory_kit.events import (
 from omnimemory_kit.events import error_type_name as error_type_name
 from omnimemory_kit.migration.liveness import RunActivity, read_activity
 from omnimemory_kit.migration.rates import RateConfig
-from omnimemory_kit.migration.run_state import (
+from omnimemory_kit.migration.run_codes import (
     ACTIVE,
     FAILED,
     FILE_STATUSES,
@@ -45,8 +45,9 @@ from omnimemory_kit.migration.run_state import (
     MAX_REQUEUES,
     PENDING,
     SUCCEEDED,
-    RunState,
 )
+from omnimemory_kit.migration.run_measures import summary_at
+from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.migration.run_state_compaction import forget_finished
 from omnimemory_kit.migration.summary import (
     BatchProcessingMetrics,
@@ -734,7 +735,8 @@ class MigrationProgressTracker:
         interrupted = activity is not None and activity.interrupted
         with self._lock:
             interrupted = interrupted and self._state.status is MigrationStatus.RUNNING
-            return self._state.summary_at(
+            return summary_at(
+                self._state,
                 self._clock.time(),
                 name=self.name,
                 run_id=self.run_id,

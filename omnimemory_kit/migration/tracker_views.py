@@ -13,7 +13,8 @@ import threading
 from typing import TYPE_CHECKING, Final
 
 from omnimemory_kit.errors import MigrationError
-from omnimemory_kit.migration.run_state import FILE_STATUSES, RunState
+from omnimemory_kit.migration.run_codes import FILE_STATUSES
+from omnimemory_kit.migration.run_state import RunState
 
 if TYPE_CHECKING:
     import pandas as pd

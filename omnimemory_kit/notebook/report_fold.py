@@ -25,7 +25,9 @@ import pandas as pd
 from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationPriority, MigrationStatus
 from omnimemory_kit.migration.liveness import RunActivity
 from omnimemory_kit.migration.rates import EtaUnavailableReason, RateConfig, estimate_eta, overall_rate
-from omnimemory_kit.migration.run_state import ACTIVE, RunState, utc
+from omnimemory_kit.migration.run_codes import ACTIVE, utc
+from omnimemory_kit.migration.run_measures import summary_at
+from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.migration.summary import MigrationProgressSummary, ProcessingRates
 from omnimemory_kit.migration.tracker_views import (
     BATCHES_COLUMNS,
@@ -227,7 +229,8 @@ def _summary(
     """Return the summary: the run's phases from its events, the counts and bytes from the store."""
     state = fold.state
     interrupted = activity is not None and activity.interrupted and state.status is MigrationStatus.RUNNING
-    base = state.summary_at(
+    base = summary_at(
+        state,
         now,
         name=run.name,
         run_id=run.run_id,

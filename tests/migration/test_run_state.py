@@ -85,7 +85,7 @@ def together(folded: RunState, events: list[Event]) -> Exception | None:
 
 def view(folded: RunState) -> str:
     """Everything the fold keeps (the estimators' internals included), as text (NaN reads equal to NaN)."""
-    seen = {k: v for k, v in vars(folded).items() if k not in ("handlers", "bulk", "rates", "eta")}
+    seen = {k: v for k, v in vars(folded).items() if k not in ("handlers", "rates", "eta")}
     seen["batches"] = [{slot: getattr(b, slot) for slot in b.__slots__} for b in folded.batches]
     for name in ("rates", "eta"):
         estimator = getattr(folded, name)
