@@ -62,6 +62,7 @@ from omnimemory_kit.store.base import (
     loaded_rows,
     run_is_done,
     stored_event,
+    work_items,
 )
 from omnimemory_kit.store.blocks import MAX_SIZE
 from omnimemory_kit.store.counters import RunCounters, minute_start
@@ -85,7 +86,7 @@ from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_eve
 from omnimemory_kit.store.sqlite_tally import Tally
 from omnimemory_kit.store.status_facts import COMMON_KINDS, RunStatusFacts
 from omnimemory_kit.store.url import SQLiteLocation
-from omnimemory_kit.text import from_stored, to_stored
+from omnimemory_kit.text import STORED_MARKER, from_stored, to_stored
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
 
@@ -611,7 +612,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             run_id=run_id,
             worker_id=worker_id,
             batch_id=batch_id,
-            items=tuple(map(WorkItem, map(from_stored, json.loads(keys)), json.loads(sizes))),
+            items=work_items(
+                json.loads(keys) if STORED_MARKER not in keys else map(from_stored, json.loads(keys)),
+                json.loads(sizes),
+            ),
             expires_at=expires_at,
             seq=tally.last_seq,
         )
