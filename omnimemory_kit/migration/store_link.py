@@ -467,6 +467,8 @@ class StoreLink:
             self._folded = True
             events = self._inbox.popleft()
             self._fold(events() if callable(events) else events)
+            if self._calls:  # between two folds, let the store thread take the lock for its next statement
+                time.sleep(0)  # returns at once: the lock is the point
 
     def tail(self) -> None:
         """On the store thread: read the journal past what was read so far, in seq order.

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
@@ -79,6 +79,7 @@ __all__ = [
     "parse_worker_id",
     "rollup_rows",
     "stored_event",
+    "work_items",
 ]
 
 SCHEMA_VERSION = 4
@@ -301,6 +302,25 @@ class WorkItem:
 
     key: str
     size: int = 0
+
+
+# The slots' setters: items built through them cost about half of what the frozen dataclass's __init__
+# does (an object.__setattr__ call per field), and a claim builds one per item it leases.
+_SET_ITEM_KEY, _SET_ITEM_SIZE = (getattr(WorkItem, f.name).__set__ for f in fields(WorkItem))
+assert [f.name for f in fields(WorkItem)] == ["key", "size"], "work_items sets fields by position"
+
+
+def work_items(keys: Iterable[str], sizes: Iterable[int]) -> tuple[WorkItem, ...]:
+    """Return ``tuple(WorkItem(key, size) for ...)`` over pairs of keys and sizes, built faster."""
+    new = WorkItem.__new__
+    items: list[WorkItem] = []
+    append = items.append
+    for key, size in zip(keys, sizes, strict=True):
+        item = new(WorkItem)
+        _SET_ITEM_KEY(item, key)
+        _SET_ITEM_SIZE(item, size)
+        append(item)
+    return tuple(items)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,7 @@ from omnimemory_kit.store.base import (
     loaded_rows,
     run_is_done,
     stored_event,
+    work_items,
 )
 from omnimemory_kit.store.blocks import MAX_SIZE
 from omnimemory_kit.store.counters import RunCounters, minute_start
@@ -85,7 +86,7 @@ from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_eve
 from omnimemory_kit.store.sqlite_tally import Tally
 from omnimemory_kit.store.status_facts import COMMON_KINDS, RunStatusFacts
 from omnimemory_kit.store.url import SQLiteLocation
-from omnimemory_kit.text import from_stored, to_stored
+from omnimemory_kit.text import STORED_MARKER, from_stored, to_stored
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
 
@@ -611,7 +612,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             run_id=run_id,
             worker_id=worker_id,
             batch_id=batch_id,
-            items=tuple(map(WorkItem, map(from_stored, json.loads(keys)), json.loads(sizes))),
+            items=work_items(
+                json.loads(keys) if STORED_MARKER not in keys else map(from_stored, json.loads(keys)),
+                json.loads(sizes),
+            ),
             expires_at=expires_at,
             seq=tally.last_seq,
         )
@@ -619,10 +623,18 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     def _live_tally(
         self, conn: sqlite3.Connection, lease: Lease, now: float, *, expired_ok: bool = False
     ) -> Tally:
-        """Check that the worker still holds the lease (``_check_live``); start the transaction's tally."""
-        tally = Tally.begin(conn, self._check_live(conn, lease, now, expired_ok=expired_ok))
-        tally.live_lease = lease.lease_id
-        return tally
+        """Check that the worker still holds the lease (``_check_live``); start the transaction's tally.
+
+        One query for both: the lease's expiry and the run's last seq.
+        """
+        row = conn.execute(
+            "SELECT l.run_no, l.expires_at, r.last_seq FROM leases l JOIN runs r ON r.run_no = l.run_no "
+            "WHERE l.lease_id = ? AND l.worker_id = ?",
+            (lease.lease_id, lease.worker_id),
+        ).fetchone()
+        if row is None or (not expired_ok and row[1] <= now):
+            raise LeaseLostError(lease.worker_id, lease.lease_id)
+        return Tally(int(row[0]), int(row[2]), live_lease=lease.lease_id)
 
     def _check_live(
         self, conn: sqlite3.Connection, lease: Lease, now: float, *, expired_ok: bool = False
@@ -732,7 +744,12 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     ) -> None:
         """Release into ``tally`` (the caller writes it); ``lease`` was checked for it."""
         run_no = tally.run_no
-        interrupted = self._interrupt_leases(conn, run_no, [lease.lease_id], now, reason="released")
+        if tally.live_lease == lease.lease_id and tally.items_done == len(lease.items):
+            # this transaction's report finished every item the lease holds: none is left in progress
+            conn.execute("DELETE FROM leases WHERE lease_id = ? AND run_no = ?", (lease.lease_id, run_no))
+            interrupted = []
+        else:
+            interrupted = self._interrupt_leases(conn, run_no, [lease.lease_id], now, reason="released")
         closing = [*interrupted, *events]
         if closing:
             first = tally.take_seqs(len(closing))
