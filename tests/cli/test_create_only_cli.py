@@ -81,25 +81,55 @@ class TestCreateOnly:
         ]
 
     @pytest.mark.parametrize(
-        ("bad", "message"),
-        [("bucket/x,lots\n", "line 3002: size 'lots'"), (",5\n", "line 3002: needs a non-empty 'key'")],
+        ("name", "bad", "message"),
+        [
+            ("m.csv", b"bucket/x,lots\n", "line 3002: size 'lots'"),
+            ("m.csv", b",5\n", "line 3002: needs a non-empty 'key'"),
+            ("m.csv", b"bucket/\xff,5\n", "line 3002: not UTF-8 text"),  # past the first buffer read
+            ("m.jsonl", b'{"key": "x", "size": \n', "line 3001: not valid JSON"),
+        ],
     )
-    def test_a_bad_last_line_adds_nothing(
-        self, tmp_path: Path, fns: Path, store_url: str, bad: str, message: str
+    def test_a_bad_last_line_leaves_no_run(
+        self, tmp_path: Path, fns: Path, store_url: str, name: str, bad: bytes, message: str
     ) -> None:
-        """A bad line past 3,000 good ones exits 2 naming it, and the run has no item at all."""
-        manifest = tmp_path / "m.csv"
-        manifest.write_text("key,size\n" + lines(range(3_000)) + bad, encoding="utf-8")
+        """A bad line past 3,000 good ones exits 2 naming it, and no run is recorded; fixed, it adds all."""
+        manifest = tmp_path / name
+        if name.endswith(".csv"):
+            good = ("key,size\n" + lines(range(3_000))).encode()
+        else:
+            good = "".join(f'{{"key": "bucket/k{i:06d}", "size": 1}}\n' for i in range(3_000)).encode()
+        manifest.write_bytes(good + bad)
         result = create(manifest, fns, store_url)
         assert result.exit_code == 2
         assert message in result.stderr
+        listed = invoke("runs", "--store", store_url)
+        assert listed.exit_code == 0
+        assert listed.stdout.strip() == "no runs yet"
         with open_store(store_url, create=False) as store:
-            assert added(store) == []
-            assert sum(store.item_counts("r1").values()) == 0
-        manifest.write_text("key,size\n" + lines(range(3_000)), encoding="utf-8")
+            assert store.list_runs() == []
+        manifest.write_bytes(good)
         assert create(manifest, fns, store_url).exit_code == 0  # fixed, the same command adds all of it
         with open_store(store_url, create=False) as store:
+            assert [run.run_id for run in store.list_runs()] == ["r1"]
             assert store.item_counts("r1")[FileStatus.PENDING] == 3_000
+            assert [seq for seq, _, _ in added(store)] == list(range(2, 3_002))
+
+    def test_a_bad_line_added_to_a_created_run_adds_nothing(
+        self, tmp_path: Path, fns: Path, store_url: str
+    ) -> None:
+        """Topping up a created run with a manifest gone bad exits 2 and leaves the run as it was."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(10)), encoding="utf-8")
+        assert create(manifest, fns, store_url).exit_code == 0
+        with manifest.open("a", encoding="utf-8") as handle:
+            handle.write(lines(range(10, 20)) + "bucket/y,-1\n")
+        result = create(manifest, fns, store_url)
+        assert result.exit_code == 2
+        assert "line 22: size -1 is negative" in result.stderr
+        with open_store(store_url, create=False) as store:
+            assert [run.run_id for run in store.list_runs()] == ["r1"]
+            assert store.item_counts("r1")[FileStatus.PENDING] == 10
+            assert len(added(store)) == 10
 
 
 class TestKilledCreateOnly:
