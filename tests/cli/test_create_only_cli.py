@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,38 +135,75 @@ class TestCreateOnly:
             assert len(added(store)) == 10
 
 
-class TestKilledCreateOnly:
-    """Create-only killed while adding leaves no item; running it again adds every item once."""
+def peek(db: Path) -> tuple[bool, int]:
+    """Return whether run r1 is committed and how many of its items are, read beside the writer."""
+    if not db.exists():
+        return False, 0
+    uri = f"file:{db}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as conn:
+            runs = conn.execute("SELECT run_no FROM runs WHERE run_id = 'r1'").fetchall()
+            if not runs:
+                return False, 0
+            (items,) = conn.execute("SELECT count(*) FROM items WHERE run_no = ?", runs[0]).fetchone()
+    except sqlite3.OperationalError:  # the schema is not written yet
+        return False, 0
+    return True, int(items)
 
-    def test_sigkill_then_again(self, tmp_path: Path, fns: Path) -> None:
-        """SIGKILL while the adding transaction is open: nothing added; the same command then adds all."""
+
+class TestKilledCreateOnly:
+    """Create-only killed while adding leaves its run and no item; running it again adds every item once."""
+
+    def test_sigkill_mid_add_then_again(self, tmp_path: Path, fns: Path) -> None:
+        """SIGKILL with the adding transaction open: the run stays without items; running again adds all.
+
+        The run is created in a transaction of its own, then the items in one more. The kill comes only on
+        evidence that the add is under way: the run is committed, the add has spilled pages into the WAL,
+        and, with the process stopped (SIGSTOP), still no item is visible, so the kill lands mid-add.
+        """
         manifest = tmp_path / "m.csv"
         manifest.write_text("key,size\n" + lines(range(400_000)), encoding="utf-8")
         db = tmp_path / "j.db"
+        wal = db.with_name("j.db-wal")
         argv = [
             sys.executable, "-m", "omnimemory_kit", "migrate", str(manifest), "--function", f"{fns}:ok",
             "--store", str(db), "--run-id", "r1", "--create-only",
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wal = db.with_name("j.db-wal")
-        waited = threading.Event()
+        poll = threading.Event()  # waits between looks, never a fixed sleep before the kill
+        killed_mid_add = False
         try:
-            # the adding transaction spills its pages into the WAL long before it commits
-            for _ in range(3000):
-                if (wal.exists() and wal.stat().st_size > 8 * 2**20) or child.poll() is not None:
-                    break
-                waited.wait(0.01)
-            assert child.poll() is None, "create-only finished before it could be killed"
-            child.send_signal(signal.SIGKILL)
+            wal_at_creation: int | None = None
+            deadline = time.monotonic() + 120
+            while not killed_mid_add:
+                assert child.poll() is None, "create-only finished before the add was seen under way"
+                assert time.monotonic() < deadline, "no sign of the add within 120 s"
+                created, items = peek(db)
+                assert items == 0, "the add committed before it was seen under way"
+                if created and wal_at_creation is None:
+                    wal_at_creation = wal.stat().st_size
+                elif wal_at_creation is not None and wal.stat().st_size > wal_at_creation + 2**20:
+                    # the add's pages spill into the WAL long before it commits
+                    child.send_signal(signal.SIGSTOP)
+                    killed_mid_add = peek(db) == (True, 0)  # frozen, and still nothing committed
+                    child.send_signal(signal.SIGKILL if killed_mid_add else signal.SIGCONT)
+                poll.wait(0.005)
         finally:
+            if child.poll() is None and not killed_mid_add:
+                child.kill()
             child.wait(30)
+        assert child.returncode == -signal.SIGKILL
         with open_store(db, create=False) as store:
+            # all or nothing per transaction: the run (committed) is there, the items (not) are not
+            assert [run.run_id for run in store.list_runs()] == ["r1"]
             assert added(store) == []
             assert sum(store.item_counts("r1").values()) == 0
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
+        assert "400000 item(s)" in done.stdout
         with open_store(db, create=False) as store:
             rows = added(store)
+            assert [run.run_id for run in store.list_runs()] == ["r1"]
             assert store.item_counts("r1")[FileStatus.PENDING] == 400_000
-        assert [seq for seq, _, _ in rows] == list(range(2, 400_002))
+        assert [seq for seq, _, _ in rows] == list(range(2, 400_002))  # after the run's RUN_CREATED, once
