@@ -226,7 +226,9 @@ class ManifestSource:
             with self._open() as handle:
                 try:
                     header = next(csv.reader(handle), [])
-                except (csv.Error, UnicodeDecodeError) as exc:  # the first read decodes a whole buffer
+                except UnicodeDecodeError as exc:  # the first read decodes a whole buffer
+                    raise self._not_utf8(exc) from exc
+                except csv.Error as exc:
                     raise ConfigError(f"manifest {given!r} cannot be read as CSV text: {exc}") from exc
             if "key" not in header and "path" not in header:
                 raise ConfigError(f"manifest {given!r} line 1: the header needs a 'key' or 'path' column")
@@ -315,7 +317,7 @@ class ManifestSource:
                     handle.seek(0)
                     line = 0  # the header is read again, as the first row
             except UnicodeDecodeError as exc:
-                raise self._bad(line + 1, str(exc)) from exc
+                raise self._not_utf8(exc) from exc
             yield from item_blocks((item.key, item.size) for item in self._csv_rows(rest, line))
 
     def _csv_items(self, *, check_only: bool = False) -> Iterator[MigrationItem]:
@@ -352,7 +354,9 @@ class ManifestSource:
                 if item.path is not None:
                     paths[item.key] = item.path
                 yield item
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise self._not_utf8(exc) from exc
+        except csv.Error as exc:
             raise self._bad(before + reader.line_num, str(exc)) from exc
 
     def _jsonl_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -412,6 +416,20 @@ class ManifestSource:
 
     def _bad(self, line: int, what: str) -> ConfigError:
         return ConfigError(f"manifest {str(self.manifest)!r} line {line}: {what}")
+
+    def _not_utf8(self, exc: UnicodeDecodeError) -> ConfigError:
+        # A text read decodes whole buffers, so the reader's line count is not where the byte is: find the
+        # first line that does not decode on its own (UTF-8 never puts a newline byte inside a character).
+        try:
+            with self.manifest.open("rb") as handle:
+                for line, raw in enumerate(handle, start=1):
+                    try:
+                        raw.decode("utf-8-sig" if line == 1 else "utf-8")
+                    except UnicodeDecodeError:
+                        return self._bad(line, "not UTF-8 text")
+        except OSError:
+            pass  # the file went away meanwhile: say what the read said
+        return ConfigError(f"manifest {str(self.manifest)!r} is not UTF-8 text: {exc}")
 
     def resolve(self, item: WorkItem) -> MigrationItem:
         """Return the item with the file the manifest named for its key (None if it named none)."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,59 +84,126 @@ class TestCreateOnly:
         ]
 
     @pytest.mark.parametrize(
-        ("bad", "message"),
-        [("bucket/x,lots\n", "line 3002: size 'lots'"), (",5\n", "line 3002: needs a non-empty 'key'")],
+        ("name", "bad", "message"),
+        [
+            ("m.csv", b"bucket/x,lots\n", "line 3002: size 'lots'"),
+            ("m.csv", b",5\n", "line 3002: needs a non-empty 'key'"),
+            ("m.csv", b"bucket/\xff,5\n", "line 3002: not UTF-8 text"),  # past the first buffer read
+            ("m.jsonl", b'{"key": "x", "size": \n', "line 3001: not valid JSON"),
+        ],
     )
-    def test_a_bad_last_line_adds_nothing(
-        self, tmp_path: Path, fns: Path, store_url: str, bad: str, message: str
+    def test_a_bad_last_line_leaves_no_run(
+        self, tmp_path: Path, fns: Path, store_url: str, name: str, bad: bytes, message: str
     ) -> None:
-        """A bad line past 3,000 good ones exits 2 naming it, and the run has no item at all."""
-        manifest = tmp_path / "m.csv"
-        manifest.write_text("key,size\n" + lines(range(3_000)) + bad, encoding="utf-8")
+        """A bad line past 3,000 good ones exits 2 naming it, and no run is recorded; fixed, it adds all."""
+        manifest = tmp_path / name
+        if name.endswith(".csv"):
+            good = ("key,size\n" + lines(range(3_000))).encode()
+        else:
+            good = "".join(f'{{"key": "bucket/k{i:06d}", "size": 1}}\n' for i in range(3_000)).encode()
+        manifest.write_bytes(good + bad)
         result = create(manifest, fns, store_url)
         assert result.exit_code == 2
         assert message in result.stderr
+        listed = invoke("runs", "--store", store_url)
+        assert listed.exit_code == 0
+        assert listed.stdout.strip() == "no runs yet"
         with open_store(store_url, create=False) as store:
-            assert added(store) == []
-            assert sum(store.item_counts("r1").values()) == 0
-        manifest.write_text("key,size\n" + lines(range(3_000)), encoding="utf-8")
+            assert store.list_runs() == []
+        manifest.write_bytes(good)
         assert create(manifest, fns, store_url).exit_code == 0  # fixed, the same command adds all of it
         with open_store(store_url, create=False) as store:
+            assert [run.run_id for run in store.list_runs()] == ["r1"]
             assert store.item_counts("r1")[FileStatus.PENDING] == 3_000
+            assert [seq for seq, _, _ in added(store)] == list(range(2, 3_002))
+
+    def test_a_bad_line_added_to_a_created_run_adds_nothing(
+        self, tmp_path: Path, fns: Path, store_url: str
+    ) -> None:
+        """Topping up a created run with a manifest gone bad exits 2 and leaves the run as it was."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(10)), encoding="utf-8")
+        assert create(manifest, fns, store_url).exit_code == 0
+        with manifest.open("a", encoding="utf-8") as handle:
+            handle.write(lines(range(10, 20)) + "bucket/y,-1\n")
+        result = create(manifest, fns, store_url)
+        assert result.exit_code == 2
+        assert "line 22: size -1 is negative" in result.stderr
+        with open_store(store_url, create=False) as store:
+            assert [run.run_id for run in store.list_runs()] == ["r1"]
+            assert store.item_counts("r1")[FileStatus.PENDING] == 10
+            assert len(added(store)) == 10
+
+
+def peek(db: Path) -> tuple[bool, int]:
+    """Return whether run r1 is committed and how many of its items are, read beside the writer."""
+    if not db.exists():
+        return False, 0
+    uri = f"file:{db}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as conn:
+            runs = conn.execute("SELECT run_no FROM runs WHERE run_id = 'r1'").fetchall()
+            if not runs:
+                return False, 0
+            (items,) = conn.execute("SELECT count(*) FROM items WHERE run_no = ?", runs[0]).fetchone()
+    except sqlite3.OperationalError:  # the schema is not written yet
+        return False, 0
+    return True, int(items)
 
 
 class TestKilledCreateOnly:
-    """Create-only killed while adding leaves no item; running it again adds every item once."""
+    """Create-only killed while adding leaves its run and no item; running it again adds every item once."""
 
-    def test_sigkill_then_again(self, tmp_path: Path, fns: Path) -> None:
-        """SIGKILL while the adding transaction is open: nothing added; the same command then adds all."""
+    def test_sigkill_mid_add_then_again(self, tmp_path: Path, fns: Path) -> None:
+        """SIGKILL with the adding transaction open: the run stays without items; running again adds all.
+
+        The run is created in a transaction of its own, then the items in one more. The kill comes only on
+        evidence that the add is under way: the run is committed, the add has spilled pages into the WAL,
+        and, with the process stopped (SIGSTOP), still no item is visible, so the kill lands mid-add.
+        """
         manifest = tmp_path / "m.csv"
         manifest.write_text("key,size\n" + lines(range(400_000)), encoding="utf-8")
         db = tmp_path / "j.db"
+        wal = db.with_name("j.db-wal")
         argv = [
             sys.executable, "-m", "omnimemory_kit", "migrate", str(manifest), "--function", f"{fns}:ok",
             "--store", str(db), "--run-id", "r1", "--create-only",
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wal = db.with_name("j.db-wal")
-        waited = threading.Event()
+        poll = threading.Event()  # waits between looks, never a fixed sleep before the kill
+        killed_mid_add = False
         try:
-            # the adding transaction spills its pages into the WAL long before it commits
-            for _ in range(3000):
-                if (wal.exists() and wal.stat().st_size > 8 * 2**20) or child.poll() is not None:
-                    break
-                waited.wait(0.01)
-            assert child.poll() is None, "create-only finished before it could be killed"
-            child.send_signal(signal.SIGKILL)
+            wal_at_creation: int | None = None
+            deadline = time.monotonic() + 120
+            while not killed_mid_add:
+                assert child.poll() is None, "create-only finished before the add was seen under way"
+                assert time.monotonic() < deadline, "no sign of the add within 120 s"
+                created, items = peek(db)
+                assert items == 0, "the add committed before it was seen under way"
+                if created and wal_at_creation is None:
+                    wal_at_creation = wal.stat().st_size
+                elif wal_at_creation is not None and wal.stat().st_size > wal_at_creation + 2**20:
+                    # the add's pages spill into the WAL long before it commits
+                    child.send_signal(signal.SIGSTOP)
+                    killed_mid_add = peek(db) == (True, 0)  # frozen, and still nothing committed
+                    child.send_signal(signal.SIGKILL if killed_mid_add else signal.SIGCONT)
+                poll.wait(0.005)
         finally:
+            if child.poll() is None and not killed_mid_add:
+                child.kill()
             child.wait(30)
+        assert child.returncode == -signal.SIGKILL
         with open_store(db, create=False) as store:
+            # all or nothing per transaction: the run (committed) is there, the items (not) are not
+            assert [run.run_id for run in store.list_runs()] == ["r1"]
             assert added(store) == []
             assert sum(store.item_counts("r1").values()) == 0
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
+        assert "400000 item(s)" in done.stdout
         with open_store(db, create=False) as store:
             rows = added(store)
+            assert [run.run_id for run in store.list_runs()] == ["r1"]
             assert store.item_counts("r1")[FileStatus.PENDING] == 400_000
-        assert [seq for seq, _, _ in rows] == list(range(2, 400_002))
+        assert [seq for seq, _, _ in rows] == list(range(2, 400_002))  # after the run's RUN_CREATED, once

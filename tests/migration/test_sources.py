@@ -299,13 +299,18 @@ class TestManifestBlocks:
         assert all(decode_block(block) for block in yielded)
 
     def test_undecodable_bytes(self, tmp_path: Path) -> None:
-        """Bytes that are not UTF-8 are a ConfigError naming the manifest."""
+        """Bytes that are not UTF-8 are a ConfigError naming the manifest and the line that holds them."""
         bad = tmp_path / "bad.csv"
         bad.write_bytes(b"key,size\na,1\n\xff\xfe,2\n")
-        with pytest.raises(ConfigError, match=r"bad\.csv"):
+        with pytest.raises(ConfigError, match=r"bad\.csv' line 3: not UTF-8 text"):
             list(ManifestSource(bad).blocks())
         bad.write_bytes(b"key,size\n" + b"a,1\n" * 5000 + b"\xff\xfe,2\n")  # past the first buffer read
-        with pytest.raises(ConfigError, match=r"bad\.csv"):
+        with pytest.raises(ConfigError, match=r"bad\.csv' line 5002: not UTF-8 text"):
+            list(ManifestSource(bad).blocks())
+        with pytest.raises(ConfigError, match=r"bad\.csv' line 5002: not UTF-8 text"):
+            ManifestSource(bad).check()
+        bad.write_bytes(b"key,path\n" + b"a,p\n" * 5000 + b"\xff\xfe,q\n")  # row by row, not in blocks
+        with pytest.raises(ConfigError, match=r"bad\.csv' line 5002: not UTF-8 text"):
             list(ManifestSource(bad).blocks())
 
 

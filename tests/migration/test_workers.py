@@ -187,6 +187,25 @@ class TestJoinRun:
             prepare_run(store, "r", IterableSource(["a"], name="other"), "m:f")
 
 
+class TestPrepareABadManifest:
+    """A manifest with a bad row creates no run and adds no item."""
+
+    def test_a_bad_last_row_leaves_no_run_then_the_fixed_one_is_prepared(
+        self, store: JournalStore, tmp_path: Path
+    ) -> None:
+        """The error names the line, the store lists no run; the fixed manifest is prepared in full."""
+        manifest = tmp_path / "m.jsonl"
+        good = "".join(f'{{"key": "k{i}", "size": 1}}\n' for i in range(50))
+        manifest.write_text(good + '{"key": "k50", "size": true}\n', encoding="utf-8")
+        with pytest.raises(ConfigError, match="line 51: size True"):
+            prepare_run(store, "r", ManifestSource(manifest), "m:f")
+        assert store.list_runs() == []
+        manifest.write_text(good, encoding="utf-8")
+        prepare_run(store, "r", ManifestSource(manifest), "m:f")
+        assert [run.run_id for run in store.list_runs()] == ["r"]
+        assert store.item_counts("r")[FileStatus.PENDING] == 50
+
+
 class TestReadingASharedRun:
     """Readers (status, notebooks) follow a run that workers create and work, on either backend."""
 

@@ -17,11 +17,14 @@ from pathlib import Path
 import pytest
 
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.events import EventKind
+from omnimemory_kit.events import Event, EventKind, item_events
+from omnimemory_kit.migration import runner_lifecycle
 from omnimemory_kit.migration.control import control_event
 from omnimemory_kit.migration.run_control import RunControl, ensure_control_stream
+from omnimemory_kit.migration.sources import ManifestSource
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.validation import Mismatch, verdict_of
+from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.notebook.record import read_records
 from omnimemory_kit.reports import ReportResult, collect_reports, run_report
 from omnimemory_kit.store import open_store
@@ -52,15 +55,6 @@ HEALTH_TITLES = (
     "Incidents (non-healthy intervals)",
     "Check latency over time (p50 solid, p99 dotted)",
 )
-
-
-def test_the_migration_notebook_reads_files_through_tracked_files() -> None:
-    """A runner resuming a large run keeps only hashes of its keys: ``to_dataframe`` would raise there, so
-    the notebook reads the files frame through ``tracked_files`` (its failed files, for such a tracker)."""
-    cells = json.loads((NOTEBOOKS / "migration.ipynb").read_text(encoding="utf-8"))["cells"]
-    code = "".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
-    assert ".to_dataframe()" not in code
-    assert "tracked_files(runner.tracker)" in code
 
 
 @pytest.fixture(scope="module")
@@ -388,6 +382,59 @@ class TestMigrationHeadless:
         assert "1 failed" in result.error
         assert result.records["failed_files"] == 1
         assert '"text":"Errors by type"' in html_of(result)
+
+
+class TestMigrationHeadlessLean:
+    def test_a_resumed_run_past_the_lean_threshold_draws_its_failures(
+        self, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A run of more than FOLLOW_COUNTERS_ABOVE items resumed headless keeps only hashes of its keys;
+        the notebook still draws the errors figure and lists this execution's failed item, escaped.
+
+        Executes the notebook's own calls (``tracked_files`` where ``to_dataframe`` would raise): a
+        broken call fails the notebook before its last cell, with another error than the check's.
+        """
+        done = runner_lifecycle.FOLLOW_COUNTERS_ABOVE
+        manifest = workdir / "lean.csv"
+        keys = [f"k{i:06d}" for i in range(done)] + ["left-1", "left-2", HOSTILE_FILE]
+        manifest.write_text("key,size\n" + "".join(f"{key},1\n" for key in keys), encoding="utf-8")
+        modules = workdir / "lean-modules"
+        modules.mkdir()
+        functions = modules / "lean_fns.py"
+        functions.write_text(
+            "def migrate(item):\n"
+            "    if item.key.startswith('<'):\n"
+            "        raise ValueError(f'cannot migrate {item.key}')\n",
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("PYTHONPATH", str(modules))  # the kernel imports the function from there
+        spec = "lean_fns:migrate"
+        store_path = workdir / "lean.db"
+        with open_store(store_path) as store:  # all but the last three items done before the notebook
+            prepare_run(store, "lean", ManifestSource(manifest), spec)
+            lease = store.claim("lean", "earlier:1:w", done, 3600.0)
+            assert lease is not None
+            store.report(lease, item_events(EventKind.FILE_SUCCEEDED, 1.0, [i.key for i in lease.items]))
+            store.release(lease, [Event(EventKind.BATCH_CLOSED, 1.0, batch_id=lease.batch_id)])
+        given = {
+            "store_url": str(store_path),
+            "run_id": "lean",
+            "source": str(manifest),
+            "migration_function": spec,
+            "retries": 0,
+            "batch_size": 2,
+        }
+        result = run_report("migration", given, out_dir=workdir / "lean-reports", timeout=300)
+        assert result.status == "failed"
+        assert result.error is not None
+        assert "RunIncompleteError" in result.error  # the last cell's check, not an earlier cell
+        assert (result.records["processed"], result.records["already_done"]) == (3, done)
+        assert (result.records["total_files"], result.records["failed_files"]) == (done + 3, 1)
+        page = html_of(result)
+        assert '"text":"Errors by type"' in page
+        assert "<td>&lt;img src=x onerror=alert(1)&gt;.py</td>" in page
+        assert "<td>ValueError</td>" in page
+        assert "onerror=alert(1)" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
 
 
 class TestFailures:
