@@ -354,10 +354,12 @@ async def check_items(
     """Check ``works``, ``concurrency`` at a time, each within ``limit`` seconds; return their verdicts.
 
     A sync ``fn`` runs on lanes of daemon threads (``check_threads``). For an async one, the first checker
-    runs in the caller's task, and the others start only once it gives the loop a turn
-    (its check waits for something): a check that never waits (a no-op, a lookup in memory) then costs no
-    task at all, while one that waits has the whole concurrency from its first wait on. Verdicts come in
-    the order the checks end, each stamped when its check ended.
+    starts at once and the others only once it gives the loop a turn (its check waits for something):
+    checks that never wait (a no-op, a lookup in memory) then cost one task per call, not one per check,
+    while checks that wait have the whole concurrency from the first wait on. Every checker is a task
+    running in a copy of the caller's context, as the lanes of sync checks are: a check that sets a
+    context variable and leaves it set changes nothing for the caller. Verdicts come in the order the
+    checks end, each stamped when its check ended.
     """
     if is_async is None:
         is_async = inspect.iscoroutinefunction(fn)
@@ -382,18 +384,22 @@ async def check_items(
             add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
 
     check = direct_checker if limit is None else checker
+    if not works:
+        return found
+    # A task copies the caller's context: what a check sets in it stays in the copy.
+    first = asyncio.ensure_future(check())
     extra = min(concurrency, len(works)) - 1
     if extra <= 0:
-        await check()
+        await first  # cancelled with the caller
         return found
-    helpers: list[asyncio.Task[None]] = []
+    helpers: list[asyncio.Task[None]] = [first]
 
-    def spread() -> None:  # runs only when the first checker gave the loop a turn
+    def spread() -> None:  # runs after the first checker's first step: it gave the loop a turn (or ended)
         helpers.extend(asyncio.ensure_future(check()) for _ in range(min(extra, len(works) - len(found) - 1)))
 
     spreading = asyncio.get_running_loop().call_soon(spread)
     try:
-        await check()
+        await first
     except BaseException:
         for task in helpers:
             task.cancel()
