@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from omnimemory_kit.clock import Clock
 from omnimemory_kit.events import Event, EventKind, error_message, error_type_name, item_event
@@ -343,7 +343,7 @@ async def call_check(
 async def check_items(
     fn: Callable[[MigrationItem], Any],
     works: Sequence[WorkItem],
-    resolve: Callable[[WorkItem], MigrationItem],
+    resolve: Callable[[WorkItem], MigrationItem] | None,
     *,
     concurrency: int,
     limit: float | None,
@@ -360,6 +360,9 @@ async def check_items(
     running in a copy of the caller's context, as the lanes of sync checks are: a check that sets a
     context variable and leaves it set changes nothing for the caller. Verdicts come in the order the
     checks end, each stamped when its check ended.
+
+    ``resolve`` turns each work item into what ``fn`` receives; None when ``works`` are those items
+    already (``MigrationItem``s the migration resolved).
     """
     if is_async is None:
         is_async = inspect.iscoroutinefunction(fn)
@@ -367,21 +370,26 @@ async def check_items(
         return await _check_sync(fn, works, resolve, concurrency, limit, clock, worker_id)
     found: list[Event] = []
     add, now = found.append, clock.time
-    pending = iter(works)
+    items = cast("Sequence[MigrationItem]", works) if resolve is None else map(resolve, works)
+    pending = zip(works, items, strict=True)  # one iterator the checkers share
 
     async def checker() -> None:
-        for work in pending:
-            outcome = await call_check(fn, resolve(work), limit, is_async=True)
+        for work, item in pending:
+            outcome = await call_check(fn, item, limit, is_async=True)
             add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
 
     async def direct_checker() -> None:
         # an async check without a time limit, inlined: per item it costs a third of call_check's path
-        for work in pending:
+        validated = EventKind.ITEM_VALIDATED
+        for work, item in pending:
             try:
-                outcome = await fn(resolve(work))
+                outcome = await fn(item)
             except Exception as exc:
                 outcome = exc
-            add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+            if outcome is None or outcome is True:  # the common verdict, without verdict_of's call
+                add(item_event(validated, now(), work.key, worker_id))
+            else:
+                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
 
     check = direct_checker if limit is None else checker
     if not works:
@@ -415,7 +423,7 @@ async def check_items(
 async def _check_sync(
     fn: Callable[[MigrationItem], Any],
     works: Sequence[WorkItem],
-    resolve: Callable[[WorkItem], MigrationItem],
+    resolve: Callable[[WorkItem], MigrationItem] | None,
     concurrency: int,
     limit: float | None,
     clock: Clock,
@@ -424,7 +432,7 @@ async def _check_sync(
     def timed_out() -> ValidationTimeout:
         return ValidationTimeout(f"validation took longer than {limit:g} s")
 
-    items = [resolve(work) for work in works]
+    items = cast("Sequence[MigrationItem]", works) if resolve is None else [resolve(w) for w in works]
     checked = await run_sync_checks(
         fn, items, concurrency=concurrency, limit=limit, clock=clock, on_timeout=timed_out
     )

@@ -144,10 +144,14 @@ class PipelinedValidator:
         succeeded, verdicts = self.ledger.succeeded, self.ledger.verdicts  # pending: succeeded, no verdict
         return [key for key in keys if key in succeeded and key not in verdicts]
 
-    async def check(self, items: Sequence[WorkItem]) -> list[Event]:
-        """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet)."""
+    async def check(self, items: Sequence[WorkItem], *, resolved: bool = False) -> list[Event]:
+        """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet).
+
+        With ``resolved`` the items are ``MigrationItem``s as the migration received them (not resolved
+        again).
+        """
         return await check_items(
-            self.validate_fn, items, self.source.resolve, concurrency=self.concurrency,
+            self.validate_fn, items, None if resolved else self.source.resolve, concurrency=self.concurrency,
             limit=self.timeout, clock=self.clock, is_async=self._is_async, worker_id=self.worker_id,
         )  # fmt: skip
 

@@ -19,9 +19,11 @@ from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import EventKind
+from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.migration.validation_pipeline import validation_queue_id
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
+from omnimemory_kit.store.base import WorkItem
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +160,38 @@ class TestPipelined:
         assert [(row.key, "longer than 0.2 s" in row.detail) for row in checked.errors] == [
             ("f003.txt", True)
         ]
+
+    async def test_the_check_gets_the_item_the_migration_resolved(self, tmp_path: Path) -> None:
+        """Each item is resolved once: the check receives the very item the migration function received."""
+        resolved: Counter[str] = Counter()
+
+        class CountingSource(IterableSource):
+            def resolve(self, item: WorkItem) -> MigrationItem:
+                resolved[item.key] += 1
+                return super().resolve(item)
+
+        migrated: dict[str, int] = {}
+        checked: dict[str, int] = {}
+
+        async def migrate(item: MigrationItem) -> None:
+            migrated[item.key] = id(item)
+
+        async def check(item: MigrationItem) -> bool:
+            checked[item.key] = id(item)
+            return True
+
+        keys = [f"k{i:03d}" for i in range(120)]
+        with open_store(tmp_path / "s.db") as store:
+            runner = MigrationRunner(
+                store, "r1", CountingSource(keys, name="keys"), migrate, batch_size=25, concurrency=4,
+                validate=check,
+            )  # fmt: skip
+            summary = await runner.run()
+        assert summary.validation is not None
+        assert summary.validation.validated == len(keys)
+        assert checked == migrated  # the same objects, alive all along (the batch keeps them)
+        assert set(resolved.values()) == {1}
+        assert sorted(resolved) == keys
 
     def test_validate_must_be_callable(self, tmp_path: Path) -> None:
         """A validate argument that is not callable is a ConfigError naming it."""
