@@ -1,8 +1,9 @@
 """The runner's pipelined validation: each batch is checked within its lease while the next batch runs.
 
 ``MigrationRunner`` inherits this. With ``validate=fn``, closing a batch (which runs while the next batch
-runs) checks its succeeded items under the batch's lease, kept alive by heartbeats, with the run's
-concurrency and item timeout; the verdicts are journaled with the batch's release, after its last outcomes,
+runs) checks its succeeded items (as the item loop kept them: resolved once, for the migration and the
+check) under the batch's lease, kept alive by heartbeats, with the run's concurrency and item timeout;
+the verdicts are journaled with the batch's release, after its last outcomes,
 in one trip (``validation_pipeline``). Before the run completes (where ``finalize`` runs) every worker drains
 what the batches left through the run's validation queue, so a completed run has every succeeded item
 checked once. The validation state is a ``ValidationLedger`` fed by the runner's fold.
