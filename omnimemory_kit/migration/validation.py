@@ -32,6 +32,7 @@ from omnimemory_kit.migration.summary import ValidationCounts
 from omnimemory_kit.store.base import WorkItem
 
 __all__ = [
+    "LEDGER_KINDS",
     "Mismatch",
     "MismatchRow",
     "ValidationLedger",
@@ -60,6 +61,8 @@ _ACT: Final = {
     **dict.fromkeys(_VERDICTS, _VERDICT),
 }
 """What ``ValidationLedger.apply`` does with each kind it looks at (any other kind: nothing)."""
+LEDGER_KINDS: Final = frozenset(_ACT)
+"""The kinds ``ValidationLedger.apply`` folds (what a reader of the journal for it needs)."""
 
 
 class ValidationState(StrEnum):

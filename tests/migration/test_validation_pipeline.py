@@ -68,6 +68,15 @@ def hangs(item):
 """
 
 
+async def nothing_to_copy(item: MigrationItem) -> None:
+    """A migration with nothing to copy."""
+
+
+async def always_valid(item: MigrationItem) -> bool:
+    """A check every item passes."""
+    return True
+
+
 @pytest.fixture
 def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, Path]:
     """300 source files, an empty target folder and the functions file: (source, target, fns)."""
@@ -252,6 +261,25 @@ class TestSharedRun:
         assert calls(tmp_path) == Counter({f"f{i:03d}.txt": 1 for i in range(300)})
         assert verdicts(tmp_path / "s.db") == calls(tmp_path)
         assert sum(queued.values()) >= 30  # at least the plain worker's batch went through the queue
+
+    async def test_a_joined_worker_drains_what_another_worker_left_unchecked(self, store_url: str) -> None:
+        """A joined worker (it folds only its own events) still checks, in its drain, the items another
+        worker migrated without checking them: the completed run has a verdict for every item, once."""
+        keys = [f"k{i:03d}" for i in range(90)]
+        migrate, check = nothing_to_copy, always_valid  # by name: join_run loads them from the run record
+        with open_store(store_url) as first, open_store(store_url) as second:
+            creator = MigrationRunner(
+                first, "r1", IterableSource(keys, name="keys"), migrate, batch_size=30, concurrency=4,
+                validate=check,
+            )  # fmt: skip
+            await creator.step()  # creates the run, records the validate function, checks one batch
+            plain = join_run(second, "r1", concurrency=4, validate=None)
+            await plain.step()  # a batch nobody checks in its lease
+            joined = join_run(second, "r1", concurrency=4, validate=check)
+            summary = await joined.run()
+            events = list(first.read_events("r1"))
+        assert summary.status is MigrationStatus.COMPLETED
+        assert Counter(str(e.path) for e in events if e.kind in VERDICTS) == Counter(dict.fromkeys(keys, 1))
 
 
 class TestProcesses:
