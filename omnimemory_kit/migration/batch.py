@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from omnimemory_kit.clock import Clock
 from omnimemory_kit.errors import LeaseLostError
 from omnimemory_kit.events import Event
+from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.migration.store_link import StoreLink, WriteStep
 from omnimemory_kit.store.base import JournalStore, Lease
 
@@ -54,6 +55,7 @@ class LeasedBatch:
         "lease",
         "lost",
         "outbox",
+        "succeeded",
     )
 
     def __init__(
@@ -68,6 +70,9 @@ class LeasedBatch:
         self.lease = lease
         self.outbox: list[Event] = []
         self.closing: list[Event] = []  # journaled with the release, before BATCH_CLOSED (the verdicts)
+        # the items that succeeded, as the function received them, when something checks them after the
+        # batch (None: nobody does, and the item loop keeps nothing)
+        self.succeeded: list[MigrationItem] | None = None
         self.flush_task: asyncio.Task[None] | None = None
         self.beating: asyncio.Task[None] | None = None
         self.halfway = asyncio.Event()  # set once half its items started (or it ended): claim the next

@@ -5,6 +5,9 @@ wake-ups of the loop. ``run_sync_checks`` starts one lane (a daemon thread) that
 when the checks are not done within ``SPREAD`` seconds (they wait for disks or networks), it starts lanes up
 to the concurrency. The loop wakes once, when the last lane is done, and at the time limits:
 
+Every duration (the spread, each check's limit) is measured and waited for on the injected clock, so
+tests drive them with a ``FakeClock`` instead of real seconds.
+
 - each check's time counts from the moment a lane starts it; one that outlives ``limit`` is the item's
   ``ValidationTimeout``, its lane is abandoned (never joined: a hung check cannot keep the process alive,
   and whatever it returns later is dropped), and a new lane takes the items left;
@@ -18,7 +21,6 @@ import asyncio
 import contextlib
 import contextvars
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeAlias
 
@@ -35,7 +37,7 @@ Checked: TypeAlias = tuple[int, object, float]
 
 
 class _Lane:
-    """One daemon thread's share of the checks: the item it checks now, since when (monotonic)."""
+    """One daemon thread's share of the checks: the item it checks now, since when (clock monotonic)."""
 
     __slots__ = ("abandoned", "current", "since")
 
@@ -73,7 +75,8 @@ class _Checks:
         thread.start()
 
     def _work(self, lane: _Lane) -> None:
-        fn, items, lock, monotonic, now = self.fn, self.items, self.lock, time.monotonic, self.clock.time
+        fn, items, lock = self.fn, self.items, self.lock
+        monotonic, now = self.clock.monotonic, self.clock.time
         add = self.results.append
         lock.acquire()
         try:
@@ -101,7 +104,7 @@ class _Checks:
 
     def time_out(self, limit: float, timeout: Callable[[], object]) -> float:
         """Time out the checks older than ``limit`` (a new lane takes over); return when to look again."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         wake: float | None = None
         with self.lock:
             for lane in list(self.lanes):
@@ -128,6 +131,13 @@ class _Checks:
                 lane.abandoned = True
 
 
+async def _wait(finished: asyncio.Future[None], clock: Clock, seconds: float | None) -> None:
+    """Wait until ``finished`` is done or ``seconds`` of the clock's time passed (None: no limit)."""
+    with contextlib.suppress(TimeoutError):
+        async with clock.timeout(seconds):
+            await asyncio.shield(finished)  # the timeout cancels the wait, never the future
+
+
 def _settle(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -150,7 +160,7 @@ async def run_sync_checks(
         items: what it checks.
         concurrency: lanes at most.
         limit: seconds per check from its start (None: no limit).
-        clock: stamps each outcome.
+        clock: stamps each outcome; measures the limit and the spread, and waits for them.
         on_timeout: builds the outcome of a check past ``limit`` (a ``ValidationTimeout``).
         spread: seconds the first lane checks alone.
     """
@@ -163,7 +173,7 @@ async def run_sync_checks(
     finished = checks.finished
     try:
         if lanes > 1:
-            await asyncio.wait((finished,), timeout=spread)
+            await _wait(finished, clock, spread)
             if not finished.done():
                 with checks.lock:
                     for _ in range(min(lanes - len(checks.lanes), len(items) - checks.next)):
@@ -172,8 +182,8 @@ async def run_sync_checks(
             wake = None if limit is None else checks.time_out(limit, on_timeout)
             if finished.done():
                 break
-            wait = None if wake is None else max(0.0, wake - time.monotonic())
-            await asyncio.wait((finished,), timeout=wait)
+            wait = None if wake is None else max(0.0, wake - clock.monotonic())
+            await _wait(finished, clock, wait)
     except BaseException:
         checks.abandon()
         raise

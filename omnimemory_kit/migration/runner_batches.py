@@ -188,6 +188,9 @@ class BatchExecution(ControlledRun):
         assert attempts is not None
         outcome = attempts.outcome
         direct, succeeded = attempts.direct, attempts.succeeded
+        # with pipelined validation: the items that succeeded, kept as resolved for their check
+        keep = None if batch.succeeded is None else batch.succeeded.append
+        succeeded_kind = EventKind.FILE_SUCCEEDED
 
         def retried(event: Event) -> None:  # into the outbox of the moment: a flush hands the old one over
             batch.outbox.append(event)
@@ -254,13 +257,13 @@ class BatchExecution(ControlledRun):
                     # Items that never wait (no-ops) would otherwise run the whole batch before the claim
                     # ahead gets its turn: let it reach the store thread now.
                     await asyncio.sleep(0)
+            resolved = resolve(item)
             self._in_flight += 1
             try:
                 if sampled is not None and sampled(item.key):
                     assert traced is not None
-                    event = await telemetry.traced_outcome(traced, resolve(item), outcome, on_retry)
+                    event = await telemetry.traced_outcome(traced, resolved, outcome, on_retry)
                 else:
-                    resolved = resolve(item)
                     if direct is None:
                         event = await outcome(resolved, on_retry)
                     else:
@@ -274,6 +277,8 @@ class BatchExecution(ControlledRun):
                         telemetry.outcome(traced, event)
             finally:
                 self._in_flight -= 1
+            if keep is not None and event.kind is succeeded_kind:
+                keep(resolved)
             outbox = batch.outbox  # a flush swaps the list
             outbox.append(event)
             # Report when enough outcomes piled up (the batch's end reports the rest with the release),

@@ -1,8 +1,9 @@
 """The runner's pipelined validation: each batch is checked within its lease while the next batch runs.
 
 ``MigrationRunner`` inherits this. With ``validate=fn``, closing a batch (which runs while the next batch
-runs) checks its succeeded items under the batch's lease, kept alive by heartbeats, with the run's
-concurrency and item timeout; the verdicts are journaled with the batch's release, after its last outcomes,
+runs) checks its succeeded items (as the item loop kept them: resolved once, for the migration and the
+check) under the batch's lease, kept alive by heartbeats, with the run's concurrency and item timeout;
+the verdicts are journaled with the batch's release, after its last outcomes,
 in one trip (``validation_pipeline``). Before the run completes (where ``finalize`` runs) every worker drains
 what the batches left through the run's validation queue, so a completed run has every succeeded item
 checked once. The validation state is a ``ValidationLedger`` fed by the runner's fold.
@@ -12,19 +13,23 @@ Seam: checking the migrated items, apart from running them (``runner_batches``).
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from omnimemory_kit.errors import ConfigError
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event
 from omnimemory_kit.migration.batch import LeasedBatch
 from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.runner_batches import BatchExecution
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.validation import ValidationLedger, ValidationSummary
 from omnimemory_kit.migration.validation_pipeline import PipelinedValidator
+from omnimemory_kit.store.base import Lease
 
 __all__ = ["PipelinedValidation"]
+
+_key = operator.attrgetter("key")
 
 
 class PipelinedValidation(BatchExecution):
@@ -69,27 +74,30 @@ class PipelinedValidation(BatchExecution):
             await self._check_batch(validator, batch)
         return await super()._close_batch(batch, claim_next)
 
+    def _leased(self, lease: Lease) -> LeasedBatch:
+        batch = super()._leased(lease)
+        if self._checks is not None:  # its item loop keeps the items that succeeded, resolved, for the check
+            batch.succeeded = []
+        return batch
+
     async def _check_batch(self, validator: PipelinedValidator, batch: LeasedBatch) -> None:
         """Check a batch's succeeded items within its lease; the verdicts go with its release.
 
-        Its last outcomes are reported in the same trip, before the verdicts: a crash loses both or
-        neither, and a lease lost meanwhile loses the verdicts (the drain checks those items again).
+        The items are those the item loop kept as it ran them (resolved once, for the migration and the
+        check). Its last outcomes are reported in the same trip, before the verdicts: a crash loses both
+        or neither, and a lease lost meanwhile loses the verdicts (the drain checks those items again).
         """
         if batch.flush_task is not None:  # an outcome report in flight lands (and is folded) first
             await asyncio.gather(batch.flush_task, return_exceptions=True)  # close() re-raises a failure
-        succeeded = EventKind.FILE_SUCCEEDED
-        reporting = {e.path for e in batch.outbox if e.kind is succeeded}
-        durable, judged = validator.ledger.succeeded, validator.ledger.verdicts  # reported, not checked yet
-        items = [
-            item
-            for item in batch.lease.items
-            if (key := item.key) in reporting or (key in durable and key not in judged)
-        ]
+        items = batch.succeeded or []
+        judged = validator.ledger.verdicts  # none since the claim's FILE_STARTED, unless checked elsewhere
+        if not judged.keys().isdisjoint(map(_key, items)):
+            items = [item for item in items if item.key not in judged]
         if batch.lost or not items:
             return
         heartbeat = asyncio.ensure_future(batch.heartbeat(self.lease_seconds))
         try:
-            verdicts = await validator.check(items)
+            verdicts = await validator.check(items, resolved=True)
         finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)

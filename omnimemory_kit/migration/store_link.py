@@ -120,6 +120,11 @@ class StoreLink:
         return self._calls
 
     @property
+    def own_events_only(self) -> bool:
+        """Whether only this worker's events are folded (a worker sharing a run), not the whole run's."""
+        return self._own is not None
+
+    @property
     def open(self) -> bool:
         """Return whether a session is open (store calls can be made)."""
         return self._executor is not None

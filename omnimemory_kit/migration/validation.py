@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from omnimemory_kit.clock import Clock
 from omnimemory_kit.events import Event, EventKind, error_message, error_type_name, item_event
@@ -32,6 +32,7 @@ from omnimemory_kit.migration.summary import ValidationCounts
 from omnimemory_kit.store.base import WorkItem
 
 __all__ = [
+    "LEDGER_KINDS",
     "Mismatch",
     "MismatchRow",
     "ValidationLedger",
@@ -60,6 +61,8 @@ _ACT: Final = {
     **dict.fromkeys(_VERDICTS, _VERDICT),
 }
 """What ``ValidationLedger.apply`` does with each kind it looks at (any other kind: nothing)."""
+LEDGER_KINDS: Final = frozenset(_ACT)
+"""The kinds ``ValidationLedger.apply`` folds (what a reader of the journal for it needs)."""
 
 
 class ValidationState(StrEnum):
@@ -343,7 +346,7 @@ async def call_check(
 async def check_items(
     fn: Callable[[MigrationItem], Any],
     works: Sequence[WorkItem],
-    resolve: Callable[[WorkItem], MigrationItem],
+    resolve: Callable[[WorkItem], MigrationItem] | None,
     *,
     concurrency: int,
     limit: float | None,
@@ -354,10 +357,15 @@ async def check_items(
     """Check ``works``, ``concurrency`` at a time, each within ``limit`` seconds; return their verdicts.
 
     A sync ``fn`` runs on lanes of daemon threads (``check_threads``). For an async one, the first checker
-    runs in the caller's task, and the others start only once it gives the loop a turn
-    (its check waits for something): a check that never waits (a no-op, a lookup in memory) then costs no
-    task at all, while one that waits has the whole concurrency from its first wait on. Verdicts come in
-    the order the checks end, each stamped when its check ended.
+    starts at once and the others only once it gives the loop a turn (its check waits for something):
+    checks that never wait (a no-op, a lookup in memory) then cost one task per call, not one per check,
+    while checks that wait have the whole concurrency from the first wait on. Every checker is a task
+    running in a copy of the caller's context, as the lanes of sync checks are: a check that sets a
+    context variable and leaves it set changes nothing for the caller. Verdicts come in the order the
+    checks end, each stamped when its check ended.
+
+    ``resolve`` turns each work item into what ``fn`` receives; None when ``works`` are those items
+    already (``MigrationItem``s the migration resolved).
     """
     if is_async is None:
         is_async = inspect.iscoroutinefunction(fn)
@@ -365,35 +373,44 @@ async def check_items(
         return await _check_sync(fn, works, resolve, concurrency, limit, clock, worker_id)
     found: list[Event] = []
     add, now = found.append, clock.time
-    pending = iter(works)
+    items = cast("Sequence[MigrationItem]", works) if resolve is None else map(resolve, works)
+    pending = zip(works, items, strict=True)  # one iterator the checkers share
 
     async def checker() -> None:
-        for work in pending:
-            outcome = await call_check(fn, resolve(work), limit, is_async=True)
+        for work, item in pending:
+            outcome = await call_check(fn, item, limit, is_async=True)
             add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
 
     async def direct_checker() -> None:
         # an async check without a time limit, inlined: per item it costs a third of call_check's path
-        for work in pending:
+        validated = EventKind.ITEM_VALIDATED
+        for work, item in pending:
             try:
-                outcome = await fn(resolve(work))
+                outcome = await fn(item)
             except Exception as exc:
                 outcome = exc
-            add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+            if outcome is None or outcome is True:  # the common verdict, without verdict_of's call
+                add(item_event(validated, now(), work.key, worker_id))
+            else:
+                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
 
     check = direct_checker if limit is None else checker
+    if not works:
+        return found
+    # A task copies the caller's context: what a check sets in it stays in the copy.
+    first = asyncio.ensure_future(check())
     extra = min(concurrency, len(works)) - 1
     if extra <= 0:
-        await check()
+        await first  # cancelled with the caller
         return found
-    helpers: list[asyncio.Task[None]] = []
+    helpers: list[asyncio.Task[None]] = [first]
 
-    def spread() -> None:  # runs only when the first checker gave the loop a turn
+    def spread() -> None:  # runs after the first checker's first step: it gave the loop a turn (or ended)
         helpers.extend(asyncio.ensure_future(check()) for _ in range(min(extra, len(works) - len(found) - 1)))
 
     spreading = asyncio.get_running_loop().call_soon(spread)
     try:
-        await check()
+        await first
     except BaseException:
         for task in helpers:
             task.cancel()
@@ -409,7 +426,7 @@ async def check_items(
 async def _check_sync(
     fn: Callable[[MigrationItem], Any],
     works: Sequence[WorkItem],
-    resolve: Callable[[WorkItem], MigrationItem],
+    resolve: Callable[[WorkItem], MigrationItem] | None,
     concurrency: int,
     limit: float | None,
     clock: Clock,
@@ -418,7 +435,7 @@ async def _check_sync(
     def timed_out() -> ValidationTimeout:
         return ValidationTimeout(f"validation took longer than {limit:g} s")
 
-    items = [resolve(work) for work in works]
+    items = cast("Sequence[MigrationItem]", works) if resolve is None else [resolve(w) for w in works]
     checked = await run_sync_checks(
         fn, items, concurrency=concurrency, limit=limit, clock=clock, on_timeout=timed_out
     )

@@ -19,7 +19,10 @@ each chunk and reports such items done unchecked). A crash (even SIGKILL) before
 those checks, which the drain makes again; the journal holds one verdict per success.
 
 The ``ValidationLedger`` is the runner's, fed by its fold of every durable event of the run (its own and,
-read back, other workers').
+read back, other workers'). A worker that folds only its own events (``join_run``) knows nothing of the
+items other workers migrated: for the drain it keeps a second ledger of the whole run, read from the
+journal (the kinds a ledger folds, from where it last read), so it queues and checks every item still owed
+a check, not only its own.
 """
 
 from __future__ import annotations
@@ -36,7 +39,12 @@ from omnimemory_kit.errors import LeaseLostError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.sources import WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
-from omnimemory_kit.migration.validation import ValidationLedger, ValidationState, check_items
+from omnimemory_kit.migration.validation import (
+    LEDGER_KINDS,
+    ValidationLedger,
+    ValidationState,
+    check_items,
+)
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
 
@@ -138,16 +146,28 @@ class PipelinedValidator:
         self.checked = 0  # verdicts this validator appended
         self._is_async = inspect.iscoroutinefunction(validate_fn)  # decided once, not per check
         self._log = log
+        self._run_wide: ValidationLedger | None = None  # the whole run's, for a worker folding its own
+        self._run_wide_seq = 0
+
+    @property
+    def judged(self) -> ValidationLedger:
+        """Return the ledger the drain decides with: the whole run's (own-events workers) or the runner's."""
+        return self.ledger if self._run_wide is None else self._run_wide
 
     def due(self, keys: Iterable[str]) -> list[str]:
         """Return the keys that succeeded and have no verdict since (what a check is owed)."""
-        succeeded, verdicts = self.ledger.succeeded, self.ledger.verdicts  # pending: succeeded, no verdict
+        judged = self.judged
+        succeeded, verdicts = judged.succeeded, judged.verdicts  # pending: succeeded, no verdict
         return [key for key in keys if key in succeeded and key not in verdicts]
 
-    async def check(self, items: Sequence[WorkItem]) -> list[Event]:
-        """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet)."""
+    async def check(self, items: Sequence[WorkItem], *, resolved: bool = False) -> list[Event]:
+        """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet).
+
+        With ``resolved`` the items are ``MigrationItem``s as the migration received them (not resolved
+        again).
+        """
         return await check_items(
-            self.validate_fn, items, self.source.resolve, concurrency=self.concurrency,
+            self.validate_fn, items, None if resolved else self.source.resolve, concurrency=self.concurrency,
             limit=self.timeout, clock=self.clock, is_async=self._is_async, worker_id=self.worker_id,
         )  # fmt: skip
 
@@ -167,7 +187,8 @@ class PipelinedValidator:
         await self._no_batch_leased()
         await self.refresh()
         # the tally says in O(1) whether any succeeded item waits for a check (the common answer: none)
-        waiting = self.due(list(self.ledger.succeeded)) if self.ledger.tally[ValidationState.PENDING] else []
+        judged = self.judged
+        waiting = self.due(list(judged.succeeded)) if judged.tally[ValidationState.PENDING] else []
         if waiting:
             await self.link.call(queue_keys, self.store, self.run_id, waiting, at=self.clock.time())
         while True:
@@ -182,8 +203,21 @@ class PipelinedValidator:
         await self.refresh()  # other workers' last verdicts, for the summary
 
     async def refresh(self) -> None:
-        """Fold what other workers journaled since this runner's last write (their verdicts included)."""
+        """Fold what other workers journaled since this runner's last write (their verdicts included).
+
+        A worker folding only its own events reads the whole run's into its run-wide ledger instead.
+        """
         await self.link.write(_nothing)
+        if self.link.own_events_only:
+            if self._run_wide is None:
+                self._run_wide = ValidationLedger()
+            events = await self.link.call(self._read_run_wide, self._run_wide_seq)
+            if events:
+                self._run_wide.apply(events)
+                self._run_wide_seq = events[-1].seq
+
+    def _read_run_wide(self, after_seq: int) -> list[Event]:
+        return list(self.store.read_events_matching(self.run_id, after_seq=after_seq, kinds=LEDGER_KINDS))
 
     async def check_some(self) -> bool:
         """Claim a chunk of the queue and check it; return False when nothing was pending."""
@@ -194,7 +228,7 @@ class PipelinedValidator:
         try:
             await self.refresh()  # a verdict journaled since it was queued: reported done unchecked
             keys = [item.key for item in lease.items]
-            succeeded = self.ledger.succeeded
+            succeeded = self.judged.succeeded
             verdicts = await self.check([WorkItem(key, succeeded[key]) for key in self.due(keys)])
             if not heartbeat.done():  # else the chunk was taken back: its next holder checks it
                 await self.record(verdicts)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+
+import pytest
 
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import EventKind
@@ -73,8 +76,8 @@ class TestConcurrency:
         )
         assert len(verdicts) == 4
 
-    async def test_checks_that_never_wait_run_in_the_callers_task(self) -> None:
-        """A check that never gives the loop a turn costs no task: every item is checked by the caller's."""
+    async def test_checks_that_never_wait_run_in_one_task(self) -> None:
+        """Checks that never give the loop a turn cost one task, not one per check or per slot."""
         caller = asyncio.current_task()
         tasks: set[asyncio.Task[object] | None] = set()
 
@@ -83,4 +86,42 @@ class TestConcurrency:
             return True
 
         await check_items(check, WORKS, resolve, concurrency=16, limit=None, clock=FakeClock())
-        assert tasks == {caller}
+        assert len(tasks) == 1
+        assert caller not in tasks
+
+
+CHECKED_BY: contextvars.ContextVar[str] = contextvars.ContextVar("CHECKED_BY", default="nobody")
+
+
+class TestContext:
+    @pytest.mark.parametrize("limit", [None, 30.0])
+    @pytest.mark.parametrize("concurrency", [1, 8])
+    async def test_a_check_that_sets_a_context_variable_leaks_nothing(
+        self, limit: float | None, concurrency: int
+    ) -> None:
+        """A check that sets a context variable and never resets it leaves the caller's context as it was."""
+        CHECKED_BY.set("the caller")
+        seen: list[str] = []
+
+        async def check(item: MigrationItem) -> bool:
+            seen.append(CHECKED_BY.get())
+            CHECKED_BY.set(item.key)  # never reset
+            return True
+
+        verdicts = await check_items(
+            check, WORKS, resolve, concurrency=concurrency, limit=limit, clock=FakeClock()
+        )
+        assert len(verdicts) == len(WORKS)
+        assert seen[0] == "the caller"  # the check sees the caller's context (ids for its logs)
+        assert CHECKED_BY.get() == "the caller"
+
+    async def test_a_sync_check_leaks_nothing_either(self) -> None:
+        """A sync check's context changes stay on its lane."""
+        CHECKED_BY.set("the caller")
+
+        def check(item: MigrationItem) -> bool:
+            CHECKED_BY.set(item.key)
+            return True
+
+        await check_items(check, WORKS, resolve, concurrency=4, limit=None, clock=FakeClock())
+        assert CHECKED_BY.get() == "the caller"

@@ -66,20 +66,25 @@ class TestOutcomes:
 
 class TestTimeouts:
     async def test_a_hung_check_times_out_and_the_rest_are_checked(self, release: threading.Event) -> None:
-        """A check past the limit is its item's timeout; a new lane checks the items after it."""
-
+        """A check past the limit (the clock's time) is its item's timeout; a new lane checks the rest."""
+        clock = FakeClock()
         hung: list[threading.Thread] = []
+        started = threading.Event()
 
         def check(item: MigrationItem) -> bool:
             if item.key == "k002":
                 hung.append(threading.current_thread())
+                started.set()
                 release.wait()
             return True  # for k002: dropped, its item has timed out already
 
-        checked = await asyncio.wait_for(
-            run_sync_checks(check, ITEMS, concurrency=1, limit=0.05, clock=FakeClock(), on_timeout=timed_out),
-            30,
+        checking = asyncio.ensure_future(
+            run_sync_checks(check, ITEMS, concurrency=1, limit=3600.0, clock=clock, on_timeout=timed_out)
         )
+        assert await asyncio.to_thread(started.wait, 20)
+        assert not checking.done()
+        clock.advance(3600.0)  # an hour of the clock's time, none of the wall's
+        checked = await asyncio.wait_for(checking, 20)
         outcomes = {ITEMS[index].key: outcome for index, outcome, _ in checked}
         assert len(checked) == len(ITEMS)
         assert isinstance(outcomes.pop("k002"), ValidationTimeout)
@@ -89,18 +94,47 @@ class TestTimeouts:
         assert not hung[0].is_alive()
         assert len(checked) == len(ITEMS)
 
+    async def test_a_check_within_the_limit_is_not_timed_out(self, release: threading.Event) -> None:
+        """Time the clock has not seen does not count: a slow check inside the limit is its own outcome."""
+        clock = FakeClock()
+        started = threading.Event()
+
+        def check(item: MigrationItem) -> str:
+            started.set()
+            release.wait()
+            return "checked"
+
+        checking = asyncio.ensure_future(
+            run_sync_checks(check, ITEMS[:1], concurrency=1, limit=10.0, clock=clock, on_timeout=timed_out)
+        )
+        assert await asyncio.to_thread(started.wait, 20)
+        clock.advance(9.0)
+        await asyncio.sleep(0)
+        assert not checking.done()
+        release.set()
+        checked = await asyncio.wait_for(checking, 20)
+        assert [outcome for _, outcome, _ in checked] == ["checked"]
+
 
 class TestLanes:
     async def test_checks_that_wait_get_the_whole_concurrency(self) -> None:
-        """Checks still running after the spread time run side by side, up to the concurrency."""
+        """Checks still running after the spread (clock time) run side by side, up to the concurrency."""
+        clock = FakeClock()
         barrier = threading.Barrier(4, timeout=20)  # passes only when four checks wait at once
+        started = threading.Event()
 
         def check(item: MigrationItem) -> int:
+            started.set()
             return barrier.wait()
 
-        checked = await run_sync_checks(
-            check, ITEMS[:4], concurrency=4, limit=None, clock=FakeClock(), on_timeout=timed_out, spread=0.001
+        checking = asyncio.ensure_future(
+            run_sync_checks(
+                check, ITEMS[:4], concurrency=4, limit=None, clock=clock, on_timeout=timed_out, spread=60.0
+            )
         )
+        assert await asyncio.to_thread(started.wait, 20)
+        clock.advance(60.0)  # the first check is still running at the end of the spread: lanes join it
+        checked = await asyncio.wait_for(checking, 20)
         assert sorted(outcome for _, outcome, _ in checked) == [0, 1, 2, 3]  # type: ignore[type-var]
 
     async def test_checks_done_within_the_spread_time_use_one_thread(self) -> None:

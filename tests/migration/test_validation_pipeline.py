@@ -19,9 +19,11 @@ from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import EventKind
+from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.migration.validation_pipeline import validation_queue_id
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
+from omnimemory_kit.store.base import WorkItem
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +66,15 @@ def hangs(item):
         threading.Event().wait()
     return True
 """
+
+
+async def nothing_to_copy(item: MigrationItem) -> None:
+    """A migration with nothing to copy."""
+
+
+async def always_valid(item: MigrationItem) -> bool:
+    """A check every item passes."""
+    return True
 
 
 @pytest.fixture
@@ -159,6 +170,38 @@ class TestPipelined:
             ("f003.txt", True)
         ]
 
+    async def test_the_check_gets_the_item_the_migration_resolved(self, tmp_path: Path) -> None:
+        """Each item is resolved once: the check receives the very item the migration function received."""
+        resolved: Counter[str] = Counter()
+
+        class CountingSource(IterableSource):
+            def resolve(self, item: WorkItem) -> MigrationItem:
+                resolved[item.key] += 1
+                return super().resolve(item)
+
+        migrated: dict[str, int] = {}
+        checked: dict[str, int] = {}
+
+        async def migrate(item: MigrationItem) -> None:
+            migrated[item.key] = id(item)
+
+        async def check(item: MigrationItem) -> bool:
+            checked[item.key] = id(item)
+            return True
+
+        keys = [f"k{i:03d}" for i in range(120)]
+        with open_store(tmp_path / "s.db") as store:
+            runner = MigrationRunner(
+                store, "r1", CountingSource(keys, name="keys"), migrate, batch_size=25, concurrency=4,
+                validate=check,
+            )  # fmt: skip
+            summary = await runner.run()
+        assert summary.validation is not None
+        assert summary.validation.validated == len(keys)
+        assert checked == migrated  # the same objects, alive all along (the batch keeps them)
+        assert set(resolved.values()) == {1}
+        assert sorted(resolved) == keys
+
     def test_validate_must_be_callable(self, tmp_path: Path) -> None:
         """A validate argument that is not callable is a ConfigError naming it."""
         with open_store(tmp_path / "s.db") as store, pytest.raises(ConfigError, match="validate must be"):
@@ -218,6 +261,25 @@ class TestSharedRun:
         assert calls(tmp_path) == Counter({f"f{i:03d}.txt": 1 for i in range(300)})
         assert verdicts(tmp_path / "s.db") == calls(tmp_path)
         assert sum(queued.values()) >= 30  # at least the plain worker's batch went through the queue
+
+    async def test_a_joined_worker_drains_what_another_worker_left_unchecked(self, store_url: str) -> None:
+        """A joined worker (it folds only its own events) still checks, in its drain, the items another
+        worker migrated without checking them: the completed run has a verdict for every item, once."""
+        keys = [f"k{i:03d}" for i in range(90)]
+        migrate, check = nothing_to_copy, always_valid  # by name: join_run loads them from the run record
+        with open_store(store_url) as first, open_store(store_url) as second:
+            creator = MigrationRunner(
+                first, "r1", IterableSource(keys, name="keys"), migrate, batch_size=30, concurrency=4,
+                validate=check,
+            )  # fmt: skip
+            await creator.step()  # creates the run, records the validate function, checks one batch
+            plain = join_run(second, "r1", concurrency=4, validate=None)
+            await plain.step()  # a batch nobody checks in its lease
+            joined = join_run(second, "r1", concurrency=4, validate=check)
+            summary = await joined.run()
+            events = list(first.read_events("r1"))
+        assert summary.status is MigrationStatus.COMPLETED
+        assert Counter(str(e.path) for e in events if e.kind in VERDICTS) == Counter(dict.fromkeys(keys, 1))
 
 
 class TestProcesses:
