@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from omnimemory_kit.errors import UnknownFileError
 from omnimemory_kit.events import Event, EventKind
@@ -135,9 +135,22 @@ def _fold_adds(state: RunState, events: list[Event]) -> None:
 
 
 def _fold_starts(state: RunState, events: list[Event]) -> None:
-    """Fold FILE_STARTED events in order through ``RunState.start_file``."""
+    """Fold FILE_STARTED events in order through ``RunState.start_file``; a claim's (one time, one batch,
+    pending files) through ``RunState.start_pending`` after its first."""
     index_get = state.index.get
     start_file = state.start_file
+    first = events[0]
+    at, batch_id = first.at, first.batch_id
+    if batch_id is not None and len(events) > 2:
+        indexes = [index_get(event.path) for event in events]  # type: ignore[arg-type]
+        if None not in indexes and all(event.at == at and event.batch_id == batch_id for event in events):
+            known = cast("list[int]", indexes)
+            start_file(known[0], at, batch_id, first.worker_id)  # opens the batch, takes a sample if due
+            if state.start_pending(known[1:], at, batch_id):
+                return
+            for position, event in enumerate(events[1:], 1):
+                start_file(known[position], at, batch_id, event.worker_id)
+            return
     for event in events:
         index = index_get(event.path)  # type: ignore[arg-type]
         if index is None:

@@ -567,6 +567,52 @@ class RunState:
         if at >= self.next_sample_at:
             self._sample(at)
 
+    def start_pending(self, indexes: list[int], at: float, batch_id: str) -> bool:
+        """Fold FILE_STARTED for distinct pending files at one time into one open batch, as ``start_file``
+        does one by one (a claim's starts, after its first took any sample due); return False, folding
+        nothing, unless that holds (the batch is open, no sample is due at ``at``, every file pending).
+        """
+        batch_index = self.batch_index.get(batch_id)
+        status_of = self.status_of
+        if (
+            batch_index is None
+            or self.status is _PENDING_RUN
+            or at >= self.next_sample_at
+            or any(status_of[index] != PENDING for index in indexes)
+            or len(set(indexes)) != len(indexes)
+        ):
+            return False
+        attempts_of, started_of, finished_of, batch_of = (
+            self.attempts_of, self.started_of, self.finished_of, self.batch_of
+        )  # fmt: skip
+        size_of, big_sizes = self.size_of, self.big_sizes
+        nbytes = 0
+        for index in indexes:
+            status_of[index] = IN_PROGRESS
+            attempts = attempts_of[index]
+            if attempts < MAX_ATTEMPTS:
+                attempts_of[index] = attempts + 1
+            started_of[index] = at
+            finished_of[index] = _NAN
+            batch_of[index] = batch_index
+            size = size_of[index]
+            nbytes += big_sizes[index] if size == BIG_SIZE else size
+        n = len(indexes)
+        count = self.count
+        count[PENDING] -= n
+        count[IN_PROGRESS] += n
+        if nbytes:
+            self.bytes_in[PENDING] -= nbytes
+            self.bytes_in[IN_PROGRESS] += nbytes
+        batch = self.batches[batch_index]
+        batch.files += n
+        if n and not batch.in_progress:
+            self.active_batches[batch_index] = None
+        batch.in_progress += n
+        if n:
+            self.last_at = at
+        return True
+
     def _finish(self, event: Event, new: int) -> int:
         index = self._index_of(event)
         self.finish_file(index, event.at, new)

@@ -145,3 +145,41 @@ class TestRuns:
         with pytest.raises(OSError, match="gone"):
             folded.apply(reading())
         assert (folded.seq, len(folded.index)) == (2, 2)
+
+
+@st.composite
+def claims(draw: st.DrawFn) -> list[Event]:
+    """Adds, then claims: runs of starts at one time into one batch (as a claim journals them), some
+    naming a file already in progress or finished, twice, or never added; outcomes in between; the
+    times now and then landing on a sample's due time."""
+    at = 100.0
+    events = [Event(EventKind.RUN_STARTED, at, seq=1)]
+    for key in KEYS:
+        events.append(Event(EventKind.FILE_ADDED, at, path=key, size=draw(st.sampled_from(SIZES))))
+    for number in range(draw(st.integers(1, 6))):
+        at += draw(st.sampled_from([0.0, 0.25, 1.0, 2.5]))
+        batch = f"b{draw(st.integers(0, number))}"
+        keys = draw(st.lists(st.sampled_from([*KEYS, "never-added"]), min_size=1, max_size=8))
+        if draw(st.booleans()):
+            events.append(Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id="w"))
+        events += [Event(EventKind.FILE_STARTED, at, path=k, batch_id=batch, worker_id="w") for k in keys]
+        done = draw(st.lists(st.sampled_from(KEYS), max_size=4))
+        events += [Event(EventKind.FILE_SUCCEEDED, at + 0.1, path=k) for k in done]
+    return [Event(**{**vars_of(e), "seq": i}) for i, e in enumerate(events, 1)]
+
+
+def vars_of(event: Event) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in event.__dataclass_fields__}
+
+
+class TestClaims:
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(claims())
+    def test_a_claims_starts_fold_as_one_by_one(self, events: list[Event]) -> None:
+        """A claim's starts (one time, one batch) folded together leave the state as one by one does,
+        whichever of them are pending, repeated or unknown, and whether a sample falls due at the claim."""
+        reference, folded = state(), state()
+        error = one_by_one(reference, events)
+        raised = together(folded, events)
+        assert str(raised) == str(error)
+        assert view(folded) == view(reference)
