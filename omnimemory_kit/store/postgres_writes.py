@@ -48,18 +48,53 @@ COPY_ABOVE: Final = 500  # events per append above which COPY beats one INSERT â
 _NOW: Final = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 _CLAIMED: Final = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]  # a claim: FILE_STARTED on pending
 
+# The events' columns as ``unnest`` arguments, sent in binary (each list element is adapted in Python: the
+# text format's quoting check per element cost about twice as much); a column that is NULL throughout is
+# sent as one NULL, which ``unnest`` pads (``event_columns``).
+_EVENT_ROWS: Final = (
+    "unnest(%(kind)b::text[], %(at)b::float8[], %(path)b::text[], %(size)b::bigint[], %(batch_id)b::text[], "
+    "%(etype)b::text[], %(emsg)b::text[], %(reason)b::text[], %(wid)b::text[]) WITH ORDINALITY "
+    "AS v(kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, n)"
+)
+
 _APPEND: Final = (
     "WITH r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
     "w AS (UPDATE workers SET items_done = items_done + %(done)s "
     "WHERE %(done)s > 0 AND run_id = %(run)s AND worker_id = %(worker)s), "
     "e AS (INSERT INTO events (run_id, seq, kind, at, path, size, batch_id, error_type, error_message, "
     "reason, worker_id) SELECT %(run)s, r.last_seq - %(n)s + v.n, v.kind, v.at, v.path, v.size, v.batch_id, "
-    "v.error_type, v.error_message, v.reason, v.worker_id FROM r, unnest(%(kind)s::text[], "
-    "%(at)s::float8[], %(path)s::text[], %(size)s::bigint[], %(batch)s::text[], %(etype)s::text[], "
-    "%(emsg)s::text[], %(reason)s::text[], %(wid)s::text[]) WITH ORDINALITY AS v(kind, at, path, size, "
-    "batch_id, error_type, error_message, reason, worker_id, n)) "
+    f"v.error_type, v.error_message, v.reason, v.worker_id FROM r, {_EVENT_ROWS}) "
     "SELECT last_seq FROM r"
 )
+
+
+def _column(values: list[Any]) -> list[Any] | None:
+    """Return a column for ``_EVENT_ROWS``: None when every value is NULL (nothing to adapt)."""
+    for value in values:
+        if value is not None:
+            return values
+    return None
+
+
+def event_columns(events: Sequence[Event], opened: int = 0, **opening: Any) -> dict[str, list[Any] | None]:
+    """Return ``_EVENT_ROWS``'s parameters: ``events``, then ``opened`` more rows.
+
+    ``opening`` gives the extra rows' ``kind``, ``path``, ``batch_id`` and ``wid`` as lists; their other
+    columns are NULL.
+    """
+    pad = [None] * opened
+    return {
+        "kind": [e.kind.value for e in events] + opening.get("kind", pad),
+        # floats throughout: a binary array takes its element type from its values
+        "at": _column([float(e.at) for e in events] + pad),
+        "path": _column([e.path for e in events] + opening.get("path", pad)),
+        "size": _column([e.size for e in events] + pad),
+        "batch_id": _column([e.batch_id for e in events] + opening.get("batch_id", pad)),
+        "etype": _column([e.error_type for e in events] + pad),
+        "emsg": _column([clip_error_message(e.error_message) for e in events] + pad),
+        "reason": _column([e.reason for e in events] + pad),
+        "wid": _column([e.worker_id for e in events] + opening.get("wid", pad)),
+    }
 
 
 def append_events(
@@ -94,22 +129,7 @@ def append_events(
                 copy.write_row(event_row(run_id, first + offset, event))
         return last
     row = conn.execute(
-        _APPEND,
-        {
-            "n": n,
-            "run": run_id,
-            "done": done,
-            "worker": worker_id,
-            "kind": [e.kind.value for e in events],
-            "at": [e.at for e in events],
-            "path": [e.path for e in events],
-            "size": [e.size for e in events],
-            "batch": [e.batch_id for e in events],
-            "etype": [e.error_type for e in events],
-            "emsg": [clip_error_message(e.error_message) for e in events],
-            "reason": [e.reason for e in events],
-            "wid": [e.worker_id for e in events],
-        },
+        _APPEND, {"n": n, "run": run_id, "done": done, "worker": worker_id, **event_columns(events)}
     ).fetchone()
     return None if row is None else int(row[0])
 
@@ -136,10 +156,8 @@ CLAIM: Final = (
     "r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
     "e AS (INSERT INTO events (run_id, seq, kind, at, path, size, batch_id, error_type, error_message, "
     "reason, worker_id) SELECT %(run)s, r.last_seq - %(n)s + v.n, v.kind, coalesce(v.at, l.claimed_at), "
-    "v.path, v.size, v.batch_id, v.error_type, v.error_message, v.reason, v.worker_id FROM r, l, "
-    "unnest(%(kind)s::text[], %(at)s::float8[], %(path)s::text[], %(size)s::bigint[], %(batch_id)s::text[], "
-    "%(etype)s::text[], %(emsg)s::text[], %(reason)s::text[], %(wid)s::text[]) WITH ORDINALITY "
-    "AS v(kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, n)) "
+    "v.path, v.size, v.batch_id, v.error_type, v.error_message, v.reason, v.worker_id "
+    f"FROM r, l, {_EVENT_ROWS}) "
     "SELECT l.claimed_at, l.expires_at, r.last_seq FROM l, r"
 )
 """Open a claimed batch: its lease, the worker's row, and BATCH_OPENED + FILE_STARTED events, at one time;
@@ -159,17 +177,14 @@ def claim_params(before: Sequence[Event], keys: Sequence[str], **fields: Any) ->
     return {
         **fields,
         "n": len(before) + opened,
-        "kind": [e.kind.value for e in before]
-        + [EventKind.BATCH_OPENED.value]
-        + [EventKind.FILE_STARTED.value] * len(keys),
-        "at": [e.at for e in before] + [None] * opened,
-        "path": [e.path for e in before] + [None, *keys],
-        "size": [e.size for e in before] + [None] * opened,
-        "batch_id": [e.batch_id for e in before] + [batch] * opened,
-        "etype": [e.error_type for e in before] + [None] * opened,
-        "emsg": [clip_error_message(e.error_message) for e in before] + [None] * opened,
-        "reason": [e.reason for e in before] + [None] * opened,
-        "wid": [e.worker_id for e in before] + [worker] * opened,
+        **event_columns(
+            before,
+            opened,
+            kind=[EventKind.BATCH_OPENED.value] + [EventKind.FILE_STARTED.value] * len(keys),
+            path=[None, *keys],
+            batch_id=[batch] * opened,
+            wid=[worker] * opened,
+        ),
     }
 
 
@@ -182,7 +197,7 @@ def claim_params(before: Sequence[Event], keys: Sequence[str], **fields: Any) ->
 # ANDs in the primary key's scan of the whole run.
 REPORT_ITEMS: Final = (
     "UPDATE items SET status = %s, attempts = attempts + %s, lease_id = CASE WHEN %s THEN lease_id END "
-    f"WHERE lease_id = %s AND status = '{FileStatus.IN_PROGRESS.value}' AND key = ANY(%s)"
+    f"WHERE lease_id = %s AND status = '{FileStatus.IN_PROGRESS.value}' AND key = ANY(%b::text[])"
 )
 
 _REPORTABLE: Final = frozenset(
