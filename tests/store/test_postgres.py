@@ -99,6 +99,32 @@ class TestOpening:
             row = conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'schema_version'").fetchone()
         assert row == ("99",)
 
+    def test_an_older_store_loses_the_journal_key_to_runs_when_opened(self, pg_dsn: str, schema: str) -> None:
+        """The journal's per-row foreign key to runs is dropped on open; its journal stays writable."""
+        url = _with_query(pg_dsn, schema=schema)
+        PostgresStore(url).close()
+        key = (
+            "SELECT count(*) FROM pg_constraint "
+            "WHERE conname = 'events_run_id_fkey' AND connamespace = %s::regnamespace"
+        )
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            assert conn.execute(key, (schema,)).fetchone() == (0,)  # a new store has none
+            conn.execute(  # as the stores of schema version 4 were made
+                f"ALTER TABLE {schema}.events ADD CONSTRAINT events_run_id_fkey "
+                f"FOREIGN KEY (run_id) REFERENCES {schema}.runs ON DELETE CASCADE"
+            )
+        PostgresStore(url, create=False).close()  # a reader's open leaves the journal alone
+        with psycopg.connect(pg_dsn) as conn:
+            assert conn.execute(key, (schema,)).fetchone() == (1,)
+        store = PostgresStore(url)
+        try:
+            with psycopg.connect(pg_dsn) as conn:
+                assert conn.execute(key, (schema,)).fetchone() == (0,)
+            store.create_run(RunRecord("r", "r", "normal", "s", "f", 1.0))
+            assert store.append("r", [Event(EventKind.RUN_STARTED, at=2.0)]) == 2
+        finally:
+            store.close()
+
     def test_missing_store_without_create_is_unavailable(self, pg_dsn: str, schema: str) -> None:
         """Opening with create=False does not create a store, and says none is there."""
         with pytest.raises(StoreUnavailableError, match="no omnimemory-kit store"):
