@@ -1,8 +1,10 @@
 """The PostgreSQL journal's hot writes, each in as few statements (round trips) as the rules allow.
 
 A worker's batch costs one transaction at its boundary (the close of one batch and the claim of the next;
-a report of outcomes before the close when they pile up). Its round trips, not the server's work, are
-most of a batch's time, so each part is written here in one or two statements:
+a report of outcomes before the close when they pile up). On one machine a round trip is cheap (tens of
+µs); what a boundary costs is the server's work per row and per statement and the worker's CPU adapting
+parameters. So each part is written here in one or two set-based statements whose plans do not depend
+on statistics (a store's tables often have none), with their arrays sent in binary:
 
 - ``append_events``: seqs allocated on the run row and the events inserted in **one** statement (small
   appends; large ones are copied), optionally adding to a worker's ``items_done`` in the same statement;
