@@ -168,8 +168,8 @@ def join_run(
     params = record.params
     if batch_size is None:
         recorded = params.get("batch_size")
-        # Without a recorded size, as the runner sizes its own batches: at concurrency 32, batches of 512
-        # ran about twice the items/s of batches of 100 on PostgreSQL (BENCHMARKS.md, "Workers").
+        # Without a recorded size, as the runner sizes its own batches: at concurrency 32, one PostgreSQL
+        # worker ran 1.5-1.6x the no-op items/s in batches of 512 as in batches of 100 (BENCHMARKS.md).
         usable = isinstance(recorded, int) and not isinstance(recorded, bool) and recorded >= 1
         batch_size = recorded if usable else default_batch_size(concurrency)
     # Unless told otherwise, a worker retries and times out items as the run was set up to.
