@@ -20,6 +20,7 @@ from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import MigrationPriority
 from omnimemory_kit.migration.loader import function_identity, load_function
+from omnimemory_kit.migration.options import default_batch_size
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import (
     DirectorySource,
@@ -145,7 +146,8 @@ def join_run(
         function_id: ``migrate_fn``'s identity when it is not its ``module:qualname`` (as given to the
             runner that created the run).
         concurrency: items in flight at once in this worker.
-        batch_size: items per claimed batch (default: the batch size recorded with the run, else 100).
+        batch_size: items per claimed batch (default: the batch size recorded with the run, else the
+            runner's own default for ``concurrency``, ``default_batch_size``).
         lease_seconds: how long a claimed batch is held between heartbeats; a dead worker's items go back
             to the others at most this long after it died.
         worker_id: this worker's id in the store (default ``host:pid:token``).
@@ -166,7 +168,10 @@ def join_run(
     params = record.params
     if batch_size is None:
         recorded = params.get("batch_size")
-        batch_size = recorded if isinstance(recorded, int) and recorded >= 1 else 100
+        # Without a recorded size, as the runner sizes its own batches: at concurrency 32, one PostgreSQL
+        # worker ran 1.5-1.6x the no-op items/s in batches of 512 as in batches of 100 (BENCHMARKS.md).
+        usable = isinstance(recorded, int) and not isinstance(recorded, bool) and recorded >= 1
+        batch_size = recorded if usable else default_batch_size(concurrency)
     # Unless told otherwise, a worker retries and times out items as the run was set up to.
     timeout = params.get("item_timeout")
     if "item_timeout" not in runner_options and isinstance(timeout, int | float) and timeout > 0:

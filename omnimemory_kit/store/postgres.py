@@ -70,7 +70,7 @@ from omnimemory_kit.store.postgres_health import PostgresHealthHistory
 from omnimemory_kit.store.postgres_leases import PostgresLeases
 from omnimemory_kit.store.postgres_reads import PostgresReads
 from omnimemory_kit.store.postgres_rows import SELECT_RUN, event_from_row, run_from_row
-from omnimemory_kit.store.postgres_schema import MIGRATIONS
+from omnimemory_kit.store.postgres_schema import MIGRATIONS, drop_journal_run_key
 from omnimemory_kit.store.postgres_status import add_rare_index
 from omnimemory_kit.store.postgres_writes import (
     append_events,
@@ -219,6 +219,7 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
             conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
             if create:  # not on a read-only open: status then reads without the index, slower, same answers
                 add_rare_index(conn, self.schema)
+                drop_journal_run_key(conn, self.schema)
 
     @contextlib.contextmanager
     def _conn(self) -> Iterator[psycopg.Connection[TupleRow]]:

@@ -34,10 +34,10 @@ from omnimemory_kit.store.postgres_writes import (
     CLAIM,
     COPY_ABOVE,
     PICK,
-    REPORT_ITEMS,
     ReportPlan,
     claim_params,
     project,
+    report_items,
     report_plan,
 )
 from omnimemory_kit.store.projection import TRANSITIONS
@@ -270,16 +270,13 @@ class PostgresLeases(JournalStore):
         closing: list[Event] | None,
         claim: tuple[int, float] | None,
     ) -> tuple[int, Lease | None]:
-        """Apply a well-formed report with one UPDATE (``_NotAsPlanned``, rolled back, if it does not fit)."""
-        keys, statuses, added, keep, finished = plan
+        """Apply a well-formed report by its plan (``_NotAsPlanned``, rolled back, if it does not fit)."""
         with self._conn() as conn, conn.transaction():
             # Nothing to report, only a release: a lease that expired may still be released (as ``release``).
             now = self._lock_live_lease(conn, lease, expired_ok=not events and closing is not None)
-            if keys:
-                matched = conn.execute(REPORT_ITEMS, (keys, statuses, added, keep, lease.lease_id)).rowcount
-                if matched != len(keys):
-                    raise _NotAsPlanned  # some item is not held in progress: the checked path says which
-            return self._close_locked(conn, lease, events, finished, now, closing, claim)
+            if plan.items and report_items(conn, lease.lease_id, plan) != plan.items:
+                raise _NotAsPlanned  # some item is not held in progress: the checked path says which
+            return self._close_locked(conn, lease, events, plan.finished, now, closing, claim)
 
     def _close_locked(
         self,

@@ -5,9 +5,12 @@ Kept apart from the store's queries: the DDL changes only by appending a migrati
 
 from __future__ import annotations
 
+import psycopg
+from psycopg.rows import TupleRow
+
 from omnimemory_kit.store.base import SCHEMA_VERSION
 
-__all__ = ["MIGRATIONS"]
+__all__ = ["MIGRATIONS", "drop_journal_run_key"]
 
 # Each entry upgrades the schema from version i to i + 1. Never edit a released entry: add a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -252,3 +255,22 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"
+
+
+def drop_journal_run_key(conn: psycopg.Connection[TupleRow], schema: str) -> None:
+    """Drop the journal's foreign key to its run when the store has it (the caller holds the advisory lock).
+
+    Checked per inserted row (a trigger running a query each), the key cost a worker's batch boundary of
+    100 items about 1 ms of the server's CPU, a fifth of the boundary's server time, and guarded nothing:
+    every insert of events updates its run's row in the same statement (that is where seqs come from), so
+    an event of a missing run is never written, and runs are never deleted (only the whole schema is).
+    Applied when a store is opened to write, without a schema version (like ``events_rare``); looked up
+    first, so opening a store without the key takes no lock on the journal.
+    """
+    found = conn.execute(
+        "SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+        "WHERE n.nspname = %s AND c.conname = 'events_run_id_fkey'",
+        (schema,),
+    ).fetchone()
+    if found is not None:
+        conn.execute("ALTER TABLE events DROP CONSTRAINT events_run_id_fkey")

@@ -1,16 +1,19 @@
 """The PostgreSQL journal's hot writes, each in as few statements (round trips) as the rules allow.
 
 A worker's batch costs one transaction at its boundary (the close of one batch and the claim of the next;
-a report of outcomes before the close when they pile up). Its round trips, not the server's work, are
-most of a batch's time, so each part is written here in one or two statements:
+a report of outcomes before the close when they pile up). On one machine a round trip is cheap (tens of
+µs); what a boundary costs is the server's work per row and per statement and the worker's CPU adapting
+parameters. So each part is written here in one or two set-based statements whose plans do not depend
+on statistics (a store's tables often have none), with their arrays sent in binary:
 
 - ``append_events``: seqs allocated on the run row and the events inserted in **one** statement (small
   appends; large ones are copied), optionally adding to a worker's ``items_done`` in the same statement;
 - ``CLAIM``: the lease, the worker's row, the run row and the claim's events in **one** statement after
   the items are picked (the server's clock is read once, so the events' ``at`` is exactly the lease's
   ``claimed_at``); when a batch's close comes first in the same transaction, its events go in with them;
-- ``report_plan`` and ``REPORT_ITEMS``: a report whose events each finish (or retry) an item the lease holds
-  in progress applies them with **one** UPDATE; anything else takes the checked path (``projection.fold``).
+- ``report_plan`` and ``report_items``: a report whose events each finish (or retry) an item the lease holds
+  in progress applies them with one UPDATE per final state (one for a batch whose items all succeeded);
+  anything else takes the checked path (``projection.fold``).
 
 Lock order stays as ``postgres`` documents it: lease row → item rows → run row (always last).
 """
@@ -18,7 +21,7 @@ Lock order stays as ``postgres`` documents it: lease row → item rows → run r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -34,9 +37,11 @@ __all__ = [
     "PICK",
     "REPORT_ITEMS",
     "ReportPlan",
+    "Shape",
     "append_events",
     "claim_params",
     "project",
+    "report_items",
     "report_plan",
 ]
 
@@ -45,18 +50,53 @@ COPY_ABOVE: Final = 500  # events per append above which COPY beats one INSERT �
 _NOW: Final = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 _CLAIMED: Final = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]  # a claim: FILE_STARTED on pending
 
+# The events' columns as ``unnest`` arguments, sent in binary (each list element is adapted in Python: the
+# text format's quoting check per element cost about twice as much); a column that is NULL throughout is
+# sent as one NULL, which ``unnest`` pads (``event_columns``).
+_EVENT_ROWS: Final = (
+    "unnest(%(kind)b::text[], %(at)b::float8[], %(path)b::text[], %(size)b::bigint[], %(batch_id)b::text[], "
+    "%(etype)b::text[], %(emsg)b::text[], %(reason)b::text[], %(wid)b::text[]) WITH ORDINALITY "
+    "AS v(kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, n)"
+)
+
 _APPEND: Final = (
     "WITH r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
     "w AS (UPDATE workers SET items_done = items_done + %(done)s "
     "WHERE %(done)s > 0 AND run_id = %(run)s AND worker_id = %(worker)s), "
     "e AS (INSERT INTO events (run_id, seq, kind, at, path, size, batch_id, error_type, error_message, "
     "reason, worker_id) SELECT %(run)s, r.last_seq - %(n)s + v.n, v.kind, v.at, v.path, v.size, v.batch_id, "
-    "v.error_type, v.error_message, v.reason, v.worker_id FROM r, unnest(%(kind)s::text[], "
-    "%(at)s::float8[], %(path)s::text[], %(size)s::bigint[], %(batch)s::text[], %(etype)s::text[], "
-    "%(emsg)s::text[], %(reason)s::text[], %(wid)s::text[]) WITH ORDINALITY AS v(kind, at, path, size, "
-    "batch_id, error_type, error_message, reason, worker_id, n)) "
+    f"v.error_type, v.error_message, v.reason, v.worker_id FROM r, {_EVENT_ROWS}) "
     "SELECT last_seq FROM r"
 )
+
+
+def _column(values: list[Any]) -> list[Any] | None:
+    """Return a column for ``_EVENT_ROWS``: None when every value is NULL (nothing to adapt)."""
+    for value in values:
+        if value is not None:
+            return values
+    return None
+
+
+def event_columns(events: Sequence[Event], opened: int = 0, **opening: Any) -> dict[str, list[Any] | None]:
+    """Return ``_EVENT_ROWS``'s parameters: ``events``, then ``opened`` more rows.
+
+    ``opening`` gives the extra rows' ``kind``, ``path``, ``batch_id`` and ``wid`` as lists; their other
+    columns are NULL.
+    """
+    pad = [None] * opened
+    return {
+        "kind": [e.kind.value for e in events] + opening.get("kind", pad),
+        # floats throughout: a binary array takes its element type from its values
+        "at": _column([float(e.at) for e in events] + pad),
+        "path": _column([e.path for e in events] + opening.get("path", pad)),
+        "size": _column([e.size for e in events] + pad),
+        "batch_id": _column([e.batch_id for e in events] + opening.get("batch_id", pad)),
+        "etype": _column([e.error_type for e in events] + pad),
+        "emsg": _column([clip_error_message(e.error_message) for e in events] + pad),
+        "reason": _column([e.reason for e in events] + pad),
+        "wid": _column([e.worker_id for e in events] + opening.get("wid", pad)),
+    }
 
 
 def append_events(
@@ -91,22 +131,7 @@ def append_events(
                 copy.write_row(event_row(run_id, first + offset, event))
         return last
     row = conn.execute(
-        _APPEND,
-        {
-            "n": n,
-            "run": run_id,
-            "done": done,
-            "worker": worker_id,
-            "kind": [e.kind.value for e in events],
-            "at": [e.at for e in events],
-            "path": [e.path for e in events],
-            "size": [e.size for e in events],
-            "batch": [e.batch_id for e in events],
-            "etype": [e.error_type for e in events],
-            "emsg": [clip_error_message(e.error_message) for e in events],
-            "reason": [e.reason for e in events],
-            "wid": [e.worker_id for e in events],
-        },
+        _APPEND, {"n": n, "run": run_id, "done": done, "worker": worker_id, **event_columns(events)}
     ).fetchone()
     return None if row is None else int(row[0])
 
@@ -133,10 +158,8 @@ CLAIM: Final = (
     "r AS (UPDATE runs SET last_seq = last_seq + %(n)s WHERE run_id = %(run)s RETURNING last_seq), "
     "e AS (INSERT INTO events (run_id, seq, kind, at, path, size, batch_id, error_type, error_message, "
     "reason, worker_id) SELECT %(run)s, r.last_seq - %(n)s + v.n, v.kind, coalesce(v.at, l.claimed_at), "
-    "v.path, v.size, v.batch_id, v.error_type, v.error_message, v.reason, v.worker_id FROM r, l, "
-    "unnest(%(kind)s::text[], %(at)s::float8[], %(path)s::text[], %(size)s::bigint[], %(batch_id)s::text[], "
-    "%(etype)s::text[], %(emsg)s::text[], %(reason)s::text[], %(wid)s::text[]) WITH ORDINALITY "
-    "AS v(kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, n)) "
+    "v.path, v.size, v.batch_id, v.error_type, v.error_message, v.reason, v.worker_id "
+    f"FROM r, l, {_EVENT_ROWS}) "
     "SELECT l.claimed_at, l.expires_at, r.last_seq FROM l, r"
 )
 """Open a claimed batch: its lease, the worker's row, and BATCH_OPENED + FILE_STARTED events, at one time;
@@ -156,39 +179,44 @@ def claim_params(before: Sequence[Event], keys: Sequence[str], **fields: Any) ->
     return {
         **fields,
         "n": len(before) + opened,
-        "kind": [e.kind.value for e in before]
-        + [EventKind.BATCH_OPENED.value]
-        + [EventKind.FILE_STARTED.value] * len(keys),
-        "at": [e.at for e in before] + [None] * opened,
-        "path": [e.path for e in before] + [None, *keys],
-        "size": [e.size for e in before] + [None] * opened,
-        "batch_id": [e.batch_id for e in before] + [batch] * opened,
-        "etype": [e.error_type for e in before] + [None] * opened,
-        "emsg": [clip_error_message(e.error_message) for e in before] + [None] * opened,
-        "reason": [e.reason for e in before] + [None] * opened,
-        "wid": [e.worker_id for e in before] + [worker] * opened,
+        **event_columns(
+            before,
+            opened,
+            kind=[EventKind.BATCH_OPENED.value] + [EventKind.FILE_STARTED.value] * len(keys),
+            path=[None, *keys],
+            batch_id=[batch] * opened,
+            wid=[worker] * opened,
+        ),
     }
 
 
-# One UPDATE for a whole report: each key's final status, attempts added and whether it keeps its lease;
-# only items the lease holds in progress match (the caller compares the count). The lease id alone picks
-# the rows (a lease's items are all in its run): with the run id too, a planner without statistics ANDs
-# in the primary key's scan of the whole run.
+# One UPDATE per shape of final state (status, attempts added, whether the item keeps its lease): a report
+# has one shape most of the time (every item succeeded). Only items the lease holds in progress match (the
+# caller compares the count). Not a join with ``unnest`` of per-key values: without statistics the planner
+# joins those by a nested loop that compares every key with every other (10,000 comparisons for 100 keys, a
+# few ms a batch); a key set filters each row the lease index finds with one array test. The lease id alone
+# picks the rows (a lease's items are all in its run): with the run id too, a planner without statistics
+# ANDs in the primary key's scan of the whole run.
 REPORT_ITEMS: Final = (
-    "UPDATE items SET status = v.status, attempts = items.attempts + v.added, "
-    "lease_id = CASE WHEN v.keep THEN items.lease_id END "
-    "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::boolean[]) AS v(key, status, added, keep) "
-    "WHERE items.lease_id = %s AND items.key = v.key "
-    f"AND items.status = '{FileStatus.IN_PROGRESS.value}'"
+    "UPDATE items SET status = %s, attempts = attempts + %s, lease_id = CASE WHEN %s THEN lease_id END "
+    f"WHERE lease_id = %s AND status = '{FileStatus.IN_PROGRESS.value}' AND key = ANY(%b::text[])"
 )
 
 _REPORTABLE: Final = frozenset(
     {EventKind.FILE_SUCCEEDED, EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_RETRIED}
 )
 
-ReportPlan = tuple[list[str], list[str], list[int], list[bool], int]
-"""A report's items as ``REPORT_ITEMS`` arrays (keys, statuses, attempts added, keep lease) and how many
-items it finishes."""
+Shape = tuple[str, int, bool]
+"""An item's final state after a report: status, attempts added, whether it keeps its lease."""
+
+
+class ReportPlan(NamedTuple):
+    """A report's items grouped by final state (``REPORT_ITEMS`` once per shape), how many items it
+    names and how many it finishes."""
+
+    shapes: dict[Shape, list[str]]
+    items: int
+    finished: int
 
 
 def report_plan(events: Sequence[Event]) -> ReportPlan | None:
@@ -216,15 +244,19 @@ def report_plan(events: Sequence[Event]) -> ReportPlan | None:
         state[1] += effect.attempts
         if effect.hold is Hold.DROP:
             state[2] = False
-    keys = list(per_key)
-    states = list(per_key.values())
-    finished = sum(1 for status, _, _ in states if status is not in_progress)
-    return (
-        keys,
-        [status.value for status, _, _ in states],
-        [added for _, added, _ in states],
-        [keep for _, _, keep in states],
-        finished,
+    shapes: dict[Shape, list[str]] = {}
+    finished = 0
+    for key, (status, added, keep) in per_key.items():
+        shapes.setdefault((status.value, added, keep), []).append(key)
+        finished += status is not in_progress
+    return ReportPlan(shapes, len(per_key), finished)
+
+
+def report_items(conn: psycopg.Connection[TupleRow], lease_id: str, plan: ReportPlan) -> int:
+    """Apply a planned report to the lease's items in progress; return how many items matched."""
+    return sum(
+        conn.execute(REPORT_ITEMS, (status, added, keep, lease_id, keys)).rowcount
+        for (status, added, keep), keys in plan.shapes.items()
     )
 
 

@@ -35,7 +35,7 @@ from omnimemory_kit.migration.sources import DirectorySource, IterableSource, Ma
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.worker import RecordedSource, join_run, prepare_run
 from omnimemory_kit.resilience import RetryPolicy
-from omnimemory_kit.store import JournalStore, WorkItem, open_store
+from omnimemory_kit.store import JournalStore, RunRecord, WorkItem, open_store
 from tests.conftest import PG_DSN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +135,12 @@ class TestRecordedSource:
 
 class TestJoinRun:
     """``join_run`` rebuilds a runner from the run record alone."""
+
+    def test_a_run_without_a_recorded_batch_size_gets_the_runners_default(self, store: JournalStore) -> None:
+        """A run recorded without a batch size is worked in batches sized as the runner sizes its own."""
+        store.create_run(RunRecord("r", "r", "normal", "iterable:ks", "m:f", 1.0, params={}))
+        assert join_run(store, "r", lambda item: None, function_id="m:f", concurrency=32).batch_size == 512
+        assert join_run(store, "r", lambda item: None, function_id="m:f", concurrency=2).batch_size == 100
 
     def test_unknown_run_is_not_found(self, store: JournalStore) -> None:
         """Joining a run id the store does not have raises RunNotFoundError naming it."""

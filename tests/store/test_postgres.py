@@ -22,6 +22,7 @@ from omnimemory_kit.errors import (
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.store.base import RunRecord, WorkItem
 from omnimemory_kit.store.postgres import PostgresStore
+from omnimemory_kit.store.postgres_writes import ReportPlan, report_plan
 
 pytestmark = pytest.mark.postgres
 
@@ -98,6 +99,32 @@ class TestOpening:
         with psycopg.connect(pg_dsn) as conn:
             row = conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'schema_version'").fetchone()
         assert row == ("99",)
+
+    def test_an_older_store_loses_the_journal_key_to_runs_when_opened(self, pg_dsn: str, schema: str) -> None:
+        """The journal's per-row foreign key to runs is dropped on open; its journal stays writable."""
+        url = _with_query(pg_dsn, schema=schema)
+        PostgresStore(url).close()
+        key = (
+            "SELECT count(*) FROM pg_constraint "
+            "WHERE conname = 'events_run_id_fkey' AND connamespace = %s::regnamespace"
+        )
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            assert conn.execute(key, (schema,)).fetchone() == (0,)  # a new store has none
+            conn.execute(  # as the stores of schema version 4 were made
+                f"ALTER TABLE {schema}.events ADD CONSTRAINT events_run_id_fkey "
+                f"FOREIGN KEY (run_id) REFERENCES {schema}.runs ON DELETE CASCADE"
+            )
+        PostgresStore(url, create=False).close()  # a reader's open leaves the journal alone
+        with psycopg.connect(pg_dsn) as conn:
+            assert conn.execute(key, (schema,)).fetchone() == (1,)
+        store = PostgresStore(url)
+        try:
+            with psycopg.connect(pg_dsn) as conn:
+                assert conn.execute(key, (schema,)).fetchone() == (0,)
+            store.create_run(RunRecord("r", "r", "normal", "s", "f", 1.0))
+            assert store.append("r", [Event(EventKind.RUN_STARTED, at=2.0)]) == 2
+        finally:
+            store.close()
 
     def test_missing_store_without_create_is_unavailable(self, pg_dsn: str, schema: str) -> None:
         """Opening with create=False does not create a store, and says none is there."""
@@ -227,3 +254,60 @@ class TestBatchItems:
                     if "events_pkey" in line:
                         assert "seq >" in cond, plan
                 assert "events_pkey" in plan or "events_rare" in plan, plan
+
+
+class TestReportPlan:
+    def test_a_batch_whose_items_all_succeeded_is_one_update(self) -> None:
+        """Every item of a report ending the same way shares one shape: the report is one UPDATE."""
+        events = [Event(EventKind.FILE_SUCCEEDED, at=1.0, path=key) for key in ("a", "b", "c")]
+        plan = report_plan(events)
+        assert plan == ReportPlan({("succeeded", 0, False): ["a", "b", "c"]}, items=3, finished=3)
+
+    def test_items_are_grouped_by_their_final_state(self) -> None:
+        """A retry keeps the item and its lease and adds an attempt; outcomes group by status."""
+        events = [
+            Event(EventKind.FILE_RETRIED, at=1.0, path="a", error_type="E"),
+            Event(EventKind.FILE_RETRIED, at=1.0, path="b", error_type="E"),
+            Event(EventKind.FILE_SUCCEEDED, at=2.0, path="a"),
+            Event(EventKind.FILE_FAILED, at=2.0, path="c", error_type="E"),
+            Event(EventKind.FILE_SUCCEEDED, at=2.0, path="d"),
+        ]
+        plan = report_plan(events)
+        assert plan is not None
+        assert plan.shapes == {
+            ("succeeded", 1, False): ["a"],
+            ("in_progress", 1, True): ["b"],
+            ("failed", 0, False): ["c"],
+            ("succeeded", 0, False): ["d"],
+        }
+        assert (plan.items, plan.finished) == (4, 3)
+
+    def test_an_event_after_an_outcome_takes_the_checked_path(self) -> None:
+        """A second outcome for an item is not planned: the checked path names the error."""
+        events = [
+            Event(EventKind.FILE_SUCCEEDED, at=1.0, path="a"),
+            Event(EventKind.FILE_FAILED, at=1.0, path="a"),
+        ]
+        assert report_plan(events) is None
+
+    def test_a_report_of_many_shapes_applies_each(self, store: PostgresStore) -> None:
+        """A report mixing outcomes and retries lands each item in its own final state, once."""
+        run = "r-shapes"
+        store.create_run(RunRecord(run, run, "normal", "s", "f", 1.0))
+        store.add_items(run, [WorkItem(key, 1) for key in "abcd"], at=1.0)
+        lease = store.claim(run, "w", 4, 30)
+        assert lease is not None
+        store.report(
+            lease,
+            [
+                Event(EventKind.FILE_RETRIED, at=2.0, path="a", error_type="E"),
+                Event(EventKind.FILE_SUCCEEDED, at=2.0, path="b"),
+                Event(EventKind.FILE_FAILED, at=2.0, path="c", error_type="E"),
+                Event(EventKind.FILE_SKIPPED, at=2.0, path="d", reason="why"),
+            ],
+        )
+        counts = store.item_counts(run)
+        assert (counts[FileStatus.IN_PROGRESS], counts[FileStatus.SUCCEEDED]) == (1, 1)
+        assert (counts[FileStatus.FAILED], counts[FileStatus.SKIPPED]) == (1, 1)
+        assert [item.key for item in store.leases(run)[0].items] == ["a"]
+        assert store.workers(run)[0].items_done == 3
