@@ -377,9 +377,46 @@ async def check_items(
     pending = zip(works, items, strict=True)  # one iterator the checkers share
 
     async def checker() -> None:
-        for work, item in pending:
-            outcome = await call_check(fn, item, limit, is_async=True)
-            add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+        # Each check's time limit, kept by one timer per checker that is moved on only when it fires
+        # (asyncio.timeout per check would cost a timer and a context per check, more than a no-op check).
+        assert limit is not None
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        deadline = 0.0  # of the check awaited now
+        expired = False  # the timer cancelled the check awaited now
+        timer: asyncio.TimerHandle | None = None
+
+        def watch() -> None:
+            nonlocal timer, expired
+            timer = None
+            if loop.time() >= deadline:  # the check awaited now ran past its limit: stop it
+                expired = True
+                task.cancel()
+            else:  # that check ended in time; watch the one awaited now
+                timer = loop.call_at(deadline, watch)
+
+        try:
+            for work, item in pending:
+                deadline = loop.time() + limit
+                if timer is None:
+                    timer = loop.call_at(deadline, watch)
+                try:
+                    outcome = await fn(item)
+                except asyncio.CancelledError:
+                    if not expired or task.uncancel() > 0:  # cancelled from outside too: the caller's
+                        raise
+                    outcome = ValidationTimeout(f"validation took longer than {limit:g} s")
+                except Exception as exc:
+                    outcome = exc
+                else:
+                    if expired and task.uncancel() > 0:  # the check swallowed its stop; an outside one waits
+                        raise asyncio.CancelledError
+                expired = False
+                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     async def direct_checker() -> None:
         # an async check without a time limit, inlined: per item it costs a third of call_check's path

@@ -56,6 +56,41 @@ class TestVerdicts:
         assert errors == [("k003", "validation took longer than 0.05 s")]
         assert len(verdicts) == len(WORKS)
 
+    async def test_checks_in_turn_past_the_limit_each_time_out_alone(self) -> None:
+        """With one checker, hung checks one after another are each stopped at their own limit, and the
+        ones between them (ending in time, waiting or not) are validated."""
+        hung = {"k001", "k002", "k005"}
+
+        async def check(item: MigrationItem) -> bool:
+            if item.key in hung:
+                await asyncio.Event().wait()
+            await asyncio.sleep(0)  # the others wait a little too
+            return True
+
+        verdicts = await asyncio.wait_for(
+            check_items(check, WORKS[:8], resolve, concurrency=1, limit=0.02, clock=FakeClock()), 30
+        )
+        assert [v.path for v in verdicts] == [w.key for w in WORKS[:8]]
+        kinds = {v.path: v.kind for v in verdicts}
+        assert {k for k, kind in kinds.items() if kind is EventKind.ITEM_VALIDATION_ERROR} == hung
+
+    async def test_a_cancel_from_outside_is_not_taken_for_a_time_limit(self) -> None:
+        """Cancelling the caller while a check waits cancels the pass (no verdict invented for it)."""
+        started = asyncio.Event()
+
+        async def check(item: MigrationItem) -> bool:
+            started.set()
+            await asyncio.Event().wait()
+            return True
+
+        pass_ = asyncio.ensure_future(
+            check_items(check, WORKS, resolve, concurrency=2, limit=3600, clock=FakeClock())
+        )
+        await started.wait()
+        pass_.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await pass_
+
 
 class TestConcurrency:
     async def test_checks_that_wait_run_side_by_side(self) -> None:
