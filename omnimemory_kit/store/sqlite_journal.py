@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, clip_error_message
-from omnimemory_kit.store.counters import add_run_minutes, minute_rows
+from omnimemory_kit.store.counters import add_run_minutes, merge_minute_rows, minute_rows
 from omnimemory_kit.store.sqlite_counters import write_minutes
 
 __all__ = ["INSERT_ADDED", "INSERT_EVENT_ROW", "insert_events", "insert_rows"]
@@ -123,25 +123,38 @@ def insert_rows(
         # Most of a run's volume (outcomes with nothing but a key): binding five NULLs per row costs
         # sqlite3 as much as the rest of the insert, so those columns are left to their default.
         return _insert_plain(conn, run_no, first, events)
-    # A mix (a batch's verdicts with its BATCH_CLOSED): the plain ones still go in the cheap way.
-    plain: list[tuple[Any, ...]] = []
+    # A mix (a batch's verdicts with its BATCH_CLOSED): each stretch of plain events still goes in the
+    # cheap way (one statement per run of a kind), the others row by row.
+    buckets: dict[float, list[Any]] = {}
+    stretch: list[Event] = []
+    others: list[Event] = []
     rows: list[tuple[Any, ...]] = []
     for seq, e in enumerate(events, first):
         msg = e.error_message
-        plain_row = e.size is None and e.batch_id is None and e.error_type is None and e.reason is None
-        if plain_row and msg is None:
-            plain.append((run_no, seq, str(e.kind), e.at, e.path, e.worker_id))
-        else:
-            if msg is not None and len(msg) > ERROR_MESSAGE_LIMIT:
-                msg = clip_error_message(msg)
-            rows.append(
-                (run_no, seq, str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, msg, e.reason,
-                 e.worker_id)
-            )  # fmt: skip
-    if plain:
-        conn.executemany(_INSERT_PLAIN_EVENT, plain)
+        if (
+            msg is None
+            and e.size is None
+            and e.batch_id is None
+            and e.error_type is None
+            and e.reason is None
+        ):
+            stretch.append(e)
+            continue
+        if stretch:
+            merge_minute_rows(buckets, _insert_plain(conn, run_no, seq - len(stretch), stretch))
+            stretch = []
+        others.append(e)
+        if msg is not None and len(msg) > ERROR_MESSAGE_LIMIT:
+            msg = clip_error_message(msg)
+        rows.append(
+            (run_no, seq, str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, msg, e.reason,
+             e.worker_id)
+        )  # fmt: skip
+    if stretch:
+        merge_minute_rows(buckets, _insert_plain(conn, run_no, first + len(events) - len(stretch), stretch))
     if len(rows) == 1:
         conn.execute(_INSERT_EVENT, rows[0])
     else:
         conn.executemany(_INSERT_EVENT, rows)
-    return minute_rows(events)
+    merge_minute_rows(buckets, minute_rows(others))
+    return buckets

@@ -207,6 +207,30 @@ class TestJournal:
                 Event(**{**_event_fields(e), "seq": s}) for s, e in enumerate(sent, start=before + 1)
             ]
 
+    def test_a_mix_of_plain_and_detailed_events_keeps_order_and_counts(self, store: JournalStore) -> None:
+        """Plain events in stretches between detailed ones (a batch's verdicts, failures, its close) read
+        back in order with their seqs, and the minute counters count every counted kind once."""
+        make_run(store)
+        at = 1_733_000_000.5
+        sent: list[Event] = []
+        for i in range(30):
+            if i % 7 == 3:
+                sent.append(Event(K.FILE_FAILED, at=at + i, path=f"f{i}", error_type="E", error_message="m"))
+            elif i % 11 == 5:
+                sent.append(Event(K.BATCH_CLOSED, at=at + i, batch_id=f"b{i}", worker_id=WORKER))
+            else:
+                kind = (K.FILE_SUCCEEDED, K.ITEM_VALIDATED, K.FILE_SKIPPED)[i % 3]
+                sent.append(Event(kind, at=at + i, path=f"k{i}", worker_id=(WORKER, None)[i // 4 % 2]))
+        before = store.last_seq(RUN)
+        store.append(RUN, sent)
+        got = list(store.read_events(RUN, after_seq=before))
+        assert got == [Event(**{**_event_fields(e), "seq": s}) for s, e in enumerate(sent, start=before + 1)]
+        counters = store.run_counters(RUN)
+        minutes = counters.minutes
+        assert sum(m.succeeded for m in minutes) == sum(e.kind is K.FILE_SUCCEEDED for e in sent)
+        assert sum(m.failed for m in minutes) == sum(e.kind is K.FILE_FAILED for e in sent)
+        assert sum(m.skipped for m in minutes) == sum(e.kind is K.FILE_SKIPPED for e in sent)
+
     def test_read_after_seq_tails_without_skipping(self, store: JournalStore) -> None:
         """Reading after the last seen seq returns exactly the new events, across many read chunks."""
         make_run(store)
