@@ -10,7 +10,7 @@ Where checks run: after each batch, under leases, while the run goes on (``Migra
 ``check_items`` checks the items, ``concurrency`` at a time: a sync check runs on lanes of daemon threads
 (``check_threads``), an async one on the loop. A check that outlives the timeout is recorded as an error
 (``ValidationTimeout``); a sync one's thread is abandoned, never joined, so a hung check cannot keep the
-process alive. ``call_check`` makes one check.
+process alive.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,7 +38,6 @@ __all__ = [
     "ValidationState",
     "ValidationSummary",
     "ValidationTimeout",
-    "call_check",
     "check_items",
     "verdict_of",
 ]
@@ -300,49 +298,6 @@ def verdict_of(key: str, outcome: object, at: float, *, worker_id: str | None = 
     )
 
 
-async def call_check(
-    fn: Callable[[MigrationItem], Any],
-    item: MigrationItem,
-    limit: float | None,
-    *,
-    is_async: bool | None = None,
-) -> object:
-    """Return what ``fn(item)`` returned or raised; a call longer than ``limit`` gives ValidationTimeout.
-
-    ``is_async`` says whether ``fn`` is a coroutine function (None: look, once per call).
-    """
-    if inspect.iscoroutinefunction(fn) if is_async is None else is_async:
-        try:
-            if limit is None:  # no timeout to keep: skip the context (it costs more than a no-op check)
-                return await fn(item)
-            async with asyncio.timeout(limit):  # no task of its own, unlike wait_for
-                return await fn(item)
-        except TimeoutError:
-            return ValidationTimeout(f"validation took longer than {limit:g} s")
-        except Exception as exc:
-            return exc
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[object] = loop.create_future()
-
-    def settle(value: object) -> None:
-        if not done.done():
-            done.set_result(value)
-
-    def target() -> None:
-        try:
-            value: object = fn(item)
-        except BaseException as exc:
-            value = exc
-        loop.call_soon_threadsafe(settle, value)
-
-    # A daemon thread: a hung check is abandoned at its timeout and never joined at exit.
-    threading.Thread(target=target, name=f"validate {item.key}", daemon=True).start()
-    try:
-        return await asyncio.wait_for(asyncio.shield(done), limit)
-    except TimeoutError:
-        return ValidationTimeout(f"validation took longer than {limit:g} s")
-
-
 async def check_items(
     fn: Callable[[MigrationItem], Any],
     works: Sequence[WorkItem],
@@ -419,7 +374,7 @@ async def check_items(
                 timer.cancel()
 
     async def direct_checker() -> None:
-        # an async check without a time limit, inlined: per item it costs a third of call_check's path
+        # an async check without a time limit: the check awaited directly, the common verdict built inline
         validated = EventKind.ITEM_VALIDATED
         for work, item in pending:
             try:

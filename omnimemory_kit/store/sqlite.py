@@ -627,6 +627,14 @@ class SQLiteStore(SQLiteHealthHistory, Store):
 
         One query for both: the lease's expiry and the run's last seq.
         """
+        run_no, last_seq = self._check_live(conn, lease, now, expired_ok=expired_ok)
+        return Tally(run_no, last_seq, live_lease=lease.lease_id)
+
+    def _check_live(
+        self, conn: sqlite3.Connection, lease: Lease, now: float, *, expired_ok: bool = False
+    ) -> tuple[int, int]:
+        """Return the lease's run_no and the run's last seq if the worker still holds the lease (and,
+        unless ``expired_ok``, it is live)."""
         row = conn.execute(
             "SELECT l.run_no, l.expires_at, r.last_seq FROM leases l JOIN runs r ON r.run_no = l.run_no "
             "WHERE l.lease_id = ? AND l.worker_id = ?",
@@ -634,19 +642,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         ).fetchone()
         if row is None or (not expired_ok and row[1] <= now):
             raise LeaseLostError(lease.worker_id, lease.lease_id)
-        return Tally(int(row[0]), int(row[2]), live_lease=lease.lease_id)
-
-    def _check_live(
-        self, conn: sqlite3.Connection, lease: Lease, now: float, *, expired_ok: bool = False
-    ) -> int:
-        """Return the lease's run_no if the worker still holds it (and, unless ``expired_ok``, it is live)."""
-        row = conn.execute(
-            "SELECT run_no, expires_at FROM leases WHERE lease_id = ? AND worker_id = ?",
-            (lease.lease_id, lease.worker_id),
-        ).fetchone()
-        if row is None or (not expired_ok and row[1] <= now):
-            raise LeaseLostError(lease.worker_id, lease.lease_id)
-        return int(row[0])
+        return int(row[0]), int(row[2])
 
     def heartbeat(self, lease: Lease, lease_seconds: float) -> Lease:
         """Extend a live lease to now + ``lease_seconds``; ``LeaseLostError`` if it expired or is gone."""
@@ -654,7 +650,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         now = self._clock.time()
         expires_at = now + lease_seconds
         with self._write("extend a lease") as conn:
-            run_no = self._check_live(conn, lease, now)
+            run_no, _ = self._check_live(conn, lease, now)
             conn.execute("UPDATE leases SET expires_at = ? WHERE lease_id = ?", (expires_at, lease.lease_id))
             conn.execute(
                 "UPDATE workers SET last_seen = ? WHERE run_no = ? AND worker_id = ?",
@@ -679,7 +675,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             except _NotHeld:
                 pass  # rolled back: the checked path below names the offending item
         with self._write("report outcomes") as conn:
-            run_no = self._check_live(conn, lease, now)
+            run_no, _ = self._check_live(conn, lease, now)
             held = {
                 row[0]
                 for row in conn.execute(
