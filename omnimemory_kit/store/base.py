@@ -549,6 +549,25 @@ class JournalStore(_Closing):
         """
 
     @abc.abstractmethod
+    def create_run_with_blocks(
+        self, record: RunRecord, blocks: Iterable[str], *, at: float
+    ) -> tuple[RunRecord, int]:
+        """Create a run (or reopen it, as ``create_run``) and add every block's items, in one transaction.
+
+        All or nothing: a malformed block, ``blocks`` raising while it is read (a bad manifest line), a
+        kill or an outage records neither a new run nor any item; an existing run keeps what it had. The
+        items are added as ``add_item_blocks`` adds them (FILE_ADDED stamped ``at``), after RUN_CREATED.
+        ``blocks`` is read only once the run is known to match ``record``.
+
+        Returns:
+            The run as stored, and how many of the items were new.
+
+        Raises:
+            RunMismatchError: the run exists with a different ``source`` or ``function``.
+            ConfigError: a block is malformed; nothing is recorded.
+        """
+
+    @abc.abstractmethod
     def get_run(self, run_id: str) -> RunRecord:
         """Return a run. Raises ``RunNotFoundError`` if there is none with that id."""
 

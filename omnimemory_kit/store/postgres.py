@@ -65,7 +65,7 @@ from omnimemory_kit.store.base import (
     run_is_done,
     stored_event,
 )
-from omnimemory_kit.store.blocks import MAX_SIZE
+from omnimemory_kit.store.blocks import MAX_SIZE, decode_block
 from omnimemory_kit.store.postgres_health import PostgresHealthHistory
 from omnimemory_kit.store.postgres_leases import PostgresLeases
 from omnimemory_kit.store.postgres_reads import PostgresReads
@@ -291,6 +291,18 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
 
     def create_run(self, record: RunRecord) -> RunRecord:
         """Create a run, or return the existing one with that id (see ``JournalStore``)."""
+        created, _ = self._create_run(record, None, 0.0)
+        return created
+
+    def create_run_with_blocks(
+        self, record: RunRecord, blocks: Iterable[str], *, at: float
+    ) -> tuple[RunRecord, int]:
+        """Create (or reopen) a run and add the blocks' items in one transaction (see ``JournalStore``)."""
+        return self._create_run(record, blocks, at)
+
+    def _create_run(
+        self, record: RunRecord, blocks: Iterable[str] | None, at: float
+    ) -> tuple[RunRecord, int]:
         if not record.created_at:
             record = dataclasses.replace(record, created_at=self._wall())
         with self._conn() as conn, conn.transaction():
@@ -314,13 +326,17 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
             if inserted:
                 event = stored_event(Event(EventKind.RUN_CREATED, at=record.created_at, reason=record.name))
                 self._append_locked(conn, record.run_id, [event])
-                return record
-            existing = self._get_run(conn, record.run_id)
-        for field in ("source", "function"):
-            recorded, given = getattr(existing, field), getattr(record, field)
-            if recorded != given:
-                raise RunMismatchError(record.run_id, field, recorded, given)
-        return existing
+                created = record
+            else:
+                created = self._get_run(conn, record.run_id)
+                for field in ("source", "function"):
+                    recorded, given = getattr(created, field), getattr(record, field)
+                    if recorded != given:
+                        raise RunMismatchError(record.run_id, field, recorded, given)
+            if blocks is None:
+                return created, 0
+            items = (WorkItem(key, size) for block in blocks for key, size in decode_block(block))
+            return created, self._add_items_locked(conn, record.run_id, items, at)
 
     def _get_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> RunRecord:
         row = conn.execute(
@@ -415,25 +431,29 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
 
         One transaction for the whole iterable, written in chunks: a bad item adds nothing at all.
         """
-        added = 0
         with self._conn() as conn, conn.transaction():
             self._require_run(conn, run_id)
-            chunk: dict[str, int] = {}
-            for item in items:
-                if item.size < 0:
-                    raise ConfigError(
-                        f"item {item.key!r} has a negative size ({item.size}); nothing was added"
-                    )
-                if item.size > MAX_SIZE:
-                    raise ConfigError(
-                        f"item {item.key!r} has a size larger than any file ({item.size}); nothing was added"
-                    )
-                chunk.setdefault(to_stored(item.key), item.size)  # the first size of a repeated key wins
-                if len(chunk) >= 5000:
-                    added += self._add_chunk(conn, run_id, chunk, at)
-                    chunk = {}
-            if chunk:
+            return self._add_items_locked(conn, run_id, items, at)
+
+    def _add_items_locked(
+        self, conn: psycopg.Connection[TupleRow], run_id: str, items: Iterable[WorkItem], at: float
+    ) -> int:
+        """Add the items in the caller's transaction, a chunk per statement; raise on a bad size."""
+        added = 0
+        chunk: dict[str, int] = {}
+        for item in items:
+            if item.size < 0:
+                raise ConfigError(f"item {item.key!r} has a negative size ({item.size}); nothing was added")
+            if item.size > MAX_SIZE:
+                raise ConfigError(
+                    f"item {item.key!r} has a size larger than any file ({item.size}); nothing was added"
+                )
+            chunk.setdefault(to_stored(item.key), item.size)  # the first size of a repeated key wins
+            if len(chunk) >= 5000:
                 added += self._add_chunk(conn, run_id, chunk, at)
+                chunk = {}
+        if chunk:
+            added += self._add_chunk(conn, run_id, chunk, at)
         return added
 
     def _add_chunk(

@@ -215,44 +215,72 @@ class SQLiteStore(SQLiteHealthHistory, Store):
 
     def create_run(self, record: RunRecord) -> RunRecord:
         """Create a run, or return the existing one with that id (see ``JournalStore.create_run``)."""
+        created, _ = self._create_run(record, None, 0.0)
+        return created
+
+    def create_run_with_blocks(
+        self, record: RunRecord, blocks: Iterable[str], *, at: float
+    ) -> tuple[RunRecord, int]:
+        """Create (or reopen) a run and add the blocks' items in one transaction (see ``JournalStore``).
+
+        The blocks are written as ``add_item_blocks`` writes them; the run's row is committed with them.
+        """
+        return self._create_run(record, blocks, at)
+
+    def _create_run(
+        self, record: RunRecord, blocks: Iterable[str] | None, at: float
+    ) -> tuple[RunRecord, int]:
         try:
             params = json.dumps(dict(record.params), sort_keys=True)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"run {record.run_id!r}: params must be JSON-serializable ({exc})") from exc
+        added = 0
         with self._write("create a run") as conn:
             row = conn.execute(_SELECT_RUN + " WHERE run_id = ?", (record.run_id,)).fetchone()
             if row is not None:
-                existing = self._record(row)
+                created = self._record(row)
                 for field_name in ("source", "function"):
-                    recorded, given = getattr(existing, field_name), getattr(record, field_name)
+                    recorded, given = getattr(created, field_name), getattr(record, field_name)
                     if recorded != given:
                         raise RunMismatchError(record.run_id, field_name, recorded, given)
-                return existing
-            created_at = record.created_at or self._clock.time()
-            cursor = conn.execute(
-                "INSERT INTO runs (run_id, name, priority, source, function, created_at, params, operator, "
-                "origin, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.run_id,
-                    to_stored(record.name),
-                    str(record.priority),
-                    to_stored(record.source),
-                    to_stored(record.function),
-                    created_at,
-                    params,
-                    to_stored(record.operator),
-                    to_stored(record.origin),
-                    to_stored(record.correlation_id),
-                ),
-            )
-            run_no = int(cursor.lastrowid or 0)
-            self._append_locked(
-                conn, run_no, [stored_event(Event(EventKind.RUN_CREATED, at=created_at, reason=record.name))]
-            )
+                run_no = self._run_no(conn, record.run_id)
+            else:
+                created, run_no = self._insert_run(conn, record, params)
+            if blocks is not None:
+                added = self._add_locked(
+                    conn, run_no, lambda run_no, first: add_blocks(conn, run_no, blocks, first, at)
+                )
+        # only once committed: a run rolled back with its items must not be remembered
         self._run_nos[record.run_id] = run_no
-        return replace(
+        return created, added
+
+    def _insert_run(self, conn: sqlite3.Connection, record: RunRecord, params: str) -> tuple[RunRecord, int]:
+        """Insert a new run's row and its RUN_CREATED event; return the run as stored and its run_no."""
+        created_at = record.created_at or self._clock.time()
+        cursor = conn.execute(
+            "INSERT INTO runs (run_id, name, priority, source, function, created_at, params, operator, "
+            "origin, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.run_id,
+                to_stored(record.name),
+                str(record.priority),
+                to_stored(record.source),
+                to_stored(record.function),
+                created_at,
+                params,
+                to_stored(record.operator),
+                to_stored(record.origin),
+                to_stored(record.correlation_id),
+            ),
+        )
+        run_no = int(cursor.lastrowid or 0)
+        self._append_locked(
+            conn, run_no, [stored_event(Event(EventKind.RUN_CREATED, at=created_at, reason=record.name))]
+        )
+        created = replace(
             record, priority=str(record.priority), created_at=created_at, params=json.loads(params)
         )
+        return created, run_no
 
     def get_run(self, run_id: str) -> RunRecord:
         """Return a run; raise ``RunNotFoundError`` if there is none with that id."""
@@ -410,8 +438,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         if not wanted:
             return 0
         with self._write("add items") as conn:
+            run_no = self._run_no(conn, run_id)
             return self._add_locked(
-                conn, run_id, lambda run_no, first: add_new(conn, run_no, wanted, first, at)
+                conn, run_no, lambda run_no, first: add_new(conn, run_no, wanted, first, at)
             )
 
     def add_item_blocks(self, run_id: str, blocks: Iterable[str], *, at: float) -> int:
@@ -422,13 +451,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         next block in another thread overlaps the writing. The store stays locked for writing meanwhile.
         """
         with self._write("add items") as conn:
+            run_no = self._run_no(conn, run_id)
             return self._add_locked(
-                conn, run_id, lambda run_no, first: add_blocks(conn, run_no, blocks, first, at)
+                conn, run_no, lambda run_no, first: add_blocks(conn, run_no, blocks, first, at)
             )
 
-    def _add_locked(self, conn: sqlite3.Connection, run_id: str, add: Callable[[int, int], int]) -> int:
+    def _add_locked(self, conn: sqlite3.Connection, run_no: int, add: Callable[[int, int], int]) -> int:
         """Run ``add(run_no, first seq)`` and move the run's last seq and pending count by what it added."""
-        run_no = self._run_no(conn, run_id)
         (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
         added = add(run_no, last + 1)
         if added:

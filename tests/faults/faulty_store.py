@@ -94,6 +94,14 @@ class FaultyStore(JournalStore):
     def create_run(self, record: RunRecord) -> RunRecord:
         return self._write("create_run", lambda: self.inner.create_run(record))
 
+    def create_run_with_blocks(
+        self, record: RunRecord, blocks: Iterable[str], *, at: float
+    ) -> tuple[RunRecord, int]:
+        blocks = list(blocks)
+        return self._write(
+            "create_run_with_blocks", lambda: self.inner.create_run_with_blocks(record, blocks, at=at)
+        )
+
     def get_run(self, run_id: str) -> RunRecord:
         return self._read("get_run", lambda: self.inner.get_run(run_id))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import EventKind
 from omnimemory_kit.store import JournalStore, RunRecord, SQLiteStore, WorkItem, open_store
 from omnimemory_kit.store.blocks import decode_block, encode_block, item_blocks
@@ -120,6 +120,74 @@ class TestAllOrNothing:
             store.add_item_blocks("r", _then_fail(list(item_blocks([(k, 1) for k in PLAIN], 5))), at=2.0)
         assert [key for _, key, _ in _added(store, "r")] == ["old"]
         assert _counts(store, "r") == {"pending": 1}
+
+
+class TestCreatedWithItems:
+    """create_run_with_blocks records a new run and its items together, or neither."""
+
+    def test_a_new_run_and_its_items(self, store: JournalStore) -> None:
+        """RUN_CREATED comes first, then one FILE_ADDED per new item; the count says how many were new."""
+        record = RunRecord(run_id="r", name="r", source="/src", function="m:f", created_at=5.0)
+        pairs = [(k, i) for i, k in enumerate(PLAIN)] + [(PLAIN[0], 99)]
+        created, added = store.create_run_with_blocks(record, item_blocks(pairs, 10), at=6.0)
+        assert (created.run_id, created.source, created.created_at, added) == ("r", "/src", 5.0, len(PLAIN))
+        assert store.get_run("r").function == "m:f"
+        events = list(store.read_events("r"))
+        assert (events[0].kind, events[0].seq, events[0].at) == (EventKind.RUN_CREATED, 1, 5.0)
+        assert [(seq, key, size) for seq, key, size in _added(store, "r")] == [
+            (i + 2, k, i) for i, k in enumerate(PLAIN)
+        ]
+        assert _counts(store, "r") == {"pending": len(PLAIN)}
+
+    def test_a_bad_block_records_no_run(self, store: JournalStore) -> None:
+        """A stream that raises after good blocks leaves no run; the id is free for a later creation."""
+        record = RunRecord(run_id="r", name="r", source="/src", function="m:f")
+        good = list(item_blocks([(k, 1) for k in PLAIN], 5))
+        with pytest.raises(ConfigError, match="line 99"):
+            store.create_run_with_blocks(record, _then_fail(good), at=1.0)
+        with pytest.raises(ConfigError, match="negative size"):
+            store.create_run_with_blocks(record, [*good, '{"x":-1}'], at=1.0)
+        assert store.list_runs() == []
+        with pytest.raises(RunNotFoundError):
+            store.get_run("r")
+        # another run takes the place the rolled-back one had: "r" must not be confused with it
+        _run(store, "other")
+        with pytest.raises(RunNotFoundError):
+            store.item_counts("r")
+        _, added = store.create_run_with_blocks(record, good[:1], at=2.0)
+        assert added == 5
+        assert [run.run_id for run in store.list_runs()] == ["other", "r"]
+        assert [key for _, key, _ in _added(store, "r")] == PLAIN[:5]
+        assert _added(store, "other") == []
+        assert _counts(store, "other") == {}
+
+    def test_an_existing_run_is_topped_up_all_or_nothing(self, store: JournalStore) -> None:
+        """An existing run gets only its new items; a bad block leaves it as it was."""
+        record = RunRecord(run_id="r", name="r", source="/src", function="m:f")
+        store.create_run_with_blocks(record, [encode_block([("a", 1)])], at=1.0)
+        with pytest.raises(ConfigError, match="line 99"):
+            store.create_run_with_blocks(record, _then_fail([encode_block([("b", 2)])]), at=2.0)
+        assert [key for _, key, _ in _added(store, "r")] == ["a"]
+        again, added = store.create_run_with_blocks(record, [encode_block([("a", 7), ("c", 3)])], at=3.0)
+        assert (again.run_id, added) == ("r", 1)
+        assert [(key, size) for _, key, size in _added(store, "r")] == [("a", 1), ("c", 3)]
+        assert [e.kind for e in store.read_events("r")].count(EventKind.RUN_CREATED) == 1
+        assert _counts(store, "r") == {"pending": 2}
+
+    def test_another_source_is_refused_before_the_blocks_are_read(self, store: JournalStore) -> None:
+        """A reused run id with another source raises RunMismatchError and reads none of the blocks."""
+        _run(store, "r")
+        read: list[str] = []
+
+        def blocks() -> Iterator[str]:
+            read.append("read")
+            yield encode_block([("a", 1)])
+
+        other = RunRecord(run_id="r", name="r", source="/elsewhere", function="m:f")
+        with pytest.raises(RunMismatchError, match="source"):
+            store.create_run_with_blocks(other, blocks(), at=1.0)
+        assert read == []
+        assert _counts(store, "r") == {}
 
 
 class TestBlocks:
