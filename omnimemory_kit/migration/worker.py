@@ -17,7 +17,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Tracer
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
-from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
+from omnimemory_kit.errors import ConfigError, RunMismatchError
 from omnimemory_kit.events import MigrationPriority
 from omnimemory_kit.migration.loader import function_identity, load_function
 from omnimemory_kit.migration.options import default_batch_size
@@ -226,8 +226,9 @@ def prepare_run(
     """Create a run and add every item of ``source`` to it, without working any: workers join it later.
 
     Idempotent like a resumed run: preparing an existing run adds only the items it does not have yet.
-    The source's items are added in one transaction: a bad row adds none of them. A manifest for a new run
-    is read through once before the run is created, so a bad row leaves no run behind either.
+    The source is read once, and the run is created with its items in one transaction
+    (``JournalStore.create_run_with_blocks``): a bad row, a kill or a store outage while it is read leaves
+    no new run behind, and an existing run as it was.
 
     Args:
         store: where the run lives.
@@ -245,7 +246,7 @@ def prepare_run(
     Raises:
         RunMismatchError: the run exists with another source or function.
         ConfigError: an argument is invalid, or the source has a bad row (no item is added, and a new
-            run from a manifest is not created).
+            run is not created).
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
@@ -272,12 +273,9 @@ def _prepare(
     clock: Clock,
     params: dict[str, Any] | None,
 ) -> RunRecord:
-    if isinstance(source, ManifestSource) and not _run_exists(store, run_id):
-        # The run is recorded in a transaction of its own, before its items: a manifest with a bad row
-        # would leave an empty run in the ledger, so a new run's manifest is read through once first (a
-        # top-up's bad row only rolls back its own add).
-        source.check()
-    record = store.create_run(
+    # The run and its items are one transaction: the source is read once, and a bad row (or a kill, or an
+    # outage) while it is read leaves no new run behind and an existing one as it was.
+    record, added = store.create_run_with_blocks(
         RunRecord(
             run_id=run_id,
             name=name or run_id,
@@ -289,19 +287,12 @@ def _prepare(
             operator=current_operator(),
             origin=current_origin(),
             correlation_id=get_correlation_id() or "",
-        )
+        ),
+        source_blocks(source),
+        at=clock.time(),
     )
-    added = store.add_item_blocks(run_id, source_blocks(source), at=clock.time())  # a bad row adds none
     logger.info("run %r: prepared with %d new item(s) for workers to join", run_id, added)
     return record
-
-
-def _run_exists(store: JournalStore, run_id: str) -> bool:
-    try:
-        store.get_run(run_id)
-    except RunNotFoundError:
-        return False
-    return True
 
 
 def _trace_param() -> dict[str, Any]:

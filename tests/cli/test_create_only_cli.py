@@ -1,4 +1,4 @@
-"""``migrate --create-only`` reads the manifest once and adds all of it, or nothing, on both backends."""
+"""``migrate --create-only`` reads the manifest once and records the run with all of it, or nothing at all."""
 
 from __future__ import annotations
 
@@ -10,19 +10,25 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
+from psycopg import sql
 
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import EventKind, FileStatus
 from omnimemory_kit.store import JournalStore, open_store
+from tests.conftest import PG_DSN
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 ROOT = Path(__file__).resolve().parents[2]
+
+Peek = tuple[bool, int, bool]
+"""Whether run r1 is committed, how many of its items are, and whether an add is under way."""
 
 
 def invoke(*args: str) -> Result:
@@ -135,58 +141,122 @@ class TestCreateOnly:
             assert len(added(store)) == 10
 
 
-def peek(db: Path) -> tuple[bool, int]:
-    """Return whether run r1 is committed and how many of its items are, read beside the writer."""
+class TestABadLineAfterManyBlocks:
+    """A bad line after blocks already written into the transaction still records nothing."""
+
+    @pytest.mark.parametrize(("name", "count"), [("m.csv", 100_000), ("m.jsonl", 50_000)])
+    def test_a_bad_last_line_of_a_large_manifest_leaves_no_run(
+        self, tmp_path: Path, fns: Path, store_url: str, name: str, count: int
+    ) -> None:
+        """Several blocks' worth of good lines, then a bad one: exit 2 naming it, and no run at all."""
+        manifest = tmp_path / name
+        with manifest.open("w", encoding="utf-8") as handle:
+            if name.endswith(".csv"):
+                handle.write("key,size\n" + lines(range(count)) + "bucket/x,-5\n")
+                bad_line = count + 2
+            else:
+                handle.writelines(f'{{"key": "bucket/k{i:06d}", "size": 1}}\n' for i in range(count))
+                handle.write('{"key": "bucket/x"}{\n')
+                bad_line = count + 1
+        result = create(manifest, fns, store_url)
+        assert result.exit_code == 2
+        assert f"line {bad_line}" in result.stderr
+        with open_store(store_url, create=False) as store:
+            assert store.list_runs() == []
+
+
+def peek_sqlite(db: Path) -> tuple[bool, int, bool]:
+    """Return whether run r1 is committed, how many of its items are, and whether a write is spilling.
+
+    Read beside the writer. A write transaction spills its pages into the WAL long before it commits:
+    past 2 MiB (the schema takes a few pages), the add is under way.
+    """
     if not db.exists():
-        return False, 0
+        return False, 0, False
+    wal = db.with_name(db.name + "-wal")
+    spilling = wal.exists() and wal.stat().st_size > 2**21
     uri = f"file:{db}?mode=ro"
     try:
         with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as conn:
             runs = conn.execute("SELECT run_no FROM runs WHERE run_id = 'r1'").fetchall()
             if not runs:
-                return False, 0
+                return False, 0, spilling
             (items,) = conn.execute("SELECT count(*) FROM items WHERE run_no = ?", runs[0]).fetchone()
     except sqlite3.OperationalError:  # the schema is not written yet
-        return False, 0
-    return True, int(items)
+        return False, 0, spilling
+    return True, int(items), spilling
+
+
+def peek_postgres(schema: str) -> tuple[bool, int, bool]:
+    """Return whether run r1 is committed, how many of its items are, and whether items are being inserted.
+
+    An INSERT into the schema's items table holds a RowExclusiveLock on it until its transaction ends.
+    """
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        (locks,) = conn.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = 'items' AND l.mode = 'RowExclusiveLock' AND l.granted",
+            (schema,),
+        ).fetchone()
+        try:
+            (runs,) = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}.runs WHERE run_id = 'r1'").format(sql.Identifier(schema))
+            ).fetchone()
+            (items,) = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}.items WHERE run_id = 'r1'").format(sql.Identifier(schema))
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:  # the schema is not written yet
+            return False, 0, locks > 0
+    return runs > 0, int(items), locks > 0
+
+
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
+def peeked_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Callable[[], Peek]]]:
+    """A store URL of one backend, and how to look at it beside a writer."""
+    with BACKENDS[request.param](tmp_path, FakeClock()) as factory:
+        if request.param == "sqlite":
+            db = tmp_path / "journal.db"
+            yield factory.url, lambda: peek_sqlite(db)
+        else:
+            schema = factory.url.rpartition("schema=")[2]
+            yield factory.url, lambda: peek_postgres(schema)
 
 
 class TestKilledCreateOnly:
-    """Create-only killed while adding leaves its run and no item; running it again adds every item once."""
+    """Create-only killed while adding leaves no run at all; running it again adds every item once."""
 
-    def test_sigkill_mid_add_then_again(self, tmp_path: Path, fns: Path) -> None:
-        """SIGKILL with the adding transaction open: the run stays without items; running again adds all.
+    def test_sigkill_mid_add_then_again(
+        self, tmp_path: Path, fns: Path, peeked_store: tuple[str, Callable[[], Peek]]
+    ) -> None:
+        """SIGKILL with the creating transaction open: no run is recorded; running again adds all.
 
-        The run is created in a transaction of its own, then the items in one more. The kill comes only on
-        evidence that the add is under way: the run is committed, the add has spilled pages into the WAL,
-        and, with the process stopped (SIGSTOP), still no item is visible, so the kill lands mid-add.
+        The run and its items are one transaction. The kill comes only on evidence that the add is under
+        way (SQLite: its pages spill into the WAL; PostgreSQL: it holds its insert lock on the items) and,
+        with the process stopped (SIGSTOP), still no run is visible, so the kill lands mid-add.
         """
+        url, peek = peeked_store
+        count = 400_000 if url.startswith("sqlite") else 200_000
         manifest = tmp_path / "m.csv"
-        manifest.write_text("key,size\n" + lines(range(400_000)), encoding="utf-8")
-        db = tmp_path / "j.db"
-        wal = db.with_name("j.db-wal")
+        manifest.write_text("key,size\n" + lines(range(count)), encoding="utf-8")
         argv = [
             sys.executable, "-m", "omnimemory_kit", "migrate", str(manifest), "--function", f"{fns}:ok",
-            "--store", str(db), "--run-id", "r1", "--create-only",
+            "--store", url, "--run-id", "r1", "--create-only",
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         poll = threading.Event()  # waits between looks, never a fixed sleep before the kill
         killed_mid_add = False
         try:
-            wal_at_creation: int | None = None
             deadline = time.monotonic() + 120
             while not killed_mid_add:
                 assert child.poll() is None, "create-only finished before the add was seen under way"
                 assert time.monotonic() < deadline, "no sign of the add within 120 s"
-                created, items = peek(db)
-                assert items == 0, "the add committed before it was seen under way"
-                if created and wal_at_creation is None:
-                    wal_at_creation = wal.stat().st_size
-                elif wal_at_creation is not None and wal.stat().st_size > wal_at_creation + 2**20:
-                    # the add's pages spill into the WAL long before it commits
+                created, items, under_way = peek()
+                assert (created, items) == (False, 0), "the run was committed before its items were"
+                if under_way:
                     child.send_signal(signal.SIGSTOP)
-                    killed_mid_add = peek(db) == (True, 0)  # frozen, and still nothing committed
+                    killed_mid_add = peek() == (False, 0, True)  # frozen mid-add, nothing committed
                     child.send_signal(signal.SIGKILL if killed_mid_add else signal.SIGCONT)
                 poll.wait(0.005)
         finally:
@@ -194,16 +264,13 @@ class TestKilledCreateOnly:
                 child.kill()
             child.wait(30)
         assert child.returncode == -signal.SIGKILL
-        with open_store(db, create=False) as store:
-            # all or nothing per transaction: the run (committed) is there, the items (not) are not
-            assert [run.run_id for run in store.list_runs()] == ["r1"]
-            assert added(store) == []
-            assert sum(store.item_counts("r1").values()) == 0
+        with open_store(url, create=False) as store:
+            assert store.list_runs() == []  # all or nothing: neither the run nor an item
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
-        assert "400000 item(s)" in done.stdout
-        with open_store(db, create=False) as store:
+        assert f"{count} item(s)" in done.stdout
+        with open_store(url, create=False) as store:
             rows = added(store)
             assert [run.run_id for run in store.list_runs()] == ["r1"]
-            assert store.item_counts("r1")[FileStatus.PENDING] == 400_000
-        assert [seq for seq, _, _ in rows] == list(range(2, 400_002))  # after the run's RUN_CREATED, once
+            assert store.item_counts("r1")[FileStatus.PENDING] == count
+        assert [seq for seq, _, _ in rows] == list(range(2, count + 2))  # after the run's RUN_CREATED, once

@@ -212,6 +212,39 @@ class TestPrepareABadManifest:
         assert store.item_counts("r")[FileStatus.PENDING] == 50
 
 
+class CountingPath(type(Path())):  # type: ignore[misc]
+    """A manifest's path that counts how often the file is opened (every read of it opens it)."""
+
+    opened = 0
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        CountingPath.opened += 1
+        return super().open(*args, **kwargs)
+
+
+class TestPrepareReadsOnce:
+    """prepare_run reads a manifest through once, a new run's as a top-up's."""
+
+    @pytest.mark.parametrize("name", ["m.csv", "m.jsonl"])
+    def test_a_manifest_is_opened_once(self, store_url: str, tmp_path: Path, name: str) -> None:
+        """A new run's manifest is read once (no check pass first); a top-up's is read once too."""
+        manifest = tmp_path / name
+        if name.endswith(".csv"):
+            text = "key,size\n" + "".join(f"k{i},1\n" for i in range(300))
+        else:
+            text = "".join(f'{{"key": "k{i}", "size": 1}}\n' for i in range(300))
+        manifest.write_text(text, encoding="utf-8")
+        with open_store(store_url) as store:
+            for _ in ("create", "top up with nothing new"):
+                source = ManifestSource(manifest)
+                source.manifest = CountingPath(source.manifest)  # the constructor's look is not counted
+                CountingPath.opened = 0
+                prepare_run(store, "r", source, "m:f")
+                assert CountingPath.opened == 1
+                assert sum(store.item_counts("r").values()) == 300
+                assert store.last_seq("r") == 301  # RUN_CREATED, then one FILE_ADDED per item
+
+
 class TestReadingASharedRun:
     """Readers (status, notebooks) follow a run that workers create and work, on either backend."""
 
