@@ -129,6 +129,12 @@ ProgressCallback = Callable[[MigrationProgressSummary], object]
 class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
     """Run ``migrate_fn`` over every item of ``source``, journaled in ``store`` under ``run_id``.
 
+    The first ``run()`` reads ``source`` into the store before any item runs, ``store_link.ADD_CHUNK``
+    items per transaction. A new run is created in the same transaction as its first chunk: a source that
+    fails within its first chunk (a bad manifest line, a listing that raises) leaves no run behind, while
+    one failing later leaves the run with the chunks read before, and running again adds the rest.
+    ``prepare_run`` records a whole source or nothing at all.
+
     Args:
         store: the journal (SQLite or PostgreSQL); used from a worker thread, never on the loop.
         run_id: the run to create or continue; running again with the same id resumes it.

@@ -1,9 +1,10 @@
 """The runner's start and end around its batch loop: preparing the run, the claim gate's wiring, finishing.
 
-``MigrationRunner`` inherits this: ``_prepare`` creates (or reopens) the run, adds the source's items,
-registers the worker and takes back dead workers' items; ``_dry_run`` summarizes without writing;
-``_watch_gate`` / ``_on_gate`` follow a ``ClaimGate`` and journal throttles; ``_all_finished``,
-``_finish`` and ``_complete_once`` end the run (completed once across a shared run's workers);
+``MigrationRunner`` inherits this: ``_prepare`` creates (or reopens) the run with the source's first chunk
+of items in one transaction, adds the rest, registers the worker and takes back dead workers' items;
+``_dry_run`` summarizes without writing; ``_watch_gate`` / ``_on_gate`` follow a ``ClaimGate`` and journal
+throttles; ``_all_finished``, ``_finish`` and ``_complete_once`` end the run (completed once across a shared
+run's workers);
 ``_unfinished``, ``_claim_next`` and ``_refresh_counters`` keep a worker that folds only its own events
 (``own_events_only``) supplied with the run-wide counters its summary shows. A runner resuming a run of
 more than ``FOLLOW_COUNTERS_ABOVE`` items becomes such a worker before it reads anything
@@ -297,8 +298,8 @@ class RunLifecycle(ControlledRun):
             origin=current_origin(),
             correlation_id=get_correlation_id() or "",
         )
-        await self._link.write(self.store.create_run, record)
-        added = await self._link.add_all(self.source, self.clock)
+        # created with the first chunk: a source that fails on its first read leaves no run behind
+        added = await self._link.create_and_add_all(record, self.source, self.clock)
         await self._link.write(
             self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
         )

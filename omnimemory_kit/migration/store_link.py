@@ -44,7 +44,8 @@ from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.events import Event, EventKind, item_events
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
-from omnimemory_kit.store.base import JournalStore, Lease, WorkItem
+from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
+from omnimemory_kit.store.blocks import encode_block
 
 __all__ = ["ADD_CHUNK", "StoreLink", "WriteStep", "chunks"]
 
@@ -341,6 +342,24 @@ class StoreLink:
             finally:
                 self.drain()
         return added
+
+    async def create_and_add_all(
+        self, record: RunRecord, items: Iterable[MigrationItem], clock: Clock
+    ) -> int:
+        """Create (or reopen) the run with its first chunk of items, add the rest; return how many were new.
+
+        The run and the first chunk are one transaction (``create_run_with_blocks``), so a source that
+        fails before its first chunk is read, or within it, leaves no new run behind; every later chunk is
+        a transaction of its own (``add_all``): a source failing further on leaves the run with the chunks
+        before. The first chunk's events are read back (once per run); the rest are folded as written.
+        """
+        stream = iter(items)
+        first = list(itertools.islice(stream, ADD_CHUNK))  # a source failing here: nothing is created yet
+        blocks = [encode_block([(item.key, item.size) for item in first])] if first else []
+        _, added = await self.write(self.store.create_run_with_blocks, record, blocks, at=clock.time())
+        if len(first) < ADD_CHUNK:
+            return added
+        return added + await self.add_all(stream, clock)
 
     async def claim(self, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
         """Claim a batch; fold its BATCH_OPENED and FILE_STARTED events without reading them back.

@@ -16,6 +16,7 @@ from omnimemory_kit.errors import ConfigError, MigrationError, RunMismatchError
 from omnimemory_kit.events import Event, EventKind, FileStatus, MigrationStatus
 from omnimemory_kit.migration.runner import MigrationRunner, SkipItem, default_batch_size
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
+from omnimemory_kit.migration.store_link import ADD_CHUNK
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, RetryPolicy
@@ -650,6 +651,55 @@ class TestResume:
         other = MigrationRunner(store, "run", IterableSource(["x"], name="elsewhere"), ok, clock=clock)
         with pytest.raises(RunMismatchError):
             await drive(other, clock, other.run())
+
+
+def failing_after(n: int) -> Iterator[str]:
+    """Yield n keys, then fail as a manifest with a bad line does."""
+    yield from keys(n)
+    raise ConfigError("manifest 'm.csv' line 7: size 'x' is not a whole number of bytes")
+
+
+class TestCreation:
+    """A new run is created with its first chunk of items: a source failing within it leaves no run."""
+
+    @pytest.mark.parametrize("n", [0, 10, ADD_CHUNK - 1])
+    async def test_a_source_failing_within_its_first_chunk_leaves_no_run(
+        self, store: JournalStore, clock: FakeClock, n: int
+    ) -> None:
+        """The source's error comes through, and the store holds no run, not even an empty one."""
+        runner = MigrationRunner(store, "run", IterableSource(failing_after(n), name="m"), ok, clock=clock)
+        with pytest.raises(ConfigError, match="line 7"):
+            await drive(runner, clock, runner.run())
+        assert store.list_runs() == []
+        again = make(store, clock, ok, 3)  # the id is free: a good source creates it afresh
+        assert (await drive(again, clock, again.run())).succeeded_files == 3
+        assert [e.kind for e in journal(store, "run")][:2] == [EventKind.RUN_CREATED, EventKind.FILE_ADDED]
+
+    async def test_a_source_failing_later_keeps_the_chunks_before(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """Past the first chunk each chunk is a transaction of its own: the run keeps the chunks read."""
+        source = IterableSource(failing_after(ADD_CHUNK + 10), name="m")
+        runner = MigrationRunner(store, "run", source, ok, clock=clock)
+        with pytest.raises(ConfigError, match="line 7"):
+            await drive(runner, clock, runner.run())
+        assert [run.run_id for run in store.list_runs()] == ["run"]
+        assert sum(store.item_counts("run").values()) == ADD_CHUNK
+        added = journal(store, "run", EventKind.FILE_ADDED)
+        assert [e.seq for e in added] == list(range(2, ADD_CHUNK + 2))
+
+    async def test_a_new_run_folds_its_items_once(self, store: JournalStore, clock: FakeClock) -> None:
+        """Items of the first chunk and of the rest are each folded once, and every one succeeds once."""
+        n = ADD_CHUNK + 7
+        runner = MigrationRunner(
+            store, "run", IterableSource(keys(n), name="k"), ok, clock=clock, batch_size=500
+        )
+        summary = await drive(runner, clock, runner.run())
+        assert (summary.total_files, summary.succeeded_files) == (n, n)
+        assert len(runner.tracker) == n
+        succeeded = Counter(e.path for e in journal(store, "run", EventKind.FILE_SUCCEEDED))
+        assert len(succeeded) == n
+        assert set(succeeded.values()) == {1}
 
 
 class TestFailuresAndEdges:
