@@ -20,7 +20,7 @@ from omnimemory_kit.migration.store_link import ADD_CHUNK
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, RetryPolicy
-from omnimemory_kit.store import JournalStore
+from omnimemory_kit.store import JournalStore, WorkItem
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 T = TypeVar("T")
@@ -700,6 +700,18 @@ class TestCreation:
         succeeded = Counter(e.path for e in journal(store, "run", EventKind.FILE_SUCCEEDED))
         assert len(succeeded) == n
         assert set(succeeded.values()) == {1}
+
+    async def test_a_key_repeated_in_the_first_chunk_counts_once(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A repeat (the first size wins) is added and folded once, then succeeds once."""
+        source = IterableSource([WorkItem("a", 1), WorkItem("b", 2), WorkItem("a", 9), "c"], name="r")
+        runner = MigrationRunner(store, "run", source, ok, clock=clock)
+        summary = await drive(runner, clock, runner.run())
+        assert (summary.total_files, summary.succeeded_files) == (3, 3)
+        added = [(e.path, e.size) for e in journal(store, "run", EventKind.FILE_ADDED)]
+        assert added == [("a", 1), ("b", 2), ("c", 0)]
+        assert runner.tracker.get_file_info("a").size == 1
 
 
 class TestFailuresAndEdges:
