@@ -45,7 +45,7 @@ T = TypeVar("T")
 
 _CALLS = (
     "append", "read_events", "last_seq", "add_items", "item_counts", "register_worker", "workers", "leases",
-    "claim", "heartbeat", "report", "release", "reclaim", "create_run", "get_run",
+    "claim", "heartbeat", "report", "release", "reclaim", "create_run", "create_run_with_blocks", "get_run",
 )  # fmt: skip
 
 
