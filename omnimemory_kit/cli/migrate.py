@@ -211,8 +211,8 @@ def migrate_command(
             check_run_id(run_id)
         work = source_from_spec(source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside)
         if isinstance(work, ManifestSource) and not create_only:
-            # read it all once, so a bad row is reported before anything is written (create-only: the
-            # same check is prepare_run's, for a new run only; a top-up's add rolls back as a whole)
+            # read it all once, so a bad row is reported before anything is written (the runner adds in
+            # chunks; create-only needs no check: prepare_run records the run and its items together)
             work.check()
         fn = load_function(function_spec)
         setup = control_setup(control)
