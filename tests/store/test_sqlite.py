@@ -157,6 +157,32 @@ class TestFile:
         assert [e.seq for e in got] == [2, 3, 4, 5, 6]
         assert [len(e.error_message or "") for e in got] == [0, 0, ERROR_MESSAGE_LIMIT, 0, 0]
 
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        events=st.lists(
+            st.tuples(
+                st.sampled_from([EventKind.FILE_SUCCEEDED, EventKind.FILE_RETRIED, EventKind.ITEM_VALIDATED]),
+                st.text(min_size=1, max_size=12) | st.sampled_from(["a", "b", '"q"', "back\\slash", "é✓"]),
+                st.floats(min_value=0, max_value=4e9, allow_nan=False) | st.sampled_from([0.1, 1e-7]),
+                st.sampled_from(["w1", "w2", None]),
+            ),
+            min_size=1,
+            max_size=40,
+        )
+    )
+    def test_runs_of_plain_events_read_back_exactly(
+        self, events: list[tuple[EventKind, str, float, str | None]]
+    ) -> None:
+        """Runs of plain events (a key repeated within a run, odd characters, any time) keep key, time, kind,
+        worker and order exactly, whichever form SQLite reads them in (members of an object or pairs)."""
+        with open_sqlite("sqlite://") as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+            sent = [Event(kind, at=at, path=key, worker_id=worker) for kind, key, at, worker in events]
+            store.append(RUN, sent)
+            got = list(store.read_events(RUN, after_seq=1))
+        assert [(e.kind, e.path, e.at, e.worker_id) for e in got] == list(events)
+        assert [e.seq for e in got] == list(range(2, 2 + len(events)))
+
 
 class TestHealthOnly:
     def test_a_health_history_store_reads_what_the_full_store_recorded(self, tmp_path: Path) -> None:
