@@ -90,7 +90,8 @@ upgraded when opened to write.
 correlation id; the reports made from a run). 3: health rollups, alerts and heartbeats. 4: run counters
 (items per status and per-minute activity, ``store.counters``), computed from the journal on upgrade.
 5: SQLite: each lease lists the keys it was claimed with (``leases.keys``), in place of an index of the
-items by lease (maintained twice per item claimed); PostgreSQL: unchanged.
+items by lease (maintained twice per item claimed), and items in progress without a lease are indexed (as
+on PostgreSQL); PostgreSQL: unchanged.
 """
 
 EVENT_COLUMNS = (

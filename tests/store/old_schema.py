@@ -35,6 +35,7 @@ def downgrade_to_version_4(path: Path) -> None:
     try:
         with conn:
             conn.execute("ALTER TABLE leases DROP COLUMN keys")
+            conn.execute("DROP INDEX items_unleased")
             conn.execute(LEASED_INDEX)
             conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     finally:
