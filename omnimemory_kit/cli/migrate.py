@@ -71,8 +71,8 @@ def _open_for_dry_run(url: str) -> JournalStore:
 # --- migrate ------------------------------------------------------------------------------------------
 
 
-def _check_numbers(batch_size: int, concurrency: int, retries: int, timeout: float | None) -> None:
-    if batch_size < 1:
+def _check_numbers(batch_size: int | None, concurrency: int, retries: int, timeout: float | None) -> None:
+    if batch_size is not None and batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
     if concurrency < 1:
         raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
@@ -107,7 +107,13 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
 @click.option(
     "--store", "store_url", default=DEFAULT_STORE_URL, show_default=True, help="Journal store URL or path."
 )
-@click.option("--batch-size", type=int, default=100, show_default=True, help="Items per batch (lease).")
+@click.option(
+    "--batch-size",
+    type=int,
+    default=None,
+    help="Items per batch (lease). Default: 16 per unit of --concurrency, 100 to 1,000 (with --create-only: "
+    "each worker's own default for its concurrency).",
+)
 @click.option("--concurrency", type=int, default=8, show_default=True, help="Items in flight at once.")
 @click.option(
     "--retries", type=int, default=2, show_default=True, help="Retries per item after a failed attempt."
@@ -166,7 +172,7 @@ def migrate_command(
     function_spec: str,
     run_id: str | None,
     store_url: str,
-    batch_size: int,
+    batch_size: int | None,
     concurrency: int,
     retries: int,
     timeout: float | None,
@@ -313,7 +319,7 @@ def _create_only(
     run_id: str,
     work: WorkSource,
     fn: Callable[..., Any],
-    batch_size: int,
+    batch_size: int | None,
     concurrency: int,
     retries: int,
     timeout: float | None,

@@ -21,6 +21,8 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, Final, cast
 
 from omnimemory_kit.clock import Clock
@@ -59,6 +61,8 @@ _ACT: Final = {
     **dict.fromkeys(_VERDICTS, _VERDICT),
 }
 """What ``ValidationLedger.apply`` does with each kind it looks at (any other kind: nothing)."""
+_KIND: Final = attrgetter("kind")
+_PATH: Final = attrgetter("path")
 LEDGER_KINDS: Final = frozenset(_ACT)
 """The kinds ``ValidationLedger.apply`` folds (what a reader of the journal for it needs)."""
 
@@ -178,37 +182,80 @@ class ValidationLedger:
     sizes: dict[str, int] = field(default_factory=dict)  # key -> size, as added
 
     def apply(self, events: Iterable[Event]) -> None:
-        """Fold journal events in order (the runner feeds it every durable event: keep it lean)."""
-        sizes, succeeded, verdicts, tally = self.sizes, self.succeeded, self.verdicts, self.tally
-        act, state_of, pending = _ACT.get, _STATE_OF, ValidationState.PENDING
-        validated = EventKind.ITEM_VALIDATED
-        for event in events:
-            action = act(event.kind)
+        """Fold journal events in order (the runner feeds it every durable event: keep it lean).
+
+        Events come in runs of one kind (a chunk of additions, a claim's starts, a batch's outcomes and
+        its verdicts): each run is folded by its kind's loop, keys taken in bulk where order within the run
+        cannot matter (additions keep the first size, starts and other undos are idempotent per key).
+        """
+        for kind, run in groupby(events, _KIND):
+            action = _ACT.get(kind)
             if action is None:
                 continue
+            run_list = list(run)
+            if action == _ADD:
+                self._add(run_list)
+                continue
+            keys = [key for key in map(_PATH, run_list) if key is not None]
+            if not keys:
+                continue
+            if action == _SUCCESS:
+                self._succeed(keys)
+            elif action == _UNDO:
+                self._undo(keys)
+            else:
+                self._judge(kind, run_list)
+
+    def _add(self, run: list[Event]) -> None:
+        sizes = self.sizes
+        for event in run:
+            key = event.path
+            if key is not None and key not in sizes:
+                sizes[key] = event.size or 0
+
+    def _succeed(self, keys: list[str]) -> None:
+        succeeded, verdicts, sizes = self.succeeded, self.verdicts, self.sizes
+        size_of = sizes.get
+        new = [key for key in keys if key not in succeeded]
+        if not new:
+            return
+        # a key twice in one run counts once, as one at a time would
+        fresh = dict.fromkeys(new)
+        for key in fresh:
+            succeeded[key] = size_of(key, 0)
+        judged = verdicts.keys() & fresh.keys()
+        tally, state_of = self.tally, _STATE_OF
+        tally[ValidationState.PENDING] += len(fresh) - len(judged)
+        for key in judged:
+            tally[state_of[verdicts[key].kind]] += 1
+
+    def _undo(self, keys: list[str]) -> None:
+        succeeded, verdicts = self.succeeded, self.verdicts
+        named = set(keys)
+        lost = verdicts.keys() & named  # usually none: a claim's starts name items never checked
+        done = succeeded.keys() & named
+        tally, state_of, pending = self.tally, _STATE_OF, ValidationState.PENDING
+        for key in done:  # re-run or ended otherwise: its last verdict no longer holds
+            verdict = verdicts.get(key)
+            tally[pending if verdict is None else state_of[verdict.kind]] -= 1
+            del succeeded[key]
+        for key in lost:
+            del verdicts[key]
+
+    def _judge(self, kind: EventKind, run: list[Event]) -> None:
+        succeeded, verdicts, tally = self.succeeded, self.verdicts, self.tally
+        state_of, pending = _STATE_OF, ValidationState.PENDING
+        new_state = state_of[kind]
+        validated = kind is EventKind.ITEM_VALIDATED
+        for event in run:
             key = event.path
             if key is None:
                 continue
-            if action == _ADD:
-                if key not in sizes:
-                    sizes[key] = event.size or 0
-            elif action == _SUCCESS:
-                if key not in succeeded:
-                    succeeded[key] = sizes.get(key, 0)
-                    verdict = verdicts.get(key)
-                    tally[pending if verdict is None else state_of[verdict.kind]] += 1
-            elif action == _UNDO:
-                verdict = verdicts.pop(key, None)
-                if key in succeeded:  # re-run or ended otherwise: its last verdict no longer holds
-                    tally[pending if verdict is None else state_of[verdict.kind]] -= 1
-                    del succeeded[key]
-            else:
-                kind = event.kind
-                if key in succeeded:
-                    verdict = verdicts.get(key)
-                    tally[pending if verdict is None else state_of[verdict.kind]] -= 1
-                    tally[state_of[kind]] += 1
-                verdicts[key] = _VALIDATED if kind is validated else event
+            if key in succeeded:
+                verdict = verdicts.get(key)
+                tally[pending if verdict is None else state_of[verdict.kind]] -= 1
+                tally[new_state] += 1
+            verdicts[key] = _VALIDATED if validated else event
 
     def state(self, key: str) -> ValidationState:
         """Return an item's validation state."""

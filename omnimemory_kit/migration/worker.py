@@ -20,7 +20,7 @@ from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError, RunMismatchError
 from omnimemory_kit.events import MigrationPriority
 from omnimemory_kit.migration.loader import function_identity, load_function
-from omnimemory_kit.migration.options import default_batch_size
+from omnimemory_kit.migration.options import default_batch_size, positive_int
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import (
     DirectorySource,
@@ -218,7 +218,7 @@ def prepare_run(
     *,
     name: str | None = None,
     priority: MigrationPriority | str = MigrationPriority.NORMAL,
-    batch_size: int = 100,
+    batch_size: int | None = None,
     clock: Clock = SYSTEM_CLOCK,
     params: dict[str, Any] | None = None,
     tracer: Tracer | None = None,
@@ -237,7 +237,9 @@ def prepare_run(
         migrate_fn: the function (or its identity, ``module:function``) the workers will run.
         name: the run's display name (default: the run id).
         priority: recorded with the run.
-        batch_size: recorded as the batch size workers use unless they pick their own.
+        batch_size: recorded as the batch size workers use unless they pick their own; None (the
+            default) records none, and each worker sizes its batches for its own concurrency
+            (``default_batch_size``), as a runner does.
         clock: stamps the run's creation and the FILE_ADDED events.
         params: more informational settings to record with the run.
         tracer: where the ``migration.prepare`` span goes (default: the global provider's tracer); its
@@ -248,8 +250,8 @@ def prepare_run(
         ConfigError: an argument is invalid, or the source has a bad row (no item is added, and a new
             run is not created).
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
+    if batch_size is not None:
+        positive_int("batch_size", batch_size)
     try:
         priority_value = MigrationPriority(priority).value
     except ValueError:
@@ -269,7 +271,7 @@ def _prepare(
     function: str,
     name: str | None,
     priority_value: str,
-    batch_size: int,
+    batch_size: int | None,
     clock: Clock,
     params: dict[str, Any] | None,
 ) -> RunRecord:
@@ -283,7 +285,11 @@ def _prepare(
             source=source.identity,
             function=function,
             created_at=clock.time(),
-            params={"batch_size": batch_size, **_trace_param(), **(params or {})},
+            params={
+                **({} if batch_size is None else {"batch_size": batch_size}),
+                **_trace_param(),
+                **(params or {}),
+            },
             operator=current_operator(),
             origin=current_origin(),
             correlation_id=get_correlation_id() or "",

@@ -82,13 +82,16 @@ __all__ = [
     "work_items",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The store schema version this code writes. A store with a higher version is refused; a lower one is
 upgraded when opened to write.
 
 1: runs, events, items, leases, workers, health history. 2: the run ledger (each run's operator, origin and
 correlation id; the reports made from a run). 3: health rollups, alerts and heartbeats. 4: run counters
 (items per status and per-minute activity, ``store.counters``), computed from the journal on upgrade.
+5: SQLite: each lease lists the keys it was claimed with (``leases.keys``), in place of an index of the
+items by lease (maintained twice per item claimed), and items in progress without a lease are indexed (as
+on PostgreSQL); PostgreSQL: unchanged.
 """
 
 EVENT_COLUMNS = (

@@ -253,6 +253,8 @@ MIGRATIONS: tuple[str, ...] = (
     -- items in progress without a lease (a crashed lease-less writer): what reclaim looks for each time
     CREATE INDEX items_unleased ON items (run_id) WHERE status = 'in_progress' AND lease_id IS NULL;
     """,
+    # 5: SQLite lists a lease's keys with the lease; nothing changes here
+    "SELECT 1",
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"
 

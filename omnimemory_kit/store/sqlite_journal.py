@@ -34,6 +34,12 @@ _INSERT_PLAIN_RUN: Final = (
     "SELECT ?1, ?2 + j.key, ?3, j.value ->> 1, j.value ->> 0, ?4 FROM json_each(?5) j"
 )
 """A run of plain events of one kind and worker: ``[key, at]`` pairs, seqs from ?2 in the pairs' order."""
+_INSERT_PLAIN_RUN_OF_KEYS: Final = (
+    "INSERT INTO events (run_no, seq, kind, at, path, worker_id) "
+    "SELECT ?1, ?2 + j.rowid, ?3, j.value, j.key, ?4 FROM json_each(?5) j"
+)
+"""The same from a JSON object of ``key: at`` members (keys unique), in members' order: SQLite reads a
+member's key and number as they are, where a pair costs it a parse of each element (half the insert's CPU)."""
 _PLAIN_RUNS_AT_MOST: Final = 8
 """Above this many runs of (kind, worker) in one append, the plain events go in row by row instead."""
 INSERT_ADDED: Final = (
@@ -75,15 +81,25 @@ def _insert_plain(
             runs.append((seq, str(last_kind), e.worker_id, current))
         current.append((e.path, e.at))
     try:
-        docs = [json.dumps(pairs, allow_nan=False) for _, _, _, pairs in runs]
+        statements = [_plain_run(pairs) for _, _, _, pairs in runs]
     except ValueError:  # a time that is no JSON number: bound as it is, so SQLite refuses it as before
         _insert_plain_rows(conn, run_no, first, events)
         return minute_rows(events)
     buckets: dict[float, list[Any]] = {}
-    for (start, kind, worker, pairs), doc in zip(runs, docs, strict=True):
-        conn.execute(_INSERT_PLAIN_RUN, (run_no, start, kind, worker, doc))
+    for (start, kind, worker, pairs), (sql, doc) in zip(runs, statements, strict=True):
+        conn.execute(sql, (run_no, start, kind, worker, doc))
         add_run_minutes(buckets, kind, [at for _, at in pairs])
     return buckets
+
+
+def _plain_run(pairs: list[tuple[str | None, float]]) -> tuple[str, str]:
+    """Return the statement and JSON for one run of plain events: an object of ``key: at`` members when its
+    keys are distinct strings (a report's usual run: one outcome per item), else ``[key, at]`` pairs (an
+    item retried twice in a row, an event without a key)."""
+    members = dict(pairs)
+    if len(members) == len(pairs) and None not in members:
+        return _INSERT_PLAIN_RUN_OF_KEYS, json.dumps(members, allow_nan=False)
+    return _INSERT_PLAIN_RUN, json.dumps(pairs, allow_nan=False)
 
 
 def _insert_plain_rows(conn: sqlite3.Connection, run_no: int, first: int, events: Sequence[Event]) -> None:

@@ -109,6 +109,17 @@ class TestMigrate:
         assert result.exit_code == 0, result.output
         assert "5 total: 5 succeeded" in result.stdout
 
+    def test_batches_default_to_the_runners_size_for_the_concurrency(self, tmp_path: Path) -> None:
+        """Without --batch-size a batch holds 16 items per slot (100 to 1,000), as the library's runner."""
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + "".join(f"k{i},1\n" for i in range(250)))
+        result = migrate(manifest, "builtins:repr", tmp_path / "j.db", "--concurrency", "8")
+        assert result.exit_code == 0, result.output
+        with open_store(tmp_path / "j.db", create=False) as store:
+            opened = [e for e in store.read_events("r1") if e.kind is EventKind.BATCH_OPENED]
+            assert store.get_run("r1").params["batch_size"] == 128
+        assert len(opened) == 2  # 128 + 122; a fixed 100 would have taken three
+
     def test_dry_run_writes_nothing(self, tree: Path, fns: Path, tmp_path: Path) -> None:
         """--dry-run exits 0, reports the pending items and records no run."""
         result = migrate(tree, f"{fns}:fail_bad", tmp_path / "j.db", "--dry-run")

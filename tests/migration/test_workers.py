@@ -142,6 +142,24 @@ class TestJoinRun:
         assert join_run(store, "r", lambda item: None, function_id="m:f", concurrency=32).batch_size == 512
         assert join_run(store, "r", lambda item: None, function_id="m:f", concurrency=2).batch_size == 100
 
+    async def test_a_run_prepared_without_a_batch_size_records_none(self, store: JournalStore) -> None:
+        """``prepare_run`` records no batch size unless given one: workers size batches per concurrency."""
+        prepare_run(store, "r", IterableSource([f"k{i}" for i in range(250)], name="ks"), "m:f")
+        assert "batch_size" not in store.get_run("r").params
+        runner = join_run(store, "r", lambda item: None, function_id="m:f", concurrency=8)
+        assert runner.batch_size == 128  # 16 per slot, not a fixed 100
+        await runner.run()
+        opened = [e for e in store.read_events("r") if e.kind is EventKind.BATCH_OPENED]
+        assert len(opened) == 2  # 128 + 122 (batches of 100 would have been three)
+
+    def test_a_bad_batch_size_is_refused(self, store: JournalStore) -> None:
+        """A batch size that is not a whole number of at least 1 is refused before anything is recorded."""
+        for bad in (0, -3, 2.5, True):
+            with pytest.raises(ConfigError, match="batch_size must be a whole number of at least 1"):
+                prepare_run(store, "r", IterableSource(["a"]), "m:f", batch_size=bad)  # type: ignore[arg-type]
+        with pytest.raises(RunNotFoundError):
+            store.get_run("r")
+
     def test_unknown_run_is_not_found(self, store: JournalStore) -> None:
         """Joining a run id the store does not have raises RunNotFoundError naming it."""
         with pytest.raises(RunNotFoundError, match="'ghost'"):

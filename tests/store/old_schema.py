@@ -10,6 +10,7 @@ import psycopg
 LEDGER_COLUMNS = ("operator", "origin", "correlation_id")  # version 2
 HEALTH_TABLES = ("health_rollups", "health_rollup_latency", "health_alerts", "health_heartbeats")  # version 3
 COUNTER_TABLES = ("run_minutes",)  # version 4 (SQLite; item_counts is kept since version 1)
+LEASED_INDEX = "CREATE INDEX items_leased ON items (lease_id) WHERE lease_id IS NOT NULL"  # before version 5
 
 
 def downgrade_to_version_1(path: Path) -> None:
@@ -28,8 +29,22 @@ def downgrade_to_version_1(path: Path) -> None:
         conn.close()
 
 
+def downgrade_to_version_4(path: Path) -> None:
+    """Undo version 5: leases without their keys, the items indexed by lease again."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute("ALTER TABLE leases DROP COLUMN keys")
+            conn.execute("DROP INDEX items_unleased")
+            conn.execute(LEASED_INDEX)
+            conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    finally:
+        conn.close()
+
+
 def downgrade_to_version_3(path: Path) -> None:
-    """Drop what version 4 (the run counters per minute) added."""
+    """Drop what versions 4 (the run counters per minute) and 5 added."""
+    downgrade_to_version_4(path)
     conn = sqlite3.connect(path)
     try:
         with conn:

@@ -41,7 +41,7 @@ from omnimemory_kit.store import (
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_status import StoreConnection, has_rare_index
-from tests.store.old_schema import downgrade_to_version_1
+from tests.store.old_schema import downgrade_to_version_1, downgrade_to_version_4
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "run-1"
@@ -157,6 +157,32 @@ class TestFile:
         assert [e.seq for e in got] == [2, 3, 4, 5, 6]
         assert [len(e.error_message or "") for e in got] == [0, 0, ERROR_MESSAGE_LIMIT, 0, 0]
 
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        events=st.lists(
+            st.tuples(
+                st.sampled_from([EventKind.FILE_SUCCEEDED, EventKind.FILE_RETRIED, EventKind.ITEM_VALIDATED]),
+                st.text(min_size=1, max_size=12) | st.sampled_from(["a", "b", '"q"', "back\\slash", "é✓"]),
+                st.floats(min_value=0, max_value=4e9, allow_nan=False) | st.sampled_from([0.1, 1e-7]),
+                st.sampled_from(["w1", "w2", None]),
+            ),
+            min_size=1,
+            max_size=40,
+        )
+    )
+    def test_runs_of_plain_events_read_back_exactly(
+        self, events: list[tuple[EventKind, str, float, str | None]]
+    ) -> None:
+        """Runs of plain events (a key repeated within a run, odd characters, any time) keep key, time, kind,
+        worker and order exactly, whichever form SQLite reads them in (members of an object or pairs)."""
+        with open_sqlite("sqlite://") as store:
+            store.create_run(RunRecord(run_id=RUN, name="x"))
+            sent = [Event(kind, at=at, path=key, worker_id=worker) for kind, key, at, worker in events]
+            store.append(RUN, sent)
+            got = list(store.read_events(RUN, after_seq=1))
+        assert [(e.kind, e.path, e.at, e.worker_id) for e in got] == list(events)
+        assert [e.seq for e in got] == list(range(2, 2 + len(events)))
+
 
 class TestHealthOnly:
     def test_a_health_history_store_reads_what_the_full_store_recorded(self, tmp_path: Path) -> None:
@@ -251,6 +277,43 @@ class TestRefusals:
             version = raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
         raw.close()
         assert version == str(SCHEMA_VERSION)
+
+    def test_leases_taken_before_version_5_are_worked_after_the_upgrade(self, tmp_path: Path) -> None:
+        """A version-4 store with live leases: read-only it lists their items by its old index; opened to
+        write, each lease learns its keys, and reports, releases and reclaims find its items as before."""
+        path = tmp_path / "run.db"
+        clock = FakeClock()
+        with open_sqlite(path, clock) as store:
+            store.create_run(RunRecord(run_id=RUN, name="old"))
+            store.add_items(RUN, [WorkItem(f"k{i}", i) for i in range(6)], at=1.0)
+            first = store.claim(RUN, "host:1:a", 3, 60.0)
+            second = store.claim(RUN, "host:2:b", 3, 60.0)
+        assert first is not None
+        assert second is not None
+        downgrade_to_version_4(path)
+        with open_sqlite(path, clock, read_only=True) as old:
+            assert old.schema_version == 4
+            assert [[item.key for item in lease.items] for lease in old.leases(RUN)] == [
+                ["k0", "k1", "k2"],
+                ["k3", "k4", "k5"],
+            ]
+        with open_sqlite(path, clock) as store:
+            with sqlite3.connect(path) as raw:
+                indexes = {
+                    row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+                }
+            raw.close()
+            assert "items_leased" not in indexes
+            store.report(first, [Event(EventKind.FILE_SUCCEEDED, at=2.0, path="k0")])
+            assert [item.key for item in store.leases(RUN)[0].items] == ["k1", "k2"]
+            store.release(first)  # the unfinished two go back
+            clock.advance(61.0)
+            assert store.reclaim(RUN) == 3  # the second lease expired: its three go back
+            counts = recount(store)
+            assert (counts[FileStatus.PENDING], counts[FileStatus.SUCCEEDED]) == (5, 1)
+            assert store.leases(RUN) == []
+            interrupted = [e.path for e in store.read_events(RUN) if e.kind is EventKind.FILE_INTERRUPTED]
+            assert interrupted == ["k1", "k2", "k3", "k4", "k5"]
 
     def test_newer_schema_is_refused_and_untouched(self, tmp_path: Path) -> None:
         """A store written by a newer schema raises SchemaVersionError with both versions."""
