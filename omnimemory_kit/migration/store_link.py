@@ -41,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
+from omnimemory_kit.errors import RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, item_events
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
@@ -377,6 +378,10 @@ class StoreLink:
             if done:  # created, then a read below failed: read back instead
                 self.tail()
                 return done[0]
+            if not self._folded and self._run_exists():
+                # reopened: its journal is read first, as before anything of a run is added, so one this
+                # version cannot read (an unknown kind) stops the runner before it writes anything
+                self.tail()
             before = self._tail_seq
             _, added = self.store.create_run_with_blocks(record, blocks, at=at)
             done.append(added)
@@ -393,6 +398,14 @@ class StoreLink:
             return added
 
         return await self.call(job)
+
+    def _run_exists(self) -> bool:
+        """On the store thread: whether the store has the run already."""
+        try:
+            self.store.get_run(self.run_id)
+        except RunNotFoundError:
+            return False
+        return True
 
     async def claim(self, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
         """Claim a batch; fold its BATCH_OPENED and FILE_STARTED events without reading them back.
