@@ -92,6 +92,7 @@ from omnimemory_kit.migration.options import (
     coerce_source,
     default_batch_size,
     isolation,
+    non_negative_int,
     positive_int,
     seconds,
 )
@@ -185,9 +186,13 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         validate: ``fn(item)`` checking each succeeded item after its batch (``runner_validation``).
         own_events_only: fold only this worker's events into ``tracker`` (``join_run`` sets it: a run
             shared by workers); ``summary()`` then takes the run's counts and ETA from the store's counters,
-            and the tracker keeps hashes of its items' keys, not the keys (``keep_paths=False``). A runner
-            resuming a run of more than ``FOLLOW_COUNTERS_ABOVE`` items does the same, rather than replay
-            its whole journal.
+            and the tracker keeps hashes of its items' keys, not the keys (``keep_paths=False``).
+        follow_counters_above: a run of more items than this is worked as ``own_events_only`` says, so
+            the runner's memory does not grow with the run: when resuming it (rather than replay its whole
+            journal), when creating it from a source that tells its size (a list, a manifest), and
+            otherwise from the moment its additions cross it. None (the default): the module's
+            ``FOLLOW_COUNTERS_ABOVE`` (100,000). A run at most this large is tracked in full, every item
+            listed (``tracker.to_dataframe()``).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -232,6 +237,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         params: Mapping[str, Any] | None = None,
         validate: Callable[[MigrationItem], Any] | None = None,
         own_events_only: bool = False,
+        follow_counters_above: int | None = None,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -315,6 +321,9 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
 
             check_importable(migrate_fn)
         self.own_events_only = own_events_only
+        if follow_counters_above is not None:
+            non_negative_int("follow_counters_above", follow_counters_above)
+        self.follow_counters_above = follow_counters_above
         self.tracker = self._new_tracker()
         self._log = logging.LoggerAdapter(logger, {"run_id": run_id})
         self.telemetry = RunTelemetry(run_id, self.worker_id, tracer=tracer, trace_items=trace_items)
