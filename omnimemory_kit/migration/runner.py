@@ -98,6 +98,7 @@ from omnimemory_kit.migration.options import (
 )
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rates import EtaUnavailableReason
+from omnimemory_kit.migration.run_series import RunSeries
 from omnimemory_kit.migration.run_totals import with_run_totals
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
@@ -117,6 +118,8 @@ from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig,
 from omnimemory_kit.store.base import JournalStore, WorkItem, check_run_id
 
 if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
+    import pandas as pd
+
     from omnimemory_kit.migration.metrics import RunMetrics
 
 __all__ = ["Isolation", "MigrationRunner", "ProgressCallback", "SkipItem", "default_batch_size"]
@@ -341,6 +344,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             own_events_of=self.worker_id if own_events_only else None,
         )
         self._counters, self._counters_at = None, -math.inf
+        self.run_series = RunSeries()  # the run's progress while own_events_only (progress_dataframe)
         self._forget_at = 0  # how many items a worker's tracker holds when it next forgets its finished ones
 
         # Run state (touched on the loop thread only).
@@ -440,6 +444,17 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                 }
             )
         return summary
+
+    def progress_dataframe(self) -> pd.DataFrame:
+        """Return the run's progress time series, in ``tracker.progress_dataframe()``'s columns.
+
+        The tracker's own, unless the runner folds only its own events (``own_events_only``): its tracker
+        then counts only this worker's items, so the run's series comes from the summaries built from the
+        store's counters, one row per refresh (about once a second while it claims).
+        """
+        if self.own_events_only:
+            return self.run_series.to_dataframe()
+        return self.tracker.progress_dataframe()
 
     async def run(self) -> MigrationProgressSummary:
         """Run (or resume) the migration until every item is finished, it is cancelled, or it fails.

@@ -36,6 +36,7 @@ from omnimemory_kit.events import (
     error_type_name,
 )
 from omnimemory_kit.migration.dry_run import dry_run
+from omnimemory_kit.migration.run_series import RunSeries
 from omnimemory_kit.migration.run_totals import RECENT_WINDOW
 from omnimemory_kit.migration.runner_control import ControlledRun
 from omnimemory_kit.migration.runner_phase import Phase
@@ -92,6 +93,7 @@ class RunLifecycle(ControlledRun):
     _counters_at: float
     _forget_at: int
     follow_counters_above: int | None
+    run_series: RunSeries
 
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         raise NotImplementedError  # the runner's
@@ -181,6 +183,7 @@ class RunLifecycle(ControlledRun):
         since = self.clock.time() - RECENT_WINDOW - MINUTE
         counters = await self._link.call(self.store.run_counters, self.run_id, since=since)
         self._counters, self._counters_at = counters, self.clock.monotonic()
+        self.run_series.add(self.summary(), self.clock.time())  # what the notebooks draw, run-wide
         return counters
 
     async def _claim_next(self, limit: int) -> Lease | None:

@@ -127,6 +127,19 @@ class TestFreshRunPastTheSize:
         assert running  # while items are left, the ETA (or why there is none) is the run's
         assert all(s.eta_seconds is not None or s.eta_unavailable_reason is not None for s in running)
 
+    async def test_the_progress_series_is_the_runs(self, store: JournalStore) -> None:
+        """progress_dataframe() of a lean runner counts the whole run in every row, not its claimed share."""
+        runner = runner_for(store, generated(300))
+        await runner.run()
+        frame = runner.progress_dataframe()
+        assert list(frame.columns) == list(runner.tracker.progress_dataframe().columns)
+        assert len(frame) >= 2  # at the start and at the end at least
+        assert set(frame["total"]) == {300}
+        finished = frame["succeeded"] + frame["failed"] + frame["skipped"]
+        assert list(finished) == sorted(finished)
+        assert int(finished.iloc[-1]) == 300
+        assert int(frame["pending"].iloc[0]) == 300  # before the first claim
+
     async def test_a_manifest_is_known_large_before_adding(
         self, store: JournalStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -188,6 +201,9 @@ class TestRunAtTheSize:
         assert runner.tracker.keep_paths
         frame = runner.tracker.to_dataframe()
         assert sorted(frame["path"]) == keys(SIZE)
+        progress = runner.progress_dataframe()  # the tracker's own series, as before
+        assert progress.equals(runner.tracker.progress_dataframe())
+        assert len(runner.run_series) == 0
         assert (summary.total_files, summary.failed_files) == (SIZE, failing(SIZE))
 
 
