@@ -8,6 +8,11 @@ Steps, each a separate process as a user would run it, in one temporary folder (
    the same ``(key, size)`` rows into a one-table SQLite file.
 2. ``omnimemory-kit worker`` on that run (no-op function, concurrency 64) for ``WORKER_SECONDS``, then
    Ctrl-C: its peak RSS, and how many items it finished meanwhile.
+   Beside them, a fresh ``omnimemory-kit migrate MANIFEST`` (no ``--create-only``) of the same manifest
+   into a store of its own: adding the items and working them for ``WORKER_SECONDS`` in one process
+   (its function sends Ctrl-C that long after its first item): its peak RSS, and again at half the items,
+   so the growth per million items is the difference between the two (the interpreter's and the imports'
+   fixed share cancels out).
 3. The rest of the run is completed in bulk through the store's public API, not by running millions of
    no-op items: ``claim`` a batch of ``COMPLETE_CHUNK`` pending items, ``report`` their outcomes (1 in 500
    failed, 1 in 100 retried once, the rest succeeded), ``release`` it with BATCH_CLOSED, on a fake clock
@@ -44,6 +49,7 @@ from typing import Any
 from benchmarks._util import table, verdict
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.migration.runner_lifecycle import FOLLOW_COUNTERS_ABOVE
 from omnimemory_kit.reports import run_report
 from omnimemory_kit.store import JournalStore, RunRecord, open_store
 from omnimemory_kit.store.base import WorkItem
@@ -209,8 +215,58 @@ def measure(items: int) -> str:
         shutil.rmtree(root, ignore_errors=True)
 
 
+_FUNCTIONS = """
+import os, signal, threading
+
+def noop(item):
+    return None
+
+_timer = []
+
+def stop_later(item):
+    # Ctrl-C WORKER_SECONDS after the first item: the items were all added before it
+    if not _timer:
+        _timer.append(threading.Timer(float(os.environ["BENCH_STOP_AFTER"]), os.kill, (os.getpid(), 2)))
+        _timer[0].start()
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    """A fresh ``migrate`` of the manifest: what it cost, how many items it added and finished."""
+
+    measured: Measured
+    added: int
+    done: int
+
+
+def _per_million(small: Fresh, large: Fresh) -> float:
+    """Return the peak RSS the fresh ``migrate`` gains per million more items (MB)."""
+    more = large.added - small.added
+    return (large.measured.peak_mb - small.measured.peak_mb) / more * 1e6 if more > 0 else 0.0
+
+
+def measure_fresh(root: Path, manifest: Path, env: dict[str, str]) -> Fresh:
+    """Run a fresh ``migrate`` of ``manifest`` into a store of its own, stopped after ``WORKER_SECONDS``
+    of work; return its cost and how far it got (the store is deleted afterwards)."""
+    db = root / "fresh.db"
+    measured = _measure(
+        _cli("migrate", str(manifest), "--function", "scale_fns:stop_later", "--store", str(db), "--run-id",
+             "fresh", "--batch-size", "1000", "--concurrency", "64"),
+        {**env, "BENCH_STOP_AFTER": str(WORKER_SECONDS)},
+    )  # fmt: skip
+    if measured.code not in (0, 130):  # 130: stopped by its Ctrl-C, as asked
+        raise RuntimeError(f"fresh migrate failed: {measured.stderr}")
+    with open_store(db) as store:
+        counts = store.item_counts("fresh")
+    for path in root.glob("fresh.db*"):
+        path.unlink()
+    done = sum(counts[s] for s in (FileStatus.SUCCEEDED, FileStatus.FAILED, FileStatus.SKIPPED))
+    return Fresh(measured, sum(counts.values()), done)
+
+
 def _measure_in(root: Path, items: int) -> str:
-    (root / "scale_fns.py").write_text("def noop(item):\n    return None\n", encoding="utf-8")
+    (root / "scale_fns.py").write_text(_FUNCTIONS, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(root)])}
     manifest, db = root / "items.csv", root / "scale.db"
     _write_manifest(manifest, items)
@@ -230,6 +286,14 @@ def _measure_in(root: Path, items: int) -> str:
         env,
         interrupt_after=WORKER_SECONDS,
     )
+    starting = _measure(_cli("--help"), env)
+    fresh = measure_fresh(root, manifest, env)
+    fresh_half: Fresh | None = None
+    if items // 2 > FOLLOW_COUNTERS_ABOVE:  # both runs lean: the difference is what items cost
+        half = root / "half.csv"
+        _write_manifest(half, items // 2)
+        fresh_half = measure_fresh(root, half, env)
+        half.unlink()
     clock = FakeClock(wall_start=time.time())
     with open_store(db, clock=clock) as store:
         counts = store.item_counts(RUN)
@@ -242,7 +306,6 @@ def _measure_in(root: Path, items: int) -> str:
         report_started = time.perf_counter()
         report_events = _build_report_run(store, clock, report_items)
         report_build = time.perf_counter() - report_started
-    starting = _measure(_cli("--help"), env)
     status = _measure(_cli("status", RUN, "--store", store_arg), env, timeout=STATUS_TIMEOUT)
     if status.code not in (0, -signal.SIGKILL):
         raise RuntimeError(f"status failed: {status.stderr}")
@@ -277,6 +340,20 @@ def _measure_in(root: Path, items: int) -> str:
             f"≤ 500 MB: {verdict(worker.peak_mb <= TARGET_WORKER_MB)}",
         ],
         [
+            f"fresh `migrate` (no `--create-only`), {items:,} items, {WORKER_SECONDS:.0f} s of work",
+            f"peak **{_mb(fresh.measured.peak_mb)}**, "
+            f"{fresh.added:,} items added, {fresh.done:,} done (exit {fresh.measured.code})"
+            + (
+                ""
+                if fresh_half is None
+                else f"; **{_per_million(fresh_half, fresh):+,.0f} MB per million items**"
+            ),
+            "(per million: needs a run of more than twice the lean size)"
+            if fresh_half is None
+            else f"at {fresh_half.added:,} items: peak {_mb(fresh_half.measured.peak_mb)}",
+            f"≤ 500 MB: {verdict(fresh.measured.peak_mb <= TARGET_WORKER_MB)}",
+        ],
+        [
             f"`status` of the completed run ({run_events:,} events)",
             f"**{status.seconds:.2f} s**, peak **{_mb(status.peak_mb)}**{status_note}",
             f"`omnimemory-kit --help`: {starting.seconds:.2f} s, peak {_mb(starting.peak_mb)}",
@@ -295,7 +372,9 @@ def _measure_in(root: Path, items: int) -> str:
         f"## Scale: a {items:,}-item run on SQLite\n\n"
         "Each step a separate process as a user runs it (see `benchmarks/bench_scale.py`): create-only from "
         "a CSV manifest of sorted keys (imports and reading the manifest included), a worker for "
-        f"{WORKER_SECONDS:.0f} s, `status`, and the migration report of a second run. The run is completed "
+        f"{WORKER_SECONDS:.0f} s, a fresh `migrate` of the same manifest and of half of it (adding and "
+        "working in one process, a store of its own), `status`, and the migration report of a second run. "
+        "The run is completed "
         f"in bulk through the store's public `claim` / `report` / `release` ({bulk:,} items in "
         f"{completed_seconds:.0f} s), not by running millions of no-op items; the report's run was built "
         f"the same way in {report_build:.0f} s. The store file holds {db_mb:,.0f} MB after create-only. "

@@ -10,7 +10,15 @@ from typing import Literal
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.sources import IterableSource, WorkSource, source_from_spec
 
-__all__ = ["Isolation", "coerce_source", "default_batch_size", "isolation", "positive_int", "seconds"]
+__all__ = [
+    "Isolation",
+    "coerce_source",
+    "default_batch_size",
+    "isolation",
+    "non_negative_int",
+    "positive_int",
+    "seconds",
+]
 
 Isolation = Literal["thread", "process"]
 """Where a sync migration function runs: threads of the runner's own, or killable worker processes."""
@@ -33,6 +41,13 @@ def positive_int(name: str, value: object) -> int:
     """Return ``value`` if it is a whole number of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def non_negative_int(name: str, value: object) -> int:
+    """Return ``value`` if it is a whole number of at least 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name} must be a whole number of at least 0, not {value!r}")
     return value
 
 

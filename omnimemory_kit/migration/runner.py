@@ -92,11 +92,13 @@ from omnimemory_kit.migration.options import (
     coerce_source,
     default_batch_size,
     isolation,
+    non_negative_int,
     positive_int,
     seconds,
 )
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.rates import EtaUnavailableReason
+from omnimemory_kit.migration.run_series import RunSeries
 from omnimemory_kit.migration.run_totals import with_run_totals
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
@@ -116,6 +118,8 @@ from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig,
 from omnimemory_kit.store.base import JournalStore, WorkItem, check_run_id
 
 if TYPE_CHECKING:  # prometheus_client is imported only by those who ask for metrics
+    import pandas as pd
+
     from omnimemory_kit.migration.metrics import RunMetrics
 
 __all__ = ["Isolation", "MigrationRunner", "ProgressCallback", "SkipItem", "default_batch_size"]
@@ -191,9 +195,13 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         validate: ``fn(item)`` checking each succeeded item after its batch (``runner_validation``).
         own_events_only: fold only this worker's events into ``tracker`` (``join_run`` sets it: a run
             shared by workers); ``summary()`` then takes the run's counts and ETA from the store's counters,
-            and the tracker keeps hashes of its items' keys, not the keys (``keep_paths=False``). A runner
-            resuming a run of more than ``FOLLOW_COUNTERS_ABOVE`` items does the same, rather than replay
-            its whole journal.
+            and the tracker keeps hashes of its items' keys, not the keys (``keep_paths=False``).
+        follow_counters_above: a run of more items than this is worked as ``own_events_only`` says, so
+            the runner's memory does not grow with the run: when resuming it (rather than replay its whole
+            journal), when creating it from a source that tells its size (a list, a manifest), and
+            otherwise from the moment its additions cross it. None (the default): the module's
+            ``FOLLOW_COUNTERS_ABOVE`` (100,000). A run at most this large is tracked in full, every item
+            listed (``tracker.to_dataframe()``).
 
     Raises:
         ConfigError: an argument is invalid (the message names it).
@@ -238,6 +246,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         params: Mapping[str, Any] | None = None,
         validate: Callable[[MigrationItem], Any] | None = None,
         own_events_only: bool = False,
+        follow_counters_above: int | None = None,
     ) -> None:
         if not isinstance(store, JournalStore):
             raise ConfigError(f"store must be a JournalStore (see open_store), not {type(store).__name__}")
@@ -321,6 +330,9 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
 
             check_importable(migrate_fn)
         self.own_events_only = own_events_only
+        if follow_counters_above is not None:
+            non_negative_int("follow_counters_above", follow_counters_above)
+        self.follow_counters_above = follow_counters_above
         self.tracker = self._new_tracker()
         self._log = logging.LoggerAdapter(logger, {"run_id": run_id})
         self.telemetry = RunTelemetry(run_id, self.worker_id, tracer=tracer, trace_items=trace_items)
@@ -338,6 +350,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             own_events_of=self.worker_id if own_events_only else None,
         )
         self._counters, self._counters_at = None, -math.inf
+        self.run_series = RunSeries()  # the run's progress while own_events_only (progress_dataframe)
         self._forget_at = 0  # how many items a worker's tracker holds when it next forgets its finished ones
 
         # Run state (touched on the loop thread only).
@@ -437,6 +450,17 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                 }
             )
         return summary
+
+    def progress_dataframe(self) -> pd.DataFrame:
+        """Return the run's progress time series, in ``tracker.progress_dataframe()``'s columns.
+
+        The tracker's own, unless the runner folds only its own events (``own_events_only``): its tracker
+        then counts only this worker's items, so the run's series comes from the summaries built from the
+        store's counters, one row per refresh (about once a second while it claims).
+        """
+        if self.own_events_only:
+            return self.run_series.to_dataframe()
+        return self.tracker.progress_dataframe()
 
     async def run(self) -> MigrationProgressSummary:
         """Run (or resume) the migration until every item is finished, it is cancelled, or it fails.

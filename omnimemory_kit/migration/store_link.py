@@ -318,11 +318,17 @@ class StoreLink:
 
         return await self.call(job)
 
-    async def add_all(self, items: Iterable[MigrationItem], clock: Clock) -> int:
+    async def add_all(
+        self, items: Iterable[MigrationItem], clock: Clock, *, until: Callable[[], bool] | None = None
+    ) -> int:
         """Add every item a chunk at a time; return how many were new.
 
         The store adds one chunk while the loop reads the next and folds the one before (the fold waits
         until the next add has reached the store thread, so the store is not idle meanwhile).
+
+        ``until``, asked after each fold, stops the adding once it returns True: the chunk in flight lands
+        and is folded, and an iterator passed as ``items`` keeps the rest, unread, for another call (after
+        ``follow_own_from_here``, say).
         """
         added = 0
         adding: asyncio.Future[int] | None = None
@@ -336,6 +342,8 @@ class StoreLink:
                 # work, without the lock) while the loop folds the chunk before and reads the next
                 time.sleep(0)  # noqa: ASYNC251 - returns at once; the lock is the point
                 self.drain()
+                if until is not None and until():
+                    break
         finally:
             try:
                 if adding is not None:
@@ -345,14 +353,19 @@ class StoreLink:
         return added
 
     async def create_and_add_all(
-        self, record: RunRecord, items: Iterable[MigrationItem], clock: Clock
+        self,
+        record: RunRecord,
+        items: Iterable[MigrationItem],
+        clock: Clock,
+        *,
+        until: Callable[[], bool] | None = None,
     ) -> int:
         """Create (or reopen) the run with its first chunk of items, add the rest; return how many were new.
 
         The run and the first chunk are one transaction (``create_run_with_blocks``), so a source that
         fails before its first chunk is read, or within it, leaves no new run behind; every later chunk is
         a transaction of its own (``add_all``): a source failing further on leaves the run with the chunks
-        before.
+        before. ``until`` is ``add_all``'s (asked after the first chunk too).
         """
         stream = iter(items)
         first = list[WorkItem](itertools.islice(stream, ADD_CHUNK))  # a source failing here: no run yet
@@ -360,9 +373,9 @@ class StoreLink:
             added = await self._create(record, first, clock.time())
         finally:
             self.drain()
-        if len(first) < ADD_CHUNK:
+        if len(first) < ADD_CHUNK or (until is not None and until()):
             return added
-        return added + await self.add_all(stream, clock)
+        return added + await self.add_all(stream, clock, until=until)
 
     async def _create(self, record: RunRecord, first: list[WorkItem], at: float) -> int:
         """Create the run with ``first`` and queue the events; a new run's items are folded as written.
@@ -576,6 +589,24 @@ class StoreLink:
         assert not self._folded, "own mode is chosen before anything is folded"
         assert self._tail_seq == 0, "own mode is chosen before the journal is read"
         self._own = worker_id
+
+    async def follow_own_from_here(self, worker_id: str) -> None:
+        """Fold only ``worker_id``'s events from now on, into a tracker that starts afresh (own mode).
+
+        Unlike ``follow_own``, after the link has folded every event so far (a runner whose additions
+        crossed into lean mode): the journal read so far is not read again, and this worker, which has
+        only added items, has no events of its own in it. What the run's lifecycle was is kept for
+        ``should_complete``; ``catch_up`` may read it again into the new tracker.
+        """
+
+        def job() -> None:
+            self._own = worker_id
+            self._joined = True
+            self._life_seq = self._tail_seq
+
+        self.drain()
+        await self.call(job)
+        self._folded = False  # the tracker the events go to from now on is empty
 
     def _read_own(self, last: int) -> None:
         """Own mode, store thread: queue this worker's events up to seq ``last``, skipping the others'."""

@@ -28,6 +28,7 @@ __all__ = [
     "batches_frame",
     "files_frame",
     "progress_frame",
+    "rows_frame",
 ]
 
 FILES_COLUMNS: Final = (
@@ -140,10 +141,15 @@ def files_frame(state: RunState, lock: threading.RLock) -> pd.DataFrame:
 
 def progress_frame(state: RunState, lock: threading.RLock) -> pd.DataFrame:
     """Return the progress time series (columns ``PROGRESS_COLUMNS``; ``at`` in UTC, NaN where no ETA)."""
-    import pandas as pd
-
     with lock:
         rows = list(state.samples)
+    return rows_frame(rows)
+
+
+def rows_frame(rows: list[tuple[float, ...]]) -> pd.DataFrame:
+    """Return progress rows (``PROGRESS_COLUMNS``, ``at`` in epoch seconds) as the progress frame."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
     frame["at"] = pd.to_datetime(frame["at"].astype("float64"), unit="s", utc=True)
     for column in PROGRESS_COLUMNS[2:8]:

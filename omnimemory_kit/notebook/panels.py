@@ -360,7 +360,7 @@ class MigrationPanel:
         if self._figures is None:
             return
         self._figures_drawn_at = self.runner.clock.monotonic()
-        progress = self.runner.tracker.progress_dataframe()
+        progress = self.runner.progress_dataframe()  # the run's, also when the runner is lean
         files = tracked_files(self.runner.tracker)
         drawn = (
             figures.progress_figure(progress, max_points=self.max_points),

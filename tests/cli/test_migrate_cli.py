@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from omnimemory_kit.cli import cli
 from omnimemory_kit.events import EventKind, FileStatus
+from omnimemory_kit.migration import runner_lifecycle
 from omnimemory_kit.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,6 +137,74 @@ class TestMigrate:
         with open_store(tmp_path / "j.db") as store:
             (run,) = store.list_runs()
             assert run.run_id.startswith("tree-")
+
+
+@pytest.fixture
+def lean_above_50(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Runs of more than 50 items are worked leanly (instead of 100,000); the runner's log is captured."""
+    monkeypatch.setattr(runner_lifecycle, "FOLLOW_COUNTERS_ABOVE", 50)
+    caplog.set_level("INFO", logger="omnimemory_kit.migration")
+
+
+def lean_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Return what the runner logged about following the store's counters."""
+    return [r.getMessage() for r in caplog.records if "following the store's counters" in r.getMessage()]
+
+
+@pytest.mark.usefixtures("lean_above_50")
+class TestMigrateLarge:
+    """A fresh `migrate` of more items than the lean size works leanly and reports the whole run."""
+
+    def test_manifest_is_known_large_before_adding(
+        self, fns: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A 120-row manifest goes lean before adding; the JSON summary counts all 120, the bad ones too."""
+        manifest = tmp_path / "items.csv"
+        rows = [f"bad-{i}" if i % 10 == 0 else f"ok-{i}" for i in range(120)]
+        manifest.write_text("key,size\n" + "".join(f"{key},1\n" for key in rows), encoding="utf-8")
+        result = migrate(manifest, f"{fns}:fail_bad", tmp_path / "j.db", "--retries", "0", "--json")
+        assert result.exit_code == 1, result.output  # finished with failed items
+        summary = json.loads(result.stdout)
+        counts = ("total_files", "succeeded_files", "failed_files", "remaining_files")
+        assert [summary[name] for name in counts] == [120, 108, 12, 0]
+        assert summary["status"] == "completed"
+        assert [m for m in lean_logs(caplog) if "creating it from a source" in m]
+
+    def test_directory_switches_once_its_additions_cross(
+        self, fns: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A directory (no size known before) of 60 files is worked leanly from the crossing; a second
+        run of the command resumes it leanly, finding it completed."""
+        root = tmp_path / "big"
+        for i in range(60):
+            (root / f"d{i % 4}").mkdir(parents=True, exist_ok=True)
+            (root / f"d{i % 4}" / f"t{i}.py").write_text("x\n", encoding="utf-8")
+        result = migrate(root, f"{fns}:ok", tmp_path / "j.db", "--batch-size", "7", "--json")
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        figures = (summary["total_files"], summary["succeeded_files"], summary["status"])
+        assert figures == (60, 60, "completed")
+        assert [m for m in lean_logs(caplog) if "added without tracking each" in m]
+        caplog.clear()
+        again = migrate(root, f"{fns}:ok", tmp_path / "j.db", "--json")
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.stdout)["succeeded_files"] == 60
+        assert [m for m in lean_logs(caplog) if "resuming a run" in m]
+        with open_store(tmp_path / "j.db") as store:
+            kinds = [e.kind for e in store.read_events("r1")]
+        assert kinds.count(EventKind.FILE_SUCCEEDED) == 60
+        assert kinds.count(EventKind.RUN_COMPLETED) == 1
+
+    def test_at_the_size_it_stays_full(
+        self, fns: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A manifest of exactly 50 rows is tracked in full, as before: nothing about counters logged."""
+        manifest = tmp_path / "items.csv"
+        manifest.write_text("key,size\n" + "".join(f"k{i},1\n" for i in range(50)), encoding="utf-8")
+        result = migrate(manifest, f"{fns}:ok", tmp_path / "j.db", "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["succeeded_files"] == 50
+        assert lean_logs(caplog) == []
 
 
 class TestBadInput:

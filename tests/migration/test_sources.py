@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import os
 import sys
 import threading
@@ -177,6 +178,43 @@ class TestIterableSource:
             IterableSource("abc")
         with pytest.raises(ConfigError, match="item 1"):
             list(IterableSource(["a", 3]))  # type: ignore[list-item]
+
+
+class TestSizeHint:
+    """A source says how many items it holds when it can tell cheaply (``operator.length_hint``)."""
+
+    def test_a_sized_iterable_tells_its_length_a_generator_nothing(self) -> None:
+        """A list or a range gives its length; a generator is unknown (-1, the default asked for)."""
+        assert operator.length_hint(IterableSource(["a", "b", "c"]), -1) == 3
+        assert operator.length_hint(IterableSource(range(0)), -1) == 0
+        assert operator.length_hint(IterableSource(f"k{i}" for i in range(5)), -1) == -1
+
+    @pytest.mark.parametrize(
+        ("name", "text", "rows"),
+        [
+            ("m.csv", "key,size\na,1\nb,2\nc,3\n", 3),
+            ("m.csv", "key,size\na,1\nb,2", 2),  # no newline after the last row
+            ("m.csv", "key,size\n", 0),
+            ("m.jsonl", '{"key": "a"}\n{"key": "b"}\n', 2),
+            ("m.jsonl", '{"key": "a"}', 1),
+        ],
+    )
+    def test_a_manifest_counts_its_rows(self, tmp_path: Path, name: str, text: str, rows: int) -> None:
+        """A manifest's hint is its lines, less a CSV's header, whether or not the last line ends."""
+        manifest = write(tmp_path / name, text)
+        assert operator.length_hint(ManifestSource(manifest), -1) == rows
+
+    def test_an_unreadable_manifest_is_unknown(self, tmp_path: Path) -> None:
+        """A manifest gone since it was opened gives no hint rather than raising."""
+        manifest = write(tmp_path / "m.csv", "key\na\n")
+        source = ManifestSource(manifest)
+        manifest.unlink()
+        assert operator.length_hint(source, -1) == -1
+
+    def test_a_directory_gives_no_hint(self, tmp_path: Path) -> None:
+        """Counting a tree's files would scan it: a directory source leaves its size unknown."""
+        write(tmp_path / "tree" / "a.py")
+        assert operator.length_hint(DirectorySource(tmp_path / "tree"), -1) == -1
 
 
 class TestSourceFromSpec:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import numpy
 import pytest
 
 from omnimemory_kit.clock import FakeClock
@@ -169,6 +171,30 @@ class TestFailuresAndRetry:
         summary = await drive(runner, clock, panel.task)
         assert (summary.succeeded_files, summary.failed_files) == (3, 0)
         assert panel.failures.value == "<i>No failed items.</i>"
+
+
+class TestLeanRun:
+    async def test_figures_of_a_fresh_lean_run_show_the_whole_run(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A fresh run past the lean size draws its progress figure from the run's counts, every item."""
+        runner = MigrationRunner(store, "panel", IterableSource([f"k{i:03d}" for i in range(40)]),
+                                 lambda item: None, batch_size=5, clock=clock,
+                                 follow_counters_above=10)  # fmt: skip
+        panel = MigrationPanel(runner)
+        panel.figures_view()
+        started = panel.start()
+        assert started is not None
+        summary = await drive(runner, clock, started)
+        assert runner.own_events_only
+        assert (summary.total_files, summary.succeeded_files) == (40, 40)
+        assert (panel.progress.value, panel.progress.max) == (40, 40)
+        assert panel._figures is not None
+        drawn = panel._figures.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+        (total,) = [trace["y"] for trace in drawn["data"] if trace.get("name") == "total"]
+        if isinstance(total, dict):  # plotly's typed array: base64 of the values
+            total = numpy.frombuffer(base64.b64decode(total["bdata"]), dtype=total["dtype"]).tolist()
+        assert set(total) == {40}  # the claimed share would have grown 5 by 5
 
 
 class TestPauseStepCancel:
