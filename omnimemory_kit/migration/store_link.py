@@ -380,9 +380,10 @@ class StoreLink:
     async def _create(self, record: RunRecord, first: list[WorkItem], at: float) -> int:
         """Create the run with ``first`` and queue the events; a new run's items are folded as written.
 
-        When the journal grew by exactly one event and the chunk (every item new), the one event (the
-        run's RUN_CREATED) is read back and the items' FILE_ADDED events are built on the loop: reading
-        5,000 events back costs several times building them.
+        When the journal grew by exactly the chunk (every item new), and for a run read from its start by
+        one event more (its RUN_CREATED, always first), that event is read back and the items' FILE_ADDED
+        events are built on the loop: reading 5,000 events back costs several times building them. A
+        reopened run gains no RUN_CREATED: an event more there is another worker's, perhaps after the chunk.
         """
         blocks = [encode_block([(item.key, item.size) for item in first])] if first else []
         done: list[int] = []
@@ -400,8 +401,13 @@ class StoreLink:
             done.append(added)
             if self._own is None and added == len(first):
                 last = self.store.last_seq(self.run_id)
-                if last == before + 1 + added:
-                    head = list(self.store.read_events(self.run_id, after_seq=before, limit=1))
+                created = 1 if before == 0 else 0  # seq 1 is RUN_CREATED, whoever wrote it
+                if last == before + created + added:
+                    head = (
+                        list(self.store.read_events(self.run_id, after_seq=before, limit=1))
+                        if created
+                        else []
+                    )
                     self._tail_seq = last
                     self._note_lifecycle(head)
                     self._inbox.append(head)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +20,8 @@ from omnimemory_kit.migration.store_link import ADD_CHUNK
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.resilience import AsyncCircuitBreaker, CircuitBreakerConfig, RetryPolicy
-from omnimemory_kit.store import JournalStore, WorkItem
+from omnimemory_kit.store import JournalStore, RunRecord, WorkItem
+from tests.faults.faulty_store import FaultyStore
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 T = TypeVar("T")
@@ -712,6 +713,38 @@ class TestCreation:
         added = [(e.path, e.size) for e in journal(store, "run", EventKind.FILE_ADDED)]
         assert added == [("a", 1), ("b", 2), ("c", 0)]
         assert runner.tracker.get_file_info("a").size == 1
+
+    async def test_a_reopened_run_folds_another_workers_write_landing_after_its_chunk(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """One event another worker writes right after the reopening chunk is folded, not taken for ours.
+
+        The chunk's items are all new, so the journal grew by the chunk and one more event: only a new
+        run's first event (RUN_CREATED) may be assumed to come before the chunk.
+        """
+        first = MigrationRunner(store, "run", IterableSource(["a", "b"], name="k"), ok, clock=clock)
+        await drive(first, clock, first.run())
+        grown = IterableSource(["c", "d", "e"], name="k")
+        runner = MigrationRunner(TopUpAfterCreate(store, WorkItem("late", 1)), "run", grown, ok, clock=clock)
+        summary = await drive(runner, clock, runner.run())
+        assert (summary.total_files, summary.succeeded_files) == (6, 6)
+        assert runner.tracker.get_file_info("late").status is FileStatus.SUCCEEDED
+        assert Counter(e.path for e in journal(store, "run", EventKind.FILE_ADDED))["c"] == 1
+
+
+class TopUpAfterCreate(FaultyStore):
+    """The real store, with another worker adding ``item`` just after each ``create_run_with_blocks``."""
+
+    def __init__(self, inner: JournalStore, item: WorkItem) -> None:
+        super().__init__(inner, seed=0)
+        self.item = item
+
+    def create_run_with_blocks(
+        self, record: RunRecord, blocks: Iterable[str], *, at: float
+    ) -> tuple[RunRecord, int]:
+        result = super().create_run_with_blocks(record, blocks, at=at)
+        self.inner.add_items(record.run_id, [self.item], at=at)
+        return result
 
 
 class TestFailuresAndEdges:
