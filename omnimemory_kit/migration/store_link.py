@@ -369,10 +369,14 @@ class StoreLink:
         """
         stream = iter(items)
         first = list[WorkItem](itertools.islice(stream, ADD_CHUNK))  # a source failing here: no run yet
+        # An item block holds no empty key, which add_items takes: such a chunk follows the run's creation.
+        in_blocks = all(item.key for item in first)
         try:
-            added = await self._create(record, first, clock.time())
+            added = await self._create(record, first if in_blocks else [], clock.time())
         finally:
             self.drain()
+        if not in_blocks:
+            added += await self.add(first, clock.time())
         if len(first) < ADD_CHUNK or (until is not None and until()):
             return added
         return added + await self.add_all(stream, clock, until=until)

@@ -714,6 +714,19 @@ class TestCreation:
         assert added == [("a", 1), ("b", 2), ("c", 0)]
         assert runner.tracker.get_file_info("a").size == 1
 
+    @pytest.mark.parametrize("at", [0, ADD_CHUNK])
+    async def test_an_empty_key_is_worked_in_the_first_chunk_as_in_the_later_ones(
+        self, store: JournalStore, clock: FakeClock, at: int
+    ) -> None:
+        """The store takes an empty key (``add_items``); an item block cannot hold one, so the first chunk
+        must not be refused for it where any later chunk takes it."""
+        source = IterableSource([*keys(at), "", "z"], name="e")
+        runner = MigrationRunner(store, "run", source, ok, clock=clock)
+        summary = await drive(runner, clock, runner.run())
+        assert (summary.total_files, summary.succeeded_files) == (at + 2, at + 2)
+        assert runner.tracker.get_file_info("").status is FileStatus.SUCCEEDED
+        assert [e.kind for e in journal(store, "run")][:2] == [EventKind.RUN_CREATED, EventKind.FILE_ADDED]
+
     async def test_a_reopened_run_folds_another_workers_write_landing_after_its_chunk(
         self, store: JournalStore, clock: FakeClock
     ) -> None:
