@@ -115,6 +115,9 @@ class StoreLink:
         # it took before its acknowledgement was lost does not take another claim's batch. A claim's
         # retries end long before 256 more batches are claimed.
         self._handed: deque[str] = deque(maxlen=256)
+        # Set when a job failed (store thread): a write whose acknowledgement was lost may have landed, and
+        # in own mode the tail then must not jump over this worker's events (``_past_others``).
+        self._unsure = False
 
     @property
     def calls_in_flight(self) -> int:
@@ -166,10 +169,18 @@ class StoreLink:
         assert executor is not None, "store calls happen inside a store session"
         loop = asyncio.get_running_loop()
         self._calls += 1
+
+        def noted() -> T:
+            try:
+                return job()
+            except BaseException:
+                self._unsure = True
+                raise
+
         try:
             if not ride_out:
-                return await loop.run_in_executor(executor, job)
-            return await self.outage.call(lambda: loop.run_in_executor(executor, job))
+                return await loop.run_in_executor(executor, noted)
+            return await self.outage.call(lambda: loop.run_in_executor(executor, noted))
         finally:
             self._calls -= 1
             if not self._calls and self._idle is not None:
@@ -214,6 +225,8 @@ class StoreLink:
                     last = write()
                     released = bool(events) and events[-1].kind is EventKind.BATCH_CLOSED
                     if last == self._tail_seq + len(events) or (self._own is not None and not released):
+                        if self._own is not None:
+                            self._past_others(last - len(events) + 1)
                         self._tail_seq = last
                         self._inbox.append(events)
                         if released:
@@ -307,7 +320,7 @@ class StoreLink:
         def job() -> int:
             added = self.store.add_items(self.run_id, chunk, at=at)
             if self._own is not None:  # additions are nobody's own events: skip them
-                self._tail_seq = max(self._tail_seq, self.store.last_seq(self.run_id))
+                self._past_others(self.store.last_seq(self.run_id) + 1)
             elif added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
                 self._tail_seq += added
                 # built when folded, on the loop: the store thread is the busier one
@@ -536,6 +549,8 @@ class StoreLink:
     def _fold_claim(self, lease: Lease, lease_seconds: float) -> None:
         """On the store thread: queue a claim's events as built from its lease, or read them back."""
         if self._own is not None:  # its events are exactly what the claim appended; skip others'
+            if lease.seq is not None:
+                self._past_others(lease.seq - len(lease.items))
             self._tail_seq = max(self._tail_seq, lease.seq or self.store.last_seq(self.run_id))
             self._inbox.append(functools.partial(claimed_events, lease, lease_seconds, True))
             return
@@ -617,6 +632,14 @@ class StoreLink:
         self.drain()
         await self.call(job)
         self._folded = False  # the tracker the events go to from now on is empty
+
+    def _past_others(self, first: int) -> None:
+        """Own mode, store thread: before the tail jumps to a write of this worker's starting at seq
+        ``first`` (the events before it are others', skipped), read this worker's own among them if a
+        failed write may have landed there (its acknowledgement lost): those are folded, not skipped."""
+        if self._unsure and first - 1 > self._tail_seq:
+            self._read_own(first - 1)
+        self._unsure = False
 
     def _read_own(self, last: int) -> None:
         """Own mode, store thread: queue this worker's events up to seq ``last``, skipping the others'."""

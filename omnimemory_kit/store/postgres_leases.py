@@ -30,6 +30,7 @@ from omnimemory_kit.store.base import (
     parse_worker_id,
     stored_event,
 )
+from omnimemory_kit.store.postgres_rows import SERVER_NOW
 from omnimemory_kit.store.postgres_writes import (
     CLAIM,
     COPY_ABOVE,
@@ -47,8 +48,6 @@ __all__ = ["PostgresLeases"]
 
 # A release or reclaim is FILE_INTERRUPTED on items in progress.
 _INTERRUPTED = TRANSITIONS[EventKind.FILE_INTERRUPTED][FileStatus.IN_PROGRESS]
-
-_NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 
 
 class _NotAsPlanned(Exception):
@@ -84,7 +83,7 @@ class PostgresLeases(JournalStore):
             self._require_run(conn, run_id)
             conn.execute(
                 f"INSERT INTO workers (run_id, worker_id, host, pid, started_at, last_seen) "
-                f"VALUES (%(run)s, %(worker)s, %(host)s, %(pid)s, {_NOW}, {_NOW}) "
+                f"VALUES (%(run)s, %(worker)s, %(host)s, %(pid)s, {SERVER_NOW}, {SERVER_NOW}) "
                 f"ON CONFLICT (run_id, worker_id) DO UPDATE SET last_seen = EXCLUDED.last_seen",
                 {"run": run_id, "worker": worker_id, "host": host, "pid": pid, "now": self._now_param()},
             )
@@ -162,7 +161,7 @@ class PostgresLeases(JournalStore):
     ) -> float:
         """Lock the lease row if it is still this worker's (and unexpired); return the current time."""
         row = conn.execute(
-            f"SELECT {_NOW}, expires_at, worker_id FROM leases WHERE lease_id = %(lease)s FOR UPDATE",
+            f"SELECT {SERVER_NOW}, expires_at, worker_id FROM leases WHERE lease_id = %(lease)s FOR UPDATE",
             {"lease": lease.lease_id, "now": self._now_param()},
         ).fetchone()
         if row is None or row[2] != lease.worker_id:
@@ -319,7 +318,8 @@ class PostgresLeases(JournalStore):
         with self._conn() as conn, conn.transaction():
             # Deleting the lease row locks it first (lock order); an expired lease may still be released.
             row = conn.execute(
-                f"DELETE FROM leases WHERE lease_id = %(lease)s AND worker_id = %(worker)s RETURNING {_NOW}",
+                "DELETE FROM leases WHERE lease_id = %(lease)s AND worker_id = %(worker)s "
+                f"RETURNING {SERVER_NOW}",
                 {"lease": lease.lease_id, "worker": lease.worker_id, "now": self._now_param()},
             ).fetchone()
             if row is None:
@@ -372,7 +372,7 @@ class PostgresLeases(JournalStore):
         """Take back expired leases (or every lease of a dead worker) and requeue their items."""
         with self._conn() as conn, conn.transaction():
             self._require_run(conn, run_id)
-            now_row = conn.execute(f"SELECT {_NOW}", {"now": self._now_param()}).fetchone()
+            now_row = conn.execute(f"SELECT {SERVER_NOW}", {"now": self._now_param()}).fetchone()
             assert now_row is not None
             now = float(now_row[0])
             if worker_id is None:

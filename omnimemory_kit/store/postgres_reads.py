@@ -20,7 +20,7 @@ from omnimemory_kit.errors import RunNotFoundError, UnknownEventKindError
 from omnimemory_kit.events import EVENT_KINDS, FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import EVENT_COLUMNS, JournalStore, Lease, WorkerRecord, WorkItem, loaded_rows
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_start
-from omnimemory_kit.store.postgres_rows import event_from_row
+from omnimemory_kit.store.postgres_rows import SERVER_NOW, event_from_row
 from omnimemory_kit.store.postgres_status import read_status
 from omnimemory_kit.store.report_reads import POSTGRES, ReportAggregates, read_report
 from omnimemory_kit.store.status_facts import COMMON_KINDS, RARE_KINDS_SQL, RunStatusFacts
@@ -28,7 +28,6 @@ from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresReads"]
 
-_NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 # A batch's first open, through the rare-events index (its predicate repeated).
 _BATCH_OPENED = (
     f"SELECT min(seq) FROM events WHERE run_id = %(run)s AND kind = 'batch_opened' AND {RARE_KINDS_SQL} "
@@ -246,7 +245,7 @@ class PostgresReads(JournalStore):
             rows = conn.execute(
                 f"SELECT w.worker_id, w.run_id, w.host, w.pid, w.started_at, w.last_seen, w.items_done, "
                 f"(SELECT count(*) FROM leases l WHERE l.run_id = w.run_id AND l.worker_id = w.worker_id "
-                f"AND l.expires_at > {_NOW}) "
+                f"AND l.expires_at > {SERVER_NOW}) "
                 f"FROM workers w WHERE w.run_id = %(run)s ORDER BY w.started_at, w.worker_id",
                 {"run": run_id, "now": self._now_param()},
             ).fetchall()

@@ -14,7 +14,10 @@ from omnimemory_kit.events import EVENT_KINDS, Event
 from omnimemory_kit.store.base import RunRecord, clip_error_message, loaded_event
 from omnimemory_kit.text import from_stored
 
-__all__ = ["COPY_COLUMNS", "SELECT_RUN", "event_from_row", "event_row", "run_from_row"]
+__all__ = ["COPY_COLUMNS", "SELECT_RUN", "SERVER_NOW", "event_from_row", "event_row", "run_from_row"]
+
+SERVER_NOW = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
+"""SQL for "now" in a statement: the store's clock when it is injected (``%(now)s``), else the server's."""
 
 COPY_COLUMNS = (
     "run_id",

@@ -28,7 +28,7 @@ from psycopg.rows import TupleRow
 
 from omnimemory_kit.events import FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.base import clip_error_message
-from omnimemory_kit.store.postgres_rows import COPY_COLUMNS, event_row
+from omnimemory_kit.store.postgres_rows import COPY_COLUMNS, SERVER_NOW, event_row
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, Hold, Item, effect_of, fold
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
 
 COPY_ABOVE: Final = 500  # events per append above which COPY beats one INSERT … unnest
 
-_NOW: Final = "COALESCE(%(now)s, extract(epoch from clock_timestamp()))"
 _CLAIMED: Final = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]  # a claim: FILE_STARTED on pending
 
 # The events' columns as ``unnest`` arguments, sent in binary (each list element is adapted in Python: the
@@ -147,7 +146,7 @@ PICK: Final = (
 run, limit, lease. Returns each item's key, size and ord (in no particular order)."""
 
 CLAIM: Final = (
-    f"WITH t AS (SELECT {_NOW} AS now), "
+    f"WITH t AS (SELECT {SERVER_NOW} AS now), "
     "l AS (INSERT INTO leases (lease_id, run_id, worker_id, batch_id, claimed_at, expires_at) "
     "SELECT %(lease)s, %(run)s, %(worker)s, %(batch)s, t.now, t.now + %(ttl)s FROM t "
     "RETURNING claimed_at, expires_at), "

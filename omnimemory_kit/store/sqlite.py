@@ -572,24 +572,30 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     def _lease_items(self, conn: sqlite3.Connection, lease_id: str) -> tuple[WorkItem, ...]:
         return tuple(
             WorkItem(from_stored(key), size)
-            for key, size in conn.execute(
-                self._held_by_lease("key, size", in_progress=False) + " ORDER BY ordinal", (lease_id,)
-            )
+            for key, size in conn.execute(self._held_by_lease("key", "size", in_progress=False), (lease_id,))
         )
 
-    def _held_by_lease(self, columns: str, *, in_progress: bool = True) -> str:
-        """Return a SELECT of ``columns`` of the items lease ``?`` holds (in progress only, by default).
+    def _held_by_lease(self, *columns: str, in_progress: bool = True) -> str:
+        """Return a SELECT of the items' ``columns`` that lease ``?1`` holds (in progress only, by default),
+        in their order in the run.
 
         A lease's items are looked up by the keys it was claimed with; a store older than version 5
-        (opened read-only) has no such list, but still its index of the items by lease.
+        (opened read-only) has no such list, but still its index of the items by lease. A lease without
+        keys was claimed by a process of an older version still running when the store was upgraded: its
+        items are found by a pass over the run's items (rare, and never on a store of one version).
         """
-        status = " AND status = 'in_progress'" if in_progress else ""
+        status = " AND i.status = 'in_progress'" if in_progress else ""
+        picked = ", ".join(f"i.{column}" for column in columns)
         if self.schema_version < 5:
-            return f"SELECT {columns} FROM items i WHERE lease_id = ?1{status}"
+            return f"SELECT {picked} FROM items i WHERE i.lease_id = ?1{status} ORDER BY i.ordinal"
         return (
-            f"SELECT {columns} FROM leases l JOIN items i ON i.run_no = l.run_no "
+            f"SELECT {', '.join(columns)} FROM ("
+            f"SELECT {picked}, i.ordinal FROM leases l JOIN items i ON i.run_no = l.run_no "
             f"AND i.key IN (SELECT value FROM json_each(l.keys)) AND i.lease_id = l.lease_id "
-            f"WHERE l.lease_id = ?1{status}"
+            f"WHERE l.lease_id = ?1 AND l.keys <> '[]'{status} "
+            f"UNION ALL SELECT {picked}, i.ordinal FROM leases l JOIN items i ON i.run_no = l.run_no "
+            f"AND i.lease_id = l.lease_id WHERE l.lease_id = ?1 AND l.keys = '[]'{status}"
+            f") ORDER BY ordinal"
         )
 
     def claim(self, run_id: str, worker_id: str, limit: int, lease_seconds: float) -> Lease | None:
@@ -874,7 +880,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         events = []
         for lease_id in lease_ids:
             for key, batch_id, worker_id in conn.execute(
-                self._held_by_lease("key, i.batch_id, i.worker_id") + " ORDER BY ordinal", (lease_id,)
+                self._held_by_lease("key", "batch_id", "worker_id"), (lease_id,)
             ).fetchall():
                 events.append(
                     Event(

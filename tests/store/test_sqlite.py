@@ -315,6 +315,34 @@ class TestRefusals:
             interrupted = [e.path for e in store.read_events(RUN) if e.kind is EventKind.FILE_INTERRUPTED]
             assert interrupted == ["k1", "k2", "k3", "k4", "k5"]
 
+    def test_a_lease_an_older_process_took_after_the_upgrade_is_still_taken_back(
+        self, tmp_path: Path
+    ) -> None:
+        """A process of the previous version, still running when another upgraded the store, claims without
+        listing the keys: its lease's items are still listed, reported, released and reclaimed."""
+        path = tmp_path / "run.db"
+        clock = FakeClock()
+        with open_sqlite(path, clock) as store:
+            store.create_run(RunRecord(run_id=RUN, name="r"))
+            store.add_items(RUN, [WorkItem(f"k{i}", i) for i in range(6)], at=1.0)
+            old = store.claim(RUN, "host:1:old", 3, 60.0)
+            other = store.claim(RUN, "host:2:old", 3, 60.0)
+            assert old is not None
+            assert other is not None
+            store._conn.execute("UPDATE leases SET keys = '[]'")  # as the previous version inserts a lease
+            assert [[item.key for item in lease.items] for lease in store.leases(RUN)] == [
+                ["k0", "k1", "k2"],
+                ["k3", "k4", "k5"],
+            ]
+            store.report(old, [Event(EventKind.FILE_SUCCEEDED, at=2.0, path="k1")])
+            store.release(old)  # k0 and k2 go back
+            clock.advance(61.0)
+            assert store.reclaim(RUN) == 3  # the other lease expired: its three go back
+            counts = recount(store)
+            assert (counts[FileStatus.PENDING], counts[FileStatus.SUCCEEDED]) == (5, 1)
+            interrupted = [e.path for e in store.read_events(RUN) if e.kind is EventKind.FILE_INTERRUPTED]
+            assert interrupted == ["k0", "k2", "k3", "k4", "k5"]
+
     def test_newer_schema_is_refused_and_untouched(self, tmp_path: Path) -> None:
         """A store written by a newer schema raises SchemaVersionError with both versions."""
         path = tmp_path / "run.db"
