@@ -46,7 +46,7 @@ from omnimemory_kit.events import Event, EventKind, item_events
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
-from omnimemory_kit.store.blocks import encode_block
+from omnimemory_kit.store.blocks import check_items, encode_block
 
 __all__ = ["ADD_CHUNK", "StoreLink", "WriteStep", "chunks"]
 
@@ -382,6 +382,7 @@ class StoreLink:
         """
         stream = iter(items)
         first = list[WorkItem](itertools.islice(stream, ADD_CHUNK))  # a source failing here: no run yet
+        check_items(first)  # an item that is no item (a float size, a key that is no text): no run either
         # An item block holds no empty key, which add_items takes: such a chunk follows the run's creation.
         in_blocks = all(item.key for item in first)
         try:
@@ -783,9 +784,11 @@ def with_additions(events: list[Event]) -> list[Event]:
 
 
 def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:
-    """Yield the items as lists of at most ``size`` (streamed: one chunk held at a time)."""
+    """Yield the items as lists of at most ``size`` (streamed: one chunk held at a time), each checked
+    (``check_items``: a key that is not text or a size that is not a whole number is a ConfigError)."""
     stream = iter(items)
     while chunk := list[WorkItem](itertools.islice(stream, size)):
+        check_items(chunk)
         yield chunk
 
 

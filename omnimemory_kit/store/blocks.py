@@ -11,17 +11,64 @@ read the block in C (``json_each``), off the interpreter's lock, while the next 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from typing import Final
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Final, cast
 
 from omnimemory_kit.errors import ConfigError
 
-__all__ = ["BLOCK_ITEMS", "MAX_SIZE", "decode_block", "encode_block", "item_blocks"]
+if TYPE_CHECKING:
+    from omnimemory_kit.store.base import WorkItem
+
+__all__ = [
+    "BLOCK_ITEMS",
+    "MAX_SIZE",
+    "check_items",
+    "decode_block",
+    "encode_block",
+    "item_blocks",
+    "item_problem",
+]
 
 BLOCK_ITEMS: Final = 20_000
 """Items per block when blocks are made from items (large enough that a statement's cost is spread)."""
 MAX_SIZE: Final = 2**63 - 1
 """The largest size a store keeps (64-bit integers)."""
+
+
+def item_problem(key: object, size: object) -> str | None:
+    """Return what is wrong with an item's key and size (text; a whole number of bytes up to
+    ``MAX_SIZE``), or None."""
+    if not isinstance(key, str):
+        return f"item {key!r} has a key that is not text ({type(key).__name__})"
+    if isinstance(size, bool) or not isinstance(size, int):
+        return f"item {key!r} has a size that is not a whole number ({size!r})"
+    if size < 0:
+        return f"item {key!r} has a negative size ({size})"
+    if size > MAX_SIZE:
+        return f"item {key!r} has a size larger than any file ({size})"
+    return None
+
+
+def check_items(items: Sequence[WorkItem]) -> None:
+    """Refuse items whose key is not text or whose size is not a whole number of bytes up to ``MAX_SIZE``.
+
+    The common chunk (text keys, int sizes in range) is checked in a few passes in C.
+
+    Raises:
+        ConfigError: the first such item, named.
+    """
+    keys = [item.key for item in items]
+    sizes = [item.size for item in items]
+    if (
+        set(map(type, keys)) <= {str}
+        and set(map(type, sizes)) <= {int}
+        and (not sizes or (min(sizes) >= 0 and max(sizes) <= MAX_SIZE))
+    ):
+        return
+    for key, size in zip(keys, sizes, strict=True):
+        problem = item_problem(key, size)
+        if problem is not None:
+            raise ConfigError(problem)
 
 
 def encode_block(pairs: Iterable[tuple[str, int]]) -> str:
@@ -59,11 +106,8 @@ def decode_block(block: str) -> list[tuple[str, int]]:
     for key, size in members:
         if not key:
             raise ConfigError("an item block holds an empty key")
-        if isinstance(size, bool) or not isinstance(size, int):
-            raise ConfigError(f"item {key!r} has a size that is not a whole number ({size!r})")
-        if size < 0:
-            raise ConfigError(f"item {key!r} has a negative size ({size})")
-        if size > MAX_SIZE:
-            raise ConfigError(f"item {key!r} has a size larger than any file ({size})")
-        pairs.append((key, size))
+        problem = item_problem(key, size)
+        if problem is not None:
+            raise ConfigError(problem)
+        pairs.append((key, cast(int, size)))
     return pairs

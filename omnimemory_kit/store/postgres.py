@@ -65,7 +65,7 @@ from omnimemory_kit.store.base import (
     run_is_done,
     stored_event,
 )
-from omnimemory_kit.store.blocks import MAX_SIZE, decode_block
+from omnimemory_kit.store.blocks import decode_block, item_problem
 from omnimemory_kit.store.postgres_health import PostgresHealthHistory
 from omnimemory_kit.store.postgres_leases import PostgresLeases
 from omnimemory_kit.store.postgres_reads import PostgresReads
@@ -442,12 +442,9 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
         added = 0
         chunk: dict[str, int] = {}
         for item in items:
-            if item.size < 0:
-                raise ConfigError(f"item {item.key!r} has a negative size ({item.size}); nothing was added")
-            if item.size > MAX_SIZE:
-                raise ConfigError(
-                    f"item {item.key!r} has a size larger than any file ({item.size}); nothing was added"
-                )
+            problem = item_problem(item.key, item.size)
+            if problem is not None:
+                raise ConfigError(f"{problem}; nothing was added")
             chunk.setdefault(to_stored(item.key), item.size)  # the first size of a repeated key wins
             if len(chunk) >= 5000:
                 added += self._add_chunk(conn, run_id, chunk, at)

@@ -66,7 +66,7 @@ from omnimemory_kit.store.base import (
     stored_event,
     work_items,
 )
-from omnimemory_kit.store.blocks import MAX_SIZE
+from omnimemory_kit.store.blocks import check_items
 from omnimemory_kit.store.counters import RunCounters, minute_start
 from omnimemory_kit.store.report_reads import ReportAggregates
 from omnimemory_kit.store.sqlite_counters import read_counters, read_item_counts
@@ -115,34 +115,32 @@ _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
 
 
 def _wanted(items: Iterable[WorkItem]) -> dict[str, int]:
-    """Return the items as stored key -> size, the first of a repeated key winning; check the sizes.
+    """Return the items as stored key -> size, the first of a repeated key winning; check them first.
 
     Runs on the store thread while the event loop wants the interpreter's lock: the common chunk (plain
     keys, none repeated, sizes in range) is checked with a few passes in C, not a step per item.
+
+    Raises:
+        ConfigError: an item's key is not text, or its size not a whole number of bytes (``check_items``).
     """
     chunk = items if isinstance(items, list | tuple) else list(items)
+    check_items(chunk)
     keys = [item.key for item in chunk]
-    sizes = [item.size for item in chunk]
     joined = "".join(keys)
     if (
         keys
-        and min(sizes) >= 0
-        and max(sizes) <= MAX_SIZE
         and joined.isascii()
         and "\x00" not in joined
-        and len(wanted := dict(zip(keys, sizes, strict=True))) == len(keys)
+        and len(wanted := dict(zip(keys, [item.size for item in chunk], strict=True))) == len(keys)
     ):
         return wanted  # the common key is stored as it is (to_stored's test)
     wanted = {}
-    for key, size in zip(keys, sizes, strict=True):
-        if size < 0:
-            raise ConfigError(f"item {key!r} has a negative size ({size})")
-        if size > MAX_SIZE:
-            raise ConfigError(f"item {key!r} has a size larger than any file ({size}); nothing was added")
+    for item in chunk:
+        key = item.key
         if not key.isascii() or "\x00" in key:
             key = to_stored(key)
         if key not in wanted:  # the first of a key wins
-            wanted[key] = size
+            wanted[key] = item.size
     return wanted
 
 

@@ -676,6 +676,20 @@ class TestCreation:
         assert (await drive(again, clock, again.run())).succeeded_files == 3
         assert [e.kind for e in journal(store, "run")][:2] == [EventKind.RUN_CREATED, EventKind.FILE_ADDED]
 
+    @pytest.mark.parametrize("position", [3, ADD_CHUNK + 3])
+    async def test_an_item_that_is_no_item_is_refused_by_name(
+        self, store: JournalStore, clock: FakeClock, position: int
+    ) -> None:
+        """A size that is not a whole number (or a key that is not text) stops the run with a ConfigError
+        naming the item, in the first chunk (no run left) as later (the chunks before kept), never rounded."""
+        items: list[WorkItem] = [WorkItem(f"k{i}", 1) for i in range(position + 5)]
+        items[position] = WorkItem(f"k{position}", 2.5)  # type: ignore[arg-type]
+        runner = MigrationRunner(store, "run", IterableSource(items, name="m"), ok, clock=clock)
+        with pytest.raises(ConfigError, match=f"item 'k{position}' has a size that is not a whole number"):
+            await drive(runner, clock, runner.run())
+        kept = sum(store.item_counts("run").values()) if store.list_runs() else 0
+        assert kept == (0 if position < ADD_CHUNK else ADD_CHUNK)
+
     async def test_a_source_failing_later_keeps_the_chunks_before(
         self, store: JournalStore, clock: FakeClock
     ) -> None:

@@ -335,6 +335,26 @@ class TestItemsProjection:
         assert store.last_seq(RUN) == 1
         assert counts(store) == {}
 
+    @pytest.mark.parametrize(
+        ("bad", "message"),
+        [
+            (WorkItem("bad", 1.5), "'bad' has a size that is not a whole number"),  # type: ignore[arg-type]
+            (WorkItem("bad", "7"), "'bad' has a size that is not a whole number"),  # type: ignore[arg-type]
+            (WorkItem("bad", True), "'bad' has a size that is not a whole number"),
+            (WorkItem(7, 1), "item 7 has a key that is not text"),  # type: ignore[arg-type]
+        ],
+    )
+    def test_an_item_of_the_wrong_types_is_refused_and_nothing_added(
+        self, store: JournalStore, bad: WorkItem, message: str
+    ) -> None:
+        """A size that is not a whole number, or a key that is not text, is a ConfigError naming the item
+        (not a TypeError from deep inside, nor a size silently rounded), and none of the batch is added."""
+        make_run(store)
+        with pytest.raises(ConfigError, match=message):
+            store.add_items(RUN, [WorkItem("good", 1), bad], at=1.0)
+        assert store.last_seq(RUN) == 1
+        assert counts(store) == {}
+
     def test_size_beyond_64_bits_is_refused_and_nothing_added(self, store: JournalStore) -> None:
         """A size no store column holds is a ConfigError naming the item, and none of the batch is added."""
         make_run(store)
