@@ -74,6 +74,7 @@ from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
     ReportPlan,
+    Weight,
     add_blocks,
     add_counts,
     add_new,
@@ -105,10 +106,11 @@ _SELECT_RUN_V1: Final = (
     "SELECT run_id, name, priority, source, function, created_at, params, '', '', '' FROM runs"
 )
 _PICK: Final = (
-    "SELECT count(*), json_group_array(key), json_group_array(size) FROM ("
+    "SELECT count(*), json_group_array(key), json_group_array(size), sum(size), sum(size = 0) FROM ("
     "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' ORDER BY ordinal LIMIT ?)"
 )
-"""A claim's pick, oldest first: how many, the keys and sizes (JSON arrays, in order)."""
+"""A claim's pick, oldest first: how many, the keys and sizes (JSON arrays, in order), their bytes and how
+many have no size."""
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
@@ -458,13 +460,15 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                 conn, run_no, lambda run_no, first: add_blocks(conn, run_no, blocks, first, at)
             )
 
-    def _add_locked(self, conn: sqlite3.Connection, run_no: int, add: Callable[[int, int], int]) -> int:
-        """Run ``add(run_no, first seq)`` and move the run's last seq and pending count by what it added."""
+    def _add_locked(self, conn: sqlite3.Connection, run_no: int, add: Callable[[int, int], Weight]) -> int:
+        """Run ``add(run_no, first seq)`` and move the run's last seq and pending counters by what it
+        added (``sqlite_items.Weight``); return how many items it added."""
         (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-        added = add(run_no, last + 1)
+        weight = add(run_no, last + 1)
+        added = weight[0]
         if added:
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last + added, run_no))
-            add_counts(conn, run_no, {_PENDING: added})
+            add_counts(conn, run_no, {_PENDING: weight})
         return added
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
@@ -496,7 +500,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         if self.schema_version < 4:  # an older store opened read-only: no counters kept, read the journal
             return super().status_facts(run_id, with_bytes=with_bytes)
         with self._read("read a run's status") as conn:
-            return read_status(conn, self._run_no(conn, run_id), run_id, with_bytes=with_bytes)
+            return read_status(
+                conn, self._run_no(conn, run_id), run_id, with_bytes=with_bytes,
+                bytes_kept=self.schema_version >= 6,  # else an older store opened read-only: a pass
+            )  # fmt: skip
 
     def report_aggregates(
         self, run_id: str, *, origin: float, bucket_seconds: float, top: int
@@ -623,7 +630,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         run_no = tally.run_no
         # One row for the whole pick (not one per item): the store thread gets the GIL back once, not once
         # per item, while the event loop is busy running the batch before.
-        count, keys, sizes = conn.execute(_PICK, (run_no, limit)).fetchone()
+        count, keys, sizes, nbytes, unsized = conn.execute(_PICK, (run_no, limit)).fetchone()
         if not count:
             return None
         expires_at = now + lease_seconds
@@ -650,7 +657,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, keys),
         )
         conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, keys))
-        tally.count({_PENDING: -count, _IN_PROGRESS: count})
+        tally.count({_PENDING: [-count, -nbytes, -unsized], _IN_PROGRESS: [count, nbytes, unsized]})
         tally.add_minutes({minute_start(now): [count, 0, 0, 0, 0, None, None]})
         return Lease(
             lease_id=lease_id,
