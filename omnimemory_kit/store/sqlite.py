@@ -73,6 +73,7 @@ from omnimemory_kit.store.sqlite_counters import read_counters, read_item_counts
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
+    LeaseSizes,
     ReportPlan,
     Weight,
     add_blocks,
@@ -109,8 +110,15 @@ _PICK: Final = (
     "SELECT count(*), json_group_array(key), json_group_array(size), sum(size), sum(size = 0) FROM ("
     "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' ORDER BY ordinal LIMIT ?)"
 )
-"""A claim's pick, oldest first: how many, the keys and sizes (JSON arrays, in order), their bytes and how
-many have no size."""
+"""A claim's pick, oldest first: how many, the keys and sizes (JSON arrays, in order, both kept with the
+lease: its reports weigh their items by them), their bytes and how many have no size."""
+# The lease's run and expiry, the run's last seq, and what its claim kept to weigh its reports: its keys and
+# sizes, how many they are, their bytes and how many have no size (so a report of the whole lease reads
+# no key).
+_CHECK_LIVE: Final = (
+    "SELECT l.run_no, l.expires_at, r.last_seq, l.keys, l.sizes, json_array_length(l.sizes), l.bytes, "
+    "l.unsized FROM leases l JOIN runs r ON r.run_no = l.run_no WHERE l.lease_id = ? AND l.worker_id = ?"
+)
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
@@ -639,9 +647,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         batch_id = f"batch-{first}"
         tally.saw_worker(worker_id, now)  # registered if new
         conn.execute(
-            "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at, keys) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (lease_id, run_no, worker_id, batch_id, now, expires_at, keys),
+            "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at, keys, sizes, "
+            "bytes, unsized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (lease_id, run_no, worker_id, batch_id, now, expires_at, keys, sizes, nbytes, unsized),
         )
         # Set-based, from the pick's keys (a JSON text SQLite made, in ordinal order; the same transaction,
         # so they are still pending): their FILE_STARTED rows, then one statement leases them all. Both are
@@ -677,24 +685,24 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     ) -> Tally:
         """Check that the worker still holds the lease (``_check_live``); start the transaction's tally.
 
-        One query for both: the lease's expiry and the run's last seq.
+        One query for both: the lease's expiry and the run's last seq (and the sizes its claim kept).
         """
-        run_no, last_seq = self._check_live(conn, lease, now, expired_ok=expired_ok)
-        return Tally(run_no, last_seq, live_lease=lease.lease_id)
+        run_no, last_seq, sizes = self._check_live(conn, lease, now, expired_ok=expired_ok)
+        return Tally(run_no, last_seq, live_lease=lease.lease_id, lease_sizes=sizes)
 
     def _check_live(
         self, conn: sqlite3.Connection, lease: Lease, now: float, *, expired_ok: bool = False
-    ) -> tuple[int, int]:
-        """Return the lease's run_no and the run's last seq if the worker still holds the lease (and,
-        unless ``expired_ok``, it is live)."""
-        row = conn.execute(
-            "SELECT l.run_no, l.expires_at, r.last_seq FROM leases l JOIN runs r ON r.run_no = l.run_no "
-            "WHERE l.lease_id = ? AND l.worker_id = ?",
-            (lease.lease_id, lease.worker_id),
-        ).fetchone()
+    ) -> tuple[int, int, LeaseSizes | None]:
+        """Return the lease's run_no, the run's last seq and the sizes its claim kept (None for a lease
+        claimed before the store kept them) if the worker still holds the lease (and, unless
+        ``expired_ok``, it is live)."""
+        row = conn.execute(_CHECK_LIVE, (lease.lease_id, lease.worker_id)).fetchone()
         if row is None or (not expired_ok and row[1] <= now):
             raise LeaseLostError(lease.worker_id, lease.lease_id)
-        return int(row[0]), int(row[2])
+        run_no, last_seq = int(row[0]), int(row[2])
+        if row[4] is None:
+            return run_no, last_seq, None
+        return run_no, last_seq, LeaseSizes(row[3], row[4], [int(row[5]), int(row[6]), int(row[7])])
 
     def heartbeat(self, lease: Lease, lease_seconds: float) -> Lease:
         """Extend a live lease to now + ``lease_seconds``; ``LeaseLostError`` if it expired or is gone."""
@@ -702,7 +710,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         now = self._clock.time()
         expires_at = now + lease_seconds
         with self._write("extend a lease") as conn:
-            run_no, _ = self._check_live(conn, lease, now)
+            run_no, _, _ = self._check_live(conn, lease, now)
             conn.execute("UPDATE leases SET expires_at = ? WHERE lease_id = ?", (expires_at, lease.lease_id))
             conn.execute(
                 "UPDATE workers SET last_seen = ? WHERE run_no = ? AND worker_id = ?",
@@ -727,7 +735,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             except _NotHeld:
                 pass  # rolled back: the checked path below names the offending item
         with self._write("report outcomes") as conn:
-            run_no, _ = self._check_live(conn, lease, now)
+            run_no, _, _ = self._check_live(conn, lease, now)
             held = {row[0] for row in conn.execute(self._held_by_lease("key"), (lease.lease_id,))}
             done = check_outcomes(lease, events, held)
             last = self._append_locked(conn, run_no, events, lease_id=lease.lease_id)
@@ -759,7 +767,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         plan: ReportPlan,
     ) -> None:
         """Report into ``tally`` (the caller writes it); ``lease`` was checked live for it."""
-        reported = report_items(conn, tally.run_no, lease.lease_id, plan)
+        reported = report_items(conn, tally.run_no, lease.lease_id, plan, tally.lease_sizes)
         if reported is None:
             raise _NotHeld
         done, deltas = reported

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, cast
 
 from omnimemory_kit.events import FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.blocks import decode_block
@@ -36,6 +36,7 @@ __all__ = [
     "CLAIM_ITEMS",
     "INSERT_ADDED_ITEMS",
     "Deltas",
+    "LeaseSizes",
     "ReportPlan",
     "Weight",
     "add_blocks",
@@ -132,6 +133,24 @@ _REPORT_ITEMS_SIZES: Final = _REPORT_ITEMS + " RETURNING size"
 
 ReportPlan = dict[tuple[str, int, Hold], list[str]]
 """A report's items grouped by (final status, attempts added, lease rule)."""
+
+
+class LeaseSizes(NamedTuple):
+    """What a lease's claim kept to weigh the lease's reports by.
+
+    Attributes:
+        keys, sizes: the claimed items' stored keys and their sizes, JSON arrays in the same order.
+        weight: the ``Weight`` of them all.
+    """
+
+    keys: str
+    sizes: str
+    weight: list[int]
+
+    def size_of(self) -> dict[str, int]:
+        """Return each claimed key's size."""
+        return dict(zip(json.loads(self.keys), json.loads(self.sizes), strict=True))
+
 
 Weight = list[int]
 """Some items weighed: [how many, their bytes, how many have no size (0)]."""
@@ -428,26 +447,46 @@ def _outcome_shape(kind: EventKind) -> tuple[str, int, Hold]:
 
 
 def report_items(
-    conn: sqlite3.Connection, run_no: int, lease_id: str, plan: ReportPlan
+    conn: sqlite3.Connection,
+    run_no: int,
+    lease_id: str,
+    plan: ReportPlan,
+    lease_sizes: LeaseSizes | None,
 ) -> tuple[int, Deltas] | None:
     """Apply a report plan to the items ``lease_id`` holds in progress; return how many items it finished
     and the per-status deltas the item counters owe (the caller adds them: ``add_counts``).
 
     Returns None (the caller rolls back) when fewer items matched than the plan names: some item is not
-    held in progress by the lease. The items that leave "in progress" are weighed by the sizes their
-    UPDATE returns (no statement more).
+    held in progress by the lease. The items that leave "in progress" are weighed by the sizes the lease's
+    claim kept (``lease_sizes``, read with the lease: every item the UPDATE matched is one the claim
+    picked, and a size never changes); a report that finishes the whole lease at once, one outcome for
+    all, takes the lease's weight without reading a key. A lease
+    claimed before the store kept them has its items weighed by the sizes the UPDATE returns, which costs
+    the UPDATE more than the sizes it read (SQLite buffers the returned rows).
     """
     deltas: Deltas = {}
     done = 0
+    size_of: dict[str, int] | None = None
+    # every item the lease holds, to one outcome: the report weighs what the claim did
+    whole = lease_sizes is not None and len(plan) == 1 and len(*plan.values()) == lease_sizes.weight[0]
     for (status, attempts, hold), keys in plan.items():
         params = (status, attempts, hold is _KEEP, run_no, json.dumps(keys), lease_id)
         if status == _IN_PROGRESS:  # retried, still in progress: nothing moves
             if conn.execute(_REPORT_ITEMS, params).rowcount != len(keys):
                 return None
             continue
-        n, nbytes, unsized = weigh([row[0] for row in conn.execute(_REPORT_ITEMS_SIZES, params)])
-        if n != len(keys):
-            return None
+        if lease_sizes is not None:
+            if conn.execute(_REPORT_ITEMS, params).rowcount != len(keys):
+                return None
+            if whole:
+                n, nbytes, unsized = lease_sizes.weight
+            else:
+                size_of = size_of or lease_sizes.size_of()
+                n, nbytes, unsized = weigh([size_of[key] for key in keys])
+        else:
+            n, nbytes, unsized = weigh([row[0] for row in conn.execute(_REPORT_ITEMS_SIZES, params)])
+            if n != len(keys):
+                return None
         count_items(deltas, _IN_PROGRESS, -n, -nbytes, -unsized)
         count_items(deltas, status, n, nbytes, unsized)
         done += n

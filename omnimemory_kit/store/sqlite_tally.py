@@ -16,7 +16,7 @@ from typing import Any
 from omnimemory_kit.store.base import parse_worker_id
 from omnimemory_kit.store.counters import merge_minute_rows
 from omnimemory_kit.store.sqlite_counters import write_minutes
-from omnimemory_kit.store.sqlite_items import Deltas, add_counts, count_items
+from omnimemory_kit.store.sqlite_items import Deltas, LeaseSizes, add_counts, count_items
 
 __all__ = ["Tally"]
 
@@ -33,6 +33,7 @@ class Tally:
     seen_at: float = 0.0
     items_done: int = 0
     live_lease: str | None = None  # a lease checked live earlier in the transaction
+    lease_sizes: LeaseSizes | None = None  # that lease's sizes as its claim kept them
 
     @classmethod
     def begin(cls, conn: sqlite3.Connection, run_no: int) -> Tally:

@@ -44,7 +44,8 @@ def downgrade_to_version_5(path: Path) -> None:
         with conn:
             for column in BYTES_COLUMNS:
                 conn.execute(f"ALTER TABLE item_counts DROP COLUMN {column}")
-            conn.execute("ALTER TABLE leases DROP COLUMN sizes")
+            for column in ("sizes", "bytes", "unsized"):
+                conn.execute(f"ALTER TABLE leases DROP COLUMN {column}")
             conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     finally:
         conn.close()
