@@ -18,7 +18,8 @@ Steps, each a separate process as a user would run it, in one temporary folder (
    failed, 1 in 100 retried once, the rest succeeded), ``release`` it with BATCH_CLOSED, on a fake clock
    advancing at ``SIMULATED_RATE`` items/s; then RUN_COMPLETED. This writes exactly what workers write.
 4. ``omnimemory-kit status RUN`` of the completed run: wall time and peak RSS, beside the fixed cost of
-   starting the CLI (``omnimemory-kit --help``).
+   starting the CLI (``omnimemory-kit --help``); then ``status RUN --json`` (with the item bytes per
+   status), the same.
 5. The migration report (``run_report("migration_report")``, as ``omnimemory-kit report`` runs it) of a
    second run built the same way with about ``REPORT_EVENTS`` journal events: time and HTML size.
 
@@ -310,6 +311,10 @@ def _measure_in(root: Path, items: int) -> str:
     if status.code not in (0, -signal.SIGKILL):
         raise RuntimeError(f"status failed: {status.stderr}")
     status_note = "" if status.code == 0 else f" (killed: no answer within {STATUS_TIMEOUT:.0f} s)"
+    status_json = _measure(_cli("status", RUN, "--store", store_arg, "--json"), env, timeout=STATUS_TIMEOUT)
+    if status_json.code not in (0, -signal.SIGKILL):
+        raise RuntimeError(f"status --json failed: {status_json.stderr}")
+    json_note = "" if status_json.code == 0 else f" (killed: no answer within {STATUS_TIMEOUT:.0f} s)"
     started = time.perf_counter()
     result = run_report(
         "migration_report",
@@ -361,6 +366,13 @@ def _measure_in(root: Path, items: int) -> str:
             f"≤ 200 MB: {verdict(status.peak_mb <= TARGET_STATUS_MB)}",
         ],
         [
+            "`status --json` of the same run (with the item bytes per status)",
+            f"**{status_json.seconds:.2f} s**, peak **{_mb(status_json.peak_mb)}**{json_note}",
+            "the bytes the store keeps beside its item counts, no pass over the items",
+            f"≤ 1 s: {verdict(status_json.seconds <= TARGET_STATUS_SECONDS)}; "
+            f"≤ 200 MB: {verdict(status_json.peak_mb <= TARGET_STATUS_MB)}",
+        ],
+        [
             f"migration report of a run of {report_events:,} events",
             f"**{report_seconds:.1f} s**, HTML **{html_bytes / 2**20:.2f} MB** (+ plotly.js shared once)",
             "",
@@ -373,8 +385,8 @@ def _measure_in(root: Path, items: int) -> str:
         "Each step a separate process as a user runs it (see `benchmarks/bench_scale.py`): create-only from "
         "a CSV manifest of sorted keys (imports and reading the manifest included), a worker for "
         f"{WORKER_SECONDS:.0f} s, a fresh `migrate` of the same manifest and of half of it (adding and "
-        "working in one process, a store of its own), `status`, and the migration report of a second run. "
-        "The run is completed "
+        "working in one process, a store of its own), `status` and `status --json`, and the migration "
+        "report of a second run. The run is completed "
         f"in bulk through the store's public `claim` / `report` / `release` ({bulk:,} items in "
         f"{completed_seconds:.0f} s), not by running millions of no-op items; the report's run was built "
         f"the same way in {report_build:.0f} s. The store file holds {db_mb:,.0f} MB after create-only. "

@@ -82,7 +82,7 @@ __all__ = [
     "work_items",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The store schema version this code writes. A store with a higher version is refused; a lower one is
 upgraded when opened to write.
 
@@ -92,6 +92,8 @@ correlation id; the reports made from a run). 3: health rollups, alerts and hear
 5: SQLite: each lease lists the keys it was claimed with (``leases.keys``), in place of an index of the
 items by lease (maintained twice per item claimed), and items in progress without a lease are indexed (as
 on PostgreSQL); PostgreSQL: unchanged.
+6: the items' bytes and items without a size per status, kept beside their count (weighed from the items
+on upgrade), so ``status_facts(with_bytes=True)`` reads them instead of passing over the items.
 """
 
 EVENT_COLUMNS = (
@@ -758,8 +760,9 @@ class JournalStore(_Closing):
         """Return what ``status`` shows of a run (``omnimemory_kit.store.status_facts``), in one snapshot.
 
         Backends read the counters and the journal's rare events through an index, never the whole
-        journal; item bytes per status (``with_bytes``) cost a pass over the items. This default reads the
-        journal once.
+        journal; item bytes per status (``with_bytes``) are kept beside the counters (a store opened
+        read-only that predates them passes over its items once instead). This default reads the journal
+        once.
 
         Raises:
             RunNotFoundError: there is no run with that id.

@@ -24,6 +24,7 @@ from omnimemory_kit.store.postgres_rows import SERVER_NOW, event_from_row
 from omnimemory_kit.store.postgres_status import read_status
 from omnimemory_kit.store.report_reads import POSTGRES, ReportAggregates, read_report
 from omnimemory_kit.store.status_facts import COMMON_KINDS, RARE_KINDS_SQL, RunStatusFacts
+from omnimemory_kit.store.status_reads import ItemBytes
 from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresReads"]
@@ -160,6 +161,18 @@ class PostgresReads(JournalStore):
                     FileStatus.SKIPPED)  # fmt: skip
         return {status: int(n or 0) for status, n in zip(statuses, row[1:], strict=True)}
 
+    def _item_bytes(self, conn: psycopg.Connection[TupleRow], run_id: str) -> ItemBytes:
+        """Return the run's item bytes per status and its items without a size, the writers' shards summed."""
+        row = conn.execute(
+            "SELECT sum(pending_bytes), sum(in_progress_bytes), sum(succeeded_bytes), sum(failed_bytes), "
+            "sum(skipped_bytes), sum(unsized) FROM run_counts WHERE run_id = %s",
+            (run_id,),
+        ).fetchone()
+        assert row is not None, "an aggregate returns a row"
+        statuses = (FileStatus.PENDING, FileStatus.IN_PROGRESS, FileStatus.SUCCEEDED, FileStatus.FAILED,
+                    FileStatus.SKIPPED)  # fmt: skip
+        return {status: int(n or 0) for status, n in zip(statuses, row[:5], strict=True)}, int(row[5] or 0)
+
     def item_statuses(
         self, run_id: str, *, keys: Iterable[str] | None = None, status: FileStatus | None = None
     ) -> dict[str, FileStatus]:
@@ -204,7 +217,8 @@ class PostgresReads(JournalStore):
         with self._conn() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             counters = self._read_counters(conn, run_id, None)
-            return read_status(conn, run_id, counters, with_bytes=with_bytes, where=f"store {self.url}")
+            kept = self._item_bytes(conn, run_id) if with_bytes else None
+            return read_status(conn, run_id, counters, kept_bytes=kept, where=f"store {self.url}")
 
     def _read_counters(
         self, conn: psycopg.Connection[TupleRow], run_id: str, since: float | None

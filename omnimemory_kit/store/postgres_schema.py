@@ -255,6 +255,97 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 5: SQLite lists a lease's keys with the lease; nothing changes here
     "SELECT 1",
+    # 6: the items' bytes per status beside their counts, and the items without a size (a size never
+    # changes, so those are counted once, as items are inserted); numeric, so no sum of sizes overflows.
+    # The items table is locked first: a writer still running the trigger's earlier version finishes
+    # before the items are weighed, and a later one runs this one.
+    """
+    LOCK TABLE items IN SHARE MODE;
+    ALTER TABLE run_counts
+        ADD COLUMN pending_bytes      numeric NOT NULL DEFAULT 0,
+        ADD COLUMN in_progress_bytes  numeric NOT NULL DEFAULT 0,
+        ADD COLUMN succeeded_bytes    numeric NOT NULL DEFAULT 0,
+        ADD COLUMN failed_bytes       numeric NOT NULL DEFAULT 0,
+        ADD COLUMN skipped_bytes      numeric NOT NULL DEFAULT 0,
+        ADD COLUMN unsized            bigint NOT NULL DEFAULT 0;
+    CREATE OR REPLACE FUNCTION omk_count_items() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO run_counts AS c (run_id, shard, pending, in_progress, succeeded, failed, skipped,
+                                         pending_bytes, in_progress_bytes, succeeded_bytes, failed_bytes,
+                                         skipped_bytes, unsized)
+            SELECT run_id, pg_backend_pid(),
+                   count(*) FILTER (WHERE status = 'pending'),
+                   count(*) FILTER (WHERE status = 'in_progress'),
+                   count(*) FILTER (WHERE status = 'succeeded'),
+                   count(*) FILTER (WHERE status = 'failed'),
+                   count(*) FILTER (WHERE status = 'skipped'),
+                   coalesce(sum(size) FILTER (WHERE status = 'pending'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'in_progress'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'succeeded'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'failed'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'skipped'), 0),
+                   count(*) FILTER (WHERE size = 0)
+            FROM new_items GROUP BY run_id
+            ON CONFLICT (run_id, shard) DO UPDATE SET
+                pending = c.pending + EXCLUDED.pending, in_progress = c.in_progress + EXCLUDED.in_progress,
+                succeeded = c.succeeded + EXCLUDED.succeeded, failed = c.failed + EXCLUDED.failed,
+                skipped = c.skipped + EXCLUDED.skipped,
+                pending_bytes = c.pending_bytes + EXCLUDED.pending_bytes,
+                in_progress_bytes = c.in_progress_bytes + EXCLUDED.in_progress_bytes,
+                succeeded_bytes = c.succeeded_bytes + EXCLUDED.succeeded_bytes,
+                failed_bytes = c.failed_bytes + EXCLUDED.failed_bytes,
+                skipped_bytes = c.skipped_bytes + EXCLUDED.skipped_bytes,
+                unsized = c.unsized + EXCLUDED.unsized;
+        ELSE
+            INSERT INTO run_counts AS c (run_id, shard, pending, in_progress, succeeded, failed, skipped,
+                                         pending_bytes, in_progress_bytes, succeeded_bytes, failed_bytes,
+                                         skipped_bytes)
+            SELECT run_id, pg_backend_pid(),
+                   coalesce(sum(d) FILTER (WHERE status = 'pending'), 0),
+                   coalesce(sum(d) FILTER (WHERE status = 'in_progress'), 0),
+                   coalesce(sum(d) FILTER (WHERE status = 'succeeded'), 0),
+                   coalesce(sum(d) FILTER (WHERE status = 'failed'), 0),
+                   coalesce(sum(d) FILTER (WHERE status = 'skipped'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'pending'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'in_progress'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'succeeded'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'failed'), 0),
+                   coalesce(sum(size) FILTER (WHERE status = 'skipped'), 0)
+            FROM (SELECT run_id, status, 1 AS d, size FROM new_items
+                  UNION ALL SELECT run_id, status, -1, -size FROM old_items) AS changed
+            GROUP BY run_id
+            ON CONFLICT (run_id, shard) DO UPDATE SET
+                pending = c.pending + EXCLUDED.pending, in_progress = c.in_progress + EXCLUDED.in_progress,
+                succeeded = c.succeeded + EXCLUDED.succeeded, failed = c.failed + EXCLUDED.failed,
+                skipped = c.skipped + EXCLUDED.skipped,
+                pending_bytes = c.pending_bytes + EXCLUDED.pending_bytes,
+                in_progress_bytes = c.in_progress_bytes + EXCLUDED.in_progress_bytes,
+                succeeded_bytes = c.succeeded_bytes + EXCLUDED.succeeded_bytes,
+                failed_bytes = c.failed_bytes + EXCLUDED.failed_bytes,
+                skipped_bytes = c.skipped_bytes + EXCLUDED.skipped_bytes;
+        END IF;
+        RETURN NULL;
+    END $$;
+    INSERT INTO run_counts AS c (run_id, shard, pending_bytes, in_progress_bytes, succeeded_bytes,
+                                 failed_bytes, skipped_bytes, unsized)
+    SELECT run_id, 0,
+           coalesce(sum(size) FILTER (WHERE status = 'pending'), 0),
+           coalesce(sum(size) FILTER (WHERE status = 'in_progress'), 0),
+           coalesce(sum(size) FILTER (WHERE status = 'succeeded'), 0),
+           coalesce(sum(size) FILTER (WHERE status = 'failed'), 0),
+           coalesce(sum(size) FILTER (WHERE status = 'skipped'), 0),
+           count(*) FILTER (WHERE size = 0)
+    FROM items GROUP BY run_id
+    ON CONFLICT (run_id, shard) DO UPDATE SET
+        pending_bytes = c.pending_bytes + EXCLUDED.pending_bytes,
+        in_progress_bytes = c.in_progress_bytes + EXCLUDED.in_progress_bytes,
+        succeeded_bytes = c.succeeded_bytes + EXCLUDED.succeeded_bytes,
+        failed_bytes = c.failed_bytes + EXCLUDED.failed_bytes,
+        skipped_bytes = c.skipped_bytes + EXCLUDED.skipped_bytes,
+        unsized = c.unsized + EXCLUDED.unsized;
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"
 

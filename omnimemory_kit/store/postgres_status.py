@@ -18,7 +18,7 @@ from omnimemory_kit.events import STRING_ERROR_TYPE
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.postgres_rows import event_from_row
 from omnimemory_kit.store.status_facts import RARE_KINDS_SQL, VERDICT_KINDS, RunStatusFacts, kinds_sql
-from omnimemory_kit.store.status_reads import STATUS_COLUMNS, StatusDialect, read_status_facts
+from omnimemory_kit.store.status_reads import STATUS_COLUMNS, ItemBytes, StatusDialect, read_status_facts
 
 __all__ = ["POSTGRES_STATUS", "add_rare_index", "read_status"]
 
@@ -63,14 +63,22 @@ def add_rare_index(conn: psycopg.Connection[TupleRow], schema: str) -> None:
 
 
 def read_status(
-    conn: psycopg.Connection[TupleRow], run_id: str, counters: RunCounters, *, with_bytes: bool, where: str
+    conn: psycopg.Connection[TupleRow],
+    run_id: str,
+    counters: RunCounters,
+    *,
+    kept_bytes: ItemBytes | None,
+    where: str,
 ) -> RunStatusFacts:
-    """Read a run's status facts (the caller holds a repeatable-read transaction: one snapshot)."""
+    """Read a run's status facts (the caller holds a repeatable-read transaction: one snapshot).
+
+    ``kept_bytes``: the item bytes the store keeps (read in the same snapshot), when they are wanted.
+    """
 
     def query(sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()
 
     return read_status_facts(
-        query, POSTGRES_STATUS, run_id, counters, rare="events", with_bytes=with_bytes,
-        event_of=lambda row: event_from_row(row, run_id, where),
+        query, POSTGRES_STATUS, run_id, counters, rare="events", with_bytes=kept_bytes is not None,
+        event_of=lambda row: event_from_row(row, run_id, where), kept_bytes=kept_bytes,
     )  # fmt: skip

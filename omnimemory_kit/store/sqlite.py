@@ -73,7 +73,9 @@ from omnimemory_kit.store.sqlite_counters import read_counters, read_item_counts
 from omnimemory_kit.store.sqlite_health import SQLiteHealthHistory
 from omnimemory_kit.store.sqlite_items import (
     CLAIM_ITEMS,
+    LeaseSizes,
     ReportPlan,
+    Weight,
     add_blocks,
     add_counts,
     add_new,
@@ -105,10 +107,18 @@ _SELECT_RUN_V1: Final = (
     "SELECT run_id, name, priority, source, function, created_at, params, '', '', '' FROM runs"
 )
 _PICK: Final = (
-    "SELECT count(*), json_group_array(key), json_group_array(size) FROM ("
+    "SELECT count(*), json_group_array(key), json_group_array(size), sum(size), sum(size = 0) FROM ("
     "SELECT key, size, ordinal FROM items WHERE run_no = ? AND status = 'pending' ORDER BY ordinal LIMIT ?)"
 )
-"""A claim's pick, oldest first: how many, the keys and sizes (JSON arrays, in order)."""
+"""A claim's pick, oldest first: how many, the keys and sizes (JSON arrays, in order, both kept with the
+lease: its reports weigh their items by them), their bytes and how many have no size."""
+# The lease's run and expiry, the run's last seq, and what its claim kept to weigh its reports: its keys and
+# sizes, how many they are, their bytes and how many have no size (so a report of the whole lease reads
+# no key).
+_CHECK_LIVE: Final = (
+    "SELECT l.run_no, l.expires_at, r.last_seq, l.keys, l.sizes, json_array_length(l.sizes), l.bytes, "
+    "l.unsized FROM leases l JOIN runs r ON r.run_no = l.run_no WHERE l.lease_id = ? AND l.worker_id = ?"
+)
 _READ_CHUNK: Final = 5000
 _PENDING: Final = FileStatus.PENDING.value
 _IN_PROGRESS: Final = FileStatus.IN_PROGRESS.value
@@ -456,13 +466,15 @@ class SQLiteStore(SQLiteHealthHistory, Store):
                 conn, run_no, lambda run_no, first: add_blocks(conn, run_no, blocks, first, at)
             )
 
-    def _add_locked(self, conn: sqlite3.Connection, run_no: int, add: Callable[[int, int], int]) -> int:
-        """Run ``add(run_no, first seq)`` and move the run's last seq and pending count by what it added."""
+    def _add_locked(self, conn: sqlite3.Connection, run_no: int, add: Callable[[int, int], Weight]) -> int:
+        """Run ``add(run_no, first seq)`` and move the run's last seq and pending counters by what it
+        added (``sqlite_items.Weight``); return how many items it added."""
         (last,) = conn.execute("SELECT last_seq FROM runs WHERE run_no = ?", (run_no,)).fetchone()
-        added = add(run_no, last + 1)
+        weight = add(run_no, last + 1)
+        added = weight[0]
         if added:
             conn.execute("UPDATE runs SET last_seq = ? WHERE run_no = ?", (last + added, run_no))
-            add_counts(conn, run_no, {_PENDING: added})
+            add_counts(conn, run_no, {_PENDING: weight})
         return added
 
     def item_counts(self, run_id: str) -> dict[FileStatus, int]:
@@ -494,7 +506,10 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         if self.schema_version < 4:  # an older store opened read-only: no counters kept, read the journal
             return super().status_facts(run_id, with_bytes=with_bytes)
         with self._read("read a run's status") as conn:
-            return read_status(conn, self._run_no(conn, run_id), run_id, with_bytes=with_bytes)
+            return read_status(
+                conn, self._run_no(conn, run_id), run_id, with_bytes=with_bytes,
+                bytes_kept=self.schema_version >= 6,  # else an older store opened read-only: a pass
+            )  # fmt: skip
 
     def report_aggregates(
         self, run_id: str, *, origin: float, bucket_seconds: float, top: int
@@ -627,7 +642,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         run_no = tally.run_no
         # One row for the whole pick (not one per item): the store thread gets the GIL back once, not once
         # per item, while the event loop is busy running the batch before.
-        count, keys, sizes = conn.execute(_PICK, (run_no, limit)).fetchone()
+        count, keys, sizes, nbytes, unsized = conn.execute(_PICK, (run_no, limit)).fetchone()
         if not count:
             return None
         expires_at = now + lease_seconds
@@ -636,9 +651,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         batch_id = f"batch-{first}"
         tally.saw_worker(worker_id, now)  # registered if new
         conn.execute(
-            "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at, keys) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (lease_id, run_no, worker_id, batch_id, now, expires_at, keys),
+            "INSERT INTO leases (lease_id, run_no, worker_id, batch_id, claimed_at, expires_at, keys, sizes, "
+            "bytes, unsized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (lease_id, run_no, worker_id, batch_id, now, expires_at, keys, sizes, nbytes, unsized),
         )
         # Set-based, from the pick's keys (a JSON text SQLite made, in ordinal order; the same transaction,
         # so they are still pending): their FILE_STARTED rows, then one statement leases them all. Both are
@@ -654,7 +669,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, keys),
         )
         conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, keys))
-        tally.count({_PENDING: -count, _IN_PROGRESS: count})
+        tally.count({_PENDING: [-count, -nbytes, -unsized], _IN_PROGRESS: [count, nbytes, unsized]})
         tally.add_minutes({minute_start(now): [count, 0, 0, 0, 0, None, None]})
         return Lease(
             lease_id=lease_id,
@@ -674,24 +689,24 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     ) -> Tally:
         """Check that the worker still holds the lease (``_check_live``); start the transaction's tally.
 
-        One query for both: the lease's expiry and the run's last seq.
+        One query for both: the lease's expiry and the run's last seq (and the sizes its claim kept).
         """
-        run_no, last_seq = self._check_live(conn, lease, now, expired_ok=expired_ok)
-        return Tally(run_no, last_seq, live_lease=lease.lease_id)
+        run_no, last_seq, sizes = self._check_live(conn, lease, now, expired_ok=expired_ok)
+        return Tally(run_no, last_seq, live_lease=lease.lease_id, lease_sizes=sizes)
 
     def _check_live(
         self, conn: sqlite3.Connection, lease: Lease, now: float, *, expired_ok: bool = False
-    ) -> tuple[int, int]:
-        """Return the lease's run_no and the run's last seq if the worker still holds the lease (and,
-        unless ``expired_ok``, it is live)."""
-        row = conn.execute(
-            "SELECT l.run_no, l.expires_at, r.last_seq FROM leases l JOIN runs r ON r.run_no = l.run_no "
-            "WHERE l.lease_id = ? AND l.worker_id = ?",
-            (lease.lease_id, lease.worker_id),
-        ).fetchone()
+    ) -> tuple[int, int, LeaseSizes | None]:
+        """Return the lease's run_no, the run's last seq and the sizes its claim kept (None for a lease
+        claimed before the store kept them) if the worker still holds the lease (and, unless
+        ``expired_ok``, it is live)."""
+        row = conn.execute(_CHECK_LIVE, (lease.lease_id, lease.worker_id)).fetchone()
         if row is None or (not expired_ok and row[1] <= now):
             raise LeaseLostError(lease.worker_id, lease.lease_id)
-        return int(row[0]), int(row[2])
+        run_no, last_seq = int(row[0]), int(row[2])
+        if row[4] is None:
+            return run_no, last_seq, None
+        return run_no, last_seq, LeaseSizes(row[3], row[4], [int(row[5]), int(row[6]), int(row[7])])
 
     def heartbeat(self, lease: Lease, lease_seconds: float) -> Lease:
         """Extend a live lease to now + ``lease_seconds``; ``LeaseLostError`` if it expired or is gone."""
@@ -699,7 +714,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         now = self._clock.time()
         expires_at = now + lease_seconds
         with self._write("extend a lease") as conn:
-            run_no, _ = self._check_live(conn, lease, now)
+            run_no, _, _ = self._check_live(conn, lease, now)
             conn.execute("UPDATE leases SET expires_at = ? WHERE lease_id = ?", (expires_at, lease.lease_id))
             conn.execute(
                 "UPDATE workers SET last_seen = ? WHERE run_no = ? AND worker_id = ?",
@@ -724,7 +739,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             except _NotHeld:
                 pass  # rolled back: the checked path below names the offending item
         with self._write("report outcomes") as conn:
-            run_no, _ = self._check_live(conn, lease, now)
+            run_no, _, _ = self._check_live(conn, lease, now)
             held = {row[0] for row in conn.execute(self._held_by_lease("key"), (lease.lease_id,))}
             done = check_outcomes(lease, events, held)
             last = self._append_locked(conn, run_no, events, lease_id=lease.lease_id)
@@ -756,7 +771,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         plan: ReportPlan,
     ) -> None:
         """Report into ``tally`` (the caller writes it); ``lease`` was checked live for it."""
-        reported = report_items(conn, tally.run_no, lease.lease_id, plan)
+        reported = report_items(conn, tally.run_no, lease.lease_id, plan, tally.lease_sizes)
         if reported is None:
             raise _NotHeld
         done, deltas = reported

@@ -97,6 +97,8 @@ CREATE TABLE item_counts (
     run_no INTEGER NOT NULL,
     status TEXT NOT NULL,
     count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    unsized INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_no, status)
 ) WITHOUT ROWID;
 CREATE TABLE leases (
@@ -106,7 +108,10 @@ CREATE TABLE leases (
     batch_id TEXT NOT NULL,
     claimed_at REAL NOT NULL,
     expires_at REAL NOT NULL,
-    keys TEXT NOT NULL DEFAULT '[]'
+    keys TEXT NOT NULL DEFAULT '[]',
+    sizes TEXT,
+    bytes INTEGER,
+    unsized INTEGER
 );
 CREATE INDEX leases_run ON leases (run_no, expires_at);
 CREATE TABLE workers (
@@ -206,6 +211,19 @@ FROM events
 WHERE kind IN ('file_started', 'file_succeeded', 'file_failed', 'file_skipped', 'file_retried')
 GROUP BY run_no, CAST(at / 60 AS INTEGER)
 """
+# Version 6 weighs what an upgraded store already holds: one pass over the items, once. A lease keeps the
+# sizes of the items it claimed (a JSON array beside its keys) and their sum, which its reports weigh their
+# items by; a lease claimed before the upgrade has none (its reports weigh what they change instead).
+_WEIGH_ITEMS: Final = """
+ALTER TABLE item_counts ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE item_counts ADD COLUMN unsized INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE leases ADD COLUMN sizes TEXT;
+ALTER TABLE leases ADD COLUMN bytes INTEGER;
+ALTER TABLE leases ADD COLUMN unsized INTEGER;
+INSERT INTO item_counts (run_no, status, count, bytes, unsized)
+SELECT run_no, status, count(*), sum(size), sum(size = 0) FROM items GROUP BY run_no, status
+ON CONFLICT (run_no, status) DO UPDATE SET bytes = excluded.bytes, unsized = excluded.unsized
+"""
 _SCHEMA_ALL: Final = _SCHEMA + _ROLLUPS + _COUNTERS
 # Upgrades of an existing store: entry i takes schema version i + 1 to i + 2 (``_SCHEMA`` makes the newest
 # directly). Never edit a released entry: add a new one.
@@ -237,6 +255,8 @@ _UPGRADES: Final[tuple[str, ...]] = (
     DROP INDEX IF EXISTS items_leased;
     CREATE INDEX items_unleased ON items (run_no, ordinal) WHERE status = 'in_progress' AND lease_id IS NULL
     """,
+    # 6: the items' bytes (and items without a size) per status beside their count, weighed from the items
+    _WEIGH_ITEMS,
 )
 assert len(_UPGRADES) == SCHEMA_VERSION - 1, "every schema version needs its upgrade"
 

@@ -1,8 +1,9 @@
 """The SQLite store's run counters (``store.counters``): per-minute activity, kept as events are inserted.
 
-Items per status are ``item_counts`` (kept by ``sqlite_items``); this module keeps ``run_minutes``: every
-insert of events adds its counted kinds to their minute buckets in the same transaction (one upsert per
-bucket, usually one per append), and reads both back as a ``RunCounters``.
+Items per status are ``item_counts`` (kept by ``sqlite_items``, with their bytes and how many have no
+size); this module keeps ``run_minutes``: every insert of events adds its counted kinds to their minute
+buckets in the same transaction (one upsert per bucket, usually one per append), and reads both back as a
+``RunCounters`` (and the bytes, ``read_item_bytes``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from omnimemory_kit.store.counters import RunCounters, counters_from, minute_sta
 
 __all__ = [
     "read_counters",
+    "read_item_bytes",
     "read_item_counts",
     "snapshot",
     "write_minutes",
@@ -66,6 +68,19 @@ def read_item_counts(conn: sqlite3.Connection, run_no: int) -> dict[FileStatus, 
     for status, count in conn.execute("SELECT status, count FROM item_counts WHERE run_no = ?", (run_no,)):
         counts[FILE_STATUSES[status]] = int(count)
     return counts
+
+
+def read_item_bytes(conn: sqlite3.Connection, run_no: int) -> tuple[dict[FileStatus, int], int]:
+    """Return the bytes of the run's items in each status (every status present) and how many have no
+    size (a store of schema version 5 or later: older ones keep no bytes)."""
+    nbytes = dict.fromkeys(FileStatus, 0)
+    unsized = 0
+    for status, size, zero in conn.execute(
+        "SELECT status, bytes, unsized FROM item_counts WHERE run_no = ?", (run_no,)
+    ):
+        nbytes[FILE_STATUSES[status]] = int(size)
+        unsized += int(zero)
+    return nbytes, unsized
 
 
 def _read(conn: sqlite3.Connection, run_no: int, run_id: str, since: float | None) -> RunCounters:

@@ -1,19 +1,22 @@
 """The SQLite items table: the shared item rule (``store.projection``) written with few statements.
 
 Every write here leaves the rows ``projection.fold`` would leave, and keeps the per-status counters
-(``item_counts``) in step in the same transaction, so counting never scans the items:
+(``item_counts``: items, their bytes, those without a size) in step in the same transaction, so neither
+counting nor weighing ever scans the items. An item's size never changes after its addition, so what a
+write moves between statuses is weighed from the rows it reads or changes anyway (``Deltas``):
 
 - **additions only** (a scan, ``add_items``): the items are copied from their FILE_ADDED rows in SQL;
   a bulk add (``add_blocks``) writes the FILE_ADDED rows of a whole block of items (``store.blocks``) with
   one statement read in C, and checks by the count of items copied that no key was repeated or known;
 - **set-based**: when every item event of an append is of a ``projection.UNIFORM`` kind (its effect does
   not depend on the item's status: starts and outcomes), each item's final state is known without reading
-  it: one UPDATE per shape of final state; the old statuses, needed only for the counters, come from one
-  aggregate query;
+  it: one UPDATE per shape of final state (returning the sizes it moved); the old statuses, needed only
+  for the counters, come from one aggregate query;
 - **the fold**: otherwise the touched rows are read in one query, folded with ``projection.fold``, and each
   changed row is written once (a start and the outcome of one item coalesce);
 - **claims and reports** use statements derived from the same table (a claim is FILE_STARTED on pending
-  items; a report applies outcomes and retries to items its lease holds in progress).
+  items, weighed by its pick; a report applies outcomes and retries to items its lease holds in progress,
+  returning their sizes).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, cast
 
 from omnimemory_kit.events import FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.blocks import decode_block
@@ -32,13 +35,18 @@ from omnimemory_kit.text import STORED_MARKER, to_stored
 __all__ = [
     "CLAIM_ITEMS",
     "INSERT_ADDED_ITEMS",
+    "Deltas",
+    "LeaseSizes",
     "ReportPlan",
+    "Weight",
     "add_blocks",
     "add_counts",
     "add_new",
+    "count_items",
     "project",
     "report_items",
     "report_plan",
+    "weigh",
 ]
 
 _PENDING: Final = FileStatus.PENDING.value
@@ -72,6 +80,13 @@ _INSERT_BLOCK_ITEMS: Final = (
     "AND typeof(path) = 'text' AND path != '' AND typeof(size) = 'integer' AND size >= 0 ORDER BY seq "
     "ON CONFLICT (run_no, key) DO NOTHING"
 )
+# Every row of the range is a FILE_ADDED whose item was just copied (the caller checked the count), with
+# the item's size (a whole number: ``_INSERT_BLOCK_ITEMS`` copies no other).
+_WEIGH_ADDED: Final = (
+    "SELECT sum(size), sum(size = 0) FROM events WHERE run_no = ?1 AND seq BETWEEN ?2 AND ?3"
+)
+_INSERT_ADDED_SIZES: Final = INSERT_ADDED_ITEMS + " RETURNING size"
+"""``INSERT_ADDED_ITEMS`` returning the size of each item it inserted (none for a key the run has)."""
 _INSERT_ITEM: Final = (
     "INSERT INTO items (run_no, key, ordinal, size, status, attempts, lease_id, batch_id, worker_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_no, key) DO NOTHING"
@@ -85,11 +100,11 @@ _SELECT_ITEMS: Final = (
     "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))"
 )
 # One statement for every shape of uniform final state: ?3 keeps the lease (else it becomes ?4), ?5 takes
-# the batch and worker of the last start (?6, ?7).
-_PROJECT_UNIFORM: Final = (
+# the batch and worker of the last start (?6, ?7); it returns the size of every item it changed.
+_PROJECT_UNIFORM_SIZES: Final = (
     "UPDATE items SET status = ?1, attempts = attempts + ?2, lease_id = iif(?3, lease_id, ?4), "
     "batch_id = iif(?5, ?6, batch_id), worker_id = iif(?5, ?7, worker_id) "
-    "WHERE run_no = ?8 AND key IN (SELECT value FROM json_each(?9))"
+    "WHERE run_no = ?8 AND key IN (SELECT value FROM json_each(?9)) RETURNING size"
 )
 
 _CLAIMED: Final = TRANSITIONS[EventKind.FILE_STARTED][FileStatus.PENDING]
@@ -114,30 +129,75 @@ _REPORT_ITEMS: Final = (
     "WHERE run_no = ?4 AND key IN (SELECT value FROM json_each(?5)) "
     f"AND +lease_id = ?6 AND status = '{_IN_PROGRESS}'"
 )
+_REPORT_ITEMS_SIZES: Final = _REPORT_ITEMS + " RETURNING size"
 
 ReportPlan = dict[tuple[str, int, Hold], list[str]]
 """A report's items grouped by (final status, attempts added, lease rule)."""
 
 
-def add_counts(conn: sqlite3.Connection, run_no: int, deltas: dict[str, int]) -> None:
-    """Add per-status deltas to the run's item counters (kept so ``item_counts`` never scans items)."""
-    changed = {status: delta for status, delta in deltas.items() if delta}
-    if changed:  # one statement, however many statuses changed ("WHERE true": SQLite's upsert after SELECT)
-        conn.execute(
-            "INSERT INTO item_counts (run_no, status, count) SELECT ?, j.key, j.value FROM json_each(?) j "
-            "WHERE true ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count",
-            (run_no, json.dumps(changed)),
-        )
+class LeaseSizes(NamedTuple):
+    """What a lease's claim kept to weigh the lease's reports by.
+
+    Attributes:
+        keys, sizes: the claimed items' stored keys and their sizes, JSON arrays in the same order.
+        weight: the ``Weight`` of them all.
+    """
+
+    keys: str
+    sizes: str
+    weight: list[int]
+
+    def size_of(self) -> dict[str, int]:
+        """Return each claimed key's size."""
+        return dict(zip(json.loads(self.keys), json.loads(self.sizes), strict=True))
 
 
-def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first: int, at: float) -> int:
+Weight = list[int]
+"""Some items weighed: [how many, their bytes, how many have no size (0)]."""
+Deltas = dict[str, Weight]
+"""What a write owes ``item_counts``: per status (its stored value), the ``Weight`` moved in (out:
+negative)."""
+
+_ADD_COUNTS: Final = (
+    "INSERT INTO item_counts (run_no, status, count, bytes, unsized) "
+    "SELECT ?, j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) j "
+    "WHERE true ON CONFLICT (run_no, status) DO UPDATE SET count = count + excluded.count, "
+    "bytes = bytes + excluded.bytes, unsized = unsized + excluded.unsized"
+)
+"""One statement, however many statuses changed ("WHERE true": SQLite's upsert after a SELECT)."""
+
+
+def count_items(deltas: Deltas, status: str, items: int, nbytes: int, unsized: int) -> None:
+    """Add ``items`` (negative: taken out), their bytes and how many of them have no size to a status."""
+    row = deltas.get(status)
+    if row is None:
+        deltas[status] = [items, nbytes, unsized]
+    else:
+        row[0] += items
+        row[1] += nbytes
+        row[2] += unsized
+
+
+def weigh(sizes: list[int]) -> Weight:
+    """Return the ``Weight`` of items of these sizes."""
+    return [len(sizes), sum(sizes), sizes.count(0)]
+
+
+def add_counts(conn: sqlite3.Connection, run_no: int, deltas: Deltas) -> None:
+    """Add per-status deltas to the run's item counters (kept so counting and weighing never scan items)."""
+    changed = {status: delta for status, delta in deltas.items() if any(delta)}
+    if changed:
+        conn.execute(_ADD_COUNTS, (run_no, json.dumps(changed)))
+
+
+def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first: int, at: float) -> Weight:
     """Add the ``wanted`` items (stored key -> size) the run does not have yet, seqs from ``first``.
 
-    Journals FILE_ADDED for each new one and copies it into the items table; returns how many were new.
-    The caller moves the run's ``last_seq`` and the pending counter.
+    Journals FILE_ADDED for each new one and copies it into the items table; returns the ``Weight`` of
+    the new ones. The caller moves the run's ``last_seq`` and the pending counter.
     """
     if not wanted:
-        return 0
+        return [0, 0, 0]
     # Sorted keys (a listing, a directory) come in chunks no stored key falls between: one probe of the
     # key range, instead of looking every key up. (Stored keys are UTF-8, whose byte order is Python's
     # order of code points.)
@@ -159,23 +219,25 @@ def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first
     if wanted:
         conn.execute(INSERT_ADDED, (run_no, first, at, json.dumps(wanted)))
         conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(wanted) - 1))
-    return len(wanted)
+    return weigh(list(wanted.values()))
 
 
-def add_blocks(conn: sqlite3.Connection, run_no: int, blocks: Iterable[str], first: int, at: float) -> int:
-    """Add the items of every block the run does not have yet, seqs from ``first``; return how many.
+def add_blocks(conn: sqlite3.Connection, run_no: int, blocks: Iterable[str], first: int, at: float) -> Weight:
+    """Add the items of every block the run does not have yet, seqs from ``first``; return their ``Weight``.
 
     The common block (new keys, none repeated, no escapes) takes two statements read in C: its FILE_ADDED
-    rows from the JSON, its items from those rows. When fewer items than rows were copied, the block is
-    undone to its savepoint and added through the checked path (``decode_block``, ``add_new``), which skips
-    repeated and known keys, stores odd keys in their stored form and raises on a malformed member. The
-    caller holds the transaction: raising here (or in ``blocks``) leaves the caller to roll all back.
+    rows from the JSON, its items from those rows, and a third weighs them (its rows are still cached).
+    When fewer items than rows were copied, the block is undone to its savepoint and added through the
+    checked path (``decode_block``, ``add_new``), which skips repeated and known keys, stores odd keys in
+    their stored form and raises on a malformed member. The caller holds the transaction: raising here (or
+    in ``blocks``) leaves the caller to roll all back.
     """
-    added = 0
+    weight = [0, 0, 0]
     for block in blocks:
+        added = weight[0]
         if not block.startswith("{") or "\\" in block or STORED_MARKER in block or "\x00" in block:
             # escapes (a key json.loads must read) or a key to_stored would change
-            added += _add_checked(conn, run_no, block, first + added, at)
+            _add_weight(weight, _add_checked(conn, run_no, block, first + added, at))
             continue
         conn.execute("SAVEPOINT block")
         before = conn.total_changes
@@ -193,15 +255,25 @@ def add_blocks(conn: sqlite3.Connection, run_no: int, blocks: Iterable[str], fir
                 conn.execute(_INSERT_BLOCK_ITEMS, (run_no, first + added, first + added + rows - 1))
         if rows >= 0 and conn.total_changes - before == 2 * rows:
             conn.execute("RELEASE block")
-            added += rows
+            if rows:
+                nbytes, unsized = conn.execute(
+                    _WEIGH_ADDED, (run_no, first + added, first + added + rows - 1)
+                ).fetchone()
+                _add_weight(weight, [rows, nbytes, unsized])
             continue
         conn.execute("ROLLBACK TO block")
         conn.execute("RELEASE block")
-        added += _add_checked(conn, run_no, block, first + added, at)
-    return added
+        _add_weight(weight, _add_checked(conn, run_no, block, first + added, at))
+    return weight
 
 
-def _add_checked(conn: sqlite3.Connection, run_no: int, block: str, first: int, at: float) -> int:
+def _add_weight(weight: Weight, more: Weight) -> None:
+    weight[0] += more[0]
+    weight[1] += more[1]
+    weight[2] += more[2]
+
+
+def _add_checked(conn: sqlite3.Connection, run_no: int, block: str, first: int, at: float) -> Weight:
     wanted: dict[str, int] = {}
     for key, size in decode_block(block):
         wanted.setdefault(to_stored(key), size)  # the first of a key wins
@@ -221,10 +293,12 @@ def project(
     if not keys:
         return
     if all(e.kind is _ADDED for e in events if e.path is not None):
-        # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed.
-        before = conn.total_changes
-        conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(events) - 1))
-        add_counts(conn, run_no, {_PENDING: conn.total_changes - before})
+        # Only additions (add_items, a scan): ON CONFLICT DO NOTHING is all the idempotency needed, and
+        # the sizes of the rows it did insert weigh them.
+        sizes = [
+            row[0] for row in conn.execute(_INSERT_ADDED_SIZES, (run_no, first, first + len(events) - 1))
+        ]
+        add_counts(conn, run_no, {_PENDING: weigh(sizes)})
         return
     if _SET_BASED_PROJECTION and _project_uniform(conn, run_no, events, lease_id):
         return
@@ -249,10 +323,12 @@ def _project_fold(
     }
     inserts = []
     updates = []
-    deltas = dict.fromkeys(statuses, 0)
+    deltas: Deltas = {}
     for key, item in fold(items, events, first_seq=first, lease_id=lease_id).items():
         status = item.status.value
-        deltas[status] += 1
+        size = item.size
+        unsized = 0 if size else 1
+        count_items(deltas, status, 1, size, unsized)
         was = items.get(key)
         if was is None:
             inserts.append(
@@ -260,7 +336,7 @@ def _project_fold(
                  item.worker_id)
             )  # fmt: skip
         else:
-            deltas[was.status.value] -= 1
+            count_items(deltas, was.status.value, -1, -size, -unsized)  # a size never changes
             updates.append((status, item.attempts, item.lease_id, item.batch_id, item.worker_id, run_no, key))
     if inserts:
         conn.executemany(_INSERT_ITEM, inserts)
@@ -302,21 +378,21 @@ def _project_uniform(
     groups: dict[tuple[Any, ...], list[str]] = {}
     for key, (status, attempts, hold, started) in final.items():
         groups.setdefault((status, attempts, hold, started), []).append(key)
-    deltas = dict.fromkeys(FILE_STATUSES, 0)
-    for status, n in conn.execute(
-        "SELECT status, count(*) FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) "
-        "GROUP BY status",
+    deltas: Deltas = {}
+    for status, n, nbytes, unsized in conn.execute(
+        "SELECT status, count(*), sum(size), sum(size = 0) FROM items "
+        "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) GROUP BY status",
         (run_no, json.dumps(list(final))),
     ):
-        deltas[status] -= n
+        count_items(deltas, status, -n, -nbytes, -unsized)
     for (status, attempts, hold, started), group in groups.items():
         batch_id, worker_id = started or (None, None)
-        cursor = conn.execute(
-            _PROJECT_UNIFORM,
-            (status, attempts, hold is _KEEP, lease_id if hold is _TAKE else None, started is not None,
-             batch_id, worker_id, run_no, json.dumps(group)),
+        params = (
+            status, attempts, hold is _KEEP, lease_id if hold is _TAKE else None, started is not None,
+            batch_id, worker_id, run_no, json.dumps(group),
         )  # fmt: skip
-        deltas[status] += cursor.rowcount
+        n, nbytes, unsized = weigh([row[0] for row in conn.execute(_PROJECT_UNIFORM_SIZES, params)])
+        count_items(deltas, status, n, nbytes, unsized)
     add_counts(conn, run_no, deltas)
     return True
 
@@ -371,22 +447,47 @@ def _outcome_shape(kind: EventKind) -> tuple[str, int, Hold]:
 
 
 def report_items(
-    conn: sqlite3.Connection, run_no: int, lease_id: str, plan: ReportPlan
-) -> tuple[int, dict[str, int]] | None:
+    conn: sqlite3.Connection,
+    run_no: int,
+    lease_id: str,
+    plan: ReportPlan,
+    lease_sizes: LeaseSizes | None,
+) -> tuple[int, Deltas] | None:
     """Apply a report plan to the items ``lease_id`` holds in progress; return how many items it finished
     and the per-status deltas the item counters owe (the caller adds them: ``add_counts``).
 
     Returns None (the caller rolls back) when fewer items matched than the plan names: some item is not
-    held in progress by the lease.
+    held in progress by the lease. The items that leave "in progress" are weighed by the sizes the lease's
+    claim kept (``lease_sizes``, read with the lease: every item the UPDATE matched is one the claim
+    picked, and a size never changes); a report that finishes the whole lease at once, one outcome for
+    all, takes the lease's weight without reading a key. A lease
+    claimed before the store kept them has its items weighed by the sizes the UPDATE returns, which costs
+    the UPDATE more than the sizes it read (SQLite buffers the returned rows).
     """
-    deltas = dict.fromkeys(FILE_STATUSES, 0)
+    deltas: Deltas = {}
+    done = 0
+    size_of: dict[str, int] | None = None
+    # every item the lease holds, to one outcome: the report weighs what the claim did
+    whole = lease_sizes is not None and len(plan) == 1 and len(*plan.values()) == lease_sizes.weight[0]
     for (status, attempts, hold), keys in plan.items():
-        cursor = conn.execute(
-            _REPORT_ITEMS, (status, attempts, hold is _KEEP, run_no, json.dumps(keys), lease_id)
-        )
-        if cursor.rowcount != len(keys):
-            return None
-        if status != _IN_PROGRESS:
-            deltas[_IN_PROGRESS] -= cursor.rowcount
-            deltas[status] += cursor.rowcount
-    return -deltas[_IN_PROGRESS], deltas
+        params = (status, attempts, hold is _KEEP, run_no, json.dumps(keys), lease_id)
+        if status == _IN_PROGRESS:  # retried, still in progress: nothing moves
+            if conn.execute(_REPORT_ITEMS, params).rowcount != len(keys):
+                return None
+            continue
+        if lease_sizes is not None:
+            if conn.execute(_REPORT_ITEMS, params).rowcount != len(keys):
+                return None
+            if whole:
+                n, nbytes, unsized = lease_sizes.weight
+            else:
+                size_of = size_of or lease_sizes.size_of()
+                n, nbytes, unsized = weigh([size_of[key] for key in keys])
+        else:
+            n, nbytes, unsized = weigh([row[0] for row in conn.execute(_REPORT_ITEMS_SIZES, params)])
+            if n != len(keys):
+                return None
+        count_items(deltas, _IN_PROGRESS, -n, -nbytes, -unsized)
+        count_items(deltas, status, n, nbytes, unsized)
+        done += n
+    return done, deltas

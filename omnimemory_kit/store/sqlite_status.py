@@ -18,7 +18,7 @@ from typing import Any, Final
 from omnimemory_kit.events import EVENT_KINDS, STRING_ERROR_TYPE, Event, EventKind
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.counters import RunCounters
-from omnimemory_kit.store.sqlite_counters import read_counters, snapshot
+from omnimemory_kit.store.sqlite_counters import read_counters, read_item_bytes, snapshot
 from omnimemory_kit.store.status_facts import (
     COMMON_KINDS,
     RARE_KINDS_SQL,
@@ -26,7 +26,7 @@ from omnimemory_kit.store.status_facts import (
     RunStatusFacts,
     kinds_sql,
 )
-from omnimemory_kit.store.status_reads import STATUS_COLUMNS, StatusDialect, read_status_facts
+from omnimemory_kit.store.status_reads import STATUS_COLUMNS, ItemBytes, StatusDialect, read_status_facts
 
 __all__ = [
     "RARE_EVENTS",
@@ -76,11 +76,18 @@ SQLITE_STATUS: Final = StatusDialect(
 """The SQLite spelling of the status reads (``store.status_reads``)."""
 
 
-def read_status(conn: sqlite3.Connection, run_no: int, run_id: str, *, with_bytes: bool) -> RunStatusFacts:
-    """Read a run's counters and status facts in one read transaction (one snapshot)."""
+def read_status(
+    conn: sqlite3.Connection, run_no: int, run_id: str, *, with_bytes: bool, bytes_kept: bool
+) -> RunStatusFacts:
+    """Read a run's counters and status facts in one read transaction (one snapshot).
+
+    ``bytes_kept``: the store keeps the item bytes beside the counts (schema version 5); without them,
+    ``with_bytes`` costs a pass over the items.
+    """
     with snapshot(conn):
         counters = read_counters(conn, run_no, run_id, None)
-        return _read_facts(conn, run_no, counters, with_bytes=with_bytes)
+        kept = read_item_bytes(conn, run_no) if with_bytes and bytes_kept else None
+        return _read_facts(conn, run_no, counters, with_bytes=with_bytes, kept_bytes=kept)
 
 
 def first_unknown_kind(conn: sqlite3.Connection, run_no: int) -> tuple[int, str] | None:
@@ -97,7 +104,12 @@ def first_unknown_kind(conn: sqlite3.Connection, run_no: int) -> tuple[int, str]
 
 
 def _read_facts(
-    conn: sqlite3.Connection, run_no: int, counters: RunCounters, *, with_bytes: bool
+    conn: sqlite3.Connection,
+    run_no: int,
+    counters: RunCounters,
+    *,
+    with_bytes: bool,
+    kept_bytes: ItemBytes | None,
 ) -> RunStatusFacts:
     """Read a run's status facts (the caller holds a read transaction, so they are one snapshot)."""
 
@@ -105,8 +117,9 @@ def _read_facts(
         return conn.execute(sql, params).fetchall()
 
     return read_status_facts(
-        query, SQLITE_STATUS, run_no, counters, rare=rare_events(conn), with_bytes=with_bytes, event_of=_event
-    )
+        query, SQLITE_STATUS, run_no, counters, rare=rare_events(conn), with_bytes=with_bytes,
+        event_of=_event, kept_bytes=kept_bytes,
+    )  # fmt: skip
 
 
 def read_rare_events(

@@ -16,7 +16,7 @@ from typing import Any
 from omnimemory_kit.store.base import parse_worker_id
 from omnimemory_kit.store.counters import merge_minute_rows
 from omnimemory_kit.store.sqlite_counters import write_minutes
-from omnimemory_kit.store.sqlite_items import add_counts
+from omnimemory_kit.store.sqlite_items import Deltas, LeaseSizes, add_counts, count_items
 
 __all__ = ["Tally"]
 
@@ -27,12 +27,13 @@ class Tally:
 
     run_no: int
     last_seq: int
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: Deltas = field(default_factory=dict)
     minutes: dict[float, list[Any]] = field(default_factory=dict)
     worker_id: str | None = None
     seen_at: float = 0.0
     items_done: int = 0
     live_lease: str | None = None  # a lease checked live earlier in the transaction
+    lease_sizes: LeaseSizes | None = None  # that lease's sizes as its claim kept them
 
     @classmethod
     def begin(cls, conn: sqlite3.Connection, run_no: int) -> Tally:
@@ -46,11 +47,11 @@ class Tally:
         self.last_seq += n
         return first
 
-    def count(self, deltas: dict[str, int]) -> None:
-        """Add per-status deltas of the items' counters."""
+    def count(self, deltas: Deltas) -> None:
+        """Add per-status deltas of the items' counters (items, bytes, items without a size)."""
         counts = self.counts
-        for status, delta in deltas.items():
-            counts[status] = counts.get(status, 0) + delta
+        for status, (items, nbytes, unsized) in deltas.items():
+            count_items(counts, status, items, nbytes, unsized)
 
     def add_minutes(self, buckets: dict[float, list[Any]]) -> None:
         """Add ``counters.minute_rows`` buckets."""

@@ -5,7 +5,9 @@ word for word, so each backend's planner can prove the partial index applies; ``
 expression they read (SQLite names the index where the store has it). ``StatusDialect`` holds what the
 backends spell differently: how the run and the seq are bound, and the two queries that pick each item's
 latest event (SQLite takes a bare column beside ``max(seq)``, PostgreSQL ``DISTINCT ON``). The caller reads
-in one snapshot (a read transaction) and hands over the counters read in it.
+in one snapshot (a read transaction) and hands over the counters read in it, and the item bytes it keeps
+beside them (``ItemBytes``) when asked for bytes; only a store that keeps none (an older one opened
+read-only) has its items summed here instead, one pass over them.
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ from omnimemory_kit.store.status_facts import (
     kinds_sql,
 )
 
-__all__ = ["STATUS_COLUMNS", "StatusDialect", "StatusQuery", "read_status_facts"]
+__all__ = ["STATUS_COLUMNS", "ItemBytes", "StatusDialect", "StatusQuery", "read_status_facts"]
 
 STATUS_COLUMNS: Final = "seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id"
 """The event columns every status query selects, in this order (what ``event_of`` decodes)."""
 
 StatusQuery = Callable[[str, Mapping[str, Any]], list[tuple[Any, ...]]]
 """Run one query with its named parameters (``run``, and ``seq`` where bound) and return every row."""
+
+ItemBytes = tuple[dict[FileStatus, int], int]
+"""A run's item bytes per status (every status present) and how many items have no size (0 bytes)."""
 
 _R: Final = RARE_KINDS_SQL
 _ACTIVE: Final = f"kind NOT IN ({kinds_sql(QUIET_KINDS)})"
@@ -101,11 +106,14 @@ def read_status_facts(
     rare: str,
     with_bytes: bool,
     event_of: Callable[[tuple[Any, ...]], Event],
+    kept_bytes: ItemBytes | None = None,
 ) -> RunStatusFacts:
     """Read a run's status facts with ``query`` in dialect ``d`` (``run``: the run's key there).
 
     Args:
         rare: the table expression read for rare kinds (the events table, or it through its index).
+        with_bytes: include the item bytes per status: ``kept_bytes`` when the store keeps them (read in
+            the same snapshot), else one pass over the run's items.
         event_of: decodes a row of ``STATUS_COLUMNS`` (refusing a kind this version lacks).
     """
 
@@ -127,7 +135,9 @@ def read_status_facts(
     tallies: dict[Any, Any] = dict(rows(_TALLIES))
     nbytes: dict[FileStatus, int] | None = None
     unsized = 0
-    if with_bytes:
+    if with_bytes and kept_bytes is not None:
+        nbytes, unsized = kept_bytes
+    elif with_bytes:
         nbytes = dict.fromkeys(FileStatus, 0)
         for status, size, zero in rows(_BYTES):
             nbytes[FILE_STATUSES[status]] = int(size or 0)

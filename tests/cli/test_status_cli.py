@@ -15,6 +15,7 @@ from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.store import RunRecord, open_store
 from omnimemory_kit.store.base import WorkItem
+from tests.store.old_schema import downgrade_to_version_5
 
 
 def _run_of_batches(path: Path, batches: int) -> None:
@@ -94,3 +95,21 @@ class TestLatestBatches:
         assert _status(path)["batches"] == expected
         assert len(folds) == 2 * without_batches + 1
         assert max(folds) > 12  # every event from the first batch on, in one fold
+
+
+class TestJsonBytes:
+    """``status --json`` shows the bytes the store keeps, the same as an older store's pass gives."""
+
+    def test_kept_bytes_and_a_pass_over_an_older_store_print_the_same_json(self, tmp_path: Path) -> None:
+        """The JSON of a store keeping bytes and of the same store without them (a version 5 store, which
+        ``status`` opens read-only and weighs in one pass) has the same keys and the same bytes."""
+        path = tmp_path / "s.db"
+        _run_of_batches(path, 3)
+        with open_store(path) as store:  # sizes of their own, one without a size, one left pending
+            store.add_items("r1", [WorkItem("big", 1000), WorkItem("none", 0)], at=1_800_000_100.0)
+        kept = _status(path)
+        downgrade_to_version_5(path)
+        passed = _status(path)
+        assert kept.keys() == passed.keys()
+        names = ("total_bytes", "processed_bytes", "succeeded_bytes", "remaining_bytes")
+        assert [kept[name] for name in names] == [passed[name] for name in names] == [1009, 9, 8, 1000]

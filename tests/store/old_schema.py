@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
 import psycopg
 
+from omnimemory_kit.store.postgres_schema import MIGRATIONS
+
 LEDGER_COLUMNS = ("operator", "origin", "correlation_id")  # version 2
 HEALTH_TABLES = ("health_rollups", "health_rollup_latency", "health_alerts", "health_heartbeats")  # version 3
 COUNTER_TABLES = ("run_minutes",)  # version 4 (SQLite; item_counts is kept since version 1)
 LEASED_INDEX = "CREATE INDEX items_leased ON items (lease_id) WHERE lease_id IS NOT NULL"  # before version 5
+BYTES_COLUMNS = ("bytes", "unsized")  # version 6 (SQLite: item_counts; and leases.sizes)
+POSTGRES_BYTES_COLUMNS = (
+    *(f"{status}_bytes" for status in ("pending", "in_progress", "succeeded", "failed", "skipped")),
+    "unsized",
+)  # version 6 (PostgreSQL: run_counts)
 
 
 def downgrade_to_version_1(path: Path) -> None:
@@ -29,8 +37,23 @@ def downgrade_to_version_1(path: Path) -> None:
         conn.close()
 
 
+def downgrade_to_version_5(path: Path) -> None:
+    """Undo version 6: no item bytes beside the item counts, leases without their items' sizes."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            for column in BYTES_COLUMNS:
+                conn.execute(f"ALTER TABLE item_counts DROP COLUMN {column}")
+            for column in ("sizes", "bytes", "unsized"):
+                conn.execute(f"ALTER TABLE leases DROP COLUMN {column}")
+            conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    finally:
+        conn.close()
+
+
 def downgrade_to_version_4(path: Path) -> None:
-    """Undo version 5: leases without their keys, the items indexed by lease again."""
+    """Undo versions 6 and 5: leases without their keys, the items indexed by lease again."""
+    downgrade_to_version_5(path)
     conn = sqlite3.connect(path)
     try:
         with conn:
@@ -43,7 +66,7 @@ def downgrade_to_version_4(path: Path) -> None:
 
 
 def downgrade_to_version_3(path: Path) -> None:
-    """Drop what versions 4 (the run counters per minute) and 5 added."""
+    """Drop what versions 4 (the run counters per minute), 5 and 6 added."""
     downgrade_to_version_4(path)
     conn = sqlite3.connect(path)
     try:
@@ -53,6 +76,20 @@ def downgrade_to_version_3(path: Path) -> None:
             conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     finally:
         conn.close()
+
+
+def downgrade_postgres_to_version_5(dsn: str, schema: str) -> None:
+    """Drop what version 6 (the item bytes in the run counters) added; the trigger counts as version 4's."""
+    version_4_counting = re.search(r"CREATE FUNCTION omk_count_items\(\).*?END \$\$;", MIGRATIONS[3], re.S)
+    assert version_4_counting is not None
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
+        conn.execute(f"SET LOCAL search_path = {schema}")  # the function's own search_path, as it was made
+        conn.execute(version_4_counting.group(0).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"))
+        conn.execute(
+            "ALTER TABLE run_counts "
+            + ", ".join(f"DROP COLUMN {column}" for column in POSTGRES_BYTES_COLUMNS)
+            + "; UPDATE meta SET value = '5' WHERE key = 'schema_version'"
+        )
 
 
 def downgrade_postgres_to_version_3(dsn: str, schema: str) -> None:

@@ -220,7 +220,8 @@ class TestEveryBackendAgreesWithTheTracker:
         self, backends: Backends, steps: list[tuple[int, EventKind, int]], sizes: list[int]
     ) -> None:
         """Whatever the journal and however it is split into appends, SQLite (set-based and folded) and
-        PostgreSQL keep exactly the items, statuses, attempts, sizes and counts the tracker reduces."""
+        PostgreSQL keep exactly the items, statuses, attempts, sizes and counts the tracker reduces, and the
+        bytes per status they keep beside the counts weigh those items."""
         events = journal(steps)
         tracker = tracker_of(events)
         expected = [
@@ -245,6 +246,17 @@ class TestEveryBackendAgreesWithTheTracker:
         for name in ("set-based", "fold"):
             assert backends.sqlite.item_counts(runs[name]) == tracker.counts()
         assert backends.postgres.item_counts(runs["postgres"]) == tracker.counts()
+        weighed = dict.fromkeys(FileStatus, 0)
+        for _, size, status, *_ in expected:
+            weighed[FileStatus(status)] += size
+        unsized = sum(1 for row in expected if not row[1])
+        for store, run_id in (
+            (backends.sqlite, runs["set-based"]),
+            (backends.sqlite, runs["fold"]),
+            (backends.postgres, runs["postgres"]),
+        ):
+            facts = store.status_facts(run_id, with_bytes=True)
+            assert (facts.bytes_by_status, facts.unsized) == (weighed, unsized)
 
 
 # --- the lease paths (claim, report, release, reclaim) keep what their own journal says -----------------
