@@ -329,7 +329,8 @@ class TestRefusals:
             other = store.claim(RUN, "host:2:old", 3, 60.0)
             assert old is not None
             assert other is not None
-            store._conn.execute("UPDATE leases SET keys = '[]'")  # as the previous version inserts a lease
+            # as the previous version inserts a lease: no keys, no sizes
+            store._conn.execute("UPDATE leases SET keys = '[]', sizes = NULL, bytes = NULL, unsized = NULL")
             assert [[item.key for item in lease.items] for lease in store.leases(RUN)] == [
                 ["k0", "k1", "k2"],
                 ["k3", "k4", "k5"],
