@@ -75,6 +75,17 @@ def recount(store: SQLiteStore, run_id: str = RUN) -> dict[FileStatus, int]:
     return counts
 
 
+def two_leases(store: SQLiteStore) -> tuple[Lease, Lease]:
+    """Create run ``RUN`` with six items k0..k5 and claim them as two leases of three (two workers)."""
+    store.create_run(RunRecord(run_id=RUN, name="r"))
+    store.add_items(RUN, [WorkItem(f"k{i}", i) for i in range(6)], at=1.0)
+    first = store.claim(RUN, "host:1:a", 3, 60.0)
+    second = store.claim(RUN, "host:2:b", 3, 60.0)
+    assert first is not None
+    assert second is not None
+    return first, second
+
+
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
     """Run code in a fresh interpreter importing the code under test."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -284,12 +295,7 @@ class TestRefusals:
         path = tmp_path / "run.db"
         clock = FakeClock()
         with open_sqlite(path, clock) as store:
-            store.create_run(RunRecord(run_id=RUN, name="old"))
-            store.add_items(RUN, [WorkItem(f"k{i}", i) for i in range(6)], at=1.0)
-            first = store.claim(RUN, "host:1:a", 3, 60.0)
-            second = store.claim(RUN, "host:2:b", 3, 60.0)
-        assert first is not None
-        assert second is not None
+            first, _ = two_leases(store)
         downgrade_to_version_4(path)
         with open_sqlite(path, clock, read_only=True) as old:
             assert old.schema_version == 4
@@ -323,12 +329,7 @@ class TestRefusals:
         path = tmp_path / "run.db"
         clock = FakeClock()
         with open_sqlite(path, clock) as store:
-            store.create_run(RunRecord(run_id=RUN, name="r"))
-            store.add_items(RUN, [WorkItem(f"k{i}", i) for i in range(6)], at=1.0)
-            old = store.claim(RUN, "host:1:old", 3, 60.0)
-            other = store.claim(RUN, "host:2:old", 3, 60.0)
-            assert old is not None
-            assert other is not None
+            old, _ = two_leases(store)
             # as the previous version inserts a lease: no keys, no sizes
             store._conn.execute("UPDATE leases SET keys = '[]', sizes = NULL, bytes = NULL, unsized = NULL")
             assert [[item.key for item in lease.items] for lease in store.leases(RUN)] == [
