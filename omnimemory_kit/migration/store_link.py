@@ -382,7 +382,9 @@ class StoreLink:
         """
         stream = iter(items)
         first = list[WorkItem](itertools.islice(stream, ADD_CHUNK))  # a source failing here: no run yet
-        check_items(first)  # an item that is no item (a float size, a key that is no text): no run either
+        # checked here, not by the store: a block would turn a float size into an int (later chunks go
+        # through add_items, which checks them itself)
+        check_items(first)
         # An item block holds no empty key, which add_items takes: such a chunk follows the run's creation.
         in_blocks = all(item.key for item in first)
         try:
@@ -784,11 +786,9 @@ def with_additions(events: list[Event]) -> list[Event]:
 
 
 def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]]:
-    """Yield the items as lists of at most ``size`` (streamed: one chunk held at a time), each checked
-    (``check_items``: a key that is not text or a size that is not a whole number is a ConfigError)."""
+    """Yield the items as lists of at most ``size`` (streamed: one chunk held at a time)."""
     stream = iter(items)
     while chunk := list[WorkItem](itertools.islice(stream, size)):
-        check_items(chunk)
         yield chunk
 
 
