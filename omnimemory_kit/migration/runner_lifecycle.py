@@ -408,9 +408,22 @@ class RunLifecycle(ControlledRun):
         return requeued
 
     async def _dry_run(self) -> MigrationProgressSummary:
-        """Summarize what a real run would do, writing nothing."""
+        """Summarize what a real run would do, writing nothing.
+
+        Lean (a tracker of key hashes, the run's counts from the store) for a run or a source larger than
+        ``_lean_above()``, as a real run would be.
+        """
         at = self.clock.time()
-        self.tracker = await dry_run(
-            self._link, self.source, self.function_id, self._new_tracker(), at, self._log
+        lean_above = self._lean_above()
+        large = await self._link.call(self._large_run) or (
+            await asyncio.to_thread(operator.length_hint, self.source, -1) > lean_above
         )
-        return self.tracker.get_progress_summary()
+        tracker = self._new_tracker()
+        if large and not self.own_events_only:
+            self.own_events_only = True  # the tracker holds hashes, not keys, as a lean runner's does
+            tracker = self._new_tracker()
+        found = await dry_run(
+            self._link, self.source, self.function_id, tracker, at, self._log, lean_above=lean_above
+        )
+        self.tracker, self._counters = found.tracker, found.counters
+        return self.summary()

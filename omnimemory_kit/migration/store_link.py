@@ -38,7 +38,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import RunNotFoundError
@@ -48,14 +48,14 @@ from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
 from omnimemory_kit.store.blocks import check_items, encode_block
 
-__all__ = ["ADD_CHUNK", "StoreLink", "WriteStep", "chunks"]
+__all__ = ["ADD_CHUNK", "RUN_LIFECYCLE", "StoreLink", "WriteStep", "chunks"]
 
 ADD_CHUNK = 5_000
 """Items added to the store per transaction while a run is prepared."""
 
 T = TypeVar("T")
 
-_RUN_LIFECYCLE = frozenset(
+RUN_LIFECYCLE: Final = frozenset(
     {
         EventKind.RUN_STARTED,
         EventKind.RUN_RESUMED,
@@ -66,7 +66,7 @@ _RUN_LIFECYCLE = frozenset(
     }
 )
 
-_DECIDING = _RUN_LIFECYCLE | {EventKind.BATCH_CLOSED}  # what should_complete reads of every worker
+_DECIDING = RUN_LIFECYCLE | {EventKind.BATCH_CLOSED}  # what should_complete reads of every worker
 
 WriteStep = tuple[Callable[[], int], list[Event]]
 """A write that appends exactly ``events`` and returns the journal's last seq, with those events."""
@@ -608,7 +608,7 @@ class StoreLink:
         found = self.store.read_events_matching(self.run_id, after_seq=0, until_seq=until, kinds=_DECIDING)
         seen = list(found)
         self._note_lifecycle(seen)  # the last closer too, as should_complete reads it
-        lifecycle = [event for event in seen if event.kind in _RUN_LIFECYCLE]
+        lifecycle = [event for event in seen if event.kind in RUN_LIFECYCLE]
         if lifecycle:
             self._inbox.append(lifecycle)
 
@@ -669,7 +669,7 @@ class StoreLink:
         if seen:
             self._life_seq = seen[-1].seq
             self._note_lifecycle(seen)
-            theirs = [e for e in seen if e.kind in _RUN_LIFECYCLE and e.worker_id != self._own]
+            theirs = [e for e in seen if e.kind in RUN_LIFECYCLE and e.worker_id != self._own]
             if theirs:
                 self._inbox.append(theirs)
 
@@ -678,7 +678,7 @@ class StoreLink:
         # carry none).
         for event in events:
             kind = event.kind
-            if kind in _RUN_LIFECYCLE:
+            if kind in RUN_LIFECYCLE:
                 self._last_lifecycle = kind
                 if kind is EventKind.RUN_STARTED or kind is EventKind.RUN_RESUMED:
                     self._last_closer = None  # a closer from before this start does not decide

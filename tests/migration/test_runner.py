@@ -597,6 +597,58 @@ class TestDryRun:
         assert (summary.succeeded_files, summary.pending_files) == (4, 2)
         assert store.last_seq("run") == before
 
+    async def test_dry_run_of_a_large_run_reads_counters_not_the_journal(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """Past the lean size the run is not replayed: its counts come from the store, its state from its
+        lifecycle, and only the source's new items (a repeated key once) are tracked, as hashes."""
+
+        async def fail_one(item: MigrationItem) -> None:
+            if item.key == "item-0003":
+                raise OSError("broken")
+
+        runner = MigrationRunner(
+            store, "run", IterableSource(keys(8)), fail_one, clock=clock, function_id="f"
+        )
+        await drive(runner, clock, runner.run())
+        before = store.last_seq("run")
+        source = IterableSource([*keys(11), "item-0009"])
+        dry = MigrationRunner(
+            store, "run", source, ok, clock=clock, function_id="f", dry_run=True, follow_counters_above=5
+        )
+        summary = await drive(dry, clock, dry.run())
+        counts = (summary.total_files, summary.succeeded_files, summary.failed_files, summary.pending_files)
+        assert counts == (11, 7, 1, 3)
+        assert summary.status is MigrationStatus.COMPLETED  # the run's state, from its lifecycle events
+        assert len(dry.tracker) == 3  # the new items only: the 8 recorded ones were not replayed
+        assert dry.own_events_only  # a lean tracker (hashes), as a real run of that size would hold
+        assert store.last_seq("run") == before
+
+    async def test_dry_run_of_a_large_source_tracks_hashes(
+        self, store: JournalStore, clock: FakeClock
+    ) -> None:
+        """A new run from a source said to be larger than the lean size is counted in a lean tracker."""
+        dry = make(store, clock, ok, 7, dry_run=True, follow_counters_above=5)
+        summary = await drive(dry, clock, dry.run())
+        assert (summary.total_files, summary.pending_files) == (7, 7)
+        assert dry.own_events_only
+        assert store.list_runs() == []
+
+    async def test_dry_run_folds_a_long_journal_in_slices(
+        self, store: JournalStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A journal longer than one read slice is folded whole: every recorded item keeps its state."""
+        monkeypatch.setattr("omnimemory_kit.migration.dry_run._READ_SLICE", 7)
+        runner = MigrationRunner(store, "run", IterableSource(keys(10)), ok, clock=clock, function_id="f")
+        await drive(runner, clock, runner.run())
+        dry = MigrationRunner(
+            store, "run", IterableSource(keys(12)), ok, clock=clock, function_id="f", dry_run=True
+        )
+        summary = await drive(dry, clock, dry.run())
+        assert (summary.succeeded_files, summary.pending_files, summary.total_files) == (10, 2, 12)
+        assert summary.status is MigrationStatus.COMPLETED
+        assert len(dry.tracker) == 12
+
     async def test_dry_run_checks_the_run_identity(self, store: JournalStore, clock: FakeClock) -> None:
         """A dry run with a different source than the recorded run raises RunMismatchError."""
         runner = make(store, clock, ok, 2)
