@@ -166,7 +166,8 @@ class DirectorySource:
         """Yield the matching files under the root, sorted by key, with sizes from ``stat``.
 
         Streamed (``directory_walk``): the first item comes once its own folders are read, not the whole
-        tree. ``outside`` is set, and its warning logged, when the walk is over.
+        tree. A folder that cannot be read is skipped with a warning. ``outside`` is set, and its warning
+        logged, when the walk is over.
         """
         outside: list[str] = []
         follow = self.follow_symlinks_outside

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from omnimemory_kit.migration.directory_walk import walk_files
 from omnimemory_kit.migration.sources import DirectorySource
 
-# Names that are prefixes of each other and hold characters sorting before '/' ('-', '.', ' ', '!').
-NAMES = ["a", "a.txt", "a-b", "a b", "a!", "ab", "b", "b.py", "x1", "xA", "A", ".h", "c.py", "a0"]
+# Names that are prefixes of each other, hold characters sorting before '/' ('-', '.', ' ', '!'), or a byte
+# that is not UTF-8 (a surrogate, sorting after every ASCII character).
+NAMES = ["a", "a.txt", "a-b", "a b", "a!", "ab", "b", "b.py", "x1", "xA", "A", ".h", "c.py", "a0", "a\udce9"]
 PATTERNS = [
     "**/*",
     "*",
@@ -81,8 +82,8 @@ def trees(draw: st.DrawFn) -> list[tuple[str, str]]:
             continue
         kind = draw(st.sampled_from(["dir", "file", "file", "link"]))
         if kind == "link":
-            # A link to the root (a loop), to a row made before, or to a folder outside the root.
-            target = draw(st.sampled_from(["", "<outside>", *(taken for _, taken in rows)]))
+            # A link to the root (a loop), to a row made before, to nothing, or to a folder outside the root.
+            target = draw(st.sampled_from(["", "<outside>", "missing", *(taken for _, taken in rows)]))
             rows.append((f"link:{target}", path))
             continue
         rows.append((kind, path))
