@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.migration.directory_walk import walk_files
 from omnimemory_kit.store.base import WorkItem
 from omnimemory_kit.store.blocks import item_blocks
 from omnimemory_kit.text import STORED_MARKER
@@ -162,31 +163,31 @@ class DirectorySource:
         return f"directory:{self.root}:{self.pattern}"
 
     def __iter__(self) -> Iterator[MigrationItem]:
-        """Yield the matching files under the root, sorted by key, with sizes from ``stat``."""
+        """Yield the matching files under the root, sorted by key, with sizes from ``stat``.
+
+        Streamed (``directory_walk``): the first item comes once its own folders are read, not the whole
+        tree. A folder that cannot be read is skipped with a warning. ``outside`` is set, and its warning
+        logged, when the walk is over.
+        """
         outside: list[str] = []
-        found = []
-        for path in self.root.glob(self.pattern):
-            if not path.is_file():
-                continue
-            key = path.relative_to(self.root).as_posix()
-            if not self.follow_symlinks_outside and not path.resolve().is_relative_to(self.root):
+        follow = self.follow_symlinks_outside
+        for key, path, linked in walk_files(self.root, self.pattern):
+            # Without a link on the way the file is under the (resolved) root: no resolve per file.
+            if linked and not follow and not path.resolve().is_relative_to(self.root):
                 outside.append(key)
                 continue
-            found.append((key, path))
-        found.sort()
-        self.outside = sorted(outside)
+            try:
+                size = path.stat().st_size
+            except OSError:  # vanished since its folder was read: the migration will report it
+                size = 0
+            yield migration_item(key, size, path)
+        self.outside = outside  # in key order, as the walk is
         if outside:
             _log.warning(
                 "%s: skipped %d match(es) whose symbolic links lead outside the source directory",
                 self,
                 len(outside),
             )
-        for key, path in found:
-            try:
-                size = path.stat().st_size
-            except OSError:  # vanished between glob and stat: the migration will report it
-                size = 0
-            yield MigrationItem(key, size, path)
 
     def resolve(self, item: WorkItem) -> MigrationItem:
         """Return the item with its file under the root."""
