@@ -25,6 +25,7 @@ The queries are read in one snapshot where the backend gives one (the caller ope
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from omnimemory_kit.errors import UnknownEventKindError
 from omnimemory_kit.events import EVENT_KINDS, Event, EventKind
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.projection import ITEM_KINDS
+from omnimemory_kit.store.sqlite_journal import EXPANDED_EVENTS
 from omnimemory_kit.store.status_facts import RARE_KINDS_SQL, VERDICT_KINDS
 from omnimemory_kit.text import from_stored
 
@@ -41,6 +43,7 @@ __all__ = [
     "OUTCOME_KINDS",
     "POSTGRES",
     "SQLITE",
+    "SQLITE_V6",
     "ReportAggregates",
     "SqlDialect",
     "read_report",
@@ -73,6 +76,8 @@ class SqlDialect:
         rare_cte: how a query of rare kinds is kept apart (``AS MATERIALIZED`` on PostgreSQL, whose
             planner would otherwise walk the run's journal in seq order for an ``ORDER BY seq``; SQLite
             names the index instead).
+        events: the table expression of the journal's events, one row each (SQLite expands the rows that
+            hold a run of events, ``sqlite_journal.EXPANDED_EVENTS``).
     """
 
     param: str
@@ -83,6 +88,7 @@ class SqlDialect:
     item_batch: str
     keys: Callable[[list[str]], Any]
     rare_cte: str
+    events: str = "events"
 
 
 SQLITE: Final = SqlDialect(
@@ -94,7 +100,10 @@ SQLITE: Final = SqlDialect(
     item_batch="batch_id",
     keys=json.dumps,
     rare_cte="AS",
+    events=f"{EXPANDED_EVENTS} AS events",
 )
+SQLITE_V6: Final = dataclasses.replace(SQLITE, events="events")
+"""A SQLite store older than schema version 7 opened read-only: a row per event."""
 POSTGRES: Final = SqlDialect(
     param="%s",
     run_column="run_id",
@@ -181,7 +190,7 @@ def read_report(
     failure = "CASE WHEN kind = 'file_failed' THEN"
     rows = query(
         f"SELECT {d.bucket} AS b, kind, {failure} coalesce(error_type, '') END AS failed_type, count(*), "
-        f"min(at), max(at), min({failure} error_message END) FROM events "
+        f"min(at), max(at), min({failure} error_message END) FROM {d.events} "
         f"WHERE {rc} = {p} AND {d.keys_in.format(column='kind')} GROUP BY b, kind, failed_type",
         (origin, bucket_seconds, run, item_kinds),
     )
@@ -214,7 +223,7 @@ def read_report(
         if batch is not None:
             item_batches[(batch, status)] = item_batches.get((batch, status), 0) + int(n)
     batch_starts = query(
-        f"SELECT batch_id, count(*), min(at), min(worker_id) FROM events WHERE {rc} = {p} "
+        f"SELECT batch_id, count(*), min(at), min(worker_id) FROM {d.events} WHERE {rc} = {p} "
         f"AND kind = 'file_started' AND batch_id IS NOT NULL GROUP BY batch_id",
         (run,),
     )
@@ -225,7 +234,8 @@ def read_report(
     histories: list[tuple[Any, ...]] = []
     if any(kind in _REWOUND_KINDS for _, kind, _, _, _ in buckets):  # most runs have none: no scan
         histories = query(
-            f"SELECT path, kind, batch_id FROM events WHERE {rc} = {p} AND {d.keys_in.format(column='kind')} "
+            f"SELECT path, kind, batch_id FROM {d.events} WHERE {rc} = {p} "
+            f"AND {d.keys_in.format(column='kind')} "
             f"AND path IN (SELECT path FROM {rare} WHERE {rc} = {p} AND {RARE_KINDS_SQL} "
             f"AND kind IN ('file_interrupted', 'file_requeued')) ORDER BY seq",
             (run, d.keys(sorted(_HISTORY_KINDS)), run),
@@ -234,7 +244,7 @@ def read_report(
     slow = query(
         f"SELECT path, s, f FROM (SELECT path, "
         f"max(CASE WHEN kind = 'file_started' THEN at END) AS s, "
-        f"max(CASE WHEN kind <> 'file_started' THEN at END) AS f FROM events "
+        f"max(CASE WHEN kind <> 'file_started' THEN at END) AS f FROM {d.events} "
         f"WHERE {rc} = {p} AND (kind = 'file_started' OR {d.keys_in.format(column='kind')}) GROUP BY path) t "
         f"WHERE f >= s ORDER BY f - s DESC, path LIMIT {p}",
         (run, outcomes, top),
@@ -257,7 +267,7 @@ def read_report(
     last_batch: dict[str, str | None] = {}
     if keys:
         for key, kind, error_type, message, batch_id in query(
-            f"SELECT path, kind, error_type, error_message, batch_id FROM events WHERE {rc} = {p} "
+            f"SELECT path, kind, error_type, error_message, batch_id FROM {d.events} WHERE {rc} = {p} "
             f"AND kind IN ('file_failed', 'file_started') AND {d.keys_in.format(column='path')} ORDER BY seq",
             (run, d.keys(keys)),
         ):

@@ -83,7 +83,13 @@ from omnimemory_kit.store.sqlite_items import (
     report_items,
     report_plan,
 )
-from omnimemory_kit.store.sqlite_journal import INSERT_EVENT_ROW, insert_events, insert_rows
+from omnimemory_kit.store.sqlite_journal import (
+    INSERT_COMPACT_STARTS,
+    INSERT_EVENT_ROW,
+    expand_rows,
+    insert_events,
+    insert_rows,
+)
 from omnimemory_kit.store.sqlite_report_reads import read_matching, read_sqlite_report
 from omnimemory_kit.store.sqlite_selection import batch_items, item_statuses
 from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_events, read_status
@@ -94,9 +100,16 @@ from omnimemory_kit.text import STORED_MARKER, from_stored, to_stored
 
 __all__ = ["ERROR_MESSAGE_LIMIT", "SQLiteStore"]
 
+# From the row holding the event after ?2 (a run's row may begin at or before it), in seq order.
 _SELECT_EVENTS: Final = (
-    "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq "
-    "FROM events WHERE run_no = ? AND seq > ? ORDER BY seq LIMIT ?"
+    "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq, members "
+    "FROM events WHERE run_no = ?1 AND seq >= (SELECT coalesce(max(seq), 0) FROM events "
+    "WHERE run_no = ?1 AND seq <= ?2 + 1) ORDER BY seq LIMIT ?3"
+)
+# A store older than schema version 7 opened read-only: a row per event.
+_SELECT_EVENTS_V6: Final = (
+    "SELECT kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq, NULL "
+    "FROM events WHERE run_no = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
 )
 _SELECT_RUN: Final = (
     "SELECT run_id, name, priority, source, function, created_at, params, operator, origin, correlation_id "
@@ -388,18 +401,21 @@ class SQLiteStore(SQLiteHealthHistory, Store):
     def _chunks(self, run_id: str, after_seq: int, limit: int | None) -> Iterator[list[tuple[Any, ...]]]:
         with self._read("read events") as conn:
             run_no = self._run_no(conn, run_id)
+        select = _SELECT_EVENTS if self.schema_version >= 7 else _SELECT_EVENTS_V6
         remaining = limit
         cursor_seq = after_seq
         while remaining is None or remaining > 0:
             size = _READ_CHUNK if remaining is None else min(_READ_CHUNK, remaining)
             with self._read("read events") as conn:
-                rows = conn.execute(_SELECT_EVENTS, (run_no, cursor_seq, size)).fetchall()
-            if not rows:
-                return
-            yield rows
-            cursor_seq = rows[-1][-1]
+                rows = conn.execute(select, (run_no, cursor_seq, size)).fetchall()
+            events = expand_rows(rows, cursor_seq)
             if remaining is not None:
-                remaining -= len(rows)
+                del events[remaining:]
+                remaining -= len(events)
+            if not events:  # the row holding the next event ends before it: nothing past the cursor
+                return
+            yield events
+            cursor_seq = events[-1][-1]
             if len(rows) < size:
                 return
 
@@ -420,6 +436,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             yield from read_matching(
                 lambda: self._read("read events"), run_no, run_id, after_seq=after_seq, until_seq=until_seq,
                 worker_id=worker_id, kinds=wanted, where=f"store {self.url!r}",
+                compact=self.schema_version >= 7,
             )  # fmt: skip
             return
         with self._read("read events") as conn:
@@ -519,7 +536,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             run_no = self._run_no(conn, run_id)
             return read_sqlite_report(
                 conn, run_no, run_id, origin=origin, bucket_seconds=bucket_seconds, top=top,
-                where=f"store {self.url!r}",
+                where=f"store {self.url!r}", compact=self.schema_version >= 7,
             )  # fmt: skip
 
     def register_worker(self, run_id: str, worker_id: str, *, host: str, pid: int) -> WorkerRecord:
@@ -656,18 +673,15 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             (lease_id, run_no, worker_id, batch_id, now, expires_at, keys, sizes, nbytes, unsized),
         )
         # Set-based, from the pick's keys (a JSON text SQLite made, in ordinal order; the same transaction,
-        # so they are still pending): their FILE_STARTED rows, then one statement leases them all. Both are
-        # read by SQLite in C, so the store thread leaves the interpreter's lock to the event loop meanwhile.
+        # so they are still pending): their FILE_STARTED events as one row (``sqlite_journal``), then one
+        # statement leases them all. Both are read by SQLite in C, so the store thread leaves the
+        # interpreter's lock to the event loop meanwhile.
         conn.execute(
             INSERT_EVENT_ROW,
             (run_no, first, str(EventKind.BATCH_OPENED), now, None, None, batch_id, None, None, None,
              worker_id),
         )  # fmt: skip
-        conn.execute(
-            "INSERT INTO events (run_no, seq, kind, at, path, batch_id, worker_id) "
-            "SELECT ?1, ?2 + 1 + j.key, ?3, ?4, j.value, ?5, ?6 FROM json_each(?7) j",
-            (run_no, first, str(EventKind.FILE_STARTED), now, batch_id, worker_id, keys),
-        )
+        conn.execute(INSERT_COMPACT_STARTS, (run_no, first + 1, now, batch_id, worker_id, keys))
         conn.execute(CLAIM_ITEMS, (lease_id, batch_id, worker_id, run_no, keys))
         tally.count({_PENDING: [-count, -nbytes, -unsized], _IN_PROGRESS: [count, nbytes, unsized]})
         tally.add_minutes({minute_start(now): [count, 0, 0, 0, 0, None, None]})

@@ -75,6 +75,7 @@ CREATE TABLE events (
     error_message TEXT,
     reason TEXT,
     worker_id TEXT,
+    members TEXT,
     PRIMARY KEY (run_no, seq)
 ) WITHOUT ROWID;
 CREATE TABLE items (
@@ -257,6 +258,8 @@ _UPGRADES: Final[tuple[str, ...]] = (
     """,
     # 6: the items' bytes (and items without a size) per status beside their count, weighed from the items
     _WEIGH_ITEMS,
+    # 7: a run of item events in one row (``sqlite_journal``: a claim's starts, a report's successes)
+    "ALTER TABLE events ADD COLUMN members TEXT",
 )
 assert len(_UPGRADES) == SCHEMA_VERSION - 1, "every schema version needs its upgrade"
 

@@ -65,26 +65,21 @@ INSERT_ADDED_ITEMS: Final = (
     "ON CONFLICT (run_no, key) DO NOTHING"
 )
 """Insert the items of the FILE_ADDED events just journaled (seqs ?2..?3); the first of a key wins."""
-# A block's FILE_ADDED rows, seq ?2 + the member's position (json_each's rowid counts members from 0), a
-# size that is no JSON integer written as NULL (the column's affinity would turn "7" into 7); its items
-# copied from them only where the seq is in the block's range and key and size are what an item needs, so
-# a count short of the block's says "take the checked path" (a repeated or known key, or a malformed member).
-_INSERT_BLOCK_EVENTS: Final = (
-    "INSERT INTO events (run_no, seq, kind, at, path, size) "
-    f"SELECT ?1, ?2 + j.rowid, '{_ADDED.value}', ?3, j.key, iif(j.type = 'integer', j.value, NULL) "
-    "FROM json_each(?4) j"
+# A block's items from its JSON, ordinal ?2 + the member's position (json_each's rowid counts members from
+# 0), only where key and size are what an item needs, so a count short of the block's members says "take
+# the checked path" (a repeated or known key, or a malformed member); and the block weighed.
+_INSERT_MEMBER_ITEMS: Final = (
+    "INSERT INTO items (run_no, key, ordinal, size, status) "
+    f"SELECT ?1, j.key, ?2 + j.rowid, j.value, '{_PENDING}' FROM json_each(?3) j "
+    "WHERE true ON CONFLICT (run_no, key) DO NOTHING"  # WHERE: else SQLite reads ON as the join's
 )
 _INSERT_BLOCK_ITEMS: Final = (
     "INSERT INTO items (run_no, key, ordinal, size, status) "
-    f"SELECT run_no, path, seq, size, '{_PENDING}' FROM events WHERE run_no = ?1 AND seq BETWEEN ?2 AND ?3 "
-    "AND typeof(path) = 'text' AND path != '' AND typeof(size) = 'integer' AND size >= 0 ORDER BY seq "
+    f"SELECT ?1, j.key, ?2 + j.rowid, j.value, '{_PENDING}' FROM json_each(?3) j "
+    "WHERE j.key != '' AND j.type = 'integer' AND typeof(j.value) = 'integer' AND j.value >= 0 "
     "ON CONFLICT (run_no, key) DO NOTHING"
 )
-# Every row of the range is a FILE_ADDED whose item was just copied (the caller checked the count), with
-# the item's size (a whole number: ``_INSERT_BLOCK_ITEMS`` copies no other).
-_WEIGH_ADDED: Final = (
-    "SELECT sum(size), sum(size = 0) FROM events WHERE run_no = ?1 AND seq BETWEEN ?2 AND ?3"
-)
+_WEIGH_BLOCK: Final = "SELECT count(*), sum(j.value), sum(j.value = 0) FROM json_each(?1) j"
 _INSERT_ADDED_SIZES: Final = INSERT_ADDED_ITEMS + " RETURNING size"
 """``INSERT_ADDED_ITEMS`` returning the size of each item it inserted (none for a key the run has)."""
 _INSERT_ITEM: Final = (
@@ -214,20 +209,22 @@ def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first
             )
         }
         wanted = {key: size for key, size in wanted.items() if key not in known}
-    # FILE_ADDED rows straight from the keys (no Event objects), read by SQLite from one JSON text in C
-    # (off the interpreter's lock, unlike a row at a time), the items copied from them in SQL.
+    # The FILE_ADDED events as one row (``sqlite_journal``), the items read from the same JSON text by
+    # SQLite in C (off the interpreter's lock, unlike a row at a time).
     if wanted:
-        conn.execute(INSERT_ADDED, (run_no, first, at, json.dumps(wanted)))
-        conn.execute(INSERT_ADDED_ITEMS, (run_no, first, first + len(wanted) - 1))
+        members = json.dumps(wanted)
+        conn.execute(INSERT_ADDED, (run_no, first, at, members))
+        conn.execute(_INSERT_MEMBER_ITEMS, (run_no, first, members))
     return weigh(list(wanted.values()))
 
 
 def add_blocks(conn: sqlite3.Connection, run_no: int, blocks: Iterable[str], first: int, at: float) -> Weight:
     """Add the items of every block the run does not have yet, seqs from ``first``; return their ``Weight``.
 
-    The common block (new keys, none repeated, no escapes) takes two statements read in C: its FILE_ADDED
-    rows from the JSON, its items from those rows, and a third weighs them (its rows are still cached).
-    When fewer items than rows were copied, the block is undone to its savepoint and added through the
+    The common block (new keys, none repeated, no escapes) takes three statements read in C: one weighs
+    it, one copies its items from the JSON, one journals the block's text as its FILE_ADDED row (a row for
+    the whole block, ``sqlite_journal``). When fewer items than members were copied, the block is undone
+    to its savepoint and added through the
     checked path (``decode_block``, ``add_new``), which skips repeated and known keys, stores odd keys in
     their stored form and raises on a malformed member. The caller holds the transaction: raising here (or
     in ``blocks``) leaves the caller to roll all back.
@@ -242,23 +239,20 @@ def add_blocks(conn: sqlite3.Connection, run_no: int, blocks: Iterable[str], fir
         conn.execute("SAVEPOINT block")
         before = conn.total_changes
         try:
-            conn.execute(_INSERT_BLOCK_EVENTS, (run_no, first + added, at, block))
+            rows, nbytes, unsized = conn.execute(_WEIGH_BLOCK, (block,)).fetchone()
+            conn.execute(_INSERT_BLOCK_ITEMS, (run_no, first + added, block))
+            copied = conn.total_changes - before == rows
+            if copied and rows:
+                conn.execute(INSERT_ADDED, (run_no, first + added, at, block))
         except sqlite3.IntegrityError:
-            rows = -1  # a seq taken: positions are not what they should be; the checked path numbers them
+            copied = False  # a seq taken: positions are not what they should be; the checked path numbers
         except sqlite3.OperationalError as exc:
             if "JSON" not in str(exc):
                 raise
-            rows = -1  # not JSON: decode_block says what is wrong
-        else:
-            rows = conn.total_changes - before
-            if rows:
-                conn.execute(_INSERT_BLOCK_ITEMS, (run_no, first + added, first + added + rows - 1))
-        if rows >= 0 and conn.total_changes - before == 2 * rows:
+            copied = False  # not JSON: decode_block says what is wrong
+        if copied:
             conn.execute("RELEASE block")
             if rows:
-                nbytes, unsized = conn.execute(
-                    _WEIGH_ADDED, (run_no, first + added, first + added + rows - 1)
-                ).fetchone()
                 _add_weight(weight, [rows, nbytes, unsized])
             continue
         conn.execute("ROLLBACK TO block")

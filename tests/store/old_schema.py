@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 
 from omnimemory_kit.store.postgres_schema import MIGRATIONS
+from omnimemory_kit.store.sqlite_journal import EXPANDED_EVENTS
 
 LEDGER_COLUMNS = ("operator", "origin", "correlation_id")  # version 2
 HEALTH_TABLES = ("health_rollups", "health_rollup_latency", "health_alerts", "health_heartbeats")  # version 3
@@ -37,8 +38,27 @@ def downgrade_to_version_1(path: Path) -> None:
         conn.close()
 
 
+def downgrade_to_version_6(path: Path) -> None:
+    """Undo version 7: a row per event again (a run's row expanded into its events' rows)."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            # every member's row anew, from the expanded journal (FILE_ADDED members are sizes)
+            rows = conn.execute(
+                f"SELECT * FROM {EXPANDED_EVENTS} WHERE (run_no, seq) IN (SELECT e.run_no, "
+                "e.seq + j.rowid FROM events AS e, json_each(e.members) AS j WHERE e.members IS NOT NULL)"
+            ).fetchall()
+            conn.execute("DELETE FROM events WHERE members IS NOT NULL")
+            conn.execute("ALTER TABLE events DROP COLUMN members")
+            conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    finally:
+        conn.close()
+
+
 def downgrade_to_version_5(path: Path) -> None:
-    """Undo version 6: no item bytes beside the item counts, leases without their items' sizes."""
+    """Undo versions 7 and 6: no item bytes beside the item counts, leases without their items' sizes."""
+    downgrade_to_version_6(path)
     conn = sqlite3.connect(path)
     try:
         with conn:

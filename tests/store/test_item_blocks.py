@@ -207,7 +207,8 @@ class TestBlocks:
 
 
 class TestSQLiteStatements:
-    """SQLite adds a plain block with two statements read in C, and only an odd block row by row."""
+    """SQLite adds a plain block's items with a statement read in C and journals it as one row; only an odd
+    block goes row by row."""
 
     def test_plain_blocks_take_no_row_by_row_insert(self, tmp_path: Path) -> None:
         """Manifest-like blocks (non-ASCII keys unescaped) never bind a row per item; a repeat does."""
@@ -218,8 +219,8 @@ class TestSQLiteStatements:
             store._conn.set_trace_callback(statements.append)
             plain = ['{"caf\u00e9":1,"b":2}', '{"c":3,"\u65e5\u672c":4}']
             assert store.add_item_blocks("r", plain, at=1.0) == 4
-            assert sum("json_each" in s and s.startswith("INSERT INTO events") for s in statements) == 2
-            assert not any("VALUES (" in s and "file_added" in s for s in statements)
+            assert sum("json_each" in s and s.startswith("INSERT INTO items") for s in statements) == 2
+            assert sum(s.startswith("INSERT INTO events") for s in statements) == 2  # a row per block
             statements.clear()
             assert store.add_item_blocks("r", ['{"d":5,"b":6}'], at=2.0) == 1  # "b" is known: checked path
             assert any("ROLLBACK TO" in s for s in statements)

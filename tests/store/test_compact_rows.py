@@ -1,0 +1,136 @@
+"""A run of item events kept as one SQLite row (schema version 7) reads as the events it stands for.
+
+The reference is the same journal written a row per event: a PostgreSQL store, or the SQLite file taken
+back to version 6 (``old_schema.downgrade_to_version_6`` expands every run's row) and opened read-only.
+Every read (``read_events`` with any cursor and limit, ``read_events_matching`` with any range, kind and
+worker, ``read_event_rows``, the report's sums) must give the same events, seqs dense.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.store import RunRecord, WorkItem, open_store
+from omnimemory_kit.store.blocks import encode_block
+from omnimemory_kit.store.sqlite import SQLiteStore
+from tests.store.old_schema import downgrade_to_version_6
+
+RUN = "run-1"
+K = EventKind
+
+
+def _journal(store: SQLiteStore) -> None:
+    """Adds (a chunk and a block), claims, reports of runs of successes from two workers, odd events."""
+    store.create_run(RunRecord(run_id=RUN, name="compact"))
+    store.add_items(RUN, [WorkItem(f"k{i:02d}", i) for i in range(12)], at=100.0)
+    store.add_item_blocks(RUN, [encode_block([(f"b{i:02d}", 3 * i) for i in range(8)])], at=101.0)
+    store.add_items(RUN, [WorkItem("caf\udce9", 1)], at=102.0)  # a key in its stored form
+    for worker, at in (("w1", 200.0), ("w2", 300.0)):
+        lease = store.claim(RUN, worker, 7, 60)
+        assert lease is not None
+        keys = [item.key for item in lease.items]
+        outcomes = [
+            Event(K.FILE_SUCCEEDED, at=at + i, path=key, worker_id=worker) for i, key in enumerate(keys)
+        ]
+        outcomes[2] = Event(K.FILE_FAILED, at=at + 2, path=keys[2], error_type="E", worker_id=worker)
+        store.report_and_release(lease, outcomes, [Event(K.BATCH_CLOSED, at=at + 9, worker_id=worker)])
+    lease = store.claim(RUN, "w1", 100, 60)
+    assert lease is not None
+    store.report(
+        lease, [Event(K.FILE_SUCCEEDED, at=400.0 + i, path=item.key) for i, item in enumerate(lease.items)]
+    )
+
+
+@pytest.fixture
+def compact(tmp_path: Path) -> tuple[Path, Path]:
+    """A SQLite journal as version 7 writes it, and the same journal taken back to a row per event."""
+    path = tmp_path / "compact.db"
+    with open_store(path) as store:
+        assert isinstance(store, SQLiteStore)
+        _journal(store)
+    expanded = tmp_path / "expanded.db"
+    shutil.copy(path, expanded)
+    downgrade_to_version_6(expanded)
+    return path, expanded
+
+
+def _rows(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def test_runs_of_item_events_take_one_row_each(compact: tuple[Path, Path]) -> None:
+    """Each chunk of adds, each claim's starts and each run of successes is one row, not one per event."""
+    path, expanded = compact
+    with open_store(path, read_only=True) as store:
+        events = list(store.read_events(RUN))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert _rows(expanded) == len(events)
+    assert _rows(path) < len(events) / 3
+
+
+def test_every_read_gives_the_events_a_row_each_gives(compact: tuple[Path, Path]) -> None:
+    """The whole journal, its rows for reports, and its store-summed report, event for event."""
+    path, expanded = compact
+    with open_store(path, read_only=True) as new, open_store(expanded, read_only=True) as old:
+        assert list(new.read_events(RUN)) == list(old.read_events(RUN))
+        assert list(new.read_event_rows(RUN)) == list(old.read_event_rows(RUN))
+        assert new.report_aggregates(RUN, origin=0.0, bucket_seconds=7.0, top=5) == old.report_aggregates(
+            RUN, origin=0.0, bucket_seconds=7.0, top=5
+        )
+        assert new.status_facts(RUN, with_bytes=True) == old.status_facts(RUN, with_bytes=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(after=st.integers(0, 60), limit=st.one_of(st.none(), st.integers(1, 20)), data=st.data())
+def test_reads_from_inside_a_row(tmp_path_factory: pytest.TempPathFactory, after: int, limit: int | None,
+                                 data: st.DataObject) -> None:  # fmt: skip
+    """A cursor, a limit or a range that falls inside a run's row reads exactly the events it names."""
+    folder = tmp_path_factory.mktemp("inside")
+    path = folder / "compact.db"
+    with open_store(path) as store:
+        assert isinstance(store, SQLiteStore)
+        _journal(store)
+    with open_store(path, read_only=True) as store:
+        every = list(store.read_events(RUN))
+        picked = list(store.read_events(RUN, after_seq=after, limit=limit))
+        wanted = [e for e in every if e.seq > after]
+        assert picked == (wanted if limit is None else wanted[:limit])
+        until = data.draw(st.one_of(st.none(), st.integers(after, 70)))
+        worker = data.draw(st.sampled_from([None, "w1", "w2"]))
+        kinds = data.draw(st.one_of(st.none(), st.sets(st.sampled_from(list(K)), min_size=1)))
+        matching = list(store.read_events_matching(RUN, after_seq=after, until_seq=until, worker_id=worker,
+                                                   kinds=kinds))  # fmt: skip
+        assert matching == [
+            e
+            for e in every
+            if e.seq > after
+            and (until is None or e.seq <= until)
+            and (worker is None or e.worker_id == worker)
+            and (kinds is None or e.kind in kinds)
+        ]
+
+
+def test_an_upgraded_store_reads_old_rows_and_writes_new_ones(compact: tuple[Path, Path]) -> None:
+    """A version 6 journal opened to write keeps its rows, and what follows is written in runs."""
+    path, expanded = compact
+    with open_store(path, read_only=True) as store:
+        before = list(store.read_events(RUN))
+    with open_store(expanded) as store:
+        assert list(store.read_events(RUN)) == before
+        rows = _rows(expanded)
+        store.add_items(RUN, [WorkItem(f"n{i}", i) for i in range(5)], at=500.0)
+        lease = store.claim(RUN, "w3", 50, 60)
+        assert lease is not None
+        after = list(store.read_events(RUN, after_seq=before[-1].seq))
+    assert _rows(expanded) == rows + 3  # one row each: the adds, the BATCH_OPENED, the starts
+    assert [e.seq for e in after] == list(range(before[-1].seq + 1, before[-1].seq + len(after) + 1))
+    assert [e.kind for e in after].count(K.FILE_STARTED) == len(lease.items)
+    assert {e.path for e in after if e.kind is K.FILE_STARTED} == {item.key for item in lease.items}
