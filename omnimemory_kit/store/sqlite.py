@@ -459,7 +459,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """Add items not already in the run (by key), appending FILE_ADDED for each new one.
 
         One event per item, also for runs of millions: resume, re-runs, validation, status and reports all
-        read the journal; the event row is about a quarter of what adding an item costs (README, "Scale").
+        read the journal. The chunk's events are one row (``sqlite_journal``), read back one by one.
         """
         wanted = _wanted(items)
         if not wanted:
