@@ -3,7 +3,7 @@
 The summary comes from the store's counters and the journal's rare events (``JournalStore.status_facts``,
 ``migration.run_status``), never from replaying the journal: a run of ten million items answers as fast as a
 small one. ``--json`` adds the item bytes (one pass over the items); ``--batches`` lists the latest batches,
-reading the journal only from the first of them.
+reading the journal only from the first of them and folding only what concerns them.
 """
 
 from __future__ import annotations
@@ -43,42 +43,57 @@ __all__ = ["status_command"]
 _CHUNK: Final = 10_000
 
 
-def _items_added_earlier(known: Container[str], events: Iterable[Event]) -> list[tuple[str, int, float]]:
-    """Return (key, size, at) of each item the events name before any FILE_ADDED of it, unless ``known``.
+_BATCH_KINDS: Final = frozenset({EventKind.BATCH_OPENED, EventKind.BATCH_CLOSED})
 
-    Its FILE_ADDED lies before the journal read (or nowhere): the item is added where it is first met.
+
+def _listed_events(state: RunState, listed: Container[str], events: Iterable[Event]) -> list[Event]:
+    """Return the events that concern the ``listed`` batches, adding each item where it starts in one.
+
+    Kept: the listed batches' opens and closes, every later event of an item once it started in a listed
+    batch (a start elsewhere after it moves it out), and the run's own events (pauses, interruptions). Left
+    out: the other batches' opens, closes and items (batches opened earlier and still running beside the
+    listed ones), and every FILE_ADDED (an item is added to the state where it first starts in a listed
+    batch), so the fold costs what the listed batches hold, never the run.
     """
-    met: set[str] = set()
-    found: list[tuple[str, int, float]] = []
+    known = state.index
+    kept: list[Event] = []
     for event in events:
-        key = event.path
-        if key is None or key in met or key in known:
+        kind, key = event.kind, event.path
+        if kind in _BATCH_KINDS:
+            if event.batch_id in listed:
+                kept.append(event)
+        elif key is None:
+            kept.append(event)
+        elif kind is EventKind.FILE_ADDED:
             continue
-        met.add(key)
-        if event.kind is not EventKind.FILE_ADDED:
-            found.append((key, event.size or 0, event.at))
-    return found
+        elif key in known:
+            kept.append(event)
+        elif kind is EventKind.FILE_STARTED and event.batch_id in listed:
+            state.add_file(key, event.size or 0, event.at)
+            kept.append(event)
+    return kept
 
 
 def _batch_rows(store: JournalStore, run_id: str, limit: int, now: float) -> tuple[list[dict[str, Any]], int]:
     """Return the rows of the run's latest ``limit`` batches, and how many batches the run has.
 
-    Only the journal from the first of those batches on is read: its batch events are folded by the
-    tracker's reducer a chunk at a time (runs of one kind folded together), every item met there taken as
-    known (what came before concerns older batches).
+    Only the journal from the first of those batches' opens on is read, and only what concerns them is
+    folded (``_listed_events``) by the tracker's reducer, a chunk at a time (runs of one kind folded
+    together): an older batch still running beside them adds neither a row nor its items.
     """
     from omnimemory_kit.cli.batches_view import batch_rows
     from omnimemory_kit.migration.tracker_views import batches_frame
 
-    opened = [e.seq for e in store.read_events_matching(run_id, after_seq=0, kinds=[EventKind.BATCH_OPENED])]
+    latest, count = store.latest_batches(run_id, limit)
+    if not latest:
+        return [], count
+    listed = {batch_id for batch_id, _ in latest}
     state = RunState(RateConfig(), sample_interval=1e300, max_samples=2)
-    after = opened[-limit:][0] - 1 if opened else store.last_seq(run_id)
-    events = store.read_events(run_id, after)
+    events = store.read_events(run_id, latest[0][1] - 1)
     while chunk := list(itertools.islice(events, _CHUNK)):
-        for key, size, at in _items_added_earlier(state.index, chunk):
-            state.add_file(key, size, at)
-        state.apply(chunk)
-    return batch_rows(batches_frame(state, threading.RLock(), now)), len(opened)
+        state.apply(_listed_events(state, listed, chunk))
+    rows = batch_rows(batches_frame(state, threading.RLock(), now))
+    return [row for row in rows if row["batch_id"] in listed], count
 
 
 @click.command("status")

@@ -733,6 +733,22 @@ class JournalStore(_Closing):
             return items
         return None
 
+    def latest_batches(self, run_id: str, limit: int) -> tuple[list[tuple[str, int]], int]:
+        """Return the run's latest ``limit`` batches and how many batches it has.
+
+        Each batch is (batch id, seq of its first BATCH_OPENED), oldest first; "latest" is by that seq.
+        What ``status --batches`` reads before folding the journal from the first of them. Backends read
+        the rare-events index; this default reads every BATCH_OPENED of the journal.
+
+        Raises:
+            RunNotFoundError: the run does not exist.
+        """
+        first: dict[str, int] = {}
+        for event in self.read_events_matching(run_id, after_seq=0, kinds=(EventKind.BATCH_OPENED,)):
+            if event.batch_id is not None:
+                first.setdefault(event.batch_id, event.seq)
+        return (list(first.items())[-limit:] if limit > 0 else []), len(first)
+
     def _opened_batch(self, run_id: str, batch_id: str) -> bool:
         """Whether the run's journal holds a BATCH_OPENED of ``batch_id``."""
         opened = self.read_events_matching(run_id, after_seq=0, kinds=(EventKind.BATCH_OPENED,))

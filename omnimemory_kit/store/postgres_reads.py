@@ -45,6 +45,17 @@ _BATCH_ITEMS = (
     "WHERE l.batch_id = %(batch)s"
 )
 
+# Each batch's first open through the rare-events index, the latest first, with how many batches there are.
+_LATEST_BATCHES = (
+    "SELECT batch_id, opened, count(*) OVER () FROM (SELECT batch_id, min(seq) AS opened FROM events "
+    f"WHERE run_id = %(run)s AND kind = 'batch_opened' AND {RARE_KINDS_SQL} GROUP BY batch_id) AS b "
+    "ORDER BY opened DESC LIMIT %(limit)s"
+)
+_COUNT_BATCHES = (
+    "SELECT count(DISTINCT batch_id) FROM events "
+    f"WHERE run_id = %(run)s AND kind = 'batch_opened' AND {RARE_KINDS_SQL}"
+)
+
 
 class PostgresReads(JournalStore):
     """The journal's reads in a PostgreSQL kit store (``PostgresStore`` supplies the connections)."""
@@ -205,6 +216,17 @@ class PostgresReads(JournalStore):
         if not rows and opened is None:
             return None
         return {from_stored(key): FILE_STATUSES[value] for key, value in rows}
+
+    def latest_batches(self, run_id: str, limit: int) -> tuple[list[tuple[str, int]], int]:
+        """Return the run's latest batches and their number (see ``JournalStore.latest_batches``)."""
+        params = {"run": run_id, "limit": max(limit, 0)}
+        with self._conn() as conn:
+            self._require_run(conn, run_id)
+            rows = conn.execute(_LATEST_BATCHES, params).fetchall()
+            if not rows:
+                count = conn.execute(_COUNT_BATCHES, params).fetchone()
+                return [], 0 if count is None else int(count[0])
+        return [(str(batch), int(opened)) for batch, opened, _ in reversed(rows)], int(rows[0][2])
 
     def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
         """Return the run's store-kept counters: the writers' shards summed, in one snapshot."""

@@ -91,7 +91,7 @@ from omnimemory_kit.store.sqlite_journal import (
     insert_rows,
 )
 from omnimemory_kit.store.sqlite_report_reads import read_matching, read_sqlite_report
-from omnimemory_kit.store.sqlite_selection import batch_items, item_statuses
+from omnimemory_kit.store.sqlite_selection import batch_items, item_statuses, latest_batches
 from omnimemory_kit.store.sqlite_status import first_unknown_kind, read_rare_events, read_status
 from omnimemory_kit.store.sqlite_tally import Tally
 from omnimemory_kit.store.status_facts import COMMON_KINDS, RunStatusFacts
@@ -510,6 +510,11 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """Return the items ``batch_id`` last started (see ``JournalStore.batch_items``)."""
         with self._read("select a batch's items") as conn:
             return batch_items(conn, self._run_no(conn, run_id), batch_id)
+
+    def latest_batches(self, run_id: str, limit: int) -> tuple[list[tuple[str, int]], int]:
+        """Return the run's latest batches and their number (see ``JournalStore.latest_batches``)."""
+        with self._read("read the latest batches") as conn:
+            return latest_batches(conn, self._run_no(conn, run_id), limit)
 
     def run_counters(self, run_id: str, *, since: float | None = None) -> RunCounters:
         """Return the run's store-kept counters (see ``JournalStore.run_counters``)."""

@@ -1,7 +1,8 @@
 """Selecting a SQLite run's items by key, status or last batch, from its items table (no journal replay).
 
 Seam: what ``migrate --rerun`` and ``RunControl.rerun`` ask the store (``JournalStore.item_statuses``,
-``JournalStore.batch_items``), apart from the store's other reads. Keys are matched and returned in their
+``JournalStore.batch_items``), and ``status --batches`` (``JournalStore.latest_batches``), apart from the
+store's other reads. Keys are matched and returned in their
 stored form's original text (``to_stored`` / ``from_stored``).
 """
 
@@ -12,10 +13,11 @@ from collections.abc import Iterable
 from typing import Final
 
 from omnimemory_kit.events import FILE_STATUSES, EventKind, FileStatus
+from omnimemory_kit.store.sqlite_status import rare_events
 from omnimemory_kit.store.status_facts import RARE_KINDS_SQL
 from omnimemory_kit.text import from_stored, to_stored
 
-__all__ = ["batch_items", "item_statuses"]
+__all__ = ["batch_items", "item_statuses", "latest_batches"]
 
 _KEYS_PER_QUERY: Final = 500  # well under SQLite's limit of bound parameters
 
@@ -57,3 +59,29 @@ def batch_items(conn: sqlite3.Connection, run_no: int, batch_id: str) -> dict[st
         (run_no, batch_id),
     ).fetchone()
     return {} if opened is not None else None
+
+
+# Each batch's first open through the rare-events index (its predicate repeated), the latest first, with how
+# many batches the run has: one index pass, whatever the journal's length.
+_LATEST_BATCHES: Final = (
+    "SELECT batch_id, opened, count(*) OVER () FROM (SELECT batch_id, min(seq) AS opened FROM {rare} "
+    f"WHERE run_no = ? AND kind = '{EventKind.BATCH_OPENED}' AND {RARE_KINDS_SQL} GROUP BY batch_id) "
+    "ORDER BY opened DESC LIMIT ?"
+)
+
+
+def latest_batches(conn: sqlite3.Connection, run_no: int, limit: int) -> tuple[list[tuple[str, int]], int]:
+    """Return the run's latest ``limit`` batches (id, first open's seq), oldest first, and their number."""
+    rows = conn.execute(_LATEST_BATCHES.format(rare=rare_events(conn)), (run_no, max(limit, 0))).fetchall()
+    if not rows:
+        return [], _count_batches(conn, run_no)
+    return [(str(batch), int(opened)) for batch, opened, _ in reversed(rows)], int(rows[0][2])
+
+
+def _count_batches(conn: sqlite3.Connection, run_no: int) -> int:
+    row = conn.execute(
+        f"SELECT count(DISTINCT batch_id) FROM {rare_events(conn)} WHERE run_no = ? "
+        f"AND kind = '{EventKind.BATCH_OPENED}' AND {RARE_KINDS_SQL}",
+        (run_no,),
+    ).fetchone()
+    return int(row[0])

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.store import RunRecord, open_store
-from omnimemory_kit.store.base import WorkItem
+from omnimemory_kit.store.base import Lease, WorkItem
 from tests.store.old_schema import downgrade_to_version_5
 
 
@@ -36,6 +38,43 @@ def _run_of_batches(path: Path, batches: int) -> None:
             store.report(lease, outcomes)
             store.release(lease, [Event(EventKind.BATCH_CLOSED, clock.time(), batch_id=lease.batch_id)])
         store.append("r1", [Event(EventKind.RUN_COMPLETED, clock.time())])
+
+
+def _interleaved_run(path: Path) -> list[str]:
+    """Write a completed run of 6 batches of 3 items by two workers, each batch opened before the one
+    before it closed (every fourth item fails); return the batch ids in the order opened."""
+    clock = FakeClock(wall_start=1_800_000_000.0)
+    opened: list[str] = []
+    with open_store(path, clock=clock) as store:
+        store.create_run(RunRecord(run_id="r1", name="interleaved", created_at=clock.time()))
+        store.add_items("r1", [WorkItem(f"k{i:02d}", 1) for i in range(18)], at=clock.time())
+        store.append("r1", [Event(EventKind.RUN_STARTED, clock.time())])
+
+        def claim(worker: str) -> Lease:
+            lease = store.claim("r1", worker, 3, 60.0)
+            assert lease is not None
+            opened.append(lease.batch_id)
+            return lease
+
+        def finish(lease: Lease) -> None:
+            clock.advance(2)
+            outcomes = [
+                Event(EventKind.FILE_FAILED, clock.time(), item.key, error_type="ValueError")
+                if int(item.key[1:]) % 4 == 1
+                else Event(EventKind.FILE_SUCCEEDED, clock.time(), item.key)
+                for item in lease.items
+            ]
+            store.report(lease, outcomes)
+            store.release(lease, [Event(EventKind.BATCH_CLOSED, clock.time(), batch_id=lease.batch_id)])
+
+        running = [claim("h:1:a"), claim("h:2:b")]
+        while running:
+            done = running.pop(0)
+            finish(done)
+            if len(opened) < 6:
+                running.append(claim(done.worker_id))
+        store.append("r1", [Event(EventKind.RUN_COMPLETED, clock.time())])
+    return opened
 
 
 def _status(path: Path, *extra: str) -> dict[str, object]:
@@ -95,6 +134,62 @@ class TestLatestBatches:
         assert _status(path)["batches"] == expected
         assert len(folds) == 2 * without_batches + 1
         assert max(folds) > 12  # every event from the first batch on, in one fold
+
+    def test_batches_open_beside_older_ones_list_their_own_counts(self, tmp_path: Path) -> None:
+        """Batches opened while older ones still ran: under every limit, each listed row counts what its
+        batch holds in the store (its items and their outcomes), and the rows are the full listing's last."""
+        path = tmp_path / "s.db"
+        opened = _interleaved_run(path)
+        with open_store(path) as store:
+            truth = {batch: Counter(store.batch_items("r1", batch).values()) for batch in opened}  # type: ignore[union-attr]
+        every = _status(path, "--batches-limit", "6")["batches"]
+        assert isinstance(every, list)
+        assert [row["batch_id"] for row in every] == opened
+        for limit in range(1, 6):
+            latest = _status(path, "--batches-limit", str(limit))
+            assert latest["batch_count"] == 6
+            rows = latest["batches"]
+            assert isinstance(rows, list)
+            assert rows == every[-limit:]
+            for row in rows:
+                held = truth[row["batch_id"]]
+                assert row["items"] == sum(held.values()) == 3
+                assert (row["succeeded"], row["failed"]) == (
+                    held[FileStatus.SUCCEEDED],
+                    held[FileStatus.FAILED],
+                )
+        assert sum(row["failed"] for row in every) == 5  # k01, k05, k09, k13, k17
+
+    def test_only_the_listed_batches_are_folded(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With a limit of 1, the fold takes in the last batch's items and events alone, not the older
+        batch still running beside it nor any other item of the run."""
+        path = tmp_path / "s.db"
+        opened = _interleaved_run(path)
+        with open_store(path) as store:
+            last = set(store.batch_items("r1", opened[-1]) or ())
+        added: list[str] = []
+        applied: list[Event] = []
+        add_file, apply = RunState.add_file, RunState.apply
+
+        def adding(state: RunState, key: str, *args: Any, **kwargs: Any) -> Any:
+            added.append(key)
+            return add_file(state, key, *args, **kwargs)
+
+        def applying(state: RunState, events: Iterable[Event]) -> int:
+            events = list(events)
+            applied.extend(events)
+            return apply(state, events)
+
+        monkeypatch.setattr(RunState, "add_file", adding)
+        monkeypatch.setattr(RunState, "apply", applying)
+        rows = _status(path, "--batches-limit", "1")["batches"]
+        assert isinstance(rows, list)
+        assert [row["batch_id"] for row in rows] == [opened[-1]]
+        assert set(added) == last
+        assert {e.batch_id for e in applied if e.batch_id is not None} == {opened[-1]}
+        assert {e.path for e in applied if e.path is not None} == last
 
 
 class TestJsonBytes:

@@ -877,6 +877,34 @@ class TestSelectingItems:
             store.batch_items("nope", "b")
 
 
+class TestLatestBatches:
+    """``latest_batches``: the last batches opened, oldest first, and how many there are."""
+
+    def test_the_latest_opened_come_oldest_first_with_the_count(self, store: JournalStore) -> None:
+        """Four batches opened by two workers: each limit gives the last ones in open order, the count 4."""
+        with_items(store, *(f"k{i}" for i in range(8)))
+        opened = []
+        for worker in (WORKER, OTHER, WORKER, OTHER):
+            lease = store.claim(RUN, worker, 2, 30)
+            assert lease is not None
+            opened.append(lease.batch_id)
+        seqs = {e.batch_id: e.seq for e in store.read_events(RUN) if e.kind is K.BATCH_OPENED}
+        every = [(batch, seqs[batch]) for batch in opened]
+        for limit in (1, 3, 4, 10):
+            assert store.latest_batches(RUN, limit) == (every[-limit:], 4)
+            assert JournalStore.latest_batches(store, RUN, limit) == (every[-limit:], 4)
+        assert store.latest_batches(RUN, 0) == ([], 4)
+
+    def test_a_run_without_batches_has_none(self, store: JournalStore) -> None:
+        """Items added but never claimed: no batch, a count of 0."""
+        with_items(store, "a")
+        assert store.latest_batches(RUN, 5) == ([], 0)
+
+    def test_an_unknown_run_is_not_found(self, store: JournalStore) -> None:
+        with pytest.raises(RunNotFoundError):
+            store.latest_batches("nope", 5)
+
+
 class TestReclaim:
     def test_reclaim_takes_back_expired_leases_only(self, store_factory: StoreFactory) -> None:
         """Expired leases lose their items to pending; a lease still live is untouched."""
