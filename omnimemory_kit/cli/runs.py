@@ -1,8 +1,10 @@
 """``omnimemory-kit runs``: the run ledger, listed and searched.
 
-Exit codes follow ``omnimemory_kit.cli.exit_codes``: 0 listed (also when nothing matched), 2 bad input
-(a condition that is not ``KEY=VALUE``, a key that is neither a ledger field nor a parameter), 3 store
-unavailable.
+``--where params_hash=PREFIX`` takes the first 8 or more hex digits of the hash (the listing shows 16);
+``--where KEY=`` and ``--where KEY=null`` also match runs where KEY is missing or null. Exit codes follow
+``omnimemory_kit.cli.exit_codes``: 0 listed (also when nothing matched), 2 bad input (a condition that is
+not ``KEY=VALUE``, a key that is neither a ledger field nor a parameter, a hash prefix under 8 digits),
+3 store unavailable.
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ def format_entry(entry: LedgerEntry) -> str:
     "conditions",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Only runs whose ledger field or parameter KEY equals VALUE (repeat: all must hold).",
+    help=(
+        "Only runs whose ledger field or parameter KEY equals VALUE (repeat: all must hold); "
+        "params_hash=PREFIX takes 8 or more hex digits; KEY= or KEY=null: KEY missing or null."
+    ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON list.")
 def runs_command(store_url: str, conditions: tuple[str, ...], as_json: bool) -> None:

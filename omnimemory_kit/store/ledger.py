@@ -4,7 +4,8 @@ Each run records (``RunRecord``) its operator (``user@host``), parameters, funct
 command line or the notebook that started it) and correlation id; the store keeps the reports made from it
 (``JournalStore.add_report``). ``ledger`` reads them back as ``LedgerEntry`` values, adding what is derived
 rather than stored: the parameters' hash, and the previous and next run of the same migration (same source
-and function, in creation order). ``search`` filters entries by ``KEY=VALUE`` conditions.
+and function, in creation order). ``search`` filters entries by ``KEY=VALUE`` conditions (a hash
+prefix for ``params_hash``; ``KEY=`` or ``KEY=null`` for a key missing or null).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from omnimemory_kit.store.base import JournalStore, ReportLink, RunRecord
 from omnimemory_kit.store.url import redact_url
 
 __all__ = [
+    "HASH_PREFIX_MIN",
+    "NULL_VALUES",
     "ORIGIN_ENV",
     "LedgerEntry",
     "current_operator",
@@ -165,18 +168,35 @@ def _replace(entry: LedgerEntry, **changes: str) -> LedgerEntry:
     return LedgerEntry(**values)
 
 
+HASH_PREFIX_MIN: Final = 8
+"""The fewest hex digits a ``params_hash`` condition may give (``runs`` shows the first 16)."""
+NULL_VALUES: Final = ("", "null")
+"""Condition values that also match a key a run lacks, or holds as null (``--where previous_run=null``)."""
+
+_HEX: Final = frozenset("0123456789abcdef")
+
+
 def parse_conditions(conditions: Sequence[str]) -> list[tuple[str, str]]:
-    """Split ``KEY=VALUE`` conditions.
+    """Split ``KEY=VALUE`` conditions; a ``params_hash`` value is a prefix, taken in lower case.
 
     Raises:
-        ConfigError: a condition has no ``=`` or an empty key.
+        ConfigError: a condition has no ``=`` or an empty key, or a ``params_hash`` value is not at least
+            ``HASH_PREFIX_MIN`` hex digits (a shorter prefix would match runs of other settings by chance).
     """
     parsed: list[tuple[str, str]] = []
     for condition in conditions:
         key, equals, value = condition.partition("=")
         if not equals or not key.strip():
             raise ConfigError(f"--where {condition!r} is not KEY=VALUE (e.g. --where batch_size=100)")
-        parsed.append((key.strip(), value))
+        key = key.strip()
+        if key == "params_hash" and value not in NULL_VALUES:
+            value = value.strip().lower()
+            if len(value) < HASH_PREFIX_MIN or not set(value) <= _HEX:
+                raise ConfigError(
+                    f"--where {condition!r}: params_hash takes at least {HASH_PREFIX_MIN} hex digits "
+                    "of the hash (a prefix, as `runs` shows it)"
+                )
+        parsed.append((key, value))
     return parsed
 
 
@@ -193,8 +213,21 @@ def _value(entry: LedgerEntry, key: str) -> str | None:
     return _shown(entry.params[name]) if name in entry.params else None
 
 
+def _holds(entry: LedgerEntry, key: str, value: str) -> bool:
+    """Whether ``entry`` meets ``KEY=VALUE``: equal, a hash prefix, or missing/null for an empty/null one."""
+    found = _value(entry, key)
+    if value in NULL_VALUES and found in (None, "null"):
+        return True
+    if key == "params_hash" and found is not None and value not in NULL_VALUES:
+        return found.startswith(value)
+    return found == value
+
+
 def search(entries: Sequence[LedgerEntry], conditions: Sequence[tuple[str, str]]) -> list[LedgerEntry]:
-    """Return the entries meeting every condition (a ledger field or a parameter equal to the value).
+    """Return the entries meeting every condition (``parse_conditions`` made them).
+
+    A condition holds where the ledger field or parameter equals the value; a ``params_hash`` value matches
+    the hashes it begins; ``KEY=`` and ``KEY=null`` also match where the key is missing or null.
 
     Raises:
         ConfigError: a key is neither a ledger field nor a parameter of any run (a misspelt key would
@@ -205,4 +238,4 @@ def search(entries: Sequence[LedgerEntry], conditions: Sequence[tuple[str, str]]
         if key.removeprefix("params.") not in known:
             choices = ", ".join(sorted(known))
             raise ConfigError(f"--where key {key!r} is not a ledger field or a run parameter ({choices})")
-    return [e for e in entries if all(_value(e, key) == value for key, value in conditions)]
+    return [e for e in entries if all(_holds(e, key, value) for key, value in conditions)]

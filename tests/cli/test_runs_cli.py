@@ -95,6 +95,53 @@ class TestRuns:
         assert (result.exit_code, result.output.strip()) == (0, "no runs match")
 
 
+class TestHashPrefixAndNull:
+    """``--where params_hash=PREFIX`` takes a prefix of 8 or more digits; ``KEY=`` and ``KEY=null`` match a
+    key missing or null."""
+
+    def test_a_hash_prefix_finds_the_runs_of_those_settings(self, source: Path, store_url: str) -> None:
+        """The 16 digits the listing shows, 8 digits, or the digits in upper case find the run; the full
+        hash still does."""
+        migrate(source, store_url, "mon", "ok", "--batch-size", "2")
+        migrate(source, store_url, "tue", "ok", "--batch-size", "3")
+        entries = json.loads(invoke("runs", "--store", store_url, "--json").output)
+        full = {entry["run_id"]: entry["params_hash"] for entry in entries}
+        assert full["mon"] != full["tue"]
+        shown = invoke("runs", "--store", store_url).output
+        assert f"params hash  {full['mon'][:16]}" in shown
+        for prefix in (full["mon"][:16], full["mon"][:8], full["mon"][:8].upper(), full["mon"]):
+            result = invoke("runs", "--store", store_url, "--where", f"params_hash={prefix}", "--json")
+            assert result.exit_code == 0, result.output
+            assert [entry["run_id"] for entry in json.loads(result.output)] == ["mon"]
+
+    @pytest.mark.parametrize("prefix", ["1234567", "zzzzzzzz"])
+    def test_a_short_or_non_hex_prefix_exits_2(self, source: Path, store_url: str, prefix: str) -> None:
+        """Fewer than 8 digits (or not hex digits) exits 2 with one line saying what a prefix needs."""
+        migrate(source, store_url, "mon")
+        result = invoke("runs", "--store", store_url, "--where", f"params_hash={prefix}")
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        [line] = result.stderr.strip().splitlines()
+        assert f"params_hash={prefix}" in line
+        assert "at least 8 hex digits" in line
+
+    @pytest.mark.parametrize("value", ["", "null"])
+    def test_empty_or_null_matches_a_missing_or_null_key(
+        self, source: Path, store_url: str, value: str
+    ) -> None:
+        """A parameter only one run has, and the first run's empty ``previous_run``, match as missing."""
+        fns = source.parent / "fns.py"
+        migrate(source, store_url, "mon", "ok", "--validate", f"{fns}:other")
+        migrate(source, store_url, "tue")
+        found = invoke("runs", "--store", store_url, "--where", f"validate={value}", "--json")
+        assert found.exit_code == 0, found.output
+        assert [entry["run_id"] for entry in json.loads(found.output)] == ["tue"]
+        first = invoke("runs", "--store", store_url, "--where", f"previous_run={value}", "--json")
+        assert [entry["run_id"] for entry in json.loads(first.output)] == ["mon"]
+        both = invoke("runs", "--store", store_url, "--where", f"validate={value}", "--where", "run_id=mon")
+        assert (both.exit_code, both.output.strip()) == (0, "no runs match")
+
+
 class TestBadInput:
     @pytest.mark.parametrize(
         ("condition", "message"),
