@@ -12,12 +12,12 @@ ends in one line on stderr and exit 2, with nothing written.
 
 from __future__ import annotations
 
-import json
 import time
 
 import click
 
 from omnimemory_kit.cli.control_view import format_control
+from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.summary_view import errors_to_exit
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.control import ControlCommand, parse_duration
@@ -82,7 +82,7 @@ def control_command(
             store.close()
     now = time.time()
     if as_json:
-        click.echo(json.dumps({"run_id": run_id, **state.to_dict(now)}, indent=2))
+        click.echo(dumps({"run_id": run_id, **state.to_dict(now)}))
     elif command is None:
         click.echo(format_control(state, now))
 

@@ -5,7 +5,6 @@ Exit status: 0 the table was printed, 2 bad config or arguments, 3 the store cou
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE
+from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.errors import ConfigError, StoreError
 from omnimemory_kit.health.config import HealthConfigFile, load_health_config
 from omnimemory_kit.health.incidents import Incident, incidents_from_history
@@ -145,7 +145,7 @@ def uptime_command(
             "uptime": [_window_json(row) for row in rows],
             "slo": [_slo_json(standing) for standing in standings],
         }
-        click.echo(json.dumps(document, indent=2))
+        click.echo(dumps(document))
     else:
         console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140)
         console.print(_uptime_table(rows))
@@ -244,7 +244,7 @@ def incidents_command(
         Console(stderr=True).print(f"error: {redact(str(exc))}", markup=False)
         ctx.exit(EXIT_UNAVAILABLE)
     if as_json:
-        click.echo(json.dumps([_incident_json(incident) for incident in found], indent=2))
+        click.echo(dumps([_incident_json(incident) for incident in found]))
         ctx.exit(EXIT_OK)
     table = Table(title=f"Incidents in the last {since}")
     for column in ("check", "start", "end", "duration", "worst", "first error"):

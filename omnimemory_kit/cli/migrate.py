@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from rich.console import Console
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
+from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -289,7 +289,7 @@ def migrate_command(
         data = summary.model_dump(mode="json")
         if checked is not None:
             data["validation"] = checked.as_dict()
-        click.echo(json.dumps(data, indent=2))
+        click.echo(dumps(data))
     else:
         click.echo(format_summary(summary))
         if checked is not None:

@@ -10,10 +10,10 @@ not ``KEY=VALUE``, a key that is neither a ledger field nor a parameter, a hash 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import click
 
+from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.summary_view import errors_to_exit
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.ledger import LedgerEntry, ledger, parse_conditions, search
@@ -34,7 +34,7 @@ def format_entry(entry: LedgerEntry) -> str:
         f"  function     {printable(entry.function or '-')}",
         f"  source       {printable(entry.source or '-')}",
         f"  origin       {printable(entry.origin or '-')}",
-        f"  params       {json.dumps(dict(entry.params), sort_keys=True, default=str)}",
+        f"  params       {dumps(dict(entry.params), indent=None, sort_keys=True)}",
         f"  params hash  {entry.params_hash[:16]}",
         f"  correlation  {printable(entry.correlation_id or '-')}",
         f"  previous     {printable(entry.previous_run or '-')}   next {printable(entry.next_run or '-')}",
@@ -71,7 +71,7 @@ def runs_command(store_url: str, conditions: tuple[str, ...], as_json: bool) -> 
         finally:
             store.close()
     if as_json:
-        click.echo(json.dumps([e.as_dict() for e in entries], indent=2, default=str))
+        click.echo(dumps([e.as_dict() for e in entries]))
         return
     if not entries:
         click.echo("no runs" + (" match" if parsed else " yet"))

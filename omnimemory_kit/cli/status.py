@@ -9,7 +9,6 @@ reading the journal only from the first of them and folding only what concerns t
 from __future__ import annotations
 
 import itertools
-import json
 import socket
 import threading
 from collections.abc import Container, Iterable
@@ -18,6 +17,7 @@ from typing import Any, Final
 import click
 
 from omnimemory_kit.cli.control_view import format_history
+from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.summary_view import errors_to_exit, format_summary
 from omnimemory_kit.cli.workers_view import (
     format_leases,
@@ -150,7 +150,7 @@ def status_command(
             data["batch_count"] = batch_count
         if checked is not None:
             data["mismatches"] = checked.as_dict()["mismatches"]
-        click.echo(json.dumps(data, indent=2, default=str))
+        click.echo(dumps(data))
         return
     click.echo(format_summary(summary))  # with the control state and settings
     click.echo(format_history(control))

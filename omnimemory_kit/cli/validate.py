@@ -8,12 +8,12 @@ unavailable, 130 interrupted (verdicts already appended are kept; run the comman
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 
 import click
 
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.summary_view import errors_to_exit, format_validation
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
@@ -84,7 +84,5 @@ def validate_command(
                 sys.exit(EXIT_INTERRUPTED)
         finally:
             store.close()
-    click.echo(
-        json.dumps(summary.as_dict(), indent=2, default=str) if as_json else format_validation(summary)
-    )
+    click.echo(dumps(summary.as_dict()) if as_json else format_validation(summary))
     sys.exit(EXIT_OK if summary.status_text() == "completed, all validated" else EXIT_FAILED)

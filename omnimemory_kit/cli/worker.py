@@ -17,6 +17,7 @@ from rich.console import Console
 
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
+from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -151,5 +152,5 @@ def worker_command(
         if watch is not None:
             watch.close()
         store.close()
-    click.echo(summary.model_dump_json(indent=2) if as_json else format_summary(summary))
+    click.echo(dumps(summary.model_dump(mode="json")) if as_json else format_summary(summary))
     sys.exit(outcome_code(summary, runner))
