@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import socket
 import threading
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from typing import Any, Final
 
 import click
@@ -26,15 +26,17 @@ from omnimemory_kit.cli.workers_view import (
     worker_rows,
     workers_and_leases,
 )
-from omnimemory_kit.events import Event, EventKind
-from omnimemory_kit.migration.control import summary_fields
+from omnimemory_kit.events import FINISHED_RUN_STATUSES, Event, EventKind
+from omnimemory_kit.migration.control import ControlState, summary_fields
 from omnimemory_kit.migration.liveness import assess_activity
 from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.run_control import read_control
 from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.migration.run_status import status_summary, status_validation
+from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.store import JournalStore, open_store
-from omnimemory_kit.store.base import check_run_id
+from omnimemory_kit.store.base import Lease, WorkerRecord, check_run_id
 from omnimemory_kit.store.url import DEFAULT_STORE_URL
 
 __all__ = ["status_command"]
@@ -96,6 +98,39 @@ def _batch_rows(store: JournalStore, run_id: str, limit: int, now: float) -> tup
     return [row for row in rows if row["batch_id"] in listed], count
 
 
+def _json_document(
+    summary: MigrationProgressSummary,
+    workers: Sequence[WorkerRecord],
+    leases: Sequence[Lease],
+    control: ControlState,
+    now: float,
+    checked: ValidationSummary | None,
+    batches: list[dict[str, Any]] | None,
+    batch_count: int,
+) -> dict[str, Any]:
+    """Return what ``status --json`` prints: the facts of the text, and the item bytes.
+
+    A validated run carries its verdict counts (``validation``), the validation errors' count beside the
+    mismatches', and both tables; a finished run has no control state (``control_state`` and the control's
+    ``state`` are null), as its text has no control line.
+    """
+    data = summary.model_dump(mode="json")
+    data["workers"] = worker_rows(workers)
+    data["leases"] = lease_rows(leases, now)
+    data["control"] = control.to_dict(now)
+    if summary.control_state is None:
+        data["control"].update(state=None, description=None)
+    if batches is not None:
+        data["batches"] = batches
+        data["batch_count"] = batch_count
+    if checked is not None:
+        tables = checked.as_dict()
+        data["mismatches"] = tables["mismatches"]
+        data["validation_errors"] = checked.error
+        data["validation_error_rows"] = tables["errors"]
+    return data
+
+
 @click.command("status")
 @click.argument("run_id")
 @click.option(
@@ -131,7 +166,10 @@ def status_command(
             activity = assess_activity(workers, leases, now, host=socket.gethostname())
             control = read_control(store, run_id)
             summary = status_summary(record, facts, now, interrupted=activity.interrupted)
-            summary = summary.model_copy(update=summary_fields(control, record.params, now))
+            fields = summary_fields(control, record.params, now)
+            if summary.status in FINISHED_RUN_STATUSES:  # nothing runs to pause or throttle any more
+                fields["control_state"] = None
+            summary = summary.model_copy(update=fields)
             checked = status_validation(facts, record.params)
             if checked is not None:
                 summary = summary.model_copy(update={"validation": checked.counts()})
@@ -141,18 +179,11 @@ def status_command(
         finally:
             store.close()
     if as_json:
-        data = summary.model_dump(mode="json")
-        data["workers"] = worker_rows(workers)
-        data["leases"] = lease_rows(leases, now)
-        data["control"] = control.to_dict(now)
-        if batches is not None:
-            data["batches"] = batches
-            data["batch_count"] = batch_count
-        if checked is not None:
-            data["mismatches"] = checked.as_dict()["mismatches"]
-        click.echo(dumps(data))
+        click.echo(
+            dumps(_json_document(summary, workers, leases, control, now, checked, batches, batch_count))
+        )
         return
-    click.echo(format_summary(summary))  # with the control state and settings
+    click.echo(format_summary(summary))  # with the control state of a run not finished, and settings
     click.echo(format_history(control))
     click.echo(format_workers(workers, now))
     click.echo(format_leases(leases, now))

@@ -150,6 +150,18 @@ class TestCommands:
         assert status.exit_code == 0, status.output
         assert strict(status.stdout)["mismatches"] == rows
 
+    def test_status_prints_validation_errors_of_an_undecodable_key(
+        self, checked_run: tuple[str, Path]
+    ) -> None:
+        """Validation errors of a Latin-1 key: their count and rows, strict JSON."""
+        url, checks = checked_run
+        done = invoke("validate", "r1", "--function", f"{checks}:fails", "--store", url, "--json")
+        assert strict(done.stdout)["error"] == 2
+        data = strict(invoke("status", "r1", "--store", url, "--json").stdout)
+        assert data["validation_errors"] == data["validation"]["error"] == 2
+        assert {row["key"] for row in data["validation_error_rows"]} == {ODD_SHOWN, "b"}
+        assert any(ODD_SHOWN in row["detail"] for row in data["validation_error_rows"])
+
     def test_runs_prints_non_finite_and_undecodable_parameters(self, tmp_path: Path) -> None:
         """Parameters of NaN, Infinity and an undecodable name and value: strict JSON, text the same."""
         url = f"sqlite:///{tmp_path / 's.db'}"

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.store import RunRecord, open_store
 from omnimemory_kit.store.base import Lease, WorkItem
@@ -208,3 +209,39 @@ class TestJsonBytes:
         assert kept.keys() == passed.keys()
         names = ("total_bytes", "processed_bytes", "succeeded_bytes", "remaining_bytes")
         assert [kept[name] for name in names] == [passed[name] for name in names] == [1009, 9, 8, 1000]
+
+
+class TestControlLine:
+    """Only a run not finished has a control line: a finished one has nothing left to pause or throttle."""
+
+    def test_a_finished_run_prints_no_control_state(self, tmp_path: Path) -> None:
+        """Paused, then completed: no control line and no control state in the JSON; the history stays."""
+        path = tmp_path / "s.db"
+        with open_store(path) as store:
+            store.create_run(RunRecord(run_id="r1", name="done", created_at=1_800_000_000.0))
+            store.append("r1", [Event(EventKind.RUN_STARTED, 1_800_000_000.0)])
+            control = RunControl(store, "r1")
+            control.pause(reason="deploy")
+            control.close()
+            store.append("r1", [Event(EventKind.RUN_COMPLETED, 1_800_000_010.0)])
+        text = CliRunner().invoke(cli, ["status", "r1", "--store", str(path)])
+        assert text.exit_code == 0, text.output
+        assert "  control  " not in text.output
+        assert "pause" in text.output  # the history below the summary
+        data = _status(path)
+        assert data["control_state"] is None
+        assert data["control"]["state"] is None  # type: ignore[index]
+        assert [c["command"] for c in data["control"]["history"]] == ["pause"]  # type: ignore[index]
+
+    def test_a_running_run_keeps_its_control_line(self, tmp_path: Path) -> None:
+        """A run still running shows who paused it, in the text and the JSON."""
+        path = tmp_path / "s.db"
+        with open_store(path) as store:
+            store.create_run(RunRecord(run_id="r1", name="open", created_at=1_800_000_000.0))
+            store.append("r1", [Event(EventKind.RUN_STARTED, 1_800_000_000.0)])
+            control = RunControl(store, "r1")
+            control.pause(reason="deploy")
+            control.close()
+        text = CliRunner().invoke(cli, ["status", "r1", "--store", str(path)])
+        assert "  control  paused by " in text.output
+        assert str(_status(path)["control_state"]).startswith("paused by ")
