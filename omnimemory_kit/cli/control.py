@@ -17,6 +17,7 @@ import time
 import click
 
 from omnimemory_kit.cli.control_view import format_control
+from omnimemory_kit.cli.early_reader import reader_may_leave
 from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.summary_view import errors_to_exit
 from omnimemory_kit.errors import ConfigError
@@ -81,10 +82,11 @@ def control_command(
         finally:
             store.close()
     now = time.time()
-    if as_json:
-        click.echo(dumps({"run_id": run_id, **state.to_dict(now)}))
-    elif command is None:
-        click.echo(format_control(state, now))
+    with reader_may_leave():  # what was asked is done: a reader leaving early changes nothing
+        if as_json:
+            click.echo(dumps({"run_id": run_id, **state.to_dict(now)}))
+        elif command is None:
+            click.echo(format_control(state, now))
 
 
 def _check_args(command: str | None, args: tuple[str, ...], for_text: str | None, by: str | None) -> None:

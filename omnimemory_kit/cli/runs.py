@@ -4,7 +4,7 @@
 ``--where KEY=`` and ``--where KEY=null`` also match runs where KEY is missing or null. Exit codes follow
 ``omnimemory_kit.cli.exit_codes``: 0 listed (also when nothing matched), 2 bad input (a condition that is
 not ``KEY=VALUE``, a key that is neither a ledger field nor a parameter, a hash prefix under 8 digits),
-3 store unavailable.
+3 store unavailable. A reader that leaves early (``| head``) ends the listing with status 0.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import datetime as dt
 
 import click
 
+from omnimemory_kit.cli.early_reader import reader_may_leave
 from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.summary_view import errors_to_exit
 from omnimemory_kit.store import open_store
@@ -70,10 +71,11 @@ def runs_command(store_url: str, conditions: tuple[str, ...], as_json: bool) -> 
             entries = search(ledger(store), parsed)
         finally:
             store.close()
-    if as_json:
-        click.echo(dumps([e.as_dict() for e in entries]))
-        return
-    if not entries:
-        click.echo("no runs" + (" match" if parsed else " yet"))
-        return
-    click.echo("\n".join(format_entry(e) for e in entries))
+    with reader_may_leave():
+        if as_json:
+            click.echo(dumps([e.as_dict() for e in entries]))
+        elif not entries:
+            click.echo("no runs" + (" match" if parsed else " yet"))
+        else:
+            for entry in entries:  # a run at a time: a reader that leaves early stops the listing
+                click.echo(format_entry(entry))

@@ -17,6 +17,7 @@ from typing import Any, Final
 import click
 
 from omnimemory_kit.cli.control_view import format_history
+from omnimemory_kit.cli.early_reader import reader_may_leave
 from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.summary_view import errors_to_exit, format_summary
 from omnimemory_kit.cli.workers_view import (
@@ -178,20 +179,21 @@ def status_command(
             )
         finally:
             store.close()
-    if as_json:
-        click.echo(
-            dumps(_json_document(summary, workers, leases, control, now, checked, batches, batch_count))
-        )
-        return
-    click.echo(format_summary(summary))  # with the control state of a run not finished, and settings
-    click.echo(format_history(control))
-    click.echo(format_workers(workers, now))
-    click.echo(format_leases(leases, now))
-    if batches is not None:
-        from omnimemory_kit.cli.batches_view import format_batches
-
-        click.echo(format_batches(batches))
-        if batch_count > len(batches):
+    with reader_may_leave():
+        if as_json:
             click.echo(
-                f"  (the latest {len(batches)} of {batch_count} batches; --batches-limit N lists more)"
+                dumps(_json_document(summary, workers, leases, control, now, checked, batches, batch_count))
             )
+            return
+        click.echo(format_summary(summary))  # with the control state of a run not finished, and settings
+        click.echo(format_history(control))
+        click.echo(format_workers(workers, now))
+        click.echo(format_leases(leases, now))
+        if batches is not None:
+            from omnimemory_kit.cli.batches_view import format_batches
+
+            click.echo(format_batches(batches))
+            if batch_count > len(batches):
+                click.echo(
+                    f"  (the latest {len(batches)} of {batch_count} batches; --batches-limit N lists more)"
+                )

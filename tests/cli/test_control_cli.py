@@ -13,6 +13,7 @@ from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.control import control_event, control_stream_id
 from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.store import RunRecord, WorkItem, open_store
+from tests.cli.test_status_cli import closed_pipe_run
 
 
 def invoke(*args: str) -> Result:
@@ -176,6 +177,14 @@ class TestStatus:
         assert "  settings concurrency 2, batch size 25, max-rate 50/s, item timeout none" in out
         assert "set concurrency=2 max-rate=50" in out or "set max-rate=50 concurrency=2" in out
         assert out.count("paused by ") == 1  # the state once, in the summary; the history below it
+
+
+class TestReaderLeaves:
+    def test_a_closed_pipe_exits_0_quietly(self, store_url: str) -> None:
+        """The state printed to a pipe nobody reads (``control r1 | head -1``): exit 0, nothing on stderr."""
+        for extra in ((), ("--json",)):
+            done = closed_pipe_run("control", "r1", "--store", store_url, *extra)
+            assert (done.returncode, done.stderr) == (0, "")
 
 
 class TestRerun:

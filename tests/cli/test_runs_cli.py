@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
+from tests.cli.test_status_cli import closed_pipe_run
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
 FUNCTIONS = "def ok(item):\n    return item.key\n\ndef other(item):\n    return None\n"
@@ -162,3 +163,16 @@ class TestBadInput:
         result = invoke("runs", "--store", str(tmp_path / "none.db"))
         assert result.exit_code == 3
         assert not (tmp_path / "none.db").exists()
+
+
+class TestReaderLeaves:
+    """``runs | head -1``: a reader that leaves early ends the listing quietly, with status 0."""
+
+    @pytest.mark.parametrize("extra", [(), ("--json",)])
+    def test_a_closed_pipe_exits_0_quietly(
+        self, source: Path, store_url: str, extra: tuple[str, ...]
+    ) -> None:
+        """Text or JSON to a pipe nobody reads: exit 0, nothing on stderr."""
+        migrate(source, store_url, "mon")
+        done = closed_pipe_run("runs", "--store", store_url, *extra)
+        assert (done.returncode, done.stderr) == (0, "")

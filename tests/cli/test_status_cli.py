@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +22,8 @@ from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.store import RunRecord, open_store
 from omnimemory_kit.store.base import Lease, WorkItem
 from tests.store.old_schema import downgrade_to_version_5
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_of_batches(path: Path, batches: int) -> None:
@@ -245,3 +250,33 @@ class TestControlLine:
         text = CliRunner().invoke(cli, ["status", "r1", "--store", str(path)])
         assert "  control  paused by " in text.output
         assert str(_status(path)["control_state"]).startswith("paused by ")
+
+
+def closed_pipe_run(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the command line in its own process, its stdout a pipe whose reader has already left."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "omnimemory_kit", *args],
+            cwd=ROOT,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+
+
+class TestReaderLeaves:
+    """``status ... | head -1``: a reader that leaves early ends the command quietly, with status 0."""
+
+    @pytest.mark.parametrize("extra", [(), ("--json",)])
+    def test_a_closed_pipe_exits_0_quietly(self, tmp_path: Path, extra: tuple[str, ...]) -> None:
+        """Text or JSON to a pipe nobody reads: exit 0, nothing on stderr."""
+        path = tmp_path / "s.db"
+        _run_of_batches(path, 3)
+        done = closed_pipe_run("status", "r1", "--store", str(path), "--batches", *extra)
+        assert (done.returncode, done.stderr) == (0, "")
