@@ -47,6 +47,7 @@ from omnimemory_kit.migration.validation import (
 )
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
+from omnimemory_kit.store.companions import VALIDATION_SUFFIX
 
 __all__ = [
     "VALIDATION_SUFFIX",
@@ -56,7 +57,6 @@ __all__ = [
     "validation_queue_id",
 ]
 
-VALIDATION_SUFFIX: Final = "~validation"
 CLAIM: Final = 256
 """Queue items claimed (and checked, then reported) at a time."""
 
