@@ -178,16 +178,20 @@ class _AsyncChecks:
             await self.done
         except BaseException:
             self.closing = True
-            await stop_tasks(list(self.live), self.grace)  # checks in flight get no verdict
-            self._give_up_all()
+            try:
+                await stop_tasks(list(self.live), self.grace)  # checks in flight get no verdict
+            finally:  # stopped again meanwhile too: nothing a checker does from now on reaches ``found``
+                self._give_up_all()
             raise
         finally:
             if spreading is not None:
                 spreading.cancel()
         if self.failure is not None:
             self.closing = True
-            await stop_tasks(list(self.live), self.grace)
-            self._give_up_all()
+            try:
+                await stop_tasks(list(self.live), self.grace)
+            finally:
+                self._give_up_all()
             raise self.failure
         return found
 

@@ -8,8 +8,8 @@ nothing to claim and raises ``ValidationBusyError`` naming the holder and when i
 A pass that dies (even by SIGKILL) stops renewing: its lease expires like any other and the next pass takes
 it back (``reclaim``); a holder that was a process on this host and no longer exists is taken back at once
 (``worker_liveness``), so a pass killed and run again on the same host is not refused. A pass that loses its
-lease while it runs (stalled past it, and taken back) stops before it writes another verdict
-(``PassLease.check``), so two passes never both journal a run's verdicts.
+lease while it runs (stalled past it, and taken back) stops before it writes another verdict: each write is
+preceded by a renewal (``PassLease.renew``), so a pass that lost the run never journals a verdict of it.
 """
 
 from __future__ import annotations
@@ -44,14 +44,25 @@ def pass_lock_id(run_id: str) -> str:
 class PassLease:
     """The lease a running pass holds; ``lost`` once a renewal was refused."""
 
-    def __init__(self, lease: Lease) -> None:
+    def __init__(self, store: JournalStore, lease: Lease, seconds: float) -> None:
+        self.store = store
         self.lease = lease
+        self.seconds = seconds
         self.lost = False
 
-    def check(self) -> None:
-        """Raise ``LeaseLostError`` if the lease was lost (another pass may hold it now)."""
+    def renew(self) -> None:
+        """Renew the lease now (a store call: run it off the loop).
+
+        Raises:
+            LeaseLostError: the lease expired or was taken back (another pass may hold it now).
+        """
         if self.lost:
             raise LeaseLostError(self.lease.worker_id, self.lease.lease_id)
+        try:
+            self.lease = self.store.heartbeat(self.lease, self.seconds)
+        except LeaseLostError:
+            self.lost = True
+            raise
 
     def __repr__(self) -> str:
         state = "lost" if self.lost else "held"
@@ -108,15 +119,14 @@ async def hold_pass_lease(
     host = socket.gethostname()
     worker_id = worker_id or f"{host}:{os.getpid()}:{secrets.token_hex(4)}"
     take = functools.partial(_take, store, run_id, worker_id, host, lease_seconds, clock.time())
-    held = PassLease(await asyncio.to_thread(take))
+    held = PassLease(store, await asyncio.to_thread(take), lease_seconds)
 
     async def renew() -> None:
         while True:
             await clock.sleep(lease_seconds / 3)
             try:
-                held.lease = await asyncio.to_thread(store.heartbeat, held.lease, lease_seconds)
+                await asyncio.to_thread(held.renew)
             except LeaseLostError:
-                held.lost = True
                 return
 
     renewing = asyncio.ensure_future(renew())

@@ -91,7 +91,7 @@ async def validate_run(
         succeeded = ledger.succeeded
 
         def append(verdicts: list[Event]) -> int:
-            lease.check()  # lost: another pass may check these items now; theirs are the verdicts
+            lease.renew()  # lost: another pass may check these items now; theirs are the verdicts
             return store.append(run_id, verdicts)
 
         writing: asyncio.Future[int] | None = None

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from omnimemory_kit import MigrationRunner, ValidationBusyError
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
+from omnimemory_kit.errors import LeaseLostError
 from omnimemory_kit.events import EventKind
 from omnimemory_kit.migration.run_control import ensure_control_stream
 from omnimemory_kit.migration.sources import MigrationItem
@@ -25,6 +27,7 @@ from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.notebook.data import runs_frame
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.ledger import ledger
+from tests.store.conftest import BACKEND_MARKS, BACKENDS, StoreFactory
 
 VERDICTS = {EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR}
 KEYS = [f"k{i:03d}" for i in range(30)]
@@ -50,6 +53,16 @@ def db(tmp_path: Path) -> Path:
 
     asyncio.run(migrate())
     return path
+
+
+@pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[StoreFactory]:
+    """Open stores of one backend (the test runs once per backend), all on the same backing database."""
+    with BACKENDS[request.param](tmp_path, clock) as factory:
+        try:
+            yield factory
+        finally:
+            factory.close_all()
 
 
 def verdicts(path: Path) -> Counter[str]:
@@ -104,6 +117,29 @@ class TestOnePassAtATime:
         assert summary.validated == len(KEYS)
         assert verdicts(db)["k001"] == 1
 
+    async def test_a_pass_that_lost_its_lease_writes_no_verdict(self, db: Path) -> None:
+        """A pass stalled past its lease, whose lease another pass took back, stops at its next write with
+        LeaseLostError: every item ends with the other pass's one verdict."""
+        clock = FakeClock()
+        started, proceed = asyncio.Event(), asyncio.Event()
+
+        async def stalls(item: MigrationItem) -> bool:
+            if item.key == "k000":
+                started.set()
+                await proceed.wait()
+            return True
+
+        with open_store(db, clock=clock) as store:
+            first = asyncio.ensure_future(validate_run(store, "r1", stalls, concurrency=1, clock=clock))
+            await started.wait()
+            clock.advance(61)  # stalled past its 60 s lease
+            second = await validate_run(store, "r1", valid, clock=clock)
+            assert second.validated == len(KEYS)
+            proceed.set()
+            with pytest.raises(LeaseLostError):
+                await first
+        assert verdicts(db) == Counter(dict.fromkeys(KEYS, 1))
+
     async def test_a_dead_process_on_this_host_frees_the_run_at_once(self, db: Path) -> None:
         """A lease held by a process of this host that no longer exists is taken back without waiting."""
         with open_store(db) as store:
@@ -125,6 +161,21 @@ class TestOnePassAtATime:
         assert len(result.stderr.strip().splitlines()) == 1
         assert "run 'r1' is being validated by another pass (elsewhere:4242:dead" in result.stderr
         assert verdicts(db) == Counter({"k000": 1})
+
+
+class TestBothBackends:
+    async def test_busy_then_free_once_the_lease_runs_out(self, store_factory: StoreFactory) -> None:
+        """On each backend, a held pass lease refuses a pass until it runs out."""
+        clock = store_factory.clock
+        store = store_factory()
+        await MigrationRunner(store, "r1", KEYS[:5], nothing).run()
+        await validate_run(store, "r1", valid, key="k000", clock=clock)
+        assert store.claim(pass_lock_id("r1"), "elsewhere:4242:dead", 1, 60.0) is not None
+        with pytest.raises(ValidationBusyError, match="elsewhere:4242:dead"):
+            await validate_run(store, "r1", valid, clock=clock)
+        clock.advance(61)
+        summary = await validate_run(store, "r1", valid, clock=clock)
+        assert (summary.validated, summary.pending, summary.checked_now) == (5, 0, 4)
 
 
 class TestHidden:
