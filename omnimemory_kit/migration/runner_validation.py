@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import operator
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import Event
@@ -27,14 +27,11 @@ from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.runner_batches import BatchExecution
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.validation import ValidationLedger, ValidationSummary
+from omnimemory_kit.migration.validation_checks import CHECK_TIMEOUT
 from omnimemory_kit.migration.validation_pipeline import PipelinedValidator
 from omnimemory_kit.store.base import Lease
 
 __all__ = ["CHECK_TIMEOUT", "PipelinedValidation"]
-
-CHECK_TIMEOUT: Final = 60.0
-"""Seconds a pipelined check may take by default (``MigrationRunner(check_timeout=)``; the separate pass's
-``item_timeout`` has the same default)."""
 
 _key = operator.attrgetter("key")
 

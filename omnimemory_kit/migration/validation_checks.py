@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from omnimemory_kit.clock import Clock
 from omnimemory_kit.events import Event, EventKind, item_event
@@ -34,7 +34,11 @@ from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.migration.validation_verdicts import CheckNotStopped, ValidationTimeout, verdict_of
 from omnimemory_kit.store.base import WorkItem
 
-__all__ = ["check_items"]
+__all__ = ["CHECK_TIMEOUT", "check_items"]
+
+CHECK_TIMEOUT: Final = 60.0
+"""Seconds a check may take by default: pipelined (``MigrationRunner(check_timeout=)``) and in a separate
+pass (``validate_run(item_timeout=)``, ``validate --timeout``)."""
 
 
 class _Checker:

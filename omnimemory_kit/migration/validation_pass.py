@@ -24,7 +24,7 @@ from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import Event
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.migration.validation import ValidationLedger, ValidationState, ValidationSummary
-from omnimemory_kit.migration.validation_checks import check_items
+from omnimemory_kit.migration.validation_checks import CHECK_TIMEOUT, check_items
 from omnimemory_kit.migration.validation_lease import LEASE_SECONDS, hold_pass_lease
 from omnimemory_kit.migration.worker import RecordedSource
 from omnimemory_kit.store.base import JournalStore, WorkItem
@@ -55,7 +55,7 @@ async def validate_run(
     only: Literal["mismatched", "error"] | None = None,
     key: str | None = None,
     concurrency: int = 8,
-    item_timeout: float | None = 60.0,
+    item_timeout: float | None = CHECK_TIMEOUT,
     clock: Clock = SYSTEM_CLOCK,
     worker_id: str | None = None,
     lease_seconds: float = LEASE_SECONDS,

@@ -4,8 +4,9 @@ Two paths, both under a lease, so several processes validating one run never che
 
 - **In the batch's lease** (the common path, ``check``): when a batch closes, the worker that holds it
   checks its succeeded items, ``concurrency`` at a time and each within the timeout (a hung check is an
-  error: ``validation.check_items``); the verdicts are journaled with the release, after the batch's last
-  outcomes, in the same trip to the store. This runs while the next batch runs, and costs no store call.
+  error: ``validation_checks.check_items``); the verdicts are journaled with the release, after the
+  batch's last outcomes, in the same trip to the store. This runs while the next batch runs, and costs no
+  store call. Once ``stop`` is set (the run stops) no further check starts and the drain returns.
 - **In the validation queue** (what the first path left: a worker killed mid-check, a batch closed by a
   worker without the validate function, items re-run since their check): before the run completes, every
   worker ``drain``s. It waits until no batch is leased (every in-lease check is journaled, or its holder
@@ -39,12 +40,8 @@ from omnimemory_kit.errors import LeaseLostError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.sources import WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
-from omnimemory_kit.migration.validation import (
-    LEDGER_KINDS,
-    ValidationLedger,
-    ValidationState,
-    check_items,
-)
+from omnimemory_kit.migration.validation import LEDGER_KINDS, ValidationLedger, ValidationState
+from omnimemory_kit.migration.validation_checks import check_items
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
 from omnimemory_kit.store.companions import VALIDATION_SUFFIX
