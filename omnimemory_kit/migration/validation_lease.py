@@ -129,12 +129,20 @@ async def hold_pass_lease(
             except LeaseLostError:
                 return
 
+    async def give_back(failing: bool) -> None:
+        renewing.cancel()
+        await asyncio.gather(renewing, return_exceptions=True)
+        if held.lost:
+            return
+        # taken back meanwhile: nothing to give back; and a pass already failing keeps its own error (the
+        # lease then runs out by itself)
+        with contextlib.suppress(Exception if failing else LeaseLostError):
+            await asyncio.shield(asyncio.to_thread(store.release, held.lease))
+
     renewing = asyncio.ensure_future(renew())
     try:
         yield held
-    finally:
-        renewing.cancel()
-        await asyncio.gather(renewing, return_exceptions=True)
-        if not held.lost:
-            with contextlib.suppress(LeaseLostError):  # taken back meanwhile: nothing to give back
-                await asyncio.shield(asyncio.to_thread(store.release, held.lease))
+    except BaseException:
+        await give_back(failing=True)
+        raise
+    await give_back(failing=False)

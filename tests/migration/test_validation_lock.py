@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from omnimemory_kit import MigrationRunner, ValidationBusyError
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.errors import LeaseLostError
+from omnimemory_kit.errors import ConfigError, LeaseLostError
 from omnimemory_kit.events import EventKind
 from omnimemory_kit.migration.run_control import ensure_control_stream
 from omnimemory_kit.migration.sources import MigrationItem
@@ -103,6 +103,14 @@ class TestOnePassAtATime:
             again = await validate_run(store, "r1", valid, only="error")
             assert again.checked_now == 0
         assert set(verdicts(db).values()) == {1}
+
+    async def test_a_pass_that_fails_gives_the_lease_back(self, db: Path) -> None:
+        """A pass ending in an error (a key the run lacks) releases the lease: the next pass runs at once."""
+        with open_store(db) as store:
+            with pytest.raises(ConfigError, match="no succeeded item 'ghost'"):
+                await validate_run(store, "r1", valid, key="ghost")
+            assert store.leases(pass_lock_id("r1")) == []
+            assert (await validate_run(store, "r1", valid)).validated == len(KEYS)
 
     async def test_an_expired_lease_of_a_dead_pass_frees_the_run(self, db: Path) -> None:
         """A pass that died elsewhere holding the lease keeps the run busy until its lease runs out."""
