@@ -119,6 +119,7 @@ __all__ = [
     "ThrottleRule",
     "UnknownBatchError",
     "UnknownFileError",
+    "ValidationBusyError",
     "ValidationCounts",
     "ValidationState",
     "ValidationSummary",
@@ -198,6 +199,7 @@ if typing.TYPE_CHECKING:
     from omnimemory_kit.errors import RetryError as RetryError
     from omnimemory_kit.errors import UnknownBatchError as UnknownBatchError
     from omnimemory_kit.errors import UnknownFileError as UnknownFileError
+    from omnimemory_kit.errors import ValidationBusyError as ValidationBusyError
     from omnimemory_kit.events import Event as Event
     from omnimemory_kit.events import EventKind as EventKind
     from omnimemory_kit.events import FileStatus as FileStatus
@@ -354,6 +356,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
         "RetryError",
         "UnknownBatchError",
         "UnknownFileError",
+        "ValidationBusyError",
     ),
     "omnimemory_kit.events": (
         "Event",

@@ -20,6 +20,7 @@ The hierarchy::
     │   ├── RunMismatchError          a run id reused with a different source or function
     │   ├── RunIncompleteError        a run driven to its end left items unfinished or failed
     │   ├── ThrottleAbortError        health rules aborted the run (second failed look, throttled too long)
+    │   ├── ValidationBusyError       another validation pass of the run holds its lease
     │   └── LeaseLostError            a worker reported on work whose lease it no longer holds
     ├── CircuitBreakerError           the breaker is open (or half-open and full); carries name, retry_after
     ├── RetryError                    retries exhausted; carries the last attempt's exception
@@ -37,6 +38,8 @@ Foreign errors are translated at the boundary with ``raise ... from exc``.
 """
 
 from __future__ import annotations
+
+import datetime as _dt
 
 __all__ = [
     "AcquireTimeoutError",
@@ -66,6 +69,7 @@ __all__ = [
     "UnknownBatchError",
     "UnknownEventKindError",
     "UnknownFileError",
+    "ValidationBusyError",
 ]
 
 
@@ -245,6 +249,27 @@ class LeaseLostError(MigrationError):
         self.worker_id = worker_id
         self.lease_id = lease_id
         super().__init__(f"worker {worker_id!r} no longer holds lease {lease_id!r}; its report was rejected")
+
+
+class ValidationBusyError(MigrationError):
+    """Another validation pass of the run holds the run's pass lease (one pass of a run at a time).
+
+    Attributes:
+        run_id: the run.
+        holder: the worker id (``host:pid:token``) of the pass holding the lease.
+        expires_at: when its lease runs out unless renewed (store clock, epoch seconds); a pass that died
+            stops renewing it, so the run is free again by then (at once on the holder's host).
+    """
+
+    def __init__(self, run_id: str, holder: str, expires_at: float) -> None:
+        self.run_id = run_id
+        self.holder = holder
+        self.expires_at = expires_at
+        until = _dt.datetime.fromtimestamp(expires_at, _dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        super().__init__(
+            f"run {run_id!r} is being validated by another pass ({holder}, lease until {until}); wait for "
+            f"it to end, or for its lease to run out if it died"
+        )
 
 
 class CircuitBreakerError(KitError):

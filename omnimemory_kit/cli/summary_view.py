@@ -22,6 +22,7 @@ from omnimemory_kit.errors import (
     SchemaVersionError,
     StoreCorruptError,
     StoreError,
+    ValidationBusyError,
 )
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -46,9 +47,16 @@ def fail(exc: BaseException) -> NoReturn:
 
 
 def exit_code_for(exc: BaseException) -> int:
-    """Return the CLI exit code for an error: 2 for bad input, 3 for an unavailable store, 1 otherwise."""
+    """Return the CLI exit code for an error: 2 for bad input (a run busy with another validation pass too),
+    3 for an unavailable store, 1 otherwise."""
     if isinstance(
-        exc, ConfigError | RunMismatchError | RunNotFoundError | StoreCorruptError | SchemaVersionError
+        exc,
+        ConfigError
+        | RunMismatchError
+        | RunNotFoundError
+        | StoreCorruptError
+        | SchemaVersionError
+        | ValidationBusyError,
     ):
         return EXIT_BAD_INPUT
     if isinstance(exc, StoreError):

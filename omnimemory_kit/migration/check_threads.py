@@ -51,14 +51,20 @@ class _Checks:
     """The shared state of one batch's lanes; every field is read and written under ``lock``."""
 
     def __init__(
-        self, fn: Callable[[MigrationItem], Any], items: Sequence[MigrationItem], clock: Clock
+        self,
+        fn: Callable[[MigrationItem], Any],
+        items: Sequence[MigrationItem],
+        clock: Clock,
+        stop: asyncio.Event | None = None,
+        results: list[Checked] | None = None,
     ) -> None:
         self.fn = fn
         self.items = items
         self.clock = clock
+        self.stop = stop  # read by the lanes: a bool behind the event, never waited on from a thread
         self.lock = threading.Lock()
         self.next = 0  # the next item a lane takes
-        self.results: list[Checked] = []
+        self.results: list[Checked] = [] if results is None else results
         self.lanes: list[_Lane] = []
         self.running = 0  # lanes not done and not abandoned
         self.loop = asyncio.get_running_loop()
@@ -78,9 +84,10 @@ class _Checks:
         fn, items, lock = self.fn, self.items, self.lock
         monotonic, now = self.clock.monotonic, self.clock.time
         add = self.results.append
+        stop = self.stop
         lock.acquire()
         try:
-            while not lane.abandoned and self.next < len(items):
+            while not lane.abandoned and self.next < len(items) and (stop is None or not stop.is_set()):
                 index = lane.current = self.next
                 self.next += 1
                 lane.since = monotonic()
@@ -116,7 +123,7 @@ class _Checks:
                     self.lanes.remove(lane)
                     self.running -= 1
                     self.results.append((lane.current, timeout(), self.clock.time()))
-                    if self.next < len(self.items):
+                    if self.next < len(self.items) and (self.stop is None or not self.stop.is_set()):
                         self.start_lane()
                     elif self.running == 0:
                         _settle(self.finished)
@@ -152,6 +159,8 @@ async def run_sync_checks(
     clock: Clock,
     on_timeout: Callable[[], object],
     spread: float = SPREAD,
+    stop: asyncio.Event | None = None,
+    results: list[Checked] | None = None,
 ) -> list[Checked]:
     """Check ``items`` with the sync ``fn`` on lanes; return each one's outcome (in the order they ended).
 
@@ -163,10 +172,13 @@ async def run_sync_checks(
         clock: stamps each outcome; measures the limit and the spread, and waits for them.
         on_timeout: builds the outcome of a check past ``limit`` (a ``ValidationTimeout``).
         spread: seconds the first lane checks alone.
+        stop: once set, lanes take no further item (those in flight end, or time out, as usual).
+        results: the list outcomes are appended to (returned); cancelled midway, the caller still has
+            those recorded until then (the lanes are stopped first: nothing is added afterwards).
     """
     if not items:
-        return []
-    checks = _Checks(fn, items, clock)
+        return [] if results is None else results
+    checks = _Checks(fn, items, clock, stop, results)
     lanes = min(concurrency, len(items))
     with checks.lock:
         checks.start_lane()
@@ -174,7 +186,7 @@ async def run_sync_checks(
     try:
         if lanes > 1:
             await _wait(finished, clock, spread)
-            if not finished.done():
+            if not finished.done() and (stop is None or not stop.is_set()):
                 with checks.lock:
                     for _ in range(min(lanes - len(checks.lanes), len(items) - checks.next)):
                         checks.start_lane()

@@ -26,6 +26,7 @@ from typing import Any, Final, Literal
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import CONTROL_KINDS, Event, EventKind
 from omnimemory_kit.migration.summary import RunSettings
+from omnimemory_kit.store.companions import CONTROL_SUFFIX
 
 __all__ = [
     "SETTING_KEYS",
@@ -44,7 +45,6 @@ __all__ = [
     "summary_fields",
 ]
 
-CONTROL_SUFFIX: Final = "~control"
 FINALIZE_PREFIX: Final = "finalize:"
 SETTING_KEYS: Final = ("concurrency", "batch-size", "max-rate", "item-timeout")
 """The settings ``set KEY=VALUE`` changes while the run runs."""

@@ -103,7 +103,7 @@ from omnimemory_kit.migration.run_totals import with_run_totals
 from omnimemory_kit.migration.runner_lifecycle import RunLifecycle
 from omnimemory_kit.migration.runner_phase import HOLDING, Phase
 from omnimemory_kit.migration.runner_progress import ProgressReports
-from omnimemory_kit.migration.runner_validation import PipelinedValidation
+from omnimemory_kit.migration.runner_validation import CHECK_TIMEOUT, PipelinedValidation
 from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.summary import MigrationProgressSummary
@@ -193,6 +193,8 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         params: more settings to record with a new run (e.g. ``{"validate": "module:function"}``, the
             function ``omnimemory-kit validate`` checks the run with).
         validate: ``fn(item)`` checking each succeeded item after its batch (``runner_validation``).
+        check_timeout: seconds each of those checks may take (default ``CHECK_TIMEOUT``, 60 s; None: no
+            limit); one past it is its item's error.
         own_events_only: fold only this worker's events into ``tracker`` (``join_run`` sets it: a run
             shared by workers); ``summary()`` then takes the run's counts and ETA from the store's counters,
             and the tracker keeps hashes of its items' keys, not the keys (``keep_paths=False``).
@@ -245,6 +247,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         throttle: ClaimGate | None = None,
         params: Mapping[str, Any] | None = None,
         validate: Callable[[MigrationItem], Any] | None = None,
+        check_timeout: float | None = CHECK_TIMEOUT,
         own_events_only: bool = False,
         follow_counters_above: int | None = None,
     ) -> None:
@@ -276,7 +279,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         self.source = coerce_source(source)
         self.migrate_fn = migrate_fn
         self.extra_params = dict(params or {})
-        self._init_validation(validate)
+        self._init_validation(validate, check_timeout)
         self.name = name or run_id
         self.function_id = function_id or function_identity(migrate_fn)
         self.concurrency = positive_int("concurrency", concurrency)
@@ -766,6 +769,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
                         if batches is not None:
                             break
         except BaseException as exc:
+            self._stop_checks()  # the last batch's close checks no further item
             await self._stop_control()
             if closing is not None:  # report what the last batch finished, release its lease
                 await asyncio.gather(closing, return_exceptions=True)
@@ -803,6 +807,8 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
 
     def _set_phase(self, phase: Phase) -> None:
         self._phase = phase
+        if phase is Phase.CANCELLING:
+            self._stop_checks()
         if phase in HOLDING or (self._gate.holds and phase is not Phase.CANCELLING):
             self._resumed.clear()
         else:

@@ -2,9 +2,12 @@
 
 ``MigrationRunner`` inherits this. With ``validate=fn``, closing a batch (which runs while the next batch
 runs) checks its succeeded items (as the item loop kept them: resolved once, for the migration and the
-check) under the batch's lease, kept alive by heartbeats, with the run's concurrency and item timeout;
-the verdicts are journaled with the batch's release, after its last outcomes,
-in one trip (``validation_pipeline``). Before the run completes (where ``finalize`` runs) every worker drains
+check) under the batch's lease, kept alive by heartbeats, with the run's concurrency, each check within
+``check_timeout`` (``CHECK_TIMEOUT``, 60 s, by default: a hung check is its item's error, never a stalled
+run); the verdicts are journaled with the batch's release, after its last outcomes, in one trip
+(``validation_pipeline``). Stopping the run (``cancel()``, a cancel or panic command, the task cancelled)
+starts no further check: the checks in flight end (or time out) as usual, the items not checked stay
+pending for ``validate RUN``. Before the run completes (where ``finalize`` runs) every worker drains
 what the batches left through the run's validation queue, so a completed run has every succeeded item
 checked once. The validation state is a ``ValidationLedger`` fed by the runner's fold.
 Seam: checking the migrated items, apart from running them (``runner_batches``).
@@ -24,10 +27,11 @@ from omnimemory_kit.migration.loader import function_identity
 from omnimemory_kit.migration.runner_batches import BatchExecution
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.validation import ValidationLedger, ValidationSummary
+from omnimemory_kit.migration.validation_checks import CHECK_TIMEOUT
 from omnimemory_kit.migration.validation_pipeline import PipelinedValidator
 from omnimemory_kit.store.base import Lease
 
-__all__ = ["PipelinedValidation"]
+__all__ = ["CHECK_TIMEOUT", "PipelinedValidation"]
 
 _key = operator.attrgetter("key")
 
@@ -37,14 +41,24 @@ class PipelinedValidation(BatchExecution):
 
     extra_params: dict[str, Any]
     validate_fn: Callable[..., Any] | None
+    check_timeout: float | None
     _checks: ValidationLedger | None
     _validator: PipelinedValidator | None
 
-    def _init_validation(self, validate: Callable[..., Any] | None) -> None:
+    def _init_validation(self, validate: Callable[..., Any] | None, check_timeout: float | None) -> None:
         """Take the ``validate`` argument (recorded with a new run as ``params["validate"]``)."""
         if validate is not None and not callable(validate):
             raise ConfigError(f"validate must be callable, not {type(validate).__name__}")
+        if check_timeout is not None and (
+            isinstance(check_timeout, bool)
+            or not isinstance(check_timeout, int | float)
+            or not 0 < check_timeout < float("inf")
+        ):
+            raise ConfigError(
+                f"check_timeout must be a positive number of seconds or None, not {check_timeout!r}"
+            )
         self.validate_fn = validate
+        self.check_timeout = None if check_timeout is None else float(check_timeout)
         if validate is not None:
             self.extra_params.setdefault("validate", function_identity(validate))
         # fed by the fold from the first event on, as the tracker is
@@ -58,15 +72,23 @@ class PipelinedValidation(BatchExecution):
 
     async def _start_validation(self) -> None:
         """Set up checking (with ``validate``; a no-op without): the queue, and dead checkers' chunks back."""
-        if self.validate_fn is None or self._checks is None or self._validator is not None:
+        if self._validator is not None:
+            self._validator.stop.clear()  # a run after a stopped one checks again
+            return
+        if self.validate_fn is None or self._checks is None:
             return
         validator = PipelinedValidator(
             self._link, self._checks, self.source, self.validate_fn, worker_id=self.worker_id,
-            host=self.host, concurrency=self.concurrency, timeout=self.item_timeout,
+            host=self.host, concurrency=self.concurrency, timeout=self.check_timeout,
             lease_seconds=self.lease_seconds, clock=self.clock, log=self._log,
         )  # fmt: skip
         await validator.prepare()
         self._validator = validator
+
+    def _stop_checks(self) -> None:
+        """Start no further check (the run stops): those in flight end or time out, the rest stay pending."""
+        if self._validator is not None:
+            self._validator.stop.set()
 
     async def _close_batch(self, batch: LeasedBatch, claim_next: bool = False) -> LeasedBatch | bool | None:
         validator = self._validator
@@ -106,8 +128,8 @@ class PipelinedValidation(BatchExecution):
 
     async def _finalize(self) -> bool:
         validator = self._validator
-        if validator is not None:
-            await validator.drain()  # every item checked before the run completes
+        if validator is not None and not await validator.drain():  # every item checked before completing
+            return False  # stopped meanwhile: the run is cancelled, its unchecked items pending
         return await super()._finalize()
 
     def validation_summary(self) -> ValidationSummary | None:

@@ -8,32 +8,36 @@ verdict, or pending before it has one (``ValidationLedger`` folds the journal, O
 Where checks run: after each batch, under leases, while the run goes on (``MigrationRunner(validate=...)``,
 ``validation_pipeline``), or in a separate pass after the run (``validation_pass.validate_run``). Either way
 ``check_items`` checks the items, ``concurrency`` at a time: a sync check runs on lanes of daemon threads
-(``check_threads``), an async one on the loop. A check that outlives the timeout is recorded as an error
-(``ValidationTimeout``); a sync one's thread is abandoned, never joined, so a hung check cannot keep the
-process alive.
+(``check_threads``), an async one on the loop (``validation_checks``). A check that outlives the timeout is
+recorded as an error (``ValidationTimeout``); a sync one's thread is abandoned, never joined, so a hung
+check cannot keep the process alive, and an async one that goes on when cancelled is detached
+(``detachable``). ``verdict_of`` turns what a check returned or raised, however odd, into its verdict
+(``validation_verdicts``). This module keeps the state: the ledger and the summaries it gives.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from omnimemory_kit.clock import Clock
-from omnimemory_kit.events import Event, EventKind, error_message, error_type_name, item_event
-from omnimemory_kit.migration.check_threads import run_sync_checks
-from omnimemory_kit.migration.sources import MigrationItem
+from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.summary import ValidationCounts
-from omnimemory_kit.store.base import WorkItem
+from omnimemory_kit.migration.validation_checks import check_items
+from omnimemory_kit.migration.validation_verdicts import (
+    CheckNotStopped,
+    Mismatch,
+    ValidationTimeout,
+    verdict_of,
+)
 
 __all__ = [
     "LEDGER_KINDS",
+    "CheckNotStopped",
     "Mismatch",
     "MismatchRow",
     "ValidationLedger",
@@ -85,19 +89,6 @@ _STATE_OF: Final = {
 
 _VALIDATED: Final = Event(EventKind.ITEM_VALIDATED, at=0.0)
 """What ``ValidationLedger.verdicts`` holds for every validated item."""
-
-
-@dataclass(frozen=True, slots=True)
-class Mismatch:
-    """What a validate function returns for an item that is wrong."""
-
-    detail: str
-    expected: Any = None
-    actual: Any = None
-
-
-class ValidationTimeout(Exception):
-    """A validate function ran longer than the pass's timeout (its item's state is error)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,175 +298,3 @@ def _loads(reason: str | None) -> tuple[Any, Any]:
     except ValueError:
         return None, None
     return (data.get("expected"), data.get("actual")) if isinstance(data, dict) else (None, None)
-
-
-def verdict_of(key: str, outcome: object, at: float, *, worker_id: str | None = None) -> Event:
-    """Turn what a validate function returned (or raised) into its journal event."""
-    if outcome is True or outcome is None:  # the common case first, built the fast way
-        return item_event(EventKind.ITEM_VALIDATED, at, key, worker_id)
-    if isinstance(outcome, BaseException):
-        return Event(
-            EventKind.ITEM_VALIDATION_ERROR,
-            at=at,
-            path=key,
-            error_type=error_type_name(outcome),
-            error_message=error_message(outcome),
-            worker_id=worker_id,
-        )
-    if isinstance(outcome, Mismatch):
-        reason = json.dumps({"expected": outcome.expected, "actual": outcome.actual}, default=str)
-        return Event(
-            EventKind.ITEM_MISMATCHED,
-            at=at,
-            path=key,
-            error_message=outcome.detail,
-            reason=reason,
-            worker_id=worker_id,
-        )
-    return Event(
-        EventKind.ITEM_VALIDATION_ERROR,
-        at=at,
-        path=key,
-        worker_id=worker_id,
-        error_type="TypeError",
-        error_message=(
-            f"the validate function returned {type(outcome).__name__}; "
-            f"expected True or None (valid) or a Mismatch"
-        ),
-    )
-
-
-async def check_items(
-    fn: Callable[[MigrationItem], Any],
-    works: Sequence[WorkItem],
-    resolve: Callable[[WorkItem], MigrationItem] | None,
-    *,
-    concurrency: int,
-    limit: float | None,
-    clock: Clock,
-    is_async: bool | None = None,
-    worker_id: str | None = None,
-) -> list[Event]:
-    """Check ``works``, ``concurrency`` at a time, each within ``limit`` seconds; return their verdicts.
-
-    A sync ``fn`` runs on lanes of daemon threads (``check_threads``). For an async one, the first checker
-    starts at once and the others only once it gives the loop a turn (its check waits for something):
-    checks that never wait (a no-op, a lookup in memory) then cost one task per call, not one per check,
-    while checks that wait have the whole concurrency from the first wait on. Every checker is a task
-    running in a copy of the caller's context, as the lanes of sync checks are: a check that sets a
-    context variable and leaves it set changes nothing for the caller. Verdicts come in the order the
-    checks end, each stamped when its check ended.
-
-    ``resolve`` turns each work item into what ``fn`` receives; None when ``works`` are those items
-    already (``MigrationItem``s the migration resolved).
-    """
-    if is_async is None:
-        is_async = inspect.iscoroutinefunction(fn)
-    if not is_async:  # on lanes of daemon threads, never one thread per check (``check_threads``)
-        return await _check_sync(fn, works, resolve, concurrency, limit, clock, worker_id)
-    found: list[Event] = []
-    add, now = found.append, clock.time
-    items = cast("Sequence[MigrationItem]", works) if resolve is None else map(resolve, works)
-    pending = zip(works, items, strict=True)  # one iterator the checkers share
-
-    async def checker() -> None:
-        # Each check's time limit, kept by one timer per checker that is moved on only when it fires
-        # (asyncio.timeout per check would cost a timer and a context per check, more than a no-op check).
-        assert limit is not None
-        task = asyncio.current_task()
-        assert task is not None
-        loop = asyncio.get_running_loop()
-        deadline = 0.0  # of the check awaited now
-        expired = False  # the timer cancelled the check awaited now
-        timer: asyncio.TimerHandle | None = None
-
-        def watch() -> None:
-            nonlocal timer, expired
-            timer = None
-            if loop.time() >= deadline:  # the check awaited now ran past its limit: stop it
-                expired = True
-                task.cancel()
-            else:  # that check ended in time; watch the one awaited now
-                timer = loop.call_at(deadline, watch)
-
-        try:
-            for work, item in pending:
-                deadline = loop.time() + limit
-                if timer is None:
-                    timer = loop.call_at(deadline, watch)
-                try:
-                    outcome = await fn(item)
-                except asyncio.CancelledError:
-                    if not expired or task.uncancel() > 0:  # cancelled from outside too: the caller's
-                        raise
-                    outcome = ValidationTimeout(f"validation took longer than {limit:g} s")
-                except Exception as exc:
-                    outcome = exc
-                else:
-                    if expired and task.uncancel() > 0:  # the check swallowed its stop; an outside one waits
-                        raise asyncio.CancelledError
-                expired = False
-                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
-        finally:
-            if timer is not None:
-                timer.cancel()
-
-    async def direct_checker() -> None:
-        # an async check without a time limit: the check awaited directly, the common verdict built inline
-        validated = EventKind.ITEM_VALIDATED
-        for work, item in pending:
-            try:
-                outcome = await fn(item)
-            except Exception as exc:
-                outcome = exc
-            if outcome is None or outcome is True:  # the common verdict, without verdict_of's call
-                add(item_event(validated, now(), work.key, worker_id))
-            else:
-                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
-
-    check = direct_checker if limit is None else checker
-    if not works:
-        return found
-    # A task copies the caller's context: what a check sets in it stays in the copy.
-    first = asyncio.ensure_future(check())
-    extra = min(concurrency, len(works)) - 1
-    if extra <= 0:
-        await first  # cancelled with the caller
-        return found
-    helpers: list[asyncio.Task[None]] = [first]
-
-    def spread() -> None:  # runs after the first checker's first step: it gave the loop a turn (or ended)
-        helpers.extend(asyncio.ensure_future(check()) for _ in range(min(extra, len(works) - len(found) - 1)))
-
-    spreading = asyncio.get_running_loop().call_soon(spread)
-    try:
-        await first
-    except BaseException:
-        for task in helpers:
-            task.cancel()
-        raise
-    finally:
-        spreading.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
-    for task in helpers:  # a helper's own failure (not the check's: that is a verdict) is the caller's
-        task.result()
-    return found
-
-
-async def _check_sync(
-    fn: Callable[[MigrationItem], Any],
-    works: Sequence[WorkItem],
-    resolve: Callable[[WorkItem], MigrationItem] | None,
-    concurrency: int,
-    limit: float | None,
-    clock: Clock,
-    worker_id: str | None,
-) -> list[Event]:
-    def timed_out() -> ValidationTimeout:
-        return ValidationTimeout(f"validation took longer than {limit:g} s")
-
-    items = cast("Sequence[MigrationItem]", works) if resolve is None else [resolve(w) for w in works]
-    checked = await run_sync_checks(
-        fn, items, concurrency=concurrency, limit=limit, clock=clock, on_timeout=timed_out
-    )
-    return [verdict_of(works[index].key, outcome, at, worker_id=worker_id) for index, outcome, at in checked]

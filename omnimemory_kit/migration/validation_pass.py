@@ -4,26 +4,28 @@
 errored ones, or one key), ``concurrency`` at a time. Verdicts are appended in chunks (each written while the
 next is checked, one write at a time): a crash (even SIGKILL) loses at most the verdicts not written yet,
 whose items are checked again by the next pass, so the journal holds one verdict per item and pass. A pass
-takes no leases: run one pass of a run at a time (``MigrationRunner(validate=...)`` checks under leases,
-pipelined with the migration: ``validation_pipeline``).
+that is interrupted (Ctrl-C, its task cancelled) writes the verdicts it made before it stops: the next
+pass checks only the rest.
+
+One pass of a run at a time: a pass holds the run's pass lease (``validation_lease``) from before it reads
+the journal until its last verdict is written; a second one raises ``ValidationBusyError``.
+(``MigrationRunner(validate=...)`` checks under the batches' leases, pipelined with the migration:
+``validation_pipeline``.)
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Final, Literal
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import Event
 from omnimemory_kit.migration.sources import MigrationItem
-from omnimemory_kit.migration.validation import (
-    ValidationLedger,
-    ValidationState,
-    ValidationSummary,
-    check_items,
-)
+from omnimemory_kit.migration.validation import ValidationLedger, ValidationState, ValidationSummary
+from omnimemory_kit.migration.validation_checks import CHECK_TIMEOUT, check_items
+from omnimemory_kit.migration.validation_lease import LEASE_SECONDS, hold_pass_lease
 from omnimemory_kit.migration.worker import RecordedSource
 from omnimemory_kit.store.base import JournalStore, WorkItem
 from omnimemory_kit.text import printable
@@ -53,47 +55,67 @@ async def validate_run(
     only: Literal["mismatched", "error"] | None = None,
     key: str | None = None,
     concurrency: int = 8,
-    item_timeout: float | None = 60.0,
+    item_timeout: float | None = CHECK_TIMEOUT,
     clock: Clock = SYSTEM_CLOCK,
+    worker_id: str | None = None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> ValidationSummary:
     """Validate the run's succeeded items not validated yet (or revalidate: ``only`` a state, or one ``key``).
 
+    ``worker_id`` names this pass in its lease (default ``host:pid:token``); ``lease_seconds`` is how long
+    the lease lasts between renewals (how long a pass that died keeps the run busy, on another host).
+
     Raises:
         RunNotFoundError: no such run.
-        ConfigError: ``concurrency`` below 1, ``item_timeout`` not positive, ``only`` unknown, or
-            ``key`` not a succeeded item of the run.
+        ConfigError: ``concurrency`` below 1, ``item_timeout`` or ``lease_seconds`` not positive, ``only``
+            unknown, or ``key`` not a succeeded item of the run.
+        ValidationBusyError: another pass of the run is under way (nothing was checked or written).
+        LeaseLostError: this pass lost its lease midway (stalled past it); what it wrote is kept.
     """
     if concurrency < 1:
         raise ConfigError(f"concurrency must be at least 1, not {concurrency}")
     if item_timeout is not None and not item_timeout > 0:
         raise ConfigError(f"item_timeout must be a positive number of seconds, not {item_timeout}")
+    if not lease_seconds > 0:
+        raise ConfigError(f"lease_seconds must be a positive number of seconds, not {lease_seconds}")
     if only not in (None, "mismatched", "error"):
         raise ConfigError(f"only must be 'mismatched' or 'error', not {only!r}")
     record = await asyncio.to_thread(store.get_run, run_id)
     source = RecordedSource(record.source)
-    ledger = ValidationLedger()
-    ledger.apply(await asyncio.to_thread(lambda: list(store.read_events(run_id))))
-    keys = _select(ledger, run_id, only, key)
+    async with hold_pass_lease(
+        store, run_id, clock=clock, worker_id=worker_id, lease_seconds=lease_seconds
+    ) as lease:
+        ledger = ValidationLedger()
+        ledger.apply(await asyncio.to_thread(lambda: list(store.read_events(run_id))))
+        keys = _select(ledger, run_id, only, key)
+        succeeded = ledger.succeeded
 
-    succeeded = ledger.succeeded
+        def append(verdicts: list[Event]) -> int:
+            lease.renew()  # lost: another pass may check these items now; theirs are the verdicts
+            return store.append(run_id, verdicts)
 
-    async def check_all(chunk: Sequence[str]) -> list[Event]:
-        works = [WorkItem(name, succeeded[name]) for name in chunk]
-        return await check_items(
-            validate_fn, works, source.resolve, concurrency=concurrency, limit=item_timeout, clock=clock
-        )
-
-    writing: asyncio.Future[int] | None = None
-    try:
-        for start in range(0, len(keys), CHUNK):
-            verdicts = await check_all(keys[start : start + CHUNK])
+        writing: asyncio.Future[int] | None = None
+        found: list[Event] = []  # the chunk being checked: its verdicts so far
+        try:
+            for start in range(0, len(keys), CHUNK):
+                found = []
+                works = [WorkItem(name, succeeded[name]) for name in keys[start : start + CHUNK]]
+                await check_items(
+                    validate_fn, works, source.resolve, concurrency=concurrency, limit=item_timeout,
+                    clock=clock, found=found,
+                )  # fmt: skip
+                verdicts, found = found, []
+                if writing is not None:
+                    await writing  # the previous chunk is durable before this one is written
+                # Written while the next chunk is checked; a crash loses at most the unwritten verdicts, whose
+                # items the next pass checks again.
+                writing = asyncio.ensure_future(asyncio.to_thread(append, verdicts))
+                ledger.apply(verdicts)
+        finally:
+            # also when interrupted: the chunk in flight is written, then the verdicts of the chunk being
+            # checked made so far (its other items stay pending for the next pass)
             if writing is not None:
-                await writing  # the previous chunk is durable before this one is written
-            # Written while the next chunk is checked; a crash loses at most the unwritten verdicts, whose
-            # items the next pass checks again.
-            writing = asyncio.ensure_future(asyncio.to_thread(store.append, run_id, verdicts))
-            ledger.apply(verdicts)
-    finally:
-        if writing is not None:
-            await writing
+                await asyncio.shield(writing)
+            if found:
+                await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(append, found)))
     return ledger.summary(checked_now=len(keys))

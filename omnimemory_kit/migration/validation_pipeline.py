@@ -4,8 +4,9 @@ Two paths, both under a lease, so several processes validating one run never che
 
 - **In the batch's lease** (the common path, ``check``): when a batch closes, the worker that holds it
   checks its succeeded items, ``concurrency`` at a time and each within the timeout (a hung check is an
-  error: ``validation.check_items``); the verdicts are journaled with the release, after the batch's last
-  outcomes, in the same trip to the store. This runs while the next batch runs, and costs no store call.
+  error: ``validation_checks.check_items``); the verdicts are journaled with the release, after the
+  batch's last outcomes, in the same trip to the store. This runs while the next batch runs, and costs no
+  store call. Once ``stop`` is set (the run stops) no further check starts and the drain returns.
 - **In the validation queue** (what the first path left: a worker killed mid-check, a batch closed by a
   worker without the validate function, items re-run since their check): before the run completes, every
   worker ``drain``s. It waits until no batch is leased (every in-lease check is journaled, or its holder
@@ -39,14 +40,11 @@ from omnimemory_kit.errors import LeaseLostError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
 from omnimemory_kit.migration.sources import WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
-from omnimemory_kit.migration.validation import (
-    LEDGER_KINDS,
-    ValidationLedger,
-    ValidationState,
-    check_items,
-)
+from omnimemory_kit.migration.validation import LEDGER_KINDS, ValidationLedger, ValidationState
+from omnimemory_kit.migration.validation_checks import check_items
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
+from omnimemory_kit.store.companions import VALIDATION_SUFFIX
 
 __all__ = [
     "VALIDATION_SUFFIX",
@@ -56,7 +54,6 @@ __all__ = [
     "validation_queue_id",
 ]
 
-VALIDATION_SUFFIX: Final = "~validation"
 CLAIM: Final = 256
 """Queue items claimed (and checked, then reported) at a time."""
 
@@ -144,6 +141,7 @@ class PipelinedValidator:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.checked = 0  # verdicts this validator appended
+        self.stop = asyncio.Event()  # set: the run stops, no further check starts (``check_items``)
         self._is_async = inspect.iscoroutinefunction(validate_fn)  # decided once, not per check
         self._log = log
         self._run_wide: ValidationLedger | None = None  # the whole run's, for a worker folding its own
@@ -169,6 +167,7 @@ class PipelinedValidator:
         return await check_items(
             self.validate_fn, items, None if resolved else self.source.resolve, concurrency=self.concurrency,
             limit=self.timeout, clock=self.clock, is_async=self._is_async, worker_id=self.worker_id,
+            stop=self.stop,
         )  # fmt: skip
 
     async def record(self, verdicts: list[Event]) -> None:
@@ -182,9 +181,13 @@ class PipelinedValidator:
         await self.link.call(ensure_queue, self.store, self.run_id, at=self.clock.time())
         await self._reclaim()
 
-    async def drain(self) -> None:
-        """Check what the batches left, through the queue, until it is empty (other workers' chunks too)."""
-        await self._no_batch_leased()
+    async def drain(self) -> bool:
+        """Check what the batches left, through the queue, until it is empty (other workers' chunks too).
+
+        Returns False when ``stop`` was set meanwhile (the items not checked stay pending).
+        """
+        if not await self._no_batch_leased():
+            return False
         await self.refresh()
         # the tally says in O(1) whether any succeeded item waits for a check (the common answer: none)
         judged = self.judged
@@ -192,6 +195,8 @@ class PipelinedValidator:
         if waiting:
             await self.link.call(queue_keys, self.store, self.run_id, waiting, at=self.clock.time())
         while True:
+            if self.stop.is_set():
+                return False
             if await self.check_some():
                 continue
             counts = await self.link.call(self.store.item_counts, self.queue)
@@ -201,6 +206,7 @@ class PipelinedValidator:
                 await self._reclaim()
                 await self.clock.sleep(min(0.25, self.lease_seconds / 4))
         await self.refresh()  # other workers' last verdicts, for the summary
+        return True
 
     async def refresh(self) -> None:
         """Fold what other workers journaled since this runner's last write (their verdicts included).
@@ -229,12 +235,16 @@ class PipelinedValidator:
             await self.refresh()  # a verdict journaled since it was queued: reported done unchecked
             keys = [item.key for item in lease.items]
             succeeded = self.judged.succeeded
-            verdicts = await self.check([WorkItem(key, succeeded[key]) for key in self.due(keys)])
+            due = self.due(keys)
+            verdicts = await self.check([WorkItem(key, succeeded[key]) for key in due])
             if not heartbeat.done():  # else the chunk was taken back: its next holder checks it
                 await self.record(verdicts)
         finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)
+        if len(verdicts) < len(due):  # stopped midway: the unchecked ones go back to the queue (release)
+            unchecked = set(due).difference(v.path for v in verdicts)
+            keys = [key for key in keys if key not in unchecked]
         done = [Event(EventKind.FILE_SUCCEEDED, at=self.clock.time(), path=key) for key in keys]
         try:
             await self.link.call(self._report, lease, done)
@@ -248,16 +258,20 @@ class PipelinedValidator:
         self.store.report(lease, done)
         self.store.release(lease)
 
-    async def _no_batch_leased(self) -> None:
-        """Wait until no batch of the run is leased (its holder checked it, or died and lost it)."""
-        while True:
+    async def _no_batch_leased(self) -> bool:
+        """Wait until no batch of the run is leased (its holder checked it, or died and lost it).
+
+        Returns False when ``stop`` was set meanwhile.
+        """
+        while not self.stop.is_set():
             workers = await self.link.call(self.store.workers, self.run_id)
             for worker_id in dead_workers_on_host(workers, self.worker_id, self.host):
                 await self.link.write(functools.partial(self.store.reclaim, self.run_id, worker_id=worker_id))
             await self.link.write(self.store.reclaim, self.run_id)
             if not await self.link.call(self.store.leases, self.run_id):
-                return
+                return True
             await self.clock.sleep(min(0.25, self.lease_seconds / 4))
+        return False
 
     async def _heartbeat(self, lease: Lease) -> None:
         """Renew the chunk's lease every third of its length; return once it is lost."""

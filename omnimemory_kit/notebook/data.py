@@ -20,15 +20,14 @@ import pandas as pd
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.events import EventKind, FileStatus, MigrationStatus
 from omnimemory_kit.health.history import HealthHistory
-from omnimemory_kit.migration.control import is_control_stream
 from omnimemory_kit.migration.liveness import read_activity
 from omnimemory_kit.migration.rates import RateConfig
 from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.tracker import MigrationProgressTracker
 from omnimemory_kit.migration.validation import ValidationLedger, ValidationSummary
-from omnimemory_kit.migration.validation_pipeline import is_validation_queue
 from omnimemory_kit.notebook.report_fold import attempts_frame, errors_frame, fold_aggregates
 from omnimemory_kit.store.base import HealthHistoryStore, JournalStore, RunRecord
+from omnimemory_kit.store.companions import is_companion
 
 __all__ = [
     "RESOURCE_COLUMNS",
@@ -232,7 +231,7 @@ def runs_frame(store: JournalStore) -> pd.DataFrame:
     """Return one row per run in the store, newest first, with its item counts (no journal replay)."""
     rows: list[dict[str, Any]] = []
     for run in store.list_runs():
-        if is_control_stream(run.run_id) or is_validation_queue(run.run_id):  # parts of a run, not runs
+        if is_companion(run.run_id, run.source):  # parts of a run, not runs
             continue
         counts = store.item_counts(run.run_id)
         rows.append(

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.store.base import JournalStore, ReportLink, RunRecord
+from omnimemory_kit.store.companions import is_companion
 from omnimemory_kit.store.url import redact_url
 
 __all__ = [
@@ -147,7 +148,7 @@ def ledger(store: JournalStore) -> list[LedgerEntry]:
     entries = [
         _entry(record, store.run_reports(record.run_id))
         for record in store.list_runs()
-        if not (record.source == "validation" and record.run_id.endswith("~validation"))  # a run's queue
+        if not is_companion(record.run_id, record.source)  # a run's control stream, queue or pass lease
     ]
     last_of: dict[tuple[str, str], int] = {}
     linked = list(entries)

@@ -149,3 +149,48 @@ class TestLanes:
             check, ITEMS, concurrency=8, limit=None, clock=FakeClock(), on_timeout=timed_out, spread=30.0
         )
         assert len(threads) == 1
+
+
+class TestStop:
+    async def test_a_stop_lets_no_lane_take_a_further_item(self) -> None:
+        """Once ``stop`` is set the lanes take no further item: the check in flight ends, the rest is left."""
+        stop = asyncio.Event()
+
+        def check(item: MigrationItem) -> bool:
+            if item.key == "k002":
+                stop.set()  # nobody waits on it: only its flag flips (as the loop would set it)
+            return True
+
+        checked = await run_sync_checks(
+            check, ITEMS, concurrency=1, limit=None, clock=FakeClock(), on_timeout=timed_out, stop=stop
+        )
+        assert sorted(ITEMS[index].key for index, _, _ in checked) == ["k000", "k001", "k002"]
+
+    async def test_a_cancelled_caller_keeps_what_was_checked(self, release: threading.Event) -> None:
+        """Cancelling the caller stops the lanes; ``results`` holds the outcomes recorded until then."""
+        results: list[tuple[int, object, float]] = []
+        hung = threading.Event()
+
+        def check(item: MigrationItem) -> bool:
+            if item.key == "k003":
+                hung.set()
+                release.wait()
+            return True
+
+        checks = asyncio.ensure_future(
+            run_sync_checks(
+                check,
+                ITEMS,
+                concurrency=1,
+                limit=None,
+                clock=FakeClock(),
+                on_timeout=timed_out,
+                results=results,
+            )
+        )
+        await asyncio.to_thread(hung.wait)
+        checks.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await checks
+        release.set()
+        assert sorted(ITEMS[index].key for index, _, _ in results) == ["k000", "k001", "k002"]

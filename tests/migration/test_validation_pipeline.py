@@ -19,7 +19,9 @@ from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import EventKind
+from omnimemory_kit.migration.runner_validation import CHECK_TIMEOUT
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
+from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.migration.validation_pipeline import validation_queue_id
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
@@ -151,14 +153,14 @@ class TestPipelined:
     async def test_a_hanging_check_is_that_items_error(
         self, tree: tuple[Path, Path, Path], tmp_path: Path
     ) -> None:
-        """A check that never returns is recorded as an error at the run's item timeout; the run ends."""
+        """A check that never returns is recorded as an error at the run's check timeout; the run ends."""
         source, _, _ = tree
         import fns
 
         with open_store(tmp_path / "s.db") as store:
             runner = MigrationRunner(
                 store, "r1", DirectorySource(source, pattern="*.txt"), fns.copy, batch_size=50,
-                concurrency=4, item_timeout=0.2,
+                concurrency=4, check_timeout=0.2,
                 validate=fns.hangs,
             )  # fmt: skip
             summary = await asyncio.wait_for(runner.run(), 60)
@@ -202,10 +204,135 @@ class TestPipelined:
         assert set(resolved.values()) == {1}
         assert sorted(resolved) == keys
 
+    async def test_a_hung_async_check_is_an_error_at_the_check_timeout(self, tmp_path: Path) -> None:
+        """An async check that never returns is its item's error at ``check_timeout``; the run completes."""
+
+        async def check(item: MigrationItem) -> bool:
+            if item.key == "k003":
+                await asyncio.Event().wait()
+            return True
+
+        with open_store(tmp_path / "s.db") as store:
+            runner = MigrationRunner(
+                store, "r1", [f"k{i:03d}" for i in range(10)], nothing_to_copy, batch_size=5, validate=check,
+                check_timeout=0.05,
+            )  # fmt: skip
+            summary = await asyncio.wait_for(runner.run(), 60)
+        assert summary.status is MigrationStatus.COMPLETED
+        checked = runner.validation_summary()
+        assert checked is not None
+        assert (checked.validated, checked.error, checked.pending) == (9, 1, 0)
+        assert [(row.key, row.detail) for row in checked.errors] == [
+            ("k003", "validation took longer than 0.05 s")
+        ]
+
+    def test_checks_have_a_time_limit_by_default(self, tmp_path: Path) -> None:
+        """Pipelined checks are limited to CHECK_TIMEOUT (60 s) unless told otherwise, whatever the item
+        timeout; None lifts the limit; a limit that is not a positive number is refused."""
+        with open_store(tmp_path / "s.db") as store:
+            assert CHECK_TIMEOUT == 60.0
+            assert (
+                MigrationRunner(store, "r1", ["a"], nothing_to_copy, validate=always_valid).check_timeout
+                == 60.0
+            )
+            no_limit = MigrationRunner(
+                store, "r1", ["a"], nothing_to_copy, validate=always_valid, check_timeout=None
+            )
+            assert no_limit.check_timeout is None
+            for bad in (0, -1.0, float("nan"), "5"):
+                with pytest.raises(ConfigError, match="check_timeout must be"):
+                    MigrationRunner(store, "r1", ["a"], nothing_to_copy, check_timeout=bad)  # type: ignore[arg-type]
+
     def test_validate_must_be_callable(self, tmp_path: Path) -> None:
         """A validate argument that is not callable is a ConfigError naming it."""
         with open_store(tmp_path / "s.db") as store, pytest.raises(ConfigError, match="validate must be"):
             MigrationRunner(store, "r1", ["a"], lambda item: None, validate="nope")  # type: ignore[arg-type]
+
+
+class TestStopping:
+    async def test_a_stop_starts_no_further_check_and_leaves_the_rest_pending(self, tmp_path: Path) -> None:
+        """Cancelling a run while its batch is checked checks no further item of it: the run stops at
+        once, the unchecked items stay pending, and a later pass checks each of them once."""
+        keys = [f"k{i:03d}" for i in range(20)]
+        checked: list[str] = []
+
+        with open_store(tmp_path / "s.db") as store:
+
+            async def check(item: MigrationItem) -> bool:
+                checked.append(item.key)
+                if item.key == "k000":
+                    runner.cancel()  # a stop arrives while the batch's checks run
+                await asyncio.sleep(0)
+                return True
+
+            runner = MigrationRunner(
+                store, "r1", keys, nothing_to_copy, batch_size=20, concurrency=1, validate=check
+            )
+            summary = await asyncio.wait_for(runner.run(), 60)
+            assert summary.status is MigrationStatus.CANCELLED
+            assert checked == ["k000"]
+            assert summary.validation is not None
+            assert (summary.validation.validated, summary.validation.pending) == (1, 19)
+            later = await validate_run(store, "r1", always_valid)
+            events = list(store.read_events("r1"))
+        assert (later.validated, later.pending, later.checked_now) == (20, 0, 19)
+        assert Counter(str(e.path) for e in events if e.kind in VERDICTS) == dict.fromkeys(keys, 1)
+
+    async def test_a_stop_waits_for_a_hung_check_no_longer_than_its_limit(self, tmp_path: Path) -> None:
+        """A check hung when the run is stopped holds the stop up to its time limit only (then it is
+        that item's error); the items after it stay pending."""
+        keys = [f"k{i:03d}" for i in range(10)]
+
+        with open_store(tmp_path / "s.db") as store:
+
+            async def check(item: MigrationItem) -> bool:
+                if item.key == "k001":
+                    runner.cancel()
+                    await asyncio.Event().wait()
+                return True
+
+            runner = MigrationRunner(
+                store, "r1", keys, nothing_to_copy, batch_size=10, concurrency=1, validate=check,
+                check_timeout=0.05,
+            )  # fmt: skip
+            summary = await asyncio.wait_for(runner.run(), 60)
+        assert summary.status is MigrationStatus.CANCELLED
+        assert summary.validation is not None
+        counts = summary.validation
+        assert (counts.validated, counts.error, counts.pending) == (1, 1, 8)
+
+    async def test_cancelling_the_run_task_does_not_wait_for_the_batch_checks(self, tmp_path: Path) -> None:
+        """Cancelling the task running the run while a batch is checked starts no further check of it;
+        the verdicts made are journaled with the batch's release and its outcomes, nothing is lost."""
+        keys = [f"k{i:03d}" for i in range(20)]
+        checked: list[str] = []
+        gate, proceed = asyncio.Event(), asyncio.Event()
+
+        async def check(item: MigrationItem) -> bool:
+            checked.append(item.key)
+            if item.key == "k002":
+                gate.set()
+                await proceed.wait()
+            return True
+
+        with open_store(tmp_path / "s.db") as store:
+            runner = MigrationRunner(
+                store, "r1", keys, nothing_to_copy, batch_size=20, concurrency=1, validate=check
+            )
+            task = asyncio.ensure_future(runner.run())
+            await gate.wait()
+            task.cancel()
+            validator = runner._validator  # the stop it sets is what this test is about
+            assert validator is not None
+            while not validator.stop.is_set():
+                await asyncio.sleep(0)
+            proceed.set()
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(task, 60)
+            events = list(store.read_events("r1"))
+        assert checked == ["k000", "k001", "k002"]
+        assert sorted(str(e.path) for e in events if e.kind in VERDICTS) == checked
+        assert sum(e.kind is EventKind.FILE_SUCCEEDED for e in events) == len(keys)
 
 
 @pytest.fixture(params=[pytest.param(name, marks=BACKEND_MARKS.get(name, ())) for name in sorted(BACKENDS)])

@@ -1,0 +1,40 @@
+"""Companion runs: runs the store keeps for a run's own machinery, hidden from run listings.
+
+A companion run's id is its run's id plus a suffix, and its ``source`` names its kind:
+
+- ``RUN_ID~control``: the run's control stream (operator commands, ``migration.control``);
+- ``RUN_ID~validation``: the run's validation queue (``migration.validation_pipeline``);
+- ``RUN_ID~validation-pass``: the lease a separate validation pass holds (``migration.validation_lease``).
+
+Listings (``runs``, the ledger, ``runs_frame``) leave them out: they are parts of a run, not runs. Both the
+suffix and the source must match, so a user's own run that merely ends in ``~control`` stays listed.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "CONTROL_SUFFIX",
+    "VALIDATION_PASS_SUFFIX",
+    "VALIDATION_SUFFIX",
+    "is_companion",
+]
+
+CONTROL_SUFFIX: Final = "~control"
+VALIDATION_SUFFIX: Final = "~validation"
+VALIDATION_PASS_SUFFIX: Final = "~validation-pass"
+
+_SOURCE_OF: Final = {
+    CONTROL_SUFFIX: "control",
+    VALIDATION_SUFFIX: "validation",
+    VALIDATION_PASS_SUFFIX: "validation-pass",
+}
+"""Each companion suffix and the ``source`` its companion runs are created with."""
+
+
+def is_companion(run_id: str, source: str | None) -> bool:
+    """Tell whether a run (its id and recorded source) is a companion of another run."""
+    if "~" not in run_id:
+        return False
+    return any(run_id.endswith(suffix) and source == kind for suffix, kind in _SOURCE_OF.items())
