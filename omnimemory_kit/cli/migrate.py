@@ -23,6 +23,7 @@ from rich.console import Console
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
+from omnimemory_kit.cli.run_check import RESERVED, check_run_id
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -51,7 +52,6 @@ from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
-from omnimemory_kit.store.base import check_run_id
 from omnimemory_kit.store.ledger import current_operator
 from omnimemory_kit.store.url import DEFAULT_STORE_URL, is_postgres_url, parse_sqlite_url
 from omnimemory_kit.text import printable, to_stored
@@ -82,7 +82,7 @@ def _check_numbers(batch_size: int | None, concurrency: int, retries: int, timeo
         raise ConfigError(f"--timeout must be a positive number of seconds, not {timeout}")
 
 
-def _default_run_id(source: str, identity: str, function: str) -> str:
+def _default_run_id(store: JournalStore, source: str, identity: str, function: str) -> str:
     # surrogatepass: a source path that is not valid UTF-8 still hashes, and only such a stem is escaped
     # (every other derived run id stays what it was, so existing runs resume)
     digest = hashlib.sha256(f"{identity}\n{function}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
@@ -90,7 +90,13 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     if to_stored(stem) != stem:
         stem = printable(stem)
     stem = stem or "run"
-    return f"{stem}-{digest}"
+    run_id = f"{stem}-{digest}"
+    if RESERVED in stem:  # '~' names companion runs: a new run gets '-' instead, an older one resumes
+        try:
+            store.get_run(run_id)
+        except RunNotFoundError:
+            run_id = f"{stem.replace(RESERVED, '-')}-{digest}"
+    return run_id
 
 
 @click.command("migrate")
@@ -231,7 +237,12 @@ def migrate_command(
             excluded=(("--dry-run", dry_run), ("--create-only", create_only)),
         )  # fmt: skip
         store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
-    run_id = run_id or _default_run_id(source, work.identity, function_spec)
+    try:
+        with errors_to_exit():
+            run_id = run_id or _default_run_id(store, source, work.identity, function_spec)
+    except SystemExit:
+        store.close()
+        raise
     if create_only:
         _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
     console = Console(stderr=True)

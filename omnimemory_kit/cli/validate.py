@@ -14,12 +14,12 @@ import sys
 import click
 
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from omnimemory_kit.cli.run_check import check_run_id
 from omnimemory_kit.cli.summary_view import errors_to_exit, format_validation
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.store import open_store
-from omnimemory_kit.store.base import check_run_id
 from omnimemory_kit.store.url import DEFAULT_STORE_URL
 
 __all__ = ["validate_command"]

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
+from omnimemory_kit.cli.run_check import check_run_id
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -38,7 +39,6 @@ from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
-from omnimemory_kit.store.base import check_run_id
 
 __all__ = ["worker_command"]
 

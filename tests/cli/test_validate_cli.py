@@ -96,6 +96,42 @@ def verdicts(store: Path) -> Counter[str]:
         return Counter(str(e.path) for e in opened.read_events("r1") if e.kind in _VERDICTS)
 
 
+class TestReservedRunIds:
+    """A run id holding ``~`` names a hidden companion run: every run command refuses it."""
+
+    @pytest.mark.parametrize("command", ["migrate", "worker", "validate", "control"])
+    def test_a_tilde_is_refused_with_exit_2(
+        self, command: str, manifest: Path, fns: Path, store: Path, tmp_path: Path
+    ) -> None:
+        """``r1~validation`` exits 2 with one line saying why; no store is created."""
+        args = {
+            "migrate": ["migrate", str(manifest), "--function", f"{fns}:ok", "--run-id", "r1~validation"],
+            "worker": ["worker", "--run-id", "r1~validation"],
+            "validate": ["validate", "r1~validation"],
+            "control": ["control", "r1~validation", "pause"],
+        }[command]
+        result = invoke(*args, "--store", str(store))
+        assert result.exit_code == EXIT_BAD_INPUT
+        line = error_line(result)
+        assert line.startswith("error: run id 'r1~validation' holds '~'")
+        assert not store.exists()
+
+    def test_a_derived_run_id_never_holds_a_tilde(self, tmp_path: Path, fns: Path, store: Path) -> None:
+        """A source named ``data~`` gets a run id with ``-`` instead, which a worker can then join."""
+        source = tmp_path / "data~"
+        source.mkdir()
+        (source / "a.py").write_text("x = 1\n", encoding="utf-8")
+        result = invoke(
+            "migrate", str(source), "--function", f"{fns}:ok", "--store", str(store), "--create-only"
+        )
+        assert result.exit_code == 0, result.output
+        with open_store(store, read_only=True) as opened:
+            (run_id,) = [r.run_id for r in opened.list_runs()]
+        assert run_id.startswith("data--")
+        joined = invoke("worker", "--store", str(store), "--run-id", run_id)
+        assert joined.exit_code == 0, joined.output
+
+
 class TestUsageErrors:
     """Click's usage errors are one ``error:`` line and exit 2, like every other bad input."""
 
