@@ -23,7 +23,14 @@ from rich.console import Console
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
-from omnimemory_kit.cli.run_check import RESERVED, check_run_id
+from omnimemory_kit.cli.run_check import (
+    RESERVED,
+    ValidateChoice,
+    check_run_id,
+    choose_validate,
+    resolve_validate,
+    validation_code,
+)
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -166,8 +173,14 @@ def _default_run_id(store: JournalStore, source: str, identity: str, function: s
     "validate_spec",
     default=None,
     metavar="module:function",
-    help="Check each succeeded item with this function after its batch, while the next batches run "
-    "(recorded with a new run for `omnimemory-kit validate`).",
+    help="Check each succeeded item with this validate function after its batch, while the next batches "
+    "run (recorded with a new run, for workers and `omnimemory-kit validate`). A resumed run is checked "
+    "with the validate function it records: another one is refused.",
+)
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Check nothing, even when the run records a validate function.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @heartbeat_options(periodic=True)
@@ -191,6 +204,7 @@ def migrate_command(
     health_config_path: str | None,
     rerun_spec: str | None,
     validate_spec: str | None,
+    no_validate: bool,
     as_json: bool,
     heartbeat: str | None,
     heartbeat_store: str | None,
@@ -229,9 +243,11 @@ def migrate_command(
         fn = load_function(function_spec)
         setup = control_setup(control)
         health_config = load_throttle(health_config_path)
-        check_fn = load_function(validate_spec) if validate_spec is not None else None
-        if check_fn is not None and dry_run:
+        if validate_spec is not None and dry_run:
             raise ConfigError("--validate checks what a run wrote: it excludes --dry-run")
+        if validate_spec is not None and no_validate:
+            raise ConfigError("--validate and --no-validate exclude each other")
+        given = resolve_validate(validate_spec) if validate_spec is not None else None
         beats = heartbeat_setup(
             heartbeat, heartbeat_store, heartbeat_every, run_store=store_url,
             excluded=(("--dry-run", dry_run), ("--create-only", create_only)),
@@ -240,11 +256,15 @@ def migrate_command(
     try:
         with errors_to_exit():
             run_id = run_id or _default_run_id(store, source, work.identity, function_spec)
+            # a dry run checks nothing; a resumed run is checked with the validate function it records
+            skip = dry_run or (create_only and given is None)  # nothing is checked now: load nothing
+            check = None if skip else choose_validate(store, run_id, given, no_validate=no_validate)
     except SystemExit:
         store.close()
         raise
+    check_fn = check.fn if check is not None else None
     if create_only:
-        _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
+        _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout, check)
     console = Console(stderr=True)
     watch: Observability | None = None
     try:
@@ -264,7 +284,7 @@ def migrate_command(
                 isolate=isolation(isolate),
                 **watch.runner_options(),
                 **setup.runner_kwargs,
-                params={"validate": validate_spec} if validate_spec is not None else None,
+                params=check.record_params() if check is not None else None,
                 validate=check_fn,
             )
             _check_identity(store, runner)
@@ -309,10 +329,7 @@ def migrate_command(
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
-    code = outcome_code(summary, runner)
-    if code == EXIT_OK and checked is not None and checked.status_text() != "completed, all validated":
-        code = EXIT_FAILED
-    sys.exit(code)
+    sys.exit(validation_code(checked, outcome=outcome_code(summary, runner)))
 
 
 def _report_outside(work: WorkSource) -> None:
@@ -334,8 +351,9 @@ def _create_only(
     concurrency: int,
     retries: int,
     timeout: float | None,
+    check: ValidateChoice | None,
 ) -> NoReturn:
-    """Create the run and add its items, print how to start workers, and exit."""
+    """Create the run and add its items (and its validate function), print how to start workers, and exit."""
     try:
         with errors_to_exit():
             record = prepare_run(
@@ -344,7 +362,12 @@ def _create_only(
                 work,
                 fn,
                 batch_size=batch_size,
-                params={"concurrency": concurrency, "item_timeout": timeout, "max_attempts": retries + 1},
+                params={
+                    "concurrency": concurrency,
+                    "item_timeout": timeout,
+                    "max_attempts": retries + 1,
+                    **(check.record_params() if check is not None else {}),
+                },
             )
             total = sum(store.item_counts(run_id).values())
     finally:

@@ -13,11 +13,15 @@ import sys
 
 import click
 
-from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from omnimemory_kit.cli.run_check import check_run_id
+from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
+from omnimemory_kit.cli.run_check import (
+    check_run_id,
+    load_recorded_validate,
+    resolve_validate,
+    validation_code,
+)
 from omnimemory_kit.cli.summary_view import errors_to_exit, format_validation
 from omnimemory_kit.errors import ConfigError
-from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.url import DEFAULT_STORE_URL
@@ -60,13 +64,14 @@ def validate_command(
         check_run_id(run_id)
         if only is not None and key is not None:
             raise ConfigError("--only and --key exclude each other")
+        given = resolve_validate(function_spec) if function_spec is not None else None
         store = open_store(store_url, create=False)
         try:
             record = store.get_run(run_id)
-            spec = function_spec or str(record.params.get("validate") or "")
-            if not spec:
+            check = given if given is not None else load_recorded_validate(run_id, record.params)
+            if check is None:
                 raise ConfigError(f"run {run_id!r} has no validate function: pass --function module:function")
-            fn = load_function(spec)
+            fn = check.fn
             try:
                 summary = asyncio.run(
                     validate_run(
@@ -87,4 +92,4 @@ def validate_command(
     click.echo(
         json.dumps(summary.as_dict(), indent=2, default=str) if as_json else format_validation(summary)
     )
-    sys.exit(EXIT_OK if summary.status_text() == "completed, all validated" else EXIT_FAILED)
+    sys.exit(validation_code(summary))

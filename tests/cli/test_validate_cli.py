@@ -4,6 +4,7 @@ does with it (``migrate``, ``worker``, ``validate``); reserved run ids; one-line
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from omnimemory_kit.cli import cli
-from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from omnimemory_kit.cli.run_check import validation_code
 from omnimemory_kit.events import EventKind
+from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.store import open_store
 
 FUNCTIONS = """
@@ -132,6 +135,146 @@ class TestReservedRunIds:
         assert joined.exit_code == 0, joined.output
 
 
+class TestRecordedSpec:
+    """The validate function is recorded with a run so that any later command, anywhere, finds it."""
+
+    def test_create_only_records_the_validate_function(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``migrate --create-only --validate`` records it, and a worker then checks with it."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        assert params(store)["validate"] == f"{fns}:check"
+        assert verdicts(store) == Counter()
+        result = worker(store)
+        assert result.exit_code == EXIT_FAILED, result.output
+        assert sum(verdicts(store).values()) == 10
+        assert "item-3: wrong copy" in result.output
+
+    def test_a_relative_file_spec_is_recorded_absolute(
+        self, manifest: Path, fns: Path, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """``fns.py:check`` typed in its folder is recorded by absolute path; validate finds it elsewhere."""
+        monkeypatch.chdir(tmp_path)
+        assert migrate(manifest, fns, store, "--validate", "fns.py:check").exit_code == EXIT_FAILED
+        assert params(store)["validate"] == f"{fns.resolve()}:check"
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        monkeypatch.chdir(elsewhere)
+        again = invoke("validate", "r1", "--store", str(store), "--only", "mismatched")
+        assert again.exit_code == EXIT_FAILED, again.output
+        assert "(1 checked now)" in again.output
+
+    def test_a_module_found_through_the_current_directory_is_found_from_another(
+        self,
+        manifest: Path,
+        fns: Path,
+        store: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """``checks_cwd_mod:check`` imported from the cwd records that folder; validate looks there later."""
+        home = tmp_path / "project"
+        home.mkdir()
+        (home / "checks_cwd_mod.py").write_text(FUNCTIONS, encoding="utf-8")
+        monkeypatch.setattr(sys, "path", [str(home), *sys.path])  # as `python -m` puts the cwd first
+        monkeypatch.chdir(home)
+        result = migrate(manifest, fns, store, "--validate", "checks_cwd_mod:check")
+        assert result.exit_code == EXIT_FAILED, result.output
+        assert params(store)["validate"] == "checks_cwd_mod:check"
+        assert params(store)["validate_root"] == str(home.resolve())
+        # another directory, another process: the module is not importable by name any more
+        monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(home)])
+        monkeypatch.delitem(sys.modules, "checks_cwd_mod")
+        monkeypatch.chdir(tmp_path)
+        again = invoke("validate", "r1", "--store", str(store), "--only", "mismatched")
+        assert again.exit_code == EXIT_FAILED, again.output
+        assert "(1 checked now)" in again.output
+
+
+class TestMigrateResumes:
+    """A resumed ``migrate`` checks with the run's recorded validate function."""
+
+    def test_the_recorded_function_checks_a_created_run(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``migrate`` of a run created with ``--validate`` checks it without being told, and exits 1."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        result = migrate(manifest, fns, store, "--json")
+        assert result.exit_code == EXIT_FAILED, result.output
+        data = json.loads(result.stdout)
+        assert (data["validation"]["validated"], data["validation"]["mismatched"]) == (9, 1)
+
+    def test_no_validate_checks_nothing(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``--no-validate`` works the run and checks nothing: exit 0, no verdict."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        result = migrate(manifest, fns, store, "--no-validate")
+        assert result.exit_code == EXIT_OK, result.output
+        assert verdicts(store) == Counter()
+
+    def test_another_validate_function_is_refused_naming_both(
+        self, manifest: Path, fns: Path, store: Path
+    ) -> None:
+        """``--validate`` other than the recorded one exits 2 naming both; nothing is worked."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        result = migrate(manifest, fns, store, "--validate", f"{fns}:other")
+        assert result.exit_code == EXIT_BAD_INPUT
+        line = error_line(result)
+        assert f"records validate function '{fns}:check', not '{fns}:other'" in line
+        with open_store(store, read_only=True) as opened:
+            assert opened.item_counts("r1")["pending"] == 10
+
+    def test_the_same_function_given_again_is_accepted(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``--validate`` naming the recorded function (as typed before) is no conflict."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        assert migrate(manifest, fns, store, "--validate", f"{fns}:check").exit_code == EXIT_FAILED
+        assert sum(verdicts(store).values()) == 10
+
+    def test_both_options_exclude_each_other(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``--validate`` with ``--no-validate`` exits 2 before any store is made."""
+        result = migrate(manifest, fns, store, "--validate", f"{fns}:check", "--no-validate")
+        assert result.exit_code == EXIT_BAD_INPUT
+        assert "exclude each other" in error_line(result)
+        assert not store.exists()
+
+
+class TestWorker:
+    """``worker`` checks with the run's validate function and exits by the run's validation."""
+
+    def test_mismatches_exit_1(self, manifest: Path, fns: Path, store: Path) -> None:
+        """A worker whose run has a mismatch at the end exits 1; the JSON has the run's validation."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        result = worker(store, "--json")
+        assert result.exit_code == EXIT_FAILED, result.output
+        data = json.loads(result.stdout)
+        assert data["validation"]["mismatched"] == 1
+        assert data["validation"]["mismatches"][0]["key"] == "item-3"
+
+    def test_all_validated_exits_0(self, manifest: Path, fns: Path, store: Path) -> None:
+        """A run whose every item validates exits 0."""
+        create(manifest, fns, store, "--validate", f"{fns}:other")
+        result = worker(store)
+        assert result.exit_code == EXIT_OK, result.output
+        assert "validation completed, all validated" in result.output
+
+    def test_validate_option_on_a_run_without_one(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``worker --validate`` checks a run that records no validate function."""
+        create(manifest, fns, store)
+        result = worker(store, "--validate", f"{fns}:check")
+        assert result.exit_code == EXIT_FAILED, result.output
+        assert sum(verdicts(store).values()) == 10
+
+    def test_another_validate_function_is_refused(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``worker --validate`` other than the recorded one exits 2 naming both; nothing is claimed."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        result = worker(store, "--validate", f"{fns}:other")
+        assert result.exit_code == EXIT_BAD_INPUT
+        assert f"'{fns}:check', not '{fns}:other'" in error_line(result)
+        with open_store(store, read_only=True) as opened:
+            assert opened.item_counts("r1")["pending"] == 10
+
+    def test_no_validate(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``worker --no-validate`` checks nothing and exits 0."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        assert worker(store, "--no-validate").exit_code == EXIT_OK
+        assert verdicts(store) == Counter()
+
+
 class TestUsageErrors:
     """Click's usage errors are one ``error:`` line and exit 2, like every other bad input."""
 
@@ -162,3 +305,43 @@ class TestUsageErrors:
         assert result.exit_code == EXIT_OK
         assert result.stdout.startswith("Usage: ")
         assert "--only [mismatched|error" in result.stdout
+
+
+class TestWording:
+    """Messages about the validate function call it that."""
+
+    def test_a_bad_validate_spec_is_named_a_validate_function(
+        self, manifest: Path, fns: Path, store: Path
+    ) -> None:
+        """``--validate`` that does not load says "validate function", not "migration function"."""
+        for result in (
+            migrate(manifest, fns, store, "--validate", "no_such_module_xyz:check"),
+            worker(store, "--validate", "not-a-spec"),
+            invoke("validate", "r1", "--store", str(store), "--function", "no_such_module_xyz:check"),
+        ):
+            assert result.exit_code == EXIT_BAD_INPUT
+            line = error_line(result)
+            assert "validate function" in line
+            assert "migration function" not in line
+
+
+class TestExitCodes:
+    """``validation_code``: a run's exit code from its migration outcome and its validation."""
+
+    @staticmethod
+    def summary(
+        validated: int = 0, mismatched: int = 0, error: int = 0, pending: int = 0
+    ) -> ValidationSummary:
+        items = validated + mismatched + error + pending
+        return ValidationSummary(items, validated, mismatched, error, pending)
+
+    def test_mapping(self) -> None:
+        """Mismatches and errors exit 1, pending too unless told; a failed or cancelled run keeps its code."""
+        assert validation_code(None) == EXIT_OK
+        assert validation_code(self.summary(validated=3)) == EXIT_OK
+        assert validation_code(self.summary(validated=3, mismatched=1)) == EXIT_FAILED
+        assert validation_code(self.summary(validated=3, error=1)) == EXIT_FAILED
+        assert validation_code(self.summary(validated=3, pending=1)) == EXIT_FAILED
+        assert validation_code(self.summary(validated=3, pending=1), pending_fails=False) == EXIT_OK
+        assert validation_code(self.summary(validated=3), outcome=EXIT_INTERRUPTED) == EXIT_INTERRUPTED
+        assert validation_code(None, outcome=EXIT_FAILED) == EXIT_FAILED
