@@ -35,12 +35,17 @@ CHUNK: Final = 256
 
 
 def _select(
-    ledger: ValidationLedger, run_id: str, only: Literal["mismatched", "error"] | None, key: str | None
+    ledger: ValidationLedger,
+    run_id: str,
+    only: Literal["mismatched", "error", "all"] | None,
+    key: str | None,
 ) -> list[str]:
     if key is not None:
         if key not in ledger.succeeded:
             raise ConfigError(f"run {run_id!r} has no succeeded item '{printable(key)}' to validate")
         return [key]
+    if only == "all":
+        return list(ledger.succeeded)
     wanted = ValidationState(only) if only is not None else ValidationState.PENDING
     return [k for k in ledger.succeeded if ledger.state(k) is wanted]
 
@@ -50,13 +55,15 @@ async def validate_run(
     run_id: str,
     validate_fn: Callable[[MigrationItem], Any],
     *,
-    only: Literal["mismatched", "error"] | None = None,
+    only: Literal["mismatched", "error", "all"] | None = None,
     key: str | None = None,
     concurrency: int = 8,
     item_timeout: float | None = 60.0,
     clock: Clock = SYSTEM_CLOCK,
 ) -> ValidationSummary:
     """Validate the run's succeeded items not validated yet (or revalidate: ``only`` a state, or one ``key``).
+
+    ``only="all"`` revalidates every succeeded item, whatever its state.
 
     Raises:
         RunNotFoundError: no such run.
@@ -67,8 +74,8 @@ async def validate_run(
         raise ConfigError(f"concurrency must be at least 1, not {concurrency}")
     if item_timeout is not None and not item_timeout > 0:
         raise ConfigError(f"item_timeout must be a positive number of seconds, not {item_timeout}")
-    if only not in (None, "mismatched", "error"):
-        raise ConfigError(f"only must be 'mismatched' or 'error', not {only!r}")
+    if only not in (None, "mismatched", "error", "all"):
+        raise ConfigError(f"only must be 'mismatched', 'error' or 'all', not {only!r}")
     record = await asyncio.to_thread(store.get_run, run_id)
     source = RecordedSource(record.source)
     ledger = ValidationLedger()

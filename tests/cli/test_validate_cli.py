@@ -4,6 +4,9 @@ does with it (``migrate``, ``worker``, ``validate``); reserved run ids; one-line
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -14,7 +17,7 @@ from click.testing import CliRunner, Result
 from omnimemory_kit.cli import cli
 from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.run_check import validation_code
-from omnimemory_kit.events import EventKind
+from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.store import open_store
 
@@ -273,6 +276,73 @@ class TestWorker:
         create(manifest, fns, store, "--validate", f"{fns}:check")
         assert worker(store, "--no-validate").exit_code == EXIT_OK
         assert verdicts(store) == Counter()
+
+
+class TestValidateUnfinished:
+    """``validate`` of a run that is not finished."""
+
+    def claim_three(self, store: Path, worker_id: str, *, succeed: bool) -> None:
+        """Claim item-0..2 as ``worker_id``; with ``succeed``, finish them and release the batch."""
+        with open_store(store) as opened:
+            lease = opened.claim("r1", worker_id, 3, 600)
+            assert lease is not None
+            if succeed:
+                keys = [item.key for item in lease.items]
+                opened.report(lease, [Event(EventKind.FILE_SUCCEEDED, at=2.0, path=k) for k in keys])
+                opened.release(lease)
+
+    def test_live_workers_exit_2_nothing_written(self, manifest: Path, fns: Path, store: Path) -> None:
+        """A batch leased by a live worker (this process): exit 2 saying the run is still running."""
+        create(manifest, fns, store, "--validate", f"{fns}:check")
+        worker_id = f"{socket.gethostname()}:{os.getpid()}:live"
+        with open_store(store) as opened:
+            opened.register_worker("r1", worker_id, host=socket.gethostname(), pid=os.getpid())
+        self.claim_three(store, worker_id, succeed=False)
+        result = invoke("validate", "r1", "--store", str(store))
+        assert result.exit_code == EXIT_BAD_INPUT
+        assert "is still running" in error_line(result)
+        assert verdicts(store) == Counter()
+
+    def test_what_is_done_is_checked_and_the_rest_counted(
+        self, manifest: Path, fns: Path, store: Path
+    ) -> None:
+        """No live lease: the succeeded items are checked, and it says how many are not migrated (exit 1)."""
+        create(manifest, fns, store, "--validate", f"{fns}:other")
+        self.claim_three(store, "gone:1:x", succeed=True)
+        result = invoke("validate", "r1", "--store", str(store))
+        assert result.exit_code == EXIT_FAILED, result.output
+        assert "validation incomplete: 7 items not yet migrated" in result.stdout
+        assert sum(verdicts(store).values()) == 3
+        data = json.loads(invoke("validate", "r1", "--store", str(store), "--json").stdout)
+        assert (data["status"], data["not_migrated"]) == (
+            "validation incomplete: 7 items not yet migrated",
+            7,
+        )
+
+    def test_a_dead_workers_lease_does_not_hold_it(self, manifest: Path, fns: Path, store: Path) -> None:
+        """A batch still leased by a worker whose process died (on this machine) does not count as running."""
+        create(manifest, fns, store, "--validate", f"{fns}:other")
+        dead = subprocess.Popen([sys.executable, "-c", ""])  # a process that has ended: its pid is dead
+        dead.wait()
+        worker_id = f"{socket.gethostname()}:{dead.pid}:dead"
+        with open_store(store) as opened:
+            opened.register_worker("r1", worker_id, host=socket.gethostname(), pid=dead.pid)
+        self.claim_three(store, worker_id, succeed=False)
+        result = invoke("validate", "r1", "--store", str(store))
+        assert result.exit_code == EXIT_FAILED, result.output
+        assert "validation incomplete: 10 items not yet migrated" in result.stdout
+
+
+class TestOnlyAll:
+    def test_only_all_revalidates_every_succeeded_item(self, manifest: Path, fns: Path, store: Path) -> None:
+        """``--only all`` checks validated and mismatched items alike, each once more."""
+        assert migrate(manifest, fns, store, "--validate", f"{fns}:check").exit_code == EXIT_FAILED
+        result = invoke(
+            "validate", "r1", "--store", str(store), "--only", "all", "--function", f"{fns}:other"
+        )
+        assert result.exit_code == EXIT_OK, result.output
+        assert "(10 checked now)" in result.output
+        assert set(verdicts(store).values()) == {2}
 
 
 class TestUsageErrors:
