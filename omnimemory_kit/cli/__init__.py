@@ -8,16 +8,21 @@ module imports another.
 Commands load lazily (``LazyGroup``): ``omnimemory-kit status`` imports the status module and what it uses,
 never the runner, pandas, aiohttp or Plotly, so a quick look at a run starts in a fraction of a second. The
 top-level ``--help`` lists every command from the one-line summaries kept here (a test checks they match).
+
+A usage error (an unknown option or command, a missing argument, a bad choice) is one line on stderr,
+``error: ...``, and exit 2, as every other bad input is, not click's usage block; ``--help`` still shows it.
 """
 
 from __future__ import annotations
 
+import collections.abc
+import contextlib
 import importlib
 import typing
 
 import click
 
-__all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
+__all__ = ["COMMANDS", "LazyGroup", "UsageLine", "cli", "main"]
 
 COMMANDS: typing.Final[dict[str, tuple[str, str]]] = {
     "control": (
@@ -61,12 +66,53 @@ COMMANDS: typing.Final[dict[str, tuple[str, str]]] = {
 top-level help shortens as click does."""
 
 
+class UsageLine(click.ClickException):
+    """A usage error shown as one line, ``error: ...``, with exit 2."""
+
+    exit_code = 2
+
+    def show(self, file: typing.IO[typing.Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+@contextlib.contextmanager
+def _one_line_usage() -> collections.abc.Iterator[None]:
+    """Turn a click usage error raised inside the block into a ``UsageLine`` naming the command."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # a group called bare shows its help
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else None
+        message = " ".join(exc.format_message().splitlines())
+        if where:
+            message = f"{message.rstrip('.')} (see '{where} --help')"
+        raise UsageLine(message) from exc
+
+
 class LazyGroup(click.Group):
-    """A group whose commands are imported on first use (click's documented lazy-loading pattern)."""
+    """A group whose commands are imported on first use (click's documented lazy-loading pattern).
+
+    Usage errors of the group and of every command under it end in one ``error:`` line (``UsageLine``).
+    """
 
     def __init__(self, *args: typing.Any, lazy: dict[str, tuple[str, str]], **kwargs: typing.Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = lazy
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: typing.Any,
+    ) -> click.Context:
+        with _one_line_usage():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> typing.Any:
+        with _one_line_usage():
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

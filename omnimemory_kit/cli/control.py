@@ -6,8 +6,8 @@ Commands: ``pause``, ``resume``, ``throttle [--for DURATION]``, ``unthrottle``, 
 ``cancel``, ``approve GATE --by NAME`` and ``panic``. Without a command it prints the run's control state,
 settings and command history (``--json`` for machines).
 
-Bad input (an unknown run or command, a bad value, a gate not waiting or approved already, a finished run)
-ends in one line on stderr and exit 2, with nothing written.
+Bad input (an unknown run or command, a run id holding ``~``, a bad value, a gate not waiting or approved
+already, a finished run) ends in one line on stderr and exit 2, with nothing written.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import click
 from omnimemory_kit.cli.control_view import format_control
 from omnimemory_kit.cli.early_reader import reader_may_leave
 from omnimemory_kit.cli.json_output import dumps
+from omnimemory_kit.cli.run_check import check_run_id
 from omnimemory_kit.cli.summary_view import errors_to_exit
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.control import ControlCommand, parse_duration
@@ -65,6 +66,7 @@ def control_command(
 ) -> None:
     """Steer RUN_ID while it runs; without COMMAND, print its control state and command history."""
     with errors_to_exit():
+        check_run_id(run_id)
         if command is not None and command not in COMMANDS:
             raise ConfigError(f"unknown control command {command!r} (commands: {', '.join(COMMANDS)})")
         _check_args(command, args, for_text, by)

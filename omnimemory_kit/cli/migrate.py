@@ -23,6 +23,14 @@ from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.json_output import dumps
+from omnimemory_kit.cli.run_check import (
+    RESERVED,
+    ValidateChoice,
+    check_run_id,
+    choose_validate,
+    resolve_validate,
+    validation_code,
+)
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -51,7 +59,6 @@ from omnimemory_kit.migration.validation_pass import validate_run
 from omnimemory_kit.migration.worker import prepare_run
 from omnimemory_kit.resilience import RetryPolicy
 from omnimemory_kit.store import JournalStore, open_store
-from omnimemory_kit.store.base import check_run_id
 from omnimemory_kit.store.ledger import current_operator
 from omnimemory_kit.store.url import DEFAULT_STORE_URL, is_postgres_url, parse_sqlite_url
 from omnimemory_kit.text import printable, to_stored
@@ -82,7 +89,7 @@ def _check_numbers(batch_size: int | None, concurrency: int, retries: int, timeo
         raise ConfigError(f"--timeout must be a positive number of seconds, not {timeout}")
 
 
-def _default_run_id(source: str, identity: str, function: str) -> str:
+def _default_run_id(store: JournalStore, source: str, identity: str, function: str) -> str:
     # surrogatepass: a source path that is not valid UTF-8 still hashes, and only such a stem is escaped
     # (every other derived run id stays what it was, so existing runs resume)
     digest = hashlib.sha256(f"{identity}\n{function}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
@@ -90,7 +97,13 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     if to_stored(stem) != stem:
         stem = printable(stem)
     stem = stem or "run"
-    return f"{stem}-{digest}"
+    run_id = f"{stem}-{digest}"
+    if RESERVED in stem:  # '~' names companion runs: a new run gets '-' instead, an older one resumes
+        try:
+            store.get_run(run_id)
+        except RunNotFoundError:
+            run_id = f"{stem.replace(RESERVED, '-')}-{digest}"
+    return run_id
 
 
 @click.command("migrate")
@@ -160,8 +173,14 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
     "validate_spec",
     default=None,
     metavar="module:function",
-    help="Check each succeeded item with this function after its batch, while the next batches run "
-    "(recorded with a new run for `omnimemory-kit validate`).",
+    help="Check each succeeded item with this validate function after its batch, while the next batches "
+    "run (recorded with a new run, for workers and `omnimemory-kit validate`). A resumed run is checked "
+    "with the validate function it records: another one is refused.",
+)
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Check nothing, even when the run records a validate function.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @heartbeat_options(periodic=True)
@@ -185,6 +204,7 @@ def migrate_command(
     health_config_path: str | None,
     rerun_spec: str | None,
     validate_spec: str | None,
+    no_validate: bool,
     as_json: bool,
     heartbeat: str | None,
     heartbeat_store: str | None,
@@ -223,17 +243,28 @@ def migrate_command(
         fn = load_function(function_spec)
         setup = control_setup(control)
         health_config = load_throttle(health_config_path)
-        check_fn = load_function(validate_spec) if validate_spec is not None else None
-        if check_fn is not None and dry_run:
+        if validate_spec is not None and dry_run:
             raise ConfigError("--validate checks what a run wrote: it excludes --dry-run")
+        if validate_spec is not None and no_validate:
+            raise ConfigError("--validate and --no-validate exclude each other")
+        given = resolve_validate(validate_spec) if validate_spec is not None else None
         beats = heartbeat_setup(
             heartbeat, heartbeat_store, heartbeat_every, run_store=store_url,
             excluded=(("--dry-run", dry_run), ("--create-only", create_only)),
         )  # fmt: skip
         store = _open_for_dry_run(store_url) if dry_run else open_store(store_url)
-    run_id = run_id or _default_run_id(source, work.identity, function_spec)
+    try:
+        with errors_to_exit():
+            run_id = run_id or _default_run_id(store, source, work.identity, function_spec)
+            # a dry run checks nothing; a resumed run is checked with the validate function it records
+            skip = dry_run or (create_only and given is None)  # nothing is checked now: load nothing
+            check = None if skip else choose_validate(store, run_id, given, no_validate=no_validate)
+    except SystemExit:
+        store.close()
+        raise
+    check_fn = check.fn if check is not None else None
     if create_only:
-        _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout)
+        _create_only(store, run_id, work, fn, batch_size, concurrency, retries, timeout, check)
     console = Console(stderr=True)
     watch: Observability | None = None
     try:
@@ -253,7 +284,7 @@ def migrate_command(
                 isolate=isolation(isolate),
                 **watch.runner_options(),
                 **setup.runner_kwargs,
-                params={"validate": validate_spec} if validate_spec is not None else None,
+                params=check.record_params() if check is not None else None,
                 validate=check_fn,
             )
             _check_identity(store, runner)
@@ -298,10 +329,7 @@ def migrate_command(
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
-    code = outcome_code(summary, runner)
-    if code == EXIT_OK and checked is not None and checked.status_text() != "completed, all validated":
-        code = EXIT_FAILED
-    sys.exit(code)
+    sys.exit(validation_code(checked, outcome=outcome_code(summary, runner)))
 
 
 def _report_outside(work: WorkSource) -> None:
@@ -323,8 +351,9 @@ def _create_only(
     concurrency: int,
     retries: int,
     timeout: float | None,
+    check: ValidateChoice | None,
 ) -> NoReturn:
-    """Create the run and add its items, print how to start workers, and exit."""
+    """Create the run and add its items (and its validate function), print how to start workers, and exit."""
     try:
         with errors_to_exit():
             record = prepare_run(
@@ -333,7 +362,12 @@ def _create_only(
                 work,
                 fn,
                 batch_size=batch_size,
-                params={"concurrency": concurrency, "item_timeout": timeout, "max_attempts": retries + 1},
+                params={
+                    "concurrency": concurrency,
+                    "item_timeout": timeout,
+                    "max_attempts": retries + 1,
+                    **(check.record_params() if check is not None else {}),
+                },
             )
             total = sum(store.item_counts(run_id).values())
     finally:

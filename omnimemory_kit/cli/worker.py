@@ -2,7 +2,9 @@
 
 Many workers (on many machines against one PostgreSQL database, or processes on one machine sharing a SQLite
 file) work the same run: each claims batches under leases, heartbeats them, and takes back the leases of
-workers that died. Exit codes follow ``omnimemory_kit.cli.exit_codes``.
+workers that died. A run recorded with a validate function is checked with it (``--no-validate``: not), as
+``migrate`` does. Exit codes follow ``omnimemory_kit.cli.exit_codes``: 1 also when the run has mismatched
+items (or items whose check failed) when this worker ends.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from rich.console import Console
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.json_output import dumps
+from omnimemory_kit.cli.run_check import check_run_id, choose_validate, resolve_validate, validation_code
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -32,14 +35,15 @@ from omnimemory_kit.cli.running import (
     run_interruptibly,
     run_with_hooks,
 )
-from omnimemory_kit.cli.summary_view import errors_to_exit, format_summary
+from omnimemory_kit.cli.summary_view import errors_to_exit, format_summary, format_validation
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
+from omnimemory_kit.migration.run_status import status_validation
+from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.migration.worker import join_run
 from omnimemory_kit.store import open_store
-from omnimemory_kit.store.base import check_run_id
 
 __all__ = ["worker_command"]
 
@@ -76,6 +80,19 @@ __all__ = ["worker_command"]
     help="Where a sync function runs: thread, or process (a hung call is killed with its process).",
 )
 @click.option("--health-config", "health_config_path", default=None, help=HEALTH_CONFIG_HELP)
+@click.option(
+    "--validate",
+    "validate_spec",
+    default=None,
+    metavar="module:function",
+    help="Check each succeeded item with this validate function after its batch (default: the one the "
+    "run records; another than the recorded one is refused).",
+)
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Check nothing, even when the run records a validate function.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @heartbeat_options(periodic=True)
 @observability_options
@@ -90,6 +107,8 @@ def worker_command(
     outage_timeout: float,
     isolate: str,
     health_config_path: str | None,
+    validate_spec: str | None,
+    no_validate: bool,
     as_json: bool,
     heartbeat: str | None,
     heartbeat_store: str | None,
@@ -103,7 +122,8 @@ def worker_command(
     """Join an existing run and work it until no item is left (other workers may share it).
 
     The run's items are not listed again: they are in the store. The migration function is the one
-    recorded with the run unless --function names another place to load it from.
+    recorded with the run unless --function names another place to load it from; the validate function
+    is the one the run records unless --validate (for a run that records none) or --no-validate.
     """
     with errors_to_exit():
         if concurrency < 1:
@@ -117,14 +137,19 @@ def worker_command(
         check_run_id(run_id)
         Observability.check(trace_sample)
         fn = load_function(function_spec) if function_spec is not None else None
+        if validate_spec is not None and no_validate:
+            raise ConfigError("--validate and --no-validate exclude each other")
+        given = resolve_validate(validate_spec) if validate_spec is not None else None
         setup = control_setup(control)
         health_config = load_throttle(health_config_path)
         beats = heartbeat_setup(heartbeat, heartbeat_store, heartbeat_every, run_store=store_url)
         store = open_store(store_url, create=False)
     console = Console(stderr=True)
     watch: Observability | None = None
+    checked: ValidationSummary | None = None
     try:
         with errors_to_exit():
+            check = choose_validate(store, run_id, given, no_validate=no_validate)
             watch = Observability(metrics_port, metrics_host, trace_items, trace_sample)
             runner = join_run(
                 store,
@@ -135,6 +160,7 @@ def worker_command(
                 lease_seconds=lease_seconds,
                 outage_timeout=outage_timeout,
                 isolate=isolation(isolate),
+                validate=check.fn if check is not None else None,
                 **watch.runner_options(),
                 **setup.runner_kwargs,
             )
@@ -145,6 +171,11 @@ def worker_command(
                 work_it = with_heartbeats(beats, run_with_hooks(runner, setup.hooks), runner, "worker")
                 summary = run_interruptibly(work_it, runner.cancel)
                 bar.update(summary)
+            if check is not None:
+                # the whole run's verdicts (this worker folds only its own events), from the store's counts
+                checked = status_validation(store.status_facts(run_id), store.get_run(run_id).params)
+                if checked is not None:
+                    summary = summary.model_copy(update={"validation": checked.counts()})
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("interrupted: stopped; this worker's unfinished items go back to the others", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -152,5 +183,14 @@ def worker_command(
         if watch is not None:
             watch.close()
         store.close()
-    click.echo(dumps(summary.model_dump(mode="json")) if as_json else format_summary(summary))
-    sys.exit(outcome_code(summary, runner))
+    if as_json:
+        data = summary.model_dump(mode="json")
+        if checked is not None:
+            data["validation"] = checked.as_dict()
+        click.echo(dumps(data))
+    else:
+        click.echo(format_summary(summary))
+        if checked is not None:
+            click.echo(format_validation(checked))
+    # other workers may still be checking: pending checks are theirs, mismatches are the run's
+    sys.exit(validation_code(checked, outcome=outcome_code(summary, runner), pending_fails=False))

@@ -37,12 +37,17 @@ CHUNK: Final = 256
 
 
 def _select(
-    ledger: ValidationLedger, run_id: str, only: Literal["mismatched", "error"] | None, key: str | None
+    ledger: ValidationLedger,
+    run_id: str,
+    only: Literal["mismatched", "error", "all"] | None,
+    key: str | None,
 ) -> list[str]:
     if key is not None:
         if key not in ledger.succeeded:
             raise ConfigError(f"run {run_id!r} has no succeeded item '{printable(key)}' to validate")
         return [key]
+    if only == "all":
+        return list(ledger.succeeded)
     wanted = ValidationState(only) if only is not None else ValidationState.PENDING
     return [k for k in ledger.succeeded if ledger.state(k) is wanted]
 
@@ -52,7 +57,7 @@ async def validate_run(
     run_id: str,
     validate_fn: Callable[[MigrationItem], Any],
     *,
-    only: Literal["mismatched", "error"] | None = None,
+    only: Literal["mismatched", "error", "all"] | None = None,
     key: str | None = None,
     concurrency: int = 8,
     item_timeout: float | None = CHECK_TIMEOUT,
@@ -64,6 +69,7 @@ async def validate_run(
 
     ``worker_id`` names this pass in its lease (default ``host:pid:token``); ``lease_seconds`` is how long
     the lease lasts between renewals (how long a pass that died keeps the run busy, on another host).
+    ``only="all"`` revalidates every succeeded item, whatever its state.
 
     Raises:
         RunNotFoundError: no such run.
@@ -78,8 +84,8 @@ async def validate_run(
         raise ConfigError(f"item_timeout must be a positive number of seconds, not {item_timeout}")
     if not lease_seconds > 0:
         raise ConfigError(f"lease_seconds must be a positive number of seconds, not {lease_seconds}")
-    if only not in (None, "mismatched", "error"):
-        raise ConfigError(f"only must be 'mismatched' or 'error', not {only!r}")
+    if only not in (None, "mismatched", "error", "all"):
+        raise ConfigError(f"only must be 'mismatched', 'error' or 'all', not {only!r}")
     record = await asyncio.to_thread(store.get_run, run_id)
     source = RecordedSource(record.source)
     async with hold_pass_lease(
