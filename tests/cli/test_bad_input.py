@@ -261,3 +261,83 @@ class TestHealthConfig:
             str(config),
         )
         assert result.exit_code == 0, result.output
+
+
+class TestStoreURLs:
+    """A store URL that cannot be right exits 2 with one line, shows no piece of a password, makes nothing."""
+
+    COMMANDS = (
+        ("status", "r"),
+        ("worker", "--run-id", "r"),
+        ("migrate", "TREE", "--function", "FNS", "--run-id", "r"),
+        ("migrate", "TREE", "--function", "FNS", "--run-id", "r", "--create-only"),
+        ("runs",),
+    )
+
+    def _invoke(self, args: tuple[str, ...], store: str, tree: Path, fns: Path) -> Result:
+        argv = [str(tree) if a == "TREE" else f"{fns}:ok" if a == "FNS" else a for a in args]
+        return invoke(*argv, "--store", store)
+
+    @pytest.mark.parametrize(
+        "password", ["Wr0ng@PW99", "Wr0ng@@PW99", "Wr0ng/PW99", "Wr0ng#PW99", "Wr0ng?PW99", "Wr0ng PW99"]
+    )
+    @pytest.mark.parametrize("args", COMMANDS)
+    def test_unencoded_password_never_shown(
+        self, args: tuple[str, ...], password: str, tree: Path, fns: Path
+    ) -> None:
+        """'postgresql://alice:Wr0ng@PW99@127.0.0.1/db' exits 2 asking to percent-encode; none of it shows."""
+        result = self._invoke(args, f"postgresql://alice:{password}@127.0.0.1/db", tree, fns)
+        assert result.exit_code == 2
+        assert "the password must be percent-encoded" in one_line(result)
+        for piece in ("Wr0ng", "PW99"):
+            assert piece not in result.stdout + result.stderr
+
+    @pytest.mark.parametrize(
+        ("store", "complaint"),
+        [
+            ("host=127.0.0.1 dbname=test password=Wr0ngPW99", "use a postgresql:// URL"),
+            ("dbname=test user=alice", "use a postgresql:// URL"),
+            ("mysql://alice:Wr0ngPW99@127.0.0.1/db", "unknown scheme 'mysql'"),
+            ("http://127.0.0.1:8080/store", "unknown scheme 'http'"),
+        ],
+    )
+    @pytest.mark.parametrize("args", COMMANDS)
+    def test_not_a_store_url_creates_nothing(
+        self,
+        args: tuple[str, ...],
+        store: str,
+        complaint: str,
+        tree: Path,
+        fns: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A libpq keyword string or an unknown scheme exits 2; no file (named after it or not) appears."""
+        work = tmp_path / "cwd"
+        work.mkdir()
+        monkeypatch.chdir(work)
+        result = self._invoke(args, store, tree, fns)
+        assert result.exit_code == 2
+        assert complaint in one_line(result)
+        assert "Wr0ngPW99" not in result.stdout + result.stderr
+        assert os.listdir(work) == []
+
+    @pytest.mark.parametrize("port", ["99999", "abc", "0"])
+    @pytest.mark.parametrize("args", COMMANDS)
+    def test_bad_port_is_bad_input(self, args: tuple[str, ...], port: str, tree: Path, fns: Path) -> None:
+        """An impossible port exits 2 naming it, not 3 as an unreachable server would."""
+        result = self._invoke(args, f"postgresql://127.0.0.1:{port}/db", tree, fns)
+        assert result.exit_code == 2
+        assert f"port {port!r} is not a port number" in one_line(result)
+
+    @pytest.mark.parametrize("args", COMMANDS)
+    def test_directory_as_store_is_bad_input(
+        self, args: tuple[str, ...], tree: Path, fns: Path, tmp_path: Path
+    ) -> None:
+        """A folder given as the SQLite store exits 2 saying it is a directory, and stays empty."""
+        folder = tmp_path / "stores"
+        folder.mkdir()
+        result = self._invoke(args, str(folder), tree, fns)
+        assert result.exit_code == 2
+        assert "is a directory" in one_line(result)
+        assert os.listdir(folder) == []
