@@ -23,6 +23,13 @@ from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.json_output import dumps
+from omnimemory_kit.cli.option_checks import (
+    MAX_BATCH_SIZE,
+    MAX_CONCURRENCY,
+    MAX_RETRIES,
+    check_count,
+    check_seconds,
+)
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -72,14 +79,10 @@ def _open_for_dry_run(url: str) -> JournalStore:
 
 
 def _check_numbers(batch_size: int | None, concurrency: int, retries: int, timeout: float | None) -> None:
-    if batch_size is not None and batch_size < 1:
-        raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
-    if concurrency < 1:
-        raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
-    if retries < 0:
-        raise ConfigError(f"--retries must be at least 0, not {retries}")
-    if timeout is not None and not timeout > 0:
-        raise ConfigError(f"--timeout must be a positive number of seconds, not {timeout}")
+    check_count("--batch-size", batch_size, low=1, high=MAX_BATCH_SIZE)
+    check_count("--concurrency", concurrency, low=1, high=MAX_CONCURRENCY)
+    check_count("--retries", retries, low=0, high=MAX_RETRIES)
+    check_seconds("--timeout", timeout)
 
 
 def _default_run_id(source: str, identity: str, function: str) -> str:

@@ -8,7 +8,6 @@ workers that died. Exit codes follow ``omnimemory_kit.cli.exit_codes``.
 from __future__ import annotations
 
 import asyncio
-import math
 import sys
 from typing import Any
 
@@ -18,6 +17,7 @@ from rich.console import Console
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.json_output import dumps
+from omnimemory_kit.cli.option_checks import MAX_BATCH_SIZE, MAX_CONCURRENCY, check_count, check_seconds
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -33,7 +33,6 @@ from omnimemory_kit.cli.running import (
     run_with_hooks,
 )
 from omnimemory_kit.cli.summary_view import errors_to_exit, format_summary
-from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT
@@ -106,12 +105,9 @@ def worker_command(
     recorded with the run unless --function names another place to load it from.
     """
     with errors_to_exit():
-        if concurrency < 1:
-            raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
-        if batch_size is not None and batch_size < 1:
-            raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
-        if not 0 < lease_seconds < math.inf:
-            raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
+        check_count("--concurrency", concurrency, low=1, high=MAX_CONCURRENCY)
+        check_count("--batch-size", batch_size, low=1, high=MAX_BATCH_SIZE)
+        check_seconds("--lease-seconds", lease_seconds)
         check_outage_timeout(outage_timeout)
         isolation(isolate, "--isolate")
         check_run_id(run_id)

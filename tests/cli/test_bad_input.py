@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from omnimemory_kit.cli import cli
+from omnimemory_kit.events import FileStatus
 from omnimemory_kit.store import RunRecord, WorkItem, open_store
 
 NOT_UTF8 = os.fsdecode(b"run-\xff")  # what sys.argv holds for a Latin-1 byte typed in a shell
@@ -341,3 +342,66 @@ class TestStoreURLs:
         assert result.exit_code == 2
         assert "is a directory" in one_line(result)
         assert os.listdir(folder) == []
+
+
+class TestNumericOptions:
+    """Every numeric option of migrate and worker is checked before anything opens, naming the option."""
+
+    @pytest.mark.parametrize(
+        ("option", "value", "message"),
+        [
+            ("--timeout", "inf", "--timeout must be a positive number of seconds, not inf"),
+            ("--timeout", "nan", "--timeout must be a positive number of seconds, not nan"),
+            ("--timeout", "-1", "--timeout must be a positive number of seconds, not -1.0"),
+            ("--timeout", "0", "--timeout must be a positive number of seconds, not 0.0"),
+            ("--concurrency", "0", "--concurrency must be at least 1, not 0"),
+            ("--concurrency", "-3", "--concurrency must be at least 1, not -3"),
+            ("--concurrency", "10001", "--concurrency must be at most 10,000, not 10,001"),
+            ("--batch-size", "0", "--batch-size must be at least 1, not 0"),
+            ("--batch-size", "1000001", "--batch-size must be at most 1,000,000, not 1,000,001"),
+            ("--retries", "-1", "--retries must be at least 0, not -1"),
+            ("--retries", "1001", "--retries must be at most 1,000, not 1,001"),
+            ("--status-interval", "inf", "--status-interval must be a positive number of seconds, not inf"),
+            ("--status-interval", "0", "--status-interval must be a positive number of seconds, not 0.0"),
+            ("--hook-timeout", "nan", "--hook-timeout must be a positive number of seconds, not nan"),
+            ("--hook-timeout", "-1", "--hook-timeout must be a positive number of seconds, not -1.0"),
+        ],
+    )
+    def test_migrate(
+        self, option: str, value: str, message: str, tree: Path, fns: Path, tmp_path: Path
+    ) -> None:
+        """migrate exits 2 with the option's own name (not the runner's 'item_timeout'), creating no store."""
+        store = str(tmp_path / "new.db")
+        result = invoke("migrate", str(tree), "--function", f"{fns}:ok", "--store", store, option, value)
+        assert result.exit_code == 2
+        assert one_line(result) == f"error: {message}"
+        assert not (tmp_path / "new.db").exists()
+
+    def test_migrate_accepts_the_bounds(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """The largest allowed values run (a dry run: nothing is written)."""
+        result = invoke(
+            "migrate", str(tree), "--function", f"{fns}:ok", "--store", str(tmp_path / "new.db"), "--dry-run",
+            "--concurrency", "10000", "--batch-size", "1000000", "--retries", "1000", "--timeout", "1e9",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+
+    @pytest.mark.parametrize(
+        ("option", "value", "message"),
+        [
+            ("--concurrency", "0", "--concurrency must be at least 1, not 0"),
+            ("--concurrency", "10001", "--concurrency must be at most 10,000, not 10,001"),
+            ("--batch-size", "0", "--batch-size must be at least 1, not 0"),
+            ("--batch-size", "1000001", "--batch-size must be at most 1,000,000, not 1,000,001"),
+            ("--lease-seconds", "-5", "--lease-seconds must be a positive number of seconds, not -5.0"),
+            ("--status-interval", "nan", "--status-interval must be a positive number of seconds, not nan"),
+            ("--hook-timeout", "inf", "--hook-timeout must be a positive number of seconds, not inf"),
+        ],
+    )
+    def test_worker(self, option: str, value: str, message: str, store_path: Path) -> None:
+        """worker exits 2 naming the option; the run is left as it was."""
+        result = invoke("worker", "--store", str(store_path), "--run-id", "r", option, value)
+        assert result.exit_code == 2
+        assert one_line(result) == f"error: {message}"
+        with open_store(store_path) as store:
+            assert sum(store.item_counts("r").values()) == 2
+            assert store.item_counts("r")[FileStatus.PENDING] == 2
