@@ -23,6 +23,7 @@ from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.json_output import dumps
+from omnimemory_kit.cli.new_store import removes_new_store_on_failure
 from omnimemory_kit.cli.option_checks import (
     MAX_BATCH_SIZE,
     MAX_CONCURRENCY,
@@ -170,6 +171,7 @@ def _default_run_id(source: str, identity: str, function: str) -> str:
 @heartbeat_options(periodic=True)
 @observability_options
 @control_options
+@removes_new_store_on_failure
 def migrate_command(
     source: str,
     function_spec: str,

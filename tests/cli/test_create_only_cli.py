@@ -111,11 +111,13 @@ class TestCreateOnly:
         result = create(manifest, fns, store_url)
         assert result.exit_code == 2
         assert message in result.stderr
-        listed = invoke("runs", "--store", store_url)
-        assert listed.exit_code == 0
-        assert listed.stdout.strip() == "no runs yet"
-        with open_store(store_url, create=False) as store:
-            assert store.list_runs() == []
+        if store_url.startswith("sqlite"):
+            # the store file the command created (and its -wal, -shm) is gone again
+            assert sorted(os.listdir(tmp_path)) == sorted([name, "fns.py"])
+        else:
+            listed = invoke("runs", "--store", store_url)
+            assert listed.exit_code == 0
+            assert listed.stdout.strip() == "no runs yet"
         manifest.write_bytes(good)
         assert create(manifest, fns, store_url).exit_code == 0  # fixed, the same command adds all of it
         with open_store(store_url, create=False) as store:
@@ -141,6 +143,59 @@ class TestCreateOnly:
             assert len(added(store)) == 10
 
 
+class TestNoStoreLeftBehind:
+    """An input error found after migrate created its SQLite store removes that store, never an older one."""
+
+    @pytest.fixture
+    def bad_manifest(self, tmp_path: Path) -> Path:
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(5)) + "bucket/x,lots\n", encoding="utf-8")
+        return manifest
+
+    def test_create_only_with_a_bad_line(self, tmp_path: Path, fns: Path, bad_manifest: Path) -> None:
+        """The new store file and its -wal and -shm files are removed; the error is the manifest's."""
+        store = tmp_path / "new.db"
+        result = create(bad_manifest, fns, str(store))
+        assert result.exit_code == 2
+        assert "line 7: size 'lots'" in result.stderr
+        assert sorted(os.listdir(tmp_path)) == ["fns.py", "m.csv"]
+
+    def test_rerun_of_a_run_that_is_not_there(self, tmp_path: Path, fns: Path) -> None:
+        """--rerun on a store that did not exist exits 2 (no such run) and leaves no file."""
+        (tmp_path / "src").mkdir()
+        result = invoke(
+            "migrate", str(tmp_path / "src"), "--function", f"{fns}:ok", "--store", f"sqlite:///{tmp_path}/n.db",
+            "--rerun", "failed",
+        )  # fmt: skip
+        assert result.exit_code == 2
+        assert "no run" in result.stderr
+        assert sorted(os.listdir(tmp_path)) == ["fns.py", "src"]
+
+    def test_an_existing_empty_store_is_kept(self, tmp_path: Path, fns: Path, bad_manifest: Path) -> None:
+        """A store that was there before the command, empty or not, is never removed."""
+        store = tmp_path / "old.db"
+        open_store(store).close()
+        result = create(bad_manifest, fns, str(store))
+        assert result.exit_code == 2
+        with open_store(store, create=False) as opened:
+            assert opened.list_runs() == []
+
+    def test_a_store_that_gained_a_run_is_kept(self, tmp_path: Path, fns: Path) -> None:
+        """A new store that holds a run when the command fails (items failed: exit 1) stays."""
+        fails = tmp_path / "fails.py"
+        fails.write_text("def bad(item):\n    raise ValueError('no')\n", encoding="utf-8")
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(2)), encoding="utf-8")
+        store = tmp_path / "new.db"
+        result = invoke(
+            "migrate", str(manifest), "--function", f"{fails}:bad", "--store", str(store), "--run-id", "r1",
+            "--retries", "0",
+        )  # fmt: skip
+        assert result.exit_code == 1
+        with open_store(store, create=False) as opened:
+            assert opened.item_counts("r1")[FileStatus.FAILED] == 2
+
+
 class TestABadLineAfterManyBlocks:
     """A bad line after blocks already written into the transaction still records nothing."""
 
@@ -161,6 +216,9 @@ class TestABadLineAfterManyBlocks:
         result = create(manifest, fns, store_url)
         assert result.exit_code == 2
         assert f"line {bad_line}" in result.stderr
+        if store_url.startswith("sqlite"):  # the store file the command created is gone again
+            assert sorted(os.listdir(tmp_path)) == sorted(["fns.py", name])
+            return
         with open_store(store_url, create=False) as store:
             assert store.list_runs() == []
 
