@@ -332,6 +332,10 @@ def _create_only(
     """Create the run and add its items, print how to start workers, and exit."""
     try:
         with errors_to_exit():
+            try:  # a run topped up with a longer manifest: say what was new
+                present: int | None = sum(store.item_counts(run_id).values())
+            except RunNotFoundError:
+                present = None
             record = prepare_run(
                 store,
                 run_id,
@@ -344,7 +348,13 @@ def _create_only(
     finally:
         store.close()
     _report_outside(work)
-    click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
+    if present is None:
+        click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
+    else:
+        click.echo(
+            f"run {record.run_id!r} in {store.url}: added {total - present} new item(s) "
+            f"({present} already present)"
+        )
     click.echo(f"start workers with: omnimemory-kit worker --store {store.url} --run-id {record.run_id}")
     sys.exit(EXIT_OK)
 

@@ -21,9 +21,20 @@ __all__ = [
     "ProcessingRates",
     "RunSettings",
     "ValidationCounts",
+    "percent_text",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def percent_text(value: float) -> str:
+    """Return a percentage with one decimal that reads 100.0 only when it is 100.
+
+    Rounding would show 99.96 % (one failure in 2,500 items) as "100.0", which reads as "all of them":
+    such a value is shown as "99.9" instead (a floor at the top; every other value is rounded).
+    """
+    text = f"{value:.1f}"
+    return "99.9" if text == "100.0" and value < 100 else text
 
 
 class ProcessingRates(BaseModel):

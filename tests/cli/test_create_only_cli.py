@@ -75,11 +75,16 @@ class TestCreateOnly:
         manifest.write_text("key,size\n" + lines(range(3_000)) + lines(range(10), size=9), encoding="utf-8")
         result = create(manifest, fns, store_url)
         assert result.exit_code == 0, result.stderr
-        assert "3000 item(s)" in result.stdout
-        assert create(manifest, fns, store_url).exit_code == 0
+        assert "run 'r1' created with 3000 item(s)" in result.stdout
+        again = create(manifest, fns, store_url)
+        assert again.exit_code == 0
+        assert "added 0 new item(s) (3000 already present)" in again.stdout
+        assert "created" not in again.stdout
         with manifest.open("a", encoding="utf-8") as handle:
             handle.write(lines(range(3_000, 3_005)) + '"quoted,key",4\n')
-        assert create(manifest, fns, store_url).exit_code == 0
+        topped = create(manifest, fns, store_url)
+        assert topped.exit_code == 0
+        assert "added 6 new item(s) (3000 already present)" in topped.stdout
         with open_store(store_url, create=False) as store:
             rows = added(store)
             assert store.item_counts("r1")[FileStatus.PENDING] == 3_006
