@@ -220,7 +220,9 @@ def migrate_command(
             raise ConfigError("SOURCE must not be empty (name a directory, a .csv or a .jsonl manifest)")
         if run_id is not None:
             check_run_id(run_id)
-        work = source_from_spec(source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside)
+        work = source_from_spec(
+            source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside, warn_outside=False
+        )  # _report_outside says it, once
         if isinstance(work, ManifestSource) and not create_only:
             # read it all once, so a bad row is reported before anything is written (the runner adds in
             # chunks; create-only needs no check: prepare_run records the run and its items together)

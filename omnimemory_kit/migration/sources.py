@@ -125,6 +125,8 @@ class DirectorySource:
         root: the directory to scan.
         pattern: a ``pathlib`` glob relative to ``root`` (``**`` recurses, without entering linked folders).
         follow_symlinks_outside: take matches whose symbolic links lead outside ``root`` too.
+        warn_outside: log a warning when a scan skipped such matches; False for a caller that reports
+            ``outside`` itself (the command line does, once), so they are not reported twice.
 
     Raises:
         ConfigError: ``root`` does not exist, is not a directory, or cannot be read; the pattern is empty,
@@ -137,10 +139,12 @@ class DirectorySource:
         pattern: str = "**/*.py",
         *,
         follow_symlinks_outside: bool = False,
+        warn_outside: bool = True,
     ) -> None:
         self.root = Path(root).expanduser().resolve()
         self.pattern = pattern
         self.follow_symlinks_outside = follow_symlinks_outside
+        self.warn_outside = warn_outside
         self.outside: list[str] = []
         """Keys of the last scan's matches that lead outside ``root`` and were skipped."""
         if not self.root.exists():
@@ -182,7 +186,7 @@ class DirectorySource:
                 size = 0
             yield migration_item(key, size, path)
         self.outside = outside  # in key order, as the walk is
-        if outside:
+        if outside and self.warn_outside:
             _log.warning(
                 "%s: skipped %d match(es) whose symbolic links lead outside the source directory",
                 self,
@@ -510,11 +514,16 @@ class IterableSource:
 
 
 def source_from_spec(
-    spec: str | os.PathLike[str], *, pattern: str = "**/*.py", follow_symlinks_outside: bool = False
+    spec: str | os.PathLike[str],
+    *,
+    pattern: str = "**/*.py",
+    follow_symlinks_outside: bool = False,
+    warn_outside: bool = True,
 ) -> WorkSource:
     """Build a source from a command-line argument: a directory, a ``.csv`` or a ``.jsonl`` manifest.
 
-    ``pattern`` and ``follow_symlinks_outside`` apply to a directory (see ``DirectorySource``).
+    ``pattern``, ``follow_symlinks_outside`` and ``warn_outside`` apply to a directory (see
+    ``DirectorySource``).
 
     Raises:
         ConfigError: the path does not exist, cannot be read, or is a file of another kind.
@@ -523,7 +532,9 @@ def source_from_spec(
     if not path.exists():
         raise ConfigError(f"source {str(spec)!r} does not exist")
     if path.is_dir():
-        return DirectorySource(path, pattern, follow_symlinks_outside=follow_symlinks_outside)
+        return DirectorySource(
+            path, pattern, follow_symlinks_outside=follow_symlinks_outside, warn_outside=warn_outside
+        )
     if path.suffix.lower() in (".csv", ".jsonl"):
         return ManifestSource(path)
     raise ConfigError(f"source {str(spec)!r} is neither a directory nor a .csv/.jsonl manifest")
