@@ -263,7 +263,7 @@ def migrate_command(
                 params={"validate": validate_spec} if validate_spec is not None else None,
                 validate=check_fn,
             )
-            _check_identity(store, runner)
+            new_run = _check_identity(store, runner)
             if selection is not None:
                 _rerun(store, runner.run_id, selection)
             bar = ProgressBar(console, runner.run_id)
@@ -302,6 +302,8 @@ def migrate_command(
         if checked is not None:
             click.echo(format_validation(checked))
     _report_outside(work)
+    if new_run and (dry_run or summary.status is MigrationStatus.COMPLETED):  # every item was added
+        _report_duplicates(work, summary.total_files)
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
@@ -309,6 +311,16 @@ def migrate_command(
     if code == EXIT_OK and checked is not None and checked.status_text() != "completed, all validated":
         code = EXIT_FAILED
     sys.exit(code)
+
+
+def _report_duplicates(work: WorkSource, items: int) -> None:
+    """Say on stderr how many manifest rows repeated a key (``items``: the new run's items, all added)."""
+    if isinstance(work, ManifestSource) and work.rows is not None and work.rows > items:
+        click.echo(
+            f"manifest: {work.rows - items} duplicate key(s) dropped (a key listed twice is migrated once, "
+            "with its first size)",
+            err=True,
+        )
 
 
 def _report_outside(work: WorkSource) -> None:
@@ -351,6 +363,7 @@ def _create_only(
         store.close()
     _report_outside(work)
     if present is None:
+        _report_duplicates(work, total)
         click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
     else:
         click.echo(
@@ -374,16 +387,20 @@ def _rerun(store: JournalStore, run_id: str, selection: RerunSelection) -> None:
     click.echo(f"re-running {count} {what} of {selection}{note}", err=True)
 
 
-def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
-    """Refuse a reused run id with another source or function before anything is shown or written."""
+def _check_identity(store: JournalStore, runner: MigrationRunner) -> bool:
+    """Refuse a reused run id with another source or function before anything is shown or written.
+
+    Returns whether the run is new (not in the store yet).
+    """
     try:
         record = store.get_run(runner.run_id)
     except RunNotFoundError:
-        return
+        return True
     for field, given in (("source", runner.source.identity), ("function", runner.function_id)):
         recorded = getattr(record, field)
         if recorded and recorded != given:
             raise RunMismatchError(runner.run_id, field, recorded, given)
+    return False
 
 
 # --- demo ---------------------------------------------------------------------------------------------
