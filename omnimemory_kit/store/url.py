@@ -33,11 +33,13 @@ from omnimemory_kit.redaction import redact
 
 __all__ = [
     "DEFAULT_STORE_URL",
+    "ENCODE_PASSWORD",
     "PostgresLocation",
     "SQLiteLocation",
     "is_postgres_url",
     "parse_postgres_url",
     "parse_sqlite_url",
+    "password_problem",
     "redact_url",
 ]
 
@@ -59,7 +61,11 @@ _LIBPQ_KEYWORD = re.compile(
     re.IGNORECASE,
 )
 _PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_ENCODE_HINT = "e.g. with urllib.parse.quote(password, safe=''): @ is %40, / is %2F, # is %23, ? is %3F"
+ENCODE_PASSWORD: Final = (
+    "the password must be percent-encoded, e.g. with urllib.parse.quote(password, safe=''): "
+    "@ is %40, / is %2F, # is %23, ? is %3F"
+)
+"""What to do about a ``password_problem``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +113,7 @@ def _bad_userinfo(url: str, scheme: str, why: str) -> ConfigError:
     # Where the user name and password end cannot be told, so no redaction rule can be trusted with the
     # text: everything up to the last "@" is hidden.
     shown = f"{scheme}://***@{url.rpartition('@')[2]}" if "@" in url else f"{scheme}://***"
-    return ConfigError(
-        f"bad store URL {shown!r}: {why}; the password must be percent-encoded, {_ENCODE_HINT}"
-    )
+    return ConfigError(f"bad store URL {shown!r}: {why}; {ENCODE_PASSWORD}")
 
 
 def parse_sqlite_url(url: str | os.PathLike[str]) -> SQLiteLocation:
@@ -225,18 +229,19 @@ def parse_postgres_url(url: str) -> PostgresLocation:
     return PostgresLocation(conninfo=conninfo, schema=schema, pool_max=pool_max, pool_timeout=pool_timeout)
 
 
-def _check_authority(url: str, parts: SplitResult) -> None:
-    """Refuse a user name or password that is not percent-encoded, and a port that is not one.
+def password_problem(url: str) -> str | None:
+    """Return why the user name or password of a ``scheme://`` URL is not percent-encoded, or None.
 
     libpq ends the user name and password at the first ``@``; ``/``, ``?`` and ``#`` end the host part
     before it. A password holding any of them unencoded would send the rest of it to the server as a host
-    name, and the server's "cannot resolve host" error would print that part of the password.
+    name, and the server's "cannot resolve host" error would print that part of the password. The reason
+    returned never quotes the URL.
     """
-    scheme = parts.scheme
-    userinfo, at, hosts = parts.netloc.rpartition("@")
+    parts = urlsplit(url)
+    userinfo, at, _ = parts.netloc.rpartition("@")
     if userinfo.count("@") or (at and _PERCENT_ESCAPE.search(userinfo)):
         what = "'@'" if "@" in userinfo else "'%' that does not start a %XX escape"
-        raise _bad_userinfo(url, scheme, f"the user name or password holds an unencoded {what}")
+        return f"the user name or password holds an unencoded {what}"
     # The host part ended early when a '/', '?' or '#' in the password cut it: what followed the cut holds
     # the "@" before the host (a query value may hold one: ?user=me@example is libpq's own form).
     query_keys = (key for key, _ in parse_qsl(parts.query, keep_blank_values=True))
@@ -245,9 +250,19 @@ def _check_authority(url: str, parts: SplitResult) -> None:
         or "@" in parts.fragment
         or ("@" in parts.query and (not parts.path or any("@" in key for key in query_keys)))
     ):
-        raise _bad_userinfo(url, scheme, "the password (or user name) holds an unencoded '/', '?' or '#'")
+        return "the password (or user name) holds an unencoded '/', '?' or '#'"
     if any(char.isspace() for char in url):
-        raise _bad_userinfo(url, scheme, "the URL holds a space or another blank (a space is %20)")
+        return "the URL holds a space or another blank (a space is %20)"
+    return None
+
+
+def _check_authority(url: str, parts: SplitResult) -> None:
+    """Refuse a user name or password that is not percent-encoded (``password_problem``), and a port that
+    is not one."""
+    problem = password_problem(url)
+    if problem is not None:
+        raise _bad_userinfo(url, parts.scheme, problem)
+    hosts = parts.netloc.rpartition("@")[2]
     for host in hosts.split(","):
         # libpq takes several hosts, host1:port1,host2:port2; an IPv6 address is written in brackets
         port = host.rpartition("]")[2] if host.startswith("[") else host
