@@ -265,11 +265,11 @@ def _check_authority(url: str, parts: SplitResult) -> None:
     hosts = parts.netloc.rpartition("@")[2]
     for host in hosts.split(","):
         # libpq takes several hosts, host1:port1,host2:port2; an IPv6 address is written in brackets
-        port = host.rpartition("]")[2] if host.startswith("[") else host
-        if ":" not in port:
-            continue
-        port = port.rpartition(":")[2]
+        name, _, port = host.rpartition(":") if ":" in host.rpartition("]")[2] else (host, "", "")
         if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65_535):
+            # Neither the port nor the URL is shown: "postgresql://alice:secret/db" (the "@host" left out)
+            # reads as host "alice", port "secret".
             raise ConfigError(
-                f"bad store URL {redact_url(url)!r}: port {port!r} is not a port number (1 to 65535)"
+                f"bad store URL: the port of host {name!r} is not a port number from 1 to 65535 "
+                f"(postgresql://user:password@host:port/database)"
             )

@@ -265,15 +265,24 @@ class TestPasswordNotEncoded:
 class TestPort:
     @pytest.mark.parametrize("port", ["99999", "abc", "0", "-1", "65536", "\uff15\uff14\uff13\uff12"])
     def test_a_port_that_is_not_one_is_bad_input(self, port: str) -> None:
-        """A port out of 1..65535 or not in ASCII digits is a ConfigError naming it (not "unreachable")."""
-        with pytest.raises(ConfigError, match=rf"port {port!r} is not a port number \(1 to 65535\)"):
+        """A port out of 1..65535 or not in ASCII digits is a ConfigError naming its host (exit 2, not 3)."""
+        with pytest.raises(ConfigError, match="the port of host 'db' is not a port number from 1 to 65535"):
             open_store(f"postgresql://kit:s3cret@db:{port}/runs")
 
-    def test_each_of_several_hosts_is_checked(self) -> None:
-        """The second host's port is checked too; the password stays hidden."""
-        with pytest.raises(ConfigError, match="port '70000'") as caught:
-            parse_postgres_url("postgresql://kit:s3cret@h1:5432,h2:70000/runs")
+    @pytest.mark.parametrize("url", ["postgresql://alice:s3cret/runs", "postgresql://alice:804211/runs"])
+    def test_a_password_without_its_host_is_not_shown_as_a_port(self, url: str) -> None:
+        """With '@host' left out the password reads as a port: the error shows neither it nor the URL."""
+        with pytest.raises(ConfigError, match="the port of host 'alice'") as caught:
+            parse_postgres_url(url)
         assert "s3cret" not in str(caught.value)
+        assert "804211" not in str(caught.value)
+
+    def test_each_of_several_hosts_is_checked(self) -> None:
+        """The second host's port is checked too, an IPv6 host's after its brackets."""
+        with pytest.raises(ConfigError, match="the port of host 'h2'"):
+            parse_postgres_url("postgresql://kit:s3cret@h1:5432,h2:70000/runs")
+        with pytest.raises(ConfigError, match=r"the port of host '\[::1\]'"):
+            parse_postgres_url("postgresql://kit:s3cret@[::1]:70000/runs")
 
 
 class TestImports:
