@@ -201,6 +201,13 @@ def parse_postgres_url(url: str) -> PostgresLocation:
     pool_max = 10
     pool_timeout: float | None = None
     passthrough: list[tuple[str, str]] = []
+    if any("=" not in item for item in parts.query.split("&") if item):
+        # "?password=ab&cd": the "cd" libpq would refuse by name is the tail of a password; neither it nor
+        # the URL (whose redaction would stop at the "&") is shown
+        raise ConfigError(
+            "bad store URL: a query parameter has no '=' (write each as name=value; a '&' in a value, a "
+            "password say, must be percent-encoded as %26)"
+        )
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key == "schema":
             schema = value

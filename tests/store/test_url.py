@@ -262,6 +262,20 @@ class TestPasswordNotEncoded:
         parse_postgres_url(url)
 
 
+class TestQuery:
+    def test_a_parameter_without_a_value_is_refused_unseen(self) -> None:
+        """'?password=ab&cd' (an unencoded '&' in a password) is refused; no part of the password shows."""
+        with pytest.raises(ConfigError, match="a query parameter has no '='") as caught:
+            open_store("postgresql://kit@db/runs?sslmode=disable&password=Wr0ng&PW99")
+        assert "Wr0ng" not in str(caught.value)
+        assert "PW99" not in str(caught.value)
+
+    def test_blank_values_are_kept(self) -> None:
+        """'name=' (an empty value) and a trailing '&' are libpq's to judge, as before."""
+        location = parse_postgres_url("postgresql://kit@db/runs?application_name=&")
+        assert location.conninfo == "postgresql://kit@db/runs?application_name="
+
+
 class TestPort:
     @pytest.mark.parametrize("port", ["99999", "abc", "0", "-1", "65536", "\uff15\uff14\uff13\uff12"])
     def test_a_port_that_is_not_one_is_bad_input(self, port: str) -> None:
