@@ -176,6 +176,24 @@ class TestNoStoreLeftBehind:
         assert "no run" in result.stderr
         assert sorted(os.listdir(tmp_path)) == ["fns.py", "src"]
 
+    def test_metrics_port_in_use(self, tmp_path: Path, fns: Path) -> None:
+        """A --metrics-port another socket holds is found after the store is open: exit 2, no file left."""
+        import socket
+
+        (tmp_path / "src").mkdir()
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            store = str(tmp_path / "n.db")
+            result = invoke(
+                "migrate", str(tmp_path / "src"), "--function", f"{fns}:ok", "--store", store,
+                "--metrics-port", str(port),
+            )  # fmt: skip
+        assert result.exit_code == 2
+        assert "cannot listen" in result.stderr
+        assert sorted(os.listdir(tmp_path)) == ["fns.py", "src"]
+
     def test_an_existing_empty_store_is_kept(self, tmp_path: Path, fns: Path, bad_manifest: Path) -> None:
         """A store that was there before the command, empty or not, is never removed."""
         store = tmp_path / "old.db"
