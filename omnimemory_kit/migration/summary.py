@@ -27,14 +27,17 @@ __all__ = [
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
-def percent_text(value: float) -> str:
-    """Return a percentage with one decimal that reads 100.0 only when it is 100.
+def percent_text(value: float, digits: int = 1) -> str:
+    """Return a percentage with ``digits`` decimals that reads 100 only when it is 100.
 
     Rounding would show 99.96 % (one failure in 2,500 items) as "100.0", which reads as "all of them":
-    such a value is shown as "99.9" instead (a floor at the top; every other value is rounded).
+    such a value is shown as "99.9" instead ("99" with no decimals): a floor at the top; every other value
+    is rounded.
     """
-    text = f"{value:.1f}"
-    return "99.9" if text == "100.0" and value < 100 else text
+    text = f"{value:.{digits}f}"
+    if value < 100 and float(text) >= 100:
+        return f"{100 - 10**-digits:.{digits}f}"
+    return text
 
 
 class ProcessingRates(BaseModel):

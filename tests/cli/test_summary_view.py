@@ -40,6 +40,13 @@ class TestPercentText:
         """Exactly 100 reads 100.0."""
         assert percent_text(100.0) == "100.0"
 
+    @given(st.floats(min_value=0, max_value=100, exclude_max=True), st.integers(min_value=0, max_value=3))
+    def test_any_number_of_digits(self, value: float, digits: int) -> None:
+        """With any number of decimals, a share below 100 % never reads 100 (99.6 with none reads 99)."""
+        assert float(percent_text(value, digits)) < 100
+        assert percent_text(99.6, 0) == "99"
+        assert percent_text(99.9996, 3) == "99.999"
+
 
 class TestSummaryPercentages:
     def test_one_failure_in_2500_is_not_100_percent_successful(self) -> None:
