@@ -23,6 +23,14 @@ from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.json_output import dumps
+from omnimemory_kit.cli.new_store import removes_new_store_on_failure
+from omnimemory_kit.cli.option_checks import (
+    MAX_BATCH_SIZE,
+    MAX_CONCURRENCY,
+    MAX_RETRIES,
+    check_count,
+    check_seconds,
+)
 from omnimemory_kit.cli.run_check import (
     RESERVED,
     ValidateChoice,
@@ -79,14 +87,10 @@ def _open_for_dry_run(url: str) -> JournalStore:
 
 
 def _check_numbers(batch_size: int | None, concurrency: int, retries: int, timeout: float | None) -> None:
-    if batch_size is not None and batch_size < 1:
-        raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
-    if concurrency < 1:
-        raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
-    if retries < 0:
-        raise ConfigError(f"--retries must be at least 0, not {retries}")
-    if timeout is not None and not timeout > 0:
-        raise ConfigError(f"--timeout must be a positive number of seconds, not {timeout}")
+    check_count("--batch-size", batch_size, low=1, high=MAX_BATCH_SIZE)
+    check_count("--concurrency", concurrency, low=1, high=MAX_CONCURRENCY)
+    check_count("--retries", retries, low=0, high=MAX_RETRIES)
+    check_seconds("--timeout", timeout)
 
 
 def _default_run_id(store: JournalStore, source: str, identity: str, function: str) -> str:
@@ -186,6 +190,7 @@ def _default_run_id(store: JournalStore, source: str, identity: str, function: s
 @heartbeat_options(periodic=True)
 @observability_options
 @control_options
+@removes_new_store_on_failure
 def migrate_command(
     source: str,
     function_spec: str,
@@ -235,7 +240,9 @@ def migrate_command(
             raise ConfigError("SOURCE must not be empty (name a directory, a .csv or a .jsonl manifest)")
         if run_id is not None:
             check_run_id(run_id)
-        work = source_from_spec(source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside)
+        work = source_from_spec(
+            source, pattern=pattern, follow_symlinks_outside=follow_symlinks_outside, warn_outside=False
+        )  # _report_outside says it, once
         if isinstance(work, ManifestSource) and not create_only:
             # read it all once, so a bad row is reported before anything is written (the runner adds in
             # chunks; create-only needs no check: prepare_run records the run and its items together)
@@ -287,7 +294,7 @@ def migrate_command(
                 params=check.record_params() if check is not None else None,
                 validate=check_fn,
             )
-            _check_identity(store, runner)
+            new_run = _check_identity(store, runner)
             if selection is not None:
                 _rerun(store, runner.run_id, selection)
             bar = ProgressBar(console, runner.run_id)
@@ -326,10 +333,22 @@ def migrate_command(
         if checked is not None:
             click.echo(format_validation(checked))
     _report_outside(work)
+    if new_run and (dry_run or summary.status is MigrationStatus.COMPLETED):  # every item was added
+        _report_duplicates(work, summary.total_files)
     if dry_run:
         click.echo(f"dry run: {summary.pending_files} item(s) would run; nothing was written")
         sys.exit(EXIT_OK)
     sys.exit(validation_code(checked, outcome=outcome_code(summary, runner)))
+
+
+def _report_duplicates(work: WorkSource, items: int) -> None:
+    """Say on stderr how many manifest rows repeated a key (``items``: the new run's items, all added)."""
+    if isinstance(work, ManifestSource) and work.rows is not None and work.rows > items:
+        click.echo(
+            f"manifest: {work.rows - items} duplicate key(s) dropped (a key listed twice is migrated once, "
+            "with its first size)",
+            err=True,
+        )
 
 
 def _report_outside(work: WorkSource) -> None:
@@ -356,6 +375,10 @@ def _create_only(
     """Create the run and add its items (and its validate function), print how to start workers, and exit."""
     try:
         with errors_to_exit():
+            try:  # a run topped up with a longer manifest: say what was new
+                present: int | None = sum(store.item_counts(run_id).values())
+            except RunNotFoundError:
+                present = None
             record = prepare_run(
                 store,
                 run_id,
@@ -373,7 +396,14 @@ def _create_only(
     finally:
         store.close()
     _report_outside(work)
-    click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
+    if present is None:
+        _report_duplicates(work, total)
+        click.echo(f"run {record.run_id!r} created with {total} item(s) in {store.url}; nothing worked yet")
+    else:
+        click.echo(
+            f"run {record.run_id!r} in {store.url}: added {total - present} new item(s) "
+            f"({present} already present)"
+        )
     click.echo(f"start workers with: omnimemory-kit worker --store {store.url} --run-id {record.run_id}")
     sys.exit(EXIT_OK)
 
@@ -391,16 +421,20 @@ def _rerun(store: JournalStore, run_id: str, selection: RerunSelection) -> None:
     click.echo(f"re-running {count} {what} of {selection}{note}", err=True)
 
 
-def _check_identity(store: JournalStore, runner: MigrationRunner) -> None:
-    """Refuse a reused run id with another source or function before anything is shown or written."""
+def _check_identity(store: JournalStore, runner: MigrationRunner) -> bool:
+    """Refuse a reused run id with another source or function before anything is shown or written.
+
+    Returns whether the run is new (not in the store yet).
+    """
     try:
         record = store.get_run(runner.run_id)
     except RunNotFoundError:
-        return
+        return True
     for field, given in (("source", runner.source.identity), ("function", runner.function_id)):
         recorded = getattr(record, field)
         if recorded and recorded != given:
             raise RunMismatchError(runner.run_id, field, recorded, given)
+    return False
 
 
 # --- demo ---------------------------------------------------------------------------------------------

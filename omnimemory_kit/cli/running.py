@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from omnimemory_kit.cli.option_checks import check_seconds
 from omnimemory_kit.cli.summary_view import eta_text
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import MigrationStatus
@@ -260,8 +261,11 @@ def control_setup(options: dict[str, Any]) -> ControlSetup:
 
     Raises:
         ConfigError: --postpone-finalize without --finalize, a finalize that cannot be loaded, a hook
-            command that does not exist.
+            command that does not exist, a --status-interval or --hook-timeout that is not a positive,
+            finite number of seconds.
     """
+    check_seconds("--status-interval", options.get("status_interval"))
+    check_seconds("--hook-timeout", options.get("hook_timeout"))
     hooks = Hooks(
         on_status=options.get("on_status"),
         on_success=options.get("on_success"),

@@ -25,7 +25,7 @@ from omnimemory_kit.errors import (
     ValidationBusyError,
 )
 from omnimemory_kit.events import MigrationStatus
-from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.summary import MigrationProgressSummary, percent_text
 from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.text import printable
 
@@ -119,7 +119,8 @@ def format_summary(summary: MigrationProgressSummary) -> str:
         f"  items    {summary.total_files} total: {summary.succeeded_files} succeeded, "
         f"{summary.failed_files} failed, {summary.skipped_files} skipped, "
         f"{summary.in_progress_files} in progress, {summary.pending_files} pending",
-        f"  progress {summary.completion_percentage:.1f}% complete, {summary.success_rate:.1f}% successful",
+        f"  progress {percent_text(summary.completion_percentage)}% complete, "
+        f"{percent_text(summary.success_rate)}% successful",
         f"  time     {format_duration(summary.elapsed_seconds)} active, "
         f"{format_duration(summary.paused_seconds)} paused, "
         f"{rates.files_per_second_overall:.1f} items/s overall, {eta_text(summary)}",
@@ -137,8 +138,8 @@ def format_summary(summary: MigrationProgressSummary) -> str:
     if counts is not None:
         lines.append(
             f"  validate {counts.validated} validated, {counts.mismatched} mismatched, {counts.error} error, "
-            f"{counts.pending} pending of {counts.items} succeeded ({counts.validated_rate:.1f}% of those "
-            f"checked validated)"
+            f"{counts.pending} pending of {counts.items} succeeded "
+            f"({percent_text(counts.validated_rate)}% of those checked validated)"
         )
     if summary.control_state is not None:
         lines.append(f"  control  {summary.control_state}")

@@ -10,7 +10,6 @@ items (or items whose check failed) when this worker ends.
 from __future__ import annotations
 
 import asyncio
-import math
 import sys
 from typing import Any
 
@@ -20,6 +19,7 @@ from rich.console import Console
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
 from omnimemory_kit.cli.json_output import dumps
+from omnimemory_kit.cli.option_checks import MAX_BATCH_SIZE, MAX_CONCURRENCY, check_count, check_seconds
 from omnimemory_kit.cli.run_check import check_run_id, choose_validate, resolve_validate, validation_code
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
@@ -126,12 +126,9 @@ def worker_command(
     is the one the run records unless --validate (for a run that records none) or --no-validate.
     """
     with errors_to_exit():
-        if concurrency < 1:
-            raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
-        if batch_size is not None and batch_size < 1:
-            raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
-        if not 0 < lease_seconds < math.inf:
-            raise ConfigError(f"--lease-seconds must be a positive number of seconds, not {lease_seconds}")
+        check_count("--concurrency", concurrency, low=1, high=MAX_CONCURRENCY)
+        check_count("--batch-size", batch_size, low=1, high=MAX_BATCH_SIZE)
+        check_seconds("--lease-seconds", lease_seconds)
         check_outage_timeout(outage_timeout)
         isolation(isolate, "--isolate")
         check_run_id(run_id)

@@ -125,6 +125,8 @@ class DirectorySource:
         root: the directory to scan.
         pattern: a ``pathlib`` glob relative to ``root`` (``**`` recurses, without entering linked folders).
         follow_symlinks_outside: take matches whose symbolic links lead outside ``root`` too.
+        warn_outside: log a warning when a scan skipped such matches; False for a caller that reports
+            ``outside`` itself (the command line does, once), so they are not reported twice.
 
     Raises:
         ConfigError: ``root`` does not exist, is not a directory, or cannot be read; the pattern is empty,
@@ -137,10 +139,12 @@ class DirectorySource:
         pattern: str = "**/*.py",
         *,
         follow_symlinks_outside: bool = False,
+        warn_outside: bool = True,
     ) -> None:
         self.root = Path(root).expanduser().resolve()
         self.pattern = pattern
         self.follow_symlinks_outside = follow_symlinks_outside
+        self.warn_outside = warn_outside
         self.outside: list[str] = []
         """Keys of the last scan's matches that lead outside ``root`` and were skipped."""
         if not self.root.exists():
@@ -182,7 +186,7 @@ class DirectorySource:
                 size = 0
             yield migration_item(key, size, path)
         self.outside = outside  # in key order, as the walk is
-        if outside:
+        if outside and self.warn_outside:
             _log.warning(
                 "%s: skipped %d match(es) whose symbolic links lead outside the source directory",
                 self,
@@ -231,6 +235,9 @@ class ManifestSource:
             raise ConfigError(f"manifest {given!r} cannot be read: {exc.strerror or exc}") from exc
         self._paths: dict[str, Path] = {}
         self._names_paths = True  # any JSONL line may name a path
+        self.rows: int | None = None
+        """Item rows the last whole read found (a key listed twice counts twice); None until one ends."""
+        self._rows_read = 0
         if fmt == "csv":
             with self._open() as handle:
                 try:
@@ -276,15 +283,20 @@ class ManifestSource:
             ) from exc
 
     def __iter__(self) -> Iterator[MigrationItem]:
-        """Yield the manifest's items in file order."""
+        """Yield the manifest's items in file order (``rows`` counts them once the last one is read)."""
+        self.rows, self._rows_read = None, 0
         if self.format == "csv":
             yield from self._csv_items()
+            self.rows = self._rows_read
             return
+        count = 0
         for line, row in self._jsonl_rows():
             item = self._item(line, row)
             if item.path is not None:
                 self._paths[item.key] = item.path
+            count += 1
             yield item
+        self.rows = count
 
     def check(self) -> None:
         """Read the whole manifest once and raise at its first bad row, building no item for good ones.
@@ -292,9 +304,14 @@ class ManifestSource:
         Raises:
             ConfigError: a row is malformed (the message names the file and line).
         """
-        rows = self._csv_items(check_only=True) if self.format == "csv" else iter(self)
-        for _ in rows:
+        if self.format != "csv":
+            for _ in self:
+                pass
+            return
+        self.rows, self._rows_read = None, 0
+        for _ in self._csv_items(check_only=True):
             pass
+        self.rows = self._rows_read
 
     def blocks(self, *, chars: int = _BLOCK_CHARS) -> Iterator[str]:
         """Yield the manifest's items as item blocks (``store.blocks``), reading the file once.
@@ -311,6 +328,7 @@ class ManifestSource:
         if self.format != "csv":
             yield from item_blocks((item.key, item.size) for item in self)
             return
+        self.rows, self._rows_read = None, 0
         with self._open() as handle:
             line = 1
             rest: Iterable[str] = handle
@@ -333,12 +351,14 @@ class ManifestSource:
                         # k1,1\nk2,2\n -> {"k1":1,"k2":2}: the text needs no escaping (see _PLAIN_LINES)
                         yield '{"' + plain[:-1].replace(",", '":').replace("\n", ',"') + "}"
                     rest = itertools.chain(io.StringIO(text, newline=""), handle)  # what is left, if any
+                    self._rows_read = line - 1  # a plain line is one item
                 else:
                     handle.seek(0)
                     line = 0  # the header is read again, as the first row
             except UnicodeDecodeError as exc:
                 raise self._not_utf8(exc) from exc
             yield from item_blocks((item.key, item.size) for item in self._csv_rows(rest, line))
+        self.rows = self._rows_read
 
     def _csv_items(self, *, check_only: bool = False) -> Iterator[MigrationItem]:
         with self._open() as handle:
@@ -359,7 +379,9 @@ class ManifestSource:
             key_at, size_at = at.get("key", -1), at.get("size", -1)
             fast = key_at >= 0 and size_at >= 0 and "path" not in at
             paths = self._paths
+            count = 0
             for row in reader:
+                count += 1
                 if fast and len(row) > key_at and len(row) > size_at:
                     key, size = row[key_at], row[size_at]
                     if key and size.isascii() and size.isdigit() and len(size) < 19:
@@ -367,6 +389,7 @@ class ManifestSource:
                             yield migration_item(key, int(size))
                         continue
                 if not row:
+                    count -= 1
                     continue  # a blank line, skipped as DictReader does
                 width = len(row)
                 fields: dict[str, Any] = {n: row[i] if i < width else None for n, i in columns}
@@ -374,6 +397,7 @@ class ManifestSource:
                 if item.path is not None:
                     paths[item.key] = item.path
                 yield item
+            self._rows_read += count
         except UnicodeDecodeError as exc:
             raise self._not_utf8(exc) from exc
         except csv.Error as exc:
@@ -510,11 +534,16 @@ class IterableSource:
 
 
 def source_from_spec(
-    spec: str | os.PathLike[str], *, pattern: str = "**/*.py", follow_symlinks_outside: bool = False
+    spec: str | os.PathLike[str],
+    *,
+    pattern: str = "**/*.py",
+    follow_symlinks_outside: bool = False,
+    warn_outside: bool = True,
 ) -> WorkSource:
     """Build a source from a command-line argument: a directory, a ``.csv`` or a ``.jsonl`` manifest.
 
-    ``pattern`` and ``follow_symlinks_outside`` apply to a directory (see ``DirectorySource``).
+    ``pattern``, ``follow_symlinks_outside`` and ``warn_outside`` apply to a directory (see
+    ``DirectorySource``).
 
     Raises:
         ConfigError: the path does not exist, cannot be read, or is a file of another kind.
@@ -523,7 +552,9 @@ def source_from_spec(
     if not path.exists():
         raise ConfigError(f"source {str(spec)!r} does not exist")
     if path.is_dir():
-        return DirectorySource(path, pattern, follow_symlinks_outside=follow_symlinks_outside)
+        return DirectorySource(
+            path, pattern, follow_symlinks_outside=follow_symlinks_outside, warn_outside=warn_outside
+        )
     if path.suffix.lower() in (".csv", ".jsonl"):
         return ManifestSource(path)
     raise ConfigError(f"source {str(spec)!r} is neither a directory nor a .csv/.jsonl manifest")

@@ -21,9 +21,23 @@ __all__ = [
     "ProcessingRates",
     "RunSettings",
     "ValidationCounts",
+    "percent_text",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def percent_text(value: float, digits: int = 1) -> str:
+    """Return a percentage with ``digits`` decimals that reads 100 only when it is 100.
+
+    Rounding would show 99.96 % (one failure in 2,500 items) as "100.0", which reads as "all of them":
+    such a value is shown as "99.9" instead ("99" with no decimals): a floor at the top; every other value
+    is rounded.
+    """
+    text = f"{value:.{digits}f}"
+    if value < 100 and float(text) >= 100:
+        return f"{100 - 10**-digits:.{digits}f}"
+    return text
 
 
 class ProcessingRates(BaseModel):

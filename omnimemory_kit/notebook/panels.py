@@ -43,7 +43,7 @@ from omnimemory_kit.migration.rates import EtaUnavailableReason
 from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.migration.runner import MigrationRunner
 from omnimemory_kit.migration.sources import source_from_spec
-from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.summary import MigrationProgressSummary, percent_text
 from omnimemory_kit.migration.tracker import FILES_COLUMNS, MigrationProgressTracker
 from omnimemory_kit.notebook import figures
 from omnimemory_kit.notebook.control_widgets import ControlWidgets, control_line
@@ -419,7 +419,7 @@ class MigrationPanel:
         total = max(summary.total_files, 1)
         self.progress.max = total
         self.progress.value = summary.finished_files
-        self.progress.description = f"{summary.completion_percentage:.0f}%"
+        self.progress.description = f"{percent_text(summary.completion_percentage, 0)}%"
         failed = summary.failed_files > 0
         self.progress.bar_style = (
             "warning" if failed else ("success" if summary.remaining_files == 0 else "info")

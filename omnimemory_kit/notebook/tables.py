@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from omnimemory_kit.health.models import HealthResponse
-from omnimemory_kit.migration.summary import MigrationProgressSummary
+from omnimemory_kit.migration.summary import MigrationProgressSummary, percent_text
 from omnimemory_kit.migration.validation import MismatchRow, ValidationSummary
 from omnimemory_kit.text import printable
 
@@ -96,8 +96,8 @@ def summary_table(summary: MigrationProgressSummary) -> pd.DataFrame:
         ("Failed", f"{summary.failed_files:,}"),
         ("Skipped", f"{summary.skipped_files:,}"),
         ("In progress / pending", f"{summary.in_progress_files:,} / {summary.pending_files:,}"),
-        ("Completion", f"{summary.completion_percentage:.1f}%"),
-        ("Success rate", f"{summary.success_rate:.1f}%"),
+        ("Completion", f"{percent_text(summary.completion_percentage)}%"),
+        ("Success rate", f"{percent_text(summary.success_rate)}%"),
         ("Data processed", f"{_bytes(summary.processed_bytes)} of {_bytes(summary.total_bytes)}"),
         (
             "Rate (recent / overall)",

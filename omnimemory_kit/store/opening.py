@@ -9,7 +9,7 @@ from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import StoreUnavailableError
 from omnimemory_kit.store.base import Store
 from omnimemory_kit.store.sqlite import SQLiteStore
-from omnimemory_kit.store.url import is_postgres_url, redact_url
+from omnimemory_kit.store.url import is_postgres_url, parse_postgres_url, redact_url
 
 __all__ = ["open_store"]
 
@@ -34,6 +34,7 @@ def open_store(
         SchemaVersionError: the store was written by a newer version of the kit.
     """
     if isinstance(url, str) and is_postgres_url(url):
+        parse_postgres_url(url)  # a malformed URL is refused whether or not the backend is installed
         return _open_postgres(url, clock=clock, create=create and not read_only)
     return SQLiteStore(url, clock=clock, create=create, read_only=read_only)
 

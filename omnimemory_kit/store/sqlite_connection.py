@@ -326,7 +326,7 @@ class SQLiteConnection:
             too; any writing method then raises ``StoreUnavailableError``.
 
     Raises:
-        ConfigError: the URL is malformed.
+        ConfigError: the URL is malformed, or names a directory.
         StoreUnavailableError: the file cannot be opened or created.
         StoreCorruptError: the file is not a kit store, or is damaged.
         SchemaVersionError: the store was written by a newer version of the kit.
@@ -382,7 +382,7 @@ class SQLiteConnection:
                     f"cannot create store {self.url!r}: {str(folder)!r} is not a folder"
                 )
         elif path.is_dir():
-            raise StoreUnavailableError(f"cannot open store {self.url!r}: it is a folder, not a file")
+            raise ConfigError(f"cannot open store {self.url!r}: it is a directory, not a store file")
         else:
             self._check_header(path)
         if not os.access(folder, os.W_OK):
@@ -433,7 +433,7 @@ class SQLiteConnection:
         if not path.exists():
             raise StoreUnavailableError(f"no store at {self.url!r} (the file does not exist)")
         if path.is_dir():
-            raise StoreUnavailableError(f"cannot open store {self.url!r}: it is a folder, not a file")
+            raise ConfigError(f"cannot open store {self.url!r}: it is a directory, not a store file")
         self._check_header(path)
         folder = path.parent.resolve() if str(path.parent) else Path.cwd()
         wal = path.with_name(path.name + "-wal")

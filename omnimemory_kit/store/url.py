@@ -14,7 +14,10 @@ survive a crash of the process; ``full`` also survives power loss, at some cost 
 ``?timeout=SECONDS`` (how long a writer waits for another process's lock, 30 by default).
 
 PostgreSQL URLs take ``?schema=`` (default ``omnimemory_kit``) and ``?pool_max=`` (default 10); every other
-query parameter goes to libpq.
+query parameter goes to libpq. A user name or password holding ``@``, ``/``, ``?``, ``#``, ``%`` or a space
+must be percent-encoded (``urllib.parse.quote(password, safe="")``): such a URL is refused before any
+connection is tried, and its error shows nothing of the password. A libpq keyword string
+(``host=... dbname=...``) is refused too, rather than taken for a file name.
 """
 
 from __future__ import annotations
@@ -23,18 +26,20 @@ import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.redaction import redact
 
 __all__ = [
     "DEFAULT_STORE_URL",
+    "ENCODE_PASSWORD",
     "PostgresLocation",
     "SQLiteLocation",
     "is_postgres_url",
     "parse_postgres_url",
     "parse_sqlite_url",
+    "password_problem",
     "redact_url",
 ]
 
@@ -49,6 +54,18 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 _SYNCHRONOUS = ("normal", "full", "extra")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 _IDENTIFIER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# A libpq connection string given where a URL belongs: "key=value" pairs with spaces between them, or one
+# pair whose key libpq knows (a file is rarely named "dbname=x").
+_LIBPQ_KEYWORD = re.compile(
+    r"\s*(?:host|hostaddr|port|dbname|user|password|passfile|sslmode|service|options|connect_timeout)\s*=",
+    re.IGNORECASE,
+)
+_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+ENCODE_PASSWORD: Final = (
+    "the password must be percent-encoded, e.g. with urllib.parse.quote(password, safe=''): "
+    "@ is %40, / is %2F, # is %23, ? is %3F"
+)
+"""What to do about a ``password_problem``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +109,13 @@ def _bad(url: str, why: str) -> ConfigError:
     return ConfigError(f"bad store URL {redact_url(url)!r}: {why}; accepted: {ACCEPTED}")
 
 
+def _bad_userinfo(url: str, scheme: str, why: str) -> ConfigError:
+    # Where the user name and password end cannot be told, so no redaction rule can be trusted with the
+    # text: everything up to the last "@" is hidden.
+    shown = f"{scheme}://***@{url.rpartition('@')[2]}" if "@" in url else f"{scheme}://***"
+    return ConfigError(f"bad store URL {shown!r}: {why}; {ENCODE_PASSWORD}")
+
+
 def parse_sqlite_url(url: str | os.PathLike[str]) -> SQLiteLocation:
     """Parse a ``sqlite:`` URL or a plain path into a ``SQLiteLocation``.
 
@@ -109,9 +133,22 @@ def parse_sqlite_url(url: str | os.PathLike[str]) -> SQLiteLocation:
     if match is None:
         if url.lower().startswith("sqlite:"):
             raise _bad(url, "write sqlite:///path (three slashes before a relative path, four before /abs)")
+        if url.lower().startswith(tuple(f"{scheme}:" for scheme in _POSTGRES_SCHEMES)):
+            raise _bad(url, "write postgresql://user:password@host/database (two slashes after the scheme)")
+        if "=" in url and (any(char.isspace() for char in url) or _LIBPQ_KEYWORD.match(url)):
+            raise _bad(
+                url,
+                "this is a libpq keyword string, not a file path; use a postgresql:// URL "
+                "(postgresql://user:password@host/database)",
+            )
         return SQLiteLocation(path=url)
-    if match.group(1).lower() != "sqlite":
+    scheme = match.group(1).lower()
+    if scheme in _POSTGRES_SCHEMES:
         raise _bad(url, f"{match.group(1)!r} is not a SQLite URL")
+    if scheme != "sqlite":
+        raise _bad(
+            url, f"unknown scheme {match.group(1)!r} (a store is a SQLite file or a PostgreSQL database)"
+        )
     rest = url[match.end() :]
     authority, slash, tail = rest.partition("/")
     if authority:
@@ -157,12 +194,20 @@ def parse_postgres_url(url: str) -> PostgresLocation:
     parts = urlsplit(url)
     if parts.scheme not in _POSTGRES_SCHEMES:
         raise ConfigError(f"not a PostgreSQL URL: {redact_url(url)!r}")
+    _check_authority(url, parts)
     if not parts.path.strip("/"):
         raise ConfigError(f"PostgreSQL URL {redact_url(url)!r} names no database (postgresql://host/dbname)")
     schema = "omnimemory_kit"
     pool_max = 10
     pool_timeout: float | None = None
     passthrough: list[tuple[str, str]] = []
+    if any("=" not in item for item in parts.query.split("&") if item):
+        # "?password=ab&cd": the "cd" libpq would refuse by name is the tail of a password; neither it nor
+        # the URL (whose redaction would stop at the "&") is shown
+        raise ConfigError(
+            "bad store URL: a query parameter has no '=' (write each as name=value; a '&' in a value, a "
+            "password say, must be percent-encoded as %26)"
+        )
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key == "schema":
             schema = value
@@ -189,3 +234,49 @@ def parse_postgres_url(url: str) -> PostgresLocation:
         )
     conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
     return PostgresLocation(conninfo=conninfo, schema=schema, pool_max=pool_max, pool_timeout=pool_timeout)
+
+
+def password_problem(url: str) -> str | None:
+    """Return why the user name or password of a ``scheme://`` URL is not percent-encoded, or None.
+
+    libpq ends the user name and password at the first ``@``; ``/``, ``?`` and ``#`` end the host part
+    before it. A password holding any of them unencoded would send the rest of it to the server as a host
+    name, and the server's "cannot resolve host" error would print that part of the password. The reason
+    returned never quotes the URL.
+    """
+    parts = urlsplit(url)
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if userinfo.count("@") or (at and _PERCENT_ESCAPE.search(userinfo)):
+        what = "'@'" if "@" in userinfo else "'%' that does not start a %XX escape"
+        return f"the user name or password holds an unencoded {what}"
+    # The host part ended early when a '/', '?' or '#' in the password cut it: what followed the cut holds
+    # the "@" before the host (a query value may hold one: ?user=me@example is libpq's own form).
+    query_keys = (key for key, _ in parse_qsl(parts.query, keep_blank_values=True))
+    if (
+        "@" in parts.path
+        or "@" in parts.fragment
+        or ("@" in parts.query and (not parts.path or any("@" in key for key in query_keys)))
+    ):
+        return "the password (or user name) holds an unencoded '/', '?' or '#'"
+    if any(char.isspace() for char in url):
+        return "the URL holds a space or another blank (a space is %20)"
+    return None
+
+
+def _check_authority(url: str, parts: SplitResult) -> None:
+    """Refuse a user name or password that is not percent-encoded (``password_problem``), and a port that
+    is not one."""
+    problem = password_problem(url)
+    if problem is not None:
+        raise _bad_userinfo(url, parts.scheme, problem)
+    hosts = parts.netloc.rpartition("@")[2]
+    for host in hosts.split(","):
+        # libpq takes several hosts, host1:port1,host2:port2; an IPv6 address is written in brackets
+        name, _, port = host.rpartition(":") if ":" in host.rpartition("]")[2] else (host, "", "")
+        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65_535):
+            # Neither the port nor the URL is shown: "postgresql://alice:secret/db" (the "@host" left out)
+            # reads as host "alice", port "secret".
+            raise ConfigError(
+                f"bad store URL: the port of host {name!r} is not a port number from 1 to 65535 "
+                f"(postgresql://user:password@host:port/database)"
+            )

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from omnimemory_kit.cli import cli
+from omnimemory_kit.events import FileStatus
 from omnimemory_kit.store import RunRecord, WorkItem, open_store
 
 NOT_UTF8 = os.fsdecode(b"run-\xff")  # what sys.argv holds for a Latin-1 byte typed in a shell
@@ -261,3 +262,146 @@ class TestHealthConfig:
             str(config),
         )
         assert result.exit_code == 0, result.output
+
+
+class TestStoreURLs:
+    """A store URL that cannot be right exits 2 with one line, shows no piece of a password, makes nothing."""
+
+    COMMANDS = (
+        ("status", "r"),
+        ("worker", "--run-id", "r"),
+        ("migrate", "TREE", "--function", "FNS", "--run-id", "r"),
+        ("migrate", "TREE", "--function", "FNS", "--run-id", "r", "--create-only"),
+        ("runs",),
+    )
+
+    def _invoke(self, args: tuple[str, ...], store: str, tree: Path, fns: Path) -> Result:
+        argv = [str(tree) if a == "TREE" else f"{fns}:ok" if a == "FNS" else a for a in args]
+        return invoke(*argv, "--store", store)
+
+    @pytest.mark.parametrize(
+        "password", ["Wr0ng@PW99", "Wr0ng@@PW99", "Wr0ng/PW99", "Wr0ng#PW99", "Wr0ng?PW99", "Wr0ng PW99"]
+    )
+    @pytest.mark.parametrize("args", COMMANDS)
+    def test_unencoded_password_never_shown(
+        self, args: tuple[str, ...], password: str, tree: Path, fns: Path
+    ) -> None:
+        """'postgresql://alice:Wr0ng@PW99@127.0.0.1/db' exits 2 asking to percent-encode; none of it shows."""
+        result = self._invoke(args, f"postgresql://alice:{password}@127.0.0.1/db", tree, fns)
+        assert result.exit_code == 2
+        assert "the password must be percent-encoded" in one_line(result)
+        for piece in ("Wr0ng", "PW99"):
+            assert piece not in result.stdout + result.stderr
+
+    @pytest.mark.parametrize(
+        ("store", "complaint"),
+        [
+            ("host=127.0.0.1 dbname=test password=Wr0ngPW99", "use a postgresql:// URL"),
+            ("dbname=test user=alice", "use a postgresql:// URL"),
+            ("mysql://alice:Wr0ngPW99@127.0.0.1/db", "unknown scheme 'mysql'"),
+            ("http://127.0.0.1:8080/store", "unknown scheme 'http'"),
+        ],
+    )
+    @pytest.mark.parametrize("args", COMMANDS)
+    def test_not_a_store_url_creates_nothing(
+        self,
+        args: tuple[str, ...],
+        store: str,
+        complaint: str,
+        tree: Path,
+        fns: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A libpq keyword string or an unknown scheme exits 2; no file (named after it or not) appears."""
+        work = tmp_path / "cwd"
+        work.mkdir()
+        monkeypatch.chdir(work)
+        result = self._invoke(args, store, tree, fns)
+        assert result.exit_code == 2
+        assert complaint in one_line(result)
+        assert "Wr0ngPW99" not in result.stdout + result.stderr
+        assert os.listdir(work) == []
+
+    @pytest.mark.parametrize("port", ["99999", "abc", "0"])
+    @pytest.mark.parametrize("args", COMMANDS)
+    def test_bad_port_is_bad_input(self, args: tuple[str, ...], port: str, tree: Path, fns: Path) -> None:
+        """An impossible port exits 2 naming it, not 3 as an unreachable server would."""
+        result = self._invoke(args, f"postgresql://127.0.0.1:{port}/db", tree, fns)
+        assert result.exit_code == 2
+        assert "the port of host '127.0.0.1' is not a port number from 1 to 65535" in one_line(result)
+
+    @pytest.mark.parametrize("args", COMMANDS)
+    def test_directory_as_store_is_bad_input(
+        self, args: tuple[str, ...], tree: Path, fns: Path, tmp_path: Path
+    ) -> None:
+        """A folder given as the SQLite store exits 2 saying it is a directory, and stays empty."""
+        folder = tmp_path / "stores"
+        folder.mkdir()
+        result = self._invoke(args, str(folder), tree, fns)
+        assert result.exit_code == 2
+        assert "is a directory" in one_line(result)
+        assert os.listdir(folder) == []
+
+
+class TestNumericOptions:
+    """Every numeric option of migrate and worker is checked before anything opens, naming the option."""
+
+    @pytest.mark.parametrize(
+        ("option", "value", "message"),
+        [
+            ("--timeout", "inf", "--timeout must be a positive number of seconds, not inf"),
+            ("--timeout", "nan", "--timeout must be a positive number of seconds, not nan"),
+            ("--timeout", "-1", "--timeout must be a positive number of seconds, not -1.0"),
+            ("--timeout", "0", "--timeout must be a positive number of seconds, not 0.0"),
+            ("--concurrency", "0", "--concurrency must be at least 1, not 0"),
+            ("--concurrency", "-3", "--concurrency must be at least 1, not -3"),
+            ("--concurrency", "10001", "--concurrency must be at most 10,000, not 10,001"),
+            ("--batch-size", "0", "--batch-size must be at least 1, not 0"),
+            ("--batch-size", "1000001", "--batch-size must be at most 1,000,000, not 1,000,001"),
+            ("--retries", "-1", "--retries must be at least 0, not -1"),
+            ("--retries", "1001", "--retries must be at most 1,000, not 1,001"),
+            ("--status-interval", "inf", "--status-interval must be a positive number of seconds, not inf"),
+            ("--status-interval", "0", "--status-interval must be a positive number of seconds, not 0.0"),
+            ("--hook-timeout", "nan", "--hook-timeout must be a positive number of seconds, not nan"),
+            ("--hook-timeout", "-1", "--hook-timeout must be a positive number of seconds, not -1.0"),
+        ],
+    )
+    def test_migrate(
+        self, option: str, value: str, message: str, tree: Path, fns: Path, tmp_path: Path
+    ) -> None:
+        """migrate exits 2 with the option's own name (not the runner's 'item_timeout'), creating no store."""
+        store = str(tmp_path / "new.db")
+        result = invoke("migrate", str(tree), "--function", f"{fns}:ok", "--store", store, option, value)
+        assert result.exit_code == 2
+        assert one_line(result) == f"error: {message}"
+        assert not (tmp_path / "new.db").exists()
+
+    def test_migrate_accepts_the_bounds(self, tree: Path, fns: Path, tmp_path: Path) -> None:
+        """The largest allowed values run (a dry run: nothing is written)."""
+        result = invoke(
+            "migrate", str(tree), "--function", f"{fns}:ok", "--store", str(tmp_path / "new.db"), "--dry-run",
+            "--concurrency", "10000", "--batch-size", "1000000", "--retries", "1000", "--timeout", "1e9",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+
+    @pytest.mark.parametrize(
+        ("option", "value", "message"),
+        [
+            ("--concurrency", "0", "--concurrency must be at least 1, not 0"),
+            ("--concurrency", "10001", "--concurrency must be at most 10,000, not 10,001"),
+            ("--batch-size", "0", "--batch-size must be at least 1, not 0"),
+            ("--batch-size", "1000001", "--batch-size must be at most 1,000,000, not 1,000,001"),
+            ("--lease-seconds", "-5", "--lease-seconds must be a positive number of seconds, not -5.0"),
+            ("--status-interval", "nan", "--status-interval must be a positive number of seconds, not nan"),
+            ("--hook-timeout", "inf", "--hook-timeout must be a positive number of seconds, not inf"),
+        ],
+    )
+    def test_worker(self, option: str, value: str, message: str, store_path: Path) -> None:
+        """worker exits 2 naming the option; the run is left as it was."""
+        result = invoke("worker", "--store", str(store_path), "--run-id", "r", option, value)
+        assert result.exit_code == 2
+        assert one_line(result) == f"error: {message}"
+        with open_store(store_path) as store:
+            assert sum(store.item_counts("r").values()) == 2
+            assert store.item_counts("r")[FileStatus.PENDING] == 2

@@ -75,11 +75,16 @@ class TestCreateOnly:
         manifest.write_text("key,size\n" + lines(range(3_000)) + lines(range(10), size=9), encoding="utf-8")
         result = create(manifest, fns, store_url)
         assert result.exit_code == 0, result.stderr
-        assert "3000 item(s)" in result.stdout
-        assert create(manifest, fns, store_url).exit_code == 0
+        assert "run 'r1' created with 3000 item(s)" in result.stdout
+        again = create(manifest, fns, store_url)
+        assert again.exit_code == 0
+        assert "added 0 new item(s) (3000 already present)" in again.stdout
+        assert "created" not in again.stdout
         with manifest.open("a", encoding="utf-8") as handle:
             handle.write(lines(range(3_000, 3_005)) + '"quoted,key",4\n')
-        assert create(manifest, fns, store_url).exit_code == 0
+        topped = create(manifest, fns, store_url)
+        assert topped.exit_code == 0
+        assert "added 6 new item(s) (3000 already present)" in topped.stdout
         with open_store(store_url, create=False) as store:
             rows = added(store)
             assert store.item_counts("r1")[FileStatus.PENDING] == 3_006
@@ -111,11 +116,13 @@ class TestCreateOnly:
         result = create(manifest, fns, store_url)
         assert result.exit_code == 2
         assert message in result.stderr
-        listed = invoke("runs", "--store", store_url)
-        assert listed.exit_code == 0
-        assert listed.stdout.strip() == "no runs yet"
-        with open_store(store_url, create=False) as store:
-            assert store.list_runs() == []
+        if store_url.startswith("sqlite"):
+            # the store file the command created (and its -wal, -shm) is gone again
+            assert sorted(os.listdir(tmp_path)) == sorted([name, "fns.py"])
+        else:
+            listed = invoke("runs", "--store", store_url)
+            assert listed.exit_code == 0
+            assert listed.stdout.strip() == "no runs yet"
         manifest.write_bytes(good)
         assert create(manifest, fns, store_url).exit_code == 0  # fixed, the same command adds all of it
         with open_store(store_url, create=False) as store:
@@ -141,6 +148,77 @@ class TestCreateOnly:
             assert len(added(store)) == 10
 
 
+class TestNoStoreLeftBehind:
+    """An input error found after migrate created its SQLite store removes that store, never an older one."""
+
+    @pytest.fixture
+    def bad_manifest(self, tmp_path: Path) -> Path:
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(5)) + "bucket/x,lots\n", encoding="utf-8")
+        return manifest
+
+    def test_create_only_with_a_bad_line(self, tmp_path: Path, fns: Path, bad_manifest: Path) -> None:
+        """The new store file and its -wal and -shm files are removed; the error is the manifest's."""
+        store = tmp_path / "new.db"
+        result = create(bad_manifest, fns, str(store))
+        assert result.exit_code == 2
+        assert "line 7: size 'lots'" in result.stderr
+        assert sorted(os.listdir(tmp_path)) == ["fns.py", "m.csv"]
+
+    def test_rerun_of_a_run_that_is_not_there(self, tmp_path: Path, fns: Path) -> None:
+        """--rerun on a store that did not exist exits 2 (no such run) and leaves no file."""
+        (tmp_path / "src").mkdir()
+        result = invoke(
+            "migrate", str(tmp_path / "src"), "--function", f"{fns}:ok", "--store", f"sqlite:///{tmp_path}/n.db",
+            "--rerun", "failed",
+        )  # fmt: skip
+        assert result.exit_code == 2
+        assert "no run" in result.stderr
+        assert sorted(os.listdir(tmp_path)) == ["fns.py", "src"]
+
+    def test_metrics_port_in_use(self, tmp_path: Path, fns: Path) -> None:
+        """A --metrics-port another socket holds is found after the store is open: exit 2, no file left."""
+        import socket
+
+        (tmp_path / "src").mkdir()
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            store = str(tmp_path / "n.db")
+            result = invoke(
+                "migrate", str(tmp_path / "src"), "--function", f"{fns}:ok", "--store", store,
+                "--metrics-port", str(port),
+            )  # fmt: skip
+        assert result.exit_code == 2
+        assert "cannot listen" in result.stderr
+        assert sorted(os.listdir(tmp_path)) == ["fns.py", "src"]
+
+    def test_an_existing_empty_store_is_kept(self, tmp_path: Path, fns: Path, bad_manifest: Path) -> None:
+        """A store that was there before the command, empty or not, is never removed."""
+        store = tmp_path / "old.db"
+        open_store(store).close()
+        result = create(bad_manifest, fns, str(store))
+        assert result.exit_code == 2
+        with open_store(store, create=False) as opened:
+            assert opened.list_runs() == []
+
+    def test_a_store_that_gained_a_run_is_kept(self, tmp_path: Path, fns: Path) -> None:
+        """A new store that holds a run when the command fails (items failed: exit 1) stays."""
+        fails = tmp_path / "fails.py"
+        fails.write_text("def bad(item):\n    raise ValueError('no')\n", encoding="utf-8")
+        manifest = tmp_path / "m.csv"
+        manifest.write_text("key,size\n" + lines(range(2)), encoding="utf-8")
+        store = tmp_path / "new.db"
+        result = invoke(
+            "migrate", str(manifest), "--function", f"{fails}:bad", "--store", str(store), "--run-id", "r1",
+            "--retries", "0",
+        )  # fmt: skip
+        assert result.exit_code == 1
+        with open_store(store, create=False) as opened:
+            assert opened.item_counts("r1")[FileStatus.FAILED] == 2
+
+
 class TestABadLineAfterManyBlocks:
     """A bad line after blocks already written into the transaction still records nothing."""
 
@@ -161,6 +239,9 @@ class TestABadLineAfterManyBlocks:
         result = create(manifest, fns, store_url)
         assert result.exit_code == 2
         assert f"line {bad_line}" in result.stderr
+        if store_url.startswith("sqlite"):  # the store file the command created is gone again
+            assert sorted(os.listdir(tmp_path)) == sorted(["fns.py", name])
+            return
         with open_store(store_url, create=False) as store:
             assert store.list_runs() == []
 

@@ -401,3 +401,55 @@ class TestStatusBatches:
         store = tmp_path / "s.db"
         migrate(tree, f"{fns}:ok", store)
         assert "batches" not in json.loads(invoke("status", "r1", "--store", str(store), "--json").output)
+
+
+class TestDuplicateKeys:
+    """A key listed twice in a manifest is migrated once, and migrate says how many repeats it dropped."""
+
+    DROPPED = (
+        "manifest: 3 duplicate key(s) dropped (a key listed twice is migrated once, with its first size)"
+    )
+
+    @pytest.fixture
+    def manifest(self, tmp_path: Path) -> Path:
+        path = tmp_path / "m.csv"
+        path.write_text("key,size\na,1\nb,2\na,9\nc,3\nb,9\na,9\n", encoding="utf-8")
+        return path
+
+    def test_said_once_and_the_first_size_kept(self, manifest: Path, fns: Path, tmp_path: Path) -> None:
+        """Six rows, three keys: one stderr line says 3 were dropped; a, b, c keep their first sizes."""
+        store = tmp_path / "j.db"
+        result = migrate(manifest, f"{fns}:ok", store)
+        assert result.exit_code == 0, result.stderr
+        assert [line for line in result.stderr.splitlines() if "duplicate" in line] == [self.DROPPED]
+        with open_store(store) as opened:
+            sizes = {e.path: e.size for e in opened.read_events("r1") if e.kind is EventKind.FILE_ADDED}
+        assert sizes == {"a": 1, "b": 2, "c": 3}
+
+    def test_json_output_stays_json(self, manifest: Path, fns: Path, tmp_path: Path) -> None:
+        """With --json the line goes to stderr; stdout is the summary alone."""
+        result = migrate(manifest, f"{fns}:ok", tmp_path / "j.db", "--json")
+        assert json.loads(result.stdout)["total_files"] == 3
+        assert self.DROPPED in result.stderr
+
+    @pytest.mark.parametrize("mode", ["--dry-run", "--create-only"])
+    def test_dry_run_and_create_only_say_it_too(
+        self, manifest: Path, fns: Path, tmp_path: Path, mode: str
+    ) -> None:
+        """A dry run and a create-only run count the repeats the same way."""
+        result = migrate(manifest, f"{fns}:ok", tmp_path / "j.db", mode)
+        assert result.exit_code == 0, result.stderr
+        assert self.DROPPED in result.stderr
+
+    def test_no_line_without_repeats_or_for_a_resumed_run(
+        self, manifest: Path, fns: Path, tmp_path: Path
+    ) -> None:
+        """A manifest without repeats says nothing; running a finished run again says nothing either."""
+        store = tmp_path / "j.db"
+        assert self.DROPPED in migrate(manifest, f"{fns}:ok", store).stderr
+        assert "duplicate" not in migrate(manifest, f"{fns}:ok", store).stderr
+        plain = tmp_path / "p.csv"
+        plain.write_text("key,size\na,1\nb,2\n", encoding="utf-8")
+        result = invoke("migrate", str(plain), "--function", f"{fns}:ok", "--store", str(tmp_path / "k.db"))
+        assert result.exit_code == 0
+        assert "duplicate" not in result.stderr

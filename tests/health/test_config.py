@@ -171,6 +171,16 @@ class TestErrors:
         assert f"check 'c': {field}:" in message
         assert SECRET not in message
 
+    @pytest.mark.parametrize("password", ["Wr0ng@PW99", "Wr0ng/PW99", "Wr0ng#PW99", "Wr0ng?PW99"])
+    def test_unencoded_password_in_a_dsn(self, tmp_path: Path, password: str) -> None:
+        """A DSN whose password holds '@', '/', '#' or '?' is refused before libpq can print a piece."""
+        value = f"postgresql://alice:{password}@127.0.0.1/db"
+        message = error_for(tmp_path, f'[[check]]\nname = "c"\ntype = "postgres"\ndsn = "{value}"\n')
+        assert "check 'c': dsn:" in message
+        assert "the password must be percent-encoded" in message
+        assert "Wr0ng" not in message
+        assert "PW99" not in message
+
     def test_negative_timeout(self, tmp_path: Path) -> None:
         """A negative timeout is refused, naming the field."""
         message = error_for(tmp_path, '[[check]]\nname = "d"\ntype = "disk"\ntimeout = -1\n')

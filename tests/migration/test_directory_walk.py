@@ -195,6 +195,39 @@ class TestSymlinks:
         ]
         assert source.outside == ["out/far.txt"]
 
+    def test_no_warning_for_a_caller_that_reports_it(
+        self, linked: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """With warn_outside=False nothing is logged; ``outside`` still lists the skipped match."""
+        caplog.set_level(logging.DEBUG, logger="omnimemory_kit")
+        source = DirectorySource(linked, "*/*.txt", warn_outside=False)
+        assert [item.key for item in source] == ["link/x.txt", "real/x.txt"]
+        assert caplog.records == []
+        assert source.outside == ["out/far.txt"]
+
+    @pytest.mark.parametrize("create_only", [False, True])
+    def test_migrate_says_it_once(
+        self, linked: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, create_only: bool
+    ) -> None:
+        """``migrate`` reports the skipped link in one line of its own, and the source logs nothing more."""
+        from click.testing import CliRunner
+
+        from omnimemory_kit.cli import cli
+
+        caplog.set_level(logging.DEBUG, logger="omnimemory_kit.migration")
+        fns = tmp_path / "fns.py"
+        fns.write_text("def ok(item):\n    return None\n", encoding="utf-8")
+        args = ["migrate", str(linked), "--pattern", "*/*.txt", "--function", f"{fns}:ok",
+                "--store", str(tmp_path / "j.db"), "--run-id", "r"]  # fmt: skip
+        result = CliRunner().invoke(cli, args + (["--create-only"] if create_only else []))
+        assert result.exit_code == 0, result.stderr
+        said = [line for line in (result.stdout + result.stderr).splitlines() if "outside" in line]
+        assert said == [
+            "skipped 1 file(s) whose symbolic links lead outside SOURCE (first: out/far.txt); "
+            "--follow-symlinks-outside migrates them"
+        ]
+        assert [r.getMessage() for r in caplog.records if "outside" in r.getMessage()] == []
+
 
 class TestStreaming:
     """Items come while the tree is walked, not after it has been listed."""

@@ -143,6 +143,42 @@ class TestManifestSource:
         with pytest.raises(ConfigError, match="line 2: not valid JSON"):
             ManifestSource(write(tmp_path / "bad.jsonl", '{"key": "a"}\n{\n')).check()
 
+    @pytest.mark.parametrize(
+        ("name", "text"),
+        [
+            (
+                "m.csv",
+                'key,size\na,1\nb,2\na,3\n\n"q,k",4\nb,5\nc,6',
+            ),  # plain, quoted, blank, no last newline
+            ("m.csv", "key\na\nb\na\n\nq\nb\nc\n"),
+            (
+                "m.jsonl",
+                '{"key": "a"}\n{"key": "b"}\n{"key": "a"}\n\n{"key": "q"}\n{"key": "b"}\n{"path": "c"}\n',
+            ),
+        ],
+    )
+    def test_rows_counts_every_item_row_once_a_read_ends(self, tmp_path: Path, name: str, text: str) -> None:
+        """``rows`` is the item rows of the last whole read (repeats counted, blank lines not), by every
+        way of reading; None before a read ends."""
+        manifest = ManifestSource(write(tmp_path / name, text))
+        assert manifest.rows is None
+        items = iter(manifest)
+        next(items)
+        assert manifest.rows is None
+        assert len(list(items)) == 5
+        assert manifest.rows == 6
+        for read in (manifest.check, lambda: list(manifest.blocks()), lambda: list(manifest.blocks(chars=8))):
+            manifest.rows = None
+            read()
+            assert manifest.rows == 6
+
+    def test_rows_of_a_large_plain_manifest(self, tmp_path: Path) -> None:
+        """The plain-line fast path of ``blocks`` counts its lines, and the rows read after it."""
+        text = "key,size\n" + "".join(f"k{i % 700},{i}\n" for i in range(2_000)) + '"x,y",1\n'
+        manifest = ManifestSource(write(tmp_path / "m.csv", text))
+        list(manifest.blocks(chars=100))
+        assert manifest.rows == 2_001
+
     def test_items_are_work_items(self, tmp_path: Path) -> None:
         """A manifest's items go to the store as they are: each is a WorkItem with its key and size."""
         (item,) = ManifestSource(write(tmp_path / "m.csv", "key,size\na,7\n"))

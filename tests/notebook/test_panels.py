@@ -345,6 +345,17 @@ class TestStoreOutage:
         assert "store unavailable" not in panel.status.value
 
 
+class TestProgressText:
+    async def test_the_bar_says_100_only_when_done(self, store: JournalStore, clock: FakeClock) -> None:
+        """99.6 % finished shows as 99%, not the 100% rounding gave; every item finished shows 100%."""
+        panel = MigrationPanel(make_runner(store, clock, ["a", "b"]))
+        summary = panel.runner.summary()
+        panel.refresh(summary.model_copy(update={"completion_percentage": 99.6}))
+        assert panel.progress.description == "99%"
+        panel.refresh(summary.model_copy(update={"completion_percentage": 100.0}))
+        assert panel.progress.description == "100%"
+
+
 class TestRunControls:
     """Throttle, concurrency, batch size and approve: control commands, shared with the attached panel."""
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import (
+    ConfigError,
     InvalidTransitionError,
     SchemaVersionError,
     StoreCorruptError,
@@ -226,10 +227,12 @@ class TestRefusals:
         with pytest.raises(StoreUnavailableError, match="not a folder"):
             open_sqlite(tmp_path / "plain" / "run.db")
 
-    def test_path_that_is_a_folder_is_unavailable(self, tmp_path: Path) -> None:
-        """A folder is not a store file."""
-        with pytest.raises(StoreUnavailableError, match="it is a folder"):
-            open_sqlite(tmp_path)
+    @pytest.mark.parametrize("read_only", [False, True])
+    def test_path_that_is_a_folder_is_bad_input(self, tmp_path: Path, read_only: bool) -> None:
+        """A directory is not a store file: the caller's mistake (ConfigError), and nothing is made."""
+        with pytest.raises(ConfigError, match="it is a directory, not a store file"):
+            open_sqlite(tmp_path, read_only=read_only)
+        assert os.listdir(tmp_path) == []
 
     def test_unwritable_folder_is_unavailable(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """A folder the process may not write to is named in the error (injected: tests run as root)."""

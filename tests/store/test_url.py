@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import textwrap
@@ -55,7 +56,12 @@ class TestParseSQLiteURL:
             ("sqlite:///run.db?timeout=-1", "timeout must be"),
             ("sqlite:///run.db?timeout=soon", "timeout must be"),
             ("sqlite:///run.db?journal=delete", "unknown option 'journal'"),
-            ("mysql://u@h/db", "'mysql' is not a SQLite URL"),
+            ("mysql://u@h/db", "unknown scheme 'mysql'"),
+            ("http://h/x", "unknown scheme 'http'"),
+            ("postgresql://h/db", "'postgresql' is not a SQLite URL"),
+            ("postgresql:h/db", "two slashes after the scheme"),
+            ("host=127.0.0.1 dbname=test", "libpq keyword string"),
+            ("dbname=test", "libpq keyword string"),
         ],
     )
     def test_malformed_urls_are_config_errors(self, url: str, complaint: str) -> None:
@@ -105,6 +111,36 @@ class TestOpenStore:
         assert "PostgreSQL backend is not available" in message
         assert "s3cret" not in message
         assert f"{scheme}://app:***@db.example:5432/migrations" in message
+
+
+class TestNotAFilePath:
+    """Strings that are no file name are refused before a SQLite file is made of them."""
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "host=127.0.0.1 dbname=test password=secret",
+            "host=127.0.0.1 port=5432",
+            "dbname=test",
+            "PASSWORD = secret",
+            "mysql://root:secret@127.0.0.1/db",
+            "http://127.0.0.1:8080/store",
+        ],
+    )
+    def test_refused_and_nothing_created(
+        self, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A libpq keyword string or an unknown scheme is a ConfigError; no file appears, no secret shows."""
+        monkeypatch.chdir(tmp_path)
+        with pytest.raises(ConfigError) as caught:
+            open_store(url)
+        assert "secret" not in str(caught.value)
+        assert os.listdir(tmp_path) == []
+
+    @pytest.mark.parametrize("name", ["a=b.db", "run 2.db", "key=value"])
+    def test_odd_but_plain_file_names_still_work(self, name: str, tmp_path: Path) -> None:
+        """One '=' without a libpq keyword, or a space without '=', is an ordinary file name."""
+        assert parse_sqlite_url(str(tmp_path / name)).path == str(tmp_path / name)
 
 
 class TestRedactURL:
@@ -167,6 +203,100 @@ class TestParsePostgresURL:
             parse_postgres_url(url)
         assert "s3cret" not in str(caught.value)
         assert "kit:***@" in str(caught.value)
+
+
+class TestPasswordNotEncoded:
+    """A password holding '@', '/', '?', '#', '%' or a blank unencoded is refused, showing none of it.
+
+    libpq ends the password at the first '@' and the host part at '/', '?' or '#': the rest of such a
+    password became a host name, and the "cannot resolve host" error printed it.
+    """
+
+    SECRET = "Wr0ngPW99"
+
+    @pytest.mark.parametrize(
+        "password",
+        [
+            "Wr0ng@PW99",
+            "Wr0ng@@PW99",
+            "Wr0ng/PW99",
+            "Wr0ng?PW99",
+            "Wr0ng#PW99",
+            "Wr0ng?x=1PW99",
+            "Wr0ng@h/PW99",
+            "Wr0ng%PW99",
+            "Wr0ng PW99",
+        ],
+    )
+    @pytest.mark.parametrize("rest", ["127.0.0.1/db", "127.0.0.1:5432/db?sslmode=disable"])
+    def test_refused_without_a_fragment_of_the_password(self, password: str, rest: str) -> None:
+        """The error says the password must be percent-encoded; no piece of it appears."""
+        url = f"postgresql://alice:{password}@{rest}"
+        with pytest.raises(ConfigError, match="the password must be percent-encoded") as caught:
+            open_store(url)
+        message = str(caught.value)
+        for piece in ("Wr0ng", "PW99", "@@", "x=1"):
+            assert piece not in message
+        assert "alice" not in message  # where the user name ends cannot be told either: hidden too
+
+    def test_the_encoded_form_is_accepted(self) -> None:
+        """The same password percent-encoded parses, and reaches libpq encoded."""
+        from urllib.parse import quote
+
+        password = "Wr0ng@/?#% PW99"
+        location = parse_postgres_url(f"postgresql://alice:{quote(password, safe='')}@db/runs")
+        assert location.conninfo == "postgresql://alice:Wr0ng%40%2F%3F%23%25%20PW99@db/runs"
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "postgresql://db/runs?user=me@example.com",
+            "postgresql://kit:pw@db/runs?user=me@example.com",
+            "postgresql://kit:pw@[::1]:5432/runs",
+            "postgresql://kit:pw@h1:5432,h2:5433/runs",
+            "postgresql://kit:pw@db:/runs",
+        ],
+    )
+    def test_legitimate_forms_are_kept(self, url: str) -> None:
+        """An '@' in a query value, IPv6 hosts, several hosts and an empty port are libpq's own forms."""
+        parse_postgres_url(url)
+
+
+class TestQuery:
+    def test_a_parameter_without_a_value_is_refused_unseen(self) -> None:
+        """'?password=ab&cd' (an unencoded '&' in a password) is refused; no part of the password shows."""
+        with pytest.raises(ConfigError, match="a query parameter has no '='") as caught:
+            open_store("postgresql://kit@db/runs?sslmode=disable&password=Wr0ng&PW99")
+        assert "Wr0ng" not in str(caught.value)
+        assert "PW99" not in str(caught.value)
+
+    def test_blank_values_are_kept(self) -> None:
+        """'name=' (an empty value) and a trailing '&' are libpq's to judge, as before."""
+        location = parse_postgres_url("postgresql://kit@db/runs?application_name=&")
+        assert location.conninfo == "postgresql://kit@db/runs?application_name="
+
+
+class TestPort:
+    @pytest.mark.parametrize("port", ["99999", "abc", "0", "-1", "65536", "\uff15\uff14\uff13\uff12"])
+    def test_a_port_that_is_not_one_is_bad_input(self, port: str) -> None:
+        """A port out of 1..65535 or not in ASCII digits is a ConfigError naming its host (exit 2, not 3)."""
+        with pytest.raises(ConfigError, match="the port of host 'db' is not a port number from 1 to 65535"):
+            open_store(f"postgresql://kit:s3cret@db:{port}/runs")
+
+    @pytest.mark.parametrize("url", ["postgresql://alice:s3cret/runs", "postgresql://alice:804211/runs"])
+    def test_a_password_without_its_host_is_not_shown_as_a_port(self, url: str) -> None:
+        """With '@host' left out the password reads as a port: the error shows neither it nor the URL."""
+        with pytest.raises(ConfigError, match="the port of host 'alice'") as caught:
+            parse_postgres_url(url)
+        assert "s3cret" not in str(caught.value)
+        assert "804211" not in str(caught.value)
+
+    def test_each_of_several_hosts_is_checked(self) -> None:
+        """The second host's port is checked too, an IPv6 host's after its brackets."""
+        with pytest.raises(ConfigError, match="the port of host 'h2'"):
+            parse_postgres_url("postgresql://kit:s3cret@h1:5432,h2:70000/runs")
+        with pytest.raises(ConfigError, match=r"the port of host '\[::1\]'"):
+            parse_postgres_url("postgresql://kit:s3cret@[::1]:70000/runs")
 
 
 class TestImports:

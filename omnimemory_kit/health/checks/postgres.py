@@ -11,6 +11,7 @@ from omnimemory_kit.errors import HealthConfigError
 from omnimemory_kit.health.checks._base import BuiltinCheck
 from omnimemory_kit.health.models import CheckResult
 from omnimemory_kit.observability import redact
+from omnimemory_kit.store.url import ENCODE_PASSWORD, password_problem
 
 if TYPE_CHECKING:
     import psycopg
@@ -27,6 +28,9 @@ def validate_dsn(dsn: str, *, where: str = "dsn") -> str:
 
     if not isinstance(dsn, str) or not dsn.strip():
         raise HealthConfigError(f"{where}: a PostgreSQL DSN is required (postgresql://user@host/db)")
+    problem = password_problem(dsn) if "://" in dsn else None
+    if problem is not None:  # libpq would print part of the password in its "cannot resolve host" error
+        raise HealthConfigError(f"{where}: {problem}; {ENCODE_PASSWORD}")
     try:
         if "://" in dsn:
             parts = urlsplit(dsn)
