@@ -513,6 +513,8 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
             (run_id, list(chunk), list(chunk.values())),
         ).fetchall()
         rows.sort(key=lambda row: row[2])
+        if not rows:  # all there already: no seq to allocate, so the run row stays unlocked
+            return 0
         events = [Event(EventKind.FILE_ADDED, at=at, path=key, size=size) for key, size, _ in rows]
         self._append_locked(conn, run_id, events)
         return len(events)

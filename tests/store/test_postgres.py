@@ -324,6 +324,21 @@ class TestStalls:
                 holder.rollback()
             assert store.append("r", [event]) == before + 1
 
+    def test_adding_items_already_there_leaves_the_run_row_alone(
+        self, pg_dsn: str, schema: str, clock: FakeClock
+    ) -> None:
+        """Preparing a run again while others hold its row adds nothing and waits on nobody."""
+        url = _with_query(pg_dsn, schema=schema, stall_timeout="0", lock_timeout="0.2")
+        with PostgresStore(url, clock=clock) as store:
+            store.create_run(RunRecord("r", "again", source="s", function="f"))
+            items = [WorkItem(f"k{i}") for i in range(3)]
+            assert store.add_items("r", items, at=clock.time()) == 3
+            before = store.last_seq("r")
+            with psycopg.connect(pg_dsn) as holder:  # a worker mid-append
+                holder.execute(f"SELECT 1 FROM {schema}.runs WHERE run_id = 'r' FOR UPDATE")
+                assert store.add_items("r", iter(items), at=clock.time()) == 0
+            assert store.last_seq("r") == before
+
     def test_a_streamed_read_may_wait_on_its_reader(self, pg_dsn: str, schema: str, clock: FakeClock) -> None:
         """A read streamed to a slow reader is not ended by the stall bound (it holds no row lock)."""
         url = _with_query(pg_dsn, schema=schema, stall_timeout="0.1")
