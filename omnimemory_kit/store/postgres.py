@@ -30,11 +30,12 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
   call finds the connection gone (``StoreUnavailableError``, which a runner rides out; its report is then
   refused with ``LeaseLostError`` if the lease was taken back). And ``lock_timeout`` (``?lock_timeout=``,
   20 s) bounds any wait for a row lock, whatever the holder is doing: the waiting call fails with
-  ``StoreUnavailableError``, nothing of it committed, and is made again. Both stay well below a third of
-  the default lease (60 s), so a waiting worker's own heartbeats still land in time. None of the store's
-  transactions waits on the caller's code, except two that take no part in the stall bound: a streamed
-  read (``read_events``, ``read_event_rows``: it holds no row lock) and an addition of items from a lazy
-  iterable (``add_items``, ``create_run_with_blocks``: it waits on the source being read).
+  ``StoreUnavailableError``, nothing of it committed, and is made again. Both stay within a third of the
+  default lease (60 s), so a waiting worker's own heartbeats (on the same store thread) still land in
+  time. None of the store's transactions waits on the caller's code, except two that take no part in the
+  stall bound: a streamed read (``read_events``, ``read_event_rows``: it holds no row lock) and an
+  addition of items from a lazy iterable (``add_items``, ``create_run_with_blocks``: it waits on the
+  source being read).
 
 Seam: this module is the connection pool, the runs, the journal's appends and the items' addition (the
 hot statements, and the items projection, written in few round trips by ``postgres_writes``); workers and
