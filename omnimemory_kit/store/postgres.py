@@ -22,6 +22,20 @@ Selected by URL: ``postgresql://user:password@host:5432/dbname?schema=omnimemory
 - **Time**: lease expiry uses the database server's clock, shared by every worker whatever their machines'
   clocks say; a test injects a ``FakeClock`` instead.
 - **Lock order** (to stay deadlock-free): lease row → item rows → run row (always last).
+- **Stalls**: a process stopped inside a transaction (SIGSTOP, a frozen VM, a machine gone silent) would
+  hold its rows, the run row among them, for as long as it stays stopped, and every other worker would
+  wait on it. So each pooled connection carries ``idle_in_transaction_session_timeout`` (``?stall_timeout=``,
+  10 s): the server ends a transaction left idle that long and its locks go; what it wrote is rolled back,
+  its lease (if it held one) expires as a crashed worker's does, and when the process goes on its next
+  call finds the connection gone (``StoreUnavailableError``, which a runner rides out; its report is then
+  refused with ``LeaseLostError`` if the lease was taken back). And ``lock_timeout`` (``?lock_timeout=``,
+  20 s) bounds any wait for a row lock, whatever the holder is doing: the waiting call fails with
+  ``StoreUnavailableError``, nothing of it committed, and is made again. Both stay within a third of the
+  default lease (60 s), so a waiting worker's own heartbeats (on the same store thread) still land in
+  time. None of the store's transactions waits on the caller's code, except two that take no part in the
+  stall bound: a streamed read (``read_events``, ``read_event_rows``: it holds no row lock) and an
+  addition of items from a lazy iterable (``add_items``, ``create_run_with_blocks``: it waits on the
+  source being read).
 
 Seam: this module is the connection pool, the runs, the journal's appends and the items' addition (the
 hot statements, and the items projection, written in few round trips by ``postgres_writes``); workers and
@@ -82,6 +96,9 @@ from omnimemory_kit.text import from_stored, to_stored
 
 __all__ = ["PostgresStore"]
 
+# Lifts the stall bound for the rest of the transaction (``set_config``'s ``true``: as ``SET LOCAL``).
+_NO_STALL_BOUND = "set_config('idle_in_transaction_session_timeout', '0', true)"
+
 # Errors that mean the schema or its data is gone or broken: no amount of waiting brings them back.
 _DAMAGE = (
     psycopg.errors.DataCorrupted,
@@ -99,7 +116,8 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
 
     Args:
         url: ``postgresql://user:password@host:port/dbname`` with optional ``?schema=`` (default
-            ``omnimemory_kit``) and ``?pool_max=`` (default 10); other query parameters go to libpq.
+            ``omnimemory_kit``), ``?pool_max=`` (default 10), ``?pool_timeout=``, ``?stall_timeout=`` and
+            ``?lock_timeout=`` (seconds; see "Stalls" above); other query parameters go to libpq.
         clock: lease expiry uses the database server's clock unless a non-system clock (a test's FakeClock)
             is given.
         create: create the schema when it does not exist yet; otherwise a missing store is an error.
@@ -118,6 +136,7 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
         location = parse_postgres_url(url)
         conninfo, self.schema, pool_max = location.conninfo, location.schema, location.pool_max
         pool_timeout = location.pool_timeout
+        self._stall_timeout, self._lock_timeout = location.stall_timeout, location.lock_timeout
         self._conninfo = conninfo
         self._clock: Clock | None = None if isinstance(clock, SystemClock) else clock
         self._closed = False
@@ -145,10 +164,18 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
             self._conninfo,
             min_size=1,
             max_size=self._pool_max,
-            kwargs={"options": f"-c search_path={self.schema}", "autocommit": False},
+            kwargs={"options": self._session_options(), "autocommit": False},
             timeout=self._pool_timeout,
             open=False,
             name=f"omnimemory-kit {self.url}",
+        )
+
+    def _session_options(self) -> str:
+        """Return the libpq ``options`` of a pooled connection: the schema, the stall and lock bounds."""
+        return (
+            f"-c search_path={self.schema} "
+            f"-c idle_in_transaction_session_timeout={_milliseconds(self._stall_timeout)} "
+            f"-c lock_timeout={_milliseconds(self._lock_timeout)}"
         )
 
     def _revive_pool(self) -> None:
@@ -252,6 +279,19 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
             raise StoreUnavailableError(f"store {self.url} unavailable: its pool was just renewed") from exc
         except _DAMAGE as exc:
             raise StoreCorruptError(f"store {self.url} is damaged: {self._reason(exc)}") from exc
+        except psycopg.errors.IdleInTransactionSessionTimeout as exc:
+            # This process stood still inside a transaction (stopped, frozen) longer than the stall bound:
+            # the server rolled it back and closed the connection, which the pool replaces.
+            raise StoreUnavailableError(
+                f"store {self.url} unavailable: the server ended a transaction of this process that sat "
+                f"idle longer than stall_timeout={self._stall_timeout:g}s; nothing of it was committed"
+            ) from exc
+        except psycopg.errors.LockNotAvailable as exc:
+            # The server is there (not away): another session held a lock this call needs for too long.
+            raise StoreUnavailableError(
+                f"store {self.url} busy: waited longer than lock_timeout={self._lock_timeout:g}s for a lock "
+                f"another session holds (a stalled or long transaction); nothing of this call was committed"
+            ) from exc
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self._away = True
             raise StoreUnavailableError(f"store {self.url} unavailable: {self._reason(exc)}") from exc
@@ -306,6 +346,8 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
         if not record.created_at:
             record = dataclasses.replace(record, created_at=self._wall())
         with self._conn() as conn, conn.transaction():
+            if blocks is not None and not isinstance(blocks, Sequence):
+                conn.execute(f"SELECT {_NO_STALL_BOUND}")  # waits on its source between blocks
             inserted = conn.execute(
                 "INSERT INTO runs (run_id, name, priority, source, function, created_at, params, operator, "
                 "origin, correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -376,8 +418,13 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
             rows = conn.execute(SELECT_RUN + " ORDER BY created_at, run_id").fetchall()
         return [run_from_row(row) for row in rows]
 
-    def _require_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> None:
-        if conn.execute("SELECT 1 FROM runs WHERE run_id = %s", (run_id,)).fetchone() is None:
+    def _require_run(
+        self, conn: psycopg.Connection[TupleRow], run_id: str, *, lift_stall_bound: bool = False
+    ) -> None:
+        """Raise ``RunNotFoundError`` unless the run exists; ``lift_stall_bound``: for the rest of the
+        transaction, which waits on the caller between statements, in the same round trip."""
+        what = _NO_STALL_BOUND if lift_stall_bound else "1"
+        if conn.execute(f"SELECT {what} FROM runs WHERE run_id = %s", (run_id,)).fetchone() is None:
             raise RunNotFoundError(run_id, where=f"store {self.url}")
 
     # --- journal ----------------------------------------------------------------------------------
@@ -432,7 +479,10 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
         One transaction for the whole iterable, written in chunks: a bad item adds nothing at all.
         """
         with self._conn() as conn, conn.transaction():
-            self._require_run(conn, run_id)
+            if isinstance(items, Sequence):
+                self._require_run(conn, run_id)
+            else:  # waits on the caller's iterable between chunks
+                self._require_run(conn, run_id, lift_stall_bound=True)
             return self._add_items_locked(conn, run_id, items, at)
 
     def _add_items_locked(
@@ -464,6 +514,8 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
             (run_id, list(chunk), list(chunk.values())),
         ).fetchall()
         rows.sort(key=lambda row: row[2])
+        if not rows:  # all there already: no seq to allocate, so the run row stays unlocked
+            return 0
         events = [Event(EventKind.FILE_ADDED, at=at, path=key, size=size) for key, size, _ in rows]
         self._append_locked(conn, run_id, events)
         return len(events)
@@ -486,3 +538,8 @@ class PostgresStore(PostgresLeases, PostgresReads, PostgresHealthHistory, Store)
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<PostgresStore {self.url} schema={self.schema} {state}>"
+
+
+def _milliseconds(seconds: float) -> int:
+    """Return a timeout setting in PostgreSQL's unit: 0 stays 0 (no limit), anything else at least 1 ms."""
+    return 0 if seconds == 0 else max(1, round(seconds * 1000))

@@ -60,7 +60,9 @@ class PostgresLeases(JournalStore):
     def _conn(self) -> contextlib.AbstractContextManager[psycopg.Connection[TupleRow]]:
         raise NotImplementedError  # the store's
 
-    def _require_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> None:
+    def _require_run(
+        self, conn: psycopg.Connection[TupleRow], run_id: str, *, lift_stall_bound: bool = False
+    ) -> None:
         raise NotImplementedError  # the store's
 
     def _now_param(self) -> float | None:

@@ -63,16 +63,22 @@ class PostgresReads(JournalStore):
     def _conn(self) -> contextlib.AbstractContextManager[psycopg.Connection[TupleRow]]:
         raise NotImplementedError  # the store's
 
-    def _require_run(self, conn: psycopg.Connection[TupleRow], run_id: str) -> None:
+    def _require_run(
+        self, conn: psycopg.Connection[TupleRow], run_id: str, *, lift_stall_bound: bool = False
+    ) -> None:
         raise NotImplementedError  # the store's
 
     def _now_param(self) -> float | None:
         raise NotImplementedError  # the store's
 
     def read_events(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> Iterator[Event]:
-        """Yield the run's events after ``after_seq`` in seq order, streamed in chunks."""
+        """Yield the run's events after ``after_seq`` in seq order, streamed in chunks.
+
+        The transaction waits on the caller between chunks: it is not bound by ``stall_timeout`` (it holds
+        no row lock another session could wait on).
+        """
         with self._conn() as conn:
-            self._require_run(conn, run_id)
+            self._require_run(conn, run_id, lift_stall_bound=True)
             query = (
                 "SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
                 "FROM events WHERE run_id = %s AND seq > %s ORDER BY seq"
@@ -134,9 +140,12 @@ class PostgresReads(JournalStore):
             yield event_from_row(row, run_id, where)
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
-        """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports)."""
+        """Yield events as plain tuples in ``EVENT_COLUMNS`` order (the fast path for reports).
+
+        Not bound by ``stall_timeout``, as ``read_events``.
+        """
         with self._conn() as conn:
-            self._require_run(conn, run_id)
+            self._require_run(conn, run_id, lift_stall_bound=True)
             with conn.transaction(), conn.cursor(name=f"rows_{uuid.uuid4().hex}") as cur:
                 cur.itersize = 20000
                 cur.execute(

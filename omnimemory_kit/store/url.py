@@ -13,11 +13,13 @@ SQLite URLs take query options: ``?synchronous=normal|full|extra`` (``normal`` b
 survive a crash of the process; ``full`` also survives power loss, at some cost per commit) and
 ``?timeout=SECONDS`` (how long a writer waits for another process's lock, 30 by default).
 
-PostgreSQL URLs take ``?schema=`` (default ``omnimemory_kit``) and ``?pool_max=`` (default 10); every other
-query parameter goes to libpq. A user name or password holding ``@``, ``/``, ``?``, ``#``, ``%`` or a space
-must be percent-encoded (``urllib.parse.quote(password, safe="")``): such a URL is refused before any
-connection is tried, and its error shows nothing of the password. A libpq keyword string
-(``host=... dbname=...``) is refused too, rather than taken for a file name.
+PostgreSQL URLs take ``?schema=`` (default ``omnimemory_kit``), ``?pool_max=`` (default 10),
+``?pool_timeout=SECONDS``, ``?stall_timeout=SECONDS`` (10 by default) and ``?lock_timeout=SECONDS`` (20 by
+default; see ``omnimemory_kit.store.postgres`` for both, 0 turns either off); every other query parameter goes
+to libpq. A user name or password holding ``@``, ``/``, ``?``, ``#``, ``%`` or a space must be
+percent-encoded (``urllib.parse.quote(password, safe="")``): such a URL is refused before any connection is
+tried, and its error shows nothing of the password. A libpq keyword string (``host=... dbname=...``) is
+refused too, rather than taken for a file name.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.redaction import redact
 
 __all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "DEFAULT_STALL_TIMEOUT",
     "DEFAULT_STORE_URL",
     "ENCODE_PASSWORD",
     "PostgresLocation",
@@ -45,6 +49,14 @@ __all__ = [
 
 DEFAULT_STORE_URL: Final = "sqlite:///omnimemory.db"
 """The store every command opens when none is named: one SQLite file in the working folder."""
+
+DEFAULT_STALL_TIMEOUT: Final = 10.0
+"""Seconds a store transaction on PostgreSQL may sit idle before the server ends it (``?stall_timeout=``)."""
+
+DEFAULT_LOCK_TIMEOUT: Final = 20.0
+"""Seconds a PostgreSQL statement of the store waits for a lock before giving up (``?lock_timeout=``)."""
+
+_MAX_TIMEOUT: Final = 86_400.0  # a day: PostgreSQL keeps these settings in milliseconds, as a 32-bit int
 
 ACCEPTED = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, a plain file path, sqlite:// (in memory), "
@@ -86,13 +98,17 @@ class SQLiteLocation:
 class PostgresLocation:
     """Where a PostgreSQL store lives, parsed from a URL: the libpq conninfo, the schema, the pool settings.
 
-    ``pool_timeout`` is how long a call waits for a pooled connection (None: the store's default).
+    ``pool_timeout`` is how long a call waits for a pooled connection (None: the store's default);
+    ``stall_timeout`` how long a transaction may sit idle before the server ends it, ``lock_timeout`` how
+    long a statement waits for a lock (seconds; 0: no limit).
     """
 
     conninfo: str = field(repr=False)  # holds the password: kept out of repr, never print it
     schema: str = "omnimemory_kit"
     pool_max: int = 10
     pool_timeout: float | None = None
+    stall_timeout: float = DEFAULT_STALL_TIMEOUT
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
 
 
 def redact_url(url: str | os.PathLike[str]) -> str:
@@ -189,7 +205,8 @@ def parse_postgres_url(url: str) -> PostgresLocation:
     """Parse a ``postgresql://`` URL into a ``PostgresLocation``.
 
     Raises:
-        ConfigError: not a PostgreSQL URL, no database named, a bad ``pool_max`` or ``schema``.
+        ConfigError: not a PostgreSQL URL, no database named, a bad ``pool_max``, ``pool_timeout``,
+            ``stall_timeout``, ``lock_timeout`` or ``schema``.
     """
     parts = urlsplit(url)
     if parts.scheme not in _POSTGRES_SCHEMES:
@@ -200,6 +217,7 @@ def parse_postgres_url(url: str) -> PostgresLocation:
     schema = "omnimemory_kit"
     pool_max = 10
     pool_timeout: float | None = None
+    limits = {"stall_timeout": DEFAULT_STALL_TIMEOUT, "lock_timeout": DEFAULT_LOCK_TIMEOUT}
     passthrough: list[tuple[str, str]] = []
     if any("=" not in item for item in parts.query.split("&") if item):
         # "?password=ab&cd": the "cd" libpq would refuse by name is the tail of a password; neither it nor
@@ -226,6 +244,17 @@ def parse_postgres_url(url: str) -> PostgresLocation:
                 raise ConfigError(
                     f"pool_timeout in {redact_url(url)!r} must be a positive number of seconds, not {value!r}"
                 )
+        elif key in limits:
+            try:
+                seconds = float(value)
+            except ValueError:
+                seconds = -1.0
+            if not 0 <= seconds <= _MAX_TIMEOUT:
+                raise ConfigError(
+                    f"{key} in {redact_url(url)!r} must be a number of seconds from 0 (no limit) to "
+                    f"{_MAX_TIMEOUT:g}, not {value!r}"
+                )
+            limits[key] = seconds
         else:
             passthrough.append((key, value))
     if not schema or not set(schema) <= _IDENTIFIER_CHARS or schema[0].isdigit():
@@ -233,7 +262,9 @@ def parse_postgres_url(url: str) -> PostgresLocation:
             f"schema {schema!r} in {redact_url(url)!r} must be lower-case letters, digits and underscores"
         )
     conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(passthrough), ""))
-    return PostgresLocation(conninfo=conninfo, schema=schema, pool_max=pool_max, pool_timeout=pool_timeout)
+    return PostgresLocation(
+        conninfo=conninfo, schema=schema, pool_max=pool_max, pool_timeout=pool_timeout, **limits
+    )
 
 
 def password_problem(url: str) -> str | None:

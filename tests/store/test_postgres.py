@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +22,8 @@ from omnimemory_kit.errors import (
     StoreUnavailableError,
 )
 from omnimemory_kit.events import Event, EventKind, FileStatus
-from omnimemory_kit.store.base import RunRecord, WorkItem
+from omnimemory_kit.store.base import Lease, RunRecord, WorkItem
+from omnimemory_kit.store.blocks import encode_block
 from omnimemory_kit.store.postgres import PostgresStore
 from omnimemory_kit.store.postgres_writes import ReportPlan, report_plan
 
@@ -219,6 +222,166 @@ class TestClaims:
                 row = conn.execute("SELECT extract(epoch from clock_timestamp())").fetchone()
             assert row is not None
             assert 3590 < lease.expires_at - float(row[0]) <= 3600
+
+
+def _stalled_claim(stack: contextlib.ExitStack, stalled: PostgresStore, run_id: str, worker_id: str) -> Lease:
+    """Claim in a transaction left open, as a worker stopped (SIGSTOP) before its commit leaves it."""
+    conn = stack.enter_context(stalled._conn())
+    stack.enter_context(conn.transaction())
+    lease, _ = stalled._claim_locked(conn, run_id, worker_id, 5, 60.0)  # holds its items and the run row
+    assert lease is not None
+    return lease
+
+
+class TestStalls:
+    """A process stopped inside a store transaction cannot stop the others: the server ends it in time."""
+
+    def test_sessions_carry_the_stall_and_lock_bounds(self, pg_dsn: str, schema: str) -> None:
+        """Each pooled connection has the URL's bounds in PostgreSQL's settings (10 s and 20 s by default)."""
+        with PostgresStore(_with_query(pg_dsn, schema=schema)) as default, default._conn() as conn:
+            shown = [conn.execute(f"SHOW {name}").fetchone() for name in _SETTINGS]
+        assert shown == [("10s",), ("20s",)]
+        url = _with_query(pg_dsn, schema=schema, stall_timeout="0.25", lock_timeout="0")
+        with PostgresStore(url) as tuned, tuned._conn() as conn:
+            shown = [conn.execute(f"SHOW {name}").fetchone() for name in _SETTINGS]
+        assert shown == [("250ms",), ("0",)]
+
+    def test_a_claim_stalled_before_its_commit_is_ended_and_others_claim(
+        self, pg_dsn: str, schema: str, clock: FakeClock
+    ) -> None:
+        """Another claim waits only until the stall bound ends the stalled one, which committed nothing."""
+        url = _with_query(pg_dsn, schema=schema, stall_timeout="0.3", lock_timeout="30")
+        with PostgresStore(url, clock=clock) as going, PostgresStore(url, clock=clock) as stalled:
+            going.create_run(RunRecord("r", "stall", source="s", function="f"))
+            going.add_items("r", [WorkItem(f"k{i:02d}") for i in range(20)], at=clock.time())
+            before = going.last_seq("r")
+            with contextlib.ExitStack() as stack:
+                held = _stalled_claim(stack, stalled, "r", "stopped:1:w")
+                started = time.monotonic()
+                lease = going.claim("r", "going:2:w", 10, 60.0)  # needs the run row the stalled claim holds
+                waited = time.monotonic() - started
+                assert lease is not None
+                assert 0.3 <= waited < 10, "it waited for the stall bound, not the lock's"
+                # its items were locked by the stalled pick: skipped, and free again once it was rolled back
+                assert not {item.key for item in held.items} & {item.key for item in lease.items}
+                assert going.append_start("r", Event(EventKind.BATCH_OPENED, at=clock.time())) is not None
+                with pytest.raises(StoreUnavailableError, match=r"stall_timeout=0\.3s; nothing of it"):
+                    stack.close()  # the stopped process goes on: its commit finds the connection ended
+            events = list(going.read_events("r", after_seq=before))
+            assert [e.seq for e in events] == list(range(before + 1, before + len(events) + 1))
+            assert {e.worker_id for e in events if e.worker_id} == {"going:2:w"}
+            assert [lease.lease_id for lease in going.leases("r")] == [lease.lease_id]
+            counts = going.item_counts("r")
+            assert (counts[FileStatus.PENDING], counts[FileStatus.IN_PROGRESS]) == (10, 10)
+            # the stalled store goes on: its pool gave it a fresh connection
+            assert stalled.claim("r", "stopped:1:w", 5, 60.0) is not None
+
+    def test_a_report_stalled_mid_transaction_loses_its_lease_and_counts_nothing(
+        self, pg_dsn: str, schema: str, clock: FakeClock
+    ) -> None:
+        """A stall inside a report: its lease expires and is reclaimed meanwhile; the report is refused."""
+        url = _with_query(pg_dsn, schema=schema, stall_timeout="0.3", lock_timeout="30")
+        with PostgresStore(url, clock=clock) as going, PostgresStore(url, clock=clock) as stalled:
+            going.create_run(RunRecord("r", "stall", source="s", function="f"))
+            going.add_items("r", [WorkItem(f"k{i}") for i in range(4)], at=clock.time())
+            lease = stalled.claim("r", "stopped:1:w", 4, 30.0)
+            assert lease is not None
+            outcomes = [Event(EventKind.FILE_SUCCEEDED, at=clock.time(), path=i.key) for i in lease.items]
+            with contextlib.ExitStack() as stack:
+                conn = stack.enter_context(stalled._conn())
+                stack.enter_context(conn.transaction())
+                stalled._lock_live_lease(conn, lease)
+                stalled._append_locked(conn, "r", outcomes)  # the report's events, the run row locked
+                clock.advance(31)
+                assert going.reclaim("r") == 4  # waits for the stall bound, then takes the expired lease back
+                with pytest.raises(StoreUnavailableError, match="stall_timeout"):
+                    stack.close()
+            with pytest.raises(LeaseLostError):  # made again, as a runner does after an outage
+                stalled.report(lease, outcomes)
+            again = going.claim("r", "going:2:w", 4, 30.0)
+            assert again is not None
+            going.report(again, outcomes)
+            succeeded = [e.path for e in going.read_events("r") if e.kind is EventKind.FILE_SUCCEEDED]
+            assert sorted(succeeded) == ["k0", "k1", "k2", "k3"]
+            assert going.item_counts("r")[FileStatus.SUCCEEDED] == 4
+
+    def test_a_lock_held_past_the_lock_bound_fails_the_call_and_commits_nothing(
+        self, pg_dsn: str, schema: str, clock: FakeClock
+    ) -> None:
+        """A lock wait is bounded whatever the holder does: the call fails, keeps nothing, can go again."""
+        url = _with_query(pg_dsn, schema=schema, stall_timeout="0", lock_timeout="0.2")
+        with PostgresStore(url, clock=clock) as store:
+            store.create_run(RunRecord("r", "lock", source="s", function="f"))
+            before = store.last_seq("r")
+            event = Event(EventKind.RUN_PAUSED, at=clock.time())
+            with psycopg.connect(pg_dsn) as holder:  # not a kit session: no stall bound ends it
+                holder.execute(f"SELECT 1 FROM {schema}.runs WHERE run_id = 'r' FOR UPDATE")
+                with pytest.raises(
+                    StoreUnavailableError, match=r"busy: waited longer than lock_timeout=0\.2s"
+                ):
+                    store.append("r", [event])
+                assert store.last_seq("r") == before
+                holder.rollback()
+            assert store.append("r", [event]) == before + 1
+
+    def test_adding_items_already_there_leaves_the_run_row_alone(
+        self, pg_dsn: str, schema: str, clock: FakeClock
+    ) -> None:
+        """Preparing a run again while others hold its row adds nothing and waits on nobody."""
+        url = _with_query(pg_dsn, schema=schema, stall_timeout="0", lock_timeout="0.2")
+        with PostgresStore(url, clock=clock) as store:
+            store.create_run(RunRecord("r", "again", source="s", function="f"))
+            items = [WorkItem(f"k{i}") for i in range(3)]
+            assert store.add_items("r", items, at=clock.time()) == 3
+            before = store.last_seq("r")
+            with psycopg.connect(pg_dsn) as holder:  # a worker mid-append
+                holder.execute(f"SELECT 1 FROM {schema}.runs WHERE run_id = 'r' FOR UPDATE")
+                assert store.add_items("r", iter(items), at=clock.time()) == 0
+            assert store.last_seq("r") == before
+
+    def test_a_streamed_read_may_wait_on_its_reader(self, pg_dsn: str, schema: str, clock: FakeClock) -> None:
+        """A read streamed to a slow reader is not ended by the stall bound (it holds no row lock)."""
+        url = _with_query(pg_dsn, schema=schema, stall_timeout="0.1")
+        with PostgresStore(url, clock=clock) as store:
+            store.create_run(RunRecord("r", "read", source="s", function="f"))
+            store.add_items("r", [WorkItem(f"k{i}") for i in range(3)], at=clock.time())
+            for read in (store.read_events, store.read_event_rows):
+                stream = read("r")
+                first = next(stream)
+                _wait_on_the_server(pg_dsn, 0.4)  # the reader is busy with the first one, past the bound
+                assert 1 + len(list(stream)) == 4, first
+
+    def test_items_from_a_slow_source_are_added_past_the_stall_bound(
+        self, pg_dsn: str, schema: str, clock: FakeClock
+    ) -> None:
+        """An addition from a lazy iterable waits on it as long as it takes (a source on a slow mount)."""
+        url = _with_query(pg_dsn, schema=schema, stall_timeout="0.1")
+
+        def slow_source() -> Iterator[WorkItem]:
+            for i in range(6000):  # past one written chunk (5,000), so the transaction is under way
+                if i == 5500:
+                    _wait_on_the_server(pg_dsn, 0.4)
+                yield WorkItem(f"k{i:05d}")
+
+        with PostgresStore(url, clock=clock) as store:
+            store.create_run(RunRecord("r", "slow", source="s", function="f"))
+            assert store.add_items("r", slow_source(), at=clock.time()) == 6000
+            record, added = store.create_run_with_blocks(
+                RunRecord("r2", "slow", source="s", function="f"),
+                (encode_block([(item.key, item.size)]) for item in slow_source()),
+                at=clock.time(),
+            )
+            assert (record.run_id, added) == ("r2", 6000)
+            assert store.item_counts("r2")[FileStatus.PENDING] == 6000
+
+
+_SETTINGS = ("idle_in_transaction_session_timeout", "lock_timeout")
+
+
+def _wait_on_the_server(dsn: str, seconds: float) -> None:
+    """Let ``seconds`` pass on the server's side, as a caller busy elsewhere would (longer than a bound)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_sleep(%s)", (seconds,))
 
 
 class TestBatchItems:

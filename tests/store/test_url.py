@@ -184,15 +184,28 @@ class TestParsePostgresURL:
         assert "team_a" in repr(location)
 
     def test_defaults(self) -> None:
-        """Without options the schema is omnimemory_kit and the pool holds up to 10 connections."""
+        """Without options the schema is omnimemory_kit, the pool holds up to 10 connections, a transaction
+        may stall 10 s and a lock wait lasts 20 s."""
         location = parse_postgres_url("postgres://db/runs")
         assert (location.schema, location.pool_max) == ("omnimemory_kit", 10)
+        assert (location.stall_timeout, location.lock_timeout) == (10.0, 20.0)
+
+    def test_stall_and_lock_timeouts_are_ours_in_seconds(self) -> None:
+        """``stall_timeout`` and ``lock_timeout`` are read off the URL as seconds (0: no limit), not sent
+        to libpq."""
+        location = parse_postgres_url("postgresql://db/runs?stall_timeout=2.5&lock_timeout=0&sslmode=require")
+        assert (location.stall_timeout, location.lock_timeout) == (2.5, 0.0)
+        assert location.conninfo == "postgresql://db/runs?sslmode=require"
 
     @pytest.mark.parametrize(
         ("url", "complaint"),
         [
             ("postgresql://kit:s3cret@db/", "names no database"),
             ("postgresql://kit:s3cret@db/runs?pool_max=0", "pool_max"),
+            ("postgresql://kit:s3cret@db/runs?stall_timeout=-1", "stall_timeout .* from 0 .* not '-1'"),
+            ("postgresql://kit:s3cret@db/runs?stall_timeout=soon", "stall_timeout .* not 'soon'"),
+            ("postgresql://kit:s3cret@db/runs?lock_timeout=nan", "lock_timeout .* not 'nan'"),
+            ("postgresql://kit:s3cret@db/runs?lock_timeout=1e9", "lock_timeout .* to 86400"),
             ("postgresql://kit:s3cret@db/runs?schema=Team-A", "lower-case letters"),
             ("mysql://kit:s3cret@db/runs", "not a PostgreSQL URL"),
         ],
