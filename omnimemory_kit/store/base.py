@@ -82,7 +82,7 @@ __all__ = [
     "work_items",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """The store schema version this code writes. A store with a higher version is refused; a lower one is
 upgraded when opened to write.
 

@@ -348,6 +348,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 7: SQLite keeps a run of item events in one row; the PostgreSQL journal keeps a row per event
     "SELECT 1",
+    # 8: SQLite keeps a run of verdicts in one row; the PostgreSQL journal keeps a row per event
+    "SELECT 1",
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every schema version needs its migration"
 

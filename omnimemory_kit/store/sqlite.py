@@ -352,8 +352,9 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             run_no = self._run_no(conn, run_id)
             counts = read_item_counts(conn, run_no)
             starts = read_rare_events(
-                conn, run_no, frozenset(STARTS), after_seq=0, until_seq=None, worker_id=None
-            )
+                conn, run_no, frozenset(STARTS), after_seq=0, until_seq=None, worker_id=None,
+                compact=self.schema_version >= 7,
+            )  # fmt: skip
             if run_is_done(counts, starts):
                 return None
             return self._append_locked(conn, run_no, [stored_event(event)])
@@ -442,7 +443,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         with self._read("read events") as conn:
             found = read_rare_events(
                 conn, self._run_no(conn, run_id), wanted, after_seq=after_seq, until_seq=until_seq,
-                worker_id=worker_id,
+                worker_id=worker_id, compact=self.schema_version >= 7,
             )  # fmt: skip
         yield from found
 
@@ -531,6 +532,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             return read_status(
                 conn, self._run_no(conn, run_id), run_id, with_bytes=with_bytes,
                 bytes_kept=self.schema_version >= 6,  # else an older store opened read-only: a pass
+                compact=self.schema_version >= 7,
             )  # fmt: skip
 
     def report_aggregates(

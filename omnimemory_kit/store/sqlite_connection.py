@@ -260,6 +260,9 @@ _UPGRADES: Final[tuple[str, ...]] = (
     _WEIGH_ITEMS,
     # 7: a run of item events in one row (``sqlite_journal``: a claim's starts, a report's successes)
     "ALTER TABLE events ADD COLUMN members TEXT",
+    # 8: a run of ITEM_VALIDATED verdicts in one row too (nothing to change: a marker that an older
+    # version, which would read such a row as one verdict without a key, refuses the store)
+    "SELECT 1",
 )
 assert len(_UPGRADES) == SCHEMA_VERSION - 1, "every schema version needs its upgrade"
 

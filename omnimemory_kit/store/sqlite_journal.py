@@ -14,6 +14,10 @@ event's, its ``path`` NULL. Writing a row per event cost the
 store thread, the bottleneck of a run of fast items, about 30 % of its work. Readers expand such a row
 into its events (``expand_rows`` in Python, ``EXPANDED_EVENTS`` in SQL), so the journal's contract (one
 event per seq, dense seqs) holds for every reader; the rare-events index never holds these kinds.
+
+Since schema version 8 a run of ITEM_VALIDATED verdicts of one worker (a batch's, or a validation pass's
+chunk) is one row too, an object of ``key: at`` like FILE_SUCCEEDED's (``COMPACT_VERDICTS``). Verdicts are
+rare kinds, so such a row is in the rare-events index, and the rare reads expand it (``sqlite_status``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from omnimemory_kit.store.sqlite_counters import write_minutes
 
 __all__ = [
     "COMPACT_KINDS",
+    "COMPACT_VERDICTS",
     "EXPANDED_EVENTS",
     "INSERT_ADDED",
     "INSERT_COMPACT_STARTS",
@@ -49,6 +54,8 @@ INSERT_EVENT_ROW: Final = (
 )
 COMPACT_KINDS: Final = frozenset({EventKind.FILE_ADDED, EventKind.FILE_STARTED, EventKind.FILE_SUCCEEDED})
 """The item kinds a run of which is written as one row (see the module)."""
+COMPACT_VERDICTS: Final = frozenset({EventKind.ITEM_VALIDATED})
+"""The verdict kinds a run of which is written as one row (schema version 8): rare kinds, in the index."""
 INSERT_COMPACT_STARTS: Final = (
     "INSERT INTO events (run_no, seq, kind, at, batch_id, worker_id, members) "
     f"VALUES (?1, ?2, '{EventKind.FILE_STARTED}', ?3, ?4, ?5, ?6)"
@@ -58,7 +65,7 @@ _INSERT_COMPACT_RUN: Final = (
     "INSERT INTO events (run_no, seq, kind, at, worker_id, members) VALUES (?, ?, ?, ?, ?, ?)"
 )
 """A run of plain events of a compact kind as one row: the members text as it was encoded."""
-_COMPACT_VALUES: Final = frozenset(str(kind) for kind in COMPACT_KINDS)
+_COMPACT_VALUES: Final = frozenset(str(kind) for kind in COMPACT_KINDS | COMPACT_VERDICTS)
 _ADDED: Final = str(EventKind.FILE_ADDED)
 _STARTED: Final = str(EventKind.FILE_STARTED)
 EXPANDED_EVENTS: Final = (

@@ -19,6 +19,7 @@ from omnimemory_kit.events import EVENT_KINDS, STRING_ERROR_TYPE, Event, EventKi
 from omnimemory_kit.store.base import loaded_event
 from omnimemory_kit.store.counters import RunCounters
 from omnimemory_kit.store.sqlite_counters import read_counters, read_item_bytes, snapshot
+from omnimemory_kit.store.sqlite_journal import COMPACT_VERDICTS
 from omnimemory_kit.store.status_facts import (
     COMMON_KINDS,
     RARE_KINDS_SQL,
@@ -32,6 +33,7 @@ __all__ = [
     "RARE_EVENTS",
     "RARE_EVENTS_INDEX",
     "SQLITE_STATUS",
+    "SQLITE_STATUS_V6",
     "StoreConnection",
     "first_unknown_kind",
     "has_rare_index",
@@ -50,44 +52,76 @@ RARE_EVENTS: Final = "events INDEXED BY events_rare"
 
 
 _R: Final = RARE_KINDS_SQL
+_VERDICTS: Final = kinds_sql(VERDICT_KINDS)
+# Every verdict as its own row: a run of them kept in one row (schema version 8, ``sqlite_journal``) expanded,
+# its members' seqs counted on from the row's. A store without the ``members`` column (older than version 7,
+# opened read-only) has a row per verdict.
+_EACH_VERDICT: Final = (
+    f"SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id FROM {{rare}} "
+    f"WHERE {{run}} AND {_R} AND kind IN ({_VERDICTS}) AND members IS NULL UNION ALL "
+    "SELECT c.seq + j.rowid, c.kind, j.value, j.key, NULL, NULL, NULL, NULL, NULL, c.worker_id FROM "
+    f"(SELECT seq, kind, worker_id, members FROM {{rare}} WHERE {{run}} AND {_R} AND kind IN ({_VERDICTS}) "
+    "AND members IS NOT NULL) AS c, json_each(c.members) AS j"
+)
+_EACH_VERDICT_V6: Final = (
+    f"SELECT seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id FROM {{rare}} "
+    f"WHERE {{run}} AND {_R} AND kind IN ({_VERDICTS})"
+)
 # An item failed for good now carries its last failure's type (SQLite takes the bare column from the
-# row holding max(seq)). The latest verdicts: CROSS JOIN keeps the verdicts outermost (the planner, without
-# statistics, would scan the journal).
+# row holding max(seq)). The latest verdicts likewise: each item's verdict row with the highest seq, of the
+# items that succeeded and were not re-run since.
+_LATEST_VERDICTS: Final = (
+    "(SELECT max(seq) AS seq, kind, at, path, size, batch_id, error_type, error_message, reason, worker_id "
+    "FROM ({each}) GROUP BY path) AS e "
+    "CROSS JOIN items AS i ON i.run_no = {{run_param}} AND i.key = e.path AND i.status = 'succeeded' "
+    f"LEFT JOIN (SELECT path, max(seq) AS seq FROM {{{{rare}}}} WHERE {{{{run}}}} AND {_R} "
+    "AND kind = 'file_requeued' GROUP BY path) AS r ON r.path = e.path "
+    "WHERE (r.seq IS NULL OR r.seq < e.seq)"
+)
+_ERRORS: Final = (
+    f"SELECT coalesce(nullif(f.error_type, ''), '{STRING_ERROR_TYPE}'), count(*) FROM "
+    f"(SELECT path, error_type, max(seq) FROM {{rare}} WHERE {{run}} AND {_R} AND kind = 'file_failed' "
+    "GROUP BY path) AS f JOIN items AS i ON i.run_no = {run_param} AND i.key = f.path "
+    "WHERE i.status = 'failed' GROUP BY 1"
+)
 SQLITE_STATUS: Final = StatusDialect(
     run="run_no",
     run_param=":run",
     seq_param=":seq",
-    errors=(
-        f"SELECT coalesce(nullif(f.error_type, ''), '{STRING_ERROR_TYPE}'), count(*) FROM "
-        f"(SELECT path, error_type, max(seq) FROM {{rare}} WHERE {{run}} AND {_R} AND kind = 'file_failed' "
-        "GROUP BY path) AS f JOIN items AS i ON i.run_no = {run_param} AND i.key = f.path "
-        "WHERE i.status = 'failed' GROUP BY 1"
-    ),
-    latest_verdicts=(
-        f"(SELECT path, max(seq) AS seq FROM {{rare}} WHERE {{run}} AND {_R} "
-        f"AND kind IN ({kinds_sql(VERDICT_KINDS)}) GROUP BY path) AS v "
-        "CROSS JOIN events AS e ON e.run_no = {run_param} AND e.seq = v.seq "
-        "CROSS JOIN items AS i ON i.run_no = {run_param} AND i.key = v.path AND i.status = 'succeeded' "
-        f"LEFT JOIN (SELECT path, max(seq) AS seq FROM {{rare}} WHERE {{run}} AND {_R} "
-        "AND kind = 'file_requeued' GROUP BY path) AS r ON r.path = v.path "
-        "WHERE (r.seq IS NULL OR r.seq < v.seq)"
-    ),
+    errors=_ERRORS,
+    latest_verdicts=_LATEST_VERDICTS.format(each=_EACH_VERDICT),
 )
 """The SQLite spelling of the status reads (``store.status_reads``)."""
+SQLITE_STATUS_V6: Final = StatusDialect(
+    run="run_no",
+    run_param=":run",
+    seq_param=":seq",
+    errors=_ERRORS,
+    latest_verdicts=_LATEST_VERDICTS.format(each=_EACH_VERDICT_V6),
+)
+"""The same for a store older than schema version 7 opened read-only (no ``members`` column)."""
 
 
 def read_status(
-    conn: sqlite3.Connection, run_no: int, run_id: str, *, with_bytes: bool, bytes_kept: bool
+    conn: sqlite3.Connection,
+    run_no: int,
+    run_id: str,
+    *,
+    with_bytes: bool,
+    bytes_kept: bool,
+    compact: bool = True,
 ) -> RunStatusFacts:
     """Read a run's counters and status facts in one read transaction (one snapshot).
 
     ``bytes_kept``: the store keeps the item bytes beside the counts (schema version 5); without them,
-    ``with_bytes`` costs a pass over the items.
+    ``with_bytes`` costs a pass over the items. ``compact``: the store may hold a run of events in one row
+    (schema version 7).
     """
     with snapshot(conn):
         counters = read_counters(conn, run_no, run_id, None)
         kept = read_item_bytes(conn, run_no) if with_bytes and bytes_kept else None
-        return _read_facts(conn, run_no, counters, with_bytes=with_bytes, kept_bytes=kept)
+        dialect = SQLITE_STATUS if compact else SQLITE_STATUS_V6
+        return _read_facts(conn, run_no, counters, dialect, with_bytes=with_bytes, kept_bytes=kept)
 
 
 def first_unknown_kind(conn: sqlite3.Connection, run_no: int) -> tuple[int, str] | None:
@@ -107,6 +141,7 @@ def _read_facts(
     conn: sqlite3.Connection,
     run_no: int,
     counters: RunCounters,
+    dialect: StatusDialect,
     *,
     with_bytes: bool,
     kept_bytes: ItemBytes | None,
@@ -117,7 +152,7 @@ def _read_facts(
         return conn.execute(sql, params).fetchall()
 
     return read_status_facts(
-        query, SQLITE_STATUS, run_no, counters, rare=rare_events(conn), with_bytes=with_bytes,
+        query, dialect, run_no, counters, rare=rare_events(conn), with_bytes=with_bytes,
         event_of=_event, kept_bytes=kept_bytes,
     )  # fmt: skip
 
@@ -130,16 +165,43 @@ def read_rare_events(
     after_seq: int,
     until_seq: int | None,
     worker_id: str | None,
+    compact: bool = True,
 ) -> list[Event]:
-    """Return the run's events of rare ``kinds`` in a seq range, of one worker, through the index."""
+    """Return the run's events of rare ``kinds`` in a seq range, of one worker, through the index.
+
+    ``compact``: the store may hold a run of verdicts in one row (schema version 8; a store older than
+    version 7, opened read-only, has no ``members`` column); such a row is read from the one holding the
+    event after ``after_seq`` and expanded into its events.
+    """
     assert kinds.isdisjoint(COMMON_KINDS), "only rare kinds are in the index"
+    if not compact or kinds.isdisjoint(COMPACT_VERDICTS):
+        rows = conn.execute(
+            f"SELECT {STATUS_COLUMNS} FROM {rare_events(conn)} WHERE run_no = ?1 AND {_R} "
+            f"AND kind IN ({kinds_sql(kinds)}) "
+            "AND seq > ?2 AND (?3 IS NULL OR seq <= ?3) AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq",
+            (run_no, after_seq, until_seq, worker_id),
+        ).fetchall()
+        return [_event(row) for row in rows]
     rows = conn.execute(
-        f"SELECT {STATUS_COLUMNS} FROM {rare_events(conn)} WHERE run_no = ?1 AND {_R} "
+        f"SELECT {STATUS_COLUMNS}, members FROM {rare_events(conn)} WHERE run_no = ?1 AND {_R} "
         f"AND kind IN ({kinds_sql(kinds)}) "
-        "AND seq > ?2 AND (?3 IS NULL OR seq <= ?3) AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq",
+        "AND seq >= (SELECT coalesce(max(seq), 0) FROM events WHERE run_no = ?1 AND seq <= ?2 + 1) "
+        "AND (?3 IS NULL OR seq <= ?3) AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq",
         (run_no, after_seq, until_seq, worker_id),
     ).fetchall()
-    return [_event(row) for row in rows]
+    events: list[Event] = []
+    for row in rows:
+        members = row[-1]
+        if members is None:
+            if row[0] > after_seq:
+                events.append(_event(row[:-1]))
+            continue
+        first, kind, _, _, _, batch_id, _, _, _, worker = row[:-1]
+        for position, (key, at) in enumerate(json.loads(members).items()):
+            seq = first + position
+            if seq > after_seq and (until_seq is None or seq <= until_seq):
+                events.append(_event((seq, kind, at, key, None, batch_id, None, None, None, worker)))
+    return events
 
 
 class StoreConnection(sqlite3.Connection):

@@ -38,8 +38,29 @@ def downgrade_to_version_1(path: Path) -> None:
         conn.close()
 
 
+def downgrade_to_version_7(path: Path) -> None:
+    """Undo version 8: a row per verdict again (a run of ITEM_VALIDATED's row expanded into its rows)."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            rows = conn.execute(
+                f"SELECT * FROM {EXPANDED_EVENTS} WHERE (run_no, seq) IN (SELECT e.run_no, e.seq + j.rowid "
+                "FROM events AS e, json_each(e.members) AS j WHERE e.members IS NOT NULL "
+                "AND e.kind = 'item_validated')"
+            ).fetchall()
+            conn.execute("DELETE FROM events WHERE members IS NOT NULL AND kind = 'item_validated'")
+            conn.executemany(
+                "INSERT INTO events (run_no, seq, kind, at, path, size, batch_id, error_type, error_message, "
+                "reason, worker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    finally:
+        conn.close()
+
+
 def downgrade_to_version_6(path: Path) -> None:
-    """Undo version 7: a row per event again (a run's row expanded into its events' rows)."""
+    """Undo versions 8 and 7: a row per event again (a run's row expanded into its events' rows)."""
     conn = sqlite3.connect(path)
     try:
         with conn:

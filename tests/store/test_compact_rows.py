@@ -1,4 +1,4 @@
-"""A run of item events kept as one SQLite row (schema version 7) reads as the events it stands for.
+"""A run of item events kept as one SQLite row (schema versions 7 and 8) reads as the events it stands for.
 
 The reference is the same journal written a row per event: a PostgreSQL store, or the SQLite file taken
 back to version 6 (``old_schema.downgrade_to_version_6`` expands every run's row) and opened read-only.
@@ -20,7 +20,7 @@ from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.store import RunRecord, WorkItem, open_store
 from omnimemory_kit.store.blocks import encode_block
 from omnimemory_kit.store.sqlite import SQLiteStore
-from tests.store.old_schema import downgrade_to_version_6
+from tests.store.old_schema import downgrade_to_version_6, downgrade_to_version_7
 
 RUN = "run-1"
 K = EventKind
@@ -45,6 +45,23 @@ def _journal(store: SQLiteStore) -> None:
     assert lease is not None
     store.report(
         lease, [Event(K.FILE_SUCCEEDED, at=400.0 + i, path=item.key) for i, item in enumerate(lease.items)]
+    )
+    # verdicts (version 8): a worker's run of them, a mismatch within it, another worker's run over part of
+    # the same items, then a fixed item validated again and a validated one found mismatched since
+    done = [e.path for e in store.read_events(RUN) if e.kind is K.FILE_SUCCEEDED and e.path is not None]
+    verdicts = [Event(K.ITEM_VALIDATED, at=500.0 + i, path=key, worker_id="v1") for i, key in enumerate(done)]
+    verdicts = verdicts[:8]
+    verdicts[3] = Event(K.ITEM_MISMATCHED, at=503.0, path=done[3], error_message="differs",
+                        reason='{"expected": 1, "actual": 2}', worker_id="v1")  # fmt: skip
+    store.append(RUN, verdicts)
+    store.append(RUN, [Event(K.ITEM_VALIDATED, at=600.0 + i, path=key, worker_id="v2")
+                       for i, key in enumerate(done[5:12])])  # fmt: skip
+    store.append(
+        RUN,
+        [
+            Event(K.ITEM_VALIDATED, at=700.0, path=done[3], worker_id="v1"),
+            Event(K.ITEM_VALIDATION_ERROR, at=701.0, path=done[0], error_type="OSError", worker_id="v1"),
+        ],
     )
 
 
@@ -89,7 +106,7 @@ def test_every_read_gives_the_events_a_row_each_gives(compact: tuple[Path, Path]
 
 
 @settings(max_examples=60, deadline=None)
-@given(after=st.integers(0, 60), limit=st.one_of(st.none(), st.integers(1, 20)), data=st.data())
+@given(after=st.integers(0, 90), limit=st.one_of(st.none(), st.integers(1, 20)), data=st.data())
 def test_reads_from_inside_a_row(tmp_path_factory: pytest.TempPathFactory, after: int, limit: int | None,
                                  data: st.DataObject) -> None:  # fmt: skip
     """A cursor, a limit or a range that falls inside a run's row reads exactly the events it names."""
@@ -103,8 +120,8 @@ def test_reads_from_inside_a_row(tmp_path_factory: pytest.TempPathFactory, after
         picked = list(store.read_events(RUN, after_seq=after, limit=limit))
         wanted = [e for e in every if e.seq > after]
         assert picked == (wanted if limit is None else wanted[:limit])
-        until = data.draw(st.one_of(st.none(), st.integers(after, 70)))
-        worker = data.draw(st.sampled_from([None, "w1", "w2"]))
+        until = data.draw(st.one_of(st.none(), st.integers(after, 100)))
+        worker = data.draw(st.sampled_from([None, "w1", "w2", "v1", "v2"]))
         kinds = data.draw(st.one_of(st.none(), st.sets(st.sampled_from(list(K)), min_size=1)))
         matching = list(store.read_events_matching(RUN, after_seq=after, until_seq=until, worker_id=worker,
                                                    kinds=kinds))  # fmt: skip
@@ -134,3 +151,43 @@ def test_an_upgraded_store_reads_old_rows_and_writes_new_ones(compact: tuple[Pat
     assert [e.seq for e in after] == list(range(before[-1].seq + 1, before[-1].seq + len(after) + 1))
     assert [e.kind for e in after].count(K.FILE_STARTED) == len(lease.items)
     assert {e.path for e in after if e.kind is K.FILE_STARTED} == {item.key for item in lease.items}
+
+
+def test_runs_of_verdicts_take_one_row_and_count_as_verdicts(compact: tuple[Path, Path]) -> None:
+    """Version 8: a worker's run of ITEM_VALIDATED is one row; status counts each item's latest verdict."""
+    path, expanded = compact
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT count(*) FROM events WHERE kind = 'item_validated'").fetchone()[0]
+    with open_store(path, read_only=True) as store:
+        validated = [e for e in store.read_events(RUN) if e.kind is K.ITEM_VALIDATED]
+        facts = store.status_facts(RUN)
+        judged = [K.ITEM_VALIDATED, K.ITEM_MISMATCHED]
+        latest = list(store.read_events_matching(RUN, after_seq=0, kinds=judged))
+    # v1's runs of 3 and 4 (its mismatch between them is a row of its own), v2's run of 7, and a lone one
+    assert len(validated) == 15
+    assert rows == 4
+    with open_store(expanded, read_only=True) as old:
+        assert latest == [e for e in old.read_events(RUN) if e.kind in judged]
+    # 12 items judged: done[0] errored since, done[3] fixed, the rest validated
+    assert facts.verdicts == {K.ITEM_VALIDATED: 11, K.ITEM_VALIDATION_ERROR: 1}
+    assert [(e.kind, e.error_type) for e in facts.flagged] == [(K.ITEM_VALIDATION_ERROR, "OSError")]
+
+
+def test_a_version_7_store_reads_its_verdict_rows_and_writes_runs_of_them(compact: tuple[Path, Path]) -> None:
+    """A store of version 7 (a row per verdict) reads the same, and is upgraded to write runs of verdicts."""
+    path, _ = compact
+    with open_store(path, read_only=True) as store:
+        before = list(store.read_events(RUN))
+        facts = store.status_facts(RUN)
+    downgrade_to_version_7(path)
+    with open_store(path, read_only=True) as store:
+        assert list(store.read_events(RUN)) == before
+        assert store.status_facts(RUN) == facts
+    rows = _rows(path)
+    with open_store(path) as store:
+        assert store.schema_version == 8
+        done = [e.path for e in before if e.kind is K.FILE_SUCCEEDED and e.path is not None]
+        store.append(RUN, [Event(K.ITEM_VALIDATED, at=800.0 + i, path=key, worker_id="v3")
+                           for i, key in enumerate(done)])  # fmt: skip
+        assert store.status_facts(RUN).verdicts == {K.ITEM_VALIDATED: len(done)}
+    assert _rows(path) == rows + 1
