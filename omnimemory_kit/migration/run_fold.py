@@ -169,9 +169,14 @@ def _fold_successes(state: RunState, events: list[Event]) -> None:
         finish_file(index, event.at, SUCCEEDED)
 
 
+def _fold_nothing(state: RunState, events: list[Event]) -> None:
+    """Fold a run of verdicts: they change nothing in the run state (``RunState``'s handler ignores them)."""
+
+
 # The kinds a run journals by the thousand: a run of them is folded in one pass.
 _RUN_FOLDS: Final[dict[EventKind, Callable[[RunState, list[Event]], None]]] = {
     EventKind.FILE_ADDED: _fold_adds,
     EventKind.FILE_STARTED: _fold_starts,
     EventKind.FILE_SUCCEEDED: _fold_successes,
+    EventKind.ITEM_VALIDATED: _fold_nothing,
 }

@@ -238,6 +238,19 @@ class ValidationLedger:
         state_of, pending = _STATE_OF, ValidationState.PENDING
         new_state = state_of[kind]
         validated = kind is EventKind.ITEM_VALIDATED
+        if validated:
+            # A run of validated items (a batch's, a pass's chunk) in bulk: each distinct key ends validated
+            # whatever it was (a key twice in the run moves once), so only the states it leaves are counted
+            # one by one, and those are rare (a revalidation).
+            fresh = dict.fromkeys(key for key in map(_PATH, run) if key is not None)
+            moved = fresh.keys() & succeeded.keys()
+            judged_before = moved & verdicts.keys()
+            tally[pending] -= len(moved) - len(judged_before)
+            for key in judged_before:
+                tally[state_of[verdicts[key].kind]] -= 1
+            tally[new_state] += len(moved)
+            verdicts.update(dict.fromkeys(fresh, _VALIDATED))
+            return
         for event in run:
             key = event.path
             if key is None:

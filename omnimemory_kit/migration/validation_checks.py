@@ -232,6 +232,8 @@ class _AsyncChecks:
         task = checker.task or asyncio.current_task()
         assert task is not None
         loop, fn, add, now, worker_id = self.loop, self.fn, self.found.append, self.clock.time, self.worker_id
+        pending, stop, monotonic = self.pending, self.stop, loop.time
+        validated = EventKind.ITEM_VALIDATED
         timer: asyncio.TimerHandle | None = None
 
         def watch() -> None:
@@ -251,13 +253,15 @@ class _AsyncChecks:
                 timer = loop.call_at(checker.deadline, watch)
 
         try:
-            while True:
-                taken = self.take()
+            while True:  # the hot path of a pipelined check: take() and the common verdict inlined
+                if self.closing or (stop is not None and stop.is_set()):
+                    return
+                taken = next(pending, None)
                 if taken is None:
                     return
                 work, item = taken
                 checker.work = work
-                checker.deadline = loop.time() + limit
+                checker.deadline = monotonic() + limit
                 if timer is None:
                     timer = loop.call_at(checker.deadline, watch)
                 outcome: object
@@ -286,7 +290,10 @@ class _AsyncChecks:
                 if checker.detached:  # given up meanwhile: its item has its verdict already
                     return
                 checker.expired = False
-                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+                if outcome is None or outcome is True:  # the common verdict, without verdict_of's call
+                    add(item_event(validated, now(), work.key, worker_id))
+                else:
+                    add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
         finally:
             if timer is not None:
                 timer.cancel()
