@@ -186,6 +186,13 @@ def _default_run_id(store: JournalStore, source: str, identity: str, function: s
     is_flag=True,
     help="Check nothing, even when the run records a validate function.",
 )
+@click.option(
+    "--check-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds one check of the validate function may take; a check past it is that item's error.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @heartbeat_options(periodic=True)
 @observability_options
@@ -210,6 +217,7 @@ def migrate_command(
     rerun_spec: str | None,
     validate_spec: str | None,
     no_validate: bool,
+    check_timeout: float,
     as_json: bool,
     heartbeat: str | None,
     heartbeat_store: str | None,
@@ -228,6 +236,7 @@ def migrate_command(
     """
     with errors_to_exit():
         _check_numbers(batch_size, concurrency, retries, timeout)
+        check_seconds("--check-timeout", check_timeout)
         check_outage_timeout(outage_timeout)
         Observability.check(trace_sample)
         isolate = isolation(isolate, "--isolate")
@@ -293,6 +302,7 @@ def migrate_command(
                 **setup.runner_kwargs,
                 params=check.record_params() if check is not None else None,
                 validate=check_fn,
+                check_timeout=check_timeout,
             )
             new_run = _check_identity(store, runner)
             if selection is not None:

@@ -93,6 +93,13 @@ __all__ = ["worker_command"]
     is_flag=True,
     help="Check nothing, even when the run records a validate function.",
 )
+@click.option(
+    "--check-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds one check of the validate function may take; a check past it is that item's error.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @heartbeat_options(periodic=True)
 @observability_options
@@ -109,6 +116,7 @@ def worker_command(
     health_config_path: str | None,
     validate_spec: str | None,
     no_validate: bool,
+    check_timeout: float,
     as_json: bool,
     heartbeat: str | None,
     heartbeat_store: str | None,
@@ -129,6 +137,7 @@ def worker_command(
         check_count("--concurrency", concurrency, low=1, high=MAX_CONCURRENCY)
         check_count("--batch-size", batch_size, low=1, high=MAX_BATCH_SIZE)
         check_seconds("--lease-seconds", lease_seconds)
+        check_seconds("--check-timeout", check_timeout)
         check_outage_timeout(outage_timeout)
         isolation(isolate, "--isolate")
         check_run_id(run_id)
@@ -158,6 +167,7 @@ def worker_command(
                 outage_timeout=outage_timeout,
                 isolate=isolation(isolate),
                 validate=check.fn if check is not None else None,
+                check_timeout=check_timeout,
                 **watch.runner_options(),
                 **setup.runner_kwargs,
             )

@@ -37,6 +37,12 @@ def check(item):
 
 def other(item):
     return True
+
+
+async def hangs(item):
+    import asyncio
+
+    await asyncio.Event().wait()
 """
 
 _VERDICTS = {EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR}
@@ -415,3 +421,32 @@ class TestExitCodes:
         assert validation_code(self.summary(validated=3, pending=1), pending_fails=False) == EXIT_OK
         assert validation_code(self.summary(validated=3), outcome=EXIT_INTERRUPTED) == EXIT_INTERRUPTED
         assert validation_code(None, outcome=EXIT_FAILED) == EXIT_FAILED
+
+
+class TestCheckTimeout:
+    def test_a_check_past_check_timeout_is_its_items_error(
+        self, manifest: Path, fns: Path, store: Path
+    ) -> None:
+        """`migrate --check-timeout` bounds each pipelined check: a hung check is its item's error."""
+        result = migrate(manifest, fns, store, "--validate", f"{fns}:hangs", "--check-timeout", "0.2")
+        assert result.exit_code == EXIT_FAILED, result.output
+        with open_store(store, read_only=True) as opened:
+            verdicts = [e for e in opened.read_events("r1") if e.kind in _VERDICTS]
+        assert len(verdicts) == 10
+        assert {e.kind for e in verdicts} == {EventKind.ITEM_VALIDATION_ERROR}
+        assert all("longer than 0.2 s" in (e.error_message or "") for e in verdicts)
+
+    @pytest.mark.parametrize("value", ["0", "-1", "inf", "nan"])
+    @pytest.mark.parametrize("command", ["migrate", "worker"])
+    def test_a_bad_check_timeout_is_refused_naming_the_option(
+        self, manifest: Path, fns: Path, store: Path, command: str, value: str
+    ) -> None:
+        if command == "migrate":
+            result = migrate(manifest, fns, store, "--check-timeout", value)
+        else:
+            result = invoke("worker", "--store", str(store), "--run-id", "r1", "--check-timeout", value)
+        assert result.exit_code == EXIT_BAD_INPUT
+        assert (
+            error_line(result)
+            == f"error: --check-timeout must be a positive number of seconds, not {float(value)}"
+        )
