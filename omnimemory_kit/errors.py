@@ -252,7 +252,8 @@ class LeaseLostError(MigrationError):
 
 
 class ValidationBusyError(MigrationError):
-    """Another validation pass of the run holds the run's pass lease (one pass of a run at a time).
+    """Another validation pass of the run holds the run's pass lease (one pass of a run at a time), or the
+    run's pipelined checks hold chunks of its validation queue (``by`` says which).
 
     Attributes:
         run_id: the run.
@@ -261,13 +262,13 @@ class ValidationBusyError(MigrationError):
             stops renewing it, so the run is free again by then (at once on the holder's host).
     """
 
-    def __init__(self, run_id: str, holder: str, expires_at: float) -> None:
+    def __init__(self, run_id: str, holder: str, expires_at: float, *, by: str = "another pass") -> None:
         self.run_id = run_id
         self.holder = holder
         self.expires_at = expires_at
         until = _dt.datetime.fromtimestamp(expires_at, _dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         super().__init__(
-            f"run {run_id!r} is being validated by another pass ({holder}, lease until {until}); wait for "
+            f"run {run_id!r} is being validated by {by} ({holder}, lease until {until}); wait for "
             f"it to end, or for its lease to run out if it died"
         )
 

@@ -5,6 +5,9 @@ one item. A pass claims it under a lease, as a worker claims a batch, renews the
 releases it when it ends (the item goes back to pending: free for the next pass). A second pass finds
 nothing to claim and raises ``ValidationBusyError`` naming the holder and when its lease runs out.
 
+A pass is refused too while a migration's pipelined checks hold chunks of the run's validation queue
+(``RUN_ID~validation``): they would check the same items.
+
 A pass that dies (even by SIGKILL) stops renewing: its lease expires like any other and the next pass takes
 it back (``reclaim``); a holder that was a process on this host and no longer exists is taken back at once
 (``worker_liveness``), so a pass killed and run again on the same host is not refused. A pass that loses its
@@ -27,7 +30,7 @@ from omnimemory_kit.clock import Clock
 from omnimemory_kit.errors import LeaseLostError, RunNotFoundError, ValidationBusyError
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
-from omnimemory_kit.store.companions import VALIDATION_PASS_SUFFIX
+from omnimemory_kit.store.companions import VALIDATION_PASS_SUFFIX, VALIDATION_SUFFIX
 
 __all__ = ["LEASE_SECONDS", "PassLease", "hold_pass_lease", "pass_lock_id"]
 
@@ -88,17 +91,43 @@ def _take(store: JournalStore, run_id: str, worker_id: str, host: str, seconds: 
     store.reclaim(lock)  # expired leases of passes that died elsewhere
     lease = store.claim(lock, worker_id, 1, seconds)
     if lease is not None:
+        _refuse_beside_pipelined_checks(store, run_id, lease, worker_id, host, at)
         return lease
     holders = store.leases(lock)
     if not holders:  # released between the claim and the look: try once more
         lease = store.claim(lock, worker_id, 1, seconds)
         if lease is not None:
+            _refuse_beside_pipelined_checks(store, run_id, lease, worker_id, host, at)
             return lease
         holders = store.leases(lock)
     holder = holders[0] if holders else None
     raise ValidationBusyError(
         run_id, holder.worker_id if holder else "unknown", holder.expires_at if holder else at + seconds
     )
+
+
+def _refuse_beside_pipelined_checks(
+    store: JournalStore, run_id: str, lease: Lease, worker_id: str, host: str, at: float
+) -> None:
+    """Give the pass lock back and refuse while a migration's pipelined checks hold chunks of the run's
+    validation queue (a pass beside them would check their items a second time).
+
+    Raises:
+        ValidationBusyError: a live worker holds a chunk of the queue.
+    """
+    queue = run_id + VALIDATION_SUFFIX
+    try:
+        workers = store.workers(queue)
+    except RunNotFoundError:
+        return  # never checked pipelined
+    for dead in dead_workers_on_host(workers, worker_id, host):
+        store.reclaim(queue, worker_id=dead)
+    held = [other for other in store.leases(queue) if other.expires_at > at]
+    if held:
+        store.release(lease)
+        raise ValidationBusyError(
+            run_id, held[0].worker_id, held[0].expires_at, by="the pipelined checks of a migration"
+        )
 
 
 @contextlib.asynccontextmanager

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from omnimemory_kit.migration.run_control import ensure_control_stream
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.migration.validation_lease import pass_lock_id
 from omnimemory_kit.migration.validation_pass import validate_run
+from omnimemory_kit.migration.validation_pipeline import ensure_queue, queue_keys
 from omnimemory_kit.notebook.data import runs_frame
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.ledger import ledger
@@ -69,6 +71,11 @@ def verdicts(path: Path) -> Counter[str]:
     """Count the verdicts journaled per item of r1."""
     with open_store(path, read_only=True) as store:
         return Counter(str(e.path) for e in store.read_events("r1") if e.kind in VERDICTS)
+
+
+def store_clock_now() -> float:
+    """The time the stores of these tests read (the system clock)."""
+    return time.time()
 
 
 def dead_pid() -> int:
@@ -250,3 +257,23 @@ class TestInterrupted:
         assert again.returncode == 0, again.stderr
         assert f"({len(KEYS) - 12} checked now)" in again.stdout
         assert verdicts(db) == Counter(dict.fromkeys(KEYS, 1))
+
+
+class TestBesidePipelinedChecks:
+    async def test_a_pass_is_refused_while_pipelined_checks_hold_the_queue(self, db: Path) -> None:
+        """A migration's pipelined checks holding a chunk of the run's validation queue (its drain) keep a
+        separate pass out: it would check their items again. Once they let go, the pass runs."""
+        with open_store(db) as store:
+            queue = ensure_queue(store, "r1", at=store_clock_now())
+            queue_keys(store, "r1", KEYS[:5], at=store_clock_now())
+            lease = store.claim(queue, "other-host:1:drain", 5, 60.0)
+            assert lease is not None
+            with pytest.raises(ValidationBusyError, match="pipelined checks") as refused:
+                await validate_run(store, "r1", valid)
+            assert refused.value.holder == "other-host:1:drain"
+            assert not [e for e in store.read_events("r1") if e.kind in VERDICTS]
+            assert store.leases(pass_lock_id("r1")) == []  # the pass lock was given back
+            store.release(lease)
+            summary = await validate_run(store, "r1", valid)
+        assert summary.validated == len(KEYS)
+        assert set(verdicts(db).values()) == {1}
