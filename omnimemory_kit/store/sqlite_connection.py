@@ -30,7 +30,13 @@ from omnimemory_kit.errors import (
     StoreUnavailableError,
 )
 from omnimemory_kit.store.base import SCHEMA_VERSION
-from omnimemory_kit.store.sqlite_status import RARE_EVENTS_INDEX, StoreConnection, has_rare_index
+from omnimemory_kit.store.sqlite_status import (
+    FAILURE_INDEXES,
+    RARE_EVENTS_INDEX,
+    StoreConnection,
+    has_failure_indexes,
+    has_rare_index,
+)
 from omnimemory_kit.store.url import SQLiteLocation, parse_sqlite_url, redact_url
 
 __all__ = ["APPLICATION", "SQLiteConnection"]
@@ -414,7 +420,7 @@ class SQLiteConnection:
                 self._initialize(conn)
             elif version < SCHEMA_VERSION:
                 self._upgrade(conn)
-            if not has_rare_index(conn):  # a store made before the index: build it once
+            if not (has_rare_index(conn) and has_failure_indexes(conn)):  # made before them: build once
                 self._add_rare_index(conn)
         except BaseException:
             conn.close()
@@ -542,6 +548,8 @@ class SQLiteConnection:
                         if statement.strip():
                             conn.execute(statement)
                     conn.execute(RARE_EVENTS_INDEX)
+                    for index in FAILURE_INDEXES:
+                        conn.execute(index)
                     conn.executemany(
                         "INSERT INTO meta (key, value) VALUES (?, ?)",
                         [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION))],
@@ -553,16 +561,18 @@ class SQLiteConnection:
                 raise
 
     def _add_rare_index(self, conn: sqlite3.Connection) -> None:
-        """Index the journal's rare events (``sqlite_status``), under the write lock.
+        """Index the journal's rare events and the failed items (``sqlite_status``), under the write lock.
 
-        Not a schema version: a store with it stays readable and writable by a version without it, so it
-        is added to a store that lacks it whenever one is opened for writing (once: one pass over the
-        journal).
+        Not a schema version: a store with them stays readable and writable by a version without them, so
+        they are added to a store that lacks them whenever one is opened for writing (once: one pass over the
+        journal and one over the items).
         """
         with self._translate("index the journal's rare events"):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute(RARE_EVENTS_INDEX)
+                for index in FAILURE_INDEXES:
+                    conn.execute(index)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

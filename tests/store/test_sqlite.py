@@ -655,3 +655,75 @@ class TestRareIndexSighting:
             assert has_rare_index(conn)
         finally:
             conn.close()
+
+
+class TestFailureIndexes:
+    """Failed items per error type are counted from two small covering indexes, built once on older stores."""
+
+    @staticmethod
+    def _failing_run(store: SQLiteStore) -> None:
+        """r: 6 items; k0 fails twice (TypeError, then ValueError), k1 once (no type), k2 fails then is
+        requeued and succeeds, k3 succeeds."""
+        store.create_run(RunRecord(run_id="r", name="n", created_at=1.0))
+        store.add_items("r", [WorkItem(f"k{i}") for i in range(6)], at=1.0)
+        lease = store.claim("r", "w", 4, 60)
+        assert lease is not None
+        store.report(lease, [
+            Event(EventKind.FILE_FAILED, at=2.0, path="k0", error_type="TypeError"),
+            Event(EventKind.FILE_FAILED, at=2.0, path="k1", error_type=""),
+            Event(EventKind.FILE_FAILED, at=2.0, path="k2", error_type="OSError"),
+            Event(EventKind.FILE_SUCCEEDED, at=2.0, path="k3"),
+        ])  # fmt: skip
+        store.release(lease)
+        store.append(
+            "r", [Event(EventKind.FILE_REQUEUED, at=3.0, path=key, reason="rerun") for key in ("k0", "k2")]
+        )
+        lease = store.claim("r", "w", 10, 60)
+        assert lease is not None
+        store.report(lease, [
+            Event(EventKind.FILE_FAILED, at=4.0, path="k0", error_type="ValueError"),
+            Event(EventKind.FILE_SUCCEEDED, at=4.0, path="k2"),
+        ])  # fmt: skip
+
+    def test_errors_by_type_read_only_the_indexes(self, tmp_path: Path) -> None:
+        """The count is each failed item's last failure's type, and its plan reads no table row."""
+        with open_store(tmp_path / "j.db") as store:
+            assert isinstance(store, SQLiteStore)
+            self._failing_run(store)
+            assert store.status_facts("r").errors_by_type == {"ValueError": 1, "Error": 1}
+            plans: list[str] = []
+            for sql in [s for s in self._traced(store) if "items_failed" in s]:
+                plans += [row[3] for row in store._conn.execute("EXPLAIN QUERY PLAN " + sql, {"run": 1})]
+            assert plans, "the count went through the failure indexes"
+            assert all(
+                "COVERING INDEX" in plan or "TEMP B-TREE" in plan or "SUBQUERY" in plan for plan in plans
+            ), plans
+
+    @staticmethod
+    def _traced(store: SQLiteStore) -> list[str]:
+        seen: list[str] = []
+        store._conn.set_trace_callback(seen.append)
+        try:
+            store.status_facts("r")
+        finally:
+            store._conn.set_trace_callback(None)
+        return seen
+
+    def test_a_store_without_them_counts_the_same_and_gains_them_when_opened_to_write(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "j.db"
+        with open_store(path) as store:
+            assert isinstance(store, SQLiteStore)
+            self._failing_run(store)
+            expected = store.status_facts("r")
+        with sqlite3.connect(path) as conn:
+            conn.execute("DROP INDEX events_failed")
+            conn.execute("DROP INDEX items_failed")
+        with open_store(path, read_only=True) as store:  # never builds: the rare-events index is used
+            assert store.status_facts("r") == expected
+        with open_store(path) as store:
+            assert store.status_facts("r") == expected
+        with sqlite3.connect(path) as conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"events_failed", "items_failed"} <= names
