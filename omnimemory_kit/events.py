@@ -25,6 +25,7 @@ __all__ = [
     "Event",
     "EventKind",
     "FileStatus",
+    "ItemRun",
     "MigrationPriority",
     "MigrationStatus",
     "error_message",
@@ -263,3 +264,26 @@ def item_event(kind: EventKind, at: float, key: str, worker_id: str | None) -> E
     s_worker(event, worker_id)
     s_seq(event, 0)
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRun:
+    """A run of item events of one kind at one time, given by their keys (``item_events``' arguments).
+
+    What a chunk of additions or a claim's starts journal, kept as keys: a fold that can take keys
+    (``RunState.fold_item_run``) spares building an ``Event`` per item; ``events()`` builds them for the
+    folds that cannot. Their seq is 0 (not read back from the store).
+    """
+
+    kind: EventKind
+    at: float
+    keys: list[str]
+    sizes: list[int] | None = None
+    batch_id: str | None = None
+    worker_id: str | None = None
+
+    def events(self) -> list[Event]:
+        """Return the run's events, as ``item_events`` builds them."""
+        return item_events(
+            self.kind, self.at, self.keys, sizes=self.sizes, batch_id=self.batch_id, worker_id=self.worker_id
+        )

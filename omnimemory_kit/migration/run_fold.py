@@ -14,16 +14,17 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterable
+from itertools import repeat
 from typing import TYPE_CHECKING, Final, cast
 
 from omnimemory_kit.errors import UnknownFileError
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, ItemRun
 from omnimemory_kit.migration.run_codes import BIG_SIZE, NO_BATCH, PENDING, SUCCEEDED
 
 if TYPE_CHECKING:
     from omnimemory_kit.migration.run_state import RunState
 
-__all__ = ["fold_journal"]
+__all__ = ["fold_item_run", "fold_journal"]
 
 _RUN_LIMIT: Final = 4096  # events of one kind folded together at most (a replay's runs can be millions)
 _NAN: Final = math.nan
@@ -96,19 +97,23 @@ def _unknown(state: RunState, run: list[Event], event: Event) -> UnknownFileErro
 
 def _fold_adds(state: RunState, events: list[Event]) -> None:
     """Fold FILE_ADDED events in order, as ``RunState.add_file`` does one by one: the arrays grow once."""
+    _add_files(state, ((e.path, e.size, e.at) for e in events))  # type: ignore[misc]
+
+
+def _add_files(state: RunState, files: Iterable[tuple[str, int | None, float]]) -> None:
+    """Fold the additions of (key, size, time) in order, as ``RunState.add_file`` does one by one."""
     index = state.index
     first = position = len(index)
     sizes: list[int] = []
     total = 0
     unsized = 0
     last_at = state.last_at
-    for event in events:
-        key = event.path
+    for key, size, at in files:
         assert key is not None, "FILE_ADDED needs a path"
         if key in index:  # idempotent, as add_file and the store's add_items are
             continue
         index[key] = position
-        size = event.size or 0
+        size = size or 0
         if not size:
             unsized += 1
         elif size >= BIG_SIZE:
@@ -116,7 +121,7 @@ def _fold_adds(state: RunState, events: list[Event]) -> None:
         sizes.append(size if size < BIG_SIZE else BIG_SIZE)
         total += size
         position += 1
-        last_at = event.at  # a file already tracked changes nothing, its time included
+        last_at = at  # a file already tracked changes nothing, its time included
     new = position - first
     if new:
         # zeros are PENDING, no attempts and no requeues
@@ -132,6 +137,33 @@ def _fold_adds(state: RunState, events: list[Event]) -> None:
         state.bytes_in[PENDING] += total
         state.unsized += unsized
         state.last_at = last_at
+
+
+def fold_item_run(state: RunState, run: ItemRun) -> bool:
+    """Fold a run of additions or of a claim's starts given by keys, as ``fold_journal`` folds its events.
+
+    Returns False, folding nothing, where only the events can say what to do (a run of another kind, a
+    start of fewer than three files or of a file never added: ``fold_journal`` then raises at the right
+    event); the caller folds ``run.events()`` instead.
+    """
+    if run.kind is EventKind.FILE_ADDED:
+        sizes = run.sizes if run.sizes is not None else repeat(None)
+        _add_files(state, zip(run.keys, sizes, repeat(run.at)))
+        return True
+    if run.kind is not EventKind.FILE_STARTED or run.batch_id is None or len(run.keys) <= 2:
+        return False
+    index_get = state.index.get
+    indexes = [index_get(key) for key in run.keys]
+    if None in indexes:
+        return False
+    known = cast("list[int]", indexes)
+    at, batch_id, worker_id = run.at, run.batch_id, run.worker_id
+    start_file = state.start_file
+    start_file(known[0], at, batch_id, worker_id)  # opens the batch, takes a sample if due
+    if not state.start_pending(known[1:], at, batch_id):
+        for position in known[1:]:
+            start_file(position, at, batch_id, worker_id)
+    return True
 
 
 def _fold_starts(state: RunState, events: list[Event]) -> None:

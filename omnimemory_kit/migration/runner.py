@@ -79,6 +79,7 @@ from omnimemory_kit.events import (
     FINISHED_RUN_STATUSES,
     Event,
     EventKind,
+    ItemRun,
     MigrationPriority,
     MigrationStatus,
     error_type_name,
@@ -351,6 +352,7 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             clock=clock,
             on_outage=self._on_outage,
             own_events_of=self.worker_id if own_events_only else None,
+            fold_run=self._fold_item_run,
         )
         self._counters, self._counters_at = None, -math.inf
         self.run_series = RunSeries()  # the run's progress while own_events_only (progress_dataframe)
@@ -821,6 +823,14 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
         self._fold_checks(events)
         if self.own_events_only and len(self.tracker) >= self._forget_at:
             self._forget_finished()
+
+    def _fold_item_run(self, run: ItemRun) -> bool:
+        """Fold a chunk's additions or a claim's starts by their keys, without building their events, where
+        the tracker is the only one to fold them (no validation ledger, no metrics, not a worker that
+        forgets its finished items); return False to have the events folded instead."""
+        if self._checks is not None or self.metrics is not None or self.own_events_only:
+            return False
+        return self.tracker.apply_item_run(run)
 
     def _fold_counted(self, events: list[Event]) -> None:
         self._fold(events)

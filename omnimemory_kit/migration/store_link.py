@@ -42,7 +42,7 @@ from typing import Any, Final, TypeVar
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import RunNotFoundError
-from omnimemory_kit.events import Event, EventKind, item_events
+from omnimemory_kit.events import Event, EventKind, ItemRun, item_events
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
@@ -95,14 +95,16 @@ class StoreLink:
         clock: Clock = SYSTEM_CLOCK,
         on_outage: Callable[[float | None], object] | None = None,
         own_events_of: str | None = None,
+        fold_run: Callable[[ItemRun], bool] | None = None,
     ) -> None:
         self.store = store
         self.run_id = run_id
         self._fold = fold
+        self._fold_run = fold_run
         self.outage = OutageGate(store.url, timeout=outage_timeout, clock=clock, on_change=on_outage)
         self._executor: ThreadPoolExecutor | None = None
         self._tail_seq = 0  # touched only by the store thread
-        self._inbox: deque[list[Event] | Callable[[], list[Event]]] = deque()
+        self._inbox: deque[list[Event] | ItemRun | Callable[[], list[Event]]] = deque()
         self._calls = 0  # store calls in flight
         self._idle: asyncio.Event | None = None
         self._last_lifecycle: EventKind | None = None  # touched only by the store thread
@@ -324,7 +326,7 @@ class StoreLink:
             elif added == len(chunk) and self.store.last_seq(self.run_id) == self._tail_seq + added:
                 self._tail_seq += added
                 # built when folded, on the loop: the store thread is the busier one
-                self._inbox.append(functools.partial(_added_events, chunk, at))
+                self._inbox.append(_added_run(chunk, at))
             else:
                 self.tail()
             return added
@@ -431,7 +433,7 @@ class StoreLink:
                     self._tail_seq = last
                     self._note_lifecycle(head)
                     self._inbox.append(head)
-                    self._inbox.append(functools.partial(_added_events, first, at))
+                    self._inbox.append(_added_run(first, at))
                     return added
             self.tail()
             return added
@@ -561,7 +563,13 @@ class StoreLink:
         # a backend that returns the seq the claim ended at spares the link a query
         if (lease.seq or self.store.last_seq(self.run_id)) == expected:
             self._tail_seq = expected
-            self._inbox.append(functools.partial(claimed_events, lease, lease_seconds))
+            at = lease.expires_at - lease_seconds  # the claim's time, as claimed_events stamps it
+            batch, worker = lease.batch_id, lease.worker_id
+            self._inbox.append([Event(EventKind.BATCH_OPENED, at, batch_id=batch, worker_id=worker)])
+            self._inbox.append(
+                ItemRun(EventKind.FILE_STARTED, at, [item.key for item in lease.items],
+                        batch_id=batch, worker_id=worker)
+            )  # fmt: skip
         else:
             self.tail()  # (reads nothing twice: a tail of the close read the claim's events already)
 
@@ -574,10 +582,15 @@ class StoreLink:
 
     def drain(self) -> None:
         """On the loop thread: fold every queued durable event into the tracker, in journal order."""
+        fold_run = self._fold_run
         while self._inbox:
             self._folded = True
             events = self._inbox.popleft()
-            self._fold(events() if callable(events) else events)
+            if isinstance(events, ItemRun):
+                if fold_run is None or not fold_run(events):
+                    self._fold(events.events())
+            else:
+                self._fold(events() if callable(events) else events)
             if self._calls:  # between two folds, let the store thread take the lock for its next statement
                 time.sleep(0)  # returns at once: the lock is the point
 
@@ -792,8 +805,6 @@ def chunks(items: Iterable[MigrationItem], size: int) -> Iterator[list[WorkItem]
         yield chunk
 
 
-def _added_events(chunk: list[WorkItem], at: float) -> list[Event]:
-    """Return the FILE_ADDED events of a chunk whose items were all new."""
-    return item_events(
-        EventKind.FILE_ADDED, at, [item.key for item in chunk], sizes=[item.size for item in chunk]
-    )
+def _added_run(chunk: list[WorkItem], at: float) -> ItemRun:
+    """Return the FILE_ADDED events of a chunk whose items were all new, as a run of keys."""
+    return ItemRun(EventKind.FILE_ADDED, at, [item.key for item in chunk], [item.size for item in chunk])

@@ -30,6 +30,7 @@ from omnimemory_kit.events import (
     Event,
     EventKind,
     FileStatus,
+    ItemRun,
     MigrationPriority,
     MigrationStatus,
     error_message,
@@ -46,6 +47,7 @@ from omnimemory_kit.migration.run_codes import (
     PENDING,
     SUCCEEDED,
 )
+from omnimemory_kit.migration.run_fold import fold_item_run
 from omnimemory_kit.migration.run_measures import summary_at
 from omnimemory_kit.migration.run_state import RunState
 from omnimemory_kit.migration.run_state_compaction import forget_finished
@@ -292,6 +294,13 @@ class MigrationProgressTracker:
         """
         with self._lock:
             return self._state.apply(events)
+
+    def apply_item_run(self, run: ItemRun) -> bool:
+        """Fold a run of additions or of a claim's starts given by keys, as ``apply_many(run.events())``
+        would, without building the events; return False, folding nothing, where only the events can say
+        what to do (then apply those)."""
+        with self._lock:
+            return fold_item_run(self._state, run)
 
     def apply_journaled(self, events: Sequence[Event], last_seq: int) -> int:
         """Apply events the caller has just appended to the bound store itself, ending at ``last_seq``.

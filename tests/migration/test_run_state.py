@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from omnimemory_kit.errors import UnknownFileError
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, ItemRun
 from omnimemory_kit.migration.rates import RateConfig
+from omnimemory_kit.migration.run_fold import fold_item_run
 from omnimemory_kit.migration.run_state import RunState
 
 KEYS = [f"k{i}" for i in range(8)]
@@ -181,5 +182,42 @@ class TestClaims:
         reference, folded = state(), state()
         error = one_by_one(reference, events)
         raised = together(folded, events)
+        assert str(raised) == str(error)
+        assert view(folded) == view(reference)
+
+
+class TestItemRuns:
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(claims(), st.data())
+    def test_a_run_folded_by_its_keys_folds_as_its_events(
+        self, events: list[Event], data: st.DataObject
+    ) -> None:
+        """A chunk's additions or a claim's starts folded by their keys (``fold_item_run``) leave the state as
+        folding their events does; where the keys cannot say it (a file never added, a short run) nothing is
+        folded and the events are."""
+        kind = data.draw(st.sampled_from([EventKind.FILE_ADDED, EventKind.FILE_STARTED]))
+        keys = data.draw(
+            st.lists(st.sampled_from([*KEYS, "new-1", "new-2", "never-added"]), min_size=1, max_size=10)
+        )
+        at = data.draw(st.sampled_from([100.0, 101.0, 103.5, 200.0]))
+        if kind is EventKind.FILE_ADDED:
+            sizes: list[int] | None = data.draw(
+                st.lists(st.sampled_from([0, 7, 2**33]), min_size=len(keys), max_size=len(keys))
+            )
+            run = ItemRun(kind, at, keys, sizes)
+        else:
+            run = ItemRun(
+                kind, at, keys, batch_id=data.draw(st.sampled_from(["b0", "b9", None])), worker_id="w"
+            )
+        reference, folded = state(), state()
+        together(reference, events)
+        together(folded, events)
+        error = together(reference, run.events())
+        before = view(folded)
+        if fold_item_run(folded, run):
+            raised = None
+        else:
+            assert view(folded) == before  # nothing folded: the events are
+            raised = together(folded, run.events())
         assert str(raised) == str(error)
         assert view(folded) == view(reference)
