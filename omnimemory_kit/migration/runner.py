@@ -825,12 +825,16 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             self._forget_finished()
 
     def _fold_item_run(self, run: ItemRun) -> bool:
-        """Fold a chunk's additions or a claim's starts by their keys, without building their events, where
-        the tracker is the only one to fold them (no validation ledger, no metrics, not a worker that
+        """Fold a chunk's additions or a claim's starts by their keys, without building their events, into
+        the tracker and the validation ledger (not with metrics, which count events, nor for a worker that
         forgets its finished items); return False to have the events folded instead."""
-        if self._checks is not None or self.metrics is not None or self.own_events_only:
+        if self.metrics is not None or self.own_events_only:
             return False
-        return self.tracker.apply_item_run(run)
+        if not self.tracker.apply_item_run(run):
+            return False
+        if self._checks is not None:
+            self._checks.apply_item_run(run)
+        return True
 
     def _fold_counted(self, events: list[Event]) -> None:
         self._fold(events)

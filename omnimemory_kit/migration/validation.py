@@ -25,7 +25,7 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any, Final
 
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, ItemRun
 from omnimemory_kit.migration.summary import ValidationCounts
 from omnimemory_kit.migration.validation_checks import check_items
 from omnimemory_kit.migration.validation_verdicts import (
@@ -196,6 +196,19 @@ class ValidationLedger:
                 self._undo(keys)
             else:
                 self._judge(kind, run_list)
+
+    def apply_item_run(self, run: ItemRun) -> None:
+        """Fold a chunk's additions or a claim's starts given by keys, as ``apply(run.events())`` does."""
+        if run.kind is EventKind.FILE_ADDED:
+            sizes = self.sizes
+            given = run.sizes if run.sizes is not None else [0] * len(run.keys)
+            for key, size in zip(run.keys, given, strict=True):
+                if key not in sizes:
+                    sizes[key] = size or 0
+        elif _ACT.get(run.kind) == _UNDO:
+            self._undo(run.keys)
+        else:
+            self.apply(run.events())
 
     def _add(self, run: list[Event]) -> None:
         sizes = self.sizes

@@ -102,6 +102,7 @@ async def validate_run(
 
         writing: asyncio.Future[int] | None = None
         found: list[Event] = []  # the chunk being checked: its verdicts so far
+        unwritten: list[Event] = []  # checked chunks' verdicts waiting for the write in flight to end
         try:
             for start in range(0, len(keys), CHUNK):
                 found = []
@@ -110,18 +111,25 @@ async def validate_run(
                     validate_fn, works, source.resolve, concurrency=concurrency, limit=item_timeout,
                     clock=clock, found=found,
                 )  # fmt: skip
-                verdicts, found = found, []
+                unwritten += found
+                found = []
+                if writing is not None and not writing.done():
+                    continue  # checked on while the write lands: the next write takes these too
                 if writing is not None:
-                    await writing  # the previous chunk is durable before this one is written
-                # Written while the next chunk is checked; a crash loses at most the unwritten verdicts, whose
-                # items the next pass checks again.
+                    await writing  # the previous verdicts are durable before these are written (or raise)
+                # Written while the next chunks are checked, as one append (one transaction) however many
+                # chunks were checked meanwhile; a crash loses at most the unwritten verdicts, whose items
+                # the next pass checks again.
+                verdicts, unwritten = unwritten, []
                 writing = asyncio.ensure_future(asyncio.to_thread(append, verdicts))
                 ledger.apply(verdicts)
         finally:
-            # also when interrupted: the chunk in flight is written, then the verdicts of the chunk being
-            # checked made so far (its other items stay pending for the next pass)
+            # also when interrupted: the write in flight lands, then the verdicts not written yet, those of
+            # the chunk being checked made so far included (its other items stay pending for the next pass)
             if writing is not None:
                 await asyncio.shield(writing)
-            if found:
-                await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(append, found)))
+            rest = unwritten + found
+            if rest:
+                await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(append, rest)))
+                ledger.apply(rest)
     return ledger.summary(checked_now=len(keys))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, ItemRun
 from omnimemory_kit.migration.validation import ValidationLedger, ValidationState
 
 _VERDICT_STATE = {
@@ -109,3 +109,26 @@ class TestFoldByRuns:
         )
         assert ledger.state("k") is ValidationState.PENDING
         assert (ledger.counts().pending, ledger.counts().mismatched, ledger.succeeded) == (1, 0, {"k": 7})
+
+
+class TestItemRuns:
+    @settings(max_examples=200, deadline=None)
+    @given(
+        spec=runs,
+        keys=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=6),
+        kind=st.sampled_from([EventKind.FILE_ADDED, EventKind.FILE_STARTED]),
+        size=st.integers(0, 5),
+    )
+    def test_a_run_given_by_keys_folds_as_its_events(
+        self, spec: list[tuple[EventKind, list[str | None], int]], keys: list[str], kind: EventKind, size: int
+    ) -> None:
+        """A chunk's additions or a claim's starts folded by keys leave the ledger as their events do."""
+        run = ItemRun(kind, 9.0, keys, [size] * len(keys) if kind is EventKind.FILE_ADDED else None)
+        by_keys, by_events = ValidationLedger(), ValidationLedger()
+        for ledger in (by_keys, by_events):
+            ledger.apply(flatten(spec))
+        by_keys.apply_item_run(run)
+        by_events.apply(run.events())
+        assert (by_keys.succeeded, by_keys.verdicts, by_keys.sizes, by_keys.tally) == (
+            by_events.succeeded, by_events.verdicts, by_events.sizes, by_events.tally,
+        )  # fmt: skip
