@@ -197,7 +197,12 @@ def insert_rows(
         # sqlite3 as much as the rest of the insert, so those columns are left to their default.
         return _insert_plain(conn, run_no, first, events)
     # A mix (a batch's verdicts with its BATCH_CLOSED): each stretch of plain events still goes in the
-    # cheap way (one statement per run of a kind), the others row by row.
+    # cheap way (one statement per run of a kind), the others row by row. A mix of many short stretches
+    # (starts and outcomes alternating, as a journal replayed event by event has them) goes in row by row
+    # whole: a statement per stretch of one or two events costs more than executemany's row.
+    if _stretches(events) > _PLAIN_RUNS_AT_MOST:
+        conn.executemany(_INSERT_EVENT, [_row(run_no, seq, e) for seq, e in enumerate(events, first)])
+        return minute_rows(events)
     buckets: dict[float, list[Any]] = {}
     stretch: list[Event] = []
     others: list[Event] = []
@@ -231,6 +236,48 @@ def insert_rows(
         conn.executemany(_INSERT_EVENT, rows)
     merge_minute_rows(buckets, minute_rows(others))
     return buckets
+
+
+def _is_plain(e: Event) -> bool:
+    return (
+        e.size is None
+        and e.batch_id is None
+        and e.error_type is None
+        and e.error_message is None
+        and e.reason is None
+    )
+
+
+def _stretches(events: Sequence[Event]) -> int:
+    """Count the stretches of plain events (nothing but a kind, a time, a key and a worker) in ``events``."""
+    count = 0
+    before = False
+    for e in events:
+        plain = _is_plain(e)
+        if plain and not before:
+            count += 1
+        before = plain
+    return count
+
+
+def _row(run_no: int, seq: int, e: Event) -> tuple[Any, ...]:
+    """Return the row of one event (its error message clipped to what the journal keeps)."""
+    msg = e.error_message
+    if msg is not None and len(msg) > ERROR_MESSAGE_LIMIT:
+        msg = clip_error_message(msg)
+    return (
+        run_no,
+        seq,
+        str(e.kind),
+        e.at,
+        e.path,
+        e.size,
+        e.batch_id,
+        e.error_type,
+        msg,
+        e.reason,
+        e.worker_id,
+    )
 
 
 def expand_rows(rows: Sequence[tuple[Any, ...]], after_seq: int) -> list[tuple[Any, ...]]:

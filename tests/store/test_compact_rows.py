@@ -191,3 +191,23 @@ def test_a_version_7_store_reads_its_verdict_rows_and_writes_runs_of_them(compac
                            for i, key in enumerate(done)])  # fmt: skip
         assert store.status_facts(RUN).verdicts == {K.ITEM_VALIDATED: len(done)}
     assert _rows(path) == rows + 1
+
+
+def test_a_mix_of_many_short_stretches_goes_in_row_by_row(tmp_path: Path) -> None:
+    """Starts and outcomes alternating (a journal appended event by event) are a row each, read back as
+    appended; a statement per stretch of one plain event would cost more than the row."""
+    path = tmp_path / "mix.db"
+    with open_store(path) as store:
+        store.create_run(RunRecord(run_id=RUN, name="mix"))
+        store.add_items(RUN, [WorkItem(f"k{i:02d}") for i in range(20)], at=1.0)
+        rows = _rows(path)
+        mix: list[Event] = []
+        for i in range(20):
+            mix.append(Event(K.FILE_STARTED, at=2.0, path=f"k{i:02d}", batch_id="b", worker_id="w"))
+            mix.append(Event(K.FILE_SUCCEEDED, at=3.0 + i, path=f"k{i:02d}", worker_id="w"))
+        last = store.append(RUN, mix)
+        back = list(store.read_events(RUN, after_seq=last - len(mix)))
+    assert _rows(path) == rows + len(mix)
+    assert [(e.kind, e.at, e.path, e.batch_id, e.worker_id) for e in back] == [
+        (e.kind, e.at, e.path, e.batch_id, e.worker_id) for e in mix
+    ]
