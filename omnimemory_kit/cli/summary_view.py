@@ -24,7 +24,7 @@ from omnimemory_kit.errors import (
     StoreError,
     ValidationBusyError,
 )
-from omnimemory_kit.events import MigrationStatus
+from omnimemory_kit.events import FINISHED_RUN_STATUSES, MigrationStatus
 from omnimemory_kit.migration.summary import MigrationProgressSummary, percent_text
 from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.text import printable
@@ -141,8 +141,8 @@ def format_summary(summary: MigrationProgressSummary) -> str:
             f"{counts.pending} pending of {counts.items} succeeded "
             f"({percent_text(counts.validated_rate)}% of those checked validated)"
         )
-    if summary.control_state is not None:
-        lines.append(f"  control  {summary.control_state}")
+    if summary.control_state is not None and summary.status not in FINISHED_RUN_STATUSES:
+        lines.append(f"  control  {summary.control_state}")  # a finished run has nothing left to steer
     if summary.settings is not None:
         lines.append(f"  settings {summary.settings.describe()}")
     if summary.errors_by_type:

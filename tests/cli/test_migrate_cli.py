@@ -80,6 +80,7 @@ class TestMigrate:
         result = migrate(tree, f"{fns}:ok", tmp_path / "j.db", "--batch-size", "5", "--concurrency", "3")
         assert result.exit_code == 0, result.output
         assert "12 total: 12 succeeded, 0 failed" in result.stdout
+        assert "  control  " not in result.stdout  # a completed run has nothing left to steer
         with open_store(tmp_path / "j.db") as store:
             assert store.item_counts("r1")[FileStatus.SUCCEEDED] == 12
 
