@@ -95,6 +95,9 @@ _INSERT_PLAIN_RUN_OF_KEYS: Final = (
 member's key and number as they are, where a pair costs it a parse of each element (half the insert's CPU)."""
 _PLAIN_RUNS_AT_MOST: Final = 8
 """Above this many runs of (kind, worker) in one append, the plain events go in row by row instead."""
+_SHORT_STRETCH: Final = 4
+"""Stretches of plain events shorter than this on average, past ``_PLAIN_RUNS_AT_MOST`` of them, make a mix
+go in row by row (a batch's verdicts with a mismatch every tenth item keep their runs of validated items)."""
 INSERT_ADDED: Final = (
     f"INSERT INTO events (run_no, seq, kind, at, members) VALUES (?1, ?2, '{EventKind.FILE_ADDED}', ?3, ?4)"
 )
@@ -200,7 +203,8 @@ def insert_rows(
     # cheap way (one statement per run of a kind), the others row by row. A mix of many short stretches
     # (starts and outcomes alternating, as a journal replayed event by event has them) goes in row by row
     # whole: a statement per stretch of one or two events costs more than executemany's row.
-    if _stretches(events) > _PLAIN_RUNS_AT_MOST:
+    stretches, plain = _stretches(events)
+    if stretches > _PLAIN_RUNS_AT_MOST and plain < _SHORT_STRETCH * stretches:
         conn.executemany(_INSERT_EVENT, [_row(run_no, seq, e) for seq, e in enumerate(events, first)])
         return minute_rows(events)
     buckets: dict[float, list[Any]] = {}
@@ -248,16 +252,19 @@ def _is_plain(e: Event) -> bool:
     )
 
 
-def _stretches(events: Sequence[Event]) -> int:
-    """Count the stretches of plain events (nothing but a kind, a time, a key and a worker) in ``events``."""
-    count = 0
+def _stretches(events: Sequence[Event]) -> tuple[int, int]:
+    """Count the stretches of plain events (nothing but a kind, a time, a key and a worker) in ``events``,
+    and the plain events."""
+    count = plain_events = 0
     before = False
     for e in events:
         plain = _is_plain(e)
-        if plain and not before:
-            count += 1
+        if plain:
+            plain_events += 1
+            if not before:
+                count += 1
         before = plain
-    return count
+    return count, plain_events
 
 
 def _row(run_no: int, seq: int, e: Event) -> tuple[Any, ...]:

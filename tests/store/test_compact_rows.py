@@ -211,3 +211,22 @@ def test_a_mix_of_many_short_stretches_goes_in_row_by_row(tmp_path: Path) -> Non
     assert [(e.kind, e.at, e.path, e.batch_id, e.worker_id) for e in back] == [
         (e.kind, e.at, e.path, e.batch_id, e.worker_id) for e in mix
     ]
+
+
+def test_verdicts_with_a_mismatch_now_and_then_keep_their_runs_of_validated_items(tmp_path: Path) -> None:
+    """A batch's verdicts with a mismatch every tenth item: each run of validated items is still one row."""
+    path = tmp_path / "verdicts.db"
+    keys = [f"k{i:02d}" for i in range(50)]
+    with open_store(path) as store:
+        store.create_run(RunRecord(run_id=RUN, name="verdicts"))
+        rows = _rows(path)
+        verdicts = [
+            Event(K.ITEM_MISMATCHED, at=5.0 + i, path=key, error_message="differs", worker_id="w")
+            if i % 10 == 9
+            else Event(K.ITEM_VALIDATED, at=5.0 + i, path=key, worker_id="w")
+            for i, key in enumerate(keys)
+        ]
+        last = store.append(RUN, [*verdicts, Event(K.BATCH_CLOSED, at=60.0, batch_id="b", worker_id="w")])
+        back = list(store.read_events(RUN, after_seq=last - len(verdicts) - 1))
+    assert _rows(path) == rows + 5 + 5 + 1  # five runs of nine validated, five mismatches, the close
+    assert [(e.kind, e.at, e.path) for e in back[:-1]] == [(e.kind, e.at, e.path) for e in verdicts]
