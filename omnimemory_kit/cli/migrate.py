@@ -22,7 +22,6 @@ from rich.console import Console
 from omnimemory_kit.cli.demo_reports import run_demo_reports
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
-from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.new_store import removes_new_store_on_failure
 from omnimemory_kit.cli.option_checks import (
     MAX_BATCH_SIZE,
@@ -37,6 +36,7 @@ from omnimemory_kit.cli.run_check import (
     check_run_id,
     choose_validate,
     resolve_validate,
+    validate_switches,
     validation_code,
 )
 from omnimemory_kit.cli.running import (
@@ -53,7 +53,7 @@ from omnimemory_kit.cli.running import (
     run_interruptibly,
     run_with_hooks,
 )
-from omnimemory_kit.cli.summary_view import errors_to_exit, fail, format_summary, format_validation
+from omnimemory_kit.cli.summary_view import errors_to_exit, fail, format_summary, print_outcome
 from omnimemory_kit.errors import ConfigError, RunMismatchError, RunNotFoundError
 from omnimemory_kit.events import MigrationStatus
 from omnimemory_kit.migration.demo import DemoResult, run_demo_async
@@ -181,18 +181,7 @@ def _default_run_id(store: JournalStore, source: str, identity: str, function: s
     "run (recorded with a new run, for workers and `omnimemory-kit validate`). A resumed run is checked "
     "with the validate function it records: another one is refused.",
 )
-@click.option(
-    "--no-validate",
-    is_flag=True,
-    help="Check nothing, even when the run records a validate function.",
-)
-@click.option(
-    "--check-timeout",
-    type=float,
-    default=60.0,
-    show_default=True,
-    help="Seconds one check of the validate function may take; a check past it is that item's error.",
-)
+@validate_switches
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @heartbeat_options(periodic=True)
 @observability_options
@@ -333,15 +322,7 @@ def migrate_command(
         if watch is not None:
             watch.close()
         store.close()
-    if as_json:
-        data = summary.model_dump(mode="json")
-        if checked is not None:
-            data["validation"] = checked.as_dict()
-        click.echo(dumps(data))
-    else:
-        click.echo(format_summary(summary))
-        if checked is not None:
-            click.echo(format_validation(checked))
+    print_outcome(summary, checked, as_json)
     _report_outside(work)
     if new_run and (dry_run or summary.status is MigrationStatus.COMPLETED):  # every item was added
         _report_duplicates(work, summary.total_files)

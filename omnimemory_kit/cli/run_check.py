@@ -21,17 +21,22 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import click
 
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_OK
 from omnimemory_kit.errors import ConfigError, RunNotFoundError
 from omnimemory_kit.migration.loader import load_function
+from omnimemory_kit.migration.validation_checks import CHECK_TIMEOUT
 from omnimemory_kit.store.base import check_run_id as check_storable_run_id
 from omnimemory_kit.text import printable
 
 if TYPE_CHECKING:
     from omnimemory_kit.migration.validation import ValidationSummary
     from omnimemory_kit.store import JournalStore
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "RESERVED",
@@ -40,6 +45,7 @@ __all__ = [
     "choose_validate",
     "load_recorded_validate",
     "resolve_validate",
+    "validate_switches",
     "validation_code",
 ]
 
@@ -47,6 +53,22 @@ RESERVED: Final = "~"
 """What joins a run id and the name of one of its hidden companion runs (``RUN~validation``)."""
 _WHAT: Final = "validate function"
 _ROOT_PARAM: Final = "validate_root"
+
+
+def validate_switches(command: F) -> F:
+    """Add ``--no-validate`` and ``--check-timeout`` to a command working a run (``migrate``, ``worker``)."""
+    command = click.option(
+        "--check-timeout",
+        type=float,
+        default=CHECK_TIMEOUT,
+        show_default=True,
+        help="Seconds one check of the validate function may take; a check past it is that item's error.",
+    )(command)
+    return click.option(
+        "--no-validate",
+        is_flag=True,
+        help="Check nothing, even when the run records a validate function.",
+    )(command)
 
 
 def check_run_id(run_id: str) -> str:

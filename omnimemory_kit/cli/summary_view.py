@@ -14,6 +14,7 @@ from typing import NoReturn
 import click
 
 from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_UNAVAILABLE
+from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.errors import (
     ConfigError,
     KitError,
@@ -99,6 +100,21 @@ def eta_text(summary: MigrationProgressSummary) -> str:
         shown, low_text, high_text = (format_duration(v) for v in (summary.eta_seconds, low, high))
         return f"ETA {shown} (80 %: {low_text} to {high_text})"
     return f"ETA {format_duration(summary.eta_seconds)}"
+
+
+def print_outcome(
+    summary: MigrationProgressSummary, checked: ValidationSummary | None, as_json: bool
+) -> None:
+    """Print a run's final summary (``migrate``, ``worker``), with its validation when it was checked."""
+    if as_json:
+        data = summary.model_dump(mode="json")
+        if checked is not None:
+            data["validation"] = checked.as_dict()
+        click.echo(dumps(data))
+        return
+    click.echo(format_summary(summary))
+    if checked is not None:
+        click.echo(format_validation(checked))
 
 
 def format_summary(summary: MigrationProgressSummary) -> str:

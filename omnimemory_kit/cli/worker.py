@@ -18,9 +18,14 @@ from rich.console import Console
 
 from omnimemory_kit.cli.exit_codes import EXIT_INTERRUPTED
 from omnimemory_kit.cli.heartbeat import heartbeat_options, heartbeat_setup, with_heartbeats
-from omnimemory_kit.cli.json_output import dumps
 from omnimemory_kit.cli.option_checks import MAX_BATCH_SIZE, MAX_CONCURRENCY, check_count, check_seconds
-from omnimemory_kit.cli.run_check import check_run_id, choose_validate, resolve_validate, validation_code
+from omnimemory_kit.cli.run_check import (
+    check_run_id,
+    choose_validate,
+    resolve_validate,
+    validate_switches,
+    validation_code,
+)
 from omnimemory_kit.cli.running import (
     HEALTH_CONFIG_HELP,
     Observability,
@@ -35,7 +40,7 @@ from omnimemory_kit.cli.running import (
     run_interruptibly,
     run_with_hooks,
 )
-from omnimemory_kit.cli.summary_view import errors_to_exit, format_summary, format_validation
+from omnimemory_kit.cli.summary_view import errors_to_exit, print_outcome
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.migration.loader import load_function
 from omnimemory_kit.migration.options import isolation
@@ -88,18 +93,7 @@ __all__ = ["worker_command"]
     help="Check each succeeded item with this validate function after its batch (default: the one the "
     "run records; another than the recorded one is refused).",
 )
-@click.option(
-    "--no-validate",
-    is_flag=True,
-    help="Check nothing, even when the run records a validate function.",
-)
-@click.option(
-    "--check-timeout",
-    type=float,
-    default=60.0,
-    show_default=True,
-    help="Seconds one check of the validate function may take; a check past it is that item's error.",
-)
+@validate_switches
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON.")
 @heartbeat_options(periodic=True)
 @observability_options
@@ -190,14 +184,6 @@ def worker_command(
         if watch is not None:
             watch.close()
         store.close()
-    if as_json:
-        data = summary.model_dump(mode="json")
-        if checked is not None:
-            data["validation"] = checked.as_dict()
-        click.echo(dumps(data))
-    else:
-        click.echo(format_summary(summary))
-        if checked is not None:
-            click.echo(format_validation(checked))
+    print_outcome(summary, checked, as_json)
     # other workers may still be checking: pending checks are theirs, mismatches are the run's
     sys.exit(validation_code(checked, outcome=outcome_code(summary, runner), pending_fails=False))
