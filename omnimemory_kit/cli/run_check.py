@@ -28,7 +28,6 @@ import click
 from omnimemory_kit.cli.exit_codes import EXIT_FAILED, EXIT_OK
 from omnimemory_kit.errors import ConfigError, RunNotFoundError
 from omnimemory_kit.migration.loader import load_function
-from omnimemory_kit.migration.validation_checks import CHECK_TIMEOUT
 from omnimemory_kit.store.base import check_run_id as check_storable_run_id
 from omnimemory_kit.text import printable
 
@@ -37,6 +36,10 @@ if TYPE_CHECKING:
     from omnimemory_kit.store import JournalStore
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_CHECK_TIMEOUT: Final = 60.0
+"""``validation_checks.CHECK_TIMEOUT``, spelled here so that ``control``, which imports this module, does not
+import the checks (a test holds the two equal)."""
 
 __all__ = [
     "RESERVED",
@@ -60,7 +63,7 @@ def validate_switches(command: F) -> F:
     command = click.option(
         "--check-timeout",
         type=float,
-        default=CHECK_TIMEOUT,
+        default=DEFAULT_CHECK_TIMEOUT,
         show_default=True,
         help="Seconds one check of the validate function may take; a check past it is that item's error.",
     )(command)

@@ -424,6 +424,12 @@ class TestExitCodes:
 
 
 class TestCheckTimeout:
+    def test_the_command_line_default_is_the_librarys(self) -> None:
+        from omnimemory_kit.cli.run_check import DEFAULT_CHECK_TIMEOUT
+        from omnimemory_kit.migration.validation_checks import CHECK_TIMEOUT
+
+        assert DEFAULT_CHECK_TIMEOUT == CHECK_TIMEOUT
+
     def test_a_check_past_check_timeout_is_its_items_error(
         self, manifest: Path, fns: Path, store: Path
     ) -> None:
