@@ -212,26 +212,14 @@ def insert_rows(
     others: list[Event] = []
     rows: list[tuple[Any, ...]] = []
     for seq, e in enumerate(events, first):
-        msg = e.error_message
-        if (
-            msg is None
-            and e.size is None
-            and e.batch_id is None
-            and e.error_type is None
-            and e.reason is None
-        ):
+        if _is_plain(e):
             stretch.append(e)
             continue
         if stretch:
             merge_minute_rows(buckets, _insert_plain(conn, run_no, seq - len(stretch), stretch))
             stretch = []
         others.append(e)
-        if msg is not None and len(msg) > ERROR_MESSAGE_LIMIT:
-            msg = clip_error_message(msg)
-        rows.append(
-            (run_no, seq, str(e.kind), e.at, e.path, e.size, e.batch_id, e.error_type, msg, e.reason,
-             e.worker_id)
-        )  # fmt: skip
+        rows.append(_row(run_no, seq, e))
     if stretch:
         merge_minute_rows(buckets, _insert_plain(conn, run_no, first + len(events) - len(stretch), stretch))
     if len(rows) == 1:
