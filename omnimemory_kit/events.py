@@ -8,12 +8,12 @@ thousands of them per second, and the store writes them as rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from itertools import repeat
 from types import MappingProxyType
-from typing import Final
+from typing import Final, cast
 
 __all__ = [
     "CONTROL_KINDS",
@@ -26,12 +26,15 @@ __all__ = [
     "EventKind",
     "FileStatus",
     "ItemRun",
+    "JournalEntry",
     "MigrationPriority",
     "MigrationStatus",
     "error_message",
     "error_type_name",
+    "expand_runs",
     "item_event",
     "item_events",
+    "journal_length",
 ]
 
 MAX_ERROR_MESSAGE: Final = 2000
@@ -268,11 +271,16 @@ def item_event(kind: EventKind, at: float, key: str, worker_id: str | None) -> E
 
 @dataclass(frozen=True, slots=True)
 class ItemRun:
-    """A run of item events of one kind at one time, given by their keys (``item_events``' arguments).
+    """A run of item events of one kind, given by their keys (``item_events``' arguments).
 
-    What a chunk of additions or a claim's starts journal, kept as keys: a fold that can take keys
-    (``RunState.fold_item_run``) spares building an ``Event`` per item; ``events()`` builds them for the
-    folds that cannot. Their seq is 0 (not read back from the store).
+    What a chunk of additions, a claim's starts or a batch's valid verdicts journal, kept as keys: a fold
+    that can take keys (``RunState.fold_item_run``, ``ValidationLedger.apply_item_run``) spares building an
+    ``Event`` per item; ``events()`` builds them for the folds that cannot. Their seq is 0 (not read back
+    from the store).
+
+    Attributes:
+        ats: each key's own time, where the events were not all at once (a batch's verdicts, each stamped
+            when its check ended); ``at`` is then the latest. None: every event is at ``at``.
     """
 
     kind: EventKind
@@ -281,9 +289,40 @@ class ItemRun:
     sizes: list[int] | None = None
     batch_id: str | None = None
     worker_id: str | None = None
+    ats: list[float] | None = None
 
     def events(self) -> list[Event]:
         """Return the run's events, as ``item_events`` builds them."""
-        return item_events(
-            self.kind, self.at, self.keys, sizes=self.sizes, batch_id=self.batch_id, worker_id=self.worker_id
-        )
+        if self.ats is None:
+            return item_events(
+                self.kind, self.at, self.keys, sizes=self.sizes, batch_id=self.batch_id,
+                worker_id=self.worker_id,
+            )  # fmt: skip
+        sizes = [None] * len(self.keys) if self.sizes is None else self.sizes
+        kind, batch_id, worker_id = self.kind, self.batch_id, self.worker_id
+        return [
+            Event(kind, at, path=key, size=size, batch_id=batch_id, worker_id=worker_id)
+            for key, at, size in zip(self.keys, self.ats, sizes, strict=True)
+        ]
+
+
+JournalEntry = Event | ItemRun
+"""What a write hands the journal: an event, or a run of item events given by their keys."""
+
+
+def journal_length(entries: Iterable[JournalEntry]) -> int:
+    """Return how many journal events ``entries`` stand for (a run counts its keys)."""
+    return sum(1 if isinstance(entry, Event) else len(entry.keys) for entry in entries)
+
+
+def expand_runs(entries: Sequence[JournalEntry]) -> list[Event]:
+    """Return ``entries`` as events, in order, each run's built (a list of events is returned as it is)."""
+    if all(isinstance(entry, Event) for entry in entries):
+        return cast("list[Event]", entries if isinstance(entries, list) else list(entries))
+    events: list[Event] = []
+    for entry in entries:
+        if isinstance(entry, Event):
+            events.append(entry)
+        else:
+            events.extend(entry.events())
+    return events

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 
 from omnimemory_kit.clock import Clock
 from omnimemory_kit.errors import LeaseLostError
-from omnimemory_kit.events import Event
+from omnimemory_kit.events import Event, JournalEntry
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.migration.store_link import StoreLink, WriteStep
 from omnimemory_kit.store.base import JournalStore, Lease
@@ -69,7 +69,9 @@ class LeasedBatch:
     ) -> None:
         self.lease = lease
         self.outbox: list[Event] = []
-        self.closing: list[Event] = []  # journaled with the release, before BATCH_CLOSED (the verdicts)
+        # journaled with the release, before BATCH_CLOSED: the verdicts (valid ones as a run, where the store
+        # takes runs: ``JournalStore.takes_verdict_runs``)
+        self.closing: list[JournalEntry] = []
         # the items that succeeded, as the function received them, when something checks them after the
         # batch (None: nobody does, and the item loop keeps nothing)
         self.succeeded: list[MigrationItem] | None = None
@@ -165,7 +167,8 @@ class LeasedBatch:
         # The last outcomes and the release: the events appended are the outcomes, then the closing
         # events (verdicts of the batch's checks, the close; plus FILE_INTERRUPTED for unfinished items,
         # which makes the link read the journal back).
-        released, self.closing = [*self.closing, closed], []
+        released: list[JournalEntry] = [*self.closing, closed]
+        self.closing = []
         claimed: Lease | bool | None = False
         try:
             if claim is not None:
@@ -179,7 +182,7 @@ class LeasedBatch:
         return claimed
 
     def _close_steps(
-        self, store: JournalStore, events: list[Event], released: list[Event]
+        self, store: JournalStore, events: list[Event], released: list[JournalEntry]
     ) -> list[WriteStep]:
         """Return the writes of a close: the last outcomes and the release, one transaction where it can."""
         if events and store.report_and_release_atomic:  # one transaction: safe to repeat as a whole

@@ -825,12 +825,16 @@ class MigrationRunner(ProgressReports, PipelinedValidation, RunLifecycle):
             self._forget_finished()
 
     def _fold_item_run(self, run: ItemRun) -> bool:
-        """Fold a chunk's additions or a claim's starts by their keys, without building their events, into
-        the tracker and the validation ledger (not with metrics, which count events, nor for a worker that
-        forgets its finished items); return False to have the events folded instead."""
-        if self.metrics is not None or self.own_events_only:
+        """Fold a chunk's additions, a claim's starts or a batch's valid verdicts by their keys, without
+        building their events, into the tracker and the validation ledger (not with metrics, which count
+        events; additions and starts not for a worker that forgets its finished items); return False to
+        have the events folded instead."""
+        if self.metrics is not None:
             return False
-        if not self.tracker.apply_item_run(run):
+        if run.kind is EventKind.ITEM_VALIDATED and self._checks is not None:  # a batch's valid verdicts
+            self._checks.apply_item_run(run)  # (the tracker does nothing with verdicts)
+            return True
+        if self.own_events_only or not self.tracker.apply_item_run(run):
             return False
         if self._checks is not None:
             self._checks.apply_item_run(run)

@@ -119,11 +119,12 @@ class PipelinedValidation(BatchExecution):
             return
         heartbeat = asyncio.ensure_future(batch.heartbeat(self.lease_seconds))
         try:
-            verdicts = await validator.check(items, resolved=True)
+            verdicts = await validator.check_batch(items)
         finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)
-        batch.closing.extend(verdicts)
+        # the valid verdicts as one run (journaled as one row, folded by keys), where the store takes runs
+        batch.closing.extend(verdicts.journal() if self.store.takes_verdict_runs else verdicts.events())
         validator.checked += len(verdicts)
 
     async def _finalize(self) -> bool:

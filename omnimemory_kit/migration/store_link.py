@@ -36,13 +36,13 @@ import functools
 import itertools
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import RunNotFoundError
-from omnimemory_kit.events import Event, EventKind, ItemRun, item_events
+from omnimemory_kit.events import Event, EventKind, ItemRun, JournalEntry, item_events, journal_length
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
@@ -68,8 +68,9 @@ RUN_LIFECYCLE: Final = frozenset(
 
 _DECIDING = RUN_LIFECYCLE | {EventKind.BATCH_CLOSED}  # what should_complete reads of every worker
 
-WriteStep = tuple[Callable[[], int], list[Event]]
-"""A write that appends exactly ``events`` and returns the journal's last seq, with those events."""
+WriteStep = tuple[Callable[[], int], Sequence[JournalEntry]]
+"""A write that appends exactly ``events`` (a run of verdicts among them, where the store takes those) and
+returns the journal's last seq, with those events."""
 
 
 class StoreLink:
@@ -226,11 +227,12 @@ class StoreLink:
                     tried = self._tail_seq
                     last = write()
                     released = bool(events) and events[-1].kind is EventKind.BATCH_CLOSED
-                    if last == self._tail_seq + len(events) or (self._own is not None and not released):
+                    count = journal_length(events)
+                    if last == self._tail_seq + count or (self._own is not None and not released):
                         if self._own is not None:
-                            self._past_others(last - len(events) + 1)
+                            self._past_others(last - count + 1)
                         self._tail_seq = last
-                        self._inbox.append(events)
+                        self._queue(events)
                         if released:
                             self._last_closer = events[-1].worker_id
                     elif self._own is not None:
@@ -486,7 +488,12 @@ class StoreLink:
         return lease
 
     async def close_and_claim(
-        self, lease: Lease, outcomes: list[Event], closing: list[Event], limit: int, lease_seconds: float
+        self,
+        lease: Lease,
+        outcomes: list[Event],
+        closing: list[JournalEntry],
+        limit: int,
+        lease_seconds: float,
     ) -> Lease | None:
         """Report a batch's last outcomes, release its lease with ``closing``, and claim the next batch.
 
@@ -501,7 +508,7 @@ class StoreLink:
         Raises:
             LeaseLostError: the lease was lost: nothing was recorded and nothing claimed.
         """
-        events = [*outcomes, *closing]
+        events: list[JournalEntry] = [*outcomes, *closing]
         worker_id = lease.worker_id
         tried: int | None = None  # where the journal stood when the last try began
         closed = False  # the close is in the journal (its events read or folded)
@@ -538,12 +545,12 @@ class StoreLink:
         finally:
             self.drain()
 
-    def _fold_closed(self, events: list[Event], last: int) -> None:
+    def _fold_closed(self, events: list[JournalEntry], last: int) -> None:
         """On the store thread: queue a release's events (``write_own``'s rule), or read them back."""
         worker = events[-1].worker_id
-        if last == self._tail_seq + len(events):
+        if last == self._tail_seq + journal_length(events):
             self._tail_seq = last
-            self._inbox.append(events)
+            self._queue(events)
             self._last_closer = worker
         elif self._own is not None:
             self._read_own(last)  # the release requeued items: read back what it wrote
@@ -579,6 +586,23 @@ class StoreLink:
         if self._executor is not None and self.outage.unavailable_since is None:
             await self.idle()
             self.drain()
+
+    def _queue(self, entries: Sequence[JournalEntry]) -> None:
+        """On the store thread: queue a write's entries for the fold, in order (a run as it is)."""
+        if all(type(entry) is not ItemRun for entry in entries):
+            self._inbox.append(cast("list[Event]", entries if isinstance(entries, list) else list(entries)))
+            return
+        events: list[Event] = []
+        for entry in entries:
+            if isinstance(entry, Event):
+                events.append(entry)
+                continue
+            if events:
+                self._inbox.append(events)
+                events = []
+            self._inbox.append(entry)
+        if events:
+            self._inbox.append(events)
 
     def drain(self) -> None:
         """On the loop thread: fold every queued durable event into the tracker, in journal order."""
@@ -698,7 +722,7 @@ class StoreLink:
             elif kind is EventKind.BATCH_CLOSED:
                 self._last_closer = event.worker_id
 
-    def _landed(self, events: list[Event], after_seq: int) -> bool:
+    def _landed(self, events: Sequence[JournalEntry], after_seq: int) -> bool:
         """On the store thread, after a write failed: return whether it committed all the same.
 
         A write whose acknowledgement was lost (the connection died during commit) may be in the journal,
@@ -709,7 +733,8 @@ class StoreLink:
         self.tail()
         if not events:
             return False
-        mark = _identity(events[-1])
+        last = events[-1]
+        mark = _identity(last if isinstance(last, Event) else last.events()[-1])
         return any(_identity(e) == mark for e in self.store.read_events(self.run_id, after_seq=after_seq))
 
     def _claimed_meanwhile(self, worker_id: str, after_seq: int) -> Lease | None:

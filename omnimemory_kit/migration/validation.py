@@ -198,8 +198,11 @@ class ValidationLedger:
                 self._judge(kind, run_list)
 
     def apply_item_run(self, run: ItemRun) -> None:
-        """Fold a chunk's additions or a claim's starts given by keys, as ``apply(run.events())`` does."""
-        if run.kind is EventKind.FILE_ADDED:
+        """Fold a chunk's additions, a claim's starts or a batch's valid verdicts given by keys, as
+        ``apply(run.events())`` does."""
+        if run.kind is EventKind.ITEM_VALIDATED:
+            self._validate(run.keys)
+        elif run.kind is EventKind.FILE_ADDED:
             sizes = self.sizes
             given = run.sizes if run.sizes is not None else [0] * len(run.keys)
             for key, size in zip(run.keys, given, strict=True):
@@ -249,21 +252,10 @@ class ValidationLedger:
     def _judge(self, kind: EventKind, run: list[Event]) -> None:
         succeeded, verdicts, tally = self.succeeded, self.verdicts, self.tally
         state_of, pending = _STATE_OF, ValidationState.PENDING
-        new_state = state_of[kind]
-        validated = kind is EventKind.ITEM_VALIDATED
-        if validated:
-            # A run of validated items (a batch's, a pass's chunk) in bulk: each distinct key ends validated
-            # whatever it was (a key twice in the run moves once), so only the states it leaves are counted
-            # one by one, and those are rare (a revalidation).
-            fresh = dict.fromkeys(key for key in map(_PATH, run) if key is not None)
-            moved = fresh.keys() & succeeded.keys()
-            judged_before = moved & verdicts.keys()
-            tally[pending] -= len(moved) - len(judged_before)
-            for key in judged_before:
-                tally[state_of[verdicts[key].kind]] -= 1
-            tally[new_state] += len(moved)
-            verdicts.update(dict.fromkeys(fresh, _VALIDATED))
+        if kind is EventKind.ITEM_VALIDATED:
+            self._validate([key for key in map(_PATH, run) if key is not None])
             return
+        new_state = state_of[kind]
         for event in run:
             key = event.path
             if key is None:
@@ -272,7 +264,22 @@ class ValidationLedger:
                 verdict = verdicts.get(key)
                 tally[pending if verdict is None else state_of[verdict.kind]] -= 1
                 tally[new_state] += 1
-            verdicts[key] = _VALIDATED if validated else event
+            verdicts[key] = event
+
+    def _validate(self, keys: list[str]) -> None:
+        """Fold a run of validated items (a batch's, a pass's chunk) in bulk: each distinct key ends
+        validated whatever it was (a key twice in the run moves once), so only the states it leaves are
+        counted one by one, and those are rare (a revalidation)."""
+        succeeded, verdicts, tally = self.succeeded, self.verdicts, self.tally
+        fresh = dict.fromkeys(keys)
+        moved = fresh.keys() & succeeded.keys()
+        judged_before = moved & verdicts.keys()
+        tally[ValidationState.PENDING] -= len(moved) - len(judged_before)
+        state_of = _STATE_OF
+        for key in judged_before:
+            tally[state_of[verdicts[key].kind]] -= 1
+        tally[ValidationState.VALIDATED] += len(moved)
+        verdicts.update(dict.fromkeys(fresh, _VALIDATED))
 
     def state(self, key: str) -> ValidationState:
         """Return an item's validation state."""

@@ -31,10 +31,15 @@ from omnimemory_kit.events import Event, EventKind, item_event
 from omnimemory_kit.migration.check_threads import Checked, run_sync_checks
 from omnimemory_kit.migration.detachable import GRACE, detach, stop_tasks
 from omnimemory_kit.migration.sources import MigrationItem
-from omnimemory_kit.migration.validation_verdicts import CheckNotStopped, ValidationTimeout, verdict_of
+from omnimemory_kit.migration.validation_verdicts import (
+    CheckNotStopped,
+    ValidationTimeout,
+    Verdicts,
+    verdict_of,
+)
 from omnimemory_kit.store.base import WorkItem
 
-__all__ = ["CHECK_TIMEOUT", "check_items"]
+__all__ = ["CHECK_TIMEOUT", "check_into", "check_items"]
 
 CHECK_TIMEOUT: Final = 60.0
 """Seconds a check may take by default: pipelined (``MigrationRunner(check_timeout=)``) and in a separate
@@ -95,17 +100,61 @@ async def check_items(
             (default: ``detachable.GRACE``, at most ``limit``).
     """
     found = [] if found is None else found
+    await _check(fn, works, resolve, concurrency, limit, clock, is_async, worker_id, stop, found, None, grace)
+    return found
+
+
+async def check_into(
+    verdicts: Verdicts,
+    fn: Callable[[MigrationItem], Any],
+    works: Sequence[WorkItem],
+    resolve: Callable[[WorkItem], MigrationItem] | None,
+    *,
+    concurrency: int,
+    limit: float | None,
+    clock: Clock,
+    is_async: bool | None = None,
+    stop: asyncio.Event | None = None,
+    grace: float | None = None,
+) -> Verdicts:
+    """Check ``works`` as ``check_items`` does, collecting the verdicts into ``verdicts`` (returned).
+
+    The valid ones go in as keys and times (journaled as one run, no event built per item), the others as
+    events; a caller cancelled midway still has those made until then.
+    """
+    await _check(
+        fn, works, resolve, concurrency, limit, clock, is_async, verdicts.worker_id, stop, verdicts.others,
+        verdicts, grace,
+    )  # fmt: skip
+    return verdicts
+
+
+async def _check(
+    fn: Callable[[MigrationItem], Any],
+    works: Sequence[WorkItem],
+    resolve: Callable[[WorkItem], MigrationItem] | None,
+    concurrency: int,
+    limit: float | None,
+    clock: Clock,
+    is_async: bool | None,
+    worker_id: str | None,
+    stop: asyncio.Event | None,
+    found: list[Event],
+    valid: Verdicts | None,
+    grace: float | None,
+) -> None:
+    """Check ``works``: verdicts into ``found``, or the valid ones into ``valid`` when it is given."""
     if not works:
-        return found
+        return
     if is_async is None:
         is_async = inspect.iscoroutinefunction(fn)
     if not is_async:  # on lanes of daemon threads, never one thread per check (``check_threads``)
-        await _check_sync(fn, works, resolve, concurrency, limit, clock, worker_id, stop, found)
-        return found
+        await _check_sync(fn, works, resolve, concurrency, limit, clock, worker_id, stop, found, valid)
+        return
     if grace is None:
         grace = GRACE if limit is None else min(limit, GRACE)
-    checks = _AsyncChecks(fn, works, resolve, limit, grace, clock, worker_id, stop, found)
-    return await checks.run(concurrency)
+    checks = _AsyncChecks(fn, works, resolve, limit, grace, clock, worker_id, stop, found, valid)
+    await checks.run(concurrency)
 
 
 class _AsyncChecks:
@@ -122,6 +171,7 @@ class _AsyncChecks:
         worker_id: str | None,
         stop: asyncio.Event | None,
         found: list[Event],
+        valid: Verdicts | None,
     ) -> None:
         self.fn = fn
         self.works = works
@@ -131,6 +181,7 @@ class _AsyncChecks:
         self.worker_id = worker_id
         self.stop = stop
         self.found = found
+        self.valid = valid  # where valid verdicts go as keys and times (None: as events, into ``found``)
         items = cast("Sequence[MigrationItem]", works) if resolve is None else map(resolve, works)
         self.pending: Iterator[tuple[WorkItem, MigrationItem]] = zip(works, items, strict=True)
         self.loop = asyncio.get_running_loop()
@@ -164,8 +215,8 @@ class _AsyncChecks:
         if (not self.live or self.failure is not None) and not self.done.done():
             self.done.set_result(None)
 
-    async def run(self, concurrency: int) -> list[Event]:
-        works, found = self.works, self.found
+    async def run(self, concurrency: int) -> None:
+        works = self.works
         self.spawn()
         extra = min(concurrency, len(works)) - 1
         spreading: asyncio.Handle | None = None
@@ -174,7 +225,7 @@ class _AsyncChecks:
             def spread() -> None:  # after the first checker's first step: it gave the loop a turn (or ended)
                 if self.done.done():
                     return
-                for _ in range(min(extra, len(works) - len(found) - 1)):
+                for _ in range(min(extra, len(works) - self.made() - 1)):
                     self.spawn()
 
             spreading = self.loop.call_soon(spread)
@@ -197,7 +248,10 @@ class _AsyncChecks:
             finally:
                 self._give_up_all()
             raise self.failure
-        return found
+
+    def made(self) -> int:
+        """Return how many verdicts were made so far."""
+        return len(self.found) + (0 if self.valid is None else len(self.valid.valid))
 
     def _give_up_all(self) -> None:
         for checker in self.live.values():
@@ -233,6 +287,8 @@ class _AsyncChecks:
         assert task is not None
         loop, fn, add, now, worker_id = self.loop, self.fn, self.found.append, self.clock.time, self.worker_id
         pending, stop, monotonic = self.pending, self.stop, loop.time
+        valid = self.valid  # valid verdicts as keys and times: no event per item
+        add_key, add_at = (None, None) if valid is None else (valid.valid.append, valid.ats.append)
         validated = EventKind.ITEM_VALIDATED
         timer: asyncio.TimerHandle | None = None
 
@@ -291,7 +347,11 @@ class _AsyncChecks:
                     return
                 checker.expired = False
                 if outcome is None or outcome is True:  # the common verdict, without verdict_of's call
-                    add(item_event(validated, now(), work.key, worker_id))
+                    if add_key is None or add_at is None:
+                        add(item_event(validated, now(), work.key, worker_id))
+                    else:
+                        add_key(work.key)
+                        add_at(now())
                 else:
                     add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
         finally:
@@ -303,7 +363,7 @@ class _AsyncChecks:
         task = checker.task or asyncio.current_task()
         assert task is not None
         fn, add, now, worker_id = self.fn, self.found.append, self.clock.time, self.worker_id
-        validated = EventKind.ITEM_VALIDATED
+        validated, valid = EventKind.ITEM_VALIDATED, self.valid
         while True:
             taken = self.take()
             if taken is None:
@@ -320,7 +380,9 @@ class _AsyncChecks:
                 outcome = exc
             if checker.detached:
                 return
-            if outcome is None or outcome is True:  # the common verdict, without verdict_of's call
+            if valid is not None:
+                valid.add(work.key, outcome, now())
+            elif outcome is None or outcome is True:  # the common verdict, without verdict_of's call
                 add(item_event(validated, now(), work.key, worker_id))
             else:
                 add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
@@ -336,6 +398,7 @@ async def _check_sync(
     worker_id: str | None,
     stop: asyncio.Event | None,
     found: list[Event],
+    valid: Verdicts | None,
 ) -> None:
     def timed_out() -> ValidationTimeout:
         return ValidationTimeout(f"validation took longer than {limit:g} s")
@@ -348,6 +411,11 @@ async def _check_sync(
             results=checked,
         )  # fmt: skip
     finally:  # cancelled midway too: the lanes are stopped, what they checked is kept
-        found.extend(
-            verdict_of(works[index].key, outcome, at, worker_id=worker_id) for index, outcome, at in checked
-        )
+        if valid is not None:
+            for index, outcome, at in checked:
+                valid.add(works[index].key, outcome, at)
+        else:
+            found.extend(
+                verdict_of(works[index].key, outcome, at, worker_id=worker_id)
+                for index, outcome, at in checked
+            )

@@ -38,10 +38,11 @@ from typing import Any, Final
 from omnimemory_kit.clock import Clock
 from omnimemory_kit.errors import LeaseLostError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
-from omnimemory_kit.migration.sources import WorkSource
+from omnimemory_kit.migration.sources import MigrationItem, WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.validation import LEDGER_KINDS, ValidationLedger, ValidationState
-from omnimemory_kit.migration.validation_checks import check_items
+from omnimemory_kit.migration.validation_checks import check_into, check_items
+from omnimemory_kit.migration.validation_verdicts import Verdicts
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
 from omnimemory_kit.store.companions import VALIDATION_SUFFIX
@@ -168,6 +169,16 @@ class PipelinedValidator:
             self.validate_fn, items, None if resolved else self.source.resolve, concurrency=self.concurrency,
             limit=self.timeout, clock=self.clock, is_async=self._is_async, worker_id=self.worker_id,
             stop=self.stop,
+        )  # fmt: skip
+
+    async def check_batch(self, items: Sequence[MigrationItem]) -> Verdicts:
+        """Check a batch's items as the migration resolved them; return their verdicts (not journaled yet).
+
+        The valid ones come as keys and times, journaled as one run (``Verdicts.journal``).
+        """
+        return await check_into(
+            Verdicts(self.worker_id), self.validate_fn, items, None, concurrency=self.concurrency,
+            limit=self.timeout, clock=self.clock, is_async=self._is_async, stop=self.stop,
         )  # fmt: skip
 
     async def record(self, verdicts: list[Event]) -> None:

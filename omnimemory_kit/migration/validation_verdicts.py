@@ -13,6 +13,9 @@ on it and always yields the item's verdict:
 Every text taken from such an object is ``safe_text``: ``str()`` of it, or its ``repr()`` if that fails, or
 ``<unprintable TYPE>``; cut to a bounded length, so one odd verdict can neither crash the pass nor fill the
 journal.
+
+``Verdicts`` collects a batch's verdicts as its checks end: the valid ones (nearly all) as keys and times,
+journaled as one run (``ItemRun``) without an event per item, the others as their events.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from omnimemory_kit.events import (
     MAX_ERROR_MESSAGE,
     Event,
     EventKind,
+    ItemRun,
+    JournalEntry,
     error_type_name,
     item_event,
 )
@@ -34,6 +39,7 @@ __all__ = [
     "CheckNotStopped",
     "Mismatch",
     "ValidationTimeout",
+    "Verdicts",
     "safe_text",
     "verdict_of",
 ]
@@ -151,3 +157,51 @@ def _verdict(key: str, outcome: object, at: float, worker_id: str | None) -> Eve
             f"expected True or None (valid) or a Mismatch"
         ),
     )
+
+
+class Verdicts:
+    """The verdicts of a batch of checks, in the order the checks ended.
+
+    The valid ones are kept as key and time (``valid``, ``ats``): journaled as one ``ItemRun`` and folded
+    by keys, they cost no event per item, where a verdict is most of a no-op check's cost. The others
+    (mismatches, errors: rare) are kept as their events (``others``).
+    """
+
+    __slots__ = ("ats", "others", "valid", "worker_id")
+
+    def __init__(self, worker_id: str | None = None) -> None:
+        self.worker_id = worker_id
+        self.valid: list[str] = []  # keys checked valid
+        self.ats: list[float] = []  # when each of those checks ended
+        self.others: list[Event] = []  # every other verdict
+
+    def __len__(self) -> int:
+        return len(self.valid) + len(self.others)
+
+    def add(self, key: str, outcome: object, at: float) -> None:
+        """Record what the check of ``key`` returned (or raised), ended at ``at``."""
+        if outcome is None or outcome is True:
+            self.valid.append(key)
+            self.ats.append(at)
+        else:
+            self.others.append(verdict_of(key, outcome, at, worker_id=self.worker_id))
+
+    def keys(self) -> list[str]:
+        """Return the keys checked, valid ones first."""
+        return [*self.valid, *(event.path for event in self.others if event.path is not None)]
+
+    def journal(self) -> list[JournalEntry]:
+        """Return what to journal: the valid verdicts as one run (each at its own time), then the others."""
+        if not self.valid:
+            return list(self.others)
+        ats = self.ats
+        run = ItemRun(EventKind.ITEM_VALIDATED, max(ats), self.valid, worker_id=self.worker_id, ats=ats)
+        return [run, *self.others]
+
+    def events(self) -> list[Event]:
+        """Return every verdict as its event, the valid ones first."""
+        validated, worker_id = EventKind.ITEM_VALIDATED, self.worker_id
+        found = [
+            item_event(validated, at, key, worker_id) for key, at in zip(self.valid, self.ats, strict=True)
+        ]
+        return found + self.others

@@ -44,7 +44,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from omnimemory_kit.errors import ConfigError, InvalidTransitionError
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import Event, EventKind, FileStatus, JournalEntry
 from omnimemory_kit.store.blocks import decode_block
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows
 from omnimemory_kit.store.projection import Item, fold
@@ -78,6 +78,7 @@ __all__ = [
     "loaded_rows",
     "parse_worker_id",
     "rollup_rows",
+    "stored_entry",
     "stored_event",
     "work_items",
 ]
@@ -179,6 +180,16 @@ def stored_event(event: Event) -> Event:
     if stored_path is path and stored_message is message and stored_reason is reason:
         return event
     return replace(event, path=stored_path, error_message=stored_message, reason=stored_reason)
+
+
+def stored_entry(entry: JournalEntry) -> JournalEntry:
+    """Return an event as ``stored_event`` does, or a run with its keys as the store keeps them."""
+    if isinstance(entry, Event):
+        return stored_event(entry)
+    keys = entry.keys
+    if all(key.isascii() and "\x00" not in key for key in keys):
+        return entry
+    return replace(entry, keys=[to_stored(key) for key in keys])
 
 
 def loaded_event(event: Event) -> Event:
@@ -851,8 +862,10 @@ class JournalStore(_Closing):
         """
 
     @abc.abstractmethod
-    def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
+    def release(self, lease: Lease, events: Sequence[JournalEntry] = ()) -> int:
         """End a lease: append ``events`` (e.g. BATCH_CLOSED), requeue its unfinished items.
+
+        ``events`` may hold a run of verdicts given by keys only where ``takes_verdict_runs`` says so.
 
         Items still in progress under the lease go back to pending with FILE_INTERRUPTED (appended before
         ``events``). A lease that expired but was not reclaimed yet may still be released (nobody else can
@@ -864,8 +877,15 @@ class JournalStore(_Closing):
         """Whether ``report_and_release`` is one transaction (all or nothing, so safe to repeat whole)."""
         return False
 
+    @property
+    def takes_verdict_runs(self) -> bool:
+        """Whether ``release``, ``report_and_release`` and ``report_release_and_claim`` take, among the
+        events they append, a run of ITEM_VALIDATED verdicts given by keys (an ``ItemRun`` with each key's
+        time), which stands for its events in order. False: the caller hands the events themselves."""
+        return False
+
     def report_and_release(
-        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
+        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[JournalEntry] = ()
     ) -> int:
         """Record ``outcomes`` (as ``report``), then end the lease (as ``release`` with ``events``).
 
@@ -890,7 +910,7 @@ class JournalStore(_Closing):
         self,
         lease: Lease,
         outcomes: Sequence[Event],
-        events: Sequence[Event] = (),
+        events: Sequence[JournalEntry] = (),
         *,
         limit: int,
         lease_seconds: float,

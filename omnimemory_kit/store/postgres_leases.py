@@ -19,7 +19,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from omnimemory_kit.errors import LeaseLostError, RunNotFoundError
-from omnimemory_kit.events import Event, EventKind, FileStatus
+from omnimemory_kit.events import Event, EventKind, FileStatus, JournalEntry, expand_runs
 from omnimemory_kit.store.base import (
     JournalStore,
     Lease,
@@ -197,12 +197,13 @@ class PostgresLeases(JournalStore):
         return cls.report is PostgresLeases.report and cls.release is PostgresLeases.release
 
     def report_and_release(
-        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
+        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[JournalEntry] = ()
     ) -> int:
         """Report ``outcomes`` and release the lease with ``events`` in one transaction (one commit)."""
         if not self.report_and_release_atomic:
             return super().report_and_release(lease, outcomes, events)
-        return self._report(lease, [stored_event(e) for e in outcomes], [stored_event(e) for e in events])[0]
+        closing = [stored_event(e) for e in expand_runs(events)]
+        return self._report(lease, [stored_event(e) for e in outcomes], closing)[0]
 
     @property
     def release_and_claim_atomic(self) -> bool:
@@ -213,7 +214,7 @@ class PostgresLeases(JournalStore):
         self,
         lease: Lease,
         outcomes: Sequence[Event],
-        events: Sequence[Event] = (),
+        events: Sequence[JournalEntry] = (),
         *,
         limit: int,
         lease_seconds: float,
@@ -230,7 +231,8 @@ class PostgresLeases(JournalStore):
                 lease, outcomes, events, limit=limit, lease_seconds=lease_seconds
             )
         reported = [stored_event(e) for e in outcomes]
-        return self._report(lease, reported, [stored_event(e) for e in events], (limit, lease_seconds))
+        closing = [stored_event(e) for e in expand_runs(events)]
+        return self._report(lease, reported, closing, (limit, lease_seconds))
 
     def _report(
         self,
@@ -314,9 +316,9 @@ class PostgresLeases(JournalStore):
         )
         return last, claimed
 
-    def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
+    def release(self, lease: Lease, events: Sequence[JournalEntry] = ()) -> int:
         """End a live lease: append ``events`` and requeue its unfinished items with FILE_INTERRUPTED."""
-        events = [stored_event(e) for e in events]
+        released = [stored_event(e) for e in expand_runs(events)]
         with self._conn() as conn, conn.transaction():
             # Deleting the lease row locks it first (lock order); an expired lease may still be released.
             row = conn.execute(
@@ -335,7 +337,7 @@ class PostgresLeases(JournalStore):
                 lease.worker_id,
                 "released",
             )
-            return self._append_locked(conn, lease.run_id, [*requeued, *events])
+            return self._append_locked(conn, lease.run_id, [*requeued, *released])
 
     def _requeue(
         self,

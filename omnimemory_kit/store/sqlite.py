@@ -48,7 +48,7 @@ from omnimemory_kit.errors import (
     RunNotFoundError,
     UnknownEventKindError,
 )
-from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus
+from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus, JournalEntry, journal_length
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
     STARTS,
@@ -63,6 +63,7 @@ from omnimemory_kit.store.base import (
     loaded_event,
     loaded_rows,
     run_is_done,
+    stored_entry,
     stored_event,
     work_items,
 )
@@ -87,6 +88,7 @@ from omnimemory_kit.store.sqlite_journal import (
     INSERT_COMPACT_STARTS,
     INSERT_EVENT_ROW,
     expand_rows,
+    insert_entries,
     insert_events,
     insert_rows,
 )
@@ -800,23 +802,24 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         tally.add_minutes(insert_rows(conn, tally.run_no, tally.take_seqs(len(events)), events))
         tally.saw_worker(lease.worker_id, now, done)
 
-    def release(self, lease: Lease, events: Sequence[Event] = ()) -> int:
+    def release(self, lease: Lease, events: Sequence[JournalEntry] = ()) -> int:
         """End a lease: requeue its unfinished items (FILE_INTERRUPTED), then append ``events``.
 
         A lease that expired but was not reclaimed yet can still be released (nobody else holds its items).
+        A run of verdicts among ``events`` is one journal row (``takes_verdict_runs``).
 
         Raises:
             LeaseLostError: the lease was reclaimed or released already.
         """
         now = self._clock.time()
-        events = [stored_event(e) for e in events]
+        events = [stored_entry(e) for e in events]
         with self._write("release a lease") as conn:
             tally = self._live_tally(conn, lease, now, expired_ok=True)
             self._release_locked(conn, tally, lease, events, now)
             return tally.write(conn)
 
     def _release_locked(
-        self, conn: sqlite3.Connection, tally: Tally, lease: Lease, events: Sequence[Event], now: float
+        self, conn: sqlite3.Connection, tally: Tally, lease: Lease, events: Sequence[JournalEntry], now: float
     ) -> None:
         """Release into ``tally`` (the caller writes it); ``lease`` was checked for it."""
         run_no = tally.run_no
@@ -826,11 +829,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
             interrupted = []
         else:
             interrupted = self._interrupt_leases(conn, run_no, [lease.lease_id], now, reason="released")
-        closing = [*interrupted, *events]
+        closing: list[JournalEntry] = [*interrupted, *events]
         if closing:
-            first = tally.take_seqs(len(closing))
-            tally.add_minutes(insert_rows(conn, run_no, first, closing))
-            project(conn, run_no, closing, first, None)
+            first = tally.take_seqs(journal_length(closing))
+            buckets, stretches = insert_entries(conn, run_no, first, closing)
+            tally.add_minutes(buckets)
+            for start, stretch in stretches:  # a run of verdicts changes no item
+                project(conn, run_no, stretch, start, None)
         tally.saw_worker(lease.worker_id, now)
 
     @property
@@ -839,8 +844,13 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         cls = type(self)
         return cls.report is SQLiteStore.report and cls.release is SQLiteStore.release
 
+    @property
+    def takes_verdict_runs(self) -> bool:
+        """True: a run of verdicts given by keys is released as one journal row, no event built per item."""
+        return True
+
     def report_and_release(
-        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[Event] = ()
+        self, lease: Lease, outcomes: Sequence[Event], events: Sequence[JournalEntry] = ()
     ) -> int:
         """Record ``outcomes`` and end the lease in one transaction (one commit per batch, not two).
 
@@ -852,7 +862,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         reported = [stored_event(e) for e in outcomes]
         plan = report_plan(reported) if reported and self.report_and_release_atomic else None
         if plan is not None:
-            closing = [stored_event(e) for e in events]
+            closing = [stored_entry(e) for e in events]
             try:
                 with self._write("report outcomes and release a lease") as conn:
                     tally = self._live_tally(conn, lease, now)
@@ -872,7 +882,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         self,
         lease: Lease,
         outcomes: Sequence[Event],
-        events: Sequence[Event] = (),
+        events: Sequence[JournalEntry] = (),
         *,
         limit: int,
         lease_seconds: float,
@@ -887,7 +897,7 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         reported = [stored_event(e) for e in outcomes]
         plan = report_plan(reported) if reported else None
         if self.release_and_claim_atomic and (plan is not None or not reported):
-            closing = [stored_event(e) for e in events]
+            closing = [stored_entry(e) for e in events]
             try:
                 with self._write("close a batch and claim the next") as conn:
                     # one tally for the three parts: the run's seq, counters and the worker's row move once

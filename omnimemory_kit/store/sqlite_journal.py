@@ -27,7 +27,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, Final
 
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, ItemRun, JournalEntry
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, clip_error_message
 from omnimemory_kit.store.counters import add_run_minutes, merge_minute_rows, minute_rows
 from omnimemory_kit.store.sqlite_counters import write_minutes
@@ -40,8 +40,10 @@ __all__ = [
     "INSERT_COMPACT_STARTS",
     "INSERT_EVENT_ROW",
     "expand_rows",
+    "insert_entries",
     "insert_events",
     "insert_rows",
+    "insert_verdict_run",
 ]
 
 _INSERT_EVENT: Final = (
@@ -228,6 +230,57 @@ def insert_rows(
         conn.executemany(_INSERT_EVENT, rows)
     merge_minute_rows(buckets, minute_rows(others))
     return buckets
+
+
+def insert_entries(
+    conn: sqlite3.Connection, run_no: int, first: int, entries: Sequence[JournalEntry]
+) -> tuple[dict[float, list[Any]], list[tuple[int, list[Event]]]]:
+    """Insert events and runs of verdicts with seqs from ``first``, in order; return their minute buckets
+    and the stretches of events (each with its first seq) for the projection (verdicts change no item)."""
+    buckets: dict[float, list[Any]] = {}
+    stretches: list[tuple[int, list[Event]]] = []
+    events: list[Event] = []
+    seq = start = first
+    for entry in entries:
+        if isinstance(entry, Event):
+            events.append(entry)
+            seq += 1
+            continue
+        if events:
+            merge_minute_rows(buckets, insert_rows(conn, run_no, start, events))
+            stretches.append((start, events))
+            events = []
+        merge_minute_rows(buckets, insert_verdict_run(conn, run_no, seq, entry))
+        seq += len(entry.keys)
+        start = seq
+    if events:
+        merge_minute_rows(buckets, insert_rows(conn, run_no, start, events))
+        stretches.append((start, events))
+    return buckets, stretches
+
+
+def insert_verdict_run(
+    conn: sqlite3.Connection, run_no: int, first: int, run: ItemRun
+) -> dict[float, list[Any]]:
+    """Insert a run of verdicts given by keys as one row (``COMPACT_VERDICTS``), seqs from ``first``; return
+    its minute buckets. A run that one row cannot hold (another kind, a key twice, a time JSON cannot
+    hold) goes in as its events."""
+    keys = run.keys
+    ats = run.ats if run.ats is not None else [run.at] * len(keys)
+    kind = str(run.kind)
+    if run.kind in COMPACT_VERDICTS and len(keys) > 1 and run.sizes is None and run.batch_id is None:
+        members = dict(zip(keys, ats, strict=True))
+        if len(members) == len(keys):
+            try:
+                doc = json.dumps(members, allow_nan=False)
+            except ValueError:
+                pass
+            else:
+                conn.execute(_INSERT_COMPACT_RUN, (run_no, first, kind, max(ats), run.worker_id, doc))
+                buckets: dict[float, list[Any]] = {}
+                add_run_minutes(buckets, kind, ats)
+                return buckets
+    return insert_rows(conn, run_no, first, run.events())
 
 
 def _is_plain(e: Event) -> bool:

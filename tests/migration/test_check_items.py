@@ -16,12 +16,13 @@ import pytest
 
 from omnimemory_kit import MigrationRunner
 from omnimemory_kit.clock import FakeClock
-from omnimemory_kit.events import MAX_ERROR_MESSAGE, Event, EventKind
+from omnimemory_kit.events import MAX_ERROR_MESSAGE, Event, EventKind, ItemRun
 from omnimemory_kit.migration.detachable import detached
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.migration.validation import Mismatch, check_items, verdict_of
+from omnimemory_kit.migration.validation_checks import check_into
 from omnimemory_kit.migration.validation_pass import validate_run
-from omnimemory_kit.migration.validation_verdicts import MAX_REASON
+from omnimemory_kit.migration.validation_verdicts import MAX_REASON, Verdicts
 from omnimemory_kit.store import open_store
 from omnimemory_kit.store.base import WorkItem
 
@@ -433,3 +434,69 @@ class TestSwallowedCancellation:
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "validation took longer than 0.05 s and did not stop when cancelled"
+
+
+class TestCollectedVerdicts:
+    """``check_into``: the valid verdicts as keys and times (journaled as one run), the others as events."""
+
+    @pytest.mark.parametrize("limit", [None, 60.0])
+    @pytest.mark.parametrize("sync", [False, True])
+    async def test_valid_ones_as_keys_the_others_as_events(self, sync: bool, limit: float | None) -> None:
+        clock = FakeClock(wall_start=5.0)
+
+        def judge(item: MigrationItem) -> object:
+            clock.advance(1.0)  # each check ends a second after the one before
+            if item.key == "k001":
+                return Mismatch("differs", expected=1, actual=2)
+            if item.key == "k002":
+                raise OSError("unreadable")
+            return None if item.size % 2 else True
+
+        async def check(item: MigrationItem) -> object:
+            return judge(item)
+
+        verdicts = await check_into(
+            Verdicts("w1"), judge if sync else check, WORKS, resolve, concurrency=1 if sync else 8,
+            limit=limit, clock=clock,
+        )  # fmt: skip
+        assert len(verdicts) == len(WORKS)
+        valid = [w.key for w in WORKS if w.key not in ("k001", "k002")]
+        assert verdicts.valid == valid
+        assert verdicts.ats == sorted(verdicts.ats)
+        assert len(set(verdicts.ats)) == len(valid)
+        assert [(e.kind, e.path) for e in verdicts.others] == [
+            (EventKind.ITEM_MISMATCHED, "k001"),
+            (EventKind.ITEM_VALIDATION_ERROR, "k002"),
+        ]
+        run, *others = verdicts.journal()
+        assert isinstance(run, ItemRun)
+        assert (run.kind, run.keys, run.ats, run.at, run.worker_id) == (
+            EventKind.ITEM_VALIDATED, valid, verdicts.ats, max(verdicts.ats), "w1"
+        )  # fmt: skip
+        assert others == verdicts.others
+        events = verdicts.events()
+        assert events == run.events() + verdicts.others
+        assert [(e.path, e.at, e.worker_id) for e in events[: len(valid)]] == [
+            (key, at, "w1") for key, at in zip(valid, verdicts.ats, strict=True)
+        ]
+        assert sorted(verdicts.keys()) == sorted(w.key for w in WORKS)
+
+    async def test_stopped_midway_only_the_checked_are_collected(self) -> None:
+        stop = asyncio.Event()
+
+        async def check(item: MigrationItem) -> None:
+            if item.key == "k004":
+                stop.set()
+
+        verdicts = await check_into(
+            Verdicts(), check, WORKS, resolve, concurrency=1, limit=60.0, clock=FakeClock(), stop=stop
+        )
+        assert verdicts.valid == [w.key for w in WORKS[:5]]
+        assert verdicts.journal()[0] == ItemRun(
+            EventKind.ITEM_VALIDATED, 0.0 if not verdicts.ats else max(verdicts.ats), verdicts.valid,
+            ats=verdicts.ats,
+        )  # fmt: skip
+
+    def test_nothing_checked_journals_nothing(self) -> None:
+        assert Verdicts().journal() == []
+        assert Verdicts().events() == []

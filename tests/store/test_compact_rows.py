@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.events import Event, EventKind, ItemRun
 from omnimemory_kit.store import RunRecord, WorkItem, open_store
 from omnimemory_kit.store.blocks import encode_block
 from omnimemory_kit.store.sqlite import SQLiteStore
@@ -230,3 +230,34 @@ def test_verdicts_with_a_mismatch_now_and_then_keep_their_runs_of_validated_item
         back = list(store.read_events(RUN, after_seq=last - len(verdicts) - 1))
     assert _rows(path) == rows + 5 + 5 + 1  # five runs of nine validated, five mismatches, the close
     assert [(e.kind, e.at, e.path) for e in back[:-1]] == [(e.kind, e.at, e.path) for e in verdicts]
+
+
+def test_a_released_run_of_verdicts_is_one_row_that_reads_back_as_its_events(tmp_path: Path) -> None:
+    """A batch's valid verdicts handed as keys (``ItemRun``) take one row beside the close, read back in
+    order with each key's own time; a run of one verdict is a row like any lone event."""
+    path = tmp_path / "run.db"
+    keys = [f"k{i:02d}" for i in range(6)]
+    with open_store(path) as store:
+        assert store.takes_verdict_runs
+        store.create_run(RunRecord(run_id=RUN, name="verdict runs"))
+        store.add_items(RUN, [WorkItem(key) for key in keys], at=1.0)
+        for pick in (keys[:5], keys[5:]):
+            lease = store.claim(RUN, "w", len(pick), 60)
+            assert lease is not None
+            ats = [10.0 + i for i in range(len(pick))]
+            run = ItemRun(K.ITEM_VALIDATED, max(ats), pick, worker_id="w", ats=ats)
+            rows = _rows(path)
+            before = store.last_seq(RUN)
+            store.report_and_release(
+                lease,
+                [Event(K.FILE_SUCCEEDED, at=5.0, path=key, worker_id="w") for key in pick],
+                [run, Event(K.BATCH_CLOSED, at=20.0, batch_id=lease.batch_id, worker_id="w")],
+            )
+            back = list(store.read_events(RUN, after_seq=before))
+            # the successes' row, the verdicts' row (or the lone verdict's), the close
+            assert _rows(path) == rows + 3
+            assert [(e.kind, e.path, e.at) for e in back[len(pick) : -1]] == [
+                (K.ITEM_VALIDATED, key, at) for key, at in zip(pick, ats, strict=True)
+            ]
+            assert [e.seq for e in back] == list(range(before + 1, before + 2 * len(pick) + 2))
+        assert store.status_facts(RUN).verdicts == {K.ITEM_VALIDATED: 6}

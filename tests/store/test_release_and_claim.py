@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from omnimemory_kit.errors import ConfigError, InvalidTransitionError, LeaseLostError, StoreUnavailableError
-from omnimemory_kit.events import Event
+from omnimemory_kit.events import Event, ItemRun, JournalEntry
 from omnimemory_kit.store import JournalStore, Lease
 
 from .conftest import StoreFactory
@@ -262,3 +262,63 @@ class TestExpiredRelease:
         _, nxt = store.report_release_and_claim(lease, [], [closed(lease)], limit=1, lease_seconds=30)
         assert nxt is not None
         assert [i.key for i in nxt.items] == ["a"]
+
+
+ODD = "caf\udce9 \x00 key"  # not valid UTF-8 and holding NUL: kept as the store keeps such keys
+
+
+def verdict_run(lease: Lease, *keys: str) -> ItemRun:
+    """Return a run of ITEM_VALIDATED verdicts for ``keys``, each at its own time (7.0, 7.5, ...)."""
+    ats = [7.0 + i / 2 for i in range(len(keys))]
+    return ItemRun(K.ITEM_VALIDATED, max(ats), list(keys), worker_id=lease.worker_id, ats=ats)
+
+
+class TestVerdictRuns:
+    """A run of verdicts given by keys, released among the close's events, stands for its events in order
+    on every backend (SQLite writes it as one row; PostgreSQL takes the events it stands for)."""
+
+    @pytest.mark.parametrize("how", ["release", "report_and_release", "report_release_and_claim"])
+    def test_a_run_of_verdicts_reads_back_as_its_events(self, store: JournalStore, how: str) -> None:
+        with_items(store, "a", ODD, "c", "d")
+        lease = claim(store, 3)
+        mismatch = Event(K.ITEM_MISMATCHED, at=9.0, path="c", worker_id=WORKER, error_message="differs")
+        closing: list[JournalEntry] = [verdict_run(lease, "a", ODD), mismatch, closed(lease, at=10.0)]
+        outcomes = ok(lease, "a", ODD, "c")
+        before = store.last_seq(RUN)
+        if how == "release":
+            store.report(lease, outcomes)
+            before = store.last_seq(RUN)
+            last = store.release(lease, closing)
+        elif how == "report_and_release":
+            last = store.report_and_release(lease, outcomes, closing)
+        else:
+            last, nxt = store.report_release_and_claim(lease, outcomes, closing, limit=1, lease_seconds=30)
+            assert nxt is not None
+            assert [i.key for i in nxt.items] == ["d"]
+        events = list(store.read_events(RUN, after_seq=before))
+        reported = 0 if how == "release" else 3
+        assert last == before + reported + 4  # the run counts one seq per key
+        assert [e.seq for e in events] == list(range(before + 1, before + len(events) + 1))
+        assert [(e.kind, e.path, e.at, e.worker_id) for e in events[reported : reported + 4]] == [
+            (K.ITEM_VALIDATED, "a", 7.0, WORKER),
+            (K.ITEM_VALIDATED, ODD, 7.5, WORKER),
+            (K.ITEM_MISMATCHED, "c", 9.0, WORKER),
+            (K.BATCH_CLOSED, None, 10.0, WORKER),
+        ]
+        assert store.status_facts(RUN).verdicts == {K.ITEM_VALIDATED: 2, K.ITEM_MISMATCHED: 1}
+        assert counts(store)["succeeded"] == 3
+
+    def test_a_run_that_one_row_cannot_hold_goes_in_as_its_events(self, store: JournalStore) -> None:
+        """A key twice in the run (a revalidation within one batch) keeps both verdicts, in order."""
+        with_items(store, "a", "b")
+        lease = claim(store, 2)
+        run = ItemRun(K.ITEM_VALIDATED, 8.0, ["a", "b", "a"], worker_id=WORKER, ats=[6.0, 7.0, 8.0])
+        before = store.last_seq(RUN)
+        last = store.report_and_release(lease, ok(lease, "a", "b"), [run, closed(lease, at=9.0)])
+        events = list(store.read_events(RUN, after_seq=before))
+        assert last == before + 6
+        assert [(e.kind, e.path, e.at) for e in events[2:5]] == [
+            (K.ITEM_VALIDATED, "a", 6.0),
+            (K.ITEM_VALIDATED, "b", 7.0),
+            (K.ITEM_VALIDATED, "a", 8.0),
+        ]
