@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import groupby
+from itertools import groupby, repeat
 from operator import attrgetter
 from typing import Any, Final
 
@@ -187,7 +187,9 @@ class ValidationLedger:
             if action == _ADD:
                 self._add(run_list)
                 continue
-            keys = [key for key in map(_PATH, run_list) if key is not None]
+            keys = list(map(_PATH, run_list))
+            if None in keys:  # (an item event always names its item: the scan costs less than a filter)
+                keys = [key for key in keys if key is not None]
             if not keys:
                 continue
             if action == _SUCCESS:
@@ -203,15 +205,23 @@ class ValidationLedger:
         if run.kind is EventKind.ITEM_VALIDATED:
             self._validate(run.keys)
         elif run.kind is EventKind.FILE_ADDED:
-            sizes = self.sizes
-            given = run.sizes if run.sizes is not None else [0] * len(run.keys)
-            for key, size in zip(run.keys, given, strict=True):
-                if key not in sizes:
-                    sizes[key] = size or 0
+            self._add_keys(run.keys, run.sizes)
         elif _ACT.get(run.kind) == _UNDO:
             self._undo(run.keys)
         else:
             self.apply(run.events())
+
+    def _add_keys(self, keys: list[str], given: list[int] | None) -> None:
+        """Fold a chunk's additions: each new key's first size (0 when unknown)."""
+        sizes = self.sizes
+        fresh = dict.fromkeys(keys, 0) if given is None else dict(zip(keys, given, strict=True))
+        # the common chunk (new keys, each once, sized) in one update, in C; else one key at a time
+        if len(fresh) == len(keys) and None not in fresh.values() and sizes.keys().isdisjoint(fresh):
+            sizes.update(fresh)
+            return
+        for key, size in zip(keys, [0] * len(keys) if given is None else given, strict=True):
+            if key not in sizes:
+                sizes[key] = size or 0
 
     def _add(self, run: list[Event]) -> None:
         sizes = self.sizes
@@ -221,23 +231,28 @@ class ValidationLedger:
                 sizes[key] = event.size or 0
 
     def _succeed(self, keys: list[str]) -> None:
-        succeeded, verdicts, sizes = self.succeeded, self.verdicts, self.sizes
-        size_of = sizes.get
-        new = [key for key in keys if key not in succeeded]
-        if not new:
+        succeeded, verdicts = self.succeeded, self.verdicts
+        fresh = dict.fromkeys(keys)  # a key twice in one run counts once, as one at a time would
+        if not succeeded.keys().isdisjoint(fresh):  # (rare: a success folded twice)
+            fresh = dict.fromkeys(key for key in fresh if key not in succeeded)
+            if not fresh:
+                return
+        # each with its size as added, in C (a key never added: 0)
+        succeeded.update(zip(fresh, map(self.sizes.get, fresh, repeat(0)), strict=True))
+        tally = self.tally
+        if verdicts.keys().isdisjoint(fresh):  # the common case: none was checked before this success
+            tally[ValidationState.PENDING] += len(fresh)
             return
-        # a key twice in one run counts once, as one at a time would
-        fresh = dict.fromkeys(new)
-        for key in fresh:
-            succeeded[key] = size_of(key, 0)
         judged = verdicts.keys() & fresh.keys()
-        tally, state_of = self.tally, _STATE_OF
+        state_of = _STATE_OF
         tally[ValidationState.PENDING] += len(fresh) - len(judged)
         for key in judged:
             tally[state_of[verdicts[key].kind]] += 1
 
     def _undo(self, keys: list[str]) -> None:
         succeeded, verdicts = self.succeeded, self.verdicts
+        if succeeded.keys().isdisjoint(keys) and verdicts.keys().isdisjoint(keys):
+            return  # the common case (a claim's starts of items never run): nothing to undo, found in C
         named = set(keys)
         lost = verdicts.keys() & named  # usually none: a claim's starts name items never checked
         done = succeeded.keys() & named
@@ -272,6 +287,12 @@ class ValidationLedger:
         counted one by one, and those are rare (a revalidation)."""
         succeeded, verdicts, tally = self.succeeded, self.verdicts, self.tally
         fresh = dict.fromkeys(keys)
+        if fresh.keys() <= succeeded.keys() and verdicts.keys().isdisjoint(fresh):
+            # the common case (a batch's succeeded items, checked for the first time), found in C
+            tally[ValidationState.PENDING] -= len(fresh)
+            tally[ValidationState.VALIDATED] += len(fresh)
+            verdicts.update(dict.fromkeys(fresh, _VALIDATED))
+            return
         moved = fresh.keys() & succeeded.keys()
         judged_before = moved & verdicts.keys()
         tally[ValidationState.PENDING] -= len(moved) - len(judged_before)
