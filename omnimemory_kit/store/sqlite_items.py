@@ -28,6 +28,7 @@ from typing import Any, Final, NamedTuple, cast
 
 from omnimemory_kit.events import FILE_STATUSES, Event, EventKind, FileStatus
 from omnimemory_kit.store.blocks import decode_block
+from omnimemory_kit.store.json_text import finite_json
 from omnimemory_kit.store.projection import ITEM_KINDS, TRANSITIONS, UNIFORM, Hold, Item, effect_of, fold
 from omnimemory_kit.store.sqlite_journal import INSERT_ADDED
 from omnimemory_kit.text import STORED_MARKER, to_stored
@@ -205,14 +206,14 @@ def add_new(conn: sqlite3.Connection, run_no: int, wanted: dict[str, int], first
             row[0]
             for row in conn.execute(
                 "SELECT key FROM items WHERE run_no = ? AND key IN (SELECT value FROM json_each(?))",
-                (run_no, json.dumps(list(wanted))),
+                (run_no, finite_json(list(wanted))),
             )
         }
         wanted = {key: size for key, size in wanted.items() if key not in known}
     # The FILE_ADDED events as one row (``sqlite_journal``), the items read from the same JSON text by
     # SQLite in C (off the interpreter's lock, unlike a row at a time).
     if wanted:
-        members = json.dumps(wanted)
+        members = finite_json(wanted)
         conn.execute(INSERT_ADDED, (run_no, first, at, members))
         conn.execute(_INSERT_MEMBER_ITEMS, (run_no, first, members))
     return weigh(list(wanted.values()))
@@ -312,7 +313,7 @@ def _project_fold(
     items = {
         key: Item(key, size, statuses[status], attempts, lease, batch, worker, ordinal)
         for key, size, status, attempts, lease, batch, worker, ordinal in conn.execute(
-            _SELECT_ITEMS, (run_no, json.dumps(list(keys)))
+            _SELECT_ITEMS, (run_no, finite_json(list(keys)))
         )
     }
     inserts = []
@@ -376,14 +377,14 @@ def _project_uniform(
     for status, n, nbytes, unsized in conn.execute(
         "SELECT status, count(*), sum(size), sum(size = 0) FROM items "
         "WHERE run_no = ? AND key IN (SELECT value FROM json_each(?)) GROUP BY status",
-        (run_no, json.dumps(list(final))),
+        (run_no, finite_json(list(final))),
     ):
         count_items(deltas, status, -n, -nbytes, -unsized)
     for (status, attempts, hold, started), group in groups.items():
         batch_id, worker_id = started or (None, None)
         params = (
             status, attempts, hold is _KEEP, lease_id if hold is _TAKE else None, started is not None,
-            batch_id, worker_id, run_no, json.dumps(group),
+            batch_id, worker_id, run_no, finite_json(group),
         )  # fmt: skip
         n, nbytes, unsized = weigh([row[0] for row in conn.execute(_PROJECT_UNIFORM_SIZES, params)])
         count_items(deltas, status, n, nbytes, unsized)
@@ -464,7 +465,7 @@ def report_items(
     # every item the lease holds, to one outcome: the report weighs what the claim did
     whole = lease_sizes is not None and len(plan) == 1 and len(*plan.values()) == lease_sizes.weight[0]
     for (status, attempts, hold), keys in plan.items():
-        params = (status, attempts, hold is _KEEP, run_no, json.dumps(keys), lease_id)
+        params = (status, attempts, hold is _KEEP, run_no, finite_json(keys), lease_id)
         if status == _IN_PROGRESS:  # retried, still in progress: nothing moves
             if conn.execute(_REPORT_ITEMS, params).rowcount != len(keys):
                 return None

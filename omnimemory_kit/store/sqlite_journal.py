@@ -30,6 +30,7 @@ from typing import Any, Final
 from omnimemory_kit.events import Event, EventKind, ItemRun, JournalEntry
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, clip_error_message
 from omnimemory_kit.store.counters import add_run_minutes, merge_minute_rows, minute_rows
+from omnimemory_kit.store.json_text import finite_json
 from omnimemory_kit.store.sqlite_counters import write_minutes
 
 __all__ = [
@@ -160,8 +161,8 @@ def _plain_run(pairs: list[tuple[str | None, float]]) -> tuple[str, str]:
     item retried twice in a row, an event without a key)."""
     members = dict(pairs)
     if len(members) == len(pairs) and None not in members:
-        return _INSERT_PLAIN_RUN_OF_KEYS, json.dumps(members, allow_nan=False)
-    return _INSERT_PLAIN_RUN, json.dumps(pairs, allow_nan=False)
+        return _INSERT_PLAIN_RUN_OF_KEYS, finite_json(members)
+    return _INSERT_PLAIN_RUN, finite_json(pairs)
 
 
 def _insert_plain_rows(conn: sqlite3.Connection, run_no: int, first: int, events: Sequence[Event]) -> None:
@@ -272,7 +273,7 @@ def insert_verdict_run(
         members = dict(zip(keys, ats, strict=True))
         if len(members) == len(keys):
             try:
-                doc = json.dumps(members, allow_nan=False)
+                doc = finite_json(members)
             except ValueError:
                 pass
             else:
