@@ -112,8 +112,9 @@ class PipelinedValidation(BatchExecution):
         if batch.flush_task is not None:  # an outcome report in flight lands (and is folded) first
             await asyncio.gather(batch.flush_task, return_exceptions=True)  # close() re-raises a failure
         items = batch.succeeded or []
-        judged = validator.ledger.verdicts  # none since the claim's FILE_STARTED, unless checked elsewhere
-        if not judged.keys().isdisjoint(map(_key, items)):
+        ledger = validator.ledger  # no verdict since the claim's FILE_STARTED, unless checked elsewhere
+        if ledger.any_verdict(map(_key, items)):
+            judged = ledger.verdicts
             items = [item for item in items if item.key not in judged]
         if batch.lost or not items:
             return

@@ -18,8 +18,8 @@ check cannot keep the process alive, and an async one that goes on when cancelle
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import groupby, repeat
 from operator import attrgetter
@@ -158,19 +158,85 @@ class ValidationSummary:
         }
 
 
-@dataclass
-class ValidationLedger:
-    """The validation state of every item of a run, folded from its journal (O(1) per event).
+# An item's entry in the ledger, one int: bits 0-1 its latest verdict (``_CODE_OF``; 0: none), bit 2 set
+# once its migration succeeded (cleared when it runs again), bit 3 set once it was added, and its size as
+# first added above those (``entry >> 4``; ``entry & 15`` the flags, negative sizes included).
+_VERDICT_BITS: Final = 3
+_SUCCEEDED: Final = 4
+_ADDED: Final = 8
+_FLAGS: Final = 15
+_OWED_BITS: Final = _SUCCEEDED | _VERDICT_BITS
+_SHIFT: Final = 4
+_CODE_OF: Final = {
+    EventKind.ITEM_VALIDATED: 1,
+    EventKind.ITEM_MISMATCHED: 2,
+    EventKind.ITEM_VALIDATION_ERROR: 3,
+}
+_VALID_CODE: Final = 1
+_STATE_BY_CODE: Final = (
+    ValidationState.PENDING,
+    ValidationState.VALIDATED,
+    ValidationState.MISMATCHED,
+    ValidationState.ERROR,
+)
+# C-level tests over many entries at once (``map`` of these spares a Python loop per key)
+_VERDICT_OF: Final = _VERDICT_BITS.__and__
+_SUCCESS_AND_VERDICT: Final = (_SUCCEEDED | _VERDICT_BITS).__and__
+_WITH_SUCCESS: Final = _SUCCEEDED.__or__
+_WITH_VALID: Final = _VALID_CODE.__or__
 
-    ``tally`` keeps how many succeeded items are in each state, so ``counts()`` is O(1).
+
+class ValidationLedger:
+    """The validation state of every item of a run, folded from its journal.
+
+    One dict holds an int per item (its latest verdict, whether it succeeded, its size as added), so the
+    runner's fold of a batch (its additions, starts, successes and verdicts) touches one entry per item
+    and phase, mostly in C; the events of the rare verdicts (mismatched, error) are kept beside it for
+    the tables. ``tally`` keeps how many succeeded items are in each state, so ``counts()`` is O(1).
+
+    ``succeeded`` (key -> size of the items whose migration succeeded), ``verdicts`` (key -> latest
+    verdict event; a validated item's is one shared event, its time never read) and ``sizes`` (key ->
+    size as first added) are read-only views.
     """
 
-    succeeded: dict[str, int] = field(default_factory=dict)  # key -> size, items whose migration succeeded
-    # key -> latest verdict; a validated item's is one shared event (its time is never read), so a run of
-    # millions keeps no event per validated item
-    verdicts: dict[str, Event] = field(default_factory=dict)
-    tally: dict[ValidationState, int] = field(default_factory=lambda: dict.fromkeys(ValidationState, 0))
-    sizes: dict[str, int] = field(default_factory=dict)  # key -> size, as added
+    __slots__ = ("_flagged", "_items", "_unsized", "tally")
+
+    def __init__(self) -> None:
+        self._items: dict[str, int] = {}
+        self._flagged: dict[str, Event] = {}  # the latest verdict of items mismatched or in error
+        self._unsized: set[str] = set()  # succeeded before they were added: their size is 0 (as then)
+        self.tally: dict[ValidationState, int] = dict.fromkeys(ValidationState, 0)
+
+    @property
+    def succeeded(self) -> Mapping[str, int]:
+        """Key -> size of every item whose migration succeeded (since it last ran), in order of addition."""
+        return _Succeeded(self)
+
+    @property
+    def verdicts(self) -> Mapping[str, Event]:
+        """Key -> latest verdict of every item that has one (a shared event for the validated ones)."""
+        return _Verdicts(self)
+
+    @property
+    def sizes(self) -> Mapping[str, int]:
+        """Key -> size as first added, of every item added."""
+        return {key: entry >> _SHIFT for key, entry in self._items.items() if entry & _ADDED}
+
+    def size_of(self, key: str) -> int:
+        """Return a succeeded item's size (as added before it succeeded; 0 when it was not)."""
+        entry = self._items.get(key, 0)
+        return 0 if key in self._unsized else entry >> _SHIFT
+
+    def owed(self, keys: Iterable[str] | None = None) -> list[str]:
+        """Return which of ``keys`` (default: every item) succeeded with no verdict since (owe a check)."""
+        if keys is None:
+            return [key for key, entry in self._items.items() if entry & _OWED_BITS == _SUCCEEDED]
+        get = self._items.get
+        return [key for key in keys if get(key, 0) & _OWED_BITS == _SUCCEEDED]
+
+    def any_verdict(self, keys: Iterable[str]) -> bool:
+        """Tell whether any of ``keys`` has a verdict (in C: the common answer, no, costs no Python loop)."""
+        return any(map(_VERDICT_OF, map(self._items.get, keys, repeat(0))))
 
     def apply(self, events: Iterable[Event]) -> None:
         """Fold journal events in order (the runner feeds it every durable event: keep it lean).
@@ -196,6 +262,8 @@ class ValidationLedger:
                 self._succeed(keys)
             elif action == _UNDO:
                 self._undo(keys)
+            elif kind is EventKind.ITEM_VALIDATED:
+                self._validate(keys)
             else:
                 self._judge(kind, run_list)
 
@@ -211,107 +279,104 @@ class ValidationLedger:
         else:
             self.apply(run.events())
 
-    def _add_keys(self, keys: list[str], given: list[int] | None) -> None:
-        """Fold a chunk's additions: each new key's first size (0 when unknown)."""
-        sizes = self.sizes
-        fresh = dict.fromkeys(keys, 0) if given is None else dict(zip(keys, given, strict=True))
-        # the common chunk (new keys, each once, sized) in one update, in C; else one key at a time
-        if len(fresh) == len(keys) and None not in fresh.values() and sizes.keys().isdisjoint(fresh):
-            sizes.update(fresh)
+    def _add_keys(self, keys: list[str], given: Sequence[int | None] | None) -> None:
+        """Fold additions: each key's size as first added (0 when unknown)."""
+        items = self._items
+        if given is None:
+            fresh = dict.fromkeys(keys, _ADDED)
+        else:
+            fresh = dict(zip(keys, [(size or 0) * 16 + _ADDED for size in given], strict=True))
+        # the common chunk (new keys, each once) in one update, in C; else one key at a time
+        if len(fresh) == len(keys) and items.keys().isdisjoint(fresh):
+            items.update(fresh)
             return
-        for key, size in zip(keys, [0] * len(keys) if given is None else given, strict=True):
-            if key not in sizes:
-                sizes[key] = size or 0
+        get = items.get
+        for key, size in zip(keys, [None] * len(keys) if given is None else given, strict=True):
+            entry = get(key, 0)
+            if not entry & _ADDED:  # (its flags kept: a success or verdict folded before its addition)
+                items[key] = (size or 0) * 16 + (entry & _FLAGS) + _ADDED
 
     def _add(self, run: list[Event]) -> None:
-        sizes = self.sizes
-        for event in run:
-            key = event.path
-            if key is not None and key not in sizes:
-                sizes[key] = event.size or 0
+        named = [event for event in run if event.path is not None]
+        self._add_keys([event.path for event in named if event.path is not None], [e.size for e in named])
 
     def _succeed(self, keys: list[str]) -> None:
-        succeeded, verdicts = self.succeeded, self.verdicts
+        items, tally = self._items, self.tally
         fresh = dict.fromkeys(keys)  # a key twice in one run counts once, as one at a time would
-        if not succeeded.keys().isdisjoint(fresh):  # (rare: a success folded twice)
-            fresh = dict.fromkeys(key for key in fresh if key not in succeeded)
-            if not fresh:
-                return
-        # each with its size as added, in C (a key never added: 0)
-        succeeded.update(zip(fresh, map(self.sizes.get, fresh, repeat(0)), strict=True))
-        tally = self.tally
-        if verdicts.keys().isdisjoint(fresh):  # the common case: none was checked before this success
-            tally[ValidationState.PENDING] += len(fresh)
+        entries = list(map(items.get, fresh, repeat(0)))
+        # the common run (added items, never succeeded nor judged since they last ran), found in C
+        if 0 not in entries and not any(map(_SUCCESS_AND_VERDICT, entries)):
+            items.update(zip(fresh, map(_WITH_SUCCESS, entries), strict=True))
+            tally[ValidationState.PENDING] += len(entries)
             return
-        judged = verdicts.keys() & fresh.keys()
-        state_of = _STATE_OF
-        tally[ValidationState.PENDING] += len(fresh) - len(judged)
-        for key in judged:
-            tally[state_of[verdicts[key].kind]] += 1
+        for key, entry in zip(fresh, entries, strict=True):
+            if entry & _SUCCEEDED:
+                continue
+            if not entry & _ADDED:
+                self._unsized.add(key)
+            items[key] = entry | _SUCCEEDED
+            tally[_STATE_BY_CODE[entry & _VERDICT_BITS]] += 1
 
     def _undo(self, keys: list[str]) -> None:
-        succeeded, verdicts = self.succeeded, self.verdicts
-        if succeeded.keys().isdisjoint(keys) and verdicts.keys().isdisjoint(keys):
+        items = self._items
+        entries = list(map(items.get, keys, repeat(0)))
+        if not any(map(_SUCCESS_AND_VERDICT, entries)):
             return  # the common case (a claim's starts of items never run): nothing to undo, found in C
-        named = set(keys)
-        lost = verdicts.keys() & named  # usually none: a claim's starts name items never checked
-        done = succeeded.keys() & named
-        tally, state_of, pending = self.tally, _STATE_OF, ValidationState.PENDING
-        for key in done:  # re-run or ended otherwise: its last verdict no longer holds
-            verdict = verdicts.get(key)
-            tally[pending if verdict is None else state_of[verdict.kind]] -= 1
-            del succeeded[key]
-        for key in lost:
-            del verdicts[key]
-
-    def _judge(self, kind: EventKind, run: list[Event]) -> None:
-        succeeded, verdicts, tally = self.succeeded, self.verdicts, self.tally
-        state_of, pending = _STATE_OF, ValidationState.PENDING
-        if kind is EventKind.ITEM_VALIDATED:
-            self._validate([key for key in map(_PATH, run) if key is not None])
-            return
-        new_state = state_of[kind]
-        for event in run:
-            key = event.path
-            if key is None:
+        tally, flagged, unsized = self.tally, self._flagged, self._unsized
+        for key in keys:
+            entry = items.get(key, 0)  # (read again: the key may be in the run twice)
+            flags = entry & (_SUCCEEDED | _VERDICT_BITS)
+            if not flags:
                 continue
-            if key in succeeded:
-                verdict = verdicts.get(key)
-                tally[pending if verdict is None else state_of[verdict.kind]] -= 1
-                tally[new_state] += 1
-            verdicts[key] = event
+            code = entry & _VERDICT_BITS
+            if entry & _SUCCEEDED:  # re-run or ended otherwise: its last verdict no longer holds
+                tally[_STATE_BY_CODE[code]] -= 1
+            if code > _VALID_CODE:
+                del flagged[key]
+            unsized.discard(key)
+            items[key] = entry - flags
 
     def _validate(self, keys: list[str]) -> None:
-        """Fold a run of validated items (a batch's, a pass's chunk) in bulk: each distinct key ends
-        validated whatever it was (a key twice in the run moves once), so only the states it leaves are
-        counted one by one, and those are rare (a revalidation)."""
-        succeeded, verdicts, tally = self.succeeded, self.verdicts, self.tally
-        fresh = dict.fromkeys(keys)
-        if fresh.keys() <= succeeded.keys() and verdicts.keys().isdisjoint(fresh):
-            # the common case (a batch's succeeded items, checked for the first time), found in C
-            tally[ValidationState.PENDING] -= len(fresh)
-            tally[ValidationState.VALIDATED] += len(fresh)
-            verdicts.update(dict.fromkeys(fresh, _VALIDATED))
+        """Fold a run of validated items (a batch's, a pass's chunk)."""
+        items, tally = self._items, self.tally
+        fresh = dict.fromkeys(keys)  # a key twice in the run moves once
+        entries = list(map(items.get, fresh, repeat(0)))
+        # the common run (a batch's succeeded items, checked for the first time), found in C
+        if set(map(_SUCCESS_AND_VERDICT, entries)) == {_SUCCEEDED}:
+            items.update(zip(fresh, map(_WITH_VALID, entries), strict=True))
+            tally[ValidationState.PENDING] -= len(entries)
+            tally[ValidationState.VALIDATED] += len(entries)
             return
-        moved = fresh.keys() & succeeded.keys()
-        judged_before = moved & verdicts.keys()
-        tally[ValidationState.PENDING] -= len(moved) - len(judged_before)
-        state_of = _STATE_OF
-        for key in judged_before:
-            tally[state_of[verdicts[key].kind]] -= 1
-        tally[ValidationState.VALIDATED] += len(moved)
-        verdicts.update(dict.fromkeys(fresh, _VALIDATED))
+        for key, entry in zip(fresh, entries, strict=True):
+            self._set_verdict(key, entry, _VALID_CODE, None)
+
+    def _judge(self, kind: EventKind, run: list[Event]) -> None:
+        code, get = _CODE_OF[kind], self._items.get
+        for event in run:
+            key = event.path
+            if key is not None:
+                self._set_verdict(key, get(key, 0), code, event)
+
+    def _set_verdict(self, key: str, entry: int, code: int, event: Event | None) -> None:
+        old = entry & _VERDICT_BITS
+        if entry & _SUCCEEDED:
+            self.tally[_STATE_BY_CODE[old]] -= 1
+            self.tally[_STATE_BY_CODE[code]] += 1
+        if event is not None:
+            self._flagged[key] = event
+        elif old > _VALID_CODE:
+            del self._flagged[key]
+        self._items[key] = entry - old + code
 
     def state(self, key: str) -> ValidationState:
         """Return an item's validation state."""
-        verdict = self.verdicts.get(key)
-        return ValidationState.PENDING if verdict is None else _STATE_OF[verdict.kind]
+        return _STATE_BY_CODE[self._items.get(key, 0) & _VERDICT_BITS]
 
     def counts(self) -> ValidationCounts:
         """Return the counts over the succeeded items (O(1))."""
         tally = self.tally
         return ValidationCounts(
-            items=len(self.succeeded),
+            items=sum(tally.values()),
             pending=tally[ValidationState.PENDING],
             validated=tally[ValidationState.VALIDATED],
             mismatched=tally[ValidationState.MISMATCHED],
@@ -320,28 +385,73 @@ class ValidationLedger:
 
     def summary(self, checked_now: int = 0) -> ValidationSummary:
         """Return the counts over the succeeded items, with the mismatch and error tables."""
-        counts = dict.fromkeys(ValidationState, 0)
         mismatches: list[MismatchRow] = []
         errors: list[MismatchRow] = []
-        for key in self.succeeded:
-            state = self.state(key)
-            counts[state] += 1
-            verdict = self.verdicts.get(key)
-            if verdict is None or state is ValidationState.VALIDATED:
+        items = self._items
+        for key, verdict in self._flagged.items():
+            if not items[key] & _SUCCEEDED:
                 continue
             expected, actual = _loads(verdict.reason)
             row = MismatchRow(key, verdict.error_message or "", verdict.at, expected, actual)
-            (mismatches if state is ValidationState.MISMATCHED else errors).append(row)
+            (mismatches if verdict.kind is EventKind.ITEM_MISMATCHED else errors).append(row)
+        counts = self.counts()
         return ValidationSummary(
-            items=len(self.succeeded),
-            validated=counts[ValidationState.VALIDATED],
-            mismatched=counts[ValidationState.MISMATCHED],
-            error=counts[ValidationState.ERROR],
-            pending=counts[ValidationState.PENDING],
+            items=counts.items,
+            validated=counts.validated,
+            mismatched=counts.mismatched,
+            error=counts.error,
+            pending=counts.pending,
             checked_now=checked_now,
             mismatches=tuple(sorted(mismatches, key=lambda r: r.at)),
             errors=tuple(sorted(errors, key=lambda r: r.at)),
         )
+
+
+class _Succeeded(Mapping[str, int]):
+    """``ValidationLedger.succeeded``: key -> size of the items whose migration succeeded."""
+
+    __slots__ = ("_ledger",)
+
+    def __init__(self, ledger: ValidationLedger) -> None:
+        self._ledger = ledger
+
+    def __getitem__(self, key: str) -> int:
+        if not self._ledger._items.get(key, 0) & _SUCCEEDED:
+            raise KeyError(key)
+        return self._ledger.size_of(key)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(self._ledger._items.get(key, 0) & _SUCCEEDED)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, entry in self._ledger._items.items() if entry & _SUCCEEDED)
+
+    def __len__(self) -> int:
+        return sum(self._ledger.tally.values())
+
+
+class _Verdicts(Mapping[str, Event]):
+    """``ValidationLedger.verdicts``: key -> latest verdict of the items that have one."""
+
+    __slots__ = ("_ledger",)
+
+    def __init__(self, ledger: ValidationLedger) -> None:
+        self._ledger = ledger
+
+    def __getitem__(self, key: str) -> Event:
+        code = self._ledger._items.get(key, 0) & _VERDICT_BITS
+        if not code:
+            raise KeyError(key)
+        return _VALIDATED if code == _VALID_CODE else self._ledger._flagged[key]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(self._ledger._items.get(key, 0) & _VERDICT_BITS)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, entry in self._ledger._items.items() if entry & _VERDICT_BITS)
+
+    def __len__(self) -> int:  # O(items): for the rare reader that asks
+        return sum(1 for _ in self)
 
 
 def _loads(reason: str | None) -> tuple[Any, Any]:

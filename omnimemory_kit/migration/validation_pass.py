@@ -48,7 +48,9 @@ def _select(
         return [key]
     if only == "all":
         return list(ledger.succeeded)
-    wanted = ValidationState(only) if only is not None else ValidationState.PENDING
+    if only is None:
+        return ledger.owed()
+    wanted = ValidationState(only)
     return [k for k in ledger.succeeded if ledger.state(k) is wanted]
 
 
@@ -94,7 +96,7 @@ async def validate_run(
         ledger = ValidationLedger()
         ledger.apply(await asyncio.to_thread(lambda: list(store.read_events(run_id))))
         keys = _select(ledger, run_id, only, key)
-        succeeded = ledger.succeeded
+        size_of = ledger.size_of
 
         def append(verdicts: list[Event]) -> int:
             lease.renew()  # lost: another pass may check these items now; theirs are the verdicts
@@ -106,7 +108,7 @@ async def validate_run(
         try:
             for start in range(0, len(keys), CHUNK):
                 found = []
-                works = [WorkItem(name, succeeded[name]) for name in keys[start : start + CHUNK]]
+                works = [WorkItem(name, size_of(name)) for name in keys[start : start + CHUNK]]
                 await check_items(
                     validate_fn, works, source.resolve, concurrency=concurrency, limit=item_timeout,
                     clock=clock, found=found,

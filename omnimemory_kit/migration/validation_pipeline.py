@@ -155,9 +155,7 @@ class PipelinedValidator:
 
     def due(self, keys: Iterable[str]) -> list[str]:
         """Return the keys that succeeded and have no verdict since (what a check is owed)."""
-        judged = self.judged
-        succeeded, verdicts = judged.succeeded, judged.verdicts  # pending: succeeded, no verdict
-        return [key for key in keys if key in succeeded and key not in verdicts]
+        return self.judged.owed(keys)
 
     async def check(self, items: Sequence[WorkItem], *, resolved: bool = False) -> list[Event]:
         """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet).
@@ -202,7 +200,7 @@ class PipelinedValidator:
         await self.refresh()
         # the tally says in O(1) whether any succeeded item waits for a check (the common answer: none)
         judged = self.judged
-        waiting = self.due(list(judged.succeeded)) if judged.tally[ValidationState.PENDING] else []
+        waiting = judged.owed() if judged.tally[ValidationState.PENDING] else []
         if waiting:
             await self.link.call(queue_keys, self.store, self.run_id, waiting, at=self.clock.time())
         while True:
@@ -245,9 +243,9 @@ class PipelinedValidator:
         try:
             await self.refresh()  # a verdict journaled since it was queued: reported done unchecked
             keys = [item.key for item in lease.items]
-            succeeded = self.judged.succeeded
+            size_of = self.judged.size_of
             due = self.due(keys)
-            verdicts = await self.check([WorkItem(key, succeeded[key]) for key in due])
+            verdicts = await self.check([WorkItem(key, size_of(key)) for key in due])
             if not heartbeat.done():  # else the chunk was taken back: its next holder checks it
                 await self.record(verdicts)
         finally:

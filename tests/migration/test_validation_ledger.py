@@ -90,6 +90,19 @@ class TestFoldByRuns:
         for key in succeeded:
             expected[verdicts.get(key, ValidationState.PENDING)] += 1
         assert ledger.tally == expected
+        owed = [key for key in succeeded if key not in verdicts]
+        assert sorted(ledger.owed()) == sorted(owed)
+        assert ledger.owed(["a", "b", "c", "d", "e"]) == [key for key in "abcde" if key in owed]
+        assert ledger.any_verdict(["a", "b", "c", "d"]) == bool(verdicts)
+        assert {key: ledger.size_of(key) for key in succeeded} == succeeded
+        summary = ledger.summary()
+        for table, state in (
+            (summary.mismatches, ValidationState.MISMATCHED),
+            (summary.errors, ValidationState.ERROR),
+        ):
+            assert sorted(row.key for row in table) == sorted(
+                k for k in succeeded if verdicts.get(k) is state
+            )
         counts = ledger.counts()
         assert (counts.items, counts.pending, counts.validated) == (
             len(succeeded),
@@ -116,14 +129,17 @@ class TestItemRuns:
     @given(
         spec=runs,
         keys=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=6),
-        kind=st.sampled_from([EventKind.FILE_ADDED, EventKind.FILE_STARTED]),
-        size=st.integers(0, 5),
+        kind=st.sampled_from([EventKind.FILE_ADDED, EventKind.FILE_STARTED, EventKind.ITEM_VALIDATED]),
+        size=st.integers(-2, 5),
     )
     def test_a_run_given_by_keys_folds_as_its_events(
         self, spec: list[tuple[EventKind, list[str | None], int]], keys: list[str], kind: EventKind, size: int
     ) -> None:
-        """A chunk's additions or a claim's starts folded by keys leave the ledger as their events do."""
-        run = ItemRun(kind, 9.0, keys, [size] * len(keys) if kind is EventKind.FILE_ADDED else None)
+        """A chunk's additions, a claim's starts or a batch's valid verdicts (each at its own time) folded
+        by keys leave the ledger as their events do."""
+        sizes = [size] * len(keys) if kind is EventKind.FILE_ADDED else None
+        ats = [9.0 + i for i in range(len(keys))] if kind is EventKind.ITEM_VALIDATED else None
+        run = ItemRun(kind, 9.0, keys, sizes, ats=ats)
         by_keys, by_events = ValidationLedger(), ValidationLedger()
         for ledger in (by_keys, by_events):
             ledger.apply(flatten(spec))
