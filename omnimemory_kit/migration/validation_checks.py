@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, cast
 
@@ -286,7 +287,9 @@ class _AsyncChecks:
         task = checker.task or asyncio.current_task()
         assert task is not None
         loop, fn, add, now, worker_id = self.loop, self.fn, self.found.append, self.clock.time, self.worker_id
-        pending, stop, monotonic = self.pending, self.stop, loop.time
+        pending, stop = self.pending, self.stop
+        # the loop's clock: asyncio's own loop reads time.monotonic, called directly (no frame per check)
+        monotonic = time.monotonic if type(loop).time is asyncio.BaseEventLoop.time else loop.time
         valid = self.valid  # valid verdicts as keys and times: no event per item
         add_key, add_at = (None, None) if valid is None else (valid.valid.append, valid.ats.append)
         validated = EventKind.ITEM_VALIDATED
