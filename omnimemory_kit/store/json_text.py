@@ -11,10 +11,11 @@ which refuses the latter as the rows always have.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import orjson
 
-__all__ = ["finite_json"]
+__all__ = ["finite_json", "read_json"]
 
 
 def finite_json(value: object) -> str:
@@ -31,3 +32,12 @@ def finite_json(value: object) -> str:
     if b"null" in text:  # None, or a NaN or infinity orjson wrote as null: json.dumps tells which
         return json.dumps(value, allow_nan=False)
     return text.decode()
+
+
+def read_json(text: str) -> Any:
+    """Return the value of JSON text as ``json.loads`` does (orjson first; what it refuses, such as an
+    escaped lone surrogate, is read by ``json.loads``)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

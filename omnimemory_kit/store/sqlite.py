@@ -48,7 +48,15 @@ from omnimemory_kit.errors import (
     RunNotFoundError,
     UnknownEventKindError,
 )
-from omnimemory_kit.events import EVENT_KINDS, Event, EventKind, FileStatus, JournalEntry, journal_length
+from omnimemory_kit.events import (
+    EVENT_KINDS,
+    Event,
+    EventKind,
+    FileStatus,
+    JournalEntry,
+    events_of_rows,
+    journal_length,
+)
 from omnimemory_kit.store.base import (
     ERROR_MESSAGE_LIMIT,
     STARTS,
@@ -376,25 +384,14 @@ class SQLiteStore(SQLiteHealthHistory, Store):
         """
         kinds = EVENT_KINDS
         for rows in self._chunks(run_id, after_seq, limit):
-            for kind, at, path, size, batch_id, error_type, error_message, reason, worker_id, seq in rows:
-                try:
-                    event_kind = kinds[kind]
-                except KeyError:
-                    raise UnknownEventKindError(kind, run_id, seq, where=f"store {self.url!r}") from None
-                yield loaded_event(
-                    Event(
-                        event_kind,
-                        at,
-                        path,
-                        size,
-                        batch_id,
-                        error_type,
-                        error_message,
-                        reason,
-                        worker_id,
-                        seq,
-                    )
-                )
+            try:
+                events = events_of_rows(rows, kinds)
+            except KeyError:  # the events before the unknown one are read, then it is named
+                bad = next(i for i, row in enumerate(rows) if row[0] not in kinds)
+                yield from map(loaded_event, events_of_rows(rows[:bad], kinds))
+                kind, seq = rows[bad][0], rows[bad][9]
+                raise UnknownEventKindError(kind, run_id, seq, where=f"store {self.url!r}") from None
+            yield from map(loaded_event, events)
 
     def read_event_rows(self, run_id: str, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
         """Yield the run's events as plain tuples in ``EVENT_COLUMNS`` order (fast path for reports)."""

@@ -22,7 +22,6 @@ rare kinds, so such a row is in the rare-events index, and the rare reads expand
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any, Final
@@ -30,7 +29,7 @@ from typing import Any, Final
 from omnimemory_kit.events import Event, EventKind, ItemRun, JournalEntry
 from omnimemory_kit.store.base import ERROR_MESSAGE_LIMIT, clip_error_message
 from omnimemory_kit.store.counters import add_run_minutes, merge_minute_rows, minute_rows
-from omnimemory_kit.store.json_text import finite_json
+from omnimemory_kit.store.json_text import finite_json, read_json
 from omnimemory_kit.store.sqlite_counters import write_minutes
 
 __all__ = [
@@ -345,16 +344,16 @@ def expand_rows(rows: Sequence[tuple[Any, ...]], after_seq: int) -> list[tuple[A
             continue
         kind, at, _, _, batch_id, _, _, _, worker_id, seq = row[:10]
         if kind == _STARTED:  # the keys, at the row's time
-            for position, key in enumerate(json.loads(members)):
+            for position, key in enumerate(read_json(members)):
                 if seq + position > after_seq:
                     append((kind, at, key, None, batch_id, None, None, None, worker_id, seq + position))
             continue
         if kind == _ADDED:  # key: size, at the row's time
-            for position, (key, size) in enumerate(json.loads(members).items()):
+            for position, (key, size) in enumerate(read_json(members).items()):
                 if seq + position > after_seq:
                     append((kind, at, key, size, None, None, None, None, None, seq + position))
             continue
-        for position, (key, at) in enumerate(json.loads(members).items()):
+        for position, (key, at) in enumerate(read_json(members).items()):
             if seq + position > after_seq:
                 append((kind, at, key, None, batch_id, None, None, None, worker_id, seq + position))
     return out

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omnimemory_kit.store.json_text import finite_json
+from omnimemory_kit.store.json_text import finite_json, read_json
 
 keys = st.text(st.characters(codec="utf-8"), max_size=12)
 stored_keys = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)  # (to_stored's)
@@ -40,3 +40,8 @@ def test_nan_and_infinity_are_refused_as_json_dumps_refuses_them(bad: float) -> 
 def test_keys_that_are_no_valid_text_and_null_values_are_kept() -> None:
     assert json.loads(finite_json(["caf\udce9", None, "a\x00b"])) == ["caf\udce9", None, "a\x00b"]
     assert finite_json({"k": 1.5}) == '{"k":1.5}'
+
+
+def test_read_json_reads_what_orjson_refuses_as_json_loads_does() -> None:
+    assert read_json('{"a\\udce9": 1.5, "b": [1, null]}') == {"a\udce9": 1.5, "b": [1, None]}
+    assert read_json(finite_json({"k": 1796536923.2665763})) == {"k": 1796536923.2665763}
