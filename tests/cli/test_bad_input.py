@@ -6,25 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from omnimemory_kit.cli import cli
 from omnimemory_kit.events import FileStatus
 from omnimemory_kit.store import RunRecord, WorkItem, open_store
+from tests.cli.cli_helpers import error_line, invoke
 
 NOT_UTF8 = os.fsdecode(b"run-\xff")  # what sys.argv holds for a Latin-1 byte typed in a shell
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def one_line(result: Result) -> str:
-    """Return stderr, asserting it is exactly one line."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 @pytest.fixture
@@ -61,7 +49,7 @@ class TestReportTargets:
         result = invoke("report", "migration_report", "-p", "run_id", "nope", "-p", "store_url",
                         str(store_path), "--out", str(tmp_path / "reports"))  # fmt: skip
         assert result.exit_code == 2
-        assert "no run 'nope'" in one_line(result)
+        assert "no run 'nope'" in error_line(result)
         assert not (tmp_path / "reports").exists()
 
     def test_missing_store_exits_2_and_is_not_created(self, tmp_path: Path) -> None:
@@ -70,7 +58,7 @@ class TestReportTargets:
         result = invoke("report", "migration_report", "-p", "store_url", str(missing), "--out",
                         str(tmp_path / "reports"))  # fmt: skip
         assert result.exit_code == 2
-        assert "no store at" in one_line(result)
+        assert "no store at" in error_line(result)
         assert not missing.exists()
 
     def test_store_path_that_is_not_utf8_exits_2(self, store_path: Path, tmp_path: Path) -> None:
@@ -82,7 +70,7 @@ class TestReportTargets:
         result = invoke("report", "migration_report", "-p", "run_id", "r", "-p", "store_url", moved,
                         "--out", str(tmp_path / "reports"))  # fmt: skip
         assert result.exit_code == 2
-        assert "d\\xe9p\\xf4t/j.db' is not valid UTF-8 text" in one_line(result)
+        assert "d\\xe9p\\xf4t/j.db' is not valid UTF-8 text" in error_line(result)
         assert not (tmp_path / "reports").exists()
 
     def test_out_that_is_a_file_exits_2(self, tmp_path: Path) -> None:
@@ -90,7 +78,7 @@ class TestReportTargets:
         for args in (("migration_report",), ("--collect",)):
             result = invoke("report", *args, "--out", os.devnull)
             assert result.exit_code == 2
-            assert "is not a folder" in one_line(result)
+            assert "is not a folder" in error_line(result)
 
 
 class TestDryRun:
@@ -135,7 +123,7 @@ class TestOddArguments:
         result = invoke(*argv, "--store", str(store_path))
         assert result.exit_code == 2
         assert (
-            one_line(result)
+            error_line(result)
             == "error: run id 'run-\\xff' is not valid UTF-8 text (or holds NUL); choose another"
         )
         with open_store(store_path) as store:
@@ -146,10 +134,10 @@ class TestOddArguments:
         store = str(tmp_path / "x.db")
         empty_source = invoke("migrate", "", "--function", f"{fns}:ok", "--store", store)
         assert empty_source.exit_code == 2
-        assert "SOURCE must not be empty" in one_line(empty_source)
+        assert "SOURCE must not be empty" in error_line(empty_source)
         empty_run = invoke("migrate", str(tree), "--function", f"{fns}:ok", "--store", store, "--run-id", "")
         assert empty_run.exit_code == 2
-        assert "run id must not be empty" in one_line(empty_run)
+        assert "run id must not be empty" in error_line(empty_run)
         assert not (tmp_path / "x.db").exists()
 
     @pytest.mark.parametrize("value", ["inf", "1e400", "nan"])
@@ -157,7 +145,7 @@ class TestOddArguments:
         """--lease-seconds inf or nan exits 2 (an infinite lease would never come back)."""
         result = invoke("worker", "--store", str(store_path), "--run-id", "r", "--lease-seconds", value)
         assert result.exit_code == 2
-        assert "--lease-seconds must be a positive number" in one_line(result)
+        assert "--lease-seconds must be a positive number" in error_line(result)
 
     @pytest.mark.parametrize("value", ["inf", "nan"])
     def test_health_interval_not_finite(self, value: str, tmp_path: Path) -> None:
@@ -166,13 +154,13 @@ class TestOddArguments:
         config.write_text(f'store = "sqlite:///{tmp_path / "h.db"}"\n', encoding="utf-8")
         result = invoke("health", "--config", str(config), "--watch", "--interval", value)
         assert result.exit_code == 2
-        assert "--interval must be a finite number" in one_line(result)
+        assert "--interval must be a finite number" in error_line(result)
 
     def test_demo_out_that_is_a_file(self) -> None:
         """demo --out naming a file exits 2 with one line."""
         result = invoke("demo", "--out", os.devnull)
         assert result.exit_code == 2
-        assert "is not a folder" in one_line(result)
+        assert "is not a folder" in error_line(result)
 
 
 class TestManifestSizes:
@@ -197,7 +185,7 @@ class TestManifestSizes:
             "migrate", str(manifest), "--function", f"{fns}:ok", "--store", str(tmp_path / "m.db")
         )
         assert result.exit_code == 2
-        assert message in one_line(result)
+        assert message in error_line(result)
         assert not (tmp_path / "m.db").exists()
 
 
@@ -238,7 +226,7 @@ class TestHealthConfig:
             str(config),
         )
         assert result.exit_code == 2
-        assert named in one_line(result)
+        assert named in error_line(result)
         assert not store.exists()
 
     def test_gated_run_completes(self, tree: Path, fns: Path, tmp_path: Path) -> None:
@@ -289,7 +277,7 @@ class TestStoreURLs:
         """'postgresql://alice:Wr0ng@PW99@127.0.0.1/db' exits 2 asking to percent-encode; none of it shows."""
         result = self._invoke(args, f"postgresql://alice:{password}@127.0.0.1/db", tree, fns)
         assert result.exit_code == 2
-        assert "the password must be percent-encoded" in one_line(result)
+        assert "the password must be percent-encoded" in error_line(result)
         for piece in ("Wr0ng", "PW99"):
             assert piece not in result.stdout + result.stderr
 
@@ -319,7 +307,7 @@ class TestStoreURLs:
         monkeypatch.chdir(work)
         result = self._invoke(args, store, tree, fns)
         assert result.exit_code == 2
-        assert complaint in one_line(result)
+        assert complaint in error_line(result)
         assert "Wr0ngPW99" not in result.stdout + result.stderr
         assert os.listdir(work) == []
 
@@ -329,7 +317,7 @@ class TestStoreURLs:
         """An impossible port exits 2 naming it, not 3 as an unreachable server would."""
         result = self._invoke(args, f"postgresql://127.0.0.1:{port}/db", tree, fns)
         assert result.exit_code == 2
-        assert "the port of host '127.0.0.1' is not a port number from 1 to 65535" in one_line(result)
+        assert "the port of host '127.0.0.1' is not a port number from 1 to 65535" in error_line(result)
 
     @pytest.mark.parametrize("args", COMMANDS)
     def test_directory_as_store_is_bad_input(
@@ -340,7 +328,7 @@ class TestStoreURLs:
         folder.mkdir()
         result = self._invoke(args, str(folder), tree, fns)
         assert result.exit_code == 2
-        assert "is a directory" in one_line(result)
+        assert "is a directory" in error_line(result)
         assert os.listdir(folder) == []
 
 
@@ -374,7 +362,7 @@ class TestNumericOptions:
         store = str(tmp_path / "new.db")
         result = invoke("migrate", str(tree), "--function", f"{fns}:ok", "--store", store, option, value)
         assert result.exit_code == 2
-        assert one_line(result) == f"error: {message}"
+        assert error_line(result) == f"error: {message}"
         assert not (tmp_path / "new.db").exists()
 
     def test_migrate_accepts_the_bounds(self, tree: Path, fns: Path, tmp_path: Path) -> None:
@@ -401,7 +389,7 @@ class TestNumericOptions:
         """worker exits 2 naming the option; the run is left as it was."""
         result = invoke("worker", "--store", str(store_path), "--run-id", "r", option, value)
         assert result.exit_code == 2
-        assert one_line(result) == f"error: {message}"
+        assert error_line(result) == f"error: {message}"
         with open_store(store_path) as store:
             assert sum(store.item_counts("r").values()) == 2
             assert store.item_counts("r")[FileStatus.PENDING] == 2

@@ -6,19 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from omnimemory_kit.cli import cli
 from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.control import control_event, control_stream_id
 from omnimemory_kit.migration.run_control import RunControl
 from omnimemory_kit.store import RunRecord, WorkItem, open_store
+from tests.cli.cli_helpers import invoke
 from tests.cli.test_status_cli import closed_pipe_run
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from psycopg import sql
 
-from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import EventKind, FileStatus
 from omnimemory_kit.store import JournalStore, open_store
+from tests.cli.cli_helpers import invoke
 from tests.conftest import PG_DSN
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
@@ -29,11 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 Peek = tuple[bool, int, bool]
 """Whether run r1 is committed, how many of its items are, and whether an add is under way."""
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

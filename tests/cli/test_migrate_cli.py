@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from omnimemory_kit.cli import cli
 from omnimemory_kit.events import EventKind, FileStatus
 from omnimemory_kit.migration import runner_lifecycle
 from omnimemory_kit.store import open_store
+from tests.cli.cli_helpers import error_line, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,23 +53,11 @@ def tree(tmp_path: Path) -> Path:
     return root
 
 
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
 def migrate(source: Path, function: str, store: Path, *extra: str) -> Result:
     """Run ``migrate`` with a store and run id."""
     return invoke(
         "migrate", str(source), "--function", function, "--store", str(store), "--run-id", "r1", *extra
     )
-
-
-def error_line(result: Result) -> str:
-    """Return stderr, asserting it is one line."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 class TestMigrate:

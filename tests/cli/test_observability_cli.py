@@ -10,11 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 from prometheus_client.parser import text_string_to_metric_families
 
-from omnimemory_kit.cli import cli
 from omnimemory_kit.store import open_store
+from tests.cli.cli_helpers import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,11 +54,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 class TestBadInput:

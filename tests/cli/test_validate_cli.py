@@ -12,14 +12,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from omnimemory_kit.cli import cli
 from omnimemory_kit.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from omnimemory_kit.cli.run_check import validation_code
 from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.store import open_store
+from tests.cli.cli_helpers import error_line, invoke
 
 FUNCTIONS = """
 from omnimemory_kit import Mismatch
@@ -46,18 +46,6 @@ async def hangs(item):
 """
 
 _VERDICTS = {EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED, EventKind.ITEM_VALIDATION_ERROR}
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def error_line(result: Result) -> str:
-    """Return stderr, asserting it is one line."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.events import EventKind, FileStatus
 from omnimemory_kit.store import WorkItem, open_store
+from tests.cli.cli_helpers import error_line, invoke
 from tests.conftest import PG_DSN
 from tests.store.conftest import BACKEND_MARKS, BACKENDS
 
@@ -32,18 +32,6 @@ def needs_file(item):
 """
 
 PASSWORD = "s3cret-pw"
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def error_line(result: Result) -> str:
-    """Return stderr, asserting it is one line."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def _with_query(dsn: str, **params: str) -> str:

@@ -10,11 +10,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from omnimemory_kit.cli import cli
 from omnimemory_kit.events import EventKind
 from omnimemory_kit.store import open_store
+from tests.cli.cli_helpers import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,11 +70,6 @@ def copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path,
                     "--run-id", "r1", "--pattern", "*.txt")  # fmt: skip
     assert result.exit_code == 0, result.output
     return fns, store, target
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def validate(fns: Path, store: Path, function: str = "same_sha256", *extra: str) -> Result:
