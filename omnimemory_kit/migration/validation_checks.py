@@ -1,5 +1,8 @@
 """Run a batch of checks: ``check_items`` checks work items with a validate function, one verdict each.
 
+``check_into`` does the same into a ``Verdicts``: the valid verdicts (nearly all) kept as keys and times,
+which a batch journals as one run, the others as events; ``check_items`` returns every verdict as its event.
+
 A sync check runs on lanes of daemon threads (``check_threads``), an async one on the loop, in checker
 tasks that take the items in turn. Each item gets exactly one verdict, or none (it stays pending):
 
