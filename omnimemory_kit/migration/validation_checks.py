@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, cast
 
 from omnimemory_kit.clock import Clock
-from omnimemory_kit.events import Event, EventKind, item_event
+from omnimemory_kit.events import Event
 from omnimemory_kit.migration.check_threads import Checked, run_sync_checks
 from omnimemory_kit.migration.detachable import GRACE, detach, stop_tasks
 from omnimemory_kit.migration.sources import MigrationItem
@@ -39,7 +39,6 @@ from omnimemory_kit.migration.validation_verdicts import (
     CheckNotStopped,
     ValidationTimeout,
     Verdicts,
-    verdict_of,
 )
 from omnimemory_kit.store.base import WorkItem
 
@@ -98,13 +97,20 @@ async def check_items(
         is_async: whether ``fn`` is a coroutine function (None: find out).
         worker_id: recorded with each verdict.
         stop: once set, no further check starts; the items not checked get no verdict.
-        found: the list the verdicts are appended to as they come (returned); a caller cancelled midway
-            still has those made until then.
+        found: the list the verdicts are appended to (returned); a caller cancelled midway still has
+            those made until then.
         grace: seconds an async check gets to end once cancelled before its checker is detached
             (default: ``detachable.GRACE``, at most ``limit``).
     """
     found = [] if found is None else found
-    await _check(fn, works, resolve, concurrency, limit, clock, is_async, worker_id, stop, found, None, grace)
+    verdicts = Verdicts(worker_id)
+    try:
+        await check_into(
+            verdicts, fn, works, resolve, concurrency=concurrency, limit=limit, clock=clock,
+            is_async=is_async, stop=stop, grace=grace,
+        )  # fmt: skip
+    finally:  # cancelled midway too: the verdicts made until then
+        found.extend(verdicts.events())
     return found
 
 
@@ -126,39 +132,17 @@ async def check_into(
     The valid ones go in as keys and times (journaled as one run, no event built per item), the others as
     events; a caller cancelled midway still has those made until then.
     """
-    await _check(
-        fn, works, resolve, concurrency, limit, clock, is_async, verdicts.worker_id, stop, verdicts.others,
-        verdicts, grace,
-    )  # fmt: skip
-    return verdicts
-
-
-async def _check(
-    fn: Callable[[MigrationItem], Any],
-    works: Sequence[WorkItem],
-    resolve: Callable[[WorkItem], MigrationItem] | None,
-    concurrency: int,
-    limit: float | None,
-    clock: Clock,
-    is_async: bool | None,
-    worker_id: str | None,
-    stop: asyncio.Event | None,
-    found: list[Event],
-    valid: Verdicts | None,
-    grace: float | None,
-) -> None:
-    """Check ``works``: verdicts into ``found``, or the valid ones into ``valid`` when it is given."""
     if not works:
-        return
+        return verdicts
     if is_async is None:
         is_async = inspect.iscoroutinefunction(fn)
     if not is_async:  # on lanes of daemon threads, never one thread per check (``check_threads``)
-        await _check_sync(fn, works, resolve, concurrency, limit, clock, worker_id, stop, found, valid)
-        return
+        await _check_sync(fn, works, resolve, concurrency, limit, clock, stop, verdicts)
+        return verdicts
     if grace is None:
         grace = GRACE if limit is None else min(limit, GRACE)
-    checks = _AsyncChecks(fn, works, resolve, limit, grace, clock, worker_id, stop, found, valid)
-    await checks.run(concurrency)
+    await _AsyncChecks(fn, works, resolve, limit, grace, clock, stop, verdicts).run(concurrency)
+    return verdicts
 
 
 class _AsyncChecks:
@@ -172,20 +156,16 @@ class _AsyncChecks:
         limit: float | None,
         grace: float,
         clock: Clock,
-        worker_id: str | None,
         stop: asyncio.Event | None,
-        found: list[Event],
-        valid: Verdicts | None,
+        verdicts: Verdicts,
     ) -> None:
         self.fn = fn
         self.works = works
         self.limit = limit
         self.grace = grace
         self.clock = clock
-        self.worker_id = worker_id
         self.stop = stop
-        self.found = found
-        self.valid = valid  # where valid verdicts go as keys and times (None: as events, into ``found``)
+        self.verdicts = verdicts
         items = cast("Sequence[MigrationItem]", works) if resolve is None else map(resolve, works)
         self.pending: Iterator[tuple[WorkItem, MigrationItem]] = zip(works, items, strict=True)
         self.loop = asyncio.get_running_loop()
@@ -239,7 +219,7 @@ class _AsyncChecks:
             self.closing = True
             try:
                 await stop_tasks(list(self.live), self.grace)  # checks in flight get no verdict
-            finally:  # stopped again meanwhile too: nothing a checker does from now on reaches ``found``
+            finally:  # stopped again meanwhile too: nothing a checker does from now on reaches ``verdicts``
                 self._give_up_all()
             raise
         finally:
@@ -255,7 +235,7 @@ class _AsyncChecks:
 
     def made(self) -> int:
         """Return how many verdicts were made so far."""
-        return len(self.found) + (0 if self.valid is None else len(self.valid.valid))
+        return len(self.verdicts)
 
     def _give_up_all(self) -> None:
         for checker in self.live.values():
@@ -271,14 +251,8 @@ class _AsyncChecks:
         self.live.pop(task, None)
         detach(task)
         seconds = f"{self.limit:g}"
-        self.found.append(
-            verdict_of(
-                work.key,
-                CheckNotStopped(f"validation took longer than {seconds} s and did not stop when cancelled"),
-                self.clock.time(),
-                worker_id=self.worker_id,
-            )
-        )
+        stopped = CheckNotStopped(f"validation took longer than {seconds} s and did not stop when cancelled")
+        self.verdicts.add(work.key, stopped, self.clock.time())
         if not self.closing:
             self.spawn()  # takes the items left (ends at once when there are none)
 
@@ -289,13 +263,11 @@ class _AsyncChecks:
         assert limit is not None
         task = checker.task or asyncio.current_task()
         assert task is not None
-        loop, fn, add, now, worker_id = self.loop, self.fn, self.found.append, self.clock.time, self.worker_id
+        loop, fn, now, verdicts = self.loop, self.fn, self.clock.time, self.verdicts
         pending, stop = self.pending, self.stop
         # the loop's clock: asyncio's own loop reads time.monotonic, called directly (no frame per check)
         monotonic = time.monotonic if type(loop).time is asyncio.BaseEventLoop.time else loop.time
-        valid = self.valid  # valid verdicts as keys and times: no event per item
-        add_key, add_at = (None, None) if valid is None else (valid.valid.append, valid.ats.append)
-        validated = EventKind.ITEM_VALIDATED
+        add_key, add_at = verdicts.valid.append, verdicts.ats.append  # valid ones as key and time
         timer: asyncio.TimerHandle | None = None
 
         def watch() -> None:
@@ -352,14 +324,11 @@ class _AsyncChecks:
                 if checker.detached:  # given up meanwhile: its item has its verdict already
                     return
                 checker.expired = False
-                if outcome is None or outcome is True:  # the common verdict, without verdict_of's call
-                    if add_key is None or add_at is None:
-                        add(item_event(validated, now(), work.key, worker_id))
-                    else:
-                        add_key(work.key)
-                        add_at(now())
+                if outcome is None or outcome is True:  # the common verdict, ``Verdicts.add`` inlined
+                    add_key(work.key)
+                    add_at(now())
                 else:
-                    add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+                    verdicts.add(work.key, outcome, now())
         finally:
             if timer is not None:
                 timer.cancel()
@@ -368,8 +337,7 @@ class _AsyncChecks:
         # an async check without a time limit: the check awaited directly, the common verdict built inline
         task = checker.task or asyncio.current_task()
         assert task is not None
-        fn, add, now, worker_id = self.fn, self.found.append, self.clock.time, self.worker_id
-        validated, valid = EventKind.ITEM_VALIDATED, self.valid
+        fn, now, verdicts = self.fn, self.clock.time, self.verdicts
         while True:
             taken = self.take()
             if taken is None:
@@ -386,12 +354,7 @@ class _AsyncChecks:
                 outcome = exc
             if checker.detached:
                 return
-            if valid is not None:
-                valid.add(work.key, outcome, now())
-            elif outcome is None or outcome is True:  # the common verdict, without verdict_of's call
-                add(item_event(validated, now(), work.key, worker_id))
-            else:
-                add(verdict_of(work.key, outcome, now(), worker_id=worker_id))
+            verdicts.add(work.key, outcome, now())
 
 
 async def _check_sync(
@@ -401,10 +364,8 @@ async def _check_sync(
     concurrency: int,
     limit: float | None,
     clock: Clock,
-    worker_id: str | None,
     stop: asyncio.Event | None,
-    found: list[Event],
-    valid: Verdicts | None,
+    verdicts: Verdicts,
 ) -> None:
     def timed_out() -> ValidationTimeout:
         return ValidationTimeout(f"validation took longer than {limit:g} s")
@@ -417,11 +378,5 @@ async def _check_sync(
             results=checked,
         )  # fmt: skip
     finally:  # cancelled midway too: the lanes are stopped, what they checked is kept
-        if valid is not None:
-            for index, outcome, at in checked:
-                valid.add(works[index].key, outcome, at)
-        else:
-            found.extend(
-                verdict_of(works[index].key, outcome, at, worker_id=worker_id)
-                for index, outcome, at in checked
-            )
+        for index, outcome, at in checked:
+            verdicts.add(works[index].key, outcome, at)

@@ -167,13 +167,14 @@ class Verdicts:
     (mismatches, errors: rare) are kept as their events (``others``).
     """
 
-    __slots__ = ("ats", "others", "valid", "worker_id")
+    __slots__ = ("_after", "ats", "others", "valid", "worker_id")
 
     def __init__(self, worker_id: str | None = None) -> None:
         self.worker_id = worker_id
         self.valid: list[str] = []  # keys checked valid
         self.ats: list[float] = []  # when each of those checks ended
         self.others: list[Event] = []  # every other verdict
+        self._after: list[int] = []  # how many valid ones came before each of ``others`` (their order)
 
     def __len__(self) -> int:
         return len(self.valid) + len(self.others)
@@ -184,11 +185,8 @@ class Verdicts:
             self.valid.append(key)
             self.ats.append(at)
         else:
+            self._after.append(len(self.valid))
             self.others.append(verdict_of(key, outcome, at, worker_id=self.worker_id))
-
-    def keys(self) -> list[str]:
-        """Return the keys checked, valid ones first."""
-        return [*self.valid, *(event.path for event in self.others if event.path is not None)]
 
     def journal(self) -> list[JournalEntry]:
         """Return what to journal: the valid verdicts as one run (each at its own time), then the others."""
@@ -199,9 +197,17 @@ class Verdicts:
         return [run, *self.others]
 
     def events(self) -> list[Event]:
-        """Return every verdict as its event, the valid ones first."""
+        """Return every verdict as its event, in the order the checks ended."""
         validated, worker_id = EventKind.ITEM_VALIDATED, self.worker_id
-        found = [
-            item_event(validated, at, key, worker_id) for key, at in zip(self.valid, self.ats, strict=True)
-        ]
-        return found + self.others
+        valid = zip(self.valid, self.ats, strict=True)
+        valid_events = [item_event(validated, at, key, worker_id) for key, at in valid]
+        if not self.others:
+            return valid_events
+        events: list[Event] = []
+        start = 0
+        for after, other in zip(self._after, self.others, strict=True):
+            events += valid_events[start:after]
+            events.append(other)
+            start = after
+        events += valid_events[start:]
+        return events
