@@ -144,14 +144,29 @@ def _insert_plain(
         _insert_plain_rows(conn, run_no, first, events)
         return minute_rows(events)
     buckets: dict[float, list[Any]] = {}
-    for (start, kind, worker, pairs), (sql, doc) in zip(runs, statements, strict=True):
-        ats = [at for _, at in pairs]
-        if sql is _INSERT_PLAIN_RUN_OF_KEYS and kind in _COMPACT_VALUES and len(pairs) > 1:
-            conn.execute(_INSERT_COMPACT_RUN, (run_no, start, kind, max(ats), worker, doc))
-        else:
-            conn.execute(sql, (run_no, start, kind, worker, doc))
-        add_run_minutes(buckets, kind, ats)
+    for (start, kind, worker, pairs), statement in zip(runs, statements, strict=True):
+        _write_run(conn, run_no, start, kind, worker, [at for _, at in pairs], statement, buckets)
     return buckets
+
+
+def _write_run(
+    conn: sqlite3.Connection,
+    run_no: int,
+    start: int,
+    kind: str,
+    worker: str | None,
+    ats: list[float],
+    statement: tuple[str, str],
+    buckets: dict[float, list[Any]],
+) -> None:
+    """Write one run of plain events (``_plain_run``'s statement and JSON, seqs from ``start``): a run of a
+    compact kind as one row, any other a row per event read from the JSON; count it into ``buckets``."""
+    sql, doc = statement
+    if sql is _INSERT_PLAIN_RUN_OF_KEYS and kind in _COMPACT_VALUES and len(ats) > 1:
+        conn.execute(_INSERT_COMPACT_RUN, (run_no, start, kind, max(ats), worker, doc))
+    else:
+        conn.execute(sql, (run_no, start, kind, worker, doc))
+    add_run_minutes(buckets, kind, ats)
 
 
 def _plain_run(pairs: list[tuple[str | None, float]]) -> tuple[str, str]:
@@ -262,24 +277,20 @@ def insert_entries(
 def insert_verdict_run(
     conn: sqlite3.Connection, run_no: int, first: int, run: ItemRun
 ) -> dict[float, list[Any]]:
-    """Insert a run of verdicts given by keys as one row (``COMPACT_VERDICTS``), seqs from ``first``; return
-    its minute buckets. A run that one row cannot hold (another kind, a key twice, a time JSON cannot
-    hold) goes in as its events."""
-    keys = run.keys
-    ats = run.ats if run.ats is not None else [run.at] * len(keys)
-    kind = str(run.kind)
-    if run.kind in COMPACT_VERDICTS and len(keys) > 1 and run.sizes is None and run.batch_id is None:
-        members = dict(zip(keys, ats, strict=True))
-        if len(members) == len(keys):
-            try:
-                doc = finite_json(members)
-            except ValueError:
-                pass
-            else:
-                conn.execute(_INSERT_COMPACT_RUN, (run_no, first, kind, max(ats), run.worker_id, doc))
-                buckets: dict[float, list[Any]] = {}
-                add_run_minutes(buckets, kind, ats)
-                return buckets
+    """Insert a run of plain events given by keys (a batch's valid verdicts), seqs from ``first``, as a
+    report's run of outcomes goes in (``_write_run``: one row for a compact kind); return its minute
+    buckets. A run with more than keys and times, or a time JSON cannot hold, goes in as its events."""
+    ats = run.ats if run.ats is not None else [run.at] * len(run.keys)
+    if run.sizes is None and run.batch_id is None:
+        pairs: list[tuple[str | None, float]] = list(zip(run.keys, ats, strict=True))
+        try:
+            statement = _plain_run(pairs)
+        except ValueError:
+            pass
+        else:
+            buckets: dict[float, list[Any]] = {}
+            _write_run(conn, run_no, first, str(run.kind), run.worker_id, ats, statement, buckets)
+            return buckets
     return insert_rows(conn, run_no, first, run.events())
 
 
