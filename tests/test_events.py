@@ -6,7 +6,18 @@ import dataclasses
 
 import pytest
 
-from omnimemory_kit.events import Event, EventKind, item_event, item_events
+from omnimemory_kit.events import (
+    EVENT_KINDS,
+    Event,
+    EventKind,
+    ItemRun,
+    events_of_rows,
+    expand_runs,
+    has_runs,
+    item_event,
+    item_events,
+    journal_length,
+)
 
 
 class TestItemEvents:
@@ -40,3 +51,38 @@ class TestItemEvents:
         """``item_event`` builds the outcome ``Event(kind, at, path=key, worker_id=...)`` builds."""
         built = item_event(EventKind.FILE_SUCCEEDED, 3.0, "k", "h:1:x")
         assert built == Event(EventKind.FILE_SUCCEEDED, 3.0, path="k", worker_id="h:1:x")
+
+
+class TestJournalEntries:
+    """A write's entries: events, and runs of item events given by keys that stand for their events."""
+
+    def test_a_run_counts_and_expands_as_its_events_in_place(self) -> None:
+        run = ItemRun(EventKind.ITEM_VALIDATED, 3.0, ["a", "b"], worker_id="w", ats=[2.0, 3.0])
+        closed = Event(EventKind.BATCH_CLOSED, 4.0, batch_id="b1", worker_id="w")
+        first = Event(EventKind.FILE_SUCCEEDED, 1.0, path="a", worker_id="w")
+        entries = [first, run, closed]
+        assert has_runs(entries)
+        assert journal_length(entries) == 4
+        assert expand_runs(entries) == [
+            first,
+            Event(EventKind.ITEM_VALIDATED, 2.0, path="a", worker_id="w"),
+            Event(EventKind.ITEM_VALIDATED, 3.0, path="b", worker_id="w"),
+            closed,
+        ]
+
+    def test_events_alone_are_returned_as_they_are(self) -> None:
+        events = [Event(EventKind.FILE_SUCCEEDED, 1.0, path=key) for key in "xyz"]
+        assert not has_runs(events)
+        assert journal_length(events) == 3
+        assert expand_runs(events) is events
+
+
+class TestEventsOfRows:
+    def test_rows_become_the_constructors_events(self) -> None:
+        row = ("file_failed", 5.0, "k", None, "b1", "OSError", "gone", None, "w", 7)
+        (event,) = events_of_rows([row], EVENT_KINDS)
+        assert event == Event(EventKind.FILE_FAILED, 5.0, "k", None, "b1", "OSError", "gone", None, "w", 7)
+
+    def test_an_unknown_kind_raises_key_error(self) -> None:
+        with pytest.raises(KeyError):
+            events_of_rows([("no_such_kind", 1.0, None, None, None, None, None, None, None, 1)], EVENT_KINDS)

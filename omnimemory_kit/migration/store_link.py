@@ -42,7 +42,15 @@ from typing import Any, Final, TypeVar, cast
 
 from omnimemory_kit.clock import SYSTEM_CLOCK, Clock
 from omnimemory_kit.errors import RunNotFoundError
-from omnimemory_kit.events import Event, EventKind, ItemRun, JournalEntry, item_events, journal_length
+from omnimemory_kit.events import (
+    Event,
+    EventKind,
+    ItemRun,
+    JournalEntry,
+    has_runs,
+    item_events,
+    journal_length,
+)
 from omnimemory_kit.migration.outage import DEFAULT_OUTAGE_TIMEOUT, OutageGate
 from omnimemory_kit.migration.sources import MigrationItem
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
@@ -589,7 +597,7 @@ class StoreLink:
 
     def _queue(self, entries: Sequence[JournalEntry]) -> None:
         """On the store thread: queue a write's entries for the fold, in order (a run as it is)."""
-        if all(type(entry) is not ItemRun for entry in entries):
+        if not has_runs(entries):
             self._inbox.append(cast("list[Event]", entries if isinstance(entries, list) else list(entries)))
             return
         events: list[Event] = []

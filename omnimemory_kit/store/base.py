@@ -173,7 +173,8 @@ def stored_event(event: Event) -> Event:
     """
     path, message, reason = event.path, event.error_message, event.reason
     if message is None and reason is None and (path is None or (path.isascii() and "\x00" not in path)):
-        return event  # the common case (a success with a plain key), checked inline: it runs per event
+        # the common case (a success with a plain key): ``_kept_as_is`` inlined, as this runs per event
+        return event
     stored_path = path if path is None else to_stored(path)
     stored_message = message if message is None else to_stored(message)
     stored_reason = reason if reason is None else to_stored(reason)
@@ -187,9 +188,15 @@ def stored_entry(entry: JournalEntry) -> JournalEntry:
     if isinstance(entry, Event):
         return stored_event(entry)
     keys = entry.keys
-    if all(key.isascii() and "\x00" not in key for key in keys):
+    if all(map(_kept_as_is, keys)):
         return entry
     return replace(entry, keys=[to_stored(key) for key in keys])
+
+
+def _kept_as_is(text: str) -> bool:
+    """Tell whether the store keeps ``text`` as it is (``to_stored`` changes only what is not plain ASCII
+    or holds NUL): the test that spares a key the conversion's call."""
+    return text.isascii() and "\x00" not in text
 
 
 def loaded_event(event: Event) -> Event:
