@@ -120,7 +120,7 @@ class PipelinedValidation(BatchExecution):
             return
         heartbeat = asyncio.ensure_future(batch.heartbeat(self.lease_seconds))
         try:
-            verdicts = await validator.check_batch(items)
+            verdicts = await validator.check(items, resolved=True)
         finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)

@@ -297,8 +297,8 @@ class ValidationLedger:
                 items[key] = (size or 0) * 16 + (entry & _FLAGS) + _ADDED
 
     def _add(self, run: list[Event]) -> None:
-        named = [event for event in run if event.path is not None]
-        self._add_keys([event.path for event in named if event.path is not None], [e.size for e in named])
+        pairs = [(event.path, event.size) for event in run if event.path is not None]
+        self._add_keys([key for key, _ in pairs], [size for _, size in pairs])
 
     def _succeed(self, keys: list[str]) -> None:
         items, tally = self._items, self.tally

@@ -38,10 +38,10 @@ from typing import Any, Final
 from omnimemory_kit.clock import Clock
 from omnimemory_kit.errors import LeaseLostError, RunNotFoundError
 from omnimemory_kit.events import Event, EventKind, FileStatus
-from omnimemory_kit.migration.sources import MigrationItem, WorkSource
+from omnimemory_kit.migration.sources import WorkSource
 from omnimemory_kit.migration.store_link import StoreLink
 from omnimemory_kit.migration.validation import LEDGER_KINDS, ValidationLedger, ValidationState
-from omnimemory_kit.migration.validation_checks import check_into, check_items
+from omnimemory_kit.migration.validation_checks import check_into
 from omnimemory_kit.migration.validation_verdicts import Verdicts
 from omnimemory_kit.migration.worker_liveness import dead_workers_on_host
 from omnimemory_kit.store.base import JournalStore, Lease, RunRecord, WorkItem
@@ -157,26 +157,16 @@ class PipelinedValidator:
         """Return the keys that succeeded and have no verdict since (what a check is owed)."""
         return self.judged.owed(keys)
 
-    async def check(self, items: Sequence[WorkItem], *, resolved: bool = False) -> list[Event]:
+    async def check(self, items: Sequence[WorkItem], *, resolved: bool = False) -> Verdicts:
         """Check ``items``, ``concurrency`` at a time; return their verdicts (not journaled yet).
 
-        With ``resolved`` the items are ``MigrationItem``s as the migration received them (not resolved
-        again).
-        """
-        return await check_items(
-            self.validate_fn, items, None if resolved else self.source.resolve, concurrency=self.concurrency,
-            limit=self.timeout, clock=self.clock, is_async=self._is_async, worker_id=self.worker_id,
-            stop=self.stop,
-        )  # fmt: skip
-
-    async def check_batch(self, items: Sequence[MigrationItem]) -> Verdicts:
-        """Check a batch's items as the migration resolved them; return their verdicts (not journaled yet).
-
-        The valid ones come as keys and times, journaled as one run (``Verdicts.journal``).
+        With ``resolved`` the items are ``MigrationItem``s as the migration received them (a batch's: not
+        resolved again). The valid verdicts come as keys and times (``Verdicts.journal``: one run).
         """
         return await check_into(
-            Verdicts(self.worker_id), self.validate_fn, items, None, concurrency=self.concurrency,
-            limit=self.timeout, clock=self.clock, is_async=self._is_async, stop=self.stop,
+            Verdicts(self.worker_id), self.validate_fn, items, None if resolved else self.source.resolve,
+            concurrency=self.concurrency, limit=self.timeout, clock=self.clock, is_async=self._is_async,
+            stop=self.stop,
         )  # fmt: skip
 
     async def record(self, verdicts: list[Event]) -> None:
@@ -245,7 +235,7 @@ class PipelinedValidator:
             keys = [item.key for item in lease.items]
             size_of = self.judged.size_of
             due = self.due(keys)
-            verdicts = await self.check([WorkItem(key, size_of(key)) for key in due])
+            verdicts = (await self.check([WorkItem(key, size_of(key)) for key in due])).events()
             if not heartbeat.done():  # else the chunk was taken back: its next holder checks it
                 await self.record(verdicts)
         finally:
