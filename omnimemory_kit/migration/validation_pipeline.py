@@ -4,7 +4,7 @@ Two paths, both under a lease, so several processes validating one run never che
 
 - **In the batch's lease** (the common path, ``check``): when a batch closes, the worker that holds it
   checks its succeeded items, ``concurrency`` at a time and each within the timeout (a hung check is an
-  error: ``validation_checks.check_items``); the verdicts are journaled with the release, after the
+  error: ``validation_checks.check_into``); the verdicts are journaled with the release, after the
   batch's last outcomes, in the same trip to the store. This runs while the next batch runs, and costs no
   store call. Once ``stop`` is set (the run stops) no further check starts and the drain returns.
 - **In the validation queue** (what the first path left: a worker killed mid-check, a batch closed by a
@@ -142,7 +142,7 @@ class PipelinedValidator:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.checked = 0  # verdicts this validator appended
-        self.stop = asyncio.Event()  # set: the run stops, no further check starts (``check_items``)
+        self.stop = asyncio.Event()  # set: the run stops, no further check starts (``check_into``)
         self._is_async = inspect.iscoroutinefunction(validate_fn)  # decided once, not per check
         self._log = log
         self._run_wide: ValidationLedger | None = None  # the whole run's, for a worker folding its own
