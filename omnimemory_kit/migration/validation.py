@@ -159,8 +159,11 @@ class ValidationSummary:
 
 
 # An item's entry in the ledger, one int: bits 0-1 its latest verdict (``_CODE_OF``; 0: none), bit 2 set
-# once its migration succeeded (cleared when it runs again), bit 3 set once it was added, and its size as
-# first added above those (``entry >> 4``; ``entry & 15`` the flags, negative sizes included).
+# once its migration succeeded (cleared when it runs again), bit 3 set once it was added with a size, and
+# that size, as first added, above those (``entry >> 4``; ``entry & 15`` the flags, negative sizes
+# included). An addition without a size (0 or unknown) leaves no entry: an item of a source that gives no
+# sizes gets its entry when it succeeds, so a run's additions and its claims' starts cost the ledger no
+# write, and the fold of its successes finds them absent, in C.
 _VERDICT_BITS: Final = 3
 _SUCCEEDED: Final = 4
 _ADDED: Final = 8
@@ -204,12 +207,13 @@ class ValidationLedger:
     def __init__(self) -> None:
         self._items: dict[str, int] = {}
         self._flagged: dict[str, Event] = {}  # the latest verdict of items mismatched or in error
-        self._unsized: set[str] = set()  # succeeded before they were added: their size is 0 (as then)
+        self._unsized: set[str] = set()  # succeeded before they were added with a size: 0 (as then)
         self.tally: dict[ValidationState, int] = dict.fromkeys(ValidationState, 0)
 
     @property
     def succeeded(self) -> Mapping[str, int]:
-        """Key -> size of every item whose migration succeeded (since it last ran), in order of addition."""
+        """Key -> size of every item whose migration succeeded (since it last ran), in the order the ledger
+        first met them (added with a size, else succeeded)."""
         return _Succeeded(self)
 
     @property
@@ -219,7 +223,7 @@ class ValidationLedger:
 
     @property
     def sizes(self) -> Mapping[str, int]:
-        """Key -> size as first added, of every item added."""
+        """Key -> size as first added, of every item added with a size (not 0 nor unknown)."""
         return {key: entry >> _SHIFT for key, entry in self._items.items() if entry & _ADDED}
 
     def size_of(self, key: str) -> int:
@@ -280,21 +284,23 @@ class ValidationLedger:
             self.apply(run.events())
 
     def _add_keys(self, keys: list[str], given: Sequence[int | None] | None) -> None:
-        """Fold additions: each key's size as first added (0 when unknown)."""
+        """Fold additions: each key's size as first added (one without a size leaves no mark)."""
+        if given is None or not any(given):  # the usual chunk of a source without sizes: nothing to keep
+            return
         items = self._items
-        if given is None:
-            fresh = dict.fromkeys(keys, _ADDED)
-        else:
-            fresh = dict(zip(keys, [(size or 0) * 16 + _ADDED for size in given], strict=True))
+        sized = [(key, size) for key, size in zip(keys, given, strict=True) if size]
+        fresh = {key: size * 16 + _ADDED for key, size in sized}
         # the common chunk (new keys, each once) in one update, in C; else one key at a time
-        if len(fresh) == len(keys) and items.keys().isdisjoint(fresh):
+        if len(fresh) == len(sized) and items.keys().isdisjoint(fresh):
             items.update(fresh)
             return
         get = items.get
-        for key, size in zip(keys, [None] * len(keys) if given is None else given, strict=True):
+        for key, size in sized:
             entry = get(key, 0)
             if not entry & _ADDED:  # (its flags kept: a success or verdict folded before its addition)
-                items[key] = (size or 0) * 16 + (entry & _FLAGS) + _ADDED
+                if entry & _SUCCEEDED:  # its size when it succeeded was none
+                    self._unsized.add(key)
+                items[key] = size * 16 + (entry & _FLAGS) + _ADDED
 
     def _add(self, run: list[Event]) -> None:
         pairs = [(event.path, event.size) for event in run if event.path is not None]
@@ -302,26 +308,31 @@ class ValidationLedger:
 
     def _succeed(self, keys: list[str]) -> None:
         items, tally = self._items, self.tally
-        fresh = dict.fromkeys(keys)  # a key twice in one run counts once, as one at a time would
+        fresh = dict.fromkeys(keys, _SUCCEEDED)  # a key twice in one run counts once, as one at a time would
+        # the common runs, found in C: items without an entry (a source without sizes), or added with a
+        # size and neither succeeded nor judged since they last ran
+        if items.keys().isdisjoint(fresh):
+            items.update(fresh)
+            tally[ValidationState.PENDING] += len(fresh)
+            return
         entries = list(map(items.get, fresh, repeat(0)))
-        # the common run (added items, never succeeded nor judged since they last ran), found in C
-        if 0 not in entries and not any(map(_SUCCESS_AND_VERDICT, entries)):
+        if not any(map(_SUCCESS_AND_VERDICT, entries)):
             items.update(zip(fresh, map(_WITH_SUCCESS, entries), strict=True))
             tally[ValidationState.PENDING] += len(entries)
             return
         for key, entry in zip(fresh, entries, strict=True):
             if entry & _SUCCEEDED:
                 continue
-            if not entry & _ADDED:
-                self._unsized.add(key)
             items[key] = entry | _SUCCEEDED
             tally[_STATE_BY_CODE[entry & _VERDICT_BITS]] += 1
 
     def _undo(self, keys: list[str]) -> None:
         items = self._items
-        entries = list(map(items.get, keys, repeat(0)))
-        if not any(map(_SUCCESS_AND_VERDICT, entries)):
-            return  # the common case (a claim's starts of items never run): nothing to undo, found in C
+        # the common case (a claim's starts of items never run): nothing to undo, found in C
+        if items.keys().isdisjoint(keys) or not any(
+            map(_SUCCESS_AND_VERDICT, map(items.get, keys, repeat(0)))
+        ):
+            return
         tally, flagged, unsized = self.tally, self._flagged, self._unsized
         for key in keys:
             entry = items.get(key, 0)  # (read again: the key may be in the run twice)
@@ -339,9 +350,15 @@ class ValidationLedger:
     def _validate(self, keys: list[str]) -> None:
         """Fold a run of validated items (a batch's, a pass's chunk)."""
         items, tally = self._items, self.tally
-        fresh = dict.fromkeys(keys)  # a key twice in the run moves once
+        fresh = dict.fromkeys(keys, _SUCCEEDED | _VALID_CODE)  # a key twice in the run moves once
         entries = list(map(items.get, fresh, repeat(0)))
-        # the common run (a batch's succeeded items, checked for the first time), found in C
+        # the common runs (a batch's succeeded items, checked for the first time), found in C: of a source
+        # without sizes (each entry the success alone), or of any
+        if entries.count(_SUCCEEDED) == len(entries):
+            items.update(fresh)
+            tally[ValidationState.PENDING] -= len(entries)
+            tally[ValidationState.VALIDATED] += len(entries)
+            return
         if set(map(_SUCCESS_AND_VERDICT, entries)) == {_SUCCEEDED}:
             items.update(zip(fresh, map(_WITH_VALID, entries), strict=True))
             tally[ValidationState.PENDING] -= len(entries)

@@ -17,7 +17,8 @@ _UNDONE = {EventKind.FILE_FAILED, EventKind.FILE_SKIPPED, EventKind.FILE_STARTED
 
 
 def reference(events: list[Event]) -> tuple[dict[str, int], dict[str, ValidationState], dict[str, int]]:
-    """The rule, one event at a time: (succeeded key -> size, latest verdict's state, size as first added)."""
+    """The rule, one event at a time: (succeeded key -> size, latest verdict's state, size as first added
+    with a size)."""
     sizes: dict[str, int] = {}
     succeeded: dict[str, int] = {}
     verdicts: dict[str, ValidationState] = {}
@@ -26,7 +27,8 @@ def reference(events: list[Event]) -> tuple[dict[str, int], dict[str, Validation
         if key is None:
             continue
         if event.kind is EventKind.FILE_ADDED:
-            sizes.setdefault(key, event.size or 0)
+            if event.size:  # an addition without a size (0 or unknown) leaves no mark
+                sizes.setdefault(key, event.size)
         elif event.kind is EventKind.FILE_SUCCEEDED:
             succeeded.setdefault(key, sizes.get(key, 0))
         elif event.kind in _UNDONE:
