@@ -56,6 +56,7 @@ class LeasedBatch:
         "lost",
         "outbox",
         "succeeded",
+        "verdicts_seen",
     )
 
     def __init__(
@@ -75,6 +76,9 @@ class LeasedBatch:
         # the items that succeeded, as the function received them, when something checks them after the
         # batch (None: nobody does, and the item loop keeps nothing)
         self.succeeded: list[MigrationItem] | None = None
+        # the validation ledger's ``event_verdicts`` before the claim (-1: unknown): while it stands still,
+        # no verdict from elsewhere can have come for the batch's items
+        self.verdicts_seen = -1
         self.flush_task: asyncio.Task[None] | None = None
         self.beating: asyncio.Task[None] | None = None
         self.halfway = asyncio.Event()  # set once half its items started (or it ended): claim the next

@@ -94,7 +94,21 @@ class PipelinedValidation(BatchExecution):
         validator = self._validator
         if validator is not None and not batch.lost:
             await self._check_batch(validator, batch)
-        return await super()._close_batch(batch, claim_next)
+        seen = self._verdicts_seen()  # before the claim: whatever is folded from here on may be about it
+        claimed = await super()._close_batch(batch, claim_next)
+        if isinstance(claimed, LeasedBatch):
+            claimed.verdicts_seen = seen
+        return claimed
+
+    async def _claim_batch(self) -> LeasedBatch | None:
+        seen = self._verdicts_seen()
+        batch = await super()._claim_batch()
+        if batch is not None:
+            batch.verdicts_seen = seen
+        return batch
+
+    def _verdicts_seen(self) -> int:
+        return -1 if self._checks is None else self._checks.event_verdicts
 
     def _leased(self, lease: Lease) -> LeasedBatch:
         batch = super()._leased(lease)
@@ -112,8 +126,10 @@ class PipelinedValidation(BatchExecution):
         if batch.flush_task is not None:  # an outcome report in flight lands (and is folded) first
             await asyncio.gather(batch.flush_task, return_exceptions=True)  # close() re-raises a failure
         items = batch.succeeded or []
-        ledger = validator.ledger  # no verdict since the claim's FILE_STARTED, unless checked elsewhere
-        if ledger.any_verdict(map(_key, items)):
+        # No verdict since the claim's FILE_STARTED, unless checked elsewhere: a verdict from elsewhere is
+        # folded from events, so while the ledger's count of those stands still, none came (no lookups).
+        ledger = validator.ledger
+        if ledger.event_verdicts != batch.verdicts_seen and ledger.any_verdict(map(_key, items)):
             judged = ledger.verdicts
             items = [item for item in items if item.key not in judged]
         if batch.lost or not items:

@@ -199,16 +199,19 @@ class ValidationLedger:
 
     ``succeeded`` (key -> size of the items whose migration succeeded), ``verdicts`` (key -> latest
     verdict event; a validated item's is one shared event, its time never read) and ``sizes`` (key ->
-    size as first added) are read-only views.
+    size as first added) are read-only views. ``event_verdicts`` counts the verdicts folded from events.
     """
 
-    __slots__ = ("_flagged", "_items", "_unsized", "tally")
+    __slots__ = ("_flagged", "_items", "_unsized", "event_verdicts", "tally")
 
     def __init__(self) -> None:
         self._items: dict[str, int] = {}
         self._flagged: dict[str, Event] = {}  # the latest verdict of items mismatched or in error
         self._unsized: set[str] = set()  # succeeded before they were added with a size: 0 (as then)
         self.tally: dict[ValidationState, int] = dict.fromkeys(ValidationState, 0)
+        # verdicts folded from events (``apply``), not from runs given by keys (``apply_item_run``): while it
+        # stands still, no verdict came but those of runs by keys (a runner's own batches' valid verdicts)
+        self.event_verdicts = 0
 
     @property
     def succeeded(self) -> Mapping[str, int]:
@@ -266,10 +269,12 @@ class ValidationLedger:
                 self._succeed(keys)
             elif action == _UNDO:
                 self._undo(keys)
-            elif kind is EventKind.ITEM_VALIDATED:
-                self._validate(keys)
             else:
-                self._judge(kind, run_list)
+                self.event_verdicts += len(keys)
+                if kind is EventKind.ITEM_VALIDATED:
+                    self._validate(keys)
+                else:
+                    self._judge(kind, run_list)
 
     def apply_item_run(self, run: ItemRun) -> None:
         """Fold a chunk's additions, a claim's starts or a batch's valid verdicts given by keys, as

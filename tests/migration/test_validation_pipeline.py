@@ -18,7 +18,7 @@ from omnimemory_kit import DirectorySource, MigrationRunner, MigrationStatus
 from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import ConfigError
-from omnimemory_kit.events import EventKind
+from omnimemory_kit.events import Event, EventKind
 from omnimemory_kit.migration.runner_validation import CHECK_TIMEOUT
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.migration.validation_pass import validate_run
@@ -171,6 +171,37 @@ class TestPipelined:
         assert [(row.key, "longer than 0.2 s" in row.detail) for row in checked.errors] == [
             ("f003.txt", True)
         ]
+
+    @pytest.mark.parametrize("kind", [EventKind.ITEM_VALIDATED, EventKind.ITEM_MISMATCHED])
+    async def test_an_item_judged_elsewhere_during_its_batch_is_not_checked_again(
+        self, tmp_path: Path, kind: EventKind
+    ) -> None:
+        """A verdict another process journals for an item while its batch runs (after its success) is that
+        item's verdict: the batch's check skips it, and the journal holds one verdict per item."""
+        path = tmp_path / "s.db"
+        checked: list[str] = []
+
+        async def migrate(item: MigrationItem) -> None:
+            if item.key == "c":  # "a" succeeded (and was reported): another process judges it now
+                with open_store(path) as elsewhere:
+                    elsewhere.append("r1", [Event(kind, at=1.0, path="a", reason="{}")])
+
+        async def check(item: MigrationItem) -> bool:
+            checked.append(item.key)
+            return True
+
+        with open_store(path) as store:
+            runner = MigrationRunner(
+                store, "r1", IterableSource(list("abcde"), name="letters"), migrate, batch_size=10,
+                concurrency=1, flush_size=1, validate=check,
+            )  # fmt: skip
+            summary = await runner.run()
+            events = list(store.read_events("r1"))
+        assert sorted(checked) == ["b", "c", "d", "e"]
+        assert Counter(str(e.path) for e in events if e.kind in VERDICTS) == dict.fromkeys("abcde", 1)
+        assert summary.validation is not None
+        judged = 1 if kind is EventKind.ITEM_MISMATCHED else 0
+        assert (summary.validation.validated, summary.validation.mismatched) == (5 - judged, judged)
 
     async def test_the_check_gets_the_item_the_migration_resolved(self, tmp_path: Path) -> None:
         """Each item is resolved once: the check receives the very item the migration function received."""
