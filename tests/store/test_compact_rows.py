@@ -8,6 +8,7 @@ worker, ``read_event_rows``, the report's sums) must give the same events, seqs 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -20,6 +21,7 @@ from omnimemory_kit.events import Event, EventKind, ItemRun
 from omnimemory_kit.store import RunRecord, WorkItem, open_store
 from omnimemory_kit.store.blocks import encode_block
 from omnimemory_kit.store.sqlite import SQLiteStore
+from omnimemory_kit.text import to_stored
 from tests.store.old_schema import downgrade_to_version_6, downgrade_to_version_7
 
 RUN = "run-1"
@@ -261,3 +263,26 @@ def test_a_released_run_of_verdicts_is_one_row_that_reads_back_as_its_events(tmp
             ]
             assert [e.seq for e in back] == list(range(before + 1, before + 2 * len(pick) + 2))
         assert store.status_facts(RUN).verdicts == {K.ITEM_VALIDATED: 6}
+
+
+@pytest.mark.parametrize("odd", ["caf\udce9.txt", "nul\x00key", "snow☃"])
+def test_a_run_of_verdicts_keeps_keys_the_store_escapes(tmp_path: Path, odd: str) -> None:
+    """A run of verdicts whose keys include one the store escapes (not valid UTF-8, a NUL) or one that is
+    not ASCII is stored with each key in the store's form and reads back with every key as given."""
+    keys = ["plain-1", odd, "plain-2"]
+    with open_store(tmp_path / "run.db") as store:
+        store.create_run(RunRecord(run_id=RUN, name="odd verdict keys"))
+        store.add_items(RUN, [WorkItem(key) for key in keys], at=1.0)
+        lease = store.claim(RUN, "w", len(keys), 60)
+        assert lease is not None
+        ats = [10.0, 11.0, 12.0]
+        store.report_and_release(
+            lease,
+            [Event(K.FILE_SUCCEEDED, at=5.0, path=key, worker_id="w") for key in keys],
+            [ItemRun(K.ITEM_VALIDATED, 12.0, keys, worker_id="w", ats=ats)],
+        )
+        back = [e for e in store.read_events(RUN) if e.kind is K.ITEM_VALIDATED]
+    assert [(e.path, e.at) for e in back] == list(zip(keys, ats, strict=True))
+    with sqlite3.connect(tmp_path / "run.db") as db:  # kept as the store keeps those keys everywhere
+        (members,) = db.execute("SELECT members FROM events WHERE kind = 'item_validated'").fetchone()
+    assert list(json.loads(members)) == [to_stored(key) for key in keys]
