@@ -125,7 +125,7 @@ class PipelinedValidation(BatchExecution):
         """
         if batch.flush_task is not None:  # an outcome report in flight lands (and is folded) first
             await asyncio.gather(batch.flush_task, return_exceptions=True)  # close() re-raises a failure
-        items = batch.succeeded or []
+        items, batch.succeeded = batch.succeeded or [], []  # the batch keeps them no longer than the check
         # No verdict since the claim's FILE_STARTED, unless checked elsewhere: a verdict from elsewhere is
         # folded from events, so while the ledger's count of those stands still, none came (no lookups).
         ledger = validator.ledger
