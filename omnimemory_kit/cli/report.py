@@ -65,12 +65,13 @@ def _check_report_target(notebook: str, parameters: dict[str, object]) -> None:
     """Refuse a migration report on a store file or a run that does not exist, before a kernel starts.
 
     Raises:
-        ConfigError: the store file does not exist.
+        ConfigError: the store file does not exist, or the run is a part of another (``~validation``...).
         RunNotFoundError: the run is not in the store.
     """
     from omnimemory_kit.notebook.params import MigrationReportParams
     from omnimemory_kit.store import open_store
     from omnimemory_kit.store.base import check_run_id
+    from omnimemory_kit.store.companions import refuse_companion
     from omnimemory_kit.store.url import parse_sqlite_url
 
     if notebook != MigrationReportParams.notebook:
@@ -87,7 +88,7 @@ def _check_report_target(notebook: str, parameters: dict[str, object]) -> None:
             raise ConfigError(f"store_url {url!r}: no store at {location.path!r} (the file does not exist)")
     with open_store(url, read_only=True) as store:
         if params.run_id is not None:
-            store.get_run(params.run_id)
+            refuse_companion(params.run_id, store.get_run(params.run_id).source)
 
 
 def _exit_for(exc: KitError) -> int:

@@ -38,6 +38,7 @@ from omnimemory_kit.migration.summary import MigrationProgressSummary
 from omnimemory_kit.migration.validation import ValidationSummary
 from omnimemory_kit.store import JournalStore, open_store
 from omnimemory_kit.store.base import Lease, WorkerRecord, check_run_id
+from omnimemory_kit.store.companions import refuse_companion
 from omnimemory_kit.store.url import DEFAULT_STORE_URL
 
 __all__ = ["status_command"]
@@ -160,6 +161,7 @@ def status_command(
         store = open_store(store_url, read_only=True)  # also on read-only media; never writes
         try:
             record = store.get_run(run_id)
+            refuse_companion(run_id, record.source)
             store.check_event_kinds(run_id)  # a journal of a newer version is refused, as a replay would
             facts = store.status_facts(run_id, with_bytes=as_json)
             workers, leases, now = workers_and_leases(store, run_id)

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from typing import Final
 
+from omnimemory_kit.errors import ConfigError
+from omnimemory_kit.text import printable
+
 __all__ = [
     "CONTROL_SUFFIX",
     "VALIDATION_PASS_SUFFIX",
     "VALIDATION_SUFFIX",
     "is_companion",
+    "refuse_companion",
 ]
 
 CONTROL_SUFFIX: Final = "~control"
@@ -32,9 +36,31 @@ _SOURCE_OF: Final = {
 }
 """Each companion suffix and the ``source`` its companion runs are created with."""
 
+_WHAT: Final = {
+    CONTROL_SUFFIX: "control stream",
+    VALIDATION_SUFFIX: "validation queue",
+    VALIDATION_PASS_SUFFIX: "validation pass lease",
+}
+
 
 def is_companion(run_id: str, source: str | None) -> bool:
     """Tell whether a run (its id and recorded source) is a companion of another run."""
     if "~" not in run_id:
         return False
     return any(run_id.endswith(suffix) and source == kind for suffix, kind in _SOURCE_OF.items())
+
+
+def refuse_companion(run_id: str, source: str | None) -> None:
+    """Refuse a companion run where a run is asked for (``status``, ``report``): it is a part of its run.
+
+    Raises:
+        ConfigError: the run is a companion; the message names its run, to ask for instead.
+    """
+    if not is_companion(run_id, source):
+        return
+    suffix = next(s for s in sorted(_SOURCE_OF, key=len, reverse=True) if run_id.endswith(s))
+    owner = printable(run_id[: -len(suffix)])
+    raise ConfigError(
+        f"run '{printable(run_id)}' is the {_WHAT[suffix]} of run '{owner}', a part of that run and not a "
+        f"run of its own: ask for '{owner}'"
+    )

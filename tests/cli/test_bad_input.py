@@ -52,6 +52,35 @@ class TestReportTargets:
         assert "no run 'nope'" in error_line(result)
         assert not (tmp_path / "reports").exists()
 
+    @pytest.mark.parametrize(
+        ("run_id", "source", "refused"),
+        [
+            ("r~validation", "validation", "the validation queue of run 'r'"),
+            ("r~control", "control", "the control stream of run 'r'"),
+            ("r~validation-pass", "validation-pass", "the validation pass lease of run 'r'"),
+            ("mine~control", "a user's source", None),  # a run that merely ends in ~control is a run
+        ],
+    )
+    def test_a_companion_run_is_refused_by_status_and_report(
+        self, store_path: Path, tmp_path: Path, run_id: str, source: str, refused: str | None
+    ) -> None:
+        """A run's hidden part (its validation queue, control stream, pass lease) asked for as a run exits
+        2 naming the run it belongs to, from ``status`` and from ``report``; a user's run whose id only
+        ends the same way is shown."""
+        with open_store(store_path) as store:
+            store.create_run(RunRecord(run_id=run_id, name="part", source=source))
+        status = invoke("status", run_id, "--store", str(store_path))
+        report = invoke("report", "migration_report", "-p", "run_id", run_id, "-p", "store_url",
+                        str(store_path), "--out", str(tmp_path / "reports"))  # fmt: skip
+        if refused is None:
+            assert status.exit_code == 0, status.output
+            return
+        for result in (status, report):
+            assert result.exit_code == 2
+            assert refused in error_line(result)
+            assert "ask for 'r'" in error_line(result)
+        assert not (tmp_path / "reports").exists()
+
     def test_missing_store_exits_2_and_is_not_created(self, tmp_path: Path) -> None:
         """A store file that does not exist exits 2 as well, and is not created."""
         missing = tmp_path / "none.db"
