@@ -400,7 +400,11 @@ class HealthSnapshotRow:
 
 
 def health_check_rows(snapshot_id: int, snapshot: HealthSnapshotRow) -> list[tuple[Any, ...]]:
-    """Return the rows of ``snapshot``'s checks as every backend's ``health_checks`` table stores them."""
+    """Return the rows of ``snapshot``'s checks as every backend's ``health_checks`` table stores them.
+
+    A NaN latency or observed value is stored as none: SQLite cannot keep NaN (it reads back NULL), and
+    every backend reads back the same.
+    """
     return [
         (
             snapshot_id,
@@ -408,14 +412,18 @@ def health_check_rows(snapshot_id: int, snapshot: HealthSnapshotRow) -> list[tup
             c.name,
             str(c.status),
             bool(c.critical),
-            c.latency_ms,
+            _number_or_none(c.latency_ms),
             clip_error_message(c.error),
-            c.observed_value,
+            _number_or_none(c.observed_value),
             c.observed_unit,
             c.breaker_state,
         )
         for position, c in enumerate(snapshot.checks)
     ]
+
+
+def _number_or_none(value: float | None) -> float | None:
+    return None if value is None or value != value else value  # NaN is the one value unequal to itself
 
 
 def health_history_pairs(

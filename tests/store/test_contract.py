@@ -1058,6 +1058,19 @@ class TestHealthHistory:
         assert [(s.taken_at, c.name) for s, c in pairs] == [(20.0, "db")]
         assert len(pairs[0][0].checks) == 2  # the snapshot keeps all its checks
 
+    def test_a_nan_latency_or_observed_value_reads_back_as_none(self, store: HealthHistoryStore) -> None:
+        """NaN (which SQLite cannot keep) is stored as none by every backend; infinity is kept."""
+        nan, inf = float("nan"), float("inf")
+        checks = (
+            HealthCheckRow(name="db", status="healthy", critical=True, latency_ms=nan, observed_value=nan),
+            HealthCheckRow(
+                name="disk", status="degraded", critical=False, latency_ms=2.5, observed_value=inf
+            ),
+        )
+        store.record_health(HealthSnapshotRow(taken_at=1.0, status="degraded", checks=checks))
+        got = {c.name: (c.latency_ms, c.observed_value) for _, c in store.health_history()}
+        assert got == {"db": (None, None), "disk": (2.5, inf)}
+
     def test_a_huge_check_error_is_clipped(self, store: HealthHistoryStore) -> None:
         """A check's error message is kept to ERROR_MESSAGE_LIMIT characters by every backend."""
         check = HealthCheckRow(name="db", status="unhealthy", critical=True, error="x" * 100_000)
