@@ -22,8 +22,8 @@ those checks, which the drain makes again; the journal holds one verdict per suc
 The ``ValidationLedger`` is the runner's, fed by its fold of every durable event of the run (its own and,
 read back, other workers'). A worker that folds only its own events (``join_run``) knows nothing of the
 items other workers migrated: for the drain it keeps a second ledger of the whole run, read from the
-journal (the kinds a ledger folds, from where it last read), so it queues and checks every item still owed
-a check, not only its own.
+journal (the kinds a ledger folds, from where it last read, a chunk at a time), so it queues and checks
+every item still owed a check, not only its own.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
@@ -57,6 +58,9 @@ __all__ = [
 
 CLAIM: Final = 256
 """Queue items claimed (and checked, then reported) at a time."""
+
+RUN_WIDE_CHUNK: Final = 50_000
+"""Journal events folded at a time into a drain's ledger of the whole run (what it holds in memory)."""
 
 
 def validation_queue_id(run_id: str) -> str:
@@ -216,13 +220,18 @@ class PipelinedValidator:
         if self.link.own_events_only:
             if self._run_wide is None:
                 self._run_wide = ValidationLedger()
-            events = await self.link.call(self._read_run_wide, self._run_wide_seq)
-            if events:
-                self._run_wide.apply(events)
-                self._run_wide_seq = events[-1].seq
+            await self.link.call(self._fold_run_wide, self._run_wide)
 
-    def _read_run_wide(self, after_seq: int) -> list[Event]:
-        return list(self.store.read_events_matching(self.run_id, after_seq=after_seq, kinds=LEDGER_KINDS))
+    def _fold_run_wide(self, ledger: ValidationLedger) -> None:
+        """On the store thread, while the drain waits for it (nothing else uses that ledger): fold what the
+        run journaled since the last read, a chunk at a time, never holding all the events at once. A read
+        that fails midway leaves the ledger at the end of its last whole chunk, where the next read goes on.
+        """
+        after = self._run_wide_seq
+        events = iter(self.store.read_events_matching(self.run_id, after_seq=after, kinds=LEDGER_KINDS))
+        while chunk := list(itertools.islice(events, RUN_WIDE_CHUNK)):
+            ledger.apply(chunk)
+            self._run_wide_seq = chunk[-1].seq
 
     async def check_some(self) -> bool:
         """Claim a chunk of the queue and check it; return False when nothing was pending."""

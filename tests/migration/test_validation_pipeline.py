@@ -19,6 +19,7 @@ from omnimemory_kit.cli import cli
 from omnimemory_kit.clock import FakeClock
 from omnimemory_kit.errors import ConfigError
 from omnimemory_kit.events import Event, EventKind
+from omnimemory_kit.migration import validation_pipeline
 from omnimemory_kit.migration.runner_validation import CHECK_TIMEOUT
 from omnimemory_kit.migration.sources import IterableSource, MigrationItem
 from omnimemory_kit.migration.validation_pass import validate_run
@@ -420,9 +421,15 @@ class TestSharedRun:
         assert verdicts(tmp_path / "s.db") == calls(tmp_path)
         assert sum(queued.values()) >= 30  # at least the plain worker's batch went through the queue
 
-    async def test_a_joined_worker_drains_what_another_worker_left_unchecked(self, store_url: str) -> None:
+    @pytest.mark.parametrize("chunk", [None, 7])
+    async def test_a_joined_worker_drains_what_another_worker_left_unchecked(
+        self, store_url: str, chunk: int | None, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """A joined worker (it folds only its own events) still checks, in its drain, the items another
-        worker migrated without checking them: the completed run has a verdict for every item, once."""
+        worker migrated without checking them: the completed run has a verdict for every item, once. So
+        too when it reads the run's journal into its ledger in chunks far smaller than the journal."""
+        if chunk is not None:
+            monkeypatch.setattr(validation_pipeline, "RUN_WIDE_CHUNK", chunk)
         keys = [f"k{i:03d}" for i in range(90)]
         migrate, check = nothing_to_copy, always_valid  # by name: join_run loads them from the run record
         with open_store(store_url) as first, open_store(store_url) as second:
