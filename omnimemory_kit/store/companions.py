@@ -45,9 +45,7 @@ _WHAT: Final = {
 
 def is_companion(run_id: str, source: str | None) -> bool:
     """Tell whether a run (its id and recorded source) is a companion of another run."""
-    if "~" not in run_id:
-        return False
-    return any(run_id.endswith(suffix) and source == kind for suffix, kind in _SOURCE_OF.items())
+    return _companion_suffix(run_id, source) is not None
 
 
 def refuse_companion(run_id: str, source: str | None) -> None:
@@ -56,11 +54,20 @@ def refuse_companion(run_id: str, source: str | None) -> None:
     Raises:
         ConfigError: the run is a companion; the message names its run, to ask for instead.
     """
-    if not is_companion(run_id, source):
+    suffix = _companion_suffix(run_id, source)
+    if suffix is None:
         return
-    suffix = next(s for s in sorted(_SOURCE_OF, key=len, reverse=True) if run_id.endswith(s))
     owner = printable(run_id[: -len(suffix)])
     raise ConfigError(
         f"run '{printable(run_id)}' is the {_WHAT[suffix]} of run '{owner}', a part of that run and not a "
         f"run of its own: ask for '{owner}'"
+    )
+
+
+def _companion_suffix(run_id: str, source: str | None) -> str | None:
+    """Return the companion suffix of a run whose id ends with it and whose source says its kind."""
+    if "~" not in run_id:
+        return None
+    return next(
+        (suffix for suffix, kind in _SOURCE_OF.items() if run_id.endswith(suffix) and source == kind), None
     )
