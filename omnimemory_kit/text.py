@@ -22,13 +22,22 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["STORED_MARKER", "from_stored", "printable", "to_stored"]
+__all__ = ["STORED_MARKER", "from_stored", "kept_as_is", "printable", "to_stored"]
 
 STORED_MARKER: Final = "\ufffd"
 """The first character of a stored text that holds escapes (U+FFFD, the replacement character)."""
 
 _UNESCAPE: Final = re.compile(r"\\(?:\\|x([0-9a-f]{2})|u([0-9a-f]{4}))")
 _NAMED: Final = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def kept_as_is(text: str) -> bool:
+    """Tell, in C, whether ``text`` is plain ASCII without NUL, which ``to_stored`` keeps as it is.
+
+    The quick test before a conversion: one over many texts joined answers for all of them (a text it says
+    no to may still be kept as it is; ``to_stored`` decides).
+    """
+    return text.isascii() and "\x00" not in text
 
 
 def _needs_escape(text: str) -> bool:

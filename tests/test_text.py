@@ -7,7 +7,7 @@ import os
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
+from omnimemory_kit.text import STORED_MARKER, from_stored, kept_as_is, printable, to_stored
 
 # Any code point, lone surrogates included (what os.fsdecode and JSON "\ud800" can produce).
 ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()))
@@ -33,6 +33,15 @@ class TestStoredForm:
         """Two different texts never share a stored form (lookups by key stay exact)."""
         if a != b:
             assert to_stored(a) != to_stored(b)
+
+    @given(st.lists(ANY_TEXT | st.text(alphabet=st.characters(max_codepoint=0x7F)), max_size=5))
+    def test_texts_kept_as_is_when_joined_are_each_stored_as_themselves(self, texts: list[str]) -> None:
+        """``kept_as_is`` over texts joined answers for each: what it says yes to, ``to_stored`` keeps."""
+        if kept_as_is("".join(texts)):
+            assert [to_stored(text) for text in texts] == texts
+        assert kept_as_is("plain/key-1.txt")
+        assert not kept_as_is("nul\x00")
+        assert not kept_as_is(STORED_MARKER + "x")
 
     def test_ordinary_text_is_stored_as_itself(self) -> None:
         """Valid UTF-8 keys (the existing stores' keys) are stored unchanged, backslashes included."""

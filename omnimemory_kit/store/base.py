@@ -38,6 +38,7 @@ so the event loop never blocks). Implementations serialize internally where the 
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import TracebackType
@@ -49,7 +50,7 @@ from omnimemory_kit.store.blocks import decode_block
 from omnimemory_kit.store.counters import RunCounters, counters_from, minute_rows
 from omnimemory_kit.store.projection import Item, fold
 from omnimemory_kit.store.status_facts import RunStatusFacts, facts_from_events
-from omnimemory_kit.text import STORED_MARKER, from_stored, printable, to_stored
+from omnimemory_kit.text import STORED_MARKER, from_stored, kept_as_is, printable, to_stored
 
 if TYPE_CHECKING:
     from omnimemory_kit.store.report_reads import ReportAggregates
@@ -173,7 +174,7 @@ def stored_event(event: Event) -> Event:
     """
     path, message, reason = event.path, event.error_message, event.reason
     if message is None and reason is None and (path is None or (path.isascii() and "\x00" not in path)):
-        # the common case (a success with a plain key: ASCII, no NUL), tested inline as this runs per event
+        # the common case (a success with a plain key): ``kept_as_is`` inlined, as this runs per event
         return event
     stored_path = path if path is None else to_stored(path)
     stored_message = message if message is None else to_stored(message)
@@ -188,10 +189,7 @@ def stored_entry(entry: JournalEntry) -> JournalEntry:
     if isinstance(entry, Event):
         return stored_event(entry)
     keys = entry.keys
-    # the store keeps a key as it is when it is plain ASCII without NUL (``to_stored`` changes only the
-    # others): the whole run tested at once, in C, spares each key a call
-    joined = "".join(keys)
-    if joined.isascii() and "\x00" not in joined:
+    if kept_as_is("".join(keys)):  # the whole run tested at once spares each key a call
         return entry
     return replace(entry, keys=[to_stored(key) for key in keys])
 
@@ -423,7 +421,7 @@ def health_check_rows(snapshot_id: int, snapshot: HealthSnapshotRow) -> list[tup
 
 
 def _number_or_none(value: float | None) -> float | None:
-    return None if value is None or value != value else value  # NaN is the one value unequal to itself
+    return None if value is None or math.isnan(value) else value
 
 
 def health_history_pairs(
